@@ -1,0 +1,78 @@
+"""Frozen records passed between the stages: Article -> Mention -> Place -> Incident.
+
+Every offset is a character offset into `Article.text` (start inclusive, end exclusive).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PRECISIONS = ("building", "street", "station", "postcode", "area", "ward", "borough", "london")
+"""Place precisions, most precise first."""
+
+WEAPONS = ("knife", "gun", "corrosive", "vehicle", "other", "none")
+
+
+class ExtractError(Exception):
+    """A bad input (file, line, query or option); the message names the file and line where there is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One story: a whole article, or one of several stories found on a page."""
+
+    article_id: str
+    text: str
+    headline: str | None = None
+    url: str | None = None
+    published: str | None = None  # "YYYY-MM-DD", "YYYY-MM" or None when unknown
+    source: str = ""  # where it was read from: "path", "path:line" or "path#story"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place name found in a text, with the gazetteer kinds its name has."""
+
+    text: str
+    start: int
+    end: int
+    key: str  # the normalised gazetteer key it matched
+    kinds: tuple[str, ...]  # e.g. ("street",), ("area", "station")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A geocoded point inside Greater London."""
+
+    name: str
+    lat: float
+    lon: float
+    kind: str  # street, area, station, postcode, outcode, ward, borough, park, region, london, ...
+    precision: str  # one of PRECISIONS
+    borough: str | None  # official name, e.g. "Hammersmith and Fulham"; None for london-wide places
+    borough_code: str | None  # GSS code E09000001..E09000033
+    source: str  # gazetteer source (ppd, policeuk, tfl, geonames, ...) or the online provider
+    candidates: int = 1  # how many gazetteer entries the name had before context decided
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """One crime incident extracted from an article."""
+
+    incident_id: str
+    article_id: str
+    type: str  # slug from data/crime_types.csv
+    category: str  # police.uk category, lower case
+    location_text: str | None
+    place: Place | None
+    date: str | None  # ISO YYYY-MM-DD, None when unknown
+    fatal: bool | None
+    weapon: str | None  # one of WEAPONS, None when unknown
+    victim_ages: tuple[int, ...] = ()
+    arrests: int | None = None
+    evidence: str = ""  # the sentence the incident was read from
+    evidence_start: int = 0
+    type_span: tuple[int, int] | None = None  # offsets of the type cue in the article text
+    place_span: tuple[int, int] | None = None  # offsets of the place mention in the article text
+    headline: str | None = None
+    url: str | None = None
+    published: str | None = None

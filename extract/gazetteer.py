@@ -1,0 +1,306 @@
+"""The offline London gazetteer: load the committed files once, then pure look-ups.
+
+Example:
+    gaz = load_gazetteer()
+    gaz.locate("Bells Hill, High Barnet")  # Place(name='Bells Hill', borough='Barnet', precision='street', ...)
+
+`python -m extract.gazetteer build --source ../shared/data/london` regenerates data/gazetteer/.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import math
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from shapely import STRtree
+from shapely.geometry import Point, shape
+
+from extract.names import DATA_DIR, name_key, street_strength
+from extract.records import Place
+
+GAZETTEER_DIR = DATA_DIR / "gazetteer"
+
+BOROUGHS = (
+    "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "City of London", "Croydon",
+    "Ealing", "Enfield", "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey", "Harrow", "Havering",
+    "Hillingdon", "Hounslow", "Islington", "Kensington and Chelsea", "Kingston upon Thames", "Lambeth",
+    "Lewisham", "Merton", "Newham", "Redbridge", "Richmond upon Thames", "Southwark", "Sutton",
+    "Tower Hamlets", "Waltham Forest", "Wandsworth", "Westminster",
+)
+"""The official names of the 32 London boroughs and the City of London."""
+
+
+NEAR_KM = (1.0, 2.5, 5.0)
+SAME_STREET_KM = 2.0  # candidates of one name this close together are taken as one street
+FULL_POSTCODE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?) ?(\d[a-z]{2})$")
+OUTCODE = re.compile(r"^[a-z]{1,2}\d[a-z\d]?$")
+AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|road)$")
+STATION_WORDS = re.compile(r" (tube|underground|overground|railway|rail|train|dlr|bus|elizabeth line)? ?station$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One gazetteer row: a named point of a given kind, with the borough it falls in."""
+
+    kind: str
+    precision: str
+    name: str
+    key: str
+    lat: float
+    lon: float
+    borough_code: str
+    outcode: str
+    ward: str
+    locality: str
+    weight: int
+    source: str
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Return the distance in kilometres between two WGS84 points (equirectangular; fine within London)."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6371.0 * math.hypot(x, y)
+
+
+class Gazetteer:
+    """Look-ups over the London gazetteer: candidates by name, context-aware `locate`, and `borough_at`."""
+
+    def __init__(self, entries: list[Entry], borough_geojson: dict, *, non_london: frozenset[str],
+                 postcodes_path: Path | None):
+        self.entries = entries
+        self.by_key: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            self.by_key[e.key].append(e)
+        self.borough_geojson = borough_geojson
+        feats = borough_geojson["features"]
+        self._shapes = [shape(f["geometry"]) for f in feats]
+        self._borough = [(f["properties"]["name"], f["properties"]["code"]) for f in feats]
+        self.borough_names = dict((code, name) for name, code in self._borough)
+        self._tree = STRtree(self._shapes)
+        self.non_london = non_london
+        self._postcodes_path = postcodes_path
+        self._postcodes: dict[str, tuple[float, float, str]] | None = None
+
+    def candidates(self, key: str) -> list[Entry]:
+        """Return every entry whose canonical key is `key` (see extract.names.name_key)."""
+        return self.by_key.get(key, [])
+
+    def borough_at(self, lat: float, lon: float) -> tuple[str, str] | None:
+        """Return (official borough name, GSS code) of the borough containing the point, or None outside London."""
+        p = Point(lon, lat)
+        for i in self._tree.query(p, predicate="intersects"):
+            return self._borough[int(i)]
+        i = self._tree.nearest(p)
+        if i is not None and self._shapes[int(i)].distance(p) < 0.004:  # the Thames is outside every polygon
+            return self._borough[int(i)]
+        return None
+
+    def postcode(self, postcode: str) -> Entry | None:
+        """Return the entry of a live full postcode ("SE10 8SF", any case or spacing), or None."""
+        if self._postcodes is None:
+            self._postcodes = {}
+            if self._postcodes_path and self._postcodes_path.exists():
+                with gzip.open(self._postcodes_path, "rt", encoding="utf-8", newline="") as f:
+                    rows = csv.reader(f)
+                    next(rows)
+                    self._postcodes = {pc: (float(lat), float(lon), code) for pc, lat, lon, code in rows}
+        compact = postcode.replace(" ", "").upper()
+        hit = self._postcodes.get(compact)
+        if not hit:
+            return None
+        name = f"{compact[:-3]} {compact[-3:]}"
+        return Entry("postcode", "postcode", name, name.lower(), hit[0], hit[1], hit[2], compact[:-3], "", "", 1, "codepoint_open")
+
+    def is_non_london(self, name: str) -> bool:
+        """True when `name` is a place outside Greater London (a county, city, state or country)."""
+        return name_key(name) in self.non_london
+
+    def locate(self, query: str, *, context: Sequence[str] = ()) -> Place | None:
+        """Geocode a London place name; `context` holds other place names from the same text.
+
+        "Bells Hill, High Barnet": the parts after the first comma are context too. A qualifier outside London
+        ("Edmonton, Alberta") gives None. A name with candidates in several places is decided by the context;
+        without context it falls back to the borough all candidates share, else None.
+        """
+        parts = [p.strip() for p in query.split(",") if p.strip()]
+        if not parts:
+            return None
+        if any(self.is_non_london(p) for p in parts):
+            return None
+        target, qualifiers = parts[0], parts[1:]
+        ctx = self._context(list(qualifiers) + [c for c in context if c])
+        return self._locate_key(name_key(target), target, ctx)
+
+    def _locate_key(self, key: str, display: str, ctx: list[Entry]) -> Place | None:
+        m = FULL_POSTCODE.match(key)
+        if m:
+            e = self.postcode(key)
+            return self._place(e, 1) if e else None
+        cands = self.candidates(key)
+        if not cands:
+            station = STATION_WORDS.sub("", key)
+            if station != key:
+                cands = [e for e in self.candidates(station) if e.kind == "station"] or self.candidates(station)
+        if not cands:
+            m = AREA_STREET.match(key)  # "Tottenham High Road": the High Road near Tottenham
+            if m and self.candidates(m.group(1)):
+                near = [e for e in self.candidates(m.group(1)) if e.kind != "street"]
+                streets = [e for e in self.candidates(m.group(2)) if e.kind == "street"]
+                if near and streets:
+                    return self._choose(streets, near + ctx, display)
+            return None
+        return self._choose(self.preferred_kind(key, cands), ctx, display)
+
+    def preferred_kind(self, key: str, cands: list[Entry]) -> list[Entry]:
+        """Keep the candidates of the kind a bare name most likely means.
+
+        "Coldharbour Lane" is a street; "Muswell Hill" (also a street) is the area; "Croydon" is the town inside
+        the borough of that name, but "Hammersmith and Fulham" is the borough.
+        """
+        by_kind: dict[str, list[Entry]] = defaultdict(list)
+        for e in cands:
+            by_kind[e.kind].append(e)
+        if "street" in by_kind and (street_strength(key) == "strong" or len(by_kind) == 1):
+            return by_kind["street"]
+        if "borough" in by_kind:
+            code = by_kind["borough"][0].borough_code
+            towns = [e for e in by_kind.get("area", []) if e.borough_code == code]
+            return towns or by_kind["borough"]
+        for kind in ("area", "landmark", "station", "park", "ward", "outcode", "street", "region"):
+            if kind in by_kind:
+                return by_kind[kind]
+        return cands
+
+    def _context(self, names: Sequence[str]) -> list[Entry]:
+        """Resolve context names to the non-street entries they can mean (areas, stations, boroughs, postcodes)."""
+        out: list[Entry] = []
+        for n in names:
+            key = name_key(n)
+            if FULL_POSTCODE.match(key):
+                e = self.postcode(key)
+                if e:
+                    out.append(e)
+                continue
+            out.extend(e for e in self.candidates(key) if e.kind != "street")
+        return out
+
+    def _choose(self, cands: list[Entry], ctx: list[Entry], display: str) -> Place | None:
+        if len(cands) == 1:
+            return self._place(cands[0], 1)
+        if ctx:
+            scored = sorted(((self._support(c, ctx), c.weight, i) for i, c in enumerate(cands)), reverse=True)
+            if scored[0][0] > 0:
+                top = [cands[i] for s, _, i in scored if s == scored[0][0]]
+                if len(top) == 1 or self._clustered(top):
+                    return self._place(cands[scored[0][2]], len(cands))
+                cands = top
+        if self._clustered(cands):
+            return self._place(max(cands, key=lambda e: e.weight), len(cands))
+        codes = {c.borough_code for c in cands}
+        if len(codes) != 1:
+            return None
+        if cands[0].kind != "street":  # an area spanning several postcode districts is still that area
+            lat = sum(c.lat for c in cands) / len(cands)
+            lon = sum(c.lon for c in cands) / len(cands)
+            return self._place(min(cands, key=lambda c: km(lat, lon, c.lat, c.lon)), len(cands))
+        return self._borough_place(codes.pop(), display, len(cands))
+
+    def _support(self, c: Entry, ctx: list[Entry]) -> float:
+        """Score how well the context places a candidate: same outcode, ward, locality, borough, distance."""
+        score = 0.0
+        for e in ctx:
+            s = 0.0
+            if e.kind == "region":
+                continue
+            if e.kind == "borough":
+                s = 3.0 if e.borough_code == c.borough_code else 0.0
+            else:
+                d = km(c.lat, c.lon, e.lat, e.lon)
+                s = 4.0 if d < NEAR_KM[0] else 3.0 if d < NEAR_KM[1] else 1.0 if d < NEAR_KM[2] else 0.0
+                if e.kind == "outcode" and e.outcode == c.outcode:
+                    s = max(s, 4.0)
+                if e.key and e.key in (name_key(c.ward), name_key(c.locality)):
+                    s = max(s, 4.0)
+                if e.borough_code == c.borough_code:
+                    s += 0.5
+            score = max(score, s)
+        return score
+
+    @staticmethod
+    def _clustered(cands: list[Entry]) -> bool:
+        anchor = max(cands, key=lambda e: e.weight)
+        return all(km(anchor.lat, anchor.lon, c.lat, c.lon) <= SAME_STREET_KM for c in cands)
+
+    def _place(self, e: Entry, n: int) -> Place:
+        borough = self.borough_names.get(e.borough_code)
+        return Place(name=e.name, lat=e.lat, lon=e.lon, kind=e.kind, precision=e.precision,
+                     borough=borough, borough_code=e.borough_code or None, source=e.source, candidates=n)
+
+    def _borough_place(self, code: str, display: str, n: int) -> Place:
+        b = next(e for e in self.candidates(name_key(self.borough_names[code])) if e.kind == "borough")
+        name = b.name if name_key(display) == b.key else f"{display} ({b.name})"
+        return Place(name=name, lat=b.lat, lon=b.lon, kind="borough", precision="borough",
+                     borough=b.name, borough_code=code, source=b.source, candidates=n)
+
+
+def load_borough_geojson(data_dir: Path | None = None) -> dict:
+    """Return the 33 borough polygons as a GeoJSON FeatureCollection (properties: name, code)."""
+    return json.loads(((data_dir or GAZETTEER_DIR) / "boroughs.geojson").read_text(encoding="utf-8"))
+
+
+def load_gazetteer(data_dir: Path | None = None) -> Gazetteer:
+    """Load the committed gazetteer (places, borough polygons, aliases, regions); postcodes load on first use."""
+    gdir = data_dir or GAZETTEER_DIR
+    entries: list[Entry] = []
+    with gzip.open(gdir / "places.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for kind, precision, name, key, lat, lon, code, outcode, ward, locality, weight, source in rows:
+            entries.append(Entry(kind, precision, name, key, float(lat), float(lon), code, outcode, ward, locality,
+                                 int(weight), source))
+    boroughs = load_borough_geojson(gdir)
+    code_of = {f["properties"]["name"]: f["properties"]["code"] for f in boroughs["features"]}
+    point_of = {e.borough_code: e for e in entries if e.kind == "borough"}
+    with open(DATA_DIR / "borough_aliases.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            b = point_of[code_of[r["borough"]]]
+            entries.append(Entry("borough", "borough", b.name, name_key(r["alias"]), b.lat, b.lon, b.borough_code,
+                                 "", "", "", b.weight, "alias"))
+    with open(DATA_DIR / "regions.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            entries.append(Entry("region", "london", r["name"], name_key(r["name"]), float(r["lat"]), float(r["lon"]),
+                                 "", "", "", "", 1, "regions"))
+    non_london = frozenset(
+        name_key(line) for line in (DATA_DIR / "non_london.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return Gazetteer(entries, boroughs, non_london=non_london, postcodes_path=gdir / "postcodes.csv.gz")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`build --source DIR [--out DIR]`: regenerate the committed gazetteer files from the raw open data."""
+    parser = argparse.ArgumentParser(prog="python -m extract.gazetteer")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="rebuild data/gazetteer/ from the raw London open data")
+    b.add_argument("--source", type=Path, required=True)
+    b.add_argument("--out", type=Path, default=GAZETTEER_DIR)
+    args = parser.parse_args(argv)
+    from extract.gazetteer_build import build
+
+    counts = build(args.source, args.out)
+    for kind, n in sorted(counts.items()):
+        print(f"{kind}\t{n}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -141,6 +141,8 @@ def build(source: Path, out: Path) -> dict[str, int]:
     with open(source / "geonames_postcode_districts_london.tsv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f, delimiter="\t"):
             name = r["place_name"]
+            if name == "London":
+                continue  # the city as a whole is a region (data/regions.csv), not a GeoNames point
             lon, lat = float(r["longitude"]), float(r["latitude"])
             add("area", name, lon, lat, outcode=r["postal_code"], weight=20, source_name="geonames")
             area_keys.add(name_key(name))

@@ -1,0 +1,127 @@
+"""Find London place mentions in a text: gazetteer names by Aho-Corasick, plus postcodes; offsets kept.
+
+Example:
+    matcher = build_matcher(load_gazetteer())
+    find_places("stabbed in Prior Street, Greenwich", matcher=matcher)
+    # [Mention(text='Prior Street', start=11, end=23, key='prior street', kinds=('street',)), Mention('Greenwich', ...)]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from extract.gazetteer import Gazetteer
+from extract.names import DATA_DIR, fold_text, name_key, surface_variants
+from extract.records import Mention
+
+STATION_SUFFIXES = ("station", "tube station", "underground station", "rail station", "railway station",
+                    "overground station", "dlr station", "train station")
+# Words that stay lower case inside a name ("Kingston upon Thames", "Elephant and Castle").
+CONNECTORS = frozenset({"and", "&", "of", "the", "on", "upon", "in", "by", "at", "under", "cum", "de", "la", "le",
+                        "station", "tube", "underground", "rail", "railway", "overground", "dlr", "train"})
+# A capitalised word right before a one-word place is usually a first name ("Ian Hayes"), unless it is one of these.
+QUALIFIERS = frozenset({"north", "south", "east", "west", "central", "greater", "old", "new", "upper", "lower",
+                        "great", "little", "inner", "outer", "in", "at", "near", "and", "from", "to", "of"})
+POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
+WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A compiled gazetteer automaton: folded surface -> (canonical key, kinds)."""
+
+    automaton: ahocorasick.Automaton
+    gazetteer: Gazetteer
+
+
+def load_stoplist() -> frozenset[str]:
+    """Return the canonical keys never matched in running text (data/place_stoplist.txt)."""
+    lines = (DATA_DIR / "place_stoplist.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(name_key(line) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def build_matcher(gazetteer: Gazetteer) -> Matcher:
+    """Compile every matchable gazetteer name (with its spelling variants) into one automaton."""
+    stop = load_stoplist()
+    kinds: dict[str, set[str]] = {}
+    display: dict[str, set[str]] = {}
+    for e in gazetteer.entries:
+        if e.kind in ("outcode", "postcode"):
+            continue  # found by POSTCODE below
+        kinds.setdefault(e.key, set()).add(e.kind)
+        display.setdefault(e.key, set()).add(e.name)
+    auto = ahocorasick.Automaton()
+    for key, names in display.items():
+        k = tuple(sorted(kinds[key]))
+        surfaces = set()
+        if key not in stop and len(key) > 2:
+            for name in names:
+                surfaces |= surface_variants(name)
+        if "station" in k:
+            for name in names:
+                for v in surface_variants(name):
+                    surfaces.update(f"{v} {suffix}" for suffix in STATION_SUFFIXES)
+        for s in surfaces:
+            auto.add_word(s, (key, k, len(s)))
+    auto.make_automaton()
+    return Matcher(auto, gazetteer)
+
+
+def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
+    """Return the place mentions in `text`, longest first without overlaps, in text order.
+
+    A mention must start and end at word boundaries and be written as a proper noun (each word capitalised,
+    connectors aside); a one-word name right after a capitalised first name ("Ian Hayes") is skipped.
+    """
+    folded = fold_text(text)
+    found = []
+    for end, (key, kinds, length) in matcher.automaton.iter(folded):
+        start = end - length + 1
+        if _is_proper(text, start, end + 1) and not _after_first_name(text, start, key):
+            found.append((start, end + 1, key, kinds))
+    found.extend(_postcodes(text, matcher.gazetteer))
+    found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    taken: list[tuple[int, int]] = []
+    chosen = []
+    for start, end, key, kinds in found:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        chosen.append(Mention(text[start:end], start, end, key, kinds))
+    chosen.sort(key=lambda m: m.start)
+    return chosen
+
+
+def _is_proper(text: str, start: int, end: int) -> bool:
+    if (start > 0 and WORD_CHAR.match(text[start - 1])) or (end < len(text) and WORD_CHAR.match(text[end])):
+        return False
+    if end < len(text) and text[end] == "'" and text[end + 1:end + 2].isalpha() and text[end + 1:end + 2] != "s":
+        return False
+    for word in text[start:end].replace("-", " ").split():
+        if word.lower() in CONNECTORS:
+            continue
+        if not (word[0].isupper() or word[0].isdigit()):
+            return False
+    return True
+
+
+def _after_first_name(text: str, start: int, key: str) -> bool:
+    if " " in key or start < 2 or text[start - 1] != " ":
+        return False
+    i = start - 1
+    j = i
+    while j > 0 and text[j - 1].isalpha():
+        j -= 1
+    prev = text[j:i]
+    return bool(prev) and prev[0].isupper() and prev.lower() not in QUALIFIERS and (j == 0 or text[j - 1] in " \n\"'(")
+
+
+def _postcodes(text: str, gazetteer: Gazetteer):
+    for m in POSTCODE.finditer(text):
+        outward, inward = m.group(1), m.group(2)
+        if inward and gazetteer.postcode(outward + inward):
+            yield m.start(), m.end(), f"{outward} {inward}".lower(), ("postcode",)
+        elif any(e.kind == "outcode" for e in gazetteer.candidates(outward.lower())):
+            yield m.start(1), m.end(1), outward.lower(), ("outcode",)

@@ -1,0 +1,146 @@
+"""Incident exporters: store rows (dicts keyed by INCIDENT_COLUMNS) out as JSON Lines, CSV or GeoJSON.
+
+Rows come from the store (fatal 0/1/None, victim_ages a JSON text) or from DataFrame records of them (NaN for a
+missing number). Exported records carry every column: fatal as true/false/null, victim_ages as a list in JSON and as
+"18;17" in CSV.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from extract.records import ExtractError, Incident
+from extract.store import INCIDENT_COLUMNS, _incident_row
+
+ARTICLE_COLUMNS = ("headline", "url", "published")
+"""The INCIDENT_COLUMNS the store takes from the article table rather than the incident table."""
+INTEGER_COLUMNS = frozenset({"candidates", "arrests", "evidence_start", "type_start", "type_end", "place_start", "place_end"})
+FLOAT_COLUMNS = frozenset({"lat", "lon"})
+EXPORT_FORMATS = (".csv", ".geojson", ".jsonl")
+
+# The incident table holds INCIDENT_COLUMNS minus the article columns, in the same order.
+_TABLE_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in ARTICLE_COLUMNS)
+
+
+def incident_row(incident: Incident) -> dict:
+    """Return the store row of an incident as a dict keyed by INCIDENT_COLUMNS, article fields from the incident."""
+    row = dict(zip(_TABLE_COLUMNS, _incident_row(incident), strict=True))
+    row.update(headline=incident.headline, url=incident.url, published=incident.published)
+    return {column: row[column] for column in INCIDENT_COLUMNS}
+
+
+def write_incidents(rows: Iterable[dict], path: str | Path) -> int:
+    """Write incident rows to `path` as .jsonl, .csv or .geojson (by its extension); returns the number written.
+
+    Example:
+        write_incidents((dict(zip(INCIDENT_COLUMNS, r)) for r in iter_incident_rows(conn)), "out/incidents.geojson")
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise ExtractError(f"{path}: unknown export format {suffix!r} (expected {', '.join(EXPORT_FORMATS)})")
+    writer = {".csv": _write_csv, ".geojson": _write_geojson, ".jsonl": _write_jsonl}[suffix]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            return writer(_records(rows), f)
+    except OSError as e:
+        raise ExtractError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
+def incidents_geojson(rows: Iterable[dict]) -> dict:
+    """Return a GeoJSON FeatureCollection of Points (lon, lat), with "geometry": null for incidents without a place."""
+    return {"type": "FeatureCollection", "features": [_feature(r) for r in _records(rows)]}
+
+
+def incidents_csv(rows: Iterable[dict]) -> str:
+    """Return the incidents as CSV text: a header row of INCIDENT_COLUMNS, then one row per incident."""
+    out = io.StringIO()
+    _write_csv(_records(rows), out)
+    return out.getvalue()
+
+
+def _write_jsonl(records: Iterator[dict], f: TextIO) -> int:
+    count = 0
+    for record in records:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _write_csv(records: Iterator[dict], f: TextIO) -> int:
+    writer = csv.writer(f)
+    writer.writerow(INCIDENT_COLUMNS)
+    count = 0
+    for record in records:
+        writer.writerow(_csv_value(record[c]) for c in INCIDENT_COLUMNS)
+        count += 1
+    return count
+
+
+def _write_geojson(records: Iterator[dict], f: TextIO) -> int:
+    # Written feature by feature, so a large export never sits in memory as one document.
+    f.write('{"type": "FeatureCollection", "features": [')
+    count = 0
+    for record in records:
+        f.write(("\n" if count == 0 else ",\n") + json.dumps(_feature(record), ensure_ascii=False))
+        count += 1
+    f.write("\n]}\n")
+    return count
+
+
+def _feature(record: dict) -> dict:
+    lon, lat = record["lon"], record["lat"]
+    geometry = None if lon is None or lat is None else {"type": "Point", "coordinates": [lon, lat]}
+    return {"type": "Feature", "id": record["incident_id"], "geometry": geometry, "properties": record}
+
+
+def _csv_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _records(rows: Iterable[dict]) -> Iterator[dict]:
+    """Yield each row as an export record: INCIDENT_COLUMNS in order, JSON types, None for missing values."""
+    for row in rows:
+        missing = [c for c in INCIDENT_COLUMNS if c not in row]
+        if missing:
+            raise ExtractError(f"incident {row.get('incident_id')!r}: row lacks columns {', '.join(missing)}")
+        record = {c: _missing_as_none(row[c]) for c in INCIDENT_COLUMNS}
+        for column in INTEGER_COLUMNS:
+            if record[column] is not None:
+                record[column] = int(record[column])
+        for column in FLOAT_COLUMNS:
+            if record[column] is not None:
+                record[column] = float(record[column])
+        record["fatal"] = None if record["fatal"] is None else bool(record["fatal"])
+        record["victim_ages"] = _ages(record["victim_ages"], record["incident_id"])
+        yield record
+
+
+def _missing_as_none(value: object) -> object:
+    # DataFrame records hold NaN where the store holds NULL.
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _ages(value: object, incident_id: object) -> list[int]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(a, int) and not isinstance(a, bool) for a in value):
+        raise ExtractError(f"incident {incident_id!r}: victim_ages is not a list of integers")
+    return list(value)

@@ -203,34 +203,13 @@ def _text_articles(name: str, text: str, published: str | None) -> Iterator[Arti
 
 def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None, int, int]]:
     """Return (headline, start, end) of each story on a plain-text page, in page order."""
-    lines = []  # (start, end) of each non-blank line, without its surrounding spaces
-    offset = 0
-    for raw in text.split("\n"):
-        stripped = raw.strip()
-        if stripped:
-            start = offset + len(raw) - len(raw.lstrip())
-            lines.append((start, start + len(stripped)))
-        offset += len(raw) + 1
-    if not lines:
-        return []
-
-    def is_furniture(i: int) -> bool:
-        start, end = lines[i]
-        if end - start > FURNITURE_MAX_CHARS:
-            return False
-        folded = _folded(text[start:end])
-        return folded in furniture.lines or folded.startswith(furniture.prefixes)
-
-    def is_truncated(i: int) -> bool:
-        start, end = lines[i]
-        return end - start >= TEASER_MIN_CHARS and text.endswith(_ELLIPSES, start, end)
-
-    furn = [is_furniture(i) for i in range(len(lines))]
-    cut = [is_truncated(i) for i in range(len(lines))]
-
-    first = next((i for i in range(len(lines)) if not furn[i]), None)
+    lines = _line_spans(text)
+    furn = [e - s <= FURNITURE_MAX_CHARS and _is_furniture(text[s:e], furniture) for s, e in lines]
+    cut = [e - s >= TEASER_MIN_CHARS and text.endswith(_ELLIPSES, s, e) for s, e in lines]
+    first = next((i for i, is_furniture in enumerate(furn) if not is_furniture), None)
     if first is None:
         return []
+
     headline = None
     start, end = lines[first]
     if end - start <= HEADLINE_MAX_CHARS and not text.endswith((".", *_ELLIPSES), start, end) and any(
@@ -243,33 +222,44 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
             if HEADLINE_ECHO_MIN_CHARS <= e - s <= len(headline) and headline.startswith(text[s:e]):
                 furn[i] = True
 
-    # A cut-off paragraph is a teaser after page furniture, or among other cut-off paragraphs; otherwise it is
-    # just the end of a truncated article.
+    # A cut-off paragraph is a teaser after page furniture, or next to another cut-off paragraph; otherwise it
+    # is just the end of an article that was itself cut short.
     teaser = [False] * len(lines)
     seen_furniture = False
     for i in range(len(lines)):
         seen_furniture = seen_furniture or furn[i]
-        if cut[i] and i != first:
-            teaser[i] = seen_furniture or (i > 0 and cut[i - 1]) or (i + 1 < len(lines) and cut[i + 1])
+        next_to_cut = (i > 0 and cut[i - 1]) or (i + 1 < len(lines) and cut[i + 1])
+        teaser[i] = cut[i] and (seen_furniture or next_to_cut)
 
+    # Stories are the teasers, and the runs of lines between them, trimmed of furniture (and the headline).
     stories = []
-    segment: list[int] = []
-
-    def close_segment() -> None:
-        kept = [i for i in segment if not furn[i] and not (headline is not None and i == first)]
-        if kept:
-            title = headline if segment[0] == first else None
-            stories.append((title, lines[kept[0]][0], lines[kept[-1]][1]))
-
-    for i in range(first, len(lines)):
-        if teaser[i]:
-            close_segment()
-            segment = []
+    run_start = first
+    for i in [*(i for i in range(first, len(lines)) if teaser[i]), len(lines)]:
+        body = [j for j in range(run_start, i) if not furn[j] and not (headline is not None and j == first)]
+        if body:
+            stories.append((headline if run_start == first else None, lines[body[0]][0], lines[body[-1]][1]))
+        if i < len(lines):
             stories.append((None, *lines[i]))
-        else:
-            segment.append(i)
-    close_segment()
+        run_start = i + 1
     return stories
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each non-blank line of `text`, without its surrounding spaces."""
+    spans = []
+    offset = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            start = offset + len(raw) - len(raw.lstrip())
+            spans.append((start, start + len(stripped)))
+        offset += len(raw) + 1
+    return spans
+
+
+def _is_furniture(line: str, furniture: PageFurniture) -> bool:
+    folded = _folded(line)
+    return folded in furniture.lines or folded.startswith(furniture.prefixes)
 
 
 def _whole(text: str) -> list[tuple[None, int, int]]:

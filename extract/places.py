@@ -83,12 +83,12 @@ def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
             found.append((start, end + 1, key, kinds))
     found.extend(_postcodes(text, matcher.gazetteer))
     found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # covered characters: keeps overlap checks linear in the text
     chosen = []
     for start, end, key, kinds in found:
-        if any(start < e and s < end for s, e in taken):
+        if any(taken[start:end]):
             continue
-        taken.append((start, end))
+        taken[start:end] = b"\x01" * (end - start)
         chosen.append(Mention(text[start:end], start, end, key, kinds))
     chosen.sort(key=lambda m: m.start)
     return chosen

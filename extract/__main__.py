@@ -1,0 +1,129 @@
+"""Command line: `python -m extract ingest|geocode|evaluate ...`; turns ExtractError into a message and exit code.
+
+Examples:
+    python -m extract ingest seeds/ --db data/incidents.db --out incidents.geojson
+    python -m extract geocode "Bells Hill, High Barnet" "SE10 8SF"
+    python -m extract evaluate --gold gold.jsonl articles.jsonl
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from extract.records import ExtractError
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "incidents.db"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run one command, return the exit code (1 when anything failed)."""
+    parser = argparse.ArgumentParser(prog="python -m extract", description="London crime incidents from the news")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="extract incidents from files or directories into SQLite")
+    ing.add_argument("paths", nargs="+", help="txt, html, jsonl, rss/atom files, or directories of them")
+    ing.add_argument("--db", default=str(DEFAULT_DB), help="SQLite database (default: data/incidents.db)")
+    ing.add_argument("--out", help="also write this run's incidents to FILE (.jsonl, .csv or .geojson)")
+    ing.add_argument("--published", help="publication date YYYY-MM-DD for inputs that have none")
+    ing.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _online_options(ing)
+
+    geo = sub.add_parser("geocode", help="geocode London place names, one JSON line per query")
+    geo.add_argument("queries", nargs="+")
+    geo.add_argument("--context", action="append", default=[], help="another place named in the text (repeatable)")
+    _online_options(geo)
+
+    ev = sub.add_parser("evaluate", help="score extraction against a labelled set")
+    ev.add_argument("--gold", required=True)
+    ev.add_argument("articles", nargs="+")
+    ev.add_argument("--mistakes", action="store_true", help="list every disagreement with the gold")
+
+    args = parser.parse_args(argv)
+    try:
+        return {"ingest": _ingest, "geocode": _geocode, "evaluate": _evaluate}[args.command](args)
+    except ExtractError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _online_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--online", choices=("nominatim", "photon"),
+                   help="opt-in online fallback for names the gazetteer lacks (needs --user-agent)")
+    p.add_argument("--user-agent", help="identifies this application to the online geocoder")
+    p.add_argument("--domain", help="self-hosted geocoder host[:port][/path]")
+
+
+def _geocoder(args, gazetteer):
+    from extract.geocode import make_geocoder
+
+    online = None
+    if args.online:
+        online = {"provider": args.online, "user_agent": args.user_agent, "domain": args.domain,
+                  "cache_path": DEFAULT_DB.parent / "geocode_cache.sqlite"}
+    return make_geocoder(gazetteer=gazetteer, online=online)
+
+
+def _ingest(args) -> int:
+    from extract import exports
+    from extract.gazetteer import load_gazetteer
+    from extract.pipeline import ingest_paths, load_extractor
+
+    gaz = load_gazetteer()
+    extractor = load_extractor(gazetteer=gaz, geocoder=_geocoder(args, gaz))
+    rows: list[dict] = []
+    on_article = (lambda a, incs: rows.extend(exports.incident_row(i) for i in incs)) if args.out else None
+    if args.out and Path(args.out).suffix.lower() not in (".jsonl", ".csv", ".geojson"):
+        raise ExtractError(f"{args.out}: --out must end in .jsonl, .csv or .geojson")
+    report = ingest_paths(args.paths, db_path=args.db, published=args.published, extractor=extractor,
+                          on_article=on_article, progress=not args.no_progress)
+    for message in report.errors:
+        print(f"error: {message}", file=sys.stderr)
+    if args.out:
+        exports.write_incidents(rows, args.out)
+    print(f"{report.articles} articles, {report.incidents} incidents -> {args.db}"
+          + (f" and {args.out}" if args.out else ""), file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def _geocode(args) -> int:
+    from extract.gazetteer import load_gazetteer
+
+    geocoder = _geocoder(args, load_gazetteer())
+    status = 0
+    for q in args.queries:
+        place = geocoder.geocode(q, context=args.context)
+        if place is None:
+            print(json.dumps({"query": q, "lat": None, "lon": None,
+                              "reason": "not found in Greater London (unknown, ambiguous without context, "
+                                        "or outside London)"}))
+            status = 1
+        else:
+            print(json.dumps({"query": q, **dataclasses.asdict(place)}))
+    return status
+
+
+def _evaluate(args) -> int:
+    from extract.articles import read_articles
+    from extract.evaluate import load_gold, report, score
+    from extract.pipeline import extract_incidents, load_extractor
+
+    gold = load_gold(args.gold)
+    extractor = load_extractor()
+    errors: list[ExtractError] = []
+    predictions = [(a, extract_incidents(a, extractor=extractor))
+                   for a in read_articles(args.articles, errors=errors)]
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    scores = score(gold, predictions)
+    print(report(scores))
+    if args.mistakes:
+        print("\n".join(scores.mistakes))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

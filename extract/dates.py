@@ -1,0 +1,326 @@
+"""Find the dates in a news text and resolve them to calendar days against the publication date.
+
+Example:
+    >>> find_dates("He was stabbed last night.", published="2021-07-02")
+    [DateMention(text='last night', start=15, end=25, date='2021-07-01', kind='relative', aside=None)]
+"""
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+FUTURE_TOLERANCE = timedelta(days=62)
+"""A year-less date further than this after publication is taken to be from the year before."""
+
+CUE_WINDOW = 120
+"""How many characters before a date are searched for a later-event cue."""
+
+CUE_AFTER_WINDOW = 60
+"""How many characters after a date are searched for a later-event cue ("On Friday, he was jailed")."""
+
+DATELINE_CHARS = 60
+"""A dated line at most this long, with no sentence end, is a by-line or dateline."""
+
+SAME_SENTENCE_CHARS = 160
+"""Mentions this close after an incident's sentence start count as being in that sentence."""
+
+FOLLOWING_CHARS = 600
+"""Mentions further than this after an incident's sentence start are not used for it."""
+
+MONTH_NAMES = {
+    "January": 1, "February": 2, "March": 3, "April": 4, "May": 5, "June": 6, "July": 7, "August": 8,
+    "September": 9, "October": 10, "November": 11, "December": 12,
+}
+MONTH_ABBREVIATIONS = {
+    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10,
+    "Nov": 11, "Dec": 12,
+}
+MONTHS = MONTH_NAMES | MONTH_ABBREVIATIONS
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date written in a text, resolved to an ISO day when the text and publication date allow it."""
+
+    text: str
+    start: int
+    end: int
+    date: str | None  # ISO YYYY-MM-DD, None when it cannot be resolved to one day
+    kind: str  # "explicit" (calendar date) or "relative" (yesterday, on Monday, ...)
+    aside: str | None = None  # why incident_date passes it over: a later-event cue ("sentenced") or "dateline"
+
+
+@dataclass(frozen=True, slots=True)
+class DateVocabulary:
+    """The word lists behind date finding, as read from the data files."""
+
+    relative: tuple[tuple[str, int | None], ...]  # phrase, days before publication (None: not one day)
+    later_cues: tuple[str, ...]
+    event_cues: tuple[str, ...]
+    not_weekdays: tuple[str, ...]
+
+
+def _read_lines(path: Path) -> list[str]:
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+@functools.cache
+def load_date_vocabulary(data_dir: Path = DATA_DIR) -> DateVocabulary:
+    """Read the dates_*.txt word lists from `data_dir`."""
+    relative = []
+    for line in _read_lines(data_dir / "dates_relative.txt"):
+        phrase, _, days = line.partition("\t")
+        relative.append((phrase.strip(), None if days.strip() == "-" else int(days)))
+    return DateVocabulary(
+        relative=tuple(relative),
+        later_cues=tuple(_read_lines(data_dir / "dates_later_cues.txt")),
+        event_cues=tuple(_read_lines(data_dir / "dates_event_cues.txt")),
+        not_weekdays=tuple(_read_lines(data_dir / "dates_not_weekdays.txt")),
+    )
+
+
+def _title_or_upper(words) -> str:
+    forms = {form for word in words for form in (word, word.upper())}
+    return "|".join(sorted(forms, key=len, reverse=True))
+
+
+def _phrases(phrases) -> str:
+    """Alternation of phrases, longest first, any run of whitespace between words, "*" for a word ending."""
+    patterns = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        stem = r"\s+".join(re.escape(word) for word in phrase.rstrip("*").split())
+        patterns.append(stem + (r"\w*" if phrase.endswith("*") else ""))
+    return "|".join(patterns)
+
+
+MONTH = rf"(?:(?:{_title_or_upper(MONTH_NAMES)})\b|(?:{_title_or_upper(MONTH_ABBREVIATIONS)})\b\.?)"
+WEEKDAY = rf"(?:{_title_or_upper(WEEKDAYS)})\b"
+DAY_NUMBER = r"3[01]|[12][0-9]|0?[1-9]"
+MONTH_NUMBER = r"1[0-2]|0?[1-9]"
+DAY = rf"(?:{DAY_NUMBER})(?:st|nd|rd|th)?\b"
+YEAR = r"(?:19|20)[0-9]{2}\b(?![.:,][0-9])"
+# Every quantifier below is over a single character class and every optional part is bounded, so matching
+# stays linear in the length of the text.
+NUMBER_START = r"(?<![\w.,:/£$€#-])"  # "£10 May", "2.15 May", "1/10 May": the number belongs to something else
+NOT_A_DAY_AFTER = r"(?![-–][0-9A-Za-z]|[.:,][0-9]|\s*(?:%|per\s*cent|years?\b|yrs\b|[ap]\.?m\b))"  # "May 17-year-old"
+DAY_FIRST = rf"(?P<d1>{DAY})(?:\s+of)?\s+(?P<m1>{MONTH})"
+MONTH_FIRST = rf"(?P<m2>{MONTH})\s+(?:the\s+)?(?P<d2>{DAY}){NOT_A_DAY_AFTER}"
+YEAR_TAIL = rf"(?:,?\s+(?P<y>{YEAR})|\s+(?P<lastyear>last\s+year)\b)?"
+CALENDAR = rf"{NUMBER_START}(?:(?P<w>{WEEKDAY})(?:,\s*|\s+)(?:the\s+)?)?(?:{DAY_FIRST}|{MONTH_FIRST}){YEAR_TAIL}"
+ISO = r"(?<![\w/.-])(?P<iy>(?:19|20)[0-9]{2})-(?P<im>0[1-9]|1[0-2])-(?P<id>0[1-9]|[12][0-9]|3[01])(?![0-9]|[/-][0-9])"
+SLASHED = rf"{NUMBER_START}(?P<nd>{DAY_NUMBER})/(?P<nm>{MONTH_NUMBER})/(?P<ny>(?:19|20)?[0-9]{{2}})(?![0-9]|[/.][0-9])"
+DOTTED = rf"{NUMBER_START}(?P<pd>[0-3][0-9])\.(?P<pm>[01][0-9])\.(?P<py>(?:19|20)?[0-9]{{2}})(?![0-9]|\.[0-9])"
+# Met Police call references ("CAD 4321/23Jul") carry the day the call came in.
+CAD = r"(?<=[0-9]/)(?P<cd>3[01]|[12][0-9]|0?[1-9])(?P<cm>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?![a-zA-Z])"
+EXPLICIT_AHEAD = rf",?\s+(?:the\s+)?(?:{DAY}(?:\s+of)?\s+{MONTH}|{MONTH}\s+{DAY})"
+WEEKDAY_RELATIVE = (
+    rf"(?:(?P<wmod>(?i:last|next|previous|following|early|late))\s+|(?i:early\s+hours\s+of)\s+)?"
+    rf"(?P<rw>{WEEKDAY})(?!{EXPLICIT_AHEAD})(?:\s+(?i:morning|afternoon|evening|night|lunchtime)\b)?"
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
+    not_weekdays = _phrases(vocabulary.not_weekdays)
+    relative = _phrases(phrase for phrase, _ in vocabulary.relative)
+    # Every alternative starts a word; testing that first is what keeps a 5 MB text near one second.
+    return re.compile(
+        rf"(?=[0-9A-Za-z])\b(?:(?P<skip>(?:{not_weekdays})\b)|{CALENDAR}|{ISO}|{SLASHED}|{DOTTED}|{CAD}"
+        rf"|{WEEKDAY_RELATIVE}|(?P<rel>(?i:{relative}))\b)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    later: re.Pattern[str]
+    event: re.Pattern[str]
+    right_after: re.Pattern[str]  # a later-event cue at most two words after a date
+
+
+@functools.lru_cache(maxsize=4)
+def _cue_patterns(vocabulary: DateVocabulary) -> _Cues:
+    later = _phrases(vocabulary.later_cues)
+    return _Cues(
+        later=re.compile(rf"\b(?:{later})\b", re.IGNORECASE),
+        event=re.compile(rf"\b(?:{_phrases(vocabulary.event_cues)})\b", re.IGNORECASE),
+        right_after=re.compile(rf"\s+(?:\w+\s+){{0,2}}?(?P<cue>{later})\b", re.IGNORECASE),
+    )
+
+
+SENTENCE_BREAK = re.compile(r"[.!?:]\s|[;\n]")
+CLAUSE_OPENING = re.compile(r"(?:\W|\b(?:on|at|in|by|early|late|and|but|then|so|the|of)\b)*", re.IGNORECASE)
+APPOSITION = re.compile(r"[\s,()\[\]\-–—]*")
+
+
+def _parse_published(published: str | None) -> tuple[date | None, date | None]:
+    """Return (the publication day if known, the latest day the publication can be)."""
+    if published is None:
+        return None, None
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?", published)
+    if match is None:
+        raise ValueError(f"published must be YYYY-MM-DD, YYYY-MM or None, not {published!r}")
+    year, month = int(match[1]), int(match[2])
+    if match[3]:
+        day = date(year, month, int(match[3]))
+        return day, day
+    return None, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _calendar_date(year: int | None, month: int, day: int, latest: date | None) -> date | None:
+    if year is not None:
+        return _day(year, month, day)
+    if latest is None:
+        return None
+    resolved = _day(latest.year, month, day)
+    if resolved is not None and resolved > latest + FUTURE_TOLERANCE:
+        return _day(latest.year - 1, month, day)
+    return resolved
+
+
+def _two_digit_year(year: str) -> int:
+    # The POSIX strptime %y pivot: 69-99 are 19xx, 00-68 are 20xx.
+    return int(year) if len(year) == 4 else int(year) + (1900 if int(year) >= 69 else 2000)
+
+
+def _resolve(
+    match: re.Match[str], relative: dict[str, int | None], day: date | None, latest: date | None
+) -> tuple[date | None, str]:
+    """Return the day a scanner match stands for (None when unknown) and its kind."""
+    if match["m1"] or match["m2"]:
+        month = MONTHS[(match["m1"] or match["m2"]).rstrip(".").title()]
+        number = int(re.match(r"[0-9]+", match["d1"] or match["d2"])[0])
+        if match["lastyear"]:
+            return (None if latest is None else _day(latest.year - 1, month, number)), "explicit"
+        return _calendar_date(int(match["y"]) if match["y"] else None, month, number, latest), "explicit"
+    if match["iy"]:
+        return _day(int(match["iy"]), int(match["im"]), int(match["id"])), "explicit"
+    if match["nd"]:
+        return _day(_two_digit_year(match["ny"]), int(match["nm"]), int(match["nd"])), "explicit"
+    if match["pd"]:
+        return _day(_two_digit_year(match["py"]), int(match["pm"]), int(match["pd"])), "explicit"
+    if match["cd"]:
+        return _calendar_date(None, MONTHS[match["cm"].title()], int(match["cd"]), latest), "explicit"
+    if match["rw"]:
+        modifier = (match["wmod"] or "").lower()
+        if day is None or modifier in ("previous", "following"):
+            return None, "relative"
+        weekday = WEEKDAYS.index(match["rw"].title())
+        if modifier == "next":
+            return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1), "relative"
+        return day - timedelta(days=(day.weekday() - weekday - 1) % 7 + 1), "relative"
+    days_before = relative[" ".join(match["rel"].lower().split())]
+    if day is None or days_before is None:
+        return None, "relative"
+    return day - timedelta(days=days_before), "relative"
+
+
+def _dateline(text: str, match: re.Match[str]) -> bool:
+    """Whether a date with a year stands on a short line with no sentence end: a by-line or dateline."""
+    if not (match["y"] or match["iy"]):
+        return False
+    lo, hi = max(0, match.start() - DATELINE_CHARS), match.end() + DATELINE_CHARS
+    line_start = text.rfind("\n", lo, match.start()) + 1
+    line_end = text.find("\n", match.end(), hi)
+    if (line_start == 0 and lo > 0) or (line_end == -1 and hi < len(text)):
+        return False
+    line = text[line_start:len(text) if line_end == -1 else line_end].rstrip()
+    return len(line) <= DATELINE_CHARS and line[-1:] not in '.!?"”'
+
+
+def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -> str | None:
+    """Return the later-event cue ruling the date at text[start:end], or None.
+
+    Before the date: the last later-event cue of its clause with no event word after it. After it: a cue
+    at most two words on ("have today been jailed"), or, for a date that opens its clause ("On Friday, he
+    was jailed"), the first cue in the rest of the clause if it is a later-event one.
+    """
+    window_before = text[max(lower_bound, start - CUE_WINDOW):start]
+    breaks = list(SENTENCE_BREAK.finditer(window_before))
+    if breaks:
+        window_before = window_before[breaks[-1].end():]
+    later = list(cues.later.finditer(window_before))
+    if later and not any(event.start() > later[-1].start() for event in cues.event.finditer(window_before)):
+        return later[-1][0].lower()
+    window = text[end:end + CUE_AFTER_WINDOW]
+    right_after = cues.right_after.match(window)
+    if right_after:
+        return right_after["cue"].lower()
+    if not CLAUSE_OPENING.fullmatch(text, start - len(window_before), start):
+        return None
+    sentence_end = SENTENCE_BREAK.search(window)
+    if sentence_end:
+        window = window[:sentence_end.start()]
+    first_later, first_event = cues.later.search(window), cues.event.search(window)
+    if first_later and (first_event is None or first_later.start() < first_event.start()):
+        return first_later[0].lower()
+    return None
+
+
+def find_dates(text: str, *, published: str | None, vocabulary: DateVocabulary | None = None) -> list[DateMention]:
+    """Return the day-precise dates written in `text`, in order, resolved against `published` where needed.
+
+    Years alone, months alone, times, ages and amounts are not dates. A date without a year takes the
+    publication year (the year before if that puts it over two months after publication); relative dates
+    need the full publication day. Unresolvable dates are kept with date=None.
+    Example:
+        >>> [(m.text, m.date) for m in find_dates("Police were called on Saturday 3 March.", published="2018-03-05")]
+        [('Saturday 3 March', '2018-03-03')]
+    """
+    vocabulary = vocabulary or load_date_vocabulary()
+    relative = {" ".join(phrase.lower().split()): days for phrase, days in vocabulary.relative}
+    cues = _cue_patterns(vocabulary)
+    day, latest = _parse_published(published)
+    mentions: list[DateMention] = []
+    for match in _scanner(vocabulary).finditer(text):
+        if match["skip"]:
+            continue
+        resolved, kind = _resolve(match, relative, day, latest)
+        previous = mentions[-1] if mentions else None
+        if _dateline(text, match):
+            aside = "dateline"
+        elif previous and APPOSITION.fullmatch(text, previous.end, match.start()):
+            aside = previous.aside  # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause
+        else:
+            aside = _later_cue(text, match.start(), match.end(), previous.end if previous else 0, cues)
+        mentions.append(DateMention(
+            text=match[0], start=match.start(), end=match.end(),
+            date=resolved.isoformat() if resolved else None, kind=kind, aside=aside,
+        ))
+    return mentions
+
+
+def incident_date(mentions: list[DateMention], *, near: int) -> DateMention | None:
+    """Return the mention that best dates an incident whose evidence sentence starts at offset `near`, or None.
+
+    Only resolved mentions that find_dates did not set aside are used. It sets aside datelines (a dated line
+    such as a by-line) and dates ruled by a later-event cue: "appeared at", "due to appear", "sentenced",
+    "trial", "inquest", "charged", "arrested", "said"... before the date in its clause with no offence
+    word ("stabbed", "called", "after"...) in between, right after it ("have today been jailed"), or later
+    in a clause the date opens ("On Friday, he was jailed"). Of the rest, in order of preference: the first
+    mention in the evidence sentence (taken as the SAME_SENTENCE_CHARS after `near`), explicit dates first;
+    then the nearest before it; then the nearest after it within FOLLOWING_CHARS.
+    """
+    usable = [m for m in mentions if m.date is not None and m.aside is None]
+    same = [m for m in usable if 0 <= m.start - near < SAME_SENTENCE_CHARS]
+    if same:
+        return min(same, key=lambda m: (m.kind != "explicit", m.start))
+    before = [m for m in usable if m.start < near]
+    if before:
+        return max(before, key=lambda m: m.start)
+    after = [m for m in usable if 0 <= m.start - near <= FOLLOWING_CHARS]
+    return min(after, key=lambda m: m.start) if after else None

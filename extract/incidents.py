@@ -1,0 +1,87 @@
+"""Find crime cues (incident types, weapons, deaths) in a text; the vocabulary is data/crime_types.csv and
+data/crime_cues.csv.
+
+Example:
+    vocab = load_vocabulary()
+    [c.type for c in find_cues("A man was stabbed in Peckham.", vocab=vocab)]  # ['stabbing']
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from extract.names import DATA_DIR, fold_text
+
+WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class CrimeType:
+    """An incident type slug with its label, police.uk category and severity (higher wins in a story)."""
+
+    slug: str
+    label: str
+    category: str
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A crime phrase found in a text: what it says about type, weapon and death, and whether it reports an event."""
+
+    phrase: str
+    start: int
+    end: int
+    type: str | None
+    weapon: str | None
+    fatal: bool | None
+    event: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The crime types by slug, and the compiled cue automaton."""
+
+    types: dict[str, CrimeType]
+    automaton: ahocorasick.Automaton
+
+
+def load_vocabulary() -> Vocabulary:
+    """Load the crime types and cue phrases from data/ and compile the cues."""
+    with open(DATA_DIR / "crime_types.csv", encoding="utf-8", newline="") as f:
+        types = {r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"]))
+                 for r in csv.DictReader(f)}
+    auto = ahocorasick.Automaton()
+    with open(DATA_DIR / "crime_cues.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            phrase = fold_text(r["phrase"]).strip()
+            if r["type"] and r["type"] not in types:
+                raise ValueError(f"crime_cues.csv: unknown type {r['type']!r} for {phrase!r}")
+            fatal = {"1": True, "0": False}.get(r["fatal"])
+            auto.add_word(phrase, (phrase, r["type"] or None, r["weapon"] or None, fatal, r["event"] == "1"))
+    auto.make_automaton()
+    return Vocabulary(types, auto)
+
+
+def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> list[Cue]:
+    """Return the crime cues in `text` at word boundaries, longest first without overlaps, in text order."""
+    folded = fold_text(text) if folded is None else folded
+    found = []
+    n = len(folded)
+    for end, (phrase, type_, weapon, fatal, event) in vocab.automaton.iter(folded):
+        start = end - len(phrase) + 1
+        if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
+            continue
+        found.append(Cue(phrase, start, end + 1, type_, weapon, fatal, event))
+    found.sort(key=lambda c: (c.start - c.end, c.start))
+    chosen: list[Cue] = []
+    taken = bytearray(n)  # covered characters: keeps overlap checks linear in the text
+    for c in found:
+        if not any(taken[c.start:c.end]):
+            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+            chosen.append(c)
+    chosen.sort(key=lambda c: c.start)
+    return chosen

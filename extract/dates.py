@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -87,12 +88,12 @@ def load_date_vocabulary(data_dir: Path = DATA_DIR) -> DateVocabulary:
     )
 
 
-def _title_or_upper(words) -> str:
+def _title_or_upper(words: Iterable[str]) -> str:
     forms = {form for word in words for form in (word, word.upper())}
     return "|".join(sorted(forms, key=len, reverse=True))
 
 
-def _phrases(phrases) -> str:
+def _phrases(phrases: Iterable[str]) -> str:
     """Alternation of phrases, longest first, any run of whitespace between words, "*" for a word ending."""
     patterns = []
     for phrase in sorted(phrases, key=len, reverse=True):
@@ -107,6 +108,7 @@ DAY_NUMBER = r"3[01]|[12][0-9]|0?[1-9]"
 MONTH_NUMBER = r"1[0-2]|0?[1-9]"
 DAY = rf"(?:{DAY_NUMBER})(?:st|nd|rd|th)?\b"
 YEAR = r"(?:19|20)[0-9]{2}\b(?![.:,][0-9])"
+SHORT_OR_LONG_YEAR = r"(?:19|20)?[0-9]{2}"
 # Every quantifier below is over a single character class and every optional part is bounded, so matching
 # stays linear in the length of the text.
 NUMBER_START = r"(?<![\w.,:/£$€#-])"  # "£10 May", "2.15 May", "1/10 May": the number belongs to something else
@@ -116,10 +118,13 @@ MONTH_FIRST = rf"(?P<m2>{MONTH})\s+(?:the\s+)?(?P<d2>{DAY}){NOT_A_DAY_AFTER}"
 YEAR_TAIL = rf"(?:,?\s+(?P<y>{YEAR})|\s+(?P<lastyear>last\s+year)\b)?"
 CALENDAR = rf"{NUMBER_START}(?:(?P<w>{WEEKDAY})(?:,\s*|\s+)(?:the\s+)?)?(?:{DAY_FIRST}|{MONTH_FIRST}){YEAR_TAIL}"
 ISO = r"(?<![\w/.-])(?P<iy>(?:19|20)[0-9]{2})-(?P<im>0[1-9]|1[0-2])-(?P<id>0[1-9]|[12][0-9]|3[01])(?![0-9]|[/-][0-9])"
-SLASHED = rf"{NUMBER_START}(?P<nd>{DAY_NUMBER})/(?P<nm>{MONTH_NUMBER})/(?P<ny>(?:19|20)?[0-9]{{2}})(?![0-9]|[/.][0-9])"
-DOTTED = rf"{NUMBER_START}(?P<pd>[0-3][0-9])\.(?P<pm>[01][0-9])\.(?P<py>(?:19|20)?[0-9]{{2}})(?![0-9]|\.[0-9])"
+SLASHED = rf"{NUMBER_START}(?P<nd>{DAY_NUMBER})/(?P<nm>{MONTH_NUMBER})/(?P<ny>{SHORT_OR_LONG_YEAR})(?![0-9]|[/.][0-9])"
+DOTTED = (  # two-digit day and month, so that "3.2.1" stays a section number
+    rf"{NUMBER_START}(?P<pd>3[01]|[12][0-9]|0[1-9])\.(?P<pm>1[0-2]|0[1-9])\."
+    rf"(?P<py>{SHORT_OR_LONG_YEAR})(?![0-9]|\.[0-9])"
+)
 # Met Police call references ("CAD 4321/23Jul") carry the day the call came in.
-CAD = r"(?<=[0-9]/)(?P<cd>3[01]|[12][0-9]|0?[1-9])(?P<cm>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?![a-zA-Z])"
+CAD = rf"(?<=[0-9]/)(?P<cd>{DAY_NUMBER})(?P<cm>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?![a-zA-Z])"
 EXPLICIT_AHEAD = rf",?\s+(?:the\s+)?(?:{DAY}(?:\s+of)?\s+{MONTH}|{MONTH}\s+{DAY})"
 WEEKDAY_RELATIVE = (
     rf"(?:(?P<wmod>(?i:last|next|previous|following|early|late))\s+|(?i:early\s+hours\s+of)\s+)?"

@@ -1,0 +1,193 @@
+import time
+
+import pytest
+
+from extract.dates import DateMention, find_dates, incident_date, load_date_vocabulary
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # explicit dates as written
+        ("The shop was raided on 1 July 2021.", None, [("1 July 2021", "2021-07-01")]),
+        ("The shop was raided on July 1, 2021.", None, [("July 1, 2021", "2021-07-01")]),
+        ("The shop was raided on 1st July.", "2021-07-05", [("1st July", "2021-07-01")]),
+        ("Officers were called on Saturday 3 March.", "2018-03-05", [("Saturday 3 March", "2018-03-03")]),
+        ("Officers were called on Saturday, 3 March 2018.", None, [("Saturday, 3 March 2018", "2018-03-03")]),
+        ("A van was torched on 14/03/2019 in Deptford.", None, [("14/03/2019", "2019-03-14")]),
+        ("Quote reference 4411 of 02/11/15.", None, [("02/11/15", "2015-11-02")]),
+        ("The raid took place on March 3rd.", "2020-03-09", [("March 3rd", "2020-03-03")]),
+        ("He was assaulted on 3 March at 10pm.", "2020-03-09", [("3 March", "2020-03-03")]),
+        ("Logged as 2021-07-01 by the force.", None, [("2021-07-01", "2021-07-01")]),
+        ("The car was stolen on Tuesday 30th of June.", "2020-07-02", [("Tuesday 30th of June", "2020-06-30")]),
+        ("It was reported on the 19th March at 8am.", "2019-04-13", [("19th March", "2019-03-19")]),
+        ("He was hurt on Thursday, May 11th, 2023, around 8pm.", None, [("Thursday, May 11th, 2023", "2023-05-11")]),
+        ("She was attacked on September 5 2020 in Harlesden.", None, [("September 5 2020", "2020-09-05")]),
+        ("She was attacked on September 5 last year.", "2021-11-05", [("September 5 last year", "2020-09-05")]),
+        ("The gang struck on Apr. 2 and again on SEPTEMBER 9.", "2016-10-01",
+         [("Apr. 2", "2016-04-02"), ("SEPTEMBER 9", "2016-09-09")]),
+        ("Photos of the raid [04.06.23] were shared.", None, [("04.06.23", "2023-06-04")]),
+        ("Call 101 quoting CAD 7720/14Mar.", "2022-03-16", [("14Mar", "2022-03-14")]),
+        # the year comes from the publication date, or the year before when that would be over two months ahead
+        ("The fire started on 28 December.", "2021-01-10", [("28 December", "2020-12-28")]),
+        ("The fire started on 2 March.", "2021-01-10", [("2 March", "2021-03-02")]),
+        ("The fire started on 20 March.", "2021-01-10", [("20 March", "2020-03-20")]),
+        ("The fire started on Saturday, September 8.", "2012-09", [("Saturday, September 8", "2012-09-08")]),
+        ("The fire started on 1 July.", None, [("1 July", None)]),
+        ("The fire started on 29 February.", "2021-03-05", [("29 February", None)]),
+        ("The fire started on 29 February.", "2020-03-05", [("29 February", "2020-02-29")]),
+        # relative days
+        ("A man was stabbed yesterday.", "2021-07-01", [("yesterday", "2021-06-30")]),
+        ("A man was stabbed last night.", "2021-07-01", [("last night", "2021-06-30")]),
+        ("A man was stabbed this morning.", "2021-07-01", [("this morning", "2021-07-01")]),
+        ("A man was stabbed earlier today.", "2021-07-01", [("earlier today", "2021-07-01")]),
+        ("Police are at the scene tonight.", "2021-07-01", [("tonight", "2021-07-01")]),
+        ("A man was stabbed in the early hours of this morning.", "2021-07-01",
+         [("early hours of this morning", "2021-07-01")]),
+        ("Two cars were set alight overnight.", "2021-07-01", [("overnight", "2021-06-30")]),
+        ("Burglars struck twice last week and again at the weekend.", "2021-07-01",
+         [("last week", None), ("at the weekend", None)]),
+        ("A man was stabbed yesterday afternoon (Wednesday).", "2021-07-01",
+         [("yesterday afternoon", "2021-06-30"), ("Wednesday", "2021-06-30")]),
+        # weekdays: the most recent such day strictly before publication (a Thursday here)
+        ("He was robbed on Monday.", "2021-07-01", [("Monday", "2021-06-28")]),
+        ("He was robbed Monday night.", "2021-07-01", [("Monday night", "2021-06-28")]),
+        ("He was robbed last Monday.", "2021-07-01", [("last Monday", "2021-06-28")]),
+        ("He was robbed on Saturday evening.", "2021-07-01", [("Saturday evening", "2021-06-26")]),
+        ("He was robbed in the early hours of Sunday.", "2021-07-01", [("early hours of Sunday", "2021-06-27")]),
+        ("He was robbed early Wednesday.", "2021-07-01", [("early Wednesday", "2021-06-30")]),
+        ("He was robbed on Thursday.", "2021-07-01", [("Thursday", "2021-06-24")]),
+        ("He will be sentenced next Monday.", "2021-07-01", [("next Monday", "2021-07-05")]),
+        ("A gang struck on Friday and again the previous Friday.", "2021-07-01",
+         [("Friday", "2021-06-25"), ("previous Friday", None)]),
+        # weekday arithmetic across month, year and leap-day boundaries
+        ("He was robbed on Sunday.", "2021-03-01", [("Sunday", "2021-02-28")]),
+        ("He was robbed on Monday.", "2021-03-01", [("Monday", "2021-02-22")]),
+        ("He was robbed on Friday.", "2022-01-01", [("Friday", "2021-12-31")]),
+        ("He was robbed on Saturday.", "2022-01-01", [("Saturday", "2021-12-25")]),
+        ("He was robbed last Sunday.", "2022-01-01", [("last Sunday", "2021-12-26")]),
+        ("He was robbed on Thursday.", "2024-03-01", [("Thursday", "2024-02-29")]),
+        ("He was robbed yesterday.", "2024-03-01", [("yesterday", "2024-02-29")]),
+        ("He was robbed yesterday.", "2022-01-01", [("yesterday", "2021-12-31")]),
+        ("He is due in court next Monday.", "2021-12-30", [("next Monday", "2022-01-03")]),
+        # relative dates need the publication day
+        ("He was robbed on Monday.", "2021-07", [("Monday", None)]),
+        ("He was robbed yesterday.", None, [("yesterday", None)]),
+        ("He was robbed on 1 July 2021, two days after a robbery on Monday.", None,
+         [("1 July 2021", "2021-07-01"), ("Monday", None)]),
+    ],
+)
+def test_find_dates(text, published, expected):
+    mentions = find_dates(text, published=published)
+    assert [(m.text, m.date) for m in mentions] == expected
+    assert all(text[m.start:m.end] == m.text for m in mentions)
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("A 17-year-old boy was stabbed.", "2021-07-01"),
+        ("In May 17-year-old boys were stopped more often.", "2021-07-01"),
+        ("The call came in at 21:40 GMT.", "2021-07-01"),
+        ("He was seen at 5.45pm near the station.", "2021-07-01"),
+        ("He was fined £250 and patrols now run 24/7.", "2021-07-01"),
+        ("Since 7/7 and 9/11 the threat has changed.", "2021-07-01"),
+        ("The shop opened in 2009.", "2021-07-01"),
+        ("The budget for 2017-18 was cut.", "2021-07-01"),
+        ("The victim may have died at the scene.", "2021-07-01"),
+        ("Theresa May said the figures were wrong, ahead of May's election.", "2021-07-01"),
+        ("Thefts rose by 9.5 per cent between February and July.", "2021-07-01"),
+        ("The unit has existed since December 2020.", "2021-07-01"),
+        ("The 12 months to March showed a rise.", "2021-07-01"),
+        ("The Sunday Times and the Mail on Sunday ran the story.", "2021-07-01"),
+        ("Victims aged 16, 17 and 21 were treated.", "2021-07-01"),
+        ("See section 3.2.1 of the report, and call 0800 555 111.", "2021-07-01"),
+        ("He won the game 3-1 and scored 15 goals.", "2021-07-01"),
+    ],
+)
+def test_find_dates_ignores_non_dates(text, published):
+    assert find_dates(text, published=published) == []
+
+
+@pytest.mark.parametrize("published", ["2021/07/01", "July 2021", "2021", "01-07-2021"])
+def test_find_dates_rejects_malformed_published(published):
+    with pytest.raises(ValueError, match="published must be YYYY-MM-DD, YYYY-MM or None"):
+        find_dates("He was robbed yesterday.", published=published)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Smith appeared at Highbury Corner Magistrates' Court on Friday.", [("Friday", "magistrates")]),
+        ("Smith is due to appear at the Old Bailey on 3 June.", [("3 June", "old bailey")]),
+        ("Smith will be sentenced on 3 June.", [("3 June", "sentenced")]),
+        ("Smith was charged on Tuesday with attempted murder.", [("Tuesday", "charged")]),
+        ("An inquest will open on Monday.", [("Monday", "inquest")]),
+        ("Smith was jailed on Friday (July 7).", [("Friday", "jailed"), ("July 7", "jailed")]),
+        ("On Friday, Smith was jailed for life.", [("Friday", "jailed")]),
+        ("Three men have today been jailed.", [("today", "jailed")]),
+        ("The trial heard he was stabbed on 5 May.", [("5 May", None)]),
+        ("A boy was arrested after a man was stabbed on Saturday night.", [("Saturday night", None)]),
+        ("A woman was robbed in Soho this morning, police said.", [("this morning", None)]),
+        ("Jane Reporter 5 March 2018\n\nA man was attacked on February 12.",
+         [("5 March 2018", "dateline"), ("February 12", None)]),
+    ],
+)
+def test_find_dates_sets_aside_later_events(text, expected):
+    assert [(m.text, m.aside) for m in find_dates(text, published="2018-07-10")] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "expected"),
+    [
+        ("A man was stabbed in Peckham on Friday. Jones will be sentenced on 3 June.", "A man", "Friday"),
+        ("Jones will be sentenced on 3 June. A man was stabbed in Peckham.", "A man", None),
+        ("Police were called at 5.45pm yesterday - Monday, October 25 - to Dagenham.", "Police",
+         "Monday, October 25"),
+        ("Jane Reporter 5 March 2018\n\nA man was attacked in Bow. Police were called at 4pm on February 12.",
+         "A man", "February 12"),
+        ("A woman was robbed in Soho last night. The suspect fled towards Oxford Street.", "The suspect",
+         "last night"),
+        ("Two men were hurt on Friday. A third man was robbed in Ealing on Sunday.", "A third", "Sunday"),
+        ("A cyclist was hurt in Bow." + " The road was closed for hours." * 30 + " It was 1 July.", "A cyclist",
+         None),
+        ("The last week was busy. A man was robbed in Acton.", "A man", None),
+    ],
+)
+def test_incident_date(text, sentence, expected):
+    chosen = incident_date(find_dates(text, published="2021-10-26"), near=text.index(sentence))
+    assert (chosen.text if chosen else None) == expected
+
+
+def test_incident_date_without_mentions():
+    assert incident_date([], near=0) is None
+
+
+def test_explicit_beats_relative_in_the_same_sentence():
+    mentions = [
+        DateMention(text="yesterday", start=10, end=19, date="2021-10-25", kind="relative"),
+        DateMention(text="25 October", start=30, end=40, date="2021-10-25", kind="explicit"),
+    ]
+    assert incident_date(mentions, near=0) == mentions[1]
+
+
+def test_vocabulary_is_read_from_the_data_directory(tmp_path):
+    (tmp_path / "dates_relative.txt").write_text("# phrase, days before\nthe other night\t2\n", encoding="utf-8")
+    for name in ("dates_later_cues.txt", "dates_event_cues.txt", "dates_not_weekdays.txt"):
+        (tmp_path / name).write_text("sentenc*\n", encoding="utf-8")
+    vocabulary = load_date_vocabulary(tmp_path)
+    mentions = find_dates("He was hurt the other night.", published="2021-07-01", vocabulary=vocabulary)
+    assert [(m.text, m.date) for m in mentions] == [("the other night", "2021-06-29")]
+
+
+def test_five_megabytes_finish():
+    sentences = [
+        "A 17-year-old was stabbed on Saturday, 3 March 2018 at 21:40 GMT. ",
+        "Smith appeared at the Old Bailey on 14/03/2019 and may have fled 24/7 in 2009. ",
+        "Police said last night that 3 3 3 3 1/1/1/1 12.12.12.12 Monday Monday May May cases rose. ",
+        "early hours of early hours of " + " " * 200 + "\n",
+    ]
+    text = "".join(sentences) * (5_000_000 // len("".join(sentences)) + 1)
+    started = time.perf_counter()
+    find_dates(text[:5_000_000], published="2021-07-01")
+    assert time.perf_counter() - started < 30

@@ -69,7 +69,7 @@ class Extractor:
     matcher: Matcher
     vocab: Vocabulary
     geocoder: Geocoder
-    foreign_markers: tuple[str, ...]
+    foreign_markers: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,10 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
         line.strip() for line in (DATA_DIR / "foreign_markers.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     )
-    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), markers)
+    # One alternation of bounded phrases: linear, and compiled once rather than per article.
+    foreign = re.compile(r"(?<![\w.])(?:" + "|".join(sorted(markers, key=len, reverse=True))
+                         + r")(?!\w)")
+    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), foreign)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +114,10 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []
     mentions = [m for m in find_places(text, matcher=extractor.matcher) if m.key not in COURT_KEYS]
     sentences = _sentences(text, folded, cues, mentions)
-    incident_sents = [s for s in sentences if _is_incident_sentence(s)]
-    if not incident_sents or _is_statistics(sentences, folded, incident_sents):
+    headline_typed = bool(article.headline) and any(
+        c.type for c in find_cues(article.headline, vocab=extractor.vocab))
+    incident_sents = _incident_sentences(sentences, headline_typed)
+    if not incident_sents or _is_statistics(folded, incident_sents):
         return []
     if _is_elsewhere(text, mentions, extractor.foreign_markers):
         return []
@@ -180,22 +185,35 @@ def _is_incident_sentence(s: _Sentence) -> bool:
     return score >= 3
 
 
-def _is_statistics(sentences: list[_Sentence], folded: str, incident_sents: list[_Sentence]) -> bool:
+def _incident_sentences(sentences: list[_Sentence], headline_typed: bool) -> list[_Sentence]:
+    """Sentences that tell a specific incident: a crime cue with an event verb or specifics (time, age, place);
+    or, next to a crime cue (or under a crime headline), a sentence placing something at a time and place."""
+    direct = [s for s in sentences if _is_incident_sentence(s)]
+    typed_at = [i for i, s in enumerate(sentences) if any(c.type for c in s.cues)]
+    nearby = []
+    for i, s in enumerate(sentences):
+        placed = any(m.kinds != ("region",) for m in s.places)
+        if not placed or not (s.specific or any(c.event for c in s.cues)) or s in direct:
+            continue
+        if (headline_typed and i < 4) or any(abs(i - j) <= 2 for j in typed_at[:6]):
+            nearby.append(s)
+    return sorted(direct + nearby, key=lambda s: (s not in direct or s.start > (nearby[0].start if nearby else 0),
+                                                   s.start))
+
+
+def _is_statistics(folded: str, incident_sents: list[_Sentence]) -> bool:
+    """A piece about crime figures or policy: many statistics words and little told as events."""
     stats = len(STATS.findall(folded))
-    events = sum(1 for s in incident_sents for c in s.cues if c.event)
+    events = sum(1 for s in incident_sents for c in s.cues if c.event) + sum(1 for s in incident_sents if s.specific)
     return stats >= 4 and stats > 2 * events
 
 
-def _is_elsewhere(text: str, mentions: list[Mention], markers: tuple[str, ...]) -> bool:
-    """True when places outside London outnumber the story's London areas, stations and boroughs."""
+def _is_elsewhere(text: str, mentions: list[Mention], markers: re.Pattern[str]) -> bool:
+    """True when places and usages from outside London outnumber the story's London areas, stations and boroughs."""
     covered = bytearray(len(text))
     for m in mentions:
         covered[m.start:m.end] = b"\x01" * (m.end - m.start)
-    foreign = 0
-    for marker in markers:
-        for m in re.finditer(r"(?<![\w.])" + re.escape(marker) + r"(?![\w])", text):
-            if not any(covered[m.start():m.end()]):
-                foreign += 1
+    foreign = sum(1 for m in markers.finditer(text) if not any(covered[m.start():m.end()]))
     if not foreign:
         return False
     london = sum(1 for m in mentions if set(m.kinds) & {"area", "borough", "station", "ward"})

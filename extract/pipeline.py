@@ -23,7 +23,7 @@ from extract.records import Article, ExtractError, Incident, Mention, Place
 from extract.sentences import split_sentences
 
 PRECISION_RANK = {"building": 6, "street": 6, "station": 5, "postcode": 5, "area": 3, "ward": 2.5, "borough": 2,
-                  "london": 0}
+                  "london": 0}  # of the place a mention resolves to
 # A place right after these words is where the victim was taken or the case heard, not the scene.
 NOT_SCENE_BEFORE = re.compile(
     r"(taken|rushed|flown|airlifted|transferred|conveyed|admitted) (him |her |them |the victim |the man |the woman "
@@ -230,19 +230,28 @@ def _type_cue(incident_sents: list[_Sentence], vocab: Vocabulary) -> Cue | None:
 
 def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence], mentions: list[Mention],
            extractor: Extractor) -> tuple[Place | None, Mention | None]:
-    """Geocode the crime scene: the most precise place named where the incident is told, not the hospital or court."""
-    incident_ids = {id(s) for s in incident_sents}
+    """Geocode the crime scene: the most precise place named where the incident is told, not the hospital or court.
+
+    Every candidate mention is geocoded (with the story's other places as context) and ranked by the precision it
+    actually resolved to, plus where it stands: in an incident sentence, near one, after "in"/"on"/"at".
+    """
+    incident_starts = {s.start for s in incident_sents}
     first_incident = incident_sents[0].start
-    scored = []
+    context = [m.text for m in mentions if "street" not in m.kinds or len(m.kinds) > 1]
+    resolved: dict[str, Place | None] = {}
+    best: tuple[float, int, Place, Mention] | None = None
     for si, s in enumerate(sentences):
         for m in s.places:
             before = text[max(0, m.start - 40):m.start]
-            after = text[m.end:m.end + 40]
-            if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(after):
+            if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(text[m.end:m.end + 40]):
                 continue
-            rank = max(PRECISION_RANK.get(_kind_precision(k), 0) for k in m.kinds)
-            score = rank
-            if id(s) in incident_ids:
+            if m.text not in resolved:
+                resolved[m.text] = extractor.geocoder.geocode(m.text, context=[c for c in context if c != m.text])
+            place = resolved[m.text]
+            if place is None:
+                continue
+            score = PRECISION_RANK.get(place.precision, 0)
+            if s.start in incident_starts:
                 score += 3
             elif si < 3 or abs(s.start - first_incident) < 400:
                 score += 1.5
@@ -250,17 +259,9 @@ def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence
                 score -= 1
             if SCENE_BEFORE.search(before[-25:]):
                 score += 1
-            scored.append((score, -m.start, m))
-    context = [m.text for m in mentions if "street" not in m.kinds or len(m.kinds) > 1]
-    for _, _, m in sorted(scored, key=lambda t: (t[0], t[1]), reverse=True):
-        place = extractor.geocoder.geocode(m.text, context=[c for c in context if c != m.text])
-        if place is not None:
-            return place, m
-    return None, None
-
-
-def _kind_precision(kind: str) -> str:
-    return {"park": "area", "landmark": "street", "outcode": "area", "region": "london"}.get(kind, kind)
+            if best is None or (score, -m.start) > (best[0], best[1]):
+                best = (score, -m.start, place, m)
+    return (best[2], best[3]) if best else (None, None)
 
 
 def _fatal(all_cues: list[Cue], story_cues: list[Cue]) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from extract.gazetteer import Gazetteer
-from extract.names import DATA_DIR, fold_text, name_key, surface_variants
+from extract.names import DATA_DIR, fold_text, name_key, street_words, surface_variants
 from extract.records import Mention
 
 STATION_SUFFIXES = ("station", "tube station", "underground station", "rail station", "railway station",
@@ -79,7 +79,10 @@ def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
     found = []
     for end, (key, kinds, length) in matcher.automaton.iter(folded):
         start = end - length + 1
-        if _is_proper(text, start, end + 1) and not _after_first_name(text, start, key):
+        proper = _is_proper(text, start, end + 1)
+        if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
+            continue  # "a quiet London street" is not London Street
+        if proper and not _after_first_name(text, start, key):
             found.append((start, end + 1, key, kinds))
     found.extend(_postcodes(text, matcher.gazetteer))
     found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
@@ -94,17 +97,27 @@ def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
     return chosen
 
 
-def _is_proper(text: str, start: int, end: int) -> bool:
+def _is_proper(text: str, start: int, end: int) -> str:
+    """Return "proper" when text[start:end] is a whole-word proper noun, "lower street word" when only its final
+    street word is in lower case ("Camplin street"), else ""."""
     if (start > 0 and WORD_CHAR.match(text[start - 1])) or (end < len(text) and WORD_CHAR.match(text[end])):
-        return False
+        return ""
     if end < len(text) and text[end] == "'" and text[end + 1:end + 2].isalpha() and text[end + 1:end + 2] != "s":
-        return False
-    for word in text[start:end].replace("-", " ").split():
+        return ""
+    words = text[start:end].replace("-", " ").split()
+    if words[0].lower() in CONNECTORS:
+        return ""
+    result = "proper"
+    for i, word in enumerate(words):
         if word.lower() in CONNECTORS:
             continue
-        if not (word[0].isupper() or word[0].isdigit()):
-            return False
-    return True
+        if word[0].isupper() or word[0].isdigit():
+            continue
+        if i and i == len(words) - 1 and street_words().get(word.lower()) == "strong":
+            result = "lower street word"  # people often write "Camplin street"
+            continue
+        return ""
+    return result
 
 
 def _after_first_name(text: str, start: int, key: str) -> bool:

@@ -137,10 +137,11 @@ class Gazetteer:
         if any(self.is_non_london(p) for p in parts):
             return None
         target, qualifiers = parts[0], parts[1:]
-        ctx = self._context(list(qualifiers) + [c for c in context if c])
-        return self._locate_key(name_key(target), target, ctx)
+        near = self._context(qualifiers)
+        ctx = near + self._context([c for c in context if c])
+        return self._locate_key(name_key(target), target, ctx, near=near)
 
-    def _locate_key(self, key: str, display: str, ctx: list[Entry]) -> Place | None:
+    def _locate_key(self, key: str, display: str, ctx: list[Entry], *, near: list[Entry]) -> Place | None:
         m = FULL_POSTCODE.match(key)
         if m:
             e = self.postcode(key)
@@ -153,12 +154,12 @@ class Gazetteer:
         if not cands:
             m = AREA_STREET.match(key)  # "Tottenham High Road": the High Road near Tottenham
             if m and self.candidates(m.group(1)):
-                near = [e for e in self.candidates(m.group(1)) if e.kind != "street"]
+                near_area = [e for e in self.candidates(m.group(1)) if e.kind != "street"]
                 streets = [e for e in self.candidates(m.group(2)) if e.kind == "street"]
-                if near and streets:
-                    return self._choose(streets, near + ctx, display)
+                if near_area and streets:
+                    return self._choose(streets, near_area + ctx, display, near=near_area)
             return None
-        return self._choose(self.preferred_kind(key, cands), ctx, display)
+        return self._choose(self.preferred_kind(key, cands), ctx, display, near=near)
 
     def preferred_kind(self, key: str, cands: list[Entry]) -> list[Entry]:
         """Keep the candidates of the kind a bare name most likely means.
@@ -190,29 +191,37 @@ class Gazetteer:
                 if e:
                     out.append(e)
                 continue
-            out.extend(e for e in self.candidates(key) if e.kind != "street")
+            cands = self.candidates(key)
+            places = [e for e in cands if e.kind != "street"]
+            if not places and cands and self._clustered(cands):
+                places = cands  # a street with one location ("junction with Queensbridge Road") places others
+            out.extend(places)
         return out
 
-    def _choose(self, cands: list[Entry], ctx: list[Entry], display: str) -> Place | None:
+    def _choose(self, cands: list[Entry], ctx: list[Entry], display: str, *, near: list[Entry]) -> Place | None:
+        """Pick among same-name candidates: the qualifier ("..., High Barnet") first, then the whole context."""
         if len(cands) == 1:
             return self._place(cands[0], 1)
-        if ctx:
-            scored = sorted(((self._support(c, ctx), c.weight, i) for i, c in enumerate(cands)), reverse=True)
+        total = len(cands)
+        for context in (near, ctx):
+            if not context:
+                continue
+            scored = sorted(((self._support(c, context), c.weight, i) for i, c in enumerate(cands)), reverse=True)
             if scored[0][0] > 0:
                 top = [cands[i] for s, _, i in scored if s == scored[0][0]]
                 if len(top) == 1 or self._clustered(top):
-                    return self._place(cands[scored[0][2]], len(cands))
+                    return self._place(cands[scored[0][2]], total)
                 cands = top
         if self._clustered(cands):
-            return self._place(max(cands, key=lambda e: e.weight), len(cands))
+            return self._place(max(cands, key=lambda e: e.weight), total)
         codes = {c.borough_code for c in cands}
         if len(codes) != 1:
             return None
         if cands[0].kind != "street":  # an area spanning several postcode districts is still that area
             lat = sum(c.lat for c in cands) / len(cands)
             lon = sum(c.lon for c in cands) / len(cands)
-            return self._place(min(cands, key=lambda c: km(lat, lon, c.lat, c.lon)), len(cands))
-        return self._borough_place(codes.pop(), display, len(cands))
+            return self._place(min(cands, key=lambda c: km(lat, lon, c.lat, c.lon)), total)
+        return self._borough_place(codes.pop(), display, total)
 
     def _support(self, c: Entry, ctx: list[Entry]) -> float:
         """Score how well the context places a candidate: same outcode, ward, locality, borough, distance."""

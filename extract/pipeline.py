@@ -123,7 +123,8 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []
     main = incident_sents[0]
     type_cue = _type_cue(incident_sents, extractor.vocab)
-    place, mention = _scene(text, sentences, incident_sents, mentions, extractor)
+    headline_places = [m.text for m in find_places(article.headline or "", matcher=extractor.matcher)]
+    place, mention = _scene(text, sentences, incident_sents, mentions, headline_places, extractor)
     if place is None and not any(m.kinds == ("region",) for m in mentions):
         return []
     if place is not None and place.borough is None and place.precision != "london":
@@ -229,7 +230,7 @@ def _type_cue(incident_sents: list[_Sentence], vocab: Vocabulary) -> Cue | None:
 
 
 def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence], mentions: list[Mention],
-           extractor: Extractor) -> tuple[Place | None, Mention | None]:
+           headline_places: list[str], extractor: Extractor) -> tuple[Place | None, Mention | None]:
     """Geocode the crime scene: the most precise place named where the incident is told, not the hospital or court.
 
     Every candidate mention is geocoded (with the story's other places as context) and ranked by the precision it
@@ -237,7 +238,7 @@ def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence
     """
     incident_starts = {s.start for s in incident_sents}
     first_incident = incident_sents[0].start
-    context = [m.text for m in mentions if "street" not in m.kinds or len(m.kinds) > 1]
+    context = [m.text for m in mentions] + list(headline_places)
     resolved: dict[str, Place | None] = {}
     best: tuple[float, int, Place, Mention] | None = None
     for si, s in enumerate(sentences):
@@ -245,9 +246,10 @@ def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence
             before = text[max(0, m.start - 40):m.start]
             if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(text[m.end:m.end + 40]):
                 continue
-            if m.text not in resolved:
-                resolved[m.text] = extractor.geocoder.geocode(m.text, context=[c for c in context if c != m.text])
-            place = resolved[m.text]
+            query = _qualified(text, m, mentions)
+            if query not in resolved:
+                resolved[query] = extractor.geocoder.geocode(query, context=[c for c in context if c != m.text])
+            place = resolved[query]
             if place is None:
                 continue
             score = PRECISION_RANK.get(place.precision, 0)
@@ -262,6 +264,14 @@ def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence
             if best is None or (score, -m.start) > (best[0], best[1]):
                 best = (score, -m.start, place, m)
     return (best[2], best[3]) if best else (None, None)
+
+
+def _qualified(text: str, m: Mention, mentions: list[Mention]) -> str:
+    """Return "Norwood Road, Lambeth" for a mention directly followed by ", <place>" or " in <place>"."""
+    for other in mentions:
+        if other.start > m.end and other.start - m.end <= 4 and text[m.end:other.start] in (", ", " in ", ","):
+            return f"{m.text}, {other.text}"
+    return m.text
 
 
 def _fatal(all_cues: list[Cue], story_cues: list[Cue]) -> bool:

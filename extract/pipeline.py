@@ -8,13 +8,14 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract import dates as dates_mod
-from extract.gazetteer import Gazetteer, load_gazetteer
+from extract.gazetteer import Gazetteer, km, load_gazetteer
 from extract.geocode import GazetteerGeocoder, Geocoder
 from extract.incidents import Cue, Vocabulary, find_cues, load_vocabulary
 from extract.names import DATA_DIR, fold_text, name_key
@@ -47,6 +48,9 @@ SPECIFIC = re.compile(
 STATS = re.compile(r"\b(figures|statistics|per cent|percent|rate|rates|rise in|increase in|fall in|data|year on year"
                    r"|survey|report|analysis|number of|compared with|compared to|average|budget|council tax"
                    r"|strategy|policy|funding|consultation|campaign)\b")
+ASIDE = re.compile(r"\b(it follows|follows a|comes after|came after|a day after|days after|weeks after|last week"
+                   r"|last month|earlier this (year|month|week)|previous|previously|in a separate|the latest"
+                   r"|including the|such as the|months ago|years ago)\b")
 ARREST = re.compile(r"\b(arrested|held|detained)\b")
 COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -102,11 +106,19 @@ class _Sentence:
     cues: tuple[Cue, ...]
     places: tuple[Mention, ...]
     specific: int
+    aside: bool  # tells of an earlier or other incident ("It follows a shooting last week")
+
+
+MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 
 
 def extract_incidents(article: Article, *, extractor: Extractor) -> list[Incident]:
     """Return the crime incidents in Greater London that `article` reports (none for policy, statistics,
-    non-crime news or crimes elsewhere), each geocoded with the story's other places as context."""
+    non-crime news or crimes elsewhere), each geocoded with the story's other places as context.
+
+    The first incident is the one the story leads with; a round-up gives one more incident per further sentence
+    that tells its own crime at its own place.
+    """
     text = article.text
     folded = fold_text(text)
     cues = find_cues(text, vocab=extractor.vocab, folded=folded)
@@ -114,39 +126,70 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []
     mentions = [m for m in find_places(text, matcher=extractor.matcher) if m.key not in COURT_KEYS]
     sentences = _sentences(text, folded, cues, mentions)
-    headline_typed = bool(article.headline) and any(
-        c.type for c in find_cues(article.headline, vocab=extractor.vocab))
-    incident_sents = _incident_sentences(sentences, headline_typed)
+    headline_cues = find_cues(article.headline or "", vocab=extractor.vocab)
+    incident_sents = _incident_sentences(sentences, any(c.type for c in headline_cues))
     if not incident_sents or _is_statistics(folded, incident_sents):
         return []
     if _is_elsewhere(text, mentions, extractor.foreign_markers):
         return []
-    main = incident_sents[0]
-    type_cue = _type_cue(incident_sents, extractor.vocab)
     headline_places = [m.text for m in find_places(article.headline or "", matcher=extractor.matcher)]
-    place, mention = _scene(text, sentences, incident_sents, mentions, headline_places, extractor)
+    story = _Story(article, text, folded, sentences, mentions, headline_places,
+                   dates_mod.find_dates(text, published=article.published), extractor)
+    main = next((s for s in incident_sents if _is_incident_sentence(s)), incident_sents[0])
+    place, mention = _scene(story, incident_sents, main)
     if place is None and not any(m.kinds == ("region",) for m in mentions):
         return []
     if place is not None and place.borough is None and place.precision != "london":
         return []
-    date_mentions = dates_mod.find_dates(text, published=article.published)
-    chosen_date = dates_mod.incident_date(date_mentions, near=main.start)
+    told = [s for s in incident_sents if not s.aside or s is main]
+    type_cue = _type_cue(main, told, headline_cues, story)
+    incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues)]
+    used = [place] if place else []
+    for s in incident_sents:
+        if len(incidents) >= MAX_INCIDENTS:
+            break
+        if s is main or not any(c.event and c.type for c in s.cues):
+            continue
+        place, mention = _scene(story, [s], s, only=s)
+        if place is None or place.precision in ("borough", "london") or any(_same_place(place, u) for u in used):
+            continue
+        used.append(place)
+        cue = _type_cue(s, [s], [], story)
+        incidents.append(_incident(story, len(incidents), s, [s], cue, place, mention, []))
+    return incidents
+
+
+@dataclass(frozen=True, slots=True)
+class _Story:
+    article: Article
+    text: str
+    folded: str
+    sentences: list
+    mentions: list[Mention]
+    headline_places: list[str]
+    dates: list
+    extractor: Extractor
+
+
+def _incident(story: _Story, ordinal: int, main: "_Sentence", told: list["_Sentence"], type_cue: Cue | None,
+              place: Place | None, mention: Mention | None, headline_cues: list[Cue]) -> Incident:
     type_slug = type_cue.type if type_cue else "other"
-    crime = extractor.vocab.types[type_slug]
-    story_cues = [c for s in incident_sents for c in s.cues]
-    incident = Incident(
-        incident_id=_incident_id(article.article_id, 0),
+    told_cues = [c for s in told for c in s.cues]
+    chosen_date = dates_mod.incident_date(story.dates, near=main.start)
+    article = story.article
+    return Incident(
+        incident_id=_incident_id(article.article_id, ordinal),
         article_id=article.article_id,
         type=type_slug,
-        category=crime.category,
+        category=story.extractor.vocab.types[type_slug].category,
         location_text=mention.text if mention else None,
         place=place,
         date=chosen_date.date if chosen_date else None,
-        fatal=_fatal(cues, story_cues),
-        weapon=_weapon(story_cues, cues, type_slug),
-        victim_ages=_victim_ages(folded, sentences),
-        arrests=_arrests(folded),
-        evidence=text[main.start:main.end],
+        fatal=_fatal(told_cues, _neighbour_cues(story, main), headline_cues if ordinal == 0 else []),
+        weapon=_weapon(told_cues, _neighbour_cues(story, main), type_slug),
+        victim_ages=_victim_ages(story.folded, told),
+        arrests=_arrests(story.folded) if ordinal == 0 else None,
+        evidence=story.text[main.start:main.end],
         evidence_start=main.start,
         type_span=(type_cue.start, type_cue.end) if type_cue else None,
         place_span=(mention.start, mention.end) if mention else None,
@@ -154,7 +197,16 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         url=article.url,
         published=article.published,
     )
-    return [incident]
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    return a.name == b.name or km(a.lat, a.lon, b.lat, b.lon) < 0.3
+
+
+def _neighbour_cues(story: _Story, main: "_Sentence") -> list[Cue]:
+    """Cues in the sentences right around the main one that do not tell of another incident."""
+    i = story.sentences.index(main)
+    return [c for s in story.sentences[max(0, i - 1):i + 3] if not s.aside for c in s.cues]
 
 
 def _sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention]) -> list[_Sentence]:
@@ -172,7 +224,8 @@ def _sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention])
         while mj < len(mentions) and mentions[mj].start < end:
             mj += 1
         specific = len(SPECIFIC.findall(folded, start, end))
-        out.append(_Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), specific))
+        aside = bool(ASIDE.search(folded, start, end))
+        out.append(_Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), specific, aside))
         ci, mi = cj, mj
     return out
 
@@ -198,8 +251,7 @@ def _incident_sentences(sentences: list[_Sentence], headline_typed: bool) -> lis
             continue
         if (headline_typed and i < 4) or any(abs(i - j) <= 2 for j in typed_at[:6]):
             nearby.append(s)
-    return sorted(direct + nearby, key=lambda s: (s not in direct or s.start > (nearby[0].start if nearby else 0),
-                                                   s.start))
+    return sorted(direct + nearby, key=lambda s: s.start)
 
 
 def _is_statistics(folded: str, incident_sents: list[_Sentence]) -> bool:
@@ -221,27 +273,43 @@ def _is_elsewhere(text: str, mentions: list[Mention], markers: re.Pattern[str]) 
     return foreign >= london
 
 
-def _type_cue(incident_sents: list[_Sentence], vocab: Vocabulary) -> Cue | None:
-    """The cue naming the story's type: the most severe typed cue in its first incident sentences."""
-    typed = [c for s in incident_sents[:3] for c in s.cues if c.type]
-    if not typed:
-        return None
-    return max(typed, key=lambda c: (vocab.types[c.type].severity, c.event, -c.start))
+GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
 
 
-def _scene(text: str, sentences: list[_Sentence], incident_sents: list[_Sentence], mentions: list[Mention],
-           headline_places: list[str], extractor: Extractor) -> tuple[Place | None, Mention | None]:
+def _type_cue(main: "_Sentence", told: list["_Sentence"], headline_cues: list[Cue], story: _Story) -> Cue | None:
+    """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
+    sentences telling it; a generic one ("attack") gives way to a specific crime named elsewhere in the story."""
+    types = story.extractor.vocab.types
+
+    def most_severe(cues):
+        typed = [c for c in cues if c.type]
+        return max(typed, key=lambda c: (types[c.type].severity, c.event, -c.start)) if typed else None
+
+    cue = most_severe(main.cues) or most_severe(headline_cues) or most_severe(c for s in told for c in s.cues)
+    if cue is not None and cue.type not in GENERIC_TYPES:
+        return cue
+    specific = [c for s in story.sentences if not s.aside for c in s.cues if c.type and c.type not in GENERIC_TYPES]
+    if not specific:
+        return cue
+    counts = Counter(c.type for c in specific)
+    best = max(counts, key=lambda t: (counts[t], types[t].severity))
+    return next(c for c in specific if c.type == best)
+
+
+def _scene(story: _Story, incident_sents: list["_Sentence"], main: "_Sentence", *,
+           only: "_Sentence | None" = None) -> tuple[Place | None, Mention | None]:
     """Geocode the crime scene: the most precise place named where the incident is told, not the hospital or court.
 
     Every candidate mention is geocoded (with the story's other places as context) and ranked by the precision it
     actually resolved to, plus where it stands: in an incident sentence, near one, after "in"/"on"/"at".
     """
+    text, mentions, extractor = story.text, story.mentions, story.extractor
     incident_starts = {s.start for s in incident_sents}
-    first_incident = incident_sents[0].start
-    context = [m.text for m in mentions] + list(headline_places)
+    first_incident = main.start
+    context = [m.text for m in mentions] + list(story.headline_places)
     resolved: dict[str, Place | None] = {}
     best: tuple[float, int, Place, Mention] | None = None
-    for si, s in enumerate(sentences):
+    for si, s in enumerate([only] if only else story.sentences):
         for m in s.places:
             before = text[max(0, m.start - 40):m.start]
             if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(text[m.end:m.end + 40]):
@@ -274,10 +342,11 @@ def _qualified(text: str, m: Mention, mentions: list[Mention]) -> str:
     return m.text
 
 
-def _fatal(all_cues: list[Cue], story_cues: list[Cue]) -> bool:
-    if any(c.fatal is True for c in story_cues):
-        return True
-    return any(c.fatal is True and c.event for c in all_cues)
+def _fatal(told: list[Cue], neighbours: list[Cue], headline: list[Cue]) -> bool:
+    """Dead when the sentences telling the incident, its headline, or a reported death right after it say so
+    ("attempted murder" is not a death)."""
+    return (any(c.fatal is True for c in told + headline)
+            or any(c.fatal is True and c.event for c in neighbours))
 
 
 def _weapon(story_cues: list[Cue], all_cues: list[Cue], type_slug: str) -> str | None:

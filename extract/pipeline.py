@@ -56,7 +56,7 @@ COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five
                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 ARRESTED_COUNT = re.compile(r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
                             r" (\w+ ){0,3}(men|women|people|males|females|boys|girls|teenagers|youths|suspects|persons"
-                            r"|man|woman|boy|girl|teenager|youth|suspect|person|others)\b(\w+ ){0,6}?"
+                            r"|man|woman|boy|girl|teenager|youth|suspect|persons?|others) (\w+ ){0,6}?"
                             r"(have been|has been|were|was|had been|been) (arrested|held|detained)")
 NO_ARRESTS = re.compile(r"\bno (one|arrests?) (has|have) (yet )?been (arrested|made)|\bno arrests\b")
 VICTIM = re.compile(r"\b(victim|stabbed|shot|injur|died|dead|hospital|wound|attacked|assaulted|robbed|killed|"
@@ -187,7 +187,7 @@ def _incident(story: _Story, ordinal: int, main: "_Sentence", told: list["_Sente
         date=chosen_date.date if chosen_date else None,
         fatal=_fatal(told_cues, _neighbour_cues(story, main), headline_cues if ordinal == 0 else []),
         weapon=_weapon(told_cues, _neighbour_cues(story, main), type_slug),
-        victim_ages=_victim_ages(story.folded, told),
+        victim_ages=_victim_ages(story.folded, _neighbours(story, main, told)),
         arrests=_arrests(story.folded) if ordinal == 0 else None,
         evidence=story.text[main.start:main.end],
         evidence_start=main.start,
@@ -203,10 +203,16 @@ def _same_place(a: Place, b: Place) -> bool:
     return a.name == b.name or km(a.lat, a.lon, b.lat, b.lon) < 0.3
 
 
+def _neighbours(story: _Story, main: "_Sentence", told: list["_Sentence"]) -> list["_Sentence"]:
+    """The sentences telling an incident plus those right around its main one that tell of no other incident."""
+    i = story.sentences.index(main)
+    near = [s for s in story.sentences[max(0, i - 1):i + 3] if not s.aside]
+    return sorted({s.start: s for s in told + near}.values(), key=lambda s: s.start)
+
+
 def _neighbour_cues(story: _Story, main: "_Sentence") -> list[Cue]:
     """Cues in the sentences right around the main one that do not tell of another incident."""
-    i = story.sentences.index(main)
-    return [c for s in story.sentences[max(0, i - 1):i + 3] if not s.aside for c in s.cues]
+    return [c for s in _neighbours(story, main, []) for c in s.cues]
 
 
 def _sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention]) -> list[_Sentence]:

@@ -29,7 +29,8 @@ PRECISION_RANK = {"building": 6, "street": 6, "station": 5, "postcode": 5, "area
 NOT_SCENE_BEFORE = re.compile(
     r"(taken|rushed|flown|airlifted|transferred|conveyed|admitted) (him |her |them |the victim |the man |the woman "
     r"|the boy |the girl )?to( a| the)? (hospital in |hospital at )?$|hospital in $|hospital at $|appeared at $"
-    r"|appear at $|court in $|from $|lives in $|living in $|of $|born in $|moved to $|custody in $|station in $",
+    r"|appear at $|court in $|from $|lives in $|living in $|of $|born in $|moved to $|custody in $|station in $"
+    r"|arrested (at (an|a|his|her|their) (address|home|property) )?(in|at) $",
     re.IGNORECASE,
 )
 NOT_SCENE_AFTER = re.compile(
@@ -320,6 +321,8 @@ def _scene(story: _Story, incident_sents: list["_Sentence"], main: "_Sentence", 
             before = text[max(0, m.start - 40):m.start]
             if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(text[m.end:m.end + 40]):
                 continue
+            if _arrest_place(story, s, m):
+                continue
             query = _qualified(text, m, mentions)
             if query not in resolved:
                 resolved[query] = extractor.geocoder.geocode(query, context=[c for c in context if c != m.text])
@@ -338,6 +341,15 @@ def _scene(story: _Story, incident_sents: list["_Sentence"], main: "_Sentence", 
             if best is None or (score, -m.start) > (best[0], best[1]):
                 best = (score, -m.start, place, m)
     return (best[2], best[3]) if best else (None, None)
+
+
+def _arrest_place(story: _Story, s: "_Sentence", m: Mention) -> bool:
+    """True when the mention is where someone was arrested ("was arrested at the home he shares with his mother
+    in Camberwell"), with no crime told between the arrest and the place."""
+    clause_start = max(story.text.rfind(sep, s.start, m.start) for sep in (",", ";", ":", " and ")) + 1
+    clause_start = max(clause_start, s.start)
+    arrest = ARREST.search(story.folded, clause_start, m.start)
+    return bool(arrest) and not any(c.type and arrest.end() <= c.start < m.start for c in s.cues)
 
 
 def _qualified(text: str, m: Mention, mentions: list[Mention]) -> str:

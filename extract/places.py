@@ -21,9 +21,6 @@ STATION_SUFFIXES = ("station", "tube station", "underground station", "rail stat
 # Words that stay lower case inside a name ("Kingston upon Thames", "Elephant and Castle").
 CONNECTORS = frozenset({"and", "&", "of", "the", "on", "upon", "in", "by", "at", "under", "cum", "de", "la", "le",
                         "station", "tube", "underground", "rail", "railway", "overground", "dlr", "train"})
-# A capitalised word right before a one-word place is usually a first name ("Ian Hayes"), unless it is one of these.
-QUALIFIERS = frozenset({"north", "south", "east", "west", "central", "greater", "old", "new", "upper", "lower",
-                        "great", "little", "inner", "outer", "in", "at", "near", "and", "from", "to", "of"})
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
 WORD_CHAR = re.compile(r"\w")
 
@@ -34,6 +31,7 @@ class Matcher:
 
     automaton: ahocorasick.Automaton
     gazetteer: Gazetteer
+    first_names: frozenset[str]
 
 
 def load_stoplist() -> frozenset[str]:
@@ -66,7 +64,9 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         for s in surfaces:
             auto.add_word(s, (key, k, len(s)))
     auto.make_automaton()
-    return Matcher(auto, gazetteer)
+    names = (DATA_DIR / "first_names.txt").read_text(encoding="utf-8").splitlines()
+    first_names = frozenset(n.strip().lower() for n in names if n.strip() and not n.startswith("#"))
+    return Matcher(auto, gazetteer, first_names)
 
 
 def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
@@ -82,7 +82,7 @@ def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
         proper = _is_proper(text, start, end + 1)
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
             continue  # "a quiet London street" is not London Street
-        if proper and not _after_first_name(text, start, key):
+        if proper and not _after_first_name(text, start, key, matcher.first_names):
             found.append((start, end + 1, key, kinds))
     found.extend(_postcodes(text, matcher.gazetteer))
     found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
@@ -120,15 +120,17 @@ def _is_proper(text: str, start: int, end: int) -> str:
     return result
 
 
-def _after_first_name(text: str, start: int, key: str) -> bool:
-    if " " in key or start < 2 or text[start - 1] != " ":
+def _after_first_name(text: str, start: int, key: str, first_names: frozenset[str]) -> bool:
+    """True when a one-word place follows a title or first name ("Ian Hayes", "PC Barnes"): a surname."""
+    if " " in key or start < 2 or text[start - 1] not in " .":
         return False
-    i = start - 1
+    i = start - 1 if text[start - 1] == " " else start - 1
+    while i > 0 and text[i - 1] in ". ":
+        i -= 1
     j = i
     while j > 0 and text[j - 1].isalpha():
         j -= 1
-    prev = text[j:i]
-    return bool(prev) and prev[0].isupper() and prev.lower() not in QUALIFIERS and (j == 0 or text[j - 1] in " \n\"'(")
+    return text[j:i].lower() in first_names
 
 
 def _postcodes(text: str, gazetteer: Gazetteer):

@@ -30,12 +30,13 @@ NOT_SCENE_BEFORE = re.compile(
     r"(taken|rushed|flown|airlifted|transferred|conveyed|admitted) (him |her |them |the victim |the man |the woman "
     r"|the boy |the girl )?to( a| the)? (hospital in |hospital at )?$|hospital in $|hospital at $|appeared at $"
     r"|appear at $|court in $|from $|lives in $|living in $|of $|born in $|moved to $|custody in $|station in $"
-    r"|arrested (at (an|a|his|her|their) (address|home|property) )?(in|at) $",
+    r"|arrested (at (an|a|his|her|their) (address|home|property) )?(in|at) $"
+    r"|between $|(way|heading|travelling|going|bound) (to|for) $|(got|get|gets|getting) (off|on) at $",
     re.IGNORECASE,
 )
 NOT_SCENE_AFTER = re.compile(
     r"^('s)? ?(crown court|magistrates|youth court|county court|coroner|hospital|university hospital|police station"
-    r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor)", re.IGNORECASE)
+    r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)", re.IGNORECASE)
 SCENE_BEFORE = re.compile(r"\b(in|on|at|near|outside|off|into|inside|along|to|junction of|corner of)( the)? $",
                           re.IGNORECASE)
 COURT_KEYS = frozenset({"old bailey", "inner london", "snaresbrook", "southwark crown court", "isleworth",
@@ -52,6 +53,7 @@ STATS = re.compile(r"\b(figures|statistics|per cent|percent|rate|rates|rise in|i
 ASIDE = re.compile(r"\b(it follows|follows a|comes after|came after|a day after|days after|weeks after|last week"
                    r"|last month|earlier this (year|month|week)|previous|previously|in a separate|the latest"
                    r"|including the|such as the|months ago|years ago)\b")
+AFTER_CRIME = re.compile(r"\b(following|after|over|in connection with|on suspicion of)\b")
 ARREST = re.compile(r"\b(arrested|held|detained)\b")
 COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -142,6 +144,8 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []
     if place is not None and place.borough is None and place.precision != "london":
         return []
+    if place is not None and PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and _spans_boroughs(story, main):
+        place, mention = None, None  # "raids at addresses in Lewisham, Southwark and Wembley": no one place
     told = [s for s in incident_sents if not s.aside or s is main]
     type_cue = _type_cue(main, told, headline_cues, story)
     incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues)]
@@ -343,13 +347,29 @@ def _scene(story: _Story, incident_sents: list["_Sentence"], main: "_Sentence", 
     return (best[2], best[3]) if best else (None, None)
 
 
+def _spans_boroughs(story: _Story, main: "_Sentence") -> bool:
+    """True when a sentence telling the incident names places in three or more boroughs (a series or operation)."""
+    for s in _neighbours(story, main, []):
+        codes = set()
+        for m in s.places:
+            if set(m.kinds) & {"area", "borough"}:
+                place = story.extractor.geocoder.geocode(m.text)
+                if place is not None and place.borough_code:
+                    codes.add(place.borough_code)
+        if len(codes) >= 3:
+            return True
+    return False
+
+
 def _arrest_place(story: _Story, s: "_Sentence", m: Mention) -> bool:
     """True when the mention is where someone was arrested ("was arrested at the home he shares with his mother
     in Camberwell"), with no crime told between the arrest and the place."""
     clause_start = max(story.text.rfind(sep, s.start, m.start) for sep in (",", ";", ":", " and ")) + 1
     clause_start = max(clause_start, s.start)
     arrest = ARREST.search(story.folded, clause_start, m.start)
-    return bool(arrest) and not any(c.type and arrest.end() <= c.start < m.start for c in s.cues)
+    if not arrest or AFTER_CRIME.search(story.folded, arrest.end(), m.start):
+        return False  # "arrested following Sunday's house fire in Stanstead Road": the place is the crime's
+    return not any(c.type and arrest.end() <= c.start < m.start for c in s.cues)
 
 
 def _qualified(text: str, m: Mention, mentions: list[Mention]) -> str:

@@ -1,5 +1,5 @@
-"""Find crime cues (incident types, weapons, deaths) in a text; the vocabulary is data/crime_types.csv and
-data/crime_cues.csv.
+"""Find crime cues (incident types, weapons, deaths) in a text; the vocabulary is data/crime_types.csv,
+data/crime_cues.csv (phrases) and data/crime_patterns.csv (phrases with a few free words, as regular expressions).
 
 Example:
     vocab = load_vocabulary()
@@ -43,10 +43,11 @@ class Cue:
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """The crime types by slug, and the compiled cue automaton."""
+    """The crime types by slug, the compiled cue phrases, and the cue patterns (phrases with gaps)."""
 
     types: dict[str, CrimeType]
     automaton: ahocorasick.Automaton
+    patterns: tuple[tuple[re.Pattern[str], str | None, str | None, bool | None, bool], ...]
 
 
 def load_vocabulary() -> Vocabulary:
@@ -63,7 +64,15 @@ def load_vocabulary() -> Vocabulary:
             fatal = {"1": True, "0": False}.get(r["fatal"])
             auto.add_word(phrase, (phrase, r["type"] or None, r["weapon"] or None, fatal, r["event"] == "1"))
     auto.make_automaton()
-    return Vocabulary(types, auto)
+    patterns = []
+    with open(DATA_DIR / "crime_patterns.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            if r["type"] and r["type"] not in types:
+                raise ValueError(f"crime_patterns.csv: unknown type {r['type']!r}")
+            # Patterns use only bounded repetition ({0,2}), so matching stays linear in the text.
+            patterns.append((re.compile(r["pattern"]), r["type"] or None, r["weapon"] or None,
+                             {"1": True, "0": False}.get(r["fatal"]), r["event"] == "1"))
+    return Vocabulary(types, auto, tuple(patterns))
 
 
 def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> list[Cue]:
@@ -76,6 +85,9 @@ def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> lis
         if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
             continue
         found.append(Cue(phrase, start, end + 1, type_, weapon, fatal, event))
+    for pattern, type_, weapon, fatal, event in vocab.patterns:
+        for m in pattern.finditer(folded):
+            found.append(Cue(m.group(0), m.start(), m.end(), type_, weapon, fatal, event))
     found.sort(key=lambda c: (c.start - c.end, c.start))
     chosen: list[Cue] = []
     taken = bytearray(n)  # covered characters: keeps overlap checks linear in the text

@@ -19,7 +19,7 @@ from extract.gazetteer import Gazetteer, km, load_gazetteer
 from extract.geocode import GazetteerGeocoder, Geocoder
 from extract.incidents import Cue, Vocabulary, find_cues, load_vocabulary
 from extract.names import DATA_DIR, fold_text, name_key
-from extract.places import Matcher, build_matcher, find_places
+from extract.places import Matcher, build_matcher, find_places, qualified_elsewhere
 from extract.records import Article, ExtractError, Incident, Mention, Place
 from extract.sentences import split_sentences
 
@@ -77,6 +77,7 @@ class Extractor:
     vocab: Vocabulary
     geocoder: Geocoder
     foreign_markers: re.Pattern[str]
+    institutions: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,11 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     # One alternation of bounded phrases: linear, and compiled once rather than per article.
     foreign = re.compile(r"(?<![\w.])(?:" + "|".join(sorted(markers, key=len, reverse=True))
                          + r")(?!\w)")
-    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), foreign)
+    institutions = [line.strip() for line in (DATA_DIR / "london_institutions.txt").read_text(encoding="utf-8")
+                    .splitlines() if line.strip() and not line.startswith("#")]
+    london_orgs = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(i) for i in institutions) + r")(?!\w)")
+    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), foreign,
+                     london_orgs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,8 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     if not incident_sents or _is_statistics(folded, incident_sents):
         return []
     if _is_elsewhere(text, mentions, extractor.foreign_markers):
+        return []
+    if _foreign_dateline(text, extractor) or not _london_evidence(article, mentions, extractor):
         return []
     headline_places = [m.text for m in find_places(article.headline or "", matcher=extractor.matcher)]
     story = _Story(article, text, folded, sentences, mentions, headline_places,
@@ -280,11 +287,49 @@ def _is_elsewhere(text: str, mentions: list[Mention], markers: re.Pattern[str]) 
     foreign = sum(1 for m in markers.finditer(text) if not any(covered[m.start():m.end()]))
     if not foreign:
         return False
-    london = sum(1 for m in mentions if set(m.kinds) & {"area", "borough", "station", "ward"})
+    london = len({m.key for m in mentions if set(m.kinds) & {"area", "borough", "station", "ward"}
+                  and not qualified_elsewhere(text, m.start)})
     return foreign >= london
 
 
 GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
+
+
+DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
+STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
+COHERENT_KM = 3.0
+
+
+def _foreign_dateline(text: str, extractor: Extractor) -> bool:
+    """True when the story opens with a dateline ("LEBANON (AP) --", "EAST HAMPTON --") naming no London place."""
+    for start, _ in split_sentences(text[:400])[:2]:  # a page may put its headline first
+        m = DATELINE.match(text, start)
+        if m and any(c.isalpha() for c in m.group(0)) and m.group(0).strip() != "LONDON":
+            key = name_key(m.group(0))
+            return not any(e.kind != "street" for e in extractor.gazetteer.candidates(key))
+    return False
+
+
+def _london_evidence(article: Article, mentions: list[Mention], extractor: Extractor) -> bool:
+    """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
+    (the Met, Scotland Yard, ...), an area or station of two words or more, or two different London names lying
+    within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street and Abbey Street" are not."""
+    if extractor.institutions.search(article.text) or extractor.institutions.search(article.headline or ""):
+        return True
+    points: dict[str, list[tuple[float, float]]] = {}
+    for m in mentions:
+        if qualified_elsewhere(article.text, m.start):
+            continue
+        if STRONG_KINDS & set(m.kinds) or (" " in m.key and set(m.kinds) - {"street"}):
+            return True
+        if m.key not in points and len(points) < 30:
+            points[m.key] = [(e.lat, e.lon) for e in extractor.gazetteer.candidates(m.key)[:50]]
+    keys = list(points)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if any(km(p[0], p[1], q[0], q[1]) < COHERENT_KM for p in points[a] for q in points[b]):
+                return True
+    return False
 
 
 def _type_cue(main: "_Sentence", told: list["_Sentence"], headline_cues: list[Cue], story: _Story) -> Cue | None:

@@ -54,7 +54,8 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
     for key, names in display.items():
         k = tuple(sorted(kinds[key]))
         surfaces = set()
-        if key not in stop and len(key) > 2:
+        if key not in stop and len(key) > 2 and not (" " not in key and set(k) <= {"street", "ward"}):
+            # one-word streets and wards ("Alexandra", "Abbey", "A13") are common words far more often than places
             for name in names:
                 surfaces |= surface_variants(name)
         if "station" in k:
@@ -131,6 +132,21 @@ def _after_first_name(text: str, start: int, key: str, first_names: frozenset[st
     while j > 0 and text[j - 1].isalpha():
         j -= 1
     return text[j:i].lower() in first_names
+
+
+PREFIX_WORDS = frozenset({"North", "South", "East", "West", "NORTH", "SOUTH", "EAST", "WEST", "New", "Old", "Upper",
+                          "Lower", "Great", "Little", "Fort", "Mount", "Port", "Lake", "Saint", "San", "Santa"})
+
+
+def qualified_elsewhere(text: str, start: int) -> bool:
+    """True when the mention at `start` follows a capitalised qualifier making a name the gazetteer lacks ("East
+    Hampton", "North Main Street"): weak evidence of London, as it is often another place ("South Kilburn" is not)."""
+    if start < 2 or text[start - 1] != " ":
+        return False
+    j = start - 1
+    while j > 0 and text[j - 1].isalpha():
+        j -= 1
+    return text[j:start - 1] in PREFIX_WORDS
 
 
 def _postcodes(text: str, gazetteer: Gazetteer):

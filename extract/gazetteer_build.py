@@ -139,13 +139,16 @@ def build(source: Path, out: Path) -> dict[str, int]:
     # Areas: GeoNames postcode-district places first, then the Wikipedia list for names GeoNames lacks.
     area_keys = set()
     with open(source / "geonames_postcode_districts_london.tsv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f, delimiter="\t"):
-            name = r["place_name"]
-            if name == "London":
-                continue  # the city as a whole is a region (data/regions.csv), not a GeoNames point
-            lon, lat = float(r["longitude"]), float(r["latitude"])
-            add("area", name, lon, lat, outcode=r["postal_code"], weight=20, source_name="geonames")
-            area_keys.add(name_key(name))
+        geonames = list(csv.DictReader(f, delimiter="\t"))
+    # GeoNames gives places it could not place London's own point: EC3 "Aldgate", "Tower Hill" at Charing Cross.
+    london_points = {(r["latitude"], r["longitude"]) for r in geonames if r["place_name"] == "London"}
+    for r in geonames:
+        name = r["place_name"]
+        if name == "London" or (r["latitude"], r["longitude"]) in london_points:
+            continue  # the city as a whole is a region (data/regions.csv), not a GeoNames point
+        lon, lat = float(r["longitude"]), float(r["latitude"])
+        add("area", name, lon, lat, outcode=r["postal_code"], weight=20, source_name="geonames")
+        area_keys.add(name_key(name))
     with open(source / "london_areas_wikipedia_geocoded.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             name = re.sub(r"\s*\(.*\)$", "", r["Area"]).strip()

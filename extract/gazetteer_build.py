@@ -142,10 +142,14 @@ def build(source: Path, out: Path) -> dict[str, int]:
         geonames = list(csv.DictReader(f, delimiter="\t"))
     # GeoNames gives places it could not place London's own point: EC3 "Aldgate", "Tower Hill" at Charing Cross.
     london_points = {(r["latitude"], r["longitude"]) for r in geonames if r["place_name"] == "London"}
+    labels = {name_key(line) for line in (DATA_DIR / "borough_labels.txt").read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")}
     for r in geonames:
         name = r["place_name"]
         if name == "London" or (r["latitude"], r["longitude"]) in london_points:
             continue  # the city as a whole is a region (data/regions.csv), not a GeoNames point
+        if name_key(name) in labels:
+            continue  # "Tower Hamlets" in E77 is GeoNames naming the district after its borough
         lon, lat = float(r["longitude"]), float(r["latitude"])
         add("area", name, lon, lat, outcode=r["postal_code"], weight=20, source_name="geonames")
         area_keys.add(name_key(name))

@@ -89,6 +89,7 @@ class Gazetteer:
         self.non_london = non_london
         self._postcodes_path = postcodes_path
         self._postcodes: dict[str, tuple[float, float, str]] | None = None
+        self._context_memo: dict[tuple[str, ...], list[Entry]] = {}
 
     def candidates(self, key: str) -> list[Entry]:
         """Return every entry whose canonical key is `key` (see extract.names.name_key)."""
@@ -182,7 +183,19 @@ class Gazetteer:
         return cands
 
     def _context(self, names: Sequence[str]) -> list[Entry]:
-        """Resolve context names to the non-street entries they can mean (areas, stations, boroughs, postcodes)."""
+        """Resolve context names to the entries they can mean (areas, stations, boroughs, postcodes, and streets
+        with one location); one story geocodes many names against the same context, so results are memoised."""
+        memo_key = tuple(names)
+        hit = self._context_memo.get(memo_key)
+        if hit is not None:
+            return hit
+        out = self._resolve_context(names)
+        if len(self._context_memo) > 256:
+            self._context_memo.clear()
+        self._context_memo[memo_key] = out
+        return out
+
+    def _resolve_context(self, names: Sequence[str]) -> list[Entry]:
         out: list[Entry] = []
         for n in names:
             key = name_key(n)

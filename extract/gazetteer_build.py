@@ -17,7 +17,7 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import Point, mapping, shape
 
-from extract.names import DATA_DIR, name_key
+from extract.names import DATA_DIR, name_key, street_words
 
 PLACE_COLUMNS = ("kind", "precision", "name", "key", "lat", "lon", "borough_code", "outcode", "ward", "locality", "weight", "source")
 KIND_PRECISION = {
@@ -25,6 +25,7 @@ KIND_PRECISION = {
     "borough": "borough",
 }
 JUNK_STREET = re.compile(r"^\d|\b(PLOT|APARTMENT|FLAT|UNIT|BLOCK)\b")
+LONDON_TERMINUS = re.compile(r"^London (.+?)(?: International)?$")
 STATION_SUFFIX = re.compile(r"\s+(LU|DLR|NR|TfL|Underground|Overground|Rail)$|\s*\(.*\)$")
 
 
@@ -173,10 +174,13 @@ def build(source: Path, out: Path) -> dict[str, int]:
     with open(source / "national_rail_stations_london_bbox.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             name = r["stationName"].strip()
-            if name_key(name) in station_keys:
-                continue
-            add("station", name, float(r["long"]), float(r["lat"]), weight=50, source_name="national_rail")
-            station_keys.add(name_key(name))
+            # "London Kings Cross" is written "King's Cross station"; "London Bridge" and "London Fields" keep theirs.
+            m = LONDON_TERMINUS.match(name)
+            short = m.group(1) if m and name_key(m.group(1)) not in street_words() else None
+            for n in (name, short):
+                if n and name_key(n) not in station_keys:
+                    add("station", n, float(r["long"]), float(r["lat"]), weight=50, source_name="national_rail")
+                    station_keys.add(name_key(n))
 
     # Parks and gardens (Historic England register).
     with gzip.open(source / "historic_england_registered_parks_london.geojson.gz", "rt", encoding="utf-8") as f:

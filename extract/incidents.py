@@ -1,5 +1,6 @@
 """Find crime cues (incident types, weapons, deaths) in a text; the vocabulary is data/crime_types.csv,
-data/crime_cues.csv (phrases) and data/crime_patterns.csv (phrases with a few free words, as regular expressions).
+data/crime_cues.csv (phrases) and data/crime_patterns.csv (phrases with a few free words, as regular expressions,
+each tried only when one of its anchor words is in the text).
 
 Example:
     vocab = load_vocabulary()
@@ -47,7 +48,7 @@ class Vocabulary:
 
     types: dict[str, CrimeType]
     automaton: ahocorasick.Automaton
-    patterns: tuple[tuple[re.Pattern[str], str | None, str | None, bool | None, bool], ...]
+    patterns: tuple[tuple[re.Pattern[str], tuple[str, ...], str | None, str | None, bool | None, bool], ...]
 
 
 def load_vocabulary() -> Vocabulary:
@@ -70,7 +71,8 @@ def load_vocabulary() -> Vocabulary:
             if r["type"] and r["type"] not in types:
                 raise ValueError(f"crime_patterns.csv: unknown type {r['type']!r}")
             # Patterns use only bounded repetition ({0,2}), so matching stays linear in the text.
-            patterns.append((re.compile(r["pattern"]), r["type"] or None, r["weapon"] or None,
+            patterns.append((re.compile(r["pattern"]), tuple(r["anchors"].split("|")), r["type"] or None,
+                             r["weapon"] or None,
                              {"1": True, "0": False}.get(r["fatal"]), r["event"] == "1"))
     return Vocabulary(types, auto, tuple(patterns))
 
@@ -85,7 +87,9 @@ def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> lis
         if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
             continue
         found.append(Cue(phrase, start, end + 1, type_, weapon, fatal, event))
-    for pattern, type_, weapon, fatal, event in vocab.patterns:
+    for pattern, anchors, type_, weapon, fatal, event in vocab.patterns:
+        if not any(a in folded for a in anchors):
+            continue  # a substring test is far cheaper than scanning the text with the pattern
         for m in pattern.finditer(folded):
             found.append(Cue(m.group(0), m.start(), m.end(), type_, weapon, fatal, event))
     found.sort(key=lambda c: (c.start - c.end, c.start))

@@ -48,6 +48,7 @@ def fold_text(text: str) -> str:
     return lowered.translate(_TEXT_TABLE)
 
 
+@lru_cache(maxsize=200_000)  # the same street, ward and area names recur in every article and look-up
 def name_key(name: str) -> str:
     """Return the canonical key of a place name: lower case, no apostrophes or full stops, '&' -> 'and',
     abbreviations expanded, 'St' -> 'saint' before a name and 'street' at the end."""

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ahocorasick
+
 from extract import dates as dates_mod
 from extract.gazetteer import Gazetteer, km, load_gazetteer
 from extract.geocode import GazetteerGeocoder, Geocoder
@@ -76,7 +78,8 @@ class Extractor:
     matcher: Matcher
     vocab: Vocabulary
     geocoder: Geocoder
-    foreign_markers: re.Pattern[str]
+    foreign_markers: ahocorasick.Automaton  # case-sensitive phrases
+    foreign_patterns: re.Pattern[str]
     institutions: re.Pattern[str]
 
 
@@ -93,18 +96,20 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     """Load the gazetteer (unless given), compile the matchers and return an Extractor; the geocoder defaults to
     the offline gazetteer one."""
     gaz = gazetteer or load_gazetteer()
-    markers = tuple(
-        line.strip() for line in (DATA_DIR / "foreign_markers.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-    # One alternation of bounded phrases: linear, and compiled once rather than per article.
-    foreign = re.compile(r"(?<![\w.])(?:" + "|".join(sorted(markers, key=len, reverse=True))
-                         + r")(?!\w)")
-    institutions = [line.strip() for line in (DATA_DIR / "london_institutions.txt").read_text(encoding="utf-8")
-                    .splitlines() if line.strip() and not line.startswith("#")]
+    foreign = ahocorasick.Automaton()
+    for line in _data_lines("foreign_markers.txt"):
+        foreign.add_word(line, len(line))
+    foreign.make_automaton()
+    foreign_patterns = re.compile("|".join(_data_lines("foreign_patterns.txt")))
+    institutions = _data_lines("london_institutions.txt")
     london_orgs = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(i) for i in institutions) + r")(?!\w)")
     return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), foreign,
-                     london_orgs)
+                     foreign_patterns, london_orgs)
+
+
+def _data_lines(name: str) -> list[str]:
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +137,13 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     cues = find_cues(text, vocab=extractor.vocab, folded=folded)
     if not any(c.type for c in cues):
         return []
-    mentions = [m for m in find_places(text, matcher=extractor.matcher) if m.key not in COURT_KEYS]
+    mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
     sentences = _sentences(text, folded, cues, mentions)
     headline_cues = find_cues(article.headline or "", vocab=extractor.vocab)
     incident_sents = _incident_sentences(sentences, any(c.type for c in headline_cues))
     if not incident_sents or _is_statistics(folded, incident_sents):
         return []
-    if _is_elsewhere(text, mentions, extractor.foreign_markers):
+    if _is_elsewhere(text, mentions, extractor):
         return []
     if _foreign_dateline(text, extractor) or not _london_evidence(article, mentions, extractor):
         return []
@@ -230,6 +235,10 @@ def _neighbour_cues(story: _Story, main: "_Sentence") -> list[Cue]:
 def _sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention]) -> list[_Sentence]:
     out = []
     ci = mi = 0
+    # One pass of each pattern over the story, then counted per sentence.
+    specific_at = [m.start() for m in SPECIFIC.finditer(folded)]
+    aside_at = [m.start() for m in ASIDE.finditer(folded)]
+    si = ai = 0
     for start, end in split_sentences(text):
         while ci < len(cues) and cues[ci].start < start:
             ci += 1
@@ -241,8 +250,15 @@ def _sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention])
         mj = mi
         while mj < len(mentions) and mentions[mj].start < end:
             mj += 1
-        specific = len(SPECIFIC.findall(folded, start, end))
-        aside = bool(ASIDE.search(folded, start, end))
+        while si < len(specific_at) and specific_at[si] < start:
+            si += 1
+        sj = si
+        while sj < len(specific_at) and specific_at[sj] < end:
+            sj += 1
+        specific, si = sj - si, sj
+        while ai < len(aside_at) and aside_at[ai] < start:
+            ai += 1
+        aside = ai < len(aside_at) and aside_at[ai] < end
         out.append(_Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), specific, aside))
         ci, mi = cj, mj
     return out
@@ -279,12 +295,18 @@ def _is_statistics(folded: str, incident_sents: list[_Sentence]) -> bool:
     return stats >= 4 and stats > 2 * events
 
 
-def _is_elsewhere(text: str, mentions: list[Mention], markers: re.Pattern[str]) -> bool:
+def _is_elsewhere(text: str, mentions: list[Mention], extractor: Extractor) -> bool:
     """True when places and usages from outside London outnumber the story's London areas, stations and boroughs."""
     covered = bytearray(len(text))
     for m in mentions:
         covered[m.start:m.end] = b"\x01" * (m.end - m.start)
-    foreign = sum(1 for m in markers.finditer(text) if not any(covered[m.start():m.end()]))
+    spans = [(end - length + 1, end + 1) for end, length in extractor.foreign_markers.iter(text)]
+    spans = [(s, e) for s, e in spans
+             if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
+             and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))]
+    if "block of" in text:
+        spans += [m.span() for m in extractor.foreign_patterns.finditer(text)]
+    foreign = sum(1 for s, e in spans if not any(covered[s:e]))
     if not foreign:
         return False
     london = len({m.key for m in mentions if set(m.kinds) & {"area", "borough", "station", "ward"}

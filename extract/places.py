@@ -70,13 +70,14 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
     return Matcher(auto, gazetteer, first_names)
 
 
-def find_places(text: str, *, matcher: Matcher) -> list[Mention]:
+def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> list[Mention]:
     """Return the place mentions in `text`, longest first without overlaps, in text order.
 
     A mention must start and end at word boundaries and be written as a proper noun (each word capitalised,
     connectors aside); a one-word name right after a capitalised first name ("Ian Hayes") is skipped.
+    `folded` is fold_text(text) when the caller has it already.
     """
-    folded = fold_text(text)
+    folded = fold_text(text) if folded is None else folded
     found = []
     for end, (key, kinds, length) in matcher.automaton.iter(folded):
         start = end - length + 1

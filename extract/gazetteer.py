@@ -177,7 +177,8 @@ class Gazetteer:
             code = by_kind["borough"][0].borough_code
             towns = [e for e in by_kind.get("area", []) if e.borough_code == code]
             return towns or by_kind["borough"]
-        for kind in ("area", "landmark", "station", "park", "ward", "outcode", "street", "region"):
+        # The hand-made landmarks first: GeoNames puts "Clapham Common" or "Wimbledon Common" 1.7-2.5 km away.
+        for kind in ("landmark", "area", "station", "park", "ward", "outcode", "street", "region"):
             if kind in by_kind:
                 return by_kind[kind]
         return cands

@@ -199,7 +199,7 @@ def _incident(story: _Story, ordinal: int, main: "_Sentence", told: list["_Sente
         article_id=article.article_id,
         type=type_slug,
         category=story.extractor.vocab.types[type_slug].category,
-        location_text=mention.text if mention else None,
+        location_text=_location_text(story.text, mention),
         place=place,
         date=chosen_date.date if chosen_date else None,
         fatal=_fatal(told_cues, _neighbour_cues(story, main), headline_cues if ordinal == 0 else []),
@@ -214,6 +214,20 @@ def _incident(story: _Story, ordinal: int, main: "_Sentence", told: list["_Sente
         url=article.url,
         published=article.published,
     )
+
+
+BUILDING_BEFORE = re.compile(
+    r"((?:[A-Z][\w'\u2019&-]*\s){1,4}(?:House|Court|Tower|Towers|Estate|Mansions|Lodge|Building|Buildings|Centre|"
+    r"Hall|Hotel|Station|Arms|Inn|Tavern|Pub|School|Academy|College|Church|Mosque|Temple|Market|Park|Gardens|"
+    r"Parade|Works|Wharf|Yard|Point|Heights))(?:,\s|\s(?:in|on|at|off)\s)$")
+
+
+def _location_text(text: str, mention: Mention | None) -> str | None:
+    """The place as written, with the building or site named right before it ("Topham House in Prior Street")."""
+    if mention is None:
+        return None
+    m = BUILDING_BEFORE.search(text, max(0, mention.start - 80), mention.start)
+    return f"{m.group(1).strip()}, {mention.text}" if m else mention.text
 
 
 def _same_place(a: Place, b: Place) -> bool:

@@ -148,10 +148,9 @@ class Gazetteer:
             e = self.postcode(key)
             return self._place(e, 1) if e else None
         cands = self.candidates(key)
-        if not cands:
-            station = STATION_WORDS.sub("", key)
-            if station != key:
-                cands = [e for e in self.candidates(station) if e.kind == "station"] or self.candidates(station)
+        station = STATION_WORDS.sub("", key)
+        if station != key:  # "Waterloo station" is the station, not the Land Registry address "Waterloo Station"
+            cands = [e for e in self.candidates(station) if e.kind == "station"] or cands or self.candidates(station)
         if not cands:
             m = AREA_STREET.match(key)  # "Tottenham High Road": the High Road near Tottenham
             if m and self.candidates(m.group(1)):

@@ -149,7 +149,9 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []
     headline_places = [m.text for m in find_places(article.headline or "", matcher=extractor.matcher)]
     story = _Story(article, text, folded, sentences, mentions, headline_places,
-                   dates_mod.find_dates(text, published=article.published), extractor)
+                   # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further
+                   dates_mod.find_dates(text[:incident_sents[-1].end + dates_mod.FOLLOWING_CHARS + 100],
+                                        published=article.published), extractor)
     main = next((s for s in incident_sents if _is_incident_sentence(s)), incident_sents[0])
     place, mention = _scene(story, incident_sents, main)
     if place is None and not any(m.kinds == ("region",) for m in mentions):

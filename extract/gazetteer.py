@@ -43,6 +43,7 @@ SAME_STREET_KM = 2.0  # candidates of one name this close together are taken as 
 FULL_POSTCODE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?) ?(\d[a-z]{2})$")
 OUTCODE = re.compile(r"^[a-z]{1,2}\d[a-z\d]?$")
 AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|road)$")
+AREA_STREETS = frozenset({"high road", "high street", "broadway"})
 STATION_WORDS = re.compile(r" (tube|underground|overground|railway|rail|train|dlr|bus|elizabeth line)? ?station$")
 
 
@@ -138,9 +139,14 @@ class Gazetteer:
         if any(self.is_non_london(p) for p in parts):
             return None
         target, qualifiers = parts[0], parts[1:]
+        key = name_key(target)
+        if qualifiers and key in AREA_STREETS:  # "High Street, Shoreditch" is Shoreditch High Street
+            joined = f"{name_key(qualifiers[0])} {key}"
+            if any(e.kind == "street" for e in self.candidates(joined)):
+                key, target = joined, f"{qualifiers[0]} {target}"
         near = self._context(qualifiers)
         ctx = near + self._context([c for c in context if c])
-        return self._locate_key(name_key(target), target, ctx, near=near)
+        return self._locate_key(key, target, ctx, near=near)
 
     def _locate_key(self, key: str, display: str, ctx: list[Entry], *, near: list[Entry]) -> Place | None:
         m = FULL_POSTCODE.match(key)
@@ -212,14 +218,22 @@ class Gazetteer:
         return out
 
     def _choose(self, cands: list[Entry], ctx: list[Entry], display: str, *, near: list[Entry]) -> Place | None:
-        """Pick among same-name candidates: the qualifier ("..., High Barnet") first, then the whole context."""
+        """Pick among same-name candidates: the qualifier ("..., High Barnet") first, then the whole context.
+
+        A street whose qualifier places none of its candidates ("High Street, Hoxton") is not found.
+        """
+        placing = [e for e in near if e.kind != "region"]
+        if placing and all(c.kind == "street" for c in cands) and not any(
+                self._support(c, placing, qualifier=True) for c in cands):
+            return None
         if len(cands) == 1:
             return self._place(cands[0], 1)
         total = len(cands)
         for context in (near, ctx):
             if not context:
                 continue
-            scored = sorted(((self._support(c, context), c.weight, i) for i, c in enumerate(cands)), reverse=True)
+            scored = sorted(((self._support(c, context, qualifier=context is near), c.weight, i)
+                             for i, c in enumerate(cands)), reverse=True)
             if scored[0][0] > 0:
                 top = [cands[i] for s, _, i in scored if s == scored[0][0]]
                 if len(top) == 1 or self._clustered(top):
@@ -236,8 +250,11 @@ class Gazetteer:
             return self._place(min(cands, key=lambda c: km(lat, lon, c.lat, c.lon)), total)
         return self._borough_place(codes.pop(), display, total)
 
-    def _support(self, c: Entry, ctx: list[Entry]) -> float:
-        """Score how well the context places a candidate: same outcode, ward, locality, borough, distance."""
+    def _support(self, c: Entry, ctx: list[Entry], *, qualifier: bool = False) -> float:
+        """Score how well the context places a candidate: same outcode, ward, locality, borough, distance.
+
+        A qualifier must be within 2.5 km, or within 5 km in the same borough.
+        """
         score = 0.0
         for e in ctx:
             s = 0.0
@@ -248,6 +265,8 @@ class Gazetteer:
             else:
                 d = km(c.lat, c.lon, e.lat, e.lon)
                 s = 4.0 if d < NEAR_KM[0] else 3.0 if d < NEAR_KM[1] else 1.0 if d < NEAR_KM[2] else 0.0
+                if qualifier and s == 1.0 and e.borough_code != c.borough_code:
+                    s = 0.0  # "High Street, Shoreditch" is not Stratford High Street, 4 km away in Newham
                 if e.kind == "outcode" and e.outcode == c.outcode:
                     s = max(s, 4.0)
                 if e.key and e.key in (name_key(c.ward), name_key(c.locality)):

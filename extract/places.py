@@ -49,7 +49,8 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         if e.kind in ("outcode", "postcode"):
             continue  # found by POSTCODE below
         kinds.setdefault(e.key, set()).add(e.kind)
-        display.setdefault(e.key, set()).add(e.name)
+        # an alias row carries its borough's name: "Royal Borough of Greenwich" is spelt from its key, not "Greenwich"
+        display.setdefault(e.key, set()).add(e.name if name_key(e.name) == e.key else e.key)
     auto = ahocorasick.Automaton()
     for key, names in display.items():
         k = tuple(sorted(kinds[key]))

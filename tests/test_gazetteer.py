@@ -1,0 +1,239 @@
+"""Tests for extract/gazetteer.py: locate() over real London names, borough_at(), and the build's data fixes."""
+from __future__ import annotations
+
+import pytest
+
+from extract.gazetteer import BOROUGHS, Gazetteer, km, load_gazetteer
+
+TOWN_BOROUGHS = frozenset({
+    "Barnet", "Bexley", "Bromley", "Camden", "Croydon", "Ealing", "Enfield", "Greenwich", "Hackney", "Harrow",
+    "Hillingdon", "Hounslow", "Islington", "Kingston upon Thames", "Lambeth", "Lewisham", "Redbridge", "Southwark",
+    "Sutton", "Wandsworth",
+})
+"""Boroughs named after a town or district inside them: the bare name means that place, at area precision."""
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load_gazetteer()
+
+
+def _whole(place) -> tuple | None:
+    return None if place is None else (place.name, place.borough, place.kind, place.precision)
+
+
+@pytest.mark.parametrize(
+    ("query", "context", "expected"),
+    [
+        # streets, alone and with a qualifier or context
+        ("Bells Hill, High Barnet", (), ("Bells Hill", "Barnet", "street", "street")),
+        ("Bells Hill", (), ("Bells Hill", "Barnet", "street", "street")),
+        ("Prior Street, Greenwich", (), ("Prior Street", "Greenwich", "street", "street")),
+        ("Topham Street", (), ("Topham Street", "Islington", "street", "street")),
+        ("Whitechapel Road", (), ("Whitechapel Road", "Tower Hamlets", "street", "street")),
+        ("Old Kent Road", (), ("Old Kent Road", "Southwark", "street", "street")),
+        ("Mare Street, Hackney", (), ("Mare Street", "Hackney", "street", "street")),
+        ("Atlantic Road", ("Brixton",), ("Atlantic Road", "Lambeth", "street", "street")),
+        ("Coldharbour Lane, Brixton", (), ("Coldharbour Lane", "Lambeth", "street", "street")),
+        ("Coldharbour Lane, Camberwell", (), ("Coldharbour Lane", "Southwark", "street", "street")),
+        ("Coldharbour Lane, Hayes", (), ("Coldharbour Lane", "Hillingdon", "street", "street")),
+        ("Coldharbour Lane, SW9", (), ("Coldharbour Lane", "Lambeth", "street", "street")),
+        ("Coldharbour Lane", ("Rainham",), ("Coldharbour Lane", "Havering", "street", "street")),
+        ("Coldharbour Lane", ("Purley",), ("Coldharbour Lane", "Croydon", "street", "street")),
+        ("Church Road, Harlesden", (), ("Church Road", "Brent", "street", "street")),
+        ("Church Road", ("Leyton",), ("Church Road", "Waltham Forest", "street", "street")),
+        ("Harrow Road", ("Kensal Green",), ("Harrow Road", "Brent", "street", "street")),
+        ("Brick Lane", ("Whitechapel", "Spitalfields"), ("Brick Lane", "Tower Hamlets", "street", "street")),
+        ("Station Road, Harrow", (), ("Station Road", "Harrow", "street", "street")),
+        ("Streatham High Road", (), ("Streatham High Road", "Lambeth", "street", "street")),
+        ("Tottenham High Road", (), ("Tottenham High Road", "Haringey", "street", "street")),
+        ("High Road, Tottenham", (), ("Tottenham High Road", "Haringey", "street", "street")),
+        ("High Street, Harrow", (), ("High Street", "Harrow", "street", "street")),
+        ("Fenchurch Street", (), ("Fenchurch Street", "City of London", "street", "street")),
+        # one name, several streets in one borough: the borough
+        ("Purley Way", (), ("Purley Way (Croydon)", "Croydon", "borough", "borough")),
+        ("Great South West Road", (), ("Great South West Road (Hounslow)", "Hounslow", "borough", "borough")),
+        ("Erith Road", (), ("Erith Road (Bexley)", "Bexley", "borough", "borough")),
+        # areas
+        ("Peckham", (), ("Peckham", "Southwark", "area", "area")),
+        ("Brixton", (), ("Brixton", "Lambeth", "area", "area")),
+        ("Camden Town", (), ("Camden Town", "Camden", "area", "area")),
+        ("Muswell Hill", (), ("Muswell Hill", "Haringey", "area", "area")),
+        ("High Barnet", (), ("High Barnet", "Barnet", "area", "area")),
+        ("Edmonton", (), ("Edmonton", "Enfield", "area", "area")),
+        ("Hayes, Hillingdon", (), ("Hayes", "Hillingdon", "area", "area")),
+        ("Hayes, Bromley", (), ("Hayes", "Bromley", "area", "area")),
+        ("Notting Hill", (), ("Notting Hill", "Kensington and Chelsea", "area", "area")),
+        ("South Kensington", (), ("South Kensington", "Kensington and Chelsea", "area", "area")),
+        ("Isle of Dogs", (), ("Isle of Dogs", "Tower Hamlets", "area", "area")),
+        ("Stratford", (), ("Stratford", "Newham", "area", "area")),
+        ("Aldgate", (), ("Aldgate", "City of London", "area", "area")),
+        ("Tower Hill", (), ("Tower Hill", "Tower Hamlets", "area", "area")),
+        ("Richmond", (), ("Richmond", "Richmond upon Thames", "area", "area")),
+        # landmarks
+        ("Clapham Common", (), ("Clapham Common", "Lambeth", "landmark", "area")),
+        ("Hampstead Heath", (), ("Hampstead Heath", "Camden", "landmark", "area")),
+        ("Heathrow Airport", (), ("Heathrow Airport", "Hillingdon", "landmark", "area")),
+        ("Wembley Stadium", (), ("Wembley Stadium", "Brent", "landmark", "building")),
+        # stations
+        ("Seven Sisters station", (), ("Seven Sisters", "Haringey", "station", "station")),
+        ("Brixton tube station", (), ("Brixton", "Lambeth", "station", "station")),
+        ("Victoria station", (), ("Victoria", "Westminster", "station", "station")),
+        ("Waterloo station", (), ("Waterloo", "Lambeth", "station", "station")),
+        ("Tooting Broadway station", (), ("Tooting Broadway", "Wandsworth", "station", "station")),
+        ("Clapham Junction station", (), ("Clapham Junction", "Wandsworth", "station", "station")),
+        ("Fenchurch Street station", (), ("Fenchurch Street", "City of London", "station", "station")),
+        ("St Pancras station", (), ("St Pancras", "Camden", "station", "station")),
+        ("Monument", (), ("Monument", "City of London", "station", "station")),
+        # postcodes and outward codes
+        ("SE10 8SF", (), ("SE10 8SF", "Greenwich", "postcode", "postcode")),
+        ("se108sf", (), ("SE10 8SF", "Greenwich", "postcode", "postcode")),
+        ("SE15", (), ("SE15", "Southwark", "outcode", "area")),
+        ("N17", (), ("N17", "Haringey", "outcode", "area")),
+        ("ec1r", (), ("EC1R", "Islington", "outcode", "area")),
+        # aliases of boroughs
+        ("Hammersmith & Fulham", (), ("Hammersmith and Fulham", "Hammersmith and Fulham", "borough", "borough")),
+        ("Barking & Dagenham", (), ("Barking and Dagenham", "Barking and Dagenham", "borough", "borough")),
+        ("Kensington & Chelsea", (), ("Kensington and Chelsea", "Kensington and Chelsea", "borough", "borough")),
+        ("Kingston", (), ("Kingston upon Thames", "Kingston upon Thames", "borough", "borough")),
+        ("Royal Borough of Greenwich", (), ("Greenwich", "Greenwich", "borough", "borough")),
+        ("City of Westminster", (), ("Westminster", "Westminster", "borough", "borough")),
+        ("Square Mile", (), ("City of London", "City of London", "borough", "borough")),
+        # spelling variants: case, St/Saint, Rd/Road, Ave/Avenue, &/and, apostrophes, hyphens
+        ("KINGS CROSS", (), ("King's Cross", "Camden", "area", "area")),
+        ("King\u2019s Cross", (), ("King's Cross", "Camden", "area", "area")),
+        ("King's Cross station", (), ("Kings Cross", "Camden", "station", "station")),
+        ("Saint Johns Wood", (), ("St John's Wood", "Westminster", "area", "area")),
+        ("st. john's wood", (), ("St John's Wood", "Westminster", "area", "area")),
+        ("St. John's Wood Rd", (), ("St John's Wood Road", "Westminster", "street", "street")),
+        ("Whitechapel Rd", (), ("Whitechapel Road", "Tower Hamlets", "street", "street")),
+        ("Electric Ave, Brixton", (), ("Electric Avenue", "Lambeth", "street", "street")),
+        ("Lewisham High St", (), ("Lewisham High Street", "Lewisham", "street", "street")),
+        ("Elephant and Castle", (), ("Elephant & Castle", "Southwark", "area", "area")),
+        ("Highbury and Islington station", (), ("Highbury & Islington", "Islington", "station", "station")),
+        ("Bromley-by-Bow", (), ("Bromley by Bow", "Tower Hamlets", "area", "area")),
+        ("Shepherd's Bush", (), ("Shepherds Bush", "Hammersmith and Fulham", "area", "area")),
+        # London-wide phrases
+        ("south-east London", (), ("South-east London", None, "region", "london")),
+        ("South East London", (), ("South-east London", None, "region", "london")),
+        ("north London", (), ("North London", None, "region", "london")),
+        ("London", (), ("London", None, "region", "london")),
+    ],
+)
+def test_locate(gazetteer, query, context, expected):
+    assert _whole(gazetteer.locate(query, context=context)) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "context"),
+    [
+        pytest.param("Coldharbour Lane", (), id="street-in-five-boroughs"),
+        pytest.param("Church Road", (), id="street-in-many-boroughs"),
+        pytest.param("Hayes", (), id="area-in-two-boroughs"),
+        pytest.param("Brick Lane", ("Manchester",), id="context-outside-london"),
+        pytest.param("High Street, Hoxton", (), id="qualifier-places-no-candidate"),
+        pytest.param("Bells Hill, Croydon", (), id="qualifier-contradicts-the-only-street"),
+        pytest.param("Edmonton, Alberta", (), id="canadian-edmonton"),
+        pytest.param("Richmond, Virginia", (), id="american-richmond"),
+        pytest.param("London, Ontario", (), id="canadian-london"),
+        pytest.param("Manchester", (), id="english-city"),
+        pytest.param("Watford", (), id="outside-the-boundary"),
+        pytest.param("ZZ99 9ZZ", (), id="unknown-postcode"),
+        pytest.param("W1", (), id="non-geographic-outcode"),
+        pytest.param("Nowhere Street", (), id="unknown-name"),
+        pytest.param("", (), id="empty"),
+        pytest.param(" , ", (), id="only-commas"),
+    ],
+)
+def test_locate_finds_nothing(gazetteer, query, context):
+    assert gazetteer.locate(query, context=context) is None
+
+
+@pytest.mark.parametrize("borough", BOROUGHS)
+def test_every_official_borough_name(gazetteer, borough):
+    place = gazetteer.locate(borough)
+    expected = "area" if borough in TOWN_BOROUGHS else "borough"
+    assert (place.name, place.borough, place.precision) == (borough, borough, expected)
+    assert place.borough_code == gazetteer.borough_at(place.lat, place.lon)[1]
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (51.5007, -0.1246, "Westminster"),  # Big Ben
+        (51.5081, -0.0759, "Tower Hamlets"),  # the Tower of London
+        (51.5145, -0.0940, "City of London"),  # Cheapside
+        (51.4700, -0.4543, "Hillingdon"),  # Heathrow
+        (51.3727, -0.1099, "Croydon"),
+        (51.6501, -0.2114, "Barnet"),  # Bells Hill
+        (51.5008, -0.1219, "Westminster"),  # mid-river by Westminster Bridge: nearest bank within 300 m
+    ],
+)
+def test_borough_at(gazetteer, lat, lon, expected):
+    assert gazetteer.borough_at(lat, lon)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        pytest.param(51.6565, -0.3903, id="watford"),
+        pytest.param(51.4463, 0.2169, id="dartford"),
+        pytest.param(51.3326, -0.2670, id="epsom"),
+        pytest.param(48.8566, 2.3522, id="paris"),
+        pytest.param(0.0, 0.0, id="null-island"),
+    ],
+)
+def test_borough_at_outside_london(gazetteer, lat, lon):
+    assert gazetteer.borough_at(lat, lon) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "lat", "lon"),
+    [
+        ("Seven Sisters station", 51.5823, -0.0749),
+        ("Bells Hill, High Barnet", 51.6500, -0.2110),
+        ("SE10 8SF", 51.4764, -0.0108),
+        ("King's Cross station", 51.5308, -0.1238),
+        ("Aldgate", 51.5139, -0.0755),
+        ("Clapham Common", 51.4612, -0.1390),
+    ],
+)
+def test_points_within_a_kilometre(gazetteer, query, lat, lon):
+    place = gazetteer.locate(query)
+    assert km(place.lat, place.lon, lat, lon) < 1.0
+
+
+def test_candidates_counted_before_context(gazetteer):
+    streets = [e for e in gazetteer.candidates("coldharbour lane") if e.kind == "street"]
+    assert gazetteer.locate("Coldharbour Lane, Brixton").candidates == len(streets) == 7
+
+
+def test_geonames_places_at_londons_own_point_are_dropped(gazetteer):
+    assert [e for e in gazetteer.entries if (e.lat, e.lon) == (51.5085, -0.1257)] == []
+
+
+def test_tower_hamlets_is_the_borough_not_a_geonames_district(gazetteer):
+    assert [e.kind for e in gazetteer.candidates("tower hamlets")] == ["borough"]
+
+
+def test_high_street_shoreditch_is_not_stratford_high_street(gazetteer):
+    assert _whole(gazetteer.locate("High Street, Shoreditch")) == (
+        "Shoreditch High Street", "Hackney", "street", "street")
+
+
+def test_qualifier_four_km_away_in_another_borough_places_nothing(gazetteer):
+    assert gazetteer.locate("High Street, Hoxton") is None
+
+
+def test_landmark_beats_geonames_area_of_the_same_name(gazetteer):
+    place = gazetteer.locate("Wimbledon Common")
+    assert (place.kind, place.source) == ("landmark", "project_landmarks")
+
+
+def test_waterloo_station_is_the_station_not_the_land_registry_street(gazetteer):
+    assert _whole(gazetteer.locate("Waterloo station")) == ("Waterloo", "Lambeth", "station", "station")
+
+
+def test_is_non_london(gazetteer):
+    assert [gazetteer.is_non_london(n) for n in ("Alberta", "ESSEX", "Peckham", "London")] == [
+        True, True, False, False]

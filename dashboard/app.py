@@ -97,7 +97,7 @@ def incident_map() -> None:
     if len(shown):
         st.header("Summaries")
         by_type, by_borough, over_time = st.columns(3)
-        show_counts(by_type, "By type", shown["type"].map(lambda t: type_labels.get(t, t)), horizontal=True)
+        show_counts(by_type, "By type", shown["type"], labels=type_labels, horizontal=True)
         show_counts(by_borough, "By borough", shown["borough"], horizontal=True)
         show_counts(over_time, "By month", shown["date"].str.slice(0, 7), by_value=True)
 
@@ -241,7 +241,7 @@ def filter_choices(incidents: pd.DataFrame, categories: tuple[maps.Category, ...
                    type_labels: Mapping[str, str]) -> Choices:
     """Return the options of the multi-valued filters: the vocabularies plus any other value stored."""
     def with_stored(known, column):
-        return tuple(known) + tuple(sorted(set(incidents[column].dropna()) - set(known)))
+        return tuple(known) + tuple(sorted(set(incidents[column].dropna().unique()) - set(known)))
     return Choices(
         boroughs=with_stored(BOROUGHS, "borough"),
         types=tuple(sorted(with_stored(type_labels, "type"), key=lambda t: type_labels.get(t, t).lower())),
@@ -249,9 +249,12 @@ def filter_choices(incidents: pd.DataFrame, categories: tuple[maps.Category, ...
     )
 
 
-def show_counts(column, title: str, values: pd.Series, *, horizontal: bool = False, by_value: bool = False) -> None:
+def show_counts(column, title: str, values: pd.Series, *, labels: Mapping[str, str] | None = None,
+                horizontal: bool = False, by_value: bool = False) -> None:
     """Show a bar chart of how often each known value occurs, in `column`; most frequent first unless `by_value`."""
     found = values.dropna().value_counts().rename("incidents")
+    if labels:
+        found.index = found.index.map(lambda value: labels.get(value, value))
     column.caption(title)
     if found.empty:
         column.caption("Not known for these incidents.")

@@ -84,7 +84,7 @@ def incident_map() -> None:
     boroughs = borough_shapes()
     if drawn == "boroughs" and boroughs is None:
         st.info("The borough boundaries are not available.")
-    map_column, legend_column = st.columns([3, 1])
+    map_column, legend_column = st.columns([5, 2])
     with map_column:
         deck = maps.incidents_deck(shown, view=drawn, categories=categories, type_labels=type_labels,
                                    boroughs=boroughs, centre=st.session_state.get("centre"))
@@ -162,13 +162,12 @@ def show_legend(shown: pd.DataFrame, categories: tuple[maps.Category, ...], draw
         swatches = [f"background-color: #{r:02x}{g:02x}{b:02x}" for r, g, b in (c.color for c in categories)]
         st.dataframe(legend.style.apply(lambda _: swatches, subset=[" "]), hide_index=True,
                      height=35 * (len(categories) + 1) + 3,
-                     column_config={" ": st.column_config.TextColumn(width=24),
-                                    "Category": st.column_config.TextColumn(width="medium"),
-                                    "Shown": st.column_config.NumberColumn(width=52)})
+                     column_config={" ": st.column_config.TextColumn(width=20),
+                                    "Shown": st.column_config.NumberColumn(width=48)})
         st.caption("Dot: street or better. Faint ring: approximate place, larger when coarser. "
                    "Black ring: fatal.")
     elif drawn == "density":
-        st.caption("Hexagons of about 0.7 km², light yellow (1 incident) to dark red (the most).")
+        st.caption("Hexagons of about 0.7 km², light yellow (fewest incidents) to dark red (the most).")
     else:
         st.caption("Boroughs from light yellow (fewest incidents) to dark red (the most).")
 

@@ -15,10 +15,11 @@ from pydeck.bindings.json_tools import default_serialize
 from extract.records import PRECISIONS
 
 CATEGORY_COLORS_CSV = Path(__file__).resolve().parent.parent / "data" / "category_colors.csv"
-LONDON_VIEW = {"latitude": 51.4893, "longitude": -0.1096, "zoom": 9.2}
+LONDON_VIEW = {"latitude": 51.4893, "longitude": -0.1096, "zoom": 9.0}
 INCIDENT_ZOOM = 14
 POINT_LIMIT = 15_000  # above this the points view turns into density: about 250 bytes a point, see benchmarks/
 HEADLINE_CHARS = 90
+NO_HEADLINE = "(no headline)"
 DECIMALS = 5  # about 1 m
 POINT_RADIUS_M = 40
 APPROXIMATE_RADIUS_M = {"station": 150, "postcode": 150, "area": 500, "ward": 600, "borough": 1500, "london": 3000}
@@ -131,6 +132,7 @@ def point_records(
     """Return one small dict per incident with a point: id, position, colour and the tooltip fields only."""
     headlines = frame["headline"].where(frame["headline"].str.len() <= HEADLINE_CHARS,
                                         frame["headline"].str.slice(0, HEADLINE_CHARS - 1) + "…")
+    headlines = headlines.where(headlines.str.len() > 0, NO_HEADLINE)
     places = frame["place_name"].fillna(frame["location_text"]).fillna("place unknown")
     records = [
         {"id": i, "p": p, "c": colors.get(category, list(UNKNOWN_COLOR)), "headline": h,
@@ -175,11 +177,16 @@ def outline_layer(boroughs: dict) -> pdk.Layer:
 
 
 def sequential_colors(values: list[int]) -> list[list[int]]:
-    """Return a colour per count on a log scale from light (1) to dark (the maximum); zero is transparent."""
-    top = max(values, default=0)
+    """Return a colour per count on a log scale from light (the smallest count above 0) to dark (the largest).
+
+    Zero is transparent; when every count is the same they all take the darkest colour.
+    """
+    positive = [v for v in values if v > 0]
+    low, high = math.log(min(positive, default=1)), math.log(max(positive, default=1))
     steps = len(SEQUENTIAL) - 1
     return [
-        [*SEQUENTIAL[round(steps * math.log(v) / math.log(top)) if top > 1 else 0], 200] if v > 0 else [0, 0, 0, 0]
+        [*SEQUENTIAL[round(steps * (math.log(v) - low) / (high - low)) if high > low else steps], 200]
+        if v > 0 else [0, 0, 0, 0]
         for v in values
     ]
 

@@ -78,6 +78,7 @@ def test_point_records_keep_untrusted_text_as_data(frame):
 
 @pytest.mark.parametrize("headline, shown", [
     ("Short", "Short"),
+    ("", maps.NO_HEADLINE),
     ("x" * maps.HEADLINE_CHARS, "x" * maps.HEADLINE_CHARS),
     ("x" * (maps.HEADLINE_CHARS + 1), "x" * (maps.HEADLINE_CHARS - 1) + "…"),
 ])
@@ -138,8 +139,10 @@ def test_empty_frame_draws_empty_layers(frame):
 @pytest.mark.parametrize("values, colors", [
     ([], []),
     ([0], [[0, 0, 0, 0]]),
-    ([1], [[*maps.SEQUENTIAL[0], 200]]),
+    ([1], [[*maps.SEQUENTIAL[5], 200]]),
     ([1, 10, 100], [[*maps.SEQUENTIAL[0], 200], [*maps.SEQUENTIAL[2], 200], [*maps.SEQUENTIAL[5], 200]]),
+    ([100, 1000, 10000], [[*maps.SEQUENTIAL[0], 200], [*maps.SEQUENTIAL[2], 200], [*maps.SEQUENTIAL[5], 200]]),
+    ([120, 0, 130], [[*maps.SEQUENTIAL[0], 200], [0, 0, 0, 0], [*maps.SEQUENTIAL[5], 200]]),
     ([5, 0, 5], [[*maps.SEQUENTIAL[5], 200], [0, 0, 0, 0], [*maps.SEQUENTIAL[5], 200]]),
 ])
 def test_sequential_colors(values, colors):

@@ -122,6 +122,10 @@ class Gazetteer:
         name = f"{compact[:-3]} {compact[-3:]}"
         return Entry("postcode", "postcode", name, name.lower(), hit[0], hit[1], hit[2], compact[:-3], "", "", 1, "codepoint_open")
 
+    def _known(self, name: str) -> bool:
+        key = name_key(name)
+        return bool(self.candidates(key)) or bool(FULL_POSTCODE.match(key) and self.postcode(key))
+
     def is_non_london(self, name: str) -> bool:
         """True when `name` is a place outside Greater London (a county, city, state or country)."""
         return name_key(name) in self.non_london
@@ -139,6 +143,8 @@ class Gazetteer:
         if any(self.is_non_london(p) for p in parts):
             return None
         target, qualifiers = parts[0], parts[1:]
+        if qualifiers and not any(self._known(q) for q in qualifiers):
+            return None  # "Kingston, Jamaica": a qualifier London does not know places the name elsewhere
         key = name_key(target)
         if qualifiers and key in AREA_STREETS:  # "High Street, Shoreditch" is Shoreditch High Street
             joined = f"{name_key(qualifiers[0])} {key}"

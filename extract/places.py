@@ -23,6 +23,8 @@ CONNECTORS = frozenset({"and", "&", "of", "the", "on", "upon", "in", "by", "at",
                         "station", "tube", "underground", "rail", "railway", "overground", "dlr", "train"})
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
 WORD_CHAR = re.compile(r"\w")
+COMPASS = frozenset({"north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest",
+                     "greater", "inner", "outer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ def _is_proper(text: str, start: int, end: int) -> str:
     if end < len(text) and text[end] == "'" and text[end + 1:end + 2].isalpha() and text[end + 1:end + 2] != "s":
         return ""
     words = text[start:end].replace("-", " ").split()
+    if words[-1] == "London" and all(w.lower() in COMPASS for w in words[:-1]):
+        return "proper"  # "south-east London" is written in lower case
     if words[0].lower() in CONNECTORS:
         return ""
     result = "proper"

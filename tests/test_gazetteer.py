@@ -237,3 +237,9 @@ def test_waterloo_station_is_the_station_not_the_land_registry_street(gazetteer)
 def test_is_non_london(gazetteer):
     assert [gazetteer.is_non_london(n) for n in ("Alberta", "ESSEX", "Peckham", "London")] == [
         True, True, False, False]
+
+
+@pytest.mark.parametrize("query", ["Kingston, Jamaica", "Enfield, Connecticut", "Richmond, North Yorkshire",
+                                   "Foo Road, Nowhere"])
+def test_unknown_qualifier_places_the_name_elsewhere(gazetteer, query):
+    assert gazetteer.locate(query) is None

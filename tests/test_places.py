@@ -98,3 +98,8 @@ def test_text_naming_thousands_of_places_finishes(matcher):
     mentions = find_places(text, matcher=matcher)
     assert [m.text for m in mentions] == names * 1000
     assert all(text[m.start:m.end] == m.text for m in mentions)
+
+
+def test_lower_case_compass_region_in_running_text(matcher):
+    text = "A man was stabbed in south-east London last night."
+    assert _spans(find_places(text, matcher=matcher)) == [("south-east London", 21, 38, "south east london")]

@@ -175,7 +175,7 @@ def show_legend(shown: pd.DataFrame, categories: tuple[maps.Category, ...], draw
 def show_details(row: pd.Series, type_labels: Mapping[str, str]) -> None:
     """Show one incident: headline linked to its source, facts, and the evidence with place and type highlighted."""
     with st.container(border=True, key="details"):
-        headline = escape_markdown(row["headline"] or "(no headline)")
+        headline = escape_markdown(row["headline"] or maps.quoted_excerpt(row["evidence"]))
         url = safe_url(row["url"])
         st.markdown(f"#### [{headline}]({url})" if url else f"#### {headline}")
         place = row["place_name"] if isinstance(row["place_name"], str) else row["location_text"]

@@ -126,13 +126,20 @@ def point_layers(frame: pd.DataFrame, *, colors: Mapping[str, list[int]], type_l
     ]
 
 
+def quoted_excerpt(evidence: str) -> str:
+    """Stand-in title for a story without a headline (a teaser on a page): the start of its evidence, quoted."""
+    if not evidence:
+        return NO_HEADLINE
+    return f"“{evidence[:HEADLINE_CHARS - 3]}…”" if len(evidence) > HEADLINE_CHARS - 2 else f"“{evidence}”"
+
+
 def point_records(
     frame: pd.DataFrame, *, colors: Mapping[str, list[int]], type_labels: Mapping[str, str], radius: bool = False
 ) -> list[dict]:
     """Return one small dict per incident with a point: id, position, colour and the tooltip fields only."""
     headlines = frame["headline"].where(frame["headline"].str.len() <= HEADLINE_CHARS,
                                         frame["headline"].str.slice(0, HEADLINE_CHARS - 1) + "…")
-    headlines = headlines.where(headlines.str.len() > 0, NO_HEADLINE)
+    headlines = headlines.where(headlines.str.len() > 0, frame["evidence"].map(quoted_excerpt))
     places = frame["place_name"].fillna(frame["location_text"]).fillna("place unknown")
     records = [
         {"id": i, "p": p, "c": colors.get(category, list(UNKNOWN_COLOR)), "headline": h,

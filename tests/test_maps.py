@@ -76,14 +76,16 @@ def test_point_records_keep_untrusted_text_as_data(frame):
                       "type": "shooting", "place": "Hackney <b>Central</b>", "date": "2024-04-20"}
 
 
-@pytest.mark.parametrize("headline, shown", [
-    ("Short", "Short"),
-    ("", maps.NO_HEADLINE),
-    ("x" * maps.HEADLINE_CHARS, "x" * maps.HEADLINE_CHARS),
-    ("x" * (maps.HEADLINE_CHARS + 1), "x" * (maps.HEADLINE_CHARS - 1) + "…"),
+@pytest.mark.parametrize("headline, evidence, shown", [
+    ("Short", "A man was stabbed.", "Short"),
+    ("", "", maps.NO_HEADLINE),
+    ("", "A man was stabbed.", "“A man was stabbed.”"),
+    ("", "y" * 100, "“" + "y" * (maps.HEADLINE_CHARS - 3) + "…”"),
+    ("x" * maps.HEADLINE_CHARS, "", "x" * maps.HEADLINE_CHARS),
+    ("x" * (maps.HEADLINE_CHARS + 1), "", "x" * (maps.HEADLINE_CHARS - 1) + "…"),
 ])
-def test_point_records_shorten_headlines(frame, headline, shown):
-    row = frame.loc[["peckham:0"]].assign(headline=headline)
+def test_point_records_shorten_headlines(frame, headline, evidence, shown):
+    row = frame.loc[["peckham:0"]].assign(headline=headline, evidence=evidence)
     assert maps.point_records(row, colors={}, type_labels={})[0]["headline"] == shown
 
 
@@ -177,6 +179,6 @@ def test_unknown_view_fails(frame):
 
 
 def test_frame_without_points_draws_nothing():
-    empty = pd.DataFrame(columns=["incident_id", "lat", "lon", "precision_rank", "fatal", "category", "headline",
+    empty = pd.DataFrame(columns=["incident_id", "lat", "lon", "precision_rank", "fatal", "category", "headline", "evidence",
                                   "type", "place_name", "location_text", "date", "precision", "cell", "borough"])
     assert [layer.data for layer in maps.point_layers(empty, colors={}, type_labels={})] == [[], [], []]

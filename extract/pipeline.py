@@ -47,6 +47,7 @@ AGE = re.compile(r"\b(\d{1,2}) year old\b|\baged (\d{1,2})\b")
 SPECIFIC = re.compile(
     r"\b(\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(am|pm)|yesterday|last night|this morning|overnight"
     r"|early hours|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|were called|was called|called to"
+    r"|past week|this week|at the weekend|over the weekend"
     r"|at the scene|died|pronounced|arrested|charged|victim|injuries|injured|hospital|paramedics|cordon"
     r"|appeal|witnesses|cctv|jailed|sentenced|guilty|convicted|appeared at|detectives|police said)\b")
 STATS = re.compile(r"\b(figures|statistics|per cent|percent|rate|rates|rise in|increase in|fall in|data|year on year"
@@ -306,6 +307,9 @@ def _incident_sentences(sentences: list[_Sentence], headline_typed: bool) -> lis
 
 def _is_statistics(folded: str, incident_sents: list[_Sentence]) -> bool:
     """A piece about crime figures or policy: many statistics words and little told as events."""
+    if any(s.specific and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues)
+           for s in incident_sents):
+        return False  # a crime told at a street and a time is news, whatever figures follow it
     stats = len(STATS.findall(folded))
     events = sum(1 for s in incident_sents for c in s.cues if c.event) + sum(1 for s in incident_sents if s.specific)
     return stats >= 4 and stats > 2 * events

@@ -43,6 +43,8 @@ class Scores:
     tn: int = 0
     gold_incidents: int = 0
     matched: int = 0
+    predicted: int = 0  # incidents extracted from detected articles
+    predicted_matched: int = 0  # of those, paired with a gold incident (main or secondary)
     borough: Tally = field(default_factory=Tally)
     category: Tally = field(default_factory=Tally)
     street: Tally = field(default_factory=Tally)
@@ -110,9 +112,15 @@ def score(gold: dict[str, dict], predictions: Iterable[tuple[Article, list[Incid
         if not (positive and predicted):
             continue
         s.gold_incidents += len(mains)
-        for gi, pi in _match(mains, incidents):
+        pairs = _match(mains, incidents)
+        for gi, pi in pairs:
             s.matched += 1
             _score_pair(s, article.article_id, gi, pi)
+        s.predicted += len(incidents)
+        rest = [pi for pi in incidents if all(pi is not p for _, p in pairs)]
+        seconds = [i for i in g["incidents"] if i.get("role") == "secondary"]
+        s.predicted_matched += sum(1 for gi, pi in pairs + _match(seconds, rest)
+                                   if gi["borough"] in (_borough(pi), "unknown"))
     return s
 
 
@@ -182,7 +190,9 @@ def report(s: Scores) -> str:
     return "\n".join([
         f"articles            tp={s.tp} fp={s.fp} fn={s.fn} tn={s.tn}",
         f"detection           precision={s.precision:.3f} recall={s.recall:.3f} F1={s.f1:.3f}",
-        f"incidents matched   {s.matched}/{s.gold_incidents} gold main incidents in detected articles",
+        f"incidents matched   {s.matched}/{s.gold_incidents} gold main incidents in detected articles; "
+        f"{s.predicted_matched}/{s.predicted} extracted incidents pair with a gold one "
+        f"(main or secondary) in the same borough",
         f"borough accuracy    {pct(s.borough)}",
         f"category accuracy   {pct(s.category)}",
         f"street-level rate   {pct(s.street)}  (gold location names a street)",

@@ -41,6 +41,8 @@ NOT_SCENE_AFTER = re.compile(
     r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)", re.IGNORECASE)
 SCENE_BEFORE = re.compile(r"\b(in|on|at|near|outside|off|into|inside|along|to|junction of|corner of)( the)? $",
                           re.IGNORECASE)
+DEMONYM_AFTER = re.compile(r" (schoolboy|schoolgirl|man|woman|boy|girl|teenager|teen|resident|residents|mother"
+                           r"|father|mum|dad|family|student|pensioner|youth|couple|rapper|footballer)\b")
 COURT_KEYS = frozenset({"old bailey", "inner london", "snaresbrook", "southwark crown court", "isleworth",
                         "woolwich crown court", "wood green crown court", "harrow crown court", "kingston crown court"})
 AGE = re.compile(r"\b(\d{1,2}) year old\b|\baged (\d{1,2})\b")
@@ -123,6 +125,8 @@ class _Sentence:
     aside: bool  # tells of an earlier or other incident ("It follows a shooting last week")
 
 
+SEPARATE_KM = 0.5
+AREA_SEPARATE_KM = 3.0
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 
 
@@ -168,10 +172,10 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     for s in incident_sents:
         if len(incidents) >= MAX_INCIDENTS:
             break
-        if s is main or not any(c.event and c.type for c in s.cues):
-            continue
+        if s is main or s.aside or not any(c.event and c.type for c in s.cues):
+            continue  # an aside ("It comes six months after ...") recalls an older crime: not this story's
         place, mention = _scene(story, [s], s, only=s)
-        if place is None or place.precision in ("borough", "london") or any(_same_place(place, u) for u in used):
+        if place is None or not _another_scene(place, used):
             continue
         used.append(place)
         cue = _type_cue(s, [s], [], story)
@@ -233,8 +237,14 @@ def _location_text(text: str, mention: Mention | None) -> str | None:
     return f"{m.group(1).strip()}, {mention.text}" if m else mention.text
 
 
-def _same_place(a: Place, b: Place) -> bool:
-    return a.name == b.name or km(a.lat, a.lon, b.lat, b.lon) < 0.3
+def _another_scene(place: Place, used: list[Place]) -> bool:
+    """True when a further incident's place is apart from the story's other scenes: a street at least
+    SEPARATE_KM away, or an area further than AREA_SEPARATE_KM ("Dagenham" after "Merrielands Crescent, Dagenham"
+    is the same scene)."""
+    if place.precision in ("borough", "london"):
+        return False
+    apart = SEPARATE_KM if PRECISION_RANK[place.precision] >= PRECISION_RANK["station"] else AREA_SEPARATE_KM
+    return all(place.name != u.name and km(place.lat, place.lon, u.lat, u.lon) >= apart for u in used)
 
 
 def _neighbours(story: _Story, main: "_Sentence", told: list["_Sentence"]) -> list["_Sentence"]:
@@ -429,6 +439,8 @@ def _scene(story: _Story, incident_sents: list["_Sentence"], main: "_Sentence", 
                 score -= 1
             if SCENE_BEFORE.search(before[-25:]):
                 score += 1
+            if DEMONYM_AFTER.match(text, m.end):
+                score -= 2  # "a Highgate schoolboy", "a Peckham man": where someone is from, often not the scene
             if best is None or (score, -m.start) > (best[0], best[1]):
                 best = (score, -m.start, place, m)
     return (best[2], best[3]) if best else (None, None)

@@ -1,0 +1,264 @@
+"""extract_incidents and ingest_paths on the real vocabulary and gazetteer: the seed page, made-up London crime
+stories with what each must give, and stories that must give nothing.
+
+Every story here is written for these tests. PUBLISHED is a Wednesday, so "on Monday" is 2024-03-04. A row marked
+`wrong=` is a known pipeline mistake, kept as a strict xfail: remove the mark once the pipeline gets it right.
+"""
+from pathlib import Path
+
+import pytest
+
+from extract import store
+from extract.pipeline import IngestReport, extract_incidents, ingest_paths, load_extractor
+from extract.records import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+PUBLISHED = "2024-03-06"
+VIOLENCE = "violence and sexual offences"
+NOT_LONDON_EVIDENCE = "a name found only in London is not taken as evidence that the story is in London"
+
+SEED_COLUMNS = ("type", "category", "location_text", "place_name", "place_kind", "precision", "borough",
+                "borough_code", "date", "fatal", "weapon", "victim_ages", "arrests", "headline", "url", "published")
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return load_extractor()
+
+
+def story(text: str, *, headline: str | None = None, published: str | None = PUBLISHED) -> Article:
+    return Article("story", text, headline=headline, published=published, source="test")
+
+
+def summary(incident) -> tuple:
+    """What the map shows of an incident: type, category, place text, borough, precision, fatal, weapon, date."""
+    place = incident.place
+    return (incident.type, incident.category, incident.location_text, place.borough if place else None,
+            place.precision if place else None, incident.fatal, incident.weapon, incident.date)
+
+
+def case(headline: str, text: str, *expected, wrong: str | None = None):
+    """A table row named after its headline; `wrong` says what the pipeline gets wrong on it today."""
+    marks = [pytest.mark.xfail(strict=True, reason=wrong)] if wrong else []
+    return pytest.param(headline, text, *expected, id=headline, marks=marks)
+
+
+def test_seed_page_gives_the_stabbing_and_the_burglary(extractor, tmp_path):
+    db = tmp_path / "incidents.db"
+    report = ingest_paths([SEEDS], db_path=db, extractor=extractor)
+    conn = store.connect(db)
+    rows = sorted((dict(zip(store.INCIDENT_COLUMNS, r)) for r in store.iter_incident_rows(conn)),
+                  key=lambda r: r["place_name"])
+    conn.close()
+    assert report == IngestReport(articles=10, incidents=2, errors=[])
+    assert [{c: r[c] for c in SEED_COLUMNS} for r in rows] == [
+        {"type": "burglary", "category": "burglary", "location_text": "Bells Hill", "place_name": "Bells Hill",
+         "place_kind": "street", "precision": "street", "borough": "Barnet", "borough_code": "E09000003",
+         "date": None, "fatal": 0, "weapon": "none", "victim_ages": "[77]", "arrests": None, "headline": None,
+         "url": None, "published": None},
+        {"type": "stabbing", "category": VIOLENCE, "location_text": "Topham House, Prior Street",
+         "place_name": "Prior Street", "place_kind": "street", "precision": "street", "borough": "Greenwich",
+         "borough_code": "E09000011", "date": None, "fatal": 1, "weapon": "knife", "victim_ages": "[18]",
+         "arrests": 1, "headline": None, "url": None, "published": None},
+    ]
+    assert [(r["lat"], r["lon"]) for r in rows] == [
+        (pytest.approx(51.650, abs=0.01), pytest.approx(-0.211, abs=0.01)),
+        (pytest.approx(51.476, abs=0.01), pytest.approx(-0.011, abs=0.01)),
+    ]
+
+
+def test_seed_page_ingested_twice_keeps_two_incidents(extractor, tmp_path):
+    db = tmp_path / "incidents.db"
+    first = ingest_paths([SEEDS], db_path=db, extractor=extractor)
+    second = ingest_paths([SEEDS], db_path=db, extractor=extractor)
+    conn = store.connect(db)
+    assert (first, second, store.count_incidents(conn)) == (IngestReport(10, 2, []), IngestReport(10, 2, []), 2)
+    conn.close()
+
+
+@pytest.mark.parametrize("headline, text, expected", [
+    case("Man stabbed in Peckham",
+         "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said. He was taken to "
+         "hospital with wounds that are not thought to be life-threatening.",
+         ("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04")),
+    case("Man shot dead in Tottenham",
+         "A man was shot dead in Tottenham last night. Officers were called to Broad Lane at about 11.30pm and found "
+         "the 28-year-old with gunshot wounds. He died at the scene.",
+         ("shooting", VIOLENCE, "Broad Lane", "Haringey", "street", True, "gun", "2024-03-05")),
+    case("Acid attack at Stratford station",
+         "A woman suffered burns to her face in an acid attack at Stratford station in east London yesterday. "
+         "Paramedics treated her at the scene.",
+         ("acid_attack", VIOLENCE, "Stratford station", "Newham", "station", False, "corrosive", "2024-03-05")),
+    case("Jeweller robbed in Ealing",
+         "Two men robbed a jewellery shop on Ealing Broadway at knifepoint on 2 March, detectives said. Nobody was "
+         "hurt.",
+         ("robbery", "robbery", "Ealing Broadway", "Ealing", "area", False, "knife", "2024-03-02")),
+    case("Burglars target Streatham home",
+         "Burglars broke into a house on Streatham High Road overnight and stole jewellery and a laptop, the Met "
+         "said.",
+         ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05")),
+    case("Woman attacked in Walthamstow park",
+         "A woman was sexually assaulted in a park in Walthamstow on Saturday night, the Metropolitan Police said. "
+         "Officers are appealing for witnesses.",
+         ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02")),
+    case("Phone snatched on Oxford Street",
+         "A moped rider snatched a phone from a woman on Oxford Street on Friday afternoon, police said.",
+         ("theft_from_person", "theft from the person", "Oxford Street", "Westminster", "street", False, "none",
+          "2024-03-01")),
+    case("Woman mugged in Brixton",
+         "A 30-year-old woman was mugged on Brixton Road in Lambeth on Monday night and her handbag was stolen.",
+         ("robbery", "robbery", "Brixton Road", "Lambeth", "street", False, "none", "2024-03-04")),
+    case("Boy snatched outside school",
+         "A 12-year-old boy was kidnapped outside his school on Green Lanes in Harringay on 14 February, police "
+         "said.",
+         ("kidnapping", VIOLENCE, "Green Lanes", "Haringey", "street", False, "none", "2024-02-14")),
+    case("Pub stabbing in Islington",
+         "A man was stabbed outside a pub on Upper Street in Islington on 20 December, police said. He was treated "
+         "in hospital.",
+         ("stabbing", VIOLENCE, "Upper Street", "Islington", "street", False, "knife", "2023-12-20")),
+    case("Murder inquiry in Harrow",
+         "A murder investigation has been launched after a woman was found dead at a flat on Pinner Road in Harrow "
+         "on 1 March. A 45-year-old man has been arrested.",
+         ("homicide", VIOLENCE, "Pinner Road", "Harrow", "street", True, None, "2024-03-01")),
+    case("Teenager shot dead in Brixton",
+         "A 17-year-old boy was shot dead on Coldharbour Lane in Brixton on Saturday night. Two men have been "
+         "arrested.",
+         ("shooting", VIOLENCE, "Coldharbour Lane", "Lambeth", "street", True, "gun", "2024-03-02")),
+    case("Shot in Peckham",
+         "A man was shot in the leg in SE15 4QL in the early hours of Sunday, police said.",
+         ("shooting", VIOLENCE, "SE15 4QL", "Southwark", "postcode", False, "gun", "2024-03-03")),
+    case("Drugs seized in Hackney raid",
+         "Police seized cocaine and cannabis in a raid on a flat on Mare Street in Hackney on Tuesday morning. Three "
+         "men were arrested.",
+         ("drugs", "drugs", "Mare Street", "Hackney", "street", False, "none", "2024-03-05")),
+    case("Stabbing on Richmond Hill",
+         "A man was stabbed on Richmond Hill in Richmond on Sunday, police said.",
+         ("stabbing", VIOLENCE, "Richmond Hill", "Richmond upon Thames", "street", False, "knife", "2024-03-03")),
+    case("Man stabbed in Croydon",
+         "A man was stabbed in Croydon town centre, police said. He was taken to hospital.",
+         ("stabbing", VIOLENCE, "Croydon", "Croydon", "area", False, "knife", None)),
+    case("Bike stolen at Clapham Junction",
+         "A bike was stolen from outside Clapham Junction station on Thursday. Police are appealing for witnesses.",
+         ("bicycle_theft", "bicycle theft", "Clapham Junction station", "Wandsworth", "station", False, "none",
+          "2024-02-29")),
+    case("Car stolen in Bromley",
+         "A car was stolen from a driveway on Masons Hill in Bromley last night, police said.",
+         ("vehicle_crime", "vehicle crime", "Masons Hill", "Bromley", "street", False, "none", "2024-03-05")),
+    case("Assault in a Walthamstow park",
+         "A woman was sexually assaulted in a park in Walthamstow on Saturday night, police said.",
+         ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02"),
+         wrong=NOT_LONDON_EVIDENCE),
+    case("Streatham home burgled",
+         "Burglars broke into a house on Streatham High Road overnight and stole jewellery, police said.",
+         ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05"),
+         wrong=NOT_LONDON_EVIDENCE),
+    case("Cyclist killed in hit-and-run",
+         "A cyclist was killed in a hit-and-run on Old Kent Road on Sunday. The driver failed to stop, police said.",
+         ("hit_and_run", "other crime", "Old Kent Road", "Southwark", "street", True, "vehicle", "2024-03-03"),
+         wrong="'killed' (homicide) outranks the hit-and-run named with it"),
+    case("Teenager stabbed at Brixton station",
+         "A teenager was stabbed at Brixton Tube station on Wednesday afternoon, police said.",
+         ("stabbing", VIOLENCE, "Brixton Tube station", "Lambeth", "station", False, "knife", "2024-03-06"),
+         wrong="a stabbing at a named London station gives no incident"),
+    case("Shop fire treated as arson",
+         "Police are treating a fire at a shop on Heathway in Dagenham as arson. Firefighters were called to the "
+         "blaze at 2am on Tuesday.",
+         ("arson", "criminal damage and arson", "Heathway", "Barking and Dagenham", "street", False, "other",
+          "2024-03-05"),
+         wrong="'treated as arson' (no event verb) gives no incident"),
+    case("Woman found dead in Harrow flat",
+         "A woman was found dead at a flat on Station Road in Harrow on 1 March. A murder investigation has been "
+         "launched.",
+         ("homicide", VIOLENCE, "Station Road", "Harrow", "street", True, None, "2024-03-01"),
+         wrong="a name starting with 'Station' (a connector word) is never matched as a place"),
+    case("Shoplifter held in Lewisham",
+         "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
+         ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05"),
+         wrong="the date of an arrest that is itself the incident is set aside"),
+])
+def test_london_story(extractor, headline, text, expected):
+    assert [summary(i) for i in extract_incidents(story(text, headline=headline), extractor=extractor)] == [expected]
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("A man was stabbed outside a pub on Upper Street in Islington yesterday, police said.", None, None),
+    ("A man was stabbed outside a pub on Upper Street in Islington last night, police said.", "2024-03-01",
+     "2024-02-29"),
+    ("A man was stabbed outside a pub on Upper Street in Islington on 1 January, police said.", "2024-01-02",
+     "2024-01-01"),
+    ("A man was stabbed outside a pub on Upper Street in Islington on Sunday, police said.", "2024-03-04",
+     "2024-03-03"),
+    ("A man was stabbed outside a pub on Upper Street in Islington on 30 December, police said.", "2024-01-02",
+     "2023-12-30"),
+    ("A man was stabbed outside a pub on Upper Street in Islington, police said.", "2024-01-02", None),
+])
+def test_incident_date_against_the_publication_date(extractor, text, published, expected):
+    assert [i.date for i in extract_incidents(story(text, published=published), extractor=extractor)] == [expected]
+
+
+@pytest.mark.parametrize("headline, text", [
+    case("Mayor funds youth clubs",
+         "The Mayor of London announced five million pounds for youth clubs today as part of a new strategy to "
+         "tackle knife crime across the capital. City Hall said the funding would go to boroughs including Lambeth "
+         "and Newham."),
+    case("Knife crime up in London",
+         "Knife crime in London rose by 12 per cent last year, according to figures published by the Metropolitan "
+         "Police. Offences in Southwark and Lambeth increased the most, the data shows, compared with the previous "
+         "year."),
+    case("Jail terms for knife possession rise",
+         "Figures show the number of people jailed for knife possession in London has risen for the third year, "
+         "with the rate of custodial sentences up 5 per cent, the analysis found."),
+    case("Beware of phone scams",
+         "Older people in London are being warned about phone scams in which callers pretend to be bank staff. "
+         "Police advise never to hand over a PIN."),
+    case("Stabbing in Leeds",
+         "A man was stabbed in Leeds city centre on Saturday night. West Yorkshire Police said the 24-year-old was "
+         "taken to hospital with serious injuries."),
+    case("Shots fired in Manchester",
+         "Shots were fired in Moss Side, Manchester, last night. Greater Manchester Police said a man was injured."),
+    case("Shooting in Richmond, Virginia",
+         "A man was shot dead in Richmond, Virginia, on Monday night, police said."),
+    case("Store robbed in Ontario",
+         "A convenience store was robbed at gunpoint in London, Ontario, on Tuesday. Ontario Provincial Police are "
+         "searching for a suspect."),
+    case("Stabbing in London, Ontario",
+         "A man was stabbed in London, Ontario, on Tuesday night. Police found him on Dundas Street."),
+    case("Woman hurt in Chelmsford",
+         "A woman was attacked in Chelmsford, Essex, yesterday and was taken to a London hospital with head "
+         "injuries. Essex Police are appealing for witnesses."),
+    case("Stabbing in Birmingham",
+         "A man was stabbed in Birmingham on Friday night. He was taken to hospital in London."),
+    case("Lock your bike",
+         "Police in Camden are urging cyclists to use two locks after a rise in bike thefts. Officers will offer "
+         "free bike marking at Camden Town station on Saturday.",
+         wrong="crime-prevention advice with a coming event gives a bicycle_theft incident"),
+    case("Shooting on a Richmond, Virginia street",
+         "A man was shot dead in Richmond, Virginia, on Monday night, police said. Officers found the victim on "
+         "Broad Street.",
+         wrong="'Broad Street' (also a London area) outvotes 'Virginia'"),
+    case("Luton stabbing",
+         "A 20-year-old man was stabbed in Luton on Friday night and was flown to a London hospital, where he "
+         "remains in a critical condition. Bedfordshire Police have arrested two men.",
+         wrong="'a London hospital' lets an incident with no place through"),
+])
+def test_not_a_london_incident(extractor, headline, text):
+    assert extract_incidents(story(text, headline=headline), extractor=extractor) == []
+
+
+@pytest.mark.parametrize("text", [
+    "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said.",
+    "Police were called to Broad Lane in Tottenham at 11.30pm. A man was shot dead. Two men were arrested later.",
+    "A woman was robbed on Deptford High Street in south-east London on Friday. Separately, a man was stabbed on "
+    "Kingsland Road in Dalston on Saturday.",
+])
+def test_offsets_point_into_the_text(extractor, text):
+    incidents = extract_incidents(story(text), extractor=extractor)
+    assert incidents
+    for i in incidents:
+        assert text[i.evidence_start:i.evidence_start + len(i.evidence)] == i.evidence
+        # The place text may start before the mention ("Topham House, Prior Street"), never after it.
+        start, end = i.place_span
+        assert text[end - len(i.location_text):end] == i.location_text and len(i.location_text) >= end - start
+        assert i.type_span is None or 0 <= i.type_span[0] < i.type_span[1] <= len(text)
+    assert len({i.incident_id for i in incidents}) == len(incidents)

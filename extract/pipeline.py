@@ -58,6 +58,8 @@ STATS = re.compile(r"\b(figures|statistics|per cent|percent|rate|rates|rise in|i
 ASIDE = re.compile(r"\b(it follows|follows a|comes after|came after|a day after|days after|weeks after|last week"
                    r"|last month|earlier this (year|month|week)|previous|previously|in a separate|the latest"
                    r"|including the|such as the|months ago|years ago)\b")
+FUTURE = re.compile(r"\b(will|would|are urging|is urging|urged|advise|advised|advice|encouraged|encouraging|"
+                    r"are being warned|plans to|planning to)\b")
 AFTER_CRIME = re.compile(r"\b(following|after|over|in connection with|on suspicion of)\b")
 ARREST = re.compile(r"\b(arrested|held|detained)\b")
 COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -100,7 +102,8 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     the offline gazetteer one."""
     gaz = gazetteer or load_gazetteer()
     foreign = ahocorasick.Automaton()
-    for line in _data_lines("foreign_markers.txt"):
+    places_elsewhere = [" ".join(w[:1].upper() + w[1:] for w in line.split()) for line in _data_lines("non_london.txt")]
+    for line in _data_lines("foreign_markers.txt") + places_elsewhere:
         foreign.add_word(line, len(line))
     foreign.make_automaton()
     foreign_patterns = re.compile("|".join(_data_lines("foreign_patterns.txt")))
@@ -123,6 +126,7 @@ class _Sentence:
     places: tuple[Mention, ...]
     specific: int
     aside: bool  # tells of an earlier or other incident ("It follows a shooting last week")
+    future: bool  # advice or plans ("Officers will offer bike marking on Saturday"), not an event
 
 
 SEPARATE_KM = 0.5
@@ -148,9 +152,10 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     incident_sents = _incident_sentences(sentences, any(c.type for c in headline_cues))
     if not incident_sents or _is_statistics(folded, incident_sents):
         return []
-    if _is_elsewhere(text, mentions, extractor):
+    foreign, london = _foreign_signs(text, mentions, extractor)
+    if foreign and foreign >= london:
         return []
-    if _foreign_dateline(text, extractor) or not _london_evidence(article, mentions, extractor):
+    if _foreign_dateline(text, extractor) or not _london_evidence(article, mentions, extractor, foreign=foreign):
         return []
     headline_places = [m.text for m in find_places(article.headline or "", matcher=extractor.matcher)]
     story = _Story(article, text, folded, sentences, mentions, headline_places,
@@ -159,8 +164,8 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
                                         published=article.published), extractor)
     main = next((s for s in incident_sents if _is_incident_sentence(s)), incident_sents[0])
     place, mention = _scene(story, incident_sents, main)
-    if place is None and not any(m.kinds == ("region",) for m in mentions):
-        return []
+    if place is None:
+        return []  # every London name was a hospital, a court, an arrest or a home: no scene in London
     if place is not None and place.borough is None and place.precision != "london":
         return []
     if place is not None and PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and _spans_boroughs(story, main):
@@ -286,7 +291,8 @@ def _sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention])
         while ai < len(aside_at) and aside_at[ai] < start:
             ai += 1
         aside = ai < len(aside_at) and aside_at[ai] < end
-        out.append(_Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), specific, aside))
+        future = bool(FUTURE.search(folded, start, end))
+        out.append(_Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), specific, aside, future))
         ci, mi = cj, mj
     return out
 
@@ -308,7 +314,7 @@ def _incident_sentences(sentences: list[_Sentence], headline_typed: bool) -> lis
     nearby = []
     for i, s in enumerate(sentences):
         placed = any(m.kinds != ("region",) for m in s.places)
-        if not placed or not (s.specific or any(c.event for c in s.cues)) or s in direct:
+        if not placed or not (s.specific or any(c.event for c in s.cues)) or s in direct or s.future:
             continue
         if (headline_typed and i < 4) or any(abs(i - j) <= 2 for j in typed_at[:6]):
             nearby.append(s)
@@ -325,30 +331,34 @@ def _is_statistics(folded: str, incident_sents: list[_Sentence]) -> bool:
     return stats >= 4 and stats > 2 * events
 
 
-def _is_elsewhere(text: str, mentions: list[Mention], extractor: Extractor) -> bool:
-    """True when places and usages from outside London outnumber the story's London areas, stations and boroughs."""
+def _foreign_signs(text: str, mentions: list[Mention], extractor: Extractor) -> tuple[int, int]:
+    """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
+    London name followed by ", Virginia" also stops counting for London) and the story's distinct London areas,
+    stations, wards, boroughs and regions ("south-east London"; plain "London" may be Ontario's)."""
     covered = bytearray(len(text))
-    for m in mentions:
-        covered[m.start:m.end] = b"\x01" * (m.end - m.start)
+    for s, e in [(m.start, m.end) for m in mentions] + [o.span() for o in extractor.institutions.finditer(text)]:
+        covered[s:e] = b"\x01" * (e - s)  # "Scotland Yard", "Kent House" are London
     spans = [(end - length + 1, end + 1) for end, length in extractor.foreign_markers.iter(text)]
     spans = [(s, e) for s, e in spans
              if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
-             and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))]
+             and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
+             and not any(covered[s:e])]
     if "block of" in text:
         spans += [m.span() for m in extractor.foreign_patterns.finditer(text)]
-    foreign = sum(1 for s, e in spans if not any(covered[s:e]))
-    if not foreign:
-        return False
-    london = len({m.key for m in mentions if set(m.kinds) & {"area", "borough", "station", "ward"}
-                  and not qualified_elsewhere(text, m.start)})
-    return foreign >= london
+    ends = {m.end: m for m in mentions}
+    qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2:s] == ", " and s - 2 in ends}
+    london = {m.key for m in mentions if (set(m.kinds) & {"area", "borough", "station", "ward"}
+                                          or (m.kinds == ("region",) and m.key != "london"))
+              and not qualified_elsewhere(text, m.start)} - qualified
+    return len({text[s:e] for s, e in spans}) + len(qualified), len(london)
 
 
+METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", "arson"})
 GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
-
-
 DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
 STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
+LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
+LOCATIVE = re.compile(r"\b(in|at|near|outside) $")
 COHERENT_KM = 3.0
 
 
@@ -362,18 +372,28 @@ def _foreign_dateline(text: str, extractor: Extractor) -> bool:
     return False
 
 
-def _london_evidence(article: Article, mentions: list[Mention], extractor: Extractor) -> bool:
+def _london_evidence(article: Article, mentions: list[Mention], extractor: Extractor, *, foreign: int) -> bool:
     """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
-    (the Met, Scotland Yard, ...), an area or station of two words or more, or two different London names lying
-    within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street and Abbey Street" are not."""
+    (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station, a street named after its
+    area, an area "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those),
+    or two different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street
+    and Abbey Street" are not."""
     if extractor.institutions.search(article.text) or extractor.institutions.search(article.headline or ""):
         return True
     points: dict[str, list[tuple[float, float]]] = {}
+    gaz = extractor.gazetteer
     for m in mentions:
         if qualified_elsewhere(article.text, m.start):
             continue
         if STRONG_KINDS & set(m.kinds) or (" " in m.key and set(m.kinds) - {"street"}):
             return True
+        if LONDON_TRANSPORT.search(m.text):
+            return True  # "Brixton Tube station"
+        if " " in m.key and any(e.kind in ("area", "borough") for e in gaz.candidates(m.key.split(" ")[0])):
+            return True  # a street named after its London area: "Streatham High Road"
+        if (not foreign and set(m.kinds) & {"area", "station"}
+                and LOCATIVE.search(article.text, max(0, m.start - 8), m.start)):
+            return True  # "in Walthamstow", in a story with nothing from elsewhere
         if m.key not in points and len(points) < 30:
             points[m.key] = [(e.lat, e.lon) for e in extractor.gazetteer.candidates(m.key)[:50]]
     keys = list(points)
@@ -391,6 +411,10 @@ def _type_cue(main: "_Sentence", told: list["_Sentence"], headline_cues: list[Cu
 
     def most_severe(cues):
         typed = [c for c in cues if c.type]
+        # "killed in a hit-and-run", "murdered ... stabbed": the death is `fatal`, the method is the type
+        methods = [c for c in typed if c.type in METHOD_TYPES]
+        if methods and all(c.type in ("homicide",) + tuple(METHOD_TYPES) for c in typed):
+            typed = methods
         return max(typed, key=lambda c: (types[c.type].severity, c.event, -c.start)) if typed else None
 
     cue = most_severe(main.cues) or most_severe(headline_cues) or most_severe(c for s in told for c in s.cues)

@@ -23,6 +23,7 @@ CONNECTORS = frozenset({"and", "&", "of", "the", "on", "upon", "in", "by", "at",
                         "station", "tube", "underground", "rail", "railway", "overground", "dlr", "train"})
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
 WORD_CHAR = re.compile(r"\w")
+STREET_PREPOSITION = re.compile(r"\b(on|along|off|onto) $")
 COMPASS = frozenset({"north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest",
                      "greater", "inner", "outer"})
 
@@ -57,8 +58,9 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
     for key, names in display.items():
         k = tuple(sorted(kinds[key]))
         surfaces = set()
-        if key not in stop and len(key) > 2 and not (" " not in key and set(k) <= {"street", "ward"}):
-            # one-word streets and wards ("Alexandra", "Abbey", "A13") are common words far more often than places
+        # One-word wards ("Abbey", "Alexandra") are common words far more often than places; one-word streets
+        # ("Heathway") are matched only right after "on", "along" or "off" (see find_places).
+        if key not in stop and len(key) > 2 and not (" " not in key and set(k) <= {"ward"}):
             for name in names:
                 surfaces |= surface_variants(name)
         if "station" in k:
@@ -84,6 +86,9 @@ def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> li
     found = []
     for end, (key, kinds, length) in matcher.automaton.iter(folded):
         start = end - length + 1
+        if " " not in key and set(kinds) <= {"street", "ward"} and not STREET_PREPOSITION.search(
+                text, max(0, start - 7), start):
+            continue
         proper = _is_proper(text, start, end + 1)
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
             continue  # "a quiet London street" is not London Street
@@ -112,8 +117,8 @@ def _is_proper(text: str, start: int, end: int) -> str:
     words = text[start:end].replace("-", " ").split()
     if words[-1] == "London" and all(w.lower() in COMPASS for w in words[:-1]):
         return "proper"  # "south-east London" is written in lower case
-    if words[0].lower() in CONNECTORS:
-        return ""
+    if not (words[0][0].isupper() or words[0][0].isdigit()):
+        return ""  # "the mall", "station road" in lower case are not names
     result = "proper"
     for i, word in enumerate(words):
         if word.lower() in CONNECTORS:

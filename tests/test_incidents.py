@@ -118,3 +118,12 @@ def project_vocab():
 ])
 def test_knife_crime_masks_knife_in_the_project_vocabulary(project_vocab, text, expected):
     assert [(c.phrase, c.type, c.weapon) for c in find_cues(text, vocab=project_vocab)] == expected
+
+
+@pytest.mark.parametrize("text, phrases", [
+    ("The pub raised money for charities including Shooting Stars Children Hospice and the British Heart "
+     "Foundation.", []),
+    ("Man Stabbed In Peckham Leaves Two Hurt", ["stabbed"]),
+])
+def test_cue_inside_a_title_case_name_is_not_a_crime(project_vocab, text, phrases):
+    assert [c.phrase for c in find_cues(text, vocab=project_vocab)] == phrases

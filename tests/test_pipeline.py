@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 PUBLISHED = "2024-03-06"
 VIOLENCE = "violence and sexual offences"
-NOT_LONDON_EVIDENCE = "a name found only in London is not taken as evidence that the story is in London"
 
 SEED_COLUMNS = ("type", "category", "location_text", "place_name", "place_kind", "precision", "borough",
                 "borough_code", "date", "fatal", "weapon", "victim_ages", "arrests", "headline", "url", "published")
@@ -147,31 +146,25 @@ def test_seed_page_ingested_twice_keeps_two_incidents(extractor, tmp_path):
          ("vehicle_crime", "vehicle crime", "Masons Hill", "Bromley", "street", False, "none", "2024-03-05")),
     case("Assault in a Walthamstow park",
          "A woman was sexually assaulted in a park in Walthamstow on Saturday night, police said.",
-         ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02"),
-         wrong=NOT_LONDON_EVIDENCE),
+         ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02")),
     case("Streatham home burgled",
          "Burglars broke into a house on Streatham High Road overnight and stole jewellery, police said.",
-         ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05"),
-         wrong=NOT_LONDON_EVIDENCE),
+         ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05")),
     case("Cyclist killed in hit-and-run",
          "A cyclist was killed in a hit-and-run on Old Kent Road on Sunday. The driver failed to stop, police said.",
-         ("hit_and_run", "other crime", "Old Kent Road", "Southwark", "street", True, "vehicle", "2024-03-03"),
-         wrong="'killed' (homicide) outranks the hit-and-run named with it"),
+         ("hit_and_run", "other crime", "Old Kent Road", "Southwark", "street", True, "vehicle", "2024-03-03")),
     case("Teenager stabbed at Brixton station",
          "A teenager was stabbed at Brixton Tube station on Wednesday afternoon, police said.",
-         ("stabbing", VIOLENCE, "Brixton Tube station", "Lambeth", "station", False, "knife", "2024-03-06"),
-         wrong="a stabbing at a named London station gives no incident"),
+         ("stabbing", VIOLENCE, "Brixton Tube station", "Lambeth", "station", False, "knife", "2024-03-06")),
     case("Shop fire treated as arson",
          "Police are treating a fire at a shop on Heathway in Dagenham as arson. Firefighters were called to the "
          "blaze at 2am on Tuesday.",
          ("arson", "criminal damage and arson", "Heathway", "Barking and Dagenham", "street", False, "other",
-          "2024-03-05"),
-         wrong="'treated as arson' (no event verb) gives no incident"),
+          "2024-03-05")),
     case("Woman found dead in Harrow flat",
          "A woman was found dead at a flat on Station Road in Harrow on 1 March. A murder investigation has been "
          "launched.",
-         ("homicide", VIOLENCE, "Station Road", "Harrow", "street", True, None, "2024-03-01"),
-         wrong="a name starting with 'Station' (a connector word) is never matched as a place"),
+         ("homicide", VIOLENCE, "Station Road", "Harrow", "street", True, None, "2024-03-01")),
     case("Shoplifter held in Lewisham",
          "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
          ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05"),
@@ -231,16 +224,13 @@ def test_incident_date_against_the_publication_date(extractor, text, published, 
          "A man was stabbed in Birmingham on Friday night. He was taken to hospital in London."),
     case("Lock your bike",
          "Police in Camden are urging cyclists to use two locks after a rise in bike thefts. Officers will offer "
-         "free bike marking at Camden Town station on Saturday.",
-         wrong="crime-prevention advice with a coming event gives a bicycle_theft incident"),
+         "free bike marking at Camden Town station on Saturday."),
     case("Shooting on a Richmond, Virginia street",
          "A man was shot dead in Richmond, Virginia, on Monday night, police said. Officers found the victim on "
-         "Broad Street.",
-         wrong="'Broad Street' (also a London area) outvotes 'Virginia'"),
+         "Broad Street."),
     case("Luton stabbing",
          "A 20-year-old man was stabbed in Luton on Friday night and was flown to a London hospital, where he "
-         "remains in a critical condition. Bedfordshire Police have arrested two men.",
-         wrong="'a London hospital' lets an incident with no place through"),
+         "remains in a critical condition. Bedfordshire Police have arrested two men."),
 ])
 def test_not_a_london_incident(extractor, headline, text):
     assert extract_incidents(story(text, headline=headline), extractor=extractor) == []

@@ -29,6 +29,8 @@ gazetteer: $(VENV)/.installed
 evaluate: $(VENV)/.installed
 	$(PY) -m extract evaluate --gold ../shared/data/news-dev/gold.jsonl ../shared/data/news-dev/articles.jsonl
 	$(PY) -m extract.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
+	$(PY) -m extract.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz \
+		../shared/data/geoparse-bench/TR-News.xml.gz ../shared/data/geoparse-bench/GeoVirus.xml.gz
 
 benchmarks: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

@@ -167,8 +167,7 @@ def test_seed_page_ingested_twice_keeps_two_incidents(extractor, tmp_path):
          ("homicide", VIOLENCE, "Station Road", "Harrow", "street", True, None, "2024-03-01")),
     case("Shoplifter held in Lewisham",
          "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
-         ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05"),
-         wrong="the date of an arrest that is itself the incident is set aside"),
+         ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05")),
 ])
 def test_london_story(extractor, headline, text, expected):
     assert [summary(i) for i in extract_incidents(story(text, headline=headline), extractor=extractor)] == [expected]

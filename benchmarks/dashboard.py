@@ -33,7 +33,7 @@ from dashboard.filters import Filters, filter_incidents, incidents_frame, load_t
 from dashboard import maps  # noqa: E402
 from extract import store  # noqa: E402
 from extract.gazetteer import BOROUGHS  # noqa: E402
-from extract.records import PRECISIONS, WEAPONS  # noqa: E402
+from extract.records import WEAPONS  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 APP = ROOT / "dashboard" / "app.py"

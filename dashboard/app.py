@@ -27,7 +27,7 @@ import streamlit as st  # noqa: E402
 
 from dashboard import maps  # noqa: E402
 from dashboard.filters import (  # noqa: E402
-    ANY, DATE_RANGE, VIEWS, WIDGET_DEFAULTS, Choices, Filters, filter_incidents, from_widgets, incidents_frame,
+    ANY, DATE_RANGE, VIEWS, WIDGET_DEFAULTS, Choices, filter_incidents, from_widgets, incidents_frame,
     load_type_labels, parse_params, to_params, widget_state,
 )
 from extract import exports, store  # noqa: E402

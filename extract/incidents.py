@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -114,3 +116,33 @@ def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> lis
             chosen.append(c)
     chosen.sort(key=lambda c: c.start)
     return chosen
+
+
+METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", "arson"})
+GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
+
+
+def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
+    """The typed cue of the most severe crime type; a method ("stabbed", "hit-and-run") beats "killed", which
+    only says the victim died."""
+    typed = [c for c in cues if c.type]
+    methods = [c for c in typed if c.type in METHOD_TYPES]
+    if methods and all(c.type in METHOD_TYPES or c.type == "homicide" for c in typed):
+        typed = methods
+    return max(typed, key=lambda c: (vocab.types[c.type].severity, c.event, -c.start)) if typed else None
+
+
+def incident_type(main: Iterable[Cue], headline: Iterable[Cue], told: Iterable[Cue], story: Iterable[Cue], *,
+                  vocab: Vocabulary) -> Cue | None:
+    """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
+    sentences telling it; a generic one ("attack") gives way to the specific crime the story names most."""
+    cue = (most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab)
+           or most_severe(told, vocab=vocab))
+    if cue is not None and cue.type not in GENERIC_TYPES:
+        return cue
+    specific = [c for c in story if c.type and c.type not in GENERIC_TYPES]
+    if not specific:
+        return cue
+    counts = Counter(c.type for c in specific)
+    best = max(counts, key=lambda t: (counts[t], vocab.types[t].severity))
+    return next(c for c in specific if c.type == best)

@@ -1,0 +1,119 @@
+"""Is a story about London? Signs of elsewhere (data/foreign_markers.txt, foreign_patterns.txt, non_london.txt),
+signs of London (data/london_institutions.txt and the gazetteer), and foreign datelines.
+
+Example:
+    signs = load_signs()
+    foreign, london = foreign_signs(text, mentions, signs=signs)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from extract.gazetteer import Gazetteer, km
+from extract.names import DATA_DIR, name_key
+from extract.places import qualified_elsewhere
+from extract.records import Article, Mention
+from extract.sentences import split_sentences
+
+DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
+STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
+LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
+LOCATIVE = re.compile(r"\b(in|at|near|outside) $")
+COHERENT_KM = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Signs:
+    """Compiled signs of elsewhere (case-sensitive phrases and patterns) and of London (institutions)."""
+
+    foreign: ahocorasick.Automaton
+    foreign_patterns: re.Pattern[str]
+    institutions: re.Pattern[str]
+
+
+def data_lines(name: str) -> list[str]:
+    """Return the non-blank, non-comment lines of data/<name>."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def load_signs() -> Signs:
+    """Compile the markers of elsewhere and the London institutions from data/."""
+    foreign = ahocorasick.Automaton()
+    places_elsewhere = [" ".join(w[:1].upper() + w[1:] for w in line.split()) for line in data_lines("non_london.txt")]
+    for line in data_lines("foreign_markers.txt") + places_elsewhere:
+        foreign.add_word(line, len(line))
+    foreign.make_automaton()
+    institutions = data_lines("london_institutions.txt")
+    return Signs(
+        foreign=foreign,
+        foreign_patterns=re.compile("|".join(data_lines("foreign_patterns.txt"))),
+        institutions=re.compile(r"(?<!\w)(?:" + "|".join(re.escape(i) for i in institutions) + r")(?!\w)"),
+    )
+
+
+def foreign_signs(text: str, mentions: list[Mention], *, signs: Signs) -> tuple[int, int]:
+    """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
+    London name followed by ", Virginia" also stops counting for London) and the story's distinct London areas,
+    stations, wards, boroughs and regions ("south-east London"; plain "London" may be Ontario's)."""
+    covered = bytearray(len(text))
+    for s, e in [(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)]:
+        covered[s:e] = b"\x01" * (e - s)  # "Scotland Yard", "Kent House" are London
+    spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
+    spans = [(s, e) for s, e in spans
+             if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
+             and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
+             and not any(covered[s:e])]
+    if "block of" in text:
+        spans += [m.span() for m in signs.foreign_patterns.finditer(text)]
+    ends = {m.end: m for m in mentions}
+    qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2:s] == ", " and s - 2 in ends}
+    london = {m.key for m in mentions if (set(m.kinds) & {"area", "borough", "station", "ward"}
+                                          or (m.kinds == ("region",) and m.key != "london"))
+              and not qualified_elsewhere(text, m.start)} - qualified
+    return len({text[s:e] for s, e in spans}) + len(qualified), len(london)
+
+
+def foreign_dateline(text: str, *, gazetteer: Gazetteer) -> bool:
+    """True when the story opens with a dateline ("LEBANON (AP) --", "EAST HAMPTON --") naming no London place."""
+    for start, _ in split_sentences(text[:400])[:2]:  # a page may put its headline first
+        m = DATELINE.match(text, start)
+        if m and any(c.isalpha() for c in m.group(0)) and m.group(0).strip() != "LONDON":
+            key = name_key(m.group(0))
+            return not any(e.kind != "street" for e in gazetteer.candidates(key))
+    return False
+
+
+def london_evidence(article: Article, mentions: list[Mention], *, signs: Signs, gazetteer: Gazetteer,
+                    foreign: int) -> bool:
+    """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
+    (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station, a street named after its
+    area, an area "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those),
+    or two different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street
+    and Abbey Street" are not."""
+    if signs.institutions.search(article.text) or signs.institutions.search(article.headline or ""):
+        return True
+    points: dict[str, list[tuple[float, float]]] = {}
+    for m in mentions:
+        if qualified_elsewhere(article.text, m.start):
+            continue
+        if STRONG_KINDS & set(m.kinds) or (" " in m.key and set(m.kinds) - {"street"}):
+            return True
+        if LONDON_TRANSPORT.search(m.text):
+            return True  # "Brixton Tube station"
+        if " " in m.key and any(e.kind in ("area", "borough") for e in gazetteer.candidates(m.key.split(" ")[0])):
+            return True  # a street named after its London area: "Streatham High Road"
+        if (not foreign and set(m.kinds) & {"area", "station"}
+                and LOCATIVE.search(article.text, max(0, m.start - 8), m.start)):
+            return True  # "in Walthamstow", in a story with nothing from elsewhere
+        if m.key not in points and len(points) < 30:
+            points[m.key] = [(e.lat, e.lon) for e in gazetteer.candidates(m.key)[:50]]
+    keys = list(points)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if any(km(p[0], p[1], q[0], q[1]) < COHERENT_KM for p in points[a] for q in points[b]):
+                return True
+    return False

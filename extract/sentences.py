@@ -18,7 +18,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _END.finditer(text):
         if m.group(0)[0] == ".":
-            word_start = text.rfind(" ", start, m.start()) + 1
+            word_start = max(start, text.rfind(" ", start, m.start()) + 1, text.rfind("\n", start, m.start()) + 1)
             word = text[word_start:m.start()].lower().lstrip("(\"'")
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue

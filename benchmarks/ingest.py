@@ -1,5 +1,5 @@
-"""Ingest throughput in one process: articles per second for extraction alone, for extraction plus SQLite storage,
-and for the whole ingest_paths (reading a JSON Lines file too); loading the extractor is timed apart.
+"""Ingest throughput in one process: articles per second for SQLite storage alone, extraction alone, extraction plus
+storage, and the whole ingest_paths (reading a JSON Lines file too); loading the extractor is timed apart.
 
 The corpus is the team's development articles (../shared/data/news-dev/articles.jsonl, read at run time and never
 copied into the repository) repeated under new ids to at least MIN_ARTICLES; without that file, or with
@@ -114,15 +114,23 @@ def main() -> None:
     chars = sum(len(a.text) for a in corpus)
 
     latencies = []
-    n_incidents = 0
+    extracted = []
     t0 = time.perf_counter()
     for a in corpus:
         t1 = time.perf_counter()
-        n_incidents += len(extract_incidents(a, extractor=extractor))
+        extracted.append(extract_incidents(a, extractor=extractor))
         latencies.append((time.perf_counter() - t1, a.article_id, len(a.text)))
     extract_seconds = time.perf_counter() - t0
+    n_incidents = sum(len(incidents) for incidents in extracted)
 
     with tempfile.TemporaryDirectory() as tmp:
+        conn = store.connect(Path(tmp) / "saved.db")
+        t0 = time.perf_counter()
+        for a, incidents in zip(corpus, extracted):
+            store.save_article(conn, a, incidents)
+        save_seconds = time.perf_counter() - t0
+        conn.close()
+
         conn = store.connect(Path(tmp) / "incidents.db")
         t0 = time.perf_counter()
         for a in corpus:
@@ -142,7 +150,8 @@ def main() -> None:
     print(f"load_extractor(): {load_seconds:.2f} s (excluded below)")
     print()
     print(f"{'stage':<40} {'seconds':>8} {'articles/s':>11} {'ms/article':>11}")
-    for stage, seconds in (("extract_incidents", extract_seconds),
+    for stage, seconds in (("save_article alone (one commit each)", save_seconds),
+                           ("extract_incidents", extract_seconds),
                            ("extract_incidents + save_article", store_seconds),
                            ("ingest_paths (read JSONL + both)", ingest_seconds)):
         print(f"{stage:<40} {seconds:>8.2f} {n / seconds:>11,.0f} {1000 * seconds / n:>11.2f}")

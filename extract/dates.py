@@ -132,6 +132,13 @@ WEEKDAY_RELATIVE = (
 )
 
 
+NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30}
+# "Ten years ago today" dates an anniversary story's incident: the publication day, that many years back.
+YEARS_AGO = (rf"(?P<agon>(?i:[0-9]{{1,2}}|{'|'.join(NUMBER_WORDS)}))\s+(?i:years?)\s+(?i:ago)\s+"
+             rf"(?P<agod>(?i:today|yesterday))\b")
+
+
 @functools.lru_cache(maxsize=4)
 def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
     not_weekdays = _phrases(vocabulary.not_weekdays)
@@ -139,7 +146,7 @@ def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
     # Every alternative starts a word; testing that first is what keeps a 5 MB text near one second.
     return re.compile(
         rf"(?=[0-9A-Za-z])\b(?:(?P<skip>(?:{not_weekdays})\b)|{CALENDAR}|{ISO}|{SLASHED}|{DOTTED}|{CAD}"
-        rf"|{WEEKDAY_RELATIVE}|(?P<rel>(?i:{relative}))\b)"
+        rf"|{YEARS_AGO}|{WEEKDAY_RELATIVE}|(?P<rel>(?i:{relative}))\b)"
     )
 
 
@@ -220,6 +227,13 @@ def _resolve(
         return _day(_two_digit_year(match["py"]), int(match["pm"]), int(match["pd"])), "explicit"
     if match["cd"]:
         return _calendar_date(None, MONTHS[match["cm"].title()], int(match["cd"]), latest), "explicit"
+    if match["agon"]:
+        if day is None:
+            return None, "relative"
+        n = match["agon"].lower()
+        years = int(n) if n.isdigit() else NUMBER_WORDS[n]
+        back = day - timedelta(days=1) if match["agod"].lower() == "yesterday" else day
+        return _day(back.year - years, back.month, min(back.day, 28) if back.month == 2 else back.day), "relative"
     if match["rw"]:
         modifier = (match["wmod"] or "").lower()
         if day is None or modifier in ("previous", "following"):

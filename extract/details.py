@@ -7,7 +7,8 @@ from extract.incidents import Cue
 from extract.story import Sentence
 
 WEAPON_ORDER = ("gun", "knife", "corrosive", "vehicle", "other")  # the first named in this order wins
-AGE = re.compile(r"\b(\d{1,2}) year old\b|\baged (\d{1,2})\b")
+AGE = re.compile(r"\b(\d{1,2}) year old\b|\baged (\d{1,2})\b"
+                 r"|\b(?:man|woman|boy|girl|teenager|victim|mother|father|pensioner|student), (\d{1,2}),")
 VICTIM = re.compile(r"\b(victim|stabbed|shot|injur|died|dead|hospital|wound|attacked|assaulted|robbed|killed|"
                     r"found|suffered|collapsed|hurt)")
 SUSPECT = re.compile(r"\b(arrest|charged|suspect|appeared|court|jailed|sentenced|convicted|guilty|held|detained|"
@@ -16,8 +17,11 @@ COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five
                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 ARRESTED_COUNT = re.compile(r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
                             r" (\w+ ){0,3}(men|women|people|males|females|boys|girls|teenagers|youths|suspects|persons"
-                            r"|man|woman|boy|girl|teenager|youth|suspect|persons?|others) (\w+ ){0,6}?"
-                            r"(have been|has been|were|was|had been|been) (arrested|held|detained)")
+                            r"|man|woman|boy|girl|teenager|youth|suspect|persons?|others),? ([\w,]+ ){0,6}?"
+                            r"(have been|has been|were|was|had been|been) (arrested|held|detained)"
+                            r"|\b(?:arrested|detained) (\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
+                            r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
+                            r"|suspects|man|woman|boy|girl|teenager|youth|suspect)\b")
 NO_ARRESTS = re.compile(r"\bno (one|arrests?) (has|have) (yet )?been (arrested|made)|\bno arrests\b")
 
 
@@ -46,7 +50,7 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
         if not AGE.search(chunk) or SUSPECT.search(chunk) or not VICTIM.search(chunk):
             continue
         for m in AGE.finditer(chunk):
-            age = int(m.group(1) or m.group(2))
+            age = int(m.group(1) or m.group(2) or m.group(3))
             if 0 < age < 110 and age not in ages:
                 ages.append(age)
     return tuple(ages)
@@ -58,6 +62,6 @@ def arrests(folded: str) -> int | None:
         return 0
     total = 0
     for m in ARRESTED_COUNT.finditer(folded):
-        n = m.group(1)
+        n = m.group(1) or m.group(7)
         total += int(n) if n.isdigit() else COUNT_WORDS.get(n, 1)
     return total or None

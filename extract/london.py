@@ -43,8 +43,7 @@ def data_lines(name: str) -> list[str]:
 def load_signs() -> Signs:
     """Compile the markers of elsewhere and the London institutions from data/."""
     foreign = ahocorasick.Automaton()
-    places_elsewhere = [" ".join(w[:1].upper() + w[1:] for w in line.split()) for line in data_lines("non_london.txt")]
-    for line in data_lines("foreign_markers.txt") + places_elsewhere:
+    for line in data_lines("foreign_markers.txt") + [v for n in data_lines("non_london.txt") for v in _spellings(n)]:
         foreign.add_word(line, len(line))
     foreign.make_automaton()
     institutions = data_lines("london_institutions.txt")
@@ -55,26 +54,36 @@ def load_signs() -> Signs:
     )
 
 
+def _spellings(name: str) -> tuple[str, str]:
+    """"stratford upon avon" -> ("Stratford upon Avon", "Stratford-upon-Avon"), as places are written."""
+    words = [w if w in ("upon", "on", "under", "in", "le") else w[:1].upper() + w[1:] for w in name.split()]
+    return " ".join(words), "-".join(words)
+
+
 def foreign_signs(text: str, mentions: list[Mention], *, signs: Signs) -> tuple[int, int]:
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London) and the story's distinct London areas,
     stations, wards, boroughs and regions ("south-east London"; plain "London" may be Ontario's)."""
-    covered = bytearray(len(text))
-    for s, e in [(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)]:
-        covered[s:e] = b"\x01" * (e - s)  # "Scotland Yard", "Kent House" are London
+    london_spans = [(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)]
     spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
     spans = [(s, e) for s, e in spans
              if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
              and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
-             and not any(covered[s:e])]
+             and not _within(s, e, london_spans)]  # "Scotland Yard", "Kent House" are London
     if "block of" in text:
         spans += [m.span() for m in signs.foreign_patterns.finditer(text)]
     ends = {m.end: m for m in mentions}
     qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2:s] == ", " and s - 2 in ends}
+    # "Sutton Coldfield", "Stratford-upon-Avon": a London name inside a longer name from elsewhere
+    qualified |= {m.key for m in mentions if _within(m.start, m.end, spans)}
     london = {m.key for m in mentions if (set(m.kinds) & {"area", "borough", "station", "ward"}
                                           or (m.kinds == ("region",) and m.key != "london"))
               and not qualified_elsewhere(text, m.start)} - qualified
     return len({text[s:e] for s, e in spans}) + len(qualified), len(london)
+
+
+def _within(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= s and e <= b for a, b in spans)
 
 
 def foreign_dateline(text: str, *, gazetteer: Gazetteer) -> bool:

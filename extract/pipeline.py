@@ -22,12 +22,14 @@ from extract.names import fold_text
 from extract.places import Matcher, build_matcher, find_places
 from extract.records import Article, ExtractError, Incident, Mention, Place
 from extract.scene import PRECISION_RANK, another_scene, choose_scene, location_text, spans_boroughs
-from extract.story import (Sentence, Story, incident_sentences, is_statistics, neighbours, read_sentences,
-                           tells_incident)
+from extract.story import (Sentence, Story, incident_sentences, is_fiction, is_statistics, neighbours,
+                           read_sentences, tells_incident)
 
 COURT_KEYS = frozenset({"old bailey", "inner london", "snaresbrook", "southwark crown court", "isleworth",
                         "woolwich crown court", "wood green crown court", "harrow crown court", "kingston crown court"})
+MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
+MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,8 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     sentences = read_sentences(text, folded, cues, mentions)
     headline_cues = find_cues(article.headline or "", vocab=extractor.vocab)
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
-    if not incident_sents or is_statistics(folded, incident_sents):
+    if (not incident_sents or is_statistics(folded, incident_sents)
+            or is_fiction(folded) or is_fiction(fold_text(article.headline or ""))):
         return []
     foreign, london = foreign_signs(text, mentions, signs=extractor.signs)
     if foreign and foreign >= london:
@@ -81,12 +84,17 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     if foreign_dateline(text, gazetteer=extractor.gazetteer) or not london_evidence(
             article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign):
         return []
+    headline_places = tuple(m.text for m in find_places(article.headline or "", matcher=extractor.matcher))
     story = Story(
-        article, text, folded, sentences, tuple(mentions),
-        tuple(m.text for m in find_places(article.headline or "", matcher=extractor.matcher)),
+        article, text, folded, sentences, tuple(mentions), headline_places,
         # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further
-        tuple(find_dates(text[:incident_sents[-1].end + FOLLOWING_CHARS + 100], published=article.published)),
+        tuple(find_dates(text[:incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + 100],
+                         published=article.published)),
         extractor.geocoder,
+        # Bounded, so that a text naming thousands of places stays linear.
+        tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT],
+        {m.start: m for m in mentions},
+        {},
     )
     main = next((s for s in incident_sents if tells_incident(s)), incident_sents[0])
     place, mention = choose_scene(story, incident_sents, main)
@@ -94,13 +102,13 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []  # every London name was a hospital, a court, an arrest or a home: no scene in London
     if PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and spans_boroughs(story, main):
         place, mention = None, None  # "raids at addresses in Lewisham, Southwark and Wembley": no one place
-    told = [s for s in incident_sents if not s.aside or s is main]
+    told = [s for s in incident_sents if s is main or not (s.aside or s.separate)]
     story_cues = [c for s in sentences if not s.aside for c in s.cues]
     type_cue = incident_type(main.cues, headline_cues, [c for s in told for c in s.cues], story_cues,
                              vocab=extractor.vocab)
     incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues, extractor.vocab)]
     used = [place] if place else []
-    for s in incident_sents:
+    for s in incident_sents[:MAX_ROUND_UP_SENTENCES]:
         if len(incidents) >= MAX_INCIDENTS:
             break
         if s is main or s.aside or not any(c.event and c.type for c in s.cues):
@@ -118,7 +126,8 @@ def _incident(story: Story, ordinal: int, main: Sentence, told: list[Sentence], 
               place: Place | None, mention: Mention | None, headline_cues: list[Cue], vocab: Vocabulary) -> Incident:
     type_slug = type_cue.type if type_cue else "other"
     told_cues = [c for s in told for c in s.cues]
-    near_cues = [c for s in neighbours(story, main, []) for c in s.cues]
+    # A further incident of a round-up is read from its own sentence only: its neighbours tell the others.
+    near_cues = [c for s in neighbours(story, main, []) for c in s.cues] if ordinal == 0 else told_cues
     chosen_date = incident_date(list(story.dates), near=main.start)
     article = story.article
     return Incident(
@@ -131,7 +140,7 @@ def _incident(story: Story, ordinal: int, main: Sentence, told: list[Sentence], 
         date=chosen_date.date if chosen_date else None,
         fatal=details.fatal(told_cues, near_cues, headline_cues),
         weapon=details.weapon(told_cues, near_cues, type_slug),
-        victim_ages=details.victim_ages(story.folded, neighbours(story, main, told)),
+        victim_ages=details.victim_ages(story.folded, neighbours(story, main, told) if ordinal == 0 else told),
         arrests=details.arrests(story.folded) if ordinal == 0 else None,
         evidence=story.text[main.start:main.end],
         evidence_start=main.start,

@@ -32,7 +32,6 @@ BUILDING_BEFORE = re.compile(
     r"((?:[A-Z][\w'\u2019&-]*\s){1,4}(?:House|Court|Tower|Towers|Estate|Mansions|Lodge|Building|Buildings|Centre|"
     r"Hall|Hotel|Station|Arms|Inn|Tavern|Pub|School|Academy|College|Church|Mosque|Temple|Market|Park|Gardens|"
     r"Parade|Works|Wharf|Yard|Point|Heights))(?:,\s|\s(?:in|on|at|off)\s)$")
-MAX_CONTEXT = 60
 MAX_SCENE_SENTENCES = 40
 SEPARATE_KM = 0.5
 AREA_SEPARATE_KM = 3.0
@@ -46,26 +45,22 @@ def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
     context and ranked by the precision it actually resolved to, plus where it stands: in a sentence of `told`,
     near `main`, after "in"/"on"/"at".
     """
-    text, mentions = story.text, story.mentions
-    told_starts = {s.start for s in told}
-    # Bounded, so that a text naming thousands of places stays linear: the first distinct names give the context,
-    # and the scene is looked for in the opening sentences and those telling the incident.
-    context = list(dict.fromkeys([m.text for m in mentions] + list(story.headline_places)))[:MAX_CONTEXT]
-    by_start = {m.start: m for m in mentions}
-    resolved: dict[str, Place | None] = {}
+    text = story.text
+    told_starts = {s.start for s in told[:MAX_SCENE_SENTENCES]}
+    resolved = story.resolved
     best: tuple[float, int, Place, Mention] | None = None
     for si, s in enumerate([only] if only else story.sentences):
         if only is None and si >= MAX_SCENE_SENTENCES and s.start not in told_starts:
-            continue
+            continue  # bounded, so that a text naming thousands of places stays linear
         for m in s.places:
             before = text[max(0, m.start - 40):m.start]
             if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(text[m.end:m.end + 40]):
                 continue
             if _arrest_place(story, s, m):
                 continue
-            query = _qualified(text, m, by_start)
+            query = _qualified(text, m, story.mention_at)
             if query not in resolved:
-                resolved[query] = story.geocoder.geocode(query, context=[c for c in context if c != m.text])
+                resolved[query] = story.geocoder.geocode(query, context=[c for c in story.context if c != m.text])
             place = resolved[query]
             if place is None:
                 continue

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from extract.records import Article, Incident, Place
+from extract.records import Article, ExtractError, Incident, Place
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -64,13 +64,17 @@ INCIDENT_COLUMNS = (
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) the incidents database at `path` in WAL mode, with the schema in place."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30)
-    # WAL lets the dashboard read while an ingest writes: https://www.sqlite.org/wal.html
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.executescript(SCHEMA)
+    """Open (creating if needed) the incidents database at `path` in WAL mode, with the schema in place; an
+    unusable path raises ExtractError."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+        # WAL lets the dashboard read while an ingest writes: https://www.sqlite.org/wal.html
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript(SCHEMA)
+    except (sqlite3.Error, OSError) as e:
+        raise ExtractError(f"{path}: cannot open the incidents database ({e})") from None
     return conn
 
 

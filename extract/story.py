@@ -21,8 +21,12 @@ STATS = re.compile(r"\b(figures|statistics|per cent|percent|rate|rates|rise in|i
                    r"|survey|report|analysis|number of|compared with|compared to|average|budget|council tax"
                    r"|strategy|policy|funding|consultation|campaign)\b")
 ASIDE = re.compile(r"\b(it follows|follows a|comes after|came after|a day after|days after|weeks after|last week"
-                   r"|last month|earlier this (year|month|week)|previous|previously|in a separate|the latest"
+                   r"|last month|earlier this (year|month|week)|previous|previously|the latest"
                    r"|including the|such as the|months ago|years ago)\b")
+SEPARATE = re.compile(r"\b(in a separate|separately|in another|meanwhile|elsewhere)\b")
+FICTION = re.compile(r"\b(drama|episode|starring|actor|actress|plot|novel|thriller|screenplay|premiere|sitcom|soap"
+                     r"|film|filmed|movie|storyline|series finale)\b")
+FICTION_NAMED = re.compile(r"\b(crime|tv|television|detective|police|new) (drama|thriller|series)\b")
 FUTURE = re.compile(r"\b(will|would|are urging|is urging|urged|advise|advised|advice|encouraged|encouraging|"
                     r"are being warned|plans to|planning to)\b")
 
@@ -37,6 +41,7 @@ class Sentence:
     places: tuple[Mention, ...]
     specific: int  # how many specifics (times, ages, "police were called", ...)
     aside: bool  # tells of an earlier or other incident ("It follows a shooting last week")
+    separate: bool  # opens another incident of a round-up ("In a separate incident, ...")
     future: bool  # advice or plans ("Officers will offer bike marking on Saturday"), not an event
 
 
@@ -52,6 +57,9 @@ class Story:
     headline_places: tuple[str, ...]
     dates: tuple  # extract.dates.DateMention
     geocoder: Geocoder
+    context: tuple[str, ...]  # the first distinct place names, passed to the geocoder as context
+    mention_at: dict[int, Mention]  # by start offset
+    resolved: dict  # query -> Place | None: each name is geocoded once per story
 
 
 def read_sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention]) -> tuple[Sentence, ...]:
@@ -61,15 +69,18 @@ def read_sentences(text: str, folded: str, cues: list[Cue], mentions: list[Menti
     specific_at = [m.start() for m in SPECIFIC.finditer(folded)]
     aside_at = [m.start() for m in ASIDE.finditer(folded)]
     future_at = [m.start() for m in FUTURE.finditer(folded)]
-    ci = mi = si = ai = fi = 0
+    separate_at = [m.start() for m in SEPARATE.finditer(folded)]
+    ci = mi = si = ai = fi = pi = 0
     for start, end in split_sentences(text):
         ci, cj = _span(cues, ci, start, end, key=lambda c: c.start)
         mi, mj = _span(mentions, mi, start, end, key=lambda m: m.start)
         si, sj = _span(specific_at, si, start, end)
         ai, aj = _span(aside_at, ai, start, end)
         fi, fj = _span(future_at, fi, start, end)
-        out.append(Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), sj - si, aj > ai, fj > fi))
-        ci, mi, si, ai, fi = cj, mj, sj, aj, fj
+        pi, pj = _span(separate_at, pi, start, end)
+        out.append(Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), sj - si, aj > ai, pj > pi,
+                            fj > fi))
+        ci, mi, si, ai, fi, pi = cj, mj, sj, aj, fj, pj
     return tuple(out)
 
 
@@ -110,6 +121,12 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
     return out
 
 
+def is_fiction(folded: str) -> bool:
+    """True for a piece about a drama, film or novel: "crime drama", or two different words of fiction
+    ("drama", "starring")."""
+    return bool(FICTION_NAMED.search(folded)) or len({m.group(0) for m in FICTION.finditer(folded)}) >= 2
+
+
 def is_statistics(folded: str, told: list[Sentence]) -> bool:
     """True for a piece about crime figures or policy: many statistics words and little told as events."""
     if any(s.specific and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues) for s in told):
@@ -122,5 +139,6 @@ def is_statistics(folded: str, told: list[Sentence]) -> bool:
 def neighbours(story: Story, main: Sentence, told: list[Sentence]) -> list[Sentence]:
     """The sentences telling an incident plus those right around its main one that tell of no other incident."""
     i = next(k for k, s in enumerate(story.sentences) if s.start == main.start)
-    near = [s for s in story.sentences[max(0, i - 1):i + 3] if not s.aside]
+    near = [s for s in story.sentences[max(0, i - 1):i + 3]
+            if s.start == main.start or not (s.aside or s.separate or s.start > main.start and tells_incident(s))]
     return sorted({s.start: s for s in told + near}.values(), key=lambda s: s.start)

@@ -185,8 +185,7 @@ def test_london_story(extractor, headline, text, expected):
      "2023-12-30"),
     ("A man was stabbed outside a pub on Upper Street in Islington, police said.", "2024-01-02", None),
     pytest.param("Ten years ago today, a man was shot dead on Coldharbour Lane in Brixton. His family held a vigil "
-                 "on Tuesday.", PUBLISHED, "2014-03-06", id="ten years ago today",
-                 marks=pytest.mark.xfail(strict=True, reason="'ten years ago today' is dated on the publication day")),
+                 "on Tuesday.", PUBLISHED, "2014-03-06", id="ten years ago today"),
 ])
 def test_incident_date_against_the_publication_date(extractor, text, published, expected):
     assert [i.date for i in extract_incidents(story(text, published=published), extractor=extractor)] == [expected]
@@ -231,17 +230,13 @@ def test_incident_date_against_the_publication_date(extractor, text, published, 
          "A man was shot dead in Richmond, Virginia, on Monday night, police said. Officers found the victim on "
          "Broad Street."),
     case("Stabbing in Hull",
-         "A man was stabbed in Kingston upon Hull on Friday night, police said.",
-         wrong="'Kingston upon Hull' is placed in Kingston upon Thames"),
+         "A man was stabbed in Kingston upon Hull on Friday night, police said."),
     case("Stabbing in Stratford-upon-Avon",
-         "A man was stabbed in Stratford-upon-Avon on Friday night, police said.",
-         wrong="'Stratford-upon-Avon' is placed at Stratford, Newham"),
+         "A man was stabbed in Stratford-upon-Avon on Friday night, police said."),
     case("Stabbing in Sutton Coldfield",
-         "A man was stabbed in Sutton Coldfield on Friday night, police said.",
-         wrong="'Sutton Coldfield' is placed at Sutton, London"),
+         "A man was stabbed in Sutton Coldfield on Friday night, police said."),
     case("New crime drama",
-         "The new crime drama, filmed in Peckham, follows a detective hunting a killer who stabbed three people.",
-         wrong="a television drama's plot gives a fatal stabbing in Peckham"),
+         "The new crime drama, filmed in Peckham, follows a detective hunting a killer who stabbed three people."),
     case("Luton stabbing",
          "A 20-year-old man was stabbed in Luton on Friday night and was flown to a London hospital, where he "
          "remains in a critical condition. Bedfordshire Police have arrested two men."),
@@ -256,14 +251,13 @@ def test_not_a_london_incident(extractor, headline, text):
         "Mare Street in Hackney on Tuesday.",
         [("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
          ("robbery", "robbery", "Mare Street", "Hackney", "street", False, "none", "2024-03-05")],
-        id="separately", marks=pytest.mark.xfail(strict=True, reason="the robbery takes the stabbing's knife")),
+        id="separately"),
     pytest.param(
         "A man was stabbed on Rye Lane in Peckham on Monday night. In a separate incident, a woman was robbed of "
         "her phone on Mare Street in Hackney on Tuesday.",
         [("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
          ("robbery", "robbery", "Mare Street", "Hackney", "street", False, "none", "2024-03-05")],
-        id="in a separate incident",
-        marks=pytest.mark.xfail(strict=True, reason="'in a separate incident' hides the second crime")),
+        id="in a separate incident"),
 ])
 def test_round_up_gives_one_incident_per_crime(extractor, text, expected):
     assert [summary(i) for i in extract_incidents(story(text), extractor=extractor)] == expected
@@ -278,10 +272,8 @@ STABBING_IN_DALSTON = "A man was stabbed on Kingsland Road in Dalston, east Lond
     ("A 17-year-old boy has been arrested on suspicion of wounding.", 1),
     ("Three teenagers were arrested and later released on bail.", 3),
     ("No arrests have been made.", 0),
-    pytest.param("Two men, aged 18 and 19, were arrested.", 2, id="two men, aged 18 and 19",
-                 marks=pytest.mark.xfail(strict=True, reason="a count set apart by commas is not read")),
-    pytest.param("Police arrested two men at the scene.", 2, id="police arrested two men",
-                 marks=pytest.mark.xfail(strict=True, reason="the active voice is not read")),
+    pytest.param("Two men, aged 18 and 19, were arrested.", 2, id="two men, aged 18 and 19"),
+    pytest.param("Police arrested two men at the scene.", 2, id="police arrested two men"),
 ])
 def test_arrests(extractor, text, expected):
     incidents = extract_incidents(story(STABBING_IN_DALSTON + text), extractor=extractor)
@@ -297,7 +289,7 @@ def test_arrests(extractor, text, expected):
     ("A man was stabbed on Kingsland Road in Dalston, east London, on Saturday. A 19-year-old has been charged.",
      ()),
     pytest.param("A woman, 34, was stabbed on Kingsland Road in Dalston, east London, on Saturday.", (34,),
-                 id="a woman, 34,", marks=pytest.mark.xfail(strict=True, reason="'a woman, 34,' gives no age")),
+                 id="a woman, 34,"),
 ])
 def test_victim_ages(extractor, text, expected):
     assert [i.victim_ages for i in extract_incidents(story(text), extractor=extractor)] == [expected]

@@ -233,6 +233,7 @@ def _resolve(
         n = match["agon"].lower()
         years = int(n) if n.isdigit() else NUMBER_WORDS[n]
         back = day - timedelta(days=1) if match["agod"].lower() == "yesterday" else day
+        # 29 February has no anniversary in a common year: take the 28th
         return _day(back.year - years, back.month, min(back.day, 28) if back.month == 2 else back.day), "relative"
     if match["rw"]:
         modifier = (match["wmod"] or "").lower()

@@ -70,6 +70,10 @@ from extract.dates import DateMention, find_dates, incident_date, load_date_voca
         ("He was robbed on Thursday.", "2024-03-01", [("Thursday", "2024-02-29")]),
         ("He was robbed yesterday.", "2024-03-01", [("yesterday", "2024-02-29")]),
         ("He was robbed yesterday.", "2022-01-01", [("yesterday", "2021-12-31")]),
+        # anniversaries: the publication day, that many years back
+        ("Ten years ago today, he was shot.", "2024-03-06", [("Ten years ago today", "2014-03-06")]),
+        ("Two years ago yesterday he died.", "2024-03-01", [("Two years ago yesterday", "2022-02-28")]),
+        ("5 years ago today he died.", None, [("5 years ago today", None)]),
         ("He is due in court next Monday.", "2021-12-30", [("next Monday", "2022-01-03")]),
         # relative dates need the publication day
         ("He was robbed on Monday.", "2021-07", [("Monday", None)]),

@@ -16,7 +16,8 @@ NOT_SCENE_BEFORE = re.compile(
     r"|the boy |the girl )?to( a| the)? (hospital in |hospital at )?$|hospital in $|hospital at $|appeared at $"
     r"|appear at $|court in $|from $|lives in $|living in $|of $|born in $|moved to $|custody in $|station in $"
     r"|arrested (at (an|a|his|her|their) (address|home|property) )?(in|at) $"
-    r"|between $|(way|heading|travelling|going|bound) (to|for) $|(got|get|gets|getting) (off|on) at $",
+    r"|between $|(way|heading|travelling|going|bound) (to|for) $|(got|get|gets|getting) (off|on) at $"
+    r"|against $| v $| vs $",
     re.IGNORECASE,
 )
 NOT_SCENE_AFTER = re.compile(

@@ -168,6 +168,10 @@ def test_seed_page_ingested_twice_keeps_two_incidents(extractor, tmp_path):
     case("Shoplifter held in Lewisham",
          "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
          ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05")),
+    case("Van driven at pedestrians",
+         "A man was arrested after a van was driven at pedestrians on Seven Sisters Road in Finsbury Park on Sunday. "
+         "Four people were injured.",
+         ("assault", VIOLENCE, "Seven Sisters Road", "Islington", "street", False, "vehicle", "2024-03-03")),
 ])
 def test_london_story(extractor, headline, text, expected):
     assert [summary(i) for i in extract_incidents(story(text, headline=headline), extractor=extractor)] == [expected]
@@ -237,6 +241,8 @@ def test_incident_date_against_the_publication_date(extractor, text, published, 
          "A man was stabbed in Sutton Coldfield on Friday night, police said."),
     case("New crime drama",
          "The new crime drama, filmed in Peckham, follows a detective hunting a killer who stabbed three people."),
+    case("Fans attacked after a match",
+         "Barnet FC fans were attacked after the match against Bromley on Saturday, police said."),
     case("Luton stabbing",
          "A 20-year-old man was stabbed in Luton on Friday night and was flown to a London hospital, where he "
          "remains in a critical condition. Bedfordshire Police have arrested two men."),

@@ -22,8 +22,8 @@ from extract.names import fold_text
 from extract.places import Matcher, build_matcher, find_places
 from extract.records import Article, ExtractError, Incident, Mention, Place
 from extract.scene import PRECISION_RANK, another_scene, choose_scene, location_text, spans_boroughs
-from extract.story import (Sentence, Story, incident_sentences, is_fiction, is_statistics, neighbours,
-                           read_sentences, tells_incident)
+from extract.story import (Sentence, Signals, Story, find_signals, incident_sentences, is_fiction, is_statistics,
+                           load_signals, neighbours, read_sentences, tells_incident)
 
 COURT_KEYS = frozenset({"old bailey", "inner london", "snaresbrook", "southwark crown court", "isleworth",
                         "woolwich crown court", "wood green crown court", "harrow crown court", "kingston crown court"})
@@ -41,6 +41,7 @@ class Extractor:
     vocab: Vocabulary
     geocoder: Geocoder
     signs: Signs
+    signals: Signals
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     """Load the gazetteer (unless given), compile the matchers and return an Extractor; the geocoder defaults to
     the offline gazetteer one."""
     gaz = gazetteer or load_gazetteer()
-    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), load_signs())
+    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), load_signs(),
+                     load_signals())
 
 
 def extract_incidents(article: Article, *, extractor: Extractor) -> list[Incident]:
@@ -72,11 +74,13 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     if not any(c.type for c in cues):
         return []
     mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
-    sentences = read_sentences(text, folded, cues, mentions)
+    found = find_signals(folded, signals=extractor.signals)
+    sentences = read_sentences(text, folded, cues, mentions, found)
     headline_cues = find_cues(article.headline or "", vocab=extractor.vocab)
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
-    if (not incident_sents or is_statistics(folded, incident_sents)
-            or is_fiction(folded) or is_fiction(fold_text(article.headline or ""))):
+    if not incident_sents or is_statistics(found, incident_sents):
+        return []
+    if is_fiction(found) or is_fiction(find_signals(fold_text(article.headline or ""), signals=extractor.signals)):
         return []
     foreign, london = foreign_signs(text, mentions, signs=extractor.signs)
     if foreign and foreign >= london:

@@ -2,33 +2,55 @@
 sentences tell an incident."""
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 
+import ahocorasick
+
 from extract.geocode import Geocoder
 from extract.incidents import Cue
+from extract.names import DATA_DIR
 from extract.records import Article, Mention
 from extract.sentences import split_sentences
 
-# Words that make a sentence tell one event rather than a trend: ages, times, days, police at a scene, a court.
-SPECIFIC = re.compile(
-    r"\b(\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(am|pm)|yesterday|last night|this morning|overnight"
-    r"|early hours|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|were called|was called|called to"
-    r"|past week|this week|at the weekend|over the weekend"
-    r"|at the scene|died|pronounced|arrested|charged|victim|injuries|injured|hospital|paramedics|cordon"
-    r"|appeal|witnesses|cctv|jailed|sentenced|guilty|convicted|appeared at|detectives|police said)\b")
-STATS = re.compile(r"\b(figures|statistics|per cent|percent|rate|rates|rise in|increase in|fall in|data|year on year"
-                   r"|survey|report|analysis|number of|compared with|compared to|average|budget|council tax"
-                   r"|strategy|policy|funding|consultation|campaign)\b")
-ASIDE = re.compile(r"\b(it follows|follows a|comes after|came after|a day after|days after|weeks after|last week"
-                   r"|last month|earlier this (year|month|week)|previous|previously|the latest"
-                   r"|including the|such as the|months ago|years ago)\b")
-SEPARATE = re.compile(r"\b(in a separate|separately|in another|meanwhile|elsewhere)\b")
-FICTION = re.compile(r"\b(drama|episode|starring|actor|actress|plot|novel|thriller|screenplay|premiere|sitcom|soap"
-                     r"|film|filmed|movie|storyline|series finale)\b")
-FICTION_NAMED = re.compile(r"\b(crime|tv|television|detective|police|new) (drama|thriller|series)\b")
-FUTURE = re.compile(r"\b(will|would|are urging|is urging|urged|advise|advised|advice|encouraged|encouraging|"
-                    r"are being warned|plans to|planning to)\b")
+# Ages and clock times make a sentence specific too: "18-year-old" (folded "18 year old"), "aged 17", "21:40", "9pm".
+NUMBER_SPECIFIC = re.compile(r"\b(?:\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(?:am|pm))\b")
+WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """The compiled signal words of data/story_signals.csv: folded phrase -> signal name."""
+
+    automaton: ahocorasick.Automaton
+
+
+def load_signals() -> Signals:
+    """Compile data/story_signals.csv (phrase,signal; "#" lines are comments)."""
+    with open(DATA_DIR / "story_signals.csv", encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        auto = ahocorasick.Automaton()
+        for r in rows:
+            auto.add_word(r["phrase"], (r["signal"], len(r["phrase"])))
+    auto.make_automaton()
+    return Signals(auto)
+
+
+def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, str]]]:
+    """Return {signal: [(start, phrase), ...]} for whole-word signal phrases in folded text, in text order."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    n = len(folded)
+    for end, (signal, length) in signals.automaton.iter(folded):
+        start = end - length + 1
+        if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
+            continue
+        found.setdefault(signal, []).append((start, folded[start:end + 1]))
+    for m in NUMBER_SPECIFIC.finditer(folded):
+        found.setdefault("specific", []).append((m.start(), m.group(0)))
+    for hits in found.values():
+        hits.sort()
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +84,13 @@ class Story:
     resolved: dict  # query -> Place | None: each name is geocoded once per story
 
 
-def read_sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention]) -> tuple[Sentence, ...]:
-    """Split `text` into sentences and give each its cues, mentions, specifics and aside/future flags."""
+def read_sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention],
+                   found: dict[str, list[tuple[int, str]]]) -> tuple[Sentence, ...]:
+    """Split `text` into sentences and give each its cues, mentions, specifics and aside/separate/future flags
+    (`found` is find_signals(folded)); one pass over the story, then counted per sentence: linear in the text."""
     out = []
-    # One pass of each pattern over the whole story, then counted per sentence: linear in the text.
-    specific_at = [m.start() for m in SPECIFIC.finditer(folded)]
-    aside_at = [m.start() for m in ASIDE.finditer(folded)]
-    future_at = [m.start() for m in FUTURE.finditer(folded)]
-    separate_at = [m.start() for m in SEPARATE.finditer(folded)]
+    specific_at, aside_at, future_at, separate_at = (
+        [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate"))
     ci = mi = si = ai = fi = pi = 0
     for start, end in split_sentences(text):
         ci, cj = _span(cues, ci, start, end, key=lambda c: c.start)
@@ -121,17 +142,17 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
     return out
 
 
-def is_fiction(folded: str) -> bool:
+def is_fiction(found: dict[str, list[tuple[int, str]]]) -> bool:
     """True for a piece about a drama, film or novel: "crime drama", or two different words of fiction
-    ("drama", "starring")."""
-    return bool(FICTION_NAMED.search(folded)) or len({m.group(0) for m in FICTION.finditer(folded)}) >= 2
+    ("drama", "starring"); `found` is find_signals() of its headline and text."""
+    return bool(found.get("fiction_named")) or len({phrase for _, phrase in found.get("fiction", [])}) >= 2
 
 
-def is_statistics(folded: str, told: list[Sentence]) -> bool:
+def is_statistics(found: dict[str, list[tuple[int, str]]], told: list[Sentence]) -> bool:
     """True for a piece about crime figures or policy: many statistics words and little told as events."""
     if any(s.specific and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues) for s in told):
         return False  # a crime told at a street and a time is news, whatever figures follow it
-    stats = len(STATS.findall(folded))
+    stats = len(found.get("stats", []))
     events = sum(1 for s in told for c in s.cues if c.event) + sum(1 for s in told if s.specific)
     return stats >= 4 and stats > 2 * events
 

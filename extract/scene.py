@@ -20,9 +20,12 @@ NOT_SCENE_BEFORE = re.compile(
     r"|against $| v $| vs $",
     re.IGNORECASE,
 )
-NOT_SCENE_AFTER = re.compile(
-    r"^('s)? ?(crown court|magistrates|youth court|county court|coroner|hospital|university hospital|police station"
+NOT_SCENE_AFTER = re.compile(  # matched right at the end of the mention
+    r"('s)? ?(crown court|magistrates|youth court|county court|coroner|hospital|university hospital|police station"
     r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)", re.IGNORECASE)
+# Every NOT_SCENE_BEFORE and SCENE_BEFORE phrase ends in one of these words: the regex runs only after them.
+NOT_SCENE_LAST = frozenset({"to", "in", "at", "from", "of", "between", "for", "against", "v", "vs", "a", "the"})
+SCENE_LAST = frozenset({"in", "on", "at", "near", "outside", "off", "into", "inside", "along", "to", "of", "the"})
 SCENE_BEFORE = re.compile(r"\b(in|on|at|near|outside|off|into|inside|along|to|junction of|corner of)( the)? $",
                           re.IGNORECASE)
 DEMONYM_AFTER = re.compile(r" (schoolboy|schoolgirl|man|woman|boy|girl|teenager|teen|resident|residents|mother"
@@ -55,7 +58,10 @@ def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
             continue  # bounded, so that a text naming thousands of places stays linear
         for m in s.places:
             before = text[max(0, m.start - 40):m.start]
-            if NOT_SCENE_BEFORE.search(before) or NOT_SCENE_AFTER.match(text[m.end:m.end + 40]):
+            last = before[-9:].rsplit(" ", 2)[-2].lower() if before.endswith(" ") else ""
+            if last in NOT_SCENE_LAST and NOT_SCENE_BEFORE.search(before):
+                continue
+            if NOT_SCENE_AFTER.match(text, m.end, m.end + 40):
                 continue
             if _arrest_place(story, s, m):
                 continue
@@ -72,7 +78,7 @@ def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
                 score += 1.5
             else:
                 score -= 1
-            if SCENE_BEFORE.search(before[-25:]):
+            if last in SCENE_LAST and SCENE_BEFORE.search(before[-25:]):
                 score += 1
             if DEMONYM_AFTER.match(text, m.end):
                 score -= 2  # "a Highgate schoolboy", "a Peckham man": where someone is from, often not the scene

@@ -6,7 +6,7 @@ from dashboard.filters import (
     WIDGET_DEFAULTS, Choices, Filters, filter_incidents, from_widgets, incidents_frame, load_type_labels,
     parse_params, to_params, widget_state,
 )
-from dashboard_fixtures import CASES, build_incidents_db
+from dashboard_fixtures import CASES
 from extract import store
 
 CHOICES = Choices(
@@ -15,15 +15,6 @@ CHOICES = Choices(
     categories=("violence and sexual offences", "robbery", "burglary"),
 )
 ALL_IDS = {f"{c.article_id}:0" for c in CASES}
-
-
-@pytest.fixture(scope="module")
-def frame(tmp_path_factory):
-    conn = store.connect_readonly(build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db"))
-    try:
-        return incidents_frame(store.iter_incident_rows(conn))
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize("params, expected", [

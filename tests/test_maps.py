@@ -4,9 +4,8 @@ import pandas as pd
 import pytest
 
 from dashboard import maps
-from dashboard.filters import VIEWS, Filters, filter_incidents, incidents_frame
-from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
-from extract import store
+from dashboard.filters import VIEWS, Filters, filter_incidents
+from dashboard_fixtures import XSS_HEADLINE
 
 POLICE_UK_CATEGORIES = (
     "violence and sexual offences", "robbery", "burglary", "drugs", "possession of weapons",
@@ -20,15 +19,6 @@ SQUARES = {"type": "FeatureCollection", "features": [
     for name, code, x in (("Greenwich", "E09000011", 0.0), ("Hackney", "E09000012", -0.1),
                           ("Barnet", "E09000003", -0.2))
 ]}
-
-
-@pytest.fixture(scope="module")
-def frame(tmp_path_factory):
-    conn = store.connect_readonly(build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db"))
-    try:
-        return incidents_frame(store.iter_incident_rows(conn))
-    finally:
-        conn.close()
 
 
 def deck_json(frame, view, **options):

@@ -2,11 +2,14 @@
 storage, and the whole ingest_paths (reading a JSON Lines file too); loading the extractor is timed apart.
 
 The corpus is the team's development articles (../shared/data/news-dev/articles.jsonl, read at run time and never
-copied into the repository) repeated under new ids to at least MIN_ARTICLES; without that file, or with
---synthetic, it is made-up London news built from the templates below and gazetteer names, with a fixed seed.
+copied into the repository: nearly all London crime) repeated under new ids to at least MIN_ARTICLES; with --world,
+the 1,135 articles of the four public geoparsing corpora (news from everywhere, a third with a crime word), likewise
+repeated; without those files, or with --synthetic, made-up London news built from the templates below and
+gazetteer names, with a fixed seed.
 
 Example:
     .venv/bin/python benchmarks/ingest.py
+    .venv/bin/python benchmarks/ingest.py --world
     .venv/bin/python benchmarks/ingest.py --synthetic --articles 5000
 """
 from __future__ import annotations
@@ -30,6 +33,8 @@ from extract.pipeline import extract_incidents, ingest_paths, load_extractor  # 
 from extract.records import Article  # noqa: E402
 
 DEV_ARTICLES = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
+WORLD_CORPORA = [ROOT.parent / "shared" / "data" / "geoparse-bench" / f"{name}.xml.gz"
+                 for name in ("lgl", "GWN", "TR-News", "GeoVirus")]
 MIN_ARTICLES = 2300
 TARGET = 1000  # articles per second
 SEED = 11
@@ -72,6 +77,15 @@ def dev_corpus(count: int) -> list[Article]:
             for n in range(-(-count // len(base))) for a in base]
 
 
+def world_corpus(count: int) -> list[Article]:
+    """The geoparsing corpora's articles repeated under new ids until there are at least `count`."""
+    from extract.corpus_check import read_corpus
+
+    base = [a for path in WORLD_CORPORA for a, _ in read_corpus(path)]
+    return [dataclasses.replace(a, article_id=f"{a.article_id}-{n}")
+            for n in range(-(-count // len(base))) for a in base]
+
+
 def synthetic_corpus(count: int) -> list[Article]:
     """Made-up articles of 10-22 sentences: about half tell a crime at gazetteer streets and areas."""
     from extract.gazetteer import load_gazetteer
@@ -102,6 +116,7 @@ def write_jsonl(articles: list[Article], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--synthetic", action="store_true", help="use made-up articles even if the dev set exists")
+    parser.add_argument("--world", action="store_true", help="use the geoparsing corpora (news from everywhere)")
     parser.add_argument("--articles", type=int, default=MIN_ARTICLES, help="at least this many articles")
     args = parser.parse_args()
 
@@ -110,7 +125,10 @@ def main() -> None:
     load_seconds = time.perf_counter() - t0
 
     use_dev = DEV_ARTICLES.exists() and not args.synthetic
-    corpus = dev_corpus(args.articles) if use_dev else synthetic_corpus(args.articles)
+    if args.world and all(p.exists() for p in WORLD_CORPORA):
+        corpus = world_corpus(args.articles)
+    else:
+        corpus = dev_corpus(args.articles) if use_dev else synthetic_corpus(args.articles)
     chars = sum(len(a.text) for a in corpus)
 
     latencies = []
@@ -145,7 +163,8 @@ def main() -> None:
         ingest_seconds = time.perf_counter() - t0
 
     n = len(corpus)
-    print(f"corpus: {'news-dev repeated' if use_dev else 'synthetic'}, {n} articles, {chars / n:,.0f} characters "
+    name = "geoparsing corpora repeated" if args.world else "news-dev repeated" if use_dev else "synthetic"
+    print(f"corpus: {name}, {n} articles, {chars / n:,.0f} characters "
           f"per article on average, {n_incidents} incidents; target {TARGET} articles/s")
     print(f"load_extractor(): {load_seconds:.2f} s (excluded below)")
     print()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import calendar
 import functools
+import itertools
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -102,6 +104,17 @@ def _phrases(phrases: Iterable[str]) -> str:
     return "|".join(patterns)
 
 
+def _first_characters(phrases: tuple[str, ...]) -> str:
+    """A look-ahead for the characters `phrases` start with, or "" when one ("*") can start with any.
+
+    Put before the alternation of the phrases it lets sre pass over most positions in one test, and changes
+    nothing else: it consumes nothing and the order of the alternatives is kept.
+    """
+    if not phrases or any(not phrase.rstrip("*") for phrase in phrases):
+        return ""
+    return f"(?=[{''.join(sorted({re.escape(phrase[0]) for phrase in phrases}))}])"
+
+
 MONTH = rf"(?:(?:{_title_or_upper(MONTH_NAMES)})\b|(?:{_title_or_upper(MONTH_ABBREVIATIONS)})\b\.?)"
 WEEKDAY = rf"(?:{_title_or_upper(WEEKDAYS)})\b"
 DAY_NUMBER = r"3[01]|[12][0-9]|0?[1-9]"
@@ -126,8 +139,9 @@ DOTTED = (  # two-digit day and month, so that "3.2.1" stays a section number
 # Met Police call references ("CAD 4321/23Jul") carry the day the call came in.
 CAD = rf"(?<=[0-9]/)(?P<cd>{DAY_NUMBER})(?P<cm>(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?![a-zA-Z])"
 EXPLICIT_AHEAD = rf",?\s+(?:the\s+)?(?:{DAY}(?:\s+of)?\s+{MONTH}|{MONTH}\s+{DAY})"
+WEEKDAY_MODIFIERS = ("last", "next", "previous", "following", "early", "late")
 WEEKDAY_RELATIVE = (
-    rf"(?:(?P<wmod>(?i:last|next|previous|following|early|late))\s+|(?i:early\s+hours\s+of)\s+)?"
+    rf"(?:(?P<wmod>(?i:{'|'.join(WEEKDAY_MODIFIERS)}))\s+|(?i:early\s+hours\s+of)\s+)?"
     rf"(?P<rw>{WEEKDAY})(?!{EXPLICIT_AHEAD})(?:\s+(?i:morning|afternoon|evening|night|lunchtime)\b)?"
 )
 
@@ -139,7 +153,6 @@ YEARS_AGO = (rf"(?P<agon>(?i:[0-9]{{1,2}}|{'|'.join(NUMBER_WORDS)}))\s+(?i:years
              rf"(?P<agod>(?i:today|yesterday))\b")
 
 
-@functools.lru_cache(maxsize=4)
 def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
     not_weekdays = _phrases(vocabulary.not_weekdays)
     relative = _phrases(phrase for phrase, _ in vocabulary.relative)
@@ -150,6 +163,94 @@ def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
     )
 
 
+_REGEX_TOKEN = re.compile(r"\[[^\]]*\]|\\[sw][+*]?|\\.|.")  # a set, \s+ or \w*, an escaped character, a character
+
+
+def _prefix_tree(pieces: Iterable[str]) -> str:
+    """A regex matching where one of `pieces` matches, each shared beginning tested once: `t(?:h(?:is|e)|oday)`
+    for `this|the|today`.
+
+    The pieces are made of the _REGEX_TOKEN kinds only. For look-aheads only: which piece matches is lost, and
+    one that extends another is dropped.
+    """
+    tree: dict[str, dict] = {}
+    for piece in pieces:
+        node = tree
+        for token in _REGEX_TOKEN.findall(piece):
+            node = node.setdefault(token, {})
+        node[""] = {}
+
+    def regex(node: dict[str, dict]) -> str:
+        if "" in node:
+            return ""
+        branches = [token + regex(child) for token, child in node.items()]
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return regex(tree)
+
+
+def _by_first_character(exact: Iterable[str], caseless: Iterable[str]) -> str:
+    """A regex matching where one of the pieces matches, `caseless` ones ignoring case; for look-aheads only.
+
+    The pieces are grouped by first character, `[tT](?i:h(?:is|e))` rather than `(?i:this|the)`, with all the
+    first characters tested ahead: sre passes over a branch that starts with a character set in one test,
+    where a flat alternation makes a full attempt per piece. A piece not starting with an ASCII letter or
+    digit is kept whole, and then nothing is tested ahead.
+    """
+    groups: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    whole = []
+    for flags, pieces in (("?:", exact), ("?i:", caseless)):
+        for piece in pieces:
+            first = piece[:1]
+            if first.isascii() and first.isalnum():
+                groups[first.lower() + first.upper() if flags == "?i:" else first, flags].append(piece[1:])
+            else:
+                whole.append(f"({flags}{piece})")
+    grouped = "|".join(f"[{first}]({flags}{_prefix_tree(rests)})" for (first, flags), rests in groups.items())
+    if whole:
+        return "|".join([grouped, *whole])
+    return f"(?=[{''.join(first for first, _ in groups)}])(?:{grouped})"
+
+
+def _starts(vocabulary: DateVocabulary) -> re.Pattern[str]:
+    """A non-word character followed by the beginning of a _scanner alternative, cased as the scanner allows.
+
+    The beginnings: a day number before "of", a capital (a month) or "y" ("N years ago"), before "/" or a
+    CAD month, or two digits and "."; four digits and "-"; the first three letters of a month or weekday
+    name; a number word and "year"; a weekday modifier and a weekday's initial; the first three words of a
+    not-a-weekday name or relative phrase. Each is a prefix of what its alternative matches, so the scanner
+    cannot match at a word start not found here (the first character of the text aside, which has no
+    character before it).
+    """
+    numeric = (  # "3 March", "3rd of", "5 years", "3/4/21", CAD "23Jul"; "04.06.23"; "2021-07-01"
+        r"[0-9](?:[0-9]?(?:(?:st|nd|rd|th)?\s+(?:of|[A-Z]|(?i:y))|/|(?i:[jfmasond]))|[0-9]\.|[0-9]{3}-)"
+    )
+    names = [name[:3] for name in (*MONTHS, *WEEKDAYS)]
+    exact = [*names, *(name.upper() for name in names), *_first_three_words(vocabulary.not_weekdays)]
+    initials = "".join(sorted({weekday[0] for weekday in WEEKDAYS}))
+    caseless = [
+        *(rf"{word}\s+year" for word in NUMBER_WORDS),
+        *(rf"{word}\s+[{initials}]" for word in WEEKDAY_MODIFIERS), r"early\s+hours",
+        *_first_three_words(phrase for phrase, _ in vocabulary.relative),
+    ]
+    return re.compile(rf"\W(?={numeric}|{_by_first_character(exact, caseless)})")
+
+
+def _first_three_words(phrases: Iterable[str]) -> list[str]:
+    return [_phrases([" ".join(phrase.split()[:3])]) for phrase in phrases]
+
+
+def _matches(text: str, scanner: re.Pattern[str], starts: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """The matches of scanner.finditer(text), trying the scanner only where `starts` finds a match may begin."""
+    end = 0
+    # finditer tries the scanner at every position from the end of the last match on; `starts` finds every
+    # position where it can succeed, and match(text, pos) sees the text before pos, as finditer does.
+    for pos in itertools.chain((0,), (start.end() for start in starts.finditer(text))):
+        if pos >= end and (match := scanner.match(text, pos)):
+            end = match.end()
+            yield match
+
+
 @dataclass(frozen=True, slots=True)
 class _Cues:
     later: re.Pattern[str]
@@ -157,19 +258,38 @@ class _Cues:
     right_after: re.Pattern[str]  # a later-event cue at most two words after a date
 
 
-@functools.lru_cache(maxsize=4)
 def _cue_patterns(vocabulary: DateVocabulary) -> _Cues:
-    later = _phrases(vocabulary.later_cues)
+    later = rf"{_first_characters(vocabulary.later_cues)}(?:{_phrases(vocabulary.later_cues)})"
+    event = rf"{_first_characters(vocabulary.event_cues)}(?:{_phrases(vocabulary.event_cues)})"
     return _Cues(
         later=re.compile(rf"\b(?:{later})\b", re.IGNORECASE),
-        event=re.compile(rf"\b(?:{_phrases(vocabulary.event_cues)})\b", re.IGNORECASE),
+        event=re.compile(rf"\b(?:{event})\b", re.IGNORECASE),
         right_after=re.compile(rf"\s+(?:\w+\s+){{0,2}}?(?P<cue>{later})\b", re.IGNORECASE),
     )
 
 
-SENTENCE_BREAK = re.compile(r"[.!?:]\s|[;\n]")
+# "[.!?:]\s|[;\n]", written to start with one character set, which sre can skip ahead to.
+SENTENCE_BREAK = re.compile(r"[.!?:;\n](?:(?<=[.!?:])\s|(?<=[;\n]))")
 CLAUSE_OPENING = re.compile(r"(?:\W|\b(?:on|at|in|by|early|late|and|but|then|so|the|of)\b)*", re.IGNORECASE)
 APPOSITION = re.compile(r"[\s,()\[\]\-–—]*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    """What find_dates compiles from a vocabulary, cached as one so that a call hashes the vocabulary once."""
+
+    scanner: re.Pattern[str]
+    starts: re.Pattern[str]
+    cues: _Cues
+    relative: dict[str, int | None]  # phrase, lower case and single-spaced: days before publication
+
+
+@functools.lru_cache(maxsize=4)
+def _patterns(vocabulary: DateVocabulary) -> _Patterns:
+    return _Patterns(
+        scanner=_scanner(vocabulary), starts=_starts(vocabulary), cues=_cue_patterns(vocabulary),
+        relative={" ".join(phrase.lower().split()): days for phrase, days in vocabulary.relative},
+    )
 
 
 def _parse_published(published: str | None) -> tuple[date | None, date | None]:
@@ -305,21 +425,20 @@ def find_dates(text: str, *, published: str | None, vocabulary: DateVocabulary |
         [('Saturday 3 March', '2018-03-03')]
     """
     vocabulary = vocabulary or load_date_vocabulary()
-    relative = {" ".join(phrase.lower().split()): days for phrase, days in vocabulary.relative}
-    cues = _cue_patterns(vocabulary)
+    patterns = _patterns(vocabulary)
     day, latest = _parse_published(published)
     mentions: list[DateMention] = []
-    for match in _scanner(vocabulary).finditer(text):
+    for match in _matches(text, patterns.scanner, patterns.starts):
         if match["skip"]:
             continue
-        resolved, kind = _resolve(match, relative, day, latest)
+        resolved, kind = _resolve(match, patterns.relative, day, latest)
         previous = mentions[-1] if mentions else None
         if _dateline(text, match):
             aside = "dateline"
         elif previous and APPOSITION.fullmatch(text, previous.end, match.start()):
             aside = previous.aside  # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause
         else:
-            aside = _later_cue(text, match.start(), match.end(), previous.end if previous else 0, cues)
+            aside = _later_cue(text, match.start(), match.end(), previous.end if previous else 0, patterns.cues)
         mentions.append(DateMention(
             text=match[0], start=match.start(), end=match.end(),
             date=resolved.isoformat() if resolved else None, kind=kind, aside=aside,

@@ -366,7 +366,8 @@ def _resolve(
         # never is. The news-dev gold reads 6 of 7 same-weekday cases this way.
         back = (day.weekday() - weekday) % 7
         return day - timedelta(days=back or (7 if modifier == "last" else 0)), "relative"
-    days_before = relative[" ".join(match["rel"].lower().split())]
+    # .get: a phrase matched through a Unicode case variant ("earlier thi\u017f week") is not in the table
+    days_before = relative.get(" ".join(match["rel"].lower().split()))
     if day is None or days_before is None:
         return None, "relative"
     return day - timedelta(days=days_before), "relative"

@@ -196,3 +196,8 @@ def test_five_megabytes_finish():
     started = time.perf_counter()
     find_dates(text[:5_000_000], published="2021-07-01")
     assert time.perf_counter() - started < 30
+
+
+def test_relative_phrase_in_a_unicode_case_variant_does_not_crash():
+    assert [(m.text, m.date) for m in find_dates("It happened earlier thi\u017f week.", published="2024-03-06")] == [
+        ("earlier thi\u017f week", None)]

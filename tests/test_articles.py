@@ -27,6 +27,12 @@ def story(text: str, source: str, *, headline=None, url=None, published=None, ar
     return Article(article_id or sha(url or text), text, headline=headline, url=url, published=published, source=source)
 
 
+def at_path(expected: list[Article], path: Path) -> list[Article]:
+    """The expected articles with "{path}" in their source filled in."""
+    return [story(a.text, a.source.format(path=path), headline=a.headline, url=a.url, published=a.published,
+                  article_id=a.article_id) for a in expected]
+
+
 def read(paths, **options) -> tuple[list[Article], list[str]]:
     errors: list[ExtractError] = []
     articles = list(read_articles(paths, errors=errors, **options))
@@ -70,11 +76,7 @@ def test_read_fixture(name, expected):
     path = FIXTURES / name
     articles, errors = read([path], published="2000-01-01")
     assert errors == []
-    assert articles == [
-        story(a.text, a.source.format(path=path), headline=a.headline, url=a.url, published=a.published,
-              article_id=a.article_id)
-        for a in expected
-    ]
+    assert articles == at_path(expected, path)
 
 
 @pytest.mark.parametrize("name, content, expected", [
@@ -114,11 +116,7 @@ def test_read_file(tmp_path, name, content, expected):
     path.write_bytes(content)
     articles, errors = read([path])
     assert errors == []
-    assert articles == [
-        story(a.text, a.source.format(path=path), headline=a.headline, url=a.url, published=a.published,
-              article_id=a.article_id)
-        for a in expected
-    ]
+    assert articles == at_path(expected, path)
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -75,7 +75,7 @@ def _ingest(args) -> int:
     gaz = load_gazetteer()
     extractor = load_extractor(gazetteer=gaz, geocoder=_geocoder(args, gaz))
     rows: list[dict] = []
-    on_article = (lambda a, incs: rows.extend(exports.incident_row(i) for i in incs)) if args.out else None
+    on_article = (lambda _article, incs: rows.extend(exports.incident_row(i) for i in incs)) if args.out else None
     if args.out and Path(args.out).suffix.lower() not in (".jsonl", ".csv", ".geojson"):
         raise ExtractError(f"{args.out}: --out must end in .jsonl, .csv or .geojson")
     report = ingest_paths(args.paths, db_path=args.db, published=args.published, extractor=extractor,

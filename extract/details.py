@@ -17,7 +17,7 @@ COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five
                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 ARRESTED_COUNT = re.compile(r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
                             r" (\w+ ){0,3}(men|women|people|males|females|boys|girls|teenagers|youths|suspects|persons"
-                            r"|man|woman|boy|girl|teenager|youth|suspect|persons?|others),? ([\w,]+ ){0,6}?"
+                            r"|man|woman|boy|girl|teenager|youth|suspect|person|others),? ([\w,]+ ){0,6}?"
                             r"(have been|has been|were|was|had been|been) (arrested|held|detained)"
                             r"|\b(?:arrested|detained) (\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
                             r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
@@ -47,9 +47,10 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
     ages: list[int] = []
     for s in sentences:
         chunk = folded[s.start:s.end]
-        if not AGE.search(chunk) or SUSPECT.search(chunk) or not VICTIM.search(chunk):
+        found = list(AGE.finditer(chunk))
+        if not found or SUSPECT.search(chunk) or not VICTIM.search(chunk):
             continue
-        for m in AGE.finditer(chunk):
+        for m in found:
             age = int(m.group(1) or m.group(2) or m.group(3))
             if 0 < age < 110 and age not in ages:
                 ages.append(age)
@@ -57,11 +58,10 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
 
 
 def arrests(folded: str) -> int | None:
-    """How many people the story says were arrested ("two men have been arrested"), 0 for "no arrests", else None."""
-    if NO_ARRESTS.search(folded):
-        return 0
-    total = 0
-    for m in ARRESTED_COUNT.finditer(folded):
-        n = m.group(1) or m.group(7)
-        total += int(n) if n.isdigit() else COUNT_WORDS.get(n, 1)
-    return total or None
+    """How many people the story says were arrested ("two men have been arrested"): the largest count it gives,
+    since later sentences often repeat the same arrests; 0 for "no arrests" alone; else None."""
+    counts = [int(n) if n.isdigit() else COUNT_WORDS.get(n, 1)
+              for m in ARRESTED_COUNT.finditer(folded) for n in [m.group(1) or m.group(7)]]
+    if counts:
+        return max(counts)
+    return 0 if NO_ARRESTS.search(folded) else None

@@ -67,18 +67,30 @@ class Scores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+GOLD_KEYS = ("id", "is_incident", "incidents")
+GOLD_INCIDENT_KEYS = ("borough", "category")
+
+
 def load_gold(path: str | Path) -> dict[str, dict]:
-    """Read a gold JSON Lines file into {article id: record}; raises ExtractError naming the bad line."""
+    """Read a gold JSON Lines file into {article id: record}; raises ExtractError naming the file and bad line."""
     gold = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ExtractError(f"{path}:{n}: bad gold record ({e})") from None
+                missing = [k for k in GOLD_KEYS if not isinstance(rec, dict) or k not in rec]
+                missing += [f"incidents[].{k}" for i in (rec.get("incidents") or [] if not missing else [])
+                            for k in GOLD_INCIDENT_KEYS if not isinstance(i, dict) or k not in i]
+                if missing:
+                    raise ExtractError(f"{path}:{n}: gold record lacks {', '.join(sorted(set(missing)))}")
                 gold[rec["id"]] = rec
-            except (json.JSONDecodeError, KeyError, TypeError) as e:
-                raise ExtractError(f"{path}:{n}: bad gold record ({e})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ExtractError(f"{path}: cannot read the gold file ({e})") from None
     return gold
 
 

@@ -41,7 +41,6 @@ BOROUGHS = (
 NEAR_KM = (1.0, 2.5, 5.0)
 SAME_STREET_KM = 2.0  # candidates of one name this close together are taken as one street
 FULL_POSTCODE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?) ?(\d[a-z]{2})$")
-OUTCODE = re.compile(r"^[a-z]{1,2}\d[a-z\d]?$")
 AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|road)$")
 AREA_STREETS = frozenset({"high road", "high street", "broadway"})
 STATION_WORDS = re.compile(r" (tube|underground|overground|railway|rail|train|dlr|bus|elizabeth line)? ?station$")
@@ -81,7 +80,6 @@ class Gazetteer:
         self.by_key: dict[str, list[Entry]] = defaultdict(list)
         for e in entries:
             self.by_key[e.key].append(e)
-        self.borough_geojson = borough_geojson
         feats = borough_geojson["features"]
         self._shapes = [shape(f["geometry"]) for f in feats]
         self._borough = [(f["properties"]["name"], f["properties"]["code"]) for f in feats]
@@ -90,7 +88,7 @@ class Gazetteer:
         self.non_london = non_london
         self._postcodes_path = postcodes_path
         self._postcodes: dict[str, tuple[float, float, str]] | None = None
-        self._context_memo: dict[tuple[str, ...], list[Entry]] = {}
+        self._context_memo: dict[str, list[Entry]] = {}
 
     def candidates(self, key: str) -> list[Entry]:
         """Return every entry whose canonical key is `key` (see extract.names.name_key)."""
@@ -196,32 +194,27 @@ class Gazetteer:
 
     def _context(self, names: Sequence[str]) -> list[Entry]:
         """Resolve context names to the entries they can mean (areas, stations, boroughs, postcodes, and streets
-        with one location); one story geocodes many names against the same context, so results are memoised."""
-        memo_key = tuple(names)
-        hit = self._context_memo.get(memo_key)
-        if hit is not None:
-            return hit
-        out = self._resolve_context(names)
-        if len(self._context_memo) > 256:
-            self._context_memo.clear()
-        self._context_memo[memo_key] = out
-        return out
-
-    def _resolve_context(self, names: Sequence[str]) -> list[Entry]:
+        with one location); each name's entries are memoised, as a story geocodes many names against one context."""
         out: list[Entry] = []
         for n in names:
-            key = name_key(n)
-            if FULL_POSTCODE.match(key):
-                e = self.postcode(key)
-                if e:
-                    out.append(e)
-                continue
-            cands = self.candidates(key)
-            places = [e for e in cands if e.kind != "street"]
-            if not places and cands and self._clustered(cands):
-                places = cands  # a street with one location ("junction with Queensbridge Road") places others
-            out.extend(places)
+            hit = self._context_memo.get(n)
+            if hit is None:
+                if len(self._context_memo) > 4096:
+                    self._context_memo.clear()
+                hit = self._context_memo[n] = self._context_entries(n)
+            out.extend(hit)
         return out
+
+    def _context_entries(self, name: str) -> list[Entry]:
+        key = name_key(name)
+        if FULL_POSTCODE.match(key):
+            e = self.postcode(key)
+            return [e] if e else []
+        cands = self.candidates(key)
+        places = [e for e in cands if e.kind != "street"]
+        if not places and cands and self._clustered(cands):
+            places = cands  # a street with one location ("junction with Queensbridge Road") places others
+        return places
 
     def _choose(self, cands: list[Entry], ctx: list[Entry], display: str, *, near: list[Entry]) -> Place | None:
         """Pick among same-name candidates: the qualifier ("..., High Barnet") first, then the whole context.
@@ -262,6 +255,7 @@ class Gazetteer:
         A qualifier must be within 2.5 km, or within 5 km in the same borough.
         """
         score = 0.0
+        names = (name_key(c.ward), name_key(c.locality))
         for e in ctx:
             s = 0.0
             if e.kind == "region":
@@ -275,7 +269,7 @@ class Gazetteer:
                     s = 0.0  # "High Street, Shoreditch" is not Stratford High Street, 4 km away in Newham
                 if e.kind == "outcode" and e.outcode == c.outcode:
                     s = max(s, 4.0)
-                if e.key and e.key in (name_key(c.ward), name_key(c.locality)):
+                if e.key and e.key in names:
                     s = max(s, 4.0)
                 if e.borough_code == c.borough_code:
                     s += 0.5

@@ -90,7 +90,7 @@ class OnlineGeocoder:
 
     Example:
         OnlineGeocoder(provider="nominatim", user_agent="london-crime-map/0.1 (you@example.org)",
-                       gazetteer=load_gazetteer(), cache_path="data/geocode-cache.db")
+                       gazetteer=load_gazetteer(), cache_path="data/geocode_cache.sqlite")
     """
 
     def __init__(
@@ -273,7 +273,7 @@ def make_geocoder(*, gazetteer: Gazetteer, online: dict[str, Any] | None = None)
 
     Example:
         make_geocoder(gazetteer=gazetteer, online={"user_agent": "london-crime-map/0.1 (you@example.org)",
-                                                   "cache_path": "data/geocode-cache.db"})
+                                                   "cache_path": "data/geocode_cache.sqlite"})
     """
     offline = GazetteerGeocoder(gazetteer)
     if online is None:

@@ -64,26 +64,34 @@ def foreign_signs(text: str, mentions: list[Mention], *, signs: Signs) -> tuple[
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London) and the story's distinct London areas,
     stations, wards, boroughs and regions ("south-east London"; plain "London" may be Ontario's)."""
-    london_spans = [(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)]
+    london_span = _span_ids(len(text), [(m.start, m.end) for m in mentions]
+                            + [o.span() for o in signs.institutions.finditer(text)])
     spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
     spans = [(s, e) for s, e in spans
              if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
              and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
-             and not _within(s, e, london_spans)]  # "Scotland Yard", "Kent House" are London
-    if "block of" in text:
-        spans += [m.span() for m in signs.foreign_patterns.finditer(text)]
+             and not (london_span[s] and london_span[s] == london_span[e - 1])]  # "Scotland Yard", "Kent House"
+    spans += [m.span() for m in signs.foreign_patterns.finditer(text)]
     ends = {m.end: m for m in mentions}
     qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2:s] == ", " and s - 2 in ends}
     # "Sutton Coldfield", "Stratford-upon-Avon": a London name inside a longer name from elsewhere
-    qualified |= {m.key for m in mentions if _within(m.start, m.end, spans)}
+    foreign_span = _span_ids(len(text), spans)
+    qualified |= {m.key for m in mentions if foreign_span[m.start] and foreign_span[m.start] == foreign_span[m.end - 1]}
     london = {m.key for m in mentions if (set(m.kinds) & {"area", "borough", "station", "ward"}
                                           or (m.kinds == ("region",) and m.key != "london"))
               and not qualified_elsewhere(text, m.start)} - qualified
     return len({text[s:e] for s, e in spans}) + len(qualified), len(london)
 
 
-def _within(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= s and e <= b for a, b in spans)
+def _span_ids(n: int, spans: list[tuple[int, int]]) -> list[int]:
+    """Label each character with the (1-based) number of the longest span covering it, 0 where none does, so that
+    "is [s, e) inside one span" is two look-ups: linear however many spans a text has."""
+    ids = [0] * n
+    for k, (s, e) in enumerate(sorted(spans, key=lambda x: x[0] - x[1]), 1):
+        for i in range(s, e):
+            if not ids[i]:
+                ids[i] = k
+    return ids
 
 
 def foreign_dateline(text: str, *, gazetteer: Gazetteer) -> bool:

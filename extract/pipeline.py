@@ -25,8 +25,8 @@ from extract.scene import PRECISION_RANK, another_scene, choose_scene, location_
 from extract.story import (Sentence, Signals, Story, find_signals, incident_sentences, is_fiction, is_statistics,
                            load_signals, neighbours, read_sentences, tells_incident)
 
-COURT_KEYS = frozenset({"old bailey", "inner london", "snaresbrook", "southwark crown court", "isleworth",
-                        "woolwich crown court", "wood green crown court", "harrow crown court", "kingston crown court"})
+# Courts known by a street or place name alone; "X Crown Court" and "appeared at X" are left out by scene.py.
+COURT_KEYS = frozenset({"old bailey"})
 MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents
@@ -34,7 +34,8 @@ MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's fur
 
 @dataclass(frozen=True, slots=True)
 class Extractor:
-    """Everything extraction needs, loaded once: gazetteer, place matcher, crime vocabulary, geocoder, signs."""
+    """Everything extraction needs, loaded once: gazetteer, place matcher, crime vocabulary, geocoder, signs of
+    London or elsewhere, and the story signal words."""
 
     gazetteer: Gazetteer
     matcher: Matcher
@@ -75,7 +76,7 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         return []
     mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
     found = find_signals(folded, signals=extractor.signals)
-    sentences = read_sentences(text, folded, cues, mentions, found)
+    sentences = read_sentences(text, cues, mentions, found)
     headline_cues = find_cues(article.headline or "", vocab=extractor.vocab)
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
     if not incident_sents or is_statistics(found, incident_sents):

@@ -136,7 +136,7 @@ def _after_first_name(text: str, start: int, key: str, first_names: frozenset[st
     """True when a one-word place follows a title or first name ("Ian Hayes", "PC Barnes"): a surname."""
     if " " in key or start < 2 or text[start - 1] not in " .":
         return False
-    i = start - 1 if text[start - 1] == " " else start - 1
+    i = start - 1
     while i > 0 and text[i - 1] in ". ":
         i -= 1
     j = i

@@ -30,6 +30,7 @@ SCENE_BEFORE = re.compile(r"\b(in|on|at|near|outside|off|into|inside|along|to|ju
                           re.IGNORECASE)
 DEMONYM_AFTER = re.compile(r" (schoolboy|schoolgirl|man|woman|boy|girl|teenager|teen|resident|residents|mother"
                            r"|father|mum|dad|family|student|pensioner|youth|couple|rapper|footballer)\b")
+COURT_NAME = re.compile(r"\b(crown|magistrates'?|youth|county|coroner'?s) court$", re.IGNORECASE)
 AFTER_CRIME = re.compile(r"\b(following|after|over|in connection with|on suspicion of)\b")
 ARREST = re.compile(r"\b(arrested|held|detained)\b")
 BUILDING_BEFORE = re.compile(
@@ -37,6 +38,7 @@ BUILDING_BEFORE = re.compile(
     r"Hall|Hotel|Station|Arms|Inn|Tavern|Pub|School|Academy|College|Church|Mosque|Temple|Market|Park|Gardens|"
     r"Parade|Works|Wharf|Yard|Point|Heights))(?:,\s|\s(?:in|on|at|off)\s)$")
 MAX_SCENE_SENTENCES = 40
+ARREST_WINDOW = 200  # characters before a place searched for "arrested"
 SEPARATE_KM = 0.5
 AREA_SEPARATE_KM = 3.0
 
@@ -45,8 +47,8 @@ def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
                  only: Sentence | None = None) -> tuple[Place | None, Mention | None]:
     """Geocode the crime scene: the most precise place named where the incident is told, not the hospital or court.
 
-    Every candidate mention (in `only`, else in the whole story) is geocoded with the story's other places as
-    context and ranked by the precision it actually resolved to, plus where it stands: in a sentence of `told`,
+    Every candidate mention (in `only`, else in the story's first MAX_SCENE_SENTENCES sentences and those of
+    `told`) is geocoded with the story's other places as context and ranked by the precision it actually resolved to, plus where it stands: in a sentence of `told`,
     near `main`, after "in"/"on"/"at".
     """
     text = story.text
@@ -63,8 +65,8 @@ def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
                 continue
             if NOT_SCENE_AFTER.match(text, m.end, m.end + 40):
                 continue
-            if _arrest_place(story, s, m):
-                continue
+            if _arrest_place(story, s, m) or COURT_NAME.search(m.text):
+                continue  # "Harrow Crown Court" is a gazetteer name too, but never the scene
             query = _qualified(text, m, story.mention_at)
             if query not in resolved:
                 resolved[query] = story.geocoder.geocode(query, context=[c for c in story.context if c != m.text])
@@ -93,7 +95,10 @@ def spans_boroughs(story: Story, main: Sentence) -> bool:
         codes = set()
         for m in s.places:
             if set(m.kinds) & {"area", "borough"}:
-                place = story.geocoder.geocode(m.text)
+                bare = f"{m.text}\x00without context"
+                if bare not in story.resolved:
+                    story.resolved[bare] = story.geocoder.geocode(m.text)
+                place = story.resolved[bare]
                 if place is not None and place.borough_code:
                     codes.add(place.borough_code)
         if len(codes) >= 3:
@@ -123,7 +128,7 @@ def _arrest_place(story: Story, s: Sentence, m: Mention) -> bool:
     """True when the mention is where someone was arrested ("was arrested at the home he shares with his mother
     in Camberwell"), with no crime told between the arrest and the place."""
     clause_start = max(story.text.rfind(sep, s.start, m.start) for sep in (",", ";", ":", " and ")) + 1
-    clause_start = max(clause_start, s.start)
+    clause_start = max(clause_start, s.start, m.start - ARREST_WINDOW)  # bounded: a clause naming many places
     arrest = ARREST.search(story.folded, clause_start, m.start)
     if not arrest or AFTER_CRIME.search(story.folded, arrest.end(), m.start):
         return False  # "arrested following Sunday's house fire in Stanstead Road": the place is the crime's

@@ -93,6 +93,14 @@ def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable
     """
     rows = [_incident_row(i) for i in incidents]
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        _replace(conn, article, rows, now)
+    except sqlite3.Error as e:  # a locked database, a full disk: the article is not stored, the batch can go on
+        raise ExtractError(f"{article.source or article.article_id}: cannot store the article ({e})") from None
+    return len(rows)
+
+
+def _replace(conn: sqlite3.Connection, article: Article, rows: list[tuple], now: str) -> None:
     with conn:
         conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
         conn.execute(
@@ -102,7 +110,6 @@ def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable
         conn.executemany(
             f"INSERT OR REPLACE INTO incidents VALUES ({', '.join('?' * 25)})", rows
         )
-    return len(rows)
 
 
 def _incident_row(i: Incident) -> tuple:

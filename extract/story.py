@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import ahocorasick
@@ -11,7 +12,8 @@ import ahocorasick
 from extract.geocode import Geocoder
 from extract.incidents import Cue
 from extract.names import DATA_DIR
-from extract.records import Article, Mention
+from extract.dates import DateMention
+from extract.records import Article, Mention, Place
 from extract.sentences import split_sentences
 
 # Ages and clock times make a sentence specific too: "18-year-old" (folded "18 year old"), "aged 17", "21:40", "9pm".
@@ -77,17 +79,17 @@ class Story:
     sentences: tuple[Sentence, ...]
     mentions: tuple[Mention, ...]
     headline_places: tuple[str, ...]
-    dates: tuple  # extract.dates.DateMention
+    dates: tuple[DateMention, ...]
     geocoder: Geocoder
     context: tuple[str, ...]  # the first distinct place names, passed to the geocoder as context
     mention_at: dict[int, Mention]  # by start offset
-    resolved: dict  # query -> Place | None: each name is geocoded once per story
+    resolved: dict[str, Place | None]  # query -> place: each name is geocoded once per story
 
 
-def read_sentences(text: str, folded: str, cues: list[Cue], mentions: list[Mention],
+def read_sentences(text: str, cues: list[Cue], mentions: list[Mention],
                    found: dict[str, list[tuple[int, str]]]) -> tuple[Sentence, ...]:
     """Split `text` into sentences and give each its cues, mentions, specifics and aside/separate/future flags
-    (`found` is find_signals(folded)); one pass over the story, then counted per sentence: linear in the text."""
+    (`found` is find_signals() of its folded text); counted per sentence in one pass: linear in the text."""
     out = []
     specific_at, aside_at, future_at, separate_at = (
         [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate"))
@@ -152,7 +154,8 @@ def is_statistics(found: dict[str, list[tuple[int, str]]], told: list[Sentence])
     """True for a piece about crime figures or policy: many statistics words and little told as events."""
     if any(s.specific and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues) for s in told):
         return False  # a crime told at a street and a time is news, whatever figures follow it
-    stats = len(found.get("stats", []))
+    # Each word counts up to three times: one "budget" said ten times is not ten signs of a statistics piece.
+    stats = sum(min(3, n) for n in Counter(phrase for _, phrase in found.get("stats", [])).values())
     events = sum(1 for s in told for c in s.cues if c.event) + sum(1 for s in told if s.specific)
     return stats >= 4 and stats > 2 * events
 

@@ -168,6 +168,10 @@ def test_seed_page_ingested_twice_keeps_two_incidents(extractor, tmp_path):
     case("Shoplifter held in Lewisham",
          "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
          ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05")),
+    case("Man stabbed in Isleworth",
+         "A man was stabbed in Isleworth on Monday night, police said. A man who appeared at Isleworth Crown Court "
+         "in a separate case was not involved.",
+         ("stabbing", VIOLENCE, "Isleworth", "Hounslow", "area", False, "knife", "2024-03-04")),
     case("Van driven at pedestrians",
          "A man was arrested after a van was driven at pedestrians on Seven Sisters Road in Finsbury Park on Sunday. "
          "Four people were injured.",
@@ -278,6 +282,7 @@ STABBING_IN_DALSTON = "A man was stabbed on Kingsland Road in Dalston, east Lond
     ("A 17-year-old boy has been arrested on suspicion of wounding.", 1),
     ("Three teenagers were arrested and later released on bail.", 3),
     ("No arrests have been made.", 0),
+    ("Two men have been arrested. The two men were arrested at an address in Hackney.", 2),
     pytest.param("Two men, aged 18 and 19, were arrested.", 2, id="two men, aged 18 and 19"),
     pytest.param("Police arrested two men at the scene.", 2, id="police arrested two men"),
 ])

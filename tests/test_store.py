@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from extract import store
-from extract.records import Article, Incident, Place
+from extract.records import Article, ExtractError, Incident, Place
 
 PECKHAM = Place("Rye Lane", 51.4695, -0.0691, "street", "street", "Southwark", "E09000028", "ppd", 2)
 ARTICLE = Article("a1", "A man was stabbed on Rye Lane on Monday.", headline="Stabbing in Peckham",
@@ -96,9 +96,9 @@ def test_save_article_fail_leaves_the_previous_state(conn, bad, message):
     store.save_article(conn, article("a1"), [incident("i1"), incident("i2")])
     store.save_article(conn, article("a2"), [incident("i3", "a2")])
     before = stored(conn)
-    with pytest.raises(sqlite3.IntegrityError) as e:
+    with pytest.raises(ExtractError) as e:
         store.save_article(conn, article("a1", headline="changed"), [incident("i4"), bad])
-    assert str(e.value) == message
+    assert str(e.value) == f"{article('a1').source}: cannot store the article ({message})"
     assert stored(conn) == before
     assert store.save_article(conn, article("a1"), [incident("i5")]) == 1  # the connection is still usable
 

@@ -77,11 +77,13 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
     found = find_signals(folded, signals=extractor.signals)
     sentences = read_sentences(text, cues, mentions, found)
-    headline_cues = find_cues(article.headline or "", vocab=extractor.vocab)
+    headline = article.headline or ""
+    headline_folded = fold_text(headline)  # folded once for its cues, signals and places
+    headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded)
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
     if not incident_sents or is_statistics(found, incident_sents):
         return []
-    if is_fiction(found) or is_fiction(find_signals(fold_text(article.headline or ""), signals=extractor.signals)):
+    if is_fiction(found) or is_fiction(find_signals(headline_folded, signals=extractor.signals)):
         return []
     foreign, london = foreign_signs(text, mentions, signs=extractor.signs)
     if foreign and foreign >= london:
@@ -89,7 +91,7 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     if foreign_dateline(text, gazetteer=extractor.gazetteer) or not london_evidence(
             article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign):
         return []
-    headline_places = tuple(m.text for m in find_places(article.headline or "", matcher=extractor.matcher))
+    headline_places = tuple(m.text for m in find_places(headline, matcher=extractor.matcher, folded=headline_folded))
     story = Story(
         article, text, folded, sentences, tuple(mentions), headline_places,
         # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further

@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+PACKAGES := extract dashboard
 
-.PHONY: run test chromium gazetteer evaluate benchmarks clean
+.PHONY: install run test check lint chromium gazetteer evaluate benchmarks clean
 
-$(VENV)/.installed: requirements.txt
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -19,17 +22,26 @@ chromium:
 run: $(VENV)/.installed
 	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
-test: $(VENV)/.installed chromium
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check $(PACKAGES) tests benchmarks
+	$(VENV)/bin/ruff format --check $(PACKAGES) tests benchmarks
+	$(VENV)/bin/mypy
+
+# The fast inner loop: lint, then every test not marked slow.
+check: lint
+	$(PY) -m pytest -q -m "not slow"
+
+test: $(VENV)/.installed chromium lint
 	$(PY) -m pytest -q
 
 # Regenerates the committed gazetteer under data/ from the team's raw open data.
 gazetteer: $(VENV)/.installed
-	$(PY) -m extract.gazetteer build --source ../shared/data/london
+	$(VENV)/bin/crimemap gazetteer build --source ../shared/data/london
 
 evaluate: $(VENV)/.installed
-	$(PY) -m extract evaluate --gold ../shared/data/news-dev/gold.jsonl ../shared/data/news-dev/articles.jsonl
-	$(PY) -m extract.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
-	$(PY) -m extract.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz \
+	$(VENV)/bin/crimemap evaluate --gold ../shared/data/news-dev/gold.jsonl ../shared/data/news-dev/articles.jsonl
+	$(PY) -m extract.evaluation.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
+	$(PY) -m extract.evaluation.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz \
 		../shared/data/geoparse-bench/TR-News.xml.gz ../shared/data/geoparse-bench/GeoVirus.xml.gz
 
 benchmarks: $(VENV)/.installed

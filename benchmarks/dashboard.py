@@ -12,6 +12,7 @@ Example:
     .venv/bin/python benchmarks/dashboard.py              # 10k, 100k, 1M
     .venv/bin/python benchmarks/dashboard.py 10000 100000
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,16 +25,15 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
+from dashboard import maps
+from dashboard.filters import Filters, filter_incidents, incidents_frame, load_type_labels
+from extract import store
+from extract.geo.gazetteer import BOROUGHS
+from extract.records import WEAPONS
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard.filters import Filters, filter_incidents, incidents_frame, load_type_labels  # noqa: E402
-from dashboard import maps  # noqa: E402
-from extract import store  # noqa: E402
-from extract.gazetteer import BOROUGHS  # noqa: E402
-from extract.records import WEAPONS  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 APP = ROOT / "dashboard" / "app.py"
@@ -46,8 +46,28 @@ LINKS = {
     "search q": {"q": "Road"},
     "boroughs view": {"view": "boroughs"},
 }
-WORDS = ("police", "man", "woman", "teenager", "street", "night", "officers", "scene", "hospital", "arrested",
-         "attack", "witnesses", "appeal", "inquiry", "detectives", "charged", "victim", "car", "shop", "station")
+WORDS = (
+    "police",
+    "man",
+    "woman",
+    "teenager",
+    "street",
+    "night",
+    "officers",
+    "scene",
+    "hospital",
+    "arrested",
+    "attack",
+    "witnesses",
+    "appeal",
+    "inquiry",
+    "detectives",
+    "charged",
+    "victim",
+    "car",
+    "shop",
+    "station",
+)
 STREETS = ("High Street", "Station Road", "Church Road", "Park Road", "London Road", "Green Lane", "Mill Lane")
 
 
@@ -70,12 +90,35 @@ def build_db(path: Path, n: int, *, seed: int = 1) -> None:
         day = (start + timedelta(days=rng.randrange(7 * 365))).isoformat()
         article_id = f"a{i:07d}"
         articles.append((article_id, headline, f"https://news.example/{article_id}", day, "synthetic", 1, day))
-        incidents.append((
-            f"{article_id}:0", article_id, slug, category, street, street, "street",
-            rng.uniform(*BBOX[:2]), rng.uniform(*BBOX[2:]), rng.choice(precisions), rng.choice(BOROUGHS), None,
-            "synthetic", 1, day, int(rng.random() < 0.05), rng.choice(WEAPONS + (None,)), "[]", None, evidence,
-            0, 2, 2 + len(slug), evidence.index(street), evidence.index(street) + len(street),
-        ))
+        incidents.append(
+            (
+                f"{article_id}:0",
+                article_id,
+                slug,
+                category,
+                street,
+                street,
+                "street",
+                rng.uniform(*BBOX[:2]),
+                rng.uniform(*BBOX[2:]),
+                rng.choice(precisions),
+                rng.choice(BOROUGHS),
+                None,
+                "synthetic",
+                1,
+                day,
+                int(rng.random() < 0.05),
+                rng.choice(WEAPONS + (None,)),
+                "[]",
+                None,
+                evidence,
+                0,
+                2,
+                2 + len(slug),
+                evidence.index(street),
+                evidence.index(street) + len(street),
+            )
+        )
         if len(incidents) == 50_000 or i == n - 1:
             with conn:
                 conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", articles)
@@ -126,9 +169,12 @@ def page_run(path: Path, params: dict) -> dict:
     deck = at.get("deck_gl_json_chart")[0].proto.json
     layers = [layer["@@type"].replace("Layer", "") for layer in json.loads(deck)["layers"] if layer["id"] != "outlines"]
     return {
-        "first": first, "rerun": rerun, "deck": len(deck.encode()), "sent": sum(e.proto.ByteSize() for e in at._tree
-                                                                                 if getattr(e, "proto", None)),
-        "shown": at.subheader[0].value, "layers": "+".join(layers),
+        "first": first,
+        "rerun": rerun,
+        "deck": len(deck.encode()),
+        "sent": sum(e.proto.ByteSize() for e in at._tree if getattr(e, "proto", None)),
+        "shown": at.subheader[0].value,
+        "layers": "+".join(layers),
     }
 
 
@@ -142,14 +188,20 @@ def main(sizes: tuple[int, ...]) -> None:
         blob = pickle.dumps(frame)
         _, hit_s = timed(pickle.loads, blob)
         shown, filter_s = timed(filter_incidents, frame, Filters(boroughs=("Hackney",), types=("stabbing", "robbery")))
-        deck, deck_s = timed(lambda: maps.incidents_deck(shown, view="points", categories=maps.load_categories(),
-                                                         type_labels=load_type_labels()).to_json())
-        density, density_s = timed(lambda: maps.incidents_deck(frame, view="density", categories=(),
-                                                               type_labels={}).to_json())
-        print(f"{n:>9,} incidents: load {load_s:.2f} s, cache hit (unpickle {len(blob) / 1e6:.0f} MB) {hit_s:.3f} s, "
-              f"filter {filter_s * 1000:.0f} ms, points deck ({len(shown):,}) {deck_s * 1000:.0f} ms "
-              f"{len(deck) / 1e6:.2f} MB, density deck of all {density_s * 1000:.0f} ms {len(density) / 1e6:.2f} MB",
-              flush=True)
+        deck, deck_s = timed(
+            lambda shown=shown: maps.incidents_deck(
+                shown, view="points", categories=maps.load_categories(), type_labels=load_type_labels()
+            ).to_json()
+        )
+        density, density_s = timed(
+            lambda frame=frame: maps.incidents_deck(frame, view="density", categories=(), type_labels={}).to_json()
+        )
+        print(
+            f"{n:>9,} incidents: load {load_s:.2f} s, cache hit (unpickle {len(blob) / 1e6:.0f} MB) {hit_s:.3f} s, "
+            f"filter {filter_s * 1000:.0f} ms, points deck ({len(shown):,}) {deck_s * 1000:.0f} ms "
+            f"{len(deck) / 1e6:.2f} MB, density deck of all {density_s * 1000:.0f} ms {len(density) / 1e6:.2f} MB",
+            flush=True,
+        )
         page_run(path, {})  # fills the page's own st.cache_data for this database
         for name, params in LINKS.items():
             rows.append((n, name, page_run(path, params)))
@@ -157,11 +209,15 @@ def main(sizes: tuple[int, ...]) -> None:
     print("| incidents | link | shown | layers drawn | first run s | rerun s | deck JSON MB | all elements MB |")
     print("|---:|---|---|---|---:|---:|---:|---:|")
     for n, name, r in rows:
-        print(f"| {n:,} | {name} | {r['shown']} | {r['layers']} | {r['first']:.2f} | {r['rerun']:.2f} | "
-              f"{r['deck'] / 1e6:.2f} | {r['sent'] / 1e6:.2f} |")
+        print(
+            f"| {n:,} | {name} | {r['shown']} | {r['layers']} | {r['first']:.2f} | {r['rerun']:.2f} | "
+            f"{r['deck'] / 1e6:.2f} | {r['sent'] / 1e6:.2f} |"
+        )
     print()
-    print(f"Points above {maps.POINT_LIMIT:,} are drawn as server-side H3 density; the table shows the newest "
-          f"1,000 rows. Reruns are AppTest script runs with a warm cache (no browser rendering).")
+    print(
+        f"Points above {maps.POINT_LIMIT:,} are drawn as server-side H3 density; the table shows the newest "
+        f"1,000 rows. Reruns are AppTest script runs with a warm cache (no browser rendering)."
+    )
 
 
 if __name__ == "__main__":

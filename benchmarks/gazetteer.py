@@ -6,6 +6,7 @@ this process. The look-up mix and the articles are drawn from the gazetteer itse
 Example:
     .venv/bin/python benchmarks/gazetteer.py
 """
+
 from __future__ import annotations
 
 import gzip
@@ -18,11 +19,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from extract.geo.gazetteer import GAZETTEER_DIR, Gazetteer, load_gazetteer
+from extract.geo.places import build_matcher, find_places
 
-from extract.gazetteer import GAZETTEER_DIR, Gazetteer, load_gazetteer  # noqa: E402
-from extract.places import build_matcher, find_places  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RUNS = 5
 QUERIES_PER_KIND = 1000
@@ -32,7 +32,7 @@ SEED = 7
 FRESH_LOAD = """
 import json, time
 t0 = time.perf_counter()
-from extract.gazetteer import load_gazetteer
+from extract.geo.gazetteer import load_gazetteer
 t1 = time.perf_counter()
 g = load_gazetteer()
 t2 = time.perf_counter()
@@ -41,19 +41,36 @@ t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "postcodes": t3 - t2}))
 """
 
-FILLER = ("Police were called at about 9pm.", "A man in his twenties was taken to hospital.",
-          "Officers are appealing for witnesses.", "No arrests have been made.",
-          "Anyone with information should call 101.", "The victim's family have been informed.",
-          "Detectives believe the attack was targeted.", "A cordon remained in place overnight.")
-TEMPLATES = ("A man was stabbed in {0}, {1}, on Friday night.", "Police were called to {0} near {1}.",
-             "The car was found outside {0} station.", "Officers searched a flat in {0}.",
-             "The robbery happened on {0} in {1}, police said.", "Witnesses saw a group running towards {0}.")
+FILLER = (
+    "Police were called at about 9pm.",
+    "A man in his twenties was taken to hospital.",
+    "Officers are appealing for witnesses.",
+    "No arrests have been made.",
+    "Anyone with information should call 101.",
+    "The victim's family have been informed.",
+    "Detectives believe the attack was targeted.",
+    "A cordon remained in place overnight.",
+)
+TEMPLATES = (
+    "A man was stabbed in {0}, {1}, on Friday night.",
+    "Police were called to {0} near {1}.",
+    "The car was found outside {0} station.",
+    "Officers searched a flat in {0}.",
+    "The robbery happened on {0} in {1}, police said.",
+    "Witnesses saw a group running towards {0}.",
+)
 
 
 def fresh_loads() -> dict[str, float]:
     """Median seconds over RUNS new processes for importing, load_gazetteer() and the first postcode look-up."""
-    runs = [json.loads(subprocess.run([sys.executable, "-c", FRESH_LOAD], cwd=ROOT, check=True, capture_output=True,
-                                      text=True).stdout) for _ in range(RUNS)]
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", FRESH_LOAD], cwd=ROOT, check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(RUNS)
+    ]
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
@@ -150,7 +167,7 @@ def main() -> int:
 
     print(f"gazetteer: {len(g.entries):,} entries, {len(g.by_key):,} keys")
     print(f"{'load (median of ' + str(RUNS) + ')':<34}{'seconds':>10}")
-    print(f"{'  import extract.gazetteer (fresh)':<34}{fresh['import']:>10.3f}")
+    print(f"{'  import extract.geo.gazetteer (fresh)':<34}{fresh['import']:>10.3f}")
     print(f"{'  load_gazetteer() (fresh process)':<34}{fresh['load']:>10.3f}")
     print(f"{'  load_gazetteer() (in process)':<34}{in_process:>10.3f}")
     print(f"{'  first postcode look-up (lazy)':<34}{fresh['postcodes']:>10.3f}")
@@ -171,8 +188,10 @@ def main() -> int:
     chars = sum(len(a) for a in articles)
     t = median_seconds(lambda: [find_places(a, matcher=matcher) for a in articles], runs=3)
     mentions = sum(len(find_places(a, matcher=matcher)) for a in articles)
-    print(f"find_places(): {len(articles)} synthetic articles, {chars / len(articles):,.0f} chars each, "
-          f"{mentions / len(articles):.1f} mentions each")
+    print(
+        f"find_places(): {len(articles)} synthetic articles, {chars / len(articles):,.0f} chars each, "
+        f"{mentions / len(articles):.1f} mentions each"
+    )
     print(f"  {len(articles) / t:,.0f} articles/s, {chars / t / 1e6:.2f} M chars/s")
     print()
 

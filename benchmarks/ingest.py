@@ -12,6 +12,7 @@ Example:
     .venv/bin/python benchmarks/ingest.py --world
     .venv/bin/python benchmarks/ingest.py --synthetic --articles 5000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,22 +20,22 @@ import dataclasses
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from extract import store
+from extract.articles import read_articles
+from extract.pipeline import extract_incidents, ingest_paths, load_extractor
+from extract.records import Article
 
-from extract import store  # noqa: E402
-from extract.articles import read_articles  # noqa: E402
-from extract.pipeline import extract_incidents, ingest_paths, load_extractor  # noqa: E402
-from extract.records import Article  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEV_ARTICLES = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
-WORLD_CORPORA = [ROOT.parent / "shared" / "data" / "geoparse-bench" / f"{name}.xml.gz"
-                 for name in ("lgl", "GWN", "TR-News", "GeoVirus")]
+WORLD_CORPORA = [
+    ROOT.parent / "shared" / "data" / "geoparse-bench" / f"{name}.xml.gz"
+    for name in ("lgl", "GWN", "TR-News", "GeoVirus")
+]
 MIN_ARTICLES = 2300
 TARGET = 1000  # articles per second
 SEED = 11
@@ -73,22 +74,24 @@ def dev_corpus(count: int) -> list[Article]:
     base = list(read_articles([DEV_ARTICLES], errors=errors))
     if errors or not base:
         raise SystemExit(f"cannot read {DEV_ARTICLES}: {errors[:1]}")
-    return [dataclasses.replace(a, article_id=f"{a.article_id}-{n}")
-            for n in range(-(-count // len(base))) for a in base]
+    return [
+        dataclasses.replace(a, article_id=f"{a.article_id}-{n}") for n in range(-(-count // len(base))) for a in base
+    ]
 
 
 def world_corpus(count: int) -> list[Article]:
     """The geoparsing corpora's articles repeated under new ids until there are at least `count`."""
-    from extract.corpus_check import read_corpus
+    from extract.evaluation.corpus_check import read_corpus
 
     base = [a for path in WORLD_CORPORA for a, _ in read_corpus(path)]
-    return [dataclasses.replace(a, article_id=f"{a.article_id}-{n}")
-            for n in range(-(-count // len(base))) for a in base]
+    return [
+        dataclasses.replace(a, article_id=f"{a.article_id}-{n}") for n in range(-(-count // len(base))) for a in base
+    ]
 
 
 def synthetic_corpus(count: int) -> list[Article]:
     """Made-up articles of 10-22 sentences: about half tell a crime at gazetteer streets and areas."""
-    from extract.gazetteer import load_gazetteer
+    from extract.geo.gazetteer import load_gazetteer
 
     rng = random.Random(SEED)
     gazetteer = load_gazetteer()
@@ -97,20 +100,30 @@ def synthetic_corpus(count: int) -> list[Article]:
     articles = []
     for n in range(count):
         pool = CRIME + DETAIL if n % 2 == 0 else OTHER + DETAIL[3:]
-        sentences = [rng.choice(pool).format(age=rng.randint(14, 70), street=rng.choice(streets),
-                                             area=rng.choice(areas), day=rng.choice(DAYS), when=rng.choice(WHENS),
-                                             hour=rng.randint(1, 11))
-                     for _ in range(rng.randint(10, 22))]
-        articles.append(Article(f"synthetic-{n}", " ".join(sentences), headline=None, published="2024-03-06",
-                                source="synthetic"))
+        sentences = [
+            rng.choice(pool).format(
+                age=rng.randint(14, 70),
+                street=rng.choice(streets),
+                area=rng.choice(areas),
+                day=rng.choice(DAYS),
+                when=rng.choice(WHENS),
+                hour=rng.randint(1, 11),
+            )
+            for _ in range(rng.randint(10, 22))
+        ]
+        articles.append(
+            Article(f"synthetic-{n}", " ".join(sentences), headline=None, published="2024-03-06", source="synthetic")
+        )
     return articles
 
 
 def write_jsonl(articles: list[Article], path: Path) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for a in articles:
-            f.write(json.dumps({"id": a.article_id, "text": a.text, "headline": a.headline,
-                                "published": a.published}) + "\n")
+            f.write(
+                json.dumps({"id": a.article_id, "text": a.text, "headline": a.headline, "published": a.published})
+                + "\n"
+            )
 
 
 def main() -> None:
@@ -164,22 +177,28 @@ def main() -> None:
 
     n = len(corpus)
     name = "geoparsing corpora repeated" if args.world else "news-dev repeated" if use_dev else "synthetic"
-    print(f"corpus: {name}, {n} articles, {chars / n:,.0f} characters "
-          f"per article on average, {n_incidents} incidents; target {TARGET} articles/s")
+    print(
+        f"corpus: {name}, {n} articles, {chars / n:,.0f} characters "
+        f"per article on average, {n_incidents} incidents; target {TARGET} articles/s"
+    )
     print(f"load_extractor(): {load_seconds:.2f} s (excluded below)")
     print()
     print(f"{'stage':<40} {'seconds':>8} {'articles/s':>11} {'ms/article':>11}")
-    for stage, seconds in (("save_article alone (one commit each)", save_seconds),
-                           ("extract_incidents", extract_seconds),
-                           ("extract_incidents + save_article", store_seconds),
-                           ("ingest_paths (read JSONL + both)", ingest_seconds)):
+    for stage, seconds in (
+        ("save_article alone (one commit each)", save_seconds),
+        ("extract_incidents", extract_seconds),
+        ("extract_incidents + save_article", store_seconds),
+        ("ingest_paths (read JSONL + both)", ingest_seconds),
+    ):
         print(f"{stage:<40} {seconds:>8.2f} {n / seconds:>11,.0f} {1000 * seconds / n:>11.2f}")
     times = sorted(t for t, _, _ in latencies)
     slowest = max(latencies)
     print()
-    print(f"extract_incidents per article: median {1000 * statistics.median(times):.2f} ms, "
-          f"p95 {1000 * times[int(0.95 * (n - 1))]:.2f} ms, max {1000 * slowest[0]:.1f} ms "
-          f"({slowest[1]}, {slowest[2]:,} characters)")
+    print(
+        f"extract_incidents per article: median {1000 * statistics.median(times):.2f} ms, "
+        f"p95 {1000 * times[int(0.95 * (n - 1))]:.2f} ms, max {1000 * slowest[0]:.1f} ms "
+        f"({slowest[1]}, {slowest[2]:,} characters)"
+    )
     if report.errors or report.articles != n:
         print(f"ingest_paths: {report.articles} articles, {len(report.errors)} errors: {report.errors[:3]}")
 

@@ -4,6 +4,7 @@ Example:
     streamlit run dashboard/app.py                        # data/incidents.db, built from seeds/ when missing
     streamlit run dashboard/app.py -- --db other.db       # or INCIDENTS_DB=other.db streamlit run ...
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,27 +16,34 @@ import sqlite3
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, quote
+from urllib.parse import quote, urlencode, urlsplit
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import maps
+from dashboard.filters import (
+    ANY,
+    DATE_RANGE,
+    VIEWS,
+    WIDGET_DEFAULTS,
+    Choices,
+    filter_incidents,
+    from_widgets,
+    incidents_frame,
+    load_type_labels,
+    parse_params,
+    to_params,
+    widget_state,
+)
+from extract import exports, store
+from extract.datafiles import DEFAULT_DB
+from extract.geo.gazetteer import BOROUGHS, load_borough_geojson
+from extract.pipeline import ingest_paths
+from extract.records import PRECISIONS, WEAPONS
 
 ROOT = Path(__file__).resolve().parent.parent
-# `streamlit run dashboard/app.py` puts only dashboard/ on sys.path; the page imports the `extract` package.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from dashboard import maps  # noqa: E402
-from dashboard.filters import (  # noqa: E402
-    ANY, DATE_RANGE, VIEWS, WIDGET_DEFAULTS, Choices, filter_incidents, from_widgets, incidents_frame,
-    load_type_labels, parse_params, to_params, widget_state,
-)
-from extract import exports, store  # noqa: E402
-from extract.gazetteer import BOROUGHS, load_borough_geojson  # noqa: E402
-from extract.pipeline import ingest_paths  # noqa: E402
-from extract.records import PRECISIONS, WEAPONS  # noqa: E402
-
-DEFAULT_DB = ROOT / "data" / "incidents.db"
 SEEDS_DIR = ROOT / "seeds"
 TABLE_ROWS = 1_000
 MAP_HEIGHT = 560
@@ -60,14 +68,18 @@ def incident_map() -> None:
         st.multiselect("Borough", choices.boroughs, key="borough")
         st.multiselect("Incident type", choices.types, key="type", format_func=lambda t: type_labels.get(t, t))
         st.multiselect("Category", choices.categories, key="category")
-        st.date_input("From", value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key="from",
-                      format="YYYY-MM-DD")
-        st.date_input("To", value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key="to",
-                      format="YYYY-MM-DD")
+        st.date_input(
+            "From", value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key="from", format="YYYY-MM-DD"
+        )
+        st.date_input("To", value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key="to", format="YYYY-MM-DD")
         st.checkbox("Fatal only", key="fatal")
         st.selectbox("Weapon", (ANY, *WEAPONS), key="weapon")
-        st.selectbox("Minimum precision", (ANY, *PRECISIONS), key="precision",
-                     format_func=lambda p: "any, or no place" if p == ANY else f"{p} or better")
+        st.selectbox(
+            "Minimum precision",
+            (ANY, *PRECISIONS),
+            key="precision",
+            format_func=lambda p: "any, or no place" if p == ANY else f"{p} or better",
+        )
         st.text_input("Search headlines and evidence", key="q")
 
     view = st.radio("View", VIEWS, key="view", horizontal=True, format_func=str.capitalize)
@@ -79,15 +91,23 @@ def incident_map() -> None:
     n_points = int(shown["lat"].notna().sum())
     drawn = maps.shown_view(view, n_points)
     if drawn != view:
-        st.info(f"{n_points:,} points are too many to draw one by one (the limit is {maps.POINT_LIMIT:,}), "
-                "so the map shows their density. Narrow the filters to see the points.")
+        st.info(
+            f"{n_points:,} points are too many to draw one by one (the limit is {maps.POINT_LIMIT:,}), "
+            "so the map shows their density. Narrow the filters to see the points."
+        )
     boroughs = borough_shapes()
     if drawn == "boroughs" and boroughs is None:
         st.info("The borough boundaries are not available.")
     map_column, legend_column = st.columns([5, 2])
     with map_column:
-        deck = maps.incidents_deck(shown, view=drawn, categories=categories, type_labels=type_labels,
-                                   boroughs=boroughs, centre=st.session_state.get("centre"))
+        deck = maps.incidents_deck(
+            shown,
+            view=drawn,
+            categories=categories,
+            type_labels=type_labels,
+            boroughs=boroughs,
+            centre=st.session_state.get("centre"),
+        )
         st.pydeck_chart(deck, key="map", on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT)
     with legend_column:
         show_legend(shown, categories, drawn)
@@ -104,14 +124,26 @@ def incident_map() -> None:
         st.header("Incidents")
         if len(shown) > TABLE_ROWS:
             st.caption(f"The newest {TABLE_ROWS:,} of {len(shown):,}; the downloads hold all of them.")
-        st.dataframe(incident_table(shown.head(TABLE_ROWS), type_labels), hide_index=True,
-                     column_config={"Source": st.column_config.LinkColumn("Source")})
+        st.dataframe(
+            incident_table(shown.head(TABLE_ROWS), type_labels),
+            hide_index=True,
+            column_config={"Source": st.column_config.LinkColumn("Source")},
+        )
         csv_column, geojson_column = st.columns(2)
-        csv_column.download_button("Download CSV", functools.partial(csv_download, shown),
-                                   file_name="incidents.csv", mime="text/csv", on_click="ignore")
-        geojson_column.download_button("Download GeoJSON", functools.partial(geojson_download, shown),
-                                       file_name="incidents.geojson", mime="application/geo+json",
-                                       on_click="ignore")
+        csv_column.download_button(
+            "Download CSV",
+            functools.partial(csv_download, shown),
+            file_name="incidents.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        geojson_column.download_button(
+            "Download GeoJSON",
+            functools.partial(geojson_download, shown),
+            file_name="incidents.geojson",
+            mime="application/geo+json",
+            on_click="ignore",
+        )
     else:
         st.info("No incidents match these filters.")
 
@@ -154,18 +186,24 @@ def show_legend(shown: pd.DataFrame, categories: tuple[maps.Category, ...], draw
     """Show what the colours and marks of the drawn view mean."""
     if drawn == "points":
         in_view = shown["category"].value_counts()
-        legend = pd.DataFrame({
-            " ": ["" for _ in categories],
-            "Category": [c.label for c in categories],
-            "Shown": [int(in_view.get(c.name, 0)) for c in categories],
-        })
+        legend = pd.DataFrame(
+            {
+                " ": ["" for _ in categories],
+                "Category": [c.label for c in categories],
+                "Shown": [int(in_view.get(c.name, 0)) for c in categories],
+            }
+        )
         swatches = [f"background-color: #{r:02x}{g:02x}{b:02x}" for r, g, b in (c.color for c in categories)]
-        st.dataframe(legend.style.apply(lambda _: swatches, subset=[" "]), hide_index=True,
-                     height=35 * (len(categories) + 1) + 3,
-                     column_config={" ": st.column_config.TextColumn(width=20),
-                                    "Shown": st.column_config.NumberColumn(width=48)})
-        st.caption("Dot: street or better. Faint ring: approximate place, larger when coarser. "
-                   "Black ring: fatal.")
+        st.dataframe(
+            legend.style.apply(lambda _: swatches, subset=[" "]),
+            hide_index=True,
+            height=35 * (len(categories) + 1) + 3,
+            column_config={
+                " ": st.column_config.TextColumn(width=20),
+                "Shown": st.column_config.NumberColumn(width=48),
+            },
+        )
+        st.caption("Dot: street or better. Faint ring: approximate place, larger when coarser. Black ring: fatal.")
     elif drawn == "density":
         st.caption("Hexagons of about 0.7 km², light yellow (fewest incidents) to dark red (the most).")
     else:
@@ -182,8 +220,8 @@ def show_details(row: pd.Series, type_labels: Mapping[str, str]) -> None:
         facts = {
             "Date": row["date"] if isinstance(row["date"], str) else "unknown",
             "Type": f"{type_labels.get(row['type'], row['type'])} ({row['category']})",
-            "Place": f"{place or 'unknown'}" + (f" ({row['precision']}, {row['borough'] or 'London'})"
-                                                 if isinstance(row["precision"], str) else ""),
+            "Place": f"{place or 'unknown'}"
+            + (f" ({row['precision']}, {row['borough'] or 'London'})" if isinstance(row["precision"], str) else ""),
             "Fatal": {1: "yes", 0: "no"}.get(row["fatal"], "unknown"),
             "Weapon": row["weapon"] if isinstance(row["weapon"], str) else "unknown",
             "Victim ages": ", ".join(str(a) for a in victim_ages(row["victim_ages"])) or "unknown",
@@ -203,8 +241,10 @@ def highlighted_evidence(row: Mapping) -> str:
     """Return the evidence sentence as escaped markdown, the place and the type highlighted where offsets allow."""
     evidence, start = str(row["evidence"] or ""), int(row["evidence_start"] or 0)
     spans = []
-    for kind, first, last in (("place", row["place_start"], row["place_end"]),
-                              ("type", row["type_start"], row["type_end"])):
+    for kind, first, last in (
+        ("place", row["place_start"], row["place_end"]),
+        ("type", row["type_start"], row["type_end"]),
+    ):
         if pd.isna(first) or pd.isna(last):
             continue
         first, last = int(first) - start, int(last) - start
@@ -222,25 +262,30 @@ def highlighted_evidence(row: Mapping) -> str:
 
 def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.DataFrame:
     """Return the filtered incidents as the table shows them (untrusted text is drawn as text by the grid)."""
-    return pd.DataFrame({
-        "Date": shown["date"],
-        "Headline": shown["headline"],
-        "Type": shown["type"].map(lambda t: type_labels.get(t, t)),
-        "Category": shown["category"],
-        "Place": shown["place_name"].fillna(shown["location_text"]),
-        "Borough": shown["borough"],
-        "Precision": shown["precision"],
-        "Fatal": shown["fatal"].map({1: "yes", 0: "no"}),
-        "Weapon": shown["weapon"],
-        "Source": shown["url"].map(safe_url),
-    })
+    return pd.DataFrame(
+        {
+            "Date": shown["date"],
+            "Headline": shown["headline"],
+            "Type": shown["type"].map(lambda t: type_labels.get(t, t)),
+            "Category": shown["category"],
+            "Place": shown["place_name"].fillna(shown["location_text"]),
+            "Borough": shown["borough"],
+            "Precision": shown["precision"],
+            "Fatal": shown["fatal"].map({1: "yes", 0: "no"}),
+            "Weapon": shown["weapon"],
+            "Source": shown["url"].map(safe_url),
+        }
+    )
 
 
-def filter_choices(incidents: pd.DataFrame, categories: tuple[maps.Category, ...],
-                   type_labels: Mapping[str, str]) -> Choices:
+def filter_choices(
+    incidents: pd.DataFrame, categories: tuple[maps.Category, ...], type_labels: Mapping[str, str]
+) -> Choices:
     """Return the options of the multi-valued filters: the vocabularies plus any other value stored."""
+
     def with_stored(known, column):
         return tuple(known) + tuple(sorted(set(incidents[column].dropna().unique()) - set(known)))
+
     return Choices(
         boroughs=with_stored(BOROUGHS, "borough"),
         types=tuple(sorted(with_stored(type_labels, "type"), key=lambda t: type_labels.get(t, t).lower())),
@@ -248,8 +293,15 @@ def filter_choices(incidents: pd.DataFrame, categories: tuple[maps.Category, ...
     )
 
 
-def show_counts(column, title: str, values: pd.Series, *, labels: Mapping[str, str] | None = None,
-                horizontal: bool = False, by_value: bool = False) -> None:
+def show_counts(
+    column,
+    title: str,
+    values: pd.Series,
+    *,
+    labels: Mapping[str, str] | None = None,
+    horizontal: bool = False,
+    by_value: bool = False,
+) -> None:
     """Show a bar chart of how often each known value occurs, in `column`; most frequent first unless `by_value`."""
     found = values.dropna().value_counts().rename("incidents")
     if labels:
@@ -366,7 +418,9 @@ if not db_path.exists():
     with st.spinner("First run: building the incidents database from seeds/ …"):
         build_database(str(db_path))
 st.session_state["db_path"] = str(db_path)
-st.navigation([
-    st.Page(incident_map, title="Map", icon=":material/map:", default=True),
-    st.Page(ROOT / "dashboard" / "pages" / "add_articles.py", title="Add articles", icon=":material/post_add:"),
-]).run()
+st.navigation(
+    [
+        st.Page(incident_map, title="Map", icon=":material/map:", default=True),
+        st.Page(ROOT / "dashboard" / "app_pages" / "add_articles.py", title="Add articles", icon=":material/post_add:"),
+    ]
+).run()

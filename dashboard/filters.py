@@ -1,4 +1,5 @@
 """The dashboard's filters: URL parameters <-> filter state, and the incidents DataFrame -> the filtered DataFrame."""
+
 from __future__ import annotations
 
 import csv
@@ -54,7 +55,8 @@ class Choices:
 
 
 def load_type_labels(path: str | Path = CRIME_TYPES_CSV) -> dict[str, str]:
-    """Return {slug: label} from the crime types vocabulary (columns slug,label,category); empty if the file is absent."""
+    """Return {slug: label} from the crime types vocabulary (columns slug,label,category); empty if the file is
+    absent."""
     if not Path(path).exists():
         return {}
     with open(path, encoding="utf-8", newline="") as f:
@@ -105,8 +107,7 @@ def parse_params(params: Mapping[str, Sequence[str]], *, choices: Choices) -> tu
         date_to=date_to,
         fatal_only=bool(fatal),
         weapon=one("weapon", lambda s: s.lower() if s.lower() in WEAPONS else None, "unknown weapon"),
-        min_precision=one("precision", lambda s: s.lower() if s.lower() in PRECISIONS else None,
-                          "unknown precision"),
+        min_precision=one("precision", lambda s: s.lower() if s.lower() in PRECISIONS else None, "unknown precision"),
         query=query or "",
         view=one("view", lambda s: s.lower() if s.lower() in VIEWS else None, "unknown view") or "points",
         incident=one("incident", lambda s: s if INCIDENT_ID.match(s) else None, "malformed id"),
@@ -132,17 +133,33 @@ def to_params(filters: Filters) -> dict[str, list[str]]:
     return {name: values for name, values in params.items() if values}
 
 
-WIDGET_DEFAULTS = {"borough": [], "type": [], "category": [], "from": None, "to": None, "fatal": False,
-                   "weapon": ANY, "precision": ANY, "q": "", "view": "points"}
+WIDGET_DEFAULTS = {
+    "borough": [],
+    "type": [],
+    "category": [],
+    "from": None,
+    "to": None,
+    "fatal": False,
+    "weapon": ANY,
+    "precision": ANY,
+    "q": "",
+    "view": "points",
+}
 """The sidebar's widget keys (named after their URL parameters) and their values when nothing is filtered."""
 
 
 def widget_state(filters: Filters) -> dict[str, object]:
     """Return the widget values (keyed as WIDGET_DEFAULTS) that show `filters`."""
     return {
-        "borough": list(filters.boroughs), "type": list(filters.types), "category": list(filters.categories),
-        "from": filters.date_from, "to": filters.date_to, "fatal": filters.fatal_only,
-        "weapon": filters.weapon or ANY, "precision": filters.min_precision or ANY, "q": filters.query,
+        "borough": list(filters.boroughs),
+        "type": list(filters.types),
+        "category": list(filters.categories),
+        "from": filters.date_from,
+        "to": filters.date_to,
+        "fatal": filters.fatal_only,
+        "weapon": filters.weapon or ANY,
+        "precision": filters.min_precision or ANY,
+        "q": filters.query,
         "view": filters.view,
     }
 
@@ -151,11 +168,17 @@ def from_widgets(values: Mapping[str, object], *, incident: str | None = None) -
     """Return the filters that widget values (keyed as WIDGET_DEFAULTS; missing keys take the default) select."""
     v = {**WIDGET_DEFAULTS, **values}
     return Filters(
-        boroughs=tuple(v["borough"] or ()), types=tuple(v["type"] or ()), categories=tuple(v["category"] or ()),
-        date_from=v["from"], date_to=v["to"], fatal_only=bool(v["fatal"]),
+        boroughs=tuple(v["borough"] or ()),
+        types=tuple(v["type"] or ()),
+        categories=tuple(v["category"] or ()),
+        date_from=v["from"],
+        date_to=v["to"],
+        fatal_only=bool(v["fatal"]),
         weapon=v["weapon"] if v["weapon"] in WEAPONS else None,
-        min_precision=v["precision"] if v["precision"] in PRECISIONS else None, query=str(v["q"] or "").strip()[:MAX_QUERY_CHARS],
-        view=v["view"] if v["view"] in VIEWS else "points", incident=incident,
+        min_precision=v["precision"] if v["precision"] in PRECISIONS else None,
+        query=str(v["q"] or "").strip()[:MAX_QUERY_CHARS],
+        view=v["view"] if v["view"] in VIEWS else "points",
+        incident=incident,
     )
 
 
@@ -197,8 +220,9 @@ def filter_incidents(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         rank = PRECISIONS.index(filters.min_precision)
         keep &= frame["precision_rank"].between(0, rank)
     if filters.query:
-        keep &= (frame["headline"].str.contains(filters.query, case=False, regex=False, na=False)
-                 | frame["evidence"].str.contains(filters.query, case=False, regex=False, na=False))
+        keep &= frame["headline"].str.contains(filters.query, case=False, regex=False, na=False) | frame[
+            "evidence"
+        ].str.contains(filters.query, case=False, regex=False, na=False)
     return frame[keep]
 
 
@@ -206,8 +230,9 @@ def _cells(frame: pd.DataFrame) -> pd.Series:
     # Many incidents share a gazetteer point, so index each distinct point once.
     points = frame[["lat", "lon"]].dropna().drop_duplicates()
     cell_of = {(lat, lon): h3.latlng_to_cell(lat, lon, H3_RESOLUTION) for lat, lon in points.itertuples(index=False)}
-    return pd.Series([cell_of.get((lat, lon)) for lat, lon in zip(frame["lat"], frame["lon"])],
-                     index=frame.index, dtype=object)
+    return pd.Series(
+        [cell_of.get((lat, lon)) for lat, lon in zip(frame["lat"], frame["lon"])], index=frame.index, dtype=object
+    )
 
 
 def _iso_date(text: str) -> date | None:

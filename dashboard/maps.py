@@ -1,4 +1,5 @@
 """The map: view constants, the category colours, the pydeck layers of each view and the compact deck."""
+
 from __future__ import annotations
 
 import csv
@@ -59,7 +60,7 @@ def load_categories(path: str | Path = CATEGORY_COLORS_CSV) -> tuple[Category, .
     """Return the police.uk categories in display order from a CSV with columns category,label,color (#rrggbb)."""
     with open(path, encoding="utf-8", newline="") as f:
         return tuple(
-            Category(row["category"], row["label"], tuple(int(row["color"][i:i + 2], 16) for i in (1, 3, 5)))
+            Category(row["category"], row["label"], tuple(int(row["color"][i : i + 2], 16) for i in (1, 3, 5)))
             for row in csv.DictReader(f)
         )
 
@@ -89,8 +90,10 @@ def incidents_deck(
     elif view == "density":
         layers, tooltip = outlines + [density_layer(frame)], DENSITY_TOOLTIP
     elif view == "boroughs":
-        layers, tooltip = ([borough_layer(boroughs, frame["borough"].value_counts())] if boroughs else []), \
-            BOROUGHS_TOOLTIP
+        layers, tooltip = (
+            ([borough_layer(boroughs, frame["borough"].value_counts())] if boroughs else []),
+            BOROUGHS_TOOLTIP,
+        )
     else:
         raise ValueError(f"unknown view {view!r}")
     if centre:
@@ -106,22 +109,46 @@ def point_layers(frame: pd.DataFrame, *, colors: Mapping[str, list[int]], type_l
     approximate = placed["precision_rank"] >= APPROXIMATE_FROM
     return [
         pdk.Layer(
-            "ScatterplotLayer", id="approximate", data=point_records(placed[approximate], colors=colors,
-                                                                     type_labels=type_labels, radius=True),
-            get_position="p", get_radius="r", get_fill_color="[c[0], c[1], c[2], 40]", get_line_color="c",
-            stroked=True, filled=True, line_width_min_pixels=1.5, radius_min_pixels=6, pickable=True,
+            "ScatterplotLayer",
+            id="approximate",
+            data=point_records(placed[approximate], colors=colors, type_labels=type_labels, radius=True),
+            get_position="p",
+            get_radius="r",
+            get_fill_color="[c[0], c[1], c[2], 40]",
+            get_line_color="c",
+            stroked=True,
+            filled=True,
+            line_width_min_pixels=1.5,
+            radius_min_pixels=6,
+            pickable=True,
             auto_highlight=True,
         ),
         pdk.Layer(
-            "ScatterplotLayer", id="incidents", data=point_records(placed[~approximate], colors=colors,
-                                                                   type_labels=type_labels),
-            get_position="p", get_radius=POINT_RADIUS_M, get_fill_color="c", radius_min_pixels=4,
-            radius_max_pixels=14, stroked=False, pickable=True, auto_highlight=True,
+            "ScatterplotLayer",
+            id="incidents",
+            data=point_records(placed[~approximate], colors=colors, type_labels=type_labels),
+            get_position="p",
+            get_radius=POINT_RADIUS_M,
+            get_fill_color="c",
+            radius_min_pixels=4,
+            radius_max_pixels=14,
+            stroked=False,
+            pickable=True,
+            auto_highlight=True,
         ),
         pdk.Layer(
-            "ScatterplotLayer", id="fatal", data=[{"p": p} for p in _positions(placed[placed["fatal"].eq(1)])],
-            get_position="p", get_radius=POINT_RADIUS_M * 2, radius_min_pixels=7, radius_max_pixels=20,
-            filled=False, stroked=True, get_line_color=list(FATAL_COLOR), line_width_min_pixels=2, pickable=False,
+            "ScatterplotLayer",
+            id="fatal",
+            data=[{"p": p} for p in _positions(placed[placed["fatal"].eq(1)])],
+            get_position="p",
+            get_radius=POINT_RADIUS_M * 2,
+            radius_min_pixels=7,
+            radius_max_pixels=20,
+            filled=False,
+            stroked=True,
+            get_line_color=list(FATAL_COLOR),
+            line_width_min_pixels=2,
+            pickable=False,
         ),
     ]
 
@@ -130,23 +157,31 @@ def quoted_excerpt(evidence: str) -> str:
     """Stand-in title for a story without a headline (a teaser on a page): the start of its evidence, quoted."""
     if not evidence:
         return NO_HEADLINE
-    return f"“{evidence[:HEADLINE_CHARS - 3]}…”" if len(evidence) > HEADLINE_CHARS - 2 else f"“{evidence}”"
+    return f"“{evidence[: HEADLINE_CHARS - 3]}…”" if len(evidence) > HEADLINE_CHARS - 2 else f"“{evidence}”"
 
 
 def point_records(
     frame: pd.DataFrame, *, colors: Mapping[str, list[int]], type_labels: Mapping[str, str], radius: bool = False
 ) -> list[dict]:
     """Return one small dict per incident with a point: id, position, colour and the tooltip fields only."""
-    headlines = frame["headline"].where(frame["headline"].str.len() <= HEADLINE_CHARS,
-                                        frame["headline"].str.slice(0, HEADLINE_CHARS - 1) + "…")
+    headlines = frame["headline"].where(
+        frame["headline"].str.len() <= HEADLINE_CHARS, frame["headline"].str.slice(0, HEADLINE_CHARS - 1) + "…"
+    )
     headlines = headlines.where(headlines.str.len() > 0, frame["evidence"].map(quoted_excerpt))
     places = frame["place_name"].fillna(frame["location_text"]).fillna("place unknown")
     records = [
-        {"id": i, "p": p, "c": colors.get(category, list(UNKNOWN_COLOR)), "headline": h,
-         "type": type_labels.get(t, t), "place": place, "date": d if isinstance(d, str) else "date unknown"}
+        {
+            "id": i,
+            "p": p,
+            "c": colors.get(category, list(UNKNOWN_COLOR)),
+            "headline": h,
+            "type": type_labels.get(t, t),
+            "place": place,
+            "date": d if isinstance(d, str) else "date unknown",
+        }
         for i, p, category, h, t, place, d in zip(
-            frame["incident_id"], _positions(frame), frame["category"], headlines, frame["type"], places,
-            frame["date"])
+            frame["incident_id"], _positions(frame), frame["category"], headlines, frame["type"], places, frame["date"]
+        )
     ]
     if radius:
         for record, precision in zip(records, frame["precision"]):
@@ -159,8 +194,18 @@ def density_layer(frame: pd.DataFrame) -> pdk.Layer:
     counts = frame["cell"].dropna().value_counts()
     colors = sequential_colors(counts.to_list())
     data = [{"h": cell, "n": int(n), "c": color} for (cell, n), color in zip(counts.items(), colors)]
-    return pdk.Layer("H3HexagonLayer", id="density", data=data, get_hexagon="h", get_fill_color="c",
-                     extruded=False, stroked=False, opacity=0.75, pickable=True, auto_highlight=True)
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id="density",
+        data=data,
+        get_hexagon="h",
+        get_fill_color="c",
+        extruded=False,
+        stroked=False,
+        opacity=0.75,
+        pickable=True,
+        auto_highlight=True,
+    )
 
 
 def borough_layer(boroughs: dict, counts: pd.Series) -> pdk.Layer:
@@ -168,19 +213,40 @@ def borough_layer(boroughs: dict, counts: pd.Series) -> pdk.Layer:
     values = [int(counts.get(f["properties"]["name"], 0)) for f in boroughs["features"]]
     colors = sequential_colors(values)
     features = [
-        {"type": "Feature", "geometry": f["geometry"],
-         "properties": {"name": f["properties"]["name"], "n": n, "c": color}}
+        {
+            "type": "Feature",
+            "geometry": f["geometry"],
+            "properties": {"name": f["properties"]["name"], "n": n, "c": color},
+        }
         for f, n, color in zip(boroughs["features"], values, colors)
     ]
-    return pdk.Layer("GeoJsonLayer", id="boroughs", data={"type": "FeatureCollection", "features": features},
-                     get_fill_color="properties.c", get_line_color=list(OUTLINE_COLOR), line_width_min_pixels=1,
-                     opacity=0.7, stroked=True, filled=True, pickable=True, auto_highlight=True)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="boroughs",
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.c",
+        get_line_color=list(OUTLINE_COLOR),
+        line_width_min_pixels=1,
+        opacity=0.7,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+    )
 
 
 def outline_layer(boroughs: dict) -> pdk.Layer:
     """Return the borough boundaries as thin lines, so the map has a geography without a basemap."""
-    return pdk.Layer("GeoJsonLayer", id="outlines", data=boroughs, filled=False, stroked=True,
-                     get_line_color=list(OUTLINE_COLOR), line_width_min_pixels=0.7, pickable=False)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="outlines",
+        data=boroughs,
+        filled=False,
+        stroked=True,
+        get_line_color=list(OUTLINE_COLOR),
+        line_width_min_pixels=0.7,
+        pickable=False,
+    )
 
 
 def sequential_colors(values: list[int]) -> list[list[int]]:
@@ -193,7 +259,8 @@ def sequential_colors(values: list[int]) -> list[list[int]]:
     steps = len(SEQUENTIAL) - 1
     return [
         [*SEQUENTIAL[round(steps * (math.log(v) - low) / (high - low)) if high > low else steps], 200]
-        if v > 0 else [0, 0, 0, 0]
+        if v > 0
+        else [0, 0, 0, 0]
         for v in values
     ]
 

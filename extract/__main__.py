@@ -5,6 +5,7 @@ Examples:
     python -m extract geocode "Bells Hill, High Barnet" "SE10 8SF"
     python -m extract evaluate --gold gold.jsonl articles.jsonl
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from extract.datafiles import DEFAULT_DB, GEOCODE_CACHE
 from extract.records import ExtractError
-
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "incidents.db"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,34 +42,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("articles", nargs="+")
     ev.add_argument("--mistakes", action="store_true", help="list every disagreement with the gold")
 
+    gaz = sub.add_parser("gazetteer", help="rebuild data/gazetteer/ from the raw London open data")
+    gaz_sub = gaz.add_subparsers(dest="action", required=True)
+    build = gaz_sub.add_parser("build", help="regenerate the committed gazetteer files")
+    build.add_argument("--source", type=Path, required=True, help="the raw open data (see its SOURCES.md)")
+    build.add_argument("--out", type=Path, help="output directory (default: data/gazetteer/)")
+
     args = parser.parse_args(argv)
     try:
-        return {"ingest": _ingest, "geocode": _geocode, "evaluate": _evaluate}[args.command](args)
+        return {"ingest": _ingest, "geocode": _geocode, "evaluate": _evaluate, "gazetteer": _gazetteer}[args.command](
+            args
+        )
     except ExtractError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 
 
 def _online_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--online", choices=("nominatim", "photon"),
-                   help="opt-in online fallback for names the gazetteer lacks (needs --user-agent)")
+    p.add_argument(
+        "--online",
+        choices=("nominatim", "photon"),
+        help="opt-in online fallback for names the gazetteer lacks (needs --user-agent)",
+    )
     p.add_argument("--user-agent", help="identifies this application to the online geocoder")
     p.add_argument("--domain", help="self-hosted geocoder host[:port][/path]")
 
 
 def _geocoder(args, gazetteer):
-    from extract.geocode import make_geocoder
+    from extract.geo.geocode import make_geocoder
 
     online = None
     if args.online:
-        online = {"provider": args.online, "user_agent": args.user_agent, "domain": args.domain,
-                  "cache_path": DEFAULT_DB.parent / "geocode_cache.sqlite"}
+        online = {
+            "provider": args.online,
+            "user_agent": args.user_agent,
+            "domain": args.domain,
+            "cache_path": GEOCODE_CACHE,
+        }
     return make_geocoder(gazetteer=gazetteer, online=online)
 
 
 def _ingest(args) -> int:
     from extract import exports
-    from extract.gazetteer import load_gazetteer
+    from extract.geo.gazetteer import load_gazetteer
     from extract.pipeline import ingest_paths, load_extractor
 
     gaz = load_gazetteer()
@@ -78,28 +93,44 @@ def _ingest(args) -> int:
     on_article = (lambda _article, incs: rows.extend(exports.incident_row(i) for i in incs)) if args.out else None
     if args.out and Path(args.out).suffix.lower() not in (".jsonl", ".csv", ".geojson"):
         raise ExtractError(f"{args.out}: --out must end in .jsonl, .csv or .geojson")
-    report = ingest_paths(args.paths, db_path=args.db, published=args.published, extractor=extractor,
-                          on_article=on_article, progress=not args.no_progress)
+    report = ingest_paths(
+        args.paths,
+        db_path=args.db,
+        published=args.published,
+        extractor=extractor,
+        on_article=on_article,
+        progress=not args.no_progress,
+    )
     for message in report.errors:
         print(f"error: {message}", file=sys.stderr)
     if args.out:
         exports.write_incidents(rows, args.out)
-    print(f"{report.articles} articles, {report.incidents} incidents -> {args.db}"
-          + (f" and {args.out}" if args.out else ""), file=sys.stderr)
+    print(
+        f"{report.articles} articles, {report.incidents} incidents -> {args.db}"
+        + (f" and {args.out}" if args.out else ""),
+        file=sys.stderr,
+    )
     return 1 if report.errors else 0
 
 
 def _geocode(args) -> int:
-    from extract.gazetteer import load_gazetteer
+    from extract.geo.gazetteer import load_gazetteer
 
     geocoder = _geocoder(args, load_gazetteer())
     status = 0
     for q in args.queries:
         place = geocoder.geocode(q, context=args.context)
         if place is None:
-            print(json.dumps({"query": q, "lat": None, "lon": None,
-                              "reason": "not found in Greater London (unknown, ambiguous without context, "
-                                        "or outside London)"}))
+            print(
+                json.dumps(
+                    {
+                        "query": q,
+                        "lat": None,
+                        "lon": None,
+                        "reason": "not found in Greater London (unknown, ambiguous without context, or outside London)",
+                    }
+                )
+            )
             status = 1
         else:
             print(json.dumps({"query": q, **dataclasses.asdict(place)}))
@@ -108,14 +139,13 @@ def _geocode(args) -> int:
 
 def _evaluate(args) -> int:
     from extract.articles import read_articles
-    from extract.evaluate import load_gold, report, score
+    from extract.evaluation.scoring import load_gold, report, score
     from extract.pipeline import extract_incidents, load_extractor
 
     gold = load_gold(args.gold)
     extractor = load_extractor()
     errors: list[ExtractError] = []
-    predictions = [(a, extract_incidents(a, extractor=extractor))
-                   for a in read_articles(args.articles, errors=errors)]
+    predictions = [(a, extract_incidents(a, extractor=extractor)) for a in read_articles(args.articles, errors=errors)]
     for e in errors:
         print(f"error: {e}", file=sys.stderr)
     scores = score(gold, predictions)
@@ -123,6 +153,16 @@ def _evaluate(args) -> int:
     if args.mistakes:
         print("\n".join(scores.mistakes))
     return 1 if errors else 0
+
+
+def _gazetteer(args) -> int:
+    from extract.geo.build import build
+    from extract.geo.gazetteer import GAZETTEER_DIR
+
+    counts = build(args.source, args.out or GAZETTEER_DIR)
+    for kind, n in sorted(counts.items()):
+        print(f"{kind}\t{n}")
+    return 0
 
 
 if __name__ == "__main__":

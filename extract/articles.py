@@ -6,6 +6,7 @@ paragraph cut off with "...". Each story becomes its own Article whose text is a
 character offsets into it stay meaningful. Teasers get no headline: the page only shows their opening words, and a
 first sentence taken as headline would repeat the text. HTML and feed entries are one story each.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -26,16 +27,20 @@ import feedparser
 import trafilatura
 from trafilatura.settings import set_date_params
 
+from extract.datafiles import DATA_DIR
 from extract.records import Article, ExtractError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FURNITURE_FILE = DATA_DIR / "page_furniture.txt"
 
 FORMATS = {
-    ".txt": "text", ".text": "text",
-    ".html": "html", ".htm": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
     ".jsonl": "jsonl",
-    ".xml": "feed", ".rss": "feed", ".atom": "feed",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
 }
 """File extension -> format; any other extension is sniffed from the first bytes."""
 
@@ -52,8 +57,14 @@ _ELLIPSES = ("...", "\u2026")
 _NON_SPACE = re.compile(r"\S")
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?")
 _DATE_FORMATS = (
-    ("%d %B %Y", True), ("%d %b %Y", True), ("%B %d, %Y", True), ("%b %d, %Y", True),
-    ("%A %d %B %Y", True), ("%A, %d %B %Y", True), ("%B %Y", False), ("%b %Y", False),
+    ("%d %B %Y", True),
+    ("%d %b %Y", True),
+    ("%B %d, %Y", True),
+    ("%b %d, %Y", True),
+    ("%A %d %B %Y", True),
+    ("%A, %d %B %Y", True),
+    ("%B %Y", False),
+    ("%b %Y", False),
 )
 _MAX_DATE_CHARS = 64
 
@@ -106,9 +117,7 @@ def read_text(text: str, *, name: str = "pasted", published: str | None = None) 
     return list(_text_articles(name, _newlines(text), _checked_date(published)))
 
 
-def read_upload(
-    name: str, data: bytes, *, published: str | None = None, errors: list[ExtractError]
-) -> list[Article]:
+def read_upload(name: str, data: bytes, *, published: str | None = None, errors: list[ExtractError]) -> list[Article]:
     """Return the stories of an uploaded file, its format taken from the extension of `name` (else sniffed)."""
     return list(_read_bytes(name, data, _checked_date(published), errors))
 
@@ -212,8 +221,10 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
 
     headline = None
     start, end = lines[first]
-    if end - start <= HEADLINE_MAX_CHARS and not text.endswith((".", *_ELLIPSES), start, end) and any(
-        not furn[i] and not cut[i] for i in range(first + 1, len(lines))
+    if (
+        end - start <= HEADLINE_MAX_CHARS
+        and not text.endswith((".", *_ELLIPSES), start, end)
+        and any(not furn[i] and not cut[i] for i in range(first + 1, len(lines)))
     ):
         headline = text[start:end]
         for i in range(first + 1, len(lines)):
@@ -347,7 +358,7 @@ def _html_article(name: str, data: bytes, published: str | None) -> Article:
         raise ExtractError(f"{name}: no article text found in the HTML")
     text, headline = document.text, (document.title or "").strip() or None
     if headline and text.startswith(headline + "\n"):  # trafilatura keeps the <h1> as the first line
-        text = text[len(headline) + 1:]
+        text = text[len(headline) + 1 :]
     url = (document.url or "").strip() or None
     return Article(
         _short_hash(url or text),
@@ -387,9 +398,7 @@ def _feed_articles(name: str, data: bytes, published: str | None, errors: list[E
             text,
             headline=_html_text(entry.get("title") or "") or None,
             url=url,
-            published=_iso_date(raw_date)
-            or (date(*parsed_date[:3]).isoformat() if parsed_date else None)
-            or published,
+            published=_iso_date(raw_date) or (date(*parsed_date[:3]).isoformat() if parsed_date else None) or published,
             source=where,
         )
 
@@ -397,10 +406,31 @@ def _feed_articles(name: str, data: bytes, published: str | None, errors: list[E
 class _TextCollector(HTMLParser):
     """Collects the text of an HTML fragment, a paragraph break at each block element."""
 
-    BLOCKS = frozenset({
-        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table",
-        "section", "article", "figure", "figcaption", "pre", "hr",
-    })
+    BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "tr",
+            "table",
+            "section",
+            "article",
+            "figure",
+            "figcaption",
+            "pre",
+            "hr",
+        }
+    )
     SKIPPED = frozenset({"script", "style", "template"})
 
     def __init__(self) -> None:

@@ -4,6 +4,7 @@ Rows come from the store (fatal 0/1/None, victim_ages a JSON text) or from DataF
 missing number). Exported records carry every column: fatal as true/false/null, victim_ages as a list in JSON and as
 "18;17" in CSV.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,9 @@ from extract.store import INCIDENT_COLUMNS, _incident_row
 
 ARTICLE_COLUMNS = ("headline", "url", "published")
 """The INCIDENT_COLUMNS the store takes from the article table rather than the incident table."""
-INTEGER_COLUMNS = frozenset({"candidates", "arrests", "evidence_start", "type_start", "type_end", "place_start", "place_end"})
+INTEGER_COLUMNS = frozenset(
+    {"candidates", "arrests", "evidence_start", "type_start", "type_end", "place_start", "place_end"}
+)
 FLOAT_COLUMNS = frozenset({"lat", "lon"})
 EXPORT_FORMATS = (".csv", ".geojson", ".jsonl")
 

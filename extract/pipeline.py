@@ -5,6 +5,7 @@ Example:
     incidents = extract_incidents(article, extractor=extractor)
     report = ingest_paths(["seeds/"], db_path="data/incidents.db", extractor=extractor)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,18 +13,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract import details
-from extract.dates import FOLLOWING_CHARS, find_dates, incident_date
-from extract.gazetteer import Gazetteer, load_gazetteer
-from extract.geocode import GazetteerGeocoder, Geocoder
-from extract.incidents import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
-from extract.london import Signs, foreign_dateline, foreign_signs, load_signs, london_evidence
-from extract.names import fold_text
-from extract.places import Matcher, build_matcher, find_places
+from extract.geo.gazetteer import Gazetteer, load_gazetteer
+from extract.geo.geocode import GazetteerGeocoder, Geocoder
+from extract.geo.places import Matcher, build_matcher, find_places
+from extract.reading import details
+from extract.reading.london import Signs, foreign_dateline, foreign_signs, load_signs, london_evidence
+from extract.reading.scene import PRECISION_RANK, another_scene, choose_scene, location_text, spans_boroughs
+from extract.reading.story import (
+    Sentence,
+    Story,
+    incident_sentences,
+    is_fiction,
+    is_statistics,
+    neighbours,
+    read_sentences,
+    tells_incident,
+)
 from extract.records import Article, ExtractError, Incident, Mention, Place
-from extract.scene import PRECISION_RANK, another_scene, choose_scene, location_text, spans_boroughs
-from extract.story import (Sentence, Signals, Story, find_signals, incident_sentences, is_fiction, is_statistics,
-                           load_signals, neighbours, read_sentences, tells_incident)
+from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
+from extract.text.dates import FOLLOWING_CHARS, find_dates, incident_date
+from extract.text.folding import fold_text
+from extract.text.signals import Signals, find_signals, load_signals
 
 # Courts known by a street or place name alone; "X Crown Court" and "appeared at X" are left out by scene.py.
 COURT_KEYS = frozenset({"old bailey"})
@@ -58,8 +68,9 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     """Load the gazetteer (unless given), compile the matchers and return an Extractor; the geocoder defaults to
     the offline gazetteer one."""
     gaz = gazetteer or load_gazetteer()
-    return Extractor(gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), load_signs(),
-                     load_signals())
+    return Extractor(
+        gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), load_signs(), load_signals()
+    )
 
 
 def extract_incidents(article: Article, *, extractor: Extractor) -> list[Incident]:
@@ -89,14 +100,24 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     if foreign and foreign >= london:
         return []
     if foreign_dateline(text, gazetteer=extractor.gazetteer) or not london_evidence(
-            article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign):
+        article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign
+    ):
         return []
     headline_places = tuple(m.text for m in find_places(headline, matcher=extractor.matcher, folded=headline_folded))
     story = Story(
-        article, text, folded, sentences, tuple(mentions), headline_places,
+        article,
+        text,
+        folded,
+        sentences,
+        tuple(mentions),
+        headline_places,
         # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further
-        tuple(find_dates(text[:incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + 100],
-                         published=article.published)),
+        tuple(
+            find_dates(
+                text[: incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + 100],
+                published=article.published,
+            )
+        ),
         extractor.geocoder,
         # Bounded, so that a text naming thousands of places stays linear.
         tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT],
@@ -111,8 +132,9 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
         place, mention = None, None  # "raids at addresses in Lewisham, Southwark and Wembley": no one place
     told = [s for s in incident_sents if s is main or not (s.aside or s.separate)]
     story_cues = [c for s in sentences if not s.aside for c in s.cues]
-    type_cue = incident_type(main.cues, headline_cues, [c for s in told for c in s.cues], story_cues,
-                             vocab=extractor.vocab)
+    type_cue = incident_type(
+        main.cues, headline_cues, [c for s in told for c in s.cues], story_cues, vocab=extractor.vocab
+    )
     incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues, extractor.vocab)]
     used = [place] if place else []
     for s in incident_sents[:MAX_ROUND_UP_SENTENCES]:
@@ -129,8 +151,17 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     return incidents
 
 
-def _incident(story: Story, ordinal: int, main: Sentence, told: list[Sentence], type_cue: Cue | None,
-              place: Place | None, mention: Mention | None, headline_cues: list[Cue], vocab: Vocabulary) -> Incident:
+def _incident(
+    story: Story,
+    ordinal: int,
+    main: Sentence,
+    told: list[Sentence],
+    type_cue: Cue | None,
+    place: Place | None,
+    mention: Mention | None,
+    headline_cues: list[Cue],
+    vocab: Vocabulary,
+) -> Incident:
     type_slug = type_cue.type if type_cue else "other"
     told_cues = [c for s in told for c in s.cues]
     # A further incident of a round-up is read from its own sentence only: its neighbours tell the others.
@@ -149,7 +180,7 @@ def _incident(story: Story, ordinal: int, main: Sentence, told: list[Sentence], 
         weapon=details.weapon(told_cues, near_cues, type_slug),
         victim_ages=details.victim_ages(story.folded, neighbours(story, main, told) if ordinal == 0 else told),
         arrests=details.arrests(story.folded) if ordinal == 0 else None,
-        evidence=story.text[main.start:main.end],
+        evidence=story.text[main.start : main.end],
         evidence_start=main.start,
         type_span=(type_cue.start, type_cue.end) if type_cue else None,
         place_span=(mention.start, mention.end) if mention else None,
@@ -163,9 +194,15 @@ def _incident_id(article_id: str, ordinal: int) -> str:
     return hashlib.sha1(f"{article_id}\x1f{ordinal}".encode()).hexdigest()[:16]
 
 
-def ingest_paths(paths: Iterable[str | Path], *, db_path: str | Path, published: str | None = None,
-                 extractor: Extractor | None = None, on_article: Callable[[Article, list[Incident]], None] | None = None,
-                 progress: bool = False) -> IngestReport:
+def ingest_paths(
+    paths: Iterable[str | Path],
+    *,
+    db_path: str | Path,
+    published: str | None = None,
+    extractor: Extractor | None = None,
+    on_article: Callable[[Article, list[Incident]], None] | None = None,
+    progress: bool = False,
+) -> IngestReport:
     """Read articles from files or directories, extract their incidents and store each article in one transaction.
 
     A bad file or line is reported in the returned errors and the batch goes on; re-ingesting an article replaces

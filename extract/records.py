@@ -2,6 +2,7 @@
 
 Every offset is a character offset into `Article.text` (start inclusive, end exclusive).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,12 +2,13 @@
 
 This module is the one contract between the extractor and the dashboard.
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from extract.records import Article, ExtractError, Incident, Place
@@ -55,10 +56,34 @@ CREATE INDEX IF NOT EXISTS incidents_borough ON incidents(borough);
 """
 
 INCIDENT_COLUMNS = (
-    "incident_id", "article_id", "headline", "url", "published", "type", "category",
-    "location_text", "place_name", "place_kind", "lat", "lon", "precision", "borough", "borough_code",
-    "geocode_source", "candidates", "date", "fatal", "weapon", "victim_ages", "arrests",
-    "evidence", "evidence_start", "type_start", "type_end", "place_start", "place_end",
+    "incident_id",
+    "article_id",
+    "headline",
+    "url",
+    "published",
+    "type",
+    "category",
+    "location_text",
+    "place_name",
+    "place_kind",
+    "lat",
+    "lon",
+    "precision",
+    "borough",
+    "borough_code",
+    "geocode_source",
+    "candidates",
+    "date",
+    "fatal",
+    "weapon",
+    "victim_ages",
+    "arrests",
+    "evidence",
+    "evidence_start",
+    "type_start",
+    "type_end",
+    "place_start",
+    "place_end",
 )
 """The columns `iter_incident_rows` yields, in order."""
 
@@ -92,7 +117,7 @@ def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable
     Re-saving an article deletes its earlier incidents first, so re-ingesting never duplicates.
     """
     rows = [_incident_row(i) for i in incidents]
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         _replace(conn, article, rows, now)
     except sqlite3.Error as e:  # a locked database, a full disk: the article is not stored, the batch can go on
@@ -107,9 +132,7 @@ def _replace(conn: sqlite3.Connection, article: Article, rows: list[tuple], now:
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
             (article.article_id, article.headline, article.url, article.published, article.source, len(rows), now),
         )
-        conn.executemany(
-            f"INSERT OR REPLACE INTO incidents VALUES ({', '.join('?' * 25)})", rows
-        )
+        conn.executemany(f"INSERT OR REPLACE INTO incidents VALUES ({', '.join('?' * 25)})", rows)
 
 
 def _incident_row(i: Incident) -> tuple:
@@ -117,17 +140,36 @@ def _incident_row(i: Incident) -> tuple:
     type_start, type_end = i.type_span or (None, None)
     place_start, place_end = i.place_span or (None, None)
     return (
-        i.incident_id, i.article_id, i.type, i.category, i.location_text,
-        p.name if p else None, p.kind if p else None, p.lat if p else None, p.lon if p else None,
-        p.precision if p else None, p.borough if p else None, p.borough_code if p else None,
-        p.source if p else None, p.candidates if p else None,
-        i.date, None if i.fatal is None else int(i.fatal), i.weapon, json.dumps(list(i.victim_ages)), i.arrests,
-        i.evidence, i.evidence_start, type_start, type_end, place_start, place_end,
+        i.incident_id,
+        i.article_id,
+        i.type,
+        i.category,
+        i.location_text,
+        p.name if p else None,
+        p.kind if p else None,
+        p.lat if p else None,
+        p.lon if p else None,
+        p.precision if p else None,
+        p.borough if p else None,
+        p.borough_code if p else None,
+        p.source if p else None,
+        p.candidates if p else None,
+        i.date,
+        None if i.fatal is None else int(i.fatal),
+        i.weapon,
+        json.dumps(list(i.victim_ages)),
+        i.arrests,
+        i.evidence,
+        i.evidence_start,
+        type_start,
+        type_end,
+        place_start,
+        place_end,
     )
 
 
 _SELECT = f"""
-SELECT {', '.join('a.' + c if c in ('headline', 'url', 'published') else 'i.' + c for c in INCIDENT_COLUMNS)}
+SELECT {", ".join("a." + c if c in ("headline", "url", "published") else "i." + c for c in INCIDENT_COLUMNS)}
 FROM incidents i JOIN articles a USING (article_id)
 """
 

@@ -1,8 +1,9 @@
 """Fixtures shared by test modules."""
+
 import pytest
+from dashboard_fixtures import build_incidents_db
 
 from dashboard.filters import incidents_frame
-from dashboard_fixtures import build_incidents_db
 from extract import store
 
 

@@ -2,6 +2,7 @@
 
 The texts are made up for the tests. One article carries untrusted markup in every field it can.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,44 +37,119 @@ class Case:
 
 
 def place(name, lat, lon, precision, borough, code, kind="street"):
-    return Place(name=name, lat=lat, lon=lon, kind=kind, precision=precision, borough=borough, borough_code=code,
-                 source="test")
+    return Place(
+        name=name, lat=lat, lon=lon, kind=kind, precision=precision, borough=borough, borough_code=code, source="test"
+    )
 
 
 CASES = (
-    Case("peckham", "Man stabbed to death on Rye Lane",
-         "A man was stabbed on Rye Lane in Peckham on Monday night. Two teenagers were arrested.",
-         "A man was stabbed on Rye Lane in Peckham on Monday night.", "stabbing", "violence and sexual offences",
-         "stabbed", place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"), "Rye Lane",
-         "2024-04-01", True, "knife", url="https://news.example/peckham", ages=(19,), arrests=2),
-    Case("greenwich", "Phone snatched outside Greenwich station",
-         "A woman was robbed outside Greenwich station on Wednesday.",
-         "A woman was robbed outside Greenwich station on Wednesday.", "robbery", "robbery", "robbed",
-         place("Greenwich station", 51.47800, -0.01330, "station", "Greenwich", "E09000011", kind="station"),
-         "Greenwich station", "2024-04-10", False, "none", url="https://news.example/greenwich"),
-    Case("kingston", "Burglars target homes in Kingston upon Thames",
-         "Several homes were burgled in Kingston upon Thames last month.",
-         "Several homes were burgled in Kingston upon Thames last month.", "burglary", "burglary", "burgled",
-         place("Kingston upon Thames", 51.40850, -0.30640, "borough", "Kingston upon Thames", "E09000021",
-               kind="borough"), "Kingston upon Thames", "2024-03-15", False, None),
-    Case("xss", XSS_HEADLINE,
-         "<script>alert(2)</script> A shooting in Hackney [x](javascript:alert(3)) ![i](http://x.invalid/i.png).",
-         "<script>alert(2)</script> A shooting in Hackney [x](javascript:alert(3)) ![i](http://x.invalid/i.png).",
-         "shooting", "violence and sexual offences", "shooting",
-         place("Hackney <b>Central</b>", 51.54700, -0.05560, "area", "Hackney", "E09000012", kind="area"),
-         "Hackney", "2024-04-20", None, "gun", url="javascript:alert(4)"),
-    Case("city", "Shots fired on Cheapside",
-         "Shots were fired on Cheapside in the City of London. Nobody was hurt.",
-         "Shots were fired on Cheapside in the City of London.", "shooting", "violence and sexual offences",
-         "Shots were fired", place("Cheapside", 51.51400, -0.09300, "street", "City of London", "E09000001"),
-         "Cheapside", "2024-05-01", False, "gun", url="https://news.example/city"),
-    Case("nowhere", "Robbery reported, place withheld", "Police are investigating a robbery.",
-         "Police are investigating a robbery.", "robbery", "robbery", "robbery", None, None, None, None, None),
-    Case("brixton", "Murder inquiry after death on Brixton Road",
-         "A murder inquiry began on Brixton Road. The victim, 34, died in hospital after a homicide.",
-         "The victim, 34, died in hospital after a homicide.", "homicide", "violence and sexual offences",
-         "murder", place("Brixton Road", 51.46700, -0.11400, "street", "Lambeth", "E09000022"), "Brixton Road",
-         "2024-02-10", True, None, ages=(34,)),  # both spans lie in the sentence before the evidence
+    Case(
+        "peckham",
+        "Man stabbed to death on Rye Lane",
+        "A man was stabbed on Rye Lane in Peckham on Monday night. Two teenagers were arrested.",
+        "A man was stabbed on Rye Lane in Peckham on Monday night.",
+        "stabbing",
+        "violence and sexual offences",
+        "stabbed",
+        place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"),
+        "Rye Lane",
+        "2024-04-01",
+        True,
+        "knife",
+        url="https://news.example/peckham",
+        ages=(19,),
+        arrests=2,
+    ),
+    Case(
+        "greenwich",
+        "Phone snatched outside Greenwich station",
+        "A woman was robbed outside Greenwich station on Wednesday.",
+        "A woman was robbed outside Greenwich station on Wednesday.",
+        "robbery",
+        "robbery",
+        "robbed",
+        place("Greenwich station", 51.47800, -0.01330, "station", "Greenwich", "E09000011", kind="station"),
+        "Greenwich station",
+        "2024-04-10",
+        False,
+        "none",
+        url="https://news.example/greenwich",
+    ),
+    Case(
+        "kingston",
+        "Burglars target homes in Kingston upon Thames",
+        "Several homes were burgled in Kingston upon Thames last month.",
+        "Several homes were burgled in Kingston upon Thames last month.",
+        "burglary",
+        "burglary",
+        "burgled",
+        place(
+            "Kingston upon Thames", 51.40850, -0.30640, "borough", "Kingston upon Thames", "E09000021", kind="borough"
+        ),
+        "Kingston upon Thames",
+        "2024-03-15",
+        False,
+        None,
+    ),
+    Case(
+        "xss",
+        XSS_HEADLINE,
+        "<script>alert(2)</script> A shooting in Hackney [x](javascript:alert(3)) ![i](http://x.invalid/i.png).",
+        "<script>alert(2)</script> A shooting in Hackney [x](javascript:alert(3)) ![i](http://x.invalid/i.png).",
+        "shooting",
+        "violence and sexual offences",
+        "shooting",
+        place("Hackney <b>Central</b>", 51.54700, -0.05560, "area", "Hackney", "E09000012", kind="area"),
+        "Hackney",
+        "2024-04-20",
+        None,
+        "gun",
+        url="javascript:alert(4)",
+    ),
+    Case(
+        "city",
+        "Shots fired on Cheapside",
+        "Shots were fired on Cheapside in the City of London. Nobody was hurt.",
+        "Shots were fired on Cheapside in the City of London.",
+        "shooting",
+        "violence and sexual offences",
+        "Shots were fired",
+        place("Cheapside", 51.51400, -0.09300, "street", "City of London", "E09000001"),
+        "Cheapside",
+        "2024-05-01",
+        False,
+        "gun",
+        url="https://news.example/city",
+    ),
+    Case(
+        "nowhere",
+        "Robbery reported, place withheld",
+        "Police are investigating a robbery.",
+        "Police are investigating a robbery.",
+        "robbery",
+        "robbery",
+        "robbery",
+        None,
+        None,
+        None,
+        None,
+        None,
+    ),
+    Case(
+        "brixton",
+        "Murder inquiry after death on Brixton Road",
+        "A murder inquiry began on Brixton Road. The victim, 34, died in hospital after a homicide.",
+        "The victim, 34, died in hospital after a homicide.",
+        "homicide",
+        "violence and sexual offences",
+        "murder",
+        place("Brixton Road", 51.46700, -0.11400, "street", "Lambeth", "E09000022"),
+        "Brixton Road",
+        "2024-02-10",
+        True,
+        None,
+        ages=(34,),
+    ),  # both spans lie in the sentence before the evidence
 )
 """Seven incidents in six boroughs (one without a place); ids are "<article_id>:0"."""
 
@@ -84,12 +160,24 @@ def incident_of(case: Case) -> Incident:
     type_at = case.text.index(case.type_word) if case.type_word else None
     place_at = case.text.index(case.place_word) if case.place_word else None
     return Incident(
-        incident_id=f"{case.article_id}:0", article_id=case.article_id, type=case.type, category=case.category,
-        location_text=case.place_word, place=case.place, date=case.date, fatal=case.fatal, weapon=case.weapon,
-        victim_ages=case.ages, arrests=case.arrests, evidence=case.evidence, evidence_start=start,
+        incident_id=f"{case.article_id}:0",
+        article_id=case.article_id,
+        type=case.type,
+        category=case.category,
+        location_text=case.place_word,
+        place=case.place,
+        date=case.date,
+        fatal=case.fatal,
+        weapon=case.weapon,
+        victim_ages=case.ages,
+        arrests=case.arrests,
+        evidence=case.evidence,
+        evidence_start=start,
         type_span=(type_at, type_at + len(case.type_word)) if type_at is not None else None,
         place_span=(place_at, place_at + len(case.place_word)) if place_at is not None else None,
-        headline=case.headline, url=case.url, published=case.date,
+        headline=case.headline,
+        url=case.url,
+        published=case.date,
     )
 
 
@@ -98,8 +186,14 @@ def build_incidents_db(path: str | Path, cases: tuple[Case, ...] = CASES) -> Pat
     conn = store.connect(path)
     try:
         for case in cases:
-            article = Article(article_id=case.article_id, text=case.text, headline=case.headline, url=case.url,
-                              published=case.date, source=f"fixture:{case.article_id}")
+            article = Article(
+                article_id=case.article_id,
+                text=case.text,
+                headline=case.headline,
+                url=case.url,
+                published=case.date,
+                source=f"fixture:{case.article_id}",
+            )
             store.save_article(conn, article, [incident_of(case)])
     finally:
         conn.close()

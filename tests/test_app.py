@@ -1,4 +1,5 @@
 """The dashboard page under streamlit.testing.v1.AppTest, pointed at a fixture database through INCIDENTS_DB."""
+
 import json
 import re
 import sys
@@ -6,17 +7,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
 from streamlit.testing.v1 import AppTest
 
 from dashboard import maps
-from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
 from extract import store
 from extract.pipeline import ingest_paths
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 ALL = {"city:0", "xss:0", "greenwich:0", "peckham:0", "kingston:0", "brixton:0"}  # the 7th has no place
-PASTED = ("Man stabbed on Rye Lane\n\nA 19-year-old man was stabbed on Rye Lane in Peckham on Monday night, "
-          "police said. He was taken to hospital.")
+PASTED = (
+    "Man stabbed on Rye Lane\n\nA 19-year-old man was stabbed on Rye Lane in Peckham on Monday night, "
+    "police said. He was taken to hospital."
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,22 +72,49 @@ def test_default_page_shows_every_incident(app):
     assert at.code[0].value == ""
 
 
-@pytest.mark.parametrize("params, widgets, shown, ids, link", [
-    ({"borough": ["Greenwich", "Hackney"]}, {"borough": ["Greenwich", "Hackney"]}, "2 incidents",
-     {"greenwich:0", "xss:0"}, {"borough": ["Greenwich", "Hackney"]}),
-    ({"borough": ["kingston upon thames", "City of London"]}, {"borough": ["Kingston upon Thames", "City of London"]},
-     "2 incidents", {"kingston:0", "city:0"}, {"borough": ["Kingston upon Thames", "City of London"]}),
-    ({"type": "shooting", "fatal": "0"}, {"type": ["shooting"], "fatal": False}, "2 incidents", {"xss:0", "city:0"},
-     {"type": "shooting"}),
-    ({"from": "2024-04-01", "to": "2024-04-30", "weapon": "none"},
-     {"from": date(2024, 4, 1), "to": date(2024, 4, 30), "weapon": "none"}, "1 incident", {"greenwich:0"},
-     {"from": "2024-04-01", "to": "2024-04-30", "weapon": "none"}),
-    ({"category": "robbery", "precision": "station"}, {"category": ["robbery"], "precision": "station"},
-     "1 incident", {"greenwich:0"}, {"category": "robbery", "precision": "station"}),
-    ({"category": "robbery"}, {"category": ["robbery"]}, "2 incidents", {"greenwich:0"}, {"category": "robbery"}),
-    ({"fatal": "true"}, {"fatal": True}, "2 incidents", {"peckham:0", "brixton:0"}, {"fatal": "1"}),
-    ({"q": "Cheapside"}, {"q": "Cheapside"}, "1 incident", {"city:0"}, {"q": "Cheapside"}),
-])
+@pytest.mark.parametrize(
+    "params, widgets, shown, ids, link",
+    [
+        (
+            {"borough": ["Greenwich", "Hackney"]},
+            {"borough": ["Greenwich", "Hackney"]},
+            "2 incidents",
+            {"greenwich:0", "xss:0"},
+            {"borough": ["Greenwich", "Hackney"]},
+        ),
+        (
+            {"borough": ["kingston upon thames", "City of London"]},
+            {"borough": ["Kingston upon Thames", "City of London"]},
+            "2 incidents",
+            {"kingston:0", "city:0"},
+            {"borough": ["Kingston upon Thames", "City of London"]},
+        ),
+        (
+            {"type": "shooting", "fatal": "0"},
+            {"type": ["shooting"], "fatal": False},
+            "2 incidents",
+            {"xss:0", "city:0"},
+            {"type": "shooting"},
+        ),
+        (
+            {"from": "2024-04-01", "to": "2024-04-30", "weapon": "none"},
+            {"from": date(2024, 4, 1), "to": date(2024, 4, 30), "weapon": "none"},
+            "1 incident",
+            {"greenwich:0"},
+            {"from": "2024-04-01", "to": "2024-04-30", "weapon": "none"},
+        ),
+        (
+            {"category": "robbery", "precision": "station"},
+            {"category": ["robbery"], "precision": "station"},
+            "1 incident",
+            {"greenwich:0"},
+            {"category": "robbery", "precision": "station"},
+        ),
+        ({"category": "robbery"}, {"category": ["robbery"]}, "2 incidents", {"greenwich:0"}, {"category": "robbery"}),
+        ({"fatal": "true"}, {"fatal": True}, "2 incidents", {"peckham:0", "brixton:0"}, {"fatal": "1"}),
+        ({"q": "Cheapside"}, {"q": "Cheapside"}, "1 incident", {"city:0"}, {"q": "Cheapside"}),
+    ],
+)
 def test_link_sets_widgets_and_count(app, params, widgets, shown, ids, link):
     at = run(app, **params)
     for key, value in widgets.items():
@@ -106,7 +136,13 @@ def test_boroughs_view_is_a_choropleth_of_the_33_boroughs(app):
     counts = {f["properties"]["name"]: f["properties"]["n"] for f in layer["data"]["features"]}
     assert len(counts) == 33
     assert {name: n for name, n in counts.items() if n} == {
-        "City of London": 1, "Hackney": 1, "Greenwich": 1, "Southwark": 1, "Kingston upon Thames": 1, "Lambeth": 1}
+        "City of London": 1,
+        "Hackney": 1,
+        "Greenwich": 1,
+        "Southwark": 1,
+        "Kingston upon Thames": 1,
+        "Lambeth": 1,
+    }
 
 
 def test_changing_a_filter_changes_the_map_and_the_link(app):
@@ -127,8 +163,9 @@ def test_changing_a_filter_changes_the_map_and_the_link(app):
 
 def test_selection_opens_details(app):
     at = run(app)
-    at.session_state["map"] = {"selection": {"indices": {"incidents": [1]},
-                                             "objects": {"incidents": [{"id": "peckham:0"}]}}}
+    at.session_state["map"] = {
+        "selection": {"indices": {"incidents": [1]}, "objects": {"incidents": [{"id": "peckham:0"}]}}
+    }
     at.run()
     assert not at.exception
     assert markdown(at)[:3] == [
@@ -157,7 +194,8 @@ def test_untrusted_text_is_shown_escaped(app):
     assert "- **Place:** Hackney \\<b\\>Central\\<\\/b\\> \\(area\\, Hackney\\)" in markdown(at)[1]
     assert markdown(at)[2] == (
         "> \\<script\\>alert\\(2\\)\\<\\/script\\> A :orange-background[shooting] in :blue-background[Hackney] "
-        "\\[x\\]\\(javascript\\:alert\\(3\\)\\) \\!\\[i\\]\\(http\\:\\/\\/x\\.invalid\\/i\\.png\\)\\.")
+        "\\[x\\]\\(javascript\\:alert\\(3\\)\\) \\!\\[i\\]\\(http\\:\\/\\/x\\.invalid\\/i\\.png\\)\\."
+    )
     table = at.dataframe[1].value
     assert XSS_HEADLINE in list(table["Headline"])
     assert table.loc[table["Headline"] == XSS_HEADLINE, "Source"].isna().all()
@@ -168,18 +206,29 @@ def test_evidence_offsets_outside_the_sentence_are_not_highlighted(app):
     assert markdown(at)[2] == "> The victim\\, 34\\, died in hospital after a homicide\\."
 
 
-@pytest.mark.parametrize("params, notices", [
-    ({"borough": "Atlantis"}, ["borough: unknown value 'Atlantis'"]),
-    ({"from": "2024-13-01", "to": "soon"},
-     ["from: not a date (YYYY-MM-DD) '2024-13-01'", "to: not a date (YYYY-MM-DD) 'soon'"]),
-    ({"incident": "nope:9"}, ["incident: no incident has that id"]),
-    ({"incident": "<img src=x>"}, ["incident: malformed id '<img src=x>'"]),
-    ({"view": "3d", "fatal": "perhaps", "weapon": "sword", "precision": "exact"},
-     ["fatal: not one of 1, 0, true, false 'perhaps'", "weapon: unknown weapon 'sword'",
-      "precision: unknown precision 'exact'", "view: unknown view '3d'"]),
-    ({"type": "](javascript:alert(1))"}, ["type: unknown value '](javascript:alert(1))'"]),
-    ({"bogus": "1"}, ["unknown parameter 'bogus'"]),
-])
+@pytest.mark.parametrize(
+    "params, notices",
+    [
+        ({"borough": "Atlantis"}, ["borough: unknown value 'Atlantis'"]),
+        (
+            {"from": "2024-13-01", "to": "soon"},
+            ["from: not a date (YYYY-MM-DD) '2024-13-01'", "to: not a date (YYYY-MM-DD) 'soon'"],
+        ),
+        ({"incident": "nope:9"}, ["incident: no incident has that id"]),
+        ({"incident": "<img src=x>"}, ["incident: malformed id '<img src=x>'"]),
+        (
+            {"view": "3d", "fatal": "perhaps", "weapon": "sword", "precision": "exact"},
+            [
+                "fatal: not one of 1, 0, true, false 'perhaps'",
+                "weapon: unknown weapon 'sword'",
+                "precision: unknown precision 'exact'",
+                "view: unknown view '3d'",
+            ],
+        ),
+        ({"type": "](javascript:alert(1))"}, ["type: unknown value '](javascript:alert(1))'"]),
+        ({"bogus": "1"}, ["unknown parameter 'bogus'"]),
+    ],
+)
 def test_bad_parameters_are_dropped_with_a_notice(app, params, notices):
     at = run(app, **params)
     assert [w.value for w in at.warning] == [f"Ignored in the link: {escaped(n)}" for n in notices]
@@ -221,8 +270,10 @@ def test_missing_database_is_built_from_the_seeds(app, tmp_path, monkeypatch):
     built, cli = store.connect_readonly(fresh), store.connect_readonly(reference)
     n = store.count_incidents(built)
     assert list(store.iter_incident_rows(built)) == list(store.iter_incident_rows(cli))
-    assert built.execute("SELECT count(*) FROM articles").fetchone() == cli.execute(
-        "SELECT count(*) FROM articles").fetchone()
+    assert (
+        built.execute("SELECT count(*) FROM articles").fetchone()
+        == cli.execute("SELECT count(*) FROM articles").fetchone()
+    )
     built.close(), cli.close()
     assert count(at) == f"{n:,} incident" + ("" if n == 1 else "s")
 
@@ -231,13 +282,14 @@ def test_add_articles_previews_and_saves(app, tmp_path, monkeypatch):
     target = build_incidents_db(tmp_path / "target.db", cases=())
     monkeypatch.setenv("INCIDENTS_DB", str(target))
     at = run(app)
-    at.switch_page("pages/add_articles.py").run()
+    at.switch_page("app_pages/add_articles.py").run()
     at.text_area(key="pasted").input(PASTED).run()
     assert not at.exception
     assert at.subheader[0].value == "1 incident in 1 article"
     preview = at.dataframe[0].value
     assert preview[["Headline", "Type", "Place", "Borough", "Date"]].values.tolist() == [
-        ["Man stabbed on Rye Lane", "stabbing", "Rye Lane", "Southwark", None]]
+        ["Man stabbed on Rye Lane", "stabbing", "Rye Lane", "Southwark", None]
+    ]
     conn = store.connect_readonly(target)
     assert store.count_incidents(conn) == 0
     at.button(key="save").click().run()
@@ -249,12 +301,14 @@ def test_add_articles_previews_and_saves(app, tmp_path, monkeypatch):
 def test_add_articles_reads_uploads_and_reports_bad_lines(app, tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENTS_DB", str(build_incidents_db(tmp_path / "target.db", cases=())))
     at = run(app)
-    at.switch_page("pages/add_articles.py").run()
-    good = json.dumps({"id": "up1", "headline": "Man stabbed on Rye Lane", "text": PASTED.split("\n\n")[1],
-                       "published": "2024-04-02"})
+    at.switch_page("app_pages/add_articles.py").run()
+    good = json.dumps(
+        {"id": "up1", "headline": "Man stabbed on Rye Lane", "text": PASTED.split("\n\n")[1], "published": "2024-04-02"}
+    )
     at.file_uploader(key="uploads").upload("news.jsonl", f"{good}\n{{not json\n".encode(), "application/json").run()
     assert not at.exception
-    assert [t.value for t in at.text] == ["⚠️ news.jsonl:2: not valid JSON (Expecting property name enclosed in "
-                                          "double quotes, column 2)"]
+    assert [t.value for t in at.text] == [
+        "⚠️ news.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes, column 2)"
+    ]
     assert at.subheader[0].value == "1 incident in 1 article"
     assert at.dataframe[0].value[["Headline", "Date"]].values.tolist() == [["Man stabbed on Rye Lane", "2024-04-01"]]

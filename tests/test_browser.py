@@ -2,6 +2,7 @@
 
 Playwright never downloads a browser here; /usr/bin/chromium comes from apt (`make chromium`).
 """
+
 import io
 import os
 import socket
@@ -14,15 +15,20 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
+from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
-
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT_MS = 30_000
 MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 
@@ -35,10 +41,27 @@ def server(tmp_path_factory):
         port = s.getsockname()[1]
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "INCIDENTS_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard/app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "INCIDENTS_DB": str(db)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -140,7 +163,8 @@ def test_clicking_a_point_opens_its_details_and_puts_it_in_the_url(server, page)
     open_page(page, f"{server}/?type=stabbing&incident=peckham:0")
     details = page.locator(".st-key-details")
     expect(details.get_by_role("link", name="Man stabbed to death on Rye Lane")).to_have_attribute(
-        "href", "https://news.example/peckham")
+        "href", "https://news.example/peckham"
+    )
     details.get_by_role("button", name="Close details").click()
     expect(details).to_have_count(0)
     page.wait_for_function("() => !location.search.includes('incident')")
@@ -165,6 +189,5 @@ def test_untrusted_headline_injects_no_element(server, page):
     time.sleep(1)  # give an injected onerror handler time to run
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"], .deck-tooltip img, .deck-tooltip b').length") == 0
     assert page.evaluate("[...document.scripts].filter(s => s.textContent.includes('alert(')).length") == 0
-    assert page.evaluate("[...document.querySelectorAll('a')].filter(a => a.href.startsWith('javascript')).length") \
-        == 0
+    assert page.evaluate("[...document.querySelectorAll('a')].filter(a => a.href.startsWith('javascript')).length") == 0
     assert page.dialogs == []

@@ -1,4 +1,5 @@
 """Tests for `python -m extract geocode`: one JSON object per query on stdout, exit 1 when any query is not found."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,22 +17,68 @@ REASON = "not found in Greater London (unknown, ambiguous without context, or ou
 
 
 def geocode(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "extract", "geocode", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "extract", "geocode", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 FOUND = [
-    ("Bells Hill, High Barnet", {"name": "Bells Hill", "lat": 51.65006, "lon": -0.21137, "kind": "street",
-                                 "precision": "street", "borough": "Barnet", "borough_code": "E09000003",
-                                 "source": "ppd", "candidates": 1}),
-    ("SE10 8SF", {"name": "SE10 8SF", "lat": 51.47637, "lon": -0.01082, "kind": "postcode", "precision": "postcode",
-                  "borough": "Greenwich", "borough_code": "E09000011", "source": "codepoint_open", "candidates": 1}),
-    ("Seven Sisters station", {"name": "Seven Sisters", "lat": 51.5829, "lon": -0.07089, "kind": "station",
-                               "precision": "station", "borough": "Haringey", "borough_code": "E09000014",
-                               "source": "tfl_stations", "candidates": 1}),
-    ("south-east London", {"name": "South-east London", "lat": 51.45, "lon": 0.02, "kind": "region",
-                           "precision": "london", "borough": None, "borough_code": None, "source": "regions",
-                           "candidates": 1}),
+    (
+        "Bells Hill, High Barnet",
+        {
+            "name": "Bells Hill",
+            "lat": 51.65006,
+            "lon": -0.21137,
+            "kind": "street",
+            "precision": "street",
+            "borough": "Barnet",
+            "borough_code": "E09000003",
+            "source": "ppd",
+            "candidates": 1,
+        },
+    ),
+    (
+        "SE10 8SF",
+        {
+            "name": "SE10 8SF",
+            "lat": 51.47637,
+            "lon": -0.01082,
+            "kind": "postcode",
+            "precision": "postcode",
+            "borough": "Greenwich",
+            "borough_code": "E09000011",
+            "source": "codepoint_open",
+            "candidates": 1,
+        },
+    ),
+    (
+        "Seven Sisters station",
+        {
+            "name": "Seven Sisters",
+            "lat": 51.5829,
+            "lon": -0.07089,
+            "kind": "station",
+            "precision": "station",
+            "borough": "Haringey",
+            "borough_code": "E09000014",
+            "source": "tfl_stations",
+            "candidates": 1,
+        },
+    ),
+    (
+        "south-east London",
+        {
+            "name": "South-east London",
+            "lat": 51.45,
+            "lon": 0.02,
+            "kind": "region",
+            "precision": "london",
+            "borough": None,
+            "borough_code": None,
+            "source": "regions",
+            "candidates": 1,
+        },
+    ),
 ]
 MISSED = ["Coldharbour Lane", "Edmonton, Alberta", "Nowhere Street"]
 
@@ -55,8 +102,7 @@ def test_found_query_prints_the_place_fields(mixed_run, i, query, expected):
 
 @pytest.mark.parametrize(("i", "query"), [(len(FOUND) + i, q) for i, q in enumerate(MISSED)])
 def test_missed_query_prints_null_and_a_reason(mixed_run, i, query):
-    assert json.loads(mixed_run.stdout.splitlines()[i]) == {"query": query, "lat": None, "lon": None,
-                                                            "reason": REASON}
+    assert json.loads(mixed_run.stdout.splitlines()[i]) == {"query": query, "lat": None, "lon": None, "reason": REASON}
 
 
 def test_any_miss_exits_1(mixed_run):
@@ -71,8 +117,12 @@ def test_all_found_exits_0():
 def test_context_option_decides_an_ambiguous_street():
     run = geocode("Coldharbour Lane", "--context", "Camberwell")
     obj = json.loads(run.stdout)
-    assert (run.returncode, obj["name"], obj["borough"], obj["precision"]) == (0, "Coldharbour Lane", "Southwark",
-                                                                               "street")
+    assert (run.returncode, obj["name"], obj["borough"], obj["precision"]) == (
+        0,
+        "Coldharbour Lane",
+        "Southwark",
+        "street",
+    )
 
 
 @pytest.mark.parametrize(

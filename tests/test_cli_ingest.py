@@ -3,6 +3,7 @@
 The large-input tests use HANG_GUARD as a timeout so that a hang fails instead of blocking the suite; it is not a
 speed target (benchmarks/ingest.py measures speed).
 """
+
 import csv
 import json
 import sqlite3
@@ -16,17 +17,37 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 HANG_GUARD = 120  # seconds
 
-EXPORT_FIELDS = {"article_id", "incident_id", "headline", "url", "published", "type", "category", "location_text",
-                 "lat", "lon", "precision", "borough", "date", "fatal", "weapon", "evidence"}
+EXPORT_FIELDS = {
+    "article_id",
+    "incident_id",
+    "headline",
+    "url",
+    "published",
+    "type",
+    "category",
+    "location_text",
+    "lat",
+    "lon",
+    "precision",
+    "borough",
+    "date",
+    "fatal",
+    "weapon",
+    "evidence",
+}
 SEED_INCIDENTS = [  # (type, place_name, borough, precision, fatal), sorted by place name
     ("burglary", "Bells Hill", "Barnet", "street", False),
     ("stabbing", "Prior Street", "Greenwich", "street", True),
 ]
 GOOD_TXT = "A man was stabbed on Rye Lane in Peckham, south London, on Monday evening, police said.\n"
-GOOD_JSONL = ('{"id": "j1", "text": "A woman was robbed on Brixton Road in Lambeth, south London, on Friday night, '
-              'police said.", "published": "2024-03-06"}\n')
-CRIME_PARAGRAPH = ("A man was stabbed on Rye Lane in Peckham, south London, on Monday evening, police said. Officers "
-                   "were called at 9pm and the 19-year-old was taken to hospital.\n\n")
+GOOD_JSONL = (
+    '{"id": "j1", "text": "A woman was robbed on Brixton Road in Lambeth, south London, on Friday night, '
+    'police said.", "published": "2024-03-06"}\n'
+)
+CRIME_PARAGRAPH = (
+    "A man was stabbed on Rye Lane in Peckham, south London, on Monday evening, police said. Officers "
+    "were called at 9pm and the 19-year-old was taken to hospital.\n\n"
+)
 
 
 def ingest(*args, db: Path, timeout: float = HANG_GUARD) -> subprocess.CompletedProcess:
@@ -50,8 +71,10 @@ def article_count(db: Path) -> int:
     return count
 
 
-SEED_ROWS = [("seeds/000_79a28f4dbedf2166.txt", "burglary", "Bells Hill"),
-             ("seeds/000_79a28f4dbedf2166.txt", "stabbing", "Prior Street")]
+SEED_ROWS = [
+    ("seeds/000_79a28f4dbedf2166.txt", "burglary", "Bells Hill"),
+    ("seeds/000_79a28f4dbedf2166.txt", "stabbing", "Prior Street"),
+]
 
 
 def test_ingest_seeds_twice_keeps_two_incidents(tmp_path):
@@ -101,25 +124,40 @@ def test_out_holds_only_this_runs_incidents(tmp_path):
     result = ingest(tmp_path / "news.jsonl", "--out", out, db=db)
     assert result.returncode == 0
     assert [(r["article_id"], r["type"], r["place_name"]) for r in read_jsonl(out)] == [
-        ("j1", "robbery", "Brixton Road")]
+        ("j1", "robbery", "Brixton Road")
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["seeds/", "--out", "{tmp}/incidents.txt"],
-     "error: {tmp}/incidents.txt: --out must end in .jsonl, .csv or .geojson\n"),
-    (["seeds/", "--published", "2024-13-01"], "error: published: expected YYYY-MM-DD or YYYY-MM, got '2024-13-01'\n"),
-    (["{tmp}/missing.txt"], "error: {tmp}/missing.txt: no such file or directory\n0 articles, 0 incidents -> {db}\n"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["seeds/", "--out", "{tmp}/incidents.txt"],
+            "error: {tmp}/incidents.txt: --out must end in .jsonl, .csv or .geojson\n",
+        ),
+        (
+            ["seeds/", "--published", "2024-13-01"],
+            "error: published: expected YYYY-MM-DD or YYYY-MM, got '2024-13-01'\n",
+        ),
+        (
+            ["{tmp}/missing.txt"],
+            "error: {tmp}/missing.txt: no such file or directory\n0 articles, 0 incidents -> {db}\n",
+        ),
+    ],
+)
 def test_ingest_fail(tmp_path, args, message):
     db = tmp_path / "incidents.db"
     result = ingest(*(a.format(tmp=tmp_path) for a in args), db=db)
     assert (result.returncode, result.stdout, result.stderr) == (1, "", message.format(tmp=tmp_path, db=db))
 
 
-@pytest.mark.parametrize("make_db", [
-    pytest.param(lambda p: p.write_text("not a database\n", encoding="utf-8"), id="not a database"),
-    pytest.param(lambda p: p.mkdir(), id="a directory"),
-])
+@pytest.mark.parametrize(
+    "make_db",
+    [
+        pytest.param(lambda p: p.write_text("not a database\n", encoding="utf-8"), id="not a database"),
+        pytest.param(lambda p: p.mkdir(), id="a directory"),
+    ],
+)
 def test_ingest_fail_on_a_bad_database(tmp_path, make_db):
     db = tmp_path / "incidents.db"
     make_db(db)
@@ -135,22 +173,29 @@ def test_broken_files_are_reported_and_the_good_ones_stored(tmp_path):
     (batch / "a_binary.txt").write_bytes(b"\x00\x01\x02 not text")
     (batch / "b_empty.txt").write_bytes(b"")
     (batch / "c_bad_utf8.txt").write_bytes(b"A man was stabbed in Peckham.\nHe was \xff\xfe hurt.\n")
-    (batch / "d_news.jsonl").write_text(GOOD_JSONL + '{"id": "j2", "text": \n' + GOOD_JSONL.replace("j1", "j3"),
-                                        encoding="utf-8")
+    (batch / "d_news.jsonl").write_text(
+        GOOD_JSONL + '{"id": "j2", "text": \n' + GOOD_JSONL.replace("j1", "j3"), encoding="utf-8"
+    )
     (batch / "e_good.txt").write_text(GOOD_TXT, encoding="utf-8")
     result = ingest(batch, db=db)
-    assert (result.returncode, result.stderr.splitlines()) == (1, [
-        f"error: {batch}/a_binary.txt: binary file (NUL bytes), not an article",
-        f"error: {batch}/b_empty.txt: empty file",
-        f"error: {batch}/c_bad_utf8.txt:2: not valid UTF-8 (byte 0xff)",
-        f"error: {batch}/d_news.jsonl:2: not valid JSON (Expecting value, column 22)",
-        f"3 articles, 3 incidents -> {db}",
-    ])
-    assert stored(db) == sorted(SEED_ROWS + [
-        (f"{batch}/d_news.jsonl:1", "robbery", "Brixton Road"),
-        (f"{batch}/d_news.jsonl:3", "robbery", "Brixton Road"),
-        (f"{batch}/e_good.txt", "stabbing", "Rye Lane"),
-    ])
+    assert (result.returncode, result.stderr.splitlines()) == (
+        1,
+        [
+            f"error: {batch}/a_binary.txt: binary file (NUL bytes), not an article",
+            f"error: {batch}/b_empty.txt: empty file",
+            f"error: {batch}/c_bad_utf8.txt:2: not valid UTF-8 (byte 0xff)",
+            f"error: {batch}/d_news.jsonl:2: not valid JSON (Expecting value, column 22)",
+            f"3 articles, 3 incidents -> {db}",
+        ],
+    )
+    assert stored(db) == sorted(
+        SEED_ROWS
+        + [
+            (f"{batch}/d_news.jsonl:1", "robbery", "Brixton Road"),
+            (f"{batch}/d_news.jsonl:3", "robbery", "Brixton Road"),
+            (f"{batch}/e_good.txt", "stabbing", "Rye Lane"),
+        ]
+    )
 
 
 def test_a_file_turned_bad_keeps_what_it_stored(tmp_path):
@@ -159,8 +204,10 @@ def test_a_file_turned_bad_keeps_what_it_stored(tmp_path):
     assert ingest(news, db=db).returncode == 0
     news.write_bytes(b'{"id": "j1", "text": "\xff"}\n')
     result = ingest(news, db=db)
-    assert (result.returncode, result.stderr.splitlines()) == (1, [
-        f"error: {news}:1: not valid UTF-8 (byte 0xff)", f"0 articles, 0 incidents -> {db}"])
+    assert (result.returncode, result.stderr.splitlines()) == (
+        1,
+        [f"error: {news}:1: not valid UTF-8 (byte 0xff)", f"0 articles, 0 incidents -> {db}"],
+    )
     assert stored(db) == [(f"{news}:1", "robbery", "Brixton Road")]
 
 
@@ -186,11 +233,15 @@ def test_a_1_mb_jsonl_line_finishes(tmp_path):
 
 
 def test_a_text_naming_thousands_of_places_finishes(tmp_path):
-    from extract.gazetteer import load_gazetteer
+    from extract.geo.gazetteer import load_gazetteer
 
     names = sorted({e.name for e in load_gazetteer().entries if e.kind == "street" and " " in e.name})[:3000]
     db, big = tmp_path / "incidents.db", tmp_path / "places.txt"
-    big.write_text("A man was stabbed in south London on Monday night, police said. Officers searched "
-                   + ", ".join(names) + " and found a knife.\n", encoding="utf-8")
+    big.write_text(
+        "A man was stabbed in south London on Monday night, police said. Officers searched "
+        + ", ".join(names)
+        + " and found a knife.\n",
+        encoding="utf-8",
+    )
     result = ingest(big, db=db)
     assert (result.returncode, result.stderr.splitlines()[-1].startswith("1 articles, ")) == (0, True)

@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from extract.dates import DateMention, find_dates, incident_date, load_date_vocabulary
+from extract.text.dates import DateMention, find_dates, incident_date, load_date_vocabulary
 
 
 @pytest.mark.parametrize(
@@ -24,8 +24,11 @@ from extract.dates import DateMention, find_dates, incident_date, load_date_voca
         ("He was hurt on Thursday, May 11th, 2023, around 8pm.", None, [("Thursday, May 11th, 2023", "2023-05-11")]),
         ("She was attacked on September 5 2020 in Harlesden.", None, [("September 5 2020", "2020-09-05")]),
         ("She was attacked on September 5 last year.", "2021-11-05", [("September 5 last year", "2020-09-05")]),
-        ("The gang struck on Apr. 2 and again on SEPTEMBER 9.", "2016-10-01",
-         [("Apr. 2", "2016-04-02"), ("SEPTEMBER 9", "2016-09-09")]),
+        (
+            "The gang struck on Apr. 2 and again on SEPTEMBER 9.",
+            "2016-10-01",
+            [("Apr. 2", "2016-04-02"), ("SEPTEMBER 9", "2016-09-09")],
+        ),
         ("Photos of the raid [04.06.23] were shared.", None, [("04.06.23", "2023-06-04")]),
         ("Call 101 quoting CAD 7720/14Mar.", "2022-03-16", [("14Mar", "2022-03-14")]),
         # the year comes from the publication date, or the year before when that would be over two months ahead
@@ -42,13 +45,22 @@ from extract.dates import DateMention, find_dates, incident_date, load_date_voca
         ("A man was stabbed this morning.", "2021-07-01", [("this morning", "2021-07-01")]),
         ("A man was stabbed earlier today.", "2021-07-01", [("earlier today", "2021-07-01")]),
         ("Police are at the scene tonight.", "2021-07-01", [("tonight", "2021-07-01")]),
-        ("A man was stabbed in the early hours of this morning.", "2021-07-01",
-         [("early hours of this morning", "2021-07-01")]),
+        (
+            "A man was stabbed in the early hours of this morning.",
+            "2021-07-01",
+            [("early hours of this morning", "2021-07-01")],
+        ),
         ("Two cars were set alight overnight.", "2021-07-01", [("overnight", "2021-06-30")]),
-        ("Burglars struck twice last week and again at the weekend.", "2021-07-01",
-         [("last week", None), ("at the weekend", None)]),
-        ("A man was stabbed yesterday afternoon (Wednesday).", "2021-07-01",
-         [("yesterday afternoon", "2021-06-30"), ("Wednesday", "2021-06-30")]),
+        (
+            "Burglars struck twice last week and again at the weekend.",
+            "2021-07-01",
+            [("last week", None), ("at the weekend", None)],
+        ),
+        (
+            "A man was stabbed yesterday afternoon (Wednesday).",
+            "2021-07-01",
+            [("yesterday afternoon", "2021-06-30"), ("Wednesday", "2021-06-30")],
+        ),
         # weekdays: the most recent such day on or before publication (a Thursday here); "last X" strictly before
         ("He was robbed on Monday.", "2021-07-01", [("Monday", "2021-06-28")]),
         ("He was robbed Monday night.", "2021-07-01", [("Monday night", "2021-06-28")]),
@@ -59,8 +71,11 @@ from extract.dates import DateMention, find_dates, incident_date, load_date_voca
         ("He was robbed on Thursday.", "2021-07-01", [("Thursday", "2021-07-01")]),
         ("He was robbed last Thursday.", "2021-07-01", [("last Thursday", "2021-06-24")]),
         ("He will be sentenced next Monday.", "2021-07-01", [("next Monday", "2021-07-05")]),
-        ("A gang struck on Friday and again the previous Friday.", "2021-07-01",
-         [("Friday", "2021-06-25"), ("previous Friday", None)]),
+        (
+            "A gang struck on Friday and again the previous Friday.",
+            "2021-07-01",
+            [("Friday", "2021-06-25"), ("previous Friday", None)],
+        ),
         # weekday arithmetic across month, year and leap-day boundaries
         ("He was robbed on Sunday.", "2021-03-01", [("Sunday", "2021-02-28")]),
         ("He was robbed on Monday.", "2021-03-01", [("Monday", "2021-03-01")]),
@@ -78,14 +93,17 @@ from extract.dates import DateMention, find_dates, incident_date, load_date_voca
         # relative dates need the publication day
         ("He was robbed on Monday.", "2021-07", [("Monday", None)]),
         ("He was robbed yesterday.", None, [("yesterday", None)]),
-        ("He was robbed on 1 July 2021, two days after a robbery on Monday.", None,
-         [("1 July 2021", "2021-07-01"), ("Monday", None)]),
+        (
+            "He was robbed on 1 July 2021, two days after a robbery on Monday.",
+            None,
+            [("1 July 2021", "2021-07-01"), ("Monday", None)],
+        ),
     ],
 )
 def test_find_dates(text, published, expected):
     mentions = find_dates(text, published=published)
     assert [(m.text, m.date) for m in mentions] == expected
-    assert all(text[m.start:m.end] == m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
 
 
 @pytest.mark.parametrize(
@@ -134,8 +152,10 @@ def test_find_dates_rejects_malformed_published(published):
         ("The trial heard he was stabbed on 5 May.", [("5 May", None)]),
         ("A boy was arrested after a man was stabbed on Saturday night.", [("Saturday night", None)]),
         ("A woman was robbed in Soho this morning, police said.", [("this morning", None)]),
-        ("Jane Reporter 5 March 2018\n\nA man was attacked on February 12.",
-         [("5 March 2018", "dateline"), ("February 12", None)]),
+        (
+            "Jane Reporter 5 March 2018\n\nA man was attacked on February 12.",
+            [("5 March 2018", "dateline"), ("February 12", None)],
+        ),
     ],
 )
 def test_find_dates_sets_aside_later_events(text, expected):
@@ -147,15 +167,15 @@ def test_find_dates_sets_aside_later_events(text, expected):
     [
         ("A man was stabbed in Peckham on Friday. Jones will be sentenced on 3 June.", "A man", "Friday"),
         ("Jones will be sentenced on 3 June. A man was stabbed in Peckham.", "A man", None),
-        ("Police were called at 5.45pm yesterday - Monday, October 25 - to Dagenham.", "Police",
-         "Monday, October 25"),
-        ("Jane Reporter 5 March 2018\n\nA man was attacked in Bow. Police were called at 4pm on February 12.",
-         "A man", "February 12"),
-        ("A woman was robbed in Soho last night. The suspect fled towards Oxford Street.", "The suspect",
-         "last night"),
+        ("Police were called at 5.45pm yesterday - Monday, October 25 - to Dagenham.", "Police", "Monday, October 25"),
+        (
+            "Jane Reporter 5 March 2018\n\nA man was attacked in Bow. Police were called at 4pm on February 12.",
+            "A man",
+            "February 12",
+        ),
+        ("A woman was robbed in Soho last night. The suspect fled towards Oxford Street.", "The suspect", "last night"),
         ("Two men were hurt on Friday. A third man was robbed in Ealing on Sunday.", "A third", "Sunday"),
-        ("A cyclist was hurt in Bow." + " The road was closed for hours." * 30 + " It was 1 July.", "A cyclist",
-         None),
+        ("A cyclist was hurt in Bow." + " The road was closed for hours." * 30 + " It was 1 July.", "A cyclist", None),
         ("The last week was busy. A man was robbed in Acton.", "A man", None),
     ],
 )
@@ -200,4 +220,5 @@ def test_five_megabytes_finish():
 
 def test_relative_phrase_in_a_unicode_case_variant_does_not_crash():
     assert [(m.text, m.date) for m in find_dates("It happened earlier thi\u017f week.", published="2024-03-06")] == [
-        ("earlier thi\u017f week", None)]
+        ("earlier thi\u017f week", None)
+    ]

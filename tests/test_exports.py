@@ -9,36 +9,111 @@ from extract.exports import incident_row, incidents_csv, incidents_geojson, writ
 from extract.records import Article, ExtractError, Incident, Place
 from extract.store import INCIDENT_COLUMNS, connect, iter_incident_rows, save_article
 
-ARTICLE = Article("a1", "A man was stabbed on Rye Lane. A boy was robbed.", headline="Stabbing in Peckham",
-                  url="https://news.example/a1", published="2024-03-05", source="test")
+ARTICLE = Article(
+    "a1",
+    "A man was stabbed on Rye Lane. A boy was robbed.",
+    headline="Stabbing in Peckham",
+    url="https://news.example/a1",
+    published="2024-03-05",
+    source="test",
+)
 RYE_LANE = Place("Rye Lane", 51.4695, -0.0691, "street", "street", "Southwark", "E09000028", "ppd", candidates=2)
 STABBING = Incident(
-    "i1", "a1", "stabbing", "violence and sexual offences", "Rye Lane", RYE_LANE, "2024-03-04", True, "knife",
-    victim_ages=(18, 17), arrests=1, evidence="A man was stabbed on Rye Lane.", evidence_start=0,
-    type_span=(10, 17), place_span=(21, 29), headline="Stabbing in Peckham", url="https://news.example/a1",
+    "i1",
+    "a1",
+    "stabbing",
+    "violence and sexual offences",
+    "Rye Lane",
+    RYE_LANE,
+    "2024-03-04",
+    True,
+    "knife",
+    victim_ages=(18, 17),
+    arrests=1,
+    evidence="A man was stabbed on Rye Lane.",
+    evidence_start=0,
+    type_span=(10, 17),
+    place_span=(21, 29),
+    headline="Stabbing in Peckham",
+    url="https://news.example/a1",
     published="2024-03-05",
 )
 ROBBERY = Incident(
-    "i2", "a1", "robbery", "robbery", None, None, None, None, None, evidence="A boy was robbed.", evidence_start=31,
-    headline="Stabbing in Peckham", url="https://news.example/a1", published="2024-03-05",
+    "i2",
+    "a1",
+    "robbery",
+    "robbery",
+    None,
+    None,
+    None,
+    None,
+    None,
+    evidence="A boy was robbed.",
+    evidence_start=31,
+    headline="Stabbing in Peckham",
+    url="https://news.example/a1",
+    published="2024-03-05",
 )
 
 STABBING_RECORD = {
-    "incident_id": "i1", "article_id": "a1", "headline": "Stabbing in Peckham", "url": "https://news.example/a1",
-    "published": "2024-03-05", "type": "stabbing", "category": "violence and sexual offences",
-    "location_text": "Rye Lane", "place_name": "Rye Lane", "place_kind": "street", "lat": 51.4695, "lon": -0.0691,
-    "precision": "street", "borough": "Southwark", "borough_code": "E09000028", "geocode_source": "ppd",
-    "candidates": 2, "date": "2024-03-04", "fatal": True, "weapon": "knife", "victim_ages": [18, 17], "arrests": 1,
-    "evidence": "A man was stabbed on Rye Lane.", "evidence_start": 0, "type_start": 10, "type_end": 17,
-    "place_start": 21, "place_end": 29,
+    "incident_id": "i1",
+    "article_id": "a1",
+    "headline": "Stabbing in Peckham",
+    "url": "https://news.example/a1",
+    "published": "2024-03-05",
+    "type": "stabbing",
+    "category": "violence and sexual offences",
+    "location_text": "Rye Lane",
+    "place_name": "Rye Lane",
+    "place_kind": "street",
+    "lat": 51.4695,
+    "lon": -0.0691,
+    "precision": "street",
+    "borough": "Southwark",
+    "borough_code": "E09000028",
+    "geocode_source": "ppd",
+    "candidates": 2,
+    "date": "2024-03-04",
+    "fatal": True,
+    "weapon": "knife",
+    "victim_ages": [18, 17],
+    "arrests": 1,
+    "evidence": "A man was stabbed on Rye Lane.",
+    "evidence_start": 0,
+    "type_start": 10,
+    "type_end": 17,
+    "place_start": 21,
+    "place_end": 29,
 }
 ROBBERY_RECORD = {
-    "incident_id": "i2", "article_id": "a1", "headline": "Stabbing in Peckham", "url": "https://news.example/a1",
-    "published": "2024-03-05", "type": "robbery", "category": "robbery", "location_text": None, "place_name": None,
-    "place_kind": None, "lat": None, "lon": None, "precision": None, "borough": None, "borough_code": None,
-    "geocode_source": None, "candidates": None, "date": None, "fatal": None, "weapon": None, "victim_ages": [],
-    "arrests": None, "evidence": "A boy was robbed.", "evidence_start": 31, "type_start": None, "type_end": None,
-    "place_start": None, "place_end": None,
+    "incident_id": "i2",
+    "article_id": "a1",
+    "headline": "Stabbing in Peckham",
+    "url": "https://news.example/a1",
+    "published": "2024-03-05",
+    "type": "robbery",
+    "category": "robbery",
+    "location_text": None,
+    "place_name": None,
+    "place_kind": None,
+    "lat": None,
+    "lon": None,
+    "precision": None,
+    "borough": None,
+    "borough_code": None,
+    "geocode_source": None,
+    "candidates": None,
+    "date": None,
+    "fatal": None,
+    "weapon": None,
+    "victim_ages": [],
+    "arrests": None,
+    "evidence": "A boy was robbed.",
+    "evidence_start": 31,
+    "type_start": None,
+    "type_end": None,
+    "place_start": None,
+    "place_end": None,
 }
 CSV_HEADER = ",".join(INCIDENT_COLUMNS)
 STABBING_CSV = (
@@ -51,8 +126,12 @@ ROBBERY_CSV = "i2,a1,Stabbing in Peckham,https://news.example/a1,2024-03-05,robb
 GEOJSON = {
     "type": "FeatureCollection",
     "features": [
-        {"type": "Feature", "id": "i1", "geometry": {"type": "Point", "coordinates": [-0.0691, 51.4695]},
-         "properties": STABBING_RECORD},
+        {
+            "type": "Feature",
+            "id": "i1",
+            "geometry": {"type": "Point", "coordinates": [-0.0691, 51.4695]},
+            "properties": STABBING_RECORD,
+        },
         {"type": "Feature", "id": "i2", "geometry": None, "properties": ROBBERY_RECORD},
     ],
 }
@@ -75,10 +154,13 @@ def row_sources(tmp_path) -> dict:
     }
 
 
-@pytest.mark.parametrize("incident, expected", [
-    (STABBING, {**STABBING_RECORD, "fatal": 1, "victim_ages": "[18, 17]"}),
-    (ROBBERY, {**ROBBERY_RECORD, "victim_ages": "[]"}),
-])
+@pytest.mark.parametrize(
+    "incident, expected",
+    [
+        (STABBING, {**STABBING_RECORD, "fatal": 1, "victim_ages": "[18, 17]"}),
+        (ROBBERY, {**ROBBERY_RECORD, "victim_ages": "[]"}),
+    ],
+)
 def test_incident_row(incident, expected):
     row = incident_row(incident)
     assert row == expected
@@ -86,17 +168,29 @@ def test_incident_row(incident, expected):
 
 
 def test_incident_row_matches_what_the_store_returns(tmp_path):
-    assert sorted(stored_rows(tmp_path), key=lambda r: r["incident_id"]) == [incident_row(STABBING),
-                                                                            incident_row(ROBBERY)]
+    assert sorted(stored_rows(tmp_path), key=lambda r: r["incident_id"]) == [
+        incident_row(STABBING),
+        incident_row(ROBBERY),
+    ]
 
 
 @pytest.mark.parametrize("source", ["store", "incident_row", "dataframe"])
-@pytest.mark.parametrize("name, read_back, expected", [
-    ("out.jsonl", lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()],
-     [STABBING_RECORD, ROBBERY_RECORD]),
-    ("out.csv", lambda p: p.read_bytes().decode("utf-8").split("\r\n"), [CSV_HEADER, STABBING_CSV, ROBBERY_CSV, ""]),
-    ("nested/dir/out.geojson", lambda p: json.loads(p.read_text(encoding="utf-8")), GEOJSON),
-])
+@pytest.mark.parametrize(
+    "name, read_back, expected",
+    [
+        (
+            "out.jsonl",
+            lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()],
+            [STABBING_RECORD, ROBBERY_RECORD],
+        ),
+        (
+            "out.csv",
+            lambda p: p.read_bytes().decode("utf-8").split("\r\n"),
+            [CSV_HEADER, STABBING_CSV, ROBBERY_CSV, ""],
+        ),
+        ("nested/dir/out.geojson", lambda p: json.loads(p.read_text(encoding="utf-8")), GEOJSON),
+    ],
+)
 def test_write_incidents(tmp_path, source, name, read_back, expected):
     rows = row_sources(tmp_path)[source]
     path = tmp_path / name
@@ -111,11 +205,14 @@ def test_downloads(tmp_path, source):
     assert incidents_geojson(rows) == GEOJSON
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("empty.jsonl", ""),
-    ("empty.csv", CSV_HEADER + "\r\n"),
-    ("empty.geojson", '{"type": "FeatureCollection", "features": [\n]}\n'),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("empty.jsonl", ""),
+        ("empty.csv", CSV_HEADER + "\r\n"),
+        ("empty.geojson", '{"type": "FeatureCollection", "features": [\n]}\n'),
+    ],
+)
 def test_write_no_incidents(tmp_path, name, expected):
     assert write_incidents([], tmp_path / name) == 0
     assert (tmp_path / name).read_bytes().decode("utf-8") == expected
@@ -126,19 +223,32 @@ def test_csv_quotes_commas_and_newlines():
     assert list(csv.DictReader(io.StringIO(incidents_csv([row]))))[0]["evidence"] == 'He said, "run"\nthen left.'
 
 
-@pytest.mark.parametrize("name, rows, message", [
-    ("out.xlsx", [], "{path}: unknown export format '.xlsx' (expected .csv, .geojson, .jsonl)"),
-    ("out", [], "{path}: unknown export format '' (expected .csv, .geojson, .jsonl)"),
-    ("out.csv", [{"incident_id": "i9", "type": "robbery"}], "incident 'i9': row lacks columns article_id, headline, "
-     "url, published, category, location_text, place_name, place_kind, lat, lon, precision, borough, borough_code, "
-     "geocode_source, candidates, date, fatal, weapon, victim_ages, arrests, evidence, evidence_start, type_start, "
-     "type_end, place_start, place_end"),
-    ("out.jsonl", [{**incident_row(ROBBERY), "victim_ages": "[18, "}],
-     "incident 'i2': victim_ages is not a list of integers"),
-    ("out.geojson", [{**incident_row(ROBBERY), "victim_ages": '["18"]'}],
-     "incident 'i2': victim_ages is not a list of integers"),
-    ("is-a-dir.csv", [], "{path}: cannot write (Is a directory)"),
-])
+@pytest.mark.parametrize(
+    "name, rows, message",
+    [
+        ("out.xlsx", [], "{path}: unknown export format '.xlsx' (expected .csv, .geojson, .jsonl)"),
+        ("out", [], "{path}: unknown export format '' (expected .csv, .geojson, .jsonl)"),
+        (
+            "out.csv",
+            [{"incident_id": "i9", "type": "robbery"}],
+            "incident 'i9': row lacks columns article_id, headline, "
+            "url, published, category, location_text, place_name, place_kind, lat, lon, precision, borough, borough_code, "
+            "geocode_source, candidates, date, fatal, weapon, victim_ages, arrests, evidence, evidence_start, type_start, "
+            "type_end, place_start, place_end",
+        ),
+        (
+            "out.jsonl",
+            [{**incident_row(ROBBERY), "victim_ages": "[18, "}],
+            "incident 'i2': victim_ages is not a list of integers",
+        ),
+        (
+            "out.geojson",
+            [{**incident_row(ROBBERY), "victim_ages": '["18"]'}],
+            "incident 'i2': victim_ages is not a list of integers",
+        ),
+        ("is-a-dir.csv", [], "{path}: cannot write (Is a directory)"),
+    ],
+)
 def test_write_incidents_fails(tmp_path, name, rows, message):
     path = tmp_path / name
     if name == "is-a-dir.csv":

@@ -1,15 +1,35 @@
 """Tests for extract/gazetteer.py: locate() over real London names, borough_at(), and the build's data fixes."""
+
 from __future__ import annotations
 
 import pytest
 
-from extract.gazetteer import BOROUGHS, Gazetteer, km, load_gazetteer
+from extract.geo.gazetteer import BOROUGHS, Gazetteer, km, load_gazetteer
 
-TOWN_BOROUGHS = frozenset({
-    "Barnet", "Bexley", "Bromley", "Camden", "Croydon", "Ealing", "Enfield", "Greenwich", "Hackney", "Harrow",
-    "Hillingdon", "Hounslow", "Islington", "Kingston upon Thames", "Lambeth", "Lewisham", "Redbridge", "Southwark",
-    "Sutton", "Wandsworth",
-})
+TOWN_BOROUGHS = frozenset(
+    {
+        "Barnet",
+        "Bexley",
+        "Bromley",
+        "Camden",
+        "Croydon",
+        "Ealing",
+        "Enfield",
+        "Greenwich",
+        "Hackney",
+        "Harrow",
+        "Hillingdon",
+        "Hounslow",
+        "Islington",
+        "Kingston upon Thames",
+        "Lambeth",
+        "Lewisham",
+        "Redbridge",
+        "Southwark",
+        "Sutton",
+        "Wandsworth",
+    }
+)
 """Boroughs named after a town or district inside them: the bare name means that place, at area precision."""
 
 
@@ -218,7 +238,11 @@ def test_tower_hamlets_is_the_borough_not_a_geonames_district(gazetteer):
 
 def test_high_street_shoreditch_is_not_stratford_high_street(gazetteer):
     assert _whole(gazetteer.locate("High Street, Shoreditch")) == (
-        "Shoreditch High Street", "Hackney", "street", "street")
+        "Shoreditch High Street",
+        "Hackney",
+        "street",
+        "street",
+    )
 
 
 def test_qualifier_four_km_away_in_another_borough_places_nothing(gazetteer):
@@ -235,11 +259,11 @@ def test_waterloo_station_is_the_station_not_the_land_registry_street(gazetteer)
 
 
 def test_is_non_london(gazetteer):
-    assert [gazetteer.is_non_london(n) for n in ("Alberta", "ESSEX", "Peckham", "London")] == [
-        True, True, False, False]
+    assert [gazetteer.is_non_london(n) for n in ("Alberta", "ESSEX", "Peckham", "London")] == [True, True, False, False]
 
 
-@pytest.mark.parametrize("query", ["Kingston, Jamaica", "Enfield, Connecticut", "Richmond, North Yorkshire",
-                                   "Foo Road, Nowhere"])
+@pytest.mark.parametrize(
+    "query", ["Kingston, Jamaica", "Enfield, Connecticut", "Richmond, North Yorkshire", "Foo Road, Nowhere"]
+)
 def test_unknown_qualifier_places_the_name_elsewhere(gazetteer, query):
     assert gazetteer.locate(query) is None

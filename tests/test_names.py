@@ -1,9 +1,11 @@
 """Tests for extract/names.py: canonical keys, surface variants, offset-keeping folding, street-word strength."""
+
 from __future__ import annotations
 
 import pytest
 
-from extract.names import fold_text, name_key, street_strength, surface_variants
+from extract.geo.names import name_key, street_strength, surface_variants
+from extract.text.folding import fold_text
 
 
 @pytest.mark.parametrize(
@@ -53,8 +55,17 @@ def test_name_key(name, expected):
         ("Highbury and Islington", {"highbury and islington", "highbury & islington"}),
         ("Bromley-by-Bow", {"bromley by bow"}),
         ("Saint Helier", {"saint helier", "st helier", "st. helier"}),
-        ("St John's Wood", {"st john's wood", "st johns wood", "st. john's wood", "st. johns wood",
-                            "saint john's wood", "saint johns wood"}),
+        (
+            "St John's Wood",
+            {
+                "st john's wood",
+                "st johns wood",
+                "st. john's wood",
+                "st. johns wood",
+                "saint john's wood",
+                "saint johns wood",
+            },
+        ),
         ("Cross Ness", {"cross ness"}),
         ("", set()),
     ],

@@ -4,6 +4,7 @@ stories with what each must give, and stories that must give nothing.
 Every story here is written for these tests. PUBLISHED is a Wednesday, so "on Monday" is 2024-03-04. A row marked
 `wrong=` is a known pipeline mistake, kept as a strict xfail: remove the mark once the pipeline gets it right.
 """
+
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,24 @@ SEEDS = ROOT / "seeds"
 PUBLISHED = "2024-03-06"
 VIOLENCE = "violence and sexual offences"
 
-SEED_COLUMNS = ("type", "category", "location_text", "place_name", "place_kind", "precision", "borough",
-                "borough_code", "date", "fatal", "weapon", "victim_ages", "arrests", "headline", "url", "published")
+SEED_COLUMNS = (
+    "type",
+    "category",
+    "location_text",
+    "place_name",
+    "place_kind",
+    "precision",
+    "borough",
+    "borough_code",
+    "date",
+    "fatal",
+    "weapon",
+    "victim_ages",
+    "arrests",
+    "headline",
+    "url",
+    "published",
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +50,16 @@ def story(text: str, *, headline: str | None = None, published: str | None = PUB
 def summary(incident) -> tuple:
     """What the map shows of an incident: type, category, place text, borough, precision, fatal, weapon, date."""
     place = incident.place
-    return (incident.type, incident.category, incident.location_text, place.borough if place else None,
-            place.precision if place else None, incident.fatal, incident.weapon, incident.date)
+    return (
+        incident.type,
+        incident.category,
+        incident.location_text,
+        place.borough if place else None,
+        place.precision if place else None,
+        incident.fatal,
+        incident.weapon,
+        incident.date,
+    )
 
 
 def case(headline: str, text: str, *expected, wrong: str | None = None):
@@ -47,19 +72,48 @@ def test_seed_page_gives_the_stabbing_and_the_burglary(extractor, tmp_path):
     db = tmp_path / "incidents.db"
     report = ingest_paths([SEEDS], db_path=db, extractor=extractor)
     conn = store.connect(db)
-    rows = sorted((dict(zip(store.INCIDENT_COLUMNS, r)) for r in store.iter_incident_rows(conn)),
-                  key=lambda r: r["place_name"])
+    rows = sorted(
+        (dict(zip(store.INCIDENT_COLUMNS, r)) for r in store.iter_incident_rows(conn)), key=lambda r: r["place_name"]
+    )
     conn.close()
     assert report == IngestReport(articles=10, incidents=2, errors=[])
     assert [{c: r[c] for c in SEED_COLUMNS} for r in rows] == [
-        {"type": "burglary", "category": "burglary", "location_text": "Bells Hill", "place_name": "Bells Hill",
-         "place_kind": "street", "precision": "street", "borough": "Barnet", "borough_code": "E09000003",
-         "date": None, "fatal": 0, "weapon": "none", "victim_ages": "[77]", "arrests": None, "headline": None,
-         "url": None, "published": None},
-        {"type": "stabbing", "category": VIOLENCE, "location_text": "Topham House, Prior Street",
-         "place_name": "Prior Street", "place_kind": "street", "precision": "street", "borough": "Greenwich",
-         "borough_code": "E09000011", "date": None, "fatal": 1, "weapon": "knife", "victim_ages": "[18]",
-         "arrests": 1, "headline": None, "url": None, "published": None},
+        {
+            "type": "burglary",
+            "category": "burglary",
+            "location_text": "Bells Hill",
+            "place_name": "Bells Hill",
+            "place_kind": "street",
+            "precision": "street",
+            "borough": "Barnet",
+            "borough_code": "E09000003",
+            "date": None,
+            "fatal": 0,
+            "weapon": "none",
+            "victim_ages": "[77]",
+            "arrests": None,
+            "headline": None,
+            "url": None,
+            "published": None,
+        },
+        {
+            "type": "stabbing",
+            "category": VIOLENCE,
+            "location_text": "Topham House, Prior Street",
+            "place_name": "Prior Street",
+            "place_kind": "street",
+            "precision": "street",
+            "borough": "Greenwich",
+            "borough_code": "E09000011",
+            "date": None,
+            "fatal": 1,
+            "weapon": "knife",
+            "victim_ages": "[18]",
+            "arrests": 1,
+            "headline": None,
+            "url": None,
+            "published": None,
+        },
     ]
     assert [(r["lat"], r["lon"]) for r in rows] == [
         (pytest.approx(51.650, abs=0.01), pytest.approx(-0.211, abs=0.01)),
@@ -76,199 +130,342 @@ def test_seed_page_ingested_twice_keeps_two_incidents(extractor, tmp_path):
     conn.close()
 
 
-@pytest.mark.parametrize("headline, text, expected", [
-    case("Man stabbed in Peckham",
-         "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said. He was taken to "
-         "hospital with wounds that are not thought to be life-threatening.",
-         ("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04")),
-    case("Man shot dead in Tottenham",
-         "A man was shot dead in Tottenham last night. Officers were called to Broad Lane at about 11.30pm and found "
-         "the 28-year-old with gunshot wounds. He died at the scene.",
-         ("shooting", VIOLENCE, "Broad Lane", "Haringey", "street", True, "gun", "2024-03-05")),
-    case("Acid attack at Stratford station",
-         "A woman suffered burns to her face in an acid attack at Stratford station in east London yesterday. "
-         "Paramedics treated her at the scene.",
-         ("acid_attack", VIOLENCE, "Stratford station", "Newham", "station", False, "corrosive", "2024-03-05")),
-    case("Jeweller robbed in Ealing",
-         "Two men robbed a jewellery shop on Ealing Broadway at knifepoint on 2 March, detectives said. Nobody was "
-         "hurt.",
-         ("robbery", "robbery", "Ealing Broadway", "Ealing", "area", False, "knife", "2024-03-02")),
-    case("Burglars target Streatham home",
-         "Burglars broke into a house on Streatham High Road overnight and stole jewellery and a laptop, the Met "
-         "said.",
-         ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05")),
-    case("Woman attacked in Walthamstow park",
-         "A woman was sexually assaulted in a park in Walthamstow on Saturday night, the Metropolitan Police said. "
-         "Officers are appealing for witnesses.",
-         ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02")),
-    case("Phone snatched on Oxford Street",
-         "A moped rider snatched a phone from a woman on Oxford Street on Friday afternoon, police said.",
-         ("theft_from_person", "theft from the person", "Oxford Street", "Westminster", "street", False, "none",
-          "2024-03-01")),
-    case("Woman mugged in Brixton",
-         "A 30-year-old woman was mugged on Brixton Road in Lambeth on Monday night and her handbag was stolen.",
-         ("robbery", "robbery", "Brixton Road", "Lambeth", "street", False, "none", "2024-03-04")),
-    case("Boy snatched outside school",
-         "A 12-year-old boy was kidnapped outside his school on Green Lanes in Harringay on 14 February, police "
-         "said.",
-         ("kidnapping", VIOLENCE, "Green Lanes", "Haringey", "street", False, "none", "2024-02-14")),
-    case("Pub stabbing in Islington",
-         "A man was stabbed outside a pub on Upper Street in Islington on 20 December, police said. He was treated "
-         "in hospital.",
-         ("stabbing", VIOLENCE, "Upper Street", "Islington", "street", False, "knife", "2023-12-20")),
-    case("Murder inquiry in Harrow",
-         "A murder investigation has been launched after a woman was found dead at a flat on Pinner Road in Harrow "
-         "on 1 March. A 45-year-old man has been arrested.",
-         ("homicide", VIOLENCE, "Pinner Road", "Harrow", "street", True, None, "2024-03-01")),
-    case("Teenager shot dead in Brixton",
-         "A 17-year-old boy was shot dead on Coldharbour Lane in Brixton on Saturday night. Two men have been "
-         "arrested.",
-         ("shooting", VIOLENCE, "Coldharbour Lane", "Lambeth", "street", True, "gun", "2024-03-02")),
-    case("Shot in Peckham",
-         "A man was shot in the leg in SE15 4QL in the early hours of Sunday, police said.",
-         ("shooting", VIOLENCE, "SE15 4QL", "Southwark", "postcode", False, "gun", "2024-03-03")),
-    case("Drugs seized in Hackney raid",
-         "Police seized cocaine and cannabis in a raid on a flat on Mare Street in Hackney on Tuesday morning. Three "
-         "men were arrested.",
-         ("drugs", "drugs", "Mare Street", "Hackney", "street", False, "none", "2024-03-05")),
-    case("Stabbing on Richmond Hill",
-         "A man was stabbed on Richmond Hill in Richmond on Sunday, police said.",
-         ("stabbing", VIOLENCE, "Richmond Hill", "Richmond upon Thames", "street", False, "knife", "2024-03-03")),
-    case("Man stabbed in Croydon",
-         "A man was stabbed in Croydon town centre, police said. He was taken to hospital.",
-         ("stabbing", VIOLENCE, "Croydon", "Croydon", "area", False, "knife", None)),
-    case("Bike stolen at Clapham Junction",
-         "A bike was stolen from outside Clapham Junction station on Thursday. Police are appealing for witnesses.",
-         ("bicycle_theft", "bicycle theft", "Clapham Junction station", "Wandsworth", "station", False, "none",
-          "2024-02-29")),
-    case("Car stolen in Bromley",
-         "A car was stolen from a driveway on Masons Hill in Bromley last night, police said.",
-         ("vehicle_crime", "vehicle crime", "Masons Hill", "Bromley", "street", False, "none", "2024-03-05")),
-    case("Assault in a Walthamstow park",
-         "A woman was sexually assaulted in a park in Walthamstow on Saturday night, police said.",
-         ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02")),
-    case("Streatham home burgled",
-         "Burglars broke into a house on Streatham High Road overnight and stole jewellery, police said.",
-         ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05")),
-    case("Cyclist killed in hit-and-run",
-         "A cyclist was killed in a hit-and-run on Old Kent Road on Sunday. The driver failed to stop, police said.",
-         ("hit_and_run", "other crime", "Old Kent Road", "Southwark", "street", True, "vehicle", "2024-03-03")),
-    case("Teenager stabbed at Brixton station",
-         "A teenager was stabbed at Brixton Tube station on Wednesday afternoon, police said.",
-         ("stabbing", VIOLENCE, "Brixton Tube station", "Lambeth", "station", False, "knife", "2024-03-06")),
-    case("Shop fire treated as arson",
-         "Police are treating a fire at a shop on Heathway in Dagenham as arson. Firefighters were called to the "
-         "blaze at 2am on Tuesday.",
-         ("arson", "criminal damage and arson", "Heathway", "Barking and Dagenham", "street", False, "other",
-          "2024-03-05")),
-    case("Woman found dead in Harrow flat",
-         "A woman was found dead at a flat on Station Road in Harrow on 1 March. A murder investigation has been "
-         "launched.",
-         ("homicide", VIOLENCE, "Station Road", "Harrow", "street", True, None, "2024-03-01")),
-    case("Shoplifter held in Lewisham",
-         "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
-         ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05")),
-    case("Man stabbed in Isleworth",
-         "A man was stabbed in Isleworth on Monday night, police said. A man who appeared at Isleworth Crown Court "
-         "in a separate case was not involved.",
-         ("stabbing", VIOLENCE, "Isleworth", "Hounslow", "area", False, "knife", "2024-03-04")),
-    case("Van driven at pedestrians",
-         "A man was arrested after a van was driven at pedestrians on Seven Sisters Road in Finsbury Park on Sunday. "
-         "Four people were injured.",
-         ("assault", VIOLENCE, "Seven Sisters Road", "Islington", "street", False, "vehicle", "2024-03-03")),
-])
+@pytest.mark.parametrize(
+    "headline, text, expected",
+    [
+        case(
+            "Man stabbed in Peckham",
+            "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said. He was taken to "
+            "hospital with wounds that are not thought to be life-threatening.",
+            ("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
+        ),
+        case(
+            "Man shot dead in Tottenham",
+            "A man was shot dead in Tottenham last night. Officers were called to Broad Lane at about 11.30pm and found "
+            "the 28-year-old with gunshot wounds. He died at the scene.",
+            ("shooting", VIOLENCE, "Broad Lane", "Haringey", "street", True, "gun", "2024-03-05"),
+        ),
+        case(
+            "Acid attack at Stratford station",
+            "A woman suffered burns to her face in an acid attack at Stratford station in east London yesterday. "
+            "Paramedics treated her at the scene.",
+            ("acid_attack", VIOLENCE, "Stratford station", "Newham", "station", False, "corrosive", "2024-03-05"),
+        ),
+        case(
+            "Jeweller robbed in Ealing",
+            "Two men robbed a jewellery shop on Ealing Broadway at knifepoint on 2 March, detectives said. Nobody was "
+            "hurt.",
+            ("robbery", "robbery", "Ealing Broadway", "Ealing", "area", False, "knife", "2024-03-02"),
+        ),
+        case(
+            "Burglars target Streatham home",
+            "Burglars broke into a house on Streatham High Road overnight and stole jewellery and a laptop, the Met "
+            "said.",
+            ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05"),
+        ),
+        case(
+            "Woman attacked in Walthamstow park",
+            "A woman was sexually assaulted in a park in Walthamstow on Saturday night, the Metropolitan Police said. "
+            "Officers are appealing for witnesses.",
+            ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02"),
+        ),
+        case(
+            "Phone snatched on Oxford Street",
+            "A moped rider snatched a phone from a woman on Oxford Street on Friday afternoon, police said.",
+            (
+                "theft_from_person",
+                "theft from the person",
+                "Oxford Street",
+                "Westminster",
+                "street",
+                False,
+                "none",
+                "2024-03-01",
+            ),
+        ),
+        case(
+            "Woman mugged in Brixton",
+            "A 30-year-old woman was mugged on Brixton Road in Lambeth on Monday night and her handbag was stolen.",
+            ("robbery", "robbery", "Brixton Road", "Lambeth", "street", False, "none", "2024-03-04"),
+        ),
+        case(
+            "Boy snatched outside school",
+            "A 12-year-old boy was kidnapped outside his school on Green Lanes in Harringay on 14 February, police "
+            "said.",
+            ("kidnapping", VIOLENCE, "Green Lanes", "Haringey", "street", False, "none", "2024-02-14"),
+        ),
+        case(
+            "Pub stabbing in Islington",
+            "A man was stabbed outside a pub on Upper Street in Islington on 20 December, police said. He was treated "
+            "in hospital.",
+            ("stabbing", VIOLENCE, "Upper Street", "Islington", "street", False, "knife", "2023-12-20"),
+        ),
+        case(
+            "Murder inquiry in Harrow",
+            "A murder investigation has been launched after a woman was found dead at a flat on Pinner Road in Harrow "
+            "on 1 March. A 45-year-old man has been arrested.",
+            ("homicide", VIOLENCE, "Pinner Road", "Harrow", "street", True, None, "2024-03-01"),
+        ),
+        case(
+            "Teenager shot dead in Brixton",
+            "A 17-year-old boy was shot dead on Coldharbour Lane in Brixton on Saturday night. Two men have been "
+            "arrested.",
+            ("shooting", VIOLENCE, "Coldharbour Lane", "Lambeth", "street", True, "gun", "2024-03-02"),
+        ),
+        case(
+            "Shot in Peckham",
+            "A man was shot in the leg in SE15 4QL in the early hours of Sunday, police said.",
+            ("shooting", VIOLENCE, "SE15 4QL", "Southwark", "postcode", False, "gun", "2024-03-03"),
+        ),
+        case(
+            "Drugs seized in Hackney raid",
+            "Police seized cocaine and cannabis in a raid on a flat on Mare Street in Hackney on Tuesday morning. Three "
+            "men were arrested.",
+            ("drugs", "drugs", "Mare Street", "Hackney", "street", False, "none", "2024-03-05"),
+        ),
+        case(
+            "Stabbing on Richmond Hill",
+            "A man was stabbed on Richmond Hill in Richmond on Sunday, police said.",
+            ("stabbing", VIOLENCE, "Richmond Hill", "Richmond upon Thames", "street", False, "knife", "2024-03-03"),
+        ),
+        case(
+            "Man stabbed in Croydon",
+            "A man was stabbed in Croydon town centre, police said. He was taken to hospital.",
+            ("stabbing", VIOLENCE, "Croydon", "Croydon", "area", False, "knife", None),
+        ),
+        case(
+            "Bike stolen at Clapham Junction",
+            "A bike was stolen from outside Clapham Junction station on Thursday. Police are appealing for witnesses.",
+            (
+                "bicycle_theft",
+                "bicycle theft",
+                "Clapham Junction station",
+                "Wandsworth",
+                "station",
+                False,
+                "none",
+                "2024-02-29",
+            ),
+        ),
+        case(
+            "Car stolen in Bromley",
+            "A car was stolen from a driveway on Masons Hill in Bromley last night, police said.",
+            ("vehicle_crime", "vehicle crime", "Masons Hill", "Bromley", "street", False, "none", "2024-03-05"),
+        ),
+        case(
+            "Assault in a Walthamstow park",
+            "A woman was sexually assaulted in a park in Walthamstow on Saturday night, police said.",
+            ("sexual_offence", VIOLENCE, "Walthamstow", "Waltham Forest", "area", False, "none", "2024-03-02"),
+        ),
+        case(
+            "Streatham home burgled",
+            "Burglars broke into a house on Streatham High Road overnight and stole jewellery, police said.",
+            ("burglary", "burglary", "Streatham High Road", "Lambeth", "street", False, "none", "2024-03-05"),
+        ),
+        case(
+            "Cyclist killed in hit-and-run",
+            "A cyclist was killed in a hit-and-run on Old Kent Road on Sunday. The driver failed to stop, police said.",
+            ("hit_and_run", "other crime", "Old Kent Road", "Southwark", "street", True, "vehicle", "2024-03-03"),
+        ),
+        case(
+            "Teenager stabbed at Brixton station",
+            "A teenager was stabbed at Brixton Tube station on Wednesday afternoon, police said.",
+            ("stabbing", VIOLENCE, "Brixton Tube station", "Lambeth", "station", False, "knife", "2024-03-06"),
+        ),
+        case(
+            "Shop fire treated as arson",
+            "Police are treating a fire at a shop on Heathway in Dagenham as arson. Firefighters were called to the "
+            "blaze at 2am on Tuesday.",
+            (
+                "arson",
+                "criminal damage and arson",
+                "Heathway",
+                "Barking and Dagenham",
+                "street",
+                False,
+                "other",
+                "2024-03-05",
+            ),
+        ),
+        case(
+            "Woman found dead in Harrow flat",
+            "A woman was found dead at a flat on Station Road in Harrow on 1 March. A murder investigation has been "
+            "launched.",
+            ("homicide", VIOLENCE, "Station Road", "Harrow", "street", True, None, "2024-03-01"),
+        ),
+        case(
+            "Shoplifter held in Lewisham",
+            "A man was arrested for shoplifting at a supermarket on Lewisham High Street yesterday.",
+            ("shoplifting", "shoplifting", "Lewisham High Street", "Lewisham", "street", False, "none", "2024-03-05"),
+        ),
+        case(
+            "Man stabbed in Isleworth",
+            "A man was stabbed in Isleworth on Monday night, police said. A man who appeared at Isleworth Crown Court "
+            "in a separate case was not involved.",
+            ("stabbing", VIOLENCE, "Isleworth", "Hounslow", "area", False, "knife", "2024-03-04"),
+        ),
+        case(
+            "Van driven at pedestrians",
+            "A man was arrested after a van was driven at pedestrians on Seven Sisters Road in Finsbury Park on Sunday. "
+            "Four people were injured.",
+            ("assault", VIOLENCE, "Seven Sisters Road", "Islington", "street", False, "vehicle", "2024-03-03"),
+        ),
+    ],
+)
 def test_london_story(extractor, headline, text, expected):
     assert [summary(i) for i in extract_incidents(story(text, headline=headline), extractor=extractor)] == [expected]
 
 
-@pytest.mark.parametrize("text, published, expected", [
-    ("A man was stabbed outside a pub on Upper Street in Islington yesterday, police said.", None, None),
-    ("A man was stabbed outside a pub on Upper Street in Islington last night, police said.", "2024-03-01",
-     "2024-02-29"),
-    ("A man was stabbed outside a pub on Upper Street in Islington on 1 January, police said.", "2024-01-02",
-     "2024-01-01"),
-    ("A man was stabbed outside a pub on Upper Street in Islington on Sunday, police said.", "2024-03-04",
-     "2024-03-03"),
-    ("A man was stabbed outside a pub on Upper Street in Islington on 30 December, police said.", "2024-01-02",
-     "2023-12-30"),
-    ("A man was stabbed outside a pub on Upper Street in Islington, police said.", "2024-01-02", None),
-    pytest.param("Ten years ago today, a man was shot dead on Coldharbour Lane in Brixton. His family held a vigil "
-                 "on Tuesday.", PUBLISHED, "2014-03-06", id="ten years ago today"),
-])
+@pytest.mark.parametrize(
+    "text, published, expected",
+    [
+        ("A man was stabbed outside a pub on Upper Street in Islington yesterday, police said.", None, None),
+        (
+            "A man was stabbed outside a pub on Upper Street in Islington last night, police said.",
+            "2024-03-01",
+            "2024-02-29",
+        ),
+        (
+            "A man was stabbed outside a pub on Upper Street in Islington on 1 January, police said.",
+            "2024-01-02",
+            "2024-01-01",
+        ),
+        (
+            "A man was stabbed outside a pub on Upper Street in Islington on Sunday, police said.",
+            "2024-03-04",
+            "2024-03-03",
+        ),
+        (
+            "A man was stabbed outside a pub on Upper Street in Islington on 30 December, police said.",
+            "2024-01-02",
+            "2023-12-30",
+        ),
+        ("A man was stabbed outside a pub on Upper Street in Islington, police said.", "2024-01-02", None),
+        pytest.param(
+            "Ten years ago today, a man was shot dead on Coldharbour Lane in Brixton. His family held a vigil "
+            "on Tuesday.",
+            PUBLISHED,
+            "2014-03-06",
+            id="ten years ago today",
+        ),
+    ],
+)
 def test_incident_date_against_the_publication_date(extractor, text, published, expected):
     assert [i.date for i in extract_incidents(story(text, published=published), extractor=extractor)] == [expected]
 
 
-@pytest.mark.parametrize("headline, text", [
-    case("Mayor funds youth clubs",
-         "The Mayor of London announced five million pounds for youth clubs today as part of a new strategy to "
-         "tackle knife crime across the capital. City Hall said the funding would go to boroughs including Lambeth "
-         "and Newham."),
-    case("Knife crime up in London",
-         "Knife crime in London rose by 12 per cent last year, according to figures published by the Metropolitan "
-         "Police. Offences in Southwark and Lambeth increased the most, the data shows, compared with the previous "
-         "year."),
-    case("Jail terms for knife possession rise",
-         "Figures show the number of people jailed for knife possession in London has risen for the third year, "
-         "with the rate of custodial sentences up 5 per cent, the analysis found."),
-    case("Beware of phone scams",
-         "Older people in London are being warned about phone scams in which callers pretend to be bank staff. "
-         "Police advise never to hand over a PIN."),
-    case("Stabbing in Leeds",
-         "A man was stabbed in Leeds city centre on Saturday night. West Yorkshire Police said the 24-year-old was "
-         "taken to hospital with serious injuries."),
-    case("Shots fired in Manchester",
-         "Shots were fired in Moss Side, Manchester, last night. Greater Manchester Police said a man was injured."),
-    case("Shooting in Richmond, Virginia",
-         "A man was shot dead in Richmond, Virginia, on Monday night, police said."),
-    case("Store robbed in Ontario",
-         "A convenience store was robbed at gunpoint in London, Ontario, on Tuesday. Ontario Provincial Police are "
-         "searching for a suspect."),
-    case("Stabbing in London, Ontario",
-         "A man was stabbed in London, Ontario, on Tuesday night. Police found him on Dundas Street."),
-    case("Woman hurt in Chelmsford",
-         "A woman was attacked in Chelmsford, Essex, yesterday and was taken to a London hospital with head "
-         "injuries. Essex Police are appealing for witnesses."),
-    case("Stabbing in Birmingham",
-         "A man was stabbed in Birmingham on Friday night. He was taken to hospital in London."),
-    case("Lock your bike",
-         "Police in Camden are urging cyclists to use two locks after a rise in bike thefts. Officers will offer "
-         "free bike marking at Camden Town station on Saturday."),
-    case("Shooting on a Richmond, Virginia street",
-         "A man was shot dead in Richmond, Virginia, on Monday night, police said. Officers found the victim on "
-         "Broad Street."),
-    case("Stabbing in Hull",
-         "A man was stabbed in Kingston upon Hull on Friday night, police said."),
-    case("Stabbing in Stratford-upon-Avon",
-         "A man was stabbed in Stratford-upon-Avon on Friday night, police said."),
-    case("Stabbing in Sutton Coldfield",
-         "A man was stabbed in Sutton Coldfield on Friday night, police said."),
-    case("New crime drama",
-         "The new crime drama, filmed in Peckham, follows a detective hunting a killer who stabbed three people."),
-    case("Fans attacked after a match",
-         "Barnet FC fans were attacked after the match against Bromley on Saturday, police said."),
-    case("Luton stabbing",
-         "A 20-year-old man was stabbed in Luton on Friday night and was flown to a London hospital, where he "
-         "remains in a critical condition. Bedfordshire Police have arrested two men."),
-])
+@pytest.mark.parametrize(
+    "headline, text",
+    [
+        case(
+            "Mayor funds youth clubs",
+            "The Mayor of London announced five million pounds for youth clubs today as part of a new strategy to "
+            "tackle knife crime across the capital. City Hall said the funding would go to boroughs including Lambeth "
+            "and Newham.",
+        ),
+        case(
+            "Knife crime up in London",
+            "Knife crime in London rose by 12 per cent last year, according to figures published by the Metropolitan "
+            "Police. Offences in Southwark and Lambeth increased the most, the data shows, compared with the previous "
+            "year.",
+        ),
+        case(
+            "Jail terms for knife possession rise",
+            "Figures show the number of people jailed for knife possession in London has risen for the third year, "
+            "with the rate of custodial sentences up 5 per cent, the analysis found.",
+        ),
+        case(
+            "Beware of phone scams",
+            "Older people in London are being warned about phone scams in which callers pretend to be bank staff. "
+            "Police advise never to hand over a PIN.",
+        ),
+        case(
+            "Stabbing in Leeds",
+            "A man was stabbed in Leeds city centre on Saturday night. West Yorkshire Police said the 24-year-old was "
+            "taken to hospital with serious injuries.",
+        ),
+        case(
+            "Shots fired in Manchester",
+            "Shots were fired in Moss Side, Manchester, last night. Greater Manchester Police said a man was injured.",
+        ),
+        case(
+            "Shooting in Richmond, Virginia", "A man was shot dead in Richmond, Virginia, on Monday night, police said."
+        ),
+        case(
+            "Store robbed in Ontario",
+            "A convenience store was robbed at gunpoint in London, Ontario, on Tuesday. Ontario Provincial Police are "
+            "searching for a suspect.",
+        ),
+        case(
+            "Stabbing in London, Ontario",
+            "A man was stabbed in London, Ontario, on Tuesday night. Police found him on Dundas Street.",
+        ),
+        case(
+            "Woman hurt in Chelmsford",
+            "A woman was attacked in Chelmsford, Essex, yesterday and was taken to a London hospital with head "
+            "injuries. Essex Police are appealing for witnesses.",
+        ),
+        case(
+            "Stabbing in Birmingham",
+            "A man was stabbed in Birmingham on Friday night. He was taken to hospital in London.",
+        ),
+        case(
+            "Lock your bike",
+            "Police in Camden are urging cyclists to use two locks after a rise in bike thefts. Officers will offer "
+            "free bike marking at Camden Town station on Saturday.",
+        ),
+        case(
+            "Shooting on a Richmond, Virginia street",
+            "A man was shot dead in Richmond, Virginia, on Monday night, police said. Officers found the victim on "
+            "Broad Street.",
+        ),
+        case("Stabbing in Hull", "A man was stabbed in Kingston upon Hull on Friday night, police said."),
+        case(
+            "Stabbing in Stratford-upon-Avon", "A man was stabbed in Stratford-upon-Avon on Friday night, police said."
+        ),
+        case("Stabbing in Sutton Coldfield", "A man was stabbed in Sutton Coldfield on Friday night, police said."),
+        case(
+            "New crime drama",
+            "The new crime drama, filmed in Peckham, follows a detective hunting a killer who stabbed three people.",
+        ),
+        case(
+            "Fans attacked after a match",
+            "Barnet FC fans were attacked after the match against Bromley on Saturday, police said.",
+        ),
+        case(
+            "Luton stabbing",
+            "A 20-year-old man was stabbed in Luton on Friday night and was flown to a London hospital, where he "
+            "remains in a critical condition. Bedfordshire Police have arrested two men.",
+        ),
+    ],
+)
 def test_not_a_london_incident(extractor, headline, text):
     assert extract_incidents(story(text, headline=headline), extractor=extractor) == []
 
 
-@pytest.mark.parametrize("text, expected", [
-    pytest.param(
-        "A man was stabbed on Rye Lane in Peckham on Monday night. Separately, a woman was robbed of her phone on "
-        "Mare Street in Hackney on Tuesday.",
-        [("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
-         ("robbery", "robbery", "Mare Street", "Hackney", "street", False, "none", "2024-03-05")],
-        id="separately"),
-    pytest.param(
-        "A man was stabbed on Rye Lane in Peckham on Monday night. In a separate incident, a woman was robbed of "
-        "her phone on Mare Street in Hackney on Tuesday.",
-        [("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
-         ("robbery", "robbery", "Mare Street", "Hackney", "street", False, "none", "2024-03-05")],
-        id="in a separate incident"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "A man was stabbed on Rye Lane in Peckham on Monday night. Separately, a woman was robbed of her phone on "
+            "Mare Street in Hackney on Tuesday.",
+            [
+                ("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
+                ("robbery", "robbery", "Mare Street", "Hackney", "street", False, "none", "2024-03-05"),
+            ],
+            id="separately",
+        ),
+        pytest.param(
+            "A man was stabbed on Rye Lane in Peckham on Monday night. In a separate incident, a woman was robbed of "
+            "her phone on Mare Street in Hackney on Tuesday.",
+            [
+                ("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-04"),
+                ("robbery", "robbery", "Mare Street", "Hackney", "street", False, "none", "2024-03-05"),
+            ],
+            id="in a separate incident",
+        ),
+    ],
+)
 def test_round_up_gives_one_incident_per_crime(extractor, text, expected):
     assert [summary(i) for i in extract_incidents(story(text), extractor=extractor)] == expected
 
@@ -276,49 +473,65 @@ def test_round_up_gives_one_incident_per_crime(extractor, text, expected):
 STABBING_IN_DALSTON = "A man was stabbed on Kingsland Road in Dalston, east London, on Saturday. "
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", None),
-    ("Two men have been arrested.", 2),
-    ("A 17-year-old boy has been arrested on suspicion of wounding.", 1),
-    ("Three teenagers were arrested and later released on bail.", 3),
-    ("No arrests have been made.", 0),
-    ("Two men have been arrested. The two men were arrested at an address in Hackney.", 2),
-    pytest.param("Two men, aged 18 and 19, were arrested.", 2, id="two men, aged 18 and 19"),
-    pytest.param("Police arrested two men at the scene.", 2, id="police arrested two men"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", None),
+        ("Two men have been arrested.", 2),
+        ("A 17-year-old boy has been arrested on suspicion of wounding.", 1),
+        ("Three teenagers were arrested and later released on bail.", 3),
+        ("No arrests have been made.", 0),
+        ("Two men have been arrested. The two men were arrested at an address in Hackney.", 2),
+        pytest.param("Two men, aged 18 and 19, were arrested.", 2, id="two men, aged 18 and 19"),
+        pytest.param("Police arrested two men at the scene.", 2, id="police arrested two men"),
+    ],
+)
 def test_arrests(extractor, text, expected):
     incidents = extract_incidents(story(STABBING_IN_DALSTON + text), extractor=extractor)
     assert [i.arrests for i in incidents] == [expected]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("A man was stabbed on Kingsland Road in Dalston, east London, on Saturday.", ()),
-    ("A 16-year-old and a 17-year-old were stabbed on Kingsland Road in Dalston, east London, on Saturday.",
-     (16, 17)),
-    ("A man was stabbed on Kingsland Road in Dalston, east London, on Saturday. The victim, aged 23, is stable.",
-     (23,)),
-    ("A man was stabbed on Kingsland Road in Dalston, east London, on Saturday. A 19-year-old has been charged.",
-     ()),
-    pytest.param("A woman, 34, was stabbed on Kingsland Road in Dalston, east London, on Saturday.", (34,),
-                 id="a woman, 34,"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("A man was stabbed on Kingsland Road in Dalston, east London, on Saturday.", ()),
+        (
+            "A 16-year-old and a 17-year-old were stabbed on Kingsland Road in Dalston, east London, on Saturday.",
+            (16, 17),
+        ),
+        (
+            "A man was stabbed on Kingsland Road in Dalston, east London, on Saturday. The victim, aged 23, is stable.",
+            (23,),
+        ),
+        (
+            "A man was stabbed on Kingsland Road in Dalston, east London, on Saturday. A 19-year-old has been charged.",
+            (),
+        ),
+        pytest.param(
+            "A woman, 34, was stabbed on Kingsland Road in Dalston, east London, on Saturday.", (34,), id="a woman, 34,"
+        ),
+    ],
+)
 def test_victim_ages(extractor, text, expected):
     assert [i.victim_ages for i in extract_incidents(story(text), extractor=extractor)] == [expected]
 
 
-@pytest.mark.parametrize("text", [
-    "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said.",
-    "Police were called to Broad Lane in Tottenham at 11.30pm. A man was shot dead. Two men were arrested later.",
-    "A woman was robbed on Deptford High Street in south-east London on Friday. Separately, a man was stabbed on "
-    "Kingsland Road in Dalston on Saturday.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said.",
+        "Police were called to Broad Lane in Tottenham at 11.30pm. A man was shot dead. Two men were arrested later.",
+        "A woman was robbed on Deptford High Street in south-east London on Friday. Separately, a man was stabbed on "
+        "Kingsland Road in Dalston on Saturday.",
+    ],
+)
 def test_offsets_point_into_the_text(extractor, text):
     incidents = extract_incidents(story(text), extractor=extractor)
     assert incidents
     for i in incidents:
-        assert text[i.evidence_start:i.evidence_start + len(i.evidence)] == i.evidence
+        assert text[i.evidence_start : i.evidence_start + len(i.evidence)] == i.evidence
         # The place text may start before the mention ("Topham House, Prior Street"), never after it.
         start, end = i.place_span
-        assert text[end - len(i.location_text):end] == i.location_text and len(i.location_text) >= end - start
+        assert text[end - len(i.location_text) : end] == i.location_text and len(i.location_text) >= end - start
         assert i.type_span is None or 0 <= i.type_span[0] < i.type_span[1] <= len(text)
     assert len({i.incident_id for i in incidents}) == len(incidents)

@@ -1,12 +1,13 @@
 """Tests for extract/places.py: place mentions found in sentences, with offsets, on the real gazetteer."""
+
 from __future__ import annotations
 
 import pytest
 
-from extract.gazetteer import load_gazetteer
-from extract.names import fold_text
-from extract.places import Matcher, build_matcher, find_places
+from extract.geo.gazetteer import load_gazetteer
+from extract.geo.places import Matcher, build_matcher, find_places
 from extract.records import Mention
+from extract.text.folding import fold_text
 
 
 @pytest.fixture(scope="module")
@@ -21,23 +22,29 @@ def _spans(mentions: list[Mention]) -> list[tuple[str, int, int, str]]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("A man was stabbed in Prior Street, Greenwich, on Friday.",
-         [("Prior Street", 21, 33, "prior street"), ("Greenwich", 35, 44, "greenwich")]),
-        ("He lived in South Kensington, not Kensington.",
-         [("South Kensington", 12, 28, "south kensington"), ("Kensington", 34, 44, "kensington")]),
-        ("Police were called to South Kensington station.",
-         [("South Kensington station", 22, 46, "south kensington")]),
+        (
+            "A man was stabbed in Prior Street, Greenwich, on Friday.",
+            [("Prior Street", 21, 33, "prior street"), ("Greenwich", 35, 44, "greenwich")],
+        ),
+        (
+            "He lived in South Kensington, not Kensington.",
+            [("South Kensington", 12, 28, "south kensington"), ("Kensington", 34, 44, "kensington")],
+        ),
+        ("Police were called to South Kensington station.", [("South Kensington station", 22, 46, "south kensington")]),
         ("A fight at Seven Sisters tube station", [("Seven Sisters tube station", 11, 37, "seven sisters")]),
         ("Ian Hayes said he saw nothing in Hayes.", [("Hayes", 33, 38, "hayes")]),
         ("Mr Barnes was in Barnes.", [("Barnes", 17, 23, "barnes")]),
-        ("Officers searched SE10 8SF and parts of SE15.",
-         [("SE10 8SF", 18, 26, "se10 8sf"), ("SE15", 40, 44, "se15")]),
+        ("Officers searched SE10 8SF and parts of SE15.", [("SE10 8SF", 18, 26, "se10 8sf"), ("SE15", 40, 44, "se15")]),
         ("ZZ99 9ZZ is no postcode, E1 6AN is.", [("E1 6AN", 25, 31, "e1 6an")]),
-        ("He lived on Camplin street in New Cross.",
-         [("Camplin street", 12, 26, "camplin street"), ("New Cross", 30, 39, "new cross")]),
+        (
+            "He lived on Camplin street in New Cross.",
+            [("Camplin street", 12, 26, "camplin street"), ("New Cross", 30, 39, "new cross")],
+        ),
         ("It happened on a quiet London street.", [("London", 23, 29, "london")]),
-        ("Stabbed in Coldharbour Lane, Brixton.",
-         [("Coldharbour Lane", 11, 27, "coldharbour lane"), ("Brixton", 29, 36, "brixton")]),
+        (
+            "Stabbed in Coldharbour Lane, Brixton.",
+            [("Coldharbour Lane", 11, 27, "coldharbour lane"), ("Brixton", 29, 36, "brixton")],
+        ),
         ("Shots in Tottenham High Road.", [("Tottenham High Road", 9, 28, "tottenham high road")]),
         ("A raid at St. John's Wood Road.", [("St. John's Wood Road", 10, 30, "saint johns wood road")]),
         ("He was attacked near King\u2019s Cross on Tuesday.", [("King\u2019s Cross", 21, 33, "kings cross")]),
@@ -53,7 +60,7 @@ def _spans(mentions: list[Mention]) -> list[tuple[str, int, int, str]]:
 def test_find_places(matcher, text, expected):
     mentions = find_places(text, matcher=matcher)
     assert _spans(mentions) == expected
-    assert all(text[m.start:m.end] == m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
 
 
 @pytest.mark.parametrize(
@@ -74,17 +81,20 @@ def test_find_places_finds_nothing(matcher, text):
 
 def test_kensington_inside_south_kensington(matcher):
     assert _spans(find_places("in South Kensington", matcher=matcher)) == [
-        ("South Kensington", 3, 19, "south kensington")]
+        ("South Kensington", 3, 19, "south kensington")
+    ]
 
 
 def test_greenwich_keeps_its_own_key_and_kinds_not_the_alias(matcher):
     assert find_places("Greenwich", matcher=matcher) == [
-        Mention("Greenwich", 0, 9, "greenwich", ("area", "borough", "station", "street"))]
+        Mention("Greenwich", 0, 9, "greenwich", ("area", "borough", "station", "street"))
+    ]
 
 
 def test_borough_alias_found_by_its_own_spelling(matcher):
     assert find_places("the Royal Borough of Greenwich", matcher=matcher) == [
-        Mention("Royal Borough of Greenwich", 4, 30, "royal borough of greenwich", ("borough",))]
+        Mention("Royal Borough of Greenwich", 4, 30, "royal borough of greenwich", ("borough",))
+    ]
 
 
 def test_folded_text_passed_in_gives_the_same_mentions(matcher):
@@ -97,7 +107,7 @@ def test_text_naming_thousands_of_places_finishes(matcher):
     text = ", ".join(names * 1000)
     mentions = find_places(text, matcher=matcher)
     assert [m.text for m in mentions] == names * 1000
-    assert all(text[m.start:m.end] == m.text for m in mentions)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
 
 
 def test_lower_case_compass_region_in_running_text(matcher):

@@ -6,6 +6,7 @@ Example:
     vocab = load_vocabulary()
     [c.type for c in find_cues("A man was stabbed in Peckham.", vocab=vocab)]  # ['stabbing']
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from extract.names import DATA_DIR, fold_text
+from extract.datafiles import DATA_DIR
+from extract.text.folding import fold_text
 
 WORD_CHAR = re.compile(r"\w")
 
@@ -56,8 +58,9 @@ class Vocabulary:
 def load_vocabulary() -> Vocabulary:
     """Load the crime types and cue phrases from data/ and compile the cues."""
     with open(DATA_DIR / "crime_types.csv", encoding="utf-8", newline="") as f:
-        types = {r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"]))
-                 for r in csv.DictReader(f)}
+        types = {
+            r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"])) for r in csv.DictReader(f)
+        }
     auto = ahocorasick.Automaton()
     with open(DATA_DIR / "crime_cues.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
@@ -73,17 +76,24 @@ def load_vocabulary() -> Vocabulary:
             if r["type"] and r["type"] not in types:
                 raise ValueError(f"crime_patterns.csv: unknown type {r['type']!r}")
             # Patterns use only bounded repetition ({0,2}), so matching stays linear in the text.
-            patterns.append((re.compile(r["pattern"]), tuple(r["anchors"].split("|")), r["type"] or None,
-                             r["weapon"] or None,
-                             {"1": True, "0": False}.get(r["fatal"]), r["event"] == "1"))
+            patterns.append(
+                (
+                    re.compile(r["pattern"]),
+                    tuple(r["anchors"].split("|")),
+                    r["type"] or None,
+                    r["weapon"] or None,
+                    {"1": True, "0": False}.get(r["fatal"]),
+                    r["event"] == "1",
+                )
+            )
     return Vocabulary(types, auto, tuple(patterns))
 
 
 def _in_a_name(text: str, start: int, end: int) -> bool:
     """True for a capitalised cue inside a title-case name mid-sentence ("Shooting Stars Children's Hospice")."""
-    if not text[start:start + 1].isupper() or text[end:end + 1] != " " or not text[end + 1:end + 2].isupper():
+    if not text[start : start + 1].isupper() or text[end : end + 1] != " " or not text[end + 1 : end + 2].isupper():
         return False
-    before = text[max(0, start - 3):start].rstrip()
+    before = text[max(0, start - 3) : start].rstrip()
     return bool(before) and before[-1] not in ".!?:\"'\u201c\u2018(-\u2014\u2013\n"
 
 
@@ -111,8 +121,8 @@ def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> lis
     chosen: list[Cue] = []
     taken = bytearray(n)  # covered characters: keeps overlap checks linear in the text
     for c in found:
-        if not any(taken[c.start:c.end]):
-            taken[c.start:c.end] = b"\x01" * (c.end - c.start)
+        if not any(taken[c.start : c.end]):
+            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
             chosen.append(c)
     chosen.sort(key=lambda c: c.start)
     return chosen
@@ -132,12 +142,12 @@ def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
     return max(typed, key=lambda c: (vocab.types[c.type].severity, c.event, -c.start)) if typed else None
 
 
-def incident_type(main: Iterable[Cue], headline: Iterable[Cue], told: Iterable[Cue], story: Iterable[Cue], *,
-                  vocab: Vocabulary) -> Cue | None:
+def incident_type(
+    main: Iterable[Cue], headline: Iterable[Cue], told: Iterable[Cue], story: Iterable[Cue], *, vocab: Vocabulary
+) -> Cue | None:
     """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
     sentences telling it; a generic one ("attack") gives way to the specific crime the story names most."""
-    cue = (most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab)
-           or most_severe(told, vocab=vocab))
+    cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
     if cue is not None and cue.type not in GENERIC_TYPES:
         return cue
     specific = [c for c in story if c.type and c.type not in GENERIC_TYPES]

@@ -4,8 +4,9 @@ Each toponym's `name` is geocoded with `Gazetteer.locate`, with the other place 
 (about 120 characters either side) as context, and compared with the gold point.
 
 Example:
-    python -m extract.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
+    python -m extract.evaluation.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract.gazetteer import Gazetteer, km, load_gazetteer
-from extract.names import name_key
-from extract.places import Matcher, build_matcher, find_places
+from extract.geo.gazetteer import Gazetteer, km, load_gazetteer
+from extract.geo.names import name_key
+from extract.geo.places import Matcher, build_matcher, find_places
 from extract.records import ExtractError, Place
 
 CONTEXT_CHARS = 120
@@ -62,8 +63,17 @@ def load_toponyms(path: str | Path) -> list[Toponym]:
                 continue
             try:
                 r = json.loads(line)
-                out.append(Toponym(str(r["corpus"]), str(r["article"]), r["name"], int(r["start"]), float(r["lat"]),
-                                   float(r["lon"]), r["context"]))
+                out.append(
+                    Toponym(
+                        str(r["corpus"]),
+                        str(r["article"]),
+                        r["name"],
+                        int(r["start"]),
+                        float(r["lat"]),
+                        float(r["lon"]),
+                        r["context"],
+                    )
+                )
             except (ValueError, KeyError, TypeError) as e:
                 raise ExtractError(f"{path}:{n}: not a toponym row ({e})") from e
     return out
@@ -87,8 +97,16 @@ def score(toponyms: Sequence[Toponym], *, gazetteer: Gazetteer, matcher: Matcher
         place = gazetteer.locate(t.name, context=ctx)
         error = km(place.lat, place.lon, t.lat, t.lon) if place else None
         key = name_key(t.name)
-        results.append(Result(t, ctx, place, error, gazetteer.borough_at(t.lat, t.lon) is not None,
-                              bool(gazetteer.candidates(key) or gazetteer.postcode(key))))
+        results.append(
+            Result(
+                t,
+                ctx,
+                place,
+                error,
+                gazetteer.borough_at(t.lat, t.lon) is not None,
+                bool(gazetteer.candidates(key) or gazetteer.postcode(key)),
+            )
+        )
     return results
 
 
@@ -99,12 +117,13 @@ def _share(n: int, total: int) -> str:
 def _figures(label: str, results: Sequence[Result]) -> list[str]:
     resolved = [r for r in results if r.place]
     errors = [r.error_km for r in resolved]
-    lines = [f"{label} ({len(results)} toponyms)",
-             f"  resolved             {_share(len(resolved), len(results))}"]
+    lines = [f"{label} ({len(results)} toponyms)", f"  resolved             {_share(len(resolved), len(results))}"]
     for limit in NEAR_KM:
         near = sum(1 for e in errors if e <= limit)
-        lines.append(f"  within {limit:g} km of gold  {_share(near, len(results))} of all, "
-                     f"{_share(near, len(resolved))} of resolved")
+        lines.append(
+            f"  within {limit:g} km of gold  {_share(near, len(results))} of all, "
+            f"{_share(near, len(resolved))} of resolved"
+        )
     median = f"{statistics.median(errors):.2f} km" if errors else "-"
     lines.append(f"  median error         {median} (resolved)")
     return lines
@@ -114,8 +133,10 @@ def _examples(results: Sequence[Result], *, with_error: bool = False) -> str:
     names = Counter(r.toponym.name for r in results)
     if with_error:
         worst = {r.toponym.name: (r.place.name, r.place.borough, r.error_km) for r in results}
-        return ", ".join(f"{n} x{c} -> {worst[n][0]} ({worst[n][1]}, {worst[n][2]:.1f} km)"
-                         for n, c in names.most_common(MISS_EXAMPLES))
+        return ", ".join(
+            f"{n} x{c} -> {worst[n][0]} ({worst[n][1]}, {worst[n][2]:.1f} km)"
+            for n, c in names.most_common(MISS_EXAMPLES)
+        )
     return ", ".join(f"{n} x{c}" for n, c in names.most_common(MISS_EXAMPLES))
 
 
@@ -133,8 +154,9 @@ def report(results: Sequence[Result]) -> str:
         lines.append(f"  {corpus:<12} {_share(sum(1 for r in rs if r.place), len(rs))}  {_share(within, len(rs))}")
     misses = {
         "not found, gold outside Greater London": [r for r in results if not r.place and not r.gold_in_london],
-        "not found, name not in the gazetteer": [r for r in results
-                                                 if not r.place and r.gold_in_london and not r.known_name],
+        "not found, name not in the gazetteer": [
+            r for r in results if not r.place and r.gold_in_london and not r.known_name
+        ],
         "not found, ambiguous or refused": [r for r in results if not r.place and r.gold_in_london and r.known_name],
         "found, over 5 km from gold": [r for r in results if r.place and r.error_km > NEAR_KM[1]],
         "found, 1-5 km from gold": [r for r in results if r.place and NEAR_KM[0] < r.error_km <= NEAR_KM[1]],
@@ -147,7 +169,9 @@ def report(results: Sequence[Result]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Score the toponyms file given on the command line and print the report."""
-    parser = argparse.ArgumentParser(prog="python -m extract.geoparse_bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m extract.evaluation.geoparse_bench", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("toponyms", help="london_bbox_toponyms.jsonl")
     args = parser.parse_args(argv)
     try:

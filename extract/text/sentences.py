@@ -1,4 +1,5 @@
 """Split a text into sentences, keeping character offsets."""
+
 from __future__ import annotations
 
 import re
@@ -6,10 +7,42 @@ import re
 # A sentence ends at . ! ? (plus closing quotes) before white space and a capital, digit or quote; or at a
 # line break. Each alternative is bounded, so the scan is linear.
 _END = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
-_ABBREV = frozenset({
-    "mr", "mrs", "ms", "dr", "st", "no", "sgt", "insp", "det", "supt", "ch", "pc", "dc", "ds", "di", "co", "ltd",
-    "jr", "sr", "vs", "gen", "col", "capt", "lt", "rev", "prof", "hon", "mt", "ft", "approx", "est", "inc",
-})
+_ABBREV = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "no",
+        "sgt",
+        "insp",
+        "det",
+        "supt",
+        "ch",
+        "pc",
+        "dc",
+        "ds",
+        "di",
+        "co",
+        "ltd",
+        "jr",
+        "sr",
+        "vs",
+        "gen",
+        "col",
+        "capt",
+        "lt",
+        "rev",
+        "prof",
+        "hon",
+        "mt",
+        "ft",
+        "approx",
+        "est",
+        "inc",
+    }
+)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -19,7 +52,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for m in _END.finditer(text):
         if m.group(0)[0] == ".":
             word_start = max(start, text.rfind(" ", start, m.start()) + 1, text.rfind("\n", start, m.start()) + 1)
-            word = text[word_start:m.start()].lower().lstrip("(\"'")
+            word = text[word_start : m.start()].lower().lstrip("(\"'")
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue
         spans.append((start, m.end()))

@@ -1,58 +1,16 @@
 """A story read for extraction: its sentences with their crime cues, place mentions and specifics, and which
 sentences tell an incident."""
+
 from __future__ import annotations
 
-import csv
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-import ahocorasick
-
-from extract.geocode import Geocoder
-from extract.incidents import Cue
-from extract.names import DATA_DIR
-from extract.dates import DateMention
+from extract.geo.geocode import Geocoder
 from extract.records import Article, Mention, Place
-from extract.sentences import split_sentences
-
-# Ages and clock times make a sentence specific too: "18-year-old" (folded "18 year old"), "aged 17", "21:40", "9pm".
-NUMBER_SPECIFIC = re.compile(r"\b(?:\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(?:am|pm))\b")
-WORD_CHAR = re.compile(r"\w")
-
-
-@dataclass(frozen=True, slots=True)
-class Signals:
-    """The compiled signal words of data/story_signals.csv: folded phrase -> signal name."""
-
-    automaton: ahocorasick.Automaton
-
-
-def load_signals() -> Signals:
-    """Compile data/story_signals.csv (phrase,signal; "#" lines are comments)."""
-    with open(DATA_DIR / "story_signals.csv", encoding="utf-8", newline="") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        auto = ahocorasick.Automaton()
-        for r in rows:
-            auto.add_word(r["phrase"], (r["signal"], len(r["phrase"])))
-    auto.make_automaton()
-    return Signals(auto)
-
-
-def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, str]]]:
-    """Return {signal: [(start, phrase), ...]} for whole-word signal phrases in folded text, in text order."""
-    found: dict[str, list[tuple[int, str]]] = {}
-    n = len(folded)
-    for end, (signal, length) in signals.automaton.iter(folded):
-        start = end - length + 1
-        if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
-            continue
-        found.setdefault(signal, []).append((start, folded[start:end + 1]))
-    for m in NUMBER_SPECIFIC.finditer(folded):
-        found.setdefault("specific", []).append((m.start(), m.group(0)))
-    for hits in found.values():
-        hits.sort()
-    return found
+from extract.text.cues import Cue
+from extract.text.dates import DateMention
+from extract.text.sentences import split_sentences
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +44,15 @@ class Story:
     resolved: dict[str, Place | None]  # query -> place: each name is geocoded once per story
 
 
-def read_sentences(text: str, cues: list[Cue], mentions: list[Mention],
-                   found: dict[str, list[tuple[int, str]]]) -> tuple[Sentence, ...]:
+def read_sentences(
+    text: str, cues: list[Cue], mentions: list[Mention], found: dict[str, list[tuple[int, str]]]
+) -> tuple[Sentence, ...]:
     """Split `text` into sentences and give each its cues, mentions, specifics and aside/separate/future flags
     (`found` is find_signals() of its folded text); counted per sentence in one pass: linear in the text."""
     out = []
     specific_at, aside_at, future_at, separate_at = (
-        [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate"))
+        [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate")
+    )
     ci = mi = si = ai = fi = pi = 0
     for start, end in split_sentences(text):
         ci, cj = _span(cues, ci, start, end, key=lambda c: c.start)
@@ -101,8 +61,7 @@ def read_sentences(text: str, cues: list[Cue], mentions: list[Mention],
         ai, aj = _span(aside_at, ai, start, end)
         fi, fj = _span(future_at, fi, start, end)
         pi, pj = _span(separate_at, pi, start, end)
-        out.append(Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), sj - si, aj > ai, pj > pi,
-                            fj > fi))
+        out.append(Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), sj - si, aj > ai, pj > pi, fj > fi))
         ci, mi, si, ai, fi, pi = cj, mj, sj, aj, fj, pj
     return tuple(out)
 
@@ -163,6 +122,9 @@ def is_statistics(found: dict[str, list[tuple[int, str]]], told: list[Sentence])
 def neighbours(story: Story, main: Sentence, told: list[Sentence]) -> list[Sentence]:
     """The sentences telling an incident plus those right around its main one that tell of no other incident."""
     i = next(k for k, s in enumerate(story.sentences) if s.start == main.start)
-    near = [s for s in story.sentences[max(0, i - 1):i + 3]
-            if s.start == main.start or not (s.aside or s.separate or s.start > main.start and tells_incident(s))]
+    near = [
+        s
+        for s in story.sentences[max(0, i - 1) : i + 3]
+        if s.start == main.start or not (s.aside or s.separate or s.start > main.start and tells_incident(s))
+    ]
     return sorted({s.start: s for s in told + near}.values(), key=lambda s: s.start)

@@ -5,6 +5,7 @@ Example:
     signs = load_signs()
     foreign, london = foreign_signs(text, mentions, signs=signs)
 """
+
 from __future__ import annotations
 
 import re
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from extract.gazetteer import Gazetteer, km
-from extract.names import DATA_DIR, name_key
-from extract.places import qualified_elsewhere
+from extract.datafiles import DATA_DIR
+from extract.geo.gazetteer import Gazetteer, km
+from extract.geo.names import name_key
+from extract.geo.places import qualified_elsewhere
 from extract.records import Article, Mention
-from extract.sentences import split_sentences
+from extract.text.sentences import split_sentences
 
 DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
 STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
@@ -55,7 +57,7 @@ def load_signs() -> Signs:
 
 
 def _spellings(name: str) -> tuple[str, str]:
-    """"stratford upon avon" -> ("Stratford upon Avon", "Stratford-upon-Avon"), as places are written."""
+    """ "stratford upon avon" -> ("Stratford upon Avon", "Stratford-upon-Avon"), as places are written."""
     words = [w if w in ("upon", "on", "under", "in", "le") else w[:1].upper() + w[1:] for w in name.split()]
     return " ".join(words), "-".join(words)
 
@@ -64,22 +66,29 @@ def foreign_signs(text: str, mentions: list[Mention], *, signs: Signs) -> tuple[
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London) and the story's distinct London areas,
     stations, wards, boroughs and regions ("south-east London"; plain "London" may be Ontario's)."""
-    london_span = _span_ids(len(text), [(m.start, m.end) for m in mentions]
-                            + [o.span() for o in signs.institutions.finditer(text)])
+    london_span = _span_ids(
+        len(text), [(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)]
+    )
     spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
-    spans = [(s, e) for s, e in spans
-             if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
-             and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
-             and not (london_span[s] and london_span[s] == london_span[e - 1])]  # "Scotland Yard", "Kent House"
+    spans = [
+        (s, e)
+        for s, e in spans
+        if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
+        and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
+        and not (london_span[s] and london_span[s] == london_span[e - 1])
+    ]  # "Scotland Yard", "Kent House"
     spans += [m.span() for m in signs.foreign_patterns.finditer(text)]
     ends = {m.end: m for m in mentions}
-    qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2:s] == ", " and s - 2 in ends}
+    qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2 : s] == ", " and s - 2 in ends}
     # "Sutton Coldfield", "Stratford-upon-Avon": a London name inside a longer name from elsewhere
     foreign_span = _span_ids(len(text), spans)
     qualified |= {m.key for m in mentions if foreign_span[m.start] and foreign_span[m.start] == foreign_span[m.end - 1]}
-    london = {m.key for m in mentions if (set(m.kinds) & {"area", "borough", "station", "ward"}
-                                          or (m.kinds == ("region",) and m.key != "london"))
-              and not qualified_elsewhere(text, m.start)} - qualified
+    london = {
+        m.key
+        for m in mentions
+        if (set(m.kinds) & {"area", "borough", "station", "ward"} or (m.kinds == ("region",) and m.key != "london"))
+        and not qualified_elsewhere(text, m.start)
+    } - qualified
     return len({text[s:e] for s, e in spans}) + len(qualified), len(london)
 
 
@@ -104,8 +113,9 @@ def foreign_dateline(text: str, *, gazetteer: Gazetteer) -> bool:
     return False
 
 
-def london_evidence(article: Article, mentions: list[Mention], *, signs: Signs, gazetteer: Gazetteer,
-                    foreign: int) -> bool:
+def london_evidence(
+    article: Article, mentions: list[Mention], *, signs: Signs, gazetteer: Gazetteer, foreign: int
+) -> bool:
     """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
     (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station, a street named after its
     area, an area "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those),
@@ -123,14 +133,17 @@ def london_evidence(article: Article, mentions: list[Mention], *, signs: Signs, 
             return True  # "Brixton Tube station"
         if " " in m.key and any(e.kind in ("area", "borough") for e in gazetteer.candidates(m.key.split(" ")[0])):
             return True  # a street named after its London area: "Streatham High Road"
-        if (not foreign and set(m.kinds) & {"area", "station"}
-                and LOCATIVE.search(article.text, max(0, m.start - 8), m.start)):
+        if (
+            not foreign
+            and set(m.kinds) & {"area", "station"}
+            and LOCATIVE.search(article.text, max(0, m.start - 8), m.start)
+        ):
             return True  # "in Walthamstow", in a story with nothing from elsewhere
         if m.key not in points and len(points) < 30:
             points[m.key] = [(e.lat, e.lon) for e in gazetteer.candidates(m.key)[:50]]
     keys = list(points)
     for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
+        for b in keys[i + 1 :]:
             if any(km(p[0], p[1], q[0], q[1]) < COHERENT_KM for p in points[a] for q in points[b]):
                 return True
     return False

@@ -2,6 +2,7 @@
 
 Every geocoder returns a Place inside Greater London, or None when it finds nothing there.
 """
+
 from __future__ import annotations
 
 import functools
@@ -11,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +25,7 @@ from geopy.location import Location
 from extract.records import PRECISIONS, ExtractError, Place
 
 if TYPE_CHECKING:
-    from extract.gazetteer import Gazetteer
+    from extract.geo.gazetteer import Gazetteer
 
 PROVIDERS = {"nominatim": Nominatim, "photon": Photon}
 
@@ -50,9 +51,18 @@ PRECISION_BY_TAG = (
 )
 """Our precision for a provider's class/type tags, checked in order; anything else is an area."""
 
-ONLINE_OPTIONS = frozenset({
-    "provider", "user_agent", "domain", "scheme", "timeout", "min_delay_seconds", "cache_path", "adapter_factory",
-})
+ONLINE_OPTIONS = frozenset(
+    {
+        "provider",
+        "user_agent",
+        "domain",
+        "scheme",
+        "timeout",
+        "min_delay_seconds",
+        "cache_path",
+        "adapter_factory",
+    }
+)
 
 CACHE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS geocode_cache (
@@ -170,12 +180,19 @@ class OnlineGeocoder:
         try:
             if self.provider == "nominatim":
                 location = self._limited_geocode(
-                    text, exactly_one=True, viewbox=LONDON_VIEWBOX, bounded=True, country_codes=COUNTRY_CODE,
+                    text,
+                    exactly_one=True,
+                    viewbox=LONDON_VIEWBOX,
+                    bounded=True,
+                    country_codes=COUNTRY_CODE,
                 )
             else:
                 # geopy's Photon takes no country filter; the Greater London check covers it.
                 location = self._limited_geocode(
-                    text, exactly_one=True, bbox=LONDON_VIEWBOX, location_bias=LONDON_CENTRE,
+                    text,
+                    exactly_one=True,
+                    bbox=LONDON_VIEWBOX,
+                    location_bias=LONDON_CENTRE,
                 )
             return None if location is None else self._parse(location)
         # The non-geopy errors are malformed answers: JSON without the fields geopy or we read.
@@ -199,8 +216,14 @@ class OnlineGeocoder:
     def _point(self, name: str, lat: float, lon: float, precision: str) -> Place:
         # The borough is filled in by the London check, after the cache.
         return Place(
-            name=name, lat=lat, lon=lon, kind=precision, precision=precision,
-            borough=None, borough_code=None, source=self.provider,
+            name=name,
+            lat=lat,
+            lon=lon,
+            kind=precision,
+            precision=precision,
+            borough=None,
+            borough_code=None,
+            source=self.provider,
         )
 
     def _inside_london(self, place: Place) -> Place | None:
@@ -224,13 +247,15 @@ class OnlineGeocoder:
 
     def _remember(self, key: str, place: Place | None) -> None:
         # The point is stored before the London check, so a better boundary file needs no new request.
-        value = None if place is None else json.dumps(
-            {"name": place.name, "lat": place.lat, "lon": place.lon, "precision": place.precision}
+        value = (
+            None
+            if place is None
+            else json.dumps({"name": place.name, "lat": place.lat, "lon": place.lon, "precision": place.precision})
         )
         with self._cache_lock, self._cache:
             self._cache.execute(
                 "INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?, ?, ?)",
-                (self.provider, self.domain, key, value, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                (self.provider, self.domain, key, value, datetime.now(UTC).isoformat(timespec="seconds")),
             )
 
 

@@ -4,17 +4,16 @@ Example:
     gaz = load_gazetteer()
     gaz.locate("Bells Hill, High Barnet")  # Place(name='Bells Hill', borough='Barnet', precision='street', ...)
 
-`python -m extract.gazetteer build --source ../shared/data/london` regenerates data/gazetteer/.
+`crimemap gazetteer build --source ../shared/data/london` regenerates data/gazetteer/ (see extract.geo.build).
 """
+
 from __future__ import annotations
 
-import argparse
 import csv
 import gzip
 import json
 import math
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,17 +22,46 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from extract.names import DATA_DIR, name_key, street_strength
+from extract.datafiles import DATA_DIR
+from extract.geo.names import name_key, street_strength
 from extract.records import Place
 
 GAZETTEER_DIR = DATA_DIR / "gazetteer"
 
 BOROUGHS = (
-    "Barking and Dagenham", "Barnet", "Bexley", "Brent", "Bromley", "Camden", "City of London", "Croydon",
-    "Ealing", "Enfield", "Greenwich", "Hackney", "Hammersmith and Fulham", "Haringey", "Harrow", "Havering",
-    "Hillingdon", "Hounslow", "Islington", "Kensington and Chelsea", "Kingston upon Thames", "Lambeth",
-    "Lewisham", "Merton", "Newham", "Redbridge", "Richmond upon Thames", "Southwark", "Sutton",
-    "Tower Hamlets", "Waltham Forest", "Wandsworth", "Westminster",
+    "Barking and Dagenham",
+    "Barnet",
+    "Bexley",
+    "Brent",
+    "Bromley",
+    "Camden",
+    "City of London",
+    "Croydon",
+    "Ealing",
+    "Enfield",
+    "Greenwich",
+    "Hackney",
+    "Hammersmith and Fulham",
+    "Haringey",
+    "Harrow",
+    "Havering",
+    "Hillingdon",
+    "Hounslow",
+    "Islington",
+    "Kensington and Chelsea",
+    "Kingston upon Thames",
+    "Lambeth",
+    "Lewisham",
+    "Merton",
+    "Newham",
+    "Redbridge",
+    "Richmond upon Thames",
+    "Southwark",
+    "Sutton",
+    "Tower Hamlets",
+    "Waltham Forest",
+    "Wandsworth",
+    "Westminster",
 )
 """The official names of the 32 London boroughs and the City of London."""
 
@@ -74,8 +102,9 @@ def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 class Gazetteer:
     """Look-ups over the London gazetteer: candidates by name, context-aware `locate`, and `borough_at`."""
 
-    def __init__(self, entries: list[Entry], borough_geojson: dict, *, non_london: frozenset[str],
-                 postcodes_path: Path | None):
+    def __init__(
+        self, entries: list[Entry], borough_geojson: dict, *, non_london: frozenset[str], postcodes_path: Path | None
+    ):
         self.entries = entries
         self.by_key: dict[str, list[Entry]] = defaultdict(list)
         for e in entries:
@@ -91,7 +120,7 @@ class Gazetteer:
         self._context_memo: dict[str, list[Entry]] = {}
 
     def candidates(self, key: str) -> list[Entry]:
-        """Return every entry whose canonical key is `key` (see extract.names.name_key)."""
+        """Return every entry whose canonical key is `key` (see extract.geo.names.name_key)."""
         return self.by_key.get(key, [])
 
     def borough_at(self, lat: float, lon: float) -> tuple[str, str] | None:
@@ -118,7 +147,20 @@ class Gazetteer:
         if not hit:
             return None
         name = f"{compact[:-3]} {compact[-3:]}"
-        return Entry("postcode", "postcode", name, name.lower(), hit[0], hit[1], hit[2], compact[:-3], "", "", 1, "codepoint_open")
+        return Entry(
+            "postcode",
+            "postcode",
+            name,
+            name.lower(),
+            hit[0],
+            hit[1],
+            hit[2],
+            compact[:-3],
+            "",
+            "",
+            1,
+            "codepoint_open",
+        )
 
     def _known(self, name: str) -> bool:
         key = name_key(name)
@@ -222,8 +264,11 @@ class Gazetteer:
         A street whose qualifier places none of its candidates ("High Street, Hoxton") is not found.
         """
         placing = [e for e in near if e.kind != "region"]
-        if placing and all(c.kind == "street" for c in cands) and not any(
-                self._support(c, placing, qualifier=True) for c in cands):
+        if (
+            placing
+            and all(c.kind == "street" for c in cands)
+            and not any(self._support(c, placing, qualifier=True) for c in cands)
+        ):
             return None
         if len(cands) == 1:
             return self._place(cands[0], 1)
@@ -231,8 +276,10 @@ class Gazetteer:
         for context in (near, ctx):
             if not context:
                 continue
-            scored = sorted(((self._support(c, context, qualifier=context is near), c.weight, i)
-                             for i, c in enumerate(cands)), reverse=True)
+            scored = sorted(
+                ((self._support(c, context, qualifier=context is near), c.weight, i) for i, c in enumerate(cands)),
+                reverse=True,
+            )
             if scored[0][0] > 0:
                 top = [cands[i] for s, _, i in scored if s == scored[0][0]]
                 if len(top) == 1 or self._clustered(top):
@@ -283,14 +330,32 @@ class Gazetteer:
 
     def _place(self, e: Entry, n: int) -> Place:
         borough = self.borough_names.get(e.borough_code)
-        return Place(name=e.name, lat=e.lat, lon=e.lon, kind=e.kind, precision=e.precision,
-                     borough=borough, borough_code=e.borough_code or None, source=e.source, candidates=n)
+        return Place(
+            name=e.name,
+            lat=e.lat,
+            lon=e.lon,
+            kind=e.kind,
+            precision=e.precision,
+            borough=borough,
+            borough_code=e.borough_code or None,
+            source=e.source,
+            candidates=n,
+        )
 
     def _borough_place(self, code: str, display: str, n: int) -> Place:
         b = next(e for e in self.candidates(name_key(self.borough_names[code])) if e.kind == "borough")
         name = b.name if name_key(display) == b.key else f"{display} ({b.name})"
-        return Place(name=name, lat=b.lat, lon=b.lon, kind="borough", precision="borough",
-                     borough=b.name, borough_code=code, source=b.source, candidates=n)
+        return Place(
+            name=name,
+            lat=b.lat,
+            lon=b.lon,
+            kind="borough",
+            precision="borough",
+            borough=b.name,
+            borough_code=code,
+            source=b.source,
+            candidates=n,
+        )
 
 
 def load_borough_geojson(data_dir: Path | None = None) -> dict:
@@ -306,42 +371,65 @@ def load_gazetteer(data_dir: Path | None = None) -> Gazetteer:
         rows = csv.reader(f)
         next(rows)
         for kind, precision, name, key, lat, lon, code, outcode, ward, locality, weight, source in rows:
-            entries.append(Entry(kind, precision, name, key, float(lat), float(lon), code, outcode, ward, locality,
-                                 int(weight), source))
+            entries.append(
+                Entry(
+                    kind,
+                    precision,
+                    name,
+                    key,
+                    float(lat),
+                    float(lon),
+                    code,
+                    outcode,
+                    ward,
+                    locality,
+                    int(weight),
+                    source,
+                )
+            )
     boroughs = load_borough_geojson(gdir)
     code_of = {f["properties"]["name"]: f["properties"]["code"] for f in boroughs["features"]}
     point_of = {e.borough_code: e for e in entries if e.kind == "borough"}
     with open(DATA_DIR / "borough_aliases.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             b = point_of[code_of[r["borough"]]]
-            entries.append(Entry("borough", "borough", b.name, name_key(r["alias"]), b.lat, b.lon, b.borough_code,
-                                 "", "", "", b.weight, "alias"))
+            entries.append(
+                Entry(
+                    "borough",
+                    "borough",
+                    b.name,
+                    name_key(r["alias"]),
+                    b.lat,
+                    b.lon,
+                    b.borough_code,
+                    "",
+                    "",
+                    "",
+                    b.weight,
+                    "alias",
+                )
+            )
     with open(DATA_DIR / "regions.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
-            entries.append(Entry("region", "london", r["name"], name_key(r["name"]), float(r["lat"]), float(r["lon"]),
-                                 "", "", "", "", 1, "regions"))
+            entries.append(
+                Entry(
+                    "region",
+                    "london",
+                    r["name"],
+                    name_key(r["name"]),
+                    float(r["lat"]),
+                    float(r["lon"]),
+                    "",
+                    "",
+                    "",
+                    "",
+                    1,
+                    "regions",
+                )
+            )
     non_london = frozenset(
-        name_key(line) for line in (DATA_DIR / "non_london.txt").read_text(encoding="utf-8").splitlines()
+        name_key(line)
+        for line in (DATA_DIR / "non_london.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     )
     return Gazetteer(entries, boroughs, non_london=non_london, postcodes_path=gdir / "postcodes.csv.gz")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`build --source DIR [--out DIR]`: regenerate the committed gazetteer files from the raw open data."""
-    parser = argparse.ArgumentParser(prog="python -m extract.gazetteer")
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="rebuild data/gazetteer/ from the raw London open data")
-    b.add_argument("--source", type=Path, required=True)
-    b.add_argument("--out", type=Path, default=GAZETTEER_DIR)
-    args = parser.parse_args(argv)
-    from extract.gazetteer_build import build
-
-    counts = build(args.source, args.out)
-    for kind, n in sorted(counts.items()):
-        print(f"{kind}\t{n}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

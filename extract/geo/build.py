@@ -1,8 +1,9 @@
 """Build the committed gazetteer files under data/gazetteer/ from the raw open data in ../shared/data/london.
 
-Run through `python -m extract.gazetteer build --source ../shared/data/london`. Only this module needs the raw
+Run through `python -m extract.geo.gazetteer build --source ../shared/data/london`. Only this module needs the raw
 data, pyproj and pyshp; the app and the tests read the files it writes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,11 +17,30 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import Point, mapping, shape
 
-from extract.names import DATA_DIR, name_key, street_words
+from extract.datafiles import DATA_DIR
+from extract.geo.names import name_key, street_words
 
-PLACE_COLUMNS = ("kind", "precision", "name", "key", "lat", "lon", "borough_code", "outcode", "ward", "locality", "weight", "source")
+PLACE_COLUMNS = (
+    "kind",
+    "precision",
+    "name",
+    "key",
+    "lat",
+    "lon",
+    "borough_code",
+    "outcode",
+    "ward",
+    "locality",
+    "weight",
+    "source",
+)
 KIND_PRECISION = {
-    "street": "street", "station": "station", "park": "area", "area": "area", "outcode": "area", "ward": "ward",
+    "street": "street",
+    "station": "station",
+    "park": "area",
+    "area": "area",
+    "outcode": "area",
+    "ward": "ward",
     "borough": "borough",
 }
 JUNK_STREET = re.compile(r"^\d|\b(PLOT|APARTMENT|FLAT|UNIT|BLOCK)\b")
@@ -86,11 +106,22 @@ def build(source: Path, out: Path) -> dict[str, int]:
         key = name_key(name)
         if not key:
             return
-        rows.append({
-            "kind": kind, "precision": precision or KIND_PRECISION[kind], "name": name, "key": key, "lat": f"{lat:.5f}", "lon": f"{lon:.5f}",
-            "borough_code": code, "outcode": outcode, "ward": ward, "locality": locality,
-            "weight": weight, "source": source_name,
-        })
+        rows.append(
+            {
+                "kind": kind,
+                "precision": precision or KIND_PRECISION[kind],
+                "name": name,
+                "key": key,
+                "lat": f"{lat:.5f}",
+                "lon": f"{lon:.5f}",
+                "borough_code": code,
+                "outcode": outcode,
+                "ward": ward,
+                "locality": locality,
+                "weight": weight,
+                "source": source_name,
+            }
+        )
 
     # Boroughs: simplified polygons for the app, and a representative point each.
     simplified = []
@@ -100,11 +131,25 @@ def build(source: Path, out: Path) -> dict[str, int]:
         gj = json.loads(json.dumps(mapping(geom)), parse_float=lambda x: round(float(x), 5))
         simplified.append({"type": "Feature", "properties": {"name": name, "code": code}, "geometry": gj})
         pt = shp.representative_point() if name != "City of London" else shp.centroid
-        rows.append({"kind": "borough", "precision": "borough", "name": name, "key": name_key(name), "lat": f"{pt.y:.5f}",
-                     "lon": f"{pt.x:.5f}", "borough_code": code, "outcode": "", "ward": "", "locality": "",
-                     "weight": 1000, "source": "gla_boroughs"})
+        rows.append(
+            {
+                "kind": "borough",
+                "precision": "borough",
+                "name": name,
+                "key": name_key(name),
+                "lat": f"{pt.y:.5f}",
+                "lon": f"{pt.x:.5f}",
+                "borough_code": code,
+                "outcode": "",
+                "ward": "",
+                "locality": "",
+                "weight": 1000,
+                "source": "gla_boroughs",
+            }
+        )
     (out / "boroughs.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": simplified}, separators=(",", ":")), encoding="utf-8")
+        json.dumps({"type": "FeatureCollection", "features": simplified}, separators=(",", ":")), encoding="utf-8"
+    )
 
     # Wards (2018), a point each.
     import shapefile
@@ -142,8 +187,11 @@ def build(source: Path, out: Path) -> dict[str, int]:
         geonames = list(csv.DictReader(f, delimiter="\t"))
     # GeoNames gives places it could not place London's own point: EC3 "Aldgate", "Tower Hill" at Charing Cross.
     london_points = {(r["latitude"], r["longitude"]) for r in geonames if r["place_name"] == "London"}
-    labels = {name_key(line) for line in (DATA_DIR / "borough_labels.txt").read_text(encoding="utf-8").splitlines()
-              if line.strip() and not line.startswith("#")}
+    labels = {
+        name_key(line)
+        for line in (DATA_DIR / "borough_labels.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     for r in geonames:
         name = r["place_name"]
         if name == "London" or (r["latitude"], r["longitude"]) in london_points:
@@ -201,8 +249,17 @@ def build(source: Path, out: Path) -> dict[str, int]:
         key = name_key(name)
         ward, locality = ward_locality.get((key, r["outcode"]), ("", ""))
         weight = int(r["n_ppd_postcodes"] or 0) + int(r["n_policeuk_records"] or 0) + int(r["n_busstops"] or 0)
-        add("street", name, float(r["lon"]), float(r["lat"]), outcode=r["outcode"], ward=ward,
-            locality=locality, weight=max(weight, 1), source_name=r["coord_source"])
+        add(
+            "street",
+            name,
+            float(r["lon"]),
+            float(r["lat"]),
+            outcode=r["outcode"],
+            ward=ward,
+            locality=locality,
+            weight=max(weight, 1),
+            source_name=r["coord_source"],
+        )
         street_keys.add((key, r["borough_code"]))
 
     # Cycle-hire docks are named "Street, Area": they add streets (with an exact point) and tie them to areas.
@@ -222,8 +279,15 @@ def build(source: Path, out: Path) -> dict[str, int]:
     # Landmarks the open data lacks (airports, commons, squares), kept by hand in data/landmarks.csv.
     with open(DATA_DIR / "landmarks.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
-            add("landmark", r["name"], float(r["lon"]), float(r["lat"]), weight=100, source_name="project_landmarks",
-                precision=r["precision"])
+            add(
+                "landmark",
+                r["name"],
+                float(r["lon"]),
+                float(r["lat"]),
+                weight=100,
+                source_name="project_landmarks",
+                precision=r["precision"],
+            )
 
     rows.sort(key=lambda r: (r["key"], r["kind"], r["borough_code"], r["outcode"]))
     with gzip.open(out / "places.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as f:

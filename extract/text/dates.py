@@ -4,6 +4,7 @@ Example:
     >>> find_dates("He was stabbed last night.", published="2021-07-02")
     [DateMention(text='last night', start=15, end=25, date='2021-07-01', kind='relative', aside=None)]
 """
+
 from __future__ import annotations
 
 import calendar
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from extract.datafiles import DATA_DIR
 
 FUTURE_TOLERANCE = timedelta(days=62)
 """A year-less date further than this after publication is taken to be from the year before."""
@@ -37,12 +38,32 @@ FOLLOWING_CHARS = 600
 """Mentions further than this after an incident's sentence start are not used for it."""
 
 MONTH_NAMES = {
-    "January": 1, "February": 2, "March": 3, "April": 4, "May": 5, "June": 6, "July": 7, "August": 8,
-    "September": 9, "October": 10, "November": 11, "December": 12,
+    "January": 1,
+    "February": 2,
+    "March": 3,
+    "April": 4,
+    "May": 5,
+    "June": 6,
+    "July": 7,
+    "August": 8,
+    "September": 9,
+    "October": 10,
+    "November": 11,
+    "December": 12,
 }
 MONTH_ABBREVIATIONS = {
-    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10,
-    "Nov": 11, "Dec": 12,
+    "Jan": 1,
+    "Feb": 2,
+    "Mar": 3,
+    "Apr": 4,
+    "Jun": 6,
+    "Jul": 7,
+    "Aug": 8,
+    "Sep": 9,
+    "Sept": 9,
+    "Oct": 10,
+    "Nov": 11,
+    "Dec": 12,
 }
 MONTHS = MONTH_NAMES | MONTH_ABBREVIATIONS
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -146,11 +167,29 @@ WEEKDAY_RELATIVE = (
 )
 
 
-NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30}
+NUMBER_WORDS = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+}
 # "Ten years ago today" dates an anniversary story's incident: the publication day, that many years back.
-YEARS_AGO = (rf"(?P<agon>(?i:[0-9]{{1,2}}|{'|'.join(NUMBER_WORDS)}))\s+(?i:years?)\s+(?i:ago)\s+"
-             rf"(?P<agod>(?i:today|yesterday))\b")
+YEARS_AGO = (
+    rf"(?P<agon>(?i:[0-9]{{1,2}}|{'|'.join(NUMBER_WORDS)}))\s+(?i:years?)\s+(?i:ago)\s+"
+    rf"(?P<agod>(?i:today|yesterday))\b"
+)
 
 
 def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
@@ -230,7 +269,8 @@ def _starts(vocabulary: DateVocabulary) -> re.Pattern[str]:
     initials = "".join(sorted({weekday[0] for weekday in WEEKDAYS}))
     caseless = [
         *(rf"{word}\s+year" for word in NUMBER_WORDS),
-        *(rf"{word}\s+[{initials}]" for word in WEEKDAY_MODIFIERS), r"early\s+hours",
+        *(rf"{word}\s+[{initials}]" for word in WEEKDAY_MODIFIERS),
+        r"early\s+hours",
         *_first_three_words(phrase for phrase, _ in vocabulary.relative),
     ]
     return re.compile(rf"\W(?={numeric}|{_by_first_character(exact, caseless)})")
@@ -287,7 +327,9 @@ class _Patterns:
 @functools.lru_cache(maxsize=4)
 def _patterns(vocabulary: DateVocabulary) -> _Patterns:
     return _Patterns(
-        scanner=_scanner(vocabulary), starts=_starts(vocabulary), cues=_cue_patterns(vocabulary),
+        scanner=_scanner(vocabulary),
+        starts=_starts(vocabulary),
+        cues=_cue_patterns(vocabulary),
         relative={" ".join(phrase.lower().split()): days for phrase, days in vocabulary.relative},
     )
 
@@ -382,7 +424,7 @@ def _dateline(text: str, match: re.Match[str]) -> bool:
     line_end = text.find("\n", match.end(), hi)
     if (line_start == 0 and lo > 0) or (line_end == -1 and hi < len(text)):
         return False
-    line = text[line_start:len(text) if line_end == -1 else line_end].rstrip()
+    line = text[line_start : len(text) if line_end == -1 else line_end].rstrip()
     return len(line) <= DATELINE_CHARS and line[-1:] not in '.!?"”'
 
 
@@ -393,14 +435,14 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
     at most two words on ("have today been jailed"), or, for a date that opens its clause ("On Friday, he
     was jailed"), the first cue in the rest of the clause if it is a later-event one.
     """
-    window_before = text[max(lower_bound, start - CUE_WINDOW):start]
+    window_before = text[max(lower_bound, start - CUE_WINDOW) : start]
     breaks = list(SENTENCE_BREAK.finditer(window_before))
     if breaks:
-        window_before = window_before[breaks[-1].end():]
+        window_before = window_before[breaks[-1].end() :]
     later = list(cues.later.finditer(window_before))
     if later and not any(event.start() > later[-1].start() for event in cues.event.finditer(window_before)):
         return later[-1][0].lower()
-    window = text[end:end + CUE_AFTER_WINDOW]
+    window = text[end : end + CUE_AFTER_WINDOW]
     right_after = cues.right_after.match(window)
     if right_after:
         return right_after["cue"].lower()
@@ -408,7 +450,7 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
         return None
     sentence_end = SENTENCE_BREAK.search(window)
     if sentence_end:
-        window = window[:sentence_end.start()]
+        window = window[: sentence_end.start()]
     first_later, first_event = cues.later.search(window), cues.event.search(window)
     if first_later and (first_event is None or first_later.start() < first_event.start()):
         return first_later[0].lower()
@@ -440,10 +482,16 @@ def find_dates(text: str, *, published: str | None, vocabulary: DateVocabulary |
             aside = previous.aside  # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause
         else:
             aside = _later_cue(text, match.start(), match.end(), previous.end if previous else 0, patterns.cues)
-        mentions.append(DateMention(
-            text=match[0], start=match.start(), end=match.end(),
-            date=resolved.isoformat() if resolved else None, kind=kind, aside=aside,
-        ))
+        mentions.append(
+            DateMention(
+                text=match[0],
+                start=match.start(),
+                end=match.end(),
+                date=resolved.isoformat() if resolved else None,
+                kind=kind,
+                aside=aside,
+            )
+        )
     return mentions
 
 

@@ -1,15 +1,24 @@
 """Choose and geocode an incident's crime scene among the places a story names: not the hospital, the court, the
 police station, where someone was arrested or where they come from."""
+
 from __future__ import annotations
 
 import re
 
-from extract.gazetteer import km
+from extract.geo.gazetteer import km
+from extract.reading.story import Sentence, Story, neighbours
 from extract.records import Mention, Place
-from extract.story import Sentence, Story, neighbours
 
-PRECISION_RANK = {"building": 6, "street": 6, "station": 5, "postcode": 5, "area": 3, "ward": 2.5, "borough": 2,
-                  "london": 0}  # of the place a mention resolves to
+PRECISION_RANK = {
+    "building": 6,
+    "street": 6,
+    "station": 5,
+    "postcode": 5,
+    "area": 3,
+    "ward": 2.5,
+    "borough": 2,
+    "london": 0,
+}  # of the place a mention resolves to
 # A place right after these words is where the victim was taken, the case heard, or someone lives: not the scene.
 NOT_SCENE_BEFORE = re.compile(
     r"(taken|rushed|flown|airlifted|transferred|conveyed|admitted) (him |her |them |the victim |the man |the woman "
@@ -22,34 +31,41 @@ NOT_SCENE_BEFORE = re.compile(
 )
 NOT_SCENE_AFTER = re.compile(  # matched right at the end of the mention
     r"('s)? ?(crown court|magistrates|youth court|county court|coroner|hospital|university hospital|police station"
-    r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)", re.IGNORECASE)
+    r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)",
+    re.IGNORECASE,
+)
 # Every NOT_SCENE_BEFORE and SCENE_BEFORE phrase ends in one of these words: the regex runs only after them.
 NOT_SCENE_LAST = frozenset({"to", "in", "at", "from", "of", "between", "for", "against", "v", "vs", "a", "the"})
 SCENE_LAST = frozenset({"in", "on", "at", "near", "outside", "off", "into", "inside", "along", "to", "of", "the"})
-SCENE_BEFORE = re.compile(r"\b(in|on|at|near|outside|off|into|inside|along|to|junction of|corner of)( the)? $",
-                          re.IGNORECASE)
-DEMONYM_AFTER = re.compile(r" (schoolboy|schoolgirl|man|woman|boy|girl|teenager|teen|resident|residents|mother"
-                           r"|father|mum|dad|family|student|pensioner|youth|couple|rapper|footballer)\b")
+SCENE_BEFORE = re.compile(
+    r"\b(in|on|at|near|outside|off|into|inside|along|to|junction of|corner of)( the)? $", re.IGNORECASE
+)
+DEMONYM_AFTER = re.compile(
+    r" (schoolboy|schoolgirl|man|woman|boy|girl|teenager|teen|resident|residents|mother"
+    r"|father|mum|dad|family|student|pensioner|youth|couple|rapper|footballer)\b"
+)
 COURT_NAME = re.compile(r"\b(crown|magistrates'?|youth|county|coroner'?s) court$", re.IGNORECASE)
 AFTER_CRIME = re.compile(r"\b(following|after|over|in connection with|on suspicion of)\b")
 ARREST = re.compile(r"\b(arrested|held|detained)\b")
 BUILDING_BEFORE = re.compile(
     r"((?:[A-Z][\w'\u2019&-]*\s){1,4}(?:House|Court|Tower|Towers|Estate|Mansions|Lodge|Building|Buildings|Centre|"
     r"Hall|Hotel|Station|Arms|Inn|Tavern|Pub|School|Academy|College|Church|Mosque|Temple|Market|Park|Gardens|"
-    r"Parade|Works|Wharf|Yard|Point|Heights))(?:,\s|\s(?:in|on|at|off)\s)$")
+    r"Parade|Works|Wharf|Yard|Point|Heights))(?:,\s|\s(?:in|on|at|off)\s)$"
+)
 MAX_SCENE_SENTENCES = 40
 ARREST_WINDOW = 200  # characters before a place searched for "arrested"
 SEPARATE_KM = 0.5
 AREA_SEPARATE_KM = 3.0
 
 
-def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
-                 only: Sentence | None = None) -> tuple[Place | None, Mention | None]:
+def choose_scene(
+    story: Story, told: list[Sentence], main: Sentence, *, only: Sentence | None = None
+) -> tuple[Place | None, Mention | None]:
     """Geocode the crime scene: the most precise place named where the incident is told, not the hospital or court.
 
     Every candidate mention (in `only`, else in the story's first MAX_SCENE_SENTENCES sentences and those of
-    `told`) is geocoded with the story's other places as context and ranked by the precision it actually resolved to, plus where it stands: in a sentence of `told`,
-    near `main`, after "in"/"on"/"at".
+    `told`) is geocoded with the story's other places as context and ranked by the precision it actually resolved
+    to, plus where it stands: in a sentence of `told`, near `main`, after "in"/"on"/"at".
     """
     text = story.text
     told_starts = {s.start for s in told[:MAX_SCENE_SENTENCES]}
@@ -59,7 +75,7 @@ def choose_scene(story: Story, told: list[Sentence], main: Sentence, *,
         if only is None and si >= MAX_SCENE_SENTENCES and s.start not in told_starts:
             continue  # bounded, so that a text naming thousands of places stays linear
         for m in s.places:
-            before = text[max(0, m.start - 40):m.start]
+            before = text[max(0, m.start - 40) : m.start]
             last = before[-9:].rsplit(" ", 2)[-2].lower() if before.endswith(" ") else ""
             if last in NOT_SCENE_LAST and NOT_SCENE_BEFORE.search(before):
                 continue

@@ -6,8 +6,10 @@ incident found where the corpus annotates no London toponym is a likely false po
 corpus annotators did not geocode: the listing shows the headline to judge).
 
 Example:
-    python -m extract.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz
+    python -m extract.evaluation.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz \
+        ../shared/data/geoparse-bench/GWN.xml.gz
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +19,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from extract.incidents import find_cues
 from extract.pipeline import extract_incidents, load_extractor
 from extract.records import Article, ExtractError
+from extract.text.cues import find_cues
 
 LONDON_BBOX = (-0.52, 51.28, 0.34, 51.70)  # lon/lat box of the benchmark's London subset
 
@@ -45,7 +47,9 @@ def read_corpus(path: str | Path) -> Iterator[tuple[Article, bool]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print, per corpus and in total: articles, articles with a crime word, and those given London incidents."""
-    parser = argparse.ArgumentParser(prog="python -m extract.corpus_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m extract.evaluation.corpus_check", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("corpora", nargs="+", help="corpus XML files (.xml or .xml.gz) with <article> elements")
     args = parser.parse_args(argv)
     extractor = load_extractor()
@@ -62,16 +66,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     counts[2] += 1
                     counts[3] += not in_london
                     first = incidents[0]
-                    listing.append(f"  {article.article_id:<14} {'london' if in_london else 'elsewhere':<9} "
-                                   f"{first.type:<14} {first.location_text!s:<22} {(article.headline or '')[:60]}")
+                    listing.append(
+                        f"  {article.article_id:<14} {'london' if in_london else 'elsewhere':<9} "
+                        f"{first.type:<14} {first.location_text!s:<22} {(article.headline or '')[:60]}"
+                    )
         except ExtractError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        print(f"{Path(path).name:<22} articles={counts[0]:<5} with a crime word={counts[1]:<5} "
-              f"given London incidents={counts[2]:<4} of which the corpus marks no London place={counts[3]}")
+        print(
+            f"{Path(path).name:<22} articles={counts[0]:<5} with a crime word={counts[1]:<5} "
+            f"given London incidents={counts[2]:<4} of which the corpus marks no London place={counts[3]}"
+        )
         totals = [a + b for a, b in zip(totals, counts)]
-    print(f"{'total':<22} articles={totals[0]:<5} with a crime word={totals[1]:<5} "
-          f"given London incidents={totals[2]:<4} of which the corpus marks no London place={totals[3]}")
+    print(
+        f"{'total':<22} articles={totals[0]:<5} with a crime word={totals[1]:<5} "
+        f"given London incidents={totals[2]:<4} of which the corpus marks no London place={totals[3]}"
+    )
     print("\n".join(listing))
     return 0
 

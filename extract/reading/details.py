@@ -1,35 +1,57 @@
 """An incident's details read from the sentences telling it: fatal, weapon, victim ages, number arrested."""
+
 from __future__ import annotations
 
 import re
 
-from extract.incidents import Cue
-from extract.story import Sentence
+from extract.reading.story import Sentence
+from extract.text.cues import Cue
 
 WEAPON_ORDER = ("gun", "knife", "corrosive", "vehicle", "other")  # the first named in this order wins
-AGE = re.compile(r"\b(\d{1,2}) year old\b|\baged (\d{1,2})\b"
-                 r"|\b(?:man|woman|boy|girl|teenager|victim|mother|father|pensioner|student), (\d{1,2}),")
-VICTIM = re.compile(r"\b(victim|stabbed|shot|injur|died|dead|hospital|wound|attacked|assaulted|robbed|killed|"
-                    r"found|suffered|collapsed|hurt)")
-SUSPECT = re.compile(r"\b(arrest|charged|suspect|appeared|court|jailed|sentenced|convicted|guilty|held|detained|"
-                     r"wanted|remanded)")
-COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-               "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-ARRESTED_COUNT = re.compile(r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-                            r" (\w+ ){0,3}(men|women|people|males|females|boys|girls|teenagers|youths|suspects|persons"
-                            r"|man|woman|boy|girl|teenager|youth|suspect|person|others),? ([\w,]+ ){0,6}?"
-                            r"(have been|has been|were|was|had been|been) (arrested|held|detained)"
-                            r"|\b(?:arrested|detained) (\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
-                            r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
-                            r"|suspects|man|woman|boy|girl|teenager|youth|suspect)\b")
+AGE = re.compile(
+    r"\b(\d{1,2}) year old\b|\baged (\d{1,2})\b"
+    r"|\b(?:man|woman|boy|girl|teenager|victim|mother|father|pensioner|student), (\d{1,2}),"
+)
+VICTIM = re.compile(
+    r"\b(victim|stabbed|shot|injur|died|dead|hospital|wound|attacked|assaulted|robbed|killed|"
+    r"found|suffered|collapsed|hurt)"
+)
+SUSPECT = re.compile(
+    r"\b(arrest|charged|suspect|appeared|court|jailed|sentenced|convicted|guilty|held|detained|"
+    r"wanted|remanded)"
+)
+COUNT_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+ARRESTED_COUNT = re.compile(
+    r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r" (\w+ ){0,3}(men|women|people|males|females|boys|girls|teenagers|youths|suspects|persons"
+    r"|man|woman|boy|girl|teenager|youth|suspect|person|others),? ([\w,]+ ){0,6}?"
+    r"(have been|has been|were|was|had been|been) (arrested|held|detained)"
+    r"|\b(?:arrested|detained) (\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
+    r"|suspects|man|woman|boy|girl|teenager|youth|suspect)\b"
+)
 NO_ARRESTS = re.compile(r"\bno (one|arrests?) (has|have) (yet )?been (arrested|made)|\bno arrests\b")
 
 
 def fatal(told: list[Cue], neighbours: list[Cue], headline: list[Cue]) -> bool:
     """Dead when the sentences telling the incident, its headline, or a reported death right after it say so
     ("attempted murder" is not a death)."""
-    return (any(c.fatal is True for c in told + headline)
-            or any(c.fatal is True and c.event for c in neighbours))
+    return any(c.fatal is True for c in told + headline) or any(c.fatal is True and c.event for c in neighbours)
 
 
 def weapon(told: list[Cue], neighbours: list[Cue], type_slug: str) -> str | None:
@@ -46,7 +68,7 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
     """Ages ("an 18-year-old", "aged 17") in sentences about a victim and not about a suspect, in text order."""
     ages: list[int] = []
     for s in sentences:
-        chunk = folded[s.start:s.end]
+        chunk = folded[s.start : s.end]
         found = list(AGE.finditer(chunk))
         if not found or SUSPECT.search(chunk) or not VICTIM.search(chunk):
             continue
@@ -60,8 +82,11 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
 def arrests(folded: str) -> int | None:
     """How many people the story says were arrested ("two men have been arrested"): the largest count it gives,
     since later sentences often repeat the same arrests; 0 for "no arrests" alone; else None."""
-    counts = [int(n) if n.isdigit() else COUNT_WORDS.get(n, 1)
-              for m in ARRESTED_COUNT.finditer(folded) for n in [m.group(1) or m.group(7)]]
+    counts = [
+        int(n) if n.isdigit() else COUNT_WORDS.get(n, 1)
+        for m in ARRESTED_COUNT.finditer(folded)
+        for n in [m.group(1) or m.group(7)]
+    ]
     if counts:
         return max(counts)
     return 0 if NO_ARRESTS.search(folded) else None

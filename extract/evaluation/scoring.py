@@ -3,6 +3,7 @@
 Example:
     python -m extract evaluate --gold ../shared/data/news-dev/gold.jsonl ../shared/data/news-dev/articles.jsonl
 """
+
 from __future__ import annotations
 
 import json
@@ -10,11 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.names import name_key, street_strength
+from extract.geo.names import name_key, street_strength
 from extract.records import Article, ExtractError, Incident
 
-WEAPON_GOLD = {"knife": "knife", "gun": "gun", "corrosive": "other", "vehicle": "other", "other": "other",
-               "none": "none", None: "unknown"}
+WEAPON_GOLD = {
+    "knife": "knife",
+    "gun": "gun",
+    "corrosive": "other",
+    "vehicle": "other",
+    "other": "other",
+    "none": "none",
+    None: "unknown",
+}
 
 
 @dataclass
@@ -84,8 +92,12 @@ def load_gold(path: str | Path) -> dict[str, dict]:
                 except json.JSONDecodeError as e:
                     raise ExtractError(f"{path}:{n}: bad gold record ({e})") from None
                 missing = [k for k in GOLD_KEYS if not isinstance(rec, dict) or k not in rec]
-                missing += [f"incidents[].{k}" for i in (rec.get("incidents") or [] if not missing else [])
-                            for k in GOLD_INCIDENT_KEYS if not isinstance(i, dict) or k not in i]
+                missing += [
+                    f"incidents[].{k}"
+                    for i in (rec.get("incidents") or [] if not missing else [])
+                    for k in GOLD_INCIDENT_KEYS
+                    if not isinstance(i, dict) or k not in i
+                ]
                 if missing:
                     raise ExtractError(f"{path}:{n}: gold record lacks {', '.join(sorted(set(missing)))}")
                 gold[rec["id"]] = rec
@@ -115,7 +127,9 @@ def score(gold: dict[str, dict], predictions: Iterable[tuple[Article, list[Incid
             s.tp += 1
         elif predicted:
             s.fp += 1
-            s.mistakes.append(f"{article.article_id}: false positive ({incidents[0].type} at {incidents[0].location_text})")
+            s.mistakes.append(
+                f"{article.article_id}: false positive ({incidents[0].type} at {incidents[0].location_text})"
+            )
         elif positive:
             s.fn += 1
             s.mistakes.append(f"{article.article_id}: missed ({mains[0]['type']})")
@@ -131,8 +145,9 @@ def score(gold: dict[str, dict], predictions: Iterable[tuple[Article, list[Incid
         s.predicted += len(incidents)
         rest = [pi for pi in incidents if all(pi is not p for _, p in pairs)]
         seconds = [i for i in g["incidents"] if i.get("role") == "secondary"]
-        s.predicted_matched += sum(1 for gi, pi in pairs + _match(seconds, rest)
-                                   if gi["borough"] in (_borough(pi), "unknown"))
+        s.predicted_matched += sum(
+            1 for gi, pi in pairs + _match(seconds, rest) if gi["borough"] in (_borough(pi), "unknown")
+        )
     return s
 
 
@@ -167,7 +182,9 @@ def _score_pair(s: Scores, aid: str, gi: dict, pi: Incident) -> None:
     ok = _borough(pi) == gi["borough"]
     s.borough.add(ok)
     if not ok:
-        s.mistakes.append(f"{aid}: borough {_borough(pi)} ({pi.location_text}) != {gi['borough']} ({gi.get('location_text')})")
+        s.mistakes.append(
+            f"{aid}: borough {_borough(pi)} ({pi.location_text}) != {gi['borough']} ({gi.get('location_text')})"
+        )
     ok = _category_ok(gi, pi)
     s.category.add(ok)
     if not ok:
@@ -196,19 +213,22 @@ def _score_pair(s: Scores, aid: str, gi: dict, pi: Incident) -> None:
 
 def report(s: Scores) -> str:
     """Format the figures, one per line."""
+
     def pct(t: Tally) -> str:
         return f"{t.rate:.3f} ({t.correct}/{t.total})" if t.total else "n/a"
 
-    return "\n".join([
-        f"articles            tp={s.tp} fp={s.fp} fn={s.fn} tn={s.tn}",
-        f"detection           precision={s.precision:.3f} recall={s.recall:.3f} F1={s.f1:.3f}",
-        f"incidents matched   {s.matched}/{s.gold_incidents} gold main incidents in detected articles; "
-        f"{s.predicted_matched}/{s.predicted} extracted incidents pair with a gold one "
-        f"(main or secondary) in the same borough",
-        f"borough accuracy    {pct(s.borough)}",
-        f"category accuracy   {pct(s.category)}",
-        f"street-level rate   {pct(s.street)}  (gold location names a street)",
-        f"date accuracy       {pct(s.date)}  (gold has a date)",
-        f"fatal accuracy      {pct(s.fatal)}",
-        f"weapon accuracy     {pct(s.weapon)}",
-    ])
+    return "\n".join(
+        [
+            f"articles            tp={s.tp} fp={s.fp} fn={s.fn} tn={s.tn}",
+            f"detection           precision={s.precision:.3f} recall={s.recall:.3f} F1={s.f1:.3f}",
+            f"incidents matched   {s.matched}/{s.gold_incidents} gold main incidents in detected articles; "
+            f"{s.predicted_matched}/{s.predicted} extracted incidents pair with a gold one "
+            f"(main or secondary) in the same borough",
+            f"borough accuracy    {pct(s.borough)}",
+            f"category accuracy   {pct(s.category)}",
+            f"street-level rate   {pct(s.street)}  (gold location names a street)",
+            f"date accuracy       {pct(s.date)}  (gold has a date)",
+            f"fatal accuracy      {pct(s.fatal)}",
+            f"weapon accuracy     {pct(s.weapon)}",
+        ]
+    )

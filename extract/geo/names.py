@@ -2,21 +2,16 @@
 
 `name_key("St. John's Rd")` and `name_key("Saint Johns Road")` are both "saint johns road".
 """
+
 from __future__ import annotations
 
 import csv
 import re
 from functools import lru_cache
-from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from extract.datafiles import DATA_DIR
+from extract.text.folding import fold_text
 
-# Length-preserving: curly quotes become "'", dashes become spaces, so offsets into the text survive.
-_TEXT_TABLE = str.maketrans({
-    "\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'",
-    "-": " ", "\u2010": " ", "\u2011": " ", "\u2012": " ", "\u2013": " ", "\u2014": " ",
-    "\n": " ", "\r": " ", "\t": " ", "\u00a0": " ",
-})
 _KEY_DROP = str.maketrans({"'": None, ".": None, ",": " ", "(": " ", ")": " ", "/": " "})
 _SPACES = re.compile(r"\s+")
 
@@ -38,14 +33,6 @@ def street_words() -> dict[str, str]:
 def street_strength(key: str) -> str | None:
     """Return "strong", "weak" or None for the street-type word ending the canonical key `key`."""
     return street_words().get(key.rsplit(" ", 1)[-1]) if " " in key else None
-
-
-def fold_text(text: str) -> str:
-    """Lower-case `text` and fold quotes, dashes and line breaks, keeping its length (offsets stay valid)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters (e.g. U+0130) lower-case to two
-        lowered = "".join(c.lower()[:1] or c for c in text)
-    return lowered.translate(_TEXT_TABLE)
 
 
 @lru_cache(maxsize=200_000)  # the same street, ward and area names recur in every article and look-up
@@ -82,7 +69,7 @@ def surface_variants(display: str) -> set[str]:
         variants.add(" ".join(possessive))
         for j, t in enumerate(stripped):  # one possessive at a time: "st john's wood road"
             if t.endswith("s") and len(t) > 3 and not t.endswith("ss"):
-                variants.add(" ".join(stripped[:j] + [t[:-1] + "'s"] + stripped[j + 1:]))
+                variants.add(" ".join(stripped[:j] + [t[:-1] + "'s"] + stripped[j + 1 :]))
     more = set()
     for v in variants:
         toks = v.split(" ")

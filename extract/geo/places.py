@@ -5,6 +5,7 @@ Example:
     find_places("stabbed in Prior Street, Greenwich", matcher=matcher)
     # [Mention(text='Prior Street', start=11, end=23, key='prior street', kinds=('street',)), Mention('Greenwich', ...)]
 """
+
 from __future__ import annotations
 
 import re
@@ -12,20 +13,68 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from extract.gazetteer import Gazetteer
-from extract.names import DATA_DIR, fold_text, name_key, street_words, surface_variants
+from extract.datafiles import DATA_DIR
+from extract.geo.gazetteer import Gazetteer
+from extract.geo.names import name_key, street_words, surface_variants
 from extract.records import Mention
+from extract.text.folding import fold_text
 
-STATION_SUFFIXES = ("station", "tube station", "underground station", "rail station", "railway station",
-                    "overground station", "dlr station", "train station")
+STATION_SUFFIXES = (
+    "station",
+    "tube station",
+    "underground station",
+    "rail station",
+    "railway station",
+    "overground station",
+    "dlr station",
+    "train station",
+)
 # Words that stay lower case inside a name ("Kingston upon Thames", "Elephant and Castle").
-CONNECTORS = frozenset({"and", "&", "of", "the", "on", "upon", "in", "by", "at", "under", "cum", "de", "la", "le",
-                        "station", "tube", "underground", "rail", "railway", "overground", "dlr", "train"})
+CONNECTORS = frozenset(
+    {
+        "and",
+        "&",
+        "of",
+        "the",
+        "on",
+        "upon",
+        "in",
+        "by",
+        "at",
+        "under",
+        "cum",
+        "de",
+        "la",
+        "le",
+        "station",
+        "tube",
+        "underground",
+        "rail",
+        "railway",
+        "overground",
+        "dlr",
+        "train",
+    }
+)
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
 WORD_CHAR = re.compile(r"\w")
 STREET_PREPOSITION = re.compile(r"\b(on|along|off|onto) $")
-COMPASS = frozenset({"north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest",
-                     "greater", "inner", "outer"})
+COMPASS = frozenset(
+    {
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "greater",
+        "inner",
+        "outer",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +135,11 @@ def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> li
     found = []
     for end, (key, kinds, length) in matcher.automaton.iter(folded):
         start = end - length + 1
-        if " " not in key and set(kinds) <= {"street", "ward"} and not STREET_PREPOSITION.search(
-                text, max(0, start - 7), start):
+        if (
+            " " not in key
+            and set(kinds) <= {"street", "ward"}
+            and not STREET_PREPOSITION.search(text, max(0, start - 7), start)
+        ):
             continue
         proper = _is_proper(text, start, end + 1)
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
@@ -112,7 +164,7 @@ def _is_proper(text: str, start: int, end: int) -> str:
     street word is in lower case ("Camplin street"), else ""."""
     if (start > 0 and WORD_CHAR.match(text[start - 1])) or (end < len(text) and WORD_CHAR.match(text[end])):
         return ""
-    if end < len(text) and text[end] == "'" and text[end + 1:end + 2].isalpha() and text[end + 1:end + 2] != "s":
+    if end < len(text) and text[end] == "'" and text[end + 1 : end + 2].isalpha() and text[end + 1 : end + 2] != "s":
         return ""
     words = text[start:end].replace("-", " ").split()
     if words[-1] == "London" and all(w.lower() in COMPASS for w in words[:-1]):
@@ -145,8 +197,31 @@ def _after_first_name(text: str, start: int, key: str, first_names: frozenset[st
     return text[j:i].lower() in first_names
 
 
-PREFIX_WORDS = frozenset({"North", "South", "East", "West", "NORTH", "SOUTH", "EAST", "WEST", "New", "Old", "Upper",
-                          "Lower", "Great", "Little", "Fort", "Mount", "Port", "Lake", "Saint", "San", "Santa"})
+PREFIX_WORDS = frozenset(
+    {
+        "North",
+        "South",
+        "East",
+        "West",
+        "NORTH",
+        "SOUTH",
+        "EAST",
+        "WEST",
+        "New",
+        "Old",
+        "Upper",
+        "Lower",
+        "Great",
+        "Little",
+        "Fort",
+        "Mount",
+        "Port",
+        "Lake",
+        "Saint",
+        "San",
+        "Santa",
+    }
+)
 
 
 def qualified_elsewhere(text: str, start: int) -> bool:
@@ -157,7 +232,7 @@ def qualified_elsewhere(text: str, start: int) -> bool:
     j = start - 1
     while j > 0 and text[j - 1].isalpha():
         j -= 1
-    return text[j:start - 1] in PREFIX_WORDS
+    return text[j : start - 1] in PREFIX_WORDS
 
 
 def _postcodes(text: str, gazetteer: Gazetteer):

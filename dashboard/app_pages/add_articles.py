@@ -3,6 +3,7 @@
 Saving goes through the CLI's path: extract.pipeline.extract_incidents, then extract.store.save_article.
 dashboard/app.py puts the database path in st.session_state["db_path"] before it runs this page.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -34,8 +35,21 @@ def read_articles(text: str, uploads: list, *, published: str | None, errors: li
 def preview_table(found: list) -> pd.DataFrame:
     """Return one row per incident found, as the preview shows it (the grid draws text as text)."""
     rows = [incident_row(incident) for _, incidents in found for incident in incidents]
-    frame = pd.DataFrame(rows, columns=["headline", "type", "category", "place_name", "precision", "borough",
-                                        "date", "fatal", "weapon", "evidence"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "headline",
+            "type",
+            "category",
+            "place_name",
+            "precision",
+            "borough",
+            "date",
+            "fatal",
+            "weapon",
+            "evidence",
+        ],
+    )
     frame["fatal"] = frame["fatal"].map({1: "yes", 0: "no"})
     return frame.rename(columns=str.capitalize).rename(columns={"Place_name": "Place"})
 
@@ -55,8 +69,10 @@ def save(found: list, db_path: str) -> int:
 
 
 st.title("Add articles")
-st.caption("Paste the text of a news article or upload files (txt, HTML or JSON Lines). "
-           "The incidents found are previewed here and added to the map when you save them.")
+st.caption(
+    "Paste the text of a news article or upload files (txt, HTML or JSON Lines). "
+    "The incidents found are previewed here and added to the map when you save them."
+)
 published = st.date_input("Published on (used when the text gives no date)", value=None, format="YYYY-MM-DD")
 text = st.text_area("Article text", height=220, key="pasted")
 uploads = st.file_uploader("Files", type=UPLOAD_TYPES, accept_multiple_files=True, key="uploads") or []
@@ -74,5 +90,7 @@ if articles:
     st.dataframe(preview_table(found), hide_index=True)
     if st.button(f"Save {plural(n_found, 'incident')} to the map", type="primary", key="save"):
         saved = save(found, st.session_state["db_path"])
-        st.success(f"Saved {plural(saved, 'incident')} from {plural(len(articles), 'article')}. "
-                   f"The map shows {'it' if saved == 1 else 'them'} now.")
+        st.success(
+            f"Saved {plural(saved, 'incident')} from {plural(len(articles), 'article')}. "
+            f"The map shows {'it' if saved == 1 else 'them'} now."
+        )

@@ -1,0 +1,53 @@
+"""Story signal words: phrases that mark a specific telling (times, ages, "police were called"), statistics,
+asides, separate incidents, plans and fiction; the vocabulary is data/story_signals.csv."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from extract.datafiles import DATA_DIR
+
+Found = dict[str, list[tuple[int, str]]]
+"""Signal name -> [(start, phrase), ...] in text order, as find_signals returns it."""
+
+# Ages and clock times make a sentence specific too: "18-year-old" (folded "18 year old"), "aged 17", "21:40", "9pm".
+NUMBER_SPECIFIC = re.compile(r"\b(?:\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(?:am|pm))\b")
+WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """The compiled signal words of data/story_signals.csv: folded phrase -> signal name."""
+
+    automaton: ahocorasick.Automaton
+
+
+def load_signals() -> Signals:
+    """Compile data/story_signals.csv (phrase,signal; "#" lines are comments)."""
+    with open(DATA_DIR / "story_signals.csv", encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        auto = ahocorasick.Automaton()
+        for r in rows:
+            auto.add_word(r["phrase"], (r["signal"], len(r["phrase"])))
+    auto.make_automaton()
+    return Signals(auto)
+
+
+def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, str]]]:
+    """Return {signal: [(start, phrase), ...]} for whole-word signal phrases in folded text, in text order."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    n = len(folded)
+    for end, (signal, length) in signals.automaton.iter(folded):
+        start = end - length + 1
+        if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
+            continue
+        found.setdefault(signal, []).append((start, folded[start : end + 1]))
+    for m in NUMBER_SPECIFIC.finditer(folded):
+        found.setdefault("specific", []).append((m.start(), m.group(0)))
+    for hits in found.values():
+        hits.sort()
+    return found

@@ -83,14 +83,14 @@ def _geocoder(args, gazetteer):
 
 
 def _ingest(args) -> int:
-    from extract import exports
+    from extract import exports, store
     from extract.geo.gazetteer import load_gazetteer
     from extract.pipeline import ingest_paths, load_extractor
 
     gaz = load_gazetteer()
     extractor = load_extractor(gazetteer=gaz, geocoder=_geocoder(args, gaz))
     rows: list[dict] = []
-    on_article = (lambda _article, incs: rows.extend(exports.incident_row(i) for i in incs)) if args.out else None
+    on_article = (lambda _article, incs: rows.extend(store.incident_row(i) for i in incs)) if args.out else None
     if args.out and Path(args.out).suffix.lower() not in (".jsonl", ".csv", ".geojson"):
         raise ExtractError(f"{args.out}: --out must end in .jsonl, .csv or .geojson")
     report = ingest_paths(

@@ -1,8 +1,8 @@
 """Incident exporters: store rows (dicts keyed by INCIDENT_COLUMNS) out as JSON Lines, CSV or GeoJSON.
 
-Rows come from the store (fatal 0/1/None, victim_ages a JSON text) or from DataFrame records of them (NaN for a
-missing number). Exported records carry every column: fatal as true/false/null, victim_ages as a list in JSON and as
-"18;17" in CSV.
+Rows come from the store (`store.incident_row`, or `iter_incident_rows` zipped with INCIDENT_COLUMNS: fatal 0/1/None,
+victim_ages a JSON text) or from DataFrame records of them (NaN for a missing number). Exported records carry every
+column: fatal as true/false/null, victim_ages as a list in JSON and as "18;17" in CSV.
 """
 
 from __future__ import annotations
@@ -13,28 +13,16 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from extract.records import ExtractError, Incident
-from extract.store import INCIDENT_COLUMNS, _incident_row
+from extract.records import ExtractError
+from extract.store import INCIDENT_COLUMNS
 
-ARTICLE_COLUMNS = ("headline", "url", "published")
-"""The INCIDENT_COLUMNS the store takes from the article table rather than the incident table."""
 INTEGER_COLUMNS = frozenset(
     {"candidates", "arrests", "evidence_start", "type_start", "type_end", "place_start", "place_end"}
 )
 FLOAT_COLUMNS = frozenset({"lat", "lon"})
 EXPORT_FORMATS = (".csv", ".geojson", ".jsonl")
-
-# The incident table holds INCIDENT_COLUMNS minus the article columns, in the same order.
-_TABLE_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in ARTICLE_COLUMNS)
-
-
-def incident_row(incident: Incident) -> dict:
-    """Return the store row of an incident as a dict keyed by INCIDENT_COLUMNS, article fields from the incident."""
-    row = dict(zip(_TABLE_COLUMNS, _incident_row(incident), strict=True))
-    row.update(headline=incident.headline, url=incident.url, published=incident.published)
-    return {column: row[column] for column in INCIDENT_COLUMNS}
 
 
 def write_incidents(rows: Iterable[dict], path: str | Path) -> int:
@@ -119,7 +107,7 @@ def _records(rows: Iterable[dict]) -> Iterator[dict]:
         missing = [c for c in INCIDENT_COLUMNS if c not in row]
         if missing:
             raise ExtractError(f"incident {row.get('incident_id')!r}: row lacks columns {', '.join(missing)}")
-        record = {c: _missing_as_none(row[c]) for c in INCIDENT_COLUMNS}
+        record: dict[str, Any] = {c: _missing_as_none(row[c]) for c in INCIDENT_COLUMNS}
         for column in INTEGER_COLUMNS:
             if record[column] is not None:
                 record[column] = int(record[column])

@@ -1,19 +1,49 @@
-"""The SQLite store of articles and incidents: the schema, and the only read/write functions.
+"""The SQLite store of articles and incidents: the schema, its migrations, and the only read/write functions.
 
 This module is the one contract between the extractor and the dashboard.
+
+The schema is MIGRATIONS, an ordered tuple of Migration(version, description, sql). The database records the last
+version applied in `PRAGMA user_version`; `connect` runs every later migration, each in one transaction with its
+version bump, so an interrupted upgrade leaves the database at the last complete version. To change the schema,
+append one entry numbered one higher than the last, and never edit, reorder or remove an entry once committed
+(databases already carry its changes). For example:
+
+    Migration(2, "feeds polled for articles", "CREATE TABLE feeds (url TEXT PRIMARY KEY, title TEXT);"),
+
+A migration's SQL may hold several statements; it runs with foreign keys off, so a table can be rebuilt the way
+https://www.sqlite.org/lang_altertable.html#otheralter describes, and `PRAGMA foreign_key_check` must pass before
+it commits. A new incident column also goes into INCIDENT_COLUMNS and `incident_row`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract.records import Article, ExtractError, Incident, Place
+from extract.records import Article, ExtractError, Incident
 
-SCHEMA = """
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One step of the schema: the version it brings a database to, what it adds, and its SQL script."""
+
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS = (
+    # IF NOT EXISTS: version 1 also adopts the databases made before versions were recorded (user_version 0, the
+    # same tables already there). Later migrations run only on a database at the version before them.
+    Migration(
+        1,
+        "articles and their incidents, indexed by article, date and borough",
+        """
 CREATE TABLE IF NOT EXISTS articles (
     article_id   TEXT PRIMARY KEY,
     headline     TEXT,
@@ -53,7 +83,11 @@ CREATE TABLE IF NOT EXISTS incidents (
 CREATE INDEX IF NOT EXISTS incidents_article ON incidents(article_id);
 CREATE INDEX IF NOT EXISTS incidents_date ON incidents(date);
 CREATE INDEX IF NOT EXISTS incidents_borough ON incidents(borough);
-"""
+""",
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+"""The schema version this code writes and reads: the last migration's."""
 
 INCIDENT_COLUMNS = (
     "incident_id",
@@ -85,12 +119,18 @@ INCIDENT_COLUMNS = (
     "place_start",
     "place_end",
 )
-"""The columns `iter_incident_rows` yields, in order."""
+"""The columns of an incident row (`incident_row`, `iter_incident_rows`), in order."""
+ARTICLE_COLUMNS = ("headline", "url", "published")
+"""The INCIDENT_COLUMNS read from the articles table; the others are the incidents table's."""
+
+_INCIDENT_TABLE_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in ARTICLE_COLUMNS)
+_ARTICLE_TABLE_COLUMNS = ("article_id", "headline", "url", "published", "source", "n_incidents", "ingested_at")
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) the incidents database at `path` in WAL mode, with the schema in place; an
-    unusable path raises ExtractError."""
+    """Open (creating if needed) the incidents database at `path` in WAL mode, upgraded to SCHEMA_VERSION; an
+    unusable path, a failed migration or a database newer than this code raises ExtractError."""
+    conn = None
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30)
@@ -98,11 +138,75 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL loses no committed transaction on a crash, only on power loss, and syncs far less.
         conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn)
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.executescript(SCHEMA)
     except (sqlite3.Error, OSError) as e:
+        if conn is not None:
+            conn.close()
         raise ExtractError(f"{path}: cannot open the incidents database ({e})") from None
+    except ExtractError as e:
+        if conn is not None:
+            conn.close()
+        raise ExtractError(f"{path}: {e}") from None
     return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply the `migrations` above the database's version, each in its own transaction, and return the version
+    reached; a database newer than the last migration, or a migration that fails, raises ExtractError."""
+    latest = migrations[-1].version
+    version = _user_version(conn)
+    if version > latest:
+        raise ExtractError(f"schema version {version} is newer than this code's {latest}; update the code")
+    pending = [m for m in migrations if m.version > version]
+    if not pending:
+        return version
+    # A table rebuild would otherwise cascade its deletes; the pragma is a no-op inside a transaction.
+    foreign_keys = _pragma(conn, "foreign_keys")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        for migration in pending:
+            _apply(conn, migration)
+    finally:
+        conn.execute(f"PRAGMA foreign_keys={foreign_keys}")
+    return _user_version(conn)
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    # BEGIN IMMEDIATE takes the write lock before the version is read again, so two processes opening the same old
+    # database apply each migration once.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _user_version(conn) < migration.version:
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise sqlite3.IntegrityError("foreign key check failed")
+            conn.execute(f"PRAGMA user_version = {migration.version:d}")
+    except sqlite3.Error as e:
+        conn.rollback()
+        raise ExtractError(f"schema migration {migration.version} ({migration.description}) failed: {e}") from None
+    conn.commit()
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Yield the statements of an SQL script; a semicolon inside a string or a trigger body ends none."""
+    statement = ""
+    for piece in re.split(r"(?<=;)", script):
+        statement += piece
+        if sqlite3.complete_statement(statement):
+            yield statement.strip()
+            statement = ""
+    if statement.strip():
+        yield statement.strip()  # a last statement without its semicolon; sqlite reports it if it is incomplete
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return _pragma(conn, "user_version")
+
+
+def _pragma(conn: sqlite3.Connection, name: str) -> int:
+    return conn.execute(f"PRAGMA {name}").fetchone()[0]
 
 
 def connect_readonly(path: str | Path) -> sqlite3.Connection:
@@ -111,12 +215,50 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def incident_row(incident: Incident) -> dict:
+    """Return the incident as the store row it becomes: a dict keyed by INCIDENT_COLUMNS in order, the article
+    fields taken from the incident."""
+    i, p = incident, incident.place
+    type_start, type_end = i.type_span or (None, None)
+    place_start, place_end = i.place_span or (None, None)
+    return {
+        "incident_id": i.incident_id,
+        "article_id": i.article_id,
+        "headline": i.headline,
+        "url": i.url,
+        "published": i.published,
+        "type": i.type,
+        "category": i.category,
+        "location_text": i.location_text,
+        "place_name": p.name if p else None,
+        "place_kind": p.kind if p else None,
+        "lat": p.lat if p else None,
+        "lon": p.lon if p else None,
+        "precision": p.precision if p else None,
+        "borough": p.borough if p else None,
+        "borough_code": p.borough_code if p else None,
+        "geocode_source": p.source if p else None,
+        "candidates": p.candidates if p else None,
+        "date": i.date,
+        "fatal": None if i.fatal is None else int(i.fatal),
+        "weapon": i.weapon,
+        "victim_ages": json.dumps(list(i.victim_ages)),
+        "arrests": i.arrests,
+        "evidence": i.evidence,
+        "evidence_start": i.evidence_start,
+        "type_start": type_start,
+        "type_end": type_end,
+        "place_start": place_start,
+        "place_end": place_end,
+    }
+
+
 def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable[Incident]) -> int:
     """Replace the article and all its incidents in one transaction; returns the number of incidents stored.
 
     Re-saving an article deletes its earlier incidents first, so re-ingesting never duplicates.
     """
-    rows = [_incident_row(i) for i in incidents]
+    rows = [incident_row(i) for i in incidents]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         _replace(conn, article, rows, now)
@@ -125,51 +267,33 @@ def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable
     return len(rows)
 
 
-def _replace(conn: sqlite3.Connection, article: Article, rows: list[tuple], now: str) -> None:
+def _insert(table: str, columns: Sequence[str]) -> str:
+    # Named placeholders read each row dict by column name; its other keys (an incident's article fields) are unused.
+    return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+
+
+_INSERT_ARTICLE = _insert("articles", _ARTICLE_TABLE_COLUMNS)
+_INSERT_INCIDENT = _insert("incidents", _INCIDENT_TABLE_COLUMNS)
+
+
+def _replace(conn: sqlite3.Connection, article: Article, rows: list[dict], now: str) -> None:
+    values = {
+        "article_id": article.article_id,
+        "headline": article.headline,
+        "url": article.url,
+        "published": article.published,
+        "source": article.source,
+        "n_incidents": len(rows),
+        "ingested_at": now,
+    }
     with conn:
         conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
-        conn.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (article.article_id, article.headline, article.url, article.published, article.source, len(rows), now),
-        )
-        conn.executemany(f"INSERT OR REPLACE INTO incidents VALUES ({', '.join('?' * 25)})", rows)
-
-
-def _incident_row(i: Incident) -> tuple:
-    p: Place | None = i.place
-    type_start, type_end = i.type_span or (None, None)
-    place_start, place_end = i.place_span or (None, None)
-    return (
-        i.incident_id,
-        i.article_id,
-        i.type,
-        i.category,
-        i.location_text,
-        p.name if p else None,
-        p.kind if p else None,
-        p.lat if p else None,
-        p.lon if p else None,
-        p.precision if p else None,
-        p.borough if p else None,
-        p.borough_code if p else None,
-        p.source if p else None,
-        p.candidates if p else None,
-        i.date,
-        None if i.fatal is None else int(i.fatal),
-        i.weapon,
-        json.dumps(list(i.victim_ages)),
-        i.arrests,
-        i.evidence,
-        i.evidence_start,
-        type_start,
-        type_end,
-        place_start,
-        place_end,
-    )
+        conn.execute(_INSERT_ARTICLE, values)
+        conn.executemany(_INSERT_INCIDENT, rows)
 
 
 _SELECT = f"""
-SELECT {", ".join("a." + c if c in ("headline", "url", "published") else "i." + c for c in INCIDENT_COLUMNS)}
+SELECT {", ".join(("a." if c in ARTICLE_COLUMNS else "i.") + c for c in INCIDENT_COLUMNS)}
 FROM incidents i JOIN articles a USING (article_id)
 """
 

@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from extract.exports import incident_row, incidents_csv, incidents_geojson, write_incidents
+from extract.exports import incidents_csv, incidents_geojson, write_incidents
 from extract.records import Article, ExtractError, Incident, Place
-from extract.store import INCIDENT_COLUMNS, connect, iter_incident_rows, save_article
+from extract.store import INCIDENT_COLUMNS, connect, incident_row, iter_incident_rows, save_article
 
 ARTICLE = Article(
     "a1",

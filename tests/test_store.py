@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -263,3 +264,173 @@ def test_connect_readonly_fail_when_missing(tmp_path):
     with pytest.raises(sqlite3.OperationalError) as e:
         store.connect_readonly(tmp_path / "missing.db")
     assert str(e.value) == "unable to open database file"
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LATEST = store.SCHEMA_VERSION
+
+
+def schema(conn) -> list[tuple]:
+    return conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def user_version(path) -> int:
+    conn = sqlite3.connect(path)
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    conn.close()
+    return version
+
+
+def test_migrations_are_numbered_one_by_one():
+    assert [m.version for m in store.MIGRATIONS] == list(range(1, len(store.MIGRATIONS) + 1))
+    assert LATEST == store.MIGRATIONS[-1].version
+
+
+def test_connect_gives_a_fresh_database_the_current_version(tmp_path):
+    store.connect(tmp_path / "incidents.db").close()
+    assert user_version(tmp_path / "incidents.db") == LATEST
+
+
+def test_connect_upgrades_a_database_of_the_previous_release(tmp_path):
+    old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
+    conn = sqlite3.connect(old)
+    conn.executescript((FIXTURES / "schema_v1.sql").read_text(encoding="utf-8"))
+    conn.executescript(
+        """
+        INSERT INTO articles VALUES ('a1', 'Stabbing in Peckham', NULL, '2024-03-06', 'a1.txt', 1, '2024-03-07');
+        INSERT INTO incidents (incident_id, article_id, type, category, place_name, lat, lon, date, fatal, victim_ages)
+        VALUES ('i1', 'a1', 'stabbing', 'violence and sexual offences', 'Rye Lane', 51.4695, -0.0691, '2024-03-04',
+                1, '[19]');
+        """
+    )
+    conn.close()
+    assert user_version(old) == 0
+
+    upgraded = store.connect(old)
+    rows = [dict(zip(store.INCIDENT_COLUMNS, r)) for r in store.iter_incident_rows(upgraded)]
+    assert rows == [
+        {
+            "incident_id": "i1",
+            "article_id": "a1",
+            "headline": "Stabbing in Peckham",
+            "url": None,
+            "published": "2024-03-06",
+            "type": "stabbing",
+            "category": "violence and sexual offences",
+            "location_text": None,
+            "place_name": "Rye Lane",
+            "place_kind": None,
+            "lat": 51.4695,
+            "lon": -0.0691,
+            "precision": None,
+            "borough": None,
+            "borough_code": None,
+            "geocode_source": None,
+            "candidates": None,
+            "date": "2024-03-04",
+            "fatal": 1,
+            "weapon": None,
+            "victim_ages": "[19]",
+            "arrests": None,
+            "evidence": "",
+            "evidence_start": 0,
+            "type_start": None,
+            "type_end": None,
+            "place_start": None,
+            "place_end": None,
+        }
+    ]
+    assert store.save_article(upgraded, article("a2"), [incident("i2", "a2")]) == 1
+    assert store.count_incidents(upgraded) == 2
+    built = store.connect(fresh)
+    assert schema(upgraded) == schema(built)
+    upgraded.close()
+    built.close()
+    assert user_version(old) == LATEST
+
+
+def test_connect_twice_changes_nothing(tmp_path):
+    path = tmp_path / "incidents.db"
+    conn = store.connect(path)
+    store.save_article(conn, ARTICLE, [incident("i1")])
+    before = (schema(conn), stored(conn), list(store.iter_incident_rows(conn)))
+    conn.close()
+    conn = store.connect(path)
+    assert (schema(conn), stored(conn), list(store.iter_incident_rows(conn))) == before
+    conn.close()
+    assert user_version(path) == LATEST
+
+
+def test_connect_fail_on_a_database_newer_than_the_code(tmp_path):
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    conn.close()
+    with pytest.raises(ExtractError) as e:
+        store.connect(path)
+    assert str(e.value) == f"{path}: schema version {LATEST + 1} is newer than this code's {LATEST}; update the code"
+    assert user_version(path) == LATEST + 1
+
+
+@pytest.mark.parametrize(
+    "sql, expected",
+    [
+        pytest.param(
+            "CREATE TABLE feeds (url TEXT PRIMARY KEY, note TEXT DEFAULT 'a;b');\nCREATE INDEX feeds_note ON feeds(note)",
+            {"feeds": [], "incidents": [("a1", "i1")]},
+            id="a semicolon in a string and no final semicolon",
+        ),
+        pytest.param(
+            """
+            CREATE TABLE articles_new (article_id TEXT PRIMARY KEY, headline TEXT, url TEXT, published TEXT,
+                source TEXT NOT NULL, n_incidents INTEGER NOT NULL, ingested_at TEXT NOT NULL, language TEXT);
+            INSERT INTO articles_new SELECT *, 'en' FROM articles;
+            DROP TABLE articles;
+            ALTER TABLE articles_new RENAME TO articles;
+            """,
+            {"incidents": [("a1", "i1")]},
+            id="a parent table rebuilt keeps the rows that reference it",
+        ),
+    ],
+)
+def test_migrate_appended(tmp_path, sql, expected):
+    conn = store.connect(tmp_path / "incidents.db")
+    store.save_article(conn, article("a1"), [incident("i1")])
+    migrations = (*store.MIGRATIONS, store.Migration(LATEST + 1, "added by a test", sql))
+    assert store.migrate(conn, migrations) == LATEST + 1
+    assert store.migrate(conn, migrations) == LATEST + 1
+    found = {"incidents": conn.execute("SELECT article_id, incident_id FROM incidents").fetchall()}
+    if "feeds" in expected:
+        found["feeds"] = conn.execute("SELECT * FROM feeds").fetchall()
+    assert found == expected
+    assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "sql, message",
+    [
+        ("CREATE TABLE feeds (url TEXT);\nINSERT INTO nowhere VALUES (1);", "no such table: nowhere"),
+        ("CREATE TABLE feeds (url TEXT);\nDELETE FROM articles;", "foreign key check failed"),
+        ("CREATE TABLE feeds (url TEXT", "incomplete input"),
+    ],
+)
+def test_migrate_fail_leaves_the_previous_version(tmp_path, sql, message):
+    conn = store.connect(tmp_path / "incidents.db")
+    store.save_article(conn, article("a1"), [incident("i1")])
+    before = (schema(conn), stored(conn))
+    migrations = (*store.MIGRATIONS, store.Migration(LATEST + 1, "broken", sql))
+    with pytest.raises(ExtractError) as e:
+        store.migrate(conn, migrations)
+    assert str(e.value) == f"schema migration {LATEST + 1} (broken) failed: {message}"
+    assert (schema(conn), stored(conn)) == before
+    assert conn.execute("PRAGMA user_version").fetchone() == (LATEST,)
+    conn.close()
+
+
+@pytest.mark.parametrize("make", [lambda: incident("i1"), lambda: incident("i2", place=None, fatal=None)])
+def test_incident_row_is_what_the_store_returns(conn, make):
+    row = store.incident_row(make())
+    store.save_article(conn, article("a1"), [make()])
+    assert tuple(row) == store.INCIDENT_COLUMNS
+    assert dict(zip(store.INCIDENT_COLUMNS, next(store.iter_incident_rows(conn)))) == row

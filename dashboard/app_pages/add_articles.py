@@ -11,7 +11,6 @@ import streamlit as st
 
 from extract import store
 from extract.articles import read_text, read_upload
-from extract.exports import incident_row
 from extract.pipeline import extract_incidents, load_extractor
 from extract.records import ExtractError
 
@@ -34,7 +33,7 @@ def read_articles(text: str, uploads: list, *, published: str | None, errors: li
 
 def preview_table(found: list) -> pd.DataFrame:
     """Return one row per incident found, as the preview shows it (the grid draws text as text)."""
-    rows = [incident_row(incident) for _, incidents in found for incident in incidents]
+    rows = [store.incident_row(incident) for _, incidents in found for incident in incidents]
     frame = pd.DataFrame(
         rows,
         columns=[

@@ -27,7 +27,7 @@ import feedparser
 import trafilatura
 from trafilatura.settings import set_date_params
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_lines
 from extract.records import Article, ExtractError
 
 FURNITURE_FILE = DATA_DIR / "page_furniture.txt"
@@ -81,15 +81,11 @@ class PageFurniture:
 def load_furniture(path: str | Path = FURNITURE_FILE) -> PageFurniture:
     """Load the furniture phrases of a data file (one per line, "#" comments, a final "*" marks a prefix)."""
     lines, prefixes = set(), []
-    with open(path, encoding="utf-8") as f:
-        for raw in f:
-            phrase = _folded(raw)
-            if not phrase or phrase.startswith("#"):
-                continue
-            if phrase.endswith("*"):
-                prefixes.append(phrase[:-1].rstrip())
-            else:
-                lines.add(phrase)
+    for phrase in map(_folded, read_lines(path)):
+        if phrase.endswith("*"):
+            prefixes.append(phrase[:-1].rstrip())
+        else:
+            lines.add(phrase)
     return PageFurniture(frozenset(lines), tuple(prefixes))
 
 

@@ -13,6 +13,8 @@ DEFAULT_DB = DATA_DIR / "incidents.db"
 """The incidents database the CLI and the dashboard use when none is given."""
 GEOCODE_CACHE = DATA_DIR / "geocode_cache.sqlite"
 """The online geocoder's cache of answers."""
+GAZETTEER_DIR = DATA_DIR / "gazetteer"
+"""The built gazetteer files (places, postcodes, borough polygons) that `crimemap gazetteer build` writes."""
 
 
 def read_lines(path: str | Path) -> list[str]:

@@ -3,7 +3,6 @@ few regressions on the project's vocabulary."""
 
 import pytest
 
-from extract.text import cues as incidents
 from extract.text.cues import CrimeType, Cue, find_cues, load_vocabulary
 
 TYPES = """slug,label,category,severity
@@ -36,10 +35,9 @@ def write_vocabulary(folder, types=TYPES, cues=CUES, patterns=PATTERNS):
 
 
 @pytest.fixture
-def vocab(tmp_path, monkeypatch):
+def vocab(tmp_path):
     write_vocabulary(tmp_path)
-    monkeypatch.setattr(incidents, "DATA_DIR", tmp_path)
-    return load_vocabulary()
+    return load_vocabulary(tmp_path)
 
 
 def cue(phrase, start, type_=None, weapon=None, fatal=None, event=False):
@@ -110,11 +108,10 @@ def test_find_cues_uses_a_given_folded_text(vocab):
         ),
     ],
 )
-def test_load_vocabulary_fail(tmp_path, monkeypatch, files, message):
+def test_load_vocabulary_fail(tmp_path, files, message):
     write_vocabulary(tmp_path, **files)
-    monkeypatch.setattr(incidents, "DATA_DIR", tmp_path)
     with pytest.raises(ValueError) as e:
-        load_vocabulary()
+        load_vocabulary(tmp_path)
     assert str(e.value) == message
 
 

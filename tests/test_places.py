@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extract.geo.gazetteer import load_gazetteer
-from extract.geo.places import Matcher, build_matcher, find_places
+from extract.geo.places import Matcher, build_matcher, find_places, load_first_names, load_stoplist
 from extract.records import Mention
 from extract.text.folding import fold_text
 
@@ -113,3 +113,10 @@ def test_text_naming_thousands_of_places_finishes(matcher):
 def test_lower_case_compass_region_in_running_text(matcher):
     text = "A man was stabbed in south-east London last night."
     assert _spans(find_places(text, matcher=matcher)) == [("south-east London", 21, 38, "south east london")]
+
+
+def test_stoplist_and_first_names_are_read_from_the_data_directory(tmp_path):
+    (tmp_path / "place_stoplist.txt").write_text("# never places\nThe Mall\nSt. Pauls\n", encoding="utf-8")
+    (tmp_path / "first_names.txt").write_text("# titles\nPC\nIan\n", encoding="utf-8")
+    assert load_stoplist(tmp_path) == frozenset({"the mall", "saint pauls"})
+    assert load_first_names(tmp_path) == frozenset({"pc", "ian"})

@@ -17,7 +17,7 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import Point, mapping, shape
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_lines, read_rows
 from extract.geo.names import name_key, street_words
 
 PLACE_COLUMNS = (
@@ -91,8 +91,9 @@ def _title(name: str) -> str:
     return " ".join(words)
 
 
-def build(source: Path, out: Path) -> dict[str, int]:
-    """Read the raw London data under `source`, write data/gazetteer/* under `out`; return row counts by kind."""
+def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    """Read the raw London data under `source` and the hand-kept lists of `data_dir`, write the gazetteer files
+    under `out`; return row counts by kind."""
     out.mkdir(parents=True, exist_ok=True)
     to_wgs = _to_wgs84()
     boroughs_raw = json.loads((source / "london_boroughs.geojson").read_text(encoding="utf-8"))
@@ -187,11 +188,7 @@ def build(source: Path, out: Path) -> dict[str, int]:
         geonames = list(csv.DictReader(f, delimiter="\t"))
     # GeoNames gives places it could not place London's own point: EC3 "Aldgate", "Tower Hill" at Charing Cross.
     london_points = {(r["latitude"], r["longitude"]) for r in geonames if r["place_name"] == "London"}
-    labels = {
-        name_key(line)
-        for line in (DATA_DIR / "borough_labels.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    }
+    labels = {name_key(line) for line in read_lines(data_dir / "borough_labels.txt")}
     for r in geonames:
         name = r["place_name"]
         if name == "London" or (r["latitude"], r["longitude"]) in london_points:
@@ -277,17 +274,16 @@ def build(source: Path, out: Path) -> dict[str, int]:
         street_keys.add((name_key(street), code))
 
     # Landmarks the open data lacks (airports, commons, squares), kept by hand in data/landmarks.csv.
-    with open(DATA_DIR / "landmarks.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            add(
-                "landmark",
-                r["name"],
-                float(r["lon"]),
-                float(r["lat"]),
-                weight=100,
-                source_name="project_landmarks",
-                precision=r["precision"],
-            )
+    for r in read_rows(data_dir / "landmarks.csv"):
+        add(
+            "landmark",
+            r["name"],
+            float(r["lon"]),
+            float(r["lat"]),
+            weight=100,
+            source_name="project_landmarks",
+            precision=r["precision"],
+        )
 
     rows.sort(key=lambda r: (r["key"], r["kind"], r["borough_code"], r["outcode"]))
     with gzip.open(out / "places.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as f:

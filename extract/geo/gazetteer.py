@@ -22,11 +22,9 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, GAZETTEER_DIR, read_lines, read_rows
 from extract.geo.names import name_key, street_strength
 from extract.records import Place
-
-GAZETTEER_DIR = DATA_DIR / "gazetteer"
 
 BOROUGHS = (
     "Barking and Dagenham",
@@ -358,16 +356,16 @@ class Gazetteer:
         )
 
 
-def load_borough_geojson(data_dir: Path | None = None) -> dict:
-    """Return the 33 borough polygons as a GeoJSON FeatureCollection (properties: name, code)."""
-    return json.loads(((data_dir or GAZETTEER_DIR) / "boroughs.geojson").read_text(encoding="utf-8"))
+def load_borough_geojson(gazetteer_dir: Path = GAZETTEER_DIR) -> dict:
+    """Return the 33 borough polygons of `gazetteer_dir` as a GeoJSON FeatureCollection (properties: name, code)."""
+    return json.loads((gazetteer_dir / "boroughs.geojson").read_text(encoding="utf-8"))
 
 
-def load_gazetteer(data_dir: Path | None = None) -> Gazetteer:
-    """Load the committed gazetteer (places, borough polygons, aliases, regions); postcodes load on first use."""
-    gdir = data_dir or GAZETTEER_DIR
+def load_gazetteer(gazetteer_dir: Path = GAZETTEER_DIR, *, data_dir: Path = DATA_DIR) -> Gazetteer:
+    """Load the built gazetteer of `gazetteer_dir` (places, borough polygons; postcodes load on first use) and the
+    borough aliases, regions and non-London names of `data_dir`."""
     entries: list[Entry] = []
-    with gzip.open(gdir / "places.csv.gz", "rt", encoding="utf-8", newline="") as f:
+    with gzip.open(gazetteer_dir / "places.csv.gz", "rt", encoding="utf-8", newline="") as f:
         rows = csv.reader(f)
         next(rows)
         for kind, precision, name, key, lat, lon, code, outcode, ward, locality, weight, source in rows:
@@ -387,49 +385,43 @@ def load_gazetteer(data_dir: Path | None = None) -> Gazetteer:
                     source,
                 )
             )
-    boroughs = load_borough_geojson(gdir)
+    boroughs = load_borough_geojson(gazetteer_dir)
     code_of = {f["properties"]["name"]: f["properties"]["code"] for f in boroughs["features"]}
     point_of = {e.borough_code: e for e in entries if e.kind == "borough"}
-    with open(DATA_DIR / "borough_aliases.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            b = point_of[code_of[r["borough"]]]
-            entries.append(
-                Entry(
-                    "borough",
-                    "borough",
-                    b.name,
-                    name_key(r["alias"]),
-                    b.lat,
-                    b.lon,
-                    b.borough_code,
-                    "",
-                    "",
-                    "",
-                    b.weight,
-                    "alias",
-                )
+    for r in read_rows(data_dir / "borough_aliases.csv"):
+        b = point_of[code_of[r["borough"]]]
+        entries.append(
+            Entry(
+                "borough",
+                "borough",
+                b.name,
+                name_key(r["alias"]),
+                b.lat,
+                b.lon,
+                b.borough_code,
+                "",
+                "",
+                "",
+                b.weight,
+                "alias",
             )
-    with open(DATA_DIR / "regions.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            entries.append(
-                Entry(
-                    "region",
-                    "london",
-                    r["name"],
-                    name_key(r["name"]),
-                    float(r["lat"]),
-                    float(r["lon"]),
-                    "",
-                    "",
-                    "",
-                    "",
-                    1,
-                    "regions",
-                )
+        )
+    for r in read_rows(data_dir / "regions.csv"):
+        entries.append(
+            Entry(
+                "region",
+                "london",
+                r["name"],
+                name_key(r["name"]),
+                float(r["lat"]),
+                float(r["lon"]),
+                "",
+                "",
+                "",
+                "",
+                1,
+                "regions",
             )
-    non_london = frozenset(
-        name_key(line)
-        for line in (DATA_DIR / "non_london.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-    return Gazetteer(entries, boroughs, non_london=non_london, postcodes_path=gdir / "postcodes.csv.gz")
+        )
+    non_london = frozenset(name_key(line) for line in read_lines(data_dir / "non_london.txt"))
+    return Gazetteer(entries, boroughs, non_london=non_london, postcodes_path=gazetteer_dir / "postcodes.csv.gz")

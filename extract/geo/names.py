@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from functools import lru_cache
+from pathlib import Path
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_rows
 from extract.text.folding import fold_text
 
 _KEY_DROP = str.maketrans({"'": None, ".": None, ",": " ", "(": " ", ")": " ", "/": " "})
@@ -17,17 +17,16 @@ _SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1)
-def abbreviations() -> dict[str, str]:
-    """Return the street-word abbreviations (rd -> road, ...) from data/name_abbreviations.csv."""
-    with open(DATA_DIR / "name_abbreviations.csv", newline="", encoding="utf-8") as f:
-        return {row["abbreviation"]: row["full"] for row in csv.DictReader(f)}
+def abbreviations(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """Return the street-word abbreviations (rd -> road, ...) from name_abbreviations.csv in `data_dir`."""
+    return {row["abbreviation"]: row["full"] for row in read_rows(data_dir / "name_abbreviations.csv")}
 
 
 @lru_cache(maxsize=1)
-def street_words() -> dict[str, str]:
-    """Return street-type words ("road", "hill", ...) with their strength: "strong" or "weak" (also an area word)."""
-    with open(DATA_DIR / "street_words.csv", newline="", encoding="utf-8") as f:
-        return {row["word"]: row["strength"] for row in csv.DictReader(f)}
+def street_words(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """Return street-type words ("road", "hill", ...) with their strength: "strong" or "weak" (also an area word),
+    from street_words.csv in `data_dir`."""
+    return {row["word"]: row["strength"] for row in read_rows(data_dir / "street_words.csv")}
 
 
 def street_strength(key: str) -> str | None:

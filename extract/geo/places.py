@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.gazetteer import Gazetteer
 from extract.geo.names import name_key, street_words, surface_variants
 from extract.records import Mention
@@ -86,15 +87,21 @@ class Matcher:
     first_names: frozenset[str]
 
 
-def load_stoplist() -> frozenset[str]:
-    """Return the canonical keys never matched in running text (data/place_stoplist.txt)."""
-    lines = (DATA_DIR / "place_stoplist.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(name_key(line) for line in lines if line.strip() and not line.startswith("#"))
+def load_stoplist(data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Return the canonical keys never matched in running text (place_stoplist.txt in `data_dir`)."""
+    return frozenset(name_key(line) for line in read_lines(data_dir / "place_stoplist.txt"))
 
 
-def build_matcher(gazetteer: Gazetteer) -> Matcher:
-    """Compile every matchable gazetteer name (with its spelling variants) into one automaton."""
-    stop = load_stoplist()
+def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Return the lower-case first names and titles that make a following one-word place a surname
+    (first_names.txt in `data_dir`)."""
+    return frozenset(name.lower() for name in read_lines(data_dir / "first_names.txt"))
+
+
+def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR) -> Matcher:
+    """Compile every matchable gazetteer name (with its spelling variants) into one automaton; the stop list and
+    first names are read from `data_dir`."""
+    stop = load_stoplist(data_dir)
     kinds: dict[str, set[str]] = {}
     display: dict[str, set[str]] = {}
     for e in gazetteer.entries:
@@ -119,9 +126,7 @@ def build_matcher(gazetteer: Gazetteer) -> Matcher:
         for s in surfaces:
             auto.add_word(s, (key, k, len(s)))
     auto.make_automaton()
-    names = (DATA_DIR / "first_names.txt").read_text(encoding="utf-8").splitlines()
-    first_names = frozenset(n.strip().lower() for n in names if n.strip() and not n.startswith("#"))
-    return Matcher(auto, gazetteer, first_names)
+    return Matcher(auto, gazetteer, load_first_names(data_dir))
 
 
 def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> list[Mention]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.gazetteer import Gazetteer, km
 from extract.geo.names import name_key
 from extract.geo.places import qualified_elsewhere
@@ -36,22 +37,17 @@ class Signs:
     institutions: re.Pattern[str]
 
 
-def data_lines(name: str) -> list[str]:
-    """Return the non-blank, non-comment lines of data/<name>."""
-    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def load_signs() -> Signs:
-    """Compile the markers of elsewhere and the London institutions from data/."""
+def load_signs(data_dir: Path = DATA_DIR) -> Signs:
+    """Compile the markers of elsewhere and the London institutions from the lists in `data_dir`."""
     foreign = ahocorasick.Automaton()
-    for line in data_lines("foreign_markers.txt") + [v for n in data_lines("non_london.txt") for v in _spellings(n)]:
+    markers = read_lines(data_dir / "foreign_markers.txt")
+    for line in markers + [v for n in read_lines(data_dir / "non_london.txt") for v in _spellings(n)]:
         foreign.add_word(line, len(line))
     foreign.make_automaton()
-    institutions = data_lines("london_institutions.txt")
+    institutions = read_lines(data_dir / "london_institutions.txt")
     return Signs(
         foreign=foreign,
-        foreign_patterns=re.compile("|".join(data_lines("foreign_patterns.txt"))),
+        foreign_patterns=re.compile("|".join(read_lines(data_dir / "foreign_patterns.txt"))),
         institutions=re.compile(r"(?<!\w)(?:" + "|".join(re.escape(i) for i in institutions) + r")(?!\w)"),
     )
 

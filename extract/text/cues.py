@@ -9,15 +9,15 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_rows
 from extract.text.folding import fold_text
 
 WORD_CHAR = re.compile(r"\w")
@@ -55,37 +55,35 @@ class Vocabulary:
     patterns: tuple[tuple[re.Pattern[str], tuple[str, ...], str | None, str | None, bool | None, bool], ...]
 
 
-def load_vocabulary() -> Vocabulary:
-    """Load the crime types and cue phrases from data/ and compile the cues."""
-    with open(DATA_DIR / "crime_types.csv", encoding="utf-8", newline="") as f:
-        types = {
-            r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"])) for r in csv.DictReader(f)
-        }
+def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
+    """Load the crime types, cue phrases and cue patterns from `data_dir` and compile the cues."""
+    types = {
+        r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"]))
+        for r in read_rows(data_dir / "crime_types.csv")
+    }
     auto = ahocorasick.Automaton()
-    with open(DATA_DIR / "crime_cues.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            phrase = fold_text(r["phrase"]).strip()
-            if r["type"] and r["type"] not in types:
-                raise ValueError(f"crime_cues.csv: unknown type {r['type']!r} for {phrase!r}")
-            fatal = {"1": True, "0": False}.get(r["fatal"])
-            auto.add_word(phrase, (phrase, r["type"] or None, r["weapon"] or None, fatal, r["event"] == "1"))
+    for r in read_rows(data_dir / "crime_cues.csv"):
+        phrase = fold_text(r["phrase"]).strip()
+        if r["type"] and r["type"] not in types:
+            raise ValueError(f"crime_cues.csv: unknown type {r['type']!r} for {phrase!r}")
+        fatal = {"1": True, "0": False}.get(r["fatal"])
+        auto.add_word(phrase, (phrase, r["type"] or None, r["weapon"] or None, fatal, r["event"] == "1"))
     auto.make_automaton()
     patterns = []
-    with open(DATA_DIR / "crime_patterns.csv", encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            if r["type"] and r["type"] not in types:
-                raise ValueError(f"crime_patterns.csv: unknown type {r['type']!r}")
-            # Patterns use only bounded repetition ({0,2}), so matching stays linear in the text.
-            patterns.append(
-                (
-                    re.compile(r["pattern"]),
-                    tuple(r["anchors"].split("|")),
-                    r["type"] or None,
-                    r["weapon"] or None,
-                    {"1": True, "0": False}.get(r["fatal"]),
-                    r["event"] == "1",
-                )
+    for r in read_rows(data_dir / "crime_patterns.csv"):
+        if r["type"] and r["type"] not in types:
+            raise ValueError(f"crime_patterns.csv: unknown type {r['type']!r}")
+        # Patterns use only bounded repetition ({0,2}), so matching stays linear in the text.
+        patterns.append(
+            (
+                re.compile(r["pattern"]),
+                tuple(r["anchors"].split("|")),
+                r["type"] or None,
+                r["weapon"] or None,
+                {"1": True, "0": False}.get(r["fatal"]),
+                r["event"] == "1",
             )
+        )
     return Vocabulary(types, auto, tuple(patterns))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_lines
 
 FUTURE_TOLERANCE = timedelta(days=62)
 """A year-less date further than this after publication is taken to be from the year before."""
@@ -91,23 +91,18 @@ class DateVocabulary:
     not_weekdays: tuple[str, ...]
 
 
-def _read_lines(path: Path) -> list[str]:
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
-
-
 @functools.cache
 def load_date_vocabulary(data_dir: Path = DATA_DIR) -> DateVocabulary:
     """Read the dates_*.txt word lists from `data_dir`."""
     relative = []
-    for line in _read_lines(data_dir / "dates_relative.txt"):
+    for line in read_lines(data_dir / "dates_relative.txt"):
         phrase, _, days = line.partition("\t")
         relative.append((phrase.strip(), None if days.strip() == "-" else int(days)))
     return DateVocabulary(
         relative=tuple(relative),
-        later_cues=tuple(_read_lines(data_dir / "dates_later_cues.txt")),
-        event_cues=tuple(_read_lines(data_dir / "dates_event_cues.txt")),
-        not_weekdays=tuple(_read_lines(data_dir / "dates_not_weekdays.txt")),
+        later_cues=tuple(read_lines(data_dir / "dates_later_cues.txt")),
+        event_cues=tuple(read_lines(data_dir / "dates_event_cues.txt")),
+        not_weekdays=tuple(read_lines(data_dir / "dates_not_weekdays.txt")),
     )
 
 

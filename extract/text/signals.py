@@ -3,13 +3,13 @@ asides, separate incidents, plans and fiction; the vocabulary is data/story_sign
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick
 
-from extract.datafiles import DATA_DIR
+from extract.datafiles import DATA_DIR, read_rows
 
 Found = dict[str, list[tuple[int, str]]]
 """Signal name -> [(start, phrase), ...] in text order, as find_signals returns it."""
@@ -26,13 +26,11 @@ class Signals:
     automaton: ahocorasick.Automaton
 
 
-def load_signals() -> Signals:
-    """Compile data/story_signals.csv (phrase,signal; "#" lines are comments)."""
-    with open(DATA_DIR / "story_signals.csv", encoding="utf-8", newline="") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        auto = ahocorasick.Automaton()
-        for r in rows:
-            auto.add_word(r["phrase"], (r["signal"], len(r["phrase"])))
+def load_signals(data_dir: Path = DATA_DIR) -> Signals:
+    """Compile story_signals.csv (phrase,signal; "#" lines are comments) of `data_dir`."""
+    auto = ahocorasick.Automaton()
+    for r in read_rows(data_dir / "story_signals.csv"):
+        auto.add_word(r["phrase"], (r["signal"], len(r["phrase"])))
     auto.make_automaton()
     return Signals(auto)
 

@@ -85,6 +85,27 @@ CREATE INDEX IF NOT EXISTS incidents_date ON incidents(date);
 CREATE INDEX IF NOT EXISTS incidents_borough ON incidents(borough);
 """,
     ),
+    Migration(
+        2,
+        "police.uk recorded crime: counts per force, month, borough and category, and the force months imported",
+        """
+CREATE TABLE recorded_crime (
+    force     TEXT NOT NULL,
+    month     TEXT NOT NULL,
+    borough   TEXT NOT NULL,
+    category  TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (force, month, borough, category)
+);
+CREATE TABLE recorded_months (
+    force        TEXT NOT NULL,
+    month        TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    imported_at  TEXT NOT NULL,
+    PRIMARY KEY (force, month)
+);
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -306,3 +327,37 @@ def iter_incident_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
 def count_incidents(conn: sqlite3.Connection) -> int:
     """Return the number of stored incidents."""
     return conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+
+
+RECORDED_COLUMNS = ("force", "month", "borough", "category", "count")
+"""The columns of a recorded-crime row (`iter_recorded_crime`), in order."""
+
+
+def replace_recorded_crime(
+    conn: sqlite3.Connection, force: str, month: str, counts: Iterable[tuple[str, str, int]], *, source: str
+) -> int:
+    """Replace what `force` recorded in `month` by (borough, category, count) rows in one transaction, and mark the
+    month imported; returns the number of crimes stored."""
+    rows = [{"force": force, "month": month, "borough": b, "category": c, "count": n} for b, c, n in counts]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        with conn:
+            conn.execute("DELETE FROM recorded_crime WHERE force = ? AND month = ?", (force, month))
+            conn.execute(
+                "INSERT OR REPLACE INTO recorded_months (force, month, source, imported_at) VALUES (?, ?, ?, ?)",
+                (force, month, source, now),
+            )
+            conn.executemany(_insert("recorded_crime", RECORDED_COLUMNS), rows)
+    except sqlite3.Error as e:
+        raise ExtractError(f"{source}: cannot store {force} {month} ({e})") from None
+    return sum(r["count"] for r in rows)
+
+
+def iter_recorded_crime(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Yield every stored recorded-crime count as a tuple in RECORDED_COLUMNS order, sorted."""
+    yield from conn.execute(f"SELECT {', '.join(RECORDED_COLUMNS)} FROM recorded_crime ORDER BY 1, 2, 3, 4")
+
+
+def recorded_months(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Return the (force, month) pairs whose recorded crime has been imported, sorted."""
+    return conn.execute("SELECT force, month FROM recorded_months ORDER BY force, month").fetchall()

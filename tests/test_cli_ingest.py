@@ -211,6 +211,7 @@ def test_a_file_turned_bad_keeps_what_it_stored(tmp_path):
     assert stored(db) == [(f"{news}:1", "robbery", "Brixton Road")]
 
 
+@pytest.mark.slow
 def test_a_50_mb_text_finishes(tmp_path):
     db, big = tmp_path / "incidents.db", tmp_path / "big.txt"
     with open(big, "w", encoding="utf-8") as f:
@@ -232,6 +233,7 @@ def test_a_1_mb_jsonl_line_finishes(tmp_path):
     assert (result.returncode, result.stderr.splitlines()[-1].startswith("1 articles, ")) == (0, True)
 
 
+@pytest.mark.slow
 def test_a_text_naming_thousands_of_places_finishes(tmp_path):
     from extract.geo.gazetteer import load_gazetteer
 

@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from extract.geo.gazetteer import Gazetteer
 from extract.geo.names import name_key, street_words, surface_variants
 from extract.records import Mention
 from extract.text.folding import fold_text
+from extract.text.spans import longest_first, whole_word
 
 STATION_SUFFIXES = (
     "station",
@@ -58,7 +60,6 @@ CONNECTORS = frozenset(
     }
 )
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
-WORD_CHAR = re.compile(r"\w")
 STREET_PREPOSITION = re.compile(r"\b(on|along|off|onto) $")
 COMPASS = frozenset(
     {
@@ -150,24 +151,15 @@ def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> li
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
             continue  # "a quiet London street" is not London Street
         if proper and not _after_first_name(text, start, key, matcher.first_names):
-            found.append((start, end + 1, key, kinds))
+            found.append(Mention(text[start : end + 1], start, end + 1, key, kinds))
     found.extend(_postcodes(text, matcher.gazetteer))
-    found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
-    taken = bytearray(len(text))  # covered characters: keeps overlap checks linear in the text
-    chosen = []
-    for start, end, key, kinds in found:
-        if any(taken[start:end]):
-            continue
-        taken[start:end] = b"\x01" * (end - start)
-        chosen.append(Mention(text[start:end], start, end, key, kinds))
-    chosen.sort(key=lambda m: m.start)
-    return chosen
+    return longest_first(found)
 
 
 def _is_proper(text: str, start: int, end: int) -> str:
     """Return "proper" when text[start:end] is a whole-word proper noun, "lower street word" when only its final
     street word is in lower case ("Camplin street"), else ""."""
-    if (start > 0 and WORD_CHAR.match(text[start - 1])) or (end < len(text) and WORD_CHAR.match(text[end])):
+    if not whole_word(text, start, end):
         return ""
     if end < len(text) and text[end] == "'" and text[end + 1 : end + 2].isalpha() and text[end + 1 : end + 2] != "s":
         return ""
@@ -240,10 +232,11 @@ def qualified_elsewhere(text: str, start: int) -> bool:
     return text[j : start - 1] in PREFIX_WORDS
 
 
-def _postcodes(text: str, gazetteer: Gazetteer):
+def _postcodes(text: str, gazetteer: Gazetteer) -> Iterator[Mention]:
+    """Yield the live full postcodes and the London outward codes ("SE15") written in `text`."""
     for m in POSTCODE.finditer(text):
         outward, inward = m.group(1), m.group(2)
         if inward and gazetteer.postcode(outward + inward):
-            yield m.start(), m.end(), f"{outward} {inward}".lower(), ("postcode",)
+            yield Mention(m.group(0), m.start(), m.end(), f"{outward} {inward}".lower(), ("postcode",))
         elif any(e.kind == "outcode" for e in gazetteer.candidates(outward.lower())):
-            yield m.start(1), m.end(1), outward.lower(), ("outcode",)
+            yield Mention(m.group(1), m.start(1), m.end(1), outward.lower(), ("outcode",))

@@ -19,8 +19,7 @@ import ahocorasick
 
 from extract.datafiles import DATA_DIR, read_rows
 from extract.text.folding import fold_text
-
-WORD_CHAR = re.compile(r"\w")
+from extract.text.spans import longest_first, whole_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +98,12 @@ def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> lis
     """Return the crime cues in `text` at word boundaries, longest first without overlaps, in text order."""
     folded = fold_text(text) if folded is None else folded
     found = []
-    n = len(folded)
     words = text[:300].split()
     # A headline in Title Case ("Man Stabbed In Peckham") capitalises every cue: no name test there.
     titled = len(text) < 250 and len(words) > 2 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
     for end, (phrase, type_, weapon, fatal, event) in vocab.automaton.iter(folded):
         start = end - len(phrase) + 1
-        if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
+        if not whole_word(folded, start, end + 1):
             continue
         if not titled and _in_a_name(text, start, end + 1):
             continue
@@ -115,15 +113,7 @@ def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> lis
             continue  # a substring test is far cheaper than scanning the text with the pattern
         for m in pattern.finditer(folded):
             found.append(Cue(m.group(0), m.start(), m.end(), type_, weapon, fatal, event))
-    found.sort(key=lambda c: (c.start - c.end, c.start))
-    chosen: list[Cue] = []
-    taken = bytearray(n)  # covered characters: keeps overlap checks linear in the text
-    for c in found:
-        if not any(taken[c.start : c.end]):
-            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-            chosen.append(c)
-    chosen.sort(key=lambda c: c.start)
-    return chosen
+    return longest_first(found)
 
 
 METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", "arson"})

@@ -10,13 +10,13 @@ from pathlib import Path
 import ahocorasick
 
 from extract.datafiles import DATA_DIR, read_rows
+from extract.text.spans import whole_word
 
 Found = dict[str, list[tuple[int, str]]]
 """Signal name -> [(start, phrase), ...] in text order, as find_signals returns it."""
 
 # Ages and clock times make a sentence specific too: "18-year-old" (folded "18 year old"), "aged 17", "21:40", "9pm".
 NUMBER_SPECIFIC = re.compile(r"\b(?:\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(?:am|pm))\b")
-WORD_CHAR = re.compile(r"\w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +38,9 @@ def load_signals(data_dir: Path = DATA_DIR) -> Signals:
 def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, str]]]:
     """Return {signal: [(start, phrase), ...]} for whole-word signal phrases in folded text, in text order."""
     found: dict[str, list[tuple[int, str]]] = {}
-    n = len(folded)
     for end, (signal, length) in signals.automaton.iter(folded):
         start = end - length + 1
-        if (start > 0 and WORD_CHAR.match(folded[start - 1])) or (end + 1 < n and WORD_CHAR.match(folded[end + 1])):
+        if not whole_word(folded, start, end + 1):
             continue
         found.setdefault(signal, []).append((start, folded[start : end + 1]))
     for m in NUMBER_SPECIFIC.finditer(folded):

@@ -376,17 +376,16 @@ def test_connect_fail_on_a_database_newer_than_the_code(tmp_path):
     "sql, expected",
     [
         pytest.param(
-            "CREATE TABLE feeds (url TEXT PRIMARY KEY, note TEXT DEFAULT 'a;b');\nCREATE INDEX feeds_note ON feeds(note)",
-            {"feeds": [], "incidents": [("a1", "i1")]},
+            "CREATE TABLE scratch (url TEXT PRIMARY KEY, note TEXT DEFAULT 'a;b');\nCREATE INDEX scratch_note ON scratch(note)",
+            {"scratch": [], "incidents": [("a1", "i1")]},
             id="a semicolon in a string and no final semicolon",
         ),
         pytest.param(
             """
-            CREATE TABLE articles_new (article_id TEXT PRIMARY KEY, headline TEXT, url TEXT, published TEXT,
-                source TEXT NOT NULL, n_incidents INTEGER NOT NULL, ingested_at TEXT NOT NULL, language TEXT);
-            INSERT INTO articles_new SELECT *, 'en' FROM articles;
+            CREATE TABLE articles_new AS SELECT * FROM articles;
             DROP TABLE articles;
             ALTER TABLE articles_new RENAME TO articles;
+            CREATE UNIQUE INDEX articles_id ON articles(article_id);
             """,
             {"incidents": [("a1", "i1")]},
             id="a parent table rebuilt keeps the rows that reference it",
@@ -400,8 +399,8 @@ def test_migrate_appended(tmp_path, sql, expected):
     assert store.migrate(conn, migrations) == LATEST + 1
     assert store.migrate(conn, migrations) == LATEST + 1
     found = {"incidents": conn.execute("SELECT article_id, incident_id FROM incidents").fetchall()}
-    if "feeds" in expected:
-        found["feeds"] = conn.execute("SELECT * FROM feeds").fetchall()
+    if "scratch" in expected:
+        found["scratch"] = conn.execute("SELECT * FROM scratch").fetchall()
     assert found == expected
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
     conn.close()
@@ -410,9 +409,9 @@ def test_migrate_appended(tmp_path, sql, expected):
 @pytest.mark.parametrize(
     "sql, message",
     [
-        ("CREATE TABLE feeds (url TEXT);\nINSERT INTO nowhere VALUES (1);", "no such table: nowhere"),
-        ("CREATE TABLE feeds (url TEXT);\nDELETE FROM articles;", "foreign key check failed"),
-        ("CREATE TABLE feeds (url TEXT", "incomplete input"),
+        ("CREATE TABLE scratch (url TEXT);\nINSERT INTO nowhere VALUES (1);", "no such table: nowhere"),
+        ("CREATE TABLE scratch (url TEXT);\nDELETE FROM articles;", "foreign key check failed"),
+        ("CREATE TABLE scratch (url TEXT", "incomplete input"),
     ],
 )
 def test_migrate_fail_leaves_the_previous_version(tmp_path, sql, message):

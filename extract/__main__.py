@@ -4,6 +4,7 @@ Examples:
     python -m extract ingest seeds/ --db data/incidents.db --out incidents.geojson
     python -m extract geocode "Bells Hill, High Barnet" "SE10 8SF"
     python -m extract evaluate --gold gold.jsonl articles.jsonl
+    python -m extract policeuk 2019-01.zip 2019-02-metropolitan-street.csv.gz --db data/incidents.db
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("articles", nargs="+")
     ev.add_argument("--mistakes", action="store_true", help="list every disagreement with the gold")
 
+    puk = sub.add_parser("policeuk", help="import police.uk recorded crime (street-level CSV, .csv.gz, monthly zip)")
+    puk.add_argument("paths", nargs="+", help="street-level CSV files, gzipped or not, or data.police.uk zip archives")
+    puk.add_argument("--db", default=str(DEFAULT_DB), help="SQLite database (default: data/incidents.db)")
+
     gaz = sub.add_parser("gazetteer", help="rebuild data/gazetteer/ from the raw London open data")
     gaz_sub = gaz.add_subparsers(dest="action", required=True)
     build = gaz_sub.add_parser("build", help="regenerate the committed gazetteer files")
@@ -50,9 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        return {"ingest": _ingest, "geocode": _geocode, "evaluate": _evaluate, "gazetteer": _gazetteer}[args.command](
-            args
-        )
+        return {
+            "ingest": _ingest,
+            "geocode": _geocode,
+            "evaluate": _evaluate,
+            "gazetteer": _gazetteer,
+            "policeuk": _policeuk,
+        }[args.command](args)
     except ExtractError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -153,6 +162,23 @@ def _evaluate(args) -> int:
     if args.mistakes:
         print("\n".join(scores.mistakes))
     return 1 if errors else 0
+
+
+def _policeuk(args) -> int:
+    from extract.geo.gazetteer import load_gazetteer
+    from extract.policeuk import import_street_files
+
+    report = import_street_files(args.paths, db_path=args.db, borough_at=load_gazetteer().borough_at)
+    for message in report.errors:
+        print(f"error: {message}", file=sys.stderr)
+    for m in report.months:
+        print(f"{m.force}\t{m.month}\t{m.rows} in London\t{m.outside_london} outside\t{m.unlocated} unlocated")
+    print(
+        f"{report.rows} recorded crimes in London from {len(report.months)} force months -> {args.db}; dropped "
+        f"{report.outside_london} outside Greater London and {report.unlocated} with neither LSOA nor coordinates",
+        file=sys.stderr,
+    )
+    return 1 if report.errors else 0
 
 
 def _gazetteer(args) -> int:

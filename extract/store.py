@@ -338,6 +338,7 @@ def replace_recorded_crime(
 ) -> int:
     """Replace what `force` recorded in `month` by (borough, category, count) rows in one transaction, and mark the
     month imported; returns the number of crimes stored."""
+    counts = list(counts)
     rows = [{"force": force, "month": month, "borough": b, "category": c, "count": n} for b, c, n in counts]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
@@ -350,7 +351,7 @@ def replace_recorded_crime(
             conn.executemany(_insert("recorded_crime", RECORDED_COLUMNS), rows)
     except sqlite3.Error as e:
         raise ExtractError(f"{source}: cannot store {force} {month} ({e})") from None
-    return sum(r["count"] for r in rows)
+    return sum(n for _, _, n in counts)
 
 
 def iter_recorded_crime(conn: sqlite3.Connection) -> Iterator[tuple]:

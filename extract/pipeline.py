@@ -1,8 +1,11 @@
-"""Wire the stages: article text -> cues, places, dates -> geocoded incidents; and files -> SQLite.
+"""Wire the stages: article text -> cues, places, dates -> a Story (or a Rejection saying why not) -> geocoded
+incidents; and files -> SQLite.
 
 Example:
     extractor = load_extractor()
-    incidents = extract_incidents(article, extractor=extractor)
+    story = read_story(article, extractor=extractor)  # a Story, or a Rejection with its reason
+    incidents = story_incidents(story, extractor=extractor) if isinstance(story, Story) else []
+    incidents = extract_incidents(article, extractor=extractor)  # the same, in one call
     report = ingest_paths(["seeds/"], db_path="data/incidents.db", extractor=extractor)
 """
 
@@ -10,15 +13,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
 from extract.geo.places import Matcher, build_matcher, find_places
 from extract.reading import details
 from extract.reading.london import Signs, foreign_dateline, foreign_signs, load_signs, london_evidence
-from extract.reading.scene import PRECISION_RANK, another_scene, choose_scene, location_text, spans_boroughs
+from extract.reading.scene import (
+    PRECISION_RANK,
+    StoryGeocoder,
+    another_scene,
+    choose_scene,
+    location_text,
+    spans_boroughs,
+)
 from extract.reading.story import (
     Sentence,
     Story,
@@ -29,7 +40,7 @@ from extract.reading.story import (
     read_sentences,
     tells_incident,
 )
-from extract.records import Article, ExtractError, Incident, Mention, Place
+from extract.records import Article, ExtractError, Incident, Mention, Place, Reason, Rejection
 from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
 from extract.text.dates import FOLLOWING_CHARS, find_dates, incident_date
 from extract.text.folding import fold_text
@@ -40,6 +51,7 @@ COURT_KEYS = frozenset({"old bailey"})
 MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents
+DATE_PHRASE_CHARS = 100  # read past FOLLOWING_CHARS, so that a date phrase starting there is read whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +85,19 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     )
 
 
-def extract_incidents(article: Article, *, extractor: Extractor) -> list[Incident]:
-    """Return the crime incidents in Greater London that `article` reports (none for policy, statistics,
-    non-crime news or crimes elsewhere), each geocoded with the story's other places as context.
+def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
+    """Read `article` and decide whether it reports a crime incident in Greater London: a Story with its main
+    sentence and scene, or a Rejection whose reason says why not (no crime, statistics, fiction, elsewhere, ...).
 
-    The first incident is the one the story leads with; a round-up gives one more incident per further sentence
-    that tells its own crime at its own place.
+    The main scene is chosen here rather than in story_incidents: a story whose every London place is a hospital,
+    a court, an arrest or a home gives no incident, and that is a reason like the others. The Story carries the
+    chosen scene, so that story_incidents only builds.
     """
     text = article.text
     folded = fold_text(text)
     cues = find_cues(text, vocab=extractor.vocab, folded=folded)
     if not any(c.type for c in cues):
-        return []
+        return Rejection(article.article_id, Reason.NO_CRIME)
     mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
     found = find_signals(folded, signals=extractor.signals)
     sentences = read_sentences(text, cues, mentions, found)
@@ -92,63 +105,84 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     headline_folded = fold_text(headline)  # folded once for its cues, signals and places
     headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded)
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
-    if not incident_sents or is_statistics(found, incident_sents):
-        return []
+    if not incident_sents:
+        return Rejection(article.article_id, Reason.NO_INCIDENT)
+    if is_statistics(found, incident_sents):
+        return Rejection(article.article_id, Reason.STATISTICS)
     if is_fiction(found) or is_fiction(find_signals(headline_folded, signals=extractor.signals)):
-        return []
+        return Rejection(article.article_id, Reason.FICTION)
     foreign, london = foreign_signs(text, mentions, signs=extractor.signs)
     if foreign and foreign >= london:
-        return []
-    if foreign_dateline(text, gazetteer=extractor.gazetteer) or not london_evidence(
-        article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign
-    ):
-        return []
+        return Rejection(article.article_id, Reason.ELSEWHERE)
+    if foreign_dateline(text, gazetteer=extractor.gazetteer):
+        return Rejection(article.article_id, Reason.FOREIGN_DATELINE)
+    if not london_evidence(article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign):
+        return Rejection(article.article_id, Reason.NO_LONDON_EVIDENCE)
     headline_places = tuple(m.text for m in find_places(headline, matcher=extractor.matcher, folded=headline_folded))
-    story = Story(
-        article,
-        text,
-        folded,
-        sentences,
-        tuple(mentions),
-        headline_places,
-        # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further
-        tuple(
-            find_dates(
-                text[: incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + 100],
-                published=article.published,
-            )
-        ),
-        extractor.geocoder,
-        # Bounded, so that a text naming thousands of places stays linear.
-        tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT],
-        {m.start: m for m in mentions},
-        {},
-    )
+    # Bounded, so that a text naming thousands of places stays linear.
+    context = tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT]
+    # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further
+    dates_end = incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + DATE_PHRASE_CHARS
     main = next((s for s in incident_sents if tells_incident(s)), incident_sents[0])
-    place, mention = choose_scene(story, incident_sents, main)
+    story = Story(
+        article=article,
+        text=text,
+        folded=folded,
+        sentences=sentences,
+        mentions=tuple(mentions),
+        mention_at=MappingProxyType({m.start: m for m in mentions}),
+        headline_cues=tuple(headline_cues),
+        headline_places=headline_places,
+        context=context,
+        dates=tuple(find_dates(text[:dates_end], published=article.published)),
+        incident_sentences=tuple(incident_sents),
+        main=main,
+        scene=None,  # chosen below, among the places of the story as read
+        scene_mention=None,
+    )
+    places = StoryGeocoder(extractor.geocoder, context)
+    place, mention = choose_scene(story, incident_sents, main, places=places)
     if place is None or (place.borough is None and place.precision != "london"):
-        return []  # every London name was a hospital, a court, an arrest or a home: no scene in London
-    if PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and spans_boroughs(story, main):
+        return Rejection(article.article_id, Reason.NO_SCENE)
+    if PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and spans_boroughs(story, main, places=places):
         place, mention = None, None  # "raids at addresses in Lewisham, Southwark and Wembley": no one place
+    return replace(story, scene=place, scene_mention=mention)
+
+
+def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
+    """Build the incidents of a story read_story accepted: first the one it leads with, at its scene; then, for a
+    round-up, one per further sentence that tells its own crime at a scene apart from the others."""
+    main = story.main
+    incident_sents = story.incident_sentences
     told = [s for s in incident_sents if s is main or not (s.aside or s.separate)]
-    story_cues = [c for s in sentences if not s.aside for c in s.cues]
+    story_cues = [c for s in story.sentences if not s.aside for c in s.cues]
+    headline_cues = list(story.headline_cues)
     type_cue = incident_type(
         main.cues, headline_cues, [c for s in told for c in s.cues], story_cues, vocab=extractor.vocab
     )
+    place, mention = story.scene, story.scene_mention
     incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues, extractor.vocab)]
     used = [place] if place else []
+    places = StoryGeocoder(extractor.geocoder, story.context)
     for s in incident_sents[:MAX_ROUND_UP_SENTENCES]:
         if len(incidents) >= MAX_INCIDENTS:
             break
         if s is main or s.aside or not any(c.event and c.type for c in s.cues):
             continue  # an aside ("It comes six months after ...") recalls an older crime: not this story's
-        place, mention = choose_scene(story, [s], s, only=s)
+        place, mention = choose_scene(story, [s], s, places=places, only=s)
         if place is None or not another_scene(place, used):
             continue
         used.append(place)
         cue = incident_type(s.cues, [], s.cues, story_cues, vocab=extractor.vocab)
         incidents.append(_incident(story, len(incidents), s, [s], cue, place, mention, [], extractor.vocab))
     return incidents
+
+
+def extract_incidents(article: Article, *, extractor: Extractor) -> list[Incident]:
+    """Return the crime incidents in Greater London that `article` reports: read_story then story_incidents, and
+    none when read_story rejects it (policy, statistics, non-crime news, crimes elsewhere, ...)."""
+    story = read_story(article, extractor=extractor)
+    return [] if isinstance(story, Rejection) else story_incidents(story, extractor=extractor)
 
 
 def _incident(
@@ -162,10 +196,11 @@ def _incident(
     headline_cues: list[Cue],
     vocab: Vocabulary,
 ) -> Incident:
-    type_slug = type_cue.type if type_cue else "other"
+    type_slug = type_cue.type if type_cue and type_cue.type else "other"  # incident_type gives only typed cues
     told_cues = [c for s in told for c in s.cues]
     # A further incident of a round-up is read from its own sentence only: its neighbours tell the others.
-    near_cues = [c for s in neighbours(story, main, []) for c in s.cues] if ordinal == 0 else told_cues
+    lead = ordinal == 0
+    near_cues = [c for s in neighbours(story.sentences, main, []) for c in s.cues] if lead else told_cues
     chosen_date = incident_date(list(story.dates), near=main.start)
     article = story.article
     return Incident(
@@ -178,8 +213,8 @@ def _incident(
         date=chosen_date.date if chosen_date else None,
         fatal=details.fatal(told_cues, near_cues, headline_cues),
         weapon=details.weapon(told_cues, near_cues, type_slug),
-        victim_ages=details.victim_ages(story.folded, neighbours(story, main, told) if ordinal == 0 else told),
-        arrests=details.arrests(story.folded) if ordinal == 0 else None,
+        victim_ages=details.victim_ages(story.folded, neighbours(story.sentences, main, told) if lead else told),
+        arrests=details.arrests(story.folded) if lead else None,
         evidence=story.text[main.start : main.end],
         evidence_start=main.start,
         type_span=(type_cue.start, type_cue.end) if type_cue else None,

@@ -1,4 +1,4 @@
-"""Frozen records passed between the stages: Article -> Mention -> Place -> Incident.
+"""Frozen records passed between the stages: Article -> Mention -> Place -> Incident, or a Rejection saying why not.
 
 Every offset is a character offset into `Article.text` (start inclusive, end exclusive).
 """
@@ -6,6 +6,7 @@ Every offset is a character offset into `Article.text` (start inclusive, end exc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 PRECISIONS = ("building", "street", "station", "postcode", "area", "ward", "borough", "london")
 """Place precisions, most precise first."""
@@ -77,3 +78,41 @@ class Incident:
     headline: str | None = None
     url: str | None = None
     published: str | None = None
+
+
+class Reason(StrEnum):
+    """Why an article gives no incident: the code a Rejection carries (REASONS holds what each means)."""
+
+    NO_CRIME = "no_crime"
+    NO_INCIDENT = "no_incident"
+    STATISTICS = "statistics"
+    FICTION = "fiction"
+    ELSEWHERE = "elsewhere"
+    FOREIGN_DATELINE = "foreign_dateline"
+    NO_LONDON_EVIDENCE = "no_london_evidence"
+    NO_SCENE = "no_scene"
+
+
+REASONS = {
+    Reason.NO_CRIME: "the text names no crime",
+    Reason.NO_INCIDENT: "a crime is named but no sentence tells a specific incident (policy, advice, an appeal)",
+    Reason.STATISTICS: "crime figures or policy: many statistics words and little told as events",
+    Reason.FICTION: "a drama, film or novel about a crime",
+    Reason.ELSEWHERE: "as many signs of a place outside London as London names, or more",
+    Reason.FOREIGN_DATELINE: "the story opens with a dateline naming no London place",
+    Reason.NO_LONDON_EVIDENCE: "nothing in the story shows it is about London",
+    Reason.NO_SCENE: "no London place named can be the scene: a hospital, a court, an arrest, a home or unknown",
+}
+"""One line per reason, as the explain command and the editors' Review page show it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An article that gives no incident, and why."""
+
+    article_id: str
+    reason: Reason
+
+    @property
+    def meaning(self) -> str:
+        return REASONS[self.reason]

@@ -4,13 +4,27 @@ sentences tell an incident."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from extract.geo.geocode import Geocoder
 from extract.records import Article, Mention, Place
 from extract.text.cues import Cue
 from extract.text.dates import DateMention
 from extract.text.sentences import split_sentences
+
+EVENT_SCORE = 2  # a crime told as an event ("was stabbed") says more than one only named ("knife crime")
+NAMED_SCORE = 1
+MAX_SPECIFIC_SCORE = 2  # specifics count up to two: a sentence full of times and ages is no more an incident
+PLACED_SCORE = 1  # a place finer than a region ("on Rye Lane", not "in south London")
+TELLS_SCORE = 3  # an event with a specific or a place, or a named crime with two of them
+TYPED_SENTENCES = 6  # the first sentences naming a crime are those whose neighbours may tell its time and place
+NEAR_TYPED = 2  # sentences at most this far from one naming a crime may tell its time and place
+HEADLINE_SENTENCES = 4  # under a crime headline, the opening sentences tell its incident even with no crime word
+STATS_REPEAT = 3  # each statistics word counts at most three times: one "budget" said ten times is one sign
+MIN_STATS = 4  # fewer statistics words than this is a crime story quoting a figure
+STATS_PER_EVENT = 2  # a statistics piece has more than twice as many statistics words as events and specifics
+NEIGHBOURS_BEFORE = 1  # sentences before the main one that still tell its incident ("Police were called at 2am.")
+NEIGHBOURS_AFTER = 2  # and after it ("He died at the scene. A 19-year-old was arrested.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,19 +43,23 @@ class Sentence:
 
 @dataclass(frozen=True, slots=True)
 class Story:
-    """An article with its folded text, sentences, place mentions, headline places, dates and geocoder."""
+    """An article read as telling a crime incident in London: its text, sentences, places, headline and dates, the
+    sentences telling an incident, the main one, and that incident's scene (see extract.pipeline.read_story)."""
 
     article: Article
     text: str
     folded: str
     sentences: tuple[Sentence, ...]
     mentions: tuple[Mention, ...]
+    mention_at: Mapping[int, Mention]  # read-only, by start offset
+    headline_cues: tuple[Cue, ...]
     headline_places: tuple[str, ...]
-    dates: tuple[DateMention, ...]
-    geocoder: Geocoder
     context: tuple[str, ...]  # the first distinct place names, passed to the geocoder as context
-    mention_at: dict[int, Mention]  # by start offset
-    resolved: dict[str, Place | None]  # query -> place: each name is geocoded once per story
+    dates: tuple[DateMention, ...]
+    incident_sentences: tuple[Sentence, ...]  # those telling a specific incident, in text order
+    main: Sentence  # the incident sentence the story leads with
+    scene: Place | None  # the main incident's scene; None when it spans boroughs ("raids in Lewisham and Brent")
+    scene_mention: Mention | None  # where `scene` is named
 
 
 def read_sentences(
@@ -80,25 +98,29 @@ def tells_incident(s: Sentence) -> bool:
     """True when the sentence names a crime with an event verb or specifics (a time, an age, a place)."""
     if not any(c.type for c in s.cues):
         return False
-    score = (2 if any(c.event for c in s.cues) else 1) + min(s.specific, 2)
-    score += 1 if any(m.kinds != ("region",) for m in s.places) else 0
-    return score >= 3
+    score = (EVENT_SCORE if any(c.event for c in s.cues) else NAMED_SCORE) + min(s.specific, MAX_SPECIFIC_SCORE)
+    score += PLACED_SCORE if _placed(s) else 0
+    return score >= TELLS_SCORE
+
+
+def _placed(s: Sentence) -> bool:
+    """True when the sentence names a place finer than a region."""
+    return any(m.kinds != ("region",) for m in s.places)
 
 
 def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool) -> list[Sentence]:
     """Sentences that tell a specific incident: those that tell one directly, and, next to a crime cue (or under a
     crime headline), those placing something at a time and place."""
     direct = {s.start for s in sentences if tells_incident(s)}
-    typed_at = [i for i, s in enumerate(sentences) if any(c.type for c in s.cues)][:6]
+    typed_at = [i for i, s in enumerate(sentences) if any(c.type for c in s.cues)][:TYPED_SENTENCES]
     out = []
     for i, s in enumerate(sentences):
         if s.start in direct:
             out.append(s)
             continue
-        placed = any(m.kinds != ("region",) for m in s.places)
-        if not placed or s.future or not (s.specific or any(c.event for c in s.cues)):
+        if not _placed(s) or s.future or not (s.specific or any(c.event for c in s.cues)):
             continue
-        if (headline_typed and i < 4) or any(abs(i - j) <= 2 for j in typed_at):
+        if (headline_typed and i < HEADLINE_SENTENCES) or any(abs(i - j) <= NEAR_TYPED for j in typed_at):
             out.append(s)
     return out
 
@@ -109,22 +131,22 @@ def is_fiction(found: dict[str, list[tuple[int, str]]]) -> bool:
     return bool(found.get("fiction_named")) or len({phrase for _, phrase in found.get("fiction", [])}) >= 2
 
 
-def is_statistics(found: dict[str, list[tuple[int, str]]], told: list[Sentence]) -> bool:
+def is_statistics(found: dict[str, list[tuple[int, str]]], told: Sequence[Sentence]) -> bool:
     """True for a piece about crime figures or policy: many statistics words and little told as events."""
     if any(s.specific and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues) for s in told):
         return False  # a crime told at a street and a time is news, whatever figures follow it
-    # Each word counts up to three times: one "budget" said ten times is not ten signs of a statistics piece.
-    stats = sum(min(3, n) for n in Counter(phrase for _, phrase in found.get("stats", [])).values())
+    stats = sum(min(STATS_REPEAT, n) for n in Counter(phrase for _, phrase in found.get("stats", [])).values())
     events = sum(1 for s in told for c in s.cues if c.event) + sum(1 for s in told if s.specific)
-    return stats >= 4 and stats > 2 * events
+    return stats >= MIN_STATS and stats > STATS_PER_EVENT * events
 
 
-def neighbours(story: Story, main: Sentence, told: list[Sentence]) -> list[Sentence]:
-    """The sentences telling an incident plus those right around its main one that tell of no other incident."""
-    i = next(k for k, s in enumerate(story.sentences) if s.start == main.start)
+def neighbours(sentences: Sequence[Sentence], main: Sentence, told: Sequence[Sentence]) -> list[Sentence]:
+    """The sentences telling an incident (`told`) plus those of the story's `sentences` right around its main one
+    that tell of no other incident, in text order."""
+    i = next(k for k, s in enumerate(sentences) if s.start == main.start)
     near = [
         s
-        for s in story.sentences[max(0, i - 1) : i + 3]
+        for s in sentences[max(0, i - NEIGHBOURS_BEFORE) : i + 1 + NEIGHBOURS_AFTER]
         if s.start == main.start or not (s.aside or s.separate or s.start > main.start and tells_incident(s))
     ]
-    return sorted({s.start: s for s in told + near}.values(), key=lambda s: s.start)
+    return sorted({s.start: s for s in [*told, *near]}.values(), key=lambda s: s.start)

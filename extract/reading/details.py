@@ -45,6 +45,7 @@ ARRESTED_COUNT = re.compile(
     r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
     r"|suspects|man|woman|boy|girl|teenager|youth|suspect)\b"
 )
+MAX_AGE = 110  # "aged 120" is a misread or a centenary, not a victim's age
 NO_ARRESTS = re.compile(r"\bno (one|arrests?) (has|have) (yet )?been (arrested|made)|\bno arrests\b")
 
 
@@ -74,7 +75,7 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
             continue
         for m in found:
             age = int(m.group(1) or m.group(2) or m.group(3))
-            if 0 < age < 110 and age not in ages:
+            if 0 < age < MAX_AGE and age not in ages:
                 ages.append(age)
     return tuple(ages)
 

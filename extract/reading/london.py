@@ -25,7 +25,12 @@ DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
 STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
 LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
 LOCATIVE = re.compile(r"\b(in|at|near|outside) $")
-COHERENT_KM = 3.0
+LOCATIVE_CHARS = len("outside ")  # characters before a name searched for LOCATIVE: its longest word and a space
+DATELINE_CHARS = 400  # a dateline opens the story, or the sentence after a headline printed with the text
+DATELINE_SENTENCES = 2  # the story's first sentence, or the one after its headline
+COHERENT_KM = 3.0  # two London names this close are one neighbourhood: a story about London, not two namesakes
+MAX_COHERENT_NAMES = 30  # names compared pairwise for COHERENT_KM: bounded, as the comparison is quadratic
+MAX_CANDIDATES = 50  # places of one name compared: a common street name has hundreds
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +105,9 @@ def _span_ids(n: int, spans: list[tuple[int, int]]) -> list[int]:
 
 
 def foreign_dateline(text: str, *, gazetteer: Gazetteer) -> bool:
-    """True when the story opens with a dateline ("LEBANON (AP) --", "EAST HAMPTON --") naming no London place."""
-    for start, _ in split_sentences(text[:400])[:2]:  # a page may put its headline first
+    """True when the story opens with a dateline ("LEBANON (AP) --", "EAST HAMPTON --") naming no London place, in
+    its first sentence or the one after a headline printed with the text."""
+    for start, _ in split_sentences(text[:DATELINE_CHARS])[:DATELINE_SENTENCES]:
         m = DATELINE.match(text, start)
         if m and any(c.isalpha() for c in m.group(0)) and m.group(0).strip() != "LONDON":
             key = name_key(m.group(0))
@@ -132,11 +138,11 @@ def london_evidence(
         if (
             not foreign
             and set(m.kinds) & {"area", "station"}
-            and LOCATIVE.search(article.text, max(0, m.start - 8), m.start)
+            and LOCATIVE.search(article.text, max(0, m.start - LOCATIVE_CHARS), m.start)
         ):
             return True  # "in Walthamstow", in a story with nothing from elsewhere
-        if m.key not in points and len(points) < 30:
-            points[m.key] = [(e.lat, e.lon) for e in gazetteer.candidates(m.key)[:50]]
+        if m.key not in points and len(points) < MAX_COHERENT_NAMES:
+            points[m.key] = [(e.lat, e.lon) for e in gazetteer.candidates(m.key)[:MAX_CANDIDATES]]
     keys = list(points)
     for i, a in enumerate(keys):
         for b in keys[i + 1 :]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
 import zipfile
 from collections import Counter
@@ -46,6 +47,7 @@ STREET_MEMBER = re.compile(r"(^|/)\d{4}-\d{2}-[^/]+-street\.csv$")
 MAX_ROW_ERRORS = 20  # broken rows reported one by one per file; a file of garbage should not flood the terminal
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+ZIP_BUFFER = 1 << 16  # bytes read from a zip member at a time
 OUTSIDE_LONDON = "(outside London)"  # the two kinds of dropped row, counted under these pseudo-borough names
 UNLOCATED = "(no location)"
 DROPPED = (OUTSIDE_LONDON, UNLOCATED)
@@ -231,7 +233,9 @@ def _read_zip(path: Path, borough_at: BoroughAt, errors: list[ExtractError]) -> 
             raise ExtractError(f"{path}: no street-level members (YYYY-MM/YYYY-MM-FORCE-street.csv) in the archive")
         for name in members:
             try:
-                with archive.open(name) as raw:
+                # ZipExtFile.readline is pure Python; a BufferedReader splits lines three times faster.
+                with archive.open(name) as member:
+                    raw = io.BufferedReader(member, ZIP_BUFFER)  # type: ignore[type-var]
                     yield from _read_csv(raw, f"{path}/{name}", borough_at, errors)
             except ExtractError as e:
                 errors.append(e)

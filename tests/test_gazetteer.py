@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from shapely import STRtree
+from shapely.geometry import box
 
-from extract.geo.gazetteer import BOROUGHS, Gazetteer, km, load_gazetteer
+from extract.geo.gazetteer import (
+    BOROUGH_EDGE_DEGREES,
+    BOROUGHS,
+    LONDON_BBOX,
+    Gazetteer,
+    km,
+    load_gazetteer,
+    polygon_at,
+)
 
 TOWN_BOROUGHS = frozenset(
     {
@@ -267,3 +277,39 @@ def test_is_non_london(gazetteer):
 )
 def test_unknown_qualifier_places_the_name_elsewhere(gazetteer, query):
     assert gazetteer.locate(query) is None
+
+
+SQUARES = STRtree([box(0.0, 0.0, 1.0, 1.0), box(2.0, 0.0, 3.0, 1.0)])  # (lon, lat) unit squares, a 1-degree gap
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (0.5, 0.5, 0),
+        (0.5, 2.5, 1),
+        (1.0, 1.0, 0),  # on the edge
+        (0.5, 1.0 + BOROUGH_EDGE_DEGREES / 2, 0),  # just outside: the nearest polygon
+        (0.5, 2.0 - BOROUGH_EDGE_DEGREES / 2, 1),
+        (0.5, 1.0 + BOROUGH_EDGE_DEGREES * 2, None),
+        (5.0, 5.0, None),
+    ],
+)
+def test_polygon_at(lat, lon, expected):
+    assert polygon_at(SQUARES, lat, lon) == expected
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (51.5074, -0.1278, True),  # Charing Cross
+        (51.28, -0.1278, False),  # on the southern edge: strictly inside only
+        (51.5074, 0.35, False),
+        (48.8566, 2.3522, False),
+    ],
+)
+def test_london_bbox_contains(lat, lon, expected):
+    assert LONDON_BBOX.contains(lat, lon) is expected
+
+
+def test_london_bbox_corners_are_south_west_then_north_east():
+    assert LONDON_BBOX.corners == ((51.28, -0.52), (51.70, 0.34))

@@ -19,11 +19,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from extract.geo.gazetteer import LONDON_BBOX
 from extract.pipeline import extract_incidents, load_extractor
 from extract.records import Article, ExtractError
 from extract.text.cues import find_cues
-
-LONDON_BBOX = (-0.52, 51.28, 0.34, 51.70)  # lon/lat box of the benchmark's London subset
 
 
 def read_corpus(path: str | Path) -> Iterator[tuple[Article, bool]]:
@@ -40,8 +39,7 @@ def read_corpus(path: str | Path) -> Iterator[tuple[Article, bool]]:
         for t in art.iter("toponym"):
             lat, lon = t.findtext(".//lat"), t.findtext(".//lon")
             if lat and lon:
-                x, y = float(lon), float(lat)
-                in_london |= LONDON_BBOX[0] < x < LONDON_BBOX[2] and LONDON_BBOX[1] < y < LONDON_BBOX[3]
+                in_london |= LONDON_BBOX.contains(float(lat), float(lon))
         yield Article(f"{name}:{i}", art.findtext("text") or "", headline=art.findtext("title")), in_london
 
 

@@ -15,9 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from shapely import STRtree
-from shapely.geometry import Point, mapping, shape
+from shapely.geometry import mapping, shape
 
 from extract.datafiles import DATA_DIR, read_lines, read_rows
+from extract.geo.gazetteer import polygon_at
 from extract.geo.names import name_key, street_words
 
 PLACE_COLUMNS = (
@@ -55,23 +56,18 @@ def _to_wgs84():
 
 
 class _Boroughs:
-    """Borough polygons with point-in-polygon look-ups (nearest within 300 m for points on the Thames edge)."""
+    """The raw borough polygons with point look-ups, as the gazetteer's borough_at makes them."""
 
     def __init__(self, geojson: dict):
         self.features = geojson["features"]
         self.shapes = [shape(f["geometry"]) for f in self.features]
         self.codes = [f["properties"]["GSS_CODE"] for f in self.features]
-        self.names = [f["properties"]["NAME"] for f in self.features]
-        self.tree = STRtree(self.shapes)
+        self.polygons = STRtree(self.shapes)
 
     def code_at(self, lon: float, lat: float) -> str | None:
-        p = Point(lon, lat)
-        for i in self.tree.query(p, predicate="intersects"):
-            return self.codes[int(i)]
-        i = self.tree.nearest(p)
-        if i is not None and self.shapes[int(i)].distance(p) < 0.004:  # about 300 m
-            return self.codes[int(i)]
-        return None
+        """Return the GSS code of the borough at the point, or None outside Greater London."""
+        i = polygon_at(self.polygons, lat, lon)
+        return None if i is None else self.codes[i]
 
 
 def _gz_csv(path: Path):

@@ -64,6 +64,44 @@ BOROUGHS = (
 """The official names of the 32 London boroughs and the City of London."""
 
 
+BOROUGH_EDGE_DEGREES = 0.004
+"""A point this close to a borough polygon (about 300 m) is in that borough: the Thames is outside every polygon."""
+
+
+@dataclass(frozen=True, slots=True)
+class BoundingBox:
+    """A latitude/longitude box; `corners` gives it as ((south, west), (north, east)), the order geopy takes."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """True when the point is strictly inside the box."""
+        return self.west < lon < self.east and self.south < lat < self.north
+
+    @property
+    def corners(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (self.south, self.west), (self.north, self.east)
+
+
+LONDON_BBOX = BoundingBox(south=51.28, west=-0.52, north=51.70, east=0.34)
+"""A box around Greater London (also the box the geoparsing benchmark's London subset was cut with)."""
+
+
+def polygon_at(polygons: STRtree, lat: float, lon: float) -> int | None:
+    """Return the index in `polygons` of the polygon containing the point, else of the nearest one if it is within
+    BOROUGH_EDGE_DEGREES; None when there is none."""
+    p = Point(lon, lat)
+    for i in polygons.query(p, predicate="intersects"):
+        return int(i)
+    i = polygons.nearest(p)
+    if i is not None and polygons.geometries[int(i)].distance(p) < BOROUGH_EDGE_DEGREES:
+        return int(i)
+    return None
+
+
 NEAR_KM = (1.0, 2.5, 5.0)
 SAME_STREET_KM = 2.0  # candidates of one name this close together are taken as one street
 FULL_POSTCODE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?) ?(\d[a-z]{2})$")
@@ -108,10 +146,9 @@ class Gazetteer:
         for e in entries:
             self.by_key[e.key].append(e)
         feats = borough_geojson["features"]
-        self._shapes = [shape(f["geometry"]) for f in feats]
         self._borough = [(f["properties"]["name"], f["properties"]["code"]) for f in feats]
         self.borough_names = dict((code, name) for name, code in self._borough)
-        self._tree = STRtree(self._shapes)
+        self._polygons = STRtree([shape(f["geometry"]) for f in feats])
         self.non_london = non_london
         self._postcodes_path = postcodes_path
         self._postcodes: dict[str, tuple[float, float, str]] | None = None
@@ -123,13 +160,8 @@ class Gazetteer:
 
     def borough_at(self, lat: float, lon: float) -> tuple[str, str] | None:
         """Return (official borough name, GSS code) of the borough containing the point, or None outside London."""
-        p = Point(lon, lat)
-        for i in self._tree.query(p, predicate="intersects"):
-            return self._borough[int(i)]
-        i = self._tree.nearest(p)
-        if i is not None and self._shapes[int(i)].distance(p) < 0.004:  # the Thames is outside every polygon
-            return self._borough[int(i)]
-        return None
+        i = polygon_at(self._polygons, lat, lon)
+        return None if i is None else self._borough[i]
 
     def postcode(self, postcode: str) -> Entry | None:
         """Return the entry of a live full postcode ("SE10 8SF", any case or spacing), or None."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from geopy.adapters import RequestsAdapter
 from geopy.exc import GeopyError
@@ -22,10 +22,8 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Photon
 from geopy.location import Location
 
+from extract.geo.gazetteer import LONDON_BBOX, Gazetteer
 from extract.records import PRECISIONS, ExtractError, Place
-
-if TYPE_CHECKING:
-    from extract.geo.gazetteer import Gazetteer
 
 PROVIDERS = {"nominatim": Nominatim, "photon": Photon}
 
@@ -34,8 +32,6 @@ DEFAULT_TIMEOUT = 2.0
 DEFAULT_MIN_DELAY_SECONDS = 1.0
 """One request a second: the public Nominatim usage policy's ceiling."""
 
-LONDON_VIEWBOX = ((51.28, -0.52), (51.70, 0.34))
-"""(lat, lon) corners of a box around Greater London."""
 LONDON_CENTRE = (51.5074, -0.1278)
 COUNTRY_CODE = "gb"
 
@@ -182,7 +178,7 @@ class OnlineGeocoder:
                 location = self._limited_geocode(
                     text,
                     exactly_one=True,
-                    viewbox=LONDON_VIEWBOX,
+                    viewbox=LONDON_BBOX.corners,
                     bounded=True,
                     country_codes=COUNTRY_CODE,
                 )
@@ -191,7 +187,7 @@ class OnlineGeocoder:
                 location = self._limited_geocode(
                     text,
                     exactly_one=True,
-                    bbox=LONDON_VIEWBOX,
+                    bbox=LONDON_BBOX.corners,
                     location_bias=LONDON_CENTRE,
                 )
             return None if location is None else self._parse(location)

@@ -106,6 +106,50 @@ CREATE TABLE recorded_months (
 );
 """,
     ),
+    Migration(
+        3,
+        "news feeds watched: their polling state, the items seen with the article each gave, and the rounds",
+        """
+CREATE TABLE feeds (
+    url            TEXT PRIMARY KEY,
+    outlet         TEXT NOT NULL,
+    last_status    INTEGER,
+    etag           TEXT,
+    last_modified  TEXT,
+    last_polled    TEXT,
+    last_success   TEXT,
+    failures       INTEGER NOT NULL DEFAULT 0,
+    next_poll      TEXT,
+    last_error     TEXT
+);
+CREATE TABLE feed_items (
+    item_key      TEXT PRIMARY KEY,
+    feed_url      TEXT NOT NULL REFERENCES feeds(url),
+    guid          TEXT,
+    link          TEXT,
+    content_hash  TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    article_id    TEXT,
+    attempts      INTEGER NOT NULL,
+    error         TEXT,
+    first_seen    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX feed_items_guid ON feed_items(guid);
+CREATE INDEX feed_items_link ON feed_items(link);
+CREATE INDEX feed_items_hash ON feed_items(content_hash);
+CREATE INDEX feed_items_feed ON feed_items(feed_url);
+CREATE TABLE watch_rounds (
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT NOT NULL,
+    feeds_polled  INTEGER NOT NULL,
+    feeds_failed  INTEGER NOT NULL,
+    new_items     INTEGER NOT NULL,
+    articles      INTEGER NOT NULL,
+    incidents     INTEGER NOT NULL
+);
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -282,7 +326,8 @@ def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable
     rows = [incident_row(i) for i in incidents]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
-        _replace(conn, article, rows, now)
+        with conn:
+            _replace(conn, article, rows, now)
     except sqlite3.Error as e:  # a locked database, a full disk: the article is not stored, the batch can go on
         raise ExtractError(f"{article.source or article.article_id}: cannot store the article ({e})") from None
     return len(rows)
@@ -307,10 +352,10 @@ def _replace(conn: sqlite3.Connection, article: Article, rows: list[dict], now: 
         "n_incidents": len(rows),
         "ingested_at": now,
     }
-    with conn:
-        conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
-        conn.execute(_INSERT_ARTICLE, values)
-        conn.executemany(_INSERT_INCIDENT, rows)
+    # No transaction of its own: the caller's `with conn:` holds it, with whatever else belongs to the article.
+    conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
+    conn.execute(_INSERT_ARTICLE, values)
+    conn.executemany(_INSERT_INCIDENT, rows)
 
 
 _SELECT = f"""
@@ -362,3 +407,145 @@ def iter_recorded_crime(conn: sqlite3.Connection) -> Iterator[tuple]:
 def recorded_months(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """Return the (force, month) pairs whose recorded crime has been imported, sorted."""
     return conn.execute("SELECT force, month FROM recorded_months ORDER BY force, month").fetchall()
+
+
+ITEM_STATUSES = ("stored", "duplicate", "summary", "disallowed", "empty", "failed")
+"""What became of a feed item: its article stored, already stored from another item, stored from the feed's summary
+when its page could not be fetched, disallowed by robots.txt, without text, or failed (tried again later)."""
+SOURCE_COLUMNS = ("outlet", "url", "last_success", "items", "incidents", "last_error")
+"""The columns of a feed row (`iter_feed_sources`), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A watched feed as last polled: HTTP status, validators for a conditional GET, successes and failures."""
+
+    url: str
+    outlet: str
+    last_status: int | None = None  # the HTTP status of the last poll; None when no answer came
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: str | None = None  # UTC ISO timestamps
+    last_success: str | None = None
+    failures: int = 0  # consecutive
+    next_poll: str | None = None  # not polled before this time (backing off); None when due
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One feed entry seen: its keys (guid, link, content hash), the article it gave and its status."""
+
+    item_key: str  # the guid, else the link, else the content hash
+    feed_url: str
+    guid: str | None
+    link: str | None
+    content_hash: str
+    status: str  # one of ITEM_STATUSES
+    article_id: str | None = None
+    attempts: int = 1
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRound:
+    """One round of `watch`: when it ran and what it found."""
+
+    started_at: str
+    finished_at: str
+    feeds_polled: int
+    feeds_failed: int
+    new_items: int
+    articles: int
+    incidents: int
+
+
+_FEED_COLUMNS = tuple(FeedState.__slots__)
+_ITEM_COLUMNS = (*FeedItem.__slots__, "first_seen", "updated_at")
+
+
+def _upsert(table: str, columns: Sequence[str], key: str, *, keep: Sequence[str] = ()) -> str:
+    # An upsert updates the row in place; INSERT OR REPLACE would delete it first, losing the `keep` columns.
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key and c not in keep)
+    return f"{_insert(table, columns).replace(' OR REPLACE', '')} ON CONFLICT ({key}) DO UPDATE SET {updates}"
+
+
+def feed_state(conn: sqlite3.Connection, url: str) -> FeedState | None:
+    """Return the stored state of the feed at `url`; None when it was never polled."""
+    row = conn.execute(f"SELECT {', '.join(_FEED_COLUMNS)} FROM feeds WHERE url = ?", (url,)).fetchone()
+    return FeedState(*row) if row else None
+
+
+def save_feed_state(conn: sqlite3.Connection, state: FeedState) -> None:
+    """Insert or update the feed's state in one transaction."""
+    try:
+        with conn:
+            conn.execute(_upsert("feeds", _FEED_COLUMNS, "url"), {c: getattr(state, c) for c in _FEED_COLUMNS})
+    except sqlite3.Error as e:
+        raise ExtractError(f"{state.url}: cannot store the feed's state ({e})") from None
+
+
+def seen_item(conn: sqlite3.Connection, guid: str | None, link: str | None, content_hash: str) -> FeedItem | None:
+    """Return the item seen before with this guid, else this link, else this content hash; None for a new item."""
+    for column, value in (("guid", guid), ("link", link), ("content_hash", content_hash)):
+        if value is not None:
+            row = conn.execute(
+                f"SELECT {', '.join(FeedItem.__slots__)} FROM feed_items WHERE {column} = ? LIMIT 1", (value,)
+            ).fetchone()
+            if row:
+                return FeedItem(*row)
+    return None
+
+
+def has_article(conn: sqlite3.Connection, article_id: str) -> bool:
+    """Return whether an article with this id is stored."""
+    return conn.execute("SELECT 1 FROM articles WHERE article_id = ?", (article_id,)).fetchone() is not None
+
+
+def save_feed_item(
+    conn: sqlite3.Connection, item: FeedItem, article: Article | None = None, incidents: Iterable[Incident] = ()
+) -> int:
+    """Record the item, with its article and incidents (replacing earlier ones) when given, in one transaction;
+    returns the number of incidents stored."""
+    rows = [incident_row(i) for i in incidents]
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    values = {c: getattr(item, c) for c in FeedItem.__slots__} | {"first_seen": now, "updated_at": now}
+    try:
+        with conn:
+            if article is not None:
+                _replace(conn, article, rows, now)
+            conn.execute(_upsert("feed_items", _ITEM_COLUMNS, "item_key", keep=("first_seen",)), values)
+    except sqlite3.Error as e:
+        raise ExtractError(f"{item.link or item.item_key}: cannot store the feed item ({e})") from None
+    return len(rows)
+
+
+def save_watch_round(conn: sqlite3.Connection, watch_round: WatchRound) -> None:
+    """Record one round of `watch`."""
+    columns = WatchRound.__slots__
+    try:
+        with conn:
+            conn.execute(_insert("watch_rounds", columns), {c: getattr(watch_round, c) for c in columns})
+    except sqlite3.Error as e:
+        raise ExtractError(f"cannot store the watch round ({e})") from None
+
+
+def last_update(conn: sqlite3.Connection) -> str | None:
+    """Return when the latest round that read at least one feed finished (UTC ISO); None when none did."""
+    row = conn.execute("SELECT max(finished_at) FROM watch_rounds WHERE feeds_polled > feeds_failed").fetchone()
+    return row[0]
+
+
+def iter_feed_sources(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Yield one row per watched feed in SOURCE_COLUMNS order, by outlet: its items seen, and the incidents of the
+    articles its items stored."""
+    yield from conn.execute(
+        """
+        SELECT f.outlet, f.url, f.last_success,
+               (SELECT count(*) FROM feed_items i WHERE i.feed_url = f.url),
+               (SELECT coalesce(sum(a.n_incidents), 0) FROM feed_items i JOIN articles a USING (article_id)
+                WHERE i.feed_url = f.url AND i.status IN ('stored', 'summary')),
+               f.last_error
+        FROM feeds f ORDER BY f.outlet, f.url
+        """
+    )

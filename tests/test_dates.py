@@ -89,6 +89,8 @@ from extract.text.dates import DateMention, find_dates, incident_date, load_date
         ("Ten years ago today, he was shot.", "2024-03-06", [("Ten years ago today", "2014-03-06")]),
         ("Two years ago yesterday he died.", "2024-03-01", [("Two years ago yesterday", "2022-02-28")]),
         ("5 years ago today he died.", None, [("5 years ago today", None)]),
+        ("A year ago today, he was shot.", "2024-03-06", [("A year ago today", "2023-03-06")]),
+        ("Thirty years ago today he died.", "2024-03-06", [("Thirty years ago today", "1994-03-06")]),
         ("He is due in court next Monday.", "2021-12-30", [("next Monday", "2022-01-03")]),
         # relative dates need the publication day
         ("He was robbed on Monday.", "2021-07", [("Monday", None)]),

@@ -6,6 +6,7 @@ import re
 
 from extract.reading.story import Sentence
 from extract.text.cues import Cue
+from extract.text.numbers import NUMBER_WORDS
 
 WEAPON_ORDER = ("gun", "knife", "corrosive", "vehicle", "other")  # the first named in this order wins
 AGE = re.compile(
@@ -20,22 +21,6 @@ SUSPECT = re.compile(
     r"\b(arrest|charged|suspect|appeared|court|jailed|sentenced|convicted|guilty|held|detained|"
     r"wanted|remanded)"
 )
-COUNT_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 ARRESTED_COUNT = re.compile(
     r"\b(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
     r" (\w+ ){0,3}(men|women|people|males|females|boys|girls|teenagers|youths|suspects|persons"
@@ -84,7 +69,7 @@ def arrests(folded: str) -> int | None:
     """How many people the story says were arrested ("two men have been arrested"): the largest count it gives,
     since later sentences often repeat the same arrests; 0 for "no arrests" alone; else None."""
     counts = [
-        int(n) if n.isdigit() else COUNT_WORDS.get(n, 1)
+        int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
         for m in ARRESTED_COUNT.finditer(folded)
         for n in [m.group(1) or m.group(7)]
     ]

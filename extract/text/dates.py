@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from extract.datafiles import DATA_DIR, read_lines
+from extract.text.numbers import NUMBER_WORDS
 
 FUTURE_TOLERANCE = timedelta(days=62)
 """A year-less date further than this after publication is taken to be from the year before."""
@@ -162,27 +163,10 @@ WEEKDAY_RELATIVE = (
 )
 
 
-NUMBER_WORDS = {
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-}
+YEARS_AGO_WORDS = tuple(word for word in NUMBER_WORDS if word != "an")  # "a year ago"; "an" never comes before "year"
 # "Ten years ago today" dates an anniversary story's incident: the publication day, that many years back.
 YEARS_AGO = (
-    rf"(?P<agon>(?i:[0-9]{{1,2}}|{'|'.join(NUMBER_WORDS)}))\s+(?i:years?)\s+(?i:ago)\s+"
+    rf"(?P<agon>(?i:[0-9]{{1,2}}|{'|'.join(YEARS_AGO_WORDS)}))\s+(?i:years?)\s+(?i:ago)\s+"
     rf"(?P<agod>(?i:today|yesterday))\b"
 )
 
@@ -263,7 +247,7 @@ def _starts(vocabulary: DateVocabulary) -> re.Pattern[str]:
     exact = [*names, *(name.upper() for name in names), *_first_three_words(vocabulary.not_weekdays)]
     initials = "".join(sorted({weekday[0] for weekday in WEEKDAYS}))
     caseless = [
-        *(rf"{word}\s+year" for word in NUMBER_WORDS),
+        *(rf"{word}\s+year" for word in YEARS_AGO_WORDS),
         *(rf"{word}\s+[{initials}]" for word in WEEKDAY_MODIFIERS),
         r"early\s+hours",
         *_first_three_words(phrase for phrase, _ in vocabulary.relative),

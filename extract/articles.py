@@ -162,7 +162,7 @@ def _read_bytes(name: str, data: bytes, published: str | None, errors: list[Extr
         if kind == "jsonl":
             yield from _jsonl_articles(name, data, published, errors)
         elif kind == "html":
-            yield _html_article(name, data, published)
+            yield html_article(name, data, published)
         elif kind == "feed":
             yield from _feed_articles(name, data, published, errors)
         else:
@@ -342,7 +342,9 @@ def _string_field(record: dict, where: str, *keys: str) -> str | None:
     return None
 
 
-def _html_article(name: str, data: bytes, published: str | None) -> Article:
+def html_article(name: str, data: bytes, published: str | None) -> Article:
+    """Return the article trafilatura finds in an HTML page (text, headline, date, canonical URL); `published` is
+    the date when the page states none; a page without article text raises ExtractError."""
     try:
         document = trafilatura.bare_extraction(
             data, with_metadata=True, include_comments=False, date_extraction_params=set_date_params(False)
@@ -367,6 +369,18 @@ def _html_article(name: str, data: bytes, published: str | None) -> Article:
 
 
 def _feed_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
+    for number, entry in enumerate(parse_feed(name, data).entries, start=1):
+        where = f"{name}#{number}"
+        article = entry_article(where, entry, published)
+        if article is None:
+            errors.append(ExtractError(f"{where}: feed entry has no text"))
+        else:
+            yield article
+
+
+def parse_feed(name: str, data: bytes) -> feedparser.FeedParserDict:
+    """Parse an RSS or Atom document with feedparser; malformed XML, or a document that is no feed, raises
+    ExtractError."""
     # A stream, not bytes: feedparser treats a bytes argument that names an existing path as a file to open.
     try:
         feed = feedparser.parse(io.BytesIO(data))
@@ -378,25 +392,28 @@ def _feed_articles(name: str, data: bytes, published: str | None, errors: list[E
         raise ExtractError(f"{name}: not a well-formed feed ({problem.getMessage()})")
     if not feed.get("version"):
         raise ExtractError(f"{name}: not an RSS or Atom feed")
-    for number, entry in enumerate(feed.entries, start=1):
-        where = f"{name}#{number}"
-        content = entry.get("content") or [{"value": entry.get("summary") or "", "type": "text/html"}]
-        body = content[0].get("value") or ""
-        text = body.strip() if content[0].get("type") == "text/plain" else _html_text(body)
-        if not text:
-            errors.append(ExtractError(f"{where}: feed entry has no text"))
-            continue
-        url = (entry.get("link") or "").strip() or None
-        raw_date = entry.get("published") or entry.get("updated")
-        parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
-        yield Article(
-            _short_hash(url or text),
-            text,
-            headline=_html_text(entry.get("title") or "") or None,
-            url=url,
-            published=_iso_date(raw_date) or (date(*parsed_date[:3]).isoformat() if parsed_date else None) or published,
-            source=where,
-        )
+    return feed
+
+
+def entry_article(where: str, entry: feedparser.FeedParserDict, published: str | None) -> Article | None:
+    """Return the story of one feed entry (its content, else its summary) read from `where`; None when it has no
+    text."""
+    content = entry.get("content") or [{"value": entry.get("summary") or "", "type": "text/html"}]
+    body = content[0].get("value") or ""
+    text = body.strip() if content[0].get("type") == "text/plain" else _html_text(body)
+    if not text:
+        return None
+    url = (entry.get("link") or "").strip() or None
+    raw_date = entry.get("published") or entry.get("updated")
+    parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
+    return Article(
+        _short_hash(url or text),
+        text,
+        headline=_html_text(entry.get("title") or "") or None,
+        url=url,
+        published=_iso_date(raw_date) or (date(*parsed_date[:3]).isoformat() if parsed_date else None) or published,
+        source=where,
+    )
 
 
 class _TextCollector(HTMLParser):

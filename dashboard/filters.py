@@ -1,25 +1,28 @@
-"""The dashboard's filters: URL parameters <-> filter state, and the incidents DataFrame -> the filtered DataFrame."""
+"""The dashboard's filters: URL parameters <-> filter state <-> sidebar widgets, and incidents -> filtered incidents.
+
+Each URL filter is one row of FIELDS, which drives parsing a link, writing the link, the widgets' defaults and
+filtering the frame. To add a filter: a typed attribute (with its "no filter" default) in Filters, a row in FIELDS,
+and its widget on the map page, keyed by the row's parameter.
+"""
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-import h3
 import pandas as pd
 
+from extract.datafiles import DATA_DIR, read_rows
 from extract.records import PRECISIONS, WEAPONS
-from extract.store import INCIDENT_COLUMNS
 
-CRIME_TYPES_CSV = Path(__file__).resolve().parent.parent / "data" / "crime_types.csv"
+CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
 VIEWS = ("points", "density", "boroughs")
-PARAMS = ("borough", "type", "category", "from", "to", "fatal", "weapon", "precision", "q", "view", "incident")
-MAX_QUERY_CHARS = 200
-H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
+MAX_QUERY_CHARS = 200  # a search longer than a sentence is a pasted text, not a search
+NOTICE_CHARS = 40  # a notice quotes the start of a dropped value, so a long link cannot flood the page
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))  # the date pickers' bounds; a link outside them is dropped
 INCIDENT_ID = re.compile(r"^[\w:.\-]{1,120}$")
@@ -30,7 +33,7 @@ FALSE_WORDS = ("0", "false", "no", "off")
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """What the page shows: the filters, the map view and the selected incident."""
+    """What the page shows: the filters, the map view and the selected incident; each default means "no filter"."""
 
     boroughs: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
@@ -45,197 +48,85 @@ class Filters:
     incident: str | None = None
 
 
+NO_FILTERS = Filters()
+
+
 @dataclass(frozen=True, slots=True)
 class Choices:
-    """The values the multi-valued filters accept."""
+    """The values the multi-valued filters accept, named like their Filters attributes."""
 
     boroughs: tuple[str, ...]
     types: tuple[str, ...]
     categories: tuple[str, ...]
 
 
-def load_type_labels(path: str | Path = CRIME_TYPES_CSV) -> dict[str, str]:
-    """Return {slug: label} from the crime types vocabulary (columns slug,label,category); empty if the file is
-    absent."""
-    if not Path(path).exists():
-        return {}
-    with open(path, encoding="utf-8", newline="") as f:
-        return {row["slug"]: row["label"] for row in csv.DictReader(f)}
+def _same(value: Any) -> Any:
+    return value
 
 
-def parse_params(params: Mapping[str, Sequence[str]], *, choices: Choices) -> tuple[Filters, list[str]]:
-    """Return the filters that URL parameters ({name: [values]}) describe, and one notice per value dropped.
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One URL filter: its parameter (also its widget's key), its Filters attribute, how a link's value is read
+    and written, how its widget shows it, and the rows it keeps."""
 
-    Unknown names, unknown values and malformed values are dropped; a single-valued parameter given twice keeps
-    its last valid value. Borough, type and category values match case-insensitively.
-    """
-    dropped: list[str] = []
+    param: str
+    attr: str
+    parse: Callable[[str, Choices], Any]
+    """One stripped URL value -> the filter's value (one item of it when `many`), or None when it is not valid."""
+    reason: str
+    """Why `parse` drops a value, as the notice says it."""
+    write: Callable[[Any], str] = str
+    """One value (one item when `many`) -> its URL text."""
+    many: bool = False
+    """Several values make a tuple; otherwise the last valid value wins."""
+    keep: Callable[[pd.DataFrame, Any], pd.Series] | None = None
+    """The frame -> a boolean Series of the rows a value other than the default keeps; None: it filters nothing."""
+    to_widget: Callable[[Any], Any] | None = _same
+    """The filter's value -> its widget's value; None: the filter has no widget."""
+    from_widget: Callable[[Any], Any] = _same
+    """A widget's value (None when the widget is not drawn yet) -> the filter's value."""
 
-    def many(name: str, allowed: Sequence[str]) -> tuple[str, ...]:
-        by_key = {value.casefold(): value for value in allowed}
-        kept: list[str] = []
-        for raw in params.get(name, ()):
-            value = by_key.get(raw.strip().casefold())
+    @property
+    def default(self) -> Any:
+        """Return the value that means "no filter": the Filters attribute's default, left out of links."""
+        return getattr(NO_FILTERS, self.attr)
+
+    def read(self, raws: Sequence[str], choices: Choices) -> tuple[Any, list[str]]:
+        """Return the value that a parameter's URL values give, and a notice for each value dropped."""
+        notices: list[str] = []
+        found: list[Any] = []
+        for raw in raws:
+            value = self.parse(raw.strip(), choices)
             if value is None:
-                dropped.append(f"{name}: unknown value {_shorten(raw)!r}")
-            elif value not in kept:
-                kept.append(value)
-        return tuple(kept)
+                notices.append(f"{self.param}: {self.reason} {_shorten(raw)!r}")
+            elif not (self.many and value in found):
+                found.append(value)
+        if self.many:
+            return tuple(found), notices
+        return (found[-1] if found else self.default), notices
 
-    def one(name: str, parse, reason: str):
-        result = None
-        for raw in params.get(name, ()):
-            value = parse(raw.strip())
-            if value is None:
-                dropped.append(f"{name}: {reason} {_shorten(raw)!r}")
-            else:
-                result = value
-        return result
-
-    for name in params:
-        if name not in PARAMS:
-            dropped.append(f"unknown parameter {_shorten(name)!r}")
-    date_from = one("from", _iso_date, "not a date (YYYY-MM-DD)")
-    date_to = one("to", _iso_date, "not a date (YYYY-MM-DD)")
-    fatal = one("fatal", _flag, "not one of 1, 0, true, false")
-    query = one("q", lambda s: s[:MAX_QUERY_CHARS], "")
-    filters = Filters(
-        boroughs=many("borough", choices.boroughs),
-        types=many("type", choices.types),
-        categories=many("category", choices.categories),
-        date_from=date_from,
-        date_to=date_to,
-        fatal_only=bool(fatal),
-        weapon=one("weapon", lambda s: s.lower() if s.lower() in WEAPONS else None, "unknown weapon"),
-        min_precision=one("precision", lambda s: s.lower() if s.lower() in PRECISIONS else None, "unknown precision"),
-        query=query or "",
-        view=one("view", lambda s: s.lower() if s.lower() in VIEWS else None, "unknown view") or "points",
-        incident=one("incident", lambda s: s if INCIDENT_ID.match(s) else None, "malformed id"),
-    )
-    return filters, dropped
+    def write_values(self, value: Any) -> list[str]:
+        """Return the URL values that give `value` back through `read`; none for the default."""
+        if value == self.default:
+            return []
+        return [self.write(v) for v in value] if self.many else [self.write(value)]
 
 
-def to_params(filters: Filters) -> dict[str, list[str]]:
-    """Return the URL parameters ({name: [values]}) that describe `filters`, leaving out every default."""
-    params = {
-        "borough": list(filters.boroughs),
-        "type": list(filters.types),
-        "category": list(filters.categories),
-        "from": [filters.date_from.isoformat()] if filters.date_from else [],
-        "to": [filters.date_to.isoformat()] if filters.date_to else [],
-        "fatal": ["1"] if filters.fatal_only else [],
-        "weapon": [filters.weapon] if filters.weapon else [],
-        "precision": [filters.min_precision] if filters.min_precision else [],
-        "q": [filters.query] if filters.query else [],
-        "view": [filters.view] if filters.view != "points" else [],
-        "incident": [filters.incident] if filters.incident else [],
-    }
-    return {name: values for name, values in params.items() if values}
+def _choice(attr: str) -> Callable[[str, Choices], str | None]:
+    """Return a parser that matches a value case-insensitively among the Choices attribute `attr`."""
+
+    def parse(text: str, choices: Choices) -> str | None:
+        return {choice.casefold(): choice for choice in getattr(choices, attr)}.get(text.casefold())
+
+    return parse
 
 
-WIDGET_DEFAULTS = {
-    "borough": [],
-    "type": [],
-    "category": [],
-    "from": None,
-    "to": None,
-    "fatal": False,
-    "weapon": ANY,
-    "precision": ANY,
-    "q": "",
-    "view": "points",
-}
-"""The sidebar's widget keys (named after their URL parameters) and their values when nothing is filtered."""
+def _word(words: Sequence[str]) -> Callable[[str, Choices], str | None]:
+    """Return a parser that accepts one of the lower-case `words`, in any case."""
+    return lambda text, _: text.lower() if text.lower() in words else None
 
 
-def widget_state(filters: Filters) -> dict[str, object]:
-    """Return the widget values (keyed as WIDGET_DEFAULTS) that show `filters`."""
-    return {
-        "borough": list(filters.boroughs),
-        "type": list(filters.types),
-        "category": list(filters.categories),
-        "from": filters.date_from,
-        "to": filters.date_to,
-        "fatal": filters.fatal_only,
-        "weapon": filters.weapon or ANY,
-        "precision": filters.min_precision or ANY,
-        "q": filters.query,
-        "view": filters.view,
-    }
-
-
-def from_widgets(values: Mapping[str, object], *, incident: str | None = None) -> Filters:
-    """Return the filters that widget values (keyed as WIDGET_DEFAULTS; missing keys take the default) select."""
-    v = {**WIDGET_DEFAULTS, **values}
-    return Filters(
-        boroughs=tuple(v["borough"] or ()),
-        types=tuple(v["type"] or ()),
-        categories=tuple(v["category"] or ()),
-        date_from=v["from"],
-        date_to=v["to"],
-        fatal_only=bool(v["fatal"]),
-        weapon=v["weapon"] if v["weapon"] in WEAPONS else None,
-        min_precision=v["precision"] if v["precision"] in PRECISIONS else None,
-        query=str(v["q"] or "").strip()[:MAX_QUERY_CHARS],
-        view=v["view"] if v["view"] in VIEWS else "points",
-        incident=incident,
-    )
-
-
-def incidents_frame(rows: Iterable[tuple]) -> pd.DataFrame:
-    """Return the incidents DataFrame from store rows (INCIDENT_COLUMNS order), indexed by incident_id.
-
-    Adds `precision_rank` (index in PRECISIONS, -1 without a place) and `cell` (the H3 cell of the point, or
-    None), so that filtering and aggregation are column operations.
-    """
-    frame = pd.DataFrame.from_records(list(rows), columns=list(INCIDENT_COLUMNS))
-    frame.index = pd.Index(frame["incident_id"], name=None)
-    for column in ("headline", "evidence"):
-        frame[column] = frame[column].fillna("")
-    frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
-    frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
-    frame["precision_rank"] = frame["precision"].map({p: i for i, p in enumerate(PRECISIONS)}).fillna(-1).astype(int)
-    frame["cell"] = _cells(frame)
-    return frame
-
-
-def filter_incidents(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Return the rows of `frame` that pass every filter (the view and the selected incident do not filter)."""
-    keep = pd.Series(True, index=frame.index)
-    if filters.boroughs:
-        keep &= frame["borough"].isin(filters.boroughs)
-    if filters.types:
-        keep &= frame["type"].isin(filters.types)
-    if filters.categories:
-        keep &= frame["category"].isin(filters.categories)
-    if filters.date_from:
-        keep &= frame["date"].ge(filters.date_from.isoformat()).fillna(False).astype(bool)
-    if filters.date_to:
-        keep &= frame["date"].le(filters.date_to.isoformat()).fillna(False).astype(bool)
-    if filters.fatal_only:
-        keep &= frame["fatal"].eq(1).fillna(False).astype(bool)
-    if filters.weapon:
-        keep &= frame["weapon"].eq(filters.weapon).fillna(False).astype(bool)
-    if filters.min_precision:
-        rank = PRECISIONS.index(filters.min_precision)
-        keep &= frame["precision_rank"].between(0, rank)
-    if filters.query:
-        keep &= frame["headline"].str.contains(filters.query, case=False, regex=False, na=False) | frame[
-            "evidence"
-        ].str.contains(filters.query, case=False, regex=False, na=False)
-    return frame[keep]
-
-
-def _cells(frame: pd.DataFrame) -> pd.Series:
-    # Many incidents share a gazetteer point, so index each distinct point once.
-    points = frame[["lat", "lon"]].dropna().drop_duplicates()
-    cell_of = {(lat, lon): h3.latlng_to_cell(lat, lon, H3_RESOLUTION) for lat, lon in points.itertuples(index=False)}
-    return pd.Series(
-        [cell_of.get((lat, lon)) for lat, lon in zip(frame["lat"], frame["lon"])], index=frame.index, dtype=object
-    )
-
-
-def _iso_date(text: str) -> date | None:
+def _iso_date(text: str, _: Choices) -> date | None:
     if not ISO_DATE.match(text):
         return None
     try:
@@ -245,10 +136,185 @@ def _iso_date(text: str) -> date | None:
     return value if DATE_RANGE[0] <= value <= DATE_RANGE[1] else None
 
 
-def _flag(text: str) -> bool | None:
+def _flag(text: str, _: Choices) -> bool | None:
     word = text.lower()
     return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
 
 
-def _shorten(text: str, limit: int = 40) -> str:
+def _in(column: str) -> Callable[[pd.DataFrame, tuple[str, ...]], pd.Series]:
+    return lambda frame, values: frame[column].isin(values)
+
+
+def _known(series: pd.Series) -> pd.Series:
+    # A comparison with a missing value is missing; an incident without the fact does not pass its filter.
+    return series.fillna(False).astype(bool)
+
+
+def _query_matches(frame: pd.DataFrame, query: str) -> pd.Series:
+    def contains(column: str) -> pd.Series:
+        return frame[column].str.contains(query, case=False, regex=False, na=False)
+
+    return contains("headline") | contains("evidence")
+
+
+def _query(text: Any) -> str:
+    return str(text or "").strip()[:MAX_QUERY_CHARS]
+
+
+def _multi(param: str, attr: str, column: str) -> Field:
+    """Return the row of a filter that keeps the incidents whose `column` is any of the values chosen."""
+    return Field(
+        param,
+        attr,
+        parse=_choice(attr),
+        reason="unknown value",
+        many=True,
+        keep=_in(column),
+        to_widget=list,
+        from_widget=lambda values: tuple(values or ()),
+    )
+
+
+def _vocabulary(param: str, attr: str, words: Sequence[str], keep: Callable[[pd.DataFrame, Any], pd.Series]) -> Field:
+    """Return the row of a filter picked from `words` in a selectbox whose ANY option means no filter."""
+    return Field(
+        param,
+        attr,
+        parse=_word(words),
+        reason=f"unknown {param}",
+        keep=keep,
+        to_widget=lambda value: value or ANY,
+        from_widget=lambda value: value if value in words else None,
+    )
+
+
+FIELDS = (
+    _multi("borough", "boroughs", "borough"),
+    _multi("type", "types", "type"),
+    _multi("category", "categories", "category"),
+    Field(
+        "from",
+        "date_from",
+        parse=_iso_date,
+        reason="not a date (YYYY-MM-DD)",
+        write=date.isoformat,
+        keep=lambda frame, day: _known(frame["date"].ge(day.isoformat())),
+    ),
+    Field(
+        "to",
+        "date_to",
+        parse=_iso_date,
+        reason="not a date (YYYY-MM-DD)",
+        write=date.isoformat,
+        keep=lambda frame, day: _known(frame["date"].le(day.isoformat())),
+    ),
+    Field(
+        "fatal",
+        "fatal_only",
+        parse=_flag,
+        reason="not one of 1, 0, true, false",
+        write=lambda _: "1",
+        keep=lambda frame, _: _known(frame["fatal"].eq(1)),
+        from_widget=bool,
+    ),
+    _vocabulary("weapon", "weapon", WEAPONS, lambda frame, weapon: _known(frame["weapon"].eq(weapon))),
+    _vocabulary(
+        "precision",
+        "min_precision",
+        PRECISIONS,
+        # Ranks count from the most precise; -1 (no place) fails every minimum.
+        lambda frame, precision: frame["precision_rank"].between(0, PRECISIONS.index(precision)),
+    ),
+    Field("q", "query", parse=lambda text, _: _query(text), reason="", keep=_query_matches, from_widget=_query),
+    Field(
+        "view",
+        "view",
+        parse=_word(VIEWS),
+        reason="unknown view",
+        from_widget=lambda view: view if view in VIEWS else NO_FILTERS.view,
+    ),
+    Field(
+        "incident",
+        "incident",
+        parse=lambda text, _: text if INCIDENT_ID.match(text) else None,
+        reason="malformed id",
+        to_widget=None,
+    ),
+)
+"""Every URL filter, in the order of the link's parameters and of the notices."""
+
+PARAMS = tuple(field.param for field in FIELDS)
+WIDGET_FIELDS = tuple(field for field in FIELDS if field.to_widget is not None)
+
+
+def load_type_labels(path: str | Path = CRIME_TYPES_CSV) -> dict[str, str]:
+    """Return {slug: label} from the crime types vocabulary (columns slug,label,category); empty if it is absent."""
+    if not Path(path).exists():
+        return {}
+    return {row["slug"]: row["label"] for row in read_rows(path)}
+
+
+def filter_choices(
+    incidents: pd.DataFrame, *, boroughs: Sequence[str], categories: Sequence[str], type_labels: Mapping[str, str]
+) -> Choices:
+    """Return the options of the multi-valued filters: the vocabularies plus any other value stored; types by label."""
+
+    def with_stored(known: Sequence[str], column: str) -> tuple[str, ...]:
+        return tuple(known) + tuple(sorted(set(incidents[column].dropna().unique()) - set(known)))
+
+    return Choices(
+        boroughs=with_stored(boroughs, "borough"),
+        types=tuple(sorted(with_stored(list(type_labels), "type"), key=lambda t: type_labels.get(t, t).lower())),
+        categories=with_stored(categories, "category"),
+    )
+
+
+def parse_params(params: Mapping[str, Sequence[str]], *, choices: Choices) -> tuple[Filters, list[str]]:
+    """Return the filters that URL parameters ({name: [values]}) describe, and one notice per value dropped.
+
+    Unknown names, unknown values and malformed values are dropped; a single-valued parameter given twice keeps
+    its last valid value. Borough, type and category values match case-insensitively.
+    """
+    notices = [f"unknown parameter {_shorten(name)!r}" for name in params if name not in PARAMS]
+    values: dict[str, Any] = {}
+    for field in FIELDS:
+        values[field.attr], dropped = field.read(params.get(field.param, ()), choices)
+        notices += dropped
+    return Filters(**values), notices
+
+
+def to_params(filters: Filters) -> dict[str, list[str]]:
+    """Return the URL parameters ({name: [values]}) that describe `filters`, leaving out every default."""
+    params = {field.param: field.write_values(getattr(filters, field.attr)) for field in FIELDS}
+    return {param: values for param, values in params.items() if values}
+
+
+def widget_state(filters: Filters) -> dict[str, Any]:
+    """Return the sidebar widgets' values (keyed by URL parameter, as WIDGET_DEFAULTS) that show `filters`."""
+    return {
+        field.param: field.to_widget(getattr(filters, field.attr)) for field in FIELDS if field.to_widget is not None
+    }
+
+
+WIDGET_DEFAULTS = widget_state(NO_FILTERS)
+"""The sidebar's widget keys (named after their URL parameters) and their values when nothing is filtered."""
+
+
+def from_widgets(values: Mapping[str, Any], *, incident: str | None = None) -> Filters:
+    """Return the filters that widget values (keyed as WIDGET_DEFAULTS; missing keys take the default) select."""
+    chosen = {**WIDGET_DEFAULTS, **values}
+    return Filters(**{field.attr: field.from_widget(chosen[field.param]) for field in WIDGET_FIELDS}, incident=incident)
+
+
+def filter_incidents(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Return the rows of `frame` (the dashboard's incidents frame) that pass every filter set in `filters`."""
+    keep = pd.Series(True, index=frame.index)
+    for field in FIELDS:
+        value = getattr(filters, field.attr)
+        if field.keep is not None and value != field.default:
+            keep &= field.keep(frame, value)
+    return frame[keep]
+
+
+def _shorten(text: str, limit: int = NOTICE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Mapping
@@ -13,9 +12,10 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from extract.datafiles import DATA_DIR, read_rows
 from extract.records import PRECISIONS
 
-CATEGORY_COLORS_CSV = Path(__file__).resolve().parent.parent / "data" / "category_colors.csv"
+CATEGORY_COLORS_CSV = DATA_DIR / "category_colors.csv"
 LONDON_VIEW = {"latitude": 51.4893, "longitude": -0.1096, "zoom": 9.0}
 INCIDENT_ZOOM = 14
 POINT_LIMIT = 15_000  # above this the points view turns into density: about 250 bytes a point, see benchmarks/
@@ -58,11 +58,7 @@ class CompactDeck(pdk.Deck):
 
 def load_categories(path: str | Path = CATEGORY_COLORS_CSV) -> tuple[Category, ...]:
     """Return the police.uk categories in display order from a CSV with columns category,label,color (#rrggbb)."""
-    with open(path, encoding="utf-8", newline="") as f:
-        return tuple(
-            Category(row["category"], row["label"], tuple(int(row["color"][i : i + 2], 16) for i in (1, 3, 5)))
-            for row in csv.DictReader(f)
-        )
+    return tuple(Category(row["category"], row["label"], _rgb(row["color"])) for row in read_rows(path))
 
 
 def shown_view(view: str, n_points: int) -> str:
@@ -265,6 +261,13 @@ def sequential_colors(values: list[int]) -> list[list[int]]:
     ]
 
 
+def incident_centre(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
+    """Return (lat, lon) of the incident `incident` of `frame` when it has a point, else None."""
+    if incident is None or pd.isna(frame.at[incident, "lat"]):
+        return None
+    return float(frame.at[incident, "lat"]), float(frame.at[incident, "lon"])
+
+
 def selected_incident(event: Mapping | None) -> str | None:
     """Return the incident id picked in a pydeck selection event (`{"selection": {"objects": ...}}`), or None."""
     objects = ((event or {}).get("selection") or {}).get("objects") or {}
@@ -273,6 +276,10 @@ def selected_incident(event: Mapping | None) -> str | None:
             if isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
                 return obj["id"]
     return None
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16)
 
 
 def _positions(frame: pd.DataFrame) -> list[list[float]]:

@@ -1,7 +1,6 @@
 """The dashboard page under streamlit.testing.v1.AppTest, pointed at a fixture database through INCIDENTS_DB."""
 
 import json
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
 from streamlit.testing.v1 import AppTest
 
 from dashboard import maps
+from dashboard.display import escape_markdown
 from extract import store
 from extract.pipeline import ingest_paths
 
@@ -51,11 +51,6 @@ def drawn_ids(at):
 
 def count(at):
     return at.subheader[0].value
-
-
-def escaped(text):
-    """Markdown that renders as `text`: every ASCII punctuation character backslash-escaped."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
 
 
 def markdown(at):
@@ -231,7 +226,7 @@ def test_evidence_offsets_outside_the_sentence_are_not_highlighted(app):
 )
 def test_bad_parameters_are_dropped_with_a_notice(app, params, notices):
     at = run(app, **params)
-    assert [w.value for w in at.warning] == [f"Ignored in the link: {escaped(n)}" for n in notices]
+    assert [w.value for w in at.warning] == [f"Ignored in the link: {escape_markdown(n)}" for n in notices]
     assert count(at) == "7 incidents"
     assert at.query_params == {}
 
@@ -278,6 +273,14 @@ def test_missing_database_is_built_from_the_seeds(app, tmp_path, monkeypatch):
     assert count(at) == f"{n:,} incident" + ("" if n == 1 else "s")
 
 
+def paste_and_save(at):
+    at.text_area(key="pasted").input(PASTED).run()
+    assert not at.exception, at.exception
+    at.button(key="save").click().run()
+    assert not at.exception, at.exception
+    return at.success[0].value
+
+
 def test_add_articles_previews_and_saves(app, tmp_path, monkeypatch):
     target = build_incidents_db(tmp_path / "target.db", cases=())
     monkeypatch.setenv("INCIDENTS_DB", str(target))
@@ -312,3 +315,26 @@ def test_add_articles_reads_uploads_and_reports_bad_lines(app, tmp_path, monkeyp
     ]
     assert at.subheader[0].value == "1 incident in 1 article"
     assert at.dataframe[0].value[["Headline", "Date"]].values.tolist() == [["Man stabbed on Rye Lane", "2024-04-01"]]
+
+
+def test_add_articles_works_as_the_first_page_of_a_session(app, tmp_path, monkeypatch):
+    target = build_incidents_db(tmp_path / "target.db", cases=())
+    monkeypatch.setenv("INCIDENTS_DB", str(target))
+    at = app.switch_page("app_pages/add_articles.py")  # before any run: the session opens on /add_articles
+    run(at)
+    assert [t.value for t in at.title] == ["Add articles"]
+    assert paste_and_save(at) == "Saved 1 incident from 1 article. The map shows it now."
+    conn = store.connect_readonly(target)
+    assert store.count_incidents(conn) == 1
+    conn.close()
+
+
+def test_add_articles_page_alone_saves_to_the_configured_database(tmp_path, monkeypatch):
+    target = build_incidents_db(tmp_path / "target.db", cases=())
+    monkeypatch.setattr(sys, "argv", ["add_articles.py", "--db", str(target)])
+    at = AppTest.from_file(str(Path(APP).parent / "app_pages" / "add_articles.py"), default_timeout=60)
+    run(at)
+    assert paste_and_save(at) == "Saved 1 incident from 1 article. The map shows it now."
+    conn = store.connect_readonly(target)
+    assert store.count_incidents(conn) == 1
+    conn.close()

@@ -191,3 +191,10 @@ def test_untrusted_headline_injects_no_element(server, page):
     assert page.evaluate("[...document.scripts].filter(s => s.textContent.includes('alert(')).length") == 0
     assert page.evaluate("[...document.querySelectorAll('a')].filter(a => a.href.startsWith('javascript')).length") == 0
     assert page.dialogs == []
+
+
+def test_add_articles_opens_as_the_first_page_of_a_session(server, page):
+    page.goto(f"{server}/add_articles")
+    expect(page.get_by_role("heading", name="Add articles")).to_be_visible()
+    expect(page.get_by_label("Article text")).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)

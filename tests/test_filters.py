@@ -4,18 +4,18 @@ import pytest
 from dashboard_fixtures import CASES
 
 from dashboard.filters import (
+    FIELDS,
     WIDGET_DEFAULTS,
     Choices,
     Filters,
+    filter_choices,
     filter_incidents,
     from_widgets,
-    incidents_frame,
     load_type_labels,
     parse_params,
     to_params,
     widget_state,
 )
-from extract import store
 
 CHOICES = Choices(
     boroughs=("City of London", "Greenwich", "Hackney", "Kingston upon Thames", "Lambeth", "Southwark"),
@@ -23,6 +23,32 @@ CHOICES = Choices(
     categories=("violence and sexual offences", "robbery", "burglary"),
 )
 ALL_IDS = {f"{c.article_id}:0" for c in CASES}
+FIELD = {field.param: field for field in FIELDS}
+ROUND_TRIPS = [  # one good value per FIELDS row and its URL values
+    ("borough", ("Kingston upon Thames", "City of London"), ["Kingston upon Thames", "City of London"]),
+    ("type", ("stabbing", "robbery"), ["stabbing", "robbery"]),
+    ("category", ("violence and sexual offences",), ["violence and sexual offences"]),
+    ("from", date(2024, 4, 1), ["2024-04-01"]),
+    ("to", date(2100, 12, 31), ["2100-12-31"]),
+    ("fatal", True, ["1"]),
+    ("weapon", "knife", ["knife"]),
+    ("precision", "station", ["station"]),
+    ("q", "Rye Lane, Peckham", ["Rye Lane, Peckham"]),
+    ("view", "boroughs", ["boroughs"]),
+    ("incident", "peckham:0", ["peckham:0"]),
+]
+BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text is a search), and its notice
+    ("borough", "Atlantis", "borough: unknown value 'Atlantis'"),
+    ("type", "](javascript:alert(1))", "type: unknown value '](javascript:alert(1))'"),
+    ("category", "murder", "category: unknown value 'murder'"),
+    ("from", "2024-02-30", "from: not a date (YYYY-MM-DD) '2024-02-30'"),
+    ("to", "2101-01-01", "to: not a date (YYYY-MM-DD) '2101-01-01'"),
+    ("fatal", "perhaps", "fatal: not one of 1, 0, true, false 'perhaps'"),
+    ("weapon", "sword", "weapon: unknown weapon 'sword'"),
+    ("precision", "exact", "precision: unknown precision 'exact'"),
+    ("view", "3d", "view: unknown view '3d'"),
+    ("incident", "<img src=x>", "incident: malformed id '<img src=x>'"),
+]
 
 
 @pytest.mark.parametrize(
@@ -183,21 +209,6 @@ def test_filter_incidents(frame, filters, ids):
     assert set(filter_incidents(frame, filters).index) == ids
 
 
-def test_incidents_frame_columns(frame):
-    assert list(frame.loc[["peckham:0", "kingston:0", "nowhere:0"], "precision_rank"]) == [1, 6, -1]
-    assert frame.loc["peckham:0", "cell"] == "88194ad063fffff"  # h3.latlng_to_cell(51.46912, -0.0692, 8)
-    assert frame.loc["nowhere:0", "cell"] is None
-    assert list(frame.index) == ["city:0", "xss:0", "greenwich:0", "peckham:0", "kingston:0", "brixton:0", "nowhere:0"]
-
-
-def test_incidents_frame_of_empty_store(tmp_path):
-    conn = store.connect(tmp_path / "empty.db")
-    empty = incidents_frame(store.iter_incident_rows(conn))
-    conn.close()
-    assert len(empty) == 0
-    assert set(filter_incidents(empty, Filters(query="x", fatal_only=True, min_precision="street")).index) == set()
-
-
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -215,3 +226,37 @@ def test_load_type_labels(tmp_path, text, expected):
 
 def test_load_type_labels_of_missing_file(tmp_path):
     assert load_type_labels(tmp_path / "absent.csv") == {}
+
+
+@pytest.mark.parametrize("param, value, params", ROUND_TRIPS)
+def test_field_round_trips(param, value, params):
+    field = FIELD[param]
+    assert field.write_values(value) == params
+    assert field.read(field.write_values(value), CHOICES) == (value, [])
+    assert field.write_values(field.default) == []
+    assert field.read([], CHOICES) == (field.default, [])
+
+
+@pytest.mark.parametrize("param, bad, notice", BAD_VALUES)
+def test_field_drops_a_bad_value(param, bad, notice):
+    field = FIELD[param]
+    assert field.read([bad], CHOICES) == (field.default, [notice])
+
+
+def test_tables_cover_every_field():
+    assert [param for param, _, _ in ROUND_TRIPS] == [field.param for field in FIELDS]
+    assert [param for param, _, _ in BAD_VALUES] == [field.param for field in FIELDS if field.param != "q"]
+
+
+def test_fields_set_every_filter_once():
+    assert sorted(field.attr for field in FIELDS) == sorted(Filters.__dataclass_fields__)
+
+
+def test_filter_choices_add_stored_values_to_the_vocabularies(frame):
+    labels = {"stabbing": "Stabbing", "robbery": "Robbery", "homicide": "Murder or manslaughter"}
+    choices = filter_choices(frame, boroughs=("Hackney", "Barnet"), categories=("robbery",), type_labels=labels)
+    assert choices == Choices(
+        boroughs=("Hackney", "Barnet", "City of London", "Greenwich", "Kingston upon Thames", "Lambeth", "Southwark"),
+        types=("burglary", "homicide", "robbery", "shooting", "stabbing"),
+        categories=("robbery", "burglary", "violence and sexual offences"),
+    )

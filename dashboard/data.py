@@ -1,0 +1,144 @@
+"""The dashboard's data: which database, the one incidents frame loader, every st.cache_*, and session-state keys.
+
+Every page asks `database_path()` for the database, so any page can be the first one a session opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import h3
+import pandas as pd
+import streamlit as st
+
+from extract import store
+from extract.datafiles import DEFAULT_DB
+from extract.geo.gazetteer import load_borough_geojson
+from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor
+from extract.records import PRECISIONS, Article, Incident
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+DB_ENV = "INCIDENTS_DB"
+H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
+CACHED_DATABASES = 2  # the database shown and the one before it: a new version replaces the old without a reload
+
+# Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
+LINK_READ = "link_read"  # present once the session's first run has put the link's filters into the widgets
+NOTICES = "notices"  # what the link held that was dropped, shown once
+INCIDENT = "incident"  # the incident whose details are open
+PICKED = "picked"  # the incident last picked on the map, so a rerun does not reopen details closed since
+CENTRE = "centre"  # (lat, lon) the map opens on: the linked incident's point
+MAP = "map"  # the map's selection event (the pydeck chart's key)
+DETAILS = "details"  # the details box (its container's key, so the browser test can find it)
+PASTED = "pasted"  # Add articles: the pasted text
+UPLOADS = "uploads"  # Add articles: the uploaded files
+SAVE = "save"  # Add articles: the save button
+
+
+def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """Return the incidents database: `--db PATH` after `--`, else $INCIDENTS_DB, else the project's default.
+
+    Example:
+        streamlit run dashboard/app.py -- --db other.db     # argv and environ default to this process's
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--db")
+    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return Path(args.db or (os.environ if environ is None else environ).get(DB_ENV) or DEFAULT_DB)
+
+
+def read_incidents(db_path: str | Path) -> pd.DataFrame:
+    """Return every incident stored at `db_path` as the dashboard's DataFrame, indexed by incident_id.
+
+    Besides store.INCIDENT_COLUMNS it has `precision_rank` (index in PRECISIONS, -1 without a place) and `cell` (the
+    H3 cell of the point, or None), so that filtering and aggregation are column operations.
+    """
+    conn = store.connect_readonly(db_path)
+    try:
+        return _frame(store.iter_incident_rows(conn))
+    finally:
+        conn.close()
+
+
+def database_version(db_path: str | Path) -> tuple[int, ...]:
+    """Return what changes when the database does: mtime and size of the file and of its write-ahead log."""
+    stats = [Path(p).stat() for p in (str(db_path), f"{db_path}-wal") if Path(p).exists()]
+    return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
+
+
+def incidents(db_path: str | Path) -> pd.DataFrame:
+    """Return `read_incidents(db_path)`, read again only when the database has changed since the last call."""
+    return _cached_incidents(str(db_path), database_version(db_path))
+
+
+@st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
+def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
+    return read_incidents(db_path)
+
+
+@st.cache_resource(show_spinner=False)
+def borough_shapes() -> dict | None:
+    """Return the borough GeoJSON, or None when the gazetteer has none."""
+    try:
+        return load_borough_geojson()
+    except FileNotFoundError:
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the gazetteer…")
+def extractor() -> Extractor:
+    """Return the pipeline's extractor (gazetteer, matchers, offline geocoder), loaded once per server."""
+    return load_extractor()
+
+
+@st.cache_resource(show_spinner=False)
+def build_database(db_path: str) -> IngestReport:
+    """Build the incidents database at `db_path` from seeds/ with the CLI's pipeline, moved into place in one step.
+
+    Cached, so the sessions that open a server without a database wait for one build.
+    """
+    target = Path(db_path)
+    partial = target.with_name(target.name + ".building")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    report = ingest_paths(sorted(p for p in SEEDS_DIR.iterdir() if p.is_file()), db_path=partial)
+    # Fold the write-ahead log into the file, so the rename moves every row.
+    conn = store.connect(partial)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    os.replace(partial, target)
+    return report
+
+
+def save_found(db_path: str | Path, found: Iterable[tuple[Article, list[Incident]]]) -> int:
+    """Store every article with its incidents at `db_path`; returns the number of incidents stored."""
+    conn = store.connect(db_path)
+    try:
+        return sum(store.save_article(conn, article, incidents) for article, incidents in found)
+    finally:
+        conn.close()
+
+
+def _frame(rows: Iterable[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows), columns=list(store.INCIDENT_COLUMNS))
+    frame.index = pd.Index(frame["incident_id"], name=None)
+    for column in ("headline", "evidence"):
+        frame[column] = frame[column].fillna("")
+    frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
+    frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
+    frame["precision_rank"] = frame["precision"].map({p: i for i, p in enumerate(PRECISIONS)}).fillna(-1).astype(int)
+    frame["cell"] = _cells(frame)
+    return frame
+
+
+def _cells(frame: pd.DataFrame) -> pd.Series:
+    # Many incidents share a gazetteer point, so index each distinct point once.
+    points = frame[["lat", "lon"]].dropna().drop_duplicates()
+    cell_of = {(lat, lon): h3.latlng_to_cell(lat, lon, H3_RESOLUTION) for lat, lon in points.itertuples(index=False)}
+    return pd.Series(
+        [cell_of.get((lat, lon)) for lat, lon in zip(frame["lat"], frame["lon"])], index=frame.index, dtype=object
+    )

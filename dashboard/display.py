@@ -1,0 +1,155 @@
+"""What the pages show of incidents, as plain values: escaped markdown, safe links, tables and download texts.
+
+Every text here comes from articles, so it is untrusted: markdown is escaped, links are http(s) only, and tables
+hand text to the grid, which draws it as text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, urlencode, urlsplit
+
+import pandas as pd
+
+from dashboard.maps import quoted_excerpt
+from extract import exports, store
+from extract.records import Article, Incident
+
+MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character may be escaped
+WHITESPACE = re.compile(r"\s+")
+URL_SCHEMES = ("http", "https")
+URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"  # reserved and unreserved URL characters; the rest (spaces, ( ) < >) is encoded
+HIGHLIGHTS = {"place": "blue", "type": "orange"}
+YES_NO = {1: "yes", 0: "no"}
+PREVIEW_COLUMNS = {
+    "headline": "Headline",
+    "type": "Type",
+    "category": "Category",
+    "place_name": "Place",
+    "precision": "Precision",
+    "borough": "Borough",
+    "date": "Date",
+    "fatal": "Fatal",
+    "weapon": "Weapon",
+    "evidence": "Evidence",
+}
+
+
+def escape_markdown(text: object) -> str:
+    """Return `text` as markdown that renders literally: punctuation escaped, whitespace runs made one space."""
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", WHITESPACE.sub(" ", str(text)))
+
+
+def safe_url(url: object) -> str | None:
+    """Return an http(s) URL with markdown-breaking characters percent-encoded, or None for anything else."""
+    if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() not in URL_SCHEMES:
+        return None
+    return quote(url.strip(), safe=URL_SAFE)
+
+
+def plural(n: int, noun: str) -> str:
+    """Return the count with its noun: "1 incident", "2,000 incidents"."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def details_heading(row: Mapping) -> str:
+    """Return the markdown heading of an incident's details: its headline (or evidence), linked to a safe source."""
+    headline = escape_markdown(row["headline"] or quoted_excerpt(row["evidence"]))
+    url = safe_url(row["url"])
+    return f"#### [{headline}]({url})" if url else f"#### {headline}"
+
+
+def details_facts(row: Mapping, type_labels: Mapping[str, str]) -> str:
+    """Return an incident's facts (date, type, place, fatal, weapon, victim ages, arrests) as an escaped list."""
+    place = row["place_name"] if isinstance(row["place_name"], str) else row["location_text"]
+    precision = f" ({row['precision']}, {row['borough'] or 'London'})" if isinstance(row["precision"], str) else ""
+    facts = {
+        "Date": row["date"] if isinstance(row["date"], str) else "unknown",
+        "Type": f"{type_labels.get(row['type'], row['type'])} ({row['category']})",
+        "Place": f"{place or 'unknown'}{precision}",
+        "Fatal": YES_NO.get(row["fatal"], "unknown"),
+        "Weapon": row["weapon"] if isinstance(row["weapon"], str) else "unknown",
+        "Victim ages": ", ".join(str(a) for a in victim_ages(row["victim_ages"])) or "unknown",
+        "Arrests": str(int(row["arrests"])) if pd.notna(row["arrests"]) else "unknown",
+    }
+    return "\n".join(f"- **{label}:** {escape_markdown(value)}" for label, value in facts.items())
+
+
+def highlighted_evidence(row: Mapping) -> str:
+    """Return the evidence sentence as escaped markdown, the place and the type highlighted where offsets allow."""
+    evidence, start = str(row["evidence"] or ""), int(row["evidence_start"] or 0)
+    spans: list[tuple[str, int, int]] = []
+    for kind in HIGHLIGHTS:
+        first, last = row[f"{kind}_start"], row[f"{kind}_end"]
+        if pd.isna(first) or pd.isna(last):
+            continue
+        first, last = int(first) - start, int(last) - start
+        # Offsets point into the article; a span outside this sentence (or overlapping the other) is not shown.
+        if 0 <= first < last <= len(evidence) and all(last <= s or first >= e for _, s, e in spans):
+            spans.append((kind, first, last))
+    parts, at = [], 0
+    for kind, first, last in sorted(spans, key=lambda s: s[1]):
+        highlighted = escape_markdown(evidence[first:last])
+        parts += [escape_markdown(evidence[at:first]), f":{HIGHLIGHTS[kind]}-background[{highlighted}]"]
+        at = last
+    parts.append(escape_markdown(evidence[at:]))
+    return "> " + "".join(parts) if evidence else "_No evidence sentence._"
+
+
+def victim_ages(stored: object) -> list[int]:
+    """Return the victim ages from their stored JSON list; anything malformed gives []."""
+    try:
+        ages = json.loads(stored) if isinstance(stored, str) else []
+    except ValueError:
+        return []
+    return [a for a in ages if isinstance(a, int)] if isinstance(ages, list) else []
+
+
+def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.DataFrame:
+    """Return the filtered incidents as the table shows them, with only safe links in Source."""
+    return pd.DataFrame(
+        {
+            "Date": shown["date"],
+            "Headline": shown["headline"],
+            "Type": shown["type"].map(lambda t: type_labels.get(t, t)),
+            "Category": shown["category"],
+            "Place": shown["place_name"].fillna(shown["location_text"]),
+            "Borough": shown["borough"],
+            "Precision": shown["precision"],
+            "Fatal": shown["fatal"].map(YES_NO),
+            "Weapon": shown["weapon"],
+            "Source": shown["url"].map(safe_url),
+        }
+    )
+
+
+def preview_table(found: Iterable[tuple[Article, list[Incident]]]) -> pd.DataFrame:
+    """Return one row per incident found in the articles, as Add articles previews them before saving."""
+    rows = [store.incident_row(incident) for _, incidents in found for incident in incidents]
+    frame = pd.DataFrame(rows, columns=list(PREVIEW_COLUMNS))
+    frame["fatal"] = frame["fatal"].map(YES_NO)
+    return frame.rename(columns=PREVIEW_COLUMNS)
+
+
+def share_link(page_url: str, params: Mapping[str, list[str]]) -> str:
+    """Return the link to a view: the page's URL (empty when the browser did not tell it) and the parameters."""
+    query = urlencode(params, doseq=True, quote_via=quote)
+    return page_url + (f"?{query}" if query else "")
+
+
+def csv_download(shown: pd.DataFrame) -> str:
+    """Return the incidents as CSV (run when the download button is pressed)."""
+    return exports.incidents_csv(_export_rows(shown))
+
+
+def geojson_download(shown: pd.DataFrame) -> str:
+    """Return the incidents as GeoJSON text (run when the download button is pressed)."""
+    return json.dumps(exports.incidents_geojson(_export_rows(shown)))
+
+
+def _export_rows(shown: pd.DataFrame) -> list[dict]:
+    # exports takes store rows: INCIDENT_COLUMNS only, None rather than NaN for what is missing.
+    frame = shown[list(store.INCIDENT_COLUMNS)].astype(object)
+    return frame.where(frame.notna(), None).to_dict("records")

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 PRECISIONS = ("building", "street", "station", "postcode", "area", "ward", "borough", "london")
 """Place precisions, most precise first."""
+PRECISION_ORDER = {precision: i for i, precision in enumerate(PRECISIONS)}
+"""Each precision's place in PRECISIONS: a lower number is more precise."""
 
 WEAPONS = ("knife", "gun", "corrosive", "vehicle", "other", "none")
 

@@ -23,7 +23,7 @@ from geopy.geocoders import Nominatim, Photon
 from geopy.location import Location
 
 from extract.geo.gazetteer import LONDON_BBOX, Gazetteer
-from extract.records import PRECISIONS, ExtractError, Place
+from extract.records import PRECISION_ORDER, PRECISIONS, ExtractError, Place
 
 PROVIDERS = {"nominatim": Nominatim, "photon": Photon}
 
@@ -279,12 +279,12 @@ class FallbackGeocoder:
             return place
         if online is None:
             return place
-        if place is None or _rank(online) < _rank(place):
+        if place is None or PRECISION_ORDER[online.precision] < PRECISION_ORDER[place.precision]:
             return online
         return place
 
     def _too_coarse(self, place: Place) -> bool:
-        return self.min_precision is not None and _rank(place) > PRECISIONS.index(self.min_precision)
+        return self.min_precision is not None and PRECISION_ORDER[place.precision] > PRECISION_ORDER[self.min_precision]
 
 
 def make_geocoder(*, gazetteer: Gazetteer, online: dict[str, Any] | None = None) -> Geocoder:
@@ -318,7 +318,3 @@ def _open_cache(cache_path: str | Path | None) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as error:
         raise ExtractError(f"{cache_path}: cannot open the geocoding cache: {error}") from None
     return conn
-
-
-def _rank(place: Place) -> int:
-    return PRECISIONS.index(place.precision)

@@ -4,6 +4,7 @@ Examples:
     python -m extract ingest seeds/ --db data/incidents.db --out incidents.geojson
     python -m extract geocode "Bells Hill, High Barnet" "SE10 8SF"
     python -m extract evaluate --gold gold.jsonl articles.jsonl
+    python -m extract evaluate-phrasing data/evaluation/phrasing --mistakes
     python -m extract policeuk 2019-01.zip 2019-02-metropolitan-street.csv.gz --db data/incidents.db
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from extract.datafiles import DEFAULT_DB, GEOCODE_CACHE
+from extract.evaluation import phrasing
 from extract.records import ExtractError
 
 
@@ -53,12 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     build.add_argument("--source", type=Path, required=True, help="the raw open data (see its SOURCES.md)")
     build.add_argument("--out", type=Path, help="output directory (default: data/gazetteer/)")
 
+    phr = sub.add_parser("evaluate-phrasing", help="score extraction on one-sentence crime and figurative articles")
+    phrasing.add_arguments(phr)
+
     args = parser.parse_args(argv)
     try:
         return {
             "ingest": _ingest,
             "geocode": _geocode,
             "evaluate": _evaluate,
+            "evaluate-phrasing": phrasing.evaluate,
             "gazetteer": _gazetteer,
             "policeuk": _policeuk,
         }[args.command](args)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import feedparser
 import trafilatura
-from trafilatura.settings import set_date_params
+from trafilatura.settings import Document, set_date_params
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.records import Article, ExtractError
@@ -126,7 +126,7 @@ def _read_paths(paths: Iterable[str | Path], published: str | None, errors: list
 
 def _files(path: Path, errors: list[ExtractError]) -> Iterator[Path]:
     if path.is_dir():
-        found = []
+        found: list[Path] = []
         for folder, dirs, names in os.walk(path):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             found.extend(Path(folder, n) for n in names if not n.startswith("."))
@@ -352,9 +352,9 @@ def html_article(name: str, data: bytes, published: str | None) -> Article:
     # trafilatura and lxml raise many kinds of errors on odd markup; any of them means this file cannot be read.
     except Exception as e:  # noqa: BLE001
         raise ExtractError(f"{name}: cannot parse HTML ({type(e).__name__}: {e})") from None
-    if document is None or not (document.text or "").strip():
+    if not isinstance(document, Document) or not (document.text or "").strip():
         raise ExtractError(f"{name}: no article text found in the HTML")
-    text, headline = document.text, (document.title or "").strip() or None
+    text, headline = document.text or "", (document.title or "").strip() or None
     if headline and text.startswith(headline + "\n"):  # trafilatura keeps the <h1> as the first line
         text = text[len(headline) + 1 :]
     url = (document.url or "").strip() or None
@@ -491,7 +491,7 @@ def _iso_date(value: object) -> str | None:
     # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
     if match := _ISO_DATE.match(value):
         if match.end() == len(value) or value[match.end()] in "T ":
-            year, month, day = (int(g) if g else None for g in match.groups())
+            year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
             try:
                 if day is None:
                     return date(year, month, 1).isoformat()[:7]

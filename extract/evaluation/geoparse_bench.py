@@ -116,7 +116,7 @@ def _share(n: int, total: int) -> str:
 
 def _figures(label: str, results: Sequence[Result]) -> list[str]:
     resolved = [r for r in results if r.place]
-    errors = [r.error_km for r in resolved]
+    errors = [r.error_km for r in resolved if r.error_km is not None]
     lines = [f"{label} ({len(results)} toponyms)", f"  resolved             {_share(len(resolved), len(results))}"]
     for limit in NEAR_KM:
         near = sum(1 for e in errors if e <= limit)
@@ -132,7 +132,7 @@ def _figures(label: str, results: Sequence[Result]) -> list[str]:
 def _examples(results: Sequence[Result], *, with_error: bool = False) -> str:
     names = Counter(r.toponym.name for r in results)
     if with_error:
-        worst = {r.toponym.name: (r.place.name, r.place.borough, r.error_km) for r in results}
+        worst = {r.toponym.name: (r.place.name, r.place.borough, r.error_km) for r in results if r.place}
         return ", ".join(
             f"{n} x{c} -> {worst[n][0]} ({worst[n][1]}, {worst[n][2]:.1f} km)"
             for n, c in names.most_common(MISS_EXAMPLES)
@@ -158,8 +158,10 @@ def report(results: Sequence[Result]) -> str:
             r for r in results if not r.place and r.gold_in_london and not r.known_name
         ],
         "not found, ambiguous or refused": [r for r in results if not r.place and r.gold_in_london and r.known_name],
-        "found, over 5 km from gold": [r for r in results if r.place and r.error_km > NEAR_KM[1]],
-        "found, 1-5 km from gold": [r for r in results if r.place and NEAR_KM[0] < r.error_km <= NEAR_KM[1]],
+        "found, over 5 km from gold": [r for r in results if r.error_km is not None and r.error_km > NEAR_KM[1]],
+        "found, 1-5 km from gold": [
+            r for r in results if r.error_km is not None and NEAR_KM[0] < r.error_km <= NEAR_KM[1]
+        ],
     }
     lines.append("misses")
     for label, rs in misses.items():

@@ -168,9 +168,9 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         by_outcode[r["postcode"].split(" ")[0]].append((lon, lat))
     pc_rows.sort()
     with gzip.open(out / "postcodes.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as f:
-        w = csv.writer(f)
-        w.writerow(("postcode", "lat", "lon", "borough_code"))
-        w.writerows(pc_rows)
+        postcodes = csv.writer(f)
+        postcodes.writerow(("postcode", "lat", "lon", "borough_code"))
+        postcodes.writerows(pc_rows)
     for oc, pts in by_outcode.items():
         if len(pts) < 5:
             continue
@@ -262,7 +262,7 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         if "," not in raw:
             continue
         street, area = (p.strip() for p in raw.split(",", 1))
-        lon, lat = float(st.findtext("long")), float(st.findtext("lat"))
+        lon, lat = float(st.findtext("long", "")), float(st.findtext("lat", ""))
         code = boroughs.code_at(lon, lat)
         if re.search(r"\d|station", street, re.I) or (name_key(street), code) in street_keys:
             continue
@@ -283,9 +283,9 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
 
     rows.sort(key=lambda r: (r["key"], r["kind"], r["borough_code"], r["outcode"]))
     with gzip.open(out / "places.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as f:
-        w = csv.DictWriter(f, fieldnames=PLACE_COLUMNS)
-        w.writeheader()
-        w.writerows(rows)
+        places = csv.DictWriter(f, fieldnames=PLACE_COLUMNS)
+        places.writeheader()
+        places.writerows(rows)
     counts: dict[str, int] = defaultdict(int)
     for r in rows:
         counts[r["kind"]] += 1

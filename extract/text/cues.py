@@ -127,7 +127,12 @@ def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
     methods = [c for c in typed if c.type in METHOD_TYPES]
     if methods and all(c.type in METHOD_TYPES or c.type == "homicide" for c in typed):
         typed = methods
-    return max(typed, key=lambda c: (vocab.types[c.type].severity, c.event, -c.start)) if typed else None
+    return max(typed, key=lambda c: (_severity(c, vocab), c.event, -c.start)) if typed else None
+
+
+def _severity(cue: Cue, vocab: Vocabulary) -> int:
+    """The severity of the cue's crime type; 0 for a cue without one."""
+    return vocab.types[cue.type].severity if cue.type else 0
 
 
 def incident_type(
@@ -138,9 +143,9 @@ def incident_type(
     cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
     if cue is not None and cue.type not in GENERIC_TYPES:
         return cue
-    specific = [c for c in story if c.type and c.type not in GENERIC_TYPES]
+    specific = [(c.type, c) for c in story if c.type and c.type not in GENERIC_TYPES]
     if not specific:
         return cue
-    counts = Counter(c.type for c in specific)
+    counts = Counter(t for t, _ in specific)
     best = max(counts, key=lambda t: (counts[t], vocab.types[t].severity))
-    return next(c for c in specific if c.type == best)
+    return next(c for t, c in specific if t == best)

@@ -356,7 +356,7 @@ def _resolve(
     """Return the day a scanner match stands for (None when unknown) and its kind."""
     if match["m1"] or match["m2"]:
         month = MONTHS[(match["m1"] or match["m2"]).rstrip(".").title()]
-        number = int(re.match(r"[0-9]+", match["d1"] or match["d2"])[0])
+        number = int(re.sub(r"[^0-9]", "", match["d1"] or match["d2"]))  # "3rd" -> 3
         if match["lastyear"]:
             return (None if latest is None else _day(latest.year - 1, month, number)), "explicit"
         return _calendar_date(int(match["y"]) if match["y"] else None, month, number, latest), "explicit"
@@ -385,8 +385,8 @@ def _resolve(
             return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1), "relative"
         # A bare weekday may be the publication day itself ("shot on Sunday" in Sunday's paper); "last Sunday"
         # never is. The news-dev gold reads 6 of 7 same-weekday cases this way.
-        back = (day.weekday() - weekday) % 7
-        return day - timedelta(days=back or (7 if modifier == "last" else 0)), "relative"
+        days_back = (day.weekday() - weekday) % 7
+        return day - timedelta(days=days_back or (7 if modifier == "last" else 0)), "relative"
     # .get: a phrase matched through a Unicode case variant ("earlier thi\u017f week") is not in the table
     days_before = relative.get(" ".join(match["rel"].lower().split()))
     if day is None or days_before is None:
@@ -455,6 +455,7 @@ def find_dates(text: str, *, published: str | None, vocabulary: DateVocabulary |
             continue
         resolved, kind = _resolve(match, patterns.relative, day, latest)
         previous = mentions[-1] if mentions else None
+        aside: str | None
         if _dateline(text, match):
             aside = "dateline"
         elif previous and APPOSITION.fullmatch(text, previous.end, match.start()):

@@ -1,7 +1,7 @@
 """Build the committed gazetteer files under data/gazetteer/ from the raw open data in ../shared/data/london.
 
-Run through `python -m extract.geo.gazetteer build --source ../shared/data/london`. Only this module needs the raw
-data, pyproj and pyshp; the app and the tests read the files it writes.
+Run through `crimemap gazetteer build --source ../shared/data/london`. Only this module needs the raw data, pyproj
+and pyshp; the app and the tests read the files it writes.
 """
 
 from __future__ import annotations

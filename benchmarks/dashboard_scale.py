@@ -9,13 +9,13 @@ Synthetic points are uniform over Greater London's bounding box, so nearly every
 (the worst case for the H3 indexing at load; real incidents share gazetteer points).
 
 Example:
-    .venv/bin/python benchmarks/dashboard.py              # 10k, 100k, 1M
-    .venv/bin/python benchmarks/dashboard.py 10000 100000
+    .venv/bin/python benchmarks/dashboard_scale.py              # 10k, 100k, 1M
+    .venv/bin/python benchmarks/dashboard_scale.py 10000 100000
 """
 
 from __future__ import annotations
 
-import csv
+import argparse
 import json
 import os
 import pickle
@@ -27,9 +27,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard import maps
-from dashboard.filters import Filters, filter_incidents, incidents_frame, load_type_labels
+from dashboard import data, maps
+from dashboard.filters import CRIME_TYPES_CSV, Filters, filter_incidents, load_type_labels
 from extract import store
+from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
 from extract.records import WEAPONS
 
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 APP = ROOT / "dashboard" / "app.py"
 SIZES = (10_000, 100_000, 1_000_000)
+BATCH = 50_000  # incidents per transaction while building: few commits, bounded memory
 BBOX = (51.29, 51.69, -0.51, 0.33)  # lat min, lat max, lon min, lon max
 LINKS = {
     "default": {},
@@ -74,14 +76,22 @@ STREETS = ("High Street", "Station Road", "Church Road", "Park Road", "London Ro
 def build_db(path: Path, n: int, *, seed: int = 1) -> None:
     """Write `n` synthetic incidents (one article each) into a new incidents database at `path`."""
     rng = random.Random(seed)
-    with open(ROOT / "data" / "crime_types.csv", encoding="utf-8", newline="") as f:
-        types = [(row["slug"], row["category"]) for row in csv.DictReader(f)]
+    types = [(row["slug"], row["category"]) for row in read_rows(CRIME_TYPES_CSV)]
     precisions = ("street",) * 6 + ("building", "station", "postcode", "area", "area", "ward", "borough", "london")
     start = date(2018, 1, 1)
     path.unlink(missing_ok=True)
     conn = store.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
-    articles, incidents = [], []
+    # Rows go in by column name, so the builder keeps working when the store adds a column with a default.
+    incident_columns = [c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_COLUMNS]
+    insert_incident = (
+        f"INSERT INTO incidents ({', '.join(incident_columns)}) VALUES ({', '.join(':' + c for c in incident_columns)})"
+    )
+    insert_article = (
+        "INSERT INTO articles (article_id, headline, url, published, source, n_incidents, ingested_at) "
+        "VALUES (:article_id, :headline, :url, :published, 'synthetic', 1, :published)"
+    )
+    rows = []
     for i in range(n):
         slug, category = rng.choice(types)
         street = rng.choice(STREETS)
@@ -89,41 +99,43 @@ def build_db(path: Path, n: int, *, seed: int = 1) -> None:
         evidence = f"A {slug.replace('_', ' ')} happened on {street} " + " ".join(rng.choices(WORDS, k=18)) + "."
         day = (start + timedelta(days=rng.randrange(7 * 365))).isoformat()
         article_id = f"a{i:07d}"
-        articles.append((article_id, headline, f"https://news.example/{article_id}", day, "synthetic", 1, day))
-        incidents.append(
-            (
-                f"{article_id}:0",
-                article_id,
-                slug,
-                category,
-                street,
-                street,
-                "street",
-                rng.uniform(*BBOX[:2]),
-                rng.uniform(*BBOX[2:]),
-                rng.choice(precisions),
-                rng.choice(BOROUGHS),
-                None,
-                "synthetic",
-                1,
-                day,
-                int(rng.random() < 0.05),
-                rng.choice(WEAPONS + (None,)),
-                "[]",
-                None,
-                evidence,
-                0,
-                2,
-                2 + len(slug),
-                evidence.index(street),
-                evidence.index(street) + len(street),
-            )
+        rows.append(
+            {
+                "incident_id": f"{article_id}:0",
+                "article_id": article_id,
+                "headline": headline,
+                "url": f"https://news.example/{article_id}",
+                "published": day,
+                "type": slug,
+                "category": category,
+                "location_text": street,
+                "place_name": street,
+                "place_kind": "street",
+                "lat": rng.uniform(*BBOX[:2]),
+                "lon": rng.uniform(*BBOX[2:]),
+                "precision": rng.choice(precisions),
+                "borough": rng.choice(BOROUGHS),
+                "borough_code": None,
+                "geocode_source": "synthetic",
+                "candidates": 1,
+                "date": day,
+                "fatal": int(rng.random() < 0.05),
+                "weapon": rng.choice(WEAPONS + (None,)),
+                "victim_ages": "[]",
+                "arrests": None,
+                "evidence": evidence,
+                "evidence_start": 0,
+                "type_start": 2,
+                "type_end": 2 + len(slug),
+                "place_start": evidence.index(street),
+                "place_end": evidence.index(street) + len(street),
+            }
         )
-        if len(incidents) == 50_000 or i == n - 1:
+        if len(rows) == BATCH or i == n - 1:
             with conn:
-                conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", articles)
-                conn.executemany(f"INSERT INTO incidents VALUES ({', '.join('?' * 25)})", incidents)
-            articles, incidents = [], []
+                conn.executemany(insert_article, rows)
+                conn.executemany(insert_incident, rows)
+            rows = []
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
 
@@ -145,17 +157,10 @@ def database(n: int) -> Path:
 
 
 def timed(function, *args, **kwargs):
+    """Return what `function(*args, **kwargs)` returns and the seconds it took."""
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - started
-
-
-def load(path: Path):
-    conn = store.connect_readonly(path)
-    try:
-        return incidents_frame(store.iter_incident_rows(conn))
-    finally:
-        conn.close()
 
 
 def page_run(path: Path, params: dict) -> dict:
@@ -179,12 +184,13 @@ def page_run(path: Path, params: dict) -> dict:
 
 
 def main(sizes: tuple[int, ...]) -> None:
+    """Print the load, filter and deck figures of each size, then the table of page runs per link."""
     OUT.mkdir(parents=True, exist_ok=True)
     sys.argv = [str(APP)]  # the page reads --db from argv; the benchmark's own arguments are not for it
     rows = []
     for n in sizes:
         path = database(n)
-        frame, load_s = timed(load, path)
+        frame, load_s = timed(data.read_incidents, path)
         blob = pickle.dumps(frame)
         _, hit_s = timed(pickle.loads, blob)
         shown, filter_s = timed(filter_incidents, frame, Filters(boroughs=("Hackney",), types=("stabbing", "robbery")))
@@ -220,5 +226,29 @@ def main(sizes: tuple[int, ...]) -> None:
     )
 
 
+def size(text: str) -> int:
+    """Return a database size from the command line: a whole number of incidents, at least 1."""
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of incidents (at least 1)")
+    return n
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Return the benchmark's arguments: the database sizes to measure."""
+    parser = argparse.ArgumentParser(
+        description="Dashboard scale: server time per rerun and bytes sent, for synthetic incident databases."
+    )
+    parser.add_argument(
+        "sizes",
+        nargs="*",
+        type=size,
+        default=list(SIZES),
+        metavar="N",
+        help="incidents per database (default: %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    main(tuple(int(a) for a in sys.argv[1:]) or SIZES)
+    main(tuple(parse_args().sizes))

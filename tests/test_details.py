@@ -1,0 +1,99 @@
+"""An incident's details on text read with the real crime vocabulary: fatal, weapon, victim ages, number arrested."""
+
+import pytest
+
+from extract.reading.details import arrests, fatal, victim_ages, weapon
+from extract.reading.story import Sentence
+from extract.text.cues import find_cues, load_vocabulary
+from extract.text.folding import fold_text
+from extract.text.sentences import split_sentences
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    "told, near, headline, expected",
+    [
+        pytest.param("A man was stabbed to death in Peckham.", "", "", True, id="told dead"),
+        pytest.param("A man was stabbed in Peckham.", "", "", False, id="told hurt"),
+        pytest.param("A man was stabbed in Peckham.", "He died at the scene.", "", True, id="a death right after"),
+        pytest.param("A man was stabbed in Peckham.", "", "Man killed in Peckham", True, id="a death in the headline"),
+        pytest.param("A man was stabbed in an attempted murder.", "", "", False, id="attempted murder"),
+        pytest.param("A murder inquiry began after a man was stabbed.", "", "", True, id="a murder told"),
+        pytest.param(
+            "A man was stabbed in Peckham.", "Murder detectives are not involved.", "", False, id="a murder near"
+        ),
+    ],
+)
+def test_fatal(vocab, told, near, headline, expected):
+    cues = [find_cues(text, vocab=vocab) for text in (told, near, headline)]
+    assert fatal(*cues) is expected
+
+
+@pytest.mark.parametrize(
+    "told, near, type_slug, expected",
+    [
+        pytest.param("A man was stabbed in Peckham.", "", "stabbing", "knife", id="stabbed"),
+        pytest.param("A man was shot in Peckham.", "", "shooting", "gun", id="shot"),
+        pytest.param("A man was shot and stabbed in Peckham.", "", "shooting", "gun", id="shot and stabbed"),
+        pytest.param("A man was stabbed and hit with a gun.", "", "stabbing", "gun", id="a gun named after a knife"),
+        pytest.param("A woman was hurt in an acid attack.", "", "acid_attack", "corrosive", id="acid"),
+        pytest.param("A cyclist was hurt in a hit-and-run.", "", "hit_and_run", "vehicle", id="a vehicle"),
+        pytest.param("A man was robbed in Peckham.", "The robber had a knife.", "robbery", "knife", id="named near"),
+        pytest.param("A man was robbed at knifepoint.", "Police found a gun.", "robbery", "knife", id="told first"),
+        pytest.param("A man was robbed in Peckham.", "", "robbery", "none", id="no weapon"),
+        pytest.param("A man was murdered in Peckham.", "", "homicide", None, id="a killing by unknown means"),
+    ],
+)
+def test_weapon(vocab, told, near, type_slug, expected):
+    assert weapon(find_cues(told, vocab=vocab), find_cues(near, vocab=vocab), type_slug) == expected
+
+
+def sentences(text: str) -> list[Sentence]:
+    """The sentences of `text`, with nothing found in them: victim_ages reads the folded text itself."""
+    return [Sentence(start, end, (), (), 0, False, False, False) for start, end in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("A 19-year-old man was stabbed.", (19,)),
+        ("A woman, 34, was stabbed.", (34,)),
+        ("The victim, aged 23, is stable.", (23,)),
+        ("A pensioner, 99, was robbed.", (99,)),
+        ("A 16-year-old and a 17-year-old were stabbed.", (16, 17)),
+        ("A 40-year-old woman and a 12-year-old boy were hurt.", (40, 12)),
+        ("A 19-year-old man was stabbed. A 19-year-old friend was hurt.", (19,)),
+        ("A 19-year-old man was stabbed. A 45-year-old man was arrested.", (19,)),
+        ("A 19-year-old has been charged with wounding.", ()),
+        ("A 30-year-old man runs the shop.", ()),
+        ("A man was stabbed.", ()),
+    ],
+)
+def test_victim_ages(text, expected):
+    assert victim_ages(fold_text(text), sentences(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Two men have been arrested.", 2),
+        ("A 17-year-old boy has been arrested on suspicion of wounding.", 1),
+        ("Three teenagers were arrested and later released on bail.", 3),
+        ("Twelve people were arrested.", 12),
+        ("Police arrested two men at the scene.", 2),
+        ("Two men, aged 18 and 19, were arrested.", 2),
+        ("A man was arrested. Three men were arrested later.", 3),
+        ("Two men have been arrested. The two men were arrested at an address in Hackney.", 2),
+        ("No arrests have been made.", 0),
+        ("No one has been arrested.", 0),
+        ("There have been no arrests. Two men were arrested on Friday.", 2),
+        ("Police are appealing for witnesses.", None),
+        ("", None),
+    ],
+)
+def test_arrests(text, expected):
+    assert arrests(fold_text(text)) == expected

@@ -1,0 +1,90 @@
+"""Is a story about London: signs of elsewhere against London names, foreign datelines and the evidence of London,
+with the real lists of signs on the small fixture gazetteer (conftest.py)."""
+
+import pytest
+
+from extract.geo.places import find_places
+from extract.reading.london import foreign_dateline, foreign_signs, london_evidence
+from extract.records import Article
+
+
+def mentions_of(text: str, extractor) -> list:
+    return find_places(text, matcher=extractor.matcher)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("A man was stabbed in Brixton on Monday.", (0, 1), id="an area"),
+        pytest.param("A man was stabbed in Brixton and a woman robbed in Peckham.", (0, 2), id="two areas"),
+        pytest.param("A man was stabbed in Brixton; Brixton is shocked.", (0, 1), id="distinct names"),
+        pytest.param("A man was stabbed in Southwark.", (0, 1), id="a borough"),
+        pytest.param("A man was stabbed at Peckham Rye station.", (0, 1), id="a station"),
+        pytest.param("A man was stabbed in South London.", (0, 1), id="a region"),
+        pytest.param("A man was stabbed in London.", (0, 0), id="London may be Ontario's"),
+        pytest.param("A man was stabbed on Rye Lane.", (0, 0), id="a street alone says nothing"),
+        pytest.param("Shots were fired in Toronto, Ontario, on Monday.", (2, 0), id="two markers"),
+        pytest.param("A man was stabbed in London, Ontario.", (2, 0), id="London, Ontario"),
+        pytest.param("A man was stabbed in Brixton, Devon, on Monday.", (2, 0), id="a London name qualified elsewhere"),
+        pytest.param("Essex Police said a man was stabbed in Peckham.", (2, 1), id="a force and its county"),
+        pytest.param("Scotland Yard said a man was stabbed in Peckham.", (0, 1), id="a marker inside an institution"),
+        pytest.param("A man was stabbed in Scotland.", (1, 0), id="a country"),
+        pytest.param("Police in Scotland said a man from Peckham was held.", (1, 1), id="one each"),
+    ],
+)
+def test_foreign_signs(small_extractor, text, expected):
+    assert foreign_signs(text, mentions_of(text, small_extractor), signs=small_extractor.signs) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("LEBANON (AP) -- A man was shot dead on Monday.", True, id="a place London lacks"),
+        pytest.param("RYE LANE -- A man was stabbed on Monday.", True, id="a street name alone is not London"),
+        pytest.param("BRIXTON -- A man was stabbed on Monday.", False, id="a London area"),
+        pytest.param("PECKHAM, south London - A man was stabbed.", False, id="a London area, then a comma"),
+        pytest.param("LONDON (Reuters) - A man was stabbed on Monday.", False, id="London"),
+        pytest.param("Shooting in Ohio.\nLEBANON (AP) -- A man was shot dead.", True, id="after a headline"),
+        pytest.param("Shooting. In Ohio.\nLEBANON (AP) -- A man was shot dead.", False, id="not in the third sentence"),
+        pytest.param("A man was stabbed in Brixton on Monday.", False, id="no dateline"),
+        pytest.param("A man was stabbed in Brixton -- police said.", False, id="lower case is no dateline"),
+    ],
+)
+def test_foreign_dateline(small_gazetteer, text, expected):
+    assert foreign_dateline(text, gazetteer=small_gazetteer) is expected
+
+
+@pytest.mark.parametrize(
+    "text, foreign, expected",
+    [
+        pytest.param("A man was stabbed, the Metropolitan Police said.", 0, True, id="a London institution"),
+        pytest.param("A man was stabbed in London.", 0, True, id="London"),
+        pytest.param("A man was stabbed in Southwark.", 0, True, id="a borough"),
+        pytest.param("A man was stabbed near Peckham Rye.", 0, True, id="a station of two words"),
+        pytest.param("Camberwell Green was cordoned off after a stabbing.", 0, True, id="an area of two words"),
+        pytest.param("A man was stabbed at Brixton Tube station.", 0, True, id="a Tube station"),
+        pytest.param("A man was stabbed on Brixton Road.", 0, True, id="a street named after its area"),
+        pytest.param("A man was stabbed in Dalston.", 0, True, id="in an area"),
+        pytest.param("A man was stabbed in Dalston.", 1, False, id="in an area, with a sign of elsewhere"),
+        pytest.param("Dalston residents heard a stabbing.", 0, False, id="an area not where anything happened"),
+        pytest.param("A man was stabbed on Rye Lane near Denmark Hill.", 0, True, id="two streets close together"),
+        pytest.param("A man ran from Kingsland Road to Atlantic Road.", 0, False, id="two streets far apart"),
+        pytest.param("A man was stabbed on Kingsland Road.", 0, False, id="one street"),
+        pytest.param("A man was stabbed in East Dalston.", 0, False, id="a name qualified as another place"),
+        pytest.param("A man was stabbed.", 0, False, id="no place"),
+    ],
+)
+def test_london_evidence(small_extractor, text, foreign, expected):
+    evidence = london_evidence(
+        Article("london", text),
+        mentions_of(text, small_extractor),
+        signs=small_extractor.signs,
+        gazetteer=small_extractor.gazetteer,
+        foreign=foreign,
+    )
+    assert evidence is expected
+
+
+def test_london_evidence_in_the_headline(small_extractor):
+    article = Article("london", "A man was stabbed.", headline="Met Police appeal for witnesses")
+    assert london_evidence(article, [], signs=small_extractor.signs, gazetteer=small_extractor.gazetteer, foreign=0)

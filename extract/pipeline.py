@@ -163,6 +163,7 @@ def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
     place, mention = story.scene, story.scene_mention
     incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues, extractor.vocab)]
     used = [place] if place else []
+    # A new cache: read_story asked the same queries with the same context, and a geocoder answers them the same.
     places = StoryGeocoder(extractor.geocoder, story.context)
     for s in incident_sents[:MAX_ROUND_UP_SENTENCES]:
         if len(incidents) >= MAX_INCIDENTS:

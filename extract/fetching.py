@@ -158,8 +158,8 @@ class Fetcher:
     def _read_robots(self, origin: str, host: str) -> _Robots:
         """Read the robots.txt of `origin` as RFC 9309 says: none (4xx, or too many redirects) allows everything;
         an unreachable one (5xx, network error) forbids everything until it is asked for again."""
-        rules = RobotFileParser(origin + "/robots.txt")
-        url = rules.url
+        rules = RobotFileParser()
+        url = origin + "/robots.txt"
         try:
             for _ in range(self._max_redirects + 1):
                 raw = self._request(url, {"Accept": "text/plain"}, ROBOTS_MAX_BYTES, lambda _type: True)
@@ -177,7 +177,7 @@ class Fetcher:
                 )
             raw = _Raw(e.status, http.client.HTTPMessage(), b"")
         if raw.status in REDIRECTS or raw.status >= 400:
-            rules.allow_all = True
+            rules.parse([])  # no rules: everything is allowed
         else:
             rules.parse(raw.body.decode("utf-8", errors="replace").splitlines())
             delay = rules.crawl_delay(self.user_agent)

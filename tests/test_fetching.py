@@ -4,7 +4,7 @@ import dataclasses
 import zlib
 
 import pytest
-from feed_server import FakeClock, Route, serve
+from feed_fixtures import FakeClock, Route, serve
 
 from extract.fetching import MAX_BYTES, Disallowed, Fetcher, FetchError, Response
 from extract.records import ExtractError

@@ -1,0 +1,397 @@
+"""Watch news feeds: poll each one politely, read its new items, store their articles and incidents.
+
+A round polls every feed that is due, with a conditional GET (ETag, Last-Modified); a failing feed backs off
+exponentially. Each new item (known by its guid, else its link, else a hash of its content) becomes one article:
+the feed's own content when it carries the full text, else the article page read with trafilatura, else the
+feed's summary. The article goes through the same extraction and store as `ingest`, in one transaction with its
+item. All state lives in the database, and a feed's validators are saved only once every item it listed is
+settled, so a second round over unchanged feeds stores nothing twice and a killed watch resumes where it stopped.
+
+Example:
+    fetcher = Fetcher(user_agent="crimemap (you@example.org)")
+    report = poll_round(load_feeds(), conn=store.connect(DEFAULT_DB), fetcher=fetcher, extractor=load_extractor())
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from extract import articles, store
+from extract.datafiles import DATA_DIR, read_rows
+from extract.fetching import HTML_TYPES, MAX_BYTES, Disallowed, Fetcher, FetchError
+from extract.pipeline import Extractor, extract_incidents
+from extract.records import Article, ExtractError
+
+FEEDS_FILE = DATA_DIR / "feeds.csv"
+BACKOFF = 15 * 60.0  # seconds before a feed that failed once is polled again: one round of `--every 15m`
+MAX_BACKOFF = 24 * 3600.0  # the doubling stops here, so a feed that is down for days is still tried daily
+MAX_ITEM_ATTEMPTS = 3  # rounds a failing article page is tried in before the item falls back to its summary
+YES, NO = "yes", "no"
+VERIFIED = ("verified", "unverified")
+
+# The start of the root element: what comes before it is the XML prologue, where a DTD would declare entities.
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_:\x80-\xff]")
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[")
+# Some servers send their feed as text/html; its root element then still shows near the start.
+_FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
+SNIFF_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A news feed to watch: an http(s) URL or a local file path, and whose it is."""
+
+    url: str
+    outlet: str
+    homepage: str = ""
+    terms: str = ""  # the licence or terms of use, as a note
+    full_pages: bool = True  # fetch the article page when an item carries only a summary
+    verified: bool = False  # whether someone checked that the URL serves the feed
+
+
+@dataclass(frozen=True, slots=True)
+class RoundReport:
+    """What one round did: feeds polled (failed ones included) and backing off, new items, articles and incidents
+    stored, and one message per feed or page that failed; `complete` is False when it stopped early."""
+
+    started_at: str
+    finished_at: str
+    polled: int
+    failed_feeds: int
+    backing_off: int
+    new_items: int
+    articles: int
+    incidents: int
+    failures: tuple[str, ...]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    status: int  # 200, or 304 when unchanged since the validators were given
+    body: bytes
+    content_type: str  # "" for a local file
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A feed entry with its keys, and the article its own text makes (None when it has none)."""
+
+    guid: str | None
+    link: str | None
+    content_hash: str
+    full_text: bool  # the entry carries the article's content, not only a summary
+    summary: Article | None
+
+
+def load_feeds(path: str | Path = FEEDS_FILE) -> list[Feed]:
+    """Read the list of feeds (outlet, feed_url, homepage, terms, full_pages, verified); a local path is taken
+    relative to the list's folder; a bad row raises ExtractError naming the file and the feed."""
+    path = Path(path)
+    try:
+        rows = read_rows(path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise ExtractError(f"{path}: cannot read the feed list ({e})") from None
+    feeds = []
+    for row in rows:
+        url, outlet = (row.get("feed_url") or "").strip(), (row.get("outlet") or "").strip()
+        full_pages, verified = (row.get("full_pages") or "").strip(), (row.get("verified") or "").strip()
+        where = f"{path}: {outlet or url or 'a row'}"
+        if not url or not outlet:
+            raise ExtractError(f"{where}: outlet and feed_url are required")
+        if full_pages not in (YES, NO):
+            raise ExtractError(f"{where}: full_pages must be {YES} or {NO}, got {full_pages!r}")
+        if verified not in VERIFIED:
+            raise ExtractError(f"{where}: verified must be one of {', '.join(VERIFIED)}, got {verified!r}")
+        feeds.append(
+            Feed(
+                url if is_url(url) else str((path.parent / url).resolve()),
+                outlet,
+                (row.get("homepage") or "").strip(),
+                (row.get("terms") or "").strip(),
+                full_pages == YES,
+                verified == "verified",
+            )
+        )
+    return feeds
+
+
+def feed_at(location: str) -> Feed:
+    """Return the Feed of a URL or a local file path given on the command line, named after its host or file."""
+    if is_url(location):
+        host = (urlsplit(location).hostname or location).removeprefix("www.")
+        return Feed(location, host)
+    path = Path(location).resolve()
+    return Feed(str(path), path.name)
+
+
+def is_url(location: str) -> bool:
+    """Return whether `location` is an http(s) URL rather than a local path."""
+    return urlsplit(location).scheme.lower() in ("http", "https")
+
+
+def refuse_entities(name: str, data: bytes) -> None:
+    """Raise ExtractError when an XML document declares entities (a DTD internal subset) before its root element:
+    expanding them ("billion laughs") can take any amount of memory and time, and no news feed needs them."""
+    # Dropping NUL bytes turns the ASCII markup of a UTF-16 or UTF-32 document into plain ASCII.
+    view = data.replace(b"\0", b"") if b"\0" in data[:4] else data
+    root = _ROOT_ELEMENT.search(view)
+    prologue = view[: root.start()] if root else view
+    if b"<!ENTITY" in prologue or _INTERNAL_SUBSET.search(prologue):
+        raise ExtractError(f"{name}: declares entities in a DTD, refused (entity expansion can exhaust memory)")
+
+
+def poll_round(
+    feeds: Iterable[Feed],
+    *,
+    conn: sqlite3.Connection,
+    fetcher: Fetcher,
+    extractor: Extractor,
+    max_articles: int | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> RoundReport:
+    """Poll every due feed once, store the articles of its new items and record the round; a failing feed or
+    page is reported and the round goes on. It stops early, between two articles, once `stop()` is true or after
+    `max_articles` articles.
+
+    Example:
+        report = poll_round([feed_at("https://example.org/rss")], conn=conn, fetcher=fetcher, extractor=extractor)
+    """
+    poller = _Round(conn, fetcher, extractor, max_articles, stop, now)
+    for feed in dict((f.url, f) for f in feeds).values():  # a feed listed twice is polled once
+        if poller.stopped():
+            poller.complete = False
+            break
+        poller.poll(feed)
+    report = RoundReport(
+        _iso(poller.started),
+        _iso(now()),
+        poller.polled,
+        poller.failed_feeds,
+        poller.backing_off,
+        poller.new_items,
+        poller.articles,
+        poller.incidents,
+        tuple(poller.failures),
+        poller.complete,
+    )
+    store.save_watch_round(
+        conn,
+        store.WatchRound(
+            report.started_at,
+            report.finished_at,
+            report.polled,
+            report.failed_feeds,
+            report.new_items,
+            report.articles,
+            report.incidents,
+        ),
+    )
+    return report
+
+
+def watch(
+    feeds: Sequence[Feed],
+    *,
+    conn: sqlite3.Connection,
+    fetcher: Fetcher,
+    extractor: Extractor,
+    every: float | None = None,
+    max_articles: int | None = None,
+    stop: threading.Event | None = None,
+    on_round: Callable[[RoundReport], None] | None = None,
+) -> RoundReport:
+    """Run one round, or with `every` (seconds) a round every `every` seconds until `stop` is set, which ends the
+    current round after its current article; returns the last round's report, after passing each to `on_round`."""
+    stop = stop or threading.Event()
+    while True:
+        started = time.monotonic()
+        report = poll_round(
+            feeds, conn=conn, fetcher=fetcher, extractor=extractor, max_articles=max_articles, stop=stop.is_set
+        )
+        if on_round:
+            on_round(report)
+        if every is None or stop.is_set() or stop.wait(max(0.0, every - (time.monotonic() - started))):
+            return report
+
+
+class _Round:
+    """The work and the tallies of one round."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        fetcher: Fetcher,
+        extractor: Extractor,
+        max_articles: int | None,
+        stop: Callable[[], bool],
+        now: Callable[[], datetime],
+    ) -> None:
+        self.conn, self.fetcher, self.extractor = conn, fetcher, extractor
+        self.budget = max_articles
+        self.stop, self.now = stop, now
+        self.started = now()
+        self.polled = self.failed_feeds = self.backing_off = self.new_items = self.articles = self.incidents = 0
+        self.failures: list[str] = []
+        self.complete = True
+
+    def stopped(self) -> bool:
+        return self.stop() or (self.budget is not None and self.budget <= 0)
+
+    def poll(self, feed: Feed) -> None:
+        state = store.feed_state(self.conn, feed.url) or store.FeedState(feed.url, feed.outlet)
+        if state.next_poll and datetime.fromisoformat(state.next_poll) > self.started:
+            self.backing_off += 1
+            return
+        self.polled += 1
+        polled_at = _iso(self.now())
+        state = dataclasses.replace(state, outlet=feed.outlet, last_polled=polled_at)
+        store.save_feed_state(self.conn, state)  # its items refer to it; the validators wait for them to settle
+        try:
+            fetched = self._fetch(feed, state)
+            if fetched.status != 304:
+                if fetched.content_type in HTML_TYPES and not _FEED_ROOT.search(fetched.body[:SNIFF_BYTES]):
+                    raise ExtractError(f"{feed.url}: an HTML page, not an RSS or Atom feed")
+                refuse_entities(feed.url, fetched.body)
+                entries = articles.parse_feed(feed.url, fetched.body).entries
+        except ExtractError as e:
+            self.failed_feeds += 1
+            self.failures.append(str(e))
+            failures = state.failures + 1
+            wait = min(BACKOFF * 2 ** (failures - 1), MAX_BACKOFF)
+            store.save_feed_state(
+                self.conn,
+                dataclasses.replace(
+                    state,
+                    last_status=e.status if isinstance(e, FetchError) else None,
+                    failures=failures,
+                    next_poll=_iso(self.started + timedelta(seconds=wait)),
+                    last_error=str(e),
+                ),
+            )
+            return
+        settled, page_error = True, None
+        if fetched.status != 304:
+            for number, entry in enumerate(entries, start=1):
+                if self.stopped():
+                    self.complete = settled = False
+                    break
+                done, error = self._item(feed, number, entry)
+                settled = settled and done
+                page_error = error or page_error
+        store.save_feed_state(
+            self.conn,
+            dataclasses.replace(
+                state,
+                last_status=fetched.status,
+                # Unsettled items (a failed page, a round cut short) need the whole feed again next round.
+                etag=fetched.etag if settled else state.etag,
+                last_modified=fetched.last_modified if settled else state.last_modified,
+                last_success=polled_at,
+                failures=0,
+                next_poll=None,
+                last_error=page_error,
+            ),
+        )
+
+    def _fetch(self, feed: Feed, state: store.FeedState) -> _Fetched:
+        if is_url(feed.url):
+            response = self.fetcher.get(feed.url, etag=state.etag, last_modified=state.last_modified)
+            return _Fetched(
+                response.status, response.body, response.content_type, response.etag, response.last_modified
+            )
+        path = Path(feed.url)
+        try:
+            if not path.is_file():
+                raise ExtractError(f"{path}: no such file")
+            info = path.stat()
+            modified = f"mtime {info.st_mtime_ns} size {info.st_size}"  # a local file's validator
+            if modified == state.last_modified:
+                return _Fetched(304, b"", "", None, modified)
+            if info.st_size > MAX_BYTES:
+                raise ExtractError(f"{path}: larger than {MAX_BYTES:,} bytes, not read")
+            return _Fetched(200, path.read_bytes(), "", None, modified)
+        except OSError as e:
+            raise ExtractError(f"{path}: cannot read ({e.strerror or e})") from None
+
+    def _item(self, feed: Feed, number: int, raw_entry) -> tuple[bool, str | None]:
+        """Settle one feed entry unless it is settled already; returns whether it now is, and its page's error."""
+        entry = _entry(feed, number, raw_entry)
+        seen = store.seen_item(self.conn, entry.guid, entry.link, entry.content_hash)
+        if seen is not None and (seen.status != "failed" or seen.attempts >= MAX_ITEM_ATTEMPTS):
+            return True, None
+        if seen is None:
+            self.new_items += 1
+        if self.budget is not None:
+            self.budget -= 1
+        item = store.FeedItem(
+            seen.item_key if seen else entry.guid or entry.link or entry.content_hash,
+            seen.feed_url if seen else feed.url,
+            entry.guid,
+            entry.link,
+            entry.content_hash,
+            "stored",
+            attempts=seen.attempts + 1 if seen else 1,
+        )
+        article, error, without_text = entry.summary, None, "empty"
+        if not entry.full_text and feed.full_pages and entry.link and is_url(entry.link):
+            try:
+                article = self._page(entry.link, entry.summary)
+            except Disallowed as e:
+                item, without_text = dataclasses.replace(item, status="summary", error=str(e)), "disallowed"
+            except ExtractError as e:
+                error = str(e)
+                self.failures.append(error)
+                item, without_text = dataclasses.replace(item, status="summary", error=error), "failed"
+                if item.attempts < MAX_ITEM_ATTEMPTS:
+                    store.save_feed_item(self.conn, dataclasses.replace(item, status="failed"))
+                    return False, error
+        if article is None:
+            store.save_feed_item(self.conn, dataclasses.replace(item, status=without_text))
+            return True, error
+        item = dataclasses.replace(item, article_id=article.article_id)
+        if store.has_article(self.conn, article.article_id):
+            store.save_feed_item(self.conn, dataclasses.replace(item, status="duplicate"))
+            return True, error
+        incidents = extract_incidents(article, extractor=self.extractor)
+        self.incidents += store.save_feed_item(self.conn, item, article, incidents)
+        self.articles += 1
+        return True, error
+
+    def _page(self, url: str, summary: Article | None) -> Article:
+        """Fetch and read an article page as `ingest` reads an HTML file; the URL fetched stands in for a missing
+        canonical URL, the feed's date for a missing date."""
+        response = self.fetcher.get(url)
+        article = articles.html_article(response.url, response.body, summary.published if summary else None)
+        return article if article.url else dataclasses.replace(article, url=response.url)
+
+
+def _entry(feed: Feed, number: int, entry) -> _Entry:
+    """Read a feedparser entry's keys and its own text; a relative link is resolved against the feed's URL."""
+    guid = (entry.get("id") or "").strip() or None
+    link = (entry.get("link") or "").strip() or None
+    if link and is_url(feed.url):
+        link = urljoin(feed.url, link)
+    if link != entry.get("link"):
+        entry["link"] = link  # so that the entry's article carries the resolved link too
+    summary = articles.entry_article(f"{feed.url}#{number}", entry, None)
+    content = f"{summary.headline or ''}\n{summary.text}" if summary else (entry.get("title") or "")
+    content_hash = hashlib.sha1(content.encode("utf-8")).hexdigest()[:16]
+    return _Entry(guid, link, content_hash, bool(entry.get("content")), summary)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

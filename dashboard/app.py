@@ -23,6 +23,7 @@ if not db_path.exists():
 st.navigation(
     [
         st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True),
+        st.Page(PAGES / "recorded.py", title="News vs recorded", icon=":material/compare_arrows:"),
         st.Page(PAGES / "add_articles.py", title="Add articles", icon=":material/post_add:"),
     ]
 ).run()

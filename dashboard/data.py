@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ import h3
 import pandas as pd
 import streamlit as st
 
+from dashboard.coverage import recorded_frame
 from extract import store
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import load_borough_geojson
@@ -37,6 +39,7 @@ DETAILS = "details"  # the details box (its container's key, so the browser test
 PASTED = "pasted"  # Add articles: the pasted text
 UPLOADS = "uploads"  # Add articles: the uploaded files
 SAVE = "save"  # Add articles: the save button
+RECORDED_LINK_READ = "recorded_link_read"  # News vs recorded: present once the session has read that page's link
 
 
 def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -78,6 +81,23 @@ def incidents(db_path: str | Path) -> pd.DataFrame:
 @st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
     return read_incidents(db_path)
+
+
+def recorded_crime(db_path: str | Path) -> tuple[pd.DataFrame, frozenset[tuple[str, str]]]:
+    """Return the police.uk counts stored at `db_path` (store.RECORDED_COLUMNS) and the (force, month) pairs imported,
+    read again only when the database has changed; both empty in a database from before recorded crime."""
+    return _cached_recorded_crime(str(db_path), database_version(db_path))
+
+
+@st.cache_data(show_spinner="Loading recorded crime…", max_entries=CACHED_DATABASES)
+def _cached_recorded_crime(db_path: str, version: tuple[int, ...]) -> tuple[pd.DataFrame, frozenset[tuple[str, str]]]:
+    conn = store.connect_readonly(db_path)
+    try:
+        return recorded_frame(store.iter_recorded_crime(conn)), frozenset(store.recorded_months(conn))
+    except sqlite3.OperationalError:  # opened read-only, a database older than migration 2 has not been upgraded
+        return recorded_frame([]), frozenset()
+    finally:
+        conn.close()
 
 
 @st.cache_resource(show_spinner=False)

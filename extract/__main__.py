@@ -6,6 +6,7 @@ Examples:
     python -m extract evaluate --gold gold.jsonl articles.jsonl
     python -m extract evaluate-phrasing data/evaluation/phrasing --mistakes
     python -m extract policeuk 2019-01.zip 2019-02-metropolitan-street.csv.gz --db data/incidents.db
+    python -m extract watch --every 15m --user-agent "crimemap (you@example.org)"
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from extract.datafiles import DEFAULT_DB, GEOCODE_CACHE
 from extract.evaluation import phrasing
+from extract.fetching import DEFAULT_DELAY
 from extract.records import ExtractError
 
 
@@ -49,6 +51,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     puk.add_argument("paths", nargs="+", help="street-level CSV files, gzipped or not, or data.police.uk zip archives")
     puk.add_argument("--db", default=str(DEFAULT_DB), help="SQLite database (default: data/incidents.db)")
 
+    wat = sub.add_parser("watch", help="poll London news feeds and store the incidents of their new articles")
+    wat.add_argument("urls", nargs="*", help="feed URLs or local feed files, polled alone unless --feeds is given")
+    wat.add_argument("--feeds", help="CSV list of feeds (default: data/feeds.csv when no URL is given)")
+    wat.add_argument("--db", default=str(DEFAULT_DB), help="SQLite database (default: data/incidents.db)")
+    when = wat.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="one round, exit 1 if a feed or page failed (the default)")
+    when.add_argument("--every", type=_interval, metavar="INTERVAL", help="a round every 15m, 1h... until SIGTERM")
+    wat.add_argument("--user-agent", required=True, metavar="NAME", help="e.g. 'crimemap (you@example.org)'")
+    wat.add_argument("--delay", type=float, default=DEFAULT_DELAY, metavar="SECONDS", help="per host (default 3)")
+    wat.add_argument("--max-articles", type=_positive, metavar="N", help="read at most N new articles per round")
+
     gaz = sub.add_parser("gazetteer", help="rebuild data/gazetteer/ from the raw London open data")
     gaz_sub = gaz.add_subparsers(dest="action", required=True)
     build = gaz_sub.add_parser("build", help="regenerate the committed gazetteer files")
@@ -67,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "evaluate-phrasing": phrasing.evaluate,
             "gazetteer": _gazetteer,
             "policeuk": _policeuk,
+            "watch": _watch,
         }[args.command](args)
     except ExtractError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -195,6 +209,74 @@ def _gazetteer(args) -> int:
     for kind, n in sorted(counts.items()):
         print(f"{kind}\t{n}")
     return 0
+
+
+def _interval(value: str) -> float:
+    """Seconds in an interval written 90s, 15m, 1h or 1.5h (a bare number is seconds)."""
+    import re
+
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smh]?)", value.strip().lower())
+    if not match or float(match[1]) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive interval such as 90s, 15m or 1h, got {value!r}")
+    return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+def _watch(args) -> int:
+    import signal
+    import threading
+
+    from extract import feeds, store
+    from extract.fetching import Fetcher
+    from extract.pipeline import load_extractor
+
+    chosen = [feeds.feed_at(url) for url in args.urls]
+    if args.feeds or not args.urls:
+        chosen = feeds.load_feeds(args.feeds or feeds.FEEDS_FILE) + chosen
+    fetcher = Fetcher(user_agent=args.user_agent, delay=args.delay)
+    extractor = load_extractor()
+    conn = store.connect(args.db)
+    stop = threading.Event()
+    # The first signal ends the watch after the current article; the handlers are put back afterwards.
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = feeds.watch(
+            chosen,
+            conn=conn,
+            fetcher=fetcher,
+            extractor=extractor,
+            every=args.every,
+            max_articles=args.max_articles,
+            stop=stop,
+            on_round=_log_round,
+        )
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        conn.close()
+    return 1 if report.failures and args.every is None else 0
+
+
+def _log_round(report) -> None:
+    for message in report.failures:
+        print(f"error: {message}", file=sys.stderr)
+    print(
+        f"{report.finished_at} round: {report.polled} feeds polled ({report.failed_feeds} failed, "
+        f"{report.backing_off} backing off), {report.new_items} new items, {report.articles} articles, "
+        f"{report.incidents} incidents, {len(report.failures)} failures"
+        + ("" if report.complete else ", stopped early"),
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PACKAGES := extract dashboard
 
-.PHONY: install run test check lint chromium gazetteer evaluate benchmarks clean
+.PHONY: install run test check lint chromium gazetteer evaluate benchmarks watch clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,12 @@ evaluate: $(VENV)/.installed
 	$(PY) -m extract.evaluation.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
 	$(PY) -m extract.evaluation.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz \
 		../shared/data/geoparse-bench/TR-News.xml.gz ../shared/data/geoparse-bench/GeoVirus.xml.gz
+
+# Polls the feeds of data/feeds.csv every 15 minutes until Ctrl-C; the sites must be told who is asking:
+# make watch USER_AGENT="crimemap (you@example.org)"
+watch: $(VENV)/.installed
+	@test -n "$(USER_AGENT)" || (echo 'usage: make watch USER_AGENT="crimemap (you@example.org)"' >&2; exit 2)
+	$(VENV)/bin/crimemap watch --every 15m --user-agent "$(USER_AGENT)"
 
 benchmarks: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done

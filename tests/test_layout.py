@@ -21,6 +21,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.exports": (4, "sources and storage"),
     "extract.pipeline": (5, "wiring"),
     "extract.policeuk": (5, "wiring"),
+    "extract.feeds": (5, "wiring"),
     "extract.evaluation": (6, "entry points"),
     "extract.__main__": (6, "entry points"),
     "dashboard": (7, "dashboard"),

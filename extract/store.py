@@ -150,6 +150,50 @@ CREATE TABLE watch_rounds (
 );
 """,
     ),
+    Migration(
+        4,
+        "events: one row per real incident with its merged attributes, each incident's event, the matching keys",
+        """
+CREATE TABLE events (
+    event_id      TEXT PRIMARY KEY,
+    type          TEXT NOT NULL,
+    category      TEXT NOT NULL,
+    place_name    TEXT,
+    place_kind    TEXT,
+    lat           REAL,
+    lon           REAL,
+    precision     TEXT,
+    borough       TEXT,
+    borough_code  TEXT,
+    date          TEXT,
+    date_basis    TEXT,
+    fatal         INTEGER,
+    weapon        TEXT,
+    n_reports     INTEGER NOT NULL,
+    first_seen    TEXT,
+    last_seen     TEXT
+);
+CREATE INDEX events_date ON events(date);
+CREATE TABLE incident_events (
+    report_id     INTEGER PRIMARY KEY,
+    incident_id   TEXT NOT NULL UNIQUE,
+    article_id    TEXT NOT NULL,
+    event_id      TEXT NOT NULL,
+    component_id  TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    report        TEXT NOT NULL,
+    signature     BLOB NOT NULL
+);
+CREATE INDEX incident_events_article ON incident_events(article_id);
+CREATE INDEX incident_events_event ON incident_events(event_id);
+CREATE INDEX incident_events_component ON incident_events(component_id);
+CREATE TABLE event_keys (
+    key        INTEGER NOT NULL,
+    report_id  INTEGER NOT NULL,
+    PRIMARY KEY (key, report_id)
+) WITHOUT ROWID;
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -549,3 +593,136 @@ def iter_feed_sources(conn: sqlite3.Connection) -> Iterator[tuple]:
         FROM feeds f ORDER BY f.outlet, f.url
         """
     )
+
+
+EVENT_COLUMNS = (
+    "event_id",
+    "type",
+    "category",
+    "place_name",
+    "place_kind",
+    "lat",
+    "lon",
+    "precision",
+    "borough",
+    "borough_code",
+    "date",
+    "date_basis",
+    "fatal",
+    "weapon",
+    "n_reports",
+    "first_seen",
+    "last_seen",
+)
+"""The columns of an event row (`iter_event_rows`), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    """An incident as event matching filed it: its report (JSON), wording signature and place among events."""
+
+    incident_id: str
+    article_id: str
+    event_id: str
+    component_id: str
+    reason: str
+    report: str
+    signature: bytes
+    keys: tuple[int, ...] = ()  # the blocking keys it is filed under (written, not read back)
+
+
+_REPORT_SELECT = (
+    "SELECT incident_id, article_id, event_id, component_id, reason, report, signature FROM incident_events"
+)
+
+
+def event_reports_by_keys(conn: sqlite3.Connection, keys: Iterable[int]) -> list[StoredReport]:
+    """Return the reports filed under any of the blocking `keys`."""
+    keys = list(keys)
+    if not keys:
+        return []
+    sql = (
+        _REPORT_SELECT + " WHERE report_id IN (SELECT report_id FROM event_keys WHERE key IN "
+        f"({', '.join('?' * len(keys))})) ORDER BY incident_id"
+    )
+    return [StoredReport(*row) for row in conn.execute(sql, keys)]
+
+
+def event_reports_of_article(conn: sqlite3.Connection, article_id: str) -> list[StoredReport]:
+    """Return the reports filed for one article."""
+    sql = _REPORT_SELECT + " WHERE article_id = ? ORDER BY incident_id"
+    return [StoredReport(*row) for row in conn.execute(sql, (article_id,))]
+
+
+def event_reports_of_components(conn: sqlite3.Connection, component_ids: Iterable[str]) -> list[StoredReport]:
+    """Return every report of the given components."""
+    ids = list(component_ids)
+    if not ids:
+        return []
+    sql = _REPORT_SELECT + f" WHERE component_id IN ({', '.join('?' * len(ids))}) ORDER BY incident_id"
+    return [StoredReport(*row) for row in conn.execute(sql, ids)]
+
+
+def event_reports_by_ids(conn: sqlite3.Connection, incident_ids: Iterable[str]) -> list[StoredReport]:
+    """Return the reports of the given incidents that are filed."""
+    ids = list(incident_ids)
+    if not ids:
+        return []
+    sql = _REPORT_SELECT + f" WHERE incident_id IN ({', '.join('?' * len(ids))}) ORDER BY incident_id"
+    return [StoredReport(*row) for row in conn.execute(sql, ids)]
+
+
+def save_event_change(
+    conn: sqlite3.Connection,
+    *,
+    removed: Iterable[StoredReport],
+    added: Iterable[StoredReport],
+    placed: Iterable[tuple[str, str, str, str]],
+    events: Iterable[dict],
+    dropped: Iterable[str],
+) -> None:
+    """In one transaction: forget the removed reports and their keys, file the added ones under theirs, move
+    reports to their (incident id, event id, component id, reason) placements, replace the changed events (rows
+    keyed by EVENT_COLUMNS) and delete the dropped ones."""
+    try:
+        with conn:
+            for r in removed:
+                row = conn.execute("SELECT report_id FROM incident_events WHERE incident_id = ?", (r.incident_id,))
+                found = row.fetchone()
+                if found:
+                    conn.executemany(
+                        "DELETE FROM event_keys WHERE key = ? AND report_id = ?", ((k, found[0]) for k in r.keys)
+                    )
+                    conn.execute("DELETE FROM incident_events WHERE report_id = ?", (found[0],))
+            for r in added:
+                cursor = conn.execute(
+                    "INSERT INTO incident_events (incident_id, article_id, event_id, component_id, reason, report, "
+                    "signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (r.incident_id, r.article_id, r.event_id, r.component_id, r.reason, r.report, r.signature),
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO event_keys (key, report_id) VALUES (?, ?)",
+                    ((k, cursor.lastrowid) for k in r.keys),
+                )
+            conn.executemany(
+                "UPDATE incident_events SET event_id = ?, component_id = ?, reason = ? WHERE incident_id = ?",
+                ((event, component, reason, incident) for incident, event, component, reason in placed),
+            )
+            conn.executemany("DELETE FROM events WHERE event_id = ?", ((e,) for e in dropped))
+            conn.executemany(_insert("events", EVENT_COLUMNS), events)
+    except sqlite3.Error as e:
+        raise ExtractError(f"cannot store the events ({e})") from None
+
+
+def iter_event_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Yield every event as a tuple in EVENT_COLUMNS order, newest date first."""
+    yield from conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY date DESC, event_id")
+
+
+def incident_event_ids(conn: sqlite3.Connection, incident_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Return {incident id: event id} for the given incidents (all when None) that belong to an event."""
+    if incident_ids is None:
+        return dict(conn.execute("SELECT incident_id, event_id FROM incident_events"))
+    ids = list(incident_ids)
+    sql = f"SELECT incident_id, event_id FROM incident_events WHERE incident_id IN ({', '.join('?' * len(ids))})"
+    return dict(conn.execute(sql, ids)) if ids else {}

@@ -1,0 +1,422 @@
+"""Events: the incidents of every article that reports one real incident, grouped incrementally.
+
+A new article's reports are compared with the reports that share a blocking key (extract/matching.py), and only
+the components they touch are grouped again, so ingesting stays near-linear. A component is a set of reports
+linked by merging pairs that share a key; its grouping into events depends only on its reports, so the events do
+not depend on the order articles arrive in. An event keeps its id while reports join it.
+
+Example:
+    reader = load_report_reader(matcher=extractor.matcher)
+    events = EventMatcher(MemoryIndex(), families=reader.families)
+    events.match_article(article.article_id, read_reports(article, incidents, reader=reader))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from extract import store
+from extract.datafiles import DATA_DIR
+from extract.geo.places import Matcher, find_places
+from extract.matching import (
+    CrimeFamilies,
+    Decision,
+    Event,
+    Report,
+    blocking_keys,
+    cluster,
+    compare,
+    load_families,
+    merge_event,
+    new_event_id,
+)
+from extract.records import Article, Incident, Place
+from extract.text.folding import fold_text
+from extract.text.specifics import SpecificsVocabulary, find_specifics, load_specifics_vocabulary, text_signature
+
+AREA_KINDS = frozenset({"area", "borough", "ward", "outcode"})
+"""Gazetteer kinds of a coarse place: a mention with one of them counts as an area, not a street."""
+COURT_KEYS = frozenset({"old bailey"})  # where cases from all over London are heard: no sign of one incident
+
+
+@dataclass(frozen=True, slots=True)
+class ReportReader:
+    """What reading a report needs, loaded once: the place matcher, the specifics vocabulary, the crime families."""
+
+    matcher: Matcher
+    vocabulary: SpecificsVocabulary
+    families: CrimeFamilies
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a report sits: its event, its component, and why it joined the event (or stands alone)."""
+
+    event_id: str
+    component_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What matching one article changed: reports added and removed, every placement of the reports grouped again,
+    the events made or updated, and the event ids no longer used."""
+
+    added: tuple[Report, ...] = ()
+    removed: tuple[Report, ...] = ()
+    placements: Mapping[str, Placement] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+
+class EventIndex(Protocol):
+    """The reports and events matching reads and writes: in memory (MemoryIndex) or in the store."""
+
+    def candidates(self, keys: Collection[str]) -> list[Report]:
+        """Return the reports filed under any of `keys`."""
+        ...
+
+    def article_reports(self, article_id: str) -> list[Report]:
+        """Return the reports of one article."""
+        ...
+
+    def component_reports(self, component_ids: Collection[str]) -> list[Report]:
+        """Return every report of the given components."""
+        ...
+
+    def placements(self, incident_ids: Collection[str]) -> dict[str, Placement]:
+        """Return the placement of each of the given reports that has one."""
+        ...
+
+    def apply(self, change: Change) -> None:
+        """Write a change: file the added reports under their keys, forget the removed ones, store the rest."""
+        ...
+
+
+def load_report_reader(*, matcher: Matcher, data_dir: Path = DATA_DIR) -> ReportReader:
+    """Load the specifics vocabulary and the crime families of `data_dir` to read reports with `matcher`."""
+    return ReportReader(matcher, load_specifics_vocabulary(data_dir), load_families(data_dir))
+
+
+def read_reports(article: Article, incidents: Sequence[Incident], *, reader: ReportReader) -> list[Report]:
+    """Return the reports of an article's incidents: each incident with the specifics of its article."""
+    if not incidents:
+        return []
+    text = article.text
+    mentions = find_places(text, matcher=reader.matcher, folded=fold_text(text))
+    streets = sorted({m.key for m in mentions if "street" in m.kinds and not AREA_KINDS & set(m.kinds)} - COURT_KEYS)
+    areas = sorted({m.key for m in mentions if AREA_KINDS & set(m.kinds)})
+    found = find_specifics(
+        text, headline=article.headline, vocabulary=reader.vocabulary, places=[(m.start, m.end) for m in mentions]
+    )
+    signature = text_signature(text)
+    # A round-up's further incidents are told in a sentence each: the article's people, streets and wording are
+    # its first incident's.
+    return [
+        Report(
+            incident_id=i.incident_id,
+            article_id=i.article_id,
+            type=i.type,
+            category=i.category,
+            families=reader.families.families.get(i.type, ("other",)),
+            place=i.place,
+            date=i.date,
+            published=article.published,
+            follow_up=found.follow_up,
+            fatal=i.fatal,
+            weapon=i.weapon,
+            ages=tuple(sorted(set(i.victim_ages))),
+            streets=tuple(streets) if k == 0 else (),
+            areas=tuple(areas) if k == 0 else (),
+            names=found.names if k == 0 else (),
+            words=found.words if k == 0 else (),
+            signature=signature if k == 0 else b"",
+        )
+        for k, i in enumerate(incidents)
+    ]
+
+
+class EventMatcher:
+    """Incremental event matching over an index: `match_article` adds, replaces or removes one article's reports."""
+
+    def __init__(self, index: EventIndex, *, families: CrimeFamilies | None = None) -> None:
+        self.index = index
+        self.families = families or load_families()
+
+    def match_article(self, article_id: str, reports: Sequence[Report]) -> Change:
+        """Put an article's reports into events (none: take its old ones out) and return the change written; an
+        unchanged article changes nothing, so re-ingesting is idempotent."""
+        old = self.index.article_reports(article_id)
+        if sorted(old, key=_by_id) == sorted(reports, key=_by_id):
+            return Change()
+        new_ids = {r.incident_id for r in reports}
+        probes = set().union(*(blocking_keys(r, probe=True) for r in reports))
+        linked = [
+            c
+            for c in self.index.candidates(probes)
+            if c.article_id != article_id and any(compare(r, c).merge for r in reports)
+        ]
+        touched = {c.incident_id for c in linked} | {r.incident_id for r in old}
+        before = self.index.placements(touched)
+        members = [
+            r
+            for r in self.index.component_reports({p.component_id for p in before.values()})
+            if r.article_id != article_id
+        ] + list(reports)
+        old_placements = self.index.placements({r.incident_id for r in members} | {r.incident_id for r in old})
+        placements, events = self._group(members, old_placements, new_ids)
+        kept = {p.event_id for p in placements.values()}
+        dropped = tuple(sorted({p.event_id for p in old_placements.values()} - kept))
+        change = Change(tuple(reports), tuple(old), placements, tuple(events), dropped)
+        self.index.apply(change)
+        return change
+
+    def _group(
+        self, members: list[Report], old: Mapping[str, Placement], new_ids: set[str]
+    ) -> tuple[dict[str, Placement], list[Event]]:
+        """Split the members into components, group each into events, and give each event an id: the old event
+        holding most of its reports keeps its id, a new event gets a fresh one."""
+        reports = sorted(members, key=_by_id)
+        decisions = _linked_decisions(reports)
+        groups: list[tuple[str, list[Report]]] = []
+        for component in _components(reports, decisions):
+            component_id = component[0].incident_id
+            groups.extend((component_id, g) for g in cluster(component))
+        overlaps = sorted(
+            (-n, event_id, k)
+            for k, (_, group) in enumerate(groups)
+            for event_id, n in Counter(old[r.incident_id].event_id for r in group if r.incident_id in old).items()
+        )
+        ids: dict[int, str] = {}
+        used: set[str] = set()
+        for _, event_id, k in overlaps:
+            if k not in ids and event_id not in used:
+                ids[k] = event_id
+                used.add(event_id)
+        placements: dict[str, Placement] = {}
+        events = []
+        for k, (component_id, group) in enumerate(groups):
+            event_id = ids.get(k) or new_event_id(group)
+            events.append(merge_event(event_id, group, families=self.families))
+            for r in group:
+                placements[r.incident_id] = Placement(event_id, component_id, _reason(r, group, decisions))
+        return placements, events
+
+
+def _by_id(r: Report) -> str:
+    return r.incident_id
+
+
+def _linked_decisions(reports: Sequence[Report]) -> dict[tuple[str, str], Decision]:
+    """Compare every pair of the reports; keyed by (smaller id, larger id)."""
+    return {(a.incident_id, b.incident_id): compare(a, b) for i, a in enumerate(reports) for b in reports[i + 1 :]}
+
+
+def _components(reports: Sequence[Report], decisions: Mapping[tuple[str, str], Decision]) -> list[list[Report]]:
+    """Split reports (sorted by id) into components: linked by merging pairs that share a blocking key."""
+    keys = {r.incident_id: blocking_keys(r) for r in reports}
+    probes = {r.incident_id: blocking_keys(r, probe=True) for r in reports}
+    owner = {r.incident_id: r.incident_id for r in reports}
+
+    def root(x: str) -> str:
+        while owner[x] != x:
+            owner[x] = owner[owner[x]]
+            x = owner[x]
+        return x
+
+    for (a, b), d in decisions.items():
+        if d.merge and probes[a] & keys[b]:
+            ra, rb = root(a), root(b)
+            owner[max(ra, rb)] = min(ra, rb)
+    components: dict[str, list[Report]] = {}
+    for r in reports:
+        components.setdefault(root(r.incident_id), []).append(r)
+    return list(components.values())
+
+
+def _pair(a: Report, b: Report) -> tuple[str, str]:
+    return (a.incident_id, b.incident_id) if a.incident_id < b.incident_id else (b.incident_id, a.incident_id)
+
+
+def _reason(r: Report, group: Sequence[Report], decisions: Mapping[tuple[str, str], Decision]) -> str:
+    """Why a report is in its event: its strongest merging pair, or why its nearest report stayed apart."""
+    pairs = [
+        (decisions[min(r.incident_id, o.incident_id), max(r.incident_id, o.incident_id)], o)
+        for o in group
+        if o is not r
+    ]
+    if pairs:
+        d, other = max(pairs, key=lambda p: (p[0].score, p[1].incident_id))
+        return f"joined {other.article_id}: " + "; ".join(d.reasons)
+    return "no other report of this incident"
+
+
+class MemoryIndex:
+    """An EventIndex held in dictionaries: for evaluation, benchmarks and tests."""
+
+    def __init__(self) -> None:
+        self.reports: dict[str, Report] = {}
+        self.by_article: dict[str, set[str]] = {}
+        self.by_key: dict[str, set[str]] = {}
+        self.by_component: dict[str, set[str]] = {}
+        self.placed: dict[str, Placement] = {}
+        self.events: dict[str, Event] = {}
+
+    def candidates(self, keys: Collection[str]) -> list[Report]:
+        found = set().union(*(self.by_key.get(k, ()) for k in keys))
+        return [self.reports[i] for i in sorted(found)]
+
+    def article_reports(self, article_id: str) -> list[Report]:
+        return [self.reports[i] for i in sorted(self.by_article.get(article_id, ()))]
+
+    def component_reports(self, component_ids: Collection[str]) -> list[Report]:
+        found = set().union(*(self.by_component.get(c, ()) for c in component_ids))
+        return [self.reports[i] for i in sorted(found)]
+
+    def placements(self, incident_ids: Collection[str]) -> dict[str, Placement]:
+        return {i: self.placed[i] for i in incident_ids if i in self.placed}
+
+    def apply(self, change: Change) -> None:
+        for r in change.removed:
+            self.reports.pop(r.incident_id, None)
+            self.by_article.get(r.article_id, set()).discard(r.incident_id)
+            for k in blocking_keys(r):
+                self.by_key.get(k, set()).discard(r.incident_id)
+            placement = self.placed.pop(r.incident_id, None)
+            if placement:
+                self.by_component.get(placement.component_id, set()).discard(r.incident_id)
+        for r in change.added:
+            self.reports[r.incident_id] = r
+            self.by_article.setdefault(r.article_id, set()).add(r.incident_id)
+            for k in blocking_keys(r):
+                self.by_key.setdefault(k, set()).add(r.incident_id)
+        for incident_id, placement in change.placements.items():
+            previous = self.placed.get(incident_id)
+            if previous:
+                self.by_component[previous.component_id].discard(incident_id)
+            self.placed[incident_id] = placement
+            self.by_component.setdefault(placement.component_id, set()).add(incident_id)
+        for event_id in change.dropped:
+            self.events.pop(event_id, None)
+        for event in change.events:
+            self.events[event.event_id] = event
+
+    def event_of(self, incident_id: str) -> str | None:
+        """Return the event id of a report, or None."""
+        placement = self.placed.get(incident_id)
+        return placement.event_id if placement else None
+
+
+def match_all(
+    articles: Iterable[tuple[Article, Sequence[Incident]]], *, reader: ReportReader, index: EventIndex | None = None
+) -> EventMatcher:
+    """Match every article's incidents into events over `index` (a new MemoryIndex by default); returns the
+    matcher, whose index holds the events."""
+    matcher = EventMatcher(index or MemoryIndex(), families=reader.families)
+    for article, incidents in articles:
+        matcher.match_article(article.article_id, read_reports(article, incidents, reader=reader))
+    return matcher
+
+
+class StoreIndex:
+    """An EventIndex in the incidents database (tables events, incident_events and event_keys)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def candidates(self, keys: Collection[str]) -> list[Report]:
+        return [_report(r) for r in store.event_reports_by_keys(self.conn, sorted({_key(k) for k in keys}))]
+
+    def article_reports(self, article_id: str) -> list[Report]:
+        return [_report(r) for r in store.event_reports_of_article(self.conn, article_id)]
+
+    def component_reports(self, component_ids: Collection[str]) -> list[Report]:
+        return [_report(r) for r in store.event_reports_of_components(self.conn, sorted(component_ids))]
+
+    def placements(self, incident_ids: Collection[str]) -> dict[str, Placement]:
+        rows = store.event_reports_by_ids(self.conn, sorted(incident_ids))
+        return {r.incident_id: Placement(r.event_id, r.component_id, r.reason) for r in rows}
+
+    def apply(self, change: Change) -> None:
+        added = {r.incident_id for r in change.added}
+        store.save_event_change(
+            self.conn,
+            removed=[_stored(r, None) for r in change.removed],
+            added=[_stored(r, change.placements[r.incident_id]) for r in change.added],
+            placed=[
+                (incident_id, p.event_id, p.component_id, p.reason)
+                for incident_id, p in change.placements.items()
+                if incident_id not in added
+            ],
+            events=[event_row(e) for e in change.events],
+            dropped=change.dropped,
+        )
+
+
+def event_row(event: Event) -> dict:
+    """Return the event as the store row it becomes: a dict keyed by store.EVENT_COLUMNS."""
+    p = event.place
+    return {
+        "event_id": event.event_id,
+        "type": event.type,
+        "category": event.category,
+        "place_name": p.name if p else None,
+        "place_kind": p.kind if p else None,
+        "lat": p.lat if p else None,
+        "lon": p.lon if p else None,
+        "precision": p.precision if p else None,
+        "borough": p.borough if p else None,
+        "borough_code": p.borough_code if p else None,
+        "date": event.date,
+        "date_basis": event.date_basis,
+        "fatal": None if event.fatal is None else int(event.fatal),
+        "weapon": event.weapon,
+        "n_reports": event.reports,
+        "first_seen": event.first_seen,
+        "last_seen": event.last_seen,
+    }
+
+
+def _key(key: str) -> int:
+    """A blocking key as the signed 64-bit integer the store files it under."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _stored(r: Report, placement: Placement | None) -> store.StoredReport:
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(Report) if f.name != "signature"}
+    fields["place"] = dataclasses.asdict(r.place) if r.place else None
+    p = placement or Placement("", "", "")
+    return store.StoredReport(
+        r.incident_id,
+        r.article_id,
+        p.event_id,
+        p.component_id,
+        p.reason,
+        json.dumps(fields, separators=(",", ":")),
+        r.signature,
+        tuple(sorted({_key(k) for k in blocking_keys(r)})),
+    )
+
+
+def _report(row: store.StoredReport) -> Report:
+    fields = json.loads(row.report)
+    for name in ("families", "ages", "streets", "areas", "names", "words"):
+        fields[name] = tuple(fields[name])
+    fields["place"] = Place(**fields["place"]) if fields["place"] else None
+    return Report(**fields, signature=bytes(row.signature))
+
+
+def match_stored(
+    conn: sqlite3.Connection, article: Article, incidents: Sequence[Incident], *, reader: ReportReader
+) -> Change:
+    """Match one stored article's incidents into the store's events (none: take its old ones out)."""
+    matcher = EventMatcher(StoreIndex(conn), families=reader.families)
+    return matcher.match_article(article.article_id, read_reports(article, incidents, reader=reader))

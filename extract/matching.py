@@ -1,0 +1,366 @@
+"""Whether two reports tell the same incident, and why: the signals, the conflicts that forbid a merge, the blocking
+keys that find the reports worth comparing, the grouping of a component into events, and an event's merged
+attributes. Pure: no store, no text reading (extract/events.py wires it to both).
+
+Example:
+    decision = compare(report_a, report_b)
+    decision.merge, decision.reasons  # (True, ("same scene (Forest Road)", "both name Matt Webb", ...))
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import h3
+
+from extract.datafiles import DATA_DIR, read_rows
+from extract.geo.gazetteer import km
+from extract.records import PRECISIONS, Place
+from extract.text.specifics import text_bands, text_similarity
+
+STREET_LEVEL = frozenset({"building", "street", "station", "postcode"})
+"""Place precisions that pin a scene to a street."""
+STREET_KM = 1.0  # two street-level scenes further apart are two incidents
+NEAR_KM = 0.3  # two street-level scenes this close are one scene (a junction, the two ends of a parade)
+AREA_KM = 2.0  # coarser scenes this close are one area even across a borough boundary
+DATE_DAYS = 7  # stated offence dates of one incident rarely differ by more (a release's own date, "last week")
+REPORT_DAYS = 30  # a first report with no stated date comes out within this of the offence
+FOLLOW_UP_DAYS = 3 * 365  # a charge, trial or sentence comes within this of the offence
+CLOSE_DAYS = 3  # stated dates this close agree
+H3_RESOLUTION = 8  # cells about 0.46 km across: a cell and its ring hold every scene within NEAR_KM
+
+SAME_SCENE = 3.0
+SHARED_STREET = 2.0  # both name the street, though one placed the scene elsewhere or coarser
+SAME_AREA = 1.0
+OTHER_BOROUGH = -3.0  # coarse scenes in different boroughs: only names or copied text can outweigh it
+FULL_NAME = 3.0
+SURNAME = 2.0
+SAME_TYPE = 1.0  # both a shooting, or both fatal: more than the family they share
+NEWS_CYCLE = 1.0  # published within a day of each other (or of the stated offence date) when not both stated
+WORD = 1.0
+MAX_WORDS = 2  # distinctive words are weak: a business or a park may figure in two incidents
+SAME_AGE = 2.0
+SAME_DAY = 2.0  # stated dates a day apart or less (a late-night attack, a report of "yesterday")
+NEAR_DAY = 1.0
+COPY = 4.0
+SIMILAR = 2.0
+COPY_SIMILARITY = 0.5  # shingle Jaccard of a reprinted press release or agency copy
+SIMILAR_SIMILARITY = 0.2  # shared sentences: quotes, police appeals; unrelated reports stay under 0.1
+MERGE_SCORE = 4.0  # e.g. the same scene and the same borough, or a shared full name and a shared age
+
+
+@dataclass(frozen=True, slots=True)
+class CrimeFamilies:
+    """The families of each crime type (data/crime_families.csv), and each type's category and severity."""
+
+    families: Mapping[str, tuple[str, ...]]
+    category: Mapping[str, str]
+    severity: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One incident as event matching sees it: what it is, where, when, and the specifics of its article."""
+
+    incident_id: str
+    article_id: str
+    type: str
+    category: str
+    families: tuple[str, ...]
+    place: Place | None
+    date: str | None  # the offence date the article states
+    published: str | None
+    follow_up: bool  # a charge, court or sentence report: the offence may be long before publication
+    fatal: bool | None
+    weapon: str | None
+    ages: tuple[int, ...] = ()
+    streets: tuple[str, ...] = ()  # keys of the streets the article names
+    areas: tuple[str, ...] = ()  # keys of the areas, boroughs and postcode districts the article names
+    names: tuple[str, ...] = ()  # people named: full names ("sabina nessa") and surnames ("nessa")
+    words: tuple[str, ...] = ()  # distinctive capitalised words ("cator", "evin")
+    signature: bytes = b""  # MinHash of the article's wording
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether two reports are one incident: a conflict forbids it; otherwise an anchor (a shared scene, person,
+    copied text, or borough with date or age: each one a blocking key) and a score of at least MERGE_SCORE make it.
+    `reasons` name each signal with its weight."""
+
+    merge: bool
+    score: float
+    reasons: tuple[str, ...]
+    conflict: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One real incident and its merged attributes over all the reports that tell it."""
+
+    event_id: str
+    type: str
+    category: str
+    place: Place | None  # the most precise among its reports
+    date: str | None  # the earliest offence date
+    date_basis: str | None  # "stated" by a report, "follow-up" (by a court report only), "published" (by none)
+    fatal: bool | None  # True if any report says so
+    weapon: str | None  # the weapon most reports give; None when they disagree evenly
+    reports: int
+    first_seen: str | None  # the earliest and latest publication dates of its reports
+    last_seen: str | None
+
+
+def load_families(data_dir: Path = DATA_DIR) -> CrimeFamilies:
+    """Read crime_families.csv and crime_types.csv of `data_dir`; a type without a family raises ValueError."""
+    families = {r["type"]: tuple(r["families"].split()) for r in read_rows(data_dir / "crime_families.csv")}
+    types = read_rows(data_dir / "crime_types.csv")
+    missing = [t["slug"] for t in types if t["slug"] not in families]
+    if missing:
+        raise ValueError(f"{data_dir / 'crime_families.csv'}: no family for {', '.join(missing)}")
+    return CrimeFamilies(
+        families, {t["slug"]: t["category"] for t in types}, {t["slug"]: int(t["severity"]) for t in types}
+    )
+
+
+def compare(a: Report, b: Report) -> Decision:
+    """Decide whether reports `a` and `b` tell the same incident, with the reasons; symmetric."""
+    conflict = _conflict(a, b)
+    if conflict:
+        return Decision(False, 0.0, (conflict,), conflict)
+    signals: list[tuple[float, str]] = []
+    place, place_anchor = _place_signals(a, b, signals)
+    named = _name_signals(a, b, signals)
+    if a.type == b.type and a.type != "other":
+        signals.append((SAME_TYPE, f"both {a.type.replace('_', ' ')}"))
+    elif a.fatal and b.fatal:
+        signals.append((SAME_TYPE, "both fatal"))
+    words = sorted(set(a.words) & set(b.words))[:MAX_WORDS]
+    if words:
+        signals.append((WORD * len(words), f"both mention {', '.join(w.title() for w in words)}"))
+    ages = sorted(set(a.ages) & set(b.ages))
+    if ages:
+        signals.append((SAME_AGE, f"victim aged {', '.join(map(str, ages))} in both"))
+    days = _days_apart(a.date, b.date)
+    if days is not None and days <= 1:
+        signals.append((SAME_DAY, f"offence dates {a.date} and {b.date}"))
+    elif days is not None and days <= CLOSE_DAYS:
+        signals.append((NEAR_DAY, f"offence dates {days} days apart"))
+    elif days is None and not (a.follow_up or b.follow_up):
+        cycle = _days_apart(a.date or a.published, b.date or b.published)
+        if cycle is not None and cycle <= 1:
+            signals.append((NEWS_CYCLE, "in the news the same days"))
+    similarity = text_similarity(a.signature, b.signature)
+    if similarity >= COPY_SIMILARITY:
+        signals.append((COPY, f"near-duplicate text (similarity {similarity:.2f})"))
+    elif similarity >= SIMILAR_SIMILARITY:
+        signals.append((SIMILAR, f"similar wording (similarity {similarity:.2f})"))
+    same_borough = place >= SAME_AREA or bool(_areas(a) & _areas(b))
+    anchor = (
+        place_anchor
+        or named
+        or (similarity >= COPY_SIMILARITY and bool(_text_keys(a) & _text_keys(b)))
+        or (same_borough and days is not None and days <= DATE_DAYS)
+        or (same_borough and bool(ages))
+    )
+    score = sum(weight for weight, _ in signals)
+    reasons = tuple(f"{why} ({weight:+g})" for weight, why in signals)
+    if not anchor:
+        reasons += ("no shared scene, person, copied text, or borough with date or age",)
+    return Decision(anchor and score >= MERGE_SCORE, score, reasons)
+
+
+def _conflict(a: Report, b: Report) -> str | None:
+    """Return why `a` and `b` cannot be one incident, or None."""
+    if a.article_id == b.article_id:
+        return "separate incidents of one article"
+    if not set(a.families) & set(b.families):
+        return f"different crime family ({a.type}, {b.type})"
+    if a.ages and b.ages and not set(a.ages) & set(b.ages):
+        return f"different victim ages ({_ages(a.ages)}; {_ages(b.ages)})"
+    if a.place and b.place and a.place.precision in STREET_LEVEL and b.place.precision in STREET_LEVEL:
+        d = km(a.place.lat, a.place.lon, b.place.lat, b.place.lon)
+        if d > STREET_KM:
+            return f"scenes {d:.1f} km apart ({a.place.name}; {b.place.name})"
+    return _date_conflict(a, b)
+
+
+def _date_conflict(a: Report, b: Report) -> str | None:
+    follow_up = a.follow_up or b.follow_up
+    days = _days_apart(a.date, b.date)
+    if days is not None:
+        window = FOLLOW_UP_DAYS if follow_up else DATE_DAYS
+        return f"offence dates {a.date} and {b.date} are {days} days apart" if days > window else None
+    for stated, other in ((a, b), (b, a)):
+        if stated.date and not other.date:
+            offence, published = _day(stated.date), _day(other.published)
+            if offence is None or published is None:
+                return None
+            if published < offence - timedelta(days=1):
+                return f"published {other.published}, before the offence of {stated.date}"
+            window = FOLLOW_UP_DAYS if other.follow_up else REPORT_DAYS
+            late = (published - offence).days
+            if late > window:
+                return f"published {other.published}, {late} days after the offence of {stated.date}"
+            return None
+    days = _days_apart(a.published, b.published)
+    if days is not None and days > (FOLLOW_UP_DAYS if follow_up else REPORT_DAYS):
+        return f"published {days} days apart, neither stating the offence date"
+    return None
+
+
+def _place_signals(a: Report, b: Report, signals: list[tuple[float, str]]) -> tuple[float, bool]:
+    """Add the place signals; return the scene's weight and whether the place alone anchors a merge."""
+    scene = 0.0
+    pa, pb = a.place, b.place
+    if pa and pb:
+        d = km(pa.lat, pa.lon, pb.lat, pb.lon)
+        both_streets = pa.precision in STREET_LEVEL and pb.precision in STREET_LEVEL
+        if both_streets and (pa.name == pb.name or d <= NEAR_KM):
+            scene = SAME_SCENE
+            signals.append((scene, f"same scene ({pa.name}" + ("" if pa.name == pb.name else f", {pb.name}") + ")"))
+        elif pa.borough and pb.borough and (pa.borough == pb.borough or d <= AREA_KM):
+            scene = SAME_AREA
+            where = f"same borough ({pa.borough}" if pa.borough == pb.borough else f"{d:.1f} km apart ("
+            signals.append((scene, f"{where}: {pa.name}, {pb.name})"))
+        elif pa.borough and pb.borough:
+            scene = OTHER_BOROUGH
+            signals.append((scene, f"different boroughs ({pa.borough}, {pb.borough})"))
+    shared = sorted(set(a.streets) & set(b.streets))
+    if shared and scene < SAME_SCENE:
+        signals.append((SHARED_STREET, f"both name {shared[0].title()}"))
+    if scene == 0.0 and not shared and _areas(a) & _areas(b):
+        scene = SAME_AREA
+        signals.append((scene, f"both name {sorted(_areas(a) & _areas(b))[0].title()}"))
+    return scene, scene == SAME_SCENE or bool(shared)
+
+
+def _name_signals(a: Report, b: Report, signals: list[tuple[float, str]]) -> bool:
+    shared = set(a.names) & set(b.names)
+    full = sorted(n for n in shared if " " in n)
+    surnames = sorted(n for n in shared if " " not in n and not any(f.endswith(" " + n) for f in full))
+    if full:
+        signals.append((FULL_NAME * min(len(full), 2), f"both name {', '.join(n.title() for n in full)}"))
+    if surnames:
+        signals.append((SURNAME, f"both name {', '.join(n.title() for n in surnames)}"))
+    return bool(shared)
+
+
+def _areas(r: Report) -> set[str]:
+    return set(r.areas) | ({r.place.borough.lower()} if r.place and r.place.borough else set())
+
+
+def _text_keys(r: Report) -> set[str]:
+    """The bands of a report's wording in its borough: a copy shares one with it."""
+    borough = r.place.borough if r.place and r.place.borough else "-"
+    return {f"{borough}|{band}" for band in text_bands(r.signature)} if r.signature else set()
+
+
+def _ages(ages: Sequence[int]) -> str:
+    return ", ".join(map(str, ages))
+
+
+def _day(iso: str | None) -> date | None:
+    if not iso or len(iso) != 10:
+        return None
+    try:
+        return date.fromisoformat(iso)
+    except ValueError:
+        return None
+
+
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    da, db = _day(a), _day(b)
+    return None if da is None or db is None else abs((da - db).days)
+
+
+def blocking_keys(r: Report, *, probe: bool = False) -> set[str]:
+    """Return the keys a report is filed under, or with `probe` the keys to look up its candidates under: every
+    report that could merge with it shares one (a scene cell or street, a person, a borough and date within
+    DATE_DAYS, a borough and victim age, a band of copied wording)."""
+    keys: set[str] = set()
+    borough = r.place.borough if r.place and r.place.borough else "-"
+    street_level = r.place is not None and r.place.precision in STREET_LEVEL
+    areas = sorted(_areas(r))
+    for family in r.families:
+        if street_level and r.place is not None:
+            cell = h3.latlng_to_cell(r.place.lat, r.place.lon, H3_RESOLUTION)
+            keys.update(f"{family}|cell|{c}" for c in (h3.grid_disk(cell, 1) if probe else (cell,)))
+            keys.add(f"{family}|street|{borough}|{r.place.name.lower()}")
+        keys.update(f"{family}|street|{borough}|{s}" for s in r.streets)
+        for name in r.names:
+            keys.add(f"{family}|name|{name}" if " " in name else f"{family}|name|{borough}|{name}")
+        offence = _day(r.date)
+        if offence is not None and borough != "-":
+            span = range(-DATE_DAYS, DATE_DAYS + 1) if probe else (0,)
+            keys.update(f"{family}|date|{borough}|{offence + timedelta(days=k)}" for k in span)
+        keys.update(f"{family}|age|{area}|{age}" for area in areas for age in r.ages)
+        keys.update(f"{family}|text|{k}" for k in _text_keys(r))
+    return keys
+
+
+def cluster(reports: Sequence[Report]) -> list[list[Report]]:
+    """Group the reports of one component into events; the result depends only on the set of reports.
+
+    Merging pairs join their events strongest first (ties by incident id), unless any report of one event
+    conflicts with any of the other: an event never holds a conflict.
+    """
+    rs = sorted(reports, key=lambda r: r.incident_id)
+    n = len(rs)
+    decisions = {(i, j): compare(rs[i], rs[j]) for i in range(n) for j in range(i + 1, n)}
+    edges = sorted(((-d.score, i, j) for (i, j), d in decisions.items() if d.merge))
+    owner = list(range(n))
+    members = {i: [i] for i in range(n)}
+    for _, i, j in edges:
+        oi, oj = owner[i], owner[j]
+        if oi == oj or any(decisions[min(p, q), max(p, q)].conflict for p in members[oi] for q in members[oj]):
+            continue
+        for k in members[oj]:
+            owner[k] = oi
+        members[oi] += members.pop(oj)
+    return sorted(([rs[k] for k in sorted(group)] for group in members.values()), key=lambda g: g[0].incident_id)
+
+
+def new_event_id(reports: Iterable[Report]) -> str:
+    """Return the id of a new event: a hash of its reports' incident ids."""
+    ids = "\x1f".join(sorted(r.incident_id for r in reports))
+    return "ev" + hashlib.sha1(ids.encode()).hexdigest()[:14]
+
+
+def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFamilies) -> Event:
+    """Return the event of `reports` with its merged attributes."""
+    types = Counter(r.type for r in reports)
+    kind = max(types, key=lambda t: (types[t], families.severity.get(t, 0), t))
+    placed = [r.place for r in reports if r.place]
+    names = Counter(p.name for p in placed)
+    place = min(placed, key=lambda p: (PRECISIONS.index(p.precision), -names[p.name], p.name), default=None)
+    # (date, follow-up?): at the same date a first report's statement sorts before a follow-up's
+    stated = sorted((r.date, r.follow_up) for r in reports if r.date and _day(r.date))
+    published = sorted(r.published for r in reports if r.published)
+    first_published = sorted(r.published for r in reports if r.published and _day(r.published) and not r.follow_up)
+    day: str | None = None
+    basis: str | None = None
+    if stated:
+        day, basis = stated[0][0], ("follow-up" if stated[0][1] else "stated")
+    elif first_published:
+        day, basis = first_published[0], "published"
+    fatal = True if any(r.fatal for r in reports) else (False if any(r.fatal is False for r in reports) else None)
+    weapons = Counter(r.weapon for r in reports if r.weapon).most_common()
+    weapon = weapons[0][0] if weapons and (len(weapons) == 1 or weapons[0][1] > weapons[1][1]) else None
+    return Event(
+        event_id,
+        kind,
+        families.category.get(kind, reports[0].category),
+        place,
+        day,
+        basis,
+        fatal,
+        weapon,
+        len(reports),
+        published[0] if published else None,
+        published[-1] if published else None,
+    )

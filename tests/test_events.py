@@ -1,0 +1,243 @@
+"""Events: incremental matching over memory and over the store, ingest order, re-ingest, stable ids, reading
+reports from articles, and the evaluate-events figures."""
+
+import dataclasses
+import json
+import random
+
+import pytest
+
+from extract import store
+from extract.evaluation.events import load_event_gold, report_events, score_events
+from extract.events import (
+    Change,
+    EventMatcher,
+    MemoryIndex,
+    StoreIndex,
+    load_report_reader,
+    match_stored,
+    read_reports,
+)
+from extract.geo.places import build_matcher
+from extract.matching import Report
+from extract.records import Article, ExtractError, Incident, Place
+
+RYE_LANE = Place("Rye Lane", 51.4700, -0.0680, "street", "street", "Southwark", "E09000028", "test")
+DENMARK_HILL = Place("Denmark Hill", 51.4680, -0.0900, "street", "street", "Southwark", "E09000028", "test")
+PECKHAM = Place("Peckham", 51.4740, -0.0690, "area", "area", "Southwark", "E09000028", "test")
+MARE_STREET = Place("Mare Street", 51.5450, -0.0550, "street", "street", "Hackney", "E09000012", "test")
+
+
+def report(article: str, n: int = 0, **changes) -> Report:
+    base = Report(
+        incident_id=f"{article}-{n}",
+        article_id=article,
+        type="stabbing",
+        category="violence and sexual offences",
+        families=("violence",),
+        place=RYE_LANE,
+        date="2024-03-02",
+        published="2024-03-03",
+        follow_up=False,
+        fatal=False,
+        weapon="knife",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+ARTICLES = {  # article -> its reports: two stabbings three days apart in Peckham, a follow-up, a Hackney shooting
+    "standard": [report("standard", ages=(16,))],
+    "bbc": [report("bbc", ages=(16,), fatal=True, names=("ama owusu", "owusu"))],
+    "local": [report("local", place=PECKHAM, date=None, published="2024-03-04", ages=(16,))],
+    "trial": [
+        report("trial", place=PECKHAM, date=None, published="2024-11-20", follow_up=True, names=("ama owusu", "owusu"))
+    ],
+    "second": [report("second", place=DENMARK_HILL, date="2024-03-05", published="2024-03-05", ages=(19,))],
+    "second-copy": [report("second-copy", place=DENMARK_HILL, date="2024-03-05", published="2024-03-06")],
+    "hackney": [
+        report("hackney", type="shooting", place=MARE_STREET, weapon="gun"),
+        report("hackney", 1, place=RYE_LANE, date="2024-01-10"),  # a round-up recalls an older stabbing there
+    ],
+}
+EXPECTED = [["bbc-0", "local-0", "standard-0", "trial-0"], ["hackney-0"], ["hackney-1"], ["second-0", "second-copy-0"]]
+
+
+def events_of(index) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for incident_id, placement in index.placements([r for a in ARTICLES.values() for r in _ids(a)]).items():
+        groups.setdefault(placement.event_id, []).append(incident_id)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def _ids(reports):
+    return [r.incident_id for r in reports]
+
+
+def test_events_do_not_depend_on_ingest_order():
+    for seed in range(20):
+        order = list(ARTICLES)
+        random.Random(seed).shuffle(order)
+        matcher = EventMatcher(MemoryIndex())
+        for article in order:
+            matcher.match_article(article, ARTICLES[article])
+        assert events_of(matcher.index) == EXPECTED, order
+
+
+def test_merged_event_attributes_and_reasons():
+    index = MemoryIndex()
+    matcher = EventMatcher(index)
+    for article, reports in ARTICLES.items():
+        matcher.match_article(article, reports)
+    event = index.events[index.placed["standard-0"].event_id]
+    assert (event.type, event.place, event.date, event.date_basis, event.fatal, event.reports) == (
+        "stabbing",
+        RYE_LANE,
+        "2024-03-02",
+        "stated",
+        True,
+        4,
+    )
+    assert (event.first_seen, event.last_seen) == ("2024-03-03", "2024-11-20")
+    assert index.placed["trial-0"].reason.startswith("joined ")
+    assert index.placed["hackney-0"].reason == "no other report of this incident"
+
+
+def test_event_ids_are_stable_as_reports_join_and_reingest_is_idempotent():
+    index = MemoryIndex()
+    matcher = EventMatcher(index)
+    matcher.match_article("standard", ARTICLES["standard"])
+    first = index.placed["standard-0"].event_id
+    for article in ("bbc", "local", "trial"):
+        matcher.match_article(article, ARTICLES[article])
+        assert index.placed["standard-0"].event_id == first
+    assert matcher.match_article("bbc", ARTICLES["bbc"]) == Change()
+    moved = [dataclasses.replace(ARTICLES["bbc"][0], place=MARE_STREET, names=())]
+    change = matcher.match_article("bbc", moved)  # re-ingested with another scene: it leaves the event
+    assert index.placed["bbc-0"].event_id != first and index.placed["standard-0"].event_id == first
+    assert change.removed == tuple(ARTICLES["bbc"]) and change.added == tuple(moved)
+    matcher.match_article("bbc", [])  # gone: the trial report, linked by the name bbc gave, stands alone again
+    assert "bbc-0" not in index.placed and index.events[first].reports == 2
+    assert index.placed["trial-0"].event_id != first
+
+
+def test_store_index_matches_like_memory(tmp_path):
+    conn = store.connect(tmp_path / "incidents.db")
+    try:
+        matcher = EventMatcher(StoreIndex(conn))
+        for article in reversed(list(ARTICLES)):
+            matcher.match_article(article, ARTICLES[article])
+        assert events_of(matcher.index) == EXPECTED
+        assert matcher.match_article("trial", ARTICLES["trial"]) == Change()
+        assert matcher.index.article_reports("hackney") == ARTICLES["hackney"]
+        rows = [dict(zip(store.EVENT_COLUMNS, r)) for r in store.iter_event_rows(conn)]
+        assert sorted(r["n_reports"] for r in rows) == [1, 1, 2, 4]
+        event_ids = store.incident_event_ids(conn)
+        assert event_ids["standard-0"] == event_ids["trial-0"] != event_ids["second-0"]
+        assert store.incident_event_ids(conn, ["hackney-1", "unknown"]) == {"hackney-1": event_ids["hackney-1"]}
+        matcher.match_article("standard", [])
+        assert "standard-0" not in store.incident_event_ids(conn)
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 4
+    finally:
+        conn.close()
+
+
+ARTICLE_TEXT = (
+    "Teenager Ama Owusu was stabbed on Rye Lane in Peckham on Saturday night. Ms Owusu, 16, was taken to hospital. "
+    "Officers were seen outside the Bussey Building on Sunday."
+)
+
+
+def test_read_reports(small_gazetteer, tmp_path):
+    reader = load_report_reader(matcher=build_matcher(small_gazetteer))
+    article = Article("a1", ARTICLE_TEXT, headline="Girl stabbed in Peckham", published="2024-03-03")
+    incident = Incident(
+        incident_id="i1",
+        article_id="a1",
+        type="stabbing",
+        category="violence and sexual offences",
+        location_text="Rye Lane",
+        place=RYE_LANE,
+        date="2024-03-02",
+        fatal=False,
+        weapon="knife",
+        victim_ages=(16,),
+    )
+    second = dataclasses.replace(incident, incident_id="i2", place=PECKHAM)
+    first, further = read_reports(article, [incident, second], reader=reader)
+    assert dataclasses.replace(first, signature=b"") == Report(
+        incident_id="i1",
+        article_id="a1",
+        type="stabbing",
+        category="violence and sexual offences",
+        families=("violence",),
+        place=RYE_LANE,
+        date="2024-03-02",
+        published="2024-03-03",
+        follow_up=False,
+        fatal=False,
+        weapon="knife",
+        ages=(16,),
+        streets=("rye lane",),
+        areas=("peckham",),
+        names=("ama owusu", "owusu"),
+        words=("bussey",),
+    )
+    assert len(first.signature) == 128
+    assert (further.names, further.streets, further.signature) == ((), (), b"")  # its own sentence tells it
+    assert read_reports(article, [], reader=reader) == []
+    conn = store.connect(tmp_path / "incidents.db")
+    try:
+        store.save_article(conn, article, [incident])
+        change = match_stored(conn, article, [incident], reader=reader)
+        assert [e.reports for e in change.events] == [1]
+        assert match_stored(conn, article, [incident], reader=reader) == Change()
+    finally:
+        conn.close()
+
+
+def test_score_events(tmp_path):
+    gold_path = tmp_path / "gold.jsonl"
+    gold_path.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"id": "a", "event": "E1"},
+                {"id": "b", "event": "E1"},
+                {"id": "c", "event": "E1"},
+                {"id": "d", "event": "E2", "near_miss_of": ["E1"]},
+                {"id": "e", "event": "E3"},
+            ]
+        )
+    )
+    gold = load_event_gold(gold_path)
+    scores = score_events(gold, {"a": "x", "b": "x", "c": "y", "d": "y", "e": "z", "unknown": "z"})
+    assert (scores.pair_tp, scores.pair_fp, scores.pair_fn) == (1, 1, 2)
+    assert (scores.precision, scores.recall) == (0.5, 1 / 3)
+    assert scores.bcubed_precision == pytest.approx((1 + 1 + 0.5 + 0.5 + 1) / 5)
+    assert scores.bcubed_recall == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1 + 1) / 5)
+    assert (scores.predicted_events, scores.gold_events, scores.near_miss_merged, scores.near_miss_pairs) == (
+        3,
+        3,
+        1,
+        3,
+    )
+    assert scores.mistakes == [
+        "a c (E1, E1) kept apart",
+        "b c (E1, E1) kept apart",
+        "c d (E1, E2) merged apart from gold",
+    ]
+    assert "pairwise            precision=0.500 recall=0.333 F1=0.400 (tp=1 fp=1 fn=2)" in report_events(scores)
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("{bad", "gold.jsonl:1: bad gold record"),
+        ('{"id": "a"}', "gold.jsonl:1: gold record lacks id or event"),
+    ],
+)
+def test_load_event_gold_fail(tmp_path, content, message):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(content)
+    with pytest.raises(ExtractError, match=message):
+        load_event_gold(path)

@@ -1,0 +1,83 @@
+"""Specifics of a story for event matching: people named, distinctive words, follow-ups, wording signatures."""
+
+import pytest
+
+from extract.text.specifics import (
+    Specifics,
+    find_specifics,
+    load_specifics_vocabulary,
+    text_bands,
+    text_signature,
+    text_similarity,
+)
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_specifics_vocabulary()
+
+
+@pytest.mark.parametrize(
+    "text,headline,expected",
+    [
+        (
+            "Student Ama Owusu was found near the Lido. Ms Owusu's family paid tribute.",
+            None,
+            Specifics(("ama owusu", "owusu"), ("lido",), False),
+        ),
+        (
+            "Detective Chief Inspector Kofi Mensah said the victim was known to police.",
+            None,
+            Specifics((), (), False),
+        ),
+        ('"We need answers," said detective inspector Jane Roe, who leads the case.', None, Specifics((), (), False)),
+        (
+            "Mayor Sadiq Khan said knife crime was falling. Sadiq Khan visited the scene.",
+            None,
+            Specifics((), (), False),
+        ),
+        (
+            "The Met's Directorate of Professional Standards was told. Mr Tembo's brother spoke.",
+            None,
+            Specifics(("tembo",), (), False),
+        ),
+        (
+            "A man has been jailed for life for the murder of Lena Marsh in March.",
+            "Killer jailed",
+            Specifics(("lena marsh", "marsh"), (), True),
+        ),
+        ("Police were called to a cafe on Friday.", "Man charged with attempted murder", Specifics((), (), True)),
+    ],
+    ids=[
+        "full name, surname, word",
+        "official",
+        "official in lower case",
+        "public figure",
+        "institution",
+        "follow-up",
+        "charge in headline",
+    ],
+)
+def test_find_specifics(vocabulary, text, headline, expected):
+    assert find_specifics(text, headline=headline, vocabulary=vocabulary) == expected
+
+
+def test_place_names_are_neither_people_nor_words(vocabulary):
+    text = "Mia Clarke was attacked in Coldharbour Lane near Brixton Village."
+    places = [(text.index(name), text.index(name) + len(name)) for name in ("Coldharbour Lane", "Brixton Village")]
+    found = find_specifics(text, headline=None, vocabulary=vocabulary, places=places)
+    assert found == Specifics(("clarke", "mia clarke"), (), False)
+
+
+def test_copies_are_similar_and_share_a_band():
+    release = (
+        "Officers were called at 11pm on Tuesday to reports of a stabbing outside a shop on Mare Street. A man aged "
+        "24 was found with knife injuries and taken to hospital; his condition is not life-threatening. No arrests."
+    )
+    rewrite = "Hackney: " + release.replace("No arrests.", "No one has been arrested.")
+    other = "A cyclist was hurt when a van struck him at a junction in Walthamstow on Monday morning, police said."
+    assert text_similarity(text_signature(release), text_signature(rewrite)) >= 0.5
+    assert set(text_bands(text_signature(release))) & set(text_bands(text_signature(rewrite)))
+    assert text_similarity(text_signature(release), text_signature(other)) < 0.2
+    assert text_similarity(b"", text_signature(other)) == 0.0
+    assert len(text_signature(release)) == 128

@@ -31,6 +31,7 @@ BANDS = (
 )
 """Where a borough falls against the funnel, and its colour: red above (more news than London's rate), blue below."""
 COVERAGE_COLUMNS = ("borough", "recorded", "news", "per_1000", "expected", "band")
+KEY_SEPARATOR = "\x1f"  # joins force and month into one key; no force name or month contains it
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ def coverage(
     borough's home force imported that month; the rest is left out on both sides and reported.
     """
     imported = set(imported)
+    recorded_categories = set(recorded["category"].unique())
     wanted = set(months)
     home = _home_forces(recorded)
 
@@ -102,7 +104,7 @@ def coverage(
     asked = in_categories & month.isin(wanted).fillna(False).astype(bool)
     unplaced = asked & news["borough"].isna()
     # News of a category police.uk has no count of (none imported, or not a police.uk category) has no denominator.
-    unrecorded = asked & news["borough"].notna() & ~news["category"].isin(set(recorded["category"]))
+    unrecorded = asked & news["borough"].notna() & ~news["category"].isin(recorded_categories)
     inside = asked & news["borough"].notna() & ~unrecorded
     covered = inside & _covered(news["borough"], month, home, imported)
 
@@ -118,7 +120,7 @@ def coverage(
     rate = PER * int(per_borough["news"].sum()) / total_recorded if total_recorded else None
     table = _banded(per_borough, rate)
 
-    seen_categories = set(categories) or set(news.loc[asked, "category"].dropna())
+    seen_categories = set(categories) or set(news.loc[asked, "category"].dropna().unique())
     forces = sorted({force for force, _ in imported})
     return Coverage(
         boroughs=table,
@@ -133,7 +135,7 @@ def coverage(
         news_undated=int((in_categories & undated).sum()),
         news_unplaced=int(unplaced.sum()),
         news_unrecorded=int(unrecorded.sum()),
-        not_recorded=tuple(sorted(seen_categories - set(recorded["category"]))),
+        not_recorded=tuple(sorted(seen_categories - recorded_categories)),
     )
 
 
@@ -249,8 +251,10 @@ def _home_forces(recorded: pd.DataFrame) -> dict[str, str]:
 
 
 def _covered(boroughs: pd.Series, months: pd.Series, home: dict[str, str], imported: set[tuple[str, str]]) -> pd.Series:
-    forces = boroughs.map(home)
-    return pd.Series([(f, m) in imported for f, m in zip(forces, months)], index=boroughs.index, dtype=bool)
+    """Whether each (borough, month) has its home force's data; one string key per pair keeps it a column operation."""
+    keys = boroughs.map(home).astype("string") + KEY_SEPARATOR + months.astype("string")
+    wanted = {f"{force}{KEY_SEPARATOR}{month}" for force, month in imported}
+    return keys.isin(wanted).fillna(False).astype(bool)
 
 
 def _banded(per_borough: pd.DataFrame, rate: float | None) -> pd.DataFrame:

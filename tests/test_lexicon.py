@@ -1,0 +1,374 @@
+"""The generative crime lexicon: inflection, the forms generated from data/crime_lemmas.csv, matching them in text,
+and the errors a bad lexicon file gives."""
+
+import re
+import shutil
+
+import pytest
+
+from extract.datafiles import DATA_DIR
+from extract.records import ExtractError
+from extract.text.folding import fold_text
+from extract.text.lexicon import (
+    Form,
+    compile_forms,
+    expand,
+    find_forms,
+    load_lexicon,
+    main,
+    regular_ing,
+    regular_past,
+    regular_third,
+)
+
+LEXICON_FILES = ("crime_types.csv", "crime_lemmas.csv", "crime_lexicon_words.csv", "crime_weapons.csv")
+LEXICON_FILES += ("crime_methods.csv",)
+
+
+@pytest.fixture(scope="module")
+def forms() -> tuple[Form, ...]:
+    return expand(load_lexicon())
+
+
+@pytest.fixture(scope="module")
+def matcher(forms):
+    return compile_forms(forms)
+
+
+@pytest.mark.parametrize(
+    ("verb", "past", "ing", "third"),
+    [
+        ("attack", "attacked", "attacking", "attacks"),
+        ("burgle", "burgled", "burgling", "burgles"),
+        ("knife", "knifed", "knifing", "knifes"),
+        ("punch", "punched", "punching", "punches"),
+        ("harass", "harassed", "harassing", "harasses"),
+        ("bully", "bullied", "bullying", "bullies"),
+        ("tie", "tied", "tying", "ties"),
+        ("flee", "fleed", "fleeing", "flees"),  # irregular verbs spell their past in the file
+    ],
+)
+def test_regular_forms(verb, past, ing, third):
+    assert (regular_past(verb), regular_ing(verb), regular_third(verb)) == (past, ing, third)
+
+
+def test_irregular_and_particle_lemmas_read_from_the_file():
+    lemmas = {(lemma.lemma, lemma.particle): lemma for lemma in load_lexicon().lemmas}
+    steal = lemmas["steal", ""]
+    assert (steal.past, steal.participle, steal.ing, steal.third) == (("stole",), ("stolen",), "stealing", "steals")
+    assert steal.objects == (("thing", None), ("vehicle", "vehicle_crime"), ("bicycle", "bicycle_theft"))
+    mow = lemmas["mow", "down"]
+    assert (mow.past, mow.participle, mow.type, mow.weapon) == (("mowed",), ("mown", "mowed"), "hit_and_run", "vehicle")
+    sexual = lemmas["sexually assault", ""]
+    assert (sexual.past, sexual.ing, sexual.third) == (
+        ("sexually assaulted",),
+        "sexually assaulting",
+        "sexually assaults",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lemma", "kind", "text"),
+    [
+        ("stab", "bare", "stabbed"),
+        ("stab", "passive", "is stabbed"),
+        ("stab", "passive", "was stabbed"),
+        ("stab", "passive", "were stabbed"),
+        ("stab", "passive", "got stabbed"),
+        ("stab", "passive", "gets stabbed"),
+        ("stab", "passive", "being stabbed"),
+        ("stab", "passive", "been stabbed"),
+        ("stab", "passive", "had been stabbed"),
+        ("stab", "passive", "has been stabbed"),
+        ("stab", "passive", "<auxiliary> <adverb>{1,2} stabbed"),
+        ("stab", "active", "stabbed him"),
+        ("stab", "active", "stabbed|stab|stabs|stabbing <person>"),
+        ("stab", "attempt", "tried to stab"),
+        ("stab", "noun", "stabbing"),
+        ("stab", "fatal", "stabbed to death"),
+        ("stab", "fatal", "was stabbed to death"),
+        ("stab", "fatal", "fatally stabbed"),
+        ("stab", "fatal", "died after being stabbed"),
+        ("shoot", "fatal", "shot dead"),
+        ("shoot", "fatal", "shot and killed"),
+        ("shoot", "passive", "got shot"),
+        ("rob", "attempt", "tried to rob"),
+        ("rob", "attempt", "<attempt> to rob <place>"),
+        ("rob", "active", "robbed|rob|robs|robbing <place>"),
+        ("break into", "bare", "broke into"),
+        ("break into", "passive", "was broken into"),
+        ("break into", "attempt", "attempted to break into"),
+        ("break into", "passive", "<vehicle> <auxiliary> <adverb>{0,2} broken into"),
+        ("set upon", "passive", "was set upon"),
+        ("set upon", "active", "set upon him"),
+        ("set fire to", "attempt", "tried to set fire to"),
+        ("mow down", "passive", "was mown down"),
+        ("mow down", "passive", "was mowed down"),
+        ("beat", "fatal", "beaten to death"),
+        ("steal", "passive", "<bicycle> <auxiliary> <adverb>{0,2} stolen"),
+        ("at knifepoint", "method", "at knifepoint"),
+        ("armed with <weapon>", "method", "armed with <knife weapon>"),
+        ("brandishing <weapon>", "method", "brandishing <gun weapon>"),
+        ("dealing <drug>", "method", "dealing <drug>"),
+    ],
+)
+def test_form_is_generated(forms, lemma, kind, text):
+    assert [(f.lemma, f.kind) for f in forms if f.text == text and f.lemma == lemma] == [(lemma, kind)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shot",  # sport, filming, vaccines: a shooting needs a passive, an object or a fatal form
+        "killed",  # "killed the bill", "killed it"
+        "stole",  # "stole the show"
+        "robbed",  # "robbed of a win" still matches "were robbed": figurative objects are for the cue reader
+        "struck",
+        "was struck",  # "struck by lightning"
+        "held up",  # "held up in traffic"
+        "slashed",  # "slashed prices"
+    ],
+)
+def test_ambiguous_bare_forms_are_not_generated(forms, text):
+    assert [f for f in forms if f.text == text] == []
+
+
+def test_forms_are_folded_and_anchored(forms):
+    for f in forms:
+        if f.pattern is None:
+            assert fold_text(f.text) == f.text and f.anchors == ()
+        else:
+            assert f.anchors and all(fold_text(a) == a for a in f.anchors)
+            re.compile(f.pattern)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "A man was repeatedly stabbed on Rye Lane.",
+            [("was repeatedly stabbed", "stab", "passive", "stabbing", "knife", None)],
+        ),
+        (
+            "He was allegedly brutally attacked.",
+            [("was allegedly brutally attacked", "attack", "passive", "assault", None, None)],
+        ),
+        ("A teenager got stabbed on Saturday.", [("got stabbed", "stab", "passive", "stabbing", "knife", None)]),
+        ("A man had been shot twice.", [("had been shot", "shoot", "passive", "shooting", "gun", None)]),
+        ("after being mugged at a cash machine", [("being mugged", "mug", "passive", "robbery", None, None)]),
+        (
+            "Thieves robbed a jeweller's in Hatton Garden.",
+            [("robbed a jeweller's", "rob", "active", "robbery", None, None)],
+        ),
+        (
+            "A gunman shot a 17-year-old boy outside.",
+            [("shot a 17 year old boy", "shoot", "active", "shooting", "gun", None)],
+        ),
+        (
+            "A man stabbed a 16-year-old on Monday.",
+            [("stabbed a 16 year old", "stab", "active", "stabbing", "knife", None)],
+        ),
+        (
+            "Moped thieves snatched a phone.",
+            [("snatched a phone", "snatch", "active", "theft_from_person", None, None)],
+        ),
+        ("A gang snatched a businessman.", [("snatched a businessman", "snatch", "active", "kidnapping", None, None)]),
+        ("Thieves stole a Range Rover.", [("stole a range rover", "steal", "active", "vehicle_crime", None, None)]),
+        ("A thief stole an e-bike.", [("stole an e bike", "steal", "active", "bicycle_theft", None, None)]),
+        ("A racing bike was stolen.", [("bike was stolen", "steal", "passive", "bicycle_theft", None, None)]),
+        (
+            "Three cars have been broken into.",
+            [("cars have been broken into", "break into", "passive", "vehicle_crime", None, None)],
+        ),
+        ("Thieves broke into a pharmacy.", [("broke into a pharmacy", "break into", "active", "burglary", None, None)]),
+        ("Four youths set upon a man.", [("set upon a man", "set upon", "active", "assault", None, None)]),
+        ("He tried to murder his wife.", [("tried to murder his wife", "murder", "attempt", "homicide", None, False)]),
+        (
+            "A man tried to rob a post office.",
+            [("tried to rob a post office", "rob", "attempt", "robbery", None, None)],
+        ),
+        (
+            "A 17-year-old boy was stabbed to death.",
+            [("was stabbed to death", "stab", "fatal", "stabbing", "knife", True)],
+        ),
+        (
+            "He was brutally beaten to death.",
+            [("was brutally beaten to death", "beat", "fatal", "homicide", "none", True)],
+        ),
+        (
+            "A man stabbed his neighbour to death.",
+            [("stabbed his neighbour to death", "stab", "fatal", "stabbing", "knife", True)],
+        ),
+        ("A teenager was fatally stabbed.", [("fatally stabbed", "stab", "fatal", "stabbing", "knife", True)]),
+        ("Gunmen shot and killed a man.", [("shot and killed a man", "shoot", "fatal", "shooting", "gun", True)]),
+        ("A man died after being attacked.", [("died after being attacked", "attack", "fatal", "assault", None, True)]),
+        ("A man was fatally wounded by gunfire.", [("fatally wounded", "wound", "fatal", None, None, True)]),
+        (
+            "A man armed with a large kitchen knife.",
+            [("armed with a large kitchen knife", "armed with <weapon>", "method", None, "knife", None)],
+        ),
+        (
+            "Two men brandishing machetes.",
+            [("brandishing machetes", "brandishing <weapon>", "method", None, "knife", None)],
+        ),
+        (
+            "He was attacked with a hammer.",
+            [("attacked with a hammer", "attacked with <weapon>", "method", "assault", "other", None)],
+        ),
+        (
+            "She was sprayed with a noxious substance.",
+            [("sprayed with a noxious substance", "sprayed with <weapon>", "method", "acid_attack", "corrosive", None)],
+        ),
+        (
+            "He was robbed at knifepoint.",
+            [
+                ("was robbed", "rob", "passive", "robbery", None, None),
+                ("at knifepoint", "at knifepoint", "method", "robbery", "knife", None),
+            ],
+        ),
+        (
+            "A teenager was caught dealing crack cocaine.",
+            [("dealing crack cocaine", "dealing <drug>", "method", "drugs", None, None)],
+        ),
+        (
+            "A woman was sexually assaulted.",
+            [("was sexually assaulted", "sexually assault", "passive", "sexual_offence", None, None)],
+        ),
+        ("A cyclist was mown down.", [("was mown down", "mow down", "passive", "hit_and_run", "vehicle", None)]),
+    ],
+)
+def test_find_forms(matcher, text, found):
+    matches = find_forms(text, matcher=matcher)
+    folded = fold_text(text)
+    assert [
+        (folded[m.start : m.end], m.form.lemma, m.form.kind, m.form.type, m.form.weapon, m.form.fatal) for m in matches
+    ] == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kane shot past the keeper from 20 yards.",
+        "Spurs shot their way to victory on Saturday.",
+        "MPs killed the bill at its second reading.",
+        "The singer stole the show at the festival.",
+        "The home side struck twice in the second half.",
+        "A furniture shop slashed its prices by half.",
+        "Commuters were killing time in a cafe.",
+        "A man had a stroke while shopping.",
+        "Hundreds queued for a shot of the flu vaccine.",
+        "The council leader said the cut had struck a blow to youth clubs.",
+        "The plan was held up by the planning committee.",
+    ],
+)
+def test_figurative_uses_without_a_frame_match_nothing(matcher, text):
+    """Nouns ("killing") are found but report no event: the cue reader needs more than a noun."""
+    assert [fold_text(text)[m.start : m.end] for m in find_forms(text, matcher=matcher) if m.form.event] == []
+
+
+def test_a_word_inside_another_is_not_a_form(matcher):
+    assert find_forms("The restabbed and unshot.", matcher=matcher) == []
+
+
+def copy_lexicon(tmp_path):
+    for name in LEXICON_FILES:
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+HEADER = "lemma,past,participle,ing,particle,type,weapon,fatal,frames,objects,fatal_forms,fatal_type,nouns\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,knifing,,,bare,,,,\n",
+            "crime_lemmas.csv: row 1: unknown incident type 'knifing'",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,stabbing,sword,,bare,,,,\n",
+            "crime_lemmas.csv: row 1: unknown weapon 'sword'",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,stabbing,,2,bare,,,,\n",
+            "crime_lemmas.csv: row 1: fatal must be blank, 0 or 1, not '2'",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,stabbing,,,passive|shout,,,,\n",
+            "crime_lemmas.csv: row 1: unknown frame shout",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,stabbing,,,active,animal,,,\n",
+            "crime_lemmas.csv: row 1: unknown object animal",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,stabbing,,,active,,,,\n",
+            "crime_lemmas.csv: row 1: the active frame needs objects",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,,,,,stabbing,,,bare,,to hell,,\n",
+            "crime_lemmas.csv: row 1: unknown fatal form to hell",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "Stab,,,,,stabbing,,,bare,,,,\n",
+            "crime_lemmas.csv: row 1: 'Stab' must be a non-empty lower-case phrase",
+        ),
+        ("crime_lemmas.csv", HEADER + "stab,,,,,stabbing\n", "crime_lemmas.csv: row 1 lacks weapon, fatal, frames"),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,stabbed,,,,stabbing,knife,,bare,,,,\nstab,stabbed,,,,assault,,,bare,,,,\n",
+            "'stabbed' is a form of both 'stab' and 'stab', read differently",
+        ),
+        ("crime_lexicon_words.csv", "slot,word\nadverb,badly\nadverb,badly\n", "row 2: 'badly' is already a adverb"),
+        ("crime_lexicon_words.csv", "slot,word\nadjective,big\n", "row 1: unknown slot 'adjective'"),
+        (
+            "crime_weapons.csv",
+            "noun,weapon,attack_type\nspoon,cutlery,assault\n",
+            "crime_weapons.csv: row 1: unknown weapon 'cutlery'",
+        ),
+        (
+            "crime_methods.csv",
+            "template,type,weapon,fatal,event\nat knifepoint,heist,,,1\n",
+            "crime_methods.csv: row 1: unknown incident type 'heist'",
+        ),
+    ],
+)
+def test_load_lexicon_fail(tmp_path, name, content, message):
+    directory = copy_lexicon(tmp_path)
+    (directory / name).write_text(content, encoding="utf-8")
+    with pytest.raises(ExtractError, match=re.escape(message)):
+        expand(load_lexicon(directory))
+
+
+def test_load_lexicon_missing_file(tmp_path):
+    directory = copy_lexicon(tmp_path)
+    (directory / "crime_methods.csv").unlink()
+    with pytest.raises(ExtractError, match="crime_methods.csv: cannot read the lexicon file"):
+        load_lexicon(directory)
+
+
+def test_main_prints_the_forms(capsys):
+    assert main(["--lemma", "set upon", "--kind", "bare", "--kind", "attempt"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["bare\tset upon\tassault\t\t\t1\tset upon"]
+    assert err == "1 forms: 1 phrases, 0 patterns\n"
+
+
+def test_main_prints_patterns(capsys):
+    assert main(["--lemma", "hold up", "--patterns"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("active")]
+    assert [line.split("\t")[:2] for line in lines[-3:]] == [
+        ["active", "held up|hold up|holds up|holding up <person>"],
+        ["active", "held up|hold up|holds up|holding up <place>"],
+        ["active", "held up|hold up|holds up|holding up <vehicle>"],
+    ]
+    assert all(len(line.split("\t")) == 8 for line in lines if line.split("\t")[1].endswith(">"))

@@ -5,6 +5,7 @@ Examples:
     python -m extract geocode "Bells Hill, High Barnet" "SE10 8SF"
     python -m extract evaluate --gold gold.jsonl articles.jsonl
     python -m extract evaluate-phrasing data/evaluation/phrasing --mistakes
+    python -m extract evaluate-events --gold gold.jsonl articles.jsonl --mistakes
     python -m extract policeuk 2019-01.zip 2019-02-metropolitan-street.csv.gz --db data/incidents.db
     python -m extract watch --every 15m --user-agent "crimemap (you@example.org)"
 """
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from extract.datafiles import DEFAULT_DB, GEOCODE_CACHE
+from extract.evaluation import events as event_evaluation
 from extract.evaluation import phrasing
 from extract.fetching import DEFAULT_DELAY
 from extract.records import ExtractError
@@ -71,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     phr = sub.add_parser("evaluate-phrasing", help="score extraction on one-sentence crime and figurative articles")
     phrasing.add_arguments(phr)
 
+    eve = sub.add_parser("evaluate-events", help="score event matching against a gold grouping of articles")
+    event_evaluation.add_arguments(eve)
+
     args = parser.parse_args(argv)
     try:
         return {
@@ -78,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "geocode": _geocode,
             "evaluate": _evaluate,
             "evaluate-phrasing": phrasing.evaluate,
+            "evaluate-events": event_evaluation.evaluate,
             "gazetteer": _gazetteer,
             "policeuk": _policeuk,
             "watch": _watch,

@@ -11,13 +11,16 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from extract.records import ExtractError
+from extract.records import Article, ExtractError, Incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +151,78 @@ def report_events(s: EventScores) -> str:
             f"near-miss pairs     {s.near_miss_merged}/{s.near_miss_pairs} wrongly merged",
         ]
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments, shared by `python -m extract evaluate-events` and this module's main."""
+    parser.add_argument("--gold", required=True, help="JSON Lines of {id, event, near_miss_of}")
+    parser.add_argument("articles", nargs="+", help="the articles, in any format ingest reads")
+    parser.add_argument("--mistakes", action="store_true", help="list every wrong pair with the matching reasons")
+    parser.add_argument(
+        "--shuffles", type=int, default=3, metavar="N", help="match N shuffled orders too and compare (default 3)"
+    )
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Extract the articles named by `args`, match their incidents into events in the given order (and in shuffled
+    orders), print the figures; 1 when a file was bad."""
+    from extract.articles import read_articles  # here, so that the CLI parses without them
+    from extract.events import EventMatcher, MemoryIndex, load_report_reader, read_reports
+    from extract.matching import compare
+    from extract.pipeline import extract_incidents, load_extractor
+
+    gold = load_event_gold(args.gold)
+    extractor = load_extractor()
+    reader = load_report_reader(matcher=extractor.matcher)
+    errors: list[ExtractError] = []
+    articles = [(a, extract_incidents(a, extractor=extractor)) for a in read_articles(args.articles, errors=errors)]
+    reports = {a.article_id: read_reports(a, incidents, reader=reader) for a, incidents in articles}
+
+    def grouping(order: Sequence[tuple[Article, list[Incident]]]) -> dict[str, str]:
+        index = MemoryIndex()
+        matcher = EventMatcher(index, families=reader.families)
+        for article, _ in order:
+            matcher.match_article(article.article_id, reports[article.article_id])
+        # An article is in its first incident's event; an article without incidents is an event of its own.
+        return {
+            a.article_id: (index.event_of(incidents[0].incident_id) or "") if incidents else "article " + a.article_id
+            for a, incidents in articles
+        }
+
+    def explain(a: str, b: str) -> str:
+        if not reports[a] or not reports[b]:
+            return "no incident extracted"
+        decision = compare(reports[a][0], reports[b][0])
+        return f"score {decision.score:g}: " + "; ".join(decision.reasons)
+
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    predicted = grouping(articles)
+    scores = score_events(gold, predicted, explain=explain)
+    print(report_events(scores))
+    partition = _partition(predicted)
+    same = 0
+    for seed in range(args.shuffles):
+        order = list(articles)
+        random.Random(seed).shuffle(order)
+        same += _partition(grouping(order)) == partition
+    if args.shuffles:
+        print(f"ingest order        {same}/{args.shuffles} shuffled orders give the same events")
+    if args.mistakes:
+        print("\n".join(scores.mistakes))
+    return 1 if errors else 0
+
+
+def _partition(assignment: Mapping[str, str]) -> list[list[str]]:
+    return sorted(sorted(group) for group in _groups(assignment).values())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `evaluate` with the command line's arguments."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return evaluate(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

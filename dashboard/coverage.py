@@ -40,7 +40,7 @@ class Coverage:
 
     boroughs: pd.DataFrame  # COVERAGE_COLUMNS, one row per borough with recorded crime in its covered months
     months: tuple[str, ...]  # the months asked for, YYYY-MM
-    missing: tuple[tuple[str, tuple[str, ...]], ...]  # (force, its months without imported data)
+    missing: tuple[tuple[str, tuple[str, ...]], ...]  # (home force, its months without imported data)
     rate: float | None  # London-wide news incidents per PER recorded crimes, None without recorded crime
     news_uncovered: int  # news incidents in the months and categories, left out: no recorded data for their month
     news_undated: int  # news incidents left out: no date
@@ -121,7 +121,9 @@ def coverage(
     table = _banded(per_borough, rate)
 
     seen_categories = set(categories) or set(news.loc[asked, "category"].dropna().unique())
-    forces = sorted({force for force, _ in imported})
+    # Only a home force's gaps leave months out; another force's (British Transport Police, or a force outside London
+    # imported from an all-forces archive) change nothing.
+    forces = sorted(set(home.values()))
     return Coverage(
         boroughs=table,
         months=tuple(months),

@@ -20,7 +20,8 @@ from dashboard.coverage import (
 
 CITY = "City of London Police"
 MET = "Metropolitan Police Service"
-IMPORTED = {(CITY, "2019-01"), (CITY, "2019-02"), (MET, "2019-01")}
+BTP = "British Transport Police"
+IMPORTED = {(CITY, "2019-01"), (CITY, "2019-02"), (MET, "2019-01"), (BTP, "2019-01")}
 RECORDED = recorded_frame(
     [
         (CITY, "2019-01", "City of London", "burglary", 40),
@@ -31,6 +32,7 @@ RECORDED = recorded_frame(
         (MET, "2019-01", "Camden", "burglary", 900),
         (MET, "2019-01", "Camden", "robbery", 100),
         (MET, "2019-01", "Hackney", "burglary", 1000),
+        (BTP, "2019-01", "Camden", "robbery", 4),  # home to no borough: its missing February leaves nothing out
     ]
 )
 NEWS = pd.DataFrame.from_records(
@@ -81,9 +83,9 @@ def test_month_ranges(months, text):
 def test_coverage_counts_each_borough_over_its_home_force_months():
     found = coverage(RECORDED, IMPORTED, NEWS, months=MONTHS)
     rows = found.boroughs[["borough", "recorded", "news"]].values.tolist()
-    assert rows == [["Camden", 1003, 2], ["City of London", 102, 1], ["Hackney", 1000, 0]]
-    assert found.rate == pytest.approx(1000 * 3 / 2105)
-    assert found.boroughs["per_1000"].tolist() == pytest.approx([2000 / 1003, 1000 / 102, 0.0])
+    assert rows == [["Camden", 1007, 2], ["City of London", 102, 1], ["Hackney", 1000, 0]]
+    assert found.rate == pytest.approx(1000 * 3 / 2109)
+    assert found.boroughs["per_1000"].tolist() == pytest.approx([2000 / 1007, 1000 / 102, 0.0])
     assert found.months == MONTHS
     assert found.missing == ((MET, ("2019-02",)),)
     assert (found.news_uncovered, found.news_undated, found.news_unplaced, found.news_unrecorded) == (2, 1, 1, 1)
@@ -94,7 +96,7 @@ def test_coverage_counts_each_borough_over_its_home_force_months():
 def test_coverage_of_some_categories():
     found = coverage(RECORDED, IMPORTED, NEWS, months=MONTHS, categories=("robbery",))
     assert found.boroughs[["borough", "recorded", "news"]].values.tolist() == [
-        ["Camden", 100, 1],
+        ["Camden", 104, 1],
         ["City of London", 10, 0],
     ]
     assert (found.news_uncovered, found.news_undated, found.news_unplaced, found.news_unrecorded) == (0, 0, 1, 0)
@@ -134,16 +136,16 @@ def test_funnel_spec_points_limits_and_colours():
     spec = funnel_spec(found)
     lines, rule, points = spec["layer"]
     assert points["data"]["values"] == [
-        {"borough": "Camden", "recorded": 1003, "news": 2, "per_1000": 1.994, "band": "too few to say"},
+        {"borough": "Camden", "recorded": 1007, "news": 2, "per_1000": 1.986, "band": "too few to say"},
         {"borough": "City of London", "recorded": 102, "news": 1, "per_1000": 9.804, "band": "too few to say"},
         {"borough": "Hackney", "recorded": 1000, "news": 0, "per_1000": 0.0, "band": "too few to say"},
     ]
     assert points["encoding"]["color"]["scale"] == {"domain": [b for b, _ in BANDS], "range": [c for _, c in BANDS]}
     assert rule["data"]["values"] == [{"rate": found.rate}]
-    assert points["encoding"]["x"]["scale"] == {"type": "log", "domain": [51.0, 2006.0], "nice": False}
+    assert points["encoding"]["x"]["scale"] == {"type": "log", "domain": [51.0, 2014.0], "nice": False}
     curves = lines["data"]["values"]
     assert {c["curve"] for c in curves} == {f"{level} {side}" for level, _ in LIMITS for side in ("upper", "lower")}
-    assert min(c["recorded"] for c in curves) == 51 and max(c["recorded"] for c in curves) == 2006
+    assert min(c["recorded"] for c in curves) == 51 and max(c["recorded"] for c in curves) == 2014
     assert all(c["limit"] >= 0 for c in curves)
     upper = sorted((c["recorded"], c["limit"]) for c in curves if c["curve"] == "95% upper")
     assert [limit for _, limit in upper] == sorted((limit for _, limit in upper), reverse=True)  # the funnel narrows

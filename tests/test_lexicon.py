@@ -227,6 +227,22 @@ def test_forms_are_folded_and_anchored(forms):
             ],
         ),
         (
+            "A rider had acid thrown in his face.",
+            [("acid thrown", "<weapon> thrown", "method", "acid_attack", "corrosive", None)],
+        ),
+        (
+            "Two men threw a noxious liquid at a driver.",
+            [("threw a noxious liquid at", "threw <weapon> at", "method", "acid_attack", "corrosive", None)],
+        ),
+        (
+            "He was caught carrying a zombie knife.",
+            [("carrying a zombie knife", "carrying <weapon>", "method", "weapons_possession", "knife", None)],
+        ),
+        (
+            "Gunmen fired into a crowded bar.",
+            [("fired into a crowded bar", "fire into", "active", "shooting", "gun", None)],
+        ),
+        (
             "A teenager was caught dealing crack cocaine.",
             [("dealing crack cocaine", "dealing <drug>", "method", "drugs", None, None)],
         ),

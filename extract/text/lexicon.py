@@ -284,12 +284,13 @@ def _any(words: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
 
-def noun_phrase(nouns: Iterable[str], words: dict[str, tuple[str, ...]]) -> str:
+def noun_phrase(nouns: Iterable[str], words: dict[str, tuple[str, ...]], *, first: bool = False) -> str:
     """A bounded pattern for " a 17-year-old delivery rider": a determiner or a number with an age and up to
-    MAX_MODIFIERS words that are not stopwords, then one of `nouns`; or the noun alone ("robbed shoppers")."""
+    MAX_MODIFIERS words that are not stopwords, then one of `nouns`; or the noun alone ("robbed shoppers"). It
+    starts with a space, unless `first` (the phrase opens the pattern: "acid thrown")."""
     modifier = rf"(?!{_any(words['stopword'])}\b)[\w']+"
-    lead = rf"(?: (?:{_any(words['determiner'])}|\d+){AGE}(?: {modifier}){{0,{MAX_MODIFIERS}}})?"
-    return f"{lead} {_any(nouns)}"
+    lead = rf"(?:{_any(words['determiner'])}|\d+){AGE}(?: {modifier}){{0,{MAX_MODIFIERS}}}"
+    return rf"(?:{lead} )?{_any(nouns)}" if first else rf"(?: {lead})? {_any(nouns)}"
 
 
 def expand(lexicon: Lexicon) -> tuple[Form, ...]:
@@ -391,11 +392,12 @@ def _method_forms(method: Method, lexicon: Lexicon) -> Iterable[Form]:
             groups.setdefault((w.weapon, w.attack_type), []).append(w.noun)
         before, _, after = method.template.partition("<weapon>")
         for (weapon, attack_type), nouns in groups.items():
-            regex = re.escape(before.strip()) + noun_phrase(nouns, lexicon.words) + re.escape(after.rstrip())
+            phrase = noun_phrase(nouns, lexicon.words, first=not before.strip())
+            regex = re.escape(before.strip()) + phrase + re.escape(after.rstrip())
             type_ = attack_type if method.type == "<weapon>" else method.type
             weapon_ = weapon if method.weapon == "<weapon>" else method.weapon
             text = method.template.replace("<weapon>", f"<{weapon} weapon>")
-            anchors = (before.split(" ")[0],)
+            anchors = (before.split(" ")[0] if before.strip() else after.split()[0],)  # "<weapon> thrown": "thrown"
             yield Form(text, rf"\b{regex}\b", anchors, name, "method", type_, weapon_, method.fatal, method.event)
     elif "<drug>" in method.template:
         before, _, after = method.template.partition("<drug>")

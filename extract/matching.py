@@ -105,7 +105,7 @@ class Event:
     event_id: str
     type: str
     category: str
-    place: Place | None  # the most precise among its reports
+    place: Place | None  # the most precise among its reports in the borough most of them give
     date: str | None  # the earliest offence date
     date_basis: str | None  # "stated" by a report, "follow-up" (by a court report only), "published" (by none)
     fatal: bool | None  # True if any report says so
@@ -336,6 +336,10 @@ def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFami
     types = Counter(r.type for r in reports)
     kind = max(types, key=lambda t: (types[t], families.severity.get(t, 0), t))
     placed = [r.place for r in reports if r.place]
+    boroughs = Counter(p.borough for p in placed if p.borough).most_common()
+    if boroughs and (len(boroughs) == 1 or boroughs[0][1] > boroughs[1][1]):
+        # A street geocoded to another borough's namesake must not pull the point away from what most reports say.
+        placed = [p for p in placed if p.borough == boroughs[0][0]]
     names = Counter(p.name for p in placed)
     place = min(placed, key=lambda p: (PRECISIONS.index(p.precision), -names[p.name], p.name), default=None)
     # (date, follow-up?): at the same date a first report's statement sorts before a follow-up's

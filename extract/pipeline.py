@@ -242,14 +242,16 @@ def ingest_paths(
     """Read articles from files or directories, extract their incidents and store each article in one transaction.
 
     A bad file or line is reported in the returned errors and the batch goes on; re-ingesting an article replaces
-    its incidents. `on_article` sees every article with its incidents (for --out).
+    its incidents. Each stored article's incidents are then matched into events (extract/events.py). `on_article`
+    sees every article with its incidents (for --out).
     """
     from extract import articles as articles_mod
-    from extract import store
+    from extract import events, store
 
     extractor = extractor or load_extractor()
     errors: list[ExtractError] = []
     conn = store.connect(db_path)
+    reader = events.load_report_reader(matcher=extractor.matcher)
     n_articles = n_incidents = 0
     try:
         stream = articles_mod.read_articles(list(paths), published=published, errors=errors)
@@ -260,6 +262,8 @@ def ingest_paths(
         for article in stream:
             incidents = extract_incidents(article, extractor=extractor)
             n_incidents += store.save_article(conn, article, incidents)
+            # Events are matched once the article is stored; later articles may still merge its events.
+            events.match_stored(conn, article, incidents, reader=reader)
             n_articles += 1
             if on_article:
                 on_article(article, incidents)

@@ -241,3 +241,52 @@ def test_load_event_gold_fail(tmp_path, content, message):
     path.write_text(content)
     with pytest.raises(ExtractError, match=message):
         load_event_gold(path)
+
+
+INGESTED = [
+    {
+        "id": "standard-1",
+        "headline": "Teenager stabbed in Peckham",
+        "published": "2024-03-03",
+        "text": "A 16-year-old girl was stabbed on Rye Lane in Peckham on Saturday night, police said. "
+        "Officers were called at 9pm and found her with knife wounds. She was taken to hospital.",
+    },
+    {
+        "id": "local-1",
+        "headline": "Girl, 16, knifed on Rye Lane",
+        "published": "2024-03-04",
+        "text": "A girl aged 16 was stabbed on Rye Lane, Peckham, on Saturday. Police were called to the street at "
+        "about 9pm. No arrests have been made.",
+    },
+    {
+        "id": "hackney-1",
+        "headline": "Man shot in Hackney",
+        "published": "2024-03-03",
+        "text": "A man was shot on Mare Street in Hackney on Saturday evening. Police were called at 8pm.",
+    },
+]
+
+
+def test_ingest_matches_events_in_any_order(small_extractor, tmp_path):
+    from extract.pipeline import ingest_paths
+
+    partitions = []
+    for n, articles in enumerate([INGESTED, INGESTED[::-1]]):
+        source = tmp_path / f"articles{n}.jsonl"
+        source.write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
+        db = tmp_path / f"incidents{n}.db"
+        ingest_paths([source], db_path=db, extractor=small_extractor)
+        conn = store.connect(db)
+        try:
+            first = store.incident_event_ids(conn)
+            ingest_paths([source], db_path=db, extractor=small_extractor)  # again: nothing changes
+            assert store.incident_event_ids(conn) == first
+            article_of = dict(conn.execute("SELECT incident_id, article_id FROM incidents"))
+            groups: dict[str, list[str]] = {}
+            for incident_id, event_id in first.items():
+                groups.setdefault(event_id, []).append(article_of[incident_id])
+            partitions.append(sorted(sorted(g) for g in groups.values()))
+            assert sorted(r[store.EVENT_COLUMNS.index("n_reports")] for r in store.iter_event_rows(conn)) == [1, 2]
+        finally:
+            conn.close()
+    assert partitions[0] == partitions[1] == [["hackney-1"], ["local-1", "standard-1"]]

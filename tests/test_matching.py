@@ -214,6 +214,12 @@ def test_merge_event_attributes():
     )
 
 
+def test_merge_event_place_in_the_borough_most_reports_give():
+    elsewhere = Place("Rye Lane", 51.5, 0.1, "street", "street", "Redbridge", "E09000026", "test")
+    reports = [report("a", place=elsewhere), report("b", place=PECKHAM), report("c", place=PECKHAM)]
+    assert merge_event("ev1", reports, families=load_families()).place == PECKHAM
+
+
 @pytest.mark.parametrize(
     "reports,date,basis",
     [

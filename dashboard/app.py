@@ -25,5 +25,6 @@ st.navigation(
         st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True),
         st.Page(PAGES / "recorded.py", title="News vs recorded", icon=":material/compare_arrows:"),
         st.Page(PAGES / "add_articles.py", title="Add articles", icon=":material/post_add:"),
+        st.Page(PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
     ]
 ).run()

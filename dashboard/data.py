@@ -100,6 +100,29 @@ def _cached_recorded_crime(db_path: str, version: tuple[int, ...]) -> tuple[pd.D
         conn.close()
 
 
+def last_update(db_path: str | Path) -> str | None:
+    """Return when the latest `watch` round that read a feed finished (UTC ISO), None when none did; read again
+    only when the database has changed."""
+    return _cached_watch(str(db_path), database_version(db_path))[0]
+
+
+def feed_sources(db_path: str | Path) -> pd.DataFrame:
+    """Return one row per watched feed (store.SOURCE_COLUMNS), read again only when the database has changed."""
+    return _cached_watch(str(db_path), database_version(db_path))[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_watch(db_path: str, version: tuple[int, ...]) -> tuple[str | None, pd.DataFrame]:
+    conn = store.connect_readonly(db_path)
+    try:
+        rows = list(store.iter_feed_sources(conn))
+        return store.last_update(conn), pd.DataFrame.from_records(rows, columns=list(store.SOURCE_COLUMNS))
+    except sqlite3.OperationalError:  # opened read-only, a database older than migration 3 has not been upgraded
+        return None, pd.DataFrame(columns=list(store.SOURCE_COLUMNS))
+    finally:
+        conn.close()
+
+
 @st.cache_resource(show_spinner=False)
 def borough_shapes() -> dict | None:
     """Return the borough GeoJSON, or None when the gazetteer has none."""

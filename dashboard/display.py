@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 import pandas as pd
@@ -52,6 +53,19 @@ def safe_url(url: object) -> str | None:
 def plural(n: int, noun: str) -> str:
     """Return the count with its noun: "1 incident", "2,000 incidents"."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def updated_ago(moment: str, now: datetime | None = None) -> str:
+    """Return how long ago the ISO time `moment` was, as "Updated 5 minutes ago" (hours past two hours, days past
+    two days); `now` defaults to the current time."""
+    minutes = int(((now or datetime.now(UTC)) - datetime.fromisoformat(moment)).total_seconds() // 60)
+    if minutes < 1:
+        return "Updated just now"
+    if minutes < 120:
+        return f"Updated {plural(minutes, 'minute')} ago"
+    if minutes < 48 * 60:
+        return f"Updated {plural(minutes // 60, 'hour')} ago"
+    return f"Updated {plural(minutes // (24 * 60), 'day')} ago"
 
 
 def details_heading(row: Mapping) -> str:

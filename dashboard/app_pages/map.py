@@ -25,6 +25,7 @@ from dashboard.display import (
     incident_table,
     plural,
     share_link,
+    updated_ago,
 )
 from dashboard.filters import (
     ANY,
@@ -169,6 +170,8 @@ incident = selected_incident(incidents)
 filters = from_widgets({key: st.session_state.get(key) for key in WIDGET_DEFAULTS}, incident=incident)
 shown = filter_incidents(incidents, filters)
 st.subheader(plural(len(shown), "incident"))
+if updated := data.last_update(data.database_path()):
+    st.caption(updated_ago(updated))
 
 n_points = int(shown["lat"].notna().sum())
 drawn = maps.shown_view(view, n_points)

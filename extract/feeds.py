@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from extract import articles, store
+from extract import articles, events, store
 from extract.datafiles import DATA_DIR, read_rows
 from extract.fetching import HTML_TYPES, MAX_BYTES, Disallowed, Fetcher, FetchError
 from extract.pipeline import Extractor, extract_incidents
@@ -162,15 +162,17 @@ def poll_round(
     max_articles: int | None = None,
     stop: Callable[[], bool] = lambda: False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    reader: events.ReportReader | None = None,
 ) -> RoundReport:
     """Poll every due feed once, store the articles of its new items and record the round; a failing feed or
     page is reported and the round goes on. It stops early, between two articles, once `stop()` is true or after
-    `max_articles` articles.
+    `max_articles` articles. `reader` reads incidents for event matching (loaded when not given).
 
     Example:
         report = poll_round([feed_at("https://example.org/rss")], conn=conn, fetcher=fetcher, extractor=extractor)
     """
-    poller = _Round(conn, fetcher, extractor, max_articles, stop, now)
+    reader = reader or events.load_report_reader(matcher=extractor.matcher)
+    poller = _Round(conn, fetcher, extractor, reader, max_articles, stop, now)
     for feed in dict((f.url, f) for f in feeds).values():  # a feed listed twice is polled once
         if poller.stopped():
             poller.complete = False
@@ -217,10 +219,17 @@ def watch(
     """Run one round, or with `every` (seconds) a round every `every` seconds until `stop` is set, which ends the
     current round after its current article; returns the last round's report, after passing each to `on_round`."""
     stop = stop or threading.Event()
+    reader = events.load_report_reader(matcher=extractor.matcher)
     while True:
         started = time.monotonic()
         report = poll_round(
-            feeds, conn=conn, fetcher=fetcher, extractor=extractor, max_articles=max_articles, stop=stop.is_set
+            feeds,
+            conn=conn,
+            fetcher=fetcher,
+            extractor=extractor,
+            max_articles=max_articles,
+            stop=stop.is_set,
+            reader=reader,
         )
         if on_round:
             on_round(report)
@@ -236,11 +245,12 @@ class _Round:
         conn: sqlite3.Connection,
         fetcher: Fetcher,
         extractor: Extractor,
+        reader: events.ReportReader,
         max_articles: int | None,
         stop: Callable[[], bool],
         now: Callable[[], datetime],
     ) -> None:
-        self.conn, self.fetcher, self.extractor = conn, fetcher, extractor
+        self.conn, self.fetcher, self.extractor, self.reader = conn, fetcher, extractor, reader
         self.budget = max_articles
         self.stop, self.now = stop, now
         self.started = now()
@@ -331,7 +341,9 @@ class _Round:
         """Settle one feed entry unless it is settled already; returns whether it now is, and its page's error."""
         entry = _entry(feed, number, raw_entry)
         seen = store.seen_item(self.conn, entry.guid, entry.link, entry.content_hash)
-        if seen is not None and (seen.status != "failed" or seen.attempts >= MAX_ITEM_ATTEMPTS):
+        if seen is not None and not (
+            (seen.status == "failed" and seen.attempts < MAX_ITEM_ATTEMPTS) or seen.status == "matching"
+        ):
             return True, None
         if seen is None:
             self.new_items += 1
@@ -344,7 +356,7 @@ class _Round:
             entry.link,
             entry.content_hash,
             "stored",
-            attempts=seen.attempts + 1 if seen else 1,
+            attempts=1 if seen is None else seen.attempts + 1 if seen.status == "failed" else seen.attempts,
         )
         article, error, without_text = entry.summary, None, "empty"
         if not entry.full_text and feed.full_pages and entry.link and is_url(entry.link):
@@ -363,12 +375,19 @@ class _Round:
             store.save_feed_item(self.conn, dataclasses.replace(item, status=without_text))
             return True, error
         item = dataclasses.replace(item, article_id=article.article_id)
-        if store.has_article(self.conn, article.article_id):
+        resumed = seen is not None and seen.status == "matching" and seen.article_id == article.article_id
+        if store.has_article(self.conn, article.article_id) and not resumed:
             store.save_feed_item(self.conn, dataclasses.replace(item, status="duplicate"))
             return True, error
         incidents = extract_incidents(article, extractor=self.extractor)
-        self.incidents += store.save_feed_item(self.conn, item, article, incidents)
-        self.articles += 1
+        # As in ingest, the incidents are matched into events once stored; "matching" marks the item in between, so
+        # that a watch killed there matches them when it resumes.
+        stored = store.save_feed_item(self.conn, dataclasses.replace(item, status="matching"), article, incidents)
+        events.match_stored(self.conn, article, incidents, reader=self.reader)
+        store.save_feed_item(self.conn, item)
+        if not resumed:
+            self.incidents += stored
+            self.articles += 1
         return True, error
 
     def _page(self, url: str, summary: Article | None) -> Article:

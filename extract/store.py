@@ -453,9 +453,10 @@ def recorded_months(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return conn.execute("SELECT force, month FROM recorded_months ORDER BY force, month").fetchall()
 
 
-ITEM_STATUSES = ("stored", "duplicate", "summary", "disallowed", "empty", "failed")
+ITEM_STATUSES = ("stored", "duplicate", "summary", "disallowed", "empty", "failed", "matching")
 """What became of a feed item: its article stored, already stored from another item, stored from the feed's summary
-when its page could not be fetched, disallowed by robots.txt, without text, or failed (tried again later)."""
+when its page could not be fetched, disallowed by robots.txt, without text, failed (tried again later), or stored
+with its events still to match (matched again after a kill)."""
 SOURCE_COLUMNS = ("outlet", "url", "last_success", "items", "incidents", "last_error")
 """The columns of a feed row (`iter_feed_sources`), in order."""
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from feed_fixtures import BILLION_LAUGHS, SITE, STORIES, FakeClock, Item, Route, item, page, rss, serve
 
-from extract import store
+from extract import events, store
 from extract.feeds import (
     BACKOFF,
     FEEDS_FILE,
@@ -127,6 +127,10 @@ def article_rows(conn: sqlite3.Connection) -> list[tuple]:
     return conn.execute("SELECT article_id, headline, url, published, n_incidents FROM articles ORDER BY 1").fetchall()
 
 
+def event_rows(conn: sqlite3.Connection) -> list[tuple]:
+    return list(store.iter_event_rows(conn))
+
+
 def item_rows(conn: sqlite3.Connection) -> list[tuple]:
     return conn.execute("SELECT link, status, attempts FROM feed_items ORDER BY first_seen, rowid").fetchall()
 
@@ -151,6 +155,8 @@ def test_round_stores_what_ingest_stores(server, poll, conn, extractor, tmp_path
         assert len(incident_rows(conn)) == CRIMES
         assert incident_rows(conn) == incident_rows(other)
         assert article_rows(conn) == article_rows(other)
+        assert len(event_rows(conn)) == CRIMES
+        assert event_rows(conn) == event_rows(other)
     finally:
         other.close()
     assert sorted(url for _, _, url, _, _ in article_rows(conn)) == sorted(s.canonical for s in STORIES)
@@ -351,6 +357,33 @@ def test_a_killed_watch_resumes_without_losing_or_duplicating(server, poll, conn
     assert page_requests(server) == [f"/news/{s.slug}" for s in STORIES]  # each page once
     assert len(article_rows(conn)) == len(item_rows(conn)) == 4
     assert len(incident_rows(conn)) == CRIMES
+
+
+def test_a_watch_killed_before_matching_events_matches_them_when_it_resumes(server, poll, conn, monkeypatch):
+    feed = publish(server, STORIES[:2])
+    match_stored = events.match_stored
+    calls = []
+
+    def killed_at_the_second(*args, **options):
+        calls.append(args[1].article_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return match_stored(*args, **options)
+
+    monkeypatch.setattr(events, "match_stored", killed_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        poll([feed])
+    assert [status for _, status, _ in item_rows(conn)] == ["stored", "matching"]
+    assert len(event_rows(conn)) == 1
+    assert counts(poll([feed])) == Counts(1, 0, 0, 0, 0, 0, 0)
+    assert [status for _, status, _ in item_rows(conn)] == ["stored", "stored"]
+    assert len(event_rows(conn)) == 2
+    assert calls == [calls[0], calls[1], calls[1]]  # the second article matched again, the first not
+    assert page_requests(server) == [
+        "/news/walthamstow-stabbing",
+        "/news/hatton-garden-raid",
+        "/news/hatton-garden-raid",  # read again for its incidents: the store keeps no article text
+    ]
 
 
 def test_stop_ends_the_round_between_articles(server, poll, conn):

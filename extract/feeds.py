@@ -379,7 +379,15 @@ class _Round:
         if store.has_article(self.conn, article.article_id) and not resumed:
             store.save_feed_item(self.conn, dataclasses.replace(item, status="duplicate"))
             return True, error
-        incidents = extract_incidents(article, extractor=self.extractor)
+        try:
+            incidents = extract_incidents(article, extractor=self.extractor)
+        # One article's failure is that article's, as in ingest: the round goes on, and the item is not retried.
+        except Exception as e:  # noqa: BLE001
+            error = f"{article.source}: cannot extract the article ({type(e).__name__}: {e})"
+            self.failures.append(error)
+            failed = dataclasses.replace(item, status="failed", attempts=MAX_ITEM_ATTEMPTS, error=error)
+            store.save_feed_item(self.conn, failed)
+            return True, error
         # As in ingest, the incidents are matched into events once stored; "matching" marks the item in between, so
         # that a watch killed there matches them when it resumes.
         stored = store.save_feed_item(self.conn, dataclasses.replace(item, status="matching"), article, incidents)

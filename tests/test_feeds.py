@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from feed_fixtures import BILLION_LAUGHS, SITE, STORIES, FakeClock, Item, Route, item, page, rss, serve
 
-from extract import events, store
+from extract import events, feeds, store
 from extract.feeds import (
     BACKOFF,
     FEEDS_FILE,
@@ -384,6 +384,24 @@ def test_a_watch_killed_before_matching_events_matches_them_when_it_resumes(serv
         "/news/hatton-garden-raid",
         "/news/hatton-garden-raid",  # read again for its incidents: the store keeps no article text
     ]
+
+
+def test_an_article_that_breaks_extraction_does_not_stop_the_round(server, poll, conn, monkeypatch):
+    extract_incidents = feeds.extract_incidents
+
+    def breaks_on_hatton_garden(article, **options):
+        if "Hatton Garden" in (article.headline or ""):
+            raise RuntimeError("a bug")
+        return extract_incidents(article, **options)
+
+    monkeypatch.setattr(feeds, "extract_incidents", breaks_on_hatton_garden)
+    report = poll([publish(server, STORIES[:3])])
+    assert counts(report) == Counts(1, 0, 0, 3, 2, 2, 1)
+    assert report.failures == (
+        f"{server.url('/news/hatton-garden-raid')}: cannot extract the article (RuntimeError: a bug)",
+    )
+    assert [status for _, status, _ in item_rows(conn)] == ["stored", "failed", "stored"]
+    assert counts(poll([publish(server, STORIES[:3])])) == Counts(1, 0, 0, 0, 0, 0, 0)  # not tried again
 
 
 def test_stop_ends_the_round_between_articles(server, poll, conn):

@@ -194,6 +194,46 @@ CREATE TABLE event_keys (
 ) WITHOUT ROWID;
 """,
     ),
+    Migration(
+        5,
+        "editors: corrections kept apart from the extracted rows, the append-only audit log, readers' problem "
+        "reports, and why an article gave no incident",
+        """
+ALTER TABLE articles ADD COLUMN reason TEXT;
+CREATE TABLE corrections (
+    kind        TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    editor      TEXT NOT NULL,
+    changed_at  TEXT NOT NULL,
+    PRIMARY KEY (kind, target, field)
+);
+CREATE TABLE audit_log (
+    entry_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT NOT NULL,
+    editor    TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    before    TEXT,
+    after     TEXT,
+    reason    TEXT
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE problem_reports (
+    report_id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id  TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    reported_at  TEXT NOT NULL,
+    closed_at    TEXT
+);
+CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -233,7 +273,16 @@ ARTICLE_COLUMNS = ("headline", "url", "published")
 """The INCIDENT_COLUMNS read from the articles table; the others are the incidents table's."""
 
 _INCIDENT_TABLE_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in ARTICLE_COLUMNS)
-_ARTICLE_TABLE_COLUMNS = ("article_id", "headline", "url", "published", "source", "n_incidents", "ingested_at")
+_ARTICLE_TABLE_COLUMNS = (
+    "article_id",
+    "headline",
+    "url",
+    "published",
+    "source",
+    "n_incidents",
+    "ingested_at",
+    "reason",
+)
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -362,16 +411,20 @@ def incident_row(incident: Incident) -> dict:
     }
 
 
-def save_article(conn: sqlite3.Connection, article: Article, incidents: Iterable[Incident]) -> int:
+def save_article(
+    conn: sqlite3.Connection, article: Article, incidents: Iterable[Incident], *, reason: str | None = None
+) -> int:
     """Replace the article and all its incidents in one transaction; returns the number of incidents stored.
 
-    Re-saving an article deletes its earlier incidents first, so re-ingesting never duplicates.
+    Re-saving an article deletes its earlier incidents first, so re-ingesting never duplicates. `reason` is the
+    extractor's code for an article that gives no incident (records.Reason). An editor's takedown of the article
+    still holds: its text is erased again, or nothing of it is kept.
     """
     rows = [incident_row(i) for i in incidents]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         with conn:
-            _replace(conn, article, rows, now)
+            _replace(conn, article, rows, now, reason=reason)
     except sqlite3.Error as e:  # a locked database, a full disk: the article is not stored, the batch can go on
         raise ExtractError(f"{article.source or article.article_id}: cannot store the article ({e})") from None
     return len(rows)
@@ -386,7 +439,9 @@ _INSERT_ARTICLE = _insert("articles", _ARTICLE_TABLE_COLUMNS)
 _INSERT_INCIDENT = _insert("incidents", _INCIDENT_TABLE_COLUMNS)
 
 
-def _replace(conn: sqlite3.Connection, article: Article, rows: list[dict], now: str) -> None:
+def _replace(
+    conn: sqlite3.Connection, article: Article, rows: list[dict], now: str, *, reason: str | None = None
+) -> None:
     values = {
         "article_id": article.article_id,
         "headline": article.headline,
@@ -395,11 +450,13 @@ def _replace(conn: sqlite3.Connection, article: Article, rows: list[dict], now: 
         "source": article.source,
         "n_incidents": len(rows),
         "ingested_at": now,
+        "reason": reason,
     }
     # No transaction of its own: the caller's `with conn:` holds it, with whatever else belongs to the article.
     conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
     conn.execute(_INSERT_ARTICLE, values)
     conn.executemany(_INSERT_INCIDENT, rows)
+    _take_down(conn, article.article_id)
 
 
 _SELECT = f"""
@@ -727,3 +784,181 @@ def incident_event_ids(conn: sqlite3.Connection, incident_ids: Iterable[str] | N
     ids = list(incident_ids)
     sql = f"SELECT incident_id, event_id FROM incident_events WHERE incident_id IN ({', '.join('?' * len(ids))})"
     return dict(conn.execute(sql, ids)) if ids else {}
+
+
+CORRECTION_KINDS = ("incident", "article")
+"""What a correction targets: an incident (by incident id), or an article (by article id, for a takedown)."""
+TAKEDOWN = "takedown"
+"""The field of an article's takedown correction; its value is {"mode": one of TAKEDOWN_MODES}."""
+TAKEDOWN_MODES = ("text", "delete")
+"""A takedown erases the article's stored text (headline, evidence) and keeps its incidents, or deletes it all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """An editor's correction, kept apart from the extracted rows: its target, the field it changes, the new values
+    (a JSON object of incident columns, or of the takedown's mode), who made it and when."""
+
+    kind: str  # one of CORRECTION_KINDS
+    target: str  # an incident id, or an article id
+    field: str  # hidden, type, borough, date, place or verified; TAKEDOWN for an article
+    value: str  # JSON
+    editor: str
+    changed_at: str  # UTC ISO
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One line of the append-only audit log: who did what to which target and when, the values before and after
+    (JSON) and the reason given."""
+
+    at: str  # UTC ISO
+    editor: str
+    action: str
+    target: str
+    before: str | None = None
+    after: str | None = None
+    reason: str | None = None
+    entry_id: int | None = None  # numbered by the store
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemReport:
+    """A reader's report of a problem with an incident: open until an editor closes it, never published."""
+
+    incident_id: str
+    reason: str
+    note: str
+    reported_at: str  # UTC ISO
+    report_id: int | None = None  # numbered by the store
+    closed_at: str | None = None
+
+
+_LOG_COLUMNS = ("at", "editor", "action", "target", "before", "after", "reason")
+_REPORT_COLUMNS = ("incident_id", "reason", "note", "reported_at")
+NO_INCIDENT_COLUMNS = ("article_id", "headline", "url", "published", "source", "reason", "ingested_at")
+"""The columns of an article without incidents (`iter_articles_without_incidents`), in order."""
+
+
+def save_correction(conn: sqlite3.Connection, correction: Correction, entry: LogEntry) -> None:
+    """Store the correction, replacing the target's earlier one of the same field, with its log entry in one
+    transaction; a takedown erases the article's stored text, or deletes the article, at once."""
+    columns = Correction.__slots__
+    try:
+        with conn:
+            conn.execute(_insert("corrections", columns), {c: getattr(correction, c) for c in columns})
+            _append_log(conn, entry)
+            if correction.kind == "article":
+                _take_down(conn, correction.target)
+    except sqlite3.Error as e:
+        raise ExtractError(f"{correction.target}: cannot store the correction ({e})") from None
+
+
+def remove_correction(conn: sqlite3.Connection, kind: str, target: str, field: str, entry: LogEntry) -> None:
+    """Forget the target's correction of `field` (the extracted value shows again), with its log entry, in one
+    transaction."""
+    try:
+        with conn:
+            conn.execute("DELETE FROM corrections WHERE kind = ? AND target = ? AND field = ?", (kind, target, field))
+            _append_log(conn, entry)
+    except sqlite3.Error as e:
+        raise ExtractError(f"{target}: cannot remove the correction ({e})") from None
+
+
+def iter_corrections(conn: sqlite3.Connection) -> Iterator[Correction]:
+    """Yield every stored correction in the order they were made."""
+    sql = f"SELECT {', '.join(Correction.__slots__)} FROM corrections ORDER BY changed_at, rowid"
+    for row in conn.execute(sql):
+        yield Correction(*row)
+
+
+def _take_down(conn: sqlite3.Connection, article_id: str) -> None:
+    # Runs inside the caller's transaction, after the article is stored or its takedown is.
+    row = conn.execute(
+        "SELECT value FROM corrections WHERE kind = 'article' AND target = ? AND field = ?", (article_id, TAKEDOWN)
+    ).fetchone()
+    if row is None:
+        return
+    if json.loads(row[0]).get("mode") == "delete":
+        conn.execute("DELETE FROM incidents WHERE article_id = ?", (article_id,))
+        conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+        return
+    conn.execute(
+        "UPDATE incidents SET evidence = '', evidence_start = 0, type_start = NULL, type_end = NULL, "
+        "place_start = NULL, place_end = NULL WHERE article_id = ?",
+        (article_id,),
+    )
+    conn.execute("UPDATE articles SET headline = NULL WHERE article_id = ?", (article_id,))
+
+
+def append_log(conn: sqlite3.Connection, entry: LogEntry) -> None:
+    """Add one entry to the audit log in its own transaction."""
+    try:
+        with conn:
+            _append_log(conn, entry)
+    except sqlite3.Error as e:
+        raise ExtractError(f"cannot write the audit log ({e})") from None
+
+
+def _append_log(conn: sqlite3.Connection, entry: LogEntry) -> None:
+    values = {c: getattr(entry, c) for c in _LOG_COLUMNS}
+    conn.execute(_insert("audit_log", _LOG_COLUMNS).replace(" OR REPLACE", ""), values)
+
+
+def iter_log(conn: sqlite3.Connection) -> Iterator[LogEntry]:
+    """Yield the audit log, newest entry first."""
+    for row in conn.execute(f"SELECT {', '.join(_LOG_COLUMNS)}, entry_id FROM audit_log ORDER BY entry_id DESC"):
+        yield LogEntry(*row)
+
+
+def save_problem_report(conn: sqlite3.Connection, report: ProblemReport) -> int:
+    """Store a reader's problem report, open; returns its number."""
+    try:
+        with conn:
+            cursor = conn.execute(
+                _insert("problem_reports", _REPORT_COLUMNS).replace(" OR REPLACE", ""),
+                {c: getattr(report, c) for c in _REPORT_COLUMNS},
+            )
+    except sqlite3.Error as e:
+        raise ExtractError(f"{report.incident_id}: cannot store the problem report ({e})") from None
+    return int(cursor.lastrowid or 0)
+
+
+def iter_problem_reports(conn: sqlite3.Connection, *, open_only: bool = True) -> Iterator[ProblemReport]:
+    """Yield the problem reports (only the open ones unless `open_only` is False), oldest first."""
+    where = " WHERE closed_at IS NULL" if open_only else ""
+    columns = ", ".join((*_REPORT_COLUMNS, "report_id", "closed_at"))
+    for row in conn.execute(f"SELECT {columns} FROM problem_reports{where} ORDER BY report_id"):
+        yield ProblemReport(*row)
+
+
+def close_problem_report(conn: sqlite3.Connection, report_id: int, entry: LogEntry) -> None:
+    """Close an open problem report at the entry's time, with its log entry, in one transaction."""
+    try:
+        with conn:
+            conn.execute(
+                "UPDATE problem_reports SET closed_at = ? WHERE report_id = ? AND closed_at IS NULL",
+                (entry.at, report_id),
+            )
+            _append_log(conn, entry)
+    except sqlite3.Error as e:
+        raise ExtractError(f"report {report_id}: cannot close the problem report ({e})") from None
+
+
+def iter_articles_without_incidents(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Yield every stored article that gave no incident, in NO_INCIDENT_COLUMNS order, newest ingest first."""
+    sql = f"SELECT {', '.join(NO_INCIDENT_COLUMNS)} FROM articles WHERE n_incidents = 0 ORDER BY ingested_at DESC"
+    yield from conn.execute(sql + ", article_id")
+
+
+def article_by_id(conn: sqlite3.Connection, article_id: str) -> dict | None:
+    """Return the stored article as a dict keyed by NO_INCIDENT_COLUMNS and n_incidents; None when there is none."""
+    columns = (*NO_INCIDENT_COLUMNS, "n_incidents")
+    row = conn.execute(f"SELECT {', '.join(columns)} FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+    return dict(zip(columns, row)) if row else None
+
+
+def incident_by_id(conn: sqlite3.Connection, incident_id: str) -> dict | None:
+    """Return the stored incident as a dict keyed by INCIDENT_COLUMNS, None when there is none with that id."""
+    row = conn.execute(_SELECT + " WHERE i.incident_id = ?", (incident_id,)).fetchone()
+    return dict(zip(INCIDENT_COLUMNS, row)) if row else None

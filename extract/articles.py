@@ -5,23 +5,32 @@ one), page furniture (data/page_furniture.txt, and echoes of the headline), then
 paragraph cut off with "...". Each story becomes its own Article whose text is an exact slice of the page, so
 character offsets into it stay meaningful. Teasers get no headline: the page only shows their opening words, and a
 first sentence taken as headline would repeat the text. HTML and feed entries are one story each.
+
+Inputs are hostile until read: each file, line and feed entry is read inside its own error boundary, text is
+normalised at the edge (UTF-16/32 with a byte-order mark decoded, lone surrogates replaced, file names escaped for
+the terminal), and sizes are bounded: a plain text is read up to MAX_TEXT_BYTES, an HTML page or a feed up to
+MAX_DOCUMENT_BYTES, a JSON line up to MAX_LINE_BYTES, an article's text up to MAX_ARTICLE_CHARS. Whatever is cut is
+reported as a ReadWarning; a feed declaring entities is refused before feedparser sees it.
 """
 
 from __future__ import annotations
 
+import codecs
 import email.utils
 import hashlib
 import io
 import json
 import os
 import re
+import stat
 import xml.sax
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO
 
 import feedparser
 import trafilatura
@@ -48,12 +57,41 @@ MAX_STORY_CHARS = 50_000
 """Longer stories (a huge text with no structure) are cut at paragraph or line breaks into pieces this long at most."""
 MAX_PAGE_CHARS = 1_000_000
 """A longer plain text is no news page: it is only cut into bounded pieces, not searched for headline and teasers."""
+MAX_TEXT_BYTES = 10_000_000
+"""A plain text is read up to here (cut at a line break) and the rest reported as cut: extraction costs seconds per
+megabyte, so a larger text (a dump, not a page) would hold the batch for minutes."""
+MAX_DOCUMENT_BYTES = 10_000_000
+"""A larger HTML page or feed is refused unread: no news page or feed is that big, and its parser holds it whole."""
+MAX_LINE_BYTES = 32_000_000
+"""A longer JSON line is skipped unread: parsing holds a few times its size in memory."""
+MAX_ARTICLE_CHARS = MAX_PAGE_CHARS
+"""The text of one article (a JSON line, an HTML page, a feed entry) is cut here, at a break, and the cut reported."""
+MAX_FIELD_CHARS = 10_000
+"""A longer headline is cut and a longer URL dropped, and reported: no real headline or link is that long."""
+MAX_ID_CHARS = 200
+"""A longer article id rejects its line: ids are hashes, slugs or URLs, and a longer one is a mistake."""
+SNIFF_BYTES = 2048  # the start of a file that shows its format
 HEADLINE_MAX_CHARS = 150
 TEASER_MIN_CHARS = 150
 FURNITURE_MAX_CHARS = 300
 HEADLINE_ECHO_MIN_CHARS = 12  # a shorter line that starts the headline could be ordinary text
 
 _ELLIPSES = ("...", "\u2026")
+# Byte-order marks, UTF-32 first: the UTF-32 little-endian mark starts with the UTF-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+# Unencodable in UTF-8, so never stored or shown: a JSON "\ud800" escape or a "&#xd800;" reference gives one.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Control characters (terminal escape sequences start with ESC) and bidirectional overrides, escaped in file names.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The start of the root element: what comes before it is the XML prologue, where a DTD would declare entities.
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_:\x80-\xff]")
+_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[")
+_CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 _NON_SPACE = re.compile(r"\S")
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?")
 _DATE_FORMATS = (
@@ -89,12 +127,22 @@ def load_furniture(path: str | Path = FURNITURE_FILE) -> PageFurniture:
     return PageFurniture(frozenset(lines), tuple(prefixes))
 
 
-def read_articles(
-    paths: Iterable[str | Path], *, published: str | None = None, errors: list[ExtractError]
-) -> Iterator[Article]:
-    """Yield the stories of every file under `paths`, appending an ExtractError to `errors` for each bad file or line.
+class ReadWarning(ExtractError):
+    """Something read only in part, or not followed: reported, yet not a failure of the input."""
 
-    Directories are walked recursively in sorted order, skipping hidden names. `published` ("YYYY-MM-DD" or
+
+def read_articles(
+    paths: Iterable[str | Path],
+    *,
+    published: str | None = None,
+    errors: list[ExtractError],
+    follow_symlinks: bool = False,
+) -> Iterator[Article]:
+    """Yield the stories of every file under `paths`, appending an ExtractError to `errors` for each bad file, line or
+    entry (a ReadWarning for what is cut or not followed) and going on with the next.
+
+    Directories are walked recursively in sorted order, skipping hidden names; a symbolic link found there that
+    leads out of the directory given is not followed unless `follow_symlinks`. `published` ("YYYY-MM-DD" or
     "YYYY-MM") is the date given to stories whose input states none; a malformed value raises ExtractError at once.
 
     Example:
@@ -105,64 +153,218 @@ def read_articles(
     fallback = _checked_date(published)
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return _read_paths(paths, fallback, errors)
+    return _read_paths(paths, fallback, errors, follow_symlinks)
 
 
 def read_text(text: str, *, name: str = "pasted", published: str | None = None) -> list[Article]:
     """Return the stories of a pasted plain text, split like a .txt page; an empty text gives no stories."""
-    return list(_text_articles(name, _newlines(text), _checked_date(published)))
+    return list(_text_articles(shown_name(name), _newlines(_valid_unicode(text)), _checked_date(published)))
 
 
 def read_upload(name: str, data: bytes, *, published: str | None = None, errors: list[ExtractError]) -> list[Article]:
     """Return the stories of an uploaded file, its format taken from the extension of `name` (else sniffed)."""
-    return list(_read_bytes(name, data, _checked_date(published), errors))
+    fallback = _checked_date(published)
+    return list(
+        _guarded(
+            shown_name(name), _read_stream(shown_name(name), io.BytesIO(data), len(data), fallback, errors), errors
+        )
+    )
 
 
-def _read_paths(paths: Iterable[str | Path], published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
+def shown_name(name: str | Path) -> str:
+    """Return a file name fit for a terminal and for the store: bytes that are not UTF-8, control characters (which
+    start terminal escape sequences) and bidirectional overrides are written as backslash escapes."""
+    text = os.fspath(name)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # how Python hands over undecodable bytes of a name
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(_escaped, raw.decode("utf-8", "backslashreplace"))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _read_paths(
+    paths: Iterable[str | Path], published: str | None, errors: list[ExtractError], follow_symlinks: bool
+) -> Iterator[Article]:
     for path in paths:
-        for file in _files(Path(path), errors):
-            yield from _read_file(file, published, errors)
+        try:
+            files = _files(Path(path), errors, follow_symlinks)
+        except Exception as e:  # noqa: BLE001  (as in _guarded: a failing walk is that path's)
+            errors.append(ExtractError(f"{shown_name(path)}: cannot read ({type(e).__name__}: {e})"))
+            continue
+        for file in files:
+            yield from _guarded(shown_name(file), _read_file(file, published, errors), errors)
 
 
-def _files(path: Path, errors: list[ExtractError]) -> Iterator[Path]:
-    if path.is_dir():
-        found: list[Path] = []
-        for folder, dirs, names in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found.extend(Path(folder, n) for n in names if not n.startswith("."))
-        yield from sorted(found)
-    elif path.exists() or path.is_symlink():
-        yield path
-    else:
-        errors.append(ExtractError(f"{path}: no such file or directory"))
+def _guarded(name: str, stories: Iterator[Article], errors: list[ExtractError]) -> Iterator[Article]:
+    """Yield `stories`; an unexpected exception ends them with one error naming the file, and the batch goes on."""
+    try:
+        yield from stories
+    except ExtractError as e:
+        errors.append(e)
+    # Parsers of hostile bytes fail in ways nobody listed: any failure is this file's, not the batch's.
+    except Exception as e:  # noqa: BLE001
+        errors.append(ExtractError(f"{name}: cannot read ({type(e).__name__}: {e})"))
+
+
+def _files(path: Path, errors: list[ExtractError], follow_symlinks: bool) -> list[Path]:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return [path]  # a dangling link: reading it reports it
+        errors.append(ExtractError(f"{shown_name(path)}: no such file or directory"))
+        return []
+    except OSError as e:
+        errors.append(ExtractError(f"{shown_name(path)}: cannot read ({e.strerror or e})"))
+        return []
+    return _walk(path, errors, follow_symlinks) if stat.S_ISDIR(info.st_mode) else [path]
+
+
+def _walk(top: Path, errors: list[ExtractError], follow_symlinks: bool) -> list[Path]:
+    """Return the files under `top` in sorted order; unreadable directories and links out of `top` are reported."""
+    root = Path(os.path.realpath(top))
+    found: list[Path] = []
+    seen: set[str] = set()
+
+    def unreadable(e: OSError) -> None:
+        errors.append(ExtractError(f"{shown_name(e.filename or top)}: cannot read the directory ({e.strerror or e})"))
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable, followlinks=follow_symlinks):
+        if follow_symlinks:
+            real = os.path.realpath(folder)
+            if real in seen:  # a link loop, or a folder reached twice through links
+                dirs[:] = []
+                continue
+            seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".") and _inside(Path(folder, d), root, errors, follow_symlinks)]
+        for name in names:
+            if not name.startswith(".") and _inside(Path(folder, name), root, errors, follow_symlinks):
+                found.append(Path(folder, name))
+    return sorted(found)
+
+
+def _inside(path: Path, root: Path, errors: list[ExtractError], follow_symlinks: bool) -> bool:
+    """Return whether to read `path`: anything but a symbolic link out of `root`, unless links are followed."""
+    try:
+        if follow_symlinks or not path.is_symlink():
+            return True
+    except OSError:
+        return True  # unreadable: reading it reports why
+    target = Path(os.path.realpath(path))
+    if target.is_relative_to(root):
+        return True  # a linked directory inside is walked where it is; os.walk does not descend into the link
+    errors.append(
+        ReadWarning(
+            f"{shown_name(path)}: a symbolic link to {shown_name(target)}, outside {shown_name(root)}: not followed"
+        )
+    )
+    return False
 
 
 def _read_file(path: Path, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
-    # Opening a FIFO or a device would block or never end, so only regular files are read.
-    if not path.is_file():
-        errors.append(ExtractError(f"{path}: not a regular file"))
-        return
+    name = shown_name(path)
     try:
-        data = path.read_bytes()
+        info = os.stat(path)
+        # Opening a FIFO or a device would block or never end, so only regular files are read.
+        if not stat.S_ISREG(info.st_mode):
+            errors.append(ExtractError(f"{name}: not a regular file"))
+            return
+        with open(path, "rb") as stream:
+            yield from _read_stream(name, stream, info.st_size, published, errors)
     except OSError as e:
-        errors.append(ExtractError(f"{path}: cannot read ({e.strerror or e})"))
+        errors.append(ExtractError(f"{name}: cannot read ({e.strerror or e})"))
+
+
+def _read_stream(
+    name: str, stream: BinaryIO, size: int, published: str | None, errors: list[ExtractError]
+) -> Iterator[Article]:
+    """Yield the stories of a file of `size` bytes, holding at most MAX_TEXT_BYTES of it (a JSON Lines file is read
+    line by line)."""
+    if size <= MAX_TEXT_BYTES:
+        yield from _read_bytes(name, stream.read(), published, errors)
         return
-    yield from _read_bytes(str(path), data, published, errors)
+    head = stream.read(SNIFF_BYTES)
+    kind = _kind(name, head)
+    if any(head.startswith(bom) for bom, _, _ in _BOMS):
+        errors.append(ExtractError(f"{name}: a UTF-16 or UTF-32 file over {MAX_TEXT_BYTES:,} bytes is not read"))
+    elif kind == "jsonl":
+        stream.seek(0)
+        yield from _jsonl_articles(name, _lines(stream), published, errors)
+    elif kind == "text":
+        data = _cut_at_break((head + stream.read(max(0, MAX_TEXT_BYTES - len(head))))[:MAX_TEXT_BYTES])
+        errors.append(
+            ReadWarning(
+                f"{name}: only the first {len(data):,} of {size:,} bytes read (a text is cut after "
+                f"{MAX_TEXT_BYTES:,} bytes, at a line break); the rest is left out"
+            )
+        )
+        yield from _read_bytes(name, data, published, errors)
+    else:
+        errors.append(
+            ExtractError(f"{name}: too large for {kind.upper()} ({size:,} bytes, over {MAX_DOCUMENT_BYTES:,})")
+        )
+
+
+def _cut_at_break(data: bytes) -> bytes:
+    """Return `data` up to its last line break, else word break, in its second half; else up to a whole character."""
+    for separator in (b"\n", b" "):
+        if (cut := data.rfind(separator, len(data) // 2)) != -1:
+            return data[: cut + 1]
+    while data and data[-1] & 0xC0 == 0x80:  # a UTF-8 continuation byte: the character is cut
+        data = data[:-1]
+    return data[:-1] if data and data[-1] >= 0xC0 else data
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """Yield the lines of `stream`; None stands for a line over MAX_LINE_BYTES, skipped without holding it."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) > MAX_LINE_BYTES:
+            while (rest := stream.readline(SNIFF_BYTES * 32)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line
 
 
 def _read_bytes(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
-    if not data.strip():
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as e:
+                errors.append(ExtractError(f"{name}: not valid {label} ({e.reason})"))
+                return
+            if not text.strip():
+                errors.append(ExtractError(f"{name}: empty file"))
+            elif "\0" in text:
+                errors.append(ExtractError(f"{name}: binary file (NUL characters), not an article"))
+            elif _kind(name, text[:SNIFF_BYTES].encode()) == "feed":
+                yield from _feed_articles(name, data, published, errors)  # feedparser reads the byte-order mark
+            else:
+                yield from _read_bytes(name, codecs.BOM_UTF8 + text.encode(), published, errors)
+            return
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
         errors.append(ExtractError(f"{name}: empty file"))
         return
     if b"\0" in data:
         errors.append(ExtractError(f"{name}: binary file (NUL bytes), not an article"))
         return
-    kind = FORMATS.get(os.path.splitext(name)[1].lower()) or _sniff(data)
+    kind = _kind(name, data[:SNIFF_BYTES])
+    if kind in ("html", "feed") and len(data) > MAX_DOCUMENT_BYTES:
+        errors.append(
+            ExtractError(f"{name}: too large for {kind.upper()} ({len(data):,} bytes, over {MAX_DOCUMENT_BYTES:,})")
+        )
+        return
     try:
         if kind == "jsonl":
-            yield from _jsonl_articles(name, data, published, errors)
+            yield from _jsonl_articles(name, data.split(b"\n"), published, errors)
         elif kind == "html":
-            yield html_article(name, data, published)
+            yield _within_limits(html_article(name, data, published), errors)
         elif kind == "feed":
             yield from _feed_articles(name, data, published, errors)
         else:
@@ -171,8 +373,12 @@ def _read_bytes(name: str, data: bytes, published: str | None, errors: list[Extr
         errors.append(e)
 
 
+def _kind(name: str, head: bytes) -> str:
+    return FORMATS.get(os.path.splitext(name)[1].lower()) or _sniff(head)
+
+
 def _sniff(data: bytes) -> str:
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{"):
         return "jsonl"
     if head.startswith(b"<"):
@@ -187,6 +393,28 @@ def _decoded(name: str, data: bytes) -> str:
         line = data.count(b"\n", 0, e.start) + 1
         raise ExtractError(f"{name}:{line}: not valid UTF-8 (byte 0x{data[e.start]:02x})") from None
     return _newlines(text)
+
+
+def _valid_unicode(text: str) -> str:
+    """Return `text` with each lone surrogate (unencodable, so never storable) replaced by U+FFFD, offsets kept."""
+    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
+
+
+def _within_limits(article: Article, errors: list[ExtractError]) -> Article:
+    """Return `article` with its text cut at MAX_ARTICLE_CHARS, a headline cut and a URL dropped at MAX_FIELD_CHARS;
+    a ReadWarning reports each cut."""
+    where = article.source
+    if len(article.text) > MAX_ARTICLE_CHARS:
+        start, end = next(_bounded(article.text, 0, len(article.text), limit=MAX_ARTICLE_CHARS))
+        errors.append(ReadWarning(f"{where}: text cut to its first {end:,} of {len(article.text):,} characters"))
+        article = replace(article, text=article.text[start:end])
+    if article.headline and len(article.headline) > MAX_FIELD_CHARS:
+        errors.append(ReadWarning(f"{where}: headline cut to its first {MAX_FIELD_CHARS:,} characters"))
+        article = replace(article, headline=article.headline[:MAX_FIELD_CHARS])
+    if article.url and len(article.url) > MAX_FIELD_CHARS:
+        errors.append(ReadWarning(f"{where}: URL of {len(article.url):,} characters dropped"))
+        article = replace(article, url=None)
+    return article
 
 
 def _newlines(text: str) -> str:
@@ -274,27 +502,36 @@ def _whole(text: str) -> list[tuple[None, int, int]]:
     return [(None, found.start(), len(text.rstrip()))] if found else []
 
 
-def _bounded(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Yield spans of at most MAX_STORY_CHARS covering text[start:end], cut at a paragraph, line or word break."""
+def _bounded(text: str, start: int, end: int, *, limit: int = MAX_STORY_CHARS) -> Iterator[tuple[int, int]]:
+    """Yield spans of at most `limit` characters covering text[start:end], cut at a paragraph, line or word break."""
     while start < end:
-        if end - start <= MAX_STORY_CHARS:
+        if end - start <= limit:
             yield start, end
             return
         # Searching only the second half of the window keeps every piece long, so the whole cut stays linear.
-        low, high = start + MAX_STORY_CHARS // 2, start + MAX_STORY_CHARS
+        low, high = start + limit // 2, start + limit
         cut = next((c for sep in ("\n\n", "\n", " ") if (c := text.rfind(sep, low, high)) != -1), high)
         yield start, start + len(text[start:cut].rstrip())
         found = _NON_SPACE.search(text, cut, end)
         start = found.start() if found else end
 
 
-def _jsonl_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if raw.strip():
+def _jsonl_articles(
+    name: str, lines: Iterable[bytes | None], published: str | None, errors: list[ExtractError]
+) -> Iterator[Article]:
+    for number, raw in enumerate(lines, start=1):
+        where = f"{name}:{number}"
+        if raw is None:
+            errors.append(ExtractError(f"{where}: line longer than {MAX_LINE_BYTES:,} bytes, skipped"))
+        elif raw.strip():
             try:
-                yield _jsonl_article(f"{name}:{number}", raw, published)
+                article = _jsonl_article(where, raw, published)
             except ExtractError as e:
                 errors.append(e)
+            except Exception as e:  # noqa: BLE001  (as in _guarded: one line's failure is that line's)
+                errors.append(ExtractError(f"{where}: cannot read the line ({type(e).__name__}: {e})"))
+            else:
+                yield _within_limits(article, errors)
 
 
 def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
@@ -306,11 +543,14 @@ def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
         raise ExtractError(f"{where}: not valid JSON ({e.msg}, column {e.colno})") from None
     except RecursionError:
         raise ExtractError(f"{where}: not valid JSON (nested too deeply)") from None
+    except ValueError:  # Python reads no integer of over 4,300 digits: https://docs.python.org/3/library/stdtypes.html#int-max-str-digits
+        raise ExtractError(f"{where}: not valid JSON (a number too long to read)") from None
     if not isinstance(record, dict):
         raise ExtractError(f"{where}: expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ExtractError(f"{where}: missing or empty 'text'")
+    text = _valid_unicode(text)
     url = _string_field(record, where, "url", "source")
     article_id = record.get("id")
     if article_id is None or article_id == "":
@@ -319,6 +559,10 @@ def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
         article_id = str(article_id)
     else:
         raise ExtractError(f"{where}: 'id' must be a string or an integer, got {type(article_id).__name__}")
+    if len(article_id) > MAX_ID_CHARS:
+        raise ExtractError(f"{where}: 'id' is longer than {MAX_ID_CHARS} characters ({len(article_id):,})")
+    if _SURROGATES.search(article_id):
+        raise ExtractError(f"{where}: 'id' is not valid Unicode (it holds a lone surrogate)")
     return Article(
         article_id,
         text,
@@ -338,11 +582,11 @@ def _string_field(record: dict, where: str, *keys: str) -> str | None:
         if not isinstance(value, str):
             raise ExtractError(f"{where}: '{key}' must be a string, got {type(value).__name__}")
         if value.strip():
-            return value.strip()
+            return _valid_unicode(value.strip())
     return None
 
 
-def html_article(name: str, data: bytes, published: str | None) -> Article:
+def html_article(name: str, data: bytes | str, published: str | None) -> Article:
     """Return the article trafilatura finds in an HTML page (text, headline, date, canonical URL); `published` is
     the date when the page states none; a page without article text raises ExtractError."""
     try:
@@ -354,10 +598,10 @@ def html_article(name: str, data: bytes, published: str | None) -> Article:
         raise ExtractError(f"{name}: cannot parse HTML ({type(e).__name__}: {e})") from None
     if not isinstance(document, Document) or not (document.text or "").strip():
         raise ExtractError(f"{name}: no article text found in the HTML")
-    text, headline = document.text or "", (document.title or "").strip() or None
+    text, headline = _valid_unicode(document.text or ""), _valid_unicode((document.title or "").strip()) or None
     if headline and text.startswith(headline + "\n"):  # trafilatura keeps the <h1> as the first line
         text = text[len(headline) + 1 :]
-    url = (document.url or "").strip() or None
+    url = _valid_unicode((document.url or "").strip()) or None
     return Article(
         _short_hash(url or text),
         text,
@@ -371,19 +615,37 @@ def html_article(name: str, data: bytes, published: str | None) -> Article:
 def _feed_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
     for number, entry in enumerate(parse_feed(name, data).entries, start=1):
         where = f"{name}#{number}"
-        article = entry_article(where, entry, published)
+        try:
+            article = entry_article(where, entry, published)
+        except Exception as e:  # noqa: BLE001  (as in _guarded: one entry's failure is that entry's)
+            errors.append(ExtractError(f"{where}: cannot read the feed entry ({type(e).__name__}: {e})"))
+            continue
         if article is None:
             errors.append(ExtractError(f"{where}: feed entry has no text"))
         else:
-            yield article
+            yield _within_limits(article, errors)
+
+
+def refuse_entities(name: str, data: bytes) -> None:
+    """Raise ExtractError when an XML document declares entities (a DTD internal subset) before its root element:
+    expanding them ("billion laughs", or one long entity used many times) can take any amount of memory and time,
+    and no news feed needs them."""
+    # Dropping NUL bytes turns the ASCII markup of a UTF-16 or UTF-32 document into plain ASCII.
+    view = data.replace(b"\0", b"") if b"\0" in data[:4] else data
+    root = _ROOT_ELEMENT.search(view)
+    prologue = view[: root.start()] if root else view
+    if b"<!ENTITY" in prologue or _INTERNAL_SUBSET.search(prologue):
+        raise ExtractError(f"{name}: declares entities in a DTD, refused (entity expansion can exhaust memory)")
 
 
 def parse_feed(name: str, data: bytes) -> feedparser.FeedParserDict:
-    """Parse an RSS or Atom document with feedparser; malformed XML, or a document that is no feed, raises
-    ExtractError."""
+    """Parse an RSS or Atom document with feedparser; a document declaring entities (refused unparsed), malformed
+    XML, or a document that is no feed raises ExtractError."""
+    # feedparser keeps the entities a DTD declares and its lenient parser expands them, whatever their size.
+    refuse_entities(name, data)
     # A stream, not bytes: feedparser treats a bytes argument that names an existing path as a file to open.
     try:
-        feed = feedparser.parse(io.BytesIO(data))
+        feed = feedparser.parse(io.BytesIO(_CHARACTER_REFERENCE.sub(_storable_reference, data)))
     except Exception as e:  # noqa: BLE001  (same reason as for trafilatura)
         raise ExtractError(f"{name}: cannot parse feed ({type(e).__name__}: {e})") from None
     problem = feed.get("bozo_exception")
@@ -395,25 +657,41 @@ def parse_feed(name: str, data: bytes) -> feedparser.FeedParserDict:
     return feed
 
 
+def _storable_reference(match: re.Match[bytes]) -> bytes:
+    """Return a character reference as it is, or U+FFFD's when it names a surrogate or no character at all: feedparser
+    fails on the whole feed at one "&#xd800;"."""
+    digits = match[1]
+    code = int(digits[1:], 16) if digits[:1] in b"xX" else int(digits)
+    return match[0] if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else b"&#xfffd;"
+
+
 def entry_article(where: str, entry: feedparser.FeedParserDict, published: str | None) -> Article | None:
     """Return the story of one feed entry (its content, else its summary) read from `where`; None when it has no
     text."""
     content = entry.get("content") or [{"value": entry.get("summary") or "", "type": "text/html"}]
     body = content[0].get("value") or ""
-    text = body.strip() if content[0].get("type") == "text/plain" else _html_text(body)
+    text = _valid_unicode(body.strip() if content[0].get("type") == "text/plain" else _html_text(body))
     if not text:
         return None
-    url = (entry.get("link") or "").strip() or None
+    url = _valid_unicode((entry.get("link") or "").strip()) or None
     raw_date = entry.get("published") or entry.get("updated")
     parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
     return Article(
         _short_hash(url or text),
         text,
-        headline=_html_text(entry.get("title") or "") or None,
+        headline=_valid_unicode(_html_text(entry.get("title") or "")) or None,
         url=url,
-        published=_iso_date(raw_date) or (date(*parsed_date[:3]).isoformat() if parsed_date else None) or published,
+        published=_iso_date(raw_date) or _struct_date(parsed_date) or published,
         source=where,
     )
+
+
+def _struct_date(parsed: tuple | None) -> str | None:
+    """Return the date of feedparser's parsed time tuple; None when there is none or it is no calendar date."""
+    try:
+        return date(*parsed[:3]).isoformat() if parsed else None
+    except (TypeError, ValueError):
+        return None
 
 
 class _TextCollector(HTMLParser):

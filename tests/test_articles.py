@@ -5,13 +5,19 @@ from pathlib import Path
 
 import pytest
 
+from extract import articles as articles_module
 from extract.articles import (
+    MAX_ARTICLE_CHARS,
+    MAX_FIELD_CHARS,
     MAX_STORY_CHARS,
     PageFurniture,
+    ReadWarning,
     load_furniture,
     read_articles,
     read_text,
     read_upload,
+    refuse_entities,
+    shown_name,
 )
 from extract.records import Article, ExtractError
 
@@ -53,6 +59,17 @@ def read(paths, **options) -> tuple[list[Article], list[str]]:
     errors: list[ExtractError] = []
     articles = list(read_articles(paths, errors=errors, **options))
     return articles, [str(e) for e in errors]
+
+
+def read_with_warnings(paths, **options) -> tuple[list[Article], list[str], list[str]]:
+    """The articles, the errors and the warnings (ReadWarning) of reading `paths`."""
+    errors: list[ExtractError] = []
+    articles = list(read_articles(paths, errors=errors, **options))
+    return (
+        articles,
+        [str(e) for e in errors if not isinstance(e, ReadWarning)],
+        [str(e) for e in errors if isinstance(e, ReadWarning)],
+    )
 
 
 @pytest.mark.parametrize(
@@ -220,6 +237,65 @@ def test_read_fixture(name, expected):
             b'<rss version="2.0"><channel><item><description>Plain words.</description></item></channel></rss>',
             [story("Plain words.", "{path}#1")],
         ),
+        (
+            "utf16.txt",
+            "Man arrested in Ilford\nHe was later released. Café owner.".encode("utf-16"),
+            [story("He was later released. Café owner.", "{path}", headline="Man arrested in Ilford")],
+        ),
+        (
+            "utf16-be.txt",
+            "\ufeffCafé owner robbed".encode("utf-16-be"),
+            [story("Café owner robbed", "{path}")],
+        ),
+        (
+            "utf32.txt",
+            "Man arrested in Ilford\nHe was later released.".encode("utf-32"),
+            [story("He was later released.", "{path}", headline="Man arrested in Ilford")],
+        ),
+        (
+            "utf16.jsonl",
+            '{"id": "a", "text": "Café."}\n{"id": "b", "text": "Body."}'.encode("utf-16"),
+            [story("Café.", "{path}:1", article_id="a"), story("Body.", "{path}:2", article_id="b")],
+        ),
+        (
+            "utf16.rss",
+            '<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><item><title>Café fire</title>'
+            "<description>Plain words.</description></item></channel></rss>".encode("utf-16"),
+            [story("Plain words.", "{path}#1", headline="Café fire")],
+        ),
+        (
+            "surrogates.jsonl",
+            b'{"id": "s", "headline": "Bad \\ud800 head", "url": "https://news.example/\\udfff", '
+            b'"text": "Body \\ud83d end, a pair \\ud83d\\ude00 kept."}',
+            [
+                story(
+                    "Body \ufffd end, a pair \U0001f600 kept.",
+                    "{path}:1",
+                    article_id="s",
+                    headline="Bad \ufffd head",
+                    url="https://news.example/\ufffd",
+                )
+            ],
+        ),
+        (
+            "surrogate-no-id.jsonl",
+            b'{"text": "Body \\udc00."}',
+            [story("Body \ufffd.", "{path}:1")],
+        ),
+        ("integer-id.jsonl", b'{"id": 12345, "text": "Body."}', [story("Body.", "{path}:1", article_id="12345")]),
+        (
+            "surrogate-entity.rss",
+            b'<rss version="2.0"><channel><item><title>A &#xd800; B</title><description>Words &#55296; here.'
+            b"</description></item></channel></rss>",
+            [story("Words \ufffd here.", "{path}#1", headline="A \ufffd B")],
+        ),
+        (
+            "rss-091-doctype.rss",
+            b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+            b'"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel><item>'
+            b"<description>Plain words.</description></item></channel></rss>",
+            [story("Plain words.", "{path}#1")],
+        ),
     ],
 )
 def test_read_file(tmp_path, name, content, expected):
@@ -311,6 +387,43 @@ def test_published_date_normalised_else_fallback(tmp_path, value, expected):
             "no-body.html",
             b"<html><head><title>Nothing</title></head><body></body></html>",
             "{path}: no article text found in the HTML",
+        ),
+        ("bom-only.txt", b"\xef\xbb\xbf", "{path}: empty file"),
+        ("bom-only-utf16.txt", b"\xff\xfe", "{path}: empty file"),
+        ("bom-blank-utf32.txt", " \n".encode("utf-32"), "{path}: empty file"),
+        ("odd-utf16.txt", b"\xff\xfea\x00b", "{path}: not valid UTF-16 (truncated data)"),
+        ("nul-utf16.txt", "a\0b".encode("utf-16"), "{path}: binary file (NUL characters), not an article"),
+        (
+            "long-id.jsonl",
+            b'{"text": "Good."}\n{"id": "' + b"x" * 201 + b'", "text": "Bad."}\n',
+            "{path}:2: 'id' is longer than 200 characters (201)",
+        ),
+        (
+            "long-integer-id.jsonl",
+            b'{"text": "Good."}\n{"id": 1' + b"0" * 250 + b', "text": "Bad."}\n',
+            "{path}:2: 'id' is longer than 200 characters (251)",
+        ),
+        (
+            "huge-integer-id.jsonl",
+            b'{"text": "Good."}\n{"id": ' + b"9" * 5000 + b', "text": "Bad."}\n',
+            "{path}:2: not valid JSON (a number too long to read)",
+        ),
+        (
+            "surrogate-id.jsonl",
+            b'{"text": "Good."}\n{"id": "a\\ud800", "text": "Bad."}\n',
+            "{path}:2: 'id' is not valid Unicode (it holds a lone surrogate)",
+        ),
+        (
+            "entities.rss",
+            b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss version="2.0"><channel><item>'
+            b"<description>&a;&a;</description></item></channel></rss>",
+            "{path}: declares entities in a DTD, refused (entity expansion can exhaust memory)",
+        ),
+        (
+            "entities-utf16.xml",
+            '<!DOCTYPE rss [<!ENTITY a "aaaa">]><rss version="2.0"><channel><item><description>&a;</description>'
+            "</item></channel></rss>".encode("utf-16"),
+            "{path}: declares entities in a DTD, refused (entity expansion can exhaust memory)",
         ),
     ],
 )
@@ -432,6 +545,9 @@ def test_read_text(text, expected):
             [],
         ),
         ("empty.txt", b"", [], ["empty.txt: empty file"]),
+        ("bom.txt", b"\xef\xbb\xbf", [], ["bom.txt: empty file"]),
+        ("utf16.txt", "Body é.".encode("utf-16"), [story("Body é.", "utf16.txt")], []),
+        ("bad\x1b[2Jname.txt", b"Body.", [story("Body.", "bad\\x1b[2Jname.txt")], []),
         ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF", [], ["photo.jpg: binary file (NUL bytes), not an article"]),
     ],
 )
@@ -486,10 +602,150 @@ def test_big_text_is_cut_into_bounded_stories(tmp_path, name, make):
     assert "".join("".join(a.text.split()) for a in articles) == "".join(text.split())
 
 
-def test_one_megabyte_jsonl_line(tmp_path):
+def test_one_megabyte_jsonl_line_is_cut_and_reported(tmp_path):
     text = f"{BODY} " * 10_500
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps({"id": "big", "text": text}) + "\n" + json.dumps({"text": "Next."}), encoding="utf-8")
+    articles, errors, warnings = read_with_warnings([path])
+    kept = text[: text.rindex(" ", 0, MAX_ARTICLE_CHARS)]
+    assert (errors, warnings) == ([], [f"{path}:1: text cut to its first {len(kept):,} of {len(text):,} characters"])
+    assert articles == [story(kept, f"{path}:1", article_id="big"), story("Next.", f"{path}:2")]
+
+
+def test_long_headline_cut_and_long_url_dropped(tmp_path):
+    path = tmp_path / "a.jsonl"
+    record = {"id": "a", "headline": "H" * (MAX_FIELD_CHARS + 1), "url": "https://x.example/" + "u" * MAX_FIELD_CHARS}
+    path.write_text(json.dumps(record | {"text": "Body."}), encoding="utf-8")
+    articles, errors, warnings = read_with_warnings([path])
+    assert (errors, warnings) == (
+        [],
+        [
+            f"{path}:1: headline cut to its first {MAX_FIELD_CHARS:,} characters",
+            f"{path}:1: URL of {MAX_FIELD_CHARS + 18:,} characters dropped",
+        ],
+    )
+    assert articles == [story("Body.", f"{path}:1", article_id="a", headline="H" * MAX_FIELD_CHARS)]
+
+
+def test_big_text_is_cut_at_a_line_break_and_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(articles_module, "MAX_TEXT_BYTES", 1_000)
+    lines = [f"Line {n} of a long text that nobody should read to its end." for n in range(100)]
+    path = tmp_path / "big.txt"
+    text = "\n".join(lines)
+    path.write_text(text, encoding="utf-8")
+    kept = text[: text.rindex("\n", 0, 1_000)]
+    articles, errors, warnings = read_with_warnings([path])
+    size = path.stat().st_size
+    assert (errors, warnings) == (
+        [],
+        [
+            f"{path}: only the first {len(kept) + 1:,} of {size:,} bytes read (a text is cut after 1,000 bytes, at a "
+            "line break); the rest is left out"
+        ],
+    )
+    assert articles == [story(kept, str(path))]
+
+
+def test_big_jsonl_is_read_line_by_line_and_long_lines_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr(articles_module, "MAX_TEXT_BYTES", 100)
+    monkeypatch.setattr(articles_module, "MAX_LINE_BYTES", 200)
+    path = tmp_path / "big.jsonl"
+    records = [{"id": "a", "text": "Body."}, {"id": "long", "text": "x" * 300}, {"id": "b", "text": "After."}]
+    path.write_text("\n".join(json.dumps(r) for r in records * 2), encoding="utf-8")
     articles, errors = read([path])
-    assert errors == []
-    assert articles == [story(text, f"{path}:1", article_id="big"), story("Next.", f"{path}:2")]
+    assert errors == [f"{path}:{n}: line longer than 200 bytes, skipped" for n in (2, 5)]
+    assert [(a.article_id, a.source) for a in articles] == [
+        ("a", f"{path}:1"),
+        ("b", f"{path}:3"),
+        ("a", f"{path}:4"),
+        ("b", f"{path}:6"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("big.html", b"<html><body><p>" + b"Words. " * 200 + b"</p></body></html>", "too large for HTML"),
+        (
+            "big.rss",
+            b'<rss version="2.0"><channel>' + b"<item></item>" * 100 + b"</channel></rss>",
+            "too large for FEED",
+        ),
+        ("big-utf16.txt", "Words. ".encode("utf-16") * 200, "a UTF-16 or UTF-32 file over 100 bytes is not read"),
+    ],
+)
+def test_big_markup_and_utf16_are_refused_unread(tmp_path, monkeypatch, name, content, message):
+    monkeypatch.setattr(articles_module, "MAX_TEXT_BYTES", 100)
+    monkeypatch.setattr(articles_module, "MAX_DOCUMENT_BYTES", 100)
+    path = tmp_path / name
+    path.write_bytes(content)
+    size = f" ({len(content):,} bytes, over 100)" if message.startswith("too large") else ""
+    assert read([path]) == ([], [f"{path}: {message}{size}"])
+
+
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("plain/name.txt", "plain/name.txt"),
+        ("café.txt", "café.txt"),
+        ("bad\udcffbyte.txt", "bad\\xffbyte.txt"),  # how os.listdir hands over the byte 0xff
+        ("esc\x1b[31mred.txt", "esc\\x1b[31mred.txt"),
+        ("new\nline\ttab\x7f.txt", "new\\x0aline\\x09tab\\x7f.txt"),
+        ("c1\x9bcsi.txt", "c1\\x9bcsi.txt"),
+        ("bidi\u202etxt.exe", "bidi\\u202etxt.exe"),
+        ("lone\ud800.txt", "lone\\ud800.txt"),
+    ],
+)
+def test_shown_name(name, shown):
+    assert shown_name(name) == shown
+
+
+def test_file_name_with_non_utf8_bytes_is_read_and_shown_escaped(tmp_path):
+    os.mkdir(os.fsencode(tmp_path / "dir\udcfe"))
+    with open(os.fsencode(tmp_path) + b"/dir\xfe/caf\xe9\x1b[0m.txt", "wb") as f:
+        f.write(b"Body.")
+    assert read([tmp_path]) == ([story("Body.", f"{tmp_path}/dir\\xfe/caf\\xe9\\x1b[0m.txt")], [])
+
+
+def test_symbolic_links_out_of_the_tree_are_not_followed_unless_asked(tmp_path):
+    outside, tree = tmp_path / "outside", tmp_path / "tree"
+    (outside / "folder").mkdir(parents=True)
+    tree.mkdir()
+    (outside / "secret.txt").write_text("Secret.", encoding="utf-8")
+    (outside / "folder" / "more.txt").write_text("More.", encoding="utf-8")
+    (tree / "a.txt").write_text("Inside.", encoding="utf-8")
+    (tree / "b.txt").symlink_to(outside / "secret.txt")
+    (tree / "c.txt").symlink_to(tree / "a.txt")
+    (tree / "d").symlink_to(outside / "folder")
+    (tree / "e").symlink_to(tree)  # a loop
+
+    articles, errors, warnings = read_with_warnings([tree])
+    assert (errors, [a.source for a in articles]) == ([], [f"{tree}/a.txt", f"{tree}/c.txt"])
+    assert warnings == [
+        f"{tree}/d: a symbolic link to {outside}/folder, outside {tree}: not followed",
+        f"{tree}/b.txt: a symbolic link to {outside}/secret.txt, outside {tree}: not followed",
+    ]
+
+    articles, errors = read([tree], follow_symlinks=True)
+    assert (errors, [a.text for a in articles]) == ([], ["Inside.", "Secret.", "Inside.", "More."])
+
+
+@pytest.mark.parametrize(
+    "document, refused",
+    [
+        (b'<rss version="2.0"><channel></channel></rss>', False),
+        (b'<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape//DTD RSS 0.91//EN" "rss.dtd"><rss/>', False),
+        (b"<!DOCTYPE html><html></html>", False),
+        (b"<rss><description>&lt;!ENTITY a 'x'&gt; is text here</description></rss>", False),
+        (b'<!DOCTYPE rss [<!ENTITY a "x">]><rss/>', True),
+        (b"<!DOCTYPE rss [ ]><rss/>", True),
+        (b'<?xml version="1.0"?>\n<!ENTITY a "x"><rss/>', True),
+        ('<!DOCTYPE feed [<!ENTITY a "x">]><feed/>'.encode("utf-32"), True),
+    ],
+)
+def test_refuse_entities(document, refused):
+    if refused:
+        with pytest.raises(ExtractError, match="^feed: declares entities in a DTD, refused"):
+            refuse_entities("feed", document)
+    else:
+        refuse_entities("feed", document)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ing.add_argument("--out", help="also write this run's incidents to FILE (.jsonl, .csv or .geojson)")
     ing.add_argument("--published", help="publication date YYYY-MM-DD for inputs that have none")
     ing.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    ing.add_argument(
+        "--follow-symlinks", action="store_true", help="read symbolic links that lead out of the directories given"
+    )
     _online_options(ing)
 
     geo = sub.add_parser("geocode", help="geocode London place names, one JSON line per query")
@@ -78,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        return {
+        status = {
             "ingest": _ingest,
             "geocode": _geocode,
             "evaluate": _evaluate,
@@ -88,8 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "policeuk": _policeuk,
             "watch": _watch,
         }[args.command](args)
+        sys.stdout.flush()  # inside the try: a reader that went away shows here, not at exit
+        return status
     except ExtractError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `geocode ... | head` closed our output: stop quietly, as
+        # https://docs.python.org/3/library/signal.html#note-on-sigpipe advises.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
@@ -124,8 +135,12 @@ def _ingest(args) -> int:
 
     gaz = load_gazetteer()
     extractor = load_extractor(gazetteer=gaz, geocoder=_geocoder(args, gaz))
-    rows: list[dict] = []
-    on_article = (lambda _article, incs: rows.extend(store.incident_row(i) for i in incs)) if args.out else None
+    rows: dict[str, list[dict]] = {}  # by article id: an article read twice keeps its later incidents, as stored
+
+    def keep_rows(article, incidents) -> None:
+        rows[article.article_id] = [store.incident_row(i) for i in incidents]
+
+    on_article = keep_rows if args.out else None
     if args.out and Path(args.out).suffix.lower() not in (".jsonl", ".csv", ".geojson"):
         raise ExtractError(f"{args.out}: --out must end in .jsonl, .csv or .geojson")
     report = ingest_paths(
@@ -135,11 +150,14 @@ def _ingest(args) -> int:
         extractor=extractor,
         on_article=on_article,
         progress=not args.no_progress,
+        follow_symlinks=args.follow_symlinks,
     )
     for message in report.errors:
         print(f"error: {message}", file=sys.stderr)
+    for message in report.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     if args.out:
-        exports.write_incidents(rows, args.out)
+        exports.write_incidents([row for article_rows in rows.values() for row in article_rows], args.out)
     print(
         f"{report.articles} articles, {report.incidents} incidents -> {args.db}"
         + (f" and {args.out}" if args.out else ""),

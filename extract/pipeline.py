@@ -12,10 +12,12 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
@@ -46,6 +48,9 @@ from extract.text.dates import FOLLOWING_CHARS, find_dates, incident_date
 from extract.text.folding import fold_text
 from extract.text.signals import Signals, find_signals, load_signals
 
+if TYPE_CHECKING:
+    from extract.events import ReportReader
+
 # Courts known by a street or place name alone; "X Crown Court" and "appeared at X" are left out by scene.py.
 COURT_KEYS = frozenset({"old bailey"})
 MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
@@ -69,11 +74,13 @@ class Extractor:
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
-    """What an ingest did: articles read, incidents stored, and one message per failed file or line."""
+    """What an ingest did: articles and incidents stored, one message per failed file, line or article, and one
+    warning per input cut, not followed or read twice."""
 
     articles: int
     incidents: int
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | None = None) -> Extractor:
@@ -238,12 +245,15 @@ def ingest_paths(
     extractor: Extractor | None = None,
     on_article: Callable[[Article, list[Incident]], None] | None = None,
     progress: bool = False,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Read articles from files or directories, extract their incidents and store each article in one transaction.
 
-    A bad file or line is reported in the returned errors and the batch goes on; re-ingesting an article replaces
-    its incidents. Each stored article's incidents are then matched into events (extract/events.py). `on_article`
-    sees every article with its incidents (for --out).
+    Each file, line and article has its own error boundary: whatever fails is reported in the returned errors,
+    naming it, and the batch goes on; only a failing database (locked, read-only, malformed) stops it, reported
+    once. Re-ingesting an article replaces its incidents; an id read twice in one run is a warning naming both
+    places, the later replacing the earlier. Each stored article's incidents are then matched into events
+    (extract/events.py). `on_article` sees every stored article with its incidents (for --out).
     """
     from extract import articles as articles_mod
     from extract import events, store
@@ -252,21 +262,62 @@ def ingest_paths(
     errors: list[ExtractError] = []
     conn = store.connect(db_path)
     reader = events.load_report_reader(matcher=extractor.matcher)
-    n_articles = n_incidents = 0
+    stored: dict[str, tuple[str, int]] = {}  # article id -> where it was read, incidents stored
     try:
-        stream = articles_mod.read_articles(list(paths), published=published, errors=errors)
+        stream = articles_mod.read_articles(
+            list(paths), published=published, errors=errors, follow_symlinks=follow_symlinks
+        )
         if progress:
             from tqdm import tqdm
 
             stream = tqdm(stream, unit=" articles", mininterval=0.5)
         for article in stream:
-            incidents = extract_incidents(article, extractor=extractor)
-            n_incidents += store.save_article(conn, article, incidents)
-            # Events are matched once the article is stored; later articles may still merge its events.
-            events.match_stored(conn, article, incidents, reader=reader)
-            n_articles += 1
+            try:
+                incidents = _ingest_article(conn, article, extractor, reader)
+            except store.DatabaseError as e:
+                errors.append(store.DatabaseError(f"{e}; the batch stopped at {article.source}"))
+                break
+            except ExtractError as e:
+                errors.append(e)
+                continue
+            if article.article_id in stored:
+                errors.append(
+                    articles_mod.ReadWarning(
+                        f"{article.source}: article id {article.article_id!r} was also read from "
+                        f"{stored[article.article_id][0]} in this run; this one replaces it"
+                    )
+                )
+            stored[article.article_id] = (article.source, len(incidents))
             if on_article:
                 on_article(article, incidents)
     finally:
         conn.close()
-    return IngestReport(n_articles, n_incidents, [str(e) for e in errors])
+    return IngestReport(
+        len(stored),
+        sum(n for _, n in stored.values()),
+        [str(e) for e in errors if not isinstance(e, articles_mod.ReadWarning)],
+        [str(e) for e in errors if isinstance(e, articles_mod.ReadWarning)],
+    )
+
+
+def _ingest_article(
+    conn: sqlite3.Connection, article: Article, extractor: Extractor, reader: ReportReader
+) -> list[Incident]:
+    """Extract, store and match one article, returning its incidents; the database's failure raises
+    store.DatabaseError, any other ExtractError naming the article."""
+    from extract import events, store
+
+    try:
+        incidents = extract_incidents(article, extractor=extractor)
+        store.save_article(conn, article, incidents)
+        # Events are matched once the article is stored; later articles may still merge its events.
+        events.match_stored(conn, article, incidents, reader=reader)
+    except ExtractError:
+        raise
+    except sqlite3.Error as e:
+        failure = ExtractError(f"{article.source}: cannot store its events ({e})")
+        raise store.database_error(conn, e) or failure from None
+    # One article's failure is that article's, whatever it is: the batch goes on.
+    except Exception as e:  # noqa: BLE001
+        raise ExtractError(f"{article.source}: cannot extract the article ({type(e).__name__}: {e})") from None
+    return incidents

@@ -285,13 +285,60 @@ _ARTICLE_TABLE_COLUMNS = (
 )
 
 
+LOCK_TIMEOUT = 30.0
+"""Seconds a statement waits for another process's lock, SQLite retrying with growing pauses
+(https://www.sqlite.org/c3ref/busy_timeout.html); after that the database is reported locked."""
+_DATABASE_FAILURES = frozenset(
+    {
+        "SQLITE_BUSY",
+        "SQLITE_LOCKED",
+        "SQLITE_READONLY",
+        "SQLITE_CORRUPT",
+        "SQLITE_NOTADB",
+        "SQLITE_FULL",
+        "SQLITE_IOERR",
+        "SQLITE_CANTOPEN",
+        "SQLITE_PERM",
+        "SQLITE_PROTOCOL",
+    }
+)
+"""SQLite's primary result codes (https://www.sqlite.org/rescode.html) that are the database's failure, not one
+statement's: no later write can be expected to succeed."""
+_OUR_TABLES = {"articles": {"article_id", "source", "n_incidents"}, "incidents": {"incident_id", "article_id", "type"}}
+"""Tables, with some of their columns, that make a database with tables an incidents database."""
+
+
+class DatabaseError(ExtractError):
+    """The database itself failed (locked for over LOCK_TIMEOUT, read-only, malformed, full): the message names
+    the database, not an article."""
+
+
+def database_error(conn: sqlite3.Connection, error: sqlite3.Error) -> DatabaseError | None:
+    """Return `error` as a DatabaseError naming the database when the database itself failed; None when only the
+    statement did."""
+    code = "_".join((getattr(error, "sqlite_errorname", None) or "").split("_")[:2])  # SQLITE_IOERR_WRITE: IOERR
+    if code not in _DATABASE_FAILURES:
+        return None
+    try:
+        name = conn.execute("PRAGMA database_list").fetchone()[2] or "the incidents database"
+    except sqlite3.Error:
+        name = "the incidents database"
+    waited = f" (waited {LOCK_TIMEOUT:g} s for another process)" if code in ("SQLITE_BUSY", "SQLITE_LOCKED") else ""
+    return DatabaseError(f"{name}: database error: {error}{waited}")
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open (creating if needed) the incidents database at `path` in WAL mode, upgraded to SCHEMA_VERSION; an
-    unusable path, a failed migration or a database newer than this code raises ExtractError."""
+    unusable path, a file that is not a regular one, another application's database (left unchanged), a failed
+    migration or a database newer than this code raises ExtractError."""
     conn = None
     try:
+        # SQLite would open /dev/null or a FIFO, and write its journal next to it (/dev/null-journal).
+        if Path(path).exists() and not Path(path).is_file():
+            raise ExtractError("not a regular file; the incidents database must be one")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30)
+        conn = sqlite3.connect(str(path), timeout=LOCK_TIMEOUT)
+        _refuse_foreign(conn)
         # WAL lets the dashboard read while an ingest writes: https://www.sqlite.org/wal.html
         conn.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL loses no committed transaction on a crash, only on power loss, and syncs far less.
@@ -307,6 +354,22 @@ def connect(path: str | Path) -> sqlite3.Connection:
             conn.close()
         raise ExtractError(f"{path}: {e}") from None
     return conn
+
+
+def _refuse_foreign(conn: sqlite3.Connection) -> None:
+    """Raise ExtractError when the database holds tables but not ours, or none with a schema version of ours:
+    another application's file, left unchanged (before WAL mode or a migration alters it). An empty database is
+    ours to set up; one newer than this code is left for `migrate` to refuse."""
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {t for t in tables if not t.startswith("sqlite_")}
+    version = _user_version(conn)
+    if not tables and 0 < version <= SCHEMA_VERSION:
+        raise ExtractError(f"not an incidents database (schema version {version}, without our tables); left unchanged")
+    if not tables:
+        return
+    for table, columns in _OUR_TABLES.items():
+        if table not in tables or not columns <= {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+            raise ExtractError(f"not an incidents database (it has tables, but not our {table} table); left unchanged")
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
@@ -425,8 +488,9 @@ def save_article(
     try:
         with conn:
             _replace(conn, article, rows, now, reason=reason)
-    except sqlite3.Error as e:  # a locked database, a full disk: the article is not stored, the batch can go on
-        raise ExtractError(f"{article.source or article.article_id}: cannot store the article ({e})") from None
+    except sqlite3.Error as e:  # the database's failure (locked, read-only, full) names it; any other, the article
+        where = article.source or article.article_id
+        raise database_error(conn, e) or ExtractError(f"{where}: cannot store the article ({e})") from None
     return len(rows)
 
 

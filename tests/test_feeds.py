@@ -19,7 +19,6 @@ from extract.feeds import (
     feed_at,
     load_feeds,
     poll_round,
-    refuse_entities,
 )
 from extract.fetching import MAX_BYTES, Fetcher
 from extract.pipeline import ingest_paths, load_extractor
@@ -466,35 +465,6 @@ def test_the_round_is_recorded_for_the_dashboard(server, poll, conn, wall):
         ("Down News", down.url, None, 0, 0, f"{down.url}: HTTP 503 Service Unavailable"),
         ("Example News", server.url("/feed"), wall().isoformat(), 4, CRIMES, None),
     ]
-
-
-@pytest.mark.parametrize(
-    "document",
-    [
-        rss([]),
-        b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"\n'
-        b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel/></rss>',
-        b"<rss version='2.0'><channel><title>A [bracket] and <!ENTITY in CDATA></title></channel></rss>",
-    ],
-    ids=["plain", "netscape-doctype", "entity-text-after-root"],
-)
-def test_refuse_entities_accepts(document):
-    refuse_entities("feed.xml", document)
-
-
-@pytest.mark.parametrize(
-    "document",
-    [
-        BILLION_LAUGHS,
-        BILLION_LAUGHS.decode().encode("utf-16"),
-        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]><rss>&secret;</rss>',
-        b'<!DOCTYPE rss[]><rss version="2.0"/>',
-    ],
-    ids=["billion-laughs", "utf-16", "external-entity", "empty-subset"],
-)
-def test_refuse_entities_refuses(document):
-    with pytest.raises(ExtractError, match=r"^feed\.xml: declares entities in a DTD, refused"):
-        refuse_entities("feed.xml", document)
 
 
 def test_the_feed_list_covers_london_sources_all_unverified():

@@ -30,7 +30,7 @@ from extract import articles, events, store
 from extract.datafiles import DATA_DIR, read_rows
 from extract.fetching import HTML_TYPES, MAX_BYTES, Disallowed, Fetcher, FetchError
 from extract.pipeline import Extractor, extract_incidents
-from extract.records import Article, ExtractError
+from extract.records import Article, ExtractError, Incident
 
 FEEDS_FILE = DATA_DIR / "feeds.csv"
 BACKOFF = 15 * 60.0  # seconds before a feed that failed once is polled again: one round of `--every 15m`
@@ -284,7 +284,13 @@ class _Round:
                 if self.stopped():
                     self.complete = settled = False
                     break
-                done, error = self._item(feed, number, entry)
+                try:
+                    done, error = self._item(feed, number, entry)
+                except store.DatabaseError:
+                    raise  # the database itself failed: nothing more can be stored
+                except ExtractError as e:  # this item's failure only: tried again next round
+                    done, error = False, str(e)
+                    self.failures.append(error)
                 settled = settled and done
                 page_error = error or page_error
         store.save_feed_state(
@@ -373,15 +379,29 @@ class _Round:
             failed = dataclasses.replace(item, status="failed", attempts=MAX_ITEM_ATTEMPTS, error=error)
             store.save_feed_item(self.conn, failed)
             return True, error
-        # As in ingest, the incidents are matched into events once stored; "matching" marks the item in between, so
-        # that a watch killed there matches them when it resumes.
-        stored = store.save_feed_item(self.conn, dataclasses.replace(item, status="matching"), article, incidents)
-        events.match_stored(self.conn, article, incidents, reader=self.reader)
-        store.save_feed_item(self.conn, item)
+        stored = self._store(item, article, incidents)
         if not resumed:
             self.incidents += stored
             self.articles += 1
         return True, error
+
+    def _store(self, item: store.FeedItem, article: Article, incidents: list[Incident]) -> int:
+        """Store the article with its item, then match its incidents into events, as ingest does; returns the
+        incidents stored. The database's failure raises store.DatabaseError, any other an ExtractError naming the
+        article."""
+        try:
+            # "matching" marks the item between the two, so that a watch killed there matches them when it resumes.
+            stored = store.save_feed_item(self.conn, dataclasses.replace(item, status="matching"), article, incidents)
+            events.match_stored(self.conn, article, incidents, reader=self.reader)
+            store.save_feed_item(self.conn, item)
+        except ExtractError:
+            raise
+        except sqlite3.Error as e:
+            failure = ExtractError(f"{article.source}: cannot store its events ({e})")
+            raise store.database_error(self.conn, e) or failure from None
+        except Exception as e:  # noqa: BLE001  (one article's failure is that article's)
+            raise ExtractError(f"{article.source}: cannot match its events ({type(e).__name__}: {e})") from None
+        return stored
 
     def _page(self, url: str, summary: Article | None) -> Article:
         """Fetch and read an article page as `ingest` reads an HTML file; the URL fetched stands in for a missing

@@ -648,7 +648,7 @@ def save_feed_state(conn: sqlite3.Connection, state: FeedState) -> None:
         with conn:
             conn.execute(_upsert("feeds", _FEED_COLUMNS, "url"), {c: getattr(state, c) for c in _FEED_COLUMNS})
     except sqlite3.Error as e:
-        raise ExtractError(f"{state.url}: cannot store the feed's state ({e})") from None
+        raise database_error(conn, e) or ExtractError(f"{state.url}: cannot store the feed's state ({e})") from None
 
 
 def seen_item(conn: sqlite3.Connection, guid: str | None, link: str | None, content_hash: str) -> FeedItem | None:
@@ -682,7 +682,8 @@ def save_feed_item(
                 _replace(conn, article, rows, now)
             conn.execute(_upsert("feed_items", _ITEM_COLUMNS, "item_key", keep=("first_seen",)), values)
     except sqlite3.Error as e:
-        raise ExtractError(f"{item.link or item.item_key}: cannot store the feed item ({e})") from None
+        failure = ExtractError(f"{item.link or item.item_key}: cannot store the feed item ({e})")
+        raise database_error(conn, e) or failure from None
     return len(rows)
 
 
@@ -693,7 +694,7 @@ def save_watch_round(conn: sqlite3.Connection, watch_round: WatchRound) -> None:
         with conn:
             conn.execute(_insert("watch_rounds", columns), {c: getattr(watch_round, c) for c in columns})
     except sqlite3.Error as e:
-        raise ExtractError(f"cannot store the watch round ({e})") from None
+        raise database_error(conn, e) or ExtractError(f"cannot store the watch round ({e})") from None
 
 
 def last_update(conn: sqlite3.Connection) -> str | None:

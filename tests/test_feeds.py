@@ -403,6 +403,43 @@ def test_an_article_that_breaks_extraction_does_not_stop_the_round(server, poll,
     assert counts(poll([publish(server, STORIES[:3])])) == Counts(1, 0, 0, 0, 0, 0, 0)  # not tried again
 
 
+def test_a_failure_to_match_events_is_that_articles_and_is_tried_again(server, poll, conn, monkeypatch):
+    feed = publish(server, STORIES[:2], etag='"v1"')
+    match_stored = events.match_stored
+
+    def fails_on_hatton_garden(conn, article, incidents, **options):
+        if "Hatton Garden" in (article.headline or ""):
+            raise RuntimeError("a bug")
+        return match_stored(conn, article, incidents, **options)
+
+    monkeypatch.setattr(events, "match_stored", fails_on_hatton_garden)
+    report = poll([feed])
+    link = server.url("/news/hatton-garden-raid")
+    assert report.failures == (f"{link}: cannot match its events (RuntimeError: a bug)",)
+    assert [status for _, status, _ in item_rows(conn)] == ["stored", "matching"]
+    assert store.feed_state(conn, feed.url).etag is None
+    monkeypatch.setattr(events, "match_stored", match_stored)
+    assert counts(poll([feed])) == Counts(1, 0, 0, 0, 0, 0, 0)
+    assert [status for _, status, _ in item_rows(conn)] == ["stored", "stored"]
+    assert (len(event_rows(conn)), store.feed_state(conn, feed.url).etag) == (2, '"v1"')
+
+
+def test_a_failing_database_stops_the_round(server, poll, conn, monkeypatch):
+    save_feed_item = store.save_feed_item
+    saved = []
+
+    def full_after_one(conn, item, *args):
+        saved.append(item.link)
+        if len(saved) > 2:  # the first article's two writes pass
+            raise store.DatabaseError("watch.db: database error: database or disk is full")
+        return save_feed_item(conn, item, *args)
+
+    monkeypatch.setattr(store, "save_feed_item", full_after_one)
+    with pytest.raises(store.DatabaseError, match="database or disk is full"):
+        poll([publish(server)])
+    assert len(article_rows(conn)) == 1
+
+
 def test_stop_ends_the_round_between_articles(server, poll, conn):
     feed = publish(server, etag='"v1"')
     report = poll([feed], stop=lambda: len(article_rows(conn)) >= 2)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
 from extract.geo.places import Matcher, build_matcher, find_places
-from extract.reading import details
+from extract.reading import dating, details
 from extract.reading.london import Signs, foreign_dateline, foreign_signs, load_signs, london_evidence
 from extract.reading.scene import (
     PRECISION_RANK,
@@ -44,7 +44,7 @@ from extract.reading.story import (
 )
 from extract.records import Article, ExtractError, Incident, Mention, Place, Reason, Rejection
 from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
-from extract.text.dates import FOLLOWING_CHARS, find_dates, incident_date
+from extract.text.dates import FOLLOWING_CHARS, date_basis, find_dates, publication_date
 from extract.text.folding import fold_text
 from extract.text.signals import Signals, find_signals, load_signals
 
@@ -128,7 +128,7 @@ def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
     headline_places = tuple(m.text for m in find_places(headline, matcher=extractor.matcher, folded=headline_folded))
     # Bounded, so that a text naming thousands of places stays linear.
     context = tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT]
-    # incident_date looks at most FOLLOWING_CHARS past an incident sentence: no need to scan further
+    # an incident's date is looked for at most FOLLOWING_CHARS past an incident sentence: no need to scan further
     dates_end = incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + DATE_PHRASE_CHARS
     main = next((s for s in incident_sents if tells_incident(s)), incident_sents[0])
     story = Story(
@@ -141,7 +141,7 @@ def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
         headline_cues=tuple(headline_cues),
         headline_places=headline_places,
         context=context,
-        dates=tuple(find_dates(text[:dates_end], published=article.published)),
+        dates=tuple(find_dates(text, published=publication_date(article.published, article.url), end=dates_end)),
         incident_sentences=tuple(incident_sents),
         main=main,
         scene=None,  # chosen below, among the places of the story as read
@@ -209,7 +209,7 @@ def _incident(
     # A further incident of a round-up is read from its own sentence only: its neighbours tell the others.
     lead = ordinal == 0
     near_cues = [c for s in neighbours(story.sentences, main, []) for c in s.cues] if lead else told_cues
-    chosen_date = incident_date(list(story.dates), near=main.start)
+    chosen_date = dating.incident_date(story, main, mention, lead=lead)
     article = story.article
     return Incident(
         incident_id=_incident_id(article.article_id, ordinal),
@@ -219,6 +219,7 @@ def _incident(
         location_text=location_text(story.text, mention),
         place=place,
         date=chosen_date.date if chosen_date else None,
+        date_basis=date_basis(chosen_date),
         fatal=details.fatal(told_cues, near_cues, headline_cues),
         weapon=details.weapon(told_cues, near_cues, type_slug),
         victim_ages=details.victim_ages(story.folded, neighbours(story.sentences, main, told) if lead else told),

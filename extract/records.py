@@ -14,6 +14,9 @@ PRECISION_ORDER = {precision: i for i, precision in enumerate(PRECISIONS)}
 """Each precision's place in PRECISIONS: a lower number is more precise."""
 
 WEAPONS = ("knife", "gun", "corrosive", "vehicle", "other", "none")
+DATE_BASES = ("stated", "relative", "none")
+"""How an incident's date is known: written as a date, resolved from "on Monday" against the publication date, or
+not at all (date None)."""
 
 
 class ExtractError(Exception):
@@ -80,6 +83,7 @@ class Incident:
     headline: str | None = None
     url: str | None = None
     published: str | None = None
+    date_basis: str = "none"  # one of DATE_BASES: how `date` is known
 
 
 class Reason(StrEnum):

@@ -2,7 +2,15 @@ import time
 
 import pytest
 
-from extract.text.dates import DateMention, find_dates, incident_date, load_date_vocabulary
+from extract.text.dates import (
+    DateMention,
+    date_basis,
+    find_dates,
+    incident_date,
+    load_date_vocabulary,
+    publication_date,
+)
+from extract.text.sentences import split_sentences
 
 
 @pytest.mark.parametrize(
@@ -31,6 +39,7 @@ from extract.text.dates import DateMention, find_dates, incident_date, load_date
         ),
         ("Photos of the raid [04.06.23] were shared.", None, [("04.06.23", "2023-06-04")]),
         ("Call 101 quoting CAD 7720/14Mar.", "2022-03-16", [("14Mar", "2022-03-14")]),
+        ("Call 101 quoting CAD 4567/21MAR.", "2022-03-23", [("21MAR", "2022-03-21")]),
         # the year comes from the publication date, or the year before when that would be over two months ahead
         ("The fire started on 28 December.", "2021-01-10", [("28 December", "2020-12-28")]),
         ("The fire started on 2 March.", "2021-01-10", [("2 March", "2021-03-02")]),
@@ -56,10 +65,28 @@ from extract.text.dates import DateMention, find_dates, incident_date, load_date
             "2021-07-01",
             [("last week", None), ("at the weekend", None)],
         ),
+        # one date written twice is one mention, dated by its more precise part
         (
             "A man was stabbed yesterday afternoon (Wednesday).",
             "2021-07-01",
-            [("yesterday afternoon", "2021-06-30"), ("Wednesday", "2021-06-30")],
+            [("yesterday afternoon (Wednesday", "2021-06-30")],
+        ),
+        (
+            "The fight broke out yesterday - Tuesday - in the street.",
+            "2021-07-01",
+            [("yesterday - Tuesday", "2021-06-29")],
+        ),
+        ("Overnight on Friday 5 May a car was torched.", "2023-05-08", [("Overnight on Friday 5 May", "2023-05-05")]),
+        ("He was robbed last night, Monday 28 June.", "2021-07-01", [("last night, Monday 28 June", "2021-06-28")]),
+        (
+            "Shops were raided on Monday, Tuesday and Wednesday.",
+            "2021-07-01",
+            [("Monday", "2021-06-28"), ("Tuesday", "2021-06-29"), ("Wednesday", "2021-06-30")],
+        ),
+        (
+            "He was robbed on 1 May, 2 May and 3 May.",
+            "2021-07-01",
+            [("1 May", "2021-05-01"), ("2 May", "2021-05-02"), ("3 May", "2021-05-03")],
         ),
         # weekdays: the most recent such day on or before publication (a Thursday here); "last X" strictly before
         ("He was robbed on Monday.", "2021-07-01", [("Monday", "2021-06-28")]),
@@ -71,10 +98,28 @@ from extract.text.dates import DateMention, find_dates, incident_date, load_date
         ("He was robbed on Thursday.", "2021-07-01", [("Thursday", "2021-07-01")]),
         ("He was robbed last Thursday.", "2021-07-01", [("last Thursday", "2021-06-24")]),
         ("He will be sentenced next Monday.", "2021-07-01", [("next Monday", "2021-07-05")]),
+        # counted from the date written before them
         (
             "A gang struck on Friday and again the previous Friday.",
             "2021-07-01",
-            [("Friday", "2021-06-25"), ("previous Friday", None)],
+            [("Friday", "2021-06-25"), ("previous Friday", "2021-06-18")],
+        ),
+        (
+            "Two men were shot on Monday 21 June. The following Friday a boy was stabbed.",
+            "2021-07-01",
+            [("Monday 21 June", "2021-06-21"), ("following Friday", "2021-06-25")],
+        ),
+        ("The previous Friday a boy was stabbed.", "2021-07-01", [("previous Friday", None)]),
+        (
+            "Two men were shot on 3 May. On the same night a boy was stabbed, and the next day a shop was raided.",
+            "2021-07-01",
+            [("3 May", "2021-05-03"), ("the same night", "2021-05-03"), ("the next day", "2021-05-04")],
+        ),
+        ("The day before, a car was stolen.", "2021-07-01", [("The day before", None)]),
+        (
+            "He was hurt the day before yesterday, and his brother the day before.",
+            "2021-07-01",
+            [("the day before yesterday", "2021-06-29"), ("the day before", "2021-06-28")],
         ),
         # weekday arithmetic across month, year and leap-day boundaries
         ("He was robbed on Sunday.", "2021-03-01", [("Sunday", "2021-02-28")]),
@@ -148,12 +193,19 @@ def test_find_dates_rejects_malformed_published(published):
         ("Smith will be sentenced on 3 June.", [("3 June", "sentenced")]),
         ("Smith was charged on Tuesday with attempted murder.", [("Tuesday", "charged")]),
         ("An inquest will open on Monday.", [("Monday", "inquest")]),
-        ("Smith was jailed on Friday (July 7).", [("Friday", "jailed"), ("July 7", "jailed")]),
+        ("Smith was jailed on Friday (July 7).", [("Friday (July 7", "jailed")]),
         ("On Friday, Smith was jailed for life.", [("Friday", "jailed")]),
         ("Three men have today been jailed.", [("today", "jailed")]),
         ("The trial heard he was stabbed on 5 May.", [("5 May", None)]),
         ("A boy was arrested after a man was stabbed on Saturday night.", [("Saturday night", None)]),
         ("A woman was robbed in Soho this morning, police said.", [("this morning", None)]),
+        # a death after the offence: the date after it is the death's, one before it the offence's
+        (
+            "He was stabbed on Friday and died in hospital on Sunday.",
+            [("Friday", None), ("Sunday", "died in hospital")],
+        ),
+        ("A boy stabbed in Croydon on Friday has died in hospital.", [("Friday", None)]),
+        ("A man died in hospital after he was stabbed on Friday.", [("Friday", None)]),
         (
             "Jane Reporter 5 March 2018\n\nA man was attacked on February 12.",
             [("5 March 2018", "dateline"), ("February 12", None)],
@@ -164,30 +216,78 @@ def test_find_dates_sets_aside_later_events(text, expected):
     assert [(m.text, m.aside) for m in find_dates(text, published="2018-07-10")] == expected
 
 
+def _span(text: str, start: str) -> tuple[int, int]:
+    """The sentence of `text` beginning with `start`."""
+    return next(span for span in split_sentences(text) if text.startswith(start, span[0]))
+
+
 @pytest.mark.parametrize(
     ("text", "sentence", "expected"),
     [
         ("A man was stabbed in Peckham on Friday. Jones will be sentenced on 3 June.", "A man", "Friday"),
         ("Jones will be sentenced on 3 June. A man was stabbed in Peckham.", "A man", None),
-        ("Police were called at 5.45pm yesterday - Monday, October 25 - to Dagenham.", "Police", "Monday, October 25"),
         (
-            "Jane Reporter 5 March 2018\n\nA man was attacked in Bow. Police were called at 4pm on February 12.",
-            "A man",
-            "February 12",
+            "Police were called at 5.45pm yesterday - Monday, October 25 - to Dagenham.",
+            "Police",
+            "yesterday - Monday, October 25",
         ),
         ("A woman was robbed in Soho last night. The suspect fled towards Oxford Street.", "The suspect", "last night"),
         ("Two men were hurt on Friday. A third man was robbed in Ealing on Sunday.", "A third", "Sunday"),
-        ("A cyclist was hurt in Bow." + " The road was closed for hours." * 30 + " It was 1 July.", "A cyclist", None),
         ("The last week was busy. A man was robbed in Acton.", "A man", None),
+        # a date after the incident's sentence only from the following spans
+        ("A man was robbed in Acton. Police were called at 9pm on Friday.", "A man", None),
+        # the stated date of a long sentence is preferred, wherever it stands in it
+        (
+            "A man who had been drinking with friends at a pub near the station for most of the evening was "
+            "stabbed yesterday in a fight that began over a spilt drink on Monday 25 October.",
+            "A man",
+            "Monday 25 October",
+        ),
+        # a relative date gives way to a stated one a day before it; never to a later one
+        ("A man was stabbed in Bow today. Officers were called at 7pm on 25 October.", "A man", "25 October"),
+        ("A man was stabbed in Bow today. Officers were called at 7pm on 26 October.", "A man", "26 October"),
+        ("A man was stabbed in Bow yesterday. It was updated on 26 October.", "A man", "yesterday"),
+        ("A man was stabbed in Bow today. A shop was raided on 20 October.", "A man", "today"),
     ],
 )
 def test_incident_date(text, sentence, expected):
-    chosen = incident_date(find_dates(text, published="2021-10-26"), near=text.index(sentence))
+    chosen = incident_date(find_dates(text, published="2021-10-26"), sentence=_span(text, sentence))
+    assert (chosen.text if chosen else None) == expected
+
+
+STORY = (
+    "A man was stabbed in Bow. It follows a shooting on Tuesday. "
+    "Police were called to Roman Road at 9pm on Saturday. Call 101 quoting CAD 4411/20Oct."
+)
+
+
+@pytest.mark.parametrize(
+    ("scene", "following", "skip", "references", "expected"),
+    [
+        # nothing in the incident's sentence nor before it: the police reference
+        (None, (), (), True, "20Oct"),
+        (None, (), (), False, None),
+        # the scene's own sentence first
+        ("Police", (), (), True, "Saturday"),
+        # then the first in the following spans, leaving out those skipped (telling another incident)
+        (None, ("It follows", "Police"), (), True, "Tuesday"),
+        (None, ("It follows", "Police"), ("It follows",), True, "Saturday"),
+    ],
+)
+def test_incident_date_looks_in_the_scene_then_the_following_spans(scene, following, skip, references, expected):
+    chosen = incident_date(
+        find_dates(STORY, published="2021-10-26"),
+        sentence=_span(STORY, "A man"),
+        scene=_span(STORY, scene) if scene else None,
+        following=[_span(STORY, f) for f in following],
+        skip=[_span(STORY, s) for s in skip],
+        references=references,
+    )
     assert (chosen.text if chosen else None) == expected
 
 
 def test_incident_date_without_mentions():
-    assert incident_date([], near=0) is None
+    assert incident_date([], sentence=(0, 10)) is None
 
 
 def test_explicit_beats_relative_in_the_same_sentence():
@@ -195,16 +295,63 @@ def test_explicit_beats_relative_in_the_same_sentence():
         DateMention(text="yesterday", start=10, end=19, date="2021-10-25", kind="relative"),
         DateMention(text="25 October", start=30, end=40, date="2021-10-25", kind="explicit"),
     ]
-    assert incident_date(mentions, near=0) == mentions[1]
+    assert incident_date(mentions, sentence=(0, 50)) == mentions[1]
+
+
+def test_police_reference_read_past_the_end():
+    text = "A man was robbed in Acton. " + "Officers are appealing for help. " * 40 + "Quote CAD 4411/23Oct."
+    mentions = find_dates(text, published="2021-10-26", end=30)
+    assert [(m.text, m.date, m.kind) for m in mentions] == [("23Oct", "2021-10-23", "reference")]
+
+
+@pytest.mark.parametrize(
+    ("mention", "basis"),
+    [
+        (DateMention(text="25 October", start=0, end=10, date="2021-10-25", kind="explicit"), "stated"),
+        (DateMention(text="23Oct", start=0, end=5, date="2021-10-23", kind="reference"), "stated"),
+        (DateMention(text="yesterday", start=0, end=9, date="2021-10-25", kind="relative"), "relative"),
+        (None, "none"),
+    ],
+)
+def test_date_basis(mention, basis):
+    assert date_basis(mention) == basis
+
+
+@pytest.mark.parametrize(
+    ("published", "url", "expected"),
+    [
+        (None, "https://www.example.org/uk-news/2017/jul/15/acid-attack", "2017-07-15"),
+        (None, "https://example.org/news/2024/03/12/man-stabbed", "2024-03-12"),
+        (None, "https://example.org/news/2024/3/9/man-stabbed", "2024-03-09"),
+        (None, "https://example.org/2024/mar/man-stabbed", "2024-03"),
+        (None, "https://example.org/2024/03/", "2024-03"),
+        (None, "https://example.org/2024/02/31/man-stabbed", "2024-02"),
+        ("2024-03", "https://example.org/2024/03/12/man-stabbed", "2024-03-12"),
+        ("2024-04", "https://example.org/2024/03/12/man-stabbed", "2024-04"),
+        ("2024-03-14", "https://example.org/2024/03/12/man-stabbed", "2024-03-14"),
+        (None, "https://example.org/news/2024/13/man-stabbed", None),
+        (None, "https://example.org/news/20240312-man-stabbed", None),
+        (None, "https://example.org/news/man-stabbed?date=2024/03/12", None),
+        (None, None, None),
+        ("2024-03-14", None, "2024-03-14"),
+    ],
+)
+def test_publication_date(published, url, expected):
+    assert publication_date(published, url) == expected
 
 
 def test_vocabulary_is_read_from_the_data_directory(tmp_path):
     (tmp_path / "dates_relative.txt").write_text("# phrase, days before\nthe other night\t2\n", encoding="utf-8")
-    for name in ("dates_later_cues.txt", "dates_event_cues.txt", "dates_not_weekdays.txt"):
+    (tmp_path / "dates_anaphoric.txt").write_text("# phrase, days after\nthe morning after\t1\n", encoding="utf-8")
+    for name in ("dates_later_cues.txt", "dates_event_cues.txt", "dates_not_weekdays.txt", "dates_death_cues.txt"):
         (tmp_path / name).write_text("sentenc*\n", encoding="utf-8")
     vocabulary = load_date_vocabulary(tmp_path)
     mentions = find_dates("He was hurt the other night.", published="2021-07-01", vocabulary=vocabulary)
     assert [(m.text, m.date) for m in mentions] == [("the other night", "2021-06-29")]
+    mentions = find_dates(
+        "Hurt on 3 May, he fell ill the morning after.", published="2021-07-01", vocabulary=vocabulary
+    )
+    assert [(m.text, m.date) for m in mentions] == [("3 May", "2021-05-03"), ("the morning after", "2021-05-04")]
 
 
 def test_five_megabytes_finish():

@@ -12,10 +12,11 @@ import functools
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.text.numbers import NUMBER_WORDS
@@ -29,14 +30,16 @@ CUE_WINDOW = 120
 CUE_AFTER_WINDOW = 60
 """How many characters after a date are searched for a later-event cue ("On Friday, he was jailed")."""
 
+SLACK = timedelta(days=1)
+"""A stated date this far before a relative one tells the same day: a story written the day before it was
+published says "yesterday" of the day before that."""
+
 DATELINE_CHARS = 60
 """A dated line at most this long, with no sentence end, is a by-line or dateline."""
 
-SAME_SENTENCE_CHARS = 160
-"""Mentions this close after an incident's sentence start count as being in that sentence."""
-
 FOLLOWING_CHARS = 600
-"""Mentions further than this after an incident's sentence start are not used for it."""
+"""An incident's paragraph is searched for its date at most this far past the sentence telling it: a text with no
+line breaks is not one paragraph."""
 
 MONTH_NAMES = {
     "January": 1,
@@ -78,8 +81,12 @@ class DateMention:
     start: int
     end: int
     date: str | None  # ISO YYYY-MM-DD, None when it cannot be resolved to one day
-    kind: str  # "explicit" (calendar date) or "relative" (yesterday, on Monday, ...)
+    kind: str  # "explicit" (calendar date), "relative" (yesterday, on Monday, ...) or "reference" (CAD 4567/21MAR)
     aside: str | None = None  # why incident_date passes it over: a later-event cue ("sentenced") or "dateline"
+
+
+BASIS_OF_KIND = {"explicit": "stated", "reference": "stated", "relative": "relative"}
+"""The date basis an incident takes from the kind of mention that dates it; "none" when no mention does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +94,9 @@ class DateVocabulary:
     """The word lists behind date finding, as read from the data files."""
 
     relative: tuple[tuple[str, int | None], ...]  # phrase, days before publication (None: not one day)
+    anaphoric: tuple[tuple[str, int], ...]  # phrase, days after the date written before it ("the next day": 1)
     later_cues: tuple[str, ...]
+    death_cues: tuple[str, ...]  # a death after the offence: later-event cues for a date after them only
     event_cues: tuple[str, ...]
     not_weekdays: tuple[str, ...]
 
@@ -99,9 +108,15 @@ def load_date_vocabulary(data_dir: Path = DATA_DIR) -> DateVocabulary:
     for line in read_lines(data_dir / "dates_relative.txt"):
         phrase, _, days = line.partition("\t")
         relative.append((phrase.strip(), None if days.strip() == "-" else int(days)))
+    anaphoric = []
+    for line in read_lines(data_dir / "dates_anaphoric.txt"):
+        phrase, _, days = line.partition("\t")
+        anaphoric.append((phrase.strip(), int(days)))
     return DateVocabulary(
         relative=tuple(relative),
+        anaphoric=tuple(anaphoric),
         later_cues=tuple(read_lines(data_dir / "dates_later_cues.txt")),
+        death_cues=tuple(read_lines(data_dir / "dates_death_cues.txt")),
         event_cues=tuple(read_lines(data_dir / "dates_event_cues.txt")),
         not_weekdays=tuple(read_lines(data_dir / "dates_not_weekdays.txt")),
     )
@@ -163,6 +178,7 @@ WEEKDAY_RELATIVE = (
 )
 
 
+NOTHING = "(?!)"  # an empty word list matches nowhere, where an empty alternation would match everywhere
 YEARS_AGO_WORDS = tuple(word for word in NUMBER_WORDS if word != "an")  # "a year ago"; "an" never comes before "year"
 # "Ten years ago today" dates an anniversary story's incident: the publication day, that many years back.
 YEARS_AGO = (
@@ -171,13 +187,19 @@ YEARS_AGO = (
 )
 
 
+REFERENCE = re.compile(CAD)
+"""A police call reference alone: find_dates reads these in the whole text, past where it stops reading dates."""
+
+
 def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
-    not_weekdays = _phrases(vocabulary.not_weekdays)
-    relative = _phrases(phrase for phrase, _ in vocabulary.relative)
-    # Every alternative starts a word; testing that first is what keeps a 5 MB text near one second.
+    not_weekdays = _phrases(vocabulary.not_weekdays) or NOTHING
+    relative = _phrases(phrase for phrase, _ in vocabulary.relative) or NOTHING
+    anaphoric = _phrases(phrase for phrase, _ in vocabulary.anaphoric) or NOTHING
+    # Every alternative starts a word; testing that first is what keeps a 5 MB text near one second. A relative
+    # phrase is tried before an anaphoric one, so that "the day before yesterday" is not read as "the day before".
     return re.compile(
         rf"(?=[0-9A-Za-z])\b(?:(?P<skip>(?:{not_weekdays})\b)|{CALENDAR}|{ISO}|{SLASHED}|{DOTTED}|{CAD}"
-        rf"|{YEARS_AGO}|{WEEKDAY_RELATIVE}|(?P<rel>(?i:{relative}))\b)"
+        rf"|{YEARS_AGO}|{WEEKDAY_RELATIVE}|(?P<rel>(?i:{relative}))\b|(?P<ana>(?i:{anaphoric}))\b)"
     )
 
 
@@ -236,7 +258,7 @@ def _starts(vocabulary: DateVocabulary) -> re.Pattern[str]:
     The beginnings: a day number before "of", a capital (a month) or "y" ("N years ago"), before "/" or a
     CAD month, or two digits and "."; four digits and "-"; the first three letters of a month or weekday
     name; a number word and "year"; a weekday modifier and a weekday's initial; the first three words of a
-    not-a-weekday name or relative phrase. Each is a prefix of what its alternative matches, so the scanner
+    not-a-weekday name, relative or anaphoric phrase. Each is a prefix of what its alternative matches, so the scanner
     cannot match at a word start not found here (the first character of the text aside, which has no
     character before it).
     """
@@ -251,6 +273,7 @@ def _starts(vocabulary: DateVocabulary) -> re.Pattern[str]:
         *(rf"{word}\s+[{initials}]" for word in WEEKDAY_MODIFIERS),
         r"early\s+hours",
         *_first_three_words(phrase for phrase, _ in vocabulary.relative),
+        *_first_three_words(phrase for phrase, _ in vocabulary.anaphoric),
     ]
     return re.compile(rf"\W(?={numeric}|{_by_first_character(exact, caseless)})")
 
@@ -272,25 +295,29 @@ def _matches(text: str, scanner: re.Pattern[str], starts: re.Pattern[str]) -> It
 
 @dataclass(frozen=True, slots=True)
 class _Cues:
-    later: re.Pattern[str]
+    later: re.Pattern[str]  # a later-event or death cue
     event: re.Pattern[str]
-    right_after: re.Pattern[str]  # a later-event cue at most two words after a date
+    right_after: re.Pattern[str]  # a later-event cue (not a death) at most two words after a date
 
 
 def _cue_patterns(vocabulary: DateVocabulary) -> _Cues:
-    later = rf"{_first_characters(vocabulary.later_cues)}(?:{_phrases(vocabulary.later_cues)})"
-    event = rf"{_first_characters(vocabulary.event_cues)}(?:{_phrases(vocabulary.event_cues)})"
+    before = (*vocabulary.later_cues, *vocabulary.death_cues)
+    later = rf"{_first_characters(before)}(?:{_phrases(before) or NOTHING})"
+    right_after = rf"{_first_characters(vocabulary.later_cues)}(?:{_phrases(vocabulary.later_cues) or NOTHING})"
+    event = rf"{_first_characters(vocabulary.event_cues)}(?:{_phrases(vocabulary.event_cues) or NOTHING})"
     return _Cues(
         later=re.compile(rf"\b(?:{later})\b", re.IGNORECASE),
         event=re.compile(rf"\b(?:{event})\b", re.IGNORECASE),
-        right_after=re.compile(rf"\s+(?:\w+\s+){{0,2}}?(?P<cue>{later})\b", re.IGNORECASE),
+        right_after=re.compile(rf"\s+(?:\w+\s+){{0,2}}?(?P<cue>{right_after})\b", re.IGNORECASE),
     )
 
 
 # "[.!?:]\s|[;\n]", written to start with one character set, which sre can skip ahead to.
 SENTENCE_BREAK = re.compile(r"[.!?:;\n](?:(?<=[.!?:])\s|(?<=[;\n]))")
-CLAUSE_OPENING = re.compile(r"(?:\W|\b(?:on|at|in|by|early|late|and|but|then|so|the|of)\b)*", re.IGNORECASE)
+# "yesterday - Tuesday -", "Friday (July 7)", "overnight on Friday 5 May": one date written twice
 APPOSITION = re.compile(r"[\s,()\[\]\-–—]*")
+DAY_PHRASE_JOIN = re.compile(r",?\s+on\s+", re.IGNORECASE)  # only after a day phrase: "overnight on Friday"
+CLAUSE_OPENING = re.compile(r"(?:\W|\b(?:on|at|in|by|early|late|and|but|then|so|the|of)\b)*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +328,7 @@ class _Patterns:
     starts: re.Pattern[str]
     cues: _Cues
     relative: dict[str, int | None]  # phrase, lower case and single-spaced: days before publication
+    anaphoric: dict[str, int]  # phrase, lower case and single-spaced: days after the date written before it
 
 
 @functools.lru_cache(maxsize=4)
@@ -310,6 +338,7 @@ def _patterns(vocabulary: DateVocabulary) -> _Patterns:
         starts=_starts(vocabulary),
         cues=_cue_patterns(vocabulary),
         relative={" ".join(phrase.lower().split()): days for phrase, days in vocabulary.relative},
+        anaphoric={" ".join(phrase.lower().split()): days for phrase, days in vocabulary.anaphoric},
     )
 
 
@@ -351,9 +380,10 @@ def _two_digit_year(year: str) -> int:
 
 
 def _resolve(
-    match: re.Match[str], relative: dict[str, int | None], day: date | None, latest: date | None
+    match: re.Match[str], patterns: _Patterns, day: date | None, latest: date | None, anchor: date | None
 ) -> tuple[date | None, str]:
-    """Return the day a scanner match stands for (None when unknown) and its kind."""
+    """Return the day a scanner match stands for (None when unknown) and its kind; `anchor` is the date written
+    before it, which "the same night" and "the previous Friday" count from."""
     if match["m1"] or match["m2"]:
         month = MONTHS[(match["m1"] or match["m2"]).rstrip(".").title()]
         number = int(re.sub(r"[^0-9]", "", match["d1"] or match["d2"]))  # "3rd" -> 3
@@ -367,7 +397,7 @@ def _resolve(
     if match["pd"]:
         return _day(_two_digit_year(match["py"]), int(match["pm"]), int(match["pd"])), "explicit"
     if match["cd"]:
-        return _calendar_date(None, MONTHS[match["cm"].title()], int(match["cd"]), latest), "explicit"
+        return _reference_date(match, latest), "reference"
     if match["agon"]:
         if day is None:
             return None, "relative"
@@ -378,20 +408,47 @@ def _resolve(
         return _day(back.year - years, back.month, min(back.day, 28) if back.month == 2 else back.day), "relative"
     if match["rw"]:
         modifier = (match["wmod"] or "").lower()
-        if day is None or modifier in ("previous", "following"):
-            return None, "relative"
         weekday = WEEKDAYS.index(match["rw"].title())
+        if modifier in ("previous", "following"):  # counted from the date before it: "the previous Friday"
+            if anchor is None:
+                return None, "relative"
+            if modifier == "previous":
+                return anchor - timedelta(days=(anchor.weekday() - weekday - 1) % 7 + 1), "relative"
+            return anchor + timedelta(days=(weekday - anchor.weekday() - 1) % 7 + 1), "relative"
+        if day is None:
+            return None, "relative"
         if modifier == "next":
             return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1), "relative"
         # A bare weekday may be the publication day itself ("shot on Sunday" in Sunday's paper); "last Sunday"
         # never is. The news-dev gold reads 6 of 7 same-weekday cases this way.
         days_back = (day.weekday() - weekday) % 7
         return day - timedelta(days=days_back or (7 if modifier == "last" else 0)), "relative"
+    if match["ana"]:
+        days_after = patterns.anaphoric.get(" ".join(match["ana"].lower().split()))
+        if anchor is None or days_after is None:
+            return None, "relative"
+        return anchor + timedelta(days=days_after), "relative"
     # .get: a phrase matched through a Unicode case variant ("earlier thi\u017f week") is not in the table
-    days_before = relative.get(" ".join(match["rel"].lower().split()))
+    days_before = patterns.relative.get(" ".join(match["rel"].lower().split()))
     if day is None or days_before is None:
         return None, "relative"
     return day - timedelta(days=days_before), "relative"
+
+
+def _reference_date(match: re.Match[str], latest: date | None) -> date | None:
+    return _calendar_date(None, MONTHS[match["cm"].title()], int(match["cd"]), latest)
+
+
+def _specificity(match: re.Match[str]) -> int:
+    """How precisely a scanner match names its day: a day phrase 0, a weekday 1, a calendar date 2; a police
+    reference -1 (never one date with the words around it)."""
+    if match["cd"]:
+        return -1
+    if match["rw"]:
+        return 1
+    if match["rel"] or match["ana"] or match["agon"]:
+        return 0
+    return 2
 
 
 def _dateline(text: str, match: re.Match[str]) -> bool:
@@ -436,12 +493,17 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
     return None
 
 
-def find_dates(text: str, *, published: str | None, vocabulary: DateVocabulary | None = None) -> list[DateMention]:
-    """Return the day-precise dates written in `text`, in order, resolved against `published` where needed.
+def find_dates(
+    text: str, *, published: str | None, vocabulary: DateVocabulary | None = None, end: int | None = None
+) -> list[DateMention]:
+    """Return the day-precise dates written in `text` (up to `end`, and police references in all of it), in
+    order, resolved against `published` where needed.
 
     Years alone, months alone, times, ages and amounts are not dates. A date without a year takes the
     publication year (the year before if that puts it over two months after publication); relative dates
-    need the full publication day. Unresolvable dates are kept with date=None.
+    need the full publication day; "the same night", "the next day" and "the previous Friday" count from the
+    date written before them. One date written twice ("yesterday - Tuesday -", "Friday (July 7)", "overnight
+    on Friday 5 May") is one mention, dated by its more precise part. Unresolvable dates are kept with date=None.
     Example:
         >>> [(m.text, m.date) for m in find_dates("Police were called on Saturday 3 March.", published="2018-03-05")]
         [('Saturday 3 March', '2018-03-03')]
@@ -449,49 +511,176 @@ def find_dates(text: str, *, published: str | None, vocabulary: DateVocabulary |
     vocabulary = vocabulary or load_date_vocabulary()
     patterns = _patterns(vocabulary)
     day, latest = _parse_published(published)
+    end = len(text) if end is None else min(end, len(text))
     mentions: list[DateMention] = []
-    for match in _matches(text, patterns.scanner, patterns.starts):
+    specificity = 0  # of the last mention
+    anchor: date | None = None  # the last date written: "the same night" counts from it
+    for match in _matches(text[:end], patterns.scanner, patterns.starts):
         if match["skip"]:
             continue
-        resolved, kind = _resolve(match, patterns.relative, day, latest)
+        resolved, kind = _resolve(match, patterns, day, latest, anchor)
         previous = mentions[-1] if mentions else None
         aside: str | None
-        if _dateline(text, match):
-            aside = "dateline"
-        elif previous and APPOSITION.fullmatch(text, previous.end, match.start()):
+        if previous and previous.kind != "reference" and APPOSITION.fullmatch(text, previous.end, match.start()):
             aside = previous.aside  # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause
+            if _specificity(match) > specificity:
+                merged = _merged(text, previous, match, resolved, kind)
+                mentions[-1], specificity = merged, _specificity(match)
+                anchor = _anchor(merged, anchor)
+                continue
+        elif (
+            previous
+            and specificity == 0
+            and _specificity(match) > 0
+            and DAY_PHRASE_JOIN.fullmatch(text, previous.end, match.start())
+        ):
+            merged = _merged(text, previous, match, resolved, kind)  # "overnight on Friday 5 May"
+            mentions[-1], specificity = merged, _specificity(match)
+            anchor = _anchor(merged, anchor)
+            continue
+        elif _dateline(text, match):
+            aside = "dateline"
         else:
             aside = _later_cue(text, match.start(), match.end(), previous.end if previous else 0, patterns.cues)
+        mention = DateMention(
+            text=match[0],
+            start=match.start(),
+            end=match.end(),
+            date=resolved.isoformat() if resolved else None,
+            kind=kind,
+            aside=aside,
+        )
+        mentions.append(mention)
+        specificity = _specificity(match)
+        anchor = _anchor(mention, anchor)
+    for match in REFERENCE.finditer(text, end):  # at the foot of the story: "call 101 quoting CAD 4567/21MAR"
+        resolved = _reference_date(match, latest)
         mentions.append(
             DateMention(
                 text=match[0],
                 start=match.start(),
                 end=match.end(),
                 date=resolved.isoformat() if resolved else None,
-                kind=kind,
-                aside=aside,
+                kind="reference",
+                aside=_later_cue(text, match.start(), match.end(), mentions[-1].end if mentions else 0, patterns.cues),
             )
         )
     return mentions
 
 
-def incident_date(mentions: list[DateMention], *, near: int) -> DateMention | None:
-    """Return the mention that best dates an incident whose evidence sentence starts at offset `near`, or None.
+def _merged(text: str, previous: DateMention, match: re.Match[str], resolved: date | None, kind: str) -> DateMention:
+    """One mention of `previous` and the more precise `match` after it, dated by `match` when it resolves."""
+    return DateMention(
+        text=text[previous.start : match.end()],
+        start=previous.start,
+        end=match.end(),
+        date=resolved.isoformat() if resolved else previous.date,
+        kind=kind if resolved else previous.kind,
+        aside=previous.aside,
+    )
 
-    Only resolved mentions that find_dates did not set aside are used. It sets aside datelines (a dated line
-    such as a by-line) and dates ruled by a later-event cue: "appeared at", "due to appear", "sentenced",
-    "trial", "inquest", "charged", "arrested", "said"... before the date in its clause with no offence
-    word ("stabbed", "called", "after"...) in between, right after it ("have today been jailed"), or later
-    in a clause the date opens ("On Friday, he was jailed"). Of the rest, in order of preference: the first
-    mention in the evidence sentence (taken as the SAME_SENTENCE_CHARS after `near`), explicit dates first;
-    then the nearest before it; then the nearest after it within FOLLOWING_CHARS.
+
+def _anchor(mention: DateMention, anchor: date | None) -> date | None:
+    """The date "the same night" after `mention` counts from: its own, unless it has none or is a dateline or a
+    police reference."""
+    if mention.date is None or mention.aside == "dateline" or mention.kind == "reference":
+        return anchor
+    return date.fromisoformat(mention.date)
+
+
+def incident_date(
+    mentions: Sequence[DateMention],
+    *,
+    sentence: tuple[int, int],
+    scene: tuple[int, int] | None = None,
+    following: Sequence[tuple[int, int]] = (),
+    skip: Sequence[tuple[int, int]] = (),
+    references: bool = True,
+) -> DateMention | None:
+    """Return the mention that best dates an incident told in the `sentence` span, or None.
+
+    Only resolved mentions that find_dates did not set aside, and that are outside the `skip` spans (sentences
+    telling another incident), are used. find_dates sets aside datelines (a dated line such as a by-line) and
+    dates ruled by a later-event cue: "appeared at", "due to appear", "sentenced", "trial", "inquest",
+    "charged", "arrested", "said", "died in hospital"... before the date in its clause with no offence word
+    ("stabbed", "called", "after"...) in between, right after it ("have today been jailed"), or later in a
+    clause the date opens ("On Friday, he was jailed"). Of the rest, in order of preference: the first in the
+    sentence naming the incident's scene (`scene`, when that is another sentence), then the first in `sentence`,
+    stated dates before relative ones in each; then the nearest before `sentence`; then the first in the
+    `following` spans (the rest of the incident's paragraph, its later sentences); then, when `references`, the
+    first police reference ("CAD 4567/21MAR"). A relative date so chosen gives way to the first stated one on
+    the same day or at most SLACK before it ("last night" and "Tuesday, 25 July" further on).
     """
-    usable = [m for m in mentions if m.date is not None and m.aside is None]
-    same = [m for m in usable if 0 <= m.start - near < SAME_SENTENCE_CHARS]
-    if same:
-        return min(same, key=lambda m: (m.kind != "explicit", m.start))
-    before = [m for m in usable if m.start < near]
+    usable = [
+        m
+        for m in mentions
+        if m.date is not None
+        and m.aside is None
+        and (references or m.kind != "reference")
+        and not any(lo <= m.start < hi for lo, hi in skip)
+    ]
+    chosen = _preferred(usable, sentence, scene, following)
+    if chosen is None or chosen.kind != "relative":
+        return chosen
+    # "yesterday" counts from the publication date, which may be a day after the writing: the day the story
+    # states outright is the better reading of the same date. Never a later one: writing never follows publication.
+    day = date.fromisoformat(chosen.date or "")
+    stated = (
+        m for m in usable if m.kind != "relative" and timedelta(0) <= day - date.fromisoformat(m.date or "") <= SLACK
+    )
+    return next(stated, chosen)
+
+
+def _preferred(
+    usable: list[DateMention],
+    sentence: tuple[int, int],
+    scene: tuple[int, int] | None,
+    following: Sequence[tuple[int, int]],
+) -> DateMention | None:
+    for lo, hi in (scene, sentence) if scene and scene != sentence else (sentence,):
+        inside = [m for m in usable if lo <= m.start < hi]
+        if inside:
+            return min(inside, key=lambda m: (BASIS_OF_KIND[m.kind] != "stated", m.start))
+    before = [m for m in usable if m.start < sentence[0]]
     if before:
         return max(before, key=lambda m: m.start)
-    after = [m for m in usable if 0 <= m.start - near <= FOLLOWING_CHARS]
-    return min(after, key=lambda m: m.start) if after else None
+    after = [m for m in usable if any(lo <= m.start < hi for lo, hi in following)]
+    if after:
+        return min(after, key=lambda m: m.start)
+    return next((m for m in usable if m.kind == "reference"), None)
+
+
+def date_basis(mention: DateMention | None) -> str:
+    """Return how an incident dated by `mention` knows its date: "stated", "relative" or "none" (no mention)."""
+    return "none" if mention is None else BASIS_OF_KIND[mention.kind]
+
+
+URL_DATE = re.compile(
+    rf"/(?P<y>(?:19|20)[0-9]{{2}})/(?P<m>1[0-2]|0?[1-9]|(?i:{'|'.join(name.lower() for name in MONTHS)}))"
+    r"(?:/(?P<d>3[01]|[12][0-9]|0?[1-9]))?(?=/|$)"
+)
+"""A date in a URL's path: "/2024/03/12/", "/2017/jul/15/", "/2024/mar/"."""
+
+
+def publication_date(published: str | None, url: str | None) -> str | None:
+    """Return the date to resolve an article's dates against: `published`, else the date in its URL's path
+    ("YYYY-MM-DD", or "YYYY-MM" when the path gives no day); a URL's day also completes a `published` month it
+    agrees with.
+
+    Example:
+        >>> publication_date(None, "https://example.org/uk-news/2017/jul/15/acid-attack")
+        '2017-07-15'
+    """
+    if (published is not None and len(published) > len("YYYY-MM")) or not url:
+        return published
+    match = URL_DATE.search(urlsplit(url).path)
+    if match is None:
+        return published
+    month_text = match["m"]
+    month = int(month_text) if month_text.isdigit() else MONTHS[month_text.title()]
+    month_of = f"{match['y']}-{month:02d}"
+    if published is not None and published != month_of:
+        return published
+    if match["d"] and _day(int(match["y"]), month, int(match["d"])):
+        return f"{month_of}-{int(match['d']):02d}"
+    return month_of

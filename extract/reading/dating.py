@@ -1,0 +1,60 @@
+"""Date an incident: which of a story's date mentions tells when its offence happened, looked for where the story
+tells that incident (extract.text.dates.incident_date holds the order of preference)."""
+
+from __future__ import annotations
+
+from itertools import takewhile
+
+from extract.reading.story import Sentence, Story
+from extract.records import Mention
+from extract.text import dates
+from extract.text.dates import DateMention
+
+
+def incident_date(story: Story, main: Sentence, mention: Mention | None, *, lead: bool) -> DateMention | None:
+    """Return the mention dating the incident told in `main` whose scene is named at `mention`, or None.
+
+    Looked for in the scene's sentence, in `main`, before it, then in the rest of their paragraphs and, for the
+    story's `lead` incident, in the later sentences naming a crime or giving specifics, up to one that tells
+    another incident (an aside, a separate one); last, for the lead only, in a police reference. Sentences
+    telling another incident are never used. A further incident of a round-up reads its paragraph only up to
+    the next incident sentence.
+    """
+    text = story.text
+    scene = next((s for s in story.sentences if s.start <= mention.start < s.end), None) if mention else None
+    later = [s for s in story.incident_sentences if s.start > main.start]
+    limit = len(text) if lead else next((s.start for s in later), len(text))
+    following = [(main.end, min(_paragraph_end(text, main), limit))]
+    if scene is not None and scene.start != main.start:
+        following.append((scene.end, _paragraph_end(text, scene)))
+    if lead:
+        after = story.sentences[next(i for i, s in enumerate(story.sentences) if s.start == main.start) + 1 :]
+        following.extend((s.start, s.end) for s in takewhile(_same_incident, after) if _tells_crime(s))
+    ours = {main.start, scene.start if scene else main.start}
+    skip = [(s.start, s.end) for s in story.sentences if (s.aside or s.separate) and s.start not in ours]
+    return dates.incident_date(
+        story.dates,
+        sentence=(main.start, main.end),
+        scene=(scene.start, scene.end) if scene else None,
+        following=following,
+        skip=skip,
+        references=lead,
+    )
+
+
+def _same_incident(s: Sentence) -> bool:
+    """Whether a sentence after an incident's may still tell it: it recalls no other crime and opens no other."""
+    return not (s.aside or s.separate)
+
+
+def _tells_crime(s: Sentence) -> bool:
+    """Whether a sentence names a crime or gives specifics (a time, an age): one whose date may be the crime's."""
+    return bool(s.specific) or any(c.type for c in s.cues)
+
+
+def _paragraph_end(text: str, s: Sentence) -> int:
+    """Where the paragraph holding `s` ends, at most FOLLOWING_CHARS past it: a text without line breaks is not
+    one paragraph."""
+    limit = min(len(text), s.end + dates.FOLLOWING_CHARS)
+    end = text.find("\n", s.end, limit)
+    return limit if end == -1 else end

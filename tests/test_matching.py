@@ -2,6 +2,7 @@
 
 import dataclasses
 import itertools
+import random
 
 import pytest
 
@@ -163,6 +164,18 @@ NO_MERGES = [
         "no shared scene, person, copied text, or borough with date or age",
     ),
     (
+        "one borough, one day, one type, nothing specific",
+        {"place": PECKHAM, "date": "2024-03-02"},
+        {"place": PECKHAM, "date": "2024-03-02"},
+        "nothing specific shared: no scene, street, person, age, distinctive word or wording",
+    ),
+    (
+        "a follow-up sharing only a street",
+        {"date": "2024-03-02", "streets": ("rye lane",)},
+        {"place": PECKHAM, "published": "2024-09-01", "follow_up": True, "streets": ("rye lane",)},
+        "a follow-up shares no person, copied text, or borough and date",
+    ),
+    (
         "one shared name across boroughs",
         {"place": BRIXTON, "names": ("ama owusu",)},
         {"place": PECKHAM, "names": ("ama owusu",)},
@@ -237,3 +250,35 @@ def test_merge_event_date_basis(reports, date, basis):
 def test_every_crime_type_has_a_family():
     families = load_families()
     assert set(families.category) <= set(families.families)
+
+
+def test_every_merging_pair_shares_a_blocking_key():
+    # Blocking finds a pair whichever report is filed first only if every merge shares a key both ways.
+    rng = random.Random(7)
+    places = [RYE_LANE, PECKHAM_RYE, PECKHAM, DENMARK_HILL, BRIXTON, None]
+    dates = [None, "2024-03-02", "2024-03-04", "2024-03-12", "2025-06-01"]
+    pool = [
+        report(
+            f"r{k}",
+            place=rng.choice(places),
+            date=rng.choice(dates),
+            published=rng.choice([None, "2024-03-03", "2024-03-20", "2025-06-02"]),
+            follow_up=rng.random() < 0.2,
+            type=rng.choice(["stabbing", "homicide"]),
+            fatal=rng.choice([True, None]),
+            ages=rng.choice([(), (16,), (17,)]),
+            streets=rng.choice([(), ("rye lane",), ("denmark hill",)]),
+            areas=rng.choice([(), ("peckham",), ("brixton",)]),
+            names=rng.choice([(), ("ama owusu", "owusu"), ("owusu",), ("kofi mensah", "mensah")]),
+            words=rng.choice([(), ("lido",)]),
+            signature=rng.choice([b"", text_signature(RELEASE), text_signature("UPDATE: " + RELEASE)]),
+        )
+        for k in range(300)
+    ]
+    merges = 0
+    for a, b in itertools.combinations(pool, 2):
+        if compare(a, b).merge:
+            merges += 1
+            assert blocking_keys(a, probe=True) & blocking_keys(b), (a, b)
+            assert blocking_keys(b, probe=True) & blocking_keys(a), (a, b)
+    assert merges > 1000

@@ -1,0 +1,139 @@
+"""Event matching at scale: per-article cost and total time to match 10k, 100k and 1M incidents incrementally.
+
+The reports are synthetic, made with a fixed seed the way real ones look to matching: 33 boroughs of 150 streets
+each, ten years of offence dates, 1.6 reports per incident on average (outlets, copies, follow-ups), a shared pool
+of first names and surnames, ages, and wording signatures shared by copies. Text reading is left out (it is timed
+by benchmarks/ingest.py); this is matching alone, one article of one incident at a time, as ingest does it.
+
+The in-memory index runs every size; the store (SQLite, the index ingest uses) runs the sizes up to --store-max.
+For each: the total, the mean per article over the whole run, and the mean and 99th percentile over the last 1,000
+articles, when the index is fullest.
+
+Example:
+    .venv/bin/python benchmarks/events.py
+    .venv/bin/python benchmarks/events.py --sizes 10000 100000 --store-max 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from extract import store
+from extract.events import EventMatcher, MemoryIndex, StoreIndex
+from extract.matching import Report, load_families
+from extract.records import Place
+
+BOROUGHS = 33
+STREETS = 150  # per borough
+DAYS = 3650
+REPORTS_PER_EVENT = (1, 1, 1, 2, 2, 3, 4)  # drawn uniformly: 2 on average, 1.6 for the incidents' events
+TYPES = (("stabbing", "violence"), ("shooting", "violence"), ("homicide", "violence"), ("robbery", "theft violence"))
+TAIL = 1000  # the last articles, timed one by one
+
+
+def synthetic_reports(n: int, *, seed: int = 1) -> Iterator[Report]:
+    """Yield `n` reports of made-up incidents, the reports of one incident together."""
+    rng = random.Random(seed)
+    streets = [
+        (f"Borough {b}", f"street {b} {s}", 51.3 + 0.35 * rng.random(), -0.45 + 0.7 * rng.random())
+        for b in range(BOROUGHS)
+        for s in range(STREETS)
+    ]
+    surnames = [f"surname{k}" for k in range(20000)]
+    start = date(2015, 1, 1)
+    made = 0
+    event = 0
+    while made < n:
+        event += 1
+        borough, street, lat, lon = rng.choice(streets)
+        kind, families = rng.choice(TYPES)
+        day = start + timedelta(days=rng.randrange(DAYS))
+        surname = rng.choice(surnames)
+        names = (f"first{rng.randrange(500)} {surname}", surname) if rng.random() < 0.5 else ()
+        ages = (rng.randrange(14, 60),) if rng.random() < 0.6 else ()
+        wording = np.array([rng.getrandbits(32) for _ in range(32)], dtype=np.uint32)
+        for k in range(rng.choice(REPORTS_PER_EVENT)):
+            if made >= n:
+                return
+            copy = wording.copy()  # a rewrite of the same release: a quarter of its hash values differ
+            for slot in rng.sample(range(32), 8):
+                copy[slot] = rng.getrandbits(32)
+            place = Place(street, lat, lon, "street", "street", borough, None, "synthetic")
+            follow_up = k == 3
+            yield Report(
+                incident_id=f"i{made:08d}",
+                article_id=f"a{made:08d}",
+                type=kind,
+                category="violence and sexual offences",
+                families=tuple(families.split()),
+                place=place if k < 2 else Place(borough, lat, lon, "area", "area", borough, None, "synthetic"),
+                date=None if follow_up else (day + timedelta(days=rng.choice((0, 0, 1)))).isoformat(),
+                published=(day + timedelta(days=200 if follow_up else 1)).isoformat(),
+                follow_up=follow_up,
+                fatal=kind == "homicide",
+                weapon="knife" if kind == "stabbing" else None,
+                ages=ages,
+                streets=(street.lower(),),
+                areas=(borough.lower(),),
+                names=names,
+                signature=wording.tobytes() if k < 2 else copy.tobytes(),
+            )
+            made += 1
+
+
+def run(matcher: EventMatcher, reports: list[Report]) -> tuple[float, list[float]]:
+    """Match the reports one article at a time; return the total seconds and the seconds of each of the last TAIL."""
+    tail: list[float] = []
+    start = time.perf_counter()
+    for k, r in enumerate(reports):
+        t = time.perf_counter()
+        matcher.match_article(r.article_id, [r])
+        if k >= len(reports) - TAIL:
+            tail.append(time.perf_counter() - t)
+    return time.perf_counter() - start, tail
+
+
+def line(label: str, n: int, total: float, tail: list[float]) -> str:
+    tail_ms = sorted(t * 1000 for t in tail)
+    p99 = tail_ms[int(0.99 * (len(tail_ms) - 1))]
+    return (
+        f"{label:7} {n:>9,} incidents  total {total:8.1f} s  {1000 * total / n:6.2f} ms/article overall  "
+        f"last {len(tail)}: {statistics.mean(tail_ms):6.2f} ms mean, {p99:6.2f} ms p99"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--store-max", type=int, default=100_000, help="largest size run over the SQLite store")
+    args = parser.parse_args()
+    families = load_families()
+    for n in args.sizes:
+        reports = list(synthetic_reports(n))
+        matcher = EventMatcher(MemoryIndex(), families=families)
+        total, tail = run(matcher, reports)
+        events = len(matcher.index.events)  # type: ignore[attr-defined]
+        print(line("memory", n, total, tail) + f"  ({events:,} events)", flush=True)
+        if n > args.store_max:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            conn = store.connect(Path(tmp) / "events.db")
+            try:
+                total, tail = run(EventMatcher(StoreIndex(conn), families=families), reports)
+                events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            finally:
+                conn.close()
+        print(line("sqlite", n, total, tail) + f"  ({events:,} events)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-PRECISIONS = ("building", "street", "station", "postcode", "area", "ward", "borough", "london")
-"""Place precisions, most precise first."""
+PRECISIONS = ("building", "junction", "site", "street", "station", "postcode", "area", "ward", "borough", "london")
+"""Place precisions, most precise first: a junction is where two streets meet, a site a park, common, estate or
+landmark building named as a place."""
 PRECISION_ORDER = {precision: i for i, precision in enumerate(PRECISIONS)}
 """Each precision's place in PRECISIONS: a lower number is more precise."""
 
@@ -53,7 +54,7 @@ class Place:
     name: str
     lat: float
     lon: float
-    kind: str  # street, area, station, postcode, outcode, ward, borough, park, region, london, ...
+    kind: str  # street, junction, site, area, station, postcode, outcode, ward, borough, region, london, ...
     precision: str  # one of PRECISIONS
     borough: str | None  # official name, e.g. "Hammersmith and Fulham"; None for london-wide places
     borough_code: str | None  # GSS code E09000001..E09000033

@@ -101,8 +101,46 @@ def _whole(place) -> tuple | None:
         ("Tower Hill", (), ("Tower Hill", "Tower Hamlets", "area", "area")),
         ("Richmond", (), ("Richmond", "Richmond upon Thames", "area", "area")),
         # landmarks
-        ("Clapham Common", (), ("Clapham Common", "Lambeth", "landmark", "area")),
-        ("Hampstead Heath", (), ("Hampstead Heath", "Camden", "landmark", "area")),
+        ("Clapham Common", (), ("Clapham Common", "Lambeth", "landmark", "site")),
+        ("Hampstead Heath", (), ("Hampstead Heath", "Camden", "landmark", "site")),
+        # sites: parks, estates and public buildings, from bus-stop names, the park register and landmarks.csv
+        ("Burgess Park", (), ("Burgess Park", "Southwark", "site", "site")),
+        ("Peckham Library", (), ("Peckham Library", "Southwark", "site", "site")),
+        ("Broadwater Farm Estate", (), ("Broadwater Farm Estate", "Haringey", "site", "site")),
+        ("Brockwell Park", (), ("Brockwell Park", "Lambeth", "site", "site")),
+        ("Ruskin Park, Lambeth", (), ("Ruskin Park", "Lambeth", "landmark", "site")),
+        ("Harrods", (), ("Harrods", "Kensington and Chelsea", "landmark", "building")),
+        ("Victoria Park", (), ("Victoria Park", "Tower Hamlets", "area", "area")),  # the area named after it
+        # districts the area lists lacked, and wards drawn since 2018
+        ("Harlington", (), ("Harlington", "Hillingdon", "area", "area")),
+        ("De Beauvoir Town", (), ("De Beauvoir Town", "Hackney", "area", "area")),
+        ("Brixton Acre Lane", (), ("Brixton Acre Lane", "Lambeth", "ward", "ward")),
+        # postcode districts qualify a street
+        ("Bellenden Road, SE15", (), ("Bellenden Road", "Southwark", "street", "street")),
+        ("Bellenden Road, London SE15", (), ("Bellenden Road", "Southwark", "street", "street")),
+        ("Rye Lane, SE15", (), ("Rye Lane", "Southwark", "street", "street")),
+        # junctions: the middle of the two streets' nearest points in one borough
+        (
+            "junction of Holloway Road and Seven Sisters Road, N7",
+            (),
+            ("Holloway Road / Seven Sisters Road", "Islington", "junction", "junction"),
+        ),
+        (
+            "Holloway Road / Seven Sisters Road",
+            (),
+            ("Holloway Road / Seven Sisters Road", "Islington", "junction", "junction"),
+        ),
+        (
+            "Rye Lane at its junction with Peckham High Street",
+            (),
+            ("Rye Lane / Peckham High Street", "Southwark", "junction", "junction"),
+        ),
+        # a street named after its area, between namesakes in different boroughs
+        ("Sydenham Road", (), ("Sydenham Road", "Lewisham", "street", "street")),
+        # the counties London's boroughs were made from still qualify them
+        ("Bromley, Kent", (), ("Bromley", "Bromley", "area", "area")),
+        ("Romford, Essex", (), ("Romford", "Havering", "area", "area")),
+        ("Harrow, Middlesex", (), ("Harrow", "Harrow", "area", "area")),
         ("Heathrow Airport", (), ("Heathrow Airport", "Hillingdon", "landmark", "area")),
         ("Wembley Stadium", (), ("Wembley Stadium", "Brent", "landmark", "building")),
         # stations

@@ -14,6 +14,8 @@ from pathlib import Path
 from extract.geo.names import name_key, street_strength
 from extract.records import Article, ExtractError, Incident
 
+STREET_LEVEL = frozenset({"building", "junction", "site", "street", "postcode"})
+"""Precisions that count as street-level when the gold location names a street: a point a reader can walk to."""
 WEAPON_GOLD = {
     "knife": "knife",
     "gun": "gun",
@@ -190,7 +192,7 @@ def _score_pair(s: Scores, aid: str, gi: dict, pi: Incident) -> None:
     if not ok:
         s.mistakes.append(f"{aid}: category {pi.category} ({pi.type}) != {gi['category']} ({gi['type']})")
     if names_street(gi.get("location_text")):
-        ok = bool(pi.place and pi.place.precision in ("street", "building"))
+        ok = bool(pi.place and pi.place.precision in STREET_LEVEL)
         s.street.add(ok)
         if not ok:
             got = pi.place.precision if pi.place else None

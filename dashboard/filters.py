@@ -3,10 +3,14 @@
 Each URL filter is one row of FIELDS, which drives parsing a link, writing the link, the widgets' defaults and
 filtering the frame. To add a filter: a typed attribute (with its "no filter" default) in Filters, a row in FIELDS,
 and its widget on the map page, keyed by the row's parameter.
+
+The place search (`near`) is the one filter that needs more than the frame: the page resolves its text with the
+offline gazetteer (`Near.place`) before filtering, and an unresolved search filters nothing.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,10 +18,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from extract.datafiles import DATA_DIR, read_rows
-from extract.records import PRECISIONS, WEAPONS
+from extract.records import PRECISIONS, WEAPONS, Place
 
 CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
 VIEWS = ("points", "density", "boroughs")
@@ -29,6 +34,20 @@ INCIDENT_ID = re.compile(r"^[\w:.\-]{1,120}$")
 ANY = "any"  # the selectboxes' "no filter" option
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
+MAX_PLACE_CHARS = 80  # a street with its postcode and area fits; more is not a place name
+DEFAULT_KM = 1.0
+KM_RANGE = (0.1, 10.0)  # a street corner to a few boroughs; wider is most of London, and the search would not narrow
+KM_DECIMALS = 2  # 10 m steps: a link keeps the radius it was given, and written back reads the same
+EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG), as extract.geo.gazetteer.km uses
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A place search: the text typed or linked, and where the offline gazetteer put it (None until resolved, or
+    when it found nothing usable)."""
+
+    text: str
+    place: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +63,9 @@ class Filters:
     weapon: str | None = None
     min_precision: str | None = None
     query: str = ""
+    near: Near | None = None
+    km: float = DEFAULT_KM
+    undated: bool = False
     view: str = "points"
     incident: str | None = None
 
@@ -79,8 +101,9 @@ class Field:
     """One value (one item when `many`) -> its URL text."""
     many: bool = False
     """Several values make a tuple; otherwise the last valid value wins."""
-    keep: Callable[[pd.DataFrame, Any], pd.Series] | None = None
-    """The frame -> a boolean Series of the rows a value other than the default keeps; None: it filters nothing."""
+    keep: Callable[[pd.DataFrame, Any, Filters], pd.Series] | None = None
+    """The frame, a value other than the default and all the filters (some rows read another's value) -> a boolean
+    Series of the rows it keeps; None: it filters nothing by itself."""
     to_widget: Callable[[Any], Any] | None = _same
     """The filter's value -> its widget's value; None: the filter has no widget."""
     from_widget: Callable[[Any], Any] = _same
@@ -141,8 +164,25 @@ def _flag(text: str, _: Choices) -> bool | None:
     return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
 
 
-def _in(column: str) -> Callable[[pd.DataFrame, tuple[str, ...]], pd.Series]:
-    return lambda frame, values: frame[column].isin(values)
+def _km(text: str) -> float | None:
+    try:
+        value = round(float(text), KM_DECIMALS)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and KM_RANGE[0] <= value <= KM_RANGE[1] else None
+
+
+def _near(text: str, _: Choices) -> Near | None:
+    return Near(text[:MAX_PLACE_CHARS]) if text else None
+
+
+def _near_widget(text: Any) -> Near | None:
+    found = str(text or "").strip()
+    return Near(found[:MAX_PLACE_CHARS]) if found else None
+
+
+def _in(column: str) -> Callable[[pd.DataFrame, tuple[str, ...], Filters], pd.Series]:
+    return lambda frame, values, _: frame[column].isin(values)
 
 
 def _known(series: pd.Series) -> pd.Series:
@@ -150,7 +190,28 @@ def _known(series: pd.Series) -> pd.Series:
     return series.fillna(False).astype(bool)
 
 
-def _query_matches(frame: pd.DataFrame, query: str) -> pd.Series:
+def _dated(frame: pd.DataFrame, passes: pd.Series, filters: Filters) -> pd.Series:
+    # An incident without a date passes a date filter only when the undated switch includes them.
+    return _known(passes) | (frame["date"].isna() if filters.undated else False)
+
+
+def within_km(frame: pd.DataFrame, lat: float, lon: float, km: float) -> pd.Series:
+    """Return whether each incident's point lies within `km` of (lat, lon), by great-circle distance; False without
+    a point."""
+    lat1, lon1 = np.radians(frame["lat"].to_numpy(dtype=float)), np.radians(frame["lon"].to_numpy(dtype=float))
+    lat2, lon2 = math.radians(lat), math.radians(lon)
+    a = np.sin((lat1 - lat2) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon1 - lon2) / 2) ** 2
+    distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    return pd.Series(np.nan_to_num(distance, nan=math.inf) <= km, index=frame.index)
+
+
+def _near_keeps(frame: pd.DataFrame, near: Near, filters: Filters) -> pd.Series:
+    if near.place is None:  # not found: the page says so, and the search narrows nothing
+        return pd.Series(True, index=frame.index)
+    return within_km(frame, near.place.lat, near.place.lon, filters.km)
+
+
+def _query_matches(frame: pd.DataFrame, query: str, _: Filters) -> pd.Series:
     def contains(column: str) -> pd.Series:
         return frame[column].str.contains(query, case=False, regex=False, na=False)
 
@@ -175,7 +236,9 @@ def _multi(param: str, attr: str, column: str) -> Field:
     )
 
 
-def _vocabulary(param: str, attr: str, words: Sequence[str], keep: Callable[[pd.DataFrame, Any], pd.Series]) -> Field:
+def _vocabulary(
+    param: str, attr: str, words: Sequence[str], keep: Callable[[pd.DataFrame, Any, Filters], pd.Series]
+) -> Field:
     """Return the row of a filter picked from `words` in a selectbox whose ANY option means no filter."""
     return Field(
         param,
@@ -198,7 +261,7 @@ FIELDS = (
         parse=_iso_date,
         reason="not a date (YYYY-MM-DD)",
         write=date.isoformat,
-        keep=lambda frame, day: _known(frame["date"].ge(day.isoformat())),
+        keep=lambda frame, day, filters: _dated(frame, frame["date"].ge(day.isoformat()), filters),
     ),
     Field(
         "to",
@@ -206,7 +269,7 @@ FIELDS = (
         parse=_iso_date,
         reason="not a date (YYYY-MM-DD)",
         write=date.isoformat,
-        keep=lambda frame, day: _known(frame["date"].le(day.isoformat())),
+        keep=lambda frame, day, filters: _dated(frame, frame["date"].le(day.isoformat()), filters),
     ),
     Field(
         "fatal",
@@ -214,18 +277,46 @@ FIELDS = (
         parse=_flag,
         reason="not one of 1, 0, true, false",
         write=lambda _: "1",
-        keep=lambda frame, _: _known(frame["fatal"].eq(1)),
+        keep=lambda frame, _, __: _known(frame["fatal"].eq(1)),
         from_widget=bool,
     ),
-    _vocabulary("weapon", "weapon", WEAPONS, lambda frame, weapon: _known(frame["weapon"].eq(weapon))),
+    _vocabulary("weapon", "weapon", WEAPONS, lambda frame, weapon, _: _known(frame["weapon"].eq(weapon))),
     _vocabulary(
         "precision",
         "min_precision",
         PRECISIONS,
         # Ranks count from the most precise; -1 (no place) fails every minimum.
-        lambda frame, precision: frame["precision_rank"].between(0, PRECISIONS.index(precision)),
+        lambda frame, precision, _: frame["precision_rank"].between(0, PRECISIONS.index(precision)),
     ),
     Field("q", "query", parse=lambda text, _: _query(text), reason="", keep=_query_matches, from_widget=_query),
+    Field(
+        "near",
+        "near",
+        parse=_near,
+        reason="empty place",
+        write=lambda near: near.text,
+        keep=_near_keeps,
+        to_widget=lambda near: near.text if near else "",
+        from_widget=_near_widget,
+    ),
+    # The radius is applied by `near`; it stays in the link on its own, as the search box's setting.
+    Field(
+        "km",
+        "km",
+        parse=lambda text, _: _km(text),
+        reason=f"not a distance from {KM_RANGE[0]:g} to {KM_RANGE[1]:g} km",
+        write=lambda km: f"{km:g}",
+        from_widget=lambda km: _km(str(km)) or DEFAULT_KM,
+    ),
+    # Applied by `from` and `to`: without a date filter there is nothing to include.
+    Field(
+        "undated",
+        "undated",
+        parse=_flag,
+        reason="not one of 1, 0, true, false",
+        write=lambda _: "1",
+        from_widget=bool,
+    ),
     Field(
         "view",
         "view",
@@ -312,8 +403,13 @@ def filter_incidents(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     for field in FIELDS:
         value = getattr(filters, field.attr)
         if field.keep is not None and value != field.default:
-            keep &= field.keep(frame, value)
+            keep &= field.keep(frame, value, filters)
     return frame[keep]
+
+
+def dated_filter(filters: Filters) -> bool:
+    """True when a date filter is set, so that the incidents without a date are left out unless included."""
+    return filters.date_from is not None or filters.date_to is not None
 
 
 def _shorten(text: str, limit: int = NOTICE_CHARS) -> str:

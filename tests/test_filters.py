@@ -8,6 +8,7 @@ from dashboard.filters import (
     WIDGET_DEFAULTS,
     Choices,
     Filters,
+    Near,
     filter_choices,
     filter_incidents,
     from_widgets,
@@ -15,7 +16,9 @@ from dashboard.filters import (
     parse_params,
     to_params,
     widget_state,
+    within_km,
 )
+from extract.records import Place
 
 CHOICES = Choices(
     boroughs=("City of London", "Greenwich", "Hackney", "Kingston upon Thames", "Lambeth", "Southwark"),
@@ -23,6 +26,16 @@ CHOICES = Choices(
     categories=("violence and sexual offences", "robbery", "burglary"),
 )
 ALL_IDS = {f"{c.article_id}:0" for c in CASES}
+RYE_LANE = Place(
+    name="Rye Lane",
+    lat=51.46972,
+    lon=-0.0679,
+    kind="street",
+    precision="street",
+    borough="Southwark",
+    borough_code="E09000028",
+    source="test",
+)
 FIELD = {field.param: field for field in FIELDS}
 ROUND_TRIPS = [  # one good value per FIELDS row and its URL values
     ("borough", ("Kingston upon Thames", "City of London"), ["Kingston upon Thames", "City of London"]),
@@ -34,6 +47,9 @@ ROUND_TRIPS = [  # one good value per FIELDS row and its URL values
     ("weapon", "knife", ["knife"]),
     ("precision", "station", ["station"]),
     ("q", "Rye Lane, Peckham", ["Rye Lane, Peckham"]),
+    ("near", Near("Rye Lane, SE15"), ["Rye Lane, SE15"]),
+    ("km", 0.25, ["0.25"]),
+    ("undated", True, ["1"]),
     ("view", "boroughs", ["boroughs"]),
     ("incident", "peckham:0", ["peckham:0"]),
 ]
@@ -46,6 +62,9 @@ BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text i
     ("fatal", "perhaps", "fatal: not one of 1, 0, true, false 'perhaps'"),
     ("weapon", "sword", "weapon: unknown weapon 'sword'"),
     ("precision", "exact", "precision: unknown precision 'exact'"),
+    ("near", "", "near: empty place ''"),
+    ("km", "0.05", "km: not a distance from 0.1 to 10 km '0.05'"),
+    ("undated", "sometimes", "undated: not one of 1, 0, true, false 'sometimes'"),
     ("view", "3d", "view: unknown view '3d'"),
     ("incident", "<img src=x>", "incident: malformed id '<img src=x>'"),
 ]
@@ -78,6 +97,14 @@ BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text i
         ({"weapon": ["Knife"], "precision": ["street"]}, Filters(weapon="knife", min_precision="street")),
         ({"q": ["  Rye Lane "]}, Filters(query="Rye Lane")),
         ({"q": ["x" * 500]}, Filters(query="x" * 200)),
+        ({"near": [" Rye Lane, SE15 "], "km": ["2"]}, Filters(near=Near("Rye Lane, SE15"), km=2.0)),
+        ({"near": ["x" * 100]}, Filters(near=Near("x" * 80))),
+        ({"km": ["0.1"]}, Filters(km=0.1)),
+        ({"km": ["10"]}, Filters(km=10.0)),
+        ({"km": ["1.234"]}, Filters(km=1.23)),
+        ({"km": ["1"]}, Filters()),
+        ({"undated": ["true"], "from": ["2024-04-01"]}, Filters(undated=True, date_from=date(2024, 4, 1))),
+        ({"undated": ["0"]}, Filters()),
         ({"view": ["density"]}, Filters(view="density")),
         ({"view": ["points", "boroughs"]}, Filters(view="boroughs")),
         ({"incident": ["peckham:0"]}, Filters(incident="peckham:0")),
@@ -106,6 +133,14 @@ def test_parse_params(params, expected):
         ({"precision": ["exact"]}, Filters(), ["precision: unknown precision 'exact'"]),
         ({"view": ["satellite"]}, Filters(), ["view: unknown view 'satellite'"]),
         ({"view": ["density", "3d"]}, Filters(view="density"), ["view: unknown view '3d'"]),
+        ({"km": ["10.01"]}, Filters(), ["km: not a distance from 0.1 to 10 km '10.01'"]),
+        ({"km": ["-1"]}, Filters(), ["km: not a distance from 0.1 to 10 km '-1'"]),
+        ({"km": ["nan"]}, Filters(), ["km: not a distance from 0.1 to 10 km 'nan'"]),
+        ({"km": ["inf"]}, Filters(), ["km: not a distance from 0.1 to 10 km 'inf'"]),
+        ({"km": ["1km"]}, Filters(), ["km: not a distance from 0.1 to 10 km '1km'"]),
+        ({"km": ["2", "far"]}, Filters(km=2.0), ["km: not a distance from 0.1 to 10 km 'far'"]),
+        ({"near": ["  "]}, Filters(), ["near: empty place '  '"]),
+        ({"undated": ["maybe"]}, Filters(), ["undated: not one of 1, 0, true, false 'maybe'"]),
         ({"incident": ["a b<c>"]}, Filters(), ["incident: malformed id 'a b<c>'"]),
         ({"utm_source": ["x"]}, Filters(), ["unknown parameter 'utm_source'"]),
         ({"borough": ["B" * 60]}, Filters(), [f"borough: unknown value '{'B' * 39}…'"]),
@@ -138,6 +173,10 @@ def test_parse_params_fail(params, expected, notices):
             },
         ),
         (Filters(categories=("robbery", "burglary"), view="points"), {"category": ["robbery", "burglary"]}),
+        (
+            Filters(near=Near("Rye Lane, SE15"), km=0.5, undated=True, date_to=date(2024, 4, 30)),
+            {"to": ["2024-04-30"], "near": ["Rye Lane, SE15"], "km": ["0.5"], "undated": ["1"]},
+        ),
     ],
 )
 def test_to_params_and_back(filters, params):
@@ -159,6 +198,9 @@ def test_to_params_and_back(filters, params):
             weapon="none",
             min_precision="building",
             query="station",
+            near=Near("Peckham Rye station"),
+            km=2.5,
+            undated=True,
             view="density",
         ),
     ],
@@ -174,6 +216,9 @@ def test_widget_state_and_back(filters):
         (WIDGET_DEFAULTS, Filters()),
         ({"weapon": "any", "precision": "any", "q": "  knife  ", "view": None}, Filters(query="knife")),
         ({"borough": None, "type": None}, Filters()),
+        ({"near": "  Rye Lane ", "km": 0.3, "undated": True}, Filters(near=Near("Rye Lane"), km=0.3, undated=True)),
+        ({"near": "   ", "km": None, "undated": None}, Filters()),
+        ({"km": 0.04}, Filters()),
     ],
 )
 def test_from_widgets(values, expected):
@@ -203,6 +248,14 @@ def test_from_widgets(values, expected):
         (Filters(query="<script>"), {"xss:0"}),
         (Filters(query="(["), set()),
         (Filters(types=("shooting",), boroughs=("City of London",), fatal_only=False), {"city:0"}),
+        (Filters(date_from=date(2024, 4, 2), undated=True), {"greenwich:0", "xss:0", "city:0", "nowhere:0"}),
+        (Filters(date_to=date(2024, 3, 31), undated=True), {"kingston:0", "brixton:0", "nowhere:0"}),
+        (Filters(undated=True), ALL_IDS),
+        (Filters(types=("robbery",), date_from=date(2024, 5, 1), undated=True), {"nowhere:0"}),
+        (Filters(near=Near("Rye Lane", RYE_LANE), km=1.0), {"peckham:0"}),
+        (Filters(near=Near("Rye Lane", RYE_LANE), km=3.5), {"peckham:0", "brixton:0"}),
+        (Filters(near=Near("Rye Lane", RYE_LANE), km=10.0), ALL_IDS - {"nowhere:0", "kingston:0"}),
+        (Filters(near=Near("Atlantis")), ALL_IDS),
     ],
 )
 def test_filter_incidents(frame, filters, ids):
@@ -260,3 +313,16 @@ def test_filter_choices_add_stored_values_to_the_vocabularies(frame):
         types=("burglary", "homicide", "robbery", "shooting", "stabbing"),
         categories=("robbery", "burglary", "violence and sexual offences"),
     )
+
+
+@pytest.mark.parametrize(
+    "lat, lon, km, ids",
+    [
+        (51.46912, -0.06920, 0.1, {"peckham:0"}),  # the point itself
+        (51.46912, -0.06920 + 0.0146, 0.99, set()),  # 1.01 km east along the parallel
+        (51.46912, -0.06920 + 0.0146, 1.02, {"peckham:0"}),
+        (51.46912 + 0.0089, -0.06920, 1.0, {"peckham:0"}),  # 0.99 km north
+    ],
+)
+def test_within_km_is_great_circle_distance(frame, lat, lon, km, ids):
+    assert set(frame.index[within_km(frame, lat, lon, km)]) == ids

@@ -157,7 +157,18 @@ def _ingest(args) -> int:
     for message in report.warnings:
         print(f"warning: {message}", file=sys.stderr)
     if args.out:
-        exports.write_incidents([row for article_rows in rows.values() for row in article_rows], args.out)
+        out_rows = [row for article_rows in rows.values() for row in article_rows]
+        # Written once the run is over, with each incident's final event: a later article may merge events.
+        conn = store.connect(args.db)
+        try:
+            event_ids = store.incident_event_ids(conn, [row["incident_id"] for row in out_rows])
+        finally:
+            conn.close()
+        exports.write_incidents(
+            [row | {"event_id": event_ids.get(row["incident_id"])} for row in out_rows],
+            args.out,
+            columns=(*store.INCIDENT_COLUMNS, "event_id"),
+        )
     print(
         f"{report.articles} articles, {report.incidents} incidents -> {args.db}"
         + (f" and {args.out}" if args.out else ""),

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,8 +25,9 @@ FLOAT_COLUMNS = frozenset({"lat", "lon"})
 EXPORT_FORMATS = (".csv", ".geojson", ".jsonl")
 
 
-def write_incidents(rows: Iterable[dict], path: str | Path) -> int:
+def write_incidents(rows: Iterable[dict], path: str | Path, *, columns: Sequence[str] = INCIDENT_COLUMNS) -> int:
     """Write incident rows to `path` as .jsonl, .csv or .geojson (by its extension); returns the number written.
+    `columns` may add columns after INCIDENT_COLUMNS (`--out` adds event_id), written as the rows give them.
 
     Example:
         write_incidents((dict(zip(INCIDENT_COLUMNS, r)) for r in iter_incident_rows(conn)), "out/incidents.geojson")
@@ -39,7 +40,7 @@ def write_incidents(rows: Iterable[dict], path: str | Path) -> int:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="") as f:
-            return writer(_records(rows), f)
+            return writer(_records(rows, columns), f, columns)
     except OSError as e:
         raise ExtractError(f"{path}: cannot write ({e.strerror or e})") from None
 
@@ -56,7 +57,7 @@ def incidents_csv(rows: Iterable[dict]) -> str:
     return out.getvalue()
 
 
-def _write_jsonl(records: Iterator[dict], f: TextIO) -> int:
+def _write_jsonl(records: Iterator[dict], f: TextIO, columns: Sequence[str] = INCIDENT_COLUMNS) -> int:
     count = 0
     for record in records:
         f.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -64,17 +65,17 @@ def _write_jsonl(records: Iterator[dict], f: TextIO) -> int:
     return count
 
 
-def _write_csv(records: Iterator[dict], f: TextIO) -> int:
+def _write_csv(records: Iterator[dict], f: TextIO, columns: Sequence[str] = INCIDENT_COLUMNS) -> int:
     writer = csv.writer(f)
-    writer.writerow(INCIDENT_COLUMNS)
+    writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow(_csv_value(record[c]) for c in INCIDENT_COLUMNS)
+        writer.writerow(_csv_value(record[c]) for c in columns)
         count += 1
     return count
 
 
-def _write_geojson(records: Iterator[dict], f: TextIO) -> int:
+def _write_geojson(records: Iterator[dict], f: TextIO, columns: Sequence[str] = INCIDENT_COLUMNS) -> int:
     # Written feature by feature, so a large export never sits in memory as one document.
     f.write('{"type": "FeatureCollection", "features": [')
     count = 0
@@ -101,13 +102,13 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def _records(rows: Iterable[dict]) -> Iterator[dict]:
-    """Yield each row as an export record: INCIDENT_COLUMNS in order, JSON types, None for missing values."""
+def _records(rows: Iterable[dict], columns: Sequence[str] = INCIDENT_COLUMNS) -> Iterator[dict]:
+    """Yield each row as an export record: `columns` in order, JSON types, None for missing values."""
     for row in rows:
-        missing = [c for c in INCIDENT_COLUMNS if c not in row]
+        missing = [c for c in columns if c not in row]
         if missing:
             raise ExtractError(f"incident {row.get('incident_id')!r}: row lacks columns {', '.join(missing)}")
-        record: dict[str, Any] = {c: _missing_as_none(row[c]) for c in INCIDENT_COLUMNS}
+        record: dict[str, Any] = {c: _missing_as_none(row[c]) for c in columns}
         for column in INTEGER_COLUMNS:
             if record[column] is not None:
                 record[column] = int(record[column])

@@ -847,8 +847,15 @@ def incident_event_ids(conn: sqlite3.Connection, incident_ids: Iterable[str] | N
     if incident_ids is None:
         return dict(conn.execute("SELECT incident_id, event_id FROM incident_events"))
     ids = list(incident_ids)
-    sql = f"SELECT incident_id, event_id FROM incident_events WHERE incident_id IN ({', '.join('?' * len(ids))})"
-    return dict(conn.execute(sql, ids)) if ids else {}
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        sql = f"SELECT incident_id, event_id FROM incident_events WHERE incident_id IN ({', '.join('?' * len(chunk))})"
+        found.update(conn.execute(sql, chunk))
+    return found
+
+
+_CHUNK = 900  # ids per query: under SQLite's historical limit of 999 bound parameters
 
 
 CORRECTION_KINDS = ("incident", "article")

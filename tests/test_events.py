@@ -290,3 +290,18 @@ def test_ingest_matches_events_in_any_order(small_extractor, tmp_path):
         finally:
             conn.close()
     assert partitions[0] == partitions[1] == [["hackney-1"], ["local-1", "standard-1"]]
+
+
+def test_out_carries_each_incident_final_event(tmp_path):
+    from extract.__main__ import main
+
+    source = tmp_path / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in INGESTED), encoding="utf-8")
+    out = tmp_path / "incidents.jsonl"
+    assert (
+        main(["ingest", str(source), "--db", str(tmp_path / "incidents.db"), "--out", str(out), "--no-progress"]) == 0
+    )
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    event_of = {r["article_id"]: r["event_id"] for r in rows}
+    assert list(rows[0])[-1] == "event_id" and all(r["event_id"] for r in rows)
+    assert event_of["standard-1"] == event_of["local-1"] != event_of["hackney-1"]

@@ -119,6 +119,7 @@ def build_db(path: Path, n: int, *, seed: int = 1) -> None:
                 "geocode_source": "synthetic",
                 "candidates": 1,
                 "date": day,
+                "date_basis": "stated",
                 "fatal": int(rng.random() < 0.05),
                 "weapon": rng.choice(WEAPONS + (None,)),
                 "victim_ages": "[]",

@@ -234,6 +234,16 @@ CREATE TABLE problem_reports (
 CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
 """,
     ),
+    # An incident stored before date bases has NULL when it has a date (how it was known is not recorded until it
+    # is ingested again) and 'none' when it has none.
+    Migration(
+        6,
+        "each incident's date basis: stated, relative (resolved against the publication date) or none",
+        """
+ALTER TABLE incidents ADD COLUMN date_basis TEXT;
+UPDATE incidents SET date_basis = 'none' WHERE date IS NULL;
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -257,6 +267,7 @@ INCIDENT_COLUMNS = (
     "geocode_source",
     "candidates",
     "date",
+    "date_basis",
     "fatal",
     "weapon",
     "victim_ages",
@@ -461,6 +472,7 @@ def incident_row(incident: Incident) -> dict:
         "geocode_source": p.source if p else None,
         "candidates": p.candidates if p else None,
         "date": i.date,
+        "date_basis": i.date_basis,
         "fatal": None if i.fatal is None else int(i.fatal),
         "weapon": i.weapon,
         "victim_ages": json.dumps(list(i.victim_ages)),
@@ -529,9 +541,16 @@ FROM incidents i JOIN articles a USING (article_id)
 """
 
 
+# A database opened read-only is not migrated: one from before migration 6 has no date bases to read.
+_SELECT_WITHOUT_DATE_BASIS = _SELECT.replace("i.date_basis", "NULL")
+
+
 def iter_incident_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """Yield every stored incident as a tuple in INCIDENT_COLUMNS order, newest incident date first."""
-    yield from conn.execute(_SELECT + " ORDER BY i.date DESC, i.incident_id")
+    """Yield every stored incident as a tuple in INCIDENT_COLUMNS order, newest incident date first (date_basis
+    None from a database opened read-only before migration 6)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(incidents)")}
+    select = _SELECT if "date_basis" in columns else _SELECT_WITHOUT_DATE_BASIS
+    yield from conn.execute(select + " ORDER BY i.date DESC, i.incident_id")
 
 
 def count_incidents(conn: sqlite3.Connection) -> int:

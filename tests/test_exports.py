@@ -37,6 +37,7 @@ STABBING = Incident(
     headline="Stabbing in Peckham",
     url="https://news.example/a1",
     published="2024-03-05",
+    date_basis="relative",
 )
 ROBBERY = Incident(
     "i2",
@@ -74,6 +75,7 @@ STABBING_RECORD = {
     "geocode_source": "ppd",
     "candidates": 2,
     "date": "2024-03-04",
+    "date_basis": "relative",
     "fatal": True,
     "weapon": "knife",
     "victim_ages": [18, 17],
@@ -104,6 +106,7 @@ ROBBERY_RECORD = {
     "geocode_source": None,
     "candidates": None,
     "date": None,
+    "date_basis": "none",
     "fatal": None,
     "weapon": None,
     "victim_ages": [],
@@ -118,10 +121,10 @@ ROBBERY_RECORD = {
 CSV_HEADER = ",".join(INCIDENT_COLUMNS)
 STABBING_CSV = (
     "i1,a1,Stabbing in Peckham,https://news.example/a1,2024-03-05,stabbing,violence and sexual offences,Rye Lane,"
-    "Rye Lane,street,51.4695,-0.0691,street,Southwark,E09000028,ppd,2,2024-03-04,true,knife,18;17,1,"
+    "Rye Lane,street,51.4695,-0.0691,street,Southwark,E09000028,ppd,2,2024-03-04,relative,true,knife,18;17,1,"
     "A man was stabbed on Rye Lane.,0,10,17,21,29"
 )
-ROBBERY_CSV = "i2,a1,Stabbing in Peckham,https://news.example/a1,2024-03-05,robbery,robbery,,,,,,,,,,,,,,,,A boy was robbed.,31,,,,"
+ROBBERY_CSV = "i2,a1,Stabbing in Peckham,https://news.example/a1,2024-03-05,robbery,robbery,,,,,,,,,,,,none,,,,,A boy was robbed.,31,,,,"
 
 GEOJSON = {
     "type": "FeatureCollection",
@@ -233,8 +236,8 @@ def test_csv_quotes_commas_and_newlines():
             [{"incident_id": "i9", "type": "robbery"}],
             "incident 'i9': row lacks columns article_id, headline, "
             "url, published, category, location_text, place_name, place_kind, lat, lon, precision, borough, borough_code, "
-            "geocode_source, candidates, date, fatal, weapon, victim_ages, arrests, evidence, evidence_start, type_start, "
-            "type_end, place_start, place_end",
+            "geocode_source, candidates, date, date_basis, fatal, weapon, victim_ages, arrests, evidence, evidence_start, "
+            "type_start, type_end, place_start, place_end",
         ),
         (
             "out.jsonl",

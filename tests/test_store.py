@@ -142,6 +142,7 @@ def test_iter_incident_rows_in_column_order(conn):
         [
             incident(
                 "i1",
+                date_basis="relative",
                 victim_ages=(19, 20),
                 arrests=2,
                 evidence="A man was stabbed on Rye Lane on Monday.",
@@ -172,6 +173,7 @@ def test_iter_incident_rows_in_column_order(conn):
             "ppd",
             2,
             "2024-03-04",
+            "relative",
             0,
             "knife",
             "[19, 20]",
@@ -211,6 +213,7 @@ def test_iter_incident_rows_without_place_or_spans(conn):
         "geocode_source": None,
         "candidates": None,
         "date": None,
+        "date_basis": "none",
         "fatal": None,
         "weapon": None,
         "victim_ages": "[]",
@@ -286,6 +289,31 @@ def test_migrations_are_numbered_one_by_one():
     assert LATEST == store.MIGRATIONS[-1].version
 
 
+def test_date_basis_of_incidents_stored_before_it(tmp_path):
+    conn = sqlite3.connect(tmp_path / "incidents.db")
+    store.migrate(conn, store.MIGRATIONS[:5])
+    conn.executescript(
+        """
+        INSERT INTO articles VALUES ('a1', NULL, NULL, '2024-03-06', 'a1.txt', 2, '2024-03-07', NULL);
+        INSERT INTO incidents (incident_id, article_id, type, category, date)
+        VALUES ('dated', 'a1', 'stabbing', 'violence and sexual offences', '2024-03-04'),
+               ('undated', 'a1', 'robbery', 'robbery', NULL);
+        """
+    )
+    conn.close()
+    readonly = store.connect_readonly(tmp_path / "incidents.db")  # not migrated: read as having no date bases
+    rows = [dict(zip(store.INCIDENT_COLUMNS, r)) for r in store.iter_incident_rows(readonly)]
+    readonly.close()
+    assert [(r["incident_id"], r["date"], r["date_basis"]) for r in rows] == [
+        ("dated", "2024-03-04", None),
+        ("undated", None, None),
+    ]
+    upgraded = store.connect(tmp_path / "incidents.db")
+    bases = upgraded.execute("SELECT incident_id, date_basis FROM incidents ORDER BY incident_id").fetchall()
+    upgraded.close()
+    assert bases == [("dated", None), ("undated", "none")]
+
+
 def test_connect_gives_a_fresh_database_the_current_version(tmp_path):
     store.connect(tmp_path / "incidents.db").close()
     assert user_version(tmp_path / "incidents.db") == LATEST
@@ -328,6 +356,7 @@ def test_connect_upgrades_a_database_of_the_previous_release(tmp_path):
             "geocode_source": None,
             "candidates": None,
             "date": "2024-03-04",
+            "date_basis": None,  # stored before date bases: not known until ingested again
             "fatal": 1,
             "weapon": None,
             "victim_ages": "[19]",

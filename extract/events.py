@@ -420,3 +420,19 @@ def match_stored(
     """Match one stored article's incidents into the store's events (none: take its old ones out)."""
     matcher = EventMatcher(StoreIndex(conn), families=reader.families)
     return matcher.match_article(article.article_id, read_reports(article, incidents, reader=reader))
+
+
+def explain_event(conn: sqlite3.Connection, incident_id: str) -> str | None:
+    """Return which event a stored incident is in and why it joined it (or stands alone), or None when the incident
+    has not been matched; for `explain`.
+
+    Example:
+        explain_event(conn, "3f2a9c1e0b7d4a55")  # "event ev59992a22a49d87 (4 reports): joined dd026: same ..."
+    """
+    found = store.event_reports_by_ids(conn, [incident_id])
+    if not found:
+        return None
+    row = found[0]
+    reports = conn.execute("SELECT n_reports FROM events WHERE event_id = ?", (row.event_id,)).fetchone()
+    count = f" ({reports[0]} report{'s' if reports[0] != 1 else ''})" if reports else ""
+    return f"event {row.event_id}{count}: {row.reason}"

@@ -14,6 +14,7 @@ from extract.events import (
     EventMatcher,
     MemoryIndex,
     StoreIndex,
+    explain_event,
     load_report_reader,
     match_stored,
     read_reports,
@@ -134,6 +135,15 @@ def test_store_index_matches_like_memory(tmp_path):
         event_ids = store.incident_event_ids(conn)
         assert event_ids["standard-0"] == event_ids["trial-0"] != event_ids["second-0"]
         assert store.incident_event_ids(conn, ["hackney-1", "unknown"]) == {"hackney-1": event_ids["hackney-1"]}
+        trial = store.incident_event_ids(conn)["trial-0"]
+        assert (
+            explain_event(conn, "trial-0")
+            == f"event {trial} (4 reports): " + matcher.index.placements(["trial-0"])["trial-0"].reason
+        )
+        assert explain_event(conn, "second-0").endswith(
+            "joined second-copy: same scene (Denmark Hill) (+3); both stabbing (+1); offence dates 2024-03-05 and 2024-03-05 (+2)"
+        )
+        assert explain_event(conn, "unknown") is None
         matcher.match_article("standard", [])
         assert "standard-0" not in store.incident_event_ids(conn)
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 4

@@ -130,7 +130,8 @@ def load_families(data_dir: Path = DATA_DIR) -> CrimeFamilies:
 
 
 # A component is grouped again each time a report joins it: its pairs are compared again with the same reports.
-@lru_cache(maxsize=1 << 16)
+# Bounded: the cache keeps its reports alive, and only the recent ones come back.
+@lru_cache(maxsize=1 << 14)
 def compare(a: Report, b: Report) -> Decision:
     """Decide whether reports `a` and `b` tell the same incident, with the reasons; symmetric."""
     conflict = _conflict(a, b)
@@ -331,7 +332,7 @@ def _areas(r: Report) -> set[str]:
     return set(r.areas) | ({r.place.borough.lower()} if r.place and r.place.borough else set())
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _text_keys(r: Report) -> frozenset[str]:
     """The bands of a report's wording in its borough: a copy shares one with it."""
     return frozenset(f"{_borough(r)}|{band}" for band in text_bands(r.signature)) if r.signature else frozenset()
@@ -355,7 +356,7 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
     return None if da is None or db is None else abs((da - db).days)
 
 
-@lru_cache(maxsize=1 << 16)  # a report's keys are asked for each time its component is grouped again
+@lru_cache(maxsize=1 << 12)  # a report's keys are asked for each time its component is grouped again
 def blocking_keys(r: Report, *, probe: bool = False) -> frozenset[str]:
     """Return the keys a report is filed under, or with `probe` the keys to look up its candidates under: every
     pair that can merge shares one (a scene cell or street, a person, a borough and date within DATE_DAYS, a borough

@@ -181,7 +181,7 @@ def text_similarity(a: bytes, b: bytes) -> float:
     return float(_lean(a).jaccard(_lean(b)))
 
 
-@lru_cache(maxsize=1 << 14)  # each report's signature is compared with all its candidates'
+@lru_cache(maxsize=1 << 12)  # each report's signature is compared with all its candidates
 def _lean(signature: bytes) -> LeanMinHash:
     values = np.frombuffer(signature, dtype=np.uint32)
     return LeanMinHash(seed=SIGNATURE_SEED, hashvalues=values, scheme=SIGNATURE_SCHEME)

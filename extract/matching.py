@@ -4,7 +4,7 @@ attributes. Pure: no store, no text reading (extract/events.py wires it to both)
 
 Example:
     decision = compare(report_a, report_b)
-    decision.merge, decision.reasons  # (True, ("same scene (Forest Road)", "both name Matt Webb", ...))
+    decision.merge, decision.reasons  # (True, ("same scene (Rye Lane) (+3)", "both name Ama Owusu (+3)", ...))
 """
 
 from __future__ import annotations
@@ -90,9 +90,10 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Whether two reports are one incident: a conflict forbids it; otherwise an anchor (a shared scene, person,
-    copied text, or borough with date or age: each one a blocking key) and a score of at least MERGE_SCORE make it.
-    `reasons` name each signal with its weight."""
+    """Whether two reports are one incident: a conflict forbids it; otherwise it takes an anchor (a shared person,
+    scene or street, copied text, or borough with date or age: each one a blocking key), a specific (scene, street,
+    person, age, distinctive word or wording) and a score of at least MERGE_SCORE. `reasons` name each signal with
+    its weight."""
 
     merge: bool
     score: float

@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _online_options(ing)
 
-    geo = sub.add_parser("geocode", help="geocode London place names, one JSON line per query")
+    geo = sub.add_parser("geocode", help="geocode London places or phrases naming one, one JSON line per query")
     geo.add_argument("queries", nargs="+")
     geo.add_argument("--context", action="append", default=[], help="another place named in the text (repeatable)")
     _online_options(geo)
@@ -179,11 +179,14 @@ def _ingest(args) -> int:
 
 def _geocode(args) -> int:
     from extract.geo.gazetteer import load_gazetteer
+    from extract.geo.places import build_matcher
+    from extract.reading.scene import locate_phrase
 
-    geocoder = _geocoder(args, load_gazetteer())
+    gazetteer = load_gazetteer()
+    geocoder, matcher = _geocoder(args, gazetteer), build_matcher(gazetteer)
     status = 0
     for q in args.queries:
-        place = geocoder.geocode(q, context=args.context)
+        place, _ = locate_phrase(q, matcher=matcher, geocoder=geocoder, context=args.context)
         if place is None:
             print(
                 json.dumps(

@@ -137,3 +137,27 @@ def test_geocode_fail(args, code, stderr_has):
     run = geocode(*args)
     assert (run.returncode, run.stdout) == (code, "")
     assert stderr_has in run.stderr
+
+
+PHRASES = [
+    ("Mare Street, near the Hackney Empire", ("Mare Street", "street", "Hackney")),
+    ("outside Clapham Junction station", ("Clapham Junction", "station", "Wandsworth")),
+    (
+        "junction of Holloway Road and Seven Sisters Road, N7",
+        ("Holloway Road / Seven Sisters Road", "junction", "Islington"),
+    ),
+    ("a flat in Walthamstow", ("Walthamstow", "area", "Waltham Forest")),
+    ("Ruskin Park, Lambeth", ("Ruskin Park", "site", "Lambeth")),
+    ("Kingsland Road (by the canal), Dalston", ("Kingsland Road", "street", "Hackney")),
+    ("Croydon, Victoria", None),
+    ("Dartford, Kent", None),
+    ("Hamilton, New Zealand", None),
+    ("Bristol city centre", None),
+]
+
+
+def test_phrases_people_type_or_copy():
+    run = geocode(*[q for q, _ in PHRASES])
+    got = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [(o["query"], (o["name"], o["precision"], o["borough"]) if o["lat"] else None) for o in got] == PHRASES
+    assert (run.returncode, run.stderr) == (1, "")

@@ -7,7 +7,7 @@ from dashboard import data
 from dashboard.filters import Filters, filter_incidents
 from extract import store
 from extract.datafiles import DEFAULT_DB
-from extract.records import Article
+from extract.records import PRECISIONS, Article
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,8 @@ def test_database_path_of_this_process(monkeypatch):
 
 
 def test_read_incidents_columns(frame):
-    assert list(frame.loc[["peckham:0", "kingston:0", "nowhere:0"], "precision_rank"]) == [1, 6, -1]
+    ranks = [PRECISIONS.index("street"), PRECISIONS.index("borough"), -1]
+    assert list(frame.loc[["peckham:0", "kingston:0", "nowhere:0"], "precision_rank"]) == ranks
     assert frame.loc["peckham:0", "cell"] == "88194ad063fffff"  # h3.latlng_to_cell(51.46912, -0.0692, 8)
     assert frame.loc["nowhere:0", "cell"] is None
     assert list(frame.index) == ["city:0", "xss:0", "greenwich:0", "peckham:0", "kingston:0", "brixton:0", "nowhere:0"]

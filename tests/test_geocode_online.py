@@ -167,7 +167,7 @@ def place(name, lat, lon, precision, borough, code, source):
         (
             "nominatim",
             nominatim(51.5000, -0.1300, "leisure", "park", name="St James's Park", addresstype="park"),
-            place("St James's Park", 51.5, -0.13, "area", "Westminster", "E09000033", "nominatim"),
+            place("St James's Park", 51.5, -0.13, "site", "Westminster", "E09000033", "nominatim"),
         ),
         (
             "photon",

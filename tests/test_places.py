@@ -55,6 +55,22 @@ def _spans(mentions: list[Mention]) -> list[tuple[str, int, int, str]]:
         ("Ealing's mayor spoke.", [("Ealing", 0, 6, "ealing")]),
         ("Outside Bromley-by-Bow station", [("Bromley-by-Bow station", 8, 30, "bromley by bow")]),
         ("Line one\nPeckham\u00a0Rye, line two", [("Peckham\u00a0Rye", 9, 20, "peckham rye")]),
+        # a one-word ward right after a street qualifies it
+        (
+            "Stabbed in Cheshire Street, Weavers, on Monday.",
+            [("Cheshire Street", 11, 26, "cheshire street"), ("Weavers", 28, 35, "weavers")],
+        ),
+        # sites: parks, estates, public buildings
+        (
+            "A fight in Burgess Park near Peckham Library.",
+            [("Burgess Park", 11, 23, "burgess park"), ("Peckham Library", 29, 44, "peckham library")],
+        ),
+        ("He was attacked on the Aylesbury Estate.", [("Aylesbury Estate", 23, 39, "aylesbury estate")]),
+        # a known name inside a longer street name the gazetteer lacks is neither its start nor its end
+        (
+            "the junction of Leigh Court Road and Knollys Road",
+            [("Knollys Road", 37, 49, "knollys road")],
+        ),
     ],
 )
 def test_find_places(matcher, text, expected):
@@ -72,6 +88,8 @@ def test_find_places(matcher, text, expected):
         pytest.param("The Peckhamite and the Brixtonian", id="inside-a-longer-word"),
         pytest.param("Ealing'd never happen", id="apostrophe-then-letters"),
         pytest.param("He banked at the Bank.", id="stoplisted-name"),
+        pytest.param("Weavers said the tenants were angry.", id="one-word-ward-alone"),
+        pytest.param("He lived on Leigh Court Road.", id="start-of-an-unknown-street"),
         pytest.param("", id="empty"),
     ],
 )

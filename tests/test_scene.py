@@ -239,3 +239,91 @@ def test_location_text(text, expected):
 
 def test_location_text_without_a_mention():
     assert location_text("A man was stabbed.", None) is None
+
+
+FILLER = "Neighbours said the area had been quiet for years and that nobody had expected any trouble. " * 5
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "A man was stabbed at a railway station in Peckham on Monday.",
+            ("Peckham", "Peckham", "area", "Southwark"),
+            id="a station in an area is a scene",
+        ),
+        pytest.param(
+            "A man was stabbed in south London on Monday. Police arrested a 20-year-old in Rye Lane later that night.",
+            ("Rye Lane", "Rye Lane", "street", "Southwark"),
+            id="the arrest street when nothing else is named",
+        ),
+        pytest.param(
+            "A man was stabbed in Brixton on Monday. Police arrested a 20-year-old in Rye Lane later that night.",
+            ("Brixton", "Brixton", "area", "Lambeth"),
+            id="the arrest street ranks below the scene",
+        ),
+        pytest.param(
+            "Traders were busy. The weather was fine. Markets were full. Shoppers filled the shops in Peckham. "
+            + FILLER
+            + "\nA woman was robbed on Monday night, police said. "
+            + FILLER
+            + "She had been shopping in Brixton.",
+            ("Brixton", "Brixton", "area", "Lambeth"),
+            id="the incident's paragraph beats a place named paragraphs away",
+        ),
+    ],
+)
+def test_choose_scene_rules(small_extractor, text, expected):
+    assert scene(text, small_extractor) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("A man was stabbed on Monday and was held at a police station in Brixton.", id="police station"),
+        pytest.param("A man was stabbed on Monday. He was arrested in Brixton later.", id="an area of arrest"),
+    ],
+)
+def test_no_scene_narrowed_rules(small_extractor, text):
+    assert read(text, small_extractor) == Rejection("scene", Reason.NO_SCENE)
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    from extract.pipeline import load_extractor
+
+    return load_extractor()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "A man was stabbed at the junction of Holloway Road and Seven Sisters Road on Monday.",
+            ("Holloway Road", "Holloway Road / Seven Sisters Road", "junction", "Islington"),
+            id="junction of A and B",
+        ),
+        pytest.param(
+            "A cyclist was knocked down on Rye Lane at its junction with Peckham High Street on Friday.",
+            ("Rye Lane", "Rye Lane / Peckham High Street", "junction", "Southwark"),
+            id="A at its junction with B",
+        ),
+        pytest.param(
+            "A man was stabbed in Bellenden Road, SE15, on Monday night.",
+            ("Bellenden Road", "Bellenden Road", "street", "Southwark"),
+            id="a postcode district qualifies a street",
+        ),
+        pytest.param(
+            "A teenager was stabbed in Burgess Park on Friday evening, police said.",
+            ("Burgess Park", "Burgess Park", "site", "Southwark"),
+            id="a park is a site",
+        ),
+        pytest.param(
+            "A man was shot on Sydenham Road on Sunday afternoon.",
+            ("Sydenham Road", "Sydenham Road", "street", "Lewisham"),
+            id="a street named after its area",
+        ),
+    ],
+)
+def test_choose_scene_on_the_real_gazetteer(extractor, text, expected):
+    assert scene(text, extractor) == expected

@@ -117,6 +117,9 @@ JUNCTION = re.compile(
 )
 AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|road)$")
 AREA_STREETS = frozenset({"high road", "high street", "broadway"})
+# A name ending in these is a street even where GeoNames labels a postcode district with it ("Coldharbour Lane"):
+# when its streets are ambiguous, the label does not stand in for them
+THOROUGHFARE_WORDS = frozenset({"road", "street", "lane", "avenue"})
 STATION_WORDS = re.compile(r" (tube|underground|overground|railway|rail|train|dlr|bus|elizabeth line)? ?station$")
 
 
@@ -138,11 +141,14 @@ class Entry:
     source: str
 
 
+KM_PER_DEGREE = 6371.0 * math.pi / 180
+HALF_DEGREE = math.pi / 360  # radians in half a degree: the mean latitude's cosine from the sum of two latitudes
+
+
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the distance in kilometres between two WGS84 points (equirectangular; fine within London)."""
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6371.0 * math.hypot(x, y)
+    # 6371 km * radians(d) folded into one constant: this runs for every candidate and context name of a story
+    return KM_PER_DEGREE * math.hypot((lon2 - lon1) * math.cos((lat1 + lat2) * HALF_DEGREE), lat2 - lat1)
 
 
 class Gazetteer:
@@ -302,9 +308,20 @@ class Gazetteer:
                 if near_area and streets:
                     return self._choose(streets, near_area + ctx, display, near=near_area)
             return None
-        return self._choose(
-            self.preferred_kind(key, cands), ctx, display, near=near, named_after=self._named_after(key)
-        )
+        preferred = self.preferred_kind(key, cands)
+        placing = [e for e in near if e.kind != "region"]
+        if placing and not any(self._support(c, placing, qualifier=True) for c in preferred):
+            # "Cheapside, City of London": the street its qualifier places, not GeoNames' area of that name
+            supported = [c for c in cands if self._support(c, placing, qualifier=True)]
+            preferred = self.preferred_kind(key, supported) if supported else preferred
+        named_after = self._named_after(key)
+        place = self._choose(preferred, ctx, display, near=near, named_after=named_after)
+        if place is None and len(preferred) < len(cands) and key.rsplit(" ", 1)[-1] not in THOROUGHFARE_WORDS:
+            # "Stamford Hill": the street is in two boroughs, the area of that name in one
+            chosen = {id(c) for c in preferred}
+            rest = [c for c in cands if id(c) not in chosen]
+            place = self._choose(self.preferred_kind(key, rest), ctx, display, near=near, named_after=named_after)
+        return place
 
     def _named_after(self, key: str) -> list[Entry]:
         """Return the area a street is named after ("Sydenham Road": Sydenham), the last resort between namesakes:

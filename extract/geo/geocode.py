@@ -40,6 +40,8 @@ LONDON_QUALIFIER = re.compile(r"\blondon\b", re.IGNORECASE)
 PRECISION_BY_TAG = (
     # Stations first: Photon tags every point of interest, stations included, with type "house".
     ("station", frozenset({"station", "halt", "subway_entrance", "tram_stop"})),
+    # Parks and open spaces before buildings too: Photon types a park "house" as well.
+    ("site", frozenset({"leisure", "park", "common", "nature_reserve", "recreation_ground", "garden"})),
     ("building", frozenset({"house", "building", "house_number"})),
     ("street", frozenset({"highway", "road", "street"})),
     ("postcode", frozenset({"postcode", "postal_code"})),

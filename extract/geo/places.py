@@ -61,6 +61,35 @@ CONNECTORS = frozenset(
 )
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
 STREET_PREPOSITION = re.compile(r"\b(on|along|off|onto) $")
+QUALIFIER_GAPS = (", ", " in ", ",")  # what stands between a street and the ward or district that places it
+NEXT_WORD = re.compile(r" ([A-Z][a-z]+)\b")
+PREVIOUS_WORD = re.compile(r"(?:^|[^\w'\u2019.,;:!?\"(-]) ?\b([A-Z][a-z]+) $")
+NOT_NAME_WORDS = frozenset(
+    {
+        "in",
+        "on",
+        "at",
+        "near",
+        "outside",
+        "off",
+        "along",
+        "by",
+        "the",
+        "of",
+        "and",
+        "from",
+        "to",
+        "into",
+        "a",
+        "an",
+        "upper",
+        "lower",
+        "old",
+        "new",
+        "great",
+        "little",
+    }
+)
 COMPASS = frozenset(
     {
         "north",
@@ -115,9 +144,10 @@ def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR) -> Matcher
     for key, names in display.items():
         k = tuple(sorted(kinds[key]))
         surfaces = set()
-        # One-word wards ("Abbey", "Alexandra") are common words far more often than places; one-word streets
-        # ("Heathway") are matched only right after "on", "along" or "off" (see find_places).
-        if key not in stop and len(key) > 2 and not (" " not in key and set(k) <= {"ward"}):
+        # One-word wards ("Abbey", "Alexandra") are common words far more often than places: they are matched only
+        # as a street's qualifier ("Cheshire Street, Weavers"); one-word streets ("Heathway") only right after
+        # "on", "along" or "off" (see find_places).
+        if key not in stop and len(key) > 2:
             for name in names:
                 surfaces |= surface_variants(name)
         if "station" in k:
@@ -138,22 +168,29 @@ def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> li
     `folded` is fold_text(text) when the caller has it already.
     """
     folded = fold_text(text) if folded is None else folded
-    found = []
+    found: list[Mention] = []
+    qualifiers: list[Mention] = []  # one-word wards, kept only right after a street ("Cheshire Street, Weavers")
     for end, (key, kinds, length) in matcher.automaton.iter(folded):
         start = end - length + 1
-        if (
-            " " not in key
-            and set(kinds) <= {"street", "ward"}
-            and not STREET_PREPOSITION.search(text, max(0, start - 7), start)
-        ):
+        one_word = " " not in key and set(kinds) <= {"street", "ward"}
+        if one_word and "street" in kinds and STREET_PREPOSITION.search(text, max(0, start - 7), start):
+            one_word = False  # "on Heathway"
+        elif one_word and not ("ward" in kinds and any(text.endswith(g, 0, start) for g in QUALIFIER_GAPS)):
             continue
         proper = _is_proper(text, start, end + 1)
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
             continue  # "a quiet London street" is not London Street
+        if proper and (_inside_a_street_name(text, end + 1) or _end_of_a_street_name(text, start, kinds)):
+            continue  # "Leigh Court Road", a street the gazetteer lacks, is neither Leigh Court nor Court Road
         if proper and not _after_first_name(text, start, key, matcher.first_names):
-            found.append(Mention(text[start : end + 1], start, end + 1, key, kinds))
+            (qualifiers if one_word else found).append(Mention(text[start : end + 1], start, end + 1, key, kinds))
     found.extend(_postcodes(text, matcher.gazetteer))
-    return longest_first(found)
+    found = longest_first(found)
+    if qualifiers:
+        streets = {m.end for m in found if "street" in m.kinds}
+        qualifying = [q for q in qualifiers if any(q.start - len(gap) in streets for gap in QUALIFIER_GAPS)]
+        found = longest_first(found + qualifying) if qualifying else found
+    return found
 
 
 def _is_proper(text: str, start: int, end: int) -> str:
@@ -179,6 +216,21 @@ def _is_proper(text: str, start: int, end: int) -> str:
             continue
         return ""
     return result
+
+
+def _inside_a_street_name(text: str, end: int) -> bool:
+    """True when a capitalised street word follows the name ending at `end`: the name is the start of a longer one."""
+    m = NEXT_WORD.match(text, end)
+    return m is not None and street_words().get(m.group(1).lower()) == "strong"
+
+
+def _end_of_a_street_name(text: str, start: int, kinds: tuple[str, ...]) -> bool:
+    """True when a street's name follows a capitalised word inside a sentence ("Leigh Court Road" for "Court
+    Road"): the end of a longer name."""
+    if kinds != ("street",) or start < 2 or text[start - 1] != " ":
+        return False
+    m = PREVIOUS_WORD.search(text, max(0, start - 20), start)
+    return m is not None and m.group(1).lower() not in NOT_NAME_WORDS
 
 
 def _after_first_name(text: str, start: int, key: str, first_names: frozenset[str]) -> bool:

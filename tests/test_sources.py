@@ -63,7 +63,7 @@ def test_sources_page_shows_one_row_per_feed(watched_db, monkeypatch):
     db, good, down, finished = watched_db
     at = open_page(db, monkeypatch)
     assert at.subheader[0].value == "2 feeds, 1 with an error"
-    assert [c.value for c in at.caption][1] == "Updated 5 minutes ago"
+    assert "Updated 5 minutes ago" in [c.value for c in at.caption]
     table = at.dataframe[0].value
     assert list(table.columns) == ["Outlet", "Last success", "Items", "Incidents", "Last error", "Feed"]
     assert table.values.tolist() == [
@@ -74,8 +74,8 @@ def test_sources_page_shows_one_row_per_feed(watched_db, monkeypatch):
 
 def test_map_shows_when_the_data_was_updated(watched_db, monkeypatch):
     at = open_page(watched_db[0], monkeypatch, page=None)
-    assert at.subheader[0].value == f"{CRIMES} incidents"
-    assert at.caption[0].value == "Updated 5 minutes ago"
+    assert at.subheader[0].value.startswith(f"{CRIMES} incidents")
+    assert "Updated 5 minutes ago" in [c.value for c in at.caption]
 
 
 def test_a_database_never_watched(tmp_path, monkeypatch):
@@ -83,7 +83,7 @@ def test_a_database_never_watched(tmp_path, monkeypatch):
     store.connect(db).close()
     at = open_page(db, monkeypatch)
     assert at.info[0].value.startswith("No news feed has been polled into this database yet.")
-    assert "Updated" not in " ".join(c.value for c in open_page(db, monkeypatch, page=None).caption)
+    assert not [c.value for c in open_page(db, monkeypatch, page=None).caption if c.value.startswith("Updated")]
 
 
 def test_a_database_from_before_feeds(tmp_path, monkeypatch):

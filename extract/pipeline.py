@@ -26,6 +26,7 @@ from extract.reading import dating, details
 from extract.reading.london import Signs, foreign_dateline, foreign_signs, load_signs, london_evidence
 from extract.reading.scene import (
     PRECISION_RANK,
+    Candidate,
     StoryGeocoder,
     another_scene,
     choose_scene,
@@ -72,6 +73,21 @@ class Extractor:
     signals: Signals
 
 
+@dataclass(slots=True)
+class StoryTrace:
+    """What read_story saw on its way to a Story or a Rejection, filled only when a caller passes one (explain):
+    the cues and places found, the sentences read and those telling an incident, the signs of London and elsewhere,
+    and the places weighed as the scene."""
+
+    cues: list[Cue] = field(default_factory=list)
+    headline_cues: list[Cue] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    sentences: tuple[Sentence, ...] = ()
+    incident_sentences: list[Sentence] = field(default_factory=list)
+    signs: tuple[int, int] | None = None  # (foreign, london) as foreign_signs counted them
+    candidates: list[Candidate] = field(default_factory=list)  # the places weighed as the main scene
+
+
 @dataclass(frozen=True, slots=True)
 class IngestReport:
     """What an ingest did: articles and incidents stored, one message per failed file, line or article, and one
@@ -92,17 +108,19 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     )
 
 
-def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
+def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | None = None) -> Story | Rejection:
     """Read `article` and decide whether it reports a crime incident in Greater London: a Story with its main
     sentence and scene, or a Rejection whose reason says why not (no crime, statistics, fiction, elsewhere, ...).
 
     The main scene is chosen here rather than in story_incidents: a story whose every London place is a hospital,
     a court, an arrest or a home gives no incident, and that is a reason like the others. The Story carries the
-    chosen scene, so that story_incidents only builds.
+    chosen scene, so that story_incidents only builds. A `trace` is filled with what was found on the way.
     """
     text = article.text
     folded = fold_text(text)
     cues = find_cues(text, vocab=extractor.vocab, folded=folded)
+    if trace is not None:
+        trace.cues = cues
     if not any(c.type for c in cues):
         return Rejection(article.article_id, Reason.NO_CRIME)
     mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
@@ -112,6 +130,9 @@ def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
     headline_folded = fold_text(headline)  # folded once for its cues, signals and places
     headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded)
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
+    if trace is not None:
+        trace.headline_cues, trace.mentions, trace.sentences = headline_cues, mentions, sentences
+        trace.incident_sentences = incident_sents
     if not incident_sents:
         return Rejection(article.article_id, Reason.NO_INCIDENT)
     if is_statistics(found, incident_sents):
@@ -119,6 +140,8 @@ def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
     if is_fiction(found) or is_fiction(find_signals(headline_folded, signals=extractor.signals)):
         return Rejection(article.article_id, Reason.FICTION)
     foreign, london = foreign_signs(text, mentions, signs=extractor.signs)
+    if trace is not None:
+        trace.signs = (foreign, london)
     if foreign and foreign >= london:
         return Rejection(article.article_id, Reason.ELSEWHERE)
     if foreign_dateline(text, gazetteer=extractor.gazetteer):
@@ -148,7 +171,8 @@ def read_story(article: Article, *, extractor: Extractor) -> Story | Rejection:
         scene_mention=None,
     )
     places = StoryGeocoder(extractor.geocoder, context)
-    place, mention = choose_scene(story, incident_sents, main, places=places)
+    weighed = trace.candidates if trace is not None else None
+    place, mention = choose_scene(story, incident_sents, main, places=places, weighed=weighed)
     if place is None or (place.borough is None and place.precision != "london"):
         return Rejection(article.article_id, Reason.NO_SCENE)
     if PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and spans_boroughs(story, main, places=places):
@@ -228,6 +252,7 @@ def _incident(
         evidence_start=main.start,
         type_span=(type_cue.start, type_cue.end) if type_cue else None,
         place_span=(mention.start, mention.end) if mention else None,
+        date_span=(chosen_date.start, chosen_date.end) if chosen_date else None,
         headline=article.headline,
         url=article.url,
         published=article.published,

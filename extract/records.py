@@ -81,6 +81,7 @@ class Incident:
     evidence_start: int = 0
     type_span: tuple[int, int] | None = None  # offsets of the type cue in the article text
     place_span: tuple[int, int] | None = None  # offsets of the place mention in the article text
+    date_span: tuple[int, int] | None = None  # offsets of the date mention that dates it (not stored)
     headline: str | None = None
     url: str | None = None
     published: str | None = None

@@ -145,7 +145,7 @@ def choose_scene(
         for m in s.places:
             before, last = last_word(text, m)
             if not_scene(text, m, before, last) or COURT_NAME.search(m.text):
-                _weigh(weighed, m, passed_over="named as a hospital, court, home or police station")
+                _weigh(weighed, m, passed_over="the words around it make it a hospital, court, home or origin")
                 continue  # "Harrow Crown Court" is a gazetteer name too, but never the scene
             arrest = ARRESTED_IN.search(before) is not None or _arrest_place(story, s, m)
             place = next(filter(None, (places.place(q, name=m.text) for q in queries(text, m, story.mention_at))), None)

@@ -394,6 +394,12 @@ def test_published_date_normalised_else_fallback(tmp_path, value, expected):
         ("odd-utf16.txt", b"\xff\xfea\x00b", "{path}: not valid UTF-16 (truncated data)"),
         ("nul-utf16.txt", "a\0b".encode("utf-16"), "{path}: binary file (NUL characters), not an article"),
         (
+            "nul-line.jsonl",
+            b'{"text": "Good."}\n{"text": "B\x00d."}\n',
+            "{path}:2: not valid JSON (Invalid control character at, column 12)",
+        ),
+        ("nul-first.jsonl", b'\x1f\x8b\x08\x00{"text": "Good."}\n', "{path}: binary file (NUL bytes), not an article"),
+        (
             "long-id.jsonl",
             b'{"text": "Good."}\n{"id": "' + b"x" * 201 + b'", "text": "Bad."}\n',
             "{path}:2: 'id' is longer than 200 characters (201)",
@@ -741,6 +747,7 @@ def test_symbolic_links_out_of_the_tree_are_not_followed_unless_asked(tmp_path):
         (b"<!DOCTYPE rss [ ]><rss/>", True),
         (b'<?xml version="1.0"?>\n<!ENTITY a "x"><rss/>', True),
         ('<!DOCTYPE feed [<!ENTITY a "x">]><feed/>'.encode("utf-32"), True),
+        (b'<:x/><!DOCTYPE rss [<!ENTITY a "x">]><rss/>', True),  # feedparser reads declarations up to <rss
     ],
 )
 def test_refuse_entities(document, refused):

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PACKAGES := extract dashboard
 
-.PHONY: install run test check lint chromium gazetteer evaluate benchmarks watch clean
+.PHONY: install run test check lint fuzz chromium gazetteer evaluate benchmarks watch clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ lint: $(VENV)/.installed
 # The fast inner loop: lint, then every test not marked slow.
 check: lint
 	$(PY) -m pytest -q -m "not slow"
+
+# Ten thousand examples per property of tests/test_fuzz.py; `make test` and `make check` run a bounded number.
+fuzz: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 test: $(VENV)/.installed chromium lint
 	$(PY) -m pytest -q

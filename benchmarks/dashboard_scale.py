@@ -197,11 +197,11 @@ def main(sizes: tuple[int, ...]) -> None:
         shown, filter_s = timed(filter_incidents, frame, Filters(boroughs=("Hackney",), types=("stabbing", "robbery")))
         deck, deck_s = timed(
             lambda shown=shown: maps.incidents_deck(
-                shown, view="points", categories=maps.load_categories(), type_labels=load_type_labels()
+                shown, view="points", groups=maps.load_groups(), type_labels=load_type_labels()
             ).to_json()
         )
         density, density_s = timed(
-            lambda frame=frame: maps.incidents_deck(frame, view="density", categories=(), type_labels={}).to_json()
+            lambda frame=frame: maps.incidents_deck(frame, view="density", groups=(), type_labels={}).to_json()
         )
         print(
             f"{n:>9,} incidents: load {load_s:.2f} s, cache hit (unpickle {len(blob) / 1e6:.0f} MB) {hit_s:.3f} s, "

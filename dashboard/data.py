@@ -17,14 +17,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.coverage import recorded_frame
+from dashboard.maps import DEFAULT_BASEMAP
 from extract import store
 from extract.datafiles import DEFAULT_DB
-from extract.geo.gazetteer import load_borough_geojson
+from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor
 from extract.records import PRECISIONS, Article, Incident
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"
+BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
 CACHED_DATABASES = 2  # the database shown and the one before it: a new version replaces the old without a reload
 
@@ -32,9 +34,13 @@ CACHED_DATABASES = 2  # the database shown and the one before it: a new version 
 LINK_READ = "link_read"  # present once the session's first run has put the link's filters into the widgets
 NOTICES = "notices"  # what the link held that was dropped, shown once
 INCIDENT = "incident"  # the incident whose details are open
-PICKED = "picked"  # the incident last picked on the map, so a rerun does not reopen details closed since
-CENTRE = "centre"  # (lat, lon) the map opens on: the linked incident's point
-MAP = "map"  # the map's selection event (the pydeck chart's key)
+PICKED = "picked"  # {MAP or TABLE: the incident last picked there}, so a rerun does not reopen details closed since
+CENTRE = "centre"  # (lat, lon) the map opens on: the point of the incident a link or a table row opened
+MAP = "map"  # the map's selection event (the pydeck chart's key, with its round: "map-0")
+TABLE = "table"  # the table's row selection (the dataframe's key, with its round)
+ROUNDS = "rounds"  # {MAP or TABLE: n}: a new key for the widget is a new widget, with nothing selected
+FILTERED = "filtered"  # the last run's filters as URL parameters: a change clears the selections, refits the map
+DATES = "dates"  # the sidebar's date-range slider, kept in step with From and To
 DETAILS = "details"  # the details box (its container's key, so the browser test can find it)
 PASTED = "pasted"  # Add articles: the pasted text
 UPLOADS = "uploads"  # Add articles: the uploaded files
@@ -132,10 +138,29 @@ def borough_shapes() -> dict | None:
         return None
 
 
+def basemap(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """Return the map's basemap setting: `--basemap X` after `--`, else $CRIMEMAP_BASEMAP, else DEFAULT_BASEMAP
+    (dashboard.maps.basemap_style says what X may be).
+
+    Example:
+        streamlit run dashboard/app.py -- --basemap none     # no tiles: borough outlines and points only
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--basemap")
+    args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return args.basemap or (os.environ if environ is None else environ).get(BASEMAP_ENV) or DEFAULT_BASEMAP
+
+
+@st.cache_resource(show_spinner="Loading the gazetteer…")
+def gazetteer() -> Gazetteer:
+    """Return the London gazetteer, loaded once per server: the place search and the extractor share it."""
+    return load_gazetteer()
+
+
 @st.cache_resource(show_spinner="Loading the gazetteer…")
 def extractor() -> Extractor:
     """Return the pipeline's extractor (gazetteer, matchers, offline geocoder), loaded once per server."""
-    return load_extractor()
+    return load_extractor(gazetteer=gazetteer())
 
 
 @st.cache_resource(show_spinner=False)

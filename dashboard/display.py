@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 import pandas as pd
 
-from dashboard.maps import quoted_excerpt
+from dashboard.maps import Shade, quoted_excerpt
 from extract import exports, store
 from extract.records import Article, Incident
 
@@ -24,6 +24,7 @@ URL_SCHEMES = ("http", "https")
 URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"  # reserved and unreserved URL characters; the rest (spaces, ( ) < >) is encoded
 HIGHLIGHTS = {"place": "blue", "type": "orange"}
 YES_NO = {1: "yes", 0: "no"}
+MISSING = "—"  # what a table cell shows for a fact not known
 PREVIEW_COLUMNS = {
     "headline": "Headline",
     "type": "Type",
@@ -66,6 +67,11 @@ def updated_ago(moment: str, now: datetime | None = None) -> str:
     if minutes < 48 * 60:
         return f"Updated {plural(minutes // 60, 'hour')} ago"
     return f"Updated {plural(minutes // (24 * 60), 'day')} ago"
+
+
+def be(n: int) -> str:
+    """Return the verb that agrees with a count: "is" for 1, "are" otherwise."""
+    return "is" if n == 1 else "are"
 
 
 def details_heading(row: Mapping) -> str:
@@ -122,8 +128,9 @@ def victim_ages(stored: object) -> list[int]:
 
 
 def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.DataFrame:
-    """Return the filtered incidents as the table shows them, with only safe links in Source."""
-    return pd.DataFrame(
+    """Return the filtered incidents as the table shows them: MISSING for what is not known, only safe links in
+    Source (empty without one)."""
+    table = pd.DataFrame(
         {
             "Date": shown["date"],
             "Headline": shown["headline"],
@@ -137,6 +144,41 @@ def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.Da
             "Source": shown["url"].map(safe_url),
         }
     )
+    facts = table.columns.drop("Source")
+    table[facts] = table[facts].astype(object).where(table[facts].notna(), MISSING)
+    return table
+
+
+def table_incident(event: object, ids: Sequence[str]) -> str | None:
+    """Return the incident of the row selected in a dataframe selection event (`{"selection": {"rows": [i]}}`), the
+    rows being `ids`; None when none is."""
+    selection = event.get("selection") if isinstance(event, Mapping) else None
+    rows = (selection.get("rows") if isinstance(selection, Mapping) else None) or []
+    return ids[rows[0]] if rows and isinstance(rows[0], int) and 0 <= rows[0] < len(ids) else None
+
+
+def undrawn_note(london_only: int, no_place: int) -> str | None:
+    """Return what the map leaves out: the incidents placed only as "London" and those without a place."""
+    parts = [f"{plural(london_only, 'incident')} placed only as London"] if london_only else []
+    parts += [f"{plural(no_place, 'incident')} without a place"] if no_place else []
+    if not parts:
+        return None
+    return f"{' and '.join(parts)} {be(london_only + no_place)} in the table, not on the map."
+
+
+def count_line(n: int, *, km: float | None = None, place: str | None = None) -> str:
+    """Return the heading that counts the incidents shown, "within 1 km of <place>" (escaped) for a place search."""
+    counted = plural(n, "incident")
+    return f"{counted} within {km:g} km of {escape_markdown(place)}" if place is not None and km else counted
+
+
+def shade_label(shade: Shade, *, whole: bool) -> str:
+    """Return the range of a shaded map's class as its legend says it: "4–7" for counts (`whole`), "3.3–16" else."""
+    if whole:
+        low = int(shade.low) + 1 if shade.low is not None else 1
+        high = int(shade.high)
+        return f"{low:,}" if low >= high else f"{low:,}–{high:,}"
+    return f"up to {shade.high:,g}" if shade.low is None else f"{shade.low:,g}–{shade.high:,g}"
 
 
 def preview_table(found: Iterable[tuple[Article, list[Incident]]]) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from extract.records import PRECISIONS, WEAPONS, Place
 
 CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
 VIEWS = ("points", "density", "boroughs")
+SHADES = ("incidents", "residents")  # the boroughs view: incidents, or incidents per 100,000 residents
 MAX_QUERY_CHARS = 200  # a search longer than a sentence is a pasted text, not a search
 NOTICE_CHARS = 40  # a notice quotes the start of a dropped value, so a long link cannot flood the page
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -67,6 +68,7 @@ class Filters:
     km: float = DEFAULT_KM
     undated: bool = False
     view: str = "points"
+    shade: str = "incidents"
     incident: str | None = None
 
 
@@ -325,6 +327,13 @@ FIELDS = (
         from_widget=lambda view: view if view in VIEWS else NO_FILTERS.view,
     ),
     Field(
+        "shade",
+        "shade",
+        parse=_word(SHADES),
+        reason="unknown shade",
+        from_widget=lambda shade: shade if shade in SHADES else NO_FILTERS.shade,
+    ),
+    Field(
         "incident",
         "incident",
         parse=lambda text, _: text if INCIDENT_ID.match(text) else None,
@@ -405,6 +414,11 @@ def filter_incidents(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         if field.keep is not None and value != field.default:
             keep &= field.keep(frame, value, filters)
     return frame[keep]
+
+
+def narrows(filters: Filters) -> bool:
+    """True when a filter that keeps rows is set: not just the view, the radius or the open incident."""
+    return any(field.keep is not None and getattr(filters, field.attr) != field.default for field in FIELDS)
 
 
 def dated_filter(filters: Filters) -> bool:

@@ -1,51 +1,105 @@
-"""The map: view constants, the category colours, the pydeck layers of each view and the compact deck."""
+"""The map: incident groups and their colours, the view a filter opens on, the basemap, and the pydeck layers of each
+view in a compact deck.
+
+Markers keep one size at every zoom: a filled dot for a place at a street or finer, a small hollow ring for a
+coarser one (a station, postcode, area, ward or borough), never a disc as large as the area. Incidents at one point
+are one marker with a count. Incidents placed only as "London" are not drawn.
+"""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from extract.datafiles import DATA_DIR, read_rows
-from extract.records import PRECISIONS
+from extract.geo.gazetteer import LONDON_BBOX
+from extract.records import PRECISION_ORDER
 
+GROUPS_CSV = DATA_DIR / "incident_groups.csv"
 CATEGORY_COLORS_CSV = DATA_DIR / "category_colors.csv"
-LONDON_VIEW = {"latitude": 51.4893, "longitude": -0.1096, "zoom": 9.0}
-INCIDENT_ZOOM = 14
+POPULATION_CSV = DATA_DIR / "borough_population.csv"
+PER_RESIDENTS = 100_000
 POINT_LIMIT = 15_000  # above this the points view turns into density: about 250 bytes a point, see benchmarks/
 HEADLINE_CHARS = 90
 NO_HEADLINE = "(no headline)"
-DECIMALS = 5  # about 1 m
-POINT_RADIUS_M = 40
-APPROXIMATE_RADIUS_M = {"station": 150, "postcode": 150, "area": 500, "ward": 600, "borough": 1500, "london": 3000}
-APPROXIMATE_FROM = PRECISIONS.index("street") + 1
+DECIMALS = 5  # about 1 m: incidents whose points round to the same are one marker
+APPROXIMATE_FROM = PRECISION_ORDER["street"] + 1
+UNDRAWN_PRECISION = "london"  # a point somewhere in London says nothing about where
 POINT_LAYERS = ("incidents", "approximate")
-UNKNOWN_COLOR = (120, 120, 120)
+STACK_TYPES = 3  # a stack's tooltip names this many types, then "…"
+DOT_PX = 5
+RING_PX = 6  # the hollow ring of a coarse place: as small as a dot, so that it claims no area
+FATAL_PX = 9
+HALO_PX = 12  # the white disc under the open incident's marker
+PIXELS = "'pixels'"  # quoted: pydeck passes a quoted string on as text, and any other string as an accessor
 OUTLINE_COLOR = (90, 90, 90, 160)
+DOT_EDGE_COLOR = (40, 40, 40, 200)  # a dark edge keeps the light colours (yellow, grey) visible on light tiles
 FATAL_COLOR = (0, 0, 0, 255)
-# YlOrRd, light to dark (colorbrewer2.org)
-SEQUENTIAL = ((255, 255, 178), (254, 217, 118), (254, 178, 76), (253, 141, 60), (240, 59, 32), (189, 0, 38))
+NEAR_COLOR = (0, 0, 0, 200)
+HALO_COLOR = (255, 255, 255, 235)
+# YlOrRd, five classes, light to dark (colorbrewer2.org)
+SEQUENTIAL = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
+CLASSES = len(SEQUENTIAL)
+BREAK_DIGITS = 2  # class breaks rounded up to two significant figures: 37 and 1,400, not 36.71 and 1,392.5
+SHADE_ALPHA = 200
+
+# Every view's initial view state is fitted to a box as small as the smallest map the page draws: a phone's full
+# width (390 px less the page's margins) by the map's height. A wider map shows more around the same fit.
+FIT_BOX_PX = (340, 500)
+FIT_MARGIN = 0.9  # the fitted bounds fill 90% of the box, so markers at the edge are not cut
+TILE_PX = 256
+MAX_FIT_ZOOM = 15.0  # one point, or a few close together: a few streets around them
+INCIDENT_ZOOM = 14
+KM_PER_DEGREE = 111.32  # of latitude; of longitude, times cos(latitude)
+
+BASEMAPS = ("carto-light", "none")
+"""The named basemaps; any other setting is the URL of a MapLibre style (a self-hosted tile server)."""
+DEFAULT_BASEMAP = "carto-light"
+STYLE_SCHEMES = ("http", "https")
 
 # Templates are constants; Streamlit substitutes {field} from the picked object, and text tooltips are set with
 # innerText, so untrusted values never become markup (streamlit frontend DeckGlJsonChart, setTooltip).
-POINTS_TOOLTIP = {"text": "{headline}\n{type} · {place}\n{date}"}
+POINTS_TOOLTIP = {"text": "{headline}\n{type} · {place}\n{date}{more}"}
 DENSITY_TOOLTIP = {"text": "{n} incidents in this hexagon"}
-BOROUGHS_TOOLTIP = {"text": "{name}\n{n} incidents"}
+BOROUGHS_TOOLTIP = {"text": "{name}\n{n} incidents, {rate} per 100,000 residents"}
 
 
 @dataclass(frozen=True, slots=True)
-class Category:
-    """A police.uk category with its display label and map colour."""
+class Group:
+    """An incident-type group the map colours by: the weapons and types it takes, its label and colour."""
 
     name: str
     label: str
     color: tuple[int, int, int]
+    weapons: tuple[str, ...]
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A police.uk category with its display label and colour (the filter's vocabulary)."""
+
+    name: str
+    label: str
+    color: tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Shade:
+    """One class of a shaded map: its colour, its lower bound (exclusive; None for the first) and its upper bound."""
+
+    color: tuple[int, int, int]
+    low: float | None
+    high: float
 
 
 class CompactDeck(pdk.Deck):
@@ -56,9 +110,43 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, default=default_serialize, separators=(",", ":"))
 
 
+def load_groups(path: str | Path = GROUPS_CSV) -> tuple[Group, ...]:
+    """Return the incident groups in legend order from a CSV with columns group,label,color,weapons,types (the last
+    two space-separated); the last group takes every incident no other one does."""
+    return tuple(
+        Group(
+            row["group"], row["label"], _rgb(row["color"]), tuple(row["weapons"].split()), tuple(row["types"].split())
+        )
+        for row in read_rows(path)
+    )
+
+
 def load_categories(path: str | Path = CATEGORY_COLORS_CSV) -> tuple[Category, ...]:
     """Return the police.uk categories in display order from a CSV with columns category,label,color (#rrggbb)."""
     return tuple(Category(row["category"], row["label"], _rgb(row["color"])) for row in read_rows(path))
+
+
+def load_population(path: str | Path = POPULATION_CSV) -> dict[str, int]:
+    """Return {borough: usual residents at Census 2021} from a CSV with columns borough,population_2021."""
+    return {row["borough"]: int(row["population_2021"]) for row in read_rows(path)}
+
+
+def incident_groups(frame: pd.DataFrame, groups: Sequence[Group]) -> pd.Series:
+    """Return each incident's group name: the first group listing its weapon, else the one listing its type, else
+    the last group."""
+    by_weapon: dict[str, str] = {}
+    by_type: dict[str, str] = {}
+    for group in groups:
+        by_weapon.update({w: group.name for w in group.weapons if w not in by_weapon})
+        by_type.update({t: group.name for t in group.types if t not in by_type})
+    found = frame["weapon"].map(by_weapon).astype(object)
+    found = found.where(found.notna(), frame["type"].map(by_type).astype(object))
+    return found.where(found.notna(), groups[-1].name if groups else None)
+
+
+def drawn(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the incidents the points view draws: those with a point placed more precisely than "London"."""
+    return frame[frame["lat"].notna() & frame["lon"].notna() & frame["precision"].ne(UNDRAWN_PRECISION).fillna(True)]
 
 
 def shown_view(view: str, n_points: int) -> str:
@@ -66,84 +154,213 @@ def shown_view(view: str, n_points: int) -> str:
     return "density" if view == "points" and n_points > POINT_LIMIT else view
 
 
+def basemap_style(setting: str) -> tuple[str | None, str | None]:
+    """Return pydeck's (map_provider, map_style) for a basemap setting: "carto-light", "none" (no tiles requested,
+    the outlines and points alone) or the http(s) URL of a MapLibre style; anything else raises ValueError."""
+    if setting == "carto-light":
+        return "carto", "light"
+    if setting == "none":
+        return None, None
+    parts = urlsplit(setting)
+    if parts.scheme.lower() not in STYLE_SCHEMES or not parts.netloc:
+        raise ValueError(f"basemap {setting!r} is not one of {', '.join(BASEMAPS)} or an http(s) style URL")
+    return None, setting
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def fit_view(
+    south: float, west: float, north: float, east: float, *, box: tuple[int, int] = FIT_BOX_PX
+) -> dict[str, float]:
+    """Return the view state (latitude, longitude, zoom) that shows the bounds whole in a map of `box` pixels."""
+    width, height = box
+    y_south, y_north = _mercator_y(south), _mercator_y(north)
+    zooms = [MAX_FIT_ZOOM]
+    if east > west:
+        zooms.append(math.log2(FIT_MARGIN * width * 360 / (TILE_PX * (east - west))))
+    if y_north > y_south:
+        zooms.append(math.log2(FIT_MARGIN * height * 2 * math.pi / (TILE_PX * (y_north - y_south))))
+    latitude = math.degrees(2 * math.atan(math.exp((y_south + y_north) / 2)) - math.pi / 2)
+    return {
+        "latitude": round(latitude, DECIMALS),
+        "longitude": round((west + east) / 2, DECIMALS),
+        "zoom": round(min(zooms), 2),
+    }
+
+
+LONDON_VIEW = fit_view(LONDON_BBOX.south, LONDON_BBOX.west, LONDON_BBOX.north, LONDON_BBOX.east)
+"""All 33 boroughs, also on a phone."""
+
+
+def points_bounds(frame: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """Return (south, west, north, east) of the points the points view draws of `frame`, or None without any."""
+    placed = drawn(frame)
+    if placed.empty:
+        return None
+    return placed["lat"].min(), placed["lon"].min(), placed["lat"].max(), placed["lon"].max()
+
+
+def boroughs_bounds(boroughs: Mapping | None, names: Iterable[str]) -> tuple[float, float, float, float] | None:
+    """Return (south, west, north, east) of the named boroughs' polygons in the borough GeoJSON, or None."""
+    wanted = set(names)
+    lons: list[float] = []
+    lats: list[float] = []
+    for feature in (boroughs or {}).get("features", []):
+        if feature["properties"]["name"] in wanted:
+            for lon, lat in _coordinates(feature["geometry"]):
+                lons.append(lon)
+                lats.append(lat)
+    return (min(lats), min(lons), max(lats), max(lons)) if lats else None
+
+
+def circle_bounds(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
+    """Return (south, west, north, east) of the circle of `km` around (lat, lon)."""
+    dlat = km / KM_PER_DEGREE
+    dlon = km / (KM_PER_DEGREE * math.cos(math.radians(lat)))
+    return lat - dlat, lon - dlon, lat + dlat, lon + dlon
+
+
+def opening_view(
+    frame: pd.DataFrame,
+    *,
+    centre: tuple[float, float] | None = None,
+    near: tuple[float, float, float] | None = None,
+    boroughs: Mapping | None = None,
+    chosen: Sequence[str] = (),
+    filtered: bool = False,
+) -> dict[str, float]:
+    """Return the view a map of `frame` opens on: centred on `centre` (lat, lon) at INCIDENT_ZOOM; else fitted to
+    the circle `near` (lat, lon, km), else to the `chosen` boroughs of the GeoJSON `boroughs`, else (when
+    `filtered`) to the points drawn; else, or when nothing is drawn, all of London."""
+    if centre:
+        return {"latitude": round(centre[0], DECIMALS), "longitude": round(centre[1], DECIMALS), "zoom": INCIDENT_ZOOM}
+    bounds: tuple[float, float, float, float] | None
+    if near:
+        bounds = circle_bounds(*near)
+    elif chosen:
+        bounds = boroughs_bounds(boroughs, chosen) or points_bounds(frame)
+    else:
+        bounds = points_bounds(frame) if filtered else None
+    return fit_view(*bounds) if bounds else LONDON_VIEW
+
+
+def incident_centre(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
+    """Return (lat, lon) of the incident `incident` of `frame` when it has a point, else None."""
+    if incident is None or incident not in frame.index or pd.isna(frame.at[incident, "lat"]):
+        return None
+    return float(frame.at[incident, "lat"]), float(frame.at[incident, "lon"])
+
+
 def incidents_deck(
     frame: pd.DataFrame,
     *,
     view: str,
-    categories: tuple[Category, ...],
+    groups: Sequence[Group],
     type_labels: Mapping[str, str],
+    view_state: Mapping[str, float] | None = None,
     boroughs: dict | None = None,
-    centre: tuple[float, float] | None = None,
+    population: Mapping[str, int] | None = None,
+    per_residents: bool = False,
+    near: tuple[float, float, float] | None = None,
+    selected: tuple[float, float] | None = None,
+    basemap: str = DEFAULT_BASEMAP,
 ) -> CompactDeck:
-    """Return the deck that draws `frame` in `view` (points, density or boroughs), centred on London or `centre`.
+    """Return the deck that draws `frame` in `view` (points, density or boroughs) from `view_state` (all London when
+    None) over the basemap.
 
-    `boroughs` is the borough GeoJSON: outlines under points and density, the polygons of the boroughs view.
+    `boroughs` is the borough GeoJSON: outlines under points and density, the polygons of the boroughs view, shaded
+    by incidents or, with `per_residents`, by incidents per 100,000 of `population`. `near` is (lat, lon, km): the
+    circle of a place search. `selected` is the (lat, lon) of the open incident, marked under its marker.
     """
     outlines = [outline_layer(boroughs)] if boroughs else []
+    circle = [near_layer(*near)] if near else []
     if view == "points":
-        colors = {c.name: list(c.color) for c in categories}
-        layers, tooltip = outlines + point_layers(frame, colors=colors, type_labels=type_labels), POINTS_TOOLTIP
+        halo = [halo_layer(selected)] if selected else []
+        colors = {g.name: list(g.color) for g in groups}
+        points = point_layers(frame, groups=groups, colors=colors, type_labels=type_labels)
+        layers, tooltip = outlines + circle + halo + points, POINTS_TOOLTIP
     elif view == "density":
-        layers, tooltip = outlines + [density_layer(frame)], DENSITY_TOOLTIP
+        layers, tooltip = outlines + circle + [density_layer(drawn(frame))], DENSITY_TOOLTIP
     elif view == "boroughs":
-        layers, tooltip = (
-            ([borough_layer(boroughs, frame["borough"].value_counts())] if boroughs else []),
-            BOROUGHS_TOOLTIP,
+        shaded = (
+            [borough_layer(boroughs, frame, population=population, per_residents=per_residents)] if boroughs else []
         )
+        layers, tooltip = shaded + circle, BOROUGHS_TOOLTIP
     else:
         raise ValueError(f"unknown view {view!r}")
-    if centre:
-        view_state = pdk.ViewState(latitude=centre[0], longitude=centre[1], zoom=INCIDENT_ZOOM)
-    else:
-        view_state = pdk.ViewState(**LONDON_VIEW)
-    return CompactDeck(layers=layers, initial_view_state=view_state, map_style=None, tooltip=tooltip)
+    provider, style = basemap_style(basemap)
+    options = {"map_provider": provider} | ({"map_style": style} if style else {})
+    return CompactDeck(
+        layers=layers, initial_view_state=pdk.ViewState(**(view_state or LONDON_VIEW)), tooltip=tooltip, **options
+    )
 
 
-def point_layers(frame: pd.DataFrame, *, colors: Mapping[str, list[int]], type_labels: Mapping[str, str]) -> list:
-    """Return the point layers: approximate points as large faint rings, precise points as dots, rings on the fatal."""
-    placed = frame[frame["lat"].notna() & frame["lon"].notna()]
+def point_layers(
+    frame: pd.DataFrame, *, groups: Sequence[Group], colors: Mapping[str, list[int]], type_labels: Mapping[str, str]
+) -> list:
+    """Return the point layers: hollow rings for coarse places, dots for precise ones, a black ring on the fatal and
+    the count beside each stack."""
+    placed = drawn(frame)
     approximate = placed["precision_rank"] >= APPROXIMATE_FROM
+    group_of = incident_groups(placed, groups)
+    rings = point_records(placed[approximate], group_of=group_of, colors=colors, type_labels=type_labels)
+    dots = point_records(placed[~approximate], group_of=group_of, colors=colors, type_labels=type_labels)
+    fatal = _positions(placed[placed["fatal"].eq(1).fillna(False)])
+    counts = [{"p": r["p"], "t": str(r["n"])} for r in rings + dots if r["n"] > 1]
+    common = {"get_position": "p", "radius_units": PIXELS, "pickable": True, "auto_highlight": True}
     return [
         pdk.Layer(
             "ScatterplotLayer",
             id="approximate",
-            data=point_records(placed[approximate], colors=colors, type_labels=type_labels, radius=True),
-            get_position="p",
-            get_radius="r",
-            get_fill_color="[c[0], c[1], c[2], 40]",
+            data=rings,
+            get_radius=RING_PX,
             get_line_color="c",
             stroked=True,
-            filled=True,
-            line_width_min_pixels=1.5,
-            radius_min_pixels=6,
-            pickable=True,
-            auto_highlight=True,
+            filled=False,
+            line_width_min_pixels=2.5,
+            **common,
         ),
         pdk.Layer(
             "ScatterplotLayer",
             id="incidents",
-            data=point_records(placed[~approximate], colors=colors, type_labels=type_labels),
-            get_position="p",
-            get_radius=POINT_RADIUS_M,
+            data=dots,
+            get_radius=DOT_PX,
             get_fill_color="c",
-            radius_min_pixels=4,
-            radius_max_pixels=14,
-            stroked=False,
-            pickable=True,
-            auto_highlight=True,
+            get_line_color=list(DOT_EDGE_COLOR),
+            stroked=True,
+            line_width_min_pixels=1,
+            **common,
         ),
         pdk.Layer(
             "ScatterplotLayer",
             id="fatal",
-            data=[{"p": p} for p in _positions(placed[placed["fatal"].eq(1)])],
+            data=[{"p": p} for p in dict.fromkeys(map(tuple, fatal))],
             get_position="p",
-            get_radius=POINT_RADIUS_M * 2,
-            radius_min_pixels=7,
-            radius_max_pixels=20,
+            radius_units=PIXELS,
+            get_radius=FATAL_PX,
             filled=False,
             stroked=True,
             get_line_color=list(FATAL_COLOR),
             line_width_min_pixels=2,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="counts",
+            data=counts,
+            get_position="p",
+            get_text="t",
+            get_size=12,
+            get_color=[20, 20, 20, 255],
+            get_text_anchor="'start'",  # quoted, as PIXELS
+            get_alignment_baseline="'bottom'",
+            get_pixel_offset=[5, -4],
+            background=True,
+            get_background_color=[255, 255, 255, 230],
+            background_padding=[3, 1, 3, 1],
+            font_weight=700,
             pickable=False,
         ),
     ]
@@ -157,38 +374,119 @@ def quoted_excerpt(evidence: str) -> str:
 
 
 def point_records(
-    frame: pd.DataFrame, *, colors: Mapping[str, list[int]], type_labels: Mapping[str, str], radius: bool = False
+    frame: pd.DataFrame, *, group_of: pd.Series, colors: Mapping[str, list[int]], type_labels: Mapping[str, str]
 ) -> list[dict]:
-    """Return one small dict per incident with a point: id, position, colour and the tooltip fields only."""
+    """Return one small dict per marker, in `frame`'s order: the incidents whose points round alike are one marker
+    with their count `n`, the id of the first, and the colour of their most common group (`group_of` by incident).
+
+    The tooltip fields of a single incident are its own; a stack's are its first headline, all its types, the
+    span of its dates, and (in `more`) how many incidents it holds.
+    """
     headlines = frame["headline"].where(
         frame["headline"].str.len() <= HEADLINE_CHARS, frame["headline"].str.slice(0, HEADLINE_CHARS - 1) + "…"
     )
     headlines = headlines.where(headlines.str.len() > 0, frame["evidence"].map(quoted_excerpt))
     places = frame["place_name"].fillna(frame["location_text"]).fillna("place unknown")
-    records = [
-        {
-            "id": i,
+    stacks: dict[tuple[float, float], list[tuple]] = {}
+    rows = zip(frame["incident_id"], _positions(frame), headlines, frame["type"], places, frame["date"])
+    for incident_id, p, headline, kind, place, day in rows:
+        stacks.setdefault((p[0], p[1]), []).append((incident_id, p, headline, kind, place, day))
+    order = {g: i for i, g in enumerate(colors)}
+    records = []
+    for stack in stacks.values():
+        incident_id, p, headline, kind, place, day = stack[0]
+        counted = Counter(group_of.get(row[0]) for row in stack)
+        group = min(counted, key=lambda g: (-counted[g], order.get(g, len(order))))
+        record = {
+            "id": incident_id,
             "p": p,
-            "c": colors.get(category, list(UNKNOWN_COLOR)),
-            "headline": h,
-            "type": type_labels.get(t, t),
+            "c": colors.get(group, list(OUTLINE_COLOR[:3])),
+            "n": len(stack),
+            "headline": headline,
+            "type": type_labels.get(kind, kind),
             "place": place,
-            "date": d if isinstance(d, str) else "date unknown",
+            "date": _day(day),
+            "more": "",
         }
-        for i, p, category, h, t, place, d in zip(
-            frame["incident_id"], _positions(frame), frame["category"], headlines, frame["type"], places, frame["date"]
-        )
-    ]
-    if radius:
-        for record, precision in zip(records, frame["precision"]):
-            record["r"] = APPROXIMATE_RADIUS_M.get(precision, POINT_RADIUS_M)
+        if len(stack) > 1:
+            labels = list(dict.fromkeys(type_labels.get(row[3], row[3]) for row in stack))
+            days = sorted(row[5] for row in stack if isinstance(row[5], str))
+            record |= {
+                "type": ", ".join(labels[:STACK_TYPES]) + (", …" if len(labels) > STACK_TYPES else ""),
+                "date": (days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}") if days else "dates unknown",
+                "more": f"\n{len(stack)} incidents here: click to list them",
+            }
+        records.append(record)
     return records
 
 
+def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:
+    """Return the ids of the incidents of `frame` drawn in one marker with `incident` (itself first), or just
+    `incident` when it has no marker there."""
+    if incident not in frame.index:
+        return [incident]
+    placed = drawn(frame)
+    if incident not in placed.index:
+        return [incident]
+    row = placed.loc[incident]
+    approximate = placed["precision_rank"] >= APPROXIMATE_FROM
+    same = (
+        placed["lat"].round(DECIMALS).eq(round(row["lat"], DECIMALS))
+        & placed["lon"].round(DECIMALS).eq(round(row["lon"], DECIMALS))
+        & approximate.eq(row["precision_rank"] >= APPROXIMATE_FROM)
+    )
+    return [incident] + [i for i in placed.index[same] if i != incident]
+
+
+def group_counts(frame: pd.DataFrame, groups: Sequence[Group]) -> list[tuple[Group, int]]:
+    """Return the groups present among the incidents the points view draws of `frame`, with their counts, in
+    legend order."""
+    counted = incident_groups(drawn(frame), groups).value_counts()
+    return [(g, int(counted[g.name])) for g in groups if counted.get(g.name, 0)]
+
+
+def near_layer(lat: float, lon: float, km: float) -> pdk.Layer:
+    """Return the circle of a place search: `km` around (lat, lon), a dark outline on a faint fill."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="near",
+        data=[{"p": [round(lon, DECIMALS), round(lat, DECIMALS)]}],
+        get_position="p",
+        get_radius=km * 1000,
+        get_fill_color=[0, 0, 0, 18],
+        get_line_color=list(NEAR_COLOR),
+        stroked=True,
+        line_width_min_pixels=2,
+        pickable=False,
+    )
+
+
+def halo_layer(point: tuple[float, float]) -> pdk.Layer:
+    """Return a white disc with a dark edge under the marker at (lat, lon), the incident whose details are open."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="selected",
+        data=[{"p": [round(point[1], DECIMALS), round(point[0], DECIMALS)]}],
+        get_position="p",
+        radius_units=PIXELS,
+        get_radius=HALO_PX,
+        get_fill_color=list(HALO_COLOR),
+        get_line_color=list(FATAL_COLOR),
+        stroked=True,
+        line_width_min_pixels=1.5,
+        pickable=False,
+    )
+
+
+def cell_counts(frame: pd.DataFrame) -> pd.Series:
+    """Return the number of incidents in each H3 cell, most first."""
+    return frame["cell"].dropna().value_counts()
+
+
 def density_layer(frame: pd.DataFrame) -> pdk.Layer:
-    """Return the incidents counted per H3 cell on the server, as an H3HexagonLayer coloured by count."""
-    counts = frame["cell"].dropna().value_counts()
-    colors = sequential_colors(counts.to_list())
+    """Return the incidents counted per H3 cell on the server, as an H3HexagonLayer shaded by class of count."""
+    counts = cell_counts(frame)
+    colors = shade_colors(counts.to_list(), class_breaks(counts.to_list()))
     data = [{"h": cell, "n": int(n), "c": color} for (cell, n), color in zip(counts.items(), colors)]
     return pdk.Layer(
         "H3HexagonLayer",
@@ -204,17 +502,34 @@ def density_layer(frame: pd.DataFrame) -> pdk.Layer:
     )
 
 
-def borough_layer(boroughs: dict, counts: pd.Series) -> pdk.Layer:
-    """Return the borough polygons coloured by incident count (`counts` by official borough name)."""
-    values = [int(counts.get(f["properties"]["name"], 0)) for f in boroughs["features"]]
-    colors = sequential_colors(values)
+def borough_values(
+    boroughs: dict, frame: pd.DataFrame, *, population: Mapping[str, int] | None
+) -> list[tuple[str, int, float | None]]:
+    """Return (name, incidents, incidents per 100,000 residents or None) for each borough of the GeoJSON."""
+    counts = frame["borough"].value_counts()
+    found = []
+    for feature in boroughs["features"]:
+        name = feature["properties"]["name"]
+        n = int(counts.get(name, 0))
+        residents = (population or {}).get(name)
+        found.append((name, n, round(n * PER_RESIDENTS / residents, 1) if residents else None))
+    return found
+
+
+def borough_layer(
+    boroughs: dict, frame: pd.DataFrame, *, population: Mapping[str, int] | None = None, per_residents: bool = False
+) -> pdk.Layer:
+    """Return the borough polygons shaded by class of incidents, or of incidents per 100,000 residents."""
+    values = borough_values(boroughs, frame, population=population)
+    shaded = [(rate or 0.0) if per_residents else n for _, n, rate in values]
+    colors = shade_colors(shaded, class_breaks(shaded))
     features = [
         {
             "type": "Feature",
             "geometry": f["geometry"],
-            "properties": {"name": f["properties"]["name"], "n": n, "c": color},
+            "properties": {"name": name, "n": n, "rate": "—" if rate is None else f"{rate:,.1f}", "c": color},
         }
-        for f, n, color in zip(boroughs["features"], values, colors)
+        for f, (name, n, rate), color in zip(boroughs["features"], values, colors)
     ]
     return pdk.Layer(
         "GeoJsonLayer",
@@ -245,27 +560,44 @@ def outline_layer(boroughs: dict) -> pdk.Layer:
     )
 
 
-def sequential_colors(values: list[int]) -> list[list[int]]:
-    """Return a colour per count on a log scale from light (the smallest count above 0) to dark (the largest).
+def class_breaks(values: Sequence[float], *, classes: int = CLASSES) -> list[float]:
+    """Return the upper bounds of up to `classes` classes of the positive values: their quantiles, rounded up to two
+    significant figures, each above the last, the last the largest value; [] when none is positive."""
+    positive = sorted(v for v in values if v > 0)
+    if not positive:
+        return []
+    breaks: list[float] = []
+    for i in range(1, classes + 1):
+        at = positive[min(len(positive) - 1, math.ceil(i * len(positive) / classes) - 1)]
+        bound = _round_up(at)
+        if not breaks or bound > breaks[-1]:
+            breaks.append(bound)
+    return breaks
 
-    Zero is transparent; when every count is the same they all take the darkest colour.
-    """
-    positive = [v for v in values if v > 0]
-    low, high = math.log(min(positive, default=1)), math.log(max(positive, default=1))
-    steps = len(SEQUENTIAL) - 1
+
+def shade_colors(values: Sequence[float], breaks: Sequence[float]) -> list[list[int]]:
+    """Return each value's colour: its class's (the first break at or above it), transparent for 0."""
+    palette = class_palette(len(breaks))
     return [
-        [*SEQUENTIAL[round(steps * (math.log(v) - low) / (high - low)) if high > low else steps], 200]
-        if v > 0
-        else [0, 0, 0, 0]
+        [*palette[next(i for i, b in enumerate(breaks) if v <= b)], SHADE_ALPHA] if v > 0 else [0, 0, 0, 0]
         for v in values
     ]
 
 
-def incident_centre(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
-    """Return (lat, lon) of the incident `incident` of `frame` when it has a point, else None."""
-    if incident is None or pd.isna(frame.at[incident, "lat"]):
-        return None
-    return float(frame.at[incident, "lat"]), float(frame.at[incident, "lon"])
+def class_palette(n: int) -> list[tuple[int, int, int]]:
+    """Return `n` colours of SEQUENTIAL spread from light to dark (the darkest alone for one class)."""
+    if n <= 1:
+        return list(SEQUENTIAL[-1:]) * n
+    return [SEQUENTIAL[round(i * (CLASSES - 1) / (n - 1))] for i in range(n)]
+
+
+def shades(values: Sequence[float]) -> list[Shade]:
+    """Return the classes a shaded map draws `values` in, light to dark, for its legend."""
+    breaks = class_breaks(values)
+    return [
+        Shade(color, breaks[i - 1] if i else None, high)
+        for i, (color, high) in enumerate(zip(class_palette(len(breaks)), breaks))
+    ]
 
 
 def selected_incident(event: Mapping | None) -> str | None:
@@ -284,3 +616,22 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
 
 def _positions(frame: pd.DataFrame) -> list[list[float]]:
     return [[round(lon, DECIMALS), round(lat, DECIMALS)] for lon, lat in zip(frame["lon"], frame["lat"])]
+
+
+def _day(day: object) -> str:
+    return day if isinstance(day, str) else "date unknown"
+
+
+def _round_up(value: float) -> float:
+    if value <= 0:
+        return value
+    scale = 10 ** (math.floor(math.log10(value)) - BREAK_DIGITS + 1)
+    return round(math.ceil(round(value / scale, 9)) * scale, 10)
+
+
+def _coordinates(geometry: Mapping) -> Iterable[tuple[float, float]]:
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    for polygon in polygons:
+        for ring in polygon:
+            for lon, lat, *_ in ring:
+                yield lon, lat

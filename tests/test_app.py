@@ -5,13 +5,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
-from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
+from dashboard_fixtures import CASES, XSS_HEADLINE, Case, build_incidents_db, place
 from streamlit.testing.v1 import AppTest
 
 from dashboard import maps
 from dashboard.display import escape_markdown
 from extract import store
+from extract.geo.gazetteer import load_borough_geojson
 from extract.pipeline import ingest_paths
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -22,16 +24,64 @@ PASTED = (
 )
 
 
+RYE_LANE = (51.46912, -0.06920)
+STACKED = (
+    *CASES,
+    Case(
+        "ryelane2",
+        "Teenager robbed on Rye Lane",
+        "A teenager was robbed on Rye Lane on Friday evening.",
+        "A teenager was robbed on Rye Lane on Friday evening.",
+        "robbery",
+        "robbery",
+        "robbed",
+        place("Rye Lane", *RYE_LANE, "street", "Southwark", "E09000028"),
+        "Rye Lane",
+        "2024-03-20",
+        False,
+        "none",
+        url="https://news.example/ryelane2",
+    ),
+    Case(
+        "centre",
+        "Man robbed in London",
+        "A man was robbed in London, police said.",
+        "A man was robbed in London, police said.",
+        "robbery",
+        "robbery",
+        "robbed",
+        place("London", 51.50735, -0.12776, "london", None, None, kind="region"),
+        "London",
+        "2023-11-05",
+        False,
+        None,
+    ),
+)
+"""The fixture's incidents, a second one at Rye Lane's point, and one placed only as "London"."""
+
+
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory):
     return build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db")
 
 
+@pytest.fixture(scope="module")
+def stacked_db(tmp_path_factory):
+    return build_incidents_db(tmp_path_factory.mktemp("db") / "stacked.db", cases=STACKED)
+
+
 @pytest.fixture
 def app(fixture_db, monkeypatch):
     monkeypatch.setenv("INCIDENTS_DB", str(fixture_db))
+    monkeypatch.delenv("CRIMEMAP_BASEMAP", raising=False)
     monkeypatch.setattr(sys, "argv", ["app.py"])
     return AppTest.from_file(APP, default_timeout=60)
+
+
+@pytest.fixture
+def stacked(app, stacked_db, monkeypatch):
+    monkeypatch.setenv("INCIDENTS_DB", str(stacked_db))
+    return app
 
 
 def run(at, **params):
@@ -49,6 +99,10 @@ def drawn_ids(at):
     return {r["id"] for layer in deck(at)["layers"] if layer["id"] in maps.POINT_LAYERS for r in layer["data"]}
 
 
+def layers(at):
+    return {layer["id"]: layer for layer in deck(at)["layers"]}
+
+
 def count(at):
     return at.subheader[0].value
 
@@ -57,11 +111,37 @@ def markdown(at):
     return [m.value for m in at.markdown]
 
 
+def captions(at):
+    return [c.value for c in at.caption]
+
+
+def headings(at):
+    return [m for m in markdown(at) if m.startswith("#### ")]
+
+
+def pick(at, incident, *, layer="incidents", round_=0):
+    """Select `incident`'s marker as the browser would, in the map widget of round `round_`."""
+    at.session_state[f"map-{round_}"] = {"selection": {"indices": {layer: [0]}, "objects": {layer: [{"id": incident}]}}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart_values(at, i):
+    (dataset,) = at.get("vega_lite_chart")[i].proto.datasets
+    return pa.ipc.open_stream(dataset.data.data).read_pandas().to_dict("records")
+
+
 def test_default_page_shows_every_incident(app):
     at = run(app)
     assert count(at) == "7 incidents"
     assert drawn_ids(at) == ALL
-    assert [layer["id"] for layer in deck(at)["layers"]] == ["outlines", "approximate", "incidents", "fatal"]
+    assert [layer["id"] for layer in deck(at)["layers"]] == ["outlines", "approximate", "incidents", "fatal", "counts"]
+    assert deck(at)["initialViewState"] == maps.LONDON_VIEW
+    assert (deck(at)["mapProvider"], deck(at)["mapStyle"]) == (
+        "carto",
+        "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json",
+    )
     assert dict(at.query_params) == {}
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download GeoJSON"]
     assert at.code[0].value == ""
@@ -157,12 +237,7 @@ def test_changing_a_filter_changes_the_map_and_the_link(app):
 
 
 def test_selection_opens_details(app):
-    at = run(app)
-    at.session_state["map"] = {
-        "selection": {"indices": {"incidents": [1]}, "objects": {"incidents": [{"id": "peckham:0"}]}}
-    }
-    at.run()
-    assert not at.exception
+    at = pick(run(app), "peckham:0")
     assert markdown(at)[:3] == [
         "#### [Man stabbed to death on Rye Lane](https://news.example/peckham)",
         "- **Date:** 2024\\-04\\-01\n- **Type:** Stabbing \\(violence and sexual offences\\)\n"
@@ -338,3 +413,351 @@ def test_add_articles_page_alone_saves_to_the_configured_database(tmp_path, monk
     conn = store.connect_readonly(target)
     assert store.count_incidents(conn) == 1
     conn.close()
+
+
+@pytest.mark.parametrize(
+    "params, shown, ids, circle, link",
+    [
+        (
+            {"near": "Rye Lane, SE15", "km": "1"},
+            "1 incident within 1 km of Rye Lane\\, SE15",
+            {"peckham:0"},
+            [[-0.0679, 51.46972], 1000.0],
+            {"near": "Rye Lane, SE15"},
+        ),
+        (
+            {"near": "rye lane", "km": "3.5"},
+            "2 incidents within 3.5 km of rye lane",
+            {"peckham:0", "brixton:0"},
+            [[-0.0679, 51.46972], 3500.0],
+            {"near": "rye lane", "km": "3.5"},
+        ),
+        (
+            {"near": "SE10 8SF", "km": "0.5"},
+            "1 incident within 0.5 km of SE10 8SF",
+            {"greenwich:0"},
+            [[-0.01082, 51.47637], 500.0],
+            {"near": "SE10 8SF", "km": "0.5"},
+        ),
+        (
+            {"near": "Bank station", "km": "0.1"},
+            "0 incidents within 0.1 km of Bank station",
+            set(),
+            [[-0.0873, 51.51292], 100.0],
+            {"near": "Bank station", "km": "0.1"},
+        ),
+        (
+            {"near": "Bank station", "km": "10"},
+            "5 incidents within 10 km of Bank station",
+            {"city:0", "xss:0", "greenwich:0", "peckham:0", "brixton:0"},
+            [[-0.0873, 51.51292], 10000.0],
+            {"near": "Bank station", "km": "10"},
+        ),
+    ],
+)
+def test_near_a_place_counts_filters_and_draws_the_circle(app, params, shown, ids, circle, link):
+    at = run(app, **params)
+    assert count(at) == shown
+    assert drawn_ids(at) == ids
+    near = layers(at)["near"]
+    assert [near["data"][0]["p"], near["getRadius"]] == circle
+    lon, lat = circle[0]
+    assert deck(at)["initialViewState"] == maps.fit_view(*maps.circle_bounds(lat, lon, circle[1] / 1000))
+    assert at.text_input(key="near").value == params["near"]
+    assert at.query_params == link
+    assert not at.warning
+
+
+@pytest.mark.parametrize(
+    "params, warnings",
+    [
+        (
+            {"near": "Atlantis Boulevard"},
+            [
+                "No place called “Atlantis Boulevard” was found in London. Try a street, a postcode, a station or "
+                "an area. The map shows incidents anywhere."
+            ],
+        ),
+        ({"near": "London"}, ["That is all of London. Try a street, a postcode, a station or an area."]),
+        (
+            {"near": "<b>x</b>"},
+            [
+                "No place called “\\<b\\>x\\<\\/b\\>” was found in London. Try a street, a postcode, a station "
+                "or an area. The map shows incidents anywhere."
+            ],
+        ),
+        ({"near": " "}, ["Ignored in the link: near\\: empty place \\' \\'"]),
+        ({"km": "0.05"}, ["Ignored in the link: km\\: not a distance from 0\\.1 to 10 km \\'0\\.05\\'"]),
+        ({"km": "11", "near": "Rye Lane"}, ["Ignored in the link: km\\: not a distance from 0\\.1 to 10 km \\'11\\'"]),
+        ({"km": "one"}, ["Ignored in the link: km\\: not a distance from 0\\.1 to 10 km \\'one\\'"]),
+    ],
+)
+def test_near_a_place_that_cannot_be_used_gives_a_notice(app, params, warnings):
+    at = run(app, **params)
+    assert [w.value for w in at.warning] == warnings
+    assert at.number_input(key="km").value == 1.0
+    if params.get("near") == "Rye Lane":  # the radius was dropped, the place is kept
+        assert count(at) == "1 incident within 1 km of Rye Lane"
+    else:
+        assert count(at) == "7 incidents"
+        assert "near" not in layers(at)
+
+
+def test_typing_a_place_and_a_radius_updates_the_map_and_the_link(app):
+    at = run(app)
+    at.text_input(key="near").input("Brixton Road").run()
+    assert count(at) == "1 incident within 1 km of Brixton Road"
+    assert at.query_params == {"near": "Brixton Road"}
+    at.number_input(key="km").set_value(3.5).run()
+    assert drawn_ids(at) == {"brixton:0", "peckham:0"}
+    assert at.query_params == {"near": "Brixton Road", "km": "3.5"}
+    at.text_input(key="near").input("").run()
+    assert count(at) == "7 incidents"
+    assert "near" not in layers(at)
+    assert deck(at)["initialViewState"] == maps.LONDON_VIEW
+
+
+@pytest.mark.parametrize(
+    "params, shown, note, switch",
+    [
+        ({"from": "2024-04-02"}, "3 incidents", "1 incident without a date is not shown.", False),
+        ({"from": "2024-04-02", "undated": "1"}, "4 incidents", "1 incident without a date is shown.", True),
+        ({"to": "2024-03-31", "undated": "true"}, "3 incidents", "1 incident without a date is shown.", True),
+        ({"from": "2024-04-02", "undated": "0"}, "3 incidents", "1 incident without a date is not shown.", False),
+        ({"undated": "1"}, "7 incidents", None, None),
+        ({"type": "shooting", "from": "2024-01-01"}, "2 incidents", None, None),
+    ],
+)
+def test_undated_incidents_under_a_date_filter(app, params, shown, note, switch):
+    at = run(app, **params)
+    assert count(at) == shown
+    assert [c for c in captions(at) if "without a date" in c and "chart" not in c] == ([note] if note else [])
+    assert [t.value for t in at.toggle] == ([switch] if note else [])
+
+
+def test_the_undated_switch_is_in_the_link(app):
+    at = run(app, **{"from": "2024-04-02"})
+    at.toggle(key="undated").set_value(True).run()
+    assert count(at) == "4 incidents"
+    assert at.query_params == {"from": "2024-04-02", "undated": "1"}
+    assert "nowhere:0" in list(at.dataframe[1].value.index) or "Robbery reported, place withheld" in list(
+        at.dataframe[1].value["Headline"]
+    )
+
+
+def test_bad_undated_value_is_dropped_with_a_notice(app):
+    at = run(app, undated="perhaps")
+    assert [w.value for w in at.warning] == [
+        "Ignored in the link: undated\\: not one of 1\\, 0\\, true\\, false \\'perhaps\\'"
+    ]
+    assert at.query_params == {}
+
+
+def test_date_slider_follows_from_and_to_and_sets_them(app):
+    at = run(app, to="2024-04-15")
+    assert at.slider(key="dates").value == (date(2024, 2, 10), date(2024, 4, 15))
+    at.slider(key="dates").set_range(date(2024, 3, 1), date(2024, 5, 1)).run()
+    assert (at.date_input(key="from").value, at.date_input(key="to").value) == (date(2024, 3, 1), None)
+    assert at.query_params == {"from": "2024-03-01"}
+    assert count(at) == "5 incidents"
+
+
+SHAPES = load_borough_geojson()
+
+
+@pytest.mark.parametrize(
+    "params, view",
+    [
+        ({}, maps.LONDON_VIEW),
+        ({"view": "density"}, maps.LONDON_VIEW),
+        ({"borough": "Barnet"}, maps.fit_view(*maps.boroughs_bounds(SHAPES, ["Barnet"]))),
+        (
+            {"borough": ["Hackney", "Greenwich"], "view": "boroughs"},
+            maps.fit_view(*maps.boroughs_bounds(SHAPES, ["Hackney", "Greenwich"])),
+        ),
+        ({"type": "robbery"}, {"latitude": 51.478, "longitude": -0.0133, "zoom": maps.MAX_FIT_ZOOM}),
+        ({"type": "shooting"}, maps.fit_view(51.514, -0.093, 51.547, -0.0556)),
+        ({"q": "no such words"}, maps.LONDON_VIEW),
+        ({"incident": "brixton:0", "type": "robbery"}, {"latitude": 51.467, "longitude": -0.114, "zoom": 14}),
+    ],
+)
+def test_the_map_opens_fitted_to_the_filter(app, params, view):
+    assert deck(run(app, **params))["initialViewState"] == view
+
+
+def test_stacked_incidents_are_one_marker_with_a_count(stacked):
+    at = run(stacked)
+    dots = layers(at)["incidents"]["data"]
+    assert [r for r in dots if r["n"] > 1] == [
+        {
+            "id": "peckham:0",
+            "p": [RYE_LANE[1], RYE_LANE[0]],
+            "c": [213, 94, 0],
+            "n": 2,
+            "headline": "Man stabbed to death on Rye Lane",
+            "type": "Stabbing, Robbery",
+            "place": "Rye Lane",
+            "date": "2024-03-20 to 2024-04-01",
+            "more": "\n2 incidents here: click to list them",
+        }
+    ]
+    assert layers(at)["counts"]["data"] == [{"p": [RYE_LANE[1], RYE_LANE[0]], "t": "2"}]
+    assert drawn_ids(at) == ALL
+    assert "1 incident placed only as London and 1 incident without a place are in the table, not on the map." in (
+        captions(at)
+    )
+
+
+def test_a_stack_opens_all_its_incidents_beside_the_map(stacked):
+    at = pick(run(stacked), "peckham:0")
+    assert headings(at) == [
+        "#### [Man stabbed to death on Rye Lane](https://news.example/peckham)",
+        "#### [Teenager robbed on Rye Lane](https://news.example/ryelane2)",
+    ]
+    assert "2 incidents at this place" in captions(at)
+    assert at.query_params == {"incident": "peckham:0"}
+    assert layers(at)["selected"]["data"] == [{"p": [RYE_LANE[1], RYE_LANE[0]]}]
+
+
+def test_a_link_to_one_incident_of_a_stack_lists_it_first(stacked):
+    at = run(stacked, incident="ryelane2:0")
+    assert headings(at) == [
+        "#### [Teenager robbed on Rye Lane](https://news.example/ryelane2)",
+        "#### [Man stabbed to death on Rye Lane](https://news.example/peckham)",
+    ]
+
+
+def test_closing_details_and_picking_the_same_marker_opens_them_at_once(app):
+    at = pick(run(app), "peckham:0")
+    next(b for b in at.button if b.label == "Close details").click().run()
+    assert headings(at) == []
+    assert at.query_params == {}
+    at = pick(at, "peckham:0", round_=1)  # the map is a new widget: the first click selects
+    assert headings(at) == ["#### [Man stabbed to death on Rye Lane](https://news.example/peckham)"]
+
+
+def test_undoing_the_pick_on_the_map_closes_the_details(app):
+    at = pick(run(app), "peckham:0")
+    at.session_state["map-0"] = {"selection": {"indices": {}, "objects": {}}}
+    at.run()
+    assert headings(at) == []
+    assert at.query_params == {}
+
+
+def test_selecting_a_table_row_opens_it_beside_the_map_and_in_the_link(app):
+    at = run(app, type="robbery")
+    assert list(at.dataframe[1].value["Headline"]) == [
+        "Phone snatched outside Greenwich station",
+        "Robbery reported, place withheld",
+    ]
+    at.session_state["table-0"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert headings(at) == ["#### [Phone snatched outside Greenwich station](https://news.example/greenwich)"]
+    assert at.query_params == {"type": "robbery", "incident": "greenwich:0"}
+    assert deck(at)["initialViewState"] == {"latitude": 51.478, "longitude": -0.0133, "zoom": maps.INCIDENT_ZOOM}
+    assert layers(at)["selected"]["data"] == [{"p": [-0.0133, 51.478]}]
+    at.session_state["table-0"] = {"selection": {"rows": [1], "columns": []}}
+    at.run()
+    assert headings(at) == ["#### Robbery reported\\, place withheld"]
+    assert "selected" not in layers(at)
+
+
+def test_changing_a_filter_clears_a_table_selection(app):
+    at = run(app)
+    at.session_state["table-0"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert at.query_params == {"incident": "city:0"}
+    at.multiselect(key="type").select("robbery").run()
+    assert at.query_params == {"type": "robbery", "incident": "city:0"}  # still open
+    assert headings(at) == ["#### [Shots fired on Cheapside](https://news.example/city)"]
+    at.session_state["table-1"] = {"selection": {"rows": [0], "columns": []}}  # the new table: row 0 is another
+    at.run()
+    assert at.query_params == {"type": "robbery", "incident": "greenwich:0"}
+
+
+def test_legend_lists_the_groups_present_with_their_counts(stacked):
+    legend = run(stacked).dataframe[0].value
+    assert legend[["Group", "Shown"]].values.tolist() == [
+        ["Knife crime", 1],
+        ["Gun crime", 2],
+        ["Other violence", 1],
+        ["Robbery", 2],
+        ["Burglary", 1],
+    ]
+
+
+def test_boroughs_view_shades_per_100000_residents(app):
+    at = run(app, view="boroughs", shade="residents")
+    (layer,) = deck(at)["layers"]
+    found = {
+        f["properties"]["name"]: (f["properties"]["n"], f["properties"]["rate"]) for f in layer["data"]["features"]
+    }
+    assert (found["City of London"], found["Hackney"], found["Barnet"]) == ((1, "11.8"), (1, "0.4"), (0, "0.0"))
+    assert at.dataframe[0].value[["Range", "Areas"]].values.tolist() == [
+        ["up to 0.3", 3],
+        ["0.3–0.4", 1],
+        ["0.4–0.6", 1],
+        ["0.6–12", 1],
+    ]
+    assert "1 incident without a borough is not counted here." in captions(at)
+    assert at.query_params == {"view": "boroughs", "shade": "residents"}
+
+
+def test_boroughs_view_shades_incidents_by_default(app):
+    at = run(app, view="boroughs")
+    assert at.radio(key="shade").value == "incidents"
+    assert at.dataframe[0].value[["Range", "Areas"]].values.tolist() == [["1", 6]]
+
+
+@pytest.mark.parametrize(
+    "setting, provider, style, warning",
+    [
+        ("none", None, "__MAP_STYLE__", None),
+        ("https://tiles.example/styles/london.json", None, "https://tiles.example/styles/london.json", None),
+        (
+            "file:///etc/passwd",
+            None,
+            "__MAP_STYLE__",
+            "basemap \\'file\\:\\/\\/\\/etc\\/passwd\\' is not one of carto\\-light\\, none or an http\\(s\\) style "
+            "URL: the map is drawn without tiles.",
+        ),
+    ],
+)
+def test_basemap_setting(app, monkeypatch, setting, provider, style, warning):
+    monkeypatch.setenv("CRIMEMAP_BASEMAP", setting)
+    at = run(app)
+    assert (deck(at).get("mapProvider"), deck(at).get("mapStyle")) == (provider, style)
+    assert [w.value for w in at.warning] == ([warning] if warning else [])
+    assert [layer["id"] for layer in deck(at)["layers"]][0] == "outlines"
+
+
+def test_basemap_argument_wins_over_the_environment(app, monkeypatch):
+    monkeypatch.setenv("CRIMEMAP_BASEMAP", "https://tiles.example/style.json")
+    monkeypatch.setattr(sys, "argv", ["app.py", "--basemap", "none"])
+    assert deck(run(app)).get("mapStyle") == "__MAP_STYLE__"
+
+
+def test_charts_rank_by_count_and_count_months_on_a_continuous_axis(stacked):
+    at = run(stacked)
+    assert [(r["value"], r["incidents"]) for r in chart_values(at, 0)] == [
+        ("Robbery", 4),
+        ("Shooting", 2),
+        ("Burglary", 1),
+        ("Homicide", 1),
+        ("Stabbing", 1),
+    ]
+    assert [(r["month"], r["incidents"]) for r in chart_values(at, 2)] == [
+        ("2023-11-01", 1),
+        ("2023-12-01", 0),
+        ("2024-01-01", 0),
+        ("2024-02-01", 1),
+        ("2024-03-01", 2),
+        ("2024-04-01", 3),
+        ("2024-05-01", 1),
+    ]
+
+
+def test_table_shows_a_dash_for_what_is_not_known(app):
+    row = run(app, type="robbery").dataframe[1].value.loc["nowhere:0"]
+    assert row.drop("Source").tolist() == ["—", "Robbery reported, place withheld", "Robbery", "robbery"] + ["—"] * 5
+    assert row.isna()["Source"]

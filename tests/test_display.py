@@ -4,14 +4,20 @@ import pytest
 from dashboard_fixtures import XSS_HEADLINE
 
 from dashboard.display import (
+    MISSING,
+    count_line,
     escape_markdown,
     highlighted_evidence,
     incident_table,
     plural,
     safe_url,
+    shade_label,
     share_link,
+    table_incident,
+    undrawn_note,
     victim_ages,
 )
+from dashboard.maps import Shade
 
 
 @pytest.mark.parametrize(
@@ -135,7 +141,7 @@ def test_incident_table_shows_untrusted_text_as_text_and_only_safe_links(frame):
             "Hackney <b>Central</b>",
             "Hackney",
             "area",
-            None,
+            MISSING,
             "gun",
             None,
         ],
@@ -151,7 +157,7 @@ def test_incident_table_shows_untrusted_text_as_text_and_only_safe_links(frame):
             "knife",
             "https://news.example/peckham",
         ],
-        [None, "Robbery reported, place withheld", "robbery", "robbery", None, None, None, None, None, None],
+        ["—", "Robbery reported, place withheld", "robbery", "robbery", "—", "—", "—", "—", "—", None],
     ]
 
 
@@ -170,3 +176,65 @@ def test_incident_table_shows_untrusted_text_as_text_and_only_safe_links(frame):
 )
 def test_share_link(page_url, params, link):
     assert share_link(page_url, params) == link
+
+
+@pytest.mark.parametrize(
+    "n, options, line",
+    [
+        (7, {}, "7 incidents"),
+        (1, {"km": 1.0, "place": "Rye Lane, SE15"}, "1 incident within 1 km of Rye Lane\\, SE15"),
+        (2, {"km": 0.25, "place": "<b>SE15</b>"}, "2 incidents within 0.25 km of \\<b\\>SE15\\<\\/b\\>"),
+        (3, {"km": 1.0, "place": None}, "3 incidents"),
+    ],
+)
+def test_count_line(n, options, line):
+    assert count_line(n, **options) == line
+
+
+@pytest.mark.parametrize(
+    "london_only, no_place, note",
+    [
+        (0, 0, None),
+        (3, 0, "3 incidents placed only as London are in the table, not on the map."),
+        (1, 0, "1 incident placed only as London is in the table, not on the map."),
+        (0, 1, "1 incident without a place is in the table, not on the map."),
+        (1, 2, "1 incident placed only as London and 2 incidents without a place are in the table, not on the map."),
+    ],
+)
+def test_undrawn_note(london_only, no_place, note):
+    assert undrawn_note(london_only, no_place) == note
+
+
+@pytest.mark.parametrize(
+    "shade, whole, label",
+    [
+        (Shade((0, 0, 0), None, 1.0), True, "1"),
+        (Shade((0, 0, 0), None, 3.0), True, "1–3"),
+        (Shade((0, 0, 0), 3.0, 5.0), True, "4–5"),
+        (Shade((0, 0, 0), 4.0, 5.0), True, "5"),
+        (Shade((0, 0, 0), 130.0, 1400.0), True, "131–1,400"),
+        (Shade((0, 0, 0), None, 0.3), False, "up to 0.3"),
+        (Shade((0, 0, 0), 0.6, 12.0), False, "0.6–12"),
+    ],
+)
+def test_shade_label(shade, whole, label):
+    assert shade_label(shade, whole=whole) == label
+
+
+@pytest.mark.parametrize(
+    "event, incident",
+    [
+        ({"selection": {"rows": [1], "columns": []}}, "b:0"),
+        ({"selection": {"rows": [0]}}, "a:0"),
+        ({"selection": {"rows": []}}, None),
+        ({"selection": {"rows": [2]}}, None),
+        ({"selection": {"rows": [-1]}}, None),
+        ({"selection": {"rows": ["0"]}}, None),
+        ({"selection": None}, None),
+        ({}, None),
+        (None, None),
+        ("rows", None),
+    ],
+)
+def test_table_incident(event, incident):
+    assert table_incident(event, ["a:0", "b:0"]) == incident

@@ -5,6 +5,7 @@ from dashboard_fixtures import CASES
 
 from dashboard.filters import (
     FIELDS,
+    NO_FILTERS,
     WIDGET_DEFAULTS,
     Choices,
     Filters,
@@ -13,6 +14,7 @@ from dashboard.filters import (
     filter_incidents,
     from_widgets,
     load_type_labels,
+    narrows,
     parse_params,
     to_params,
     widget_state,
@@ -51,6 +53,7 @@ ROUND_TRIPS = [  # one good value per FIELDS row and its URL values
     ("km", 0.25, ["0.25"]),
     ("undated", True, ["1"]),
     ("view", "boroughs", ["boroughs"]),
+    ("shade", "residents", ["residents"]),
     ("incident", "peckham:0", ["peckham:0"]),
 ]
 BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text is a search), and its notice
@@ -66,6 +69,7 @@ BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text i
     ("km", "0.05", "km: not a distance from 0.1 to 10 km '0.05'"),
     ("undated", "sometimes", "undated: not one of 1, 0, true, false 'sometimes'"),
     ("view", "3d", "view: unknown view '3d'"),
+    ("shade", "area", "shade: unknown shade 'area'"),
     ("incident", "<img src=x>", "incident: malformed id '<img src=x>'"),
 ]
 
@@ -326,3 +330,17 @@ def test_filter_choices_add_stored_values_to_the_vocabularies(frame):
 )
 def test_within_km_is_great_circle_distance(frame, lat, lon, km, ids):
     assert set(frame.index[within_km(frame, lat, lon, km)]) == ids
+
+
+@pytest.mark.parametrize(
+    "filters, narrowing",
+    [
+        (NO_FILTERS, False),
+        (Filters(view="boroughs", shade="residents", km=5.0, undated=True, incident="peckham:0"), False),
+        (Filters(boroughs=("Barnet",)), True),
+        (Filters(near=Near("Atlantis")), True),
+        (Filters(query="knife"), True),
+    ],
+)
+def test_narrows(filters, narrowing):
+    assert narrows(filters) is narrowing

@@ -1,21 +1,24 @@
-"""The Map page: filters in the sidebar, the filtered incidents on the map with their legend and details, summaries,
-the table with downloads, and the link to this view.
+"""The Map page: filters in the sidebar, a place search, the filtered incidents on the map (fitted to them) with the
+open incident's details beside it and the legend, summaries, the table with downloads, and the link to this view.
 
-The sidebar's widgets are keyed by their URL parameters (dashboard.filters.FIELDS); a link sets them on a session's
-first run, and every run writes them back to the URL.
+The filter widgets are keyed by their URL parameters (dashboard.filters.FIELDS); a link sets them on a session's
+first run, and every run writes them back to the URL. An incident opens from a marker, a table row or a link.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, maps
+from dashboard import charts, data, maps
 from dashboard.display import (
+    be,
+    count_line,
     csv_download,
     details_facts,
     details_heading,
@@ -24,19 +27,29 @@ from dashboard.display import (
     highlighted_evidence,
     incident_table,
     plural,
+    shade_label,
     share_link,
+    table_incident,
+    undrawn_note,
     updated_ago,
 )
 from dashboard.filters import (
     ANY,
     DATE_RANGE,
+    KM_RANGE,
+    MAX_PLACE_CHARS,
+    SHADES,
     VIEWS,
     WIDGET_DEFAULTS,
     Choices,
+    Filters,
+    Near,
+    dated_filter,
     filter_choices,
     filter_incidents,
     from_widgets,
     load_type_labels,
+    narrows,
     parse_params,
     to_params,
     widget_state,
@@ -46,7 +59,14 @@ from extract.records import PRECISIONS, WEAPONS
 
 TABLE_ROWS = 1_000  # the newest; a longer grid is slow to send, and the downloads hold every row
 MAP_HEIGHT = 560
-LEGEND_ROW_PX = 35  # st.dataframe's row height: the legend shows every category without a scrollbar
+LEGEND_ROW_PX = 35  # st.dataframe's row height: the legend shows every group without a scrollbar
+ISO = "YYYY-MM-DD"  # the date pickers show dates as links write them
+STACK_SHOWN = 25  # a marker's incidents listed in its details; a borough's centre can hold hundreds
+SHADE_LABELS = {"incidents": "Incidents", "residents": "Per 100,000 residents"}
+MARKS = (
+    "Dot: placed at a street or more precisely. Ring: placed only at a station, postcode, area, ward or borough. "
+    "Black ring: fatal. A number: that many incidents at one place, coloured by their most common group."
+)
 
 
 def read_link_once(incidents: pd.DataFrame, choices: Choices) -> None:
@@ -66,81 +86,170 @@ def read_link_once(incidents: pd.DataFrame, choices: Choices) -> None:
     st.session_state[data.LINK_READ] = True
 
 
-def selected_incident(incidents: pd.DataFrame) -> str | None:
-    """Return the incident whose details are open: the one last picked on the map, or the one the link named."""
-    picked = maps.selected_incident(st.session_state.get(data.MAP))
-    if picked != st.session_state.get(data.PICKED):
-        st.session_state[data.PICKED] = picked
+def widget_key(base: str) -> str:
+    """Return the key of the map's or the table's selection (data.MAP or data.TABLE) in its current round."""
+    return f"{base}-{st.session_state.get(data.ROUNDS, {}).get(base, 0)}"
+
+
+def clear_selection(*bases: str) -> None:
+    """Give the map's or the table's selection a new key: a new widget, with nothing selected."""
+    rounds = st.session_state.setdefault(data.ROUNDS, {})
+    picked = st.session_state.setdefault(data.PICKED, {})
+    for base in bases:
+        rounds[base] = rounds.get(base, 0) + 1
+        picked.pop(base, None)
+
+
+def refit_on_change(filters: Filters) -> None:
+    """When the filters differ from the last run's, let the map fit them again and clear the selections: a row or
+    marker position of the old incidents would pick another incident among the new."""
+    params = to_params(replace(filters, incident=None))
+    if st.session_state.get(data.FILTERED, params) != params:
+        clear_selection(data.MAP, data.TABLE)
+        st.session_state[data.CENTRE] = None
+    st.session_state[data.FILTERED] = params
+
+
+def follow_pick(base: str, picked: str | None, incidents: pd.DataFrame, *, centre: bool) -> None:
+    """Open the incident newly picked on the map or in the table (data.MAP or data.TABLE; centred on the map when
+    `centre`) and clear the other's selection; close the details when the pick that opened them is undone."""
+    picks = st.session_state.setdefault(data.PICKED, {})
+    before = picks.get(base)
+    if picked == before:
+        return
+    picks[base] = picked
+    if picked is not None:
         st.session_state[data.INCIDENT] = picked
-    incident = st.session_state.get(data.INCIDENT)
-    return incident if incident in incidents.index else None
+        if centre:
+            st.session_state[data.CENTRE] = maps.incident_centre(incidents, picked)
+        clear_selection(data.TABLE if base == data.MAP else data.MAP)
+    elif st.session_state.get(data.INCIDENT) == before:
+        st.session_state[data.INCIDENT] = None
 
 
 def close_details() -> None:
-    """Forget the open incident (the map keeps its own selection, so the same point is not reopened)."""
+    """Close the details, and clear the map's and the table's selections, so that the next pick opens at once."""
     st.session_state[data.INCIDENT] = None
+    clear_selection(data.MAP, data.TABLE)
 
 
-def show_legend(shown: pd.DataFrame, categories: tuple[maps.Category, ...], drawn: str) -> None:
-    """Show what the colours and marks of the drawn view mean."""
-    if drawn == "points":
-        in_view = shown["category"].value_counts()
-        legend = pd.DataFrame(
-            {
-                " ": ["" for _ in categories],
-                "Category": [c.label for c in categories],
-                "Shown": [int(in_view.get(c.name, 0)) for c in categories],
-            }
+def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
+    """Return the place search with where the offline gazetteer puts it, and what to tell when it found no place
+    narrower than London."""
+    if near is None:
+        return None, None
+    place = data.gazetteer().locate(near.text)
+    if place is None:
+        return near, (
+            f"No place called “{escape_markdown(near.text)}” was found in London. Try a street, a postcode, "
+            "a station or an area. The map shows incidents anywhere."
         )
-        swatches = [f"background-color: #{r:02x}{g:02x}{b:02x}" for r, g, b in (c.color for c in categories)]
+    if place.precision == maps.UNDRAWN_PRECISION:
+        return near, "That is all of London. Try a street, a postcode, a station or an area."
+    return replace(near, place=place), None
+
+
+def date_slider(incidents: pd.DataFrame) -> None:
+    """Show a slider over the dates stored, in step with From and To: it shows them, and moving it sets them."""
+    known = incidents["date"].dropna()
+    known = known[known.str.match(r"^\d{4}-\d{2}-\d{2}$")]
+    if known.nunique() < 2:
+        return
+    first, last = date.fromisoformat(known.min()), date.fromisoformat(known.max())
+    low = min(max(st.session_state.get("from") or first, first), last)
+    high = max(min(st.session_state.get("to") or last, last), low)
+    st.session_state[data.DATES] = (low, high)
+    st.slider("Dates", min_value=first, max_value=last, key=data.DATES, on_change=dates_moved, args=(first, last))
+
+
+def dates_moved(first: date, last: date) -> None:
+    """Set From and To to the slider's ends; an end at the first or last date stored leaves that side open."""
+    low, high = st.session_state[data.DATES]
+    st.session_state["from"] = low if low > first else None
+    st.session_state["to"] = high if high < last else None
+
+
+def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters) -> None:
+    """Under a date filter, say how many incidents without a date it leaves out (or includes), with the switch."""
+    if not dated_filter(filters):
+        return
+    if filters.undated:
+        n = int(shown["date"].isna().sum())
+    else:
+        n = int(filter_incidents(incidents, replace(filters, undated=True))["date"].isna().sum())
+    if n or filters.undated:
+        st.caption(f"{plural(n, 'incident')} without a date {be(n)} {'shown' if filters.undated else 'not shown'}.")
+        st.toggle("Include incidents without a date", key="undated")
+
+
+def show_legend(shown: pd.DataFrame, drawn: str, groups: Sequence[maps.Group], values: Sequence[float]) -> None:
+    """Show what the colours and marks of the drawn view mean: the groups present with their counts, or the classes
+    of the shading with their ranges."""
+    if drawn == "points":
+        present = maps.group_counts(shown, groups)
+        rows = pd.DataFrame({" ": [""] * len(present), "Group": [g.label for g, _ in present]})
+        rows["Shown"] = [n for _, n in present]
+        colors = [g.color for g, _ in present]
+        heading = "Shown"
+    else:
+        shades = maps.shades(values)
+        whole = drawn == "density" or all(float(v).is_integer() for v in values)
+        rows = pd.DataFrame({" ": [""] * len(shades), "Range": [shade_label(s, whole=whole) for s in shades]})
+        rows["Areas"] = [sum(1 for v in values if (s.low or 0) < v <= s.high) for s in shades]
+        colors = [s.color for s in shades]
+        heading = "Areas"
+    if rows.empty:
+        st.caption("Nothing to draw for these filters.")
+    else:
+        swatches = [f"background-color: #{r:02x}{g:02x}{b:02x}" for r, g, b in colors]
         st.dataframe(
-            legend.style.apply(lambda _: swatches, subset=[" "]),
+            rows.style.apply(lambda _: swatches, subset=[" "]),
             hide_index=True,
-            height=LEGEND_ROW_PX * (len(categories) + 1) + 3,
+            height=LEGEND_ROW_PX * (len(rows) + 1) + 3,
             column_config={
                 " ": st.column_config.TextColumn(width=20),
-                "Shown": st.column_config.NumberColumn(width=48),
+                heading: st.column_config.NumberColumn(width=56),
             },
         )
-        st.caption("Dot: street or better. Faint ring: approximate place, larger when coarser. Black ring: fatal.")
+    if drawn == "points":
+        st.caption(MARKS)
     elif drawn == "density":
-        st.caption("Hexagons of about 0.7 km², light yellow (fewest incidents) to dark red (the most).")
+        st.caption("Incidents per hexagon of about 0.7 km²; the classes hold about as many hexagons each.")
     else:
-        st.caption("Boroughs from light yellow (fewest incidents) to dark red (the most).")
+        st.caption("The classes hold about as many boroughs each; boroughs without incidents are not shaded.")
 
 
-def show_details(row: pd.Series, type_labels: Mapping[str, str]) -> None:
-    """Show one incident: headline linked to its source, facts, and the evidence with place and type highlighted."""
-    with st.container(border=True, key=data.DETAILS):
-        st.markdown(details_heading(row))
-        st.markdown(details_facts(row, type_labels))
-        st.markdown(highlighted_evidence(row))
+def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str]) -> None:
+    """Show the open incident and the others drawn in its marker: each headline linked to its source, facts, and the
+    evidence with place and type highlighted."""
+    with st.container(border=True, key=data.DETAILS, height=MAP_HEIGHT if len(rows) > 1 else "content"):
+        if len(rows) > 1:
+            st.caption(f"{plural(len(rows), 'incident')} at this place")
+        for i, (_, row) in enumerate(rows.head(STACK_SHOWN).iterrows()):
+            if i:
+                st.divider()
+            st.markdown(details_heading(row))
+            st.markdown(details_facts(row, type_labels))
+            st.markdown(highlighted_evidence(row))
+        if len(rows) > STACK_SHOWN:
+            st.caption(f"And {len(rows) - STACK_SHOWN:,} more: narrow the filters, or see the table.")
         st.button("Close details", on_click=close_details)
 
 
-def show_counts(
-    column: Any,
-    title: str,
-    values: pd.Series,
-    *,
-    labels: Mapping[str, str] | None = None,
-    horizontal: bool = False,
-    by_value: bool = False,
-) -> None:
-    """Show in `column` a bar chart of how often each known value occurs; most frequent first unless `by_value`."""
-    found = values.dropna().value_counts().rename("incidents")
-    if labels:
-        found.index = found.index.map(lambda value: labels.get(value, value))
-    column.caption(title)
+def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd.DataFrame) -> None:
+    """Show in `column` a bar chart of `charts.ranked_counts`, most first."""
     if found.empty:
-        column.caption("Not known for these incidents.")
+        column.caption(f"{title}: not known for these incidents.")
     else:
-        column.bar_chart((found.sort_index() if by_value else found).to_frame(), horizontal=horizontal)
+        column.altair_chart(charts.ranked_chart(found, title=title), width="stretch")
 
 
 incidents = data.incidents(data.database_path())
+groups = maps.load_groups()
 categories = maps.load_categories()
 type_labels = load_type_labels()
+population = maps.load_population()
+boroughs = data.borough_shapes()
 choices = filter_choices(incidents, boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels)
 read_link_once(incidents, choices)
 
@@ -153,8 +262,10 @@ with st.sidebar:
     st.multiselect("Borough", choices.boroughs, key="borough")
     st.multiselect("Incident type", choices.types, key="type", format_func=lambda t: type_labels.get(t, t))
     st.multiselect("Category", choices.categories, key="category")
-    st.date_input("From", value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key="from", format="YYYY-MM-DD")
-    st.date_input("To", value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key="to", format="YYYY-MM-DD")
+    date_from, date_to = st.columns(2)
+    for column, label, key in ((date_from, "From", "from"), (date_to, "To", "to")):
+        column.date_input(label, value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key=key, format=ISO)
+    date_slider(incidents)
     st.checkbox("Fatal only", key="fatal")
     st.selectbox("Weapon", (ANY, *WEAPONS), key="weapon")
     st.selectbox(
@@ -165,55 +276,139 @@ with st.sidebar:
     )
     st.text_input("Search headlines and evidence", key="q")
 
-view = st.radio("View", VIEWS, key="view", horizontal=True, format_func=str.capitalize)
-incident = selected_incident(incidents)
-filters = from_widgets({key: st.session_state.get(key) for key in WIDGET_DEFAULTS}, incident=incident)
+search, radius = st.columns([4, 1])
+search.text_input(
+    "Near a place",
+    key="near",
+    max_chars=MAX_PLACE_CHARS,
+    placeholder="A street, postcode, station or area: Rye Lane, SE15",
+)
+radius.number_input("Within km", min_value=KM_RANGE[0], max_value=KM_RANGE[1], step=0.5, key="km", format="%g")
+view_choice, shade_choice = st.columns(2)
+view = view_choice.radio("View", VIEWS, key="view", horizontal=True, format_func=str.capitalize)
+if view == "boroughs":
+    shade_choice.radio("Shade boroughs by", SHADES, key="shade", horizontal=True, format_func=SHADE_LABELS.__getitem__)
+
+filters = from_widgets({key: st.session_state.get(key) for key in WIDGET_DEFAULTS})
+near, near_problem = resolve_near(filters.near)
+filters = replace(filters, near=near)
+if near_problem:
+    st.warning(near_problem)
+refit_on_change(filters)
 shown = filter_incidents(incidents, filters)
-st.subheader(plural(len(shown), "incident"))
+table_rows = shown.head(TABLE_ROWS)
+follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
+follow_pick(
+    data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
+)
+incident = st.session_state.get(data.INCIDENT)
+filters = replace(filters, incident=incident if incident in incidents.index else None)
+
+place = near.place if near else None
+st.subheader(count_line(len(shown), km=filters.km, place=near.text if near and place else None))
 if updated := data.last_update(data.database_path()):
     st.caption(updated_ago(updated))
 
-n_points = int(shown["lat"].notna().sum())
+if place:
+    st.caption(
+        f"Found as {escape_markdown(place.name)}, a {place.precision} in {escape_markdown(place.borough or 'London')}."
+    )
+show_undated(incidents, shown, filters)
+
+n_points = len(maps.drawn(shown))
 drawn = maps.shown_view(view, n_points)
 if drawn != view:
     st.info(
         f"{n_points:,} points are too many to draw one by one (the limit is {maps.POINT_LIMIT:,}), "
         "so the map shows their density. Narrow the filters to see the points."
     )
-boroughs = data.borough_shapes()
 if drawn == "boroughs" and boroughs is None:
     st.info("The borough boundaries are not available.")
-map_column, legend_column = st.columns([5, 2])
+basemap = data.basemap()
+try:
+    maps.basemap_style(basemap)
+except ValueError as e:
+    st.warning(f"{escape_markdown(e)}: the map is drawn without tiles.")
+    basemap = "none"
+if drawn == "density":
+    shaded: list[float] = maps.cell_counts(maps.drawn(shown)).to_list()
+elif drawn == "boroughs" and boroughs:
+    per_residents = filters.shade == "residents"
+    shaded = [
+        (rate or 0.0) if per_residents else n
+        for _, n, rate in maps.borough_values(boroughs, shown, population=population)
+    ]
+else:
+    shaded = []
+circle = (place.lat, place.lon, filters.km) if place else None
+map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
         shown,
         view=drawn,
-        categories=categories,
+        groups=groups,
         type_labels=type_labels,
+        view_state=maps.opening_view(
+            shown,
+            centre=st.session_state.get(data.CENTRE) if filters.incident else None,
+            near=circle,
+            boroughs=boroughs,
+            chosen=filters.boroughs,
+            filtered=narrows(filters),
+        ),
         boroughs=boroughs,
-        centre=st.session_state.get(data.CENTRE),
+        population=population,
+        per_residents=filters.shade == "residents",
+        near=circle,
+        selected=maps.incident_centre(maps.drawn(shown), filters.incident),
+        basemap=basemap,
     )
-    st.pydeck_chart(deck, key=data.MAP, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT)
-with legend_column:
-    show_legend(shown, categories, drawn)
-if incident:
-    show_details(incidents.loc[incident], type_labels)
+    st.pydeck_chart(
+        deck, key=widget_key(data.MAP), on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
+    )
+    if drawn == "boroughs":
+        no_borough = int(shown["borough"].isna().sum())
+        if no_borough:
+            st.caption(f"{plural(no_borough, 'incident')} without a borough {be(no_borough)} not counted here.")
+        if filters.shade == "residents":
+            st.caption(
+                "Residents: ONS Census 2021 usual residents. The City of London has about 8,500, so a few "
+                "incidents give it a high rate."
+            )
+    elif note := undrawn_note(int(shown["precision"].eq(maps.UNDRAWN_PRECISION).sum()), int(shown["lat"].isna().sum())):
+        st.caption(note)
+with side_column:
+    if filters.incident:
+        show_details(incidents.loc[maps.stack_of(shown, filters.incident)], type_labels)
+    elif drawn == "points" and n_points:
+        st.caption("Select a marker on the map or a row of the table to read about it here.")
+    show_legend(shown, drawn, groups, shaded)
 
 if len(shown):
     st.header("Summaries")
-    by_type, by_borough, over_time = st.columns(3)
-    show_counts(by_type, "By type", shown["type"], labels=type_labels, horizontal=True)
-    show_counts(by_borough, "By borough", shown["borough"], horizontal=True)
-    show_counts(over_time, "By month", shown["date"].str.slice(0, 7), by_value=True)
+    by_type, by_borough = st.columns(2)
+    show_ranked(by_type, "By type", charts.ranked_counts(shown["type"], labels=type_labels))
+    show_ranked(by_borough, "By borough", charts.ranked_counts(shown["borough"]))
+    months = charts.month_counts(shown["date"])
+    if months.empty:
+        st.caption("By month: no dates known for these incidents.")
+    else:
+        st.altair_chart(charts.month_chart(months), width="stretch")
+        if undated := int(shown["date"].isna().sum()):
+            st.caption(f"{plural(undated, 'incident')} without a date {be(undated)} not in this chart.")
 
     st.header("Incidents")
     if len(shown) > TABLE_ROWS:
         st.caption(f"The newest {TABLE_ROWS:,} of {len(shown):,}; the downloads hold all of them.")
     st.dataframe(
-        incident_table(shown.head(TABLE_ROWS), type_labels),
+        incident_table(table_rows, type_labels),
         hide_index=True,
         column_config={"Source": st.column_config.LinkColumn("Source")},
+        key=widget_key(data.TABLE),
+        on_select="rerun",
+        selection_mode="single-row",
     )
+    st.caption("Select a row to open it beside the map.")
     csv_column, geojson_column = st.columns(2)
     csv_column.download_button(
         "Download CSV",

@@ -1,0 +1,62 @@
+"""The summaries' charts, pure: counts ranked most first, and months on a continuous time axis with the empty months
+drawn as zero (Vega-Lite through altair)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import altair as alt
+import pandas as pd
+
+BAR_PX = 18  # a ranked bar's height: its label stays readable, and a long list scrolls the page, not the chart
+MONTH_CHART_PX = 220
+
+
+def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Return how often each known value occurs (columns value, incidents), most first, values shown by label."""
+    counted = values.dropna().value_counts()
+    found = pd.DataFrame({"value": counted.index.astype(str), "incidents": counted.to_numpy(dtype=int)})
+    if labels:
+        found["value"] = found["value"].map(lambda value: labels.get(value, value))
+    return found.sort_values(["incidents", "value"], ascending=[False, True], ignore_index=True)
+
+
+def month_counts(dates: pd.Series) -> pd.DataFrame:
+    """Return the incidents per month (columns month as "YYYY-MM-01", incidents) of every month from the first
+    date to the last, months without any included as 0."""
+    months = dates.dropna().astype(str).str.slice(0, 7)
+    months = months[months.str.match(r"^\d{4}-\d{2}$")]
+    if months.empty:
+        return pd.DataFrame({"month": pd.Series(dtype=str), "incidents": pd.Series(dtype=int)})
+    counted = months.value_counts()
+    span = pd.period_range(months.min(), months.max(), freq="M")
+    return pd.DataFrame({"month": [f"{p}-01" for p in span], "incidents": [int(counted.get(str(p), 0)) for p in span]})
+
+
+def ranked_chart(found: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Return horizontal bars of `ranked_counts`, kept in its order (most first)."""
+    return (
+        alt.Chart(found, title=title, height=alt.Step(BAR_PX))
+        .mark_bar()
+        .encode(
+            y=alt.Y("value:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
+            x=alt.X("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
+            tooltip=[alt.Tooltip("value:N", title=title), alt.Tooltip("incidents:Q", title="Incidents")],
+        )
+    )
+
+
+def month_chart(found: pd.DataFrame) -> alt.Chart:
+    """Return `month_counts` as bars on a continuous time axis: a gap of years is as wide as those years."""
+    return (
+        alt.Chart(found, title="By month", height=MONTH_CHART_PX)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title=None),
+            y=alt.Y("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("incidents:Q", title="Incidents"),
+            ],
+        )
+    )

@@ -1,0 +1,55 @@
+import pandas as pd
+import pytest
+
+from dashboard import charts
+
+
+@pytest.mark.parametrize(
+    "values, labels, ranked",
+    [
+        ([], None, []),
+        ([None, None], None, []),
+        (["robbery", "stabbing", "robbery", None], None, [("robbery", 2), ("stabbing", 1)]),
+        (["b", "a", "c", "c"], None, [("c", 2), ("a", 1), ("b", 1)]),  # ties by value
+        (["stabbing", "robbery"], {"stabbing": "Stabbing", "robbery": "Robbery"}, [("Robbery", 1), ("Stabbing", 1)]),
+    ],
+)
+def test_ranked_counts_most_first(values, labels, ranked):
+    found = charts.ranked_counts(pd.Series(values, dtype=object), labels=labels)
+    assert list(zip(found["value"], found["incidents"])) == ranked
+
+
+@pytest.mark.parametrize(
+    "dates, months",
+    [
+        ([], []),
+        ([None], []),
+        (["2024-04-01", "2024-04-30", None], [("2024-04-01", 2)]),
+        (
+            ["2023-11-05", "2024-02-10", "2024-02-11"],
+            [("2023-11-01", 1), ("2023-12-01", 0), ("2024-01-01", 0), ("2024-02-01", 2)],
+        ),
+        (["not a date", "2024-01-09"], [("2024-01-01", 1)]),
+    ],
+)
+def test_month_counts_show_every_month_from_the_first_to_the_last(dates, months):
+    found = charts.month_counts(pd.Series(dates, dtype=object))
+    assert list(zip(found["month"], found["incidents"])) == months
+
+
+def test_month_counts_keep_the_years_between_two_incidents():
+    found = charts.month_counts(pd.Series(["2006-01-01", "2016-12-31"]))
+    assert (len(found), found["incidents"].sum()) == (132, 2)
+    assert (found["month"].iloc[0], found["month"].iloc[-1]) == ("2006-01-01", "2016-12-01")
+
+
+def test_ranked_chart_keeps_the_order_given():
+    spec = charts.ranked_chart(charts.ranked_counts(pd.Series(["b", "a", "a"])), title="By type").to_dict()
+    assert spec["encoding"]["y"]["sort"] is None
+    assert spec["mark"]["type"] == "bar"
+    assert spec["title"] == "By type"
+
+
+def test_month_chart_has_a_continuous_time_axis():
+    spec = charts.month_chart(charts.month_counts(pd.Series(["2006-05-01", "2016-05-01"]))).to_dict()
+    assert (spec["encoding"]["x"]["type"], spec["encoding"]["x"]["timeUnit"]) == ("temporal", "yearmonth")

@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -85,7 +84,7 @@ TEXT_COLUMNS = {
 """The incident columns a text takedown blanks, with their blank values."""
 
 
-def hide(conn: sqlite3.Connection, incident_id: str, reason: str, *, editor: str, note: str | None = None) -> None:
+def hide(conn: store.Connection, incident_id: str, reason: str, *, editor: str, note: str | None = None) -> None:
     """Hide the incident from the map for one of HIDE_REASONS; raises ExtractError for another reason or an unknown
     incident."""
     if reason not in HIDE_REASONS:
@@ -93,13 +92,13 @@ def hide(conn: sqlite3.Connection, incident_id: str, reason: str, *, editor: str
     _change(conn, incident_id, "hidden", {"hidden": reason}, action="hide", editor=editor, reason=note or reason)
 
 
-def unhide(conn: sqlite3.Connection, incident_id: str, *, editor: str, note: str | None = None) -> None:
+def unhide(conn: store.Connection, incident_id: str, *, editor: str, note: str | None = None) -> None:
     """Show a hidden incident again."""
     _change(conn, incident_id, "hidden", None, action="unhide", editor=editor, reason=note)
 
 
 def correct_type(
-    conn: sqlite3.Connection, incident_id: str, crime_type: CrimeType, *, editor: str, note: str | None = None
+    conn: store.Connection, incident_id: str, crime_type: CrimeType, *, editor: str, note: str | None = None
 ) -> None:
     """Set the incident's type, and with it its police.uk category."""
     values = {"type": crime_type.slug, "category": crime_type.category}
@@ -107,14 +106,14 @@ def correct_type(
 
 
 def correct_borough(
-    conn: sqlite3.Connection, incident_id: str, borough: str, code: str, *, editor: str, note: str | None = None
+    conn: store.Connection, incident_id: str, borough: str, code: str, *, editor: str, note: str | None = None
 ) -> None:
     """Set the incident's borough (official name and GSS code); its point stays."""
     values = {"borough": borough, "borough_code": code}
     _change(conn, incident_id, "borough", values, action="correct_borough", editor=editor, reason=note)
 
 
-def correct_date(conn: sqlite3.Connection, incident_id: str, day: str, *, editor: str, note: str | None = None) -> None:
+def correct_date(conn: store.Connection, incident_id: str, day: str, *, editor: str, note: str | None = None) -> None:
     """Set the incident's date (YYYY-MM-DD); raises ExtractError for anything else."""
     try:
         date.fromisoformat(day)
@@ -124,7 +123,7 @@ def correct_date(conn: sqlite3.Connection, incident_id: str, day: str, *, editor
 
 
 def correct_place(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     incident_id: str,
     query: str,
     *,
@@ -160,17 +159,17 @@ def place_values(place: Place, query: str) -> dict[str, Any]:
     return values
 
 
-def verify(conn: sqlite3.Connection, incident_id: str, *, editor: str, note: str | None = None) -> None:
+def verify(conn: store.Connection, incident_id: str, *, editor: str, note: str | None = None) -> None:
     """Mark the incident checked by an editor."""
     _change(conn, incident_id, "verified", {"verified": True}, action="verify", editor=editor, reason=note)
 
 
-def unverify(conn: sqlite3.Connection, incident_id: str, *, editor: str, note: str | None = None) -> None:
+def unverify(conn: store.Connection, incident_id: str, *, editor: str, note: str | None = None) -> None:
     """Take back an editor's verified mark."""
     _change(conn, incident_id, "verified", None, action="unverify", editor=editor, reason=note)
 
 
-def take_down(conn: sqlite3.Connection, article_id: str, mode: str, *, editor: str, reason: str) -> None:
+def take_down(conn: store.Connection, article_id: str, mode: str, *, editor: str, reason: str) -> None:
     """Remove an article's stored text and keep its incidents (mode "text"), or delete the article and its
     incidents ("delete"), now and after every re-ingest; raises ExtractError for another mode, no reason or an
     unknown article."""
@@ -186,13 +185,13 @@ def take_down(conn: sqlite3.Connection, article_id: str, mode: str, *, editor: s
     store.save_correction(conn, correction, entry)
 
 
-def record_added(conn: sqlite3.Connection, article: Article, incidents: list[Incident], *, editor: str) -> None:
+def record_added(conn: store.Connection, article: Article, incidents: list[Incident], *, editor: str) -> None:
     """Log that an editor added the article with its incidents (the ids, and the source link given or none)."""
     after = json.dumps({"url": article.url, "incidents": [i.incident_id for i in incidents]})
     store.append_log(conn, store.LogEntry(_now(), editor, "add", article.article_id, None, after, None))
 
 
-def report_problem(conn: sqlite3.Connection, incident_id: str, reason: str, note: str = "") -> int:
+def report_problem(conn: store.Connection, incident_id: str, reason: str, note: str = "") -> int:
     """Store a reader's report about the incident, open, for the editors; returns its number, and raises
     ExtractError for a reason not in REPORT_REASONS or a note longer than NOTE_CHARS."""
     if reason not in REPORT_REASONS:
@@ -202,7 +201,7 @@ def report_problem(conn: sqlite3.Connection, incident_id: str, reason: str, note
     return store.save_problem_report(conn, store.ProblemReport(incident_id, reason, note.strip(), _now()))
 
 
-def dismiss_report(conn: sqlite3.Connection, report_id: int, *, editor: str, note: str | None = None) -> None:
+def dismiss_report(conn: store.Connection, report_id: int, *, editor: str, note: str | None = None) -> None:
     """Close a reader's problem report, logged."""
     store.close_problem_report(
         conn, report_id, store.LogEntry(_now(), editor, "dismiss_report", f"report {report_id}", None, None, note)
@@ -243,7 +242,7 @@ def apply_corrections(rows: Iterable[Mapping[str, Any]], corrections: Iterable[s
 
 
 def _change(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     incident_id: str,
     field: str,
     values: dict[str, Any] | None,
@@ -270,7 +269,7 @@ def _change(
     store.save_correction(conn, store.Correction("incident", incident_id, field, after, editor, now), entry)
 
 
-def corrected_incident(conn: sqlite3.Connection, incident_id: str) -> dict | None:
+def corrected_incident(conn: store.Connection, incident_id: str) -> dict | None:
     """Return the stored incident as corrected, with `hidden` (the reason, or None) and `verified`; None when no
     incident has that id."""
     row = store.incident_by_id(conn, incident_id)

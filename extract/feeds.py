@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -142,7 +141,7 @@ def is_url(location: str) -> bool:
 def poll_round(
     feeds: Iterable[Feed],
     *,
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     fetcher: Fetcher,
     extractor: Extractor,
     max_articles: int | None = None,
@@ -194,7 +193,7 @@ def poll_round(
 def watch(
     feeds: Sequence[Feed],
     *,
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     fetcher: Fetcher,
     extractor: Extractor,
     every: float | None = None,
@@ -228,7 +227,7 @@ class _Round:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: store.Connection,
         fetcher: Fetcher,
         extractor: Extractor,
         reader: events.ReportReader,
@@ -396,7 +395,7 @@ class _Round:
             store.save_feed_item(self.conn, item)
         except ExtractError:
             raise
-        except sqlite3.Error as e:
+        except store.DB_ERRORS as e:
             failure = ExtractError(f"{article.source}: cannot store its events ({e})")
             raise store.database_error(self.conn, e) or failure from None
         except Exception as e:  # noqa: BLE001  (one article's failure is that article's)

@@ -87,3 +87,19 @@ def small_extractor(small_gazetteer):
     from extract.pipeline import load_extractor
 
     return load_extractor(gazetteer=small_gazetteer)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server with PostGIS (tests/postgres_server.py) for the session; failing to start fails."""
+    from postgres_server import start_server
+
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of a new, empty PostgreSQL database with PostGIS."""
+    return postgres_server.new_database()

@@ -47,11 +47,17 @@ def stored(conn) -> dict:
     return {"articles": articles, "incidents": incidents.fetchall()}
 
 
-@pytest.fixture
-def conn(tmp_path):
-    connection = store.connect(tmp_path / "incidents.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def conn(request, tmp_path):
+    """An empty store on each backend: a SQLite file, and a new PostgreSQL database on the test server."""
+    target = tmp_path / "incidents.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    connection = store.connect(target)
     yield connection
     connection.close()
+
+
+def backend(conn) -> str:
+    return "sqlite" if isinstance(conn, sqlite3.Connection) else "postgresql"
 
 
 def test_connect_turns_on_wal_and_foreign_keys(tmp_path):
@@ -117,14 +123,34 @@ def test_save_article_keeps_article_fields(conn):
 
 
 @pytest.mark.parametrize(
-    "bad, message",
+    "bad, messages",
     [
-        (incident("i9", type=None), "NOT NULL constraint failed: incidents.type"),
-        (incident("i9", category=None), "NOT NULL constraint failed: incidents.category"),
-        (incident("i9", article_id="never-saved"), "FOREIGN KEY constraint failed"),
+        (
+            incident("i9", type=None),
+            {
+                "sqlite": "NOT NULL constraint failed: incidents.type",
+                "postgresql": 'null value in column "type" of relation "incidents" violates not-null constraint',
+            },
+        ),
+        (
+            incident("i9", category=None),
+            {
+                "sqlite": "NOT NULL constraint failed: incidents.category",
+                "postgresql": 'null value in column "category" of relation "incidents" violates not-null constraint',
+            },
+        ),
+        (
+            incident("i9", article_id="never-saved"),
+            {
+                "sqlite": "FOREIGN KEY constraint failed",
+                "postgresql": 'insert or update on table "incidents" violates foreign key constraint '
+                '"incidents_article_id_fkey"',
+            },
+        ),
     ],
 )
-def test_save_article_fail_leaves_the_previous_state(conn, bad, message):
+def test_save_article_fail_leaves_the_previous_state(conn, bad, messages):
+    message = messages[backend(conn)]
     store.save_article(conn, article("a1"), [incident("i1"), incident("i2")])
     store.save_article(conn, article("a2"), [incident("i3", "a2")])
     before = stored(conn)

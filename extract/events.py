@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -329,7 +328,7 @@ def match_all(
 class StoreIndex:
     """An EventIndex in the incidents database (tables events, incident_events and event_keys)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: store.Connection) -> None:
         self.conn = conn
 
     def candidates(self, keys: Collection[str]) -> list[Report]:
@@ -415,14 +414,23 @@ def _report(row: store.StoredReport) -> Report:
 
 
 def match_stored(
-    conn: sqlite3.Connection, article: Article, incidents: Sequence[Incident], *, reader: ReportReader
+    conn: store.Connection,
+    article: Article,
+    incidents: Sequence[Incident],
+    *,
+    reader: ReportReader,
+    reports: list[Report] | None = None,
 ) -> Change:
-    """Match one stored article's incidents into the store's events (none: take its old ones out)."""
+    """Match one stored article's incidents into the store's events (none: take its old ones out); `reports` are
+    their read_reports when a worker has read them already."""
     matcher = EventMatcher(StoreIndex(conn), families=reader.families)
-    return matcher.match_article(article.article_id, read_reports(article, incidents, reader=reader))
+    found = read_reports(article, incidents, reader=reader) if reports is None else reports
+    # Concurrent ingests into one PostgreSQL store match one at a time, so none splits an incident into two events.
+    with store.matcher_lock(conn):
+        return matcher.match_article(article.article_id, found)
 
 
-def explain_event(conn: sqlite3.Connection, incident_id: str) -> str | None:
+def explain_event(conn: store.Connection, incident_id: str) -> str | None:
     """Return which event a stored incident is in and why it joined it (or stands alone), or None when the incident
     has not been matched; for `explain`.
 

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,12 +50,15 @@ from extract.text.signals import Signals, find_signals, load_signals
 
 if TYPE_CHECKING:
     from extract.events import ReportReader
+    from extract.parallel import Extracted
+    from extract.store import Connection
 
 # Courts known by a street or place name alone; "X Crown Court" and "appeared at X" are left out by scene.py.
 COURT_KEYS = frozenset({"old bailey"})
 MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents
+PROGRESS_SMOOTHING = 0.05  # tqdm's rate over about the last 20 updates: a worker pool's start-up soon drops out
 DATE_PHRASE_CHARS = 100  # read past FOLLOWING_CHARS, so that a date phrase starting there is read whole
 
 
@@ -272,6 +274,9 @@ def ingest_paths(
     on_article: Callable[[Article, list[Incident]], None] | None = None,
     progress: bool = False,
     follow_symlinks: bool = False,
+    workers: int = 1,
+    dask: str | None = None,
+    load: Callable[[], Extractor] | None = None,
 ) -> IngestReport:
     """Read articles from files or directories, extract their incidents and store each article in one transaction.
 
@@ -280,9 +285,13 @@ def ingest_paths(
     once. Re-ingesting an article replaces its incidents; an id read twice in one run is a warning naming both
     places, the later replacing the earlier. Each stored article's incidents are then matched into events
     (extract/events.py). `on_article` sees every stored article with its incidents (for --out).
+
+    Extraction runs in this process, in `workers` spawned processes, or on the Dask cluster at `dask`, each worker
+    loading its extractor with `load` (picklable; default load_extractor); this process alone stores, in input
+    order, so that the database and `on_article` see the same in every mode.
     """
     from extract import articles as articles_mod
-    from extract import events, store
+    from extract import events, parallel, store
 
     extractor = extractor or load_extractor()
     errors: list[ExtractError] = []
@@ -293,13 +302,24 @@ def ingest_paths(
         stream = articles_mod.read_articles(
             list(paths), published=published, errors=errors, follow_symlinks=follow_symlinks
         )
+        if dask:
+            from extract.cluster import dask_extracted
+
+            extracted = dask_extracted(stream, address=dask, load=load)
+        elif workers > 1:
+            extracted = parallel.pool_extracted(stream, workers=workers, load=load)
+        else:
+            extracted = parallel.local_extracted(stream, extractor=extractor)
         if progress:
             from tqdm import tqdm
 
-            stream = tqdm(stream, unit=" articles", mininterval=0.5)
-        for article in stream:
+            extracted = tqdm(extracted, unit=" articles", mininterval=0.5, smoothing=PROGRESS_SMOOTHING)
+        for done in extracted:
+            article, incidents = done.article, done.incidents
             try:
-                incidents = _ingest_article(conn, article, extractor, reader)
+                if done.error is not None:
+                    raise ExtractError(done.error)
+                _store_article(conn, done, reader)
             except store.DatabaseError as e:
                 errors.append(store.DatabaseError(f"{e}; the batch stopped at {article.source}"))
                 break
@@ -326,24 +346,21 @@ def ingest_paths(
     )
 
 
-def _ingest_article(
-    conn: sqlite3.Connection, article: Article, extractor: Extractor, reader: ReportReader
-) -> list[Incident]:
-    """Extract, store and match one article, returning its incidents; the database's failure raises
-    store.DatabaseError, any other ExtractError naming the article."""
+def _store_article(conn: Connection, done: Extracted, reader: ReportReader) -> None:
+    """Store and match one extracted article; the database's failure raises store.DatabaseError, any other
+    ExtractError naming the article."""
     from extract import events, store
 
+    article, incidents = done.article, done.incidents
     try:
-        incidents = extract_incidents(article, extractor=extractor)
         store.save_article(conn, article, incidents)
         # Events are matched once the article is stored; later articles may still merge its events.
-        events.match_stored(conn, article, incidents, reader=reader)
+        events.match_stored(conn, article, incidents, reader=reader, reports=done.reports)
     except ExtractError:
         raise
-    except sqlite3.Error as e:
+    except store.DB_ERRORS as e:
         failure = ExtractError(f"{article.source}: cannot store its events ({e})")
         raise store.database_error(conn, e) or failure from None
     # One article's failure is that article's, whatever it is: the batch goes on.
     except Exception as e:  # noqa: BLE001
-        raise ExtractError(f"{article.source}: cannot extract the article ({type(e).__name__}: {e})") from None
-    return incidents
+        raise ExtractError(f"{article.source}: cannot store the article ({type(e).__name__}: {e})") from None

@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ing.add_argument("--out", help="also write this run's incidents to FILE (.jsonl, .csv or .geojson)")
     ing.add_argument("--published", help="publication date YYYY-MM-DD for inputs that have none")
     ing.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    fan = ing.add_mutually_exclusive_group()
+    fan.add_argument("--workers", type=_positive, default=1, metavar="N", help="extract in N processes (default 1)")
+    fan.add_argument("--dask", metavar="ADDRESS", help="extract on the Dask cluster whose scheduler is at ADDRESS")
     ing.add_argument(
         "--follow-symlinks", action="store_true", help="read symbolic links that lead out of the directories given"
     )
@@ -143,6 +146,8 @@ def _ingest(args) -> int:
     on_article = keep_rows if args.out else None
     if args.out and Path(args.out).suffix.lower() not in (".jsonl", ".csv", ".geojson"):
         raise ExtractError(f"{args.out}: --out must end in .jsonl, .csv or .geojson")
+    if args.online and (args.workers > 1 or args.dask):
+        raise ExtractError("--online works in one process: leave out --workers and --dask")
     report = ingest_paths(
         args.paths,
         db_path=args.db,
@@ -151,6 +156,8 @@ def _ingest(args) -> int:
         on_article=on_article,
         progress=not args.no_progress,
         follow_symlinks=args.follow_symlinks,
+        workers=args.workers,
+        dask=args.dask,
     )
     for message in report.errors:
         print(f"error: {message}", file=sys.stderr)

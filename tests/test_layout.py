@@ -24,6 +24,8 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.events": (5, "wiring"),
     "extract.policeuk": (5, "wiring"),
     "extract.feeds": (5, "wiring"),
+    "extract.parallel": (5, "wiring"),
+    "extract.cluster": (5, "wiring"),
     "extract.evaluation": (6, "entry points"),
     "extract.__main__": (6, "entry points"),
     "dashboard": (7, "dashboard"),

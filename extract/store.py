@@ -1356,3 +1356,15 @@ def matcher_lock(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("SELECT pg_advisory_unlock(?)", (_MATCHER_LOCK,))
+
+
+def data_version(conn: Connection) -> int:
+    """Return a number that changes whenever the database is written (PostgreSQL: the write-ahead log position;
+    SQLite: its data_version, per connection), for caches keyed by the database's state."""
+    if isinstance(conn, sqlite3.Connection):
+        return _pragma(conn, "data_version")
+    sql = (
+        "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END"
+        " - '0/0'::pg_lsn)::bigint"
+    )
+    return int(conn.execute(sql).fetchone()[0])

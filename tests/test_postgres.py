@@ -1,0 +1,102 @@
+"""The store on PostgreSQL, end to end: the CLI's --db, concurrent ingests, and the dashboard, on a real server."""
+
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from dashboard_fixtures import build_incidents_db
+from streamlit.testing.v1 import AppTest
+from test_app import ALL, APP, count, drawn_ids, run
+
+from extract import store
+from extract.records import ExtractError
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def crimemap(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "extract", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def contents(url: str) -> dict:
+    """Articles (without the ingest time), incidents, and the incidents grouped into events (ids left out)."""
+    conn = store.connect(url)
+    try:
+        articles = conn.execute("SELECT article_id, headline, source, n_incidents FROM articles ORDER BY 1").fetchall()
+        groups = defaultdict(set)
+        for incident_id, event_id in store.incident_event_ids(conn).items():
+            groups[event_id].add(incident_id)
+        return {
+            "articles": articles,
+            "incidents": list(store.iter_incident_rows(conn)),
+            "events": sorted(sorted(g) for g in groups.values()),
+            "reports": conn.execute("SELECT count(*) FROM incident_events").fetchone()[0],
+        }
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "db",
+    ["mysql://db.example/incidents", "sqlite:///incidents.db", "https://user:secret@db.example/x"],
+)
+def test_bad_db_url_is_one_error_and_creates_nothing(tmp_path, db):
+    work = tmp_path / "work"
+    work.mkdir()
+    done = crimemap("ingest", str(SEEDS), "--db", db, "--no-progress", cwd=work)
+    _, err = done.communicate(timeout=300)
+    shown = db.replace("secret", "***")
+    assert err.splitlines() == [
+        f"error: {shown}: not a database this store can open: give a file path (SQLite) or a postgresql:// URL "
+        "(PostgreSQL)"
+    ]
+    assert done.returncode != 0
+    assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["mysql://db.example/incidents", Path("postgresql://db.example/incidents")])
+def test_connect_fail_on_other_urls(tmp_path, monkeypatch, target):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExtractError, match="not a database this store can open"):
+        store.connect(target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_two_concurrent_ingests_store_what_one_does(postgres_server, tmp_path):
+    one, two = postgres_server.new_database("one"), postgres_server.new_database("two")
+    store.connect(two).close()  # migrated before the race, so both processes time the ingest, not the schema
+    alone = crimemap("ingest", str(SEEDS), "--db", one, "--no-progress", cwd=tmp_path)
+    together = [crimemap("ingest", str(SEEDS), "--db", two, "--no-progress", cwd=tmp_path) for _ in range(2)]
+    for process in (alone, *together):
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    expected = contents(one)
+    assert expected["incidents"]
+    assert contents(two) == expected
+
+
+def test_dashboard_reads_incidents_from_postgresql(postgres_url, monkeypatch):
+    build_incidents_db(postgres_url)
+    monkeypatch.setenv("INCIDENTS_DB", postgres_url)
+    monkeypatch.delenv("CRIMEMAP_BASEMAP", raising=False)
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = run(AppTest.from_file(APP, default_timeout=60))
+    assert count(at) == "7 incidents"
+    assert drawn_ids(at) == ALL
+
+
+def test_postgis_point_and_h3_cell_are_written_with_the_incident(postgres_url):
+    build_incidents_db(postgres_url)
+    conn = store.connect(postgres_url)
+    try:
+        rows = conn.execute(
+            "SELECT lat, lon, ST_Y(geom), ST_X(geom), ST_SRID(geom), h3_r8 FROM incidents WHERE lat IS NOT NULL"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows
+    assert all((y, x, srid, cell) == (lat, lon, 4326, store.h3_cell(lat, lon)) for lat, lon, y, x, srid, cell in rows)

@@ -4,6 +4,7 @@ Examples:
     python -m extract ingest seeds/ --db data/incidents.db --out incidents.geojson
     python -m extract geocode "Bells Hill, High Barnet" "SE10 8SF"
     python -m extract evaluate --gold gold.jsonl articles.jsonl
+    python -m extract explain news.jsonl --id dv044 --json
     python -m extract evaluate-phrasing data/evaluation/phrasing --mistakes
     python -m extract evaluate-events --gold gold.jsonl articles.jsonl --mistakes
     python -m extract policeuk 2019-01.zip 2019-02-metropolitan-street.csv.gz --db data/incidents.db
@@ -83,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     eve = sub.add_parser("evaluate-events", help="score event matching against a gold grouping of articles")
     event_evaluation.add_arguments(eve)
 
+    exp = sub.add_parser("explain", help="why each story is on the map or not: cues, places, gates, scene, date")
+    exp.add_argument("path", help="a txt, html, jsonl or rss/atom file, or a directory of them")
+    exp.add_argument("--id", help="explain only the article with this id (events are matched over all)")
+    exp.add_argument("--json", action="store_true", help="one JSON object per story instead of text")
+    exp.add_argument("--db", help="a database the input was ingested into: say which stored event each incident is in")
+
     args = parser.parse_args(argv)
     try:
         status = {
@@ -91,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "evaluate": _evaluate,
             "evaluate-phrasing": phrasing.evaluate,
             "evaluate-events": event_evaluation.evaluate,
+            "explain": _explain,
             "gazetteer": _gazetteer,
             "policeuk": _policeuk,
             "watch": _watch,
@@ -226,6 +234,35 @@ def _evaluate(args) -> int:
     print(report(scores))
     if args.mistakes:
         print("\n".join(scores.mistakes))
+    return 1 if errors else 0
+
+
+def _explain(args) -> int:
+    import sqlite3
+
+    from extract import store
+    from extract.articles import read_articles
+    from extract.explain import explain_articles, trail_json, trail_text
+    from extract.pipeline import load_extractor
+
+    errors: list[ExtractError] = []
+    articles = list(read_articles([args.path], errors=errors))
+    for e in errors:
+        print(f"error: {e}", file=sys.stderr)
+    if args.id is not None and not any(a.article_id == args.id for a in articles):
+        raise ExtractError(f"{args.path}: no article with id {args.id!r}")
+    try:
+        conn = store.connect_readonly(args.db) if args.db else None
+    except sqlite3.Error as e:
+        raise ExtractError(f"{args.db}: cannot read the incidents database ({e})") from None
+    try:
+        trails = explain_articles(articles, extractor=load_extractor(), conn=conn)
+    finally:
+        if conn is not None:
+            conn.close()
+    for trail in trails:
+        if args.id in (None, trail.article.article_id):
+            print(json.dumps(trail_json(trail), ensure_ascii=False) if args.json else trail_text(trail) + "\n")
     return 1 if errors else 0
 
 

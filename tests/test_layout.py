@@ -22,6 +22,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.exports": (4, "sources and storage"),
     "extract.pipeline": (5, "wiring"),
     "extract.events": (5, "wiring"),
+    "extract.explain": (5, "wiring"),
     "extract.policeuk": (5, "wiring"),
     "extract.feeds": (5, "wiring"),
     "extract.parallel": (5, "wiring"),

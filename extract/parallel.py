@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from extract.records import Article, ExtractError, Incident
+from extract.records import Article, ExtractError, Incident, Rejection
 
 if TYPE_CHECKING:
     from extract.events import ReportReader
@@ -33,29 +33,33 @@ _loaded: tuple[Extractor, ReportReader] | None = None  # this worker's extractor
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """One article as a worker read it: its incidents and their event reports, or the error that stopped it."""
+    """One article as a worker read it: its incidents and their event reports, or the error that stopped it; for an
+    article that gives no incident, the extractor's reason."""
 
     article: Article
     incidents: list[Incident]
     reports: list[Report]
     error: str | None = None
+    reason: str | None = None  # a records.Reason, stored with the article for the editors' Review page
 
 
 def extract_article(article: Article, *, extractor: Extractor, reader: ReportReader) -> Extracted:
     """Extract one article's incidents and read their event reports, inside the article's own error boundary: any
     failure becomes the Extracted's error naming the article."""
     from extract import events
-    from extract.pipeline import extract_incidents
+    from extract.pipeline import read_story, story_incidents
 
     try:
-        incidents = extract_incidents(article, extractor=extractor)
+        # extract_incidents, with the rejection kept for its reason
+        story = read_story(article, extractor=extractor)
+        incidents = [] if isinstance(story, Rejection) else story_incidents(story, extractor=extractor)
         reports = events.read_reports(article, incidents, reader=reader)
     except ExtractError as e:
         return Extracted(article, [], [], str(e))
     # One article's failure is that article's, whatever it is: the batch goes on.
     except Exception as e:  # noqa: BLE001
         return Extracted(article, [], [], f"{article.source}: cannot extract the article ({type(e).__name__}: {e})")
-    return Extracted(article, incidents, reports)
+    return Extracted(article, incidents, reports, reason=story.reason if isinstance(story, Rejection) else None)
 
 
 def local_extracted(articles: Iterable[Article], *, extractor: Extractor) -> Iterator[Extracted]:

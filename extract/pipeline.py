@@ -353,7 +353,7 @@ def _store_article(conn: Connection, done: Extracted, reader: ReportReader) -> N
 
     article, incidents = done.article, done.incidents
     try:
-        store.save_article(conn, article, incidents)
+        store.save_article(conn, article, incidents, reason=done.reason)
         # Events are matched once the article is stored; later articles may still merge its events.
         events.match_stored(conn, article, incidents, reader=reader, reports=done.reports)
     except ExtractError:

@@ -243,3 +243,14 @@ def test_record_added_logs_the_article_and_its_source_link(conn):
     article = Article("new", "Text.", url="https://news.example/new", source="pasted")
     corrections.record_added(conn, article, [], editor=EDITOR)
     assert log(conn) == [(EDITOR, "add", "new", None, '{"url": "https://news.example/new", "incidents": []}', None)]
+
+
+def test_ingest_stores_why_an_article_gave_no_incident(tmp_path, small_extractor):
+    (tmp_path / "fete.txt").write_text("Summer fete in Peckham\n\nThe fete on Rye Lane raised money for the library.")
+    (tmp_path / "rye.txt").write_text(ARTICLES["rye.txt"])
+    db = tmp_path / "incidents.db"
+    ingest_paths([tmp_path / "fete.txt", tmp_path / "rye.txt"], db_path=db, extractor=small_extractor)
+    conn = store.connect(db)
+    found = [dict(zip(store.NO_INCIDENT_COLUMNS, row)) for row in store.iter_articles_without_incidents(conn)]
+    assert [(a["headline"], a["reason"]) for a in found] == [("Summer fete in Peckham", "no_crime")]
+    conn.close()

@@ -82,7 +82,8 @@ def test_irregular_and_particle_lemmas_read_from_the_file():
         ("stab", "passive", "has been stabbed"),
         ("stab", "passive", "<auxiliary> <adverb>{1,2} stabbed"),
         ("stab", "active", "stabbed him"),
-        ("stab", "active", "stabbed|stab|stabs|stabbing <person>"),
+        ("stab", "active", "stabbed|stabbing <person>"),
+        ("stab", "active", "stab|stabs <person>"),
         ("stab", "attempt", "tried to stab"),
         ("stab", "noun", "stabbing"),
         ("stab", "fatal", "stabbed to death"),
@@ -94,7 +95,15 @@ def test_irregular_and_particle_lemmas_read_from_the_file():
         ("shoot", "passive", "got shot"),
         ("rob", "attempt", "tried to rob"),
         ("rob", "attempt", "<attempt> to rob <place>"),
-        ("rob", "active", "robbed|rob|robs|robbing <place>"),
+        ("rob", "active", "robbed|robbing <place>"),
+        ("rob", "bare", "robbed"),
+        ("kill", "bare", "killed"),
+        ("kill", "noun", "killer"),
+        ("beat", "bare", "beaten"),
+        ("steal", "bare", "stolen <vehicle>"),
+        ("steal", "passive", "<vehicle> <auxiliary> <adverb>{0,2} stolen"),
+        ("shoot at", "passive", "was shot at"),
+        ("indecently expose himself", "bare", "indecently exposed himself"),
         ("break into", "bare", "broke into"),
         ("break into", "passive", "was broken into"),
         ("break into", "attempt", "attempted to break into"),
@@ -120,17 +129,34 @@ def test_form_is_generated(forms, lemma, kind, text):
     "text",
     [
         "shot",  # sport, filming, vaccines: a shooting needs a passive, an object or a fatal form
-        "killed",  # "killed the bill", "killed it"
-        "stole",  # "stole the show"
-        "robbed",  # "robbed of a win" still matches "were robbed": figurative objects are for the cue reader
+        "beat",  # "beat their rivals": only "beaten" stands alone
         "struck",
         "was struck",  # "struck by lightning"
-        "held up",  # "held up in traffic"
-        "slashed",  # "slashed prices"
     ],
 )
 def test_ambiguous_bare_forms_are_not_generated(forms, text):
     assert [f for f in forms if f.text == text] == []
+
+
+@pytest.mark.parametrize("text", ["killed", "stole", "robbed", "held up", "slashed"])
+def test_ambiguous_bare_forms_are_generated_for_the_cue_reader(forms, text):
+    """ "killed the bill", "stole the show", "slashed prices": rejected by their context (extract.text.senses)."""
+    assert [f.ambiguous for f in forms if f.text == text] == [True]
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("stabbed a man", True),
+        ("stabbing a man", True),
+        ("stabs a man", False),  # a habit, or a headline's present
+        ("stab a man", False),  # "will stab a man", "to stab a man"
+        ("stabs him", False),
+        ("stabbed him", True),
+    ],
+)
+def test_the_simple_present_tells_no_event(matcher, text, event):
+    assert [m.form.event for m in find_forms(text, matcher=matcher)] == [event]
 
 
 def test_forms_are_folded_and_anchored(forms):
@@ -205,11 +231,34 @@ def test_forms_are_folded_and_anchored(forms):
         ("A man was fatally wounded by gunfire.", [("fatally wounded", "wound", "fatal", None, None, True)]),
         (
             "A man armed with a large kitchen knife.",
-            [("armed with a large kitchen knife", "armed with <weapon>", "method", None, "knife", None)],
+            [
+                (
+                    "armed with a large kitchen knife",
+                    "armed with <weapon>",
+                    "method",
+                    "weapons_possession",
+                    "knife",
+                    None,
+                )
+            ],
         ),
         (
             "Two men brandishing machetes.",
-            [("brandishing machetes", "brandishing <weapon>", "method", None, "knife", None)],
+            [("brandishing machetes", "brandishing <weapon>", "method", "weapons_possession", "knife", None)],
+        ),
+        (
+            "A loaded handgun was found in a bin.",
+            [("a loaded handgun was found", "<weapon> was found", "method", "weapons_possession", "gun", None)],
+        ),
+        (
+            "Bicycles are being stolen to order.",
+            [("bicycles are being stolen", "steal", "passive", "bicycle_theft", None, None)],
+        ),
+        ("Police found two stolen mopeds.", [("stolen mopeds", "steal", "bare", "vehicle_crime", None, None)]),
+        ("A woman was pushed down the stairs.", [("was pushed", "push", "passive", "assault", "none", None)]),
+        (
+            "A man indecently exposed himself to a woman.",
+            [("indecently exposed himself", "indecently expose himself", "bare", "sexual_offence", None, None)],
         ),
         (
             "He was attacked with a hammer.",
@@ -266,19 +315,16 @@ def test_find_forms(matcher, text, found):
     [
         "Kane shot past the keeper from 20 yards.",
         "Spurs shot their way to victory on Saturday.",
-        "MPs killed the bill at its second reading.",
-        "The singer stole the show at the festival.",
         "The home side struck twice in the second half.",
-        "A furniture shop slashed its prices by half.",
         "Commuters were killing time in a cafe.",
         "A man had a stroke while shopping.",
         "Hundreds queued for a shot of the flu vaccine.",
         "The council leader said the cut had struck a blow to youth clubs.",
-        "The plan was held up by the planning committee.",
     ],
 )
 def test_figurative_uses_without_a_frame_match_nothing(matcher, text):
-    """Nouns ("killing") are found but report no event: the cue reader needs more than a noun."""
+    """Nouns ("killing") are found but report no event; the bare forms of ambiguous verbs ("killed the bill") are
+    left to the cue reader's context rules (tests/test_senses.py)."""
     assert [fold_text(text)[m.start : m.end] for m in find_forms(text, matcher=matcher) if m.form.event] == []
 
 
@@ -292,7 +338,7 @@ def copy_lexicon(tmp_path):
     return tmp_path
 
 
-HEADER = "lemma,past,participle,ing,particle,type,weapon,fatal,frames,objects,fatal_forms,fatal_type,nouns\n"
+HEADER = "lemma,past,participle,ing,particle,type,weapon,fatal,frames,objects,fatal_forms,fatal_type,nouns,ambiguous\n"
 
 
 @pytest.mark.parametrize(
@@ -300,48 +346,53 @@ HEADER = "lemma,past,participle,ing,particle,type,weapon,fatal,frames,objects,fa
     [
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,knifing,,,bare,,,,\n",
+            HEADER + "stab,,,,,knifing,,,bare,,,,,\n",
             "crime_lemmas.csv: row 1: unknown incident type 'knifing'",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,stabbing,sword,,bare,,,,\n",
+            HEADER + "stab,,,,,stabbing,sword,,bare,,,,,\n",
             "crime_lemmas.csv: row 1: unknown weapon 'sword'",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,stabbing,,2,bare,,,,\n",
+            HEADER + "stab,,,,,stabbing,,2,bare,,,,,\n",
             "crime_lemmas.csv: row 1: fatal must be blank, 0 or 1, not '2'",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,stabbing,,,passive|shout,,,,\n",
+            HEADER + "stab,,,,,stabbing,,,passive|shout,,,,,\n",
             "crime_lemmas.csv: row 1: unknown frame shout",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,stabbing,,,active,animal,,,\n",
+            HEADER + "stab,,,,,stabbing,,,active,animal,,,,\n",
             "crime_lemmas.csv: row 1: unknown object animal",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,stabbing,,,active,,,,\n",
+            HEADER + "stab,,,,,stabbing,,,active,,,,,\n",
             "crime_lemmas.csv: row 1: the active frame needs objects",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,,,,,stabbing,,,bare,,to hell,,\n",
+            HEADER + "stab,,,,,stabbing,,,bare,,to hell,,,\n",
             "crime_lemmas.csv: row 1: unknown fatal form to hell",
         ),
         (
             "crime_lemmas.csv",
-            HEADER + "Stab,,,,,stabbing,,,bare,,,,\n",
+            HEADER + "Stab,,,,,stabbing,,,bare,,,,,\n",
             "crime_lemmas.csv: row 1: 'Stab' must be a non-empty lower-case phrase",
         ),
         ("crime_lemmas.csv", HEADER + "stab,,,,,stabbing\n", "crime_lemmas.csv: row 1 lacks weapon, fatal, frames"),
         (
             "crime_lemmas.csv",
-            HEADER + "stab,stabbed,,,,stabbing,knife,,bare,,,,\nstab,stabbed,,,,assault,,,bare,,,,\n",
+            HEADER + "stab,,,,,stabbing,,,bare,,,,,yes\n",
+            "crime_lemmas.csv: row 1: ambiguous must be blank, 0 or 1, not 'yes'",
+        ),
+        (
+            "crime_lemmas.csv",
+            HEADER + "stab,stabbed,,,,stabbing,knife,,bare,,,,,\nstab,stabbed,,,,assault,,,bare,,,,,\n",
             "'stabbed' is a form of both 'stab' and 'stab', read differently",
         ),
         ("crime_lexicon_words.csv", "slot,word\nadverb,badly\nadverb,badly\n", "row 2: 'badly' is already a adverb"),
@@ -382,9 +433,12 @@ def test_main_prints_the_forms(capsys):
 def test_main_prints_patterns(capsys):
     assert main(["--lemma", "hold up", "--patterns"]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("active")]
-    assert [line.split("\t")[:2] for line in lines[-3:]] == [
-        ["active", "held up|hold up|holds up|holding up <person>"],
-        ["active", "held up|hold up|holds up|holding up <place>"],
-        ["active", "held up|hold up|holds up|holding up <vehicle>"],
+    assert [line.split("\t")[:2] for line in lines[-6:]] == [
+        ["active", "held up|holding up <person>"],
+        ["active", "hold up|holds up <person>"],
+        ["active", "held up|holding up <place>"],
+        ["active", "hold up|holds up <place>"],
+        ["active", "held up|holding up <vehicle>"],
+        ["active", "hold up|holds up <vehicle>"],
     ]
     assert all(len(line.split("\t")) == 8 for line in lines if line.split("\t")[1].endswith(">"))

@@ -383,7 +383,7 @@ def test_incident_date_against_the_publication_date(extractor, text, published, 
             "Beware of phone scams",
             "Older people in London are being warned about phone scams in which callers pretend to be bank staff. "
             "Police advise never to hand over a PIN.",
-            Reason.NO_CRIME,
+            Reason.NO_INCIDENT,
         ),
         case(
             "Stabbing in Leeds",

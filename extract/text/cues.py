@@ -1,25 +1,30 @@
-"""Find crime cues (incident types, weapons, deaths) in a text; the vocabulary is data/crime_types.csv,
-data/crime_cues.csv (phrases) and data/crime_patterns.csv (phrases with a few free words, as regular expressions,
-each tried only when one of its anchor words is in the text).
+"""Find crime cues (incident types, weapons, deaths) in a text. The vocabulary is data/crime_types.csv, the
+generative lexicon (data/crime_lemmas.csv and its word, weapon and method files, expanded by extract.text.lexicon),
+data/crime_cues.csv (nouns and fixed phrases that are no verb form of a lemma) and data/crime_patterns.csv (phrases
+with a few free words, as regular expressions). The literal phrases and the patterns' anchor words share one
+Aho-Corasick automaton; a pattern runs only when one of its anchors is in the text.
 
 Example:
     vocab = load_vocabulary()
-    [c.type for c in find_cues("A man was stabbed in Peckham.", vocab=vocab)]  # ['stabbing']
+    [(c.type, c.lemma) for c in find_cues("A man was stabbed in Peckham.", vocab=vocab)]  # [('stabbing', 'stab')]
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
-
 from extract.datafiles import DATA_DIR, read_rows
+from extract.records import ExtractError
 from extract.text.folding import fold_text
-from extract.text.spans import longest_first, whole_word
+from extract.text.lexicon import Form, FormMatcher, compile_forms, every_form, expand, load_lexicon
+from extract.text.senses import Senses, load_senses, other_sense, read_context
+from extract.text.spans import longest_first
+
+LISTED = "phrase"  # the kind of a cue listed in crime_cues.csv
+PATTERNED = "pattern"  # and of one written as a pattern in crime_patterns.csv
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,8 @@ class CrimeType:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """A crime phrase found in a text: what it says about type, weapon and death, and whether it reports an event."""
+    """A crime phrase found in a text: what it says about type, weapon and death, whether it reports an event, and
+    where it comes from (the lexicon lemma or method and the kind of form; LISTED or PATTERNED otherwise)."""
 
     phrase: str
     start: int
@@ -43,47 +49,62 @@ class Cue:
     weapon: str | None
     fatal: bool | None
     event: bool
+    lemma: str = ""
+    kind: str = LISTED
 
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """The crime types by slug, the compiled cue phrases, and the cue patterns (phrases with gaps)."""
+    """The crime types by slug, every cue form (listed phrases, patterns, the lexicon's forms) compiled into one
+    matcher, the context words that tell other senses, and the lemmas whose cues need a victim or evidence."""
 
     types: dict[str, CrimeType]
-    automaton: ahocorasick.Automaton
-    patterns: tuple[tuple[re.Pattern[str], tuple[str, ...], str | None, str | None, bool | None, bool], ...]
+    matcher: FormMatcher
+    senses: Senses
+    ambiguous: frozenset[str]
 
 
 def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
-    """Load the crime types, cue phrases and cue patterns from `data_dir` and compile the cues."""
+    """Load the crime types, the lexicon, the listed cue phrases and the cue patterns from `data_dir` and compile
+    them; raises ExtractError for an unknown type or a listed phrase that is also a form of a lemma."""
     types = {
         r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"]))
         for r in read_rows(data_dir / "crime_types.csv")
     }
-    auto = ahocorasick.Automaton()
+    lexicon = load_lexicon(data_dir)
+    generated = expand(lexicon)
+    lemma_of = {f.text: f.lemma for f in generated if f.pattern is None}
+    listed = []
     for r in read_rows(data_dir / "crime_cues.csv"):
         phrase = fold_text(r["phrase"]).strip()
         if r["type"] and r["type"] not in types:
-            raise ValueError(f"crime_cues.csv: unknown type {r['type']!r} for {phrase!r}")
+            raise ExtractError(f"crime_cues.csv: unknown type {r['type']!r} for {phrase!r}")
+        if phrase in lemma_of:
+            raise ExtractError(f"crime_cues.csv: {phrase!r} is a form of the lemma {lemma_of[phrase]!r}: list it once")
         fatal = {"1": True, "0": False}.get(r["fatal"])
-        auto.add_word(phrase, (phrase, r["type"] or None, r["weapon"] or None, fatal, r["event"] == "1"))
-    auto.make_automaton()
-    patterns = []
+        listed.append(
+            Form(phrase, None, (), "", LISTED, r["type"] or None, r["weapon"] or None, fatal, r["event"] == "1")
+        )
     for r in read_rows(data_dir / "crime_patterns.csv"):
         if r["type"] and r["type"] not in types:
-            raise ValueError(f"crime_patterns.csv: unknown type {r['type']!r}")
+            raise ExtractError(f"crime_patterns.csv: unknown type {r['type']!r}")
         # Patterns use only bounded repetition ({0,2}), so matching stays linear in the text.
-        patterns.append(
-            (
-                re.compile(r["pattern"]),
-                tuple(r["anchors"].split("|")),
-                r["type"] or None,
-                r["weapon"] or None,
-                {"1": True, "0": False}.get(r["fatal"]),
-                r["event"] == "1",
-            )
+        fatal = {"1": True, "0": False}.get(r["fatal"])
+        anchors = tuple(r["anchors"].split("|"))
+        form = Form(
+            r["pattern"],
+            r["pattern"],
+            anchors,
+            "",
+            PATTERNED,
+            r["type"] or None,
+            r["weapon"] or None,
+            fatal,
+            r["event"] == "1",
         )
-    return Vocabulary(types, auto, tuple(patterns))
+        listed.append(form)
+    ambiguous = frozenset(f"{lemma.lemma} {lemma.particle}".strip() for lemma in lexicon.lemmas if lemma.ambiguous)
+    return Vocabulary(types, compile_forms([*listed, *generated]), load_senses(lexicon, data_dir), ambiguous)
 
 
 def _in_a_name(text: str, start: int, end: int) -> bool:
@@ -95,29 +116,67 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
 
 
 def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> list[Cue]:
-    """Return the crime cues in `text` at word boundaries, longest first without overlaps, in text order."""
+    """Return the crime cues in `text` at word boundaries, longest first without overlaps, in text order, leaving
+    out those used in another sense ("stole the show", "heart attack"; see extract.text.senses)."""
+    return read_cues(text, vocab=vocab, folded=folded)[0]
+
+
+def read_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> tuple[list[Cue], list[tuple[Cue, str]]]:
+    """The crime cues of `text` as find_cues gives them, and those it leaves out, each with the reason."""
     folded = fold_text(text) if folded is None else folded
-    found = []
     words = text[:300].split()
     # A headline in Title Case ("Man Stabbed In Peckham") capitalises every cue: no name test there.
     titled = len(text) < 250 and len(words) > 2 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
-    for end, (phrase, type_, weapon, fatal, event) in vocab.automaton.iter(folded):
-        start = end - len(phrase) + 1
-        if not whole_word(folded, start, end + 1):
+    found = []
+    for m in every_form(folded, matcher=vocab.matcher):
+        f = m.form
+        if f.pattern is None and not titled and _in_a_name(text, m.start, m.end):
             continue
-        if not titled and _in_a_name(text, start, end + 1):
-            continue
-        found.append(Cue(phrase, start, end + 1, type_, weapon, fatal, event))
-    for pattern, anchors, type_, weapon, fatal, event in vocab.patterns:
-        if not any(a in folded for a in anchors):
-            continue  # a substring test is far cheaper than scanning the text with the pattern
-        for m in pattern.finditer(folded):
-            found.append(Cue(m.group(0), m.start(), m.end(), type_, weapon, fatal, event))
-    return longest_first(found)
+        phrase = folded[m.start : m.end] if f.pattern else f.text
+        found.append(Cue(phrase, m.start, m.end, f.type, f.weapon, f.fatal, f.event, f.lemma, f.kind))
+    cues = longest_first(found)
+    if not cues:
+        return [], []
+    sure = [(c.start, c.end) for c in cues if c.type and _sure(c, vocab)]
+    context = read_context(text, folded, senses=vocab.senses, sure=sure)
+    kept, rejected = [], []
+    for c in cues:
+        # Untyped cues ("died", "knife") are read by the story only next to typed ones: no sense of their own.
+        reason = None
+        if c.type:
+            form, ambiguous, listed = _form(c, vocab)
+            reason = other_sense(
+                context, c.start, c.end, form=form, ambiguous=ambiguous, listed=listed, senses=vocab.senses
+            )
+        if reason is None:
+            kept.append(c)
+        else:
+            rejected.append((c, reason))
+    return kept, rejected
+
+
+def _form(cue: Cue, vocab: Vocabulary) -> tuple[str, bool, bool]:
+    """How extract.text.senses reads a cue: its form (a noun, a verb, a verb holding its object), whether it is a
+    form of an ambiguous lemma, and whether it is a listed phrase or pattern."""
+    if cue.kind == "noun" or (cue.kind == LISTED and not cue.event):
+        form = "noun"
+    elif cue.kind in ("active", "attempt", "fatal", "method"):
+        form = "object"
+    else:
+        form = "verb"
+    return form, cue.lemma in vocab.ambiguous, cue.kind in (LISTED, PATTERNED)
+
+
+def _sure(cue: Cue, vocab: Vocabulary) -> bool:
+    """True for a cue that needs no context: a form of an unambiguous lemma told as an event, or a method ("at
+    knifepoint", "armed with a knife")."""
+    return cue.kind == "method" or (cue.event and cue.lemma != "" and cue.lemma not in vocab.ambiguous)
 
 
 METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", "arson"})
 GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
+# "armed with a knife", "threatening staff": often the means of another crime (a robbery), and an offence of its own.
+SECONDARY_TYPES = frozenset({"weapons_possession", "public_order"})
 
 
 def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
@@ -139,9 +198,10 @@ def incident_type(
     main: Iterable[Cue], headline: Iterable[Cue], told: Iterable[Cue], story: Iterable[Cue], *, vocab: Vocabulary
 ) -> Cue | None:
     """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
-    sentences telling it; a generic one ("attack") gives way to the specific crime the story names most."""
+    sentences telling it; a generic or secondary one ("attack", "armed with a knife") gives way to the crime the
+    story names most, generic ones left out (a tie to the more severe)."""
     cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
-    if cue is not None and cue.type not in GENERIC_TYPES:
+    if cue is not None and cue.type not in GENERIC_TYPES | SECONDARY_TYPES:
         return cue
     specific = [(c.type, c) for c in story if c.type and c.type not in GENERIC_TYPES]
     if not specific:

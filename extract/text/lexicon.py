@@ -35,7 +35,7 @@ from extract.records import WEAPONS, ExtractError
 from extract.text.folding import fold_text
 from extract.text.spans import longest_first, whole_word
 
-FRAMES = ("bare", "passive", "active", "attempt", "noun")
+FRAMES = ("bare", "participle", "passive", "object_passive", "active", "attempt", "noun")
 OBJECT_SLOTS = ("person", "place", "vehicle", "bicycle", "thing")
 WORD_SLOTS = ("auxiliary", "adverb", "attempt", "determiner", "pronoun", "stopword", *OBJECT_SLOTS, "drug")
 FATAL_FORMS = ("to death", "fatally", "dead", "and killed")
@@ -44,6 +44,8 @@ DIED_AFTER = ("died after being", "dies after being")  # the victim's death told
 MAX_ADVERBS = 2  # "was allegedly brutally attacked"; three in a row is rare and would loosen the pattern
 MAX_MODIFIERS = 2  # words between an object's determiner and its noun ("a young delivery rider")
 AGE = r"(?: \d+ years? old)?"  # "a 17-year-old boy", folded: the age is not one of the modifiers
+FORM_REACH = 200  # characters a match may reach from its anchor word: an object of a few words, or twelve words
+LEAD_CHARS = 30  # characters before an anchor read for the word right before it: longer than any lead word
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Lemma:
     fatal_forms: tuple[str, ...]
     fatal_type: str | None
     nouns: tuple[str, ...]
+    ambiguous: bool  # other senses are common: a cue needs a victim, a target or evidence of a crime
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,9 @@ class Form:
     weapon: str | None
     fatal: bool | None
     event: bool
+    ambiguous: bool = False  # a form of an ambiguous lemma
+    reach: tuple[int, int] = (FORM_REACH, FORM_REACH)  # how far a match may start before an anchor and end after it
+    lead: frozenset[str] = frozenset()  # words one of which must come right before an anchor inside the pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +130,14 @@ class FormMatch:
 
 @dataclass(frozen=True, slots=True)
 class FormMatcher:
-    """The literal forms and the patterns' anchor words in one automaton (phrase -> its literal form or None, and
-    the indices of the patterns it anchors), the pattern forms, and their regular expressions once compiled."""
+    """The literal forms and the patterns' anchor words in one automaton (phrase -> its literal form or None, the
+    indices of the patterns it anchors somewhere inside them, and of those it opens), the pattern forms, and their
+    regular expressions once compiled: one per pattern searched in a window, one per anchor for the patterns it
+    opens (tried once, right at the anchor)."""
 
     automaton: ahocorasick.Automaton
     patterns: tuple[Form, ...]
-    compiled: dict[int, re.Pattern[str]]  # filled on first use: a text anchors few of the patterns
+    compiled: dict[int | str, re.Pattern[str]]  # filled on first use: a text anchors few of the patterns
 
 
 def load_lexicon(directory: str | Path = DATA_DIR) -> Lexicon:
@@ -138,7 +146,7 @@ def load_lexicon(directory: str | Path = DATA_DIR) -> Lexicon:
     directory = Path(directory)
     types = {r["slug"] for r in read_rows(directory / "crime_types.csv")}
     words: dict[str, list[str]] = {slot: [] for slot in WORD_SLOTS}
-    for n, row in _rows(directory / "crime_lexicon_words.csv", ("slot", "word")):
+    for n, row in table_rows(directory / "crime_lexicon_words.csv", ("slot", "word")):
         where = f"{directory / 'crime_lexicon_words.csv'}: row {n}"
         if row["slot"] not in words:
             raise ExtractError(f"{where}: unknown slot {row['slot']!r} (one of {', '.join(WORD_SLOTS)})")
@@ -146,13 +154,13 @@ def load_lexicon(directory: str | Path = DATA_DIR) -> Lexicon:
             raise ExtractError(f"{where}: {row['word']!r} is already a {row['slot']}")
         words[row["slot"]].append(_folded(row["word"], where))
     weapons = []
-    for n, row in _rows(directory / "crime_weapons.csv", ("noun", "weapon", "attack_type")):
+    for n, row in table_rows(directory / "crime_weapons.csv", ("noun", "weapon", "attack_type")):
         where = f"{directory / 'crime_weapons.csv'}: row {n}"
         weapons.append(
             Weapon(_folded(row["noun"], where), _weapon(row["weapon"], where), _type(row["attack_type"], types, where))
         )
     methods = []
-    for n, row in _rows(directory / "crime_methods.csv", ("template", "type", "weapon", "fatal", "event")):
+    for n, row in table_rows(directory / "crime_methods.csv", ("template", "type", "weapon", "fatal", "event")):
         where = f"{directory / 'crime_methods.csv'}: row {n}"
         slot = "<weapon>"
         methods.append(
@@ -166,17 +174,18 @@ def load_lexicon(directory: str | Path = DATA_DIR) -> Lexicon:
         )
     columns = (
         *("lemma", "past", "participle", "ing", "particle", "type", "weapon", "fatal", "frames", "objects"),
-        *("fatal_forms", "fatal_type", "nouns"),
+        *("fatal_forms", "fatal_type", "nouns", "ambiguous"),
     )
     lemmas = [
         _lemma(row, types, f"{directory / 'crime_lemmas.csv'}: row {n}")
-        for n, row in _rows(directory / "crime_lemmas.csv", columns)
+        for n, row in table_rows(directory / "crime_lemmas.csv", columns)
     ]
     return Lexicon(tuple(lemmas), {k: tuple(v) for k, v in words.items()}, tuple(weapons), tuple(methods))
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """The numbered rows of a lexicon file with every column, stripped."""
+def table_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The numbered rows of a lexicon file with every column, stripped; raises ExtractError naming the file when it
+    cannot be read or a row lacks a column."""
     try:
         rows = read_rows(path)
     except (OSError, UnicodeDecodeError) as e:
@@ -208,9 +217,9 @@ def _weapon(weapon: str, where: str) -> str:
     return weapon
 
 
-def _flag(value: str, where: str) -> bool | None:
+def _flag(value: str, where: str, column: str = "fatal") -> bool | None:
     if value not in ("", "0", "1"):
-        raise ExtractError(f"{where}: fatal must be blank, 0 or 1, not {value!r}")
+        raise ExtractError(f"{where}: {column} must be blank, 0 or 1, not {value!r}")
     return {"1": True, "0": False}.get(value)
 
 
@@ -249,6 +258,7 @@ def _lemma(row: dict[str, str], types: set[str], where: str) -> Lemma:
         fatal_forms=_choices(row["fatal_forms"], FATAL_FORMS, "fatal form", where),
         fatal_type=_type(row["fatal_type"], types, where) if row["fatal_type"] else None,
         nouns=tuple(_folded(n, where) for n in row["nouns"].split("|") if n),
+        ambiguous=_flag(row["ambiguous"], where, "ambiguous") is True,
     )
 
 
@@ -277,6 +287,16 @@ def regular_third(verb: str) -> str:
     if len(verb) > 1 and verb.endswith("y") and verb[-2] not in "aeiou":
         return verb[:-1] + "ies"
     return verb + "s"
+
+
+def _last(words: Iterable[str]) -> frozenset[str]:
+    """The last word of each of `words` ("had been" -> "been"): what comes right before the next slot."""
+    return frozenset(w.rsplit(" ", 1)[-1] for w in words)
+
+
+def _longest(words: Iterable[str]) -> int:
+    """The length of the longest of `words`: how far a slot filled by one of them reaches."""
+    return max(map(len, words), default=0)
 
 
 def _any(words: Iterable[str]) -> str:
@@ -315,49 +335,89 @@ def _lemma_forms(lemma: Lemma, words: dict[str, tuple[str, ...]]) -> Iterable[Fo
 
     def literal(text: str, kind: str, *, fatal: bool | None = lemma.fatal, event: bool = True) -> Form:
         type_ = fatal_type if kind == "fatal" else lemma.type
-        return Form(text, None, (), name, kind, type_, lemma.weapon, fatal, event)
+        return Form(text, None, (), name, kind, type_, lemma.weapon, fatal, event, lemma.ambiguous)
 
-    def pattern(template: str, regex: str, anchors: Iterable[str], kind: str, type_: str | None, fatal: bool | None):
+    def pattern(
+        template: str,
+        regex: str,
+        anchors: Iterable[str],
+        kind: str,
+        type_: str | None,
+        fatal: bool | None,
+        *,
+        event: bool = True,
+        reach: tuple[int, int] = (0, FORM_REACH),  # most patterns open with their anchor
+        lead: Iterable[str] = (),
+    ) -> Form:
+        anchored = tuple(dict.fromkeys(anchors))
+        regex = rf"\b{regex}\b"
         return Form(
-            template, rf"\b{regex}\b", tuple(dict.fromkeys(anchors)), name, kind, type_, lemma.weapon, fatal, True
+            template,
+            regex,
+            anchored,
+            name,
+            kind,
+            type_,
+            lemma.weapon,
+            fatal,
+            event,
+            lemma.ambiguous,
+            reach,
+            _last(lead),
         )
 
     participles = [v(p) for p in lemma.participle]
     pasts = [v(p) for p in lemma.past]
     aux, adverbs = _any(words["auxiliary"]), _any(words["adverb"])
+    gap = _longest(words["auxiliary"]) + MAX_ADVERBS * (_longest(words["adverb"]) + 1) + 1  # "had been ... stabbed"
+    adverb_words = words["adverb"]
     adverb_gap = f"(?: {adverbs}){{1,{MAX_ADVERBS}}}"
     to_death = "to death" in lemma.fatal_forms
     if "bare" in lemma.frames:
         yield from (literal(p, "bare") for p in dict.fromkeys(pasts + participles))
+    elif "participle" in lemma.frames:  # "beaten", without the past "beat" ("beat their rivals")
+        yield from (literal(p, "bare") for p in participles)
     if "passive" in lemma.frames:
         for a in words["auxiliary"]:
             yield from (literal(f"{a} {p}", "passive") for p in participles)
             if to_death:
                 yield from (literal(f"{a} {p} to death", "fatal", fatal=True) for p in participles)
         template = f"<auxiliary> <adverb>{{1,{MAX_ADVERBS}}} {'|'.join(participles)}"
-        yield pattern(
-            template, f"{aux}{adverb_gap} {_any(participles)}", participles, "passive", lemma.type, lemma.fatal
-        )
+        regex = f"{aux}{adverb_gap} {_any(participles)}"
+        reach = (gap, 0)
+        yield pattern(template, regex, participles, "passive", lemma.type, lemma.fatal, reach=reach, lead=adverb_words)
         if to_death:
             regex = f"{aux}{adverb_gap} {_any(participles)} to death"
-            yield pattern(template + " to death", regex, participles, "fatal", fatal_type, True)
+            reach = (gap, len(" to death"))
+            lead = adverb_words
+            yield pattern(template + " to death", regex, participles, "fatal", fatal_type, True, reach=reach, lead=lead)
         if any(slot == "person" for slot, _ in lemma.objects):
             yield from (literal(f"{d} {p}", "fatal", fatal=True) for d in DIED_AFTER for p in participles)
+    if "passive" in lemma.frames or "object_passive" in lemma.frames:
         for slot, slug in lemma.objects:
-            if slug:  # "a car was stolen" is vehicle crime, as "stole a car" is
-                regex = f"{_any(words[slot])} {aux}(?: {adverbs}){{0,{MAX_ADVERBS}}} {_any(participles)}"
+            if slug:  # "a car was stolen", "bicycles are being stolen", "stolen mopeds": as "stole a car" is
+                regex = f"{_any(words[slot])} {aux}(?: being)?(?: {adverbs}){{0,{MAX_ADVERBS}}} {_any(participles)}"
                 template = f"<{slot}> <auxiliary> <adverb>{{0,{MAX_ADVERBS}}} {'|'.join(participles)}"
-                yield pattern(template, regex, participles, "passive", slug, lemma.fatal)
+                reach = (_longest(words[slot]) + len(" being ") + gap, 0)
+                before = (*words["auxiliary"], *adverb_words, "being")
+                yield pattern(template, regex, participles, "passive", slug, lemma.fatal, reach=reach, lead=before)
+                regex = f"{_any(participles)} {_any(words[slot])}"
+                yield pattern(f"{'|'.join(participles)} <{slot}>", regex, participles, "bare", slug, lemma.fatal)
     if "active" in lemma.frames:
         verbs = list(dict.fromkeys(pasts + [v(lemma.lemma), v(lemma.third), v(lemma.ing)]))
+        # The simple present tells a habit or a headline ("burglars who then steal jewellery"), not an event.
+        present = [f for f in dict.fromkeys([v(lemma.lemma), v(lemma.third)]) if f not in pasts]
+        told = [f for f in verbs if f not in present]
         for slot, slug in lemma.objects:
             if slot == "person":
                 for verb in verbs:
-                    yield from (literal(f"{verb} {p}", "active") for p in words["pronoun"])
+                    yield from (literal(f"{verb} {p}", "active", event=verb not in present) for p in words["pronoun"])
             obj = noun_phrase(words[slot], words)
-            template = f"{'|'.join(verbs)} <{slot}>"
             type_ = slug or lemma.type
-            yield pattern(template, f"{_any(verbs)}{obj}", verbs, "active", type_, lemma.fatal)
+            yield pattern(f"{'|'.join(told)} <{slot}>", f"{_any(told)}{obj}", told, "active", type_, lemma.fatal)
+            regex = f"{_any(present)}{obj}"
+            yield pattern(f"{'|'.join(present)} <{slot}>", regex, present, "active", type_, lemma.fatal, event=False)
+            template = f"{'|'.join(verbs)} <{slot}>"
             if to_death and slot == "person":
                 regex = f"{_any(verbs)}{obj} to death"
                 yield pattern(template + " to death", regex, verbs, "fatal", fatal_type, True)
@@ -370,7 +430,9 @@ def _lemma_forms(lemma: Lemma, words: dict[str, tuple[str, ...]]) -> Iterable[Fo
         for slot, slug in lemma.objects:  # "tried to rob a post office" outranks "rob a post office"
             regex = f"{_any(words['attempt'])} to {re.escape(v(lemma.lemma))}{noun_phrase(words[slot], words)}"
             template = f"<attempt> to {v(lemma.lemma)} <{slot}>"
-            yield pattern(template, regex, [v(lemma.lemma)], "attempt", slug or lemma.type, tried)
+            reach = (_longest(words["attempt"]) + len(" to "), FORM_REACH)  # anchored by its verb, after "tried to"
+            type_ = slug or lemma.type
+            yield pattern(template, regex, [v(lemma.lemma)], "attempt", type_, tried, reach=reach, lead=["to"])
     if "noun" in lemma.frames:
         yield from (literal(n, "noun", event=False) for n in lemma.nouns)
     for fatal_form in lemma.fatal_forms:
@@ -397,32 +459,45 @@ def _method_forms(method: Method, lexicon: Lexicon) -> Iterable[Form]:
             type_ = attack_type if method.type == "<weapon>" else method.type
             weapon_ = weapon if method.weapon == "<weapon>" else method.weapon
             text = method.template.replace("<weapon>", f"<{weapon} weapon>")
-            anchors = (before.split(" ")[0] if before.strip() else after.split()[0],)  # "<weapon> thrown": "thrown"
-            yield Form(text, rf"\b{regex}\b", anchors, name, "method", type_, weapon_, method.fatal, method.event)
+            # The fixed words, whole: "in possession of", "was found" ("in" or "was" alone would run it on every text).
+            anchors = (before.strip() or after.strip(),)
+            reach = (0, FORM_REACH) if before.strip() else (FORM_REACH, 0)
+            lead = frozenset() if before.strip() else _last(nouns)  # "<weapon> was found": a weapon noun ends it
+            regex = rf"\b{regex}\b"
+            method_reading = (type_, weapon_, method.fatal, method.event, False)
+            yield Form(text, regex, anchors, name, "method", *method_reading, reach, lead)
     elif "<drug>" in method.template:
         before, _, after = method.template.partition("<drug>")
         regex = f"{re.escape(before)}{_any(lexicon.words['drug'])}{re.escape(after)}"
         anchors = (before.split(" ")[0],)
         pattern = rf"\b{regex}\b"
-        yield Form(name, pattern, anchors, name, "method", method.type, method.weapon, method.fatal, method.event)
+        reach = (0, FORM_REACH)
+        yield Form(
+            name, pattern, anchors, name, "method", method.type, method.weapon, method.fatal, method.event, False, reach
+        )
     else:
         yield Form(name, None, (), name, "method", method.type, method.weapon, method.fatal, method.event)
 
 
 def compile_forms(forms: Iterable[Form]) -> FormMatcher:
     """Put the literal forms and the anchor words of the pattern forms in one Aho-Corasick automaton."""
-    entries: dict[str, tuple[Form | None, list[int]]] = {}
+    entries: dict[str, tuple[Form | None, list[int], list[int]]] = {}
     patterns: list[Form] = []
     for form in forms:
         if form.pattern is None:
-            entries[form.text] = (form, entries.get(form.text, (None, []))[1])
+            literal, inside, opening = entries.get(form.text, (None, [], []))
+            entries[form.text] = (form, inside, opening)
             continue
         for anchor in form.anchors:
-            entries.setdefault(anchor, (None, []))[1].append(len(patterns))
+            _, inside, opening = entries.setdefault(anchor, (None, [], []))
+            (opening if form.reach[0] == 0 else inside).append(len(patterns))
         patterns.append(form)
     automaton = ahocorasick.Automaton()
-    for phrase, (literal, anchored) in entries.items():
-        automaton.add_word(phrase, (phrase, literal, tuple(anchored)))
+    for phrase, (literal, inside, opening) in entries.items():
+        # The patterns an anchor opens are tried as one alternation, the longest template first: "stabbed <person>
+        # to death" before "stabbed <person>".
+        opening.sort(key=lambda i: -len(patterns[i].text))
+        automaton.add_word(phrase, (phrase, literal, tuple(inside), tuple(opening)))
     automaton.make_automaton()
     return FormMatcher(automaton, tuple(patterns), {})
 
@@ -430,21 +505,75 @@ def compile_forms(forms: Iterable[Form]) -> FormMatcher:
 def find_forms(text: str, *, matcher: FormMatcher, folded: str | None = None) -> list[FormMatch]:
     """Return the forms found in `text` as whole words, longest first without overlaps, in text order; a pattern
     is run only when the automaton has found one of its anchors."""
-    folded = fold_text(text) if folded is None else folded
+    return longest_first(every_form(fold_text(text) if folded is None else folded, matcher=matcher))
+
+
+def every_form(folded: str, *, matcher: FormMatcher) -> list[FormMatch]:
+    """Every form found in folded text as whole words, overlapping ones included: the literal forms in the order
+    the automaton ends them, then the patterns' matches. A pattern runs only around its anchors (whole words), as far
+    as its reach: the patterns an anchor opens are tried once right there, together; the others are searched within
+    a window, so that a common anchor word costs little."""
     found = []
-    anchored: set[int] = set()
+    inside: dict[int, list[tuple[int, int]]] = {}
+    opened = []
+    patterns, compiled = matcher.patterns, matcher.compiled
     if len(matcher.automaton):
-        for end, (phrase, form, indices) in matcher.automaton.iter(folded):
-            anchored.update(indices)
+        for end, (phrase, form, windowed, opening) in matcher.automaton.iter(folded):
             start = end - len(phrase) + 1
-            if form is not None and whole_word(folded, start, end + 1):
+            if not whole_word(folded, start, end + 1):
+                continue  # "rob" in "robbery" anchors nothing
+            previous = None
+            for i in windowed:
+                lead = patterns[i].lead
+                if lead:
+                    if previous is None:  # the word right before the anchor
+                        previous = folded[max(0, start - LEAD_CHARS) : start].rstrip().rsplit(" ", 1)[-1]
+                    if previous not in lead:
+                        continue
+                inside.setdefault(i, []).append((start, end + 1))
+            if opening:
+                opened.append((start, phrase, opening))
+            if form is not None:
                 found.append(FormMatch(start, end + 1, form))
-    for i in sorted(anchored):
-        regex = matcher.compiled.get(i)
+    for start, phrase, opening in opened:
+        regex = compiled.get(phrase)
         if regex is None:
-            regex = matcher.compiled[i] = re.compile(matcher.patterns[i].pattern or "")
-        found += [FormMatch(m.start(), m.end(), matcher.patterns[i]) for m in regex.finditer(folded)]
-    return longest_first(found)
+            regex = compiled[phrase] = re.compile("|".join(f"(?P<p{i}>{patterns[i].pattern})" for i in opening))
+        m = regex.match(folded, start)  # bounded, so a match cannot run past its reach
+        if m and m.lastgroup:
+            found.append(FormMatch(m.start(), m.end(), patterns[int(m.lastgroup[1:])]))
+    for i in sorted(inside):
+        form = patterns[i]
+        regex = compiled.get(i)
+        if regex is None:
+            regex = compiled[i] = re.compile(form.pattern or "")
+        before, after = form.reach
+        for lo, hi in _merged([(max(0, s - before), e + after) for s, e in inside[i]]):
+            # An anchor is a whole word; past it, the window ends at a word's end, where the closing \b holds.
+            end = _word_end(folded, hi) if after else hi
+            found += [FormMatch(m.start(), m.end(), form) for m in regex.finditer(folded, lo, end)]
+    return found
+
+
+_WORD_END = re.compile(r"\W|$")
+
+
+def _word_end(folded: str, at: int) -> int:
+    """The end of the word at offset `at` (or `at` itself between words): a window ending there lets no pattern's
+    closing \\b match inside a word."""
+    m = _WORD_END.search(folded, min(at, len(folded)))
+    return m.start() if m else len(folded)
+
+
+def _merged(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping (start, end) windows, in text order, merged into one."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(windows):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,313 @@
+"""Crime words in their other senses, told apart by context: a figurative object ("stole the show", "robbed of a
+win"), a doer of another sense ("murdered by critics", "hailstones smashed"), a word that makes the cue another thing
+("heart attack", "daylight robbery"), a comparison ("like they were stolen"), a sentence of another domain with no
+evidence of a crime, and, for ambiguous verbs, a sentence with no victim, target or evidence at all. The context words
+are data/crime_senses.csv; the lexicon adds its people, places, vehicles and things (victims and targets), its
+weapons (evidence), its stopwords (which end an object) and its auxiliaries and adverbs (skipped to reach a subject).
+
+Example:
+    senses = load_senses(load_lexicon())
+    text = "The singer stole the show on Sunday."
+    context = read_context(text, fold_text(text), senses=senses)
+    other_sense(context, 11, 16, noun=False, ambiguous=True, senses=senses)  # 'thing: show'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+from extract.datafiles import DATA_DIR
+from extract.records import ExtractError
+from extract.text.folding import fold_text
+from extract.text.lexicon import OBJECT_SLOTS, Lexicon, table_rows
+from extract.text.spans import longest_first
+
+ROLES = ("thing", "agent", "before", "simile", "marker", "evidence", "victim")
+OBJECT_WORDS = 6  # words after a cue read as its object or complement: "was shot down by his own backbenchers"
+SUBJECT_SKIP = 3  # auxiliaries and adverbs skipped before a cue to reach its subject: "had allegedly been"
+SIMILE_WORDS = 3  # words before a cue searched for a comparison ("like they were stolen") or a before word
+BEFORE_CHARS = 120  # characters before a cue read for its subject: a few words, whatever their length
+PARTICLES = frozenset({"of", "off", "by", "to", "down", "out", "up", "past", "away"})  # open a complement
+NOUN_PARTICLES = PARTICLES | {"on"}  # "an attack on the plan"; after a verb, "on" starts a place or a day
+BE_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being", "got", "gets", "get", "getting"})
+# Words between "was" and a predicate noun ("was daylight robbery", "was a real killer"); subjects that make such a
+# noun the incident itself ("it was a targeted attack").
+PREDICATE_SKIP = frozenset({"a", "an", "the", "real", "pure", "sheer", "absolute", "total", "daylight", "highway"})
+EVENT_SUBJECTS = frozenset({"it", "this", "that", "which", "there", "what"})
+COPULAS = frozenset({"is", "are", "was", "were", "be", "been"})
+CANCELLING = frozenset({"thing", "agent", "before", "simile"})  # roles read only near the cue
+PRESENT = frozenset({"victim", "evidence"})  # what an ambiguous verb needs in its sentence
+VICTIM = frozenset({"victim"})
+WORD = re.compile(r"[\w']+")
+NON_WORD = re.compile(r"\W")
+# Punctuation as spaces (length-preserving), so that context words match between spaces; a rarer mark stays and
+# only hides the word next to it.
+SPACED = str.maketrans(dict.fromkeys(".,;:!?'\"()[]{}/\\&+*=<>@#%$\u00a3\u20ac|~^_\u2026\u201c\u201d\u00ab\u00bb", " "))
+BREAKS = (". ", "! ", "? ", "\n")  # what ends a sentence, for a cue's context (sentences.py splits with care)
+SENTENCE_CHARS = 300  # characters searched on each side of a cue for its sentence's ends
+
+
+@dataclass(frozen=True, slots=True)
+class Senses:
+    """The compiled context words (folded phrase -> its roles) and the lexicon's closed word classes the rules use."""
+
+    automaton: ahocorasick.Automaton
+    stopwords: frozenset[str]  # end an object: "stabbed on Monday", "attacked after the match"
+    skipped: frozenset[str]  # between a subject and its verb: auxiliaries, adverbs, "had", "would"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A context word found in a text, with its roles."""
+
+    start: int
+    end: int
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence's context words and the roles found among them."""
+
+    hits: tuple[Hit, ...]
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One text, folded, with the context words of the sentences read so far."""
+
+    text: str
+    folded: str
+    senses: Senses
+    sure: tuple[tuple[int, int], ...]  # the spans of cues that need no context: they confirm others near them
+    read: dict[tuple[int, int], Sentence]  # a sentence's context words, read when a cue there asks
+    last: list[int]  # the last sentence's start and end
+
+
+def load_senses(lexicon: Lexicon, data_dir: Path = DATA_DIR) -> Senses:
+    """Compile crime_senses.csv of `data_dir` with the lexicon's victims, targets, weapons and word classes; raises
+    ExtractError naming the row of an unknown role or an unfolded word."""
+    path = data_dir / "crime_senses.csv"
+    words: dict[str, set[str]] = {}
+    for n, row in table_rows(path, ("word", "role", "sense")):
+        if row["role"] not in ROLES:
+            raise ExtractError(f"{path}: row {n}: unknown role {row['role']!r} (one of {', '.join(ROLES)})")
+        if not row["word"] or fold_text(row["word"]) != row["word"]:
+            raise ExtractError(f"{path}: row {n}: {row['word']!r} must be a non-empty lower-case word without dashes")
+        words.setdefault(row["word"], set()).add(row["role"])
+    for slot in (*OBJECT_SLOTS, "pronoun"):
+        for word in lexicon.words[slot]:
+            words.setdefault(word, set()).add("victim")
+    for weapon in lexicon.weapons:
+        words.setdefault(weapon.noun, set()).add("evidence")
+    automaton = ahocorasick.Automaton()
+    for word, roles in words.items():
+        # Keys between spaces match whole words only in a text whose other characters are spaces (read_context).
+        automaton.add_word(f" {NON_WORD.sub(' ', word)} ", (len(word), frozenset(roles)))
+    automaton.make_automaton()
+    skipped = {w for phrase in lexicon.words["auxiliary"] for w in phrase.split()}
+    skipped |= set(lexicon.words["adverb"]) | {"had", "has", "have", "would", "will", "could", "not", "never"}
+    return Senses(automaton, frozenset(lexicon.words["stopword"]), frozenset(skipped))
+
+
+def read_context(text: str, folded: str, *, senses: Senses, sure: Iterable[tuple[int, int]] = ()) -> Context:
+    """The context of the cues of `text`, given the spans of those that need none (an unambiguous verb, a method);
+    each sentence's context words are read when a cue there asks."""
+    return Context(text, folded, senses, tuple(sure), {}, [])
+
+
+def _sentence_hits(context: Context, start: int, end: int) -> Sentence:
+    """The context words of the sentence [start, end) (whole words, longest first) and the roles among them, read
+    once."""
+    sentence = context.read.get((start, end))
+    if sentence is None:
+        spaced = f" {context.folded[start:end].translate(SPACED)} "  # a match ending at `e` ends its word at e - 1
+        found, roles = [], set()
+        for e, (length, word_roles) in context.senses.automaton.iter(spaced):
+            roles |= word_roles
+            if word_roles != VICTIM:  # victims count only as present: no position needed
+                found.append(Hit(start + e - length - 1, start + e - 1, word_roles))
+        # Found in order of their ends; only a phrase overlapping a word ("injury time", "injury") needs sorting out.
+        if any(a.end > b.start for a, b in zip(found, found[1:])):
+            found = longest_first(found)  # "injury time" is sport, not an injury
+            roles = {r for h in found for r in h.roles} | (roles & VICTIM)
+        sentence = context.read[start, end] = Sentence(tuple(found), frozenset(roles))
+    return sentence
+
+
+def other_sense(
+    context: Context, start: int, end: int, *, form: str, ambiguous: bool, listed: bool, senses: Senses
+) -> str | None:
+    """Why the cue at [start, end) is not a crime, as "<rule>: <word>", or None when it reads as one. `form` is
+    "noun" ("an attack"), "verb" ("was attacked", "robbed") or "object" (a verb with its object: "robbed a bank").
+
+    In order: a `thing` in its object or complement ("thing: show"); an `agent` after "by" there ("agent: critics");
+    for a verb, a `thing` as its subject or an `agent` as the subject of an active verb; a `before` word right before
+    it ("before: heart"); for a verb, a `simile` among the words before it; for a noun, a predicate after "is"/"was"
+    ("the quiz was a riot": "predicate: was"); a `marker` of another domain in its sentence with no evidence of a crime
+    there ("marker: striker"), for an `ambiguous` lemma's cue or a `listed` phrase the lexicon does not generate; and
+    for an ambiguous verb, a sentence with no victim, target or evidence ("no victim"), a passive verb having its
+    victim in its subject. A sure cue in the sentence (see read_context) is evidence enough.
+    """
+    folded = context.folded
+    last = context.last
+    if last and last[0] <= start and end <= last[1]:
+        sentence_start, sentence_end = last  # cues come in text order: often several in one sentence
+    else:
+        sentence_start, sentence_end = context.last[:] = _sentence(context.text, start, end)
+    sentence = _sentence_hits(context, sentence_start, sentence_end)
+    roles, hits = sentence.roles, sentence.hits
+    if roles & CANCELLING:
+        reason = _object(context, hits, start, end, sentence_end, form=form, senses=senses)
+        reason = reason or _before(context, hits, start, end, sentence_start, form=form, senses=senses)
+        if reason:
+            return reason
+    if form == "noun":
+        reason = _predicate(folded, start, sentence_start)
+        if reason:
+            return reason
+    # Another crime cue that needs no context ("at knifepoint", "assaulted") shows the sentence tells a crime.
+    confirmed = any(sentence_start <= s < sentence_end and (s, e) != (start, end) for s, e in context.sure)
+    if "marker" in roles and (ambiguous or listed) and not confirmed:
+        around = [h for h in hits if h.end <= start or h.start >= end]
+        if not any("evidence" in h.roles for h in around):
+            # A passive's subject is its victim, whatever its domain: "councillors were attacked".
+            victim = (
+                _subject(folded, start, sentence_start, senses=senses)
+                if _passive(folded, start, end, senses=senses)
+                else None
+            )
+            marker = next((h for h in around if "marker" in h.roles and (h.start, h.end) != victim), None)
+            if marker is not None:
+                return f"marker: {folded[marker.start : marker.end]}"
+    if ambiguous and form != "noun" and not roles & PRESENT and not confirmed:
+        if not _passive(folded, start, end, senses=senses):
+            return "no victim"
+    return None
+
+
+def _object(
+    context: Context, hits: tuple[Hit, ...], start: int, end: int, sentence_end: int, *, form: str, senses: Senses
+) -> str | None:
+    """A `thing` in the cue's object or complement, or an `agent` after "by" there. A verb's object runs up to
+    punctuation or a stopword that opens no complement; a cue holding its object has it inside ("smashed its box
+    office record") and takes only a complement opened by a particle ("robbed of a win"), as a noun does ("an attack
+    on the plan"), which also takes the word right after it ("a murder mystery")."""
+    folded = context.folded
+    particles = NOUN_PARTICLES if form == "noun" else PARTICLES
+    window_end, by_at, position = end, -1, end
+    for n, m in enumerate(WORD.finditer(folded, end, sentence_end)):
+        word = m.group(0)
+        if n >= OBJECT_WORDS or folded[position : m.start()].strip():
+            break  # punctuation ends the object
+        if n == 0 and form != "verb" and word not in particles:
+            window_end = m.end() if form == "noun" else end
+            break
+        if word in senses.stopwords and word not in particles:
+            break
+        if word == "by" and by_at < 0:
+            by_at = m.start()
+        window_end = position = m.end()
+    held = folded.find(" ", start, end) if form == "object" else -1  # the object inside, after the verb
+    for hit in _within(hits, held if held >= 0 else end, window_end):
+        if "thing" in hit.roles:
+            return f"thing: {folded[hit.start : hit.end]}"
+        if "agent" in hit.roles and 0 <= by_at < hit.start:
+            return f"agent: {folded[hit.start : hit.end]}"
+    return None
+
+
+def _before(
+    context: Context, hits: tuple[Hit, ...], start: int, end: int, sentence_start: int, *, form: str, senses: Senses
+) -> str | None:
+    """For a verb, a `thing` as its subject or an `agent` as an active verb's subject (the nearest word before it
+    past auxiliaries and adverbs) or a `simile` among the words before it; a `before` word right before any cue."""
+    folded = context.folded
+    words = list(WORD.finditer(folded, max(sentence_start, start - BEFORE_CHARS), start))
+    if not words or folded[words[-1].end() : start].strip():
+        return None  # the cue opens its sentence or clause
+    near = words[-SIMILE_WORDS:]
+    for hit in _within(hits, near[0].start(), start):
+        if "before" in hit.roles and not folded[hit.end : start].strip():
+            return f"before: {folded[hit.start : hit.end]}"
+        if "simile" in hit.roles and form != "noun":
+            return f"simile: {folded[hit.start : hit.end]}"
+    if form == "noun":
+        return None
+    subject_start, subject_end = _subject(folded, start, sentence_start, senses=senses)
+    passive = _passive(folded, start, end, senses=senses)
+    for hit in _within(hits, subject_start, subject_end):
+        if "thing" in hit.roles:
+            return f"thing: {folded[hit.start : hit.end]}"
+        if "agent" in hit.roles and not passive:
+            return f"agent: {folded[hit.start : hit.end]}"
+    return None
+
+
+def _subject(folded: str, start: int, sentence_start: int, *, senses: Senses) -> tuple[int, int]:
+    """The span of a verb cue's subject: the nearest word before it past auxiliaries and adverbs ("the council had
+    stabbed"); an empty span at the cue when it opens its clause."""
+    words = list(WORD.finditer(folded, max(sentence_start, start - BEFORE_CHARS), start))
+    if not words or folded[words[-1].end() : start].strip():
+        return start, start
+    k = len(words) - 1
+    while k > 0 and len(words) - 1 - k < SUBJECT_SKIP and words[k].group(0) in senses.skipped:
+        if folded[words[k - 1].end() : words[k].start()].strip():
+            break
+        k -= 1
+    return words[k].start(), words[k].end()
+
+
+def _predicate(folded: str, start: int, sentence_start: int) -> str | None:
+    """A noun cue as the predicate of "is"/"was" ("the quiz was a riot", "would be murder for traffic"), unless the
+    subject is the incident itself ("it was a targeted attack")."""
+    before = folded[max(sentence_start, start - BEFORE_CHARS) : start]
+    if not before.endswith(" "):
+        return None  # the cue opens its sentence or clause
+    words = before.split()[-(SUBJECT_SKIP + 2) :]
+    k = len(words) - 1
+    while k > 0 and len(words) - 1 - k < SUBJECT_SKIP and words[k] in PREDICATE_SKIP:
+        k -= 1
+    if k >= 0 and words[k] in COPULAS and (k == 0 or words[k - 1] not in EVENT_SUBJECTS):
+        return f"predicate: {words[k]}"
+    return None
+
+
+def _passive(folded: str, start: int, end: int, *, senses: Senses) -> bool:
+    """True when the cue is a passive verb: a be or get auxiliary in it or in the auxiliaries and adverbs right
+    before it ("was stolen", "had been burgled", "got badly beaten")."""
+    if any(w in BE_AUXILIARIES for w in folded[start:end].split(" ")):
+        return True
+    for word in reversed(folded[max(0, start - BEFORE_CHARS) : start].split()[-SUBJECT_SKIP:]):
+        if word in BE_AUXILIARIES:
+            return True
+        if word not in senses.skipped:
+            return False
+    return False
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around [start, end): from the last sentence break before it (". ", "! ", "? " or a line break)
+    to the first one after it, searched within SENTENCE_CHARS. Cheaper than splitting the text, and a cue's context
+    needs no more precision."""
+    lo, hi = max(0, start - SENTENCE_CHARS), min(len(text), end + SENTENCE_CHARS)
+    sentence_start, sentence_end = lo, hi
+    for b in BREAKS:
+        i = text.rfind(b, lo, start)
+        if i >= 0 and i + len(b) > sentence_start:
+            sentence_start = i + len(b)
+        j = text.find(b, end, hi)
+        if 0 <= j < sentence_end:
+            sentence_end = j
+    return sentence_start, sentence_end
+
+
+def _within(hits: tuple[Hit, ...], start: int, end: int) -> list[Hit]:
+    """The context words lying within [start, end)."""
+    return [h for h in hits if start <= h.start and h.end <= end]

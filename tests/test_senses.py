@@ -1,0 +1,158 @@
+"""Crime words in their other senses, told apart by context (extract/text/senses.py), on the project's vocabulary:
+one table per rule, figurative or non-crime uses left out with their reason, and crime uses kept."""
+
+import pytest
+
+from extract.text.cues import find_cues, load_vocabulary, read_cues
+from extract.text.folding import fold_text
+from extract.text.lexicon import load_lexicon
+from extract.text.senses import load_senses, other_sense, read_context
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return load_vocabulary()
+
+
+def left_out(text, vocab):
+    """The cues read_cues leaves out, as (phrase, rule) pairs."""
+    return [(c.phrase, reason.split(":")[0]) for c, reason in read_cues(text, vocab=vocab)[1]]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("The winger stole the headlines with a volley.", [("stole", "thing")], id="sport object"),
+        pytest.param("Millwall were robbed of a penalty late on.", [("were robbed", "thing")], id="sport complement"),
+        pytest.param("The visitors killed off the match early.", [("killed", "thing")], id="particle then object"),
+        pytest.param("Ministers slashed the funding for youth work.", [("slashed", "thing")], id="politics object"),
+        pytest.param("The proposal was shot down in committee.", [("was shot", "thing")], id="politics subject"),
+        pytest.param("The bakery slashed its prices for the sale.", [("slashed", "thing")], id="business object"),
+        pytest.param("The band smashed the charts this spring.", [("smashed", "thing")], id="entertainment object"),
+        pytest.param("She was killing time before her train.", [("killing", "thing")], id="idiom object"),
+        pytest.param("He said he was killing himself with work.", [("killing", "thing")], id="reflexive object"),
+        pytest.param("A murder mystery evening was held.", [("murder", "thing")], id="noun compound"),
+        pytest.param("The opera was an assault on the senses.", [("assault", "thing")], id="noun complement"),
+    ],
+)
+def test_a_figurative_thing_cancels_the_cue(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("The revival was murdered by critics.", [("was murdered", "agent")], id="after by"),
+        pytest.param("Reviewers attacked the new production.", [("attacked", "agent")], id="active subject"),
+        pytest.param("Hail smashed the glass roof of a conservatory.", [("smashed", "agent")], id="weather subject"),
+        pytest.param("The council had stabbed residents in the back.", [("stabbed", "agent")], id="past auxiliary"),
+    ],
+)
+def test_a_doer_of_another_sense_cancels_the_cue(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Councillors were attacked outside the town hall.",  # a passive's subject is its victim
+        "Two critics were robbed on the way home.",
+        "The cinema was broken into overnight.",
+    ],
+)
+def test_a_passive_subject_is_no_doer(vocab, text):
+    assert left_out(text, vocab) == []
+    assert any(c.type for c in find_cues(text, vocab=vocab))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("He suffered a heart attack at work.", [("attack", "before")], id="medical"),
+        pytest.param("She had a panic attack on the train.", [("attack", "before")], id="medical panic"),
+        pytest.param("The scathing attack came from the opposition.", [("attack", "before")], id="politics"),
+        pytest.param("The cast staged a mock shooting.", [("shooting", "before")], id="entertainment"),
+        pytest.param("The shop took a beating in the strike.", [("beating", "before")], id="idiom"),
+        pytest.param("The landlord gets away with murder.", [("murder", "before")], id="idiom phrase"),
+        pytest.param("The cakes sold as if they were stolen.", [("were stolen", "simile")], id="simile"),
+    ],
+)
+def test_a_word_before_the_cue_makes_it_another_thing(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("The parking fines are daylight robbery.", [("robbery", "predicate")], id="are"),
+        pytest.param("The new bypass would be murder for buses.", [("murder", "predicate")], id="would be"),
+        pytest.param("The charity gala was a riot.", [("riot", "predicate")], id="was a"),
+    ],
+)
+def test_a_crime_noun_as_a_predicate_is_figurative(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police said it was a targeted attack.",  # "it": the incident itself
+        "A daylight robbery at a jeweller's shocked shoppers.",  # "daylight" before a robbery that happened
+        "Officers said the motive for the attack was robbery.",  # "attack" is kept, whatever the predicate
+    ],
+)
+def test_a_crime_noun_about_the_incident_is_kept(vocab, text):
+    assert any(c.type for c in find_cues(text, vocab=vocab))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("The goalkeeper was beaten at the near post in the second half.", "thing", id="sport"),
+        pytest.param("Their team was beaten at the near post in the second half.", "marker", id="sport"),
+        pytest.param("A councillor was attacked in the cabinet debate.", "marker", id="politics, a victim of it"),
+        pytest.param("The thriller in which a man is stabbed opens this week.", "marker", id="entertainment"),
+        pytest.param("The mayor was attacked over the hustings row.", "marker", id="politics"),
+        pytest.param("The surgeon said stab wounds are common among chefs.", "marker", id="medical listed"),
+        pytest.param("The headliner killed it in Edinburgh.", "no victim", id="no victim"),
+        pytest.param("Volunteers smashed the fundraising target on Friday.", "no victim", id="no target"),
+    ],
+)
+def test_another_domain_or_no_victim_cancels_an_ambiguous_cue(vocab, text, expected):
+    assert [reason for _, reason in left_out(text, vocab)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A referee was assaulted by a spectator after the second half.",  # "assault" is no ambiguous verb
+        "A striker was stabbed outside the ground, police said.",  # evidence outweighs a marker
+        "A man was shot in the leg on Friday.",  # a victim
+        "Shots were fired at a house on Friday night.",  # a method, not an ambiguous lemma
+        "A teenager was attacked on a bus.",  # a passive has its victim in its subject
+        "Someone got stabbed outside the station.",
+        "A film crew was robbed at knifepoint while filming.",
+    ],
+)
+def test_crimes_near_other_domains_are_kept(vocab, text):
+    assert left_out(text, vocab) == []
+    assert any(c.type and c.event for c in find_cues(text, vocab=vocab))
+
+
+def test_untyped_cues_are_not_judged(vocab):
+    text = "He died at the scene a short time later."
+    assert left_out(text, vocab) == [] and [c.phrase for c in find_cues(text, vocab=vocab)] == ["died at the scene"]
+
+
+def test_other_sense_reads_the_cue_sentence_only():
+    senses = load_senses(load_lexicon())
+    text = "Police were at the match. The striker stole the show."
+    context = read_context(text, fold_text(text), senses=senses)
+    start = text.index("stole")
+    assert other_sense(context, start, start + 5, form="verb", ambiguous=True, listed=False, senses=senses) == (
+        "thing: show"
+    )
+    text = "The striker was there. Police said a man was robbed."
+    context = read_context(text, fold_text(text), senses=senses)
+    start = text.index("was robbed")
+    assert other_sense(context, start, start + 10, form="verb", ambiguous=True, listed=False, senses=senses) is None

@@ -46,6 +46,7 @@ def test_fatal(vocab, told, near, headline, expected):
         pytest.param("A man was robbed at knifepoint.", "Police found a gun.", "robbery", "knife", id="told first"),
         pytest.param("A man was robbed in Peckham.", "", "robbery", "none", id="no weapon"),
         pytest.param("A man was murdered in Peckham.", "", "homicide", None, id="a killing by unknown means"),
+        pytest.param("A man was beaten to death in Peckham.", "", "homicide", "none", id="a killing without weapon"),
     ],
 )
 def test_weapon(vocab, told, near, type_slug, expected):

@@ -25,16 +25,21 @@ STREET = Mention("Rye Lane", 0, 8, "rye lane", ("street",))
 REGION = Mention("south London", 0, 12, "south london", ("region",))
 
 
-def sentence(i: int = 0, *, cues=(), places=(), specific=0, aside=False, separate=False, future=False) -> Sentence:
+def sentence(
+    i: int = 0, *, cues=(), places=(), specific=0, aside=False, separate=False, future=False, when=0
+) -> Sentence:
     """The i-th sentence of a made-up story, each 100 characters long."""
-    return Sentence(i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future)
+    return Sentence(i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future, when)
 
 
 @pytest.mark.parametrize(
     "s, expected",
     [
         pytest.param(sentence(cues=[STABBED], places=[STREET]), True, id="an event at a street"),
-        pytest.param(sentence(cues=[STABBED], specific=1), True, id="an event with a time"),
+        pytest.param(sentence(cues=[STABBED], specific=1), True, id="an event with a specific"),
+        pytest.param(sentence(cues=[STABBED], when=1), True, id="an event with a time"),
+        pytest.param(sentence(cues=[KNIFE_CRIME], when=2, places=[STREET]), False, id="a named crime, a time alone"),
+        pytest.param(sentence(cues=[KNIFE_CRIME], when=1, specific=1, places=[STREET]), True, id="a time, police"),
         pytest.param(sentence(cues=[KNIFE_CRIME], specific=2), True, id="a named crime with two specifics"),
         pytest.param(
             sentence(cues=[KNIFE_CRIME], specific=1, places=[STREET]), True, id="a named crime, a time, a place"
@@ -146,13 +151,14 @@ def sentences_of(text: str, extractor) -> tuple[Sentence, ...]:
             "A man was stabbed on Rye Lane on Monday. It follows a robbery last week. Separately, a woman was robbed. "
             "Officers will patrol Peckham, police are urging residents.",
             [
-                ("A man was stabbed on Rye Lane on Monday.", ["stabbing"], ["Rye Lane"], 1, False, False, False),
-                ("It follows a robbery last week.", ["robbery"], [], 0, True, False, False),
-                ("Separately, a woman was robbed.", ["robbery"], [], 0, False, True, False),
+                ("A man was stabbed on Rye Lane on Monday.", ["stabbing"], ["Rye Lane"], 0, 1, False, False, False),
+                ("It follows a robbery last week.", ["robbery"], [], 0, 0, True, False, False),
+                ("Separately, a woman was robbed.", ["robbery"], [], 0, 0, False, True, False),
                 (
                     "Officers will patrol Peckham, police are urging residents.",
                     [],
                     ["Peckham"],
+                    0,
                     0,
                     False,
                     False,
@@ -168,7 +174,8 @@ def sentences_of(text: str, extractor) -> tuple[Sentence, ...]:
                     "Police were called to Mare Street at 11.40pm and found a 19-year-old with injuries.",
                     [],
                     ["Mare Street"],
-                    5,
+                    4,
+                    1,
                     False,
                     False,
                     False,
@@ -185,6 +192,7 @@ def test_read_sentences(small_extractor, text, expected):
             [c.type for c in s.cues if c.type],
             [m.text for m in s.places],
             s.specific,
+            s.when,
             s.aside,
             s.separate,
             s.future,

@@ -42,12 +42,13 @@ def fatal(told: list[Cue], neighbours: list[Cue], headline: list[Cue]) -> bool:
 
 def weapon(told: list[Cue], neighbours: list[Cue], type_slug: str) -> str | None:
     """The weapon named where the incident is told, else right around it; "none" when no weapon is named, and
-    None (unknown) for a killing whose means the text does not give."""
+    None (unknown) for a killing whose means the text does not give ("beaten to death" gives them: "none")."""
     for cues in (told, neighbours):
         named = [c.weapon for c in cues if c.weapon and c.weapon != "none"]
         if named:
             return min(named, key=WEAPON_ORDER.index)
-    return None if type_slug == "homicide" else "none"
+    bare_hands = any(c.weapon == "none" and c.event for c in told)
+    return None if type_slug == "homicide" and not bare_hands else "none"
 
 
 def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:

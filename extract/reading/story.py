@@ -35,10 +35,11 @@ class Sentence:
     end: int
     cues: tuple[Cue, ...]
     places: tuple[Mention, ...]
-    specific: int  # how many specifics (times, ages, "police were called", ...)
+    specific: int  # how many specifics (ages, "police were called", a victim, ...)
     aside: bool  # tells of an earlier or other incident ("It follows a shooting last week")
     separate: bool  # opens another incident of a round-up ("In a separate incident, ...")
     future: bool  # advice or plans ("Officers will offer bike marking on Saturday"), not an event
+    when: int = 0  # how many times ("on Monday", "9pm"): when something happened, not evidence that a crime did
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +69,10 @@ def read_sentences(
     """Split `text` into sentences and give each its cues, mentions, specifics and aside/separate/future flags
     (`found` is find_signals() of its folded text); counted per sentence in one pass: linear in the text."""
     out = []
-    specific_at, aside_at, future_at, separate_at = (
-        [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate")
+    specific_at, aside_at, future_at, separate_at, when_at = (
+        [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate", "when")
     )
-    ci = mi = si = ai = fi = pi = 0
+    ci = mi = si = ai = fi = pi = wi = 0
     for start, end in split_sentences(text):
         ci, cj = _span(cues, ci, start, end, key=lambda c: c.start)
         mi, mj = _span(mentions, mi, start, end, key=lambda m: m.start)
@@ -79,8 +80,10 @@ def read_sentences(
         ai, aj = _span(aside_at, ai, start, end)
         fi, fj = _span(future_at, fi, start, end)
         pi, pj = _span(separate_at, pi, start, end)
-        out.append(Sentence(start, end, tuple(cues[ci:cj]), tuple(mentions[mi:mj]), sj - si, aj > ai, pj > pi, fj > fi))
-        ci, mi, si, ai, fi, pi = cj, mj, sj, aj, fj, pj
+        wi, wj = _span(when_at, wi, start, end)
+        cues_in, places_in = tuple(cues[ci:cj]), tuple(mentions[mi:mj])
+        out.append(Sentence(start, end, cues_in, places_in, sj - si, aj > ai, pj > pi, fj > fi, wj - wi))
+        ci, mi, si, ai, fi, pi, wi = cj, mj, sj, aj, fj, pj, wj
     return tuple(out)
 
 
@@ -95,10 +98,13 @@ def _span(items: list, i: int, start: int, end: int, *, key=lambda x: x) -> tupl
 
 
 def tells_incident(s: Sentence) -> bool:
-    """True when the sentence names a crime with an event verb or specifics (a time, an age, a place)."""
+    """True when the sentence names a crime with an event verb or specifics (an age, police at a scene, a place);
+    a time counts only for an event: "an attack on the plan ... on Monday" says when, not that a crime happened."""
     if not any(c.type for c in s.cues):
         return False
-    score = (EVENT_SCORE if any(c.event for c in s.cues) else NAMED_SCORE) + min(s.specific, MAX_SPECIFIC_SCORE)
+    event = any(c.event for c in s.cues)
+    specific = s.specific + (s.when if event else 0)
+    score = (EVENT_SCORE if event else NAMED_SCORE) + min(specific, MAX_SPECIFIC_SCORE)
     score += PLACED_SCORE if _placed(s) else 0
     return score >= TELLS_SCORE
 
@@ -118,7 +124,7 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
         if s.start in direct:
             out.append(s)
             continue
-        if not _placed(s) or s.future or not (s.specific or any(c.event for c in s.cues)):
+        if not _placed(s) or s.future or not (s.specific or s.when or any(c.event for c in s.cues)):
             continue
         if (headline_typed and i < HEADLINE_SENTENCES) or any(abs(i - j) <= NEAR_TYPED for j in typed_at):
             out.append(s)
@@ -133,10 +139,13 @@ def is_fiction(found: dict[str, list[tuple[int, str]]]) -> bool:
 
 def is_statistics(found: dict[str, list[tuple[int, str]]], told: Sequence[Sentence]) -> bool:
     """True for a piece about crime figures or policy: many statistics words and little told as events."""
-    if any(s.specific and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues) for s in told):
+    if any(
+        (s.specific or s.when) and any("street" in m.kinds for m in s.places) and any(c.event for c in s.cues)
+        for s in told
+    ):
         return False  # a crime told at a street and a time is news, whatever figures follow it
     stats = sum(min(STATS_REPEAT, n) for n in Counter(phrase for _, phrase in found.get("stats", [])).values())
-    events = sum(1 for s in told for c in s.cues if c.event) + sum(1 for s in told if s.specific)
+    events = sum(1 for s in told for c in s.cues if c.event) + sum(1 for s in told if s.specific or s.when)
     return stats >= MIN_STATS and stats > STATS_PER_EVENT * events
 
 

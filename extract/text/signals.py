@@ -1,5 +1,5 @@
-"""Story signal words: phrases that mark a specific telling (times, ages, "police were called"), statistics,
-asides, separate incidents, plans and fiction; the vocabulary is data/story_signals.csv."""
+"""Story signal words: phrases that say when (days, clock times) or mark a specific telling (ages, "police were
+called"), statistics, asides, separate incidents, plans and fiction; the vocabulary is data/story_signals.csv."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from extract.text.spans import whole_word
 Found = dict[str, list[tuple[int, str]]]
 """Signal name -> [(start, phrase), ...] in text order, as find_signals returns it."""
 
-# Ages and clock times make a sentence specific too: "18-year-old" (folded "18 year old"), "aged 17", "21:40", "9pm".
-NUMBER_SPECIFIC = re.compile(r"\b(?:\d{1,2} year old|aged \d{1,2}|\d{1,2}[.:]\d{2}|\d{1,2} ?(?:am|pm))\b")
+# Ages make a sentence specific too ("18-year-old", folded "18 year old"; "aged 17"); clock times ("21:40", "9pm")
+# say when, like a day.
+AGE_SPECIFIC = re.compile(r"\b(?:\d{1,2} year old|aged \d{1,2})\b")
+CLOCK_TIME = re.compile(r"\b(?:\d{1,2}[.:]\d{2}|\d{1,2} ?(?:am|pm))\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +45,9 @@ def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, 
         if not whole_word(folded, start, end + 1):
             continue
         found.setdefault(signal, []).append((start, folded[start : end + 1]))
-    for m in NUMBER_SPECIFIC.finditer(folded):
-        found.setdefault("specific", []).append((m.start(), m.group(0)))
+    for signal, pattern in (("specific", AGE_SPECIFIC), ("when", CLOCK_TIME)):
+        for m in pattern.finditer(folded):
+            found.setdefault(signal, []).append((m.start(), m.group(0)))
     for hits in found.values():
         hits.sort()
     return found

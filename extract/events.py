@@ -19,6 +19,7 @@ import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -384,6 +385,7 @@ def event_row(event: Event) -> dict:
     }
 
 
+@lru_cache(maxsize=1 << 16)  # probes repeat: the date window, the years, the cells of a ring
 def _key(key: str) -> int:
     """A blocking key as the signed 64-bit integer the store files it under."""
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
@@ -406,11 +408,16 @@ def _stored(r: Report, placement: Placement | None) -> store.StoredReport:
 
 
 def _report(row: store.StoredReport) -> Report:
-    fields = json.loads(row.report)
+    return _parsed(row.report, bytes(row.signature))
+
+
+@lru_cache(maxsize=1 << 12)  # the same reports come back as candidates of the articles that follow theirs
+def _parsed(report: str, signature: bytes) -> Report:
+    fields = json.loads(report)
     for name in ("families", "ages", "streets", "areas", "names", "words"):
         fields[name] = tuple(fields[name])
     fields["place"] = Place(**fields["place"]) if fields["place"] else None
-    return Report(**fields, signature=bytes(row.signature))
+    return Report(**fields, signature=signature)
 
 
 def match_stored(

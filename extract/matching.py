@@ -32,7 +32,7 @@ AREA_KM = 2.0  # coarser scenes this close are one area even across a borough bo
 DATE_DAYS = 7  # stated offence dates of one incident rarely differ by more (a release's own date, "last week")
 REPORT_DAYS = 30  # a first report with no stated date comes out within this of the offence
 FOLLOW_UP_DAYS = 3 * 365  # a charge, trial or sentence comes within this of the offence
-CLOSE_DAYS = 3  # stated dates this close agree
+CLOSE_DAYS = 3  # stated dates this close agree, and with the borough and a specific make one incident
 H3_RESOLUTION = 8  # cells 0.46 km a side: every scene within NEAR_KM of one is in the cell or its ring
 YEARS = range(1990, 2041)  # the years an undated report with no publication date may be of
 
@@ -221,7 +221,7 @@ def _date_conflict(a: Report, b: Report) -> str | None:
 
 def _anchored(a: Report, b: Report, days: int | None, similarity: float) -> bool:
     """Whether the pair shares what one of its blocking keys holds, so that whichever is filed first, the other
-    finds it: a full name, a surname in one borough, a borough and offence dates within DATE_DAYS, a band of copied
+    finds it: a full name, a surname in one borough, a borough and offence dates within CLOSE_DAYS, a band of copied
     text; unless one is a follow-up, also a scene within NEAR_KM, a street in one borough, or a victim age in one
     area (each within a year)."""
     near_years = _near_years(a, b)
@@ -229,7 +229,7 @@ def _anchored(a: Report, b: Report, days: int | None, similarity: float) -> bool
     names = set(a.names) & set(b.names)
     if any(" " in n for n in names) or (near_years and one_borough and names):
         return True
-    if days is not None and days <= DATE_DAYS and one_borough and _borough(a) != "-":
+    if days is not None and days <= CLOSE_DAYS and one_borough and _borough(a) != "-":
         return True
     if similarity >= COPY_SIMILARITY and _text_keys(a) & _text_keys(b):
         return True
@@ -360,7 +360,7 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
 @lru_cache(maxsize=1 << 12)  # a report's keys are asked for each time its component is grouped again
 def blocking_keys(r: Report, *, probe: bool = False) -> frozenset[str]:
     """Return the keys a report is filed under, or with `probe` the keys to look up its candidates under: every
-    pair that can merge shares one (a scene cell or street, a person, a borough and date within DATE_DAYS, a borough
+    pair that can merge shares one (a scene cell or street, a person, a borough and date within CLOSE_DAYS, a borough
     and victim age, a band of copied wording), whichever of the two is filed first.
 
     Scene, street, surname and age keys carry the year (see _year): a report is filed under its year, or as undated,
@@ -386,7 +386,7 @@ def blocking_keys(r: Report, *, probe: bool = False) -> frozenset[str]:
         keys.update(f"{family}|name|{n}" for n in r.names if " " in n)
         offence = _day(r.date)
         if offence is not None and borough != "-":
-            span = range(-DATE_DAYS, DATE_DAYS + 1) if probe else (0,)
+            span = range(-CLOSE_DAYS, CLOSE_DAYS + 1) if probe else (0,)
             keys.update(f"{family}|date|{borough}|{offence + timedelta(days=k)}" for k in span)
         keys.update(f"{family}|text|{k}" for k in _text_keys(r))
     return frozenset(keys)

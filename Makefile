@@ -19,8 +19,9 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null)
 
+# Local editing on: whoever opens this server edits (README, "Editors"); a plain `streamlit run` is read-only.
 run: $(VENV)/.installed
-	$(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+	CRIMEMAP_LOCAL_EDITING=1 $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PACKAGES) tests benchmarks

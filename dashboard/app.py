@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
@@ -20,11 +20,24 @@ db_path = data.database_path()
 if not db_path.exists():
     with st.spinner("First run: building the incidents database from seeds/ …"):
         data.build_database(str(db_path))
-st.navigation(
-    [
+# Schema migrations run whoever opens the page: read-only is for people, not for the server.
+if problem := data.upgrade_database(str(db_path)):
+    st.error(f"The database could not be upgraded to this version of the code: {problem}")
+# Readers never get the editors' pages: a link to one opens the map instead (auth.require_editor guards each too).
+editor = auth.current_editor()
+editing = [
+    st.Page(PAGES / "add_articles.py", title="Add articles", icon=":material/post_add:"),
+    st.Page(PAGES / "review.py", title="Review", icon=":material/fact_check:"),
+    st.Page(PAGES / "history.py", title="History", icon=":material/history:"),
+]
+sign_in = [st.Page(PAGES / "sign_in.py", title="Editor sign-in", icon=":material/login:", url_path="sign_in")]
+pages = {
+    "": [
         st.Page(PAGES / "map.py", title="Map", icon=":material/map:", default=True),
         st.Page(PAGES / "recorded.py", title="News vs recorded", icon=":material/compare_arrows:"),
-        st.Page(PAGES / "add_articles.py", title="Add articles", icon=":material/post_add:"),
         st.Page(PAGES / "sources.py", title="Sources", icon=":material/rss_feed:"),
     ]
-).run()
+}
+if editors := (editing if editor else []) + (sign_in if auth.sign_in_method() not in (None, "local") else []):
+    pages["Editors"] = editors
+st.navigation(pages).run()

@@ -18,11 +18,12 @@ import streamlit as st
 
 from dashboard.coverage import recorded_frame
 from dashboard.maps import DEFAULT_BASEMAP
-from extract import store
+from dashboard.privacy import NameVocabulary, load_name_vocabulary, public_incidents
+from extract import corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor
-from extract.records import PRECISIONS, Article, Incident
+from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"
@@ -46,6 +47,11 @@ PASTED = "pasted"  # Add articles: the pasted text
 UPLOADS = "uploads"  # Add articles: the uploaded files
 SAVE = "save"  # Add articles: the save button
 RECORDED_LINK_READ = "recorded_link_read"  # News vs recorded: present once the session has read that page's link
+EDITOR_TOKEN = "editor_token"  # the token of this session's password sign-in (dashboard.auth keeps who it is)
+REPORTS_SENT = "reports_sent"  # Map: when this session sent its problem reports (time.monotonic), for the rate limit
+SOURCE_URL = "source_url"  # Add articles: the pasted text's source link
+NO_SOURCE = "no_source"  # Add articles: the pasted text has no source link, said explicitly
+REVIEW_DONE = "review_done"  # Review: what the last correction did, shown once after the rerun that follows it
 
 
 def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -63,12 +69,19 @@ def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
 def read_incidents(db_path: str | Path) -> pd.DataFrame:
     """Return every incident stored at `db_path` as the dashboard's DataFrame, indexed by incident_id.
 
-    Besides store.INCIDENT_COLUMNS it has `precision_rank` (index in PRECISIONS, -1 without a place) and `cell` (the
-    H3 cell of the point, or None), so that filtering and aggregation are column operations.
+    The editors' corrections are applied (extract.corrections): hidden incidents are left out and corrected fields
+    replaced. Besides store.INCIDENT_COLUMNS it has `verified` (an editor checked it), `precision_rank` (index in
+    PRECISIONS, -1 without a place) and `cell` (the H3 cell of the point, or None), so that filtering and aggregation
+    are column operations.
     """
     conn = store.connect_readonly(db_path)
     try:
-        return _frame(store.iter_incident_rows(conn))
+        rows = (dict(zip(store.INCIDENT_COLUMNS, row)) for row in store.iter_incident_rows(conn))
+        try:
+            found = list(store.iter_corrections(conn))
+        except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
+            found = []
+        return _frame(corrections.apply_corrections(rows, found))
     finally:
         conn.close()
 
@@ -87,6 +100,33 @@ def incidents(db_path: str | Path) -> pd.DataFrame:
 @st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
     return read_incidents(db_path)
+
+
+def public(db_path: str | Path) -> pd.DataFrame:
+    """Return `incidents(db_path)` as readers see them (dashboard.privacy): names masked, sexual offences protected."""
+    return _cached_public(str(db_path), database_version(db_path))
+
+
+@st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
+def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
+    return public_incidents(incidents(db_path), name_vocabulary())
+
+
+@st.cache_resource(show_spinner=False)
+def name_vocabulary() -> NameVocabulary:
+    """Return the word lists behind name masking, loaded once per server."""
+    return load_name_vocabulary()
+
+
+@st.cache_resource(show_spinner=False)
+def upgrade_database(db_path: str) -> str | None:
+    """Bring the database at `db_path` to the current schema once per server (readers write nothing, but the
+    editors' tables must exist); returns why it could not be, None when it is done."""
+    try:
+        store.connect(db_path).close()
+    except ExtractError as e:
+        return str(e)
+    return None
 
 
 def recorded_crime(db_path: str | Path) -> tuple[pd.DataFrame, frozenset[tuple[str, str]]]:
@@ -182,17 +222,38 @@ def build_database(db_path: str) -> IngestReport:
     return report
 
 
-def save_found(db_path: str | Path, found: Iterable[tuple[Article, list[Incident]]]) -> int:
-    """Store every article with its incidents at `db_path`; returns the number of incidents stored."""
+def save_found(
+    db_path: str | Path,
+    found: Iterable[tuple[Article, list[Incident]]],
+    *,
+    editor: str,
+    reasons: Mapping[str, Reason] | None = None,
+) -> int:
+    """Store every article with its incidents at `db_path` (with the extractor's reason for an article that gave
+    none, from `reasons` by article id), each logged as added by `editor`; returns the number of incidents stored."""
     conn = store.connect(db_path)
     try:
-        return sum(store.save_article(conn, article, incidents) for article, incidents in found)
+        saved = 0
+        for article, incidents in found:
+            saved += store.save_article(conn, article, incidents, reason=(reasons or {}).get(article.article_id))
+            corrections.record_added(conn, article, incidents, editor=editor)
+        return saved
     finally:
         conn.close()
 
 
-def _frame(rows: Iterable[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(list(rows), columns=list(store.INCIDENT_COLUMNS))
+def report_problem(db_path: str | Path, incident_id: str, reason: str, note: str) -> int:
+    """Store a reader's problem report about the incident at `db_path`; returns its number."""
+    conn = store.connect(db_path)
+    try:
+        return corrections.report_problem(conn, incident_id, reason, note)
+    finally:
+        conn.close()
+
+
+def _frame(rows: Iterable[Mapping]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows), columns=[*store.INCIDENT_COLUMNS, "verified"])
+    frame["verified"] = frame["verified"].fillna(False).astype(bool)
     frame.index = pd.Index(frame["incident_id"], name=None)
     for column in ("headline", "evidence"):
         frame[column] = frame[column].fillna("")

@@ -349,7 +349,8 @@ def test_missing_database_is_built_from_the_seeds(app, tmp_path, monkeypatch):
 
 
 def paste_and_save(at):
-    at.text_area(key="pasted").input(PASTED).run()
+    at.text_area(key="pasted").input(PASTED)
+    at.text_input(key="source_url").input("https://news.example/rye-lane").run()
     assert not at.exception, at.exception
     at.button(key="save").click().run()
     assert not at.exception, at.exception
@@ -359,9 +360,11 @@ def paste_and_save(at):
 def test_add_articles_previews_and_saves(app, tmp_path, monkeypatch):
     target = build_incidents_db(tmp_path / "target.db", cases=())
     monkeypatch.setenv("INCIDENTS_DB", str(target))
+    monkeypatch.setenv("CRIMEMAP_LOCAL_EDITING", "1")  # Add articles is for editors (tests/test_review.py)
     at = run(app)
     at.switch_page("app_pages/add_articles.py").run()
-    at.text_area(key="pasted").input(PASTED).run()
+    at.text_area(key="pasted").input(PASTED)
+    at.checkbox(key="no_source").check().run()
     assert not at.exception
     assert at.subheader[0].value == "1 incident in 1 article"
     preview = at.dataframe[0].value
@@ -378,6 +381,7 @@ def test_add_articles_previews_and_saves(app, tmp_path, monkeypatch):
 
 def test_add_articles_reads_uploads_and_reports_bad_lines(app, tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENTS_DB", str(build_incidents_db(tmp_path / "target.db", cases=())))
+    monkeypatch.setenv("CRIMEMAP_LOCAL_EDITING", "1")
     at = run(app)
     at.switch_page("app_pages/add_articles.py").run()
     good = json.dumps(
@@ -395,6 +399,7 @@ def test_add_articles_reads_uploads_and_reports_bad_lines(app, tmp_path, monkeyp
 def test_add_articles_works_as_the_first_page_of_a_session(app, tmp_path, monkeypatch):
     target = build_incidents_db(tmp_path / "target.db", cases=())
     monkeypatch.setenv("INCIDENTS_DB", str(target))
+    monkeypatch.setenv("CRIMEMAP_LOCAL_EDITING", "1")
     at = app.switch_page("app_pages/add_articles.py")  # before any run: the session opens on /add_articles
     run(at)
     assert [t.value for t in at.title] == ["Add articles"]
@@ -406,6 +411,7 @@ def test_add_articles_works_as_the_first_page_of_a_session(app, tmp_path, monkey
 
 def test_add_articles_page_alone_saves_to_the_configured_database(tmp_path, monkeypatch):
     target = build_incidents_db(tmp_path / "target.db", cases=())
+    monkeypatch.setenv("CRIMEMAP_LOCAL_EDITING", "1")
     monkeypatch.setattr(sys, "argv", ["add_articles.py", "--db", str(target)])
     at = AppTest.from_file(str(Path(APP).parent / "app_pages" / "add_articles.py"), default_timeout=60)
     run(at)

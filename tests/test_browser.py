@@ -59,7 +59,7 @@ def server(tmp_path_factory):
             "none",
         ],
         cwd=ROOT,
-        env={**os.environ, "INCIDENTS_DB": str(db)},
+        env={**os.environ, "INCIDENTS_DB": str(db), "CRIMEMAP_LOCAL_EDITING": "1"},  # as `make run`
         stdout=log,
         stderr=subprocess.STDOUT,
     )

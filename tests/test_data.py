@@ -55,5 +55,5 @@ def test_incidents_are_read_again_when_the_database_changes(tmp_path):
     assert list(data.incidents(path).index) == ["greenwich:0", "peckham:0"]
     case = CASES[2]
     article = Article(article_id=case.article_id, text=case.text, headline=case.headline, source="test")
-    assert data.save_found(path, [(article, [incident_of(case)])]) == 1
+    assert data.save_found(path, [(article, [incident_of(case)])], editor="test") == 1
     assert list(data.incidents(path).index) == ["greenwich:0", "peckham:0", "kingston:0"]

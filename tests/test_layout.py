@@ -25,6 +25,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.explain": (5, "wiring"),
     "extract.policeuk": (5, "wiring"),
     "extract.feeds": (5, "wiring"),
+    "extract.corrections": (5, "wiring"),
     "extract.parallel": (5, "wiring"),
     "extract.cluster": (5, "wiring"),
     "extract.evaluation": (6, "entry points"),

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, maps
+from dashboard import auth, charts, data, maps
 from dashboard.display import (
     be,
     count_line,
@@ -54,6 +54,7 @@ from dashboard.filters import (
     to_params,
     widget_state,
 )
+from dashboard.problem_reports import report_problem_form
 from extract.geo.gazetteer import BOROUGHS
 from extract.records import PRECISIONS, WEAPONS
 
@@ -234,6 +235,7 @@ def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str]) -> None:
         if len(rows) > STACK_SHOWN:
             st.caption(f"And {len(rows) - STACK_SHOWN:,} more: narrow the filters, or see the table.")
         st.button("Close details", on_click=close_details)
+        report_problem_form(str(rows.iloc[0]["incident_id"]))
 
 
 def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd.DataFrame) -> None:
@@ -244,7 +246,8 @@ def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd
         column.altair_chart(charts.ranked_chart(found, title=title), width="stretch")
 
 
-incidents = data.incidents(data.database_path())
+# Editors see the full text; readers see names masked and sexual offences protected (dashboard.privacy).
+incidents = (data.incidents if auth.current_editor() else data.public)(data.database_path())
 groups = maps.load_groups()
 categories = maps.load_categories()
 type_labels = load_type_labels()

@@ -1,0 +1,236 @@
+"""What the public view shows of people, pure: private persons' names masked as "[name]", and sexual offences no
+more precise than a street's or an area's centre, told in a neutral sentence without the victim's age.
+
+Names are found with word lists, not a trained recogniser (none fits offline in this project's dependencies): a
+known first name (data/first_names.txt) or a title ("Mrs") before capitalised words, capitalised words after a cue
+("named as", "victim": data/name_cues.txt) or before an age ("Ola Reyes, 34,"), and later mentions of the same
+words. Officers quoted by role ("Det Insp ..."), public figures (data/public_figures.txt) and institutions and places
+("St Thomas' Hospital", "Adam Street") stay. Editors see the full text; the command line's --out is the operator's
+own data and is not masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import h3
+import pandas as pd
+
+from extract.datafiles import DATA_DIR, read_lines
+from extract.geo.places import load_first_names
+from extract.records import PRECISION_ORDER
+from extract.text.specifics import load_specifics_vocabulary
+
+NAME_MASK = "[name]"
+PROTECTED_TYPES = frozenset({"sexual_offence"})  # the incident type: police.uk's category also holds all violence
+# Points finer than a street's or an area's centre: a building, a junction, a site, a station, a postcode.
+SNAPPED_PRECISIONS = frozenset({"building", "junction", "site", "station", "postcode"})
+SNAP_RESOLUTION = 8  # H3 hexagons of about 0.7 km² (the density view's): a neighbourhood, not an address
+SNAPPED_PRECISION = "area"
+NEUTRAL_EVIDENCE = "A sexual offence was reported. The details are not shown here, to protect the people involved."
+CUE_CHARS = 40  # how far before a name its cue may start ("named locally as", then a comma and spaces)
+
+# A capitalised word: "Ola", "O'Neill", "McAllister", "Reyes-Mora"; a possessive "'s" is no part of it.
+_WORD = re.compile(r"[A-Z][a-z]*(?:['\u2019][A-Z][a-z]+)?(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)*(?![A-Za-z])")
+# An age right after a name: "Ola Reyes, 34,", "Ola Reyes (34)", "Ola Reyes, aged 34."
+_AGE_AFTER = re.compile(r",\s*(?:aged\s+)?\d{1,3}\b|\s*\(\d{1,3}\)")
+_POSSESSIVE = re.compile(r"['\u2019]s?(?![A-Za-z])")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
+_SPACE_THEN_WORD = re.compile(r" ([A-Z][a-z]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class NameVocabulary:
+    """The word lists behind masking (folded to lower case): first names, titles before a name, ranks and offices
+    whose holder's name stays, words never part of a person's name, public figures, and the cues before a name."""
+
+    first_names: frozenset[str]
+    titles: frozenset[str]
+    officials: frozenset[str]
+    not_names: frozenset[str]
+    public_figures: frozenset[str]
+    cues: re.Pattern[str]
+
+
+def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
+    """Read first_names.txt, name_words.csv, public_figures.txt and name_cues.txt of `data_dir`."""
+    words = load_specifics_vocabulary(data_dir)
+    phrases = sorted(read_lines(data_dir / "name_cues.txt"), key=len, reverse=True)
+    return NameVocabulary(
+        first_names=load_first_names(data_dir) - words.titles - words.officials,
+        titles=words.titles,
+        officials=words.officials,
+        not_names=words.not_names,
+        public_figures=words.public_figures,
+        cues=re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\s*[,:]?\s+$", re.IGNORECASE),
+    )
+
+
+def find_names(
+    text: str, vocabulary: NameVocabulary, *, keep: Sequence[tuple[int, int]] = (), known: Iterable[str] = ()
+) -> list[tuple[int, int]]:
+    """Return the (start, end) spans of private persons' names in `text`, sorted; a span overlapping one in `keep`
+    (the place) is left out, and `known` words (names found in another text of the same story) count as names."""
+    words = list(_WORD.finditer(text))
+    spans: list[tuple[int, int]] = []
+    for part, private in _parts(text, words, vocabulary):
+        if private and not _overlaps(part[0].start(), part[-1].end(), keep):
+            spans.append((part[0].start(), part[-1].end()))
+    named = {m[0].lower() for start, end in spans for m in _WORD.finditer(text, start, end)}
+    named |= {w.lower() for w in known}
+    for m in words:  # later mentions of a name: "Reyes" after "Ola Reyes"
+        if (
+            m[0].lower() in named
+            and not _overlaps(m.start(), m.end(), spans)
+            and not _overlaps(m.start(), m.end(), keep)
+            and _prefix(text, m.start(), vocabulary) != "official"
+        ):
+            spans.append((m.start(), m.end()))
+    return sorted(spans)
+
+
+def mask_names(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Return `text` with each span (sorted, not overlapping) replaced by NAME_MASK."""
+    parts, at = [], 0
+    for start, end in spans:
+        parts += [text[at:start], NAME_MASK]
+        at = end
+    return "".join(parts) + text[at:]
+
+
+def shift(offset: int, spans: Sequence[tuple[int, int]]) -> int | None:
+    """Return where `offset` of a text lands once the spans are masked; None inside a masked span."""
+    moved = offset
+    for start, end in spans:
+        if start < offset < end:
+            return None
+        if end <= offset:
+            moved += len(NAME_MASK) - (end - start)
+    return moved
+
+
+def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.DataFrame:
+    """Return the dashboard's incidents as the public sees them: names masked in headlines and evidence (the
+    highlighted spans moved to match), and sexual offences with a neutral sentence, no victim ages, and a point
+    no more precise than a street's or an area's centre."""
+    frame = incidents.copy()
+    columns = ("headline", "evidence", "type_start", "type_end", "place_start", "place_end")
+    masked = [_masked_row(row, vocabulary) for row in frame[["evidence_start", *columns]].itertuples(index=False)]
+    if masked:
+        frame[list(columns)] = pd.DataFrame(masked, index=frame.index, columns=list(columns))
+    for column in ("type_start", "type_end", "place_start", "place_end"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    protected = frame["type"].isin(PROTECTED_TYPES)
+    frame.loc[protected, "evidence"] = NEUTRAL_EVIDENCE
+    frame.loc[protected, ["evidence_start"]] = 0
+    frame.loc[protected, ["type_start", "type_end", "place_start", "place_end"]] = pd.NA
+    frame.loc[protected, "victim_ages"] = "[]"
+    snapped = protected & frame["precision"].isin(SNAPPED_PRECISIONS) & frame["lat"].notna()
+    for incident_id in frame.index[snapped]:
+        lat, lon = frame.at[incident_id, "lat"], frame.at[incident_id, "lon"]
+        centre = h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, SNAP_RESOLUTION))
+        frame.at[incident_id, "lat"], frame.at[incident_id, "lon"] = centre
+        if "cell" in frame and isinstance(frame.at[incident_id, "cell"], str):
+            resolution = h3.get_resolution(frame.at[incident_id, "cell"])
+            frame.at[incident_id, "cell"] = h3.latlng_to_cell(*centre, resolution)
+    frame.loc[snapped, "place_name"] = frame.loc[snapped, "borough"].fillna("London")
+    frame.loc[snapped, ["location_text", "place_kind"]] = None
+    frame.loc[snapped, "precision"] = SNAPPED_PRECISION
+    if "precision_rank" in frame:
+        frame.loc[snapped, "precision_rank"] = PRECISION_ORDER[SNAPPED_PRECISION]
+    return frame
+
+
+def _masked_row(row: tuple, vocabulary: NameVocabulary) -> tuple:
+    """Mask one incident's headline and evidence; the article offsets of its spans moved to the masked evidence."""
+    evidence_start, headline, evidence, *offsets = row
+    headline = headline if isinstance(headline, str) else ""
+    evidence = evidence if isinstance(evidence, str) else ""
+    start = int(evidence_start) if pd.notna(evidence_start) else 0
+    keep = [
+        (int(a) - start, int(b) - start) for a, b in (offsets[2:], offsets[:2]) if pd.notna(a) and pd.notna(b)
+    ]  # the place and the crime cue are never names
+    first = [find_names(headline, vocabulary), find_names(evidence, vocabulary, keep=keep)]
+    known = {m[0] for t, spans in zip((headline, evidence), first) for s, e in spans for m in _WORD.finditer(t, s, e)}
+    in_headline = find_names(headline, vocabulary, known=known)
+    in_evidence = find_names(evidence, vocabulary, keep=keep, known=known)
+    moved = []
+    for offset in offsets:
+        at = shift(int(offset) - start, in_evidence) if pd.notna(offset) else None
+        moved.append(None if at is None else at + start)
+    return (mask_names(headline, in_headline), mask_names(evidence, in_evidence), *moved)
+
+
+def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iterable[tuple[list[re.Match[str]], bool]]:
+    """Yield each run of capitalised words split at titles, ranks and other words that are never names, with
+    whether the part is a private person's name."""
+    for run in _runs(text, words):
+        prefix = _prefix(text, run[0].start(), vocab)
+        after_not_name = False  # "St Thomas", "Queen Elizabeth": a place or an institution, not a person
+        part: list[re.Match[str]] = []
+        for m in run:
+            word = m[0].lower()
+            if word in vocab.not_names or word in vocab.titles or word in vocab.officials:
+                if part:
+                    yield part, _private(text, part, prefix, after_not_name, vocab)
+                part = []
+                after_not_name = word in vocab.not_names
+                if word in vocab.not_names:
+                    prefix = None
+                elif word in vocab.officials or prefix == "official":
+                    prefix = "official"  # "Det Chief Insp", "Commissioner Sir"
+                else:
+                    prefix = "title"
+                continue
+            part.append(m)
+        if part:
+            yield part, _private(text, part, prefix, after_not_name, vocab)
+
+
+def _private(
+    text: str, part: list[re.Match[str]], prefix: str | None, after_not_name: bool, vocab: NameVocabulary
+) -> bool:
+    """Whether one part of a run is a private person's name."""
+    if prefix == "official" or after_not_name:
+        return False
+    folded = [m[0].lower() for m in part]
+    if " ".join(folded) in vocab.public_figures or " ".join(folded[-2:]) in vocab.public_figures:
+        return False
+    end = part[-1].end()
+    possessive = _POSSESSIVE.match(text, end)
+    following = _SPACE_THEN_WORD.match(text, possessive.end() if possessive else end)
+    if following and following[1].lower() in vocab.not_names:
+        return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
+    if prefix == "title" or folded[0] in vocab.first_names:
+        return True
+    if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
+        return True
+    return len(part) >= 2 and _AGE_AFTER.match(text, end) is not None
+
+
+def _runs(text: str, words: list[re.Match[str]]) -> list[list[re.Match[str]]]:
+    """Group capitalised words into runs separated by single spaces."""
+    runs: list[list[re.Match[str]]] = []
+    for m in words:
+        if runs and text[runs[-1][-1].end() : m.start()] == " ":
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def _prefix(text: str, start: int, vocab: NameVocabulary) -> str | None:
+    """Return "official" when a rank or office (any case: "said detective inspector") comes right before `start`,
+    "title" after a title, else None."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if before is None:
+        return None
+    word = before[1].lower()
+    return "official" if word in vocab.officials else "title" if word in vocab.titles else None
+
+
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in spans)

@@ -1,0 +1,222 @@
+"""What the public view masks: private persons' names as "[name]" (and what stays), and sexual offences at a street's
+or an area's centre with a neutral sentence and no victim ages. Every sentence here is written for these tests."""
+
+import json
+
+import h3
+import pandas as pd
+import pytest
+from dashboard_fixtures import Case, build_incidents_db, place
+
+from dashboard import data
+from dashboard.display import csv_download, geojson_download
+from dashboard.privacy import (
+    NAME_MASK,
+    NEUTRAL_EVIDENCE,
+    SNAP_RESOLUTION,
+    find_names,
+    load_name_vocabulary,
+    mask_names,
+    public_incidents,
+    shift,
+)
+from extract.records import PRECISION_ORDER
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_name_vocabulary()
+
+
+def masked(text, vocabulary, **options):
+    return mask_names(text, find_names(text, vocabulary, **options))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a listed first name with a surname, and the surname alone later
+        (
+            "Sarah Okonjo was pushed to the ground on Mare Street. Okonjo was treated by paramedics.",
+            "[name] was pushed to the ground on Mare Street. [name] was treated by paramedics.",
+        ),
+        # an unlisted first name after a cue, and with an age
+        (
+            "The victim, named locally as Tunde Bakare, was found near the market.",
+            "The victim, named locally as [name], was found near the market.",
+        ),
+        (
+            "Kwabena Asante, 41, of Walworth, was charged on Tuesday.",
+            "[name], 41, of Walworth, was charged on Tuesday.",
+        ),
+        ("Ola Reyes (27) was arrested at the scene.", "[name] (27) was arrested at the scene."),
+        (
+            "Tributes have been paid to Kofi Mensah, whose family said he loved football.",
+            "Tributes have been paid to [name], whose family said he loved football.",
+        ),
+        # a title keeps its place, the name goes
+        ("Mrs Adeyemi told the court she heard shouting.", "Mrs [name] told the court she heard shouting."),
+        # a possessive stays outside the mask
+        ("Emily Hart's car was set alight overnight.", "[name]'s car was set alight overnight."),
+        # a first name alone
+        ("Jamie was walking home when he was attacked.", "[name] was walking home when he was attacked."),
+        # the same name in a later sentence after a title
+        ("Daniel Price was robbed. Mr Price said he was shaken.", "[name] was robbed. Mr [name] said he was shaken."),
+    ],
+)
+def test_private_names_are_masked(vocabulary, text, expected):
+    assert masked(text, vocabulary) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # officers quoted by role
+        "Detective Inspector Laura Finch said the inquiry was at an early stage.",
+        "Det Supt Owen Marsh appealed for witnesses.",
+        "PC Helen Grant gave first aid before the ambulance arrived.",
+        "said detective sergeant Chris Doyle, who leads the team.",
+        # public figures
+        "The mayor, Sadiq Khan, said the attack was shocking.",
+        # public institutions and places named after people
+        "She was taken to St Thomas' Hospital in a stable condition.",
+        "The boy was stabbed outside Charles Darwin Academy in Bethnal Green.",
+        "A car was stolen on Adam Street overnight.",
+        "Patients at the Queen Elizabeth Hospital were moved to another ward.",
+        "Officers from the Metropolitan Police and London Ambulance Service attended.",
+        # no names at all
+        "A man in his twenties was stabbed on Monday night.",
+    ],
+)
+def test_public_names_and_places_stay(vocabulary, text):
+    assert masked(text, vocabulary) == text
+
+
+def test_officer_keeps_name_while_victim_is_masked(vocabulary):
+    text = "Sergeant Mark Hale said Lucy Tran, 19, had been followed from the station."
+    assert masked(text, vocabulary) == "Sergeant Mark Hale said [name], 19, had been followed from the station."
+
+
+def test_keep_spans_are_never_masked(vocabulary):
+    text = "A man was robbed on Victoria Walk."
+    assert masked(text, vocabulary, keep=[(20, 33)]) == text
+
+
+def test_known_names_from_the_headline_are_masked_in_the_evidence(vocabulary):
+    text = "Asante was found injured in the stairwell."
+    assert masked(text, vocabulary) == text
+    assert masked(text, vocabulary, known={"Asante"}) == f"{NAME_MASK} was found injured in the stairwell."
+
+
+@pytest.mark.parametrize(
+    "offset, expected",
+    [(0, 0), (10, None), (20, 16), (30, 26)],
+)
+def test_shift_moves_offsets_past_masked_spans(offset, expected):
+    assert shift(offset, [(5, 15)]) == expected  # ten characters become six
+
+
+SEXUAL = Case(
+    "common",
+    "Woman attacked on path near Clapham Common",
+    "A woman was sexually assaulted on a path near Clapham Common. Zara Quinn, 23, was walking home.",
+    "Zara Quinn, 23, was walking home.",
+    "sexual_offence",
+    "violence and sexual offences",
+    "sexually assaulted",
+    place("Clapham Common station", 51.46180, -0.13830, "station", "Lambeth", "E09000022", kind="station"),
+    "Clapham Common",
+    "2024-04-12",
+    False,
+    None,
+    url="https://news.example/common",
+    ages=(23,),
+)
+ON_STREET = Case(
+    "street",
+    "Assault reported on Acre Lane",
+    "A sexual assault was reported on Acre Lane on Sunday.",
+    "A sexual assault was reported on Acre Lane on Sunday.",
+    "sexual_offence",
+    "violence and sexual offences",
+    "sexual assault",
+    place("Acre Lane", 51.46000, -0.12000, "street", "Lambeth", "E09000022"),
+    "Acre Lane",
+    "2024-04-14",
+    False,
+    None,
+)
+NAMED = Case(
+    "named",
+    "Tributes to Kofi Mensah after Peckham stabbing",
+    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham. Mensah died at the scene.",
+    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham.",
+    "stabbing",
+    "violence and sexual offences",
+    "stabbed",
+    place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"),
+    "Rye Lane",
+    "2024-04-02",
+    True,
+    "knife",
+    ages=(22,),
+)
+
+
+@pytest.fixture(scope="module")
+def incidents(tmp_path_factory):
+    path = build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db", cases=(SEXUAL, ON_STREET, NAMED))
+    return data.read_incidents(path)
+
+
+@pytest.fixture(scope="module")
+def public(incidents, vocabulary):
+    return public_incidents(incidents, vocabulary)
+
+
+def test_names_masked_in_headline_and_evidence_with_spans_moved(public, incidents):
+    row = public.loc["named:0"]
+    assert (row["headline"], row["evidence"]) == (
+        "Tributes to [name] after Peckham stabbing",
+        "[name], 22, was stabbed on Rye Lane in Peckham.",
+    )
+    start = int(row["evidence_start"])
+    assert row["evidence"][row["place_start"] - start : row["place_end"] - start] == "Rye Lane"
+    assert row["evidence"][row["type_start"] - start : row["type_end"] - start] == "stabbed"
+    assert incidents.loc["named:0", "evidence"].startswith("Kofi Mensah")  # editors' frame untouched
+
+
+def test_sexual_offence_is_drawn_at_a_centre_without_details(public, incidents):
+    row, original = public.loc["common:0"], incidents.loc["common:0"]
+    centre = h3.cell_to_latlng(h3.latlng_to_cell(original["lat"], original["lon"], SNAP_RESOLUTION))
+    assert (row["lat"], row["lon"]) == pytest.approx(centre)
+    assert (row["lat"], row["lon"]) != (original["lat"], original["lon"])
+    assert (row["precision"], row["place_name"], row["precision_rank"]) == ("area", "Lambeth", PRECISION_ORDER["area"])
+    assert pd.isna(row["location_text"]) and pd.isna(row["place_kind"])
+    assert row["cell"] == h3.latlng_to_cell(*centre, h3.get_resolution(original["cell"]))
+    assert (row["evidence"], row["victim_ages"]) == (NEUTRAL_EVIDENCE, "[]")
+    assert [row[c] for c in ("type_start", "type_end", "place_start", "place_end")] == [pd.NA] * 4
+
+
+def test_sexual_offence_on_a_street_keeps_the_street_centre(public, incidents):
+    row = public.loc["street:0"]
+    assert (row["lat"], row["lon"], row["precision"], row["place_name"]) == (51.46, -0.12, "street", "Acre Lane")
+    assert (row["evidence"], row["victim_ages"]) == (NEUTRAL_EVIDENCE, "[]")
+
+
+def test_masking_keys_on_the_type_not_the_category(public):
+    assert public.loc["named:0", "evidence"] != NEUTRAL_EVIDENCE  # a stabbing shares the police.uk category
+    assert public.loc["named:0", "victim_ages"] == "[22]"
+
+
+def test_public_incidents_of_an_empty_frame(incidents, vocabulary):
+    assert public_incidents(incidents.iloc[:0], vocabulary).empty
+
+
+def test_downloads_of_the_public_view_are_masked(public):
+    csv_text, geojson_text = csv_download(public), geojson_download(public)
+    for text in (csv_text, geojson_text):
+        assert "Mensah" not in text and "Zara Quinn" not in text and "[name]" in text
+    features = {f["properties"]["incident_id"]: f for f in json.loads(geojson_text)["features"]}
+    assert features["common:0"]["properties"]["evidence"] == NEUTRAL_EVIDENCE
+    assert features["common:0"]["properties"]["victim_ages"] == []

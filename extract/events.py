@@ -157,13 +157,15 @@ class EventMatcher:
         old = self.index.article_reports(article_id)
         if sorted(old, key=_by_id) == sorted(reports, key=_by_id):
             return Change()
-        new_ids = {r.incident_id for r in reports}
         probes = set().union(*(blocking_keys(r, probe=True) for r in reports))
-        linked = [
-            c
-            for c in self.index.candidates(probes)
-            if c.article_id != article_id and any(compare(r, c).merge for r in reports)
-        ]
+        candidates = [c for c in self.index.candidates(probes) if c.article_id != article_id]
+        linked = [c for c in candidates if any(compare(r, c).merge for r in reports)]
+        # For explain: the candidate that came nearest to each new report, should it stay alone.
+        nearest = {}
+        for r in reports:
+            found = [(compare(r, c), c) for c in candidates if blocking_keys(r, probe=True) & blocking_keys(c)]
+            if found:
+                nearest[r.incident_id] = max(found, key=lambda p: (p[0].score, p[1].incident_id))
         touched = {c.incident_id for c in linked} | {r.incident_id for r in old}
         before = self.index.placements(touched)
         members = [
@@ -172,7 +174,7 @@ class EventMatcher:
             if r.article_id != article_id
         ] + list(reports)
         old_placements = self.index.placements({r.incident_id for r in members} | {r.incident_id for r in old})
-        placements, events = self._group(members, old_placements, new_ids)
+        placements, events = self._group(members, old_placements, nearest)
         kept = {p.event_id for p in placements.values()}
         dropped = tuple(sorted({p.event_id for p in old_placements.values()} - kept))
         change = Change(tuple(reports), tuple(old), placements, tuple(events), dropped)
@@ -180,7 +182,10 @@ class EventMatcher:
         return change
 
     def _group(
-        self, members: list[Report], old: Mapping[str, Placement], new_ids: set[str]
+        self,
+        members: list[Report],
+        old: Mapping[str, Placement],
+        nearest: Mapping[str, tuple[Decision, Report]] | None = None,
     ) -> tuple[dict[str, Placement], list[Event]]:
         """Split the members into components, group each into events, and give each event an id: the old event
         holding most of its reports keeps its id, a new event gets a fresh one."""
@@ -207,7 +212,8 @@ class EventMatcher:
             event_id = ids.get(k) or new_event_id(group)
             events.append(merge_event(event_id, group, families=self.families))
             for r in group:
-                placements[r.incident_id] = Placement(event_id, component_id, _reason(r, group, decisions))
+                reason = _reason(r, group, decisions, (nearest or {}).get(r.incident_id))
+                placements[r.incident_id] = Placement(event_id, component_id, reason)
         return placements, events
 
 
@@ -246,8 +252,13 @@ def _pair(a: Report, b: Report) -> tuple[str, str]:
     return (a.incident_id, b.incident_id) if a.incident_id < b.incident_id else (b.incident_id, a.incident_id)
 
 
-def _reason(r: Report, group: Sequence[Report], decisions: Mapping[tuple[str, str], Decision]) -> str:
-    """Why a report is in its event: its strongest merging pair, or why its nearest report stayed apart."""
+def _reason(
+    r: Report,
+    group: Sequence[Report],
+    decisions: Mapping[tuple[str, str], Decision],
+    nearest: tuple[Decision, Report] | None,
+) -> str:
+    """Why a report is in its event: its strongest pair in it, or why the nearest candidate stayed apart."""
     pairs = [
         (decisions[min(r.incident_id, o.incident_id), max(r.incident_id, o.incident_id)], o)
         for o in group
@@ -256,6 +267,8 @@ def _reason(r: Report, group: Sequence[Report], decisions: Mapping[tuple[str, st
     if pairs:
         d, other = max(pairs, key=lambda p: (p[0].score, p[1].incident_id))
         return f"joined {other.article_id}: " + "; ".join(d.reasons)
+    if nearest:
+        return f"stands alone; nearest {nearest[1].article_id}: " + "; ".join(nearest[0].reasons)
     return "no other report of this incident"
 
 

@@ -100,7 +100,10 @@ def test_merged_event_attributes_and_reasons():
     )
     assert (event.first_seen, event.last_seen) == ("2024-03-03", "2024-11-20")
     assert index.placed["trial-0"].reason.startswith("joined ")
-    assert index.placed["hackney-0"].reason == "no other report of this incident"
+    assert index.placed["hackney-0"].reason == "no other report of this incident"  # no report shares a key with it
+    assert index.placed["hackney-1"].reason.startswith(
+        "stands alone; nearest standard: offence dates 2024-01-10 and 2024-03-02 are 52 days apart"
+    )
 
 
 def test_event_ids_are_stable_as_reports_join_and_reingest_is_idempotent():

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth, data
+from dashboard.display import escape_markdown
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
@@ -20,6 +21,10 @@ db_path = data.database_path()
 if not db_path.exists():
     with st.spinner("First run: building the incidents database from seeds/ …"):
         data.build_database(str(db_path))
+# A database that cannot be read is one message here, not a traceback on whichever page opens first.
+if problem := data.database_problem(db_path):
+    st.error(escape_markdown(problem))
+    st.stop()
 # Schema migrations run whoever opens the page: read-only is for people, not for the server.
 if problem := data.upgrade_database(str(db_path)):
     st.error(f"The database could not be upgraded to this version of the code: {problem}")

@@ -92,6 +92,33 @@ def database_version(db_path: str | Path) -> tuple[int, ...]:
     return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
 
 
+def database_problem(db_path: str | Path) -> str | None:
+    """Return why the incidents database at `db_path` cannot be shown (not a file, not a database, malformed,
+    another application's) as one line for the page; None when it can be. Checked again when it changes."""
+    return _cached_problem(str(db_path), database_version(db_path))
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_problem(db_path: str, version: tuple[int, ...]) -> str | None:
+    url = store.is_url(db_path)
+    try:
+        if not url and not Path(db_path).is_file():
+            raise ExtractError("not a regular file")
+        conn = store.connect_readonly(db_path)
+        try:
+            # quick_check reads every page once: a malformed database shows here, not halfway through a page.
+            if not url and (found := conn.execute("PRAGMA quick_check").fetchone()[0]) != "ok":
+                raise ExtractError(f"malformed: {found}")
+            for table, key in (("articles", "article_id"), ("incidents", "incident_id")):
+                conn.execute(f"SELECT {key} FROM {table} LIMIT 1").fetchall()
+        finally:
+            conn.close()
+    except (ExtractError, *store.DB_ERRORS) as e:
+        shown = store.redacted(db_path) if url else db_path
+        return f"The incidents database {shown} cannot be used ({e}). Start the dashboard with --db naming one."
+    return None
+
+
 def incidents(db_path: str | Path) -> pd.DataFrame:
     """Return `read_incidents(db_path)`, read again only when the database has changed since the last call."""
     return _cached_incidents(str(db_path), database_version(db_path))

@@ -20,6 +20,11 @@ from extract.records import Article, Incident
 
 MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character may be escaped
 WHITESPACE = re.compile(r"\s+")
+# GitHub-flavoured markdown links URLs, www. names and e-mail addresses found in text once escapes are resolved
+# (https://github.com/syntax-tree/mdast-util-gfm-autolink-literal): a word joiner inside each keeps it plain text.
+AUTOLINK_TRIGGERS = re.compile(r"(?<=http)(?=s?://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+NOTICES_SHOWN = 5  # dropped link values quoted in the one notice; a crafted link may drop thousands
 URL_SCHEMES = ("http", "https")
 URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"  # reserved and unreserved URL characters; the rest (spaces, ( ) < >) is encoded
 HIGHLIGHTS = {"place": "blue", "type": "orange"}
@@ -40,8 +45,20 @@ PREVIEW_COLUMNS = {
 
 
 def escape_markdown(text: object) -> str:
-    """Return `text` as markdown that renders literally: punctuation escaped, whitespace runs made one space."""
-    return MARKDOWN_PUNCTUATION.sub(r"\\\1", WHITESPACE.sub(" ", str(text)))
+    """Return `text` as markdown that renders literally: punctuation escaped, whitespace runs made one space, and
+    no URL, www. name or e-mail address turned into a link."""
+    plain = AUTOLINK_TRIGGERS.sub(WORD_JOINER, WHITESPACE.sub(" ", str(text)))
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", plain)
+
+
+def link_notice(notices: Sequence[str]) -> str | None:
+    """Return the one notice of what a link held that was dropped: the first NOTICES_SHOWN, then how many more;
+    None when nothing was."""
+    if not notices:
+        return None
+    more = len(notices) - NOTICES_SHOWN
+    shown = "; ".join(escape_markdown(notice) for notice in notices[:NOTICES_SHOWN])
+    return f"Ignored in the link: {shown}" + (f"; and {more:,} more" if more > 0 else "")
 
 
 def safe_url(url: object) -> str | None:

@@ -26,6 +26,7 @@ from dashboard.display import (
     geojson_download,
     highlighted_evidence,
     incident_table,
+    link_notice,
     plural,
     shade_label,
     share_link,
@@ -257,8 +258,8 @@ choices = filter_choices(incidents, boroughs=BOROUGHS, categories=[c.name for c 
 read_link_once(incidents, choices)
 
 st.title("London crime map from the news")
-for notice in st.session_state.pop(data.NOTICES, []):
-    st.warning(f"Ignored in the link: {escape_markdown(notice)}")
+if notice := link_notice(st.session_state.pop(data.NOTICES, [])):
+    st.warning(notice)
 
 with st.sidebar:
     st.header("Filters")

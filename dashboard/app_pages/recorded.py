@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import data, maps
 from dashboard.coverage import BANDS, PER, SMALL_EXPECTED, Coverage, coverage, funnel_spec, month_ranges, month_span
-from dashboard.display import escape_markdown, plural, share_link
+from dashboard.display import escape_markdown, link_notice, plural, share_link
 from dashboard.filters import (
     DATE_RANGE,
     PARAMS,
@@ -104,8 +104,8 @@ choices = Choices(boroughs=BOROUGHS, types=(), categories=tuple(known) + tuple(s
 read_link_once(choices)
 
 st.title("News vs recorded crime")
-for notice in st.session_state.pop(data.NOTICES, []):
-    st.warning(f"Ignored in the link: {escape_markdown(notice)}")
+if notice := link_notice(st.session_state.pop(data.NOTICES, [])):
+    st.warning(notice)
 
 with st.sidebar:
     st.header("Months and categories")

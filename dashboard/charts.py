@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-BAR_PX = 18  # a ranked bar's height: its label stays readable, and a long list scrolls the page, not the chart
+BAR_PX = 24  # a ranked bar's height: every label has room, and a long list scrolls the page, not the chart
 MONTH_CHART_PX = 220
 
 
@@ -22,15 +22,23 @@ def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None)
 
 
 def month_counts(dates: pd.Series) -> pd.DataFrame:
-    """Return the incidents per month (columns month as "YYYY-MM-01", incidents) of every month from the first
-    date to the last, months without any included as 0."""
+    """Return the incidents per month (columns month and end, the first days of it and of the next as "YYYY-MM-DD",
+    and incidents) of every month from the first date to the last, months without any included as 0."""
     months = dates.dropna().astype(str).str.slice(0, 7)
     months = months[months.str.match(r"^\d{4}-\d{2}$")]
     if months.empty:
-        return pd.DataFrame({"month": pd.Series(dtype=str), "incidents": pd.Series(dtype=int)})
+        return pd.DataFrame(
+            {"month": pd.Series(dtype=str), "end": pd.Series(dtype=str), "incidents": pd.Series(dtype=int)}
+        )
     counted = months.value_counts()
     span = pd.period_range(months.min(), months.max(), freq="M")
-    return pd.DataFrame({"month": [f"{p}-01" for p in span], "incidents": [int(counted.get(str(p), 0)) for p in span]})
+    return pd.DataFrame(
+        {
+            "month": [f"{p}-01" for p in span],
+            "end": [f"{p + 1}-01" for p in span],
+            "incidents": [int(counted.get(str(p), 0)) for p in span],
+        }
+    )
 
 
 def ranked_chart(found: pd.DataFrame, *, title: str) -> alt.Chart:
@@ -39,7 +47,7 @@ def ranked_chart(found: pd.DataFrame, *, title: str) -> alt.Chart:
         alt.Chart(found, title=title, height=alt.Step(BAR_PX))
         .mark_bar()
         .encode(
-            y=alt.Y("value:N", sort=None, title=None, axis=alt.Axis(labelLimit=180)),
+            y=alt.Y("value:N", sort=None, title=None, axis=alt.Axis(labelLimit=180, labelOverlap=False)),
             x=alt.X("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
             tooltip=[alt.Tooltip("value:N", title=title), alt.Tooltip("incidents:Q", title="Incidents")],
         )
@@ -47,15 +55,17 @@ def ranked_chart(found: pd.DataFrame, *, title: str) -> alt.Chart:
 
 
 def month_chart(found: pd.DataFrame) -> alt.Chart:
-    """Return `month_counts` as bars on a continuous time axis: a gap of years is as wide as those years."""
+    """Return `month_counts` as bars on a continuous time axis, each as wide as its month: a gap of years is as wide
+    as those years."""
     return (
         alt.Chart(found, title="By month", height=MONTH_CHART_PX)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title=None),
+            x=alt.X("month:T", title=None),
+            x2="end:T",
             y=alt.Y("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("month:T", title="Month", format="%B %Y"),
                 alt.Tooltip("incidents:Q", title="Incidents"),
             ],
         )

@@ -145,12 +145,12 @@ def victim_ages(stored: object) -> list[int]:
 
 
 def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.DataFrame:
-    """Return the filtered incidents as the table shows them: MISSING for what is not known, only safe links in
-    Source (empty without one)."""
+    """Return the filtered incidents as the table shows them: the start of the evidence for a missing headline (as
+    on the map), MISSING for any other fact not known, only safe links in Source (empty without one)."""
     table = pd.DataFrame(
         {
             "Date": shown["date"],
-            "Headline": shown["headline"],
+            "Headline": shown["headline"].where(shown["headline"].str.len() > 0, shown["evidence"].map(quoted_excerpt)),
             "Type": shown["type"].map(lambda t: type_labels.get(t, t)),
             "Category": shown["category"],
             "Place": shown["place_name"].fillna(shown["location_text"]),

@@ -46,6 +46,7 @@ DOT_EDGE_COLOR = (40, 40, 40, 200)  # a dark edge keeps the light colours (yello
 FATAL_COLOR = (0, 0, 0, 255)
 NEAR_COLOR = (0, 0, 0, 200)
 HALO_COLOR = (255, 255, 255, 235)
+RING_FILL = (255, 255, 255, 140)  # a ring's pale middle: it still reads as hollow, and a click there picks it
 # YlOrRd, five classes, light to dark (colorbrewer2.org)
 SEQUENTIAL = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
 CLASSES = len(SEQUENTIAL)
@@ -54,9 +55,9 @@ SHADE_ALPHA = 200
 
 # Every view's initial view state is fitted to a box as small as the smallest map the page draws: a phone's full
 # width (390 px less the page's margins) by the map's height. A wider map shows more around the same fit.
-FIT_BOX_PX = (340, 500)
-FIT_MARGIN = 0.9  # the fitted bounds fill 90% of the box, so markers at the edge are not cut
-TILE_PX = 256
+FIT_BOX_PX = (350, 500)
+FIT_MARGIN = 0.95  # the fitted bounds fill 95% of the box, so markers at the edge are not cut
+TILE_PX = 512  # deck.gl's and MapLibre's world is 512 px wide at zoom 0 (not the 256 of raster tiles)
 MAX_FIT_ZOOM = 15.0  # one point, or a few close together: a few streets around them
 INCIDENT_ZOOM = 14
 KM_PER_DEGREE = 111.32  # of latitude; of longitude, times cos(latitude)
@@ -317,8 +318,9 @@ def point_layers(
             data=rings,
             get_radius=RING_PX,
             get_line_color="c",
+            get_fill_color=list(RING_FILL),
             stroked=True,
-            filled=False,
+            filled=True,
             line_width_min_pixels=2.5,
             **common,
         ),

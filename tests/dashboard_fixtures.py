@@ -154,6 +154,40 @@ CASES = (
 """Seven incidents in six boroughs (one without a place); ids are "<article_id>:0"."""
 
 
+MORE_CASES = (
+    Case(
+        "ryelane2",
+        "Teenager robbed on Rye Lane",
+        "A teenager was robbed on Rye Lane on Friday evening.",
+        "A teenager was robbed on Rye Lane on Friday evening.",
+        "robbery",
+        "robbery",
+        "robbed",
+        place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"),
+        "Rye Lane",
+        "2024-03-20",
+        False,
+        "none",
+        url="https://news.example/ryelane2",
+    ),
+    Case(
+        "centre",
+        "Man robbed in London",
+        "A man was robbed in London, police said.",
+        "A man was robbed in London, police said.",
+        "robbery",
+        "robbery",
+        "robbed",
+        place("London", 51.50735, -0.12776, "london", None, None, kind="region"),
+        "London",
+        "2023-11-05",
+        False,
+        None,
+    ),
+)
+"""A second incident at Rye Lane's point (a stack with the first) and one placed only as "London"."""
+
+
 def incident_of(case: Case) -> Incident:
     """Return the fixture incident of `case`, with offsets into its article text."""
     start = case.text.index(case.evidence)

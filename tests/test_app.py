@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from dashboard_fixtures import CASES, XSS_HEADLINE, Case, build_incidents_db, place
+from dashboard_fixtures import CASES, MORE_CASES, XSS_HEADLINE, build_incidents_db
 from streamlit.testing.v1 import AppTest
 
 from dashboard import maps
@@ -25,39 +25,7 @@ PASTED = (
 
 
 RYE_LANE = (51.46912, -0.06920)
-STACKED = (
-    *CASES,
-    Case(
-        "ryelane2",
-        "Teenager robbed on Rye Lane",
-        "A teenager was robbed on Rye Lane on Friday evening.",
-        "A teenager was robbed on Rye Lane on Friday evening.",
-        "robbery",
-        "robbery",
-        "robbed",
-        place("Rye Lane", *RYE_LANE, "street", "Southwark", "E09000028"),
-        "Rye Lane",
-        "2024-03-20",
-        False,
-        "none",
-        url="https://news.example/ryelane2",
-    ),
-    Case(
-        "centre",
-        "Man robbed in London",
-        "A man was robbed in London, police said.",
-        "A man was robbed in London, police said.",
-        "robbery",
-        "robbery",
-        "robbed",
-        place("London", 51.50735, -0.12776, "london", None, None, kind="region"),
-        "London",
-        "2023-11-05",
-        False,
-        None,
-    ),
-)
-"""The fixture's incidents, a second one at Rye Lane's point, and one placed only as "London"."""
+STACKED = CASES + MORE_CASES
 
 
 @pytest.fixture(scope="module")

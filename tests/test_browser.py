@@ -4,6 +4,8 @@ Playwright never downloads a browser here; /usr/bin/chromium comes from apt (`ma
 """
 
 import io
+import json
+import math
 import os
 import socket
 import subprocess
@@ -15,9 +17,13 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
-from dashboard_fixtures import XSS_HEADLINE, build_incidents_db
+from dashboard_fixtures import CASES, MORE_CASES, XSS_HEADLINE, build_incidents_db
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from dashboard import maps
+from extract.geo.gazetteer import LONDON_BBOX, load_borough_geojson
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -30,12 +36,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 30_000
+# A rerun can take seconds on a busy machine.
+expect.set_options(timeout=TIMEOUT_MS)
 MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
+SIZES = {
+    "desktop": {"viewport": {"width": 1400, "height": 1000}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+RYE_LANE = (51.46972, -0.0679)  # where the gazetteer puts "Rye Lane"
+METRES_AROUND_THE_EQUATOR = 40_075_016.686
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    db = build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db")
+    db = build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db", cases=CASES + MORE_CASES)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -105,10 +119,54 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(params=list(SIZES))
+def sized(browser, request):
+    """A page at desktop and at phone size; `page.size` says which."""
+    context = browser.new_context(**SIZES[request.param])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.size = request.param
+    yield page
+    context.close()
+
+
+def watch_decks(page):
+    """Return the list that collects each deck spec the server sends the page (protobuf ForwardMsgs on the socket)."""
+    decks = []
+
+    def received(payload):
+        if not isinstance(payload, bytes):
+            return
+        msg = ForwardMsg.FromString(payload)
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "deck_gl_json_chart":
+                decks.append(json.loads(element.deck_gl_json_chart.json))
+
+    page.on("websocket", lambda ws: ws.on("framereceived", received))
+    return decks
+
+
 def open_page(page, url):
     page.goto(url)
     page.wait_for_selector(MAP_CANVAS, state="visible")
     expect(page.get_by_role("heading", name="London crime map from the news")).to_be_visible()
+
+
+def click_marker(page, headline):
+    """Click the marker at the map's centre once its tooltip shows `headline`, as a person would (a rerun may have
+    just drawn the map again)."""
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while headline not in (page.locator(".deck-tooltip").all_inner_texts() or [""])[0]:
+        assert time.monotonic() < deadline, f"no marker showing {headline!r} at the map's centre"
+        page.mouse.move(centre[0] + 1, centre[1])
+        page.mouse.move(*centre)
+        time.sleep(0.3)
+    page.mouse.click(*centre)
 
 
 def query(page):
@@ -168,9 +226,7 @@ def test_clicking_a_point_opens_its_details_and_puts_it_in_the_url(server, page)
     details.get_by_role("button", name="Close details").click()
     expect(details).to_have_count(0)
     page.wait_for_function("() => !location.search.includes('incident')")
-    page.locator(MAP_CANVAS).first.scroll_into_view_if_needed()
-    box = page.locator(MAP_CANVAS).first.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the map is centred on it
+    click_marker(page, "Man stabbed to death on Rye Lane")  # the map is centred on it, and one click opens it
     expect(page.locator(".st-key-details").get_by_text("Man stabbed to death on Rye Lane")).to_be_visible()
     page.wait_for_function("() => location.search.includes('incident=peckham')")
     assert query(page) == {"type": ["stabbing"], "incident": ["peckham:0"]}
@@ -198,3 +254,76 @@ def test_add_articles_opens_as_the_first_page_of_a_session(server, page):
     expect(page.get_by_role("heading", name="Add articles")).to_be_visible()
     expect(page.get_by_label("Article text")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def map_pixels(page):
+    png = page.locator(MAP_CANVAS).first.screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_near_a_place_shows_the_count_and_a_circle(server, sized):
+    decks = watch_decks(sized)
+    open_page(sized, f"{server}/?near=Rye%20Lane&km=1")
+    expect(sized.get_by_text("2 incidents within 1 km of Rye Lane", exact=True)).to_be_visible()
+    sized.wait_for_function("() => document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas').width > 0")
+    near = next(layer for layer in decks[-1]["layers"] if layer["id"] == "near")
+    assert (near["data"], near["getRadius"]) == ([{"p": [RYE_LANE[1], RYE_LANE[0]]}], 1000.0)
+    view = decks[-1]["initialViewState"]
+    assert view == maps.fit_view(*maps.circle_bounds(*RYE_LANE, 1.0))
+    # The circle's dark edge crosses the lines through the map's centre at its radius (deck.gl's world is 512 px
+    # wide at zoom 0); the borough outlines are lighter.
+    radius = 1000 / (METRES_AROUND_THE_EQUATOR * math.cos(math.radians(view["latitude"])) / (512 * 2 ** view["zoom"]))
+    time.sleep(1)
+    pixels = map_pixels(sized)
+    dark = pixels.max(axis=2) < 110
+    cy, cx = dark.shape[0] // 2, dark.shape[1] // 2
+    r = round(radius)
+    for y, x in ((cy, cx - r), (cy, cx + r), (cy - r, cx), (cy + r, cx)):
+        assert dark[y - 4 : y + 5, x - 4 : x + 5].any(), (sized.size, y, x, r)
+    assert query(sized) == {"near": ["Rye Lane"]}  # 1 km is the default
+
+
+def test_clicking_a_stacked_marker_lists_its_incidents_beside_the_map(server, sized):
+    open_page(sized, f"{server}/?q=Rye%20Lane")  # both Rye Lane incidents, one point: the map centres on it
+    expect(sized.get_by_text("2 incidents", exact=True)).to_be_visible()
+    click_marker(sized, "2 incidents here")
+    details = sized.locator(".st-key-details")
+    expect(details.get_by_text("2 incidents at this place")).to_be_visible()
+    for headline, url in (
+        ("Man stabbed to death on Rye Lane", "https://news.example/peckham"),
+        ("Teenager robbed on Rye Lane", "https://news.example/ryelane2"),
+    ):
+        expect(details.get_by_role("link", name=headline)).to_have_attribute("href", url)
+    sized.wait_for_function("() => location.search.includes('incident=peckham')")
+    box, panel = sized.locator(MAP_CANVAS).first.bounding_box(), details.bounding_box()
+    if sized.size == "desktop":  # beside the map
+        assert panel["x"] >= box["x"] + box["width"] and panel["y"] < box["y"] + box["height"]
+    else:  # right under it
+        assert box["y"] + box["height"] <= panel["y"] < box["y"] + box["height"] + 200
+    details.get_by_role("button", name="Close details").click()
+    expect(sized.locator(".st-key-details")).to_have_count(0)
+    click_marker(sized, "2 incidents here")  # one click opens them again
+    expect(sized.locator(".st-key-details").get_by_text("2 incidents at this place")).to_be_visible()
+
+
+def test_a_borough_link_opens_zoomed_on_the_borough(server, sized):
+    decks = watch_decks(sized)
+    open_page(sized, f"{server}/?borough=Barnet")
+    expect(sized.get_by_text("0 incidents", exact=True)).to_be_visible()
+    barnet = maps.fit_view(*maps.boroughs_bounds(load_borough_geojson(), ["Barnet"]))
+    assert decks[-1]["initialViewState"] == barnet
+    assert barnet["zoom"] > maps.LONDON_VIEW["zoom"] + 1
+
+
+def test_unfiltered_map_shows_every_borough_full_width(server, sized):
+    decks = watch_decks(sized)
+    open_page(sized, server)
+    view = decks[-1]["initialViewState"]
+    assert view == maps.LONDON_VIEW
+    canvas = sized.locator(MAP_CANVAS).first.bounding_box()
+    london_px = (LONDON_BBOX.east - LONDON_BBOX.west) * 512 * 2 ** view["zoom"] / 360
+    assert london_px <= canvas["width"]
+    if sized.size == "phone":
+        assert canvas["width"] >= 390 - 40  # the page's margins only
+        title = sized.get_by_role("heading", name="London crime map from the news").bounding_box()
+        assert title["height"] <= 120  # two lines at most (three are about 140 px)

@@ -35,12 +35,13 @@ def test_ranked_counts_most_first(values, labels, ranked):
 def test_month_counts_show_every_month_from_the_first_to_the_last(dates, months):
     found = charts.month_counts(pd.Series(dates, dtype=object))
     assert list(zip(found["month"], found["incidents"])) == months
+    assert list(found["end"][:-1]) == list(found["month"][1:])
 
 
 def test_month_counts_keep_the_years_between_two_incidents():
     found = charts.month_counts(pd.Series(["2006-01-01", "2016-12-31"]))
     assert (len(found), found["incidents"].sum()) == (132, 2)
-    assert (found["month"].iloc[0], found["month"].iloc[-1]) == ("2006-01-01", "2016-12-01")
+    assert (found["month"].iloc[0], found["end"].iloc[-1]) == ("2006-01-01", "2017-01-01")
 
 
 def test_ranked_chart_keeps_the_order_given():
@@ -52,4 +53,7 @@ def test_ranked_chart_keeps_the_order_given():
 
 def test_month_chart_has_a_continuous_time_axis():
     spec = charts.month_chart(charts.month_counts(pd.Series(["2006-05-01", "2016-05-01"]))).to_dict()
-    assert (spec["encoding"]["x"]["type"], spec["encoding"]["x"]["timeUnit"]) == ("temporal", "yearmonth")
+    assert (spec["encoding"]["x"], spec["encoding"]["x2"]) == (
+        {"field": "month", "title": None, "type": "temporal"},
+        {"field": "end"},
+    )

@@ -118,7 +118,9 @@ def test_victim_ages(stored, ages):
 
 
 def test_incident_table_shows_untrusted_text_as_text_and_only_safe_links(frame):
-    table = incident_table(frame.loc[["xss:0", "peckham:0", "nowhere:0"]], {"stabbing": "Stabbing"})
+    rows = frame.loc[["xss:0", "peckham:0", "nowhere:0"]].copy()
+    rows.loc["nowhere:0", "headline"] = ""
+    table = incident_table(rows, {"stabbing": "Stabbing"})
     assert list(table.columns) == [
         "Date",
         "Headline",
@@ -157,7 +159,7 @@ def test_incident_table_shows_untrusted_text_as_text_and_only_safe_links(frame):
             "knife",
             "https://news.example/peckham",
         ],
-        ["—", "Robbery reported, place withheld", "robbery", "robbery", "—", "—", "—", "—", "—", None],
+        ["—", "“Police are investigating a robbery.”", "robbery", "robbery", "—", "—", "—", "—", "—", None],
     ]
 
 

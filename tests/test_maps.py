@@ -159,7 +159,10 @@ def test_points_view_layers(frame):
     assert [layer["id"] for layer in spec["layers"]] == ["outlines", "approximate", "incidents", "fatal", "counts"]
     assert [r["id"] for r in layers["incidents"]["data"]] == ["city:0", "peckham:0", "brixton:0"]
     assert [r["id"] for r in layers["approximate"]["data"]] == ["xss:0", "greenwich:0", "kingston:0"]
-    assert (layers["approximate"]["filled"], layers["approximate"]["getRadius"]) == (False, maps.RING_PX)
+    assert (layers["approximate"]["getRadius"], layers["approximate"]["getFillColor"]) == (
+        maps.RING_PX,
+        [255, 255, 255, 140],
+    )
     assert {layers[i]["radiusUnits"] for i in ("approximate", "incidents", "fatal")} == {"pixels"}
     assert layers["fatal"]["data"] == [{"p": [-0.0692, 51.46912]}, {"p": [-0.114, 51.467]}]
     assert layers["fatal"]["pickable"] is False and layers["incidents"]["pickable"] is True
@@ -359,11 +362,11 @@ def test_deck_draws_the_circle_and_the_open_incident(frame):
 @pytest.mark.parametrize(
     "bounds, view",
     [
-        ((51.28, -0.52, 51.70, 0.34), {"latitude": 51.49048, "longitude": -0.09, "zoom": 8.97}),
+        ((51.28, -0.52, 51.70, 0.34), {"latitude": 51.49048, "longitude": -0.09, "zoom": 8.09}),
         ((51.5, -0.1, 51.5, -0.1), {"latitude": 51.5, "longitude": -0.1, "zoom": maps.MAX_FIT_ZOOM}),
-        ((51.50, -0.11, 51.51, -0.10), {"latitude": 51.505, "longitude": -0.105, "zoom": maps.MAX_FIT_ZOOM}),
-        ((51.40, -0.20, 51.60, -0.19), {"latitude": 51.50011, "longitude": -0.195, "zoom": 10.94}),  # by its height
-        ((51.50, -0.40, 51.51, 0.20), {"latitude": 51.505, "longitude": -0.1, "zoom": 9.49}),  # by its width
+        ((51.50, -0.11, 51.51, -0.10), {"latitude": 51.505, "longitude": -0.105, "zoom": 14.34}),
+        ((51.40, -0.20, 51.60, -0.19), {"latitude": 51.50011, "longitude": -0.195, "zoom": 10.02}),  # by its height
+        ((51.50, -0.40, 51.51, 0.20), {"latitude": 51.505, "longitude": -0.1, "zoom": 8.61}),  # by its width
     ],
 )
 def test_fit_view(bounds, view):

@@ -65,6 +65,9 @@ LEGEND_ROW_PX = 35  # st.dataframe's row height: the legend shows every group wi
 ISO = "YYYY-MM-DD"  # the date pickers show dates as links write them
 STACK_SHOWN = 25  # a marker's incidents listed in its details; a borough's centre can hold hundreds
 SHADE_LABELS = {"incidents": "Incidents", "residents": "Per 100,000 residents"}
+# The title on one or two lines on a phone, rather than three (Streamlit's h1 is 2.75rem at every width).
+PHONE_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 1.75rem !important; } }</style>"
+KM_WIDTH_PX = 120
 MARKS = (
     "Dot: placed at a street or more precisely. Ring: placed only at a station, postcode, area, ward or borough. "
     "Black ring: fatal. A number: that many incidents at one place, coloured by their most common group."
@@ -257,6 +260,7 @@ boroughs = data.borough_shapes()
 choices = filter_choices(incidents, boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels)
 read_link_once(incidents, choices)
 
+st.html(PHONE_CSS)
 st.title("London crime map from the news")
 if notice := link_notice(st.session_state.pop(data.NOTICES, [])):
     st.warning(notice)
@@ -280,18 +284,24 @@ with st.sidebar:
     )
     st.text_input("Search headlines and evidence", key="q")
 
-search, radius = st.columns([4, 1])
-search.text_input(
-    "Near a place",
-    key="near",
-    max_chars=MAX_PLACE_CHARS,
-    placeholder="A street, postcode, station or area: Rye Lane, SE15",
-)
-radius.number_input("Within km", min_value=KM_RANGE[0], max_value=KM_RANGE[1], step=0.5, key="km", format="%g")
-view_choice, shade_choice = st.columns(2)
-view = view_choice.radio("View", VIEWS, key="view", horizontal=True, format_func=str.capitalize)
-if view == "boroughs":
-    shade_choice.radio("Shade boroughs by", SHADES, key="shade", horizontal=True, format_func=SHADE_LABELS.__getitem__)
+# Rows that stay rows on a phone (st.columns stack below 640 px), so that the map starts higher up.
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    st.text_input(
+        "Near a place",
+        key="near",
+        max_chars=MAX_PLACE_CHARS,
+        placeholder="Street, postcode, station or area",
+        width="stretch",
+    )
+    st.number_input(
+        "Within km", min_value=KM_RANGE[0], max_value=KM_RANGE[1], step=0.5, key="km", format="%g", width=KM_WIDTH_PX
+    )
+with st.container(horizontal=True):
+    view = st.radio("View", VIEWS, key="view", horizontal=True, format_func=str.capitalize, width="content")
+    if view == "boroughs":
+        st.radio(
+            "Shade by", SHADES, key="shade", horizontal=True, format_func=SHADE_LABELS.__getitem__, width="content"
+        )
 
 filters = from_widgets({key: st.session_state.get(key) for key in WIDGET_DEFAULTS})
 near, near_problem = resolve_near(filters.near)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PACKAGES := extract dashboard
 
-.PHONY: install run test check lint fuzz chromium gazetteer evaluate benchmarks watch clean
+.PHONY: install run test check lint fuzz chromium postgis gazetteer evaluate benchmarks watch clean
 
 install: $(VENV)/.installed
 
@@ -36,7 +36,11 @@ check: lint
 fuzz: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
-test: $(VENV)/.installed chromium lint
+# The store's tests start a throwaway PostgreSQL server (tests/postgres_server.py); Debian's PostgreSQL 15 with PostGIS.
+postgis:
+	@test -f /usr/share/postgresql/15/extension/postgis.control || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null)
+
+test: $(VENV)/.installed chromium postgis lint
 	$(PY) -m pytest -q
 
 # Regenerates the committed gazetteer under data/ from the team's raw open data.

@@ -16,9 +16,10 @@ from dashboard.display import escape_markdown
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
-st.set_page_config(page_title="London crime map from the news", page_icon=":material/map:", layout="wide")
+# An emoji icon is drawn in the page; a :material/...: one is fetched from fonts.gstatic.com, a third party.
+st.set_page_config(page_title="London crime map from the news", page_icon="🗺️", layout="wide")
 db_path = data.database_path()
-if not db_path.exists():
+if isinstance(db_path, Path) and not db_path.exists():
     with st.spinner("First run: building the incidents database from seeds/ …"):
         data.build_database(str(db_path))
 # A database that cannot be read is one message here, not a traceback on whichever page opens first.

@@ -54,8 +54,9 @@ NO_SOURCE = "no_source"  # Add articles: the pasted text has no source link, sai
 REVIEW_DONE = "review_done"  # Review: what the last correction did, shown once after the rerun that follows it
 
 
-def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    """Return the incidents database: `--db PATH` after `--`, else $INCIDENTS_DB, else the project's default.
+def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> str | Path:
+    """Return the incidents database: `--db PATH` after `--`, else $INCIDENTS_DB, else the project's default; a
+    URL (postgresql://...) comes back as the string it is, a path as a Path.
 
     Example:
         streamlit run dashboard/app.py -- --db other.db     # argv and environ default to this process's
@@ -63,7 +64,8 @@ def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--db")
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    return Path(args.db or (os.environ if environ is None else environ).get(DB_ENV) or DEFAULT_DB)
+    target = args.db or (os.environ if environ is None else environ).get(DB_ENV) or DEFAULT_DB
+    return target if store.is_url(str(target)) else Path(target)
 
 
 def read_incidents(db_path: str | Path) -> pd.DataFrame:
@@ -87,7 +89,14 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
 
 
 def database_version(db_path: str | Path) -> tuple[int, ...]:
-    """Return what changes when the database does: mtime and size of the file and of its write-ahead log."""
+    """Return what changes when the database does: mtime and size of the file and of its write-ahead log; for a
+    PostgreSQL URL, its write-ahead log position."""
+    if store.is_url(str(db_path)):
+        conn = store.connect_readonly(str(db_path))
+        try:
+            return (store.data_version(conn),)
+        finally:
+            conn.close()
     stats = [Path(p).stat() for p in (str(db_path), f"{db_path}-wal") if Path(p).exists()]
     return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
 

@@ -22,7 +22,15 @@ from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
 from extract.geo.places import Matcher, build_matcher, find_places
 from extract.reading import dating, details
-from extract.reading.london import Signs, foreign_dateline, foreign_signs, load_signs, london_evidence
+from extract.reading.london import (
+    Signs,
+    elsewhere_spans,
+    foreign_dateline,
+    foreign_signs,
+    load_signs,
+    london_evidence,
+    scene_elsewhere,
+)
 from extract.reading.scene import (
     PRECISION_RANK,
     Candidate,
@@ -38,15 +46,16 @@ from extract.reading.story import (
     incident_sentences,
     is_fiction,
     is_statistics,
+    main_sentence,
     neighbours,
+    own_sentences,
     read_sentences,
-    tells_incident,
 )
 from extract.records import Article, ExtractError, Incident, Mention, Place, Reason, Rejection
 from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
 from extract.text.dates import FOLLOWING_CHARS, date_basis, find_dates, publication_date
 from extract.text.folding import fold_text
-from extract.text.signals import Signals, find_signals, load_signals
+from extract.text.signals import Signals, find_signals, load_signals, without_links
 
 if TYPE_CHECKING:
     from extract.events import ReportReader
@@ -118,19 +127,21 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     a court, an arrest or a home gives no incident, and that is a reason like the others. The Story carries the
     chosen scene, so that story_incidents only builds. A `trace` is filled with what was found on the way.
     """
-    text = article.text
+    text = without_links(article.text, signals=extractor.signals)  # "Read more: Leeds man stabbed" is another story
     folded = fold_text(text)
     cues = find_cues(text, vocab=extractor.vocab, folded=folded)
-    if trace is not None:
-        trace.cues = cues
-    if not any(c.type for c in cues):
-        return Rejection(article.article_id, Reason.NO_CRIME)
-    mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
-    found = find_signals(folded, signals=extractor.signals)
-    sentences = read_sentences(text, cues, mentions, found)
     headline = article.headline or ""
     headline_folded = fold_text(headline)  # folded once for its cues, signals and places
     headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded)
+    if trace is not None:
+        trace.cues = cues
+    if not any(c.type for c in cues) and not any(c.type for c in headline_cues):
+        return Rejection(article.article_id, Reason.NO_CRIME)
+    mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
+    found = find_signals(folded, signals=extractor.signals)
+    published = publication_date(article.published, article.url)
+    elsewhere = elsewhere_spans(text, mentions, signs=extractor.signs)
+    sentences = read_sentences(text, cues, mentions, found, elsewhere=scene_elsewhere(text, elsewhere))
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
     if trace is not None:
         trace.headline_cues, trace.mentions, trace.sentences = headline_cues, mentions, sentences
@@ -141,7 +152,10 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         return Rejection(article.article_id, Reason.STATISTICS)
     if is_fiction(found) or is_fiction(find_signals(headline_folded, signals=extractor.signals)):
         return Rejection(article.article_id, Reason.FICTION)
-    foreign, london = foreign_signs(text, mentions, signs=extractor.signs)
+    headline_mentions = find_places(headline, matcher=extractor.matcher, folded=headline_folded)
+    foreign, london = foreign_signs(
+        text, mentions, signs=extractor.signs, headline=headline, headline_mentions=headline_mentions, spans=elsewhere
+    )
     if trace is not None:
         trace.signs = (foreign, london)
     if foreign and foreign >= london:
@@ -150,12 +164,12 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         return Rejection(article.article_id, Reason.FOREIGN_DATELINE)
     if not london_evidence(article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign):
         return Rejection(article.article_id, Reason.NO_LONDON_EVIDENCE)
-    headline_places = tuple(m.text for m in find_places(headline, matcher=extractor.matcher, folded=headline_folded))
+    headline_places = tuple(m.text for m in headline_mentions)
     # Bounded, so that a text naming thousands of places stays linear.
     context = tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT]
     # an incident's date is looked for at most FOLLOWING_CHARS past an incident sentence: no need to scan further
     dates_end = incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + DATE_PHRASE_CHARS
-    main = next((s for s in incident_sents if tells_incident(s)), incident_sents[0])
+    main = main_sentence(incident_sents)
     story = Story(
         article=article,
         text=text,
@@ -166,7 +180,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         headline_cues=tuple(headline_cues),
         headline_places=headline_places,
         context=context,
-        dates=tuple(find_dates(text, published=publication_date(article.published, article.url), end=dates_end)),
+        dates=tuple(find_dates(text, published=published, end=dates_end)),
         incident_sentences=tuple(incident_sents),
         main=main,
         scene=None,  # chosen below, among the places of the story as read
@@ -184,31 +198,55 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
 
 def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
     """Build the incidents of a story read_story accepted: first the one it leads with, at its scene; then, for a
-    round-up, one per further sentence that tells its own crime at a scene apart from the others."""
+    round-up, one per further incident at a scene apart from the others (a sentence telling its own crime, or
+    announcing one by a noun: "a second stabbing"), each read from its own sentences up to where the next starts."""
     main = story.main
     incident_sents = story.incident_sentences
-    told = [s for s in incident_sents if s is main or not (s.aside or s.separate)]
-    story_cues = [c for s in story.sentences if not s.aside for c in s.cues]
-    headline_cues = list(story.headline_cues)
-    type_cue = incident_type(
-        main.cues, headline_cues, [c for s in told for c in s.cues], story_cues, vocab=extractor.vocab
-    )
-    place, mention = story.scene, story.scene_mention
-    incidents = [_incident(story, 0, main, told, type_cue, place, mention, headline_cues, extractor.vocab)]
-    used = [place] if place else []
     # A new cache: read_story asked the same queries with the same context, and a geocoder answers them the same.
     places = StoryGeocoder(extractor.geocoder, story.context)
+    used = [story.scene] if story.scene else []
+    further: list[tuple[Sentence, list[Sentence], Place, Mention | None]] = []
     for s in incident_sents[:MAX_ROUND_UP_SENTENCES]:
-        if len(incidents) >= MAX_INCIDENTS:
+        if len(further) + 1 >= MAX_INCIDENTS:
             break
-        if s is main or s.aside or not any(c.event and c.type for c in s.cues):
+        announced = s.separate and any(c.type for c in s.cues)  # "A second stabbing happened in Y."
+        if s is main or s.aside or not (announced or any(c.event and c.type for c in s.cues)):
             continue  # an aside ("It comes six months after ...") recalls an older crime: not this story's
-        place, mention = choose_scene(story, [s], s, places=places, only=s)
+        own = own_sentences(story.sentences, s)
+        place, mention = None, None
+        for o in own:  # its scene may come a sentence after it: "The victim was found on Mare Street."
+            place, mention = choose_scene(story, [o], s, places=places, only=o)
+            if place is not None:
+                break
         if place is None or not another_scene(place, used):
             continue
         used.append(place)
-        cue = incident_type(s.cues, [], s.cues, story_cues, vocab=extractor.vocab)
-        incidents.append(_incident(story, len(incidents), s, [s], cue, place, mention, [], extractor.vocab))
+        further.append((s, own, place, mention))
+    # The lead incident is read up to where the first further one starts, and never from another's sentences.
+    theirs = {o.start for _, own, _, _ in further for o in own}
+    cut = min((f.start for f, *_ in further if f.start > main.start), default=len(story.text))
+
+    def lead_part(s: Sentence) -> bool:
+        return s is main or (s.start < cut and s.start not in theirs)
+
+    told = [s for s in incident_sents if s is main or (lead_part(s) and not (s.aside or s.separate))]
+    near = [s for s in neighbours(story.sentences, main, []) if lead_part(s)]
+    # A type too general for the lead or a further incident gives way to the crime the story names most, in that
+    # incident's sentences and in those of none ("the robberies", summing up): never in another incident's.
+    led = {s.start for s in told + near}
+    shared = [c for s in story.sentences if not s.aside and s.start not in theirs | led for c in s.cues]
+    headline_cues = list(story.headline_cues)
+    vocab = extractor.vocab
+    lead_cues = [c for s in told + near for c in s.cues]
+    told_cues = [c for s in told for c in s.cues]
+    type_cue = incident_type(main.cues, headline_cues, told_cues, lead_cues + shared, vocab=vocab)
+    incidents = [
+        _incident(story, 0, main, told, near, type_cue, story.scene, story.scene_mention, headline_cues, vocab)
+    ]
+    for s, own, place, mention in further:
+        own_cues = [c for o in own for c in o.cues]
+        cue = incident_type(s.cues, [], own_cues, own_cues + shared, vocab=vocab)
+        incidents.append(_incident(story, len(incidents), s, own, own, cue, place, mention, [], vocab))
     return incidents
 
 
@@ -224,6 +262,7 @@ def _incident(
     ordinal: int,
     main: Sentence,
     told: list[Sentence],
+    near: list[Sentence],
     type_cue: Cue | None,
     place: Place | None,
     mention: Mention | None,
@@ -232,9 +271,9 @@ def _incident(
 ) -> Incident:
     type_slug = type_cue.type if type_cue and type_cue.type else "other"  # incident_type gives only typed cues
     told_cues = [c for s in told for c in s.cues]
-    # A further incident of a round-up is read from its own sentence only: its neighbours tell the others.
+    # A further incident of a round-up is read from its own sentences only: the others tell other incidents.
     lead = ordinal == 0
-    near_cues = [c for s in neighbours(story.sentences, main, []) for c in s.cues] if lead else told_cues
+    near_cues = [c for s in near for c in s.cues]
     chosen_date = dating.incident_date(story, main, mention, lead=lead)
     article = story.article
     return Incident(
@@ -247,8 +286,8 @@ def _incident(
         date=chosen_date.date if chosen_date else None,
         date_basis=date_basis(chosen_date),
         fatal=details.fatal(told_cues, near_cues, headline_cues),
-        weapon=details.weapon(told_cues, near_cues, type_slug),
-        victim_ages=details.victim_ages(story.folded, neighbours(story.sentences, main, told) if lead else told),
+        weapon=details.weapon(told_cues, near_cues, type_slug, headline_cues),
+        victim_ages=details.victim_ages(story.folded, sorted({s.start: s for s in told + near}.values(), key=_start)),
         arrests=details.arrests(story.folded) if lead else None,
         evidence=story.text[main.start : main.end],
         evidence_start=main.start,
@@ -259,6 +298,10 @@ def _incident(
         url=article.url,
         published=article.published,
     )
+
+
+def _start(sentence: Sentence) -> int:
+    return sentence.start
 
 
 def _incident_id(article_id: str, ordinal: int) -> str:

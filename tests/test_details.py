@@ -53,6 +53,19 @@ def test_weapon(vocab, told, near, type_slug, expected):
     assert weapon(find_cues(told, vocab=vocab), find_cues(near, vocab=vocab), type_slug) == expected
 
 
+@pytest.mark.parametrize(
+    "told, headline, expected",
+    [
+        pytest.param("Two boys were robbed on a bus.", "Boys robbed at knifepoint", "knife", id="from the headline"),
+        pytest.param("A man was shot in the leg.", "Man stabbed and shot", "gun", id="the story's own first"),
+        pytest.param("Two boys were robbed on a bus.", "Boys robbed on a bus", "none", id="none named anywhere"),
+    ],
+)
+def test_weapon_named_in_the_headline(vocab, told, headline, expected):
+    cues = find_cues(told, vocab=vocab)
+    assert weapon(cues, [], "robbery", find_cues(headline, vocab=vocab)) == expected
+
+
 def sentences(text: str) -> list[Sentence]:
     """The sentences of `text`, with nothing found in them: victim_ages reads the folded text itself."""
     return [Sentence(start, end, (), (), 0, False, False, False) for start, end in split_sentences(text)]

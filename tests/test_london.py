@@ -4,7 +4,13 @@ with the real lists of signs on the small fixture gazetteer (conftest.py)."""
 import pytest
 
 from extract.geo.places import find_places
-from extract.reading.london import foreign_dateline, foreign_signs, london_evidence
+from extract.reading.london import (
+    elsewhere_spans,
+    foreign_dateline,
+    foreign_signs,
+    london_evidence,
+    scene_elsewhere,
+)
 from extract.records import Article
 
 
@@ -34,6 +40,46 @@ def mentions_of(text: str, extractor) -> list:
 )
 def test_foreign_signs(small_extractor, text, expected):
     assert foreign_signs(text, mentions_of(text, small_extractor), signs=small_extractor.signs) == expected
+
+
+@pytest.mark.parametrize(
+    "headline, expected",
+    [
+        pytest.param("Man stabbed in Leeds", (1, 1), id="a town elsewhere"),
+        pytest.param("Man stabbed in Brixton", (0, 1), id="a London headline"),
+        pytest.param("Essex Police appeal after stabbing", (2, 1), id="another force and its county"),
+        pytest.param("", (0, 1), id="no headline"),
+    ],
+)
+def test_a_headline_naming_elsewhere_is_a_foreign_sign(small_extractor, headline, expected):
+    text = "A man was stabbed in Brixton on Monday."
+    headline_mentions = mentions_of(headline, small_extractor)
+    found = foreign_signs(
+        text,
+        mentions_of(text, small_extractor),
+        signs=small_extractor.signs,
+        headline=headline,
+        headline_mentions=headline_mentions,
+    )
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "He was arrested by Kent Police in Dartford.", ["Kent", "Kent Police", "Dartford"], id="where it happened"
+        ),
+        pytest.param("A Leeds man was stabbed in Brixton.", [], id="where someone is from"),
+        pytest.param("A woman from Kent was robbed in Brixton.", [], id="after from"),
+        pytest.param("Scotland Yard said a man was stabbed.", [], id="inside a London name"),
+    ],
+)
+def test_scene_elsewhere(small_extractor, text, expected):
+    spans = scene_elsewhere(
+        text, elsewhere_spans(text, mentions_of(text, small_extractor), signs=small_extractor.signs)
+    )
+    assert [text[s:e] for s, e in spans] == expected
 
 
 @pytest.mark.parametrize(

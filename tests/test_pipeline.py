@@ -638,3 +638,77 @@ def test_offsets_point_into_the_text(extractor, text):
         assert text[end - len(i.location_text) : end] == i.location_text and len(i.location_text) >= end - start
         assert i.type_span is None or 0 <= i.type_span[0] < i.type_span[1] <= len(text)
     assert len({i.incident_id for i in incidents}) == len(incidents)
+
+
+@pytest.mark.parametrize(
+    "headline, text, expected",
+    [
+        case(
+            "Teenager hurt in Peckham",
+            "Police were called shortly after 9pm on Monday. Officers found the boy on Bellenden Road, SE15. He had "
+            "been stabbed in the leg and was taken to hospital.",
+            [("stabbing", VIOLENCE, "Bellenden Road", "Southwark", "street", False, "knife", "2024-03-04")],
+        ),
+        case(
+            "Man stabbed in Walthamstow",  # the crime is named in the headline only
+            "A 20-year-old was taken to hospital after an incident on Hoe Street, Walthamstow, on Monday night. Police "
+            "said his injuries were not life-threatening.",
+            [("stabbing", VIOLENCE, "Hoe Street", "Waltham Forest", "street", False, "knife", "2024-03-04")],
+        ),
+        case(
+            "Three attacks in one night",
+            "A man was stabbed on Rye Lane, Peckham, on Friday night. A second stabbing happened an hour later on "
+            "Walworth Road, Walworth, where a teenager was hurt. The third robbery of the night took place in Brixton "
+            "Road, SW9, where a man was threatened with a gun.",
+            [
+                ("stabbing", VIOLENCE, "Rye Lane", "Southwark", "street", False, "knife", "2024-03-01"),
+                ("stabbing", VIOLENCE, "Walworth Road", "Southwark", "street", False, "knife", "2024-03-01"),
+                ("robbery", "robbery", "Brixton Road", "Lambeth", "street", False, "gun", "2024-03-01"),
+            ],
+        ),
+        case(
+            "Two attacks in Hackney",  # the lead takes neither the knife nor the death of the second
+            "A man was punched on Mare Street, E8, on Friday night. A second attack, in which a woman was stabbed to "
+            "death, happened on Kingsland Road, Dalston, an hour later.",
+            [
+                ("assault", VIOLENCE, "Mare Street", "Hackney", "street", False, "none", "2024-03-01"),
+                ("stabbing", VIOLENCE, "Kingsland Road", "Hackney", "street", True, "knife", "2024-03-01"),
+            ],
+        ),
+        case(
+            "Teenager stabbed in Brixton",
+            "A teenager was stabbed on Coldharbour Lane, Brixton, on Tuesday. It came just two days after a man was "
+            "shot dead in nearby Acre Lane. Police said the attacks were not linked.",
+            [("stabbing", VIOLENCE, "Coldharbour Lane", "Lambeth", "street", False, "knife", "2024-03-05")],
+        ),
+        case(
+            "Woman assaulted in Islington",
+            "A woman was assaulted on Upper Street, Islington, on Tuesday evening, police said.\nRead more: Leeds man "
+            "stabbed in city centre\nOfficers are appealing for witnesses.",
+            [("assault", VIOLENCE, "Upper Street", "Islington", "street", False, "none", "2024-03-05")],
+        ),
+    ],
+)
+def test_stories_told_across_sentences(extractor, headline, text, expected):
+    """One incident told in several sentences, round-ups read incident by incident, asides and links left out."""
+    assert [summary(i) for i in extract_incidents(story(text, headline=headline), extractor=extractor)] == expected
+
+
+@pytest.mark.parametrize(
+    "headline, text, reason",
+    [
+        case(
+            "Cat rescued in Camden",
+            "Firefighters rescued a cat from a tree on Camden Road on Tuesday.\nRead more: Man stabbed in Hackney\nThe "
+            "cat was unhurt.",
+            Reason.NO_CRIME,
+        ),
+        case(
+            "Man stabbed in Leeds city centre",
+            "A man was stabbed on Briggate on Saturday night, police said. He was taken to hospital.",
+            Reason.ELSEWHERE,
+        ),
+    ],
+)
+def test_links_and_headlines_elsewhere(extractor, headline, text, reason):
+    assert read_story(story(text, headline=headline), extractor=extractor) == Rejection("story", reason)

@@ -9,7 +9,9 @@ from extract.reading.story import (
     incident_sentences,
     is_fiction,
     is_statistics,
+    main_sentence,
     neighbours,
+    own_sentences,
     read_sentences,
     tells_incident,
 )
@@ -326,3 +328,133 @@ def test_neighbours(small_extractor, text, main, told, expected):
     sentences = sentences_of(text, small_extractor)
     found = neighbours(sentences, sentences[main], [sentences[i] for i in told])
     assert found == [sentences[i] for i in expected]
+
+
+def flags(text: str, extractor, *, elsewhere=()) -> list[tuple[str, bool, bool, list[str]]]:
+    """Each sentence of `text` with its aside and separate flags and its places, as read_sentences reads them."""
+    folded = fold_text(text)
+    sentences = read_sentences(
+        text,
+        find_cues(text, vocab=extractor.vocab, folded=folded),
+        find_places(text, matcher=extractor.matcher, folded=folded),
+        find_signals(folded, signals=extractor.signals),
+        elsewhere=elsewhere,
+    )
+    return [(text[s.start : s.end], s.aside, s.separate, [m.text for m in s.places]) for s in sentences]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "A boy was stabbed on Rye Lane. It came just two days after a man was shot in Brixton.",
+            [(False, False), (True, False)],
+            id="an aside with words inserted",
+        ),
+        pytest.param(
+            "A boy was stabbed on Rye Lane. The stabbing comes less than a week after a shooting in Brixton.",
+            [(False, False), (True, False)],
+            id="the incident noun as the aside's subject",
+        ),
+        pytest.param(
+            "The robbery took place on Monday, a day after a man was stabbed in Brixton.",
+            [(False, False)],
+            id="a crime before the aside phrase is told, not recalled",
+        ),
+        pytest.param(
+            "A woman was robbed on Rye Lane on Monday. In March another man was stabbed on the same road.",
+            [(False, False), (True, False)],
+            id="an older time opening a sentence about another crime",
+        ),
+        pytest.param(
+            "In March a man was stabbed on Rye Lane, the court heard.",
+            [(False, False)],
+            id="an older time alone: a court report's incident",
+        ),
+        pytest.param(
+            "A man was stabbed on Rye Lane. It follows a shooting last week. Detectives are investigating that gun "
+            "attack too. Police said the man is stable.",
+            [(False, False), (True, False), (True, False), (False, False)],
+            id="an aside goes on while it names its crime",
+        ),
+        pytest.param(
+            "A man was stabbed on Rye Lane. A second stabbing happened on Mare Street an hour later.",
+            [(False, False), (False, True)],
+            id="a further incident announced by a noun",
+        ),
+        pytest.param(
+            "A man was stabbed on Rye Lane. Another robbery was reported on Mare Street.",
+            [(False, False), (False, True)],
+            id="another and a noun",
+        ),
+        pytest.param(
+            "A man was stabbed on Rye Lane. It was the third stabbing in Peckham this month.",
+            [(False, False), (False, False)],
+            id="an ordinal after a copula announces nothing",
+        ),
+        pytest.param(
+            "A man was stabbed on Rye Lane. A second man was hurt.",
+            [(False, False), (False, False)],
+            id="a second victim is no second incident",
+        ),
+    ],
+)
+def test_asides_and_further_incidents(small_extractor, text, expected):
+    assert [(aside, separate) for _, aside, separate, _ in flags(text, small_extractor)] == expected
+
+
+def test_a_sentence_naming_elsewhere_contributes_no_scene(small_extractor):
+    text = "A man was stabbed on Rye Lane. He was held by Kent Police near Mare Street."
+    at = text.index("Kent Police")
+    assert [places for *_, places in flags(text, small_extractor, elsewhere=[(at, at + 11)])] == [["Rye Lane"], []]
+
+
+@pytest.mark.parametrize(
+    "kinds, expected",
+    [
+        pytest.param(["told", "told"], 0, id="the first telling sentence"),
+        pytest.param(["aside", "told"], 1, id="never an aside"),
+        pytest.param(["separate", "told"], 1, id="never a further incident"),
+        pytest.param(["placed", "told"], 1, id="one telling it directly first"),
+        pytest.param(["aside", "placed"], 1, id="else the first neither aside nor separate"),
+        pytest.param(["aside"], 0, id="else the first"),
+    ],
+)
+def test_main_sentence(kinds, expected):
+    made = {
+        "told": {"cues": [STABBED], "places": [STREET]},
+        "aside": {"cues": [STABBED], "places": [STREET], "aside": True},
+        "separate": {"cues": [STABBED], "places": [STREET], "separate": True},
+        "placed": {"cues": [CALLED], "places": [STREET], "specific": 1},
+    }
+    sentences = [sentence(i, **made[k]) for i, k in enumerate(kinds)]
+    assert main_sentence(sentences) == sentences[expected]
+
+
+@pytest.mark.parametrize(
+    "text, first, expected",
+    [
+        pytest.param(
+            "A second stabbing happened later. The victim was found on Mare Street. He is stable. Police said so.",
+            0,
+            [0, 1, 2],
+            id="two sentences after it at most",
+        ),
+        pytest.param(
+            "A second stabbing happened later. The victim was found on Mare Street. A woman was robbed on Rye Lane on "
+            "Monday. He is stable.",
+            0,
+            [0, 1],
+            id="up to where another incident starts",
+        ),
+        pytest.param(
+            "A second stabbing happened later. It follows a shooting last week. The victim is stable.",
+            0,
+            [0],
+            id="not into an aside",
+        ),
+    ],
+)
+def test_own_sentences(small_extractor, text, first, expected):
+    sentences = sentences_of(text, small_extractor)
+    assert own_sentences(sentences, sentences[first]) == [sentences[i] for i in expected]

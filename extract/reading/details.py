@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from extract.reading.story import Sentence
 from extract.text.cues import Cue
@@ -40,10 +41,11 @@ def fatal(told: list[Cue], neighbours: list[Cue], headline: list[Cue]) -> bool:
     return any(c.fatal is True for c in told + headline) or any(c.fatal is True and c.event for c in neighbours)
 
 
-def weapon(told: list[Cue], neighbours: list[Cue], type_slug: str) -> str | None:
-    """The weapon named where the incident is told, else right around it; "none" when no weapon is named, and
-    None (unknown) for a killing whose means the text does not give ("beaten to death" gives them: "none")."""
-    for cues in (told, neighbours):
+def weapon(told: list[Cue], neighbours: list[Cue], type_slug: str, headline: Sequence[Cue] = ()) -> str | None:
+    """The weapon named where the incident is told, else right around it, else in its headline; "none" when no
+    weapon is named, and None (unknown) for a killing whose means the text does not give ("beaten to death" gives
+    them: "none")."""
+    for cues in (told, neighbours, headline):
         named = [c.weapon for c in cues if c.weapon and c.weapon != "none"]
         if named:
             return min(named, key=WEAPON_ORDER.index)

@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,11 @@ DATELINE_SENTENCES = 2  # the story's first sentence, or the one after its headl
 COHERENT_KM = 3.0  # two London names this close are one neighbourhood: a story about London, not two namesakes
 MAX_COHERENT_NAMES = 30  # names compared pairwise for COHERENT_KM: bounded, as the comparison is quadratic
 MAX_CANDIDATES = 50  # places of one name compared: a common street name has hundreds
+OVERLAPPING = 3  # London names that may cover one point: a place, an institution and one more
+# After a place, a person: where someone is from ("a Leeds man", "the Kent teenager"), not where something happened.
+DEMONYM_AFTER = re.compile(
+    r" (?:man|woman|boy|girl|teenager|teen|youth|mother|father|mum|dad|family|student|pensioner|couple|resident)s?\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,22 +69,21 @@ def _spellings(name: str) -> tuple[str, str]:
     return " ".join(words), "-".join(words)
 
 
-def foreign_signs(text: str, mentions: list[Mention], *, signs: Signs) -> tuple[int, int]:
+def foreign_signs(
+    text: str,
+    mentions: list[Mention],
+    *,
+    signs: Signs,
+    headline: str = "",
+    headline_mentions: list[Mention] | None = None,
+    spans: list[tuple[int, int]] | None = None,
+) -> tuple[int, int]:
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
-    London name followed by ", Virginia" also stops counting for London) and the story's distinct London areas,
-    stations, wards, boroughs and regions ("south-east London"; plain "London" may be Ontario's)."""
-    london_span = _span_ids(
-        len(text), [(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)]
-    )
-    spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
-    spans = [
-        (s, e)
-        for s, e in spans
-        if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
-        and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
-        and not (london_span[s] and london_span[s] == london_span[e - 1])
-    ]  # "Scotland Yard", "Kent House"
-    spans += [m.span() for m in signs.foreign_patterns.finditer(text)]
+    London name followed by ", Virginia" also stops counting for London; a headline naming a place outside London
+    counts too) and the story's distinct London areas, stations, wards, boroughs and regions ("south-east London";
+    plain "London" may be Ontario's). `headline_mentions` are the London places of the headline; `spans` are
+    elsewhere_spans() of the text, when already found."""
+    spans = elsewhere_spans(text, mentions, signs=signs) if spans is None else spans
     ends = {m.end: m for m in mentions}
     qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2 : s] == ", " and s - 2 in ends}
     # "Sutton Coldfield", "Stratford-upon-Avon": a London name inside a longer name from elsewhere
@@ -90,7 +95,42 @@ def foreign_signs(text: str, mentions: list[Mention], *, signs: Signs) -> tuple[
         if (set(m.kinds) & {"area", "borough", "station", "ward"} or (m.kinds == ("region",) and m.key != "london"))
         and not qualified_elsewhere(text, m.start)
     } - qualified
-    return len({text[s:e] for s, e in spans}) + len(qualified), len(london)
+    elsewhere = {text[s:e] for s, e in spans}
+    if headline:
+        in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs)
+        elsewhere |= {f"headline: {headline[s:e]}" for s, e in in_headline}
+    return len(elsewhere) + len(qualified), len(london)
+
+
+def elsewhere_spans(text: str, mentions: list[Mention], *, signs: Signs) -> list[tuple[int, int]]:
+    """The spans of the signs of a place outside London in `text` (whole words, case as written), leaving out those
+    inside a London name ("Scotland Yard", "Kent House")."""
+    spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
+    spans = [
+        (s, e)
+        for s, e in spans
+        if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
+        and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
+    ]
+    if spans:  # few stories name a place elsewhere: London names are looked up only then
+        london = sorted([(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)])
+        starts = [s for s, _ in london]
+        spans = [(s, e) for s, e in spans if not _inside(s, e, london, starts)]
+    return spans + [m.span() for m in signs.foreign_patterns.finditer(text)]
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+    """True when [start, end) lies within one of the sorted `spans` (`starts` are their starts)."""
+    i = bisect.bisect_right(starts, start)
+    return any(s <= start and end <= e for s, e in spans[max(0, i - OVERLAPPING) : i])
+
+
+def scene_elsewhere(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The signs of elsewhere that say where something happened, not where someone comes from: those not followed
+    by a person ("a Leeds man") nor after "from" ("a woman from Kent")."""
+    return [
+        (s, e) for s, e in spans if not (DEMONYM_AFTER.match(text, e) or text[max(0, s - len("from ")) : s] == "from ")
+    ]
 
 
 def _span_ids(n: int, spans: list[tuple[int, int]]) -> list[int]:

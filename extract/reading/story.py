@@ -3,12 +3,13 @@ sentences tell an incident."""
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extract.records import Article, Mention, Place
-from extract.text.cues import Cue
+from extract.text.cues import GENERIC_TYPES, Cue
 from extract.text.dates import DateMention
 from extract.text.sentences import split_sentences
 
@@ -25,6 +26,9 @@ MIN_STATS = 4  # fewer statistics words than this is a crime story quoting a fig
 STATS_PER_EVENT = 2  # a statistics piece has more than twice as many statistics words as events and specifics
 NEIGHBOURS_BEFORE = 1  # sentences before the main one that still tell its incident ("Police were called at 2am.")
 NEIGHBOURS_AFTER = 2  # and after it ("He died at the scene. A 19-year-old was arrested.")
+ANNOUNCE_CHARS = 30  # characters after an ordinal searched for the crime noun it announces ("a second fatal stabbing")
+COPULAS = frozenset({"is", "was", "were", "are", "marks", "marked", "becomes", "became"})
+SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening")  # counted per sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,37 +68,79 @@ class Story:
 
 
 def read_sentences(
-    text: str, cues: list[Cue], mentions: list[Mention], found: dict[str, list[tuple[int, str]]]
+    text: str,
+    cues: list[Cue],
+    mentions: list[Mention],
+    found: dict[str, list[tuple[int, str]]],
+    *,
+    elsewhere: Sequence[tuple[int, int]] = (),
 ) -> tuple[Sentence, ...]:
     """Split `text` into sentences and give each its cues, mentions, specifics and aside/separate/future flags
-    (`found` is find_signals() of its folded text); counted per sentence in one pass: linear in the text."""
-    out = []
-    specific_at, aside_at, future_at, separate_at, when_at = (
-        [start for start, _ in found.get(name, [])] for name in ("specific", "aside", "future", "separate", "when")
-    )
-    ci = mi = si = ai = fi = pi = wi = 0
+    (`found` is find_signals() of its folded text); counted per sentence in one pass: linear in the text.
+
+    An aside phrase makes a sentence an aside unless a crime comes before it ("The carjacking took place on
+    Saturday, a day after ..."); a sentence is an aside also when it opens on an older time and names another crime
+    ("In March another man was stabbed"), or goes on with the crime of the aside before it. It is separate also when
+    it announces a further incident by a noun ("a second stabbing", "another robbery"). A sentence holding a sign of
+    elsewhere (`elsewhere`: another police force, a town outside London) keeps no places: it contributes no scene.
+    """
+    at = [[start for start, _ in found.get(name, [])] for name in SENTENCE_SIGNALS]
+    specific_at, aside_at, future_at, separate_at, when_at, ordinal_at, opening_at = at
+    cue_at, mention_at = [c.start for c in cues], [m.start for m in mentions]
+    foreign = sorted(start for start, _ in elsewhere)
+    out: list[Sentence] = []
     for start, end in split_sentences(text):
-        ci, cj = _span(cues, ci, start, end, key=lambda c: c.start)
-        mi, mj = _span(mentions, mi, start, end, key=lambda m: m.start)
-        si, sj = _span(specific_at, si, start, end)
-        ai, aj = _span(aside_at, ai, start, end)
-        fi, fj = _span(future_at, fi, start, end)
-        pi, pj = _span(separate_at, pi, start, end)
-        wi, wj = _span(when_at, wi, start, end)
-        cues_in, places_in = tuple(cues[ci:cj]), tuple(mentions[mi:mj])
-        out.append(Sentence(start, end, cues_in, places_in, sj - si, aj > ai, pj > pi, fj > fi, wj - wi))
-        ci, mi, si, ai, fi, pi, wi = cj, mj, sj, aj, fj, pj, wj
-    return tuple(out)
+        # Bisection over the sorted starts: each sentence costs a few look-ups, however long the text.
+        (si, sj), (ai, aj), (fi, fj), (pi, pj), (wi, wj), (oi, oj), (ni, nj) = (_within(x, start, end) for x in at)
+        ci, cj = _within(cue_at, start, end)
+        mi, mj = _within(mention_at, start, end)
+        cues_in = tuple(cues[ci:cj])
+        ei, ej = _within(foreign, start, end)
+        places_in = () if ej > ei else tuple(mentions[mi:mj])
+        aside = (
+            # "It follows a shooting last week"; not "The carjacking took place on Saturday, a day after ...".
+            (aj > ai and aside_at[ai] <= next((c.start for c in cues_in if c.type), end))
+            # "In March another man was stabbed": an older time opening a sentence about another crime
+            or (oj > oi and any(opening_at[k] == start for k in range(ni, nj)))
+        )
+        separate = pj > pi or any(_announces(text, ordinal_at[k], cues_in) for k in range(oi, oj))
+        out.append(Sentence(start, end, cues_in, places_in, sj - si, aside, separate, fj > fi, wj - wi))
+    return tuple(_asides_continued(out))
 
 
-def _span(items: list, i: int, start: int, end: int, *, key=lambda x: x) -> tuple[int, int]:
-    """Advance through sorted `items` from index i: return (first index at or after start, first at or after end)."""
-    while i < len(items) and key(items[i]) < start:
-        i += 1
-    j = i
-    while j < len(items) and key(items[j]) < end:
-        j += 1
-    return i, j
+def _within(starts: list[int], start: int, end: int) -> tuple[int, int]:
+    """The indices of the first of the sorted `starts` at or after `start` and of the first at or after `end`."""
+    i = bisect.bisect_left(starts, start)
+    return i, bisect.bisect_left(starts, end, i)
+
+
+def _announces(text: str, at: int, cues: tuple[Cue, ...]) -> bool:
+    """True when the ordinal at `at` ("a second", "another") comes right before a crime noun ("a second stabbing"),
+    not after a copula ("it was the third stabbing this year" counts, it announces nothing)."""
+    noun = any(
+        c.type and not c.event and at < c.start <= at + ANNOUNCE_CHARS and len(text[at : c.start].split()) <= 3
+        for c in cues
+    )
+    before = text[max(0, at - ANNOUNCE_CHARS) : at].lower().split()
+    return noun and not (before and before[-1] in COPULAS)
+
+
+def _asides_continued(sentences: list[Sentence]) -> list[Sentence]:
+    """Mark as an aside the sentence right after one that names the aside's crime again (a cue of the same type or
+    weapon) and no other specific crime: "It follows a shooting last Friday. Detectives are investigating the gun
+    attack, which started in Agar Grove." """
+    out = list(sentences)
+    for i in range(1, len(out)):
+        before, s = out[i - 1], out[i]
+        if not before.aside or s.aside or s.separate:
+            continue
+        types = {c.type for c in before.cues if c.type} - GENERIC_TYPES
+        weapons = {c.weapon for c in before.cues if c.weapon and c.weapon != "none"}
+        own_types = {c.type for c in s.cues if c.type} - GENERIC_TYPES
+        own_weapons = {c.weapon for c in s.cues if c.weapon and c.weapon != "none"}
+        if (own_types & types or own_weapons & weapons) and own_types <= types:
+            out[i] = replace(s, aside=True)
+    return out
 
 
 def tells_incident(s: Sentence) -> bool:
@@ -121,8 +167,8 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
     typed_at = [i for i, s in enumerate(sentences) if any(c.type for c in s.cues)][:TYPED_SENTENCES]
     out = []
     for i, s in enumerate(sentences):
-        if s.start in direct:
-            out.append(s)
+        if s.start in direct or (s.separate and _placed(s) and any(c.type for c in s.cues)):
+            out.append(s)  # told directly, or announced: "a second stabbing happened on Walworth Road"
             continue
         if not _placed(s) or s.future or not (s.specific or s.when or any(c.event for c in s.cues)):
             continue
@@ -159,3 +205,23 @@ def neighbours(sentences: Sequence[Sentence], main: Sentence, told: Sequence[Sen
         if s.start == main.start or not (s.aside or s.separate or s.start > main.start and tells_incident(s))
     ]
     return sorted({s.start: s for s in [*told, *near]}.values(), key=lambda s: s.start)
+
+
+def main_sentence(told: Sequence[Sentence]) -> Sentence:
+    """The sentence a story leads with among those telling an incident (`told`, not empty): the first that tells
+    one directly and is no aside or further incident of a round-up; else the first that is neither; else the first."""
+    own = [s for s in told if not (s.aside or s.separate)]
+    return next((s for s in own if tells_incident(s)), own[0] if own else told[0])
+
+
+def own_sentences(sentences: Sequence[Sentence], first: Sentence) -> list[Sentence]:
+    """The sentences telling the incident that `first` opens: it and those right after it, up to where another
+    incident starts (an aside, a round-up's next incident or a sentence telling one of its own) and at most
+    NEIGHBOURS_AFTER of them."""
+    i = next(k for k, s in enumerate(sentences) if s.start == first.start)
+    own = [first]
+    for s in sentences[i + 1 : i + 1 + NEIGHBOURS_AFTER]:
+        if s.aside or s.separate or tells_incident(s):
+            break
+        own.append(s)
+    return own

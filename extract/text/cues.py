@@ -181,8 +181,10 @@ SECONDARY_TYPES = frozenset({"weapons_possession", "public_order"})
 
 def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
     """The typed cue of the most severe crime type; a method ("stabbed", "hit-and-run") beats "killed", which
-    only says the victim died."""
+    only says the victim died, and any other crime beats a secondary one ("armed with a knife")."""
     typed = [c for c in cues if c.type]
+    if any(c.type not in SECONDARY_TYPES for c in typed):  # "threatened with a hammer ... tried to steal a motorbike"
+        typed = [c for c in typed if c.type not in SECONDARY_TYPES]
     methods = [c for c in typed if c.type in METHOD_TYPES]
     if methods and all(c.type in METHOD_TYPES or c.type == "homicide" for c in typed):
         typed = methods

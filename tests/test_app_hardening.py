@@ -3,14 +3,21 @@ traceback, every page as a session's first, links in article text never clickabl
 and no third-party tiles when the basemap is none."""
 
 import json
+import os
 import re
+import socket
 import sqlite3
+import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from dashboard_fixtures import CASES, build_incidents_db
+from playwright.sync_api import expect, sync_playwright
 from streamlit.testing.v1 import AppTest
 
 from dashboard.display import NOTICES_SHOWN, escape_markdown, link_notice
@@ -27,6 +34,10 @@ AUTOLINKS = (
     re.compile(r"([-.\w+]+)@([-\w]+(?:\.[-\w]+)+)"),
 )
 ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+LINKS_CASE = replace(CASES[0], text=f"{CASES[0].evidence} {LINKS}", evidence=f"{CASES[0].evidence} {LINKS}")
+CHROMIUM = "/usr/bin/chromium"  # Debian's, as tests/test_browser.py drives it
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+SERVER_START = 60  # seconds the server may take to answer its health check
 
 
 @pytest.fixture
@@ -103,10 +114,9 @@ def autolinks(markdown: str) -> list[str]:
 
 
 def test_links_in_evidence_text_are_plain_text(app, tmp_path, monkeypatch):
-    case = replace(CASES[0], text=f"{CASES[0].evidence} {LINKS}", evidence=f"{CASES[0].evidence} {LINKS}")
-    db = build_incidents_db(tmp_path / "links.db", cases=(case,))
+    db = build_incidents_db(tmp_path / "links.db", cases=(LINKS_CASE,))
     monkeypatch.setenv("INCIDENTS_DB", str(db))
-    app.query_params["incident"] = f"{case.article_id}:0"
+    app.query_params["incident"] = f"{LINKS_CASE.article_id}:0"
     app.run()
     assert not app.exception
     details = [m.value for m in app.markdown if "evil" in ESCAPE.sub(r"\1", m.value)]
@@ -178,3 +188,50 @@ def test_escape_markdown_leaves_no_autolink(text):
 )
 def test_link_notice(notices, notice):
     assert link_notice(notices) == notice
+
+
+@pytest.fixture(scope="module")
+def offline_server(tmp_path_factory):
+    """`streamlit run` with the basemap none, on a database whose evidence sentence holds links."""
+    db = build_incidents_db(tmp_path_factory.mktemp("db") / "links.db", cases=(LINKS_CASE,))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "INCIDENTS_DB": str(db), "CRIMEMAP_BASEMAP": "none"}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "streamlit did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_offline_page_asks_no_third_party_and_links_no_text(offline_server):
+    requested: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{offline_server}/?incident={LINKS_CASE.article_id}:0")
+        details = page.locator(".st-key-details")
+        expect(details).to_contain_text("www")
+        links = details.locator("a").evaluate_all("links => links.map(a => a.href)")
+        page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', state="visible")
+        page.wait_for_load_state("networkidle")
+        browser.close()
+    # The heading's source link, and the anchor Streamlit gives a heading; nothing from the text.
+    assert [link for link in links if not link.startswith(offline_server)] == [LINKS_CASE.url]
+    assert [url for url in requested if urlsplit(url).scheme in ("http", "https", "ws", "wss")] == [
+        url for url in requested if urlsplit(url).hostname == "127.0.0.1"
+    ]

@@ -46,6 +46,7 @@ LINKS = {
     "borough+type": {"borough": "Hackney", "type": ["stabbing", "robbery"]},
     "2023 only": {"from": "2023-01-01", "to": "2023-12-31"},
     "search q": {"q": "Road"},
+    "near 2 km": {"near": "Mare Street", "km": "2"},
     "boroughs view": {"view": "boroughs"},
 }
 WORDS = (

@@ -518,12 +518,32 @@ def borough_values(
     return found
 
 
+def shaded_values(
+    frame: pd.DataFrame,
+    *,
+    view: str,
+    boroughs: dict | None,
+    population: Mapping[str, int] | None,
+    per_residents: bool = False,
+) -> list[float]:
+    """Return the values a shaded view colours, for its legend: the incidents drawn per hexagon (density), or per
+    borough of the GeoJSON or per 100,000 of its residents (boroughs); [] for other views."""
+    if view == "density":
+        return [float(n) for n in cell_counts(drawn(frame))]
+    if view == "boroughs" and boroughs:
+        values = borough_values(boroughs, frame, population=population)
+        return [(rate or 0.0) if per_residents else float(n) for _, n, rate in values]
+    return []
+
+
 def borough_layer(
     boroughs: dict, frame: pd.DataFrame, *, population: Mapping[str, int] | None = None, per_residents: bool = False
 ) -> pdk.Layer:
     """Return the borough polygons shaded by class of incidents, or of incidents per 100,000 residents."""
     values = borough_values(boroughs, frame, population=population)
-    shaded = [(rate or 0.0) if per_residents else n for _, n, rate in values]
+    shaded = shaded_values(
+        frame, view="boroughs", boroughs=boroughs, population=population, per_residents=per_residents
+    )
     colors = shade_colors(shaded, class_breaks(shaded))
     features = [
         {

@@ -667,7 +667,7 @@ def test_boroughs_view_shades_per_100000_residents(app):
         f["properties"]["name"]: (f["properties"]["n"], f["properties"]["rate"]) for f in layer["data"]["features"]
     }
     assert (found["City of London"], found["Hackney"], found["Barnet"]) == ((1, "11.8"), (1, "0.4"), (0, "0.0"))
-    assert at.dataframe[0].value[["Range", "Areas"]].values.tolist() == [
+    assert at.dataframe[0].value[["Per 100,000 residents", "Boroughs"]].values.tolist() == [
         ["up to 0.3", 3],
         ["0.3–0.4", 1],
         ["0.4–0.6", 1],
@@ -677,10 +677,16 @@ def test_boroughs_view_shades_per_100000_residents(app):
     assert at.query_params == {"view": "boroughs", "shade": "residents"}
 
 
+def test_density_legend_counts_hexagons(app):
+    at = run(app, view="density")
+    assert at.dataframe[0].value[["Incidents", "Hexagons"]].values.tolist() == [["1", 6]]
+    assert not at.radio(key="view").value == "boroughs" and not [r for r in at.radio if r.key == "shade"]
+
+
 def test_boroughs_view_shades_incidents_by_default(app):
     at = run(app, view="boroughs")
     assert at.radio(key="shade").value == "incidents"
-    assert at.dataframe[0].value[["Range", "Areas"]].values.tolist() == [["1", 6]]
+    assert at.dataframe[0].value[["Incidents", "Boroughs"]].values.tolist() == [["1", 6]]
 
 
 @pytest.mark.parametrize(

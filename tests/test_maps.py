@@ -529,3 +529,18 @@ def test_frame_without_points_draws_nothing():
         ]
     )
     assert [layer.data for layer in maps.point_layers(empty, groups=GROUPS, colors={}, type_labels={})] == [[]] * 4
+
+
+@pytest.mark.parametrize(
+    "view, per_residents, values",
+    [
+        ("points", False, []),
+        ("density", False, [1.0] * 6),
+        ("boroughs", False, [1.0, 1.0, 0.0]),
+        ("boroughs", True, [0.5, 2.0, 0.0]),
+    ],
+)
+def test_shaded_values(frame, view, per_residents, values):
+    population = {"Greenwich": 200_000, "Hackney": 50_000, "Barnet": 400_000}
+    found = maps.shaded_values(frame, view=view, boroughs=SQUARES, population=population, per_residents=per_residents)
+    assert found == values

@@ -187,9 +187,11 @@ def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters)
         st.toggle("Include incidents without a date", key="undated")
 
 
-def show_legend(shown: pd.DataFrame, drawn: str, groups: Sequence[maps.Group], values: Sequence[float]) -> None:
+def show_legend(
+    shown: pd.DataFrame, drawn: str, groups: Sequence[maps.Group], values: Sequence[float], *, per_residents: bool
+) -> None:
     """Show what the colours and marks of the drawn view mean: the groups present with their counts, or the classes
-    of the shading with their ranges."""
+    of the shading (incidents, or incidents per 100,000 residents) with their ranges."""
     if drawn == "points":
         present = maps.group_counts(shown, groups)
         rows = pd.DataFrame({" ": [""] * len(present), "Group": [g.label for g, _ in present]})
@@ -198,11 +200,13 @@ def show_legend(shown: pd.DataFrame, drawn: str, groups: Sequence[maps.Group], v
         heading = "Shown"
     else:
         shades = maps.shades(values)
-        whole = drawn == "density" or all(float(v).is_integer() for v in values)
-        rows = pd.DataFrame({" ": [""] * len(shades), "Range": [shade_label(s, whole=whole) for s in shades]})
-        rows["Areas"] = [sum(1 for v in values if (s.low or 0) < v <= s.high) for s in shades]
+        measure = SHADE_LABELS["residents" if per_residents else "incidents"]
+        heading = "Boroughs" if drawn == "boroughs" else "Hexagons"
+        rows = pd.DataFrame(
+            {" ": [""] * len(shades), measure: [shade_label(s, whole=not per_residents) for s in shades]}
+        )
+        rows[heading] = [sum(1 for v in values if (s.low or 0) < v <= s.high) for s in shades]
         colors = [s.color for s in shades]
-        heading = "Areas"
     if rows.empty:
         st.caption("Nothing to draw for these filters.")
     else:
@@ -329,7 +333,8 @@ if place:
     )
 show_undated(incidents, shown, filters)
 
-n_points = len(maps.drawn(shown))
+placed = maps.drawn(shown)
+n_points = len(placed)
 drawn = maps.shown_view(view, n_points)
 if drawn != view:
     st.info(
@@ -344,16 +349,7 @@ try:
 except ValueError as e:
     st.warning(f"{escape_markdown(e)}: the map is drawn without tiles.")
     basemap = "none"
-if drawn == "density":
-    shaded: list[float] = maps.cell_counts(maps.drawn(shown)).to_list()
-elif drawn == "boroughs" and boroughs:
-    per_residents = filters.shade == "residents"
-    shaded = [
-        (rate or 0.0) if per_residents else n
-        for _, n, rate in maps.borough_values(boroughs, shown, population=population)
-    ]
-else:
-    shaded = []
+per_residents = drawn == "boroughs" and filters.shade == "residents"
 circle = (place.lat, place.lon, filters.km) if place else None
 map_column, side_column = st.columns([3, 2])
 with map_column:
@@ -372,9 +368,9 @@ with map_column:
         ),
         boroughs=boroughs,
         population=population,
-        per_residents=filters.shade == "residents",
+        per_residents=per_residents,
         near=circle,
-        selected=maps.incident_centre(maps.drawn(shown), filters.incident),
+        selected=maps.incident_centre(placed, filters.incident),
         basemap=basemap,
     )
     st.pydeck_chart(
@@ -384,7 +380,7 @@ with map_column:
         no_borough = int(shown["borough"].isna().sum())
         if no_borough:
             st.caption(f"{plural(no_borough, 'incident')} without a borough {be(no_borough)} not counted here.")
-        if filters.shade == "residents":
+        if per_residents:
             st.caption(
                 "Residents: ONS Census 2021 usual residents. The City of London has about 8,500, so a few "
                 "incidents give it a high rate."
@@ -396,7 +392,10 @@ with side_column:
         show_details(incidents.loc[maps.stack_of(shown, filters.incident)], type_labels)
     elif drawn == "points" and n_points:
         st.caption("Select a marker on the map or a row of the table to read about it here.")
-    show_legend(shown, drawn, groups, shaded)
+    shaded = maps.shaded_values(
+        shown, view=drawn, boroughs=boroughs, population=population, per_residents=per_residents
+    )
+    show_legend(shown, drawn, groups, shaded, per_residents=per_residents)
 
 if len(shown):
     st.header("Summaries")

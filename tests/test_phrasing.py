@@ -82,6 +82,18 @@ def test_every_crime_place_is_in_its_borough(suite):
     assert wrong == []
 
 
+def test_the_held_out_suite_is_a_suite_of_its_own(suite):
+    """data/evaluation/phrasing_holdout/ (written after the rules, never used to tune them) loads, shares no sentence
+    with the suite, and its scenes resolve at street level in the boroughs it records."""
+    held_out = load_suite(DATA_DIR / "evaluation" / "phrasing_holdout")
+    assert len(held_out.crimes) >= 60 and len(held_out.figurative) >= 40
+    dev = {c.sentence for c in suite.crimes} | {f.sentence for f in suite.figurative}
+    assert not dev & ({c.sentence for c in held_out.crimes} | {f.sentence for f in held_out.figurative})
+    geocoder = GazetteerGeocoder(load_gazetteer())
+    places = [(c.case_id, geocoder.geocode(c.place, context=[]), c.borough) for c in held_out.crimes]
+    assert [i for i, p, b in places if p is None or (p.borough, p.precision) != (b, "street")] == []
+
+
 def write_suite(directory: Path, crimes: str, figurative: str = "f1,A storm battered Rye Lane on Monday.,weather\n"):
     directory.mkdir(exist_ok=True)
     (directory / "crimes.csv").write_text(CRIME_HEADER + crimes, encoding="utf-8")

@@ -199,6 +199,10 @@ def test_forms_are_folded_and_anchored(forms):
             [("snatched a phone", "snatch", "active", "theft_from_person", None, None)],
         ),
         ("A gang snatched a businessman.", [("snatched a businessman", "snatch", "active", "kidnapping", None, None)]),
+        (
+            "Thieves snatched a woman's phone.",
+            [("snatched a woman's phone", "snatch", "active", "theft_from_person", None, None)],
+        ),
         ("Thieves stole a Range Rover.", [("stole a range rover", "steal", "active", "vehicle_crime", None, None)]),
         ("A thief stole an e-bike.", [("stole an e bike", "steal", "active", "bicycle_theft", None, None)]),
         ("A racing bike was stolen.", [("bike was stolen", "steal", "passive", "bicycle_theft", None, None)]),

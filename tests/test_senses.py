@@ -31,6 +31,7 @@ def left_out(text, vocab):
         pytest.param("The band smashed the charts this spring.", [("smashed", "thing")], id="entertainment object"),
         pytest.param("She was killing time before her train.", [("killing", "thing")], id="idiom object"),
         pytest.param("He said he was killing himself with work.", [("killing", "thing")], id="reflexive object"),
+        pytest.param("She said rents were murdering her trade.", [("murdering her", "thing")], id="her, a possessive"),
         pytest.param("A murder mystery evening was held.", [("murder", "thing")], id="noun compound"),
         pytest.param("The opera was an assault on the senses.", [("assault", "thing")], id="noun complement"),
     ],

@@ -160,8 +160,8 @@ def _form(cue: Cue, vocab: Vocabulary) -> tuple[str, bool, bool]:
     form of an ambiguous lemma, and whether it is a listed phrase or pattern."""
     if cue.kind == "noun" or (cue.kind == LISTED and not cue.event):
         form = "noun"
-    elif cue.kind in ("active", "attempt", "fatal", "method"):
-        form = "object"
+    elif cue.kind in ("active", "attempt", "fatal", "method") and not cue.phrase.endswith(" her"):
+        form = "object"  # "her" may be a possessive: in "murdering her trade" the object comes after it
     else:
         form = "verb"
     return form, cue.lemma in vocab.ambiguous, cue.kind in (LISTED, PATTERNED)

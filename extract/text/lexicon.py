@@ -310,7 +310,8 @@ def noun_phrase(nouns: Iterable[str], words: dict[str, tuple[str, ...]], *, firs
     starts with a space, unless `first` (the phrase opens the pattern: "acid thrown")."""
     modifier = rf"(?!{_any(words['stopword'])}\b)[\w']+"
     lead = rf"(?:{_any(words['determiner'])}|\d+){AGE}(?: {modifier}){{0,{MAX_MODIFIERS}}}"
-    return rf"(?:{lead} )?{_any(nouns)}" if first else rf"(?: {lead})? {_any(nouns)}"
+    # Not a possessive: "snatched a woman's phone" robs no woman.
+    return rf"(?:{lead} )?{_any(nouns)}(?!')" if first else rf"(?: {lead})? {_any(nouns)}(?!')"
 
 
 def expand(lexicon: Lexicon) -> tuple[Form, ...]:

@@ -24,14 +24,13 @@ def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None)
 def month_counts(dates: pd.Series) -> pd.DataFrame:
     """Return the incidents per month (columns month and end, the first days of it and of the next as "YYYY-MM-DD",
     and incidents) of every month from the first date to the last, months without any included as 0."""
-    months = dates.dropna().astype(str).str.slice(0, 7)
-    months = months[months.str.match(r"^\d{4}-\d{2}$")]
-    if months.empty:
+    counted = dates.dropna().astype(str).str.slice(0, 7).value_counts()
+    counted = counted[counted.index.str.match(r"^\d{4}-\d{2}$")]  # a few hundred months, not every date
+    if counted.empty:
         return pd.DataFrame(
             {"month": pd.Series(dtype=str), "end": pd.Series(dtype=str), "incidents": pd.Series(dtype=int)}
         )
-    counted = months.value_counts()
-    span = pd.period_range(months.min(), months.max(), freq="M")
+    span = pd.period_range(counted.index.min(), counted.index.max(), freq="M")
     return pd.DataFrame(
         {
             "month": [f"{p}-01" for p in span],

@@ -145,9 +145,14 @@ def incident_groups(frame: pd.DataFrame, groups: Sequence[Group]) -> pd.Series:
     return found.where(found.notna(), groups[-1].name if groups else None)
 
 
+def drawable(frame: pd.DataFrame) -> pd.Series:
+    """Return whether the map draws each incident: it has a point, placed more precisely than "London"."""
+    return frame["lat"].notna() & frame["lon"].notna() & frame["precision"].ne(UNDRAWN_PRECISION).fillna(True)
+
+
 def drawn(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the incidents the points view draws: those with a point placed more precisely than "London"."""
-    return frame[frame["lat"].notna() & frame["lon"].notna() & frame["precision"].ne(UNDRAWN_PRECISION).fillna(True)]
+    """Return the incidents the map draws (see `drawable`)."""
+    return frame[drawable(frame)]
 
 
 def shown_view(view: str, n_points: int) -> str:
@@ -197,10 +202,11 @@ LONDON_VIEW = fit_view(LONDON_BBOX.south, LONDON_BBOX.west, LONDON_BBOX.north, L
 
 def points_bounds(frame: pd.DataFrame) -> tuple[float, float, float, float] | None:
     """Return (south, west, north, east) of the points the points view draws of `frame`, or None without any."""
-    placed = drawn(frame)
-    if placed.empty:
+    mask = drawable(frame)
+    if not mask.any():
         return None
-    return placed["lat"].min(), placed["lon"].min(), placed["lat"].max(), placed["lon"].max()
+    lats, lons = frame["lat"][mask], frame["lon"][mask]
+    return lats.min(), lons.min(), lats.max(), lons.max()
 
 
 def boroughs_bounds(boroughs: Mapping | None, names: Iterable[str]) -> tuple[float, float, float, float] | None:
@@ -283,7 +289,7 @@ def incidents_deck(
         points = point_layers(frame, groups=groups, colors=colors, type_labels=type_labels)
         layers, tooltip = outlines + circle + halo + points, POINTS_TOOLTIP
     elif view == "density":
-        layers, tooltip = outlines + circle + [density_layer(drawn(frame))], DENSITY_TOOLTIP
+        layers, tooltip = outlines + circle + [density_layer(frame)], DENSITY_TOOLTIP
     elif view == "boroughs":
         shaded = (
             [borough_layer(boroughs, frame, population=population, per_residents=per_residents)] if boroughs else []
@@ -389,34 +395,42 @@ def point_records(
     )
     headlines = headlines.where(headlines.str.len() > 0, frame["evidence"].map(quoted_excerpt))
     places = frame["place_name"].fillna(frame["location_text"]).fillna("place unknown")
-    stacks: dict[tuple[float, float], list[tuple]] = {}
-    rows = zip(frame["incident_id"], _positions(frame), headlines, frame["type"], places, frame["date"])
-    for incident_id, p, headline, kind, place, day in rows:
-        stacks.setdefault((p[0], p[1]), []).append((incident_id, p, headline, kind, place, day))
+    # Plain lists: iterating pandas' Arrow-backed strings row by row costs more than the rest of this function.
+    ids, heads, kinds = frame["incident_id"].tolist(), headlines.tolist(), frame["type"].tolist()
+    where, days, group_list = places.tolist(), frame["date"].tolist(), group_of.reindex(frame.index).tolist()
+    positions = _positions(frame)
+    stacks: dict[tuple[float, float], list[int]] = {}
+    for i, p in enumerate(positions):
+        stacks.setdefault((p[0], p[1]), []).append(i)
     order = {g: i for i, g in enumerate(colors)}
     records = []
-    for stack in stacks.values():
-        incident_id, p, headline, kind, place, day = stack[0]
-        counted = Counter(group_of.get(row[0]) for row in stack)
-        group = min(counted, key=lambda g: (-counted[g], order.get(g, len(order))))
+    for rows in stacks.values():
+        first = rows[0]
+        if len(rows) == 1:
+            group = group_list[first]
+        else:
+            counted = Counter(group_list[i] for i in rows)
+            group = min(counted, key=lambda g: (-counted[g], order.get(g, len(order))))
         record = {
-            "id": incident_id,
-            "p": p,
+            "id": ids[first],
+            "p": positions[first],
             "c": colors.get(group, list(OUTLINE_COLOR[:3])),
-            "n": len(stack),
-            "headline": headline,
-            "type": type_labels.get(kind, kind),
-            "place": place,
-            "date": _day(day),
+            "n": len(rows),
+            "headline": heads[first],
+            "type": type_labels.get(kinds[first], kinds[first]),
+            "place": where[first],
+            "date": _day(days[first]),
             "more": "",
         }
-        if len(stack) > 1:
-            labels = list(dict.fromkeys(type_labels.get(row[3], row[3]) for row in stack))
-            days = sorted(row[5] for row in stack if isinstance(row[5], str))
+        if len(rows) > 1:
+            labels = list(dict.fromkeys(type_labels.get(kinds[i], kinds[i]) for i in rows))
+            known = sorted(days[i] for i in rows if isinstance(days[i], str))
             record |= {
                 "type": ", ".join(labels[:STACK_TYPES]) + (", …" if len(labels) > STACK_TYPES else ""),
-                "date": (days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}") if days else "dates unknown",
-                "more": f"\n{len(stack)} incidents here: click to list them",
+                "date": (known[0] if known[0] == known[-1] else f"{known[0]} to {known[-1]}")
+                if known
+                else "dates unknown",
+                "more": f"\n{len(rows)} incidents here: click to list them",
             }
         records.append(record)
     return records
@@ -481,8 +495,8 @@ def halo_layer(point: tuple[float, float]) -> pdk.Layer:
 
 
 def cell_counts(frame: pd.DataFrame) -> pd.Series:
-    """Return the number of incidents in each H3 cell, most first."""
-    return frame["cell"].dropna().value_counts()
+    """Return the number of incidents the map draws in each H3 cell, most first."""
+    return frame["cell"][drawable(frame)].dropna().value_counts()
 
 
 def density_layer(frame: pd.DataFrame) -> pdk.Layer:
@@ -529,7 +543,7 @@ def shaded_values(
     """Return the values a shaded view colours, for its legend: the incidents drawn per hexagon (density), or per
     borough of the GeoJSON or per 100,000 of its residents (boroughs); [] for other views."""
     if view == "density":
-        return [float(n) for n in cell_counts(drawn(frame))]
+        return [float(n) for n in cell_counts(frame)]
     if view == "boroughs" and boroughs:
         values = borough_values(boroughs, frame, population=population)
         return [(rate or 0.0) if per_residents else float(n) for _, n, rate in values]

@@ -157,10 +157,12 @@ def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
 def date_slider(incidents: pd.DataFrame) -> None:
     """Show a slider over the dates stored, in step with From and To: it shows them, and moving it sets them."""
     known = incidents["date"].dropna()
-    known = known[known.str.match(r"^\d{4}-\d{2}-\d{2}$")]
-    if known.nunique() < 2:
+    try:  # the store keeps ISO dates; anything else leaves the From and To boxes alone
+        first, last = date.fromisoformat(known.min()), date.fromisoformat(known.max())
+    except (TypeError, ValueError):
         return
-    first, last = date.fromisoformat(known.min()), date.fromisoformat(known.max())
+    if first >= last:
+        return
     low = min(max(st.session_state.get("from") or first, first), last)
     high = max(min(st.session_state.get("to") or last, last), low)
     st.session_state[data.DATES] = (low, high)

@@ -63,6 +63,7 @@ def month_chart(found: pd.DataFrame) -> alt.Chart:
             x=alt.X("month:T", title=None),
             x2="end:T",
             y=alt.Y("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
+            y2=alt.datum(0),  # a bar with a start and an end in x needs its base in y said too
             tooltip=[
                 alt.Tooltip("month:T", title="Month", format="%B %Y"),
                 alt.Tooltip("incidents:Q", title="Incidents"),

@@ -57,3 +57,4 @@ def test_month_chart_has_a_continuous_time_axis():
         {"field": "month", "title": None, "type": "temporal"},
         {"field": "end"},
     )
+    assert spec["encoding"]["y2"] == {"datum": 0}

@@ -133,15 +133,16 @@ def load_population(path: str | Path = POPULATION_CSV) -> dict[str, int]:
 
 
 def incident_groups(frame: pd.DataFrame, groups: Sequence[Group]) -> pd.Series:
-    """Return each incident's group name: the first group listing its weapon, else the one listing its type, else
-    the last group."""
-    by_weapon: dict[str, str] = {}
-    by_type: dict[str, str] = {}
-    for group in groups:
-        by_weapon.update({w: group.name for w in group.weapons if w not in by_weapon})
-        by_type.update({t: group.name for t in group.types if t not in by_type})
-    found = frame["weapon"].map(by_weapon).astype(object)
-    found = found.where(found.notna(), frame["type"].map(by_type).astype(object))
+    """Return each incident's group name: the weapon group listing its type (a stabbing is knife crime whatever else
+    the story names), else the first group listing its weapon (a robbery at knifepoint), else the group listing its
+    type, else the last group."""
+    weapon_groups = [g for g in groups if g.weapons]
+    by_weapon_type = {t: g.name for g in reversed(weapon_groups) for t in g.types}
+    by_weapon = {w: g.name for g in reversed(weapon_groups) for w in g.weapons}
+    by_type = {t: g.name for g in reversed(groups) for t in g.types}
+    found = frame["type"].map(by_weapon_type).astype(object)
+    for fallback in (frame["weapon"].map(by_weapon), frame["type"].map(by_type)):
+        found = found.where(found.notna(), fallback.astype(object))
     return found.where(found.notna(), groups[-1].name if groups else None)
 
 

@@ -124,6 +124,8 @@ def test_group_colours_stay_apart_with_colour_blind_vision(vision):
         ("knife", "stabbing", "knife"),
         (None, "stabbing", "knife"),
         ("knife", "robbery", "knife"),  # at knifepoint
+        ("gun", "stabbing", "knife"),  # the type names the weapon
+        ("knife", "shooting", "gun"),
         ("gun", "homicide", "gun"),
         ("none", "homicide", "other_violence"),
         ("corrosive", "acid_attack", "other_violence"),

@@ -29,6 +29,7 @@ NEIGHBOURS_AFTER = 2  # and after it ("He died at the scene. A 19-year-old was a
 ANNOUNCE_CHARS = 30  # characters after an ordinal searched for the crime noun it announces ("a second fatal stabbing")
 COPULAS = frozenset({"is", "was", "were", "are", "marks", "marked", "becomes", "became"})
 SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening")  # counted per sentence
+NONE = (0, 0)  # the span of a sentence's items in an empty list
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +92,13 @@ def read_sentences(
     out: list[Sentence] = []
     for start, end in split_sentences(text):
         # Bisection over the sorted starts: each sentence costs a few look-ups, however long the text.
-        (si, sj), (ai, aj), (fi, fj), (pi, pj), (wi, wj), (oi, oj), (ni, nj) = (_within(x, start, end) for x in at)
+        (si, sj), (ai, aj), (fi, fj), (pi, pj), (wi, wj), (oi, oj), (ni, nj) = (
+            _within(x, start, end) if x else NONE for x in at
+        )
         ci, cj = _within(cue_at, start, end)
         mi, mj = _within(mention_at, start, end)
         cues_in = tuple(cues[ci:cj])
-        ei, ej = _within(foreign, start, end)
+        ei, ej = _within(foreign, start, end) if foreign else NONE
         places_in = () if ej > ei else tuple(mentions[mi:mj])
         aside = (
             # "It follows a shooting last week"; not "The carjacking took place on Saturday, a day after ...".

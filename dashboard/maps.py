@@ -442,17 +442,18 @@ def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:
     `incident` when it has no marker there."""
     if incident not in frame.index:
         return [incident]
-    placed = drawn(frame)
-    if incident not in placed.index:
+    mask = drawable(frame)  # a mask, not a copy of the frame: this runs on every rerun with details open
+    if not mask[incident]:
         return [incident]
-    row = placed.loc[incident]
-    approximate = placed["precision_rank"] >= APPROXIMATE_FROM
+    row = frame.loc[incident]
+    approximate = frame["precision_rank"] >= APPROXIMATE_FROM
     same = (
-        placed["lat"].round(DECIMALS).eq(round(row["lat"], DECIMALS))
-        & placed["lon"].round(DECIMALS).eq(round(row["lon"], DECIMALS))
+        mask
+        & frame["lat"].round(DECIMALS).eq(round(row["lat"], DECIMALS))
+        & frame["lon"].round(DECIMALS).eq(round(row["lon"], DECIMALS))
         & approximate.eq(row["precision_rank"] >= APPROXIMATE_FROM)
     )
-    return [incident] + [i for i in placed.index[same] if i != incident]
+    return [incident] + [i for i in frame.index[same] if i != incident]
 
 
 def group_counts(frame: pd.DataFrame, groups: Sequence[Group]) -> list[tuple[Group, int]]:
@@ -497,7 +498,7 @@ def halo_layer(point: tuple[float, float]) -> pdk.Layer:
 
 def cell_counts(frame: pd.DataFrame) -> pd.Series:
     """Return the number of incidents the map draws in each H3 cell, most first."""
-    return frame["cell"][drawable(frame)].dropna().value_counts()
+    return frame["cell"][drawable(frame)].value_counts()  # leaves out cells that are None (dropna costs 4 times more)
 
 
 def density_layer(frame: pd.DataFrame) -> pdk.Layer:
@@ -635,6 +636,13 @@ def shades(values: Sequence[float]) -> list[Shade]:
         Shade(color, breaks[i - 1] if i else None, high)
         for i, (color, high) in enumerate(zip(class_palette(len(breaks)), breaks))
     ]
+
+
+def marker_point(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
+    """Return (lat, lon) of the marker that draws `incident` of `frame`, or None when the map does not draw it."""
+    if incident is None or incident not in frame.index or not drawable(frame.loc[[incident]]).iloc[0]:
+        return None
+    return incident_centre(frame, incident)
 
 
 def selected_incident(event: Mapping | None) -> str | None:

@@ -546,3 +546,10 @@ def test_shaded_values(frame, view, per_residents, values):
     population = {"Greenwich": 200_000, "Hackney": 50_000, "Barnet": 400_000}
     found = maps.shaded_values(frame, view=view, boroughs=SQUARES, population=population, per_residents=per_residents)
     assert found == values
+
+
+def test_marker_point_is_where_the_map_draws_the_incident(frame):
+    vague = frame.copy()
+    vague.loc["city:0", "precision"] = "london"
+    assert maps.marker_point(vague, "peckham:0") == (51.46912, -0.0692)
+    assert [maps.marker_point(vague, i) for i in ("city:0", "nowhere:0", "gone:0", None)] == [None] * 4

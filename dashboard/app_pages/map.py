@@ -335,8 +335,7 @@ if place:
     )
 show_undated(incidents, shown, filters)
 
-placed = maps.drawn(shown)
-n_points = len(placed)
+n_points = int(maps.drawable(shown).sum())
 drawn = maps.shown_view(view, n_points)
 if drawn != view:
     st.info(
@@ -372,7 +371,7 @@ with map_column:
         population=population,
         per_residents=per_residents,
         near=circle,
-        selected=maps.incident_centre(placed, filters.incident),
+        selected=maps.marker_point(shown, filters.incident),
         basemap=basemap,
     )
     st.pydeck_chart(

@@ -5,12 +5,8 @@ and no third-party tiles when the basemap is none."""
 import json
 import os
 import re
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +15,7 @@ import pytest
 from dashboard_fixtures import CASES, build_incidents_db
 from playwright.sync_api import expect, sync_playwright
 from streamlit.testing.v1 import AppTest
+from streamlit_server import streamlit_server
 
 from dashboard.display import NOTICES_SHOWN, escape_markdown, link_notice
 
@@ -37,7 +34,6 @@ ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 LINKS_CASE = replace(CASES[0], text=f"{CASES[0].evidence} {LINKS}", evidence=f"{CASES[0].evidence} {LINKS}")
 CHROMIUM = "/usr/bin/chromium"  # Debian's, as tests/test_browser.py drives it
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-SERVER_START = 60  # seconds the server may take to answer its health check
 
 
 @pytest.fixture
@@ -194,27 +190,9 @@ def test_link_notice(notices, notice):
 def offline_server(tmp_path_factory):
     """`streamlit run` with the basemap none, on a database whose evidence sentence holds links."""
     db = build_incidents_db(tmp_path_factory.mktemp("db") / "links.db", cases=(LINKS_CASE,))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     env = {**os.environ, "INCIDENTS_DB": str(db), "CRIMEMAP_BASEMAP": "none"}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "streamlit did not start"
-                time.sleep(0.2)
+    with streamlit_server(env, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_offline_page_asks_no_third_party_and_links_no_text(offline_server):

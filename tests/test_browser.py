@@ -7,11 +7,7 @@ import io
 import json
 import math
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -21,6 +17,7 @@ from dashboard_fixtures import CASES, MORE_CASES, XSS_HEADLINE, build_incidents_
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit_server import streamlit_server
 
 from dashboard import maps
 from extract.geo.gazetteer import LONDON_BBOX, load_borough_geojson
@@ -50,53 +47,9 @@ METRES_AROUND_THE_EQUATOR = 40_075_016.686
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db", cases=CASES + MORE_CASES)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "INCIDENTS_DB": str(db), "CRIMEMAP_LOCAL_EDITING": "1"},  # as `make run`
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"streamlit did not start:\n{log.read()}") from None
-                time.sleep(0.2)
+    env = {**os.environ, "INCIDENTS_DB": str(db), "CRIMEMAP_LOCAL_EDITING": "1"}  # as `make run`
+    with streamlit_server(env, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

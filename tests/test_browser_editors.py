@@ -3,16 +3,14 @@ editor password set, on a fixture database plus one article ingested by the comm
 for these tests."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 import test_browser
 from dashboard_fixtures import CASES, Case, build_incidents_db, place
 from playwright.sync_api import expect
+from streamlit_server import streamlit_server
 from test_browser import MAP_CANVAS, ROOT, open_page
 
 from dashboard import auth, data
@@ -75,54 +73,10 @@ def setup(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(setup, tmp_path_factory):
     db, _ = setup
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
     env = {k: v for k, v in os.environ.items() if k != auth.LOCAL_EDITING_ENV}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env={**env, "INCIDENTS_DB": str(db), auth.PASSWORD_ENV: PASSWORD},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"streamlit did not start:\n{log.read()}") from None
-                time.sleep(0.2)
+    env |= {"INCIDENTS_DB": str(db), auth.PASSWORD_ENV: PASSWORD}
+    with streamlit_server(env, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def mare_incident(db) -> str:

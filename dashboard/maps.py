@@ -547,8 +547,7 @@ def shaded_values(
     if view == "density":
         return [float(n) for n in cell_counts(frame)]
     if view == "boroughs" and boroughs:
-        values = borough_values(boroughs, frame, population=population)
-        return [(rate or 0.0) if per_residents else float(n) for _, n, rate in values]
+        return _borough_shades(borough_values(boroughs, frame, population=population), per_residents=per_residents)
     return []
 
 
@@ -557,9 +556,7 @@ def borough_layer(
 ) -> pdk.Layer:
     """Return the borough polygons shaded by class of incidents, or of incidents per 100,000 residents."""
     values = borough_values(boroughs, frame, population=population)
-    shaded = shaded_values(
-        frame, view="boroughs", boroughs=boroughs, population=population, per_residents=per_residents
-    )
+    shaded = _borough_shades(values, per_residents=per_residents)
     colors = shade_colors(shaded, class_breaks(shaded))
     features = [
         {
@@ -653,6 +650,10 @@ def selected_incident(event: Mapping | None) -> str | None:
             if isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
                 return obj["id"]
     return None
+
+
+def _borough_shades(values: Iterable[tuple[str, int, float | None]], *, per_residents: bool) -> list[float]:
+    return [(rate or 0.0) if per_residents else float(n) for _, n, rate in values]
 
 
 def _rgb(hex_color: str) -> tuple[int, int, int]:

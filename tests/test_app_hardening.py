@@ -195,6 +195,7 @@ def offline_server(tmp_path_factory):
         yield url
 
 
+@pytest.mark.slow  # a real server and Chromium
 def test_offline_page_asks_no_third_party_and_links_no_text(offline_server):
     requested: list[str] = []
     with sync_playwright() as p:

@@ -22,6 +22,8 @@ from streamlit_server import streamlit_server
 from dashboard import maps
 from extract.geo.gazetteer import LONDON_BBOX, load_borough_geojson
 
+pytestmark = pytest.mark.slow  # a real server and Chromium: `make test` runs it, `make check` leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

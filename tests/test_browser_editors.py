@@ -16,6 +16,8 @@ from test_browser import MAP_CANVAS, ROOT, open_page
 from dashboard import auth, data
 from extract import store
 
+pytestmark = pytest.mark.slow  # a real server and Chromium: `make test` runs it, `make check` leaves it out
+
 browser = test_browser.browser  # the same chromium and page fixtures as tests/test_browser.py
 page = test_browser.page
 PASSWORD = "correct horse browser"

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from feed_fixtures import STORIES, Route, item, page, rss, serve
 
+pytestmark = (
+    pytest.mark.slow
+)  # the watch command as subprocesses with signals: `make test` runs it, `make check` leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 AGENT = "crimemap-test (tests@example.org)"
 HANG_GUARD = 120  # seconds; a hang fails instead of blocking the suite

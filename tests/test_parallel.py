@@ -10,6 +10,8 @@ import pytest
 
 from extract.pipeline import ingest_paths, load_extractor
 
+pytestmark = pytest.mark.slow  # worker processes and a Dask cluster: `make test` runs it, `make check` leaves it out
+
 STORIES = (
     (
         "A 19-year-old man was stabbed on Rye Lane in Peckham on {day} night, police said. Paramedics took him to "

@@ -13,6 +13,10 @@ from test_app import ALL, APP, count, drawn_ids, run
 from extract import store
 from extract.records import ExtractError
 
+pytestmark = (
+    pytest.mark.slow
+)  # a real PostgreSQL server and subprocess ingests: `make test` runs it, `make check` leaves it out
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 

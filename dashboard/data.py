@@ -51,7 +51,7 @@ EDITOR_TOKEN = "editor_token"  # the token of this session's password sign-in (d
 REPORTS_SENT = "reports_sent"  # Map: when this session sent its problem reports (time.monotonic), for the rate limit
 SOURCE_URL = "source_url"  # Add articles: the pasted text's source link
 NO_SOURCE = "no_source"  # Add articles: the pasted text has no source link, said explicitly
-REVIEW_DONE = "review_done"  # Review: what the last correction did, shown once after the rerun that follows it
+REVIEW_DONE = "review_done"  # Review: (what the last correction did, the fix it was made on), shown on that fix
 
 
 def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> str | Path:

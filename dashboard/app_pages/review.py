@@ -52,8 +52,15 @@ def write(action: Callable[[store.Connection], object], done: str) -> None:
         return
     finally:
         conn.close()
-    st.session_state[data.REVIEW_DONE] = done
+    # Kept with the fix it answers, not popped on the next run: the address bar's write-back can cause one more
+    # rerun at once, which would clear a message shown only once.
+    st.session_state[data.REVIEW_DONE] = (done, fix_target())
     st.rerun()  # the incident shows as it now is
+
+
+def fix_target() -> tuple[str | None, str | None]:
+    """Return the incident and article this run's address opens for a fix (None, None on the list)."""
+    return st.query_params.get("incident"), st.query_params.get("article")
 
 
 def uncertain_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -226,8 +233,9 @@ def _day(value: object) -> date | None:
 
 editor = auth.require_editor()
 st.title("Review")
-if done := st.session_state.pop(data.REVIEW_DONE, None):
-    st.success(done)
+done = st.session_state.get(data.REVIEW_DONE)
+if done and done[1] == fix_target():
+    st.success(done[0])
 type_labels = load_type_labels()
 incident, article = st.query_params.get("incident"), st.query_params.get("article")
 if incident or article:

@@ -34,7 +34,7 @@ from pathlib import Path
 import h3
 
 from extract.postgres import PostgresConnection, PostgresError, is_postgres_url, is_url, open_postgres, redacted
-from extract.records import Article, ExtractError, Incident
+from extract.records import Article, ExtractError, Incident, Place
 
 Connection = sqlite3.Connection | PostgresConnection
 """An open incidents database: SQLite's connection, or PostgreSQL's behind the same shape."""
@@ -725,6 +725,19 @@ def connect_readonly(path: str | Path) -> Connection:
     return conn
 
 
+def place_values(p: Place | None) -> dict[str, object]:
+    """Return a place's stored columns (name, kind, point, precision, borough), all None without a place."""
+    return {
+        "place_name": p.name if p else None,
+        "place_kind": p.kind if p else None,
+        "lat": p.lat if p else None,
+        "lon": p.lon if p else None,
+        "precision": p.precision if p else None,
+        "borough": p.borough if p else None,
+        "borough_code": p.borough_code if p else None,
+    }
+
+
 def incident_row(incident: Incident) -> dict:
     """Return the incident as the store row it becomes: a dict keyed by INCIDENT_COLUMNS in order, the article
     fields taken from the incident."""
@@ -740,13 +753,7 @@ def incident_row(incident: Incident) -> dict:
         "type": i.type,
         "category": i.category,
         "location_text": i.location_text,
-        "place_name": p.name if p else None,
-        "place_kind": p.kind if p else None,
-        "lat": p.lat if p else None,
-        "lon": p.lon if p else None,
-        "precision": p.precision if p else None,
-        "borough": p.borough if p else None,
-        "borough_code": p.borough_code if p else None,
+        **place_values(p),
         "geocode_source": p.source if p else None,
         "candidates": p.candidates if p else None,
         "date": i.date,

@@ -74,7 +74,7 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     The editors' corrections are applied (extract.corrections): hidden incidents are left out and corrected fields
     replaced. Besides store.INCIDENT_COLUMNS it has `verified` (an editor checked it), `precision_rank` (index in
     PRECISIONS, -1 without a place) and `cell` (the H3 cell of the point, or None), so that filtering and aggregation
-    are column operations.
+    are column operations; and `event_id` (the event the incident belongs to, None when it was never matched).
     """
     conn = store.connect_readonly(db_path)
     try:
@@ -83,7 +83,13 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
             found = list(store.iter_corrections(conn))
         except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
             found = []
-        return _frame(corrections.apply_corrections(rows, found))
+        try:
+            events = store.incident_event_ids(conn)
+        except sqlite3.OperationalError:  # opened read-only, a database from before events has no incident_events
+            events = {}
+        frame = _frame(corrections.apply_corrections(rows, found))
+        frame["event_id"] = pd.Series([events.get(i) for i in frame.index], index=frame.index, dtype=object)
+        return frame
     finally:
         conn.close()
 

@@ -12,6 +12,8 @@ from extract.text.sentences import split_sentences
         ("A man was stabbed. He died.", [(0, 18), (19, 27)]),
         ("Line one\nLine two\n\nLine three", [(0, 8), (9, 17), (19, 29)]),
         ("Was he hurt? Yes! He was.", [(0, 12), (13, 17), (18, 25)]),
+        ("Why?!\u201d\n\n(Then) he ran.\n", [(0, 6), (8, 22)]),
+        ("He ran.\n\n\nThen. 4 left", [(0, 7), (10, 15), (16, 22)]),
     ],
 )
 def test_offsets(text, expected):

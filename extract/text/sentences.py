@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 # A sentence ends at . ! ? (plus closing quotes) before white space and a capital, digit or quote; or at a
-# line break. Each alternative is bounded, so the scan is linear.
-_END = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
+# line break. Each alternative is bounded, so the scan is linear. Written "[.!?]+...|\n+" it would be tried at
+# every position; starting with one character set, sre skips ahead to the next candidate (a quarter of the time).
+_END = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|(?<=\n)\n*)")
 _ABBREV = frozenset(
     {
         "mr",
@@ -47,23 +48,26 @@ _ABBREV = frozenset(
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences of `text`, stripped of surrounding white space."""
-    spans = []
+    out = []
     start = 0
     for m in _END.finditer(text):
-        if m.group(0)[0] == ".":
-            word_start = max(start, text.rfind(" ", start, m.start()) + 1, text.rfind("\n", start, m.start()) + 1)
-            word = text[word_start : m.start()].lower().lstrip("(\"'")
+        at = m.start()
+        if text[at] == ".":
+            word_start = max(start, text.rfind(" ", start, at) + 1, text.rfind("\n", start, at) + 1)
+            word = text[word_start:at].lower().lstrip("(\"'")
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue
-        spans.append((start, m.end()))
+        _add_stripped(text, start, m.end(), out)
         start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+    _add_stripped(text, start, len(text), out)
     return out
+
+
+def _add_stripped(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    """Append [start, end) to `out` without its surrounding white space, unless nothing else is left."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append((start, end))

@@ -107,6 +107,9 @@ def test_victim_ages(text, expected):
         ("There have been no arrests. Two men were arrested on Friday.", 2),
         ("Police are appealing for witnesses.", None),
         ("", None),
+        ("Four men were seen. Two men were held. He withheld it; five men were detained", 5),  # each stretch read
+        ("Two men. Were arrested.", None),  # a count never runs over a full stop
+        ("Officers detained 3 youths. Police held a meeting.", 3),
     ],
 )
 def test_arrests(text, expected):

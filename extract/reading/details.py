@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from extract.reading.story import Sentence
 from extract.text.cues import Cue
@@ -31,8 +31,11 @@ ARRESTED_COUNT = re.compile(
     r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
     r"|suspects|man|woman|boy|girl|teenager|youth|suspect)\b"
 )
+ARREST_WORD = re.compile(r"arrested|held|detained")  # in every ARRESTED_COUNT match, which holds no "." or line break
+DIGIT = re.compile(r"\d")  # in every AGE match
 MAX_AGE = 110  # "aged 120" is a misread or a centenary, not a victim's age
 NO_ARRESTS = re.compile(r"\bno (one|arrests?) (has|have) (yet )?been (arrested|made)|\bno arrests\b")
+NO_ARRESTS_WORDS = ("no one ", "no arrest")  # in every NO_ARRESTS match
 
 
 def fatal(told: list[Cue], neighbours: list[Cue], headline: list[Cue]) -> bool:
@@ -57,6 +60,8 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
     """Ages ("an 18-year-old", "aged 17") in sentences about a victim and not about a suspect, in text order."""
     ages: list[int] = []
     for s in sentences:
+        if not DIGIT.search(folded, s.start, s.end):
+            continue  # no age: AGE, starting with \b, would be tried at every position for nothing
         chunk = folded[s.start : s.end]
         found = list(AGE.finditer(chunk))
         if not found or SUSPECT.search(chunk) or not VICTIM.search(chunk):
@@ -73,9 +78,24 @@ def arrests(folded: str) -> int | None:
     since later sentences often repeat the same arrests; 0 for "no arrests" alone; else None."""
     counts = [
         int(n) if n.isdigit() else NUMBER_WORDS.get(n, 1)
-        for m in ARRESTED_COUNT.finditer(folded)
+        for m in _arrest_counts(folded)
         for n in [m.group(1) or m.group(7)]
     ]
     if counts:
         return max(counts)
-    return 0 if NO_ARRESTS.search(folded) else None
+    return 0 if any(w in folded for w in NO_ARRESTS_WORDS) and NO_ARRESTS.search(folded) else None
+
+
+def _arrest_counts(folded: str) -> Iterator[re.Match[str]]:
+    """The matches of ARRESTED_COUNT.finditer(folded), searched only in the stretches between full stops and line
+    breaks that say "arrested", "held" or "detained": a match holds one of them and crosses neither, so the matches
+    are the same, and the pattern (starting with \\b) is not tried at every position of the text."""
+    end = 0
+    for word in ARREST_WORD.finditer(folded):
+        if word.start() < end:
+            continue  # in the stretch just searched
+        start = max(folded.rfind(".", 0, word.start()), folded.rfind("\n", 0, word.start())) + 1
+        end = min(
+            (i for i in (folded.find(".", word.end()), folded.find("\n", word.end())) if i >= 0), default=len(folded)
+        )
+        yield from ARRESTED_COUNT.finditer(folded, start, end)

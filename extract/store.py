@@ -839,6 +839,30 @@ def iter_incident_rows(conn: Connection) -> Iterator[tuple]:
     yield from conn.execute(select + " ORDER BY i.date DESC NULLS LAST, i.incident_id")
 
 
+MAP_EXTRAS = ("cell", "event_id")
+"""What `iter_map_rows` adds to INCIDENT_COLUMNS: the stored H3 cell and the incident's event."""
+
+
+def iter_map_rows(conn: Connection) -> Iterator[tuple]:
+    """Yield every stored incident as `iter_incident_rows` does, each tuple ending with MAP_EXTRAS: the H3 cell
+    stored with it in h3's text form (h3.int_to_str of h3_r8) and its event id (None when never matched, and both
+    None in a database opened read-only before they existed)."""
+    select = _SELECT
+    sqlite = isinstance(conn, sqlite3.Connection)
+    if sqlite and "date_basis" not in _columns(conn, "incidents"):
+        select = _SELECT_WITHOUT_DATE_BASIS
+    # h3's text form of a cell is its integer in lower-case hexadecimal.
+    cell = "to_hex(i.h3_r8)" if not sqlite else "NULL"
+    if sqlite and "h3_r8" in _columns(conn, "incidents"):
+        cell = "CASE WHEN i.h3_r8 IS NULL THEN NULL ELSE printf('%x', i.h3_r8) END"
+    if not sqlite or _columns(conn, "incident_events"):
+        event, join = "e.event_id", " LEFT JOIN incident_events e ON e.incident_id = i.incident_id"
+    else:
+        event, join = "NULL", ""
+    select = select.replace("\nFROM", f", {cell}, {event}\nFROM", 1).rstrip() + join
+    yield from conn.execute(select + " ORDER BY i.date DESC NULLS LAST, i.incident_id")
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
@@ -1352,11 +1376,20 @@ def incident_by_id(conn: Connection, incident_id: str) -> dict | None:
 
 @contextmanager
 def matcher_lock(conn: Connection) -> Iterator[None]:
-    """Hold the event matcher's lock while the block runs: on PostgreSQL a session advisory lock, so that matching
-    (read the blocks, regroup, write) in concurrent ingests is serialised and never splits one incident into two
-    events. On SQLite it does nothing: one ingest at a time writes a SQLite file."""
-    if not isinstance(conn, PostgresConnection):
-        yield
+    """Hold the event matcher's lock while the block runs, so that matching (read the blocks, regroup, write) in
+    concurrent ingests is serialised and never splits one incident into two events: on PostgreSQL a session advisory
+    lock; on SQLite the file's write lock, taken by BEGIN IMMEDIATE before the blocks are read and released when the
+    block's writes commit (or it ends)."""
+    if isinstance(conn, sqlite3.Connection):
+        conn.execute("BEGIN IMMEDIATE")  # waits up to LOCK_TIMEOUT for another process's match
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        if conn.in_transaction:  # an unchanged article writes nothing: end the read
+            conn.commit()
         return
     conn.execute("SELECT pg_advisory_lock(?)", (_MATCHER_LOCK,))
     try:

@@ -185,6 +185,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         main=main,
         scene=None,  # chosen below, among the places of the story as read
         scene_mention=None,
+        geocoded=MappingProxyType({}),
     )
     places = StoryGeocoder(extractor.geocoder, context)
     weighed = trace.candidates if trace is not None else None
@@ -193,7 +194,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         return Rejection(article.article_id, Reason.NO_SCENE)
     if PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and spans_boroughs(story, main, places=places):
         place, mention = None, None  # "raids at addresses in Lewisham, Southwark and Wembley": no one place
-    return replace(story, scene=place, scene_mention=mention)
+    return replace(story, scene=place, scene_mention=mention, geocoded=places.answers())
 
 
 def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
@@ -202,8 +203,8 @@ def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
     announcing one by a noun: "a second stabbing"), each read from its own sentences up to where the next starts."""
     main = story.main
     incident_sents = story.incident_sentences
-    # A new cache: read_story asked the same queries with the same context, and a geocoder answers them the same.
-    places = StoryGeocoder(extractor.geocoder, story.context)
+    # read_story asked most of these queries with the same context, and a geocoder answers them the same.
+    places = StoryGeocoder(extractor.geocoder, story.context, known=story.geocoded)
     used = [story.scene] if story.scene else []
     further: list[tuple[Sentence, list[Sentence], Place, Mention | None]] = []
     for s in incident_sents[:MAX_ROUND_UP_SENTENCES]:

@@ -1,9 +1,11 @@
 """Scene choice on the small fixture gazetteer (conftest.py): the most precise place where the incident is told, not
 the hospital, the court, the arrest or the home; further scenes apart from the others; the place as written."""
 
+from dataclasses import replace
+
 import pytest
 
-from extract.pipeline import read_story
+from extract.pipeline import read_story, story_incidents
 from extract.reading.scene import StoryGeocoder, another_scene, choose_scene, location_text
 from extract.reading.story import Story
 from extract.records import Article, Mention, Place, Reason, Rejection
@@ -184,6 +186,43 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
     second = story.sentences[1]
     places = StoryGeocoder(small_extractor.geocoder, story.context)
     assert summary(*choose_scene(story, [second], second, places=places, only=second)) == expected
+
+
+class CountingGeocoder:
+    """The fixture's geocoder, keeping every query it is asked."""
+
+    def __init__(self, geocoder) -> None:
+        self.geocoder = geocoder
+        self.asked: list[str] = []
+
+    def geocode(self, query: str, *, context=()) -> Place | None:
+        self.asked.append(query)
+        return self.geocoder.geocode(query, context=context)
+
+
+def test_story_incidents_asks_again_nothing_read_story_asked(small_extractor):
+    geocoder = CountingGeocoder(small_extractor.geocoder)
+    extractor = replace(small_extractor, geocoder=geocoder)
+    story = read("A man was stabbed on Rye Lane on Monday. A woman was robbed on Mare Street in Hackney.", extractor)
+    assert isinstance(story, Story), story
+    assert geocoder.asked == ["Rye Lane", "Mare Street, Hackney", "Hackney"]
+    assert list(story.geocoded) == geocoder.asked
+    geocoder.asked.clear()
+    incidents = story_incidents(story, extractor=extractor)
+    assert [(i.place.name, i.place.precision) for i in incidents if i.place] == [
+        ("Rye Lane", "street"),
+        ("Mare Street", "street"),
+    ]
+    assert geocoder.asked == []
+
+
+def test_known_answers_are_not_asked_again(small_extractor):
+    geocoder = CountingGeocoder(small_extractor.geocoder)
+    nowhere = StoryGeocoder(geocoder, ["Rye Lane", "Hackney"], known={"Rye Lane": None})
+    assert nowhere.place("Rye Lane", name="Rye Lane") is None  # as given, though the gazetteer knows Rye Lane
+    assert nowhere.place("Hackney", name="Hackney").borough == "Hackney"
+    assert geocoder.asked == ["Hackney"]
+    assert list(nowhere.answers()) == ["Rye Lane", "Hackney"]
 
 
 def place(name: str, precision: str, north_km: float = 0.0) -> Place:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from extract.geo.gazetteer import km
 from extract.geo.geocode import Geocoder
@@ -97,12 +98,15 @@ AREA_SEPARATE_KM = 3.0  # an area must be further: "Dagenham" after "Merrielands
 
 class StoryGeocoder:
     """One story's geocoding: the geocoder, the story's place names as context, and every answer kept, so that each
-    query is geocoded once per story however often it is named."""
+    query is geocoded once per story however often it is named; `known` are answers already given with the same
+    geocoder and context (Story.geocoded: story_incidents asks again what read_story asked)."""
 
-    def __init__(self, geocoder: Geocoder, context: Sequence[str]) -> None:
+    def __init__(
+        self, geocoder: Geocoder, context: Sequence[str], *, known: Mapping[str, Place | None] = MappingProxyType({})
+    ) -> None:
         self.geocoder = geocoder
         self.context = tuple(context)
-        self._in_context: dict[str, Place | None] = {}
+        self._in_context: dict[str, Place | None] = dict(known)
         self._alone: dict[str, Place | None] = {}
 
     def place(self, query: str, *, name: str) -> Place | None:
@@ -110,6 +114,10 @@ class StoryGeocoder:
         if query not in self._in_context:
             self._in_context[query] = self.geocoder.geocode(query, context=[c for c in self.context if c != name])
         return self._in_context[query]
+
+    def answers(self) -> Mapping[str, Place | None]:
+        """The answers given so far with context, by query, as a read-only copy (for Story.geocoded)."""
+        return MappingProxyType(dict(self._in_context))
 
     def alone(self, name: str) -> Place | None:
         """Geocode `name` without context: where the name is when nothing else in the story places it."""

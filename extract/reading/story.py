@@ -66,6 +66,7 @@ class Story:
     main: Sentence  # the incident sentence the story leads with
     scene: Place | None  # the main incident's scene; None when it spans boroughs ("raids in Lewisham and Brent")
     scene_mention: Mention | None  # where `scene` is named
+    geocoded: Mapping[str, Place | None]  # read-only: the answers to the scene's geocoding queries, by query
 
 
 def read_sentences(

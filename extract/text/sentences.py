@@ -48,7 +48,7 @@ _ABBREV = frozenset(
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return (start, end) offsets of the sentences of `text`, stripped of surrounding white space."""
-    out = []
+    out: list[tuple[int, int]] = []
     start = 0
     for m in _END.finditer(text):
         at = m.start()

@@ -40,33 +40,33 @@ def month_counts(dates: pd.Series) -> pd.DataFrame:
     )
 
 
-def ranked_chart(found: pd.DataFrame, *, title: str) -> alt.Chart:
-    """Return horizontal bars of `ranked_counts`, kept in its order (most first)."""
+def ranked_chart(found: pd.DataFrame, *, title: str, measure: str = "Incidents") -> alt.Chart:
+    """Return horizontal bars of `ranked_counts`, kept in its order (most first); `measure` names what they count."""
     return (
         alt.Chart(found, title=title, height=alt.Step(BAR_PX))
         .mark_bar()
         .encode(
             y=alt.Y("value:N", sort=None, title=None, axis=alt.Axis(labelLimit=180, labelOverlap=False)),
-            x=alt.X("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
-            tooltip=[alt.Tooltip("value:N", title=title), alt.Tooltip("incidents:Q", title="Incidents")],
+            x=alt.X("incidents:Q", title=measure, axis=alt.Axis(tickMinStep=1)),
+            tooltip=[alt.Tooltip("value:N", title=title), alt.Tooltip("incidents:Q", title=measure)],
         )
     )
 
 
-def month_chart(found: pd.DataFrame) -> alt.Chart:
+def month_chart(found: pd.DataFrame, *, measure: str = "Incidents") -> alt.Chart:
     """Return `month_counts` as bars on a continuous time axis, each as wide as its month: a gap of years is as wide
-    as those years."""
+    as those years; `measure` names what they count."""
     return (
         alt.Chart(found, title="By month", height=MONTH_CHART_PX)
         .mark_bar()
         .encode(
             x=alt.X("month:T", title=None),
             x2="end:T",
-            y=alt.Y("incidents:Q", title="Incidents", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("incidents:Q", title=measure, axis=alt.Axis(tickMinStep=1)),
             y2=alt.datum(0),  # a bar with a start and an end in x needs its base in y said too
             tooltip=[
                 alt.Tooltip("month:T", title="Month", format="%B %Y"),
-                alt.Tooltip("incidents:Q", title="Incidents"),
+                alt.Tooltip("incidents:Q", title=measure),
             ],
         )
     )

@@ -6,10 +6,12 @@ Every page asks `database_path()` for the database, so any page can be the first
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import h3
@@ -17,11 +19,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.coverage import recorded_frame
+from dashboard.events_view import event_frame
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import NameVocabulary, load_name_vocabulary, public_incidents
 from extract import corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
+from extract.matching import CrimeFamilies, load_families
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor
 from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
 
@@ -30,6 +34,9 @@ DB_ENV = "INCIDENTS_DB"
 BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
 CACHED_DATABASES = 2  # the database shown and the one before it: a new version replaces the old without a reload
+WHOLE_NUMBERS = ("candidates", "fatal", "arrests", "evidence_start", "type_start", "type_end", "place_start", "place_end")
+"""The incident columns the store keeps as INTEGER."""
+LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
 LINK_READ = "link_read"  # present once the session's first run has put the link's filters into the widgets
@@ -78,18 +85,17 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     """
     conn = store.connect_readonly(db_path)
     try:
-        rows = (dict(zip(store.INCIDENT_COLUMNS, row)) for row in store.iter_incident_rows(conn))
         try:
             found = list(store.iter_corrections(conn))
         except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
             found = []
-        try:
-            events = store.incident_event_ids(conn)
-        except sqlite3.OperationalError:  # opened read-only, a database from before events has no incident_events
-            events = {}
-        frame = _frame(corrections.apply_corrections(rows, found))
-        frame["event_id"] = pd.Series([events.get(i) for i in frame.index], index=frame.index, dtype=object)
-        return frame
+        # Rows left out by a correction are left out as they are read, so the columns are typed without them.
+        hidden = {c.target for c in found if c.field == "hidden"}
+        deleted = {c.target for c in found if c.kind == "article" and json.loads(c.value).get("mode") == "delete"}
+        rows = store.iter_map_rows(conn, ordered=False)
+        if hidden or deleted:
+            rows = (row for row in rows if row[0] not in hidden and row[1] not in deleted)
+        return _frame(_corrected(_newest_first(_stored_frame(rows)), found))
     finally:
         conn.close()
 
@@ -152,6 +158,23 @@ def public(db_path: str | Path) -> pd.DataFrame:
 @st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
     return public_incidents(incidents(db_path), name_vocabulary())
+
+
+def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
+    """Return one row per event (dashboard.events_view) of `public(db_path)` when `public_view`, else of
+    `incidents(db_path)`; built again only when the database has changed."""
+    return _cached_events(str(db_path), database_version(db_path), public_view)
+
+
+@st.cache_data(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
+def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
+    return event_frame((public if public_view else incidents)(db_path), families=crime_families())
+
+
+@st.cache_resource(show_spinner=False)
+def crime_families() -> CrimeFamilies:
+    """Return the crime families and severities behind an event's merged type, loaded once per server."""
+    return load_families()
 
 
 @st.cache_resource(show_spinner=False)
@@ -293,8 +316,58 @@ def report_problem(db_path: str | Path, incident_id: str, reason: str, note: str
         conn.close()
 
 
-def _frame(rows: Iterable[Mapping]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(list(rows), columns=[*store.INCIDENT_COLUMNS, "verified"])
+def _stored_frame(rows: Iterator[tuple]) -> pd.DataFrame:
+    """Return store.iter_map_rows as a frame (INCIDENT_COLUMNS, then MAP_EXTRAS), its columns typed as one
+    DataFrame.from_records of all the rows would type them, built LOAD_BATCH rows at a time."""
+    columns = [*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS]
+    pieces = []
+    while batch := list(itertools.islice(rows, LOAD_BATCH)):
+        pieces.append(pd.DataFrame.from_records(batch, columns=columns))
+    if len(pieces) == 1:
+        return pieces[0]
+    frame = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
+    # A piece whose column is all None holds objects; together with the others it is numbers or strings again.
+    mixed = [c for c in columns if frame[c].dtype == object]
+    frame[mixed] = frame[mixed].infer_objects()
+    return frame
+
+
+def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame in store.iter_incident_rows' order: newest date first, no date last, then by incident id
+    (text compares by code point in SQLite and in pandas alike)."""
+    order = frame.sort_values(["date", "incident_id"], ascending=[False, True], na_position="last", kind="stable")
+    return order.reset_index(drop=True)
+
+
+def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.DataFrame:
+    """Return the stored frame as corrections.apply_corrections corrects its rows, with `verified`: the few rows an
+    editor touched go through it, the others stand as stored."""
+    frame["verified"] = False
+    touched = frame["incident_id"].isin({c.target for c in found if c.kind == "incident"})
+    touched |= frame["article_id"].isin({c.target for c in found if c.kind == "article"})
+    if not touched.any():
+        return frame
+    rows = frame.loc[touched, list(store.INCIDENT_COLUMNS)].astype(object)
+    fixed = pd.DataFrame.from_records(
+        corrections.apply_corrections(rows.where(rows.notna(), None).to_dict("records"), found)
+    )
+    frame = frame[~touched | frame["incident_id"].isin(fixed.get("incident_id", ()))].reset_index(drop=True)
+    if fixed.empty:
+        return frame
+    at = pd.Index(frame["incident_id"]).get_indexer(fixed["incident_id"])
+    fixed["cell"] = None  # a corrected place has a point of its own: the stored cell was the extracted point's
+    for column in fixed.columns:
+        values = frame[column].astype(object)
+        values.iloc[at] = fixed[column].astype(object).to_numpy()
+        values = values.infer_objects()
+        # Read at once, integers without a missing one make an int64 column: so does a correction filling the gap.
+        if column in WHOLE_NUMBERS and values.dtype == float and values.notna().all():
+            values = values.astype("int64")
+        frame[column] = values
+    return frame
+
+
+def _frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame["verified"] = frame["verified"].fillna(False).astype(bool)
     frame.index = pd.Index(frame["incident_id"], name=None)
     for column in ("headline", "evidence"):
@@ -303,13 +376,17 @@ def _frame(rows: Iterable[Mapping]) -> pd.DataFrame:
     frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
     frame["precision_rank"] = frame["precision"].map({p: i for i, p in enumerate(PRECISIONS)}).fillna(-1).astype(int)
     frame["cell"] = _cells(frame)
-    return frame
+    frame["event_id"] = frame["event_id"].astype(object).where(frame["event_id"].notna(), None)
+    return frame[[*store.INCIDENT_COLUMNS, "verified", "precision_rank", "cell", "event_id"]]
 
 
 def _cells(frame: pd.DataFrame) -> pd.Series:
+    """Return each incident's H3 cell as text: the stored one, else (a corrected place, a database from before
+    stored cells) computed from its point; None without a point."""
+    cells = frame["cell"].astype(object).where(frame["cell"].notna(), None)
+    missing = cells.isna() & frame["lat"].notna() & frame["lon"].notna()
     # Many incidents share a gazetteer point, so index each distinct point once.
-    points = frame[["lat", "lon"]].dropna().drop_duplicates()
+    points = frame.loc[missing, ["lat", "lon"]].drop_duplicates()
     cell_of = {(lat, lon): h3.latlng_to_cell(lat, lon, H3_RESOLUTION) for lat, lon in points.itertuples(index=False)}
-    return pd.Series(
-        [cell_of.get((lat, lon)) for lat, lon in zip(frame["lat"], frame["lon"])], index=frame.index, dtype=object
-    )
+    cells[missing] = [cell_of[(lat, lon)] for lat, lon in zip(frame.loc[missing, "lat"], frame.loc[missing, "lon"])]
+    return cells

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import pandas as pd
 
+from dashboard.events_view import REPORT_IDS, REPORTS
 from dashboard.maps import Shade, quoted_excerpt
 from extract import exports, store
 from extract.records import Article, Incident
@@ -42,6 +45,11 @@ PREVIEW_COLUMNS = {
     "weapon": "Weapon",
     "evidence": "Evidence",
 }
+REPORT_EXPORT_COLUMNS = (*store.INCIDENT_COLUMNS, "event_id")
+"""A report download's columns: an incident row, with the event it belongs to (as `ingest --out` writes it)."""
+EVENT_EXPORT_COLUMNS = (*REPORT_EXPORT_COLUMNS, REPORTS, "urls")
+"""An event download's columns: the event row, its number of reports and every source link (a list in GeoJSON,
+separated by spaces in CSV: a link holds none)."""
 
 
 def escape_markdown(text: object) -> str:
@@ -66,6 +74,15 @@ def safe_url(url: object) -> str | None:
     if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() not in URL_SCHEMES:
         return None
     return quote(url.strip(), safe=URL_SAFE)
+
+
+def outlet(url: object) -> str | None:
+    """Return the outlet a source link names: its host without "www.", None without a safe link."""
+    try:
+        host = urlsplit(safe_url(url) or "").hostname
+    except ValueError:  # a malformed address such as "http://[::1"
+        return None
+    return host.removeprefix("www.") if host else None
 
 
 def plural(n: int, noun: str) -> str:
@@ -93,9 +110,23 @@ def be(n: int) -> str:
 
 def details_heading(row: Mapping) -> str:
     """Return the markdown heading of an incident's details: its headline (or evidence), linked to a safe source."""
+    return f"#### {linked_headline(row)}"
+
+
+def linked_headline(row: Mapping) -> str:
+    """Return a report's headline (or the start of its evidence) as escaped markdown, linked to a safe source."""
     headline = escape_markdown(row["headline"] or quoted_excerpt(row["evidence"]))
     url = safe_url(row["url"])
-    return f"#### [{headline}]({url})" if url else f"#### {headline}"
+    return f"[{headline}]({url})" if url else headline
+
+
+def report_source(row: Mapping) -> str:
+    """Return the line naming one report of an event: outlet, publication date and linked headline, escaped."""
+    found = outlet(row["url"])
+    parts = [f"**{escape_markdown(found)}**" if found else "Source unknown"]
+    if isinstance(row["published"], str) and row["published"]:
+        parts.append(f"published {escape_markdown(row['published'])}")
+    return " · ".join([*parts, linked_headline(row)])
 
 
 def details_facts(row: Mapping, type_labels: Mapping[str, str]) -> str:
@@ -174,18 +205,20 @@ def table_incident(event: object, ids: Sequence[str]) -> str | None:
     return ids[rows[0]] if rows and isinstance(rows[0], int) and 0 <= rows[0] < len(ids) else None
 
 
-def undrawn_note(london_only: int, no_place: int) -> str | None:
-    """Return what the map leaves out: the incidents placed only as "London" and those without a place."""
-    parts = [f"{plural(london_only, 'incident')} placed only as London"] if london_only else []
-    parts += [f"{plural(no_place, 'incident')} without a place"] if no_place else []
+def undrawn_note(london_only: int, no_place: int, *, noun: str = "incident") -> str | None:
+    """Return what the map leaves out: the incidents (or reports: `noun`) placed only as "London" and those without
+    a place."""
+    parts = [f"{plural(london_only, noun)} placed only as London"] if london_only else []
+    parts += [f"{plural(no_place, noun)} without a place"] if no_place else []
     if not parts:
         return None
     return f"{' and '.join(parts)} {be(london_only + no_place)} in the table, not on the map."
 
 
-def count_line(n: int, *, km: float | None = None, place: str | None = None) -> str:
-    """Return the heading that counts the incidents shown, "within 1 km of <place>" (escaped) for a place search."""
-    counted = plural(n, "incident")
+def count_line(n: int, *, km: float | None = None, place: str | None = None, noun: str = "incident") -> str:
+    """Return the heading that counts the incidents (or reports: `noun`) shown, "within 1 km of <place>" (escaped)
+    for a place search."""
+    counted = plural(n, noun)
     return f"{counted} within {km:g} km of {escape_markdown(place)}" if place is not None and km else counted
 
 
@@ -212,17 +245,28 @@ def share_link(page_url: str, params: Mapping[str, list[str]]) -> str:
     return page_url + (f"?{query}" if query else "")
 
 
-def csv_download(shown: pd.DataFrame) -> str:
-    """Return the incidents as CSV (run when the download button is pressed)."""
-    return exports.incidents_csv(_export_rows(shown))
+def csv_download(shown: pd.DataFrame, *, reports: pd.DataFrame | None = None) -> str:
+    """Return the rows shown as CSV (run when the download button is pressed): reports (REPORT_EXPORT_COLUMNS), or
+    events (EVENT_EXPORT_COLUMNS) when `reports` holds the reports they are made of."""
+    return _download(shown, reports, ".csv")
 
 
-def geojson_download(shown: pd.DataFrame) -> str:
-    """Return the incidents as GeoJSON text (run when the download button is pressed)."""
-    return json.dumps(exports.incidents_geojson(_export_rows(shown)))
+def geojson_download(shown: pd.DataFrame, *, reports: pd.DataFrame | None = None) -> str:
+    """Return the rows shown as GeoJSON text (run when the download button is pressed), as `csv_download` does."""
+    return _download(shown, reports, ".geojson")
 
 
-def _export_rows(shown: pd.DataFrame) -> list[dict]:
-    # exports takes store rows: INCIDENT_COLUMNS only, None rather than NaN for what is missing.
-    frame = shown[list(store.INCIDENT_COLUMNS)].astype(object)
-    return frame.where(frame.notna(), None).to_dict("records")
+def _download(shown: pd.DataFrame, reports: pd.DataFrame | None, suffix: str) -> str:
+    """Write the rows with extract.exports, the one writer of incident files, and return the text."""
+    columns = REPORT_EXPORT_COLUMNS if reports is None else EVENT_EXPORT_COLUMNS
+    frame = shown.reindex(columns=list(REPORT_EXPORT_COLUMNS)).astype(object)
+    rows = frame.where(frame.notna(), None).to_dict("records")  # exports takes None, not NaN, for what is missing
+    if reports is not None:
+        url_of = dict(zip(reports.index, reports["url"]))
+        for row, ids in zip(rows, shown[REPORT_IDS]):
+            found = [u for u in (url_of.get(i) for i in ids) if isinstance(u, str) and u]
+            row |= {REPORTS: len(ids), "urls": " ".join(found) if suffix == ".csv" else found}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"download{suffix}"
+        exports.write_incidents(rows, path, columns=columns)
+        return path.read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from extract.records import PRECISIONS, WEAPONS, Place
 
 CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
 VIEWS = ("points", "density", "boroughs")
+COUNTS = ("events", "reports")  # a point is an event (its reports merged: dashboard.events_view) or one report
 SHADES = ("incidents", "residents")  # the boroughs view: incidents, or incidents per 100,000 residents
 MAX_QUERY_CHARS = 200  # a search longer than a sentence is a pasted text, not a search
 NOTICE_CHARS = 40  # a notice quotes the start of a dropped value, so a long link cannot flood the page
@@ -69,6 +70,7 @@ class Filters:
     undated: bool = False
     view: str = "points"
     shade: str = "incidents"
+    count: str = "events"
     incident: str | None = None
 
 
@@ -332,6 +334,15 @@ FIELDS = (
         parse=_word(SHADES),
         reason="unknown shade",
         from_widget=lambda shade: shade if shade in SHADES else NO_FILTERS.shade,
+    ),
+    # The toggle "Every report": on shows reports, off (the default) events.
+    Field(
+        "count",
+        "count",
+        parse=_word(COUNTS),
+        reason="unknown count",
+        to_widget=lambda count: count == "reports",
+        from_widget=lambda every_report: "reports" if every_report else "events",
     ),
     Field(
         "incident",

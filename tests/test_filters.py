@@ -54,6 +54,7 @@ ROUND_TRIPS = [  # one good value per FIELDS row and its URL values
     ("undated", True, ["1"]),
     ("view", "boroughs", ["boroughs"]),
     ("shade", "residents", ["residents"]),
+    ("count", "reports", ["reports"]),
     ("incident", "peckham:0", ["peckham:0"]),
 ]
 BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text is a search), and its notice
@@ -70,6 +71,7 @@ BAD_VALUES = [  # one bad URL value per FIELDS row that can drop one (any text i
     ("undated", "sometimes", "undated: not one of 1, 0, true, false 'sometimes'"),
     ("view", "3d", "view: unknown view '3d'"),
     ("shade", "area", "shade: unknown shade 'area'"),
+    ("count", "articles", "count: unknown count 'articles'"),
     ("incident", "<img src=x>", "incident: malformed id '<img src=x>'"),
 ]
 
@@ -206,6 +208,7 @@ def test_to_params_and_back(filters, params):
             km=2.5,
             undated=True,
             view="density",
+            count="reports",
         ),
     ],
 )
@@ -223,6 +226,8 @@ def test_widget_state_and_back(filters):
         ({"near": "  Rye Lane ", "km": 0.3, "undated": True}, Filters(near=Near("Rye Lane"), km=0.3, undated=True)),
         ({"near": "   ", "km": None, "undated": None}, Filters()),
         ({"km": 0.04}, Filters()),
+        ({"count": True}, Filters(count="reports")),
+        ({"count": False}, Filters()),
     ],
 )
 def test_from_widgets(values, expected):

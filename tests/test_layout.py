@@ -32,6 +32,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.evaluation": (6, "entry points"),
     "extract.__main__": (6, "entry points"),
     "dashboard": (7, "dashboard"),
+    "dashboard.events_view": (7, "dashboard"),
 }
 
 

@@ -1,6 +1,9 @@
 """The Map page: filters in the sidebar, a place search, the filtered incidents on the map (fitted to them) with the
 open incident's details beside it and the legend, summaries, the table with downloads, and the link to this view.
 
+By default a point is an event, the reports of one incident merged (dashboard.events_view), and every count counts
+events; the toggle "Every report" (`count=reports` in the link) shows each report instead.
+
 The filter widgets are keyed by their URL parameters (dashboard.filters.FIELDS); a link sets them on a session's
 first run, and every run writes them back to the URL. An incident opens from a marker, a table row or a link.
 """
@@ -28,12 +31,14 @@ from dashboard.display import (
     incident_table,
     link_notice,
     plural,
+    report_source,
     shade_label,
     share_link,
     table_incident,
     undrawn_note,
     updated_ago,
 )
+from dashboard.events_view import REPORT_IDS, event_row_of
 from dashboard.filters import (
     ANY,
     DATE_RANGE,
@@ -68,6 +73,10 @@ SHADE_LABELS = {"incidents": "Incidents", "residents": "Per 100,000 residents"}
 # The title on one or two lines on a phone, rather than three (Streamlit's h1 is 2.75rem at every width).
 PHONE_CSS = "<style>@media (max-width: 640px) { h1 { font-size: 1.75rem !important; } }</style>"
 KM_WIDTH_PX = 120
+COUNT_HELP = (
+    "Off: one point per incident, the news reports of it merged, and every count counts incidents. "
+    "On: one point per news report, so an incident told by three outlets counts three times."
+)
 MARKS = (
     "Dot: placed at a street or more precisely. Ring: placed only at a station, postcode, area, ward or borough. "
     "Black ring: fatal. A number: that many incidents at one place, coloured by their most common group."
@@ -138,6 +147,17 @@ def close_details() -> None:
     clear_selection(data.MAP, data.TABLE)
 
 
+def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
+    """Open the event of the report that a link, or the page showing every report, opened; the map centres on the
+    event's marker when it centred on the report's."""
+    incident = st.session_state.get(data.INCIDENT)
+    found = event_row_of(events, reports, incident)
+    if found != incident:
+        st.session_state[data.INCIDENT] = found
+        if st.session_state.get(data.CENTRE) is not None:
+            st.session_state[data.CENTRE] = maps.incident_centre(events, found)
+
+
 def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
     """Return the place search with where the offline gazetteer puts it, and what to tell when it found no place
     narrower than London."""
@@ -176,8 +196,9 @@ def dates_moved(first: date, last: date) -> None:
     st.session_state["to"] = high if high < last else None
 
 
-def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters) -> None:
-    """Under a date filter, say how many incidents without a date it leaves out (or includes), with the switch."""
+def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters, noun: str) -> None:
+    """Under a date filter, say how many incidents (or reports: `noun`) without a date it leaves out (or includes),
+    with the switch."""
     if not dated_filter(filters):
         return
     if filters.undated:
@@ -185,8 +206,8 @@ def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters)
     else:
         n = int(filter_incidents(incidents, replace(filters, undated=True))["date"].isna().sum())
     if n or filters.undated:
-        st.caption(f"{plural(n, 'incident')} without a date {be(n)} {'shown' if filters.undated else 'not shown'}.")
-        st.toggle("Include incidents without a date", key="undated")
+        st.caption(f"{plural(n, noun)} without a date {be(n)} {'shown' if filters.undated else 'not shown'}.")
+        st.toggle(f"Include {noun}s without a date", key="undated")
 
 
 def show_legend(
@@ -230,41 +251,51 @@ def show_legend(
         st.caption("The classes hold about as many boroughs each; boroughs without incidents are not shaded.")
 
 
-def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str]) -> None:
+def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports: pd.DataFrame | None) -> None:
     """Show the open incident and the others drawn in its marker: each headline linked to its source, facts, and the
-    evidence with place and type highlighted."""
+    evidence with place and type highlighted; for events (`reports` holds their reports), every report's evidence
+    and its outlet, date and link."""
     with st.container(border=True, key=data.DETAILS, height=MAP_HEIGHT if len(rows) > 1 else "content"):
         if len(rows) > 1:
-            st.caption(f"{plural(len(rows), 'incident')} at this place")
+            st.caption(f"{plural(len(rows), 'incident' if reports is not None else 'report')} at this place")
         for i, (_, row) in enumerate(rows.head(STACK_SHOWN).iterrows()):
             if i:
                 st.divider()
             st.markdown(details_heading(row))
             st.markdown(details_facts(row, type_labels))
-            st.markdown(highlighted_evidence(row))
+            if reports is None:
+                st.markdown(highlighted_evidence(row))
+                continue
+            told = reports.loc[list(row[REPORT_IDS])]
+            if len(told) > 1:
+                st.caption(f"Told by {plural(len(told), 'report')}:")
+            for _, report in told.iterrows():
+                st.markdown(highlighted_evidence(report))
+                st.markdown(report_source(report))
         if len(rows) > STACK_SHOWN:
             st.caption(f"And {len(rows) - STACK_SHOWN:,} more: narrow the filters, or see the table.")
         st.button("Close details", on_click=close_details)
         report_problem_form(str(rows.iloc[0]["incident_id"]))
 
 
-def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd.DataFrame) -> None:
-    """Show in `column` a bar chart of `charts.ranked_counts`, most first."""
+def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd.DataFrame, noun: str) -> None:
+    """Show in `column` a bar chart of `charts.ranked_counts` of incidents (or reports: `noun`), most first."""
     if found.empty:
-        column.caption(f"{title}: not known for these incidents.")
+        column.caption(f"{title}: not known for these {noun}s.")
     else:
-        column.altair_chart(charts.ranked_chart(found, title=title), width="stretch")
+        column.altair_chart(charts.ranked_chart(found, title=title, measure=f"{noun}s".capitalize()), width="stretch")
 
 
 # Editors see the full text; readers see names masked and sexual offences protected (dashboard.privacy).
-incidents = (data.incidents if auth.current_editor() else data.public)(data.database_path())
+public_view = not auth.current_editor()
+reports = (data.public if public_view else data.incidents)(data.database_path())
 groups = maps.load_groups()
 categories = maps.load_categories()
 type_labels = load_type_labels()
 population = maps.load_population()
 boroughs = data.borough_shapes()
-choices = filter_choices(incidents, boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels)
-read_link_once(incidents, choices)
+choices = filter_choices(reports, boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels)
+read_link_once(reports, choices)
 
 st.html(PHONE_CSS)
 st.title("London crime map from the news")
@@ -279,7 +310,7 @@ with st.sidebar:
     date_from, date_to = st.columns(2)
     for column, label, key in ((date_from, "From", "from"), (date_to, "To", "to")):
         column.date_input(label, value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key=key, format=ISO)
-    date_slider(incidents)
+    date_slider(reports)
     st.checkbox("Fatal only", key="fatal")
     st.selectbox("Weapon", (ANY, *WEAPONS), key="weapon")
     st.selectbox(
@@ -308,8 +339,14 @@ with st.container(horizontal=True):
         st.radio(
             "Shade by", SHADES, key="shade", horizontal=True, format_func=SHADE_LABELS.__getitem__, width="content"
         )
+    st.toggle("Every report", key="count", help=COUNT_HELP)
 
 filters = from_widgets({key: st.session_state.get(key) for key in WIDGET_DEFAULTS})
+every_report = filters.count == "reports"
+incidents = reports if every_report else data.events(data.database_path(), public_view=public_view)
+noun = "report" if every_report else "incident"
+if not every_report:
+    open_event(incidents, reports)
 near, near_problem = resolve_near(filters.near)
 filters = replace(filters, near=near)
 if near_problem:
@@ -325,7 +362,7 @@ incident = st.session_state.get(data.INCIDENT)
 filters = replace(filters, incident=incident if incident in incidents.index else None)
 
 place = near.place if near else None
-st.subheader(count_line(len(shown), km=filters.km, place=near.text if near and place else None))
+st.subheader(count_line(len(shown), km=filters.km, place=near.text if near and place else None, noun=noun))
 if updated := data.last_update(data.database_path()):
     st.caption(updated_ago(updated))
 
@@ -333,7 +370,7 @@ if place:
     st.caption(
         f"Found as {escape_markdown(place.name)}, a {place.precision} in {escape_markdown(place.borough or 'London')}."
     )
-show_undated(incidents, shown, filters)
+show_undated(incidents, shown, filters, noun)
 
 n_points = int(maps.drawable(shown).sum())
 drawn = maps.shown_view(view, n_points)
@@ -380,17 +417,23 @@ with map_column:
     if drawn == "boroughs":
         no_borough = int(shown["borough"].isna().sum())
         if no_borough:
-            st.caption(f"{plural(no_borough, 'incident')} without a borough {be(no_borough)} not counted here.")
+            st.caption(f"{plural(no_borough, noun)} without a borough {be(no_borough)} not counted here.")
         if per_residents:
             st.caption(
                 "Residents: ONS Census 2021 usual residents. The City of London has about 8,500, so a few "
                 "incidents give it a high rate."
             )
-    elif note := undrawn_note(int(shown["precision"].eq(maps.UNDRAWN_PRECISION).sum()), int(shown["lat"].isna().sum())):
+    elif note := undrawn_note(
+        int(shown["precision"].eq(maps.UNDRAWN_PRECISION).sum()), int(shown["lat"].isna().sum()), noun=noun
+    ):
         st.caption(note)
 with side_column:
     if filters.incident:
-        show_details(incidents.loc[maps.stack_of(shown, filters.incident)], type_labels)
+        show_details(
+            incidents.loc[maps.stack_of(shown, filters.incident)],
+            type_labels,
+            reports=None if every_report else reports,
+        )
     elif drawn == "points" and n_points:
         st.caption("Select a marker on the map or a row of the table to read about it here.")
     shaded = maps.shaded_values(
@@ -401,17 +444,17 @@ with side_column:
 if len(shown):
     st.header("Summaries")
     by_type, by_borough = st.columns(2)
-    show_ranked(by_type, "By type", charts.ranked_counts(shown["type"], labels=type_labels))
-    show_ranked(by_borough, "By borough", charts.ranked_counts(shown["borough"]))
+    show_ranked(by_type, "By type", charts.ranked_counts(shown["type"], labels=type_labels), noun)
+    show_ranked(by_borough, "By borough", charts.ranked_counts(shown["borough"]), noun)
     months = charts.month_counts(shown["date"])
     if months.empty:
-        st.caption("By month: no dates known for these incidents.")
+        st.caption(f"By month: no dates known for these {noun}s.")
     else:
-        st.altair_chart(charts.month_chart(months), width="stretch")
+        st.altair_chart(charts.month_chart(months, measure=f"{noun}s".capitalize()), width="stretch")
         if undated := int(shown["date"].isna().sum()):
-            st.caption(f"{plural(undated, 'incident')} without a date {be(undated)} not in this chart.")
+            st.caption(f"{plural(undated, noun)} without a date {be(undated)} not in this chart.")
 
-    st.header("Incidents")
+    st.header(f"{noun}s".capitalize())
     if len(shown) > TABLE_ROWS:
         st.caption(f"The newest {TABLE_ROWS:,} of {len(shown):,}; the downloads hold all of them.")
     st.dataframe(
@@ -423,23 +466,25 @@ if len(shown):
         selection_mode="single-row",
     )
     st.caption("Select a row to open it beside the map.")
+    # Events: one row per incident with its number of reports and every source link; or every report.
+    made_of = None if every_report else reports
     csv_column, geojson_column = st.columns(2)
     csv_column.download_button(
         "Download CSV",
-        functools.partial(csv_download, shown),
-        file_name="incidents.csv",
+        functools.partial(csv_download, shown, reports=made_of),
+        file_name=f"{noun}s.csv",
         mime="text/csv",
         on_click="ignore",
     )
     geojson_column.download_button(
         "Download GeoJSON",
-        functools.partial(geojson_download, shown),
-        file_name="incidents.geojson",
+        functools.partial(geojson_download, shown, reports=made_of),
+        file_name=f"{noun}s.geojson",
         mime="application/geo+json",
         on_click="ignore",
     )
 else:
-    st.info("No incidents match these filters.")
+    st.info(f"No {noun}s match these filters.")
 
 params = to_params(filters)
 if params != {key: st.query_params.get_all(key) for key in st.query_params}:

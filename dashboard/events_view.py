@@ -1,0 +1,158 @@
+"""The events the map counts, pure: the reports a page shows (the incidents frame after corrections and privacy),
+one row per event, merged by extract.matching.merge_event.
+
+An event row has the incidents frame's columns, so filters, charts and maps take it unchanged, plus `reports` (how
+many of its reports are shown) and `report_ids` (their incident ids, first published first). It is indexed by its
+lead report's incident id: the first published report with the event's place, whose headline, link, evidence and
+place columns it shows. Its type, category, date, fatal and weapon are the merged ones; its date is an offence
+date only (never a publication date standing in for one), with the basis of the report that gives it.
+
+Only reports the page shows are merged, so a hidden report drops out and an event whose reports are all hidden
+disappears. An event with a protected report (dashboard.privacy) is placed and told by its protected reports alone,
+so that it never shows one's offence at another report's precise point. An incident that was never matched (a
+database from before events) is its own event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from dashboard.privacy import PROTECTED_TYPES
+from extract.matching import CrimeFamilies, Report, merge_event
+from extract.records import PRECISIONS, Place
+
+REPORTS = "reports"  # the event frame's column: the number of its reports shown
+REPORT_IDS = "report_ids"  # the event frame's column: their incident ids, first published first
+MERGED = ("type", "category", "date", "date_basis", "fatal", "weapon")  # the columns an event takes from the merge
+_READ = (  # the columns a report is merged by
+    "incident_id",
+    "article_id",
+    "published",
+    "type",
+    "category",
+    "place_name",
+    "place_kind",
+    "lat",
+    "lon",
+    "precision",
+    "borough",
+    "borough_code",
+    "date",
+    "date_basis",
+    "fatal",
+    "weapon",
+)
+
+
+def event_keys(reports: pd.DataFrame) -> pd.Series:
+    """Return each report's event: its event_id, or its own incident id when it was never matched."""
+    return reports["event_id"].where(reports["event_id"].notna(), reports["incident_id"]).astype(object)
+
+
+def event_frame(reports: pd.DataFrame, *, families: CrimeFamilies) -> pd.DataFrame:
+    """Return one row per event of `reports` (the dashboard's incidents frame, with `event_id`), newest event date
+    first as the incidents frame is; see the module docstring for what a row holds."""
+    keys = event_keys(reports)
+    sizes = keys.map(keys.value_counts())
+    alone = reports[sizes.eq(1).to_numpy()].copy()
+    alone[REPORTS] = 1
+    alone[REPORT_IDS] = [(i,) for i in alone.index]
+    shared = reports[sizes.gt(1).to_numpy()]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    columns = [shared[c].tolist() for c in _READ]
+    for key, row in zip(keys[sizes.gt(1).to_numpy()].tolist(), zip(*columns)):
+        groups.setdefault(key, []).append({c: _value(v) for c, v in zip(_READ, row)})
+    leads, merged, told = [], [], []
+    for rows in groups.values():
+        lead, values = merged_event(rows, families=families)
+        leads.append(lead)
+        merged.append(values)
+        told.append(tuple(r["incident_id"] for r in _by_publication(rows)))
+    events = shared.loc[leads].copy()
+    for column in MERGED:
+        events[column] = pd.Series([m[column] for m in merged], index=events.index, dtype=object)
+    events[REPORTS] = [len(t) for t in told]
+    events[REPORT_IDS] = told
+    frame = (pd.concat([alone, events]) if len(events) else alone).rename_axis(None)
+    for column in MERGED:  # back to the reports' dtypes, so that the two frames filter alike
+        kept = reports[column].dtype
+        if column == "fatal" or pd.api.types.is_numeric_dtype(kept):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        elif not isinstance(kept, pd.CategoricalDtype):  # a category the merge gives may not be among its values
+            frame[column] = frame[column].astype(kept)
+    return frame.sort_values(["date", "incident_id"], ascending=[False, True], na_position="last")
+
+
+def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> tuple[str, dict[str, Any]]:
+    """Return the lead report's incident id and the MERGED values of the event that `rows` (one report each, the
+    frame's columns as plain values) tell."""
+    protected = [r for r in rows if r["type"] in PROTECTED_TYPES]
+    told = _by_publication(protected or rows)
+    reports = [_report(r) for r in told]
+    event = merge_event("", reports, families=families)
+    lead = next((r for r, report in zip(told, reports) if report.place is event.place), told[0])
+    dated = next((r for r in told if r["date"] == event.date), lead)
+    values = {
+        "type": event.type,
+        "category": event.category,
+        "date": event.date,
+        "date_basis": dated["date_basis"],
+        "fatal": None if event.fatal is None else int(event.fatal),
+        "weapon": event.weapon,
+    }
+    return lead["incident_id"], values
+
+
+def event_row_of(events: pd.DataFrame, reports: pd.DataFrame, incident_id: str | None) -> str | None:
+    """Return the row of `events` that shows the report `incident_id` of `reports`, None when none does."""
+    if incident_id is None or incident_id in events.index:
+        return incident_id
+    if incident_id not in reports.index:
+        return None
+    key = event_keys(reports.loc[[incident_id]]).iloc[0]
+    found = events.index[events["event_id"].eq(key).fillna(False).to_numpy(dtype=bool)]
+    return str(found[0]) if len(found) else None
+
+
+def _by_publication(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (r["published"] is None, r["published"] or "", r["incident_id"]))
+
+
+def _report(row: Mapping[str, Any]) -> Report:
+    """The report merge_event reads: no publication date, as the map shows no publication date as an offence's."""
+    place = None
+    if row["lat"] is not None and row["lon"] is not None and row["precision"] in PRECISIONS:
+        place = Place(
+            row["place_name"] or "",
+            float(row["lat"]),
+            float(row["lon"]),
+            row["place_kind"] or "",
+            row["precision"],
+            row["borough"],
+            row["borough_code"],
+            "",
+        )
+    return Report(
+        incident_id=row["incident_id"],
+        article_id=row["article_id"],
+        type=row["type"],
+        category=row["category"],
+        families=(),
+        place=place,
+        date=row["date"],
+        published=None,
+        follow_up=False,
+        fatal=None if row["fatal"] is None else bool(row["fatal"]),
+        weapon=row["weapon"],
+    )
+
+
+def _value(value: Any) -> Any:
+    # The frame holds NaN (or pandas' NA) where the store holds NULL.
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value

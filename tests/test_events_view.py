@@ -1,0 +1,261 @@
+"""The events view: reports merged one row per event (merge rules, privacy, unmatched incidents), over hand-made
+frames and over a database the real pipeline built (hidden reports, the event a report opens)."""
+
+import math
+
+import pandas as pd
+import pytest
+from events_fixtures import build_events_db
+
+from dashboard.data import read_incidents
+from dashboard.events_view import REPORT_IDS, REPORTS, event_frame, event_row_of
+from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
+from extract import corrections, store
+from extract.matching import load_families
+from extract.records import PRECISION_ORDER
+
+FAMILIES = load_families()
+RYE_LANE = {"place_name": "Rye Lane", "lat": 51.4700, "lon": -0.0680, "precision": "street", "place_kind": "street"}
+PECKHAM = {"place_name": "Peckham", "lat": 51.4740, "lon": -0.0690, "precision": "area", "place_kind": "area"}
+PECKHAM_RYE = {
+    "place_name": "Peckham Rye",
+    "lat": 51.4699,
+    "lon": -0.0694,
+    "precision": "station",
+    "place_kind": "station",
+}
+NO_PLACE = {"place_name": None, "lat": None, "lon": None, "precision": None, "place_kind": None}
+
+
+def report(incident_id: str, event_id: str | None = "ev1", **changes) -> dict:
+    """One row of the dashboard's incidents frame: a stabbing on Rye Lane, changed by `changes`."""
+    row = {column: None for column in store.INCIDENT_COLUMNS} | RYE_LANE
+    row |= {
+        "incident_id": incident_id,
+        "article_id": incident_id,
+        "headline": f"Headline of {incident_id}",
+        "url": f"https://news.example/{incident_id}",
+        "published": "2024-05-06",
+        "type": "stabbing",
+        "category": "violence and sexual offences",
+        "borough": "Southwark",
+        "borough_code": "E09000028",
+        "date": "2024-05-05",
+        "date_basis": "relative",
+        "fatal": 0,
+        "weapon": "knife",
+        "victim_ages": "[15]",
+        "evidence": f"Evidence of {incident_id}.",
+        "evidence_start": 0,
+        "event_id": event_id,
+    }
+    return row | changes
+
+
+def frame_of(*rows: dict) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows))
+    frame.index = pd.Index(frame["incident_id"], name=None)
+    frame["precision_rank"] = frame["precision"].map(PRECISION_ORDER).fillna(-1).astype(int)
+    frame["verified"] = False
+    frame["cell"] = None
+    return frame
+
+
+def plain(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+SHOWN = ("type", "place_name", "precision", "date", "date_basis", "fatal", "weapon")
+
+
+@pytest.mark.parametrize(
+    "rows, lead, expected",
+    [
+        pytest.param(  # the most precise place; its report leads though another came out first
+            [report("a", **PECKHAM), report("b", published="2024-05-07")],
+            "b",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", 0, "knife"),
+            id="most_precise_place",
+        ),
+        pytest.param(  # with one place, the first published leads
+            [report("a", published="2024-05-07"), report("b")],
+            "b",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", 0, "knife"),
+            id="first_published_leads",
+        ),
+        pytest.param(
+            [report("a"), report("b", date="2024-05-04", date_basis="stated")],
+            "a",
+            ("stabbing", "Rye Lane", "street", "2024-05-04", "stated", 0, "knife"),
+            id="earliest_offence_date_with_its_basis",
+        ),
+        pytest.param(  # merge_event would fall back on the first publication date; the map never does
+            [report("a", date=None, date_basis="none"), report("b", date=None, date_basis="none")],
+            "a",
+            ("stabbing", "Rye Lane", "street", None, "none", 0, "knife"),
+            id="no_publication_date_for_an_offence_date",
+        ),
+        pytest.param(
+            [report("a"), report("b", fatal=1), report("c", fatal=None)],
+            "a",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", 1, "knife"),
+            id="fatal_if_any_report_says_so",
+        ),
+        pytest.param(
+            [report("a", fatal=None), report("b", fatal=None)],
+            "a",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", None, "knife"),
+            id="fatal_unknown_when_none_says",
+        ),
+        pytest.param(
+            [report("a"), report("b"), report("c", weapon="gun")],
+            "a",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", 0, "knife"),
+            id="weapon_most_reports_give",
+        ),
+        pytest.param(
+            [report("a"), report("b", weapon="gun"), report("c", weapon=None)],
+            "a",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", 0, None),
+            id="weapon_unknown_when_reports_split_evenly",
+        ),
+        pytest.param(
+            [report("a"), report("b"), report("c", type="homicide")],
+            "a",
+            ("stabbing", "Rye Lane", "street", "2024-05-05", "relative", 0, "knife"),
+            id="type_most_reports_give",
+        ),
+        pytest.param(
+            [report("a"), report("b", type="homicide")],
+            "a",
+            ("homicide", "Rye Lane", "street", "2024-05-05", "relative", 0, "knife"),
+            id="type_of_the_graver_crime_on_a_tie",
+        ),
+        pytest.param(
+            [report("a", **NO_PLACE), report("b", **NO_PLACE)],
+            "a",
+            ("stabbing", None, None, "2024-05-05", "relative", 0, "knife"),
+            id="no_place",
+        ),
+    ],
+)
+def test_event_merges_its_reports(rows, lead, expected):
+    reports = frame_of(*rows)
+    events = event_frame(reports, families=FAMILIES)
+    assert list(events.index) == [lead]
+    event = events.loc[lead]
+    assert tuple(plain(event[c]) for c in SHOWN) == expected
+    assert (event[REPORTS], event["headline"], event["event_id"]) == (len(rows), f"Headline of {lead}", "ev1")
+    assert sorted(event[REPORT_IDS]) == sorted(reports.index)
+
+
+def test_reports_are_listed_first_published_first():
+    reports = frame_of(report("a", published="2024-05-08"), report("b", published=None), report("c"))
+    assert event_frame(reports, families=FAMILIES).loc["c", REPORT_IDS] == ("c", "a", "b")
+
+
+def test_incidents_never_matched_are_events_of_their_own():
+    reports = frame_of(report("a", event_id=None), report("b", event_id=None), report("c", event_id=None, **PECKHAM))
+    events = event_frame(reports, families=FAMILIES)
+    assert list(events.index) == ["a", "b", "c"]
+    assert events[REPORTS].tolist() == [1, 1, 1]
+    assert events[REPORT_IDS].tolist() == [("a",), ("b",), ("c",)]
+    assert events["event_id"].isna().all()
+
+
+def test_event_rows_have_the_incident_columns_newest_first():
+    reports = frame_of(
+        report("a", event_id="ev1", date=None, date_basis="none"),
+        report("b", event_id="ev1", date=None, date_basis="none"),
+        report("c", event_id="ev2", date="2024-01-02"),
+        report("d", event_id="ev3", date="2024-06-01"),
+        report("e", event_id="ev3", date="2024-05-30"),
+    )
+    events = event_frame(reports, families=FAMILIES)
+    assert list(events.columns) == [*reports.columns, REPORTS, REPORT_IDS]
+    assert [(i, plain(d)) for i, d in events["date"].items()] == [("d", "2024-05-30"), ("c", "2024-01-02"), ("a", None)]
+    assert events["fatal"].dtype == reports["fatal"].dtype
+
+
+def test_an_empty_frame_has_no_events():
+    reports = frame_of(report("a")).iloc[:0]
+    assert event_frame(reports, families=FAMILIES).empty
+
+
+def test_a_sexual_offence_event_shows_no_more_than_its_public_reports():
+    # The assault report places the event on Rye Lane; the sexual offence's report is at Peckham Rye station, which
+    # the public view shows only at its neighbourhood's centre. The event must not put the offence on Rye Lane.
+    private = frame_of(
+        report("assault", type="assault", published="2024-05-05", evidence="Ola Reyes, 34, was attacked."),
+        report("offence", type="sexual_offence", **PECKHAM_RYE),
+        report("other", type="sexual_offence", **NO_PLACE),
+    )
+    public = public_incidents(private, load_name_vocabulary())
+    event = event_frame(public, families=FAMILIES).iloc[0]
+    shown = public.loc["offence"]
+    assert (event["incident_id"], event["type"], event["evidence"], event["victim_ages"]) == (
+        "offence",
+        "sexual_offence",
+        NEUTRAL_EVIDENCE,
+        "[]",
+    )
+    assert (event["lat"], event["lon"], event["precision"]) == (shown["lat"], shown["lon"], "area")
+    assert (event["lat"], event["lon"]) != (RYE_LANE["lat"], RYE_LANE["lon"])
+    assert event[REPORTS] == 3
+
+
+@pytest.fixture(scope="module")
+def events_db(tmp_path_factory, small_extractor):
+    return build_events_db(tmp_path_factory.mktemp("events"), small_extractor)
+
+
+def ids_of(db) -> dict[str, str]:
+    """{article id: incident id} of the fixture database."""
+    conn = store.connect(db)
+    try:
+        return {a: i for i, a in conn.execute("SELECT incident_id, article_id FROM incidents")}
+    finally:
+        conn.close()
+
+
+def test_reports_of_one_incident_make_one_event(events_db):
+    ids = ids_of(events_db)
+    reports = read_incidents(events_db)
+    events = event_frame(reports, families=FAMILIES)
+    assert [
+        (e["article_id"], e[REPORTS], [reports.at[i, "article_id"] for i in e[REPORT_IDS]])
+        for _, e in events.iterrows()
+    ] == [
+        ("rye-a", 3, ["rye-a", "rye-b", "rye-c"]),
+        ("mare", 1, ["mare"]),
+    ]
+    assert events.loc[ids["rye-a"], "event_id"] == reports.loc[ids["rye-b"], "event_id"]
+
+
+def test_hidden_reports_drop_out_of_their_event(tmp_path, small_extractor):
+    db = build_events_db(tmp_path, small_extractor)
+    ids = ids_of(db)
+    conn = store.connect(db)
+    corrections.hide(conn, ids["rye-a"], "duplicate", editor="test")
+    conn.close()
+    events = event_frame(read_incidents(db), families=FAMILIES)
+    assert [(i, e[REPORT_IDS]) for i, e in events.iterrows()] == [
+        (ids["rye-b"], (ids["rye-b"], ids["rye-c"])),
+        (ids["mare"], (ids["mare"],)),
+    ]
+    conn = store.connect(db)
+    for article in ("rye-b", "rye-c"):
+        corrections.hide(conn, ids[article], "duplicate", editor="test")
+    conn.close()
+    assert list(event_frame(read_incidents(db), families=FAMILIES).index) == [ids["mare"]]
+
+
+@pytest.mark.parametrize(
+    "opened, expected",
+    [("rye-a", "rye-a"), ("rye-b", "rye-a"), ("rye-c", "rye-a"), ("mare", "mare"), ("unknown", None), (None, None)],
+)
+def test_a_report_opens_its_event(events_db, opened, expected):
+    ids = ids_of(events_db)
+    reports = read_incidents(events_db)
+    events = event_frame(reports, families=FAMILIES)
+    assert event_row_of(events, reports, ids.get(opened, opened)) == ids.get(expected)

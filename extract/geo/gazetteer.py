@@ -103,6 +103,7 @@ def polygon_at(polygons: STRtree, lat: float, lon: float) -> int | None:
 
 
 NEAR_KM = (1.0, 2.5, 5.0)
+MAX_SUPPORT = 4.5  # the most one context entry gives a candidate: near it or in its outcode or ward (4), same borough
 SAME_STREET_KM = 2.0  # candidates of one name this close together are taken as one street
 JUNCTION_KM = 1.5  # two streets' nearest points further apart than this do not meet: a street's point is the middle
 # of its postcodes in one district, so the points of two crossing streets can lie a kilometre apart
@@ -432,24 +433,27 @@ class Gazetteer:
         """
         score = 0.0
         names = (name_key(c.ward), name_key(c.locality))
+        lat, lon, code = c.lat, c.lon, c.borough_code
         for e in ctx:
-            s = 0.0
-            if e.kind == "region":
+            kind = e.kind
+            if kind == "region":
                 continue
-            if e.kind == "borough":
-                s = 3.0 if e.borough_code == c.borough_code else 0.0
+            if kind == "borough":
+                s = 3.0 if e.borough_code == code else 0.0
             else:
-                d = km(c.lat, c.lon, e.lat, e.lon)
+                # km() written out: this loop runs for every candidate and context entry of every look-up
+                d = KM_PER_DEGREE * math.hypot((e.lon - lon) * math.cos((lat + e.lat) * HALF_DEGREE), e.lat - lat)
                 s = 4.0 if d < NEAR_KM[0] else 3.0 if d < NEAR_KM[1] else 1.0 if d < NEAR_KM[2] else 0.0
-                if qualifier and s == 1.0 and e.borough_code != c.borough_code:
+                if qualifier and s == 1.0 and e.borough_code != code:
                     s = 0.0  # "High Street, Shoreditch" is not Stratford High Street, 4 km away in Newham
-                if e.kind == "outcode" and e.outcode == c.outcode:
-                    s = max(s, 4.0)
-                if e.key and e.key in names:
-                    s = max(s, 4.0)
-                if e.borough_code == c.borough_code:
+                if s < 4.0 and (kind == "outcode" and e.outcode == c.outcode or e.key and e.key in names):
+                    s = 4.0
+                if e.borough_code == code:
                     s += 0.5
-            score = max(score, s)
+            if s > score:
+                score = s
+                if score == MAX_SUPPORT:
+                    break  # no entry can score more
         return score
 
     @staticmethod

@@ -1,0 +1,124 @@
+"""The Map page counting events (the default) or every report (`count=reports`), under AppTest, over a database
+the real pipeline built from tests/events_fixtures.py: three reports of one stabbing and one of a shooting."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from events_fixtures import build_events_db
+from streamlit.testing.v1 import AppTest
+from test_app import captions, chart_values, count, drawn_ids, headings, markdown, pick, run
+
+from extract import store
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+RYE_A = "#### [Boy\\, 15\\, stabbed on Rye Lane](https://news.example/rye-a)"
+RYE_B = "#### [Rye Lane knife attack\\: two men arrested](https://www.local.example/rye-b)"
+RYE_A_EVIDENCE = (
+    "> A 15\\-year\\-old boy :orange-background[was stabbed] on :blue-background[Rye Lane] in Peckham on Sunday "
+    "afternoon\\, police said\\."
+)
+
+
+@pytest.fixture(scope="module")
+def events_db(tmp_path_factory, small_extractor):
+    return build_events_db(tmp_path_factory.mktemp("events"), small_extractor)
+
+
+@pytest.fixture(scope="module")
+def ids(events_db):
+    """{article id: incident id} of the fixture database."""
+    conn = store.connect(events_db)
+    try:
+        return {a: i for i, a in conn.execute("SELECT incident_id, article_id FROM incidents")}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def app(events_db, monkeypatch):
+    monkeypatch.setenv("INCIDENTS_DB", str(events_db))
+    monkeypatch.delenv("CRIMEMAP_BASEMAP", raising=False)
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def legend(at):
+    return at.dataframe[0].value[["Group", "Shown"]].values.tolist()
+
+
+def test_the_map_counts_events_by_default(app, ids):
+    at = run(app)
+    assert count(at) == "2 incidents"
+    assert drawn_ids(at) == {ids["rye-a"], ids["mare"]}
+    assert legend(at) == [["Knife crime", 1], ["Gun crime", 1]]
+    assert chart_values(at, 0) == [{"value": "Shooting", "incidents": 1}, {"value": "Stabbing", "incidents": 1}]
+    assert list(at.dataframe[1].value["Headline"]) == ["Boy, 15, stabbed on Rye Lane", "Man shot on Mare Street"]
+    assert [h.value for h in at.header] == ["Summaries", "Incidents", "Filters"]
+    assert at.toggle(key="count").value is False
+    assert at.query_params == {}
+
+
+def test_every_report_counts_each_report(app, ids):
+    at = run(app, count="reports")
+    assert count(at) == "4 reports"
+    assert legend(at) == [["Knife crime", 3], ["Gun crime", 1]]
+    assert chart_values(at, 0) == [{"value": "Stabbing", "incidents": 3}, {"value": "Shooting", "incidents": 1}]
+    assert len(at.dataframe[1].value) == 4
+    assert [h.value for h in at.header] == ["Summaries", "Reports", "Filters"]
+    assert at.toggle(key="count").value is True
+    assert at.query_params == {"count": "reports"}
+    assert "count=reports" in at.code[0].value
+
+
+def test_the_toggle_switches_counts_and_the_link(app):
+    at = run(app)
+    at.toggle(key="count").set_value(True).run()
+    assert (count(at), at.query_params) == ("4 reports", {"count": "reports"})
+    at.toggle(key="count").set_value(False).run()
+    assert (count(at), at.query_params) == ("2 incidents", {})
+
+
+def test_an_event_lists_every_report(app, ids):
+    at = pick(run(app), ids["rye-a"])
+    assert markdown(at) == [
+        RYE_A,
+        "- **Date:** 2024\\-05\\-05\n- **Type:** Stabbing \\(violence and sexual offences\\)\n"
+        "- **Place:** Rye Lane \\(street\\, Southwark\\)\n- **Fatal:** no\n- **Weapon:** knife\n"
+        "- **Victim ages:** 15\n- **Arrests:** unknown",
+        RYE_A_EVIDENCE,
+        "**news\\.example** · published 2024\\-05\\-06 · [Boy\\, 15\\, stabbed on Rye Lane](https://news.example/rye-a)",
+        "> A boy aged 15 :orange-background[was stabbed] on :blue-background[Rye Lane]\\, Peckham\\, on Sunday\\.",
+        "**local\\.example** · published 2024\\-05\\-07 · "
+        "[Rye Lane knife attack\\: two men arrested](https://www.local.example/rye-b)",
+        RYE_A_EVIDENCE,  # the copied appeal tells it in the same words
+        # a javascript: link is no link, and the headline's markdown is shown as text
+        "Source unknown · published 2024\\-05\\-08 · \\*Appeal\\* \\[after stabbing\\]\\(javascript\\:alert\\(1\\)\\)",
+    ]
+    assert "Told by 3 reports:" in captions(at)
+    assert at.query_params == {"incident": ids["rye-a"]}
+
+
+@pytest.mark.parametrize(
+    "count_param, opened, shown, heading",
+    [
+        (None, "rye-b", "rye-a", RYE_A),  # a report opens its event
+        (None, "rye-a", "rye-a", RYE_A),
+        ("reports", "rye-b", "rye-b", RYE_B),
+        ("reports", "rye-a", "rye-a", RYE_A),
+    ],
+)
+def test_an_incident_link_opens_in_both_modes(app, ids, count_param, opened, shown, heading):
+    mode = {"count": count_param} if count_param else {}
+    at = run(app, incident=ids[opened], **mode)
+    assert headings(at)[0] == heading
+    # Every report is its own marker, and Rye Lane's three are one stack: the link's report first.
+    assert len(headings(at)) == (3 if count_param else 1)
+    assert at.query_params == {"incident": ids[shown]} | mode
+
+
+def test_switching_to_events_keeps_the_open_report_s_event(app, ids):
+    at = run(app, incident=ids["rye-c"], count="reports")
+    at.toggle(key="count").set_value(False).run()
+    assert headings(at) == [RYE_A]
+    assert at.query_params == {"incident": ids["rye-a"]}

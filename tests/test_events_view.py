@@ -1,6 +1,9 @@
 """The events view: reports merged one row per event (merge rules, privacy, unmatched incidents), over hand-made
 frames and over a database the real pipeline built (hidden reports, the event a report opens)."""
 
+import csv
+import io
+import json
 import math
 
 import pandas as pd
@@ -8,6 +11,7 @@ import pytest
 from events_fixtures import build_events_db
 
 from dashboard.data import read_incidents
+from dashboard.display import EVENT_EXPORT_COLUMNS, REPORT_EXPORT_COLUMNS, csv_download, geojson_download
 from dashboard.events_view import REPORT_IDS, REPORTS, event_frame, event_row_of
 from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
 from extract import corrections, store
@@ -259,3 +263,35 @@ def test_a_report_opens_its_event(events_db, opened, expected):
     reports = read_incidents(events_db)
     events = event_frame(reports, families=FAMILIES)
     assert event_row_of(events, reports, ids.get(opened, opened)) == ids.get(expected)
+
+
+def test_event_downloads_carry_the_report_count_and_every_source_link(events_db):
+    ids = ids_of(events_db)
+    reports = read_incidents(events_db)
+    events = event_frame(reports, families=FAMILIES)
+    rye, mare = reports.at[ids["rye-a"], "event_id"], reports.at[ids["mare"], "event_id"]
+    rows = list(csv.DictReader(io.StringIO(csv_download(events, reports=reports))))
+    assert list(rows[0]) == list(EVENT_EXPORT_COLUMNS)
+    assert [(r["incident_id"], r["event_id"], r["reports"], r["urls"]) for r in rows] == [
+        (ids["rye-a"], rye, "3", "https://news.example/rye-a https://www.local.example/rye-b javascript:alert(1)"),
+        (ids["mare"], mare, "1", "https://news.example/mare"),
+    ]
+    features = json.loads(geojson_download(events, reports=reports))["features"]
+    assert [(f["id"], f["properties"]["reports"], f["properties"]["urls"]) for f in features] == [
+        (ids["rye-a"], 3, ["https://news.example/rye-a", "https://www.local.example/rye-b", "javascript:alert(1)"]),
+        (ids["mare"], 1, ["https://news.example/mare"]),
+    ]
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [-0.068, 51.47]}
+
+
+def test_report_downloads_carry_each_report_s_event(events_db):
+    ids = ids_of(events_db)
+    reports = read_incidents(events_db)
+    rows = list(csv.DictReader(io.StringIO(csv_download(reports))))
+    assert list(rows[0]) == list(REPORT_EXPORT_COLUMNS)
+    event_of = {r["article_id"]: r["event_id"] for r in rows}
+    assert event_of == {a: reports.at[ids[a], "event_id"] for a in ("rye-a", "rye-b", "rye-c", "mare")}
+    assert event_of["rye-a"] == event_of["rye-b"] == event_of["rye-c"] != event_of["mare"]
+    features = json.loads(geojson_download(reports))["features"]
+    assert sorted(f["properties"]["article_id"] for f in features) == ["mare", "rye-a", "rye-b", "rye-c"]
+    assert all("reports" not in f["properties"] for f in features)

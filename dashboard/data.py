@@ -34,7 +34,10 @@ DB_ENV = "INCIDENTS_DB"
 BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
 CACHED_DATABASES = 2  # the database shown and the one before it: a new version replaces the old without a reload
-WHOLE_NUMBERS = ("candidates", "fatal", "arrests", "evidence_start", "type_start", "type_end", "place_start", "place_end")
+WHOLE_NUMBERS = (
+    *("candidates", "fatal", "arrests", "evidence_start"),
+    *("type_start", "type_end", "place_start", "place_end"),
+)
 """The incident columns the store keeps as INTEGER."""
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
 
@@ -141,21 +144,26 @@ def _cached_problem(db_path: str, version: tuple[int, ...]) -> str | None:
 
 
 def incidents(db_path: str | Path) -> pd.DataFrame:
-    """Return `read_incidents(db_path)`, read again only when the database has changed since the last call."""
+    """Return `read_incidents(db_path)`, read again only when the database has changed since the last call.
+
+    Every session and rerun shares one frame (st.cache_resource: no copy per rerun, which took a second at a million
+    incidents), so it is read-only: derive new frames from it, never assign into it.
+    """
     return _cached_incidents(str(db_path), database_version(db_path))
 
 
-@st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
     return read_incidents(db_path)
 
 
 def public(db_path: str | Path) -> pd.DataFrame:
-    """Return `incidents(db_path)` as readers see them (dashboard.privacy): names masked, sexual offences protected."""
+    """Return `incidents(db_path)` as readers see them (dashboard.privacy): names masked, sexual offences protected;
+    shared and read-only like `incidents`."""
     return _cached_public(str(db_path), database_version(db_path))
 
 
-@st.cache_data(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
+@st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
     return public_incidents(incidents(db_path), name_vocabulary())
 
@@ -166,7 +174,7 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     return _cached_events(str(db_path), database_version(db_path), public_view)
 
 
-@st.cache_data(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
+@st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
     return event_frame((public if public_view else incidents)(db_path), families=crime_families())
 

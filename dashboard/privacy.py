@@ -153,15 +153,24 @@ def _masked_row(row: tuple, vocabulary: NameVocabulary) -> tuple:
     keep = [
         (int(a) - start, int(b) - start) for a, b in (offsets[2:], offsets[:2]) if pd.notna(a) and pd.notna(b)
     ]  # the place and the crime cue are never names
-    first = [find_names(headline, vocabulary), find_names(evidence, vocabulary, keep=keep)]
-    known = {m[0] for t, spans in zip((headline, evidence), first) for s, e in spans for m in _WORD.finditer(t, s, e)}
-    in_headline = find_names(headline, vocabulary, known=known)
-    in_evidence = find_names(evidence, vocabulary, keep=keep, known=known)
+    in_headline, in_evidence = find_names(headline, vocabulary), find_names(evidence, vocabulary, keep=keep)
+    own_headline, own_evidence = _name_words(headline, in_headline), _name_words(evidence, in_evidence)
+    # A text looks again only when the other names words it has not found itself: otherwise the same spans come back
+    # (most incidents name nobody, and this halves the masking time of a million).
+    if own_evidence - own_headline:
+        in_headline = find_names(headline, vocabulary, known=own_evidence)
+    if own_headline - own_evidence:
+        in_evidence = find_names(evidence, vocabulary, keep=keep, known=own_headline)
     moved = []
     for offset in offsets:
         at = shift(int(offset) - start, in_evidence) if pd.notna(offset) else None
         moved.append(None if at is None else at + start)
     return (mask_names(headline, in_headline), mask_names(evidence, in_evidence), *moved)
+
+
+def _name_words(text: str, spans: Sequence[tuple[int, int]]) -> set[str]:
+    """Return the words (folded to lower case) inside the name spans of `text`."""
+    return {m[0].lower() for start, end in spans for m in _WORD.finditer(text, start, end)}
 
 
 def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iterable[tuple[list[re.Match[str]], bool]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,10 @@ from extract.matching import (
     Report,
     blocking_keys,
     cluster,
-    compare,
+    content,
+    decide,
+    decide_apart,
+    linked_groups,
     load_families,
     merge_event,
     new_event_id,
@@ -159,11 +163,11 @@ class EventMatcher:
             return Change()
         probes = set().union(*(blocking_keys(r, probe=True) for r in reports))
         candidates = [c for c in self.index.candidates(probes) if c.article_id != article_id]
-        linked = [c for c in candidates if any(compare(r, c).merge for r in reports)]
+        linked = [c for c in candidates if any(decide(r, c).merge for r in reports)]
         # For explain: the candidate that came nearest to each new report, should it stay alone.
         nearest = {}
         for r in reports:
-            found = [(compare(r, c), c) for c in candidates if blocking_keys(r, probe=True) & blocking_keys(c)]
+            found = [(decide(r, c), c) for c in candidates if blocking_keys(r, probe=True) & blocking_keys(c)]
             if found:
                 nearest[r.incident_id] = max(found, key=lambda p: (p[0].score, p[1].incident_id))
         touched = {c.incident_id for c in linked} | {r.incident_id for r in old}
@@ -190,9 +194,8 @@ class EventMatcher:
         """Split the members into components, group each into events, and give each event an id: the old event
         holding most of its reports keeps its id, a new event gets a fresh one."""
         reports = sorted(members, key=_by_id)
-        decisions = _linked_decisions(reports)
         groups: list[tuple[str, list[Report]]] = []
-        for component in _components(reports, decisions):
+        for component in _components(reports):
             component_id = component[0].incident_id
             groups.extend((component_id, g) for g in cluster(component))
         overlaps = sorted(
@@ -211,8 +214,7 @@ class EventMatcher:
         for k, (component_id, group) in enumerate(groups):
             event_id = ids.get(k) or new_event_id(group)
             events.append(merge_event(event_id, group, families=self.families))
-            for r in group:
-                reason = _reason(r, group, decisions, (nearest or {}).get(r.incident_id))
+            for r, reason in zip(group, _reasons(group, nearest or {})):
                 placements[r.incident_id] = Placement(event_id, component_id, reason)
         return placements, events
 
@@ -221,13 +223,14 @@ def _by_id(r: Report) -> str:
     return r.incident_id
 
 
-def _linked_decisions(reports: Sequence[Report]) -> dict[tuple[str, str], Decision]:
-    """Compare every pair of the reports; keyed by (smaller id, larger id)."""
-    return {(a.incident_id, b.incident_id): compare(a, b) for i, a in enumerate(reports) for b in reports[i + 1 :]}
-
-
-def _components(reports: Sequence[Report], decisions: Mapping[tuple[str, str], Decision]) -> list[list[Report]]:
-    """Split reports (sorted by id) into components: linked by merging pairs that share a blocking key."""
+def _components(reports: Sequence[Report]) -> list[list[Report]]:
+    """Split reports (sorted by id) into components: linked by merging pairs that share a blocking key (the earlier
+    report's probes, the later one's keys)."""
+    if len({r.article_id for r in reports}) == len(reports):
+        return linked_groups(
+            reports, lambda a, b: bool(blocking_keys(a, probe=True) & blocking_keys(b)) and decide_apart(a, b).merge
+        )
+    # Several reports of one article (a round-up's incidents): pair by pair.
     keys = {r.incident_id: blocking_keys(r) for r in reports}
     probes = {r.incident_id: blocking_keys(r, probe=True) for r in reports}
     owner = {r.incident_id: r.incident_id for r in reports}
@@ -238,38 +241,45 @@ def _components(reports: Sequence[Report], decisions: Mapping[tuple[str, str], D
             x = owner[x]
         return x
 
-    for (a, b), d in decisions.items():
-        if d.merge and probes[a] & keys[b]:
-            ra, rb = root(a), root(b)
-            owner[max(ra, rb)] = min(ra, rb)
+    for i, a in enumerate(reports):
+        for b in reports[i + 1 :]:
+            if probes[a.incident_id] & keys[b.incident_id] and decide(a, b).merge:
+                ra, rb = root(a.incident_id), root(b.incident_id)
+                owner[max(ra, rb)] = min(ra, rb)
     components: dict[str, list[Report]] = {}
     for r in reports:
         components.setdefault(root(r.incident_id), []).append(r)
     return list(components.values())
 
 
-def _pair(a: Report, b: Report) -> tuple[str, str]:
-    return (a.incident_id, b.incident_id) if a.incident_id < b.incident_id else (b.incident_id, a.incident_id)
-
-
-def _reason(
-    r: Report,
-    group: Sequence[Report],
-    decisions: Mapping[tuple[str, str], Decision],
-    nearest: tuple[Decision, Report] | None,
-) -> str:
-    """Why a report is in its event: its strongest pair in it, or why the nearest candidate stayed apart."""
-    pairs = [
-        (decisions[min(r.incident_id, o.incident_id), max(r.incident_id, o.incident_id)], o)
-        for o in group
-        if o is not r
-    ]
-    if pairs:
-        d, other = max(pairs, key=lambda p: (p[0].score, p[1].incident_id))
-        return f"joined {other.article_id}: " + "; ".join(d.reasons)
-    if nearest:
-        return f"stands alone; nearest {nearest[1].article_id}: " + "; ".join(nearest[0].reasons)
-    return "no other report of this incident"
+def _reasons(group: Sequence[Report], nearest: Mapping[str, tuple[Decision, Report]]) -> list[str]:
+    """Why each report of an event (sorted by id) is in it: its strongest pair in it (ties: the later incident id),
+    or why the nearest candidate stayed apart."""
+    if len(group) == 1:
+        r = group[0]
+        if r.incident_id in nearest:
+            d, other = nearest[r.incident_id]
+            return [f"stands alone; nearest {other.article_id}: " + "; ".join(d.reasons)]
+        return ["no other report of this incident"]
+    # An event holds no two reports of one article (a conflict), so a pair's decision is one per pair of contents:
+    # the strongest partner in each content is its last report before `r` or its last one after.
+    classes: dict[tuple, list[Report]] = {}
+    for r in group:
+        classes.setdefault(content(r), []).append(r)
+    ids = {c: [r.incident_id for r in members] for c, members in classes.items()}
+    reasons = []
+    for r in group:
+        best: tuple[float, str, Decision, Report] | None = None
+        for c, members in classes.items():
+            at = bisect_left(ids[c], r.incident_id)
+            before = members[at - 1] if at > 0 else None
+            after = members[-1] if members[-1].incident_id > r.incident_id else None
+            for other, d in ((before, before and decide(before, r)), (after, after and decide(r, after))):
+                if other is not None and d and (best is None or (d.score, other.incident_id) > best[:2]):
+                    best = (d.score, other.incident_id, d, other)
+        assert best is not None
+        reasons.append(f"joined {best[3].article_id}: " + "; ".join(best[2].reasons))
+    return reasons
 
 
 class MemoryIndex:

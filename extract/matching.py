@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -400,7 +400,13 @@ def cluster(reports: Sequence[Report]) -> list[list[Report]]:
     """
     rs = sorted(reports, key=lambda r: r.incident_id)
     n = len(rs)
-    decisions = {(i, j): compare(rs[i], rs[j]) for i in range(n) for j in range(i + 1, n)}
+    classes = _contents(rs)
+    if len({r.article_id for r in rs}) == n and not any(
+        decide_apart(rs[x[0]], rs[y[0]]).conflict for x, y in _ordered_pairs(classes)
+    ):
+        # Without a conflict every merging pair joins, whatever the order: the groups are the connected ones.
+        return linked_groups(rs, lambda a, b: decide_apart(a, b).merge)
+    decisions = {(i, j): decide(rs[i], rs[j]) for i in range(n) for j in range(i + 1, n)}
     edges = sorted(((-d.score, i, j) for (i, j), d in decisions.items() if d.merge))
     owner = list(range(n))
     members = {i: [i] for i in range(n)}
@@ -412,6 +418,96 @@ def cluster(reports: Sequence[Report]) -> list[list[Report]]:
             owner[k] = oi
         members[oi] += members.pop(oj)
     return sorted(([rs[k] for k in sorted(group)] for group in members.values()), key=lambda g: g[0].incident_id)
+
+
+def content(r: Report) -> tuple:
+    """Everything of a report but its incident and article ids: two reports with the same content (copies of one
+    story under different ids) compare alike with every other report."""
+    return (
+        r.type,
+        r.category,
+        r.families,
+        r.place,
+        r.date,
+        r.published,
+        r.follow_up,
+        r.fatal,
+        r.weapon,
+        r.ages,
+        r.streets,
+        r.areas,
+        r.names,
+        r.words,
+        r.signature,
+    )
+
+
+# compare reads the article ids only to tell whether they are equal, so a decision between reports of different
+# articles is one per pair of contents: a flood of copies costs one comparison, not one per pair of copies.
+@lru_cache(maxsize=1 << 14)
+def _decide_contents(a: tuple, b: tuple) -> Decision:
+    return compare.__wrapped__(Report("", "\x00a", *a), Report("", "\x00b", *b))
+
+
+def decide_apart(a: Report, b: Report) -> Decision:
+    """compare(a, b) as if `a` and `b` were reports of different articles."""
+    return _decide_contents(content(a), content(b))
+
+
+def decide(a: Report, b: Report) -> Decision:
+    """compare(a, b), computed once per pair of contents when the two are reports of different articles."""
+    return compare(a, b) if a.article_id == b.article_id else decide_apart(a, b)
+
+
+def _contents(rs: Sequence[Report]) -> list[list[int]]:
+    """The positions in `rs` of each content, in order."""
+    found: dict[tuple, list[int]] = {}
+    for k, r in enumerate(rs):
+        found.setdefault(content(r), []).append(k)
+    return list(found.values())
+
+
+def _ordered_pairs(classes: list[list[int]]) -> Iterable[tuple[list[int], list[int]]]:
+    """The (earlier, later) pairs of content classes such that some member of the first precedes one of the second,
+    a class with itself when it has two members."""
+    for i, x in enumerate(classes):
+        if len(x) > 1:
+            yield x, x
+        for y in classes[i + 1 :]:
+            if x[0] < y[-1]:
+                yield x, y
+            if y[0] < x[-1]:
+                yield y, x
+
+
+def linked_groups(rs: Sequence[Report], linked: Callable[[Report, Report], bool]) -> list[list[Report]]:
+    """Split reports sorted by id, each of its own article, into the groups connected by the pairs (a, b), a before
+    b, for which linked(a, b); `linked` must depend only on the two contents, as it is asked once per pair of them.
+
+    A pair of contents that links joins every earlier member of the first to every later one of the second: those
+    before the second's last member and those after the first's first are then one group, in O(members).
+    """
+    owner = list(range(len(rs)))
+
+    def root(x: int) -> int:
+        while owner[x] != x:
+            owner[x] = owner[owner[x]]
+            x = owner[x]
+        return x
+
+    for x, y in _ordered_pairs(_contents(rs)):
+        if linked(rs[x[0]], rs[y[0]]):
+            joined = [a for a in x if a < y[-1]] + [b for b in y if b > x[0]]
+            first = root(joined[0])
+            for k in joined[1:]:
+                other = root(k)
+                if other != first:
+                    owner[max(first, other)] = min(first, other)
+                    first = min(first, other)
+    groups: dict[int, list[Report]] = {}
+    for k, r in enumerate(rs):
+        groups.setdefault(root(k), []).append(r)
+    return list(groups.values())
 
 
 def new_event_id(reports: Iterable[Report]) -> str:

@@ -2,6 +2,7 @@
 reports from articles, and the evaluate-events figures."""
 
 import dataclasses
+import itertools
 import json
 import random
 
@@ -14,13 +15,16 @@ from extract.events import (
     EventMatcher,
     MemoryIndex,
     StoreIndex,
+    _by_id,
+    _components,
+    _reasons,
     explain_event,
     load_report_reader,
     match_stored,
     read_reports,
 )
 from extract.geo.places import build_matcher
-from extract.matching import Report
+from extract.matching import Report, blocking_keys, cluster, compare
 from extract.records import Article, ExtractError, Incident, Place
 
 RYE_LANE = Place("Rye Lane", 51.4700, -0.0680, "street", "street", "Southwark", "E09000028", "test")
@@ -104,6 +108,67 @@ def test_merged_event_attributes_and_reasons():
     assert index.placed["hackney-1"].reason.startswith(
         "stands alone; nearest standard: offence dates 2024-01-10 and 2024-03-02 are 52 days apart"
     )
+
+
+def _reference_components(reports):
+    """Components pair by pair: the rule _components implements a content at a time."""
+    groups = [[r] for r in reports]
+    for a, b in itertools.combinations(reports, 2):
+        if blocking_keys(a, probe=True) & blocking_keys(b) and compare(a, b).merge:
+            ga, gb = next(g for g in groups if a in g), next(g for g in groups if b in g)
+            if ga is not gb:
+                groups.remove(gb)
+                ga += gb
+    return sorted((sorted(g, key=_by_id) for g in groups), key=lambda g: g[0].incident_id)
+
+
+def _reference_cluster(reports):
+    """Grouping pair by pair: merging pairs strongest first, unless a report of one group conflicts with the other."""
+    rs = sorted(reports, key=_by_id)
+    groups = {r.incident_id: [r] for r in rs}
+    pairs = sorted(((compare(a, b), a, b) for a, b in itertools.combinations(rs, 2)), key=lambda p: -p[0].score)
+    for _, a, b in (p for p in pairs if p[0].merge):
+        ga, gb = groups[a.incident_id], groups[b.incident_id]
+        if ga is not gb and not any(compare(*sorted((p, q), key=_by_id)).conflict for p in ga for q in gb):
+            ga += gb
+            for r in gb:
+                groups[r.incident_id] = ga
+    return sorted({id(g): sorted(g, key=_by_id) for g in groups.values()}.values(), key=lambda g: g[0].incident_id)
+
+
+def _reference_reasons(group):
+    reasons = []
+    for r in group:
+        pairs = [(compare(*sorted((r, o), key=_by_id)), o) for o in group if o is not r]
+        d, other = max(pairs, key=lambda p: (p[0].score, p[1].incident_id))
+        reasons.append(f"joined {other.article_id}: " + "; ".join(d.reasons))
+    return reasons
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_copies_group_as_compared_pair_by_pair(seed):
+    """Copies of a story under other ids (a flood) are compared once per pair of contents: the components, events
+    and reasons are those of comparing every pair of reports, conflicts and round-ups included."""
+    rng = random.Random(seed)
+    stories = [r for reports in ARTICLES.values() for r in reports] + [
+        report("young", ages=(15,)),  # conflicts with the age 16 reports
+        report("late", date="2024-03-04", published="2024-03-04"),
+    ]
+    reports = []
+    for n in range(rng.randint(20, 60)):
+        picked = rng.sample(stories, rng.choice((1, 1, 1, 2)))  # sometimes a round-up of two stories
+        reports += [
+            dataclasses.replace(r, incident_id=f"{n:03d}-{k}", article_id=f"a{n:03d}") for k, r in enumerate(picked)
+        ]
+    reports.sort(key=_by_id)
+    components = _components(reports)
+    assert [_ids(c) for c in components] == [_ids(c) for c in _reference_components(reports)]
+    for component in components:
+        groups = cluster(rng.sample(component, len(component)))
+        assert [_ids(g) for g in groups] == [_ids(g) for g in _reference_cluster(component)]
+        for group in groups:
+            if len(group) > 1:
+                assert _reasons(group, {}) == _reference_reasons(group)
 
 
 def test_event_ids_are_stable_as_reports_join_and_reingest_is_idempotent():

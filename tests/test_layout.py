@@ -13,6 +13,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.records": (0, "foundation"),
     "extract.datafiles": (0, "foundation"),
     "extract.text": (1, "text"),
+    "extract.text.scan": (1, "text"),
     "extract.geo": (2, "geo"),
     "extract.reading": (3, "reading"),
     "extract.matching": (3, "matching"),

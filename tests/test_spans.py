@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -31,6 +33,16 @@ class Found:
 )
 def test_whole_word(text, start, end, expected):
     assert whole_word(text, start, end) is expected
+
+
+def test_whole_word_reads_word_characters_as_the_regular_expression_does():
+    word = re.compile(r"\w")
+    differ = [
+        hex(i)
+        for i in range(sys.maxunicode + 1)
+        if whole_word(f"a{chr(i)}", 0, 1) is bool(word.match(chr(i)))  # True when chr(i) is no word character
+    ]
+    assert differ == []
 
 
 KENSINGTON = Found("Kensington", 6, 16)

@@ -9,17 +9,16 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import ahocorasick
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.gazetteer import Gazetteer
 from extract.geo.names import name_key, street_words, surface_variants
 from extract.records import Mention
 from extract.text.folding import fold_text
+from extract.text.scan import Hit, Scanner, Words, build_scanner, scan
 from extract.text.spans import longest_first, whole_word
 
 STATION_SUFFIXES = (
@@ -59,6 +58,7 @@ CONNECTORS = frozenset(
         "train",
     }
 )
+PLACES = "places"  # the name of the vocabulary of place names, in a scan (extract.text.scan)
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
 STREET_PREPOSITION = re.compile(r"\b(on|along|off|onto) $")
 QUALIFIER_GAPS = (", ", " in ", ",")  # what stands between a street and the ward or district that places it
@@ -110,9 +110,10 @@ COMPASS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Matcher:
-    """A compiled gazetteer automaton: folded surface -> (canonical key, kinds)."""
+    """The gazetteer's names compiled for scanning (PLACES: folded surface -> (canonical key, kinds)), with any other
+    vocabularies scanned for in the same pass."""
 
-    automaton: ahocorasick.Automaton
+    scanner: Scanner
     gazetteer: Gazetteer
     first_names: frozenset[str]
 
@@ -128,9 +129,10 @@ def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
     return frozenset(name.lower() for name in read_lines(data_dir / "first_names.txt"))
 
 
-def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR) -> Matcher:
-    """Compile every matchable gazetteer name (with its spelling variants) into one automaton; the stop list and
-    first names are read from `data_dir`."""
+def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR, also: Iterable[Words] = ()) -> Matcher:
+    """Compile every matchable gazetteer name (with its spelling variants) into one scanner, with the vocabularies
+    `also` given (crime cues, signals, ...), so that one scan of a text finds them all; the stop list and first
+    names are read from `data_dir`."""
     stop = load_stoplist(data_dir)
     kinds: dict[str, set[str]] = {}
     display: dict[str, set[str]] = {}
@@ -140,7 +142,7 @@ def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR) -> Matcher
         kinds.setdefault(e.key, set()).add(e.kind)
         # an alias row carries its borough's name: "Royal Borough of Greenwich" is spelt from its key, not "Greenwich"
         display.setdefault(e.key, set()).add(e.name if name_key(e.name) == e.key else e.key)
-    auto = ahocorasick.Automaton()
+    entries = []
     for key, names in display.items():
         k = tuple(sorted(kinds[key]))
         surfaces = set()
@@ -154,24 +156,28 @@ def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR) -> Matcher
             for name in names:
                 for v in surface_variants(name):
                     surfaces.update(f"{v} {suffix}" for suffix in STATION_SUFFIXES)
-        for s in surfaces:
-            auto.add_word(s, (key, k, len(s)))
-    auto.make_automaton()
-    return Matcher(auto, gazetteer, load_first_names(data_dir))
+        entries += [(s, (key, k)) for s in surfaces]
+    return Matcher(build_scanner([Words(PLACES, tuple(entries)), *also]), gazetteer, load_first_names(data_dir))
 
 
-def find_places(text: str, *, matcher: Matcher, folded: str | None = None) -> list[Mention]:
+def find_places(
+    text: str, *, matcher: Matcher, folded: str | None = None, hits: Iterable[Hit] | None = None
+) -> list[Mention]:
     """Return the place mentions in `text`, longest first without overlaps, in text order.
 
     A mention must start and end at word boundaries and be written as a proper noun (each word capitalised,
     connectors aside); a one-word name right after a capitalised first name ("Ian Hayes") is skipped.
-    `folded` is fold_text(text) when the caller has it already.
+    `folded` is fold_text(text) and `hits` the PLACES hits of a scan of it (see extract.text.scan), when the caller
+    has them already.
     """
-    folded = fold_text(text) if folded is None else folded
+    if hits is None:
+        folded = fold_text(text) if folded is None else folded
+        hits = scan(text, folded, scanner=matcher.scanner, only=PLACES).of(PLACES)
     found: list[Mention] = []
     qualifiers: list[Mention] = []  # one-word wards, kept only right after a street ("Cheshire Street, Weavers")
-    for end, (key, kinds, length) in matcher.automaton.iter(folded):
-        start = end - length + 1
+    for hit in hits:
+        start, end = hit.start, hit.end - 1
+        key, kinds = hit.value
         one_word = " " not in key and set(kinds) <= {"street", "ward"}
         if one_word and "street" in kinds and STREET_PREPOSITION.search(text, max(0, start - 7), start):
             one_word = False  # "on Heathway"

@@ -20,6 +20,7 @@ from extract.datafiles import DATA_DIR, read_rows
 from extract.records import ExtractError
 from extract.text.folding import fold_text
 from extract.text.lexicon import Form, FormMatcher, compile_forms, every_form, expand, load_lexicon
+from extract.text.scan import Hit
 from extract.text.senses import Senses, load_senses, other_sense, read_context
 from extract.text.spans import longest_first
 
@@ -115,20 +116,25 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
     return bool(before) and before[-1] not in ".!?:\"'\u201c\u2018(-\u2014\u2013\n"
 
 
-def find_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> list[Cue]:
+def find_cues(
+    text: str, *, vocab: Vocabulary, folded: str | None = None, hits: Iterable[Hit] | None = None
+) -> list[Cue]:
     """Return the crime cues in `text` at word boundaries, longest first without overlaps, in text order, leaving
-    out those used in another sense ("stole the show", "heart attack"; see extract.text.senses)."""
-    return read_cues(text, vocab=vocab, folded=folded)[0]
+    out those used in another sense ("stole the show", "heart attack"; see extract.text.senses). `folded` and
+    `hits` (the CUES hits of a scan, see extract.text.scan) are given when the caller has them already."""
+    return read_cues(text, vocab=vocab, folded=folded, hits=hits)[0]
 
 
-def read_cues(text: str, *, vocab: Vocabulary, folded: str | None = None) -> tuple[list[Cue], list[tuple[Cue, str]]]:
+def read_cues(
+    text: str, *, vocab: Vocabulary, folded: str | None = None, hits: Iterable[Hit] | None = None
+) -> tuple[list[Cue], list[tuple[Cue, str]]]:
     """The crime cues of `text` as find_cues gives them, and those it leaves out, each with the reason."""
     folded = fold_text(text) if folded is None else folded
     words = text[:300].split()
     # A headline in Title Case ("Man Stabbed In Peckham") capitalises every cue: no name test there.
     titled = len(text) < 250 and len(words) > 2 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
     found = []
-    for m in every_form(folded, matcher=vocab.matcher):
+    for m in every_form(folded, matcher=vocab.matcher, hits=hits):
         f = m.form
         if f.pattern is None and not titled and _in_a_name(text, m.start, m.end):
             continue

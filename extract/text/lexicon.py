@@ -28,12 +28,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
-
 from extract.datafiles import DATA_DIR, read_rows
 from extract.records import WEAPONS, ExtractError
 from extract.text.folding import fold_text
-from extract.text.spans import longest_first, whole_word
+from extract.text.scan import Hit, Scanner, Words, build_scanner, scan
+from extract.text.spans import longest_first
 
 FRAMES = ("bare", "participle", "passive", "object_passive", "active", "attempt", "noun")
 OBJECT_SLOTS = ("person", "place", "vehicle", "bicycle", "thing")
@@ -46,6 +45,7 @@ MAX_MODIFIERS = 2  # words between an object's determiner and its noun ("a young
 AGE = r"(?: \d+ years? old)?"  # "a 17-year-old boy", folded: the age is not one of the modifiers
 FORM_REACH = 200  # characters a match may reach from its anchor word: an object of a few words, or twelve words
 LEAD_CHARS = 30  # characters before an anchor read for the word right before it: longer than any lead word
+CUES = "cues"  # the name of the vocabulary of forms and anchor words, in a scan (extract.text.scan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +130,13 @@ class FormMatch:
 
 @dataclass(frozen=True, slots=True)
 class FormMatcher:
-    """The literal forms and the patterns' anchor words in one automaton (phrase -> its literal form or None, the
-    indices of the patterns it anchors somewhere inside them, and of those it opens), the pattern forms, and their
-    regular expressions once compiled: one per pattern searched in a window, one per anchor for the patterns it
+    """The literal forms and the patterns' anchor words as one vocabulary to scan for (phrase -> its literal form or
+    None, the indices of the patterns it anchors somewhere inside them, and of those it opens), the pattern forms, and
+    their regular expressions once compiled: one per pattern searched in a window, one per anchor for the patterns it
     opens (tried once, right at the anchor)."""
 
-    automaton: ahocorasick.Automaton
+    words: Words  # phrase -> (phrase, its literal form or None, the patterns it anchors inside, those it opens)
+    scanner: Scanner  # of `words` alone, for a text no other scan has read
     patterns: tuple[Form, ...]
     compiled: dict[int | str, re.Pattern[str]]  # filled on first use: a text anchors few of the patterns
 
@@ -481,7 +482,7 @@ def _method_forms(method: Method, lexicon: Lexicon) -> Iterable[Form]:
 
 
 def compile_forms(forms: Iterable[Form]) -> FormMatcher:
-    """Put the literal forms and the anchor words of the pattern forms in one Aho-Corasick automaton."""
+    """Put the literal forms and the anchor words of the pattern forms in one vocabulary, CUES, and its scanner."""
     entries: dict[str, tuple[Form | None, list[int], list[int]]] = {}
     patterns: list[Form] = []
     for form in forms:
@@ -493,14 +494,14 @@ def compile_forms(forms: Iterable[Form]) -> FormMatcher:
             _, inside, opening = entries.setdefault(anchor, (None, [], []))
             (opening if form.reach[0] == 0 else inside).append(len(patterns))
         patterns.append(form)
-    automaton = ahocorasick.Automaton()
+    values = []
     for phrase, (literal, inside, opening) in entries.items():
         # The patterns an anchor opens are tried as one alternation, the longest template first: "stabbed <person>
         # to death" before "stabbed <person>".
         opening.sort(key=lambda i: -len(patterns[i].text))
-        automaton.add_word(phrase, (phrase, literal, tuple(inside), tuple(opening)))
-    automaton.make_automaton()
-    return FormMatcher(automaton, tuple(patterns), {})
+        values.append((phrase, (phrase, literal, tuple(inside), tuple(opening))))
+    words = Words(CUES, tuple(values))
+    return FormMatcher(words, build_scanner([words]), tuple(patterns), {})
 
 
 def find_forms(text: str, *, matcher: FormMatcher, folded: str | None = None) -> list[FormMatch]:
@@ -509,33 +510,34 @@ def find_forms(text: str, *, matcher: FormMatcher, folded: str | None = None) ->
     return longest_first(every_form(fold_text(text) if folded is None else folded, matcher=matcher))
 
 
-def every_form(folded: str, *, matcher: FormMatcher) -> list[FormMatch]:
+def every_form(folded: str, *, matcher: FormMatcher, hits: Iterable[Hit] | None = None) -> list[FormMatch]:
     """Every form found in folded text as whole words, overlapping ones included: the literal forms in the order
     the automaton ends them, then the patterns' matches. A pattern runs only around its anchors (whole words), as far
     as its reach: the patterns an anchor opens are tried once right there, together; the others are searched within
-    a window, so that a common anchor word costs little."""
+    a window, so that a common anchor word costs little. `hits` are the CUES hits of a scan of the text, when it has
+    been scanned already (see extract.text.scan)."""
     found = []
     inside: dict[int, list[tuple[int, int]]] = {}
     opened = []
     patterns, compiled = matcher.patterns, matcher.compiled
-    if len(matcher.automaton):
-        for end, (phrase, form, windowed, opening) in matcher.automaton.iter(folded):
-            start = end - len(phrase) + 1
-            if not whole_word(folded, start, end + 1):
-                continue  # "rob" in "robbery" anchors nothing
-            previous = None
-            for i in windowed:
-                lead = patterns[i].lead
-                if lead:
-                    if previous is None:  # the word right before the anchor
-                        previous = folded[max(0, start - LEAD_CHARS) : start].rstrip().rsplit(" ", 1)[-1]
-                    if previous not in lead:
-                        continue
-                inside.setdefault(i, []).append((start, end + 1))
-            if opening:
-                opened.append((start, phrase, opening))
-            if form is not None:
-                found.append(FormMatch(start, end + 1, form))
+    if hits is None:  # "rob" in "robbery" anchors nothing: hits are whole words
+        hits = scan(folded, folded, scanner=matcher.scanner).of(CUES)
+    for hit in hits:
+        phrase, form, windowed, opening = hit.value
+        start, end = hit.start, hit.end
+        previous = None
+        for i in windowed:
+            lead = patterns[i].lead
+            if lead:
+                if previous is None:  # the word right before the anchor
+                    previous = folded[max(0, start - LEAD_CHARS) : start].rstrip().rsplit(" ", 1)[-1]
+                if previous not in lead:
+                    continue
+            inside.setdefault(i, []).append((start, end))
+        if opening:
+            opened.append((start, phrase, opening))
+        if form is not None:
+            found.append(FormMatch(start, end, form))
     for start, phrase, opening in opened:
         regex = compiled.get(phrase)
         if regex is None:

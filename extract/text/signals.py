@@ -5,13 +5,12 @@ vocabulary is data/story_signals.csv."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
-
 from extract.datafiles import DATA_DIR, read_rows
-from extract.text.spans import whole_word
+from extract.text.scan import Hit, Scanner, Words, build_scanner, scan
 
 Found = dict[str, list[tuple[int, str]]]
 """Signal name -> [(start, phrase), ...] in text order, as find_signals returns it."""
@@ -33,30 +32,33 @@ ASIDE_BEFORE = 40  # characters before an aside's verb its subject may start: "t
 ASIDE_AFTER = 60  # and after it, where its "after" may be: "came less than twenty four hours after"
 LINK_WORD_CHARS = 40  # a link line's first characters, lower-cased to test its opening phrase
 LINK_END = r"[ \t]*(?::|\||>|-|\u2013|\u2014)[^\n]*"  # a link's prefix ends in a colon or a bar, then its headline
+SIGNALS = "signals"  # the name of the vocabulary of signal phrases, in a scan (extract.text.scan)
 
 
 @dataclass(frozen=True, slots=True)
 class Signals:
-    """The compiled signal words of data/story_signals.csv (folded phrase -> signal name) and the pattern of a line
-    that links to another story."""
+    """The signal words of data/story_signals.csv (folded phrase -> signal name) with their scanner, and the pattern
+    of a line that links to another story."""
 
-    automaton: ahocorasick.Automaton
+    words: Words
+    scanner: Scanner  # of `words` alone, for a text no other scan has read
     links: re.Pattern[str]
     link_words: tuple[str, ...]  # the phrases a link line starts with, for a cheap test before the pattern
 
 
 def load_signals(data_dir: Path = DATA_DIR) -> Signals:
     """Compile story_signals.csv (phrase,signal; "#" lines are comments) of `data_dir`."""
-    auto = ahocorasick.Automaton()
+    phrases: list[tuple[str, str]] = []
     links: list[str] = []
     for r in read_rows(data_dir / "story_signals.csv"):
         if r["signal"] == "link":
             links.append(r["phrase"])
         else:
-            auto.add_word(r["phrase"], (r["signal"], len(r["phrase"])))
-    auto.make_automaton()
+            phrases.append((r["phrase"], r["signal"]))
     alternatives = "|".join(re.escape(p) for p in sorted(links, key=len, reverse=True))
-    return Signals(auto, re.compile(rf"(?i)[ \t]*(?:{alternatives}){LINK_END}"), tuple(links))
+    words = Words(SIGNALS, tuple(phrases))
+    links_pattern = re.compile(rf"(?i)[ \t]*(?:{alternatives}){LINK_END}")
+    return Signals(words, build_scanner([words]), links_pattern, tuple(links))
 
 
 def without_links(text: str, *, signals: Signals) -> str:
@@ -74,14 +76,16 @@ def without_links(text: str, *, signals: Signals) -> str:
     return text
 
 
-def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, str]]]:
-    """Return {signal: [(start, phrase), ...]} for whole-word signal phrases in folded text, in text order."""
+def find_signals(
+    folded: str, *, signals: Signals, hits: Iterable[Hit] | None = None
+) -> dict[str, list[tuple[int, str]]]:
+    """Return {signal: [(start, phrase), ...]} for whole-word signal phrases in folded text, in text order; `hits`
+    are the SIGNALS hits of a scan of the text, when it has been scanned already (see extract.text.scan)."""
     found: dict[str, list[tuple[int, str]]] = {}
-    for end, (signal, length) in signals.automaton.iter(folded):
-        start = end - length + 1
-        if not whole_word(folded, start, end + 1):
-            continue
-        found.setdefault(signal, []).append((start, folded[start : end + 1]))
+    if hits is None:
+        hits = scan(folded, folded, scanner=signals.scanner).of(SIGNALS)
+    for hit in hits:
+        found.setdefault(hit.value, []).append((hit.start, folded[hit.start : hit.end]))
     for m in NUMBERS.finditer(folded):  # one pass for ages and clock times
         number = m.group(0)
         found.setdefault("specific" if number.endswith("old") or number[0] == "a" else "when", []).append(
@@ -96,6 +100,6 @@ def find_signals(folded: str, *, signals: Signals) -> dict[str, list[tuple[int, 
                 found.setdefault("aside", []).append((m.start(), m.group(0)))
                 done = m.end()
             verb_at = folded.find(verb, verb_at + len(verb))
-    for hits in found.values():
-        hits.sort()
+    for signal_hits in found.values():
+        signal_hits.sort()
     return found

@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
-
-WORD_CHAR = re.compile(r"\w")
 
 
 class Span(Protocol):
@@ -24,8 +21,18 @@ SpanT = TypeVar("SpanT", bound=Span)
 
 
 def whole_word(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] has no word character right before it or right after it."""
-    return not ((start > 0 and WORD_CHAR.match(text[start - 1])) or (end < len(text) and WORD_CHAR.match(text[end])))
+    """True when text[start:end] has no word character (as the regular expression \\w: a letter, a digit or "_") right
+    before it or right after it."""
+    # str.isalnum() or "_" is exactly \w on every character (tests/test_spans.py), and cheaper than a regex call.
+    if start > 0:
+        before = text[start - 1]
+        if before.isalnum() or before == "_":
+            return False
+    if end < len(text):
+        after = text[end]
+        if after.isalnum() or after == "_":
+            return False
+    return True
 
 
 def longest_first(spans: Iterable[SpanT]) -> list[SpanT]:

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 
 from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
-from extract.geo.places import Matcher, build_matcher, find_places
+from extract.geo.places import PLACES, Matcher, build_matcher, find_places
+from extract.postgres import is_postgres_url
 from extract.reading import dating, details
 from extract.reading.london import (
+    INSTITUTIONS,
     Signs,
     elsewhere_spans,
     foreign_dateline,
@@ -55,7 +57,9 @@ from extract.records import Article, ExtractError, Incident, Mention, Place, Rea
 from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
 from extract.text.dates import FOLLOWING_CHARS, date_basis, find_dates, publication_date
 from extract.text.folding import fold_text
-from extract.text.signals import Signals, find_signals, load_signals, without_links
+from extract.text.lexicon import CUES
+from extract.text.scan import Scanner, scan
+from extract.text.signals import SIGNALS, Signals, find_signals, load_signals, without_links
 
 if TYPE_CHECKING:
     from extract.events import ReportReader
@@ -74,7 +78,7 @@ DATE_PHRASE_CHARS = 100  # read past FOLLOWING_CHARS, so that a date phrase star
 @dataclass(frozen=True, slots=True)
 class Extractor:
     """Everything extraction needs, loaded once: gazetteer, place matcher, crime vocabulary, geocoder, signs of
-    London or elsewhere, and the story signal words."""
+    London or elsewhere, the story signal words, and the scanner of all their words (the matcher's)."""
 
     gazetteer: Gazetteer
     matcher: Matcher
@@ -82,6 +86,7 @@ class Extractor:
     geocoder: Geocoder
     signs: Signs
     signals: Signals
+    scanner: Scanner
 
 
 @dataclass(slots=True)
@@ -114,9 +119,10 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     """Load the gazetteer (unless given), compile the matchers and return an Extractor; the geocoder defaults to
     the offline gazetteer one."""
     gaz = gazetteer or load_gazetteer()
-    return Extractor(
-        gaz, build_matcher(gaz), load_vocabulary(), geocoder or GazetteerGeocoder(gaz), load_signs(), load_signals()
-    )
+    vocab, signs, signals = load_vocabulary(), load_signs(), load_signals()
+    # Places, cues, signals and signs in one automaton: read_story scans a text once for all of them.
+    matcher = build_matcher(gaz, also=(vocab.matcher.words, signals.words, signs.foreign, signs.institutions))
+    return Extractor(gaz, matcher, vocab, geocoder or GazetteerGeocoder(gaz), signs, signals, matcher.scanner)
 
 
 def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | None = None) -> Story | Rejection:
@@ -129,18 +135,21 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     """
     text = without_links(article.text, signals=extractor.signals)  # "Read more: Leeds man stabbed" is another story
     folded = fold_text(text)
-    cues = find_cues(text, vocab=extractor.vocab, folded=folded)
+    hits = scan(text, folded, scanner=extractor.scanner)  # every vocabulary's words, in one pass
+    cues = find_cues(text, vocab=extractor.vocab, folded=folded, hits=hits.of(CUES))
     headline = article.headline or ""
-    headline_folded = fold_text(headline)  # folded once for its cues, signals and places
-    headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded)
+    headline_folded = fold_text(headline)  # folded and scanned once for its cues, signals, places and signs
+    headline_hits = scan(headline, headline_folded, scanner=extractor.scanner)
+    headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded, hits=headline_hits.of(CUES))
     if trace is not None:
         trace.cues = cues
     if not any(c.type for c in cues) and not any(c.type for c in headline_cues):
         return Rejection(article.article_id, Reason.NO_CRIME)
-    mentions = [m for m in find_places(text, matcher=extractor.matcher, folded=folded) if m.key not in COURT_KEYS]
-    found = find_signals(folded, signals=extractor.signals)
+    found_places = find_places(text, matcher=extractor.matcher, folded=folded, hits=hits.of(PLACES))
+    mentions = [m for m in found_places if m.key not in COURT_KEYS]
+    found = find_signals(folded, signals=extractor.signals, hits=hits.of(SIGNALS))
     published = publication_date(article.published, article.url)
-    elsewhere = elsewhere_spans(text, mentions, signs=extractor.signs)
+    elsewhere = elsewhere_spans(text, mentions, signs=extractor.signs, hits=hits)
     sentences = read_sentences(text, cues, mentions, found, elsewhere=scene_elsewhere(text, elsewhere))
     incident_sents = incident_sentences(sentences, headline_typed=any(c.type for c in headline_cues))
     if trace is not None:
@@ -150,11 +159,21 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         return Rejection(article.article_id, Reason.NO_INCIDENT)
     if is_statistics(found, incident_sents):
         return Rejection(article.article_id, Reason.STATISTICS)
-    if is_fiction(found) or is_fiction(find_signals(headline_folded, signals=extractor.signals)):
+    if is_fiction(found) or is_fiction(
+        find_signals(headline_folded, signals=extractor.signals, hits=headline_hits.of(SIGNALS))
+    ):
         return Rejection(article.article_id, Reason.FICTION)
-    headline_mentions = find_places(headline, matcher=extractor.matcher, folded=headline_folded)
+    headline_mentions = find_places(
+        headline, matcher=extractor.matcher, folded=headline_folded, hits=headline_hits.of(PLACES)
+    )
     foreign, london = foreign_signs(
-        text, mentions, signs=extractor.signs, headline=headline, headline_mentions=headline_mentions, spans=elsewhere
+        text,
+        mentions,
+        signs=extractor.signs,
+        headline=headline,
+        headline_mentions=headline_mentions,
+        spans=elsewhere,
+        headline_hits=headline_hits,
     )
     if trace is not None:
         trace.signs = (foreign, london)
@@ -162,7 +181,10 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         return Rejection(article.article_id, Reason.ELSEWHERE)
     if foreign_dateline(text, gazetteer=extractor.gazetteer, starts=[s.start for s in sentences]):
         return Rejection(article.article_id, Reason.FOREIGN_DATELINE)
-    if not london_evidence(article, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign):
+    # Whether the article names a London institution: the scans tell, unless a link line was blanked out of its text.
+    named = bool(hits.of(INSTITUTIONS) or headline_hits.of(INSTITUTIONS)) if text == article.text else None
+    signs, gazetteer = extractor.signs, extractor.gazetteer
+    if not london_evidence(article, mentions, signs=signs, gazetteer=gazetteer, foreign=foreign, institution=named):
         return Rejection(article.article_id, Reason.NO_LONDON_EVIDENCE)
     headline_places = tuple(m.text for m in headline_mentions)
     # Bounded, so that a text naming thousands of places stays linear.
@@ -331,25 +353,36 @@ def ingest_paths(
     (extract/events.py). `on_article` sees every stored article with its incidents (for --out).
 
     Extraction runs in this process, in `workers` spawned processes, or on the Dask cluster at `dask`, each worker
-    loading its extractor with `load` (picklable; default load_extractor); this process alone stores, in input
-    order, so that the database and `on_article` see the same in every mode.
+    loading its extractor with `load` (picklable; default load_extractor); Dask workers read their partitions of
+    the input themselves and, when `db_path` is a PostgreSQL URL, store the articles there. This process stores the
+    rest and matches every article's events, in input order, so that the database and `on_article` see the same in
+    every mode.
     """
     from extract import articles as articles_mod
     from extract import events, parallel, store
 
     extractor = extractor or load_extractor()
     errors: list[ExtractError] = []
+    inputs = list(paths)
     conn = store.connect(db_path)
     reader = events.load_report_reader(matcher=extractor.matcher)
     stored: dict[str, tuple[str, int]] = {}  # article id -> where it was read, incidents stored
     try:
-        stream = articles_mod.read_articles(
-            list(paths), published=published, errors=errors, follow_symlinks=follow_symlinks
-        )
+        stream = articles_mod.read_articles(inputs, published=published, errors=errors, follow_symlinks=follow_symlinks)
         if dask:
             from extract.cluster import dask_extracted
 
-            extracted = dask_extracted(stream, address=dask, load=load)
+            # The workers read their partitions and, on PostgreSQL, store them; this process matches the events.
+            direct = str(db_path) if isinstance(db_path, str) and is_postgres_url(db_path) else None
+            extracted = dask_extracted(
+                inputs,
+                address=dask,
+                errors=errors,
+                published=published,
+                follow_symlinks=follow_symlinks,
+                db=direct,
+                load=load,
+            )
         elif workers > 1:
             extracted = parallel.pool_extracted(stream, workers=workers, load=load)
         else:
@@ -360,9 +393,12 @@ def ingest_paths(
             extracted = tqdm(extracted, unit=" articles", mininterval=0.5, smoothing=PROGRESS_SMOOTHING)
         for done in extracted:
             article, incidents = done.article, done.incidents
+            if done.stored and article.article_id in stored:
+                # Another task may have stored this id's earlier reading after this one: the later one again here.
+                done = replace(done, stored=False)
             try:
                 if done.error is not None:
-                    raise ExtractError(done.error)
+                    raise (store.DatabaseError if done.database else ExtractError)(done.error)
                 _store_article(conn, done, reader)
             except store.DatabaseError as e:
                 errors.append(store.DatabaseError(f"{e}; the batch stopped at {article.source}"))
@@ -397,7 +433,8 @@ def _store_article(conn: Connection, done: Extracted, reader: ReportReader) -> N
 
     article, incidents = done.article, done.incidents
     try:
-        store.save_article(conn, article, incidents, reason=done.reason)
+        if not done.stored:  # a Dask worker may have stored it already
+            store.save_article(conn, article, incidents, reason=done.reason)
         # Events are matched once the article is stored; later articles may still merge its events.
         events.match_stored(conn, article, incidents, reader=reader, reports=done.reports)
     except ExtractError:

@@ -1,17 +1,23 @@
 """Is a story about London: signs of elsewhere against London names, foreign datelines and the evidence of London,
 with the real lists of signs on the small fixture gazetteer (conftest.py)."""
 
+import re
+
 import pytest
 
+from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.places import find_places
 from extract.reading.london import (
     elsewhere_spans,
     foreign_dateline,
     foreign_signs,
+    institution_spans,
     london_evidence,
     scene_elsewhere,
 )
 from extract.records import Article
+from extract.text.folding import fold_text
+from extract.text.scan import scan
 from extract.text.sentences import split_sentences
 
 
@@ -137,3 +143,27 @@ def test_london_evidence(small_extractor, text, foreign, expected):
 def test_london_evidence_in_the_headline(small_extractor):
     article = Article("london", "A man was stabbed.", headline="Met Police appeal for witnesses")
     assert london_evidence(article, [], signs=small_extractor.signs, gazetteer=small_extractor.gazetteer, foreign=0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Metropolitan Police and the Met Police said the Met had called the Met police.",
+        "The Mayor of London Assembly member, the City of London Police and London Ambulance Service attended.",
+        "TfLs and TfL_x are not TfL; Old Bailey, Scotland Yard, Crimestoppers.",
+        "the Metropolitan Police",
+        "No institution here.",
+    ],
+)
+def test_institution_spans_as_a_regular_expression_of_the_list_finds_them(small_extractor, text):
+    names = read_lines(DATA_DIR / "london_institutions.txt")
+    listed = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in names) + r")(?!\w)")
+    hits = scan(text, fold_text(text), scanner=small_extractor.signs.scanner)
+    assert institution_spans(hits) == [m.span() for m in listed.finditer(text)]
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_london_evidence_takes_the_scan_s_word_on_institutions(small_extractor, named):
+    article = Article("london", "A man was stabbed.")
+    signs, gazetteer = small_extractor.signs, small_extractor.gazetteer
+    assert london_evidence(article, [], signs=signs, gazetteer=gazetteer, foreign=0, institution=named) is named

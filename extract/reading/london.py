@@ -14,15 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
-
 from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.gazetteer import Gazetteer, km
 from extract.geo.names import name_key
 from extract.geo.places import qualified_elsewhere
 from extract.records import Article, Mention
+from extract.text.folding import fold_text
+from extract.text.scan import Hits, Scanner, Words, build_scanner, scan
 from extract.text.sentences import split_sentences
 
+FOREIGN = "foreign"  # the names of the vocabularies of signs of elsewhere and of London institutions, in a scan
+INSTITUTIONS = "institutions"
 DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
 STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
 LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
@@ -42,25 +44,28 @@ DEMONYM_AFTER = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Signs:
-    """Compiled signs of elsewhere (case-sensitive phrases and patterns) and of London (institutions)."""
+    """Signs of elsewhere (FOREIGN: case-sensitive phrases; and patterns) and of London (INSTITUTIONS: case-sensitive
+    names -> their rank in the list), with a scanner of both."""
 
-    foreign: ahocorasick.Automaton
+    foreign: Words
+    institutions: Words
+    scanner: Scanner  # of `foreign` and `institutions` alone, for a text no other scan has read
     foreign_patterns: re.Pattern[str]
-    institutions: re.Pattern[str]
 
 
 def load_signs(data_dir: Path = DATA_DIR) -> Signs:
     """Compile the markers of elsewhere and the London institutions from the lists in `data_dir`."""
-    foreign = ahocorasick.Automaton()
     markers = read_lines(data_dir / "foreign_markers.txt")
-    for line in markers + [v for n in read_lines(data_dir / "non_london.txt") for v in _spellings(n)]:
-        foreign.add_word(line, len(line))
-    foreign.make_automaton()
-    institutions = read_lines(data_dir / "london_institutions.txt")
+    markers += [v for n in read_lines(data_dir / "non_london.txt") for v in _spellings(n)]
+    foreign = Words(FOREIGN, tuple((m, None) for m in markers), exact=True)
+    names = read_lines(data_dir / "london_institutions.txt")
+    # A later duplicate must not take an earlier one's rank: the first listed wins, as in a regex alternation.
+    institutions = Words(INSTITUTIONS, tuple(reversed([(name, rank) for rank, name in enumerate(names)])), exact=True)
     return Signs(
         foreign=foreign,
+        institutions=institutions,
+        scanner=build_scanner([foreign, institutions]),
         foreign_patterns=re.compile("|".join(read_lines(data_dir / "foreign_patterns.txt"))),
-        institutions=re.compile(r"(?<!\w)(?:" + "|".join(re.escape(i) for i in institutions) + r")(?!\w)"),
     )
 
 
@@ -78,12 +83,14 @@ def foreign_signs(
     headline: str = "",
     headline_mentions: list[Mention] | None = None,
     spans: list[tuple[int, int]] | None = None,
+    headline_hits: Hits | None = None,
 ) -> tuple[int, int]:
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London; a headline naming a place outside London
     counts too) and the story's distinct London areas, stations, wards, boroughs and regions ("south-east London";
     plain "London" may be Ontario's). `headline_mentions` are the London places of the headline; `spans` are
-    elsewhere_spans() of the text, when already found."""
+    elsewhere_spans() of the text and `headline_hits` a scan of the headline (see extract.text.scan), when already
+    found."""
     spans = elsewhere_spans(text, mentions, signs=signs) if spans is None else spans
     ends = {m.end: m for m in mentions}
     qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2 : s] == ", " and s - 2 in ends}
@@ -98,26 +105,34 @@ def foreign_signs(
     } - qualified
     elsewhere = {text[s:e] for s, e in spans}
     if headline:
-        in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs)
+        in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs, hits=headline_hits)
         elsewhere |= {f"headline: {headline[s:e]}" for s, e in in_headline}
     return len(elsewhere) + len(qualified), len(london)
 
 
-def elsewhere_spans(text: str, mentions: list[Mention], *, signs: Signs) -> list[tuple[int, int]]:
-    """The spans of the signs of a place outside London in `text` (whole words, case as written), leaving out those
-    inside a London name ("Scotland Yard", "Kent House")."""
-    spans = [(end - length + 1, end + 1) for end, length in signs.foreign.iter(text)]
-    spans = [
-        (s, e)
-        for s, e in spans
-        if not (s > 0 and (text[s - 1].isalnum() or text[s - 1] in "._"))
-        and not (e < len(text) and (text[e].isalnum() or text[e] == "_"))
-    ]
+def elsewhere_spans(
+    text: str, mentions: list[Mention], *, signs: Signs, hits: Hits | None = None
+) -> list[tuple[int, int]]:
+    """The spans of the signs of a place outside London in `text` (whole words, case as written, not after a full
+    stop), leaving out those inside a London name ("Scotland Yard", "Kent House"); `hits` are a scan of the text
+    with FOREIGN and INSTITUTIONS, when it has been scanned already (see extract.text.scan)."""
+    hits = scan(text, fold_text(text), scanner=signs.scanner) if hits is None else hits
+    spans = [(h.start, h.end) for h in hits.of(FOREIGN) if not (h.start > 0 and text[h.start - 1] == ".")]
     if spans:  # few stories name a place elsewhere: London names are looked up only then
-        london = sorted([(m.start, m.end) for m in mentions] + [o.span() for o in signs.institutions.finditer(text)])
+        london = sorted([(m.start, m.end) for m in mentions] + institution_spans(hits))
         starts = [s for s, _ in london]
         spans = [(s, e) for s, e in spans if not _inside(s, e, london, starts)]
     return spans + [m.span() for m in signs.foreign_patterns.finditer(text)]
+
+
+def institution_spans(hits: Hits) -> list[tuple[int, int]]:
+    """The spans of the London institutions in a scan, as a regular expression listing them in order would find them
+    one after another: the leftmost, the first listed of those starting there, none overlapping."""
+    spans: list[tuple[int, int]] = []
+    for hit in sorted(hits.of(INSTITUTIONS), key=lambda h: (h.start, h.value)):
+        if not spans or hit.start >= spans[-1][1]:
+            spans.append((hit.start, hit.end))
+    return spans
 
 
 def _inside(start: int, end: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
@@ -161,14 +176,25 @@ def foreign_dateline(text: str, *, gazetteer: Gazetteer, starts: Sequence[int] |
 
 
 def london_evidence(
-    article: Article, mentions: list[Mention], *, signs: Signs, gazetteer: Gazetteer, foreign: int
+    article: Article,
+    mentions: list[Mention],
+    *,
+    signs: Signs,
+    gazetteer: Gazetteer,
+    foreign: int,
+    institution: bool | None = None,
 ) -> bool:
     """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
     (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station, a street named after its
     area, an area "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those),
     or two different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street
-    and Abbey Street" are not."""
-    if signs.institutions.search(article.text) or signs.institutions.search(article.headline or ""):
+    and Abbey Street" are not. `institution` says whether the article's text or headline names a London institution,
+    when the caller has scanned them already."""
+    headline = article.headline or ""
+    if institution is None:
+        scans = (scan(t, fold_text(t), scanner=signs.scanner, only=INSTITUTIONS) for t in (article.text, headline))
+        institution = any(found.of(INSTITUTIONS) for found in scans)
+    if institution:
         return True
     points: dict[str, list[tuple[float, float]]] = {}
     for m in mentions:

@@ -15,7 +15,6 @@ database from before events) is its own event.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from extract.records import PRECISIONS, Place
 REPORTS = "reports"  # the event frame's column: the number of its reports shown
 REPORT_IDS = "report_ids"  # the event frame's column: their incident ids, first published first
 MERGED = ("type", "category", "date", "date_basis", "fatal", "weapon")  # the columns an event takes from the merge
+_AGREE = (*MERGED, "place_name", "lat", "lon", "precision", "borough")  # reports equal in these merge to any
 _READ = (  # the columns a report is merged by
     "incident_id",
     "article_id",
@@ -57,15 +57,15 @@ def event_frame(reports: pd.DataFrame, *, families: CrimeFamilies) -> pd.DataFra
     """Return one row per event of `reports` (the dashboard's incidents frame, with `event_id`), newest event date
     first as the incidents frame is; see the module docstring for what a row holds."""
     keys = event_keys(reports)
-    sizes = keys.map(keys.value_counts())
-    alone = reports[sizes.eq(1).to_numpy()].copy()
+    shared_mask = keys.duplicated(keep=False).to_numpy()
+    alone = reports[~shared_mask].copy()
     alone[REPORTS] = 1
     alone[REPORT_IDS] = [(i,) for i in alone.index]
-    shared = reports[sizes.gt(1).to_numpy()]
+    shared = reports[shared_mask]
     groups: dict[str, list[dict[str, Any]]] = {}
-    columns = [shared[c].tolist() for c in _READ]
-    for key, row in zip(keys[sizes.gt(1).to_numpy()].tolist(), zip(*columns)):
-        groups.setdefault(key, []).append({c: _value(v) for c, v in zip(_READ, row)})
+    columns = [_plain(shared[c]) for c in _READ]
+    for key, row in zip(keys[shared_mask].tolist(), zip(*columns)):
+        groups.setdefault(key, []).append(dict(zip(_READ, row)))
     leads, merged, told = [], [], []
     for rows in groups.values():
         lead, values = merged_event(rows, families=families)
@@ -89,9 +89,11 @@ def event_frame(reports: pd.DataFrame, *, families: CrimeFamilies) -> pd.DataFra
 
 def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> tuple[str, dict[str, Any]]:
     """Return the lead report's incident id and the MERGED values of the event that `rows` (one report each, the
-    frame's columns as plain values) tell."""
+    frame's _READ columns, None for what is missing) tell."""
     protected = [r for r in rows if r["type"] in PROTECTED_TYPES]
     told = _by_publication(protected or rows)
+    if len({tuple(r[c] for c in _AGREE) for r in told}) == 1:  # reports that agree merge into any of them
+        return told[0]["incident_id"], {c: told[0][c] for c in MERGED}
     reports = [_report(r) for r in told]
     event = merge_event("", reports, families=families)
     lead = next((r for r, report in zip(told, reports) if report.place is event.place), told[0])
@@ -151,8 +153,7 @@ def _report(row: Mapping[str, Any]) -> Report:
     )
 
 
-def _value(value: Any) -> Any:
-    # The frame holds NaN (or pandas' NA) where the store holds NULL.
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
+def _plain(column: pd.Series) -> list[Any]:
+    """The column's values as Python objects, None where the frame holds NaN or NA (the store's NULL)."""
+    values = column.astype(object)
+    return values.where(column.notna(), None).tolist()

@@ -13,6 +13,7 @@ from extract.reading.story import (
     neighbours,
     own_sentences,
     read_sentences,
+    sentence_at,
     tells_incident,
 )
 from extract.records import Mention
@@ -32,6 +33,19 @@ def sentence(
 ) -> Sentence:
     """The i-th sentence of a made-up story, each 100 characters long."""
     return Sentence(i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future, when)
+
+
+@pytest.mark.parametrize(
+    "offset, expected",
+    [(0, 0), (99, 0), (100, 1), (250, 2), (299, 2), (1000, 2), (-1, -1)],
+)
+def test_sentence_at(offset, expected):
+    """Sentences at 0-99, 100-199, 200-299: the one starting at or before the offset."""
+    assert sentence_at([sentence(0), sentence(1), sentence(2)], offset) == expected
+
+
+def test_sentence_at_no_sentences():
+    assert sentence_at([], 5) == -1
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import takewhile
 
-from extract.reading.story import Sentence, Story
+from extract.reading.story import Sentence, Story, sentence_at
 from extract.records import Mention
 from extract.text import dates
 from extract.text.dates import DateMention
@@ -21,17 +21,19 @@ def incident_date(story: Story, main: Sentence, mention: Mention | None, *, lead
     the next incident sentence.
     """
     text = story.text
-    scene = next((s for s in story.sentences if s.start <= mention.start < s.end), None) if mention else None
+    sentences = story.sentences
+    at = sentence_at(sentences, mention.start) if mention else -1
+    scene = sentences[at] if at >= 0 and mention and mention.start < sentences[at].end else None
     later = [s for s in story.incident_sentences if s.start > main.start]
     limit = len(text) if lead else next((s.start for s in later), len(text))
     following = [(main.end, min(_paragraph_end(text, main), limit))]
     if scene is not None and scene.start != main.start:
         following.append((scene.end, _paragraph_end(text, scene)))
     if lead:
-        after = story.sentences[next(i for i, s in enumerate(story.sentences) if s.start == main.start) + 1 :]
+        after = sentences[sentence_at(sentences, main.start) + 1 :]
         following.extend((s.start, s.end) for s in takewhile(_same_incident, after) if _tells_crime(s))
     ours = {main.start, scene.start if scene else main.start}
-    skip = [(s.start, s.end) for s in story.sentences if (s.aside or s.separate) and s.start not in ours]
+    skip = [(s.start, s.end) for s in sentences if (s.aside or s.separate) and s.start not in ours]
     return dates.incident_date(
         story.dates,
         sentence=(main.start, main.end),

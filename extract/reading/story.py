@@ -199,16 +199,26 @@ def is_statistics(found: dict[str, list[tuple[int, str]]], told: Sequence[Senten
     return stats >= MIN_STATS and stats > STATS_PER_EVENT * events
 
 
+def sentence_at(sentences: Sequence[Sentence], offset: int) -> int:
+    """The index of the last of `sentences` (in text order) that starts at or before `offset`, -1 when none does:
+    the one holding `offset`, if any, found by bisection."""
+    return bisect.bisect_right(sentences, offset, key=_start) - 1
+
+
+def _start(s: Sentence) -> int:
+    return s.start
+
+
 def neighbours(sentences: Sequence[Sentence], main: Sentence, told: Sequence[Sentence]) -> list[Sentence]:
     """The sentences telling an incident (`told`) plus those of the story's `sentences` right around its main one
     that tell of no other incident, in text order."""
-    i = next(k for k, s in enumerate(sentences) if s.start == main.start)
+    i = sentence_at(sentences, main.start)
     near = [
         s
         for s in sentences[max(0, i - NEIGHBOURS_BEFORE) : i + 1 + NEIGHBOURS_AFTER]
         if s.start == main.start or not (s.aside or s.separate or s.start > main.start and tells_incident(s))
     ]
-    return sorted({s.start: s for s in [*told, *near]}.values(), key=lambda s: s.start)
+    return sorted({s.start: s for s in [*told, *near]}.values(), key=_start)
 
 
 def main_sentence(told: Sequence[Sentence]) -> Sentence:
@@ -222,7 +232,7 @@ def own_sentences(sentences: Sequence[Sentence], first: Sentence) -> list[Senten
     """The sentences telling the incident that `first` opens: it and those right after it, up to where another
     incident starts (an aside, a round-up's next incident or a sentence telling one of its own) and at most
     NEIGHBOURS_AFTER of them."""
-    i = next(k for k, s in enumerate(sentences) if s.start == first.start)
+    i = sentence_at(sentences, first.start)
     own = [first]
     for s in sentences[i + 1 : i + 1 + NEIGHBOURS_AFTER]:
         if s.aside or s.separate or tells_incident(s):

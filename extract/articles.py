@@ -193,14 +193,68 @@ def _escaped(match: re.Match[str]) -> str:
 def _read_paths(
     paths: Iterable[str | Path], published: str | None, errors: list[ExtractError], follow_symlinks: bool
 ) -> Iterator[Article]:
+    for file in input_files(paths, errors=errors, follow_symlinks=follow_symlinks):
+        yield from _guarded(shown_name(file), _read_file(file, published, errors), errors)
+
+
+def input_files(
+    paths: Iterable[str | Path], *, errors: list[ExtractError], follow_symlinks: bool = False
+) -> Iterator[Path]:
+    """Yield the files read_articles reads under `paths`, in its order, appending to `errors` what it reports while
+    walking (before the files of the path walked)."""
     for path in paths:
         try:
             files = _files(Path(path), errors, follow_symlinks)
         except Exception as e:  # noqa: BLE001  (as in _guarded: a failing walk is that path's)
             errors.append(ExtractError(f"{shown_name(path)}: cannot read ({type(e).__name__}: {e})"))
             continue
-        for file in files:
-            yield from _guarded(shown_name(file), _read_file(file, published, errors), errors)
+        yield from files
+
+
+def read_file(path: Path, *, published: str | None = None, errors: list[ExtractError]) -> Iterator[Article]:
+    """Yield the stories of one file that input_files gave, as read_articles reads it."""
+    return _guarded(shown_name(path), _read_file(path, _checked_date(published), errors), errors)
+
+
+def by_lines(path: Path) -> bool:
+    """Return whether read_articles reads the file at `path` as JSON Lines, one line at a time or as if it did, so
+    that read_jsonl_range over consecutive ranges of its lines yields the same stories and errors."""
+    try:
+        size = os.stat(path).st_size
+        with open(path, "rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError:
+        return False  # reading it whole reports why
+    if any(head.startswith(bom) for bom, _, _ in _BOMS) or _kind(shown_name(path), head) != "jsonl":
+        return False
+    # _read_bytes reads a smaller file whole: line by line too when it opens with an object (NUL bytes are then
+    # one line's error, and it is not empty).
+    return size > MAX_TEXT_BYTES or head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{")
+
+
+def read_jsonl_range(
+    path: Path, *, start: int, end: int, line: int, published: str | None = None, errors: list[ExtractError]
+) -> Iterator[Article]:
+    """Yield the stories of the JSON lines of `path` (one by_lines accepts) that start in its bytes [start, end),
+    `start` being the start of line number `line`, as read_articles reads them."""
+    name = shown_name(path)
+    fallback = _checked_date(published)
+
+    def lines() -> Iterator[bytes | None]:
+        with open(path, "rb") as stream:
+            stream.seek(start)
+            for raw in _lines(stream):
+                yield raw
+                if stream.tell() >= end:
+                    return
+
+    def stories() -> Iterator[Article]:
+        try:
+            yield from _jsonl_articles(name, lines(), fallback, errors, first=line)
+        except OSError as e:
+            errors.append(ExtractError(f"{name}: cannot read ({e.strerror or e})"))
+
+    return _guarded(name, stories(), errors)
 
 
 def _guarded(name: str, stories: Iterator[Article], errors: list[ExtractError]) -> Iterator[Article]:
@@ -522,9 +576,9 @@ def _bounded(text: str, start: int, end: int, *, limit: int = MAX_STORY_CHARS) -
 
 
 def _jsonl_articles(
-    name: str, lines: Iterable[bytes | None], published: str | None, errors: list[ExtractError]
+    name: str, lines: Iterable[bytes | None], published: str | None, errors: list[ExtractError], *, first: int = 1
 ) -> Iterator[Article]:
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first):
         where = f"{name}:{number}"
         if raw is None:
             errors.append(ExtractError(f"{where}: line longer than {MAX_LINE_BYTES:,} bytes, skipped"))

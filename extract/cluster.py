@@ -1,24 +1,29 @@
 """Extraction on an existing Dask distributed cluster (ingest --dask ADDRESS): a WorkerPlugin loads the extractor
-once per worker, chunks of articles are the tasks, and the results come back to this process in input order, to be
-stored by it alone; Dask runs a task again on another worker when its worker dies, and the store's upserts keyed by
-article id mean a task run twice, or a whole ingest run twice, never duplicates.
+once per worker, and each task is a partition of the input (whole files, or a byte range of a large JSON Lines file)
+that its worker reads itself. Given a PostgreSQL URL the worker also stores each article there; otherwise (SQLite)
+the rows come back to this process to be stored. Either way the results come back in input order, and this process
+alone matches events, so the events are those one process makes. Dask runs a task again on another worker when its
+worker dies, and the store's upserts keyed by article id mean a task run twice, or a whole ingest run twice, never
+duplicates.
 
 Example:
-    for done in dask_extracted(articles, address="tcp://10.0.0.5:8786"):
-        store.save_article(conn, done.article, done.incidents)
+    errors = []
+    for done in dask_extracted(["archive/"], address="tcp://10.0.0.5:8786", errors=errors, db=url):
+        events.match_stored(conn, done.article, done.incidents, reader=reader, reports=done.reports)
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from distributed import Client, Future
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from extract.parallel import AHEAD, Extracted, chunks, extract_chunk, load_worker
-from extract.records import Article
+from extract.parallel import AHEAD, Extracted, extract_partition, load_worker, partitions
+from extract.records import ExtractError
 
 if TYPE_CHECKING:
     from extract.pipeline import Extractor
@@ -38,26 +43,47 @@ class ExtractorPlugin(WorkerPlugin):
 
 
 def dask_extracted(
-    articles: Iterable[Article], *, address: str, load: Callable[[], Extractor] | None = None
+    paths: Iterable[str | Path],
+    *,
+    address: str,
+    errors: list[ExtractError],
+    published: str | None = None,
+    follow_symlinks: bool = False,
+    db: str | None = None,
+    load: Callable[[], Extractor] | None = None,
 ) -> Iterator[Extracted]:
-    """Extract `articles` on the Dask cluster whose scheduler is at `address`, the extractor loaded by `load` (a
-    picklable callable; default pipeline.load_extractor), and yield the results in input order, reading ahead
-    boundedly."""
+    """Extract the articles under `paths` on the Dask cluster whose scheduler is at `address`, the extractor loaded
+    by `load` (a picklable callable; default pipeline.load_extractor), and yield the results in input order, reading
+    ahead boundedly; what reading reports is appended to `errors` where read_articles would append it. Given a
+    PostgreSQL URL `db`, each worker stores its articles there (Extracted.stored). The paths must be readable under
+    the same names here (which walks them and counts lines) and on every worker."""
     from extract.pipeline import load_extractor
 
     with Client(address) as client:
         client.register_plugin(ExtractorPlugin(load or load_extractor), name=PLUGIN_NAME)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        pending: deque[Future] = deque()
-        for chunk in chunks(articles):
-            pending.append(client.submit(extract_chunk, chunk, pure=False, retries=RETRIES))
-            if len(pending) >= workers * AHEAD:
-                yield from _collected(pending.popleft())
+        pending: deque[Future | ExtractError] = deque()
+        for part in partitions(paths, follow_symlinks=follow_symlinks):
+            if isinstance(part, ExtractError):
+                pending.append(part)
+                continue
+            pending.append(
+                client.submit(extract_partition, part, published=published, db=db, pure=False, retries=RETRIES)
+            )
+            while sum(isinstance(p, Future) for p in pending) >= workers * AHEAD:
+                yield from _collected(pending.popleft(), errors)
         while pending:
-            yield from _collected(pending.popleft())
+            yield from _collected(pending.popleft(), errors)
 
 
-def _collected(future: Future) -> list[Extracted]:
-    result = future.result()
-    future.release()  # the worker may forget the chunk's results once they are here
-    return result
+def _collected(item: Future | ExtractError, errors: list[ExtractError]) -> Iterator[Extracted]:
+    if isinstance(item, ExtractError):
+        errors.append(item)
+        return
+    results = item.result()
+    item.release()  # the worker may forget the partition's results once they are here
+    for result in results:
+        if isinstance(result, ExtractError):
+            errors.append(result)
+        else:
+            yield result

@@ -1,8 +1,9 @@
 """Extraction fanned out over worker processes (ingest --workers) or a Dask cluster (ingest --dask), its results
-handed back in input order, so that the caller stays the only writer and stores exactly what one process would.
+handed back in input order, so that the caller stores, or matches, exactly what one process would.
 
-Each worker loads the extractor once (a Pool initializer in a spawn context here, a WorkerPlugin in cluster.py), and
-a task is a chunk of CHUNK articles.
+Each worker loads the extractor once (a Pool initializer in a spawn context here, a WorkerPlugin in cluster.py). A
+pool task is a chunk of CHUNK articles read by the caller; a Dask task is a Partition, files or a byte range of a
+JSON Lines file that the worker reads itself, and that it may store in PostgreSQL itself (extract_partition).
 
 Example:
     for done in pool_extracted(articles, workers=2):
@@ -12,23 +13,33 @@ Example:
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from extract import articles as articles_mod
 from extract.records import Article, ExtractError, Incident, Rejection
 
 if TYPE_CHECKING:
     from extract.events import ReportReader
     from extract.matching import Report
     from extract.pipeline import Extractor
+    from extract.store import Connection
 
 CHUNK = 16  # articles per task: about 60 ms of extraction, so a task's pickling and queueing stay under 1%
 AHEAD = 4  # tasks in flight per worker: enough to keep each busy while the parent stores, bounded in memory
 
+PARTITION_BYTES = 1 << 20  # input per Dask task: about 250 news articles, a second of extraction, so that a task's
+# scheduling stays under 1% and a killed worker's partition is cheap to run again
+SCAN_BYTES = 1 << 20  # read at a time while counting a JSON Lines file's lines for its byte ranges
+
 _loaded: tuple[Extractor, ReportReader] | None = None  # this worker's extractor, set once by its initializer
+_connections = threading.local()  # this worker thread's store connections, by database URL (extract_partition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,23 @@ class Extracted:
     reports: list[Report]
     error: str | None = None
     reason: str | None = None  # a records.Reason, stored with the article for the editors' Review page
+    stored: bool = False  # the worker stored the article and its incidents (not their events) in the database
+    database: bool = False  # the error is the database's failure: the batch stops there
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A file to read whole (end None), or the JSON lines of one starting in its bytes [start, end), the first of
+    them being line number `line`."""
+
+    path: Path
+    start: int = 0
+    end: int | None = None
+    line: int = 1
+
+
+Partition = tuple[Piece, ...]
+"""One Dask task's input: whole files, or one byte range of a large JSON Lines file."""
 
 
 def extract_article(article: Article, *, extractor: Extractor, reader: ReportReader) -> Extracted:
@@ -113,3 +141,136 @@ def chunks(articles: Iterable[Article]) -> Iterator[list[Article]]:
     stream = iter(articles)
     while chunk := list(islice(stream, CHUNK)):
         yield chunk
+
+
+def partitions(
+    paths: Iterable[str | Path], *, follow_symlinks: bool = False, size: int | None = None
+) -> Iterator[Partition | ExtractError]:
+    """Cut the input under `paths` into partitions of about `size` bytes (default PARTITION_BYTES) in input order:
+    consecutive whole files, or byte ranges of a JSON Lines file read line by line, cut at line starts; what the
+    walk reports comes between them, where read_articles would report it. Only the walk and the counting of lines
+    happen here: the articles are read where the partition is extracted."""
+    target = size or PARTITION_BYTES
+    errors: list[ExtractError] = []
+    group: list[Piece] = []
+    held = 0
+    for file in articles_mod.input_files(paths, errors=errors, follow_symlinks=follow_symlinks):
+        if errors:
+            if group:
+                yield tuple(group)
+                group, held = [], 0
+            yield from errors
+            errors.clear()
+        try:
+            length = os.stat(file).st_size
+        except OSError:
+            length = 0  # reading it reports why
+        if length > target and articles_mod.by_lines(file):
+            if group:
+                yield tuple(group)
+                group, held = [], 0
+            yield from ((Piece(file, start, end, line),) for start, end, line in line_ranges(file, size=target))
+            continue
+        group.append(Piece(file))
+        held += length
+        if held >= target:
+            yield tuple(group)
+            group, held = [], 0
+    if group:
+        yield tuple(group)
+    yield from errors
+
+
+def line_ranges(path: Path, *, size: int) -> Iterator[tuple[int, int, int]]:
+    """Cut a file into byte ranges of whole lines, each about `size` bytes: (start, end, number of the line at
+    start); lines are counted as read_articles counts them, at each b"\\n"."""
+    with open(path, "rb") as stream:
+        total = os.fstat(stream.fileno()).st_size
+        start, line = 0, 1
+        while start < total:
+            stream.seek(start + size - 1)
+            while (rest := stream.readline(SCAN_BYTES)) and not rest.endswith(b"\n"):
+                pass  # a line longer than SCAN_BYTES, not held whole
+            end = min(stream.tell(), total)
+            yield start, end, line
+            stream.seek(start)
+            for _ in range(start, end, SCAN_BYTES):
+                line += stream.read(min(SCAN_BYTES, end - stream.tell())).count(b"\n")
+            start = end
+
+
+def extract_partition(
+    partition: Partition, *, published: str | None = None, db: str | None = None
+) -> list[Extracted | ExtractError]:
+    """Read a partition's articles here, extract them with the extractor load_worker loaded, and, given a
+    PostgreSQL URL `db`, store each in its own transaction (events are left to the caller's single matcher); return
+    the results and what reading reported, in input order."""
+    if _loaded is None:
+        raise RuntimeError("this worker has no extractor: the WorkerPlugin did not run")
+    extractor, reader = _loaded
+    errors: list[ExtractError] = []
+    results: list[Extracted | ExtractError] = []
+    for article in partition_articles(partition, published=published, errors=errors):
+        results.extend(errors)
+        errors.clear()
+        done = extract_article(article, extractor=extractor, reader=reader)
+        if db is not None and done.error is None:
+            done = _stored_in(db, done)
+        results.append(done)
+        if done.database:
+            return results  # the caller stops the batch here
+    return [*results, *errors]
+
+
+def partition_articles(
+    partition: Partition, *, published: str | None = None, errors: list[ExtractError]
+) -> Iterator[Article]:
+    """Yield the stories of a partition's pieces as read_articles reads them, appending what it reports to `errors`."""
+    for piece in partition:
+        if piece.end is None:
+            yield from articles_mod.read_file(piece.path, published=published, errors=errors)
+        else:
+            yield from articles_mod.read_jsonl_range(
+                piece.path, start=piece.start, end=piece.end, line=piece.line, published=published, errors=errors
+            )
+
+
+def _stored_in(db: str, done: Extracted) -> Extracted:
+    """Store an extracted article in the database at `db` as pipeline._store_article does, less its events."""
+    from extract import store
+
+    article = done.article
+    try:
+        store.save_article(_connection(db), article, done.incidents, reason=done.reason)
+    except store.DatabaseError as e:
+        _forget_connection(db)
+        return replace(done, error=str(e), database=True)
+    except ExtractError as e:  # the statement's failure, naming the article
+        return replace(done, error=str(e))
+    # One article's failure is that article's, whatever it is: the batch goes on.
+    except Exception as e:  # noqa: BLE001
+        return replace(done, error=f"{article.source}: cannot store the article ({type(e).__name__}: {e})")
+    return replace(done, stored=True)
+
+
+def _connection(db: str) -> Connection:
+    """This thread's connection to `db`, opened (and the schema checked) once; failing to open is the database's
+    failure."""
+    from extract import store
+
+    by_url = _connections.__dict__.setdefault("by_url", {})
+    if db not in by_url:
+        try:
+            by_url[db] = store.connect(db)
+        except ExtractError as e:
+            raise store.DatabaseError(str(e)) from None
+    return by_url[db]
+
+
+def _forget_connection(db: str) -> None:
+    conn = _connections.__dict__.get("by_url", {}).pop(db, None)
+    if conn is not None:
+        try:
+            conn.close()
+        except Exception:  # noqa: BLE001, S110  (a broken connection may fail to close; it is dropped either way)
+            pass

@@ -1,13 +1,17 @@
 """Parallel ingest (--workers) and Dask ingest (--dask) store exactly what one process stores: the same rows, events,
---out order and report, also when a Dask worker is killed mid-way and when the run is repeated."""
+--out order and report, also when a Dask worker is killed mid-way and when the run is repeated; on SQLite the Dask
+workers' rows come back to be stored, on PostgreSQL the workers store them."""
 
+import functools
 import json
 import os
 import signal
 import sqlite3
+from pathlib import Path
 
 import pytest
 
+from extract import parallel, store
 from extract.pipeline import ingest_paths, load_extractor
 
 pytestmark = pytest.mark.slow  # worker processes and a Dask cluster: `make test` runs it, `make check` leaves it out
@@ -33,6 +37,7 @@ STORIES = (
 )
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ARTICLES = 70  # enough for several chunks per worker, so that results come back out of order
+PARTITION_BYTES = 2_000  # the news file's byte ranges: about ten lines each, seven tasks
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +74,22 @@ def run(news, db, extractor, **options):
 
 def tables(db):
     """Every row of the extracted and matched tables, without the columns that hold when a row was written."""
-    conn = sqlite3.connect(db)
+    postgres = str(db).startswith("postgresql://")
+    conn = store.connect(db) if postgres else sqlite3.connect(db)
     try:
         found = {}
         for table in ("articles", "incidents", "events", "incident_events", "event_keys"):
-            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if not row[1].endswith("_at")]
-            found[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2").fetchall()
+            if postgres:
+                names = conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    (table,),
+                ).fetchall()
+            else:
+                names = [(row[1],) for row in conn.execute(f"PRAGMA table_info({table})")]
+            columns = [name for (name,) in names if not name.endswith("_at")]
+            found[table] = [
+                tuple(row) for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2")
+            ]
         return found
     finally:
         conn.close()
@@ -103,8 +118,19 @@ def cluster():
         yield local
 
 
+@pytest.fixture
+def byte_ranges(monkeypatch):
+    monkeypatch.setattr(parallel, "PARTITION_BYTES", PARTITION_BYTES)
+    return PARTITION_BYTES
+
+
+def test_news_file_is_cut_into_byte_ranges(news, byte_ranges):
+    parts = list(parallel.partitions([news]))
+    assert len(parts) > 4 and all(len(p) == 1 and p[0].end is not None for p in parts)
+
+
 def test_dask_cluster_stores_what_one_process_stores_and_again_without_duplicates(
-    news, extractor, tmp_path, one_process, cluster
+    news, extractor, tmp_path, one_process, cluster, byte_ranges
 ):
     db = tmp_path / "incidents.db"
     assert run(news, db, extractor, dask=cluster.scheduler_address) == one_process
@@ -117,26 +143,86 @@ def test_dask_cluster_stores_what_one_process_stores_and_again_without_duplicate
     assert (again["articles"], again["incidents"]) == (one_process[2]["articles"], one_process[2]["incidents"])
 
 
-def test_dask_worker_killed_mid_way_is_retried_elsewhere(news, extractor, tmp_path, one_process, cluster):
-    from distributed import Client
+DYING_AT = 40  # the geocoder query at which a worker kills itself: a few articles into its first partition
 
-    with Client(cluster.scheduler_address) as client:
-        client.wait_for_workers(2)
-        victim = sorted(client.run(os.getpid).values())[0]
-    killed = []
 
-    def kill_once(article, incidents):
-        if not killed:
-            os.kill(victim, signal.SIGKILL)
-            killed.append(article.article_id)
+class DyingGeocoder:
+    """The gazetteer's geocoder, in a worker process that kills itself (SIGKILL) at its DYING_AT-th query, unless
+    another worker did so before (the marker file tells): a worker dying in the middle of a partition."""
 
-    report = ingest_paths(
-        [news],
-        db_path=tmp_path / "incidents.db",
-        extractor=extractor,
-        dask=cluster.scheduler_address,
-        on_article=kill_once,
-        progress=False,
+    def __init__(self, gazetteer, marker: str) -> None:
+        self.gazetteer, self.marker, self.queries = gazetteer, Path(marker), 0
+
+    def geocode(self, query, *, context=()):
+        self.queries += 1
+        if self.queries == DYING_AT and not self.marker.exists():
+            self.marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.gazetteer.locate(query, context=context)
+
+
+def load_dying(marker: str):
+    from extract.geo.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    return load_extractor(gazetteer=gazetteer, geocoder=DyingGeocoder(gazetteer, marker))
+
+
+@pytest.fixture
+def fresh_cluster():
+    """A cluster of its own: the WorkerPlugin loads the dying extractor in workers that have loaded none."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+        yield local
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_dask_worker_killed_mid_partition_is_retried_elsewhere(
+    news, extractor, tmp_path, one_process, fresh_cluster, byte_ranges, backend, request
+):
+    if backend == "sqlite":
+        db, expected = tmp_path / "incidents.db", one_process
+    else:
+        db, expected = request.getfixturevalue("postgres_url"), request.getfixturevalue("one_process_postgres")
+    marker = tmp_path / "killed"
+    load = functools.partial(load_dying, str(marker))
+    assert run(news, db, extractor, dask=fresh_cluster.scheduler_address, load=load) == expected
+    assert marker.exists()
+
+
+@pytest.fixture(scope="module")
+def one_process_postgres(news, extractor, postgres_server):
+    return run(news, postgres_server.new_database("one"), extractor)
+
+
+def test_one_process_stores_in_postgresql_what_it_stores_in_sqlite(one_process, one_process_postgres):
+    assert one_process_postgres[:2] == one_process[:2]
+    assert {name: len(rows) for name, rows in one_process_postgres[2].items()} == {
+        name: len(rows) for name, rows in one_process[2].items()
+    }
+
+
+def test_dask_workers_write_postgresql_directly_what_one_process_stores_and_again_without_duplicates(
+    news, extractor, postgres_url, one_process_postgres, cluster, byte_ranges, monkeypatch
+):
+    saved_here = []
+    save_article = store.save_article
+
+    def saving_here(conn, article, incidents, **options):
+        saved_here.append(article.source)
+        return save_article(conn, article, incidents, **options)
+
+    monkeypatch.setattr(store, "save_article", saving_here)  # this process's saves: the workers' are their own
+    assert run(news, postgres_url, extractor, dask=cluster.scheduler_address) == one_process_postgres
+    # Only the later reading of the id read twice, which another task may have overwritten, is stored again here.
+    assert saved_here == [f"{news}:42"]
+    report, seen, again = run(news, postgres_url, extractor, dask=cluster.scheduler_address)
+    assert (report, seen) == one_process_postgres[:2]
+    assert (again["articles"], again["incidents"]) == (
+        one_process_postgres[2]["articles"],
+        one_process_postgres[2]["incidents"],
     )
-    assert killed and (report.articles, report.incidents) == (one_process[0].articles, one_process[0].incidents)
-    assert tables(tmp_path / "incidents.db") == one_process[2]
+    assert {name: len(rows) for name, rows in again.items()} == {
+        name: len(rows) for name, rows in one_process_postgres[2].items()
+    }

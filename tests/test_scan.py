@@ -11,7 +11,7 @@ from extract.geo.places import PLACES
 from extract.reading.london import FOREIGN, INSTITUTIONS
 from extract.text.folding import fold_text
 from extract.text.lexicon import CUES
-from extract.text.scan import Hit, Words, build_scanner, scan
+from extract.text.scan import Words, build_scanner, scan
 from extract.text.signals import SIGNALS
 
 WORDS = (
@@ -29,7 +29,7 @@ def scanner():
 
 def found(text, scanner, **options):
     hits = scan(text, fold_text(text), scanner=scanner, **options)
-    return {name: [(text[h.start : h.end], h.value) for h in hits.of(name)] for name in scanner.names if hits.of(name)}
+    return {name: [(text[s:e], value) for s, e, value in hits.of(name)] for name in scanner.names if hits.of(name)}
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_scan_of_one_vocabulary(scanner):
 
 def test_scan_gives_hits_with_offsets(scanner):
     text = "Police in Peckham."
-    assert scan(text, fold_text(text), scanner=scanner).of("places") == (Hit(10, 17, "area"),)
+    assert scan(text, fold_text(text), scanner=scanner).of("places") == ((10, 17, "area"),)
 
 
 def test_a_later_entry_replaces_an_earlier_one():

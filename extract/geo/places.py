@@ -175,9 +175,8 @@ def find_places(
         hits = scan(text, folded, scanner=matcher.scanner, only=PLACES).of(PLACES)
     found: list[Mention] = []
     qualifiers: list[Mention] = []  # one-word wards, kept only right after a street ("Cheshire Street, Weavers")
-    for hit in hits:
-        start, end = hit.start, hit.end - 1
-        key, kinds = hit.value
+    for start, after, (key, kinds) in hits:
+        end = after - 1
         one_word = " " not in key and set(kinds) <= {"street", "ward"}
         if one_word and "street" in kinds and STREET_PREPOSITION.search(text, max(0, start - 7), start):
             one_word = False  # "on Heathway"

@@ -117,7 +117,7 @@ def elsewhere_spans(
     stop), leaving out those inside a London name ("Scotland Yard", "Kent House"); `hits` are a scan of the text
     with FOREIGN and INSTITUTIONS, when it has been scanned already (see extract.text.scan)."""
     hits = scan(text, fold_text(text), scanner=signs.scanner) if hits is None else hits
-    spans = [(h.start, h.end) for h in hits.of(FOREIGN) if not (h.start > 0 and text[h.start - 1] == ".")]
+    spans = [(s, e) for s, e, _ in hits.of(FOREIGN) if not (s > 0 and text[s - 1] == ".")]
     if spans:  # few stories name a place elsewhere: London names are looked up only then
         london = sorted([(m.start, m.end) for m in mentions] + institution_spans(hits))
         starts = [s for s, _ in london]
@@ -129,9 +129,9 @@ def institution_spans(hits: Hits) -> list[tuple[int, int]]:
     """The spans of the London institutions in a scan, as a regular expression listing them in order would find them
     one after another: the leftmost, the first listed of those starting there, none overlapping."""
     spans: list[tuple[int, int]] = []
-    for hit in sorted(hits.of(INSTITUTIONS), key=lambda h: (h.start, h.value)):
-        if not spans or hit.start >= spans[-1][1]:
-            spans.append((hit.start, hit.end))
+    for start, end, _ in sorted(hits.of(INSTITUTIONS), key=lambda h: (h[0], h[2])):  # by start, then rank
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
     return spans
 
 

@@ -522,9 +522,7 @@ def every_form(folded: str, *, matcher: FormMatcher, hits: Iterable[Hit] | None 
     patterns, compiled = matcher.patterns, matcher.compiled
     if hits is None:  # "rob" in "robbery" anchors nothing: hits are whole words
         hits = scan(folded, folded, scanner=matcher.scanner).of(CUES)
-    for hit in hits:
-        phrase, form, windowed, opening = hit.value
-        start, end = hit.start, hit.end
+    for start, end, (phrase, form, windowed, opening) in hits:
         previous = None
         for i in windowed:
             lead = patterns[i].lead

@@ -84,8 +84,8 @@ def find_signals(
     found: dict[str, list[tuple[int, str]]] = {}
     if hits is None:
         hits = scan(folded, folded, scanner=signals.scanner).of(SIGNALS)
-    for hit in hits:
-        found.setdefault(hit.value, []).append((hit.start, folded[hit.start : hit.end]))
+    for start, end, signal in hits:
+        found.setdefault(signal, []).append((start, folded[start:end]))
     for m in NUMBERS.finditer(folded):  # one pass for ages and clock times
         number = m.group(0)
         found.setdefault("specific" if number.endswith("old") or number[0] == "a" else "when", []).append(

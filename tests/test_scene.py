@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from extract.pipeline import read_story, story_incidents
-from extract.reading.scene import StoryGeocoder, another_scene, choose_scene, location_text
+from extract.reading.scene import StoryGeocoder, another_scene, choose_scene, last_word, location_text, not_scene
 from extract.reading.story import Story
 from extract.records import Article, Mention, Place, Reason, Rejection
 
@@ -186,6 +186,34 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
     second = story.sentences[1]
     places = StoryGeocoder(small_extractor.geocoder, story.context)
     assert summary(*choose_scene(story, [second], second, places=places, only=second)) == expected
+
+
+@pytest.mark.parametrize(
+    "before, expected",
+    [
+        ("He was taken to hospital in", True),
+        ("He was airlifted to the", True),
+        ("Paramedics RUSHED THE VICTIM TO A", True),
+        ("She lives in", True),
+        ("He was arrested at his home in", True),
+        ("They got off at", True),
+        ("He appeared at", True),
+        ("A man from", True),
+        ("It is north of", True),
+        ("At the junction of", False),
+        ("The game, Arsenal v", True),
+        ("They were heading for", True),
+        ("He was stabbed in", False),
+        ("He went to", False),
+        ("He was found at", False),
+        ("He was stabbed near", False),
+    ],
+)
+def test_not_scene(before, expected):
+    text = f"{before} Rye Lane on Monday."
+    start = len(before) + 1
+    mention = Mention("Rye Lane", start, start + len("Rye Lane"), "rye lane", ("street",))
+    assert not_scene(text, mention, *last_word(text, mention)) is expected
 
 
 class CountingGeocoder:

@@ -42,24 +42,38 @@ ARREST_PENALTY = 4.25  # where someone was arrested: a street falls below a boro
 # told (2 + TOLD_BONUS + LOCATIVE_BONUS = 6) and stays above London named there (4)
 LOCATIVE_BONUS = 1  # right after "in", "on", "at", "outside", ...: where something happened
 DEMONYM_PENALTY = 2  # "a Highgate schoolboy", "a Peckham man": where someone is from, often not the scene
-# A place right after these words is where the victim was taken, the case heard, or someone lives: not the scene.
-NOT_SCENE_BEFORE = re.compile(
+# A place right after these phrases is where the victim was taken, the case heard, or someone lives: not the scene.
+# Kept by the phrase's last word (last_word() reads it), so that a mention is checked against those ending in its
+# own only; a phrase another one ends with is left out ("taken to hospital in" ends with "hospital in").
+_TAKEN_TO = (
     r"(taken|rushed|flown|airlifted|transferred|conveyed|admitted) (him |her |them |the victim |the man |the woman "
-    r"|the boy |the girl )?to( a| the)? (hospital in |hospital at )?$|hospital in $|hospital at $|appeared at $"
-    r"|appear at $|court in $|from $|lives in $|living in $|(?<!junction )(?<!corner )of $|born in $|moved to $"
-    r"|custody in $"
-    r"|police station (in|at) $|arrested at (an|a|his|her|their) (address|home|property) (in|at) $"
-    r"|between $|(way|heading|travelling|going|bound) (to|for) $|(got|get|gets|getting) (off|on) at $"
-    r"|against $| v $| vs $",
-    re.IGNORECASE,
+    r"|the boy |the girl )?to"
 )
+_ARRESTED_AT_HOME = r"arrested at (an|a|his|her|their) (address|home|property)"
+NOT_SCENE_BEFORE = {
+    word: re.compile(phrases, re.IGNORECASE)
+    for word, phrases in {
+        "to": rf"{_TAKEN_TO} $|moved to $|(way|heading|travelling|going|bound) to $",
+        "a": rf"{_TAKEN_TO} a $",
+        "the": rf"{_TAKEN_TO} the $",
+        "in": rf"(hospital|court|lives|living|born|custody|police station) in $|{_ARRESTED_AT_HOME} in $",
+        "at": rf"(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $|{_ARRESTED_AT_HOME} at $",
+        "from": r"from $",
+        "of": r"(?<!junction )(?<!corner )of $",
+        "between": r"between $",
+        "for": r"(way|heading|travelling|going|bound) for $",
+        "against": r"against $",
+        "v": r" v $",
+        "vs": r" vs $",
+    }.items()
+}
 NOT_SCENE_AFTER = re.compile(  # matched right at the end of the mention
     r"('s)? ?(crown court|magistrates|youth court|county court|coroner|hospital|university hospital|police station"
     r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)",
     re.IGNORECASE,
 )
 # Every NOT_SCENE_BEFORE and SCENE_BEFORE phrase ends in one of these words: the regex runs only after them.
-NOT_SCENE_LAST = frozenset({"to", "in", "at", "from", "of", "between", "for", "against", "v", "vs", "a", "the"})
+NOT_SCENE_LAST = frozenset(NOT_SCENE_BEFORE)
 SCENE_LAST = frozenset({"in", "on", "at", "near", "outside", "off", "into", "inside", "along", "to", "of", "the"})
 SCENE_BEFORE = re.compile(
     r"\b(in|on|at|near|outside|off|into|inside|along|to|junction of|corner of)( the)? $", re.IGNORECASE
@@ -205,7 +219,8 @@ def _weigh(
 def not_scene(text: str, m: Mention, before: str, last: str) -> bool:
     """True when the words around a mention make it the hospital, the court, the home or the police station, not
     the scene; `before` is the text just before it and `last` its last word, in lower case."""
-    if last in NOT_SCENE_LAST and NOT_SCENE_BEFORE.search(before):
+    phrases = NOT_SCENE_BEFORE.get(last)
+    if phrases is not None and phrases.search(before):
         return True
     return NOT_SCENE_AFTER.match(text, m.end, m.end + AFTER_CHARS) is not None
 

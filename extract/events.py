@@ -161,13 +161,22 @@ class EventMatcher:
         old = self.index.article_reports(article_id)
         if sorted(old, key=_by_id) == sorted(reports, key=_by_id):
             return Change()
-        probes = set().union(*(blocking_keys(r, probe=True) for r in reports))
-        candidates = [c for c in self.index.candidates(probes) if c.article_id != article_id]
-        linked = [c for c in candidates if any(decide(r, c).merge for r in reports)]
+        probes = frozenset().union(*(blocking_keys(r, probe=True) for r in reports))
+        # Copies of one story compare alike with the article's reports (matching.content): once per content.
+        others: dict[tuple, list[Report]] = {}
+        for c in self.index.candidates(probes):
+            if c.article_id != article_id:
+                others.setdefault(content(c), []).append(c)
+        linked = [c for cs in others.values() if any(decide_apart(r, cs[0]).merge for r in reports) for c in cs]
         # For explain: the candidate that came nearest to each new report, should it stay alone.
         nearest = {}
         for r in reports:
-            found = [(decide(r, c), c) for c in candidates if blocking_keys(r, probe=True) & blocking_keys(c)]
+            probe = blocking_keys(r, probe=True)
+            found = [
+                (decide_apart(r, last), last)
+                for last in (max(cs, key=_by_id) for cs in others.values())
+                if probe & blocking_keys(last)
+            ]
             if found:
                 nearest[r.incident_id] = max(found, key=lambda p: (p[0].score, p[1].incident_id))
         touched = {c.incident_id for c in linked} | {r.incident_id for r in old}
@@ -266,18 +275,32 @@ def _reasons(group: Sequence[Report], nearest: Mapping[str, tuple[Decision, Repo
     classes: dict[tuple, list[Report]] = {}
     for r in group:
         classes.setdefault(content(r), []).append(r)
-    ids = {c: [r.incident_id for r in members] for c, members in classes.items()}
+    kinds = list(classes.values())
+    ids = [[r.incident_id for r in members] for members in kinds]
+    kind = {r.incident_id: k for k, members in enumerate(kinds) for r in members}
+    decided: dict[tuple[int, int], Decision] = {}
+
+    def decision(first: int, then: int) -> Decision:
+        if (first, then) not in decided:
+            decided[first, then] = decide_apart(kinds[first][0], kinds[then][0])
+        return decided[first, then]
+
     reasons = []
     for r in group:
         best: tuple[float, str, Decision, Report] | None = None
-        for c, members in classes.items():
-            at = bisect_left(ids[c], r.incident_id)
-            before = members[at - 1] if at > 0 else None
-            after = members[-1] if members[-1].incident_id > r.incident_id else None
-            for other, d in ((before, before and decide(before, r)), (after, after and decide(r, after))):
-                if other is not None and d and (best is None or (d.score, other.incident_id) > best[:2]):
-                    best = (d.score, other.incident_id, d, other)
-        assert best is not None
+        own = kind[r.incident_id]
+        for k, members in enumerate(kinds):
+            at = bisect_left(ids[k], r.incident_id)
+            if at > 0:  # its last report before r
+                d = decision(k, own)
+                if best is None or (d.score, members[at - 1].incident_id) > best[:2]:
+                    best = (d.score, members[at - 1].incident_id, d, members[at - 1])
+            if ids[k][-1] > r.incident_id:  # its last report after r
+                d = decision(own, k)
+                if best is None or (d.score, ids[k][-1]) > best[:2]:
+                    best = (d.score, ids[k][-1], d, members[-1])
+        if best is None:
+            raise ValueError(f"an event of {len(group)} reports holds {r.incident_id} twice")
         reasons.append(f"joined {best[3].article_id}: " + "; ".join(best[2].reasons))
     return reasons
 
@@ -356,7 +379,7 @@ class StoreIndex:
         self.conn = conn
 
     def candidates(self, keys: Collection[str]) -> list[Report]:
-        return [_report(r) for r in store.event_reports_by_keys(self.conn, sorted({_key(k) for k in keys}))]
+        return [_report(r) for r in store.event_reports_by_keys(self.conn, _stored_keys(frozenset(keys)))]
 
     def article_reports(self, article_id: str) -> list[Report]:
         return [_report(r) for r in store.event_reports_of_article(self.conn, article_id)]
@@ -400,6 +423,11 @@ def event_row(event: Event) -> dict:
         "first_seen": event.first_seen,
         "last_seen": event.last_seen,
     }
+
+
+@lru_cache(maxsize=1 << 10)  # copies of a story probe with the same keys
+def _stored_keys(keys: frozenset[str]) -> list[int]:
+    return sorted({_key(k) for k in keys})
 
 
 @lru_cache(maxsize=1 << 16)  # probes repeat: the date window, the years, the cells of a ring

@@ -357,7 +357,6 @@ def _days_apart(a: str | None, b: str | None) -> int | None:
     return None if da is None or db is None else abs((da - db).days)
 
 
-@lru_cache(maxsize=1 << 12)  # a report's keys are asked for each time its component is grouped again
 def blocking_keys(r: Report, *, probe: bool = False) -> frozenset[str]:
     """Return the keys a report is filed under, or with `probe` the keys to look up its candidates under: every
     pair that can merge shares one (a scene cell or street, a person, a borough and date within CLOSE_DAYS, a borough
@@ -366,6 +365,13 @@ def blocking_keys(r: Report, *, probe: bool = False) -> frozenset[str]:
     Scene, street, surname and age keys carry the year (see _year): a report is filed under its year, or as undated,
     and looks up the undated and the years next to those it may be of (see _years).
     """
+    return _blocking_keys(content(r), probe)
+
+
+# A report's keys are asked for each time its component is grouped again; copies of a story share them.
+@lru_cache(maxsize=1 << 12)
+def _blocking_keys(c: tuple, probe: bool) -> frozenset[str]:
+    r = Report("", "", *c)
     keys: set[str] = set()
     borough = _borough(r)
     year = _year(r)

@@ -15,13 +15,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import h3
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import filters
 from dashboard.coverage import recorded_frame
 from dashboard.events_view import event_frame
+from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
-from dashboard.privacy import NameVocabulary, load_name_vocabulary, public_incidents
+from dashboard.privacy import NAME_MASK, NEUTRAL_EVIDENCE, NameVocabulary, load_name_vocabulary, public_incidents
 from extract import corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
@@ -39,6 +42,7 @@ WHOLE_NUMBERS = (
     *("type_start", "type_end", "place_start", "place_end"),
 )
 """The incident columns the store keeps as INTEGER."""
+CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
@@ -177,6 +181,66 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
     return event_frame((public if public_view else incidents)(db_path), families=crime_families())
+
+
+def filter_choices(
+    db_path: str | Path, *, boroughs: Sequence[str], categories: Sequence[str], type_labels: Mapping[str, str]
+) -> Choices:
+    """Return dashboard.filters.filter_choices of `incidents(db_path)`, computed once per database version (it took
+    up to 0.8 s per rerun at a million incidents)."""
+    labels = tuple(type_labels.items())
+    return _cached_choices(str(db_path), database_version(db_path), tuple(boroughs), tuple(categories), labels)
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_choices(
+    db_path: str,
+    version: tuple[int, ...],
+    boroughs: tuple[str, ...],
+    categories: tuple[str, ...],
+    type_labels: tuple[tuple[str, str], ...],
+) -> Choices:
+    return filters.filter_choices(
+        incidents(db_path), boroughs=boroughs, categories=categories, type_labels=dict(type_labels)
+    )
+
+
+def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_view: bool) -> pd.Series | None:
+    """Return which rows of the page's frame (`events(db_path)` when `events_view`, else the reports: `public` or
+    `incidents` by `public_view`) the text search `query` keeps, as dashboard.filters' `q` keeps them, for
+    filter_incidents' `matches`; None without a query. Computed once per database version and query.
+
+    The search index (store.search_incidents) names the candidates; only they are searched as `q` does, so the
+    result is the same as searching every row. Masking only removes text, except what it puts in: rows told by the
+    neutral sentence are candidates too, and a query that could overlap a masked name's NAME_MASK searches them all.
+    """
+    if not query:
+        return None
+    return _cached_matches(str(db_path), database_version(db_path), query, public_view, events_view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
+def _cached_matches(
+    db_path: str, version: tuple[int, ...], query: str, public_view: bool, events_view: bool
+) -> pd.Series:
+    if events_view:
+        frame = events(db_path, public_view=public_view)
+    else:
+        frame = (public if public_view else incidents)(db_path)
+    found = None
+    if not (public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())):
+        conn = store.connect_readonly(db_path)
+        try:
+            found = store.search_incidents(conn, query)
+        finally:
+            conn.close()
+    candidates = np.ones(len(frame), dtype=bool)
+    if found is not None:
+        candidates = frame.index.isin(found) | frame["evidence"].eq(NEUTRAL_EVIDENCE).to_numpy()
+    keep = pd.Series(False, index=frame.index)
+    rows = frame[["headline", "evidence"]][candidates]
+    keep[candidates] = frame.index[candidates].isin(filters.filter_incidents(rows, filters.Filters(query=query)).index)
+    return keep
 
 
 @st.cache_resource(show_spinner=False)

@@ -417,13 +417,14 @@ def from_widgets(values: Mapping[str, Any], *, incident: str | None = None) -> F
     return Filters(**{field.attr: field.from_widget(chosen[field.param]) for field in WIDGET_FIELDS}, incident=incident)
 
 
-def filter_incidents(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Return the rows of `frame` (the dashboard's incidents frame) that pass every filter set in `filters`."""
+def filter_incidents(frame: pd.DataFrame, filters: Filters, *, matches: pd.Series | None = None) -> pd.DataFrame:
+    """Return the rows of `frame` (the dashboard's incidents frame) that pass every filter set in `filters`;
+    `matches`, when given, is which rows the text search keeps (dashboard.data.text_matches, from the search index)."""
     keep = pd.Series(True, index=frame.index)
     for field in FIELDS:
         value = getattr(filters, field.attr)
         if field.keep is not None and value != field.default:
-            keep &= field.keep(frame, value, filters)
+            keep &= matches if field.attr == "query" and matches is not None else field.keep(frame, value, filters)
     return frame[keep]
 
 

@@ -406,6 +406,44 @@ CREATE INDEX incidents_type ON incidents(type);
 CREATE INDEX incidents_category ON incidents(category);
 """,
     ),
+    # Triggers keep the indexes in step with every write (save, replace, take-down, delete), so no write path knows
+    # them; each table's triggers name only its own index, so a later migration may rebuild a table (then it
+    # creates its triggers again). A row replaced in place (INSERT OR REPLACE) fires no delete trigger
+    # (https://www.sqlite.org/lang_conflict.html): the insert trigger replaces whatever is left under its rowid.
+    Migration(
+        8,
+        "the text search's indexes: incidents' evidence and articles' headlines in FTS5 trigram indexes (any "
+        "substring of three characters or more, any case); on PostgreSQL pg_trgm GIN indexes on the two columns",
+        """
+CREATE VIRTUAL TABLE incident_text USING fts5(evidence, tokenize = 'trigram');
+CREATE VIRTUAL TABLE article_text USING fts5(headline, tokenize = 'trigram');
+INSERT INTO incident_text (rowid, evidence) SELECT rowid, evidence FROM incidents;
+INSERT INTO article_text (rowid, headline) SELECT rowid, headline FROM articles;
+CREATE TRIGGER incident_text_insert AFTER INSERT ON incidents BEGIN
+    INSERT OR REPLACE INTO incident_text (rowid, evidence) VALUES (new.rowid, new.evidence);
+END;
+CREATE TRIGGER incident_text_update AFTER UPDATE OF evidence ON incidents BEGIN
+    INSERT OR REPLACE INTO incident_text (rowid, evidence) VALUES (new.rowid, new.evidence);
+END;
+CREATE TRIGGER incident_text_delete AFTER DELETE ON incidents BEGIN
+    DELETE FROM incident_text WHERE rowid = old.rowid;
+END;
+CREATE TRIGGER article_text_insert AFTER INSERT ON articles BEGIN
+    INSERT OR REPLACE INTO article_text (rowid, headline) VALUES (new.rowid, new.headline);
+END;
+CREATE TRIGGER article_text_update AFTER UPDATE OF headline ON articles BEGIN
+    INSERT OR REPLACE INTO article_text (rowid, headline) VALUES (new.rowid, new.headline);
+END;
+CREATE TRIGGER article_text_delete AFTER DELETE ON articles BEGIN
+    DELETE FROM article_text WHERE rowid = old.rowid;
+END;
+""",
+        postgres="""
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX articles_headline_trgm ON articles USING gin (headline gin_trgm_ops);
+CREATE INDEX incidents_evidence_trgm ON incidents USING gin (evidence gin_trgm_ops);
+""",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -861,6 +899,37 @@ def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
             event, join = "NULL", ""
     select = select.replace("\nFROM", f", {cell}, {event}\nFROM", 1).rstrip() + join
     yield from conn.execute(select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else ""))
+
+
+SEARCH_MIN_CHARS = 3
+"""The shortest text the search index finds: a trigram."""
+
+
+def search_incidents(conn: Connection, text: str) -> list[str] | None:
+    """Return the ids of the incidents whose headline or evidence contains `text` in any case, from the search index
+    (migration 8); None when the index cannot tell (a text under SEARCH_MIN_CHARS, a database opened read-only
+    before the index), and the caller must look at every incident. Case is folded by the database (Unicode simple
+    folding in SQLite's trigram tokenizer, the locale's in PostgreSQL), so callers check the rows found."""
+    if len(text) < SEARCH_MIN_CHARS:
+        return None
+    if isinstance(conn, sqlite3.Connection):
+        if not _columns(conn, "incident_text"):
+            return None
+        # A quoted FTS5 string is taken literally, its quotes doubled: https://www.sqlite.org/fts5.html#fts5_strings
+        sql = (
+            "SELECT i.incident_id FROM incident_text JOIN incidents i ON i.rowid = incident_text.rowid "
+            "WHERE incident_text MATCH ? UNION "
+            "SELECT i.incident_id FROM article_text JOIN articles a ON a.rowid = article_text.rowid "
+            "JOIN incidents i ON i.article_id = a.article_id WHERE article_text MATCH ?"
+        )
+        quoted = '"' + text.replace('"', '""') + '"'
+        return [row[0] for row in conn.execute(sql, (quoted, quoted))]
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+    sql = (
+        "SELECT incident_id FROM incidents WHERE evidence ILIKE ? UNION "
+        "SELECT i.incident_id FROM incidents i JOIN articles a USING (article_id) WHERE a.headline ILIKE ?"
+    )
+    return [row[0] for row in conn.execute(sql, (pattern, pattern))]
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:

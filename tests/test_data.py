@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from dashboard_fixtures import CASES, MORE_CASES, build_incidents_db, incident_of, place
 from streamlit.testing.v1 import AppTest
+from test_privacy import NAMED, ON_STREET, SEXUAL
 
 from dashboard import data
-from dashboard.filters import Filters, filter_incidents
+from dashboard.filters import Filters, filter_choices, filter_incidents
 from dashboard.privacy import public_incidents
 from extract import corrections, store
 from extract.datafiles import DEFAULT_DB
@@ -138,3 +139,57 @@ def test_pages_leave_the_shared_frames_unchanged(tmp_path, monkeypatch):
     fresh = data.read_incidents(path)
     pd.testing.assert_frame_equal(data.incidents(path), fresh)
     pd.testing.assert_frame_equal(data.public(path), public_incidents(fresh, data.name_vocabulary()))
+
+
+@pytest.fixture(scope="module")
+def searched_db(tmp_path_factory):
+    """Incidents naming private persons, sexual offences (told by the neutral sentence to readers) and the rest."""
+    cases = (*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED)
+    return build_incidents_db(tmp_path_factory.mktemp("db") / "searched.db", cases=cases)
+
+
+def page_frame(path, *, public_view, events_view):
+    if events_view:
+        return data.events(path, public_view=public_view)
+    return (data.public if public_view else data.incidents)(path)
+
+
+@pytest.mark.parametrize("events_view", [False, True])
+@pytest.mark.parametrize("public_view", [True, False])
+@pytest.mark.parametrize(
+    "query",
+    ["stabbed", "STABBED ON", "Mensah", "kofi mensah", "[name]", "name", "e], 22", "offence was reported", "zara"]
+    + ["acre lane", "ye", "x", '"', "no such words"],
+)
+def test_text_matches_keep_what_searching_every_row_keeps(searched_db, query, public_view, events_view):
+    frame = page_frame(searched_db, public_view=public_view, events_view=events_view)
+    matches = data.text_matches(searched_db, query, public_view=public_view, events_view=events_view)
+    expected = filter_incidents(frame, Filters(query=query))
+    assert list(filter_incidents(frame, Filters(query=query), matches=matches).index) == list(expected.index)
+
+
+@pytest.mark.parametrize(
+    "query, public_view, expected",
+    [
+        ("Mensah", False, ["named:0"]),
+        ("Mensah", True, []),  # masked for readers, so a search cannot tell who the story names
+        ("[name]", True, ["named:0"]),
+        ("Zara", True, []),
+        ("clapham common", True, ["common:0"]),  # the headline stays; the evidence is the neutral sentence
+        ("offence was reported", True, ["common:0", "street:0"]),
+        ("offence was reported", False, []),
+    ],
+)
+def test_text_matches_search_what_readers_see(searched_db, query, public_view, expected):
+    matches = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
+    assert sorted(matches.index[matches]) == expected
+
+
+def test_text_matches_without_a_query(searched_db):
+    assert data.text_matches(searched_db, "", public_view=True, events_view=False) is None
+
+
+def test_filter_choices_are_those_of_the_frame(searched_db):
+    vocabularies = {"boroughs": ["Southwark"], "categories": ["robbery"], "type_labels": {"stabbing": "Stabbing"}}
+    expected = filter_choices(data.incidents(searched_db), **vocabularies)
+    assert data.filter_choices(searched_db, **vocabularies) == expected

@@ -488,3 +488,113 @@ def test_incident_row_is_what_the_store_returns(conn, make):
     store.save_article(conn, article("a1"), [make()])
     assert tuple(row) == store.INCIDENT_COLUMNS
     assert dict(zip(store.INCIDENT_COLUMNS, next(store.iter_incident_rows(conn)))) == row
+
+
+SEARCHED = (  # (article, its incidents' evidence): my own sentences, with the characters a search quotes
+    (article("s1", headline="Man stabbed on RYE LANE"), ("A man, 19, was stabbed near the Café Rouge.",)),
+    (article("s2", headline=None), ('Police said "50% of the shop" was damaged in the raid_2 on Mare Street.',)),
+    (article("s3", headline="Robbery in Brixton"), ("Two phones were snatched.", "A second robbery: rye bread.")),
+)
+
+
+def searched(conn, query) -> list[str] | None:
+    found = store.search_incidents(conn, query)
+    return None if found is None else sorted(found)
+
+
+def save_searched(conn) -> None:
+    for stored_article, evidence in SEARCHED:
+        incidents = [
+            incident(f"{stored_article.article_id}:{n}", stored_article.article_id, evidence=text)
+            for n, text in enumerate(evidence)
+        ]
+        store.save_article(conn, stored_article, incidents)
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("rye lane", ["s1:0"]),  # the headline, in another case
+        ("RYE", ["s1:0", "s3:1"]),  # the headline or the evidence
+        ("stabbed near", ["s1:0"]),
+        ("café rouge", ["s1:0"]),
+        ("CAFÉ", ["s1:0"]),
+        ('"50% of', ["s2:0"]),  # quotes and % are plain characters
+        ("raid_2", ["s2:0"]),
+        ("raid%2", []),
+        ("robbery", ["s3:0", "s3:1"]),  # a headline is every incident's of its article
+        ("stolen", []),
+        ("ry", None),  # under three characters: the caller looks at every row
+        ("", None),
+    ],
+)
+def test_search_incidents_finds_any_substring_in_any_case(conn, query, expected):
+    save_searched(conn)
+    assert searched(conn, query) == expected
+
+
+def test_search_index_follows_saves_replacements_and_takedowns(conn):
+    save_searched(conn)
+    store.save_article(
+        conn, article("s1", headline="Knife attack"), [incident("s1:0", "s1", evidence="On Peckham Hill.")]
+    )
+    assert (searched(conn, "rye lane"), searched(conn, "knife attack"), searched(conn, "peckham hill")) == (
+        [],
+        ["s1:0"],
+        ["s1:0"],
+    )
+    take = store.Correction("article", "s3", store.TAKEDOWN, json.dumps({"mode": "text"}), "editor", "2024-03-08")
+    store.save_correction(conn, take, store.LogEntry("2024-03-08", "editor", "take_down_text", "s3"))
+    assert (searched(conn, "robbery"), searched(conn, "phones")) == ([], [])
+    delete = store.Correction("article", "s2", store.TAKEDOWN, json.dumps({"mode": "delete"}), "editor", "2024-03-09")
+    store.save_correction(conn, delete, store.LogEntry("2024-03-09", "editor", "delete", "s2"))
+    assert searched(conn, "mare street") == []
+    store.save_article(conn, article("s2", headline="Raid on Mare Street"), [incident("s2:0", "s2")])
+    assert searched(conn, "mare street") == []  # deleted stays deleted when the article comes again
+
+
+def test_search_index_of_an_incident_replaced_in_place(tmp_path):
+    conn = store.connect(tmp_path / "incidents.db")
+    save_searched(conn)
+    with conn:  # INSERT OR REPLACE fires no delete trigger: the insert trigger replaces the indexed row
+        conn.execute(
+            "INSERT OR REPLACE INTO incidents (incident_id, article_id, type, category, evidence) "
+            "VALUES ('s1:0', 's1', 'robbery', 'robbery', 'A bag was taken.')"
+        )
+        conn.execute("DELETE FROM incidents WHERE incident_id = 's3:1'")
+        conn.execute(
+            "INSERT INTO incidents (incident_id, article_id, type, category, evidence) "
+            "VALUES ('s3:9', 's3', 'robbery', 'robbery', 'A bike was taken.')"
+        )
+    assert (searched(conn, "was taken"), searched(conn, "stabbed near"), searched(conn, "rye bread")) == (
+        ["s1:0", "s3:9"],
+        [],
+        [],
+    )
+    live = conn.execute("SELECT count(*) FROM incident_text JOIN incidents i ON i.rowid = incident_text.rowid")
+    assert live.fetchone()[0] == store.count_incidents(conn)
+    conn.close()
+
+
+def test_search_index_holds_the_incidents_stored_before_it(tmp_path):
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.create_function("h3_cell", 2, store.h3_cell, deterministic=True)
+    store.migrate(conn, store.MIGRATIONS[:7])
+    conn.execute("PRAGMA foreign_keys=ON")
+    save_searched(conn)
+    conn.close()
+    conn = store.connect(path)
+    assert (searched(conn, "rye"), searched(conn, "snatched")) == (["s1:0", "s3:1"], ["s3:0"])
+    conn.close()
+
+
+def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_path):
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.create_function("h3_cell", 2, store.h3_cell, deterministic=True)
+    store.migrate(conn, store.MIGRATIONS[:7])
+    conn.close()
+    reader = store.connect_readonly(path)
+    assert store.search_incidents(reader, "rye lane") is None
+    reader.close()

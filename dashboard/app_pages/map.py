@@ -51,7 +51,6 @@ from dashboard.filters import (
     Filters,
     Near,
     dated_filter,
-    filter_choices,
     filter_incidents,
     from_widgets,
     load_type_labels,
@@ -196,7 +195,9 @@ def dates_moved(first: date, last: date) -> None:
     st.session_state["to"] = high if high < last else None
 
 
-def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters, noun: str) -> None:
+def show_undated(
+    incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters, noun: str, matches: pd.Series | None
+) -> None:
     """Under a date filter, say how many incidents (or reports: `noun`) without a date it leaves out (or includes),
     with the switch."""
     if not dated_filter(filters):
@@ -204,7 +205,7 @@ def show_undated(incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters,
     if filters.undated:
         n = int(shown["date"].isna().sum())
     else:
-        n = int(filter_incidents(incidents, replace(filters, undated=True))["date"].isna().sum())
+        n = int(filter_incidents(incidents, replace(filters, undated=True), matches=matches)["date"].isna().sum())
     if n or filters.undated:
         st.caption(f"{plural(n, noun)} without a date {be(n)} {'shown' if filters.undated else 'not shown'}.")
         st.toggle(f"Include {noun}s without a date", key="undated")
@@ -294,7 +295,9 @@ categories = maps.load_categories()
 type_labels = load_type_labels()
 population = maps.load_population()
 boroughs = data.borough_shapes()
-choices = filter_choices(reports, boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels)
+choices = data.filter_choices(
+    data.database_path(), boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels
+)
 read_link_once(reports, choices)
 
 st.html(PHONE_CSS)
@@ -352,7 +355,8 @@ filters = replace(filters, near=near)
 if near_problem:
     st.warning(near_problem)
 refit_on_change(filters)
-shown = filter_incidents(incidents, filters)
+matches = data.text_matches(data.database_path(), filters.query, public_view=public_view, events_view=not every_report)
+shown = filter_incidents(incidents, filters, matches=matches)
 table_rows = shown.head(TABLE_ROWS)
 follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
 follow_pick(
@@ -370,7 +374,7 @@ if place:
     st.caption(
         f"Found as {escape_markdown(place.name)}, a {place.precision} in {escape_markdown(place.borough or 'London')}."
     )
-show_undated(incidents, shown, filters, noun)
+show_undated(incidents, shown, filters, noun, matches)
 
 n_points = int(maps.drawable(shown).sum())
 drawn = maps.shown_view(view, n_points)

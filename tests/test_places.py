@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from extract.geo.gazetteer import load_gazetteer
-from extract.geo.places import Matcher, build_matcher, find_places, load_first_names, load_stoplist
+from extract.geo.places import POSTCODE, Matcher, build_matcher, find_places, load_first_names, load_stoplist
 from extract.records import Mention
 from extract.text.folding import fold_text
 
@@ -138,3 +142,14 @@ def test_stoplist_and_first_names_are_read_from_the_data_directory(tmp_path):
     (tmp_path / "first_names.txt").write_text("# titles\nPC\nIan\n", encoding="utf-8")
     assert load_stoplist(tmp_path) == frozenset({"the mall", "saint pauls"})
     assert load_first_names(tmp_path) == frozenset({"pc", "ian"})
+
+
+LEADING_BOUNDARY_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?: ?([0-9][A-Z]{2}))?\b")
+
+
+@given(st.text(alphabet=st.sampled_from(list("SEWNAB1059 XZ_a\u00e9-.,\n")), max_size=30))
+def test_postcode_pattern_finds_what_a_leading_word_boundary_would(text):
+    def found(pattern):
+        return [(m.span(), m.span(1), m.span(2)) for m in pattern.finditer(text)]
+
+    assert found(POSTCODE) == found(LEADING_BOUNDARY_POSTCODE)

@@ -180,7 +180,15 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
-    return event_frame((public if public_view else incidents)(db_path), families=crime_families())
+    frame = (public if public_view else incidents)(db_path)
+    return event_frame(frame, families=crime_families(), memo=event_merges())
+
+
+@st.cache_resource(show_spinner=False)
+def event_merges() -> dict:
+    """Return the event merges made so far (dashboard.events_view.event_frame's memo), kept across database versions
+    and views: a new version changes few events."""
+    return {}
 
 
 def filter_choices(

@@ -15,9 +15,11 @@ database from before events) is its own event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard.privacy import PROTECTED_TYPES
@@ -27,6 +29,7 @@ from extract.records import PRECISIONS, Place
 REPORTS = "reports"  # the event frame's column: the number of its reports shown
 REPORT_IDS = "report_ids"  # the event frame's column: their incident ids, first published first
 MERGED = ("type", "category", "date", "date_basis", "fatal", "weapon")  # the columns an event takes from the merge
+MEMO_LIMIT = 2_000_000  # merges a memo keeps before it starts again: a few hundred MB at most
 _AGREE = (*MERGED, "place_name", "lat", "lon", "precision", "borough")  # reports equal in these merge to any
 _READ = (  # the columns a report is merged by
     "incident_id",
@@ -48,56 +51,80 @@ _READ = (  # the columns a report is merged by
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """An event's merge: its lead report, its MERGED values, and its reports' ids, first published first."""
+
+    lead: str
+    values: Mapping[str, Any]
+    told: tuple[str, ...]
+
+
 def event_keys(reports: pd.DataFrame) -> pd.Series:
     """Return each report's event: its event_id, or its own incident id when it was never matched."""
     return reports["event_id"].where(reports["event_id"].notna(), reports["incident_id"]).astype(object)
 
 
-def event_frame(reports: pd.DataFrame, *, families: CrimeFamilies) -> pd.DataFrame:
+def event_frame(
+    reports: pd.DataFrame, *, families: CrimeFamilies, memo: MutableMapping[tuple, Merged] | None = None
+) -> pd.DataFrame:
     """Return one row per event of `reports` (the dashboard's incidents frame, with `event_id`), newest event date
-    first as the incidents frame is; see the module docstring for what a row holds."""
+    first; see the module docstring for what a row holds. `memo` keeps each merge made, by the values of its
+    reports, for the next frame: a new version of the database changes few events."""
     keys = event_keys(reports)
     shared_mask = keys.duplicated(keep=False).to_numpy()
-    alone = reports[~shared_mask].copy()
-    alone[REPORTS] = 1
-    alone[REPORT_IDS] = [(i,) for i in alone.index]
     shared = reports[shared_mask]
-    groups: dict[str, list[dict[str, Any]]] = {}
-    columns = [_plain(shared[c]) for c in _READ]
-    for key, row in zip(keys[shared_mask].tolist(), zip(*columns)):
-        groups.setdefault(key, []).append(dict(zip(_READ, row)))
-    leads, merged, told = [], [], []
+    groups: dict[str, list[tuple]] = {}
+    for key, row in zip(keys[shared_mask].tolist(), zip(*(_plain(shared[c]) for c in _READ))):
+        groups.setdefault(key, []).append(row)
+    if memo is not None and len(memo) > MEMO_LIMIT:
+        memo.clear()
+    merges = {}
     for rows in groups.values():
-        lead, values = merged_event(rows, families=families)
-        leads.append(lead)
-        merged.append(values)
-        told.append(tuple(r["incident_id"] for r in _by_publication(rows)))
-    events = shared.loc[leads].copy()
+        found = memo.get(tuple(rows)) if memo is not None else None
+        if found is None:
+            found = merged_event([dict(zip(_READ, row)) for row in rows], families=families)
+            if memo is not None:
+                memo[tuple(rows)] = found
+        merges[found.lead] = found
+    # The rows of the single reports and of the leads, in the frame's order; the leads then take their merges.
+    frame = reports[~shared_mask | reports.index.isin(list(merges))].copy()
+    at = frame.index.get_indexer(list(merges))
     for column in MERGED:
-        events[column] = pd.Series([m[column] for m in merged], index=events.index, dtype=object)
-    events[REPORTS] = [len(t) for t in told]
-    events[REPORT_IDS] = told
-    frame = (pd.concat([alone, events]) if len(events) else alone).rename_axis(None)
-    for column in MERGED:  # back to the reports' dtypes, so that the two frames filter alike
+        values = frame[column].astype(object).to_numpy(copy=True)
+        values[at] = [m.values[column] for m in merges.values()]
         kept = reports[column].dtype
         if column == "fatal" or pd.api.types.is_numeric_dtype(kept):
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
-        elif not isinstance(kept, pd.CategoricalDtype):  # a category the merge gives may not be among its values
-            frame[column] = frame[column].astype(kept)
-    return frame.sort_values(["date", "incident_id"], ascending=[False, True], na_position="last")
+            frame[column] = pd.to_numeric(pd.Series(values, index=frame.index), errors="coerce")
+        elif isinstance(kept, pd.CategoricalDtype):  # a category the merge gives may not be among its values
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+        else:  # the reports' dtype, so that the two frames filter alike
+            frame[column] = pd.Series(values, index=frame.index, dtype=kept)
+    counts = np.ones(len(frame), dtype=int)
+    counts[at] = [len(m.told) for m in merges.values()]
+    told: list[tuple[str, ...]] = [(i,) for i in frame.index.tolist()]
+    for i, m in zip(at, merges.values()):
+        told[i] = m.told
+    frame[REPORTS] = counts
+    frame[REPORT_IDS] = told
+    # A merged date may be earlier than its lead's: sorted again by date alone (few values, so fast at a million
+    # rows), stable, so each date keeps the frame's order by incident id.
+    return frame.rename_axis(None).sort_values("date", ascending=False, na_position="last", kind="stable")
 
 
-def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> tuple[str, dict[str, Any]]:
-    """Return the lead report's incident id and the MERGED values of the event that `rows` (one report each, the
-    frame's _READ columns, None for what is missing) tell."""
-    protected = [r for r in rows if r["type"] in PROTECTED_TYPES]
-    told = _by_publication(protected or rows)
-    if len({tuple(r[c] for c in _AGREE) for r in told}) == 1:  # reports that agree merge into any of them
-        return told[0]["incident_id"], {c: told[0][c] for c in MERGED}
-    reports = [_report(r) for r in told]
+def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merged:
+    """Return the merge of the event that `rows` tell (one report each: the frame's _READ columns, None for what is
+    missing)."""
+    told = _by_publication(rows)
+    protected = [r for r in told if r["type"] in PROTECTED_TYPES]
+    merged = protected or told
+    ids = tuple(r["incident_id"] for r in told)
+    if len({tuple(r[c] for c in _AGREE) for r in merged}) == 1:  # reports that agree merge into any of them
+        return Merged(merged[0]["incident_id"], {c: merged[0][c] for c in MERGED}, ids)
+    reports = [_report(r) for r in merged]
     event = merge_event("", reports, families=families)
-    lead = next((r for r, report in zip(told, reports) if report.place is event.place), told[0])
-    dated = next((r for r in told if r["date"] == event.date), lead)
+    lead = next((r for r, report in zip(merged, reports) if report.place is event.place), merged[0])
+    dated = next((r for r in merged if r["date"] == event.date), lead)
     values = {
         "type": event.type,
         "category": event.category,
@@ -106,7 +133,7 @@ def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> tupl
         "fatal": None if event.fatal is None else int(event.fatal),
         "weapon": event.weapon,
     }
-    return lead["incident_id"], values
+    return Merged(lead["incident_id"], values, ids)
 
 
 def event_row_of(events: pd.DataFrame, reports: pd.DataFrame, incident_id: str | None) -> str | None:

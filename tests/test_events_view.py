@@ -181,6 +181,21 @@ def test_event_rows_have_the_incident_columns_newest_first():
     assert events["fatal"].dtype == reports["fatal"].dtype
 
 
+def test_a_memo_keeps_merges_by_the_values_of_their_reports():
+    memo: dict = {}
+    reports = frame_of(report("a"), report("b", **PECKHAM), report("c", event_id="ev2"), report("d", event_id="ev2"))
+    first = event_frame(reports, families=FAMILIES, memo=memo)
+    assert len(memo) == 2
+    pd.testing.assert_frame_equal(event_frame(reports, families=FAMILIES, memo=memo), first)
+    assert len(memo) == 2
+    # A report changed (an editor's correction, a new version of the database) is another merge.
+    changed = frame_of(
+        report("a"), report("b", fatal=1, **PECKHAM), report("c", event_id="ev2"), report("d", event_id="ev2")
+    )
+    assert event_frame(changed, families=FAMILIES, memo=memo).loc["a", "fatal"] == 1
+    assert len(memo) == 3
+
+
 def test_an_empty_frame_has_no_events():
     reports = frame_of(report("a")).iloc[:0]
     assert event_frame(reports, families=FAMILIES).empty

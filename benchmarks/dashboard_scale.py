@@ -1,37 +1,44 @@
-"""Dashboard scale: server time per rerun and bytes sent to the browser, for 10k, 100k and 1M synthetic incidents.
+"""Dashboard scale: the Map page's first load, reruns, bytes sent and memory, for 10k, 100k and 1M synthetic incidents.
 
-Builds synthetic databases under benchmarks/out/ (kept between runs; delete them to rebuild), then for each size:
-- the load the page caches once per database version (SQLite rows -> DataFrame), and what a cache hit costs
-  (st.cache_data hands out an unpickled copy);
-- AppTest runs of the real page for a few links: the first run of a session and a rerun, in seconds, with the
-  deck JSON and all elements' protobuf bytes (what goes over the websocket).
-Synthetic points are uniform over Greater London's bounding box, so nearly every incident has its own point
-(the worst case for the H3 indexing at load; real incidents share gazetteer points).
+Builds synthetic databases under benchmarks/out/ (kept between runs; delete them to rebuild), or fills an empty
+PostgreSQL database given by --db with COPY. Each size is measured in a process of its own, so that its peak
+memory is its own:
+- first load: the first run of the page in a fresh server process (database -> shared frames, masking, events,
+  filter choices), with the default link;
+- for each link, a new session's first run and its rerun (server caches warm), in seconds, with the deck JSON and
+  all elements' protobuf bytes (what goes over the websocket);
+- the process's peak resident memory.
+Synthetic points are uniform over Greater London's bounding box, so nearly every incident has its own point.
 
 Example:
-    .venv/bin/python benchmarks/dashboard_scale.py              # 10k, 100k, 1M
+    .venv/bin/python benchmarks/dashboard_scale.py              # 10k, 100k, 1M in SQLite files
     .venv/bin/python benchmarks/dashboard_scale.py 10000 100000
+    .venv/bin/python benchmarks/dashboard_scale.py 100000 --db postgresql://crimemap@localhost/bench
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
-import pickle
 import random
+import resource
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data, maps
-from dashboard.filters import CRIME_TYPES_CSV, Filters, filter_incidents, load_type_labels
+from dashboard import maps
+from dashboard.filters import CRIME_TYPES_CSV
 from extract import store
 from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
+from extract.postgres import PostgresConnection
 from extract.records import WEAPONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +52,8 @@ LINKS = {
     "default": {},
     "borough+type": {"borough": "Hackney", "type": ["stabbing", "robbery"]},
     "2023 only": {"from": "2023-01-01", "to": "2023-12-31"},
-    "search q": {"q": "Road"},
+    "search q (most rows)": {"q": "Road"},
+    "search q (few rows)": {"q": "teenager arrested"},
     "near 2 km": {"near": "Mare Street", "km": "2"},
     "boroughs view": {"view": "boroughs"},
 }
@@ -74,25 +82,12 @@ WORDS = (
 STREETS = ("High Street", "Station Road", "Church Road", "Park Road", "London Road", "Green Lane", "Mill Lane")
 
 
-def build_db(path: Path, n: int, *, seed: int = 1) -> None:
-    """Write `n` synthetic incidents (one article each) into a new incidents database at `path`."""
+def synthetic_rows(n: int, *, seed: int = 1) -> Iterator[dict]:
+    """Yield `n` synthetic incident rows (one article each): INCIDENT_COLUMNS and the stored H3 cell."""
     rng = random.Random(seed)
     types = [(row["slug"], row["category"]) for row in read_rows(CRIME_TYPES_CSV)]
     precisions = ("street",) * 6 + ("building", "station", "postcode", "area", "area", "ward", "borough", "london")
     start = date(2018, 1, 1)
-    path.unlink(missing_ok=True)
-    conn = store.connect(path)
-    conn.execute("PRAGMA synchronous=OFF")
-    # Rows go in by column name, so the builder keeps working when the store adds a column with a default.
-    incident_columns = [c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_COLUMNS]
-    insert_incident = (
-        f"INSERT INTO incidents ({', '.join(incident_columns)}) VALUES ({', '.join(':' + c for c in incident_columns)})"
-    )
-    insert_article = (
-        "INSERT INTO articles (article_id, headline, url, published, source, n_incidents, ingested_at) "
-        "VALUES (:article_id, :headline, :url, :published, 'synthetic', 1, :published)"
-    )
-    rows = []
     for i in range(n):
         slug, category = rng.choice(types)
         street = rng.choice(STREETS)
@@ -100,62 +95,107 @@ def build_db(path: Path, n: int, *, seed: int = 1) -> None:
         evidence = f"A {slug.replace('_', ' ')} happened on {street} " + " ".join(rng.choices(WORDS, k=18)) + "."
         day = (start + timedelta(days=rng.randrange(7 * 365))).isoformat()
         article_id = f"a{i:07d}"
-        rows.append(
-            {
-                "incident_id": f"{article_id}:0",
-                "article_id": article_id,
-                "headline": headline,
-                "url": f"https://news.example/{article_id}",
-                "published": day,
-                "type": slug,
-                "category": category,
-                "location_text": street,
-                "place_name": street,
-                "place_kind": "street",
-                "lat": rng.uniform(*BBOX[:2]),
-                "lon": rng.uniform(*BBOX[2:]),
-                "precision": rng.choice(precisions),
-                "borough": rng.choice(BOROUGHS),
-                "borough_code": None,
-                "geocode_source": "synthetic",
-                "candidates": 1,
-                "date": day,
-                "date_basis": "stated",
-                "fatal": int(rng.random() < 0.05),
-                "weapon": rng.choice(WEAPONS + (None,)),
-                "victim_ages": "[]",
-                "arrests": None,
-                "evidence": evidence,
-                "evidence_start": 0,
-                "type_start": 2,
-                "type_end": 2 + len(slug),
-                "place_start": evidence.index(street),
-                "place_end": evidence.index(street) + len(street),
-            }
-        )
-        if len(rows) == BATCH or i == n - 1:
-            with conn:
-                conn.executemany(insert_article, rows)
-                conn.executemany(insert_incident, rows)
-            rows = []
+        lat, lon = rng.uniform(*BBOX[:2]), rng.uniform(*BBOX[2:])
+        yield {
+            "incident_id": f"{article_id}:0",
+            "article_id": article_id,
+            "headline": headline,
+            "url": f"https://news.example/{article_id}",
+            "published": day,
+            "type": slug,
+            "category": category,
+            "location_text": street,
+            "place_name": street,
+            "place_kind": "street",
+            "lat": lat,
+            "lon": lon,
+            "precision": rng.choice(precisions),
+            "borough": rng.choice(BOROUGHS),
+            "borough_code": None,
+            "geocode_source": "synthetic",
+            "candidates": 1,
+            "date": day,
+            "date_basis": "stated",
+            "fatal": int(rng.random() < 0.05),
+            "weapon": rng.choice(WEAPONS + (None,)),
+            "victim_ages": "[]",
+            "arrests": None,
+            "evidence": evidence,
+            "evidence_start": 0,
+            "type_start": 2,
+            "type_end": 2 + len(slug),
+            "place_start": evidence.index(street),
+            "place_end": evidence.index(street) + len(street),
+            "h3_r8": store.h3_cell(lat, lon),
+        }
+
+
+# Rows go in by column name, so the builders keep working when the store adds a column with a default.
+INCIDENT_TABLE = (*(c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_COLUMNS), "h3_r8")
+ARTICLE_TABLE = ("article_id", "headline", "url", "published", "source", "n_incidents", "ingested_at")
+
+
+def article_values(row: dict) -> tuple:
+    """Return the articles row of a synthetic incident's article, in ARTICLE_TABLE order."""
+    return (row["article_id"], row["headline"], row["url"], row["published"], "synthetic", 1, row["published"])
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def build_db(path: Path, n: int) -> None:
+    """Write `n` synthetic incidents into a new SQLite incidents database at `path` (its search index filled by the
+    store's triggers as rows go in)."""
+    path.unlink(missing_ok=True)
+    conn = store.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")
+    insert_incident, insert_article = _insert("incidents", INCIDENT_TABLE), _insert("articles", ARTICLE_TABLE)
+    rows = synthetic_rows(n)
+    while batch := list(itertools.islice(rows, BATCH)):
+        with conn:
+            conn.executemany(insert_article, [article_values(row) for row in batch])
+            conn.executemany(insert_incident, [tuple(row[c] for c in INCIDENT_TABLE) for row in batch])
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
 
 
-def database(n: int) -> Path:
-    """Return the synthetic database of `n` incidents, building it when it is missing or has another size."""
-    path = OUT / f"incidents_{n}.db"
-    if path.exists():
-        conn = store.connect_readonly(path)
+def fill_postgres(url: str, n: int) -> None:
+    """Replace the incidents of the PostgreSQL database at `url` with `n` synthetic ones, loaded by COPY."""
+    conn = store.connect(url)
+    assert isinstance(conn, PostgresConnection)
+    with conn:
+        conn.execute("TRUNCATE articles, incidents, incident_events, events, event_keys, corrections")
+    rows = synthetic_rows(n)
+    while batch := list(itertools.islice(rows, BATCH)):
+        with conn:
+            conn.copy_rows("articles", ARTICLE_TABLE, [article_values(row) for row in batch])
+            conn.copy_rows("incidents", INCIDENT_TABLE, [tuple(row[c] for c in INCIDENT_TABLE) for row in batch])
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def database(n: int, url: str | None) -> str:
+    """Return the database of `n` synthetic incidents (the SQLite file, or `url`), building or filling it when it
+    is missing or holds another number, and upgraded to the current schema."""
+    target = url or str(OUT / f"incidents_{n}.db")
+    if url is None and not Path(target).exists():
+        conn = None
+    else:
+        conn = store.connect(target if url else Path(target))  # an older file gets the current schema first
+    if conn is not None:
         try:
             if store.count_incidents(conn) == n:
-                return path
+                return target
         finally:
             conn.close()
     started = time.perf_counter()
-    build_db(path, n)
-    print(f"built {path.relative_to(ROOT)} in {time.perf_counter() - started:.1f} s", flush=True)
-    return path
+    if url:
+        fill_postgres(url, n)
+    else:
+        build_db(Path(target), n)
+    print(f"built {n:,} incidents in {store.redacted(target)} in {time.perf_counter() - started:.1f} s", flush=True)
+    return target
 
 
 def timed(function, *args, **kwargs):
@@ -165,19 +205,20 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - started
 
 
-def page_run(path: Path, params: dict) -> dict:
-    """Run the page for one link twice (a session's first run, then a rerun); return seconds and bytes."""
-    os.environ["INCIDENTS_DB"] = str(path)
-    at = AppTest.from_file(str(APP), default_timeout=600)
+def page_run(params: dict, *, runs: int = 2) -> dict:
+    """Run the page for one link in a new session `runs` times (a session's first run, then reruns); return the
+    seconds of each run and the bytes of the last."""
+    at = AppTest.from_file(str(APP), default_timeout=1200)
     at.query_params.update(params)
-    _, first = timed(at.run)
-    assert not at.exception, at.exception
-    _, rerun = timed(at.run)
+    seconds = []
+    for _ in range(runs):
+        _, run_s = timed(at.run)
+        assert not at.exception, at.exception
+        seconds.append(run_s)
     deck = at.get("deck_gl_json_chart")[0].proto.json
     layers = [layer["@@type"].replace("Layer", "") for layer in json.loads(deck)["layers"] if layer["id"] != "outlines"]
     return {
-        "first": first,
-        "rerun": rerun,
+        "runs": seconds,
         "deck": len(deck.encode()),
         "sent": sum(e.proto.ByteSize() for e in at._tree if getattr(e, "proto", None)),
         "shown": at.subheader[0].value,
@@ -185,61 +226,67 @@ def page_run(path: Path, params: dict) -> dict:
     }
 
 
-def main(sizes: tuple[int, ...]) -> None:
-    """Print the load, filter and deck figures of each size, then the table of page runs per link."""
-    OUT.mkdir(parents=True, exist_ok=True)
+def measure(target: str) -> dict:
+    """Return the figures of one database, measured in this process: the first load, each link, the peak memory."""
+    os.environ["INCIDENTS_DB"] = target
     sys.argv = [str(APP)]  # the page reads --db from argv; the benchmark's own arguments are not for it
-    rows = []
+    first = page_run({}, runs=1)
+    links = {name: page_run(params) for name, params in LINKS.items()}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
+    return {"first": first, "links": links, "peak_mb": peak_mb}
+
+
+def main(sizes: tuple[int, ...], url: str | None) -> None:
+    """Measure each size in a process of its own and print the table of page runs per link."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = []
     for n in sizes:
-        path = database(n)
-        frame, load_s = timed(data.read_incidents, path)
-        blob = pickle.dumps(frame)
-        _, hit_s = timed(pickle.loads, blob)
-        shown, filter_s = timed(filter_incidents, frame, Filters(boroughs=("Hackney",), types=("stabbing", "robbery")))
-        deck, deck_s = timed(
-            lambda shown=shown: maps.incidents_deck(
-                shown, view="points", groups=maps.load_groups(), type_labels=load_type_labels()
-            ).to_json()
+        target = database(n, url)
+        done = subprocess.run(
+            [sys.executable, __file__, "--measure", target], check=True, capture_output=True, text=True
         )
-        density, density_s = timed(
-            lambda frame=frame: maps.incidents_deck(frame, view="density", groups=(), type_labels={}).to_json()
-        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        results.append((n, figures))
+        first = figures["first"]
         print(
-            f"{n:>9,} incidents: load {load_s:.2f} s, cache hit (unpickle {len(blob) / 1e6:.0f} MB) {hit_s:.3f} s, "
-            f"filter {filter_s * 1000:.0f} ms, points deck ({len(shown):,}) {deck_s * 1000:.0f} ms "
-            f"{len(deck) / 1e6:.2f} MB, density deck of all {density_s * 1000:.0f} ms {len(density) / 1e6:.2f} MB",
+            f"{n:>9,} incidents ({'PostgreSQL' if url else 'SQLite'}): first load {first['runs'][0]:.2f} s, "
+            f"peak memory {figures['peak_mb']:,.0f} MB",
             flush=True,
-        )
-        page_run(path, {})  # fills the page's own st.cache_data for this database
-        for name, params in LINKS.items():
-            rows.append((n, name, page_run(path, params)))
-    print()
-    print("| incidents | link | shown | layers drawn | first run s | rerun s | deck JSON MB | all elements MB |")
-    print("|---:|---|---|---|---:|---:|---:|---:|")
-    for n, name, r in rows:
-        print(
-            f"| {n:,} | {name} | {r['shown']} | {r['layers']} | {r['first']:.2f} | {r['rerun']:.2f} | "
-            f"{r['deck'] / 1e6:.2f} | {r['sent'] / 1e6:.2f} |"
         )
     print()
     print(
+        "| incidents | link | shown | layers drawn | session's first run s | rerun s | deck JSON MB | all elements MB |"
+    )
+    print("|---:|---|---|---|---:|---:|---:|---:|")
+    for n, figures in results:
+        for name, r in figures["links"].items():
+            print(
+                f"| {n:,} | {name} | {r['shown']} | {r['layers']} | {r['runs'][0]:.2f} | {r['runs'][1]:.2f} | "
+                f"{r['deck'] / 1e6:.2f} | {r['sent'] / 1e6:.2f} |"
+            )
+    print()
+    print(
         f"Points above {maps.POINT_LIMIT:,} are drawn as server-side H3 density; the table shows the newest "
-        f"1,000 rows. Reruns are AppTest script runs with a warm cache (no browser rendering)."
+        "1,000 rows. Runs are AppTest script runs (no browser rendering); a session's first run finds the server's "
+        "caches warm, as every session after the first does; a rerun repeats it with the same link."
     )
 
 
 def size(text: str) -> int:
     """Return a database size from the command line: a whole number of incidents, at least 1."""
-    n = int(text)
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of incidents") from None
     if n < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a number of incidents (at least 1)")
     return n
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Return the benchmark's arguments: the database sizes to measure."""
+    """Return the benchmark's arguments: the database sizes to measure, and where."""
     parser = argparse.ArgumentParser(
-        description="Dashboard scale: server time per rerun and bytes sent, for synthetic incident databases."
+        description="Dashboard scale: first load, reruns, bytes sent and memory, for synthetic incident databases."
     )
     parser.add_argument(
         "sizes",
@@ -249,8 +296,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="incidents per database (default: %(default)s)",
     )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="a postgresql:// URL of a database to fill with the synthetic incidents (default: SQLite files)",
+    )
+    parser.add_argument("--measure", metavar="DB", help=argparse.SUPPRESS)  # one database, in this process
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    main(tuple(parse_args().sizes))
+    args = parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+    else:
+        main(tuple(args.sizes), args.db)

@@ -274,20 +274,22 @@ def incidents_deck(
     near: tuple[float, float, float] | None = None,
     selected: tuple[float, float] | None = None,
     basemap: str = DEFAULT_BASEMAP,
+    noun: str = "incident",
 ) -> CompactDeck:
     """Return the deck that draws `frame` in `view` (points, density or boroughs) from `view_state` (all London when
     None) over the basemap.
 
     `boroughs` is the borough GeoJSON: outlines under points and density, the polygons of the boroughs view, shaded
     by incidents or, with `per_residents`, by incidents per 100,000 of `population`. `near` is (lat, lon, km): the
-    circle of a place search. `selected` is the (lat, lon) of the open incident, marked under its marker.
+    circle of a place search. `selected` is the (lat, lon) of the open incident, marked under its marker. `noun` is
+    what a row is, as the tooltips count them ("incident", or "report").
     """
     outlines = [outline_layer(boroughs)] if boroughs else []
     circle = [near_layer(*near)] if near else []
     if view == "points":
         halo = [halo_layer(selected)] if selected else []
         colors = {g.name: list(g.color) for g in groups}
-        points = point_layers(frame, groups=groups, colors=colors, type_labels=type_labels)
+        points = point_layers(frame, groups=groups, colors=colors, type_labels=type_labels, noun=noun)
         layers, tooltip = outlines + circle + halo + points, POINTS_TOOLTIP
     elif view == "density":
         layers, tooltip = outlines + circle + [density_layer(frame)], DENSITY_TOOLTIP
@@ -298,6 +300,8 @@ def incidents_deck(
         layers, tooltip = shaded + circle, BOROUGHS_TOOLTIP
     else:
         raise ValueError(f"unknown view {view!r}")
+    if noun != "incident":
+        tooltip = {"text": tooltip["text"].replace("incidents", f"{noun}s")}
     provider, style = basemap_style(basemap)
     options = {"map_provider": provider} | ({"map_style": style} if style else {})
     return CompactDeck(
@@ -306,15 +310,21 @@ def incidents_deck(
 
 
 def point_layers(
-    frame: pd.DataFrame, *, groups: Sequence[Group], colors: Mapping[str, list[int]], type_labels: Mapping[str, str]
+    frame: pd.DataFrame,
+    *,
+    groups: Sequence[Group],
+    colors: Mapping[str, list[int]],
+    type_labels: Mapping[str, str],
+    noun: str = "incident",
 ) -> list:
     """Return the point layers: hollow rings for coarse places, dots for precise ones, a black ring on the fatal and
     the count beside each stack."""
     placed = drawn(frame)
     approximate = placed["precision_rank"] >= APPROXIMATE_FROM
     group_of = incident_groups(placed, groups)
-    rings = point_records(placed[approximate], group_of=group_of, colors=colors, type_labels=type_labels)
-    dots = point_records(placed[~approximate], group_of=group_of, colors=colors, type_labels=type_labels)
+    options = {"group_of": group_of, "colors": colors, "type_labels": type_labels, "noun": noun}
+    rings = point_records(placed[approximate], **options)
+    dots = point_records(placed[~approximate], **options)
     fatal = _positions(placed[placed["fatal"].eq(1).fillna(False)])
     counts = [{"p": r["p"], "t": str(r["n"])} for r in rings + dots if r["n"] > 1]
     common = {"get_position": "p", "radius_units": PIXELS, "pickable": True, "auto_highlight": True}
@@ -383,13 +393,18 @@ def quoted_excerpt(evidence: str) -> str:
 
 
 def point_records(
-    frame: pd.DataFrame, *, group_of: pd.Series, colors: Mapping[str, list[int]], type_labels: Mapping[str, str]
+    frame: pd.DataFrame,
+    *,
+    group_of: pd.Series,
+    colors: Mapping[str, list[int]],
+    type_labels: Mapping[str, str],
+    noun: str = "incident",
 ) -> list[dict]:
     """Return one small dict per marker, in `frame`'s order: the incidents whose points round alike are one marker
     with their count `n`, the id of the first, and the colour of their most common group (`group_of` by incident).
 
     The tooltip fields of a single incident are its own; a stack's are its first headline, all its types, the
-    span of its dates, and (in `more`) how many incidents it holds.
+    span of its dates, and (in `more`) how many incidents (or reports: `noun`) it holds.
     """
     headlines = frame["headline"].where(
         frame["headline"].str.len() <= HEADLINE_CHARS, frame["headline"].str.slice(0, HEADLINE_CHARS - 1) + "…"
@@ -431,7 +446,7 @@ def point_records(
                 "date": (known[0] if known[0] == known[-1] else f"{known[0]} to {known[-1]}")
                 if known
                 else "dates unknown",
-                "more": f"\n{len(rows)} incidents here: click to list them",
+                "more": f"\n{len(rows)} {noun}s here: click to list them",
             }
         records.append(record)
     return records

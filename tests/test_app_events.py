@@ -1,13 +1,14 @@
 """The Map page counting events (the default) or every report (`count=reports`), under AppTest, over a database
 the real pipeline built from tests/events_fixtures.py: three reports of one stabbing and one of a shooting."""
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
 from events_fixtures import build_events_db
 from streamlit.testing.v1 import AppTest
-from test_app import captions, chart_values, count, drawn_ids, headings, markdown, pick, run
+from test_app import captions, chart_values, count, drawn_ids, headings, layers, markdown, pick, run
 
 from extract import store
 
@@ -69,6 +70,15 @@ def test_every_report_counts_each_report(app, ids):
     assert at.toggle(key="count").value is True
     assert at.query_params == {"count": "reports"}
     assert "count=reports" in at.code[0].value
+
+
+def test_every_report_counts_reports_on_the_map(app):
+    at = run(app, count="reports")
+    dots = layers(at)["incidents"]["data"]
+    assert [(r["n"], r["more"]) for r in dots] == [(3, "\n3 reports here: click to list them"), (1, "")]
+    at.radio(key="view").set_value("density").run()
+    assert json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip) == {"text": "{n} reports in this hexagon"}
+    assert "Reports per hexagon of about 0.7 km²; the classes hold about as many hexagons each." in captions(at)
 
 
 def test_the_toggle_switches_counts_and_the_link(app):

@@ -341,6 +341,19 @@ def test_tooltips_are_constant_text_templates(frame, view, tooltip):
     assert deck._tooltip == tooltip and set(tooltip) == {"text"}
 
 
+@pytest.mark.parametrize(
+    "view, tooltip",
+    [
+        ("points", maps.POINTS_TOOLTIP),  # its count is in each marker's `more`
+        ("density", {"text": "{n} reports in this hexagon"}),
+        ("boroughs", {"text": "{name}\n{n} reports, {rate} per 100,000 residents"}),
+    ],
+)
+def test_tooltips_count_reports_when_a_row_is_a_report(frame, view, tooltip):
+    deck = maps.incidents_deck(frame, view=view, groups=(), type_labels={}, boroughs=SQUARES, noun="report")
+    assert deck._tooltip == tooltip
+
+
 def test_deck_is_compact_json(frame):
     text = deck_json(frame, "points")
     assert "\n" not in text and ", " not in text.replace("[c[0], c[1], c[2], 40]", "")

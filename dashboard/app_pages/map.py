@@ -212,10 +212,16 @@ def show_undated(
 
 
 def show_legend(
-    shown: pd.DataFrame, drawn: str, groups: Sequence[maps.Group], values: Sequence[float], *, per_residents: bool
+    shown: pd.DataFrame,
+    drawn: str,
+    groups: Sequence[maps.Group],
+    values: Sequence[float],
+    *,
+    per_residents: bool,
+    noun: str,
 ) -> None:
     """Show what the colours and marks of the drawn view mean: the groups present with their counts, or the classes
-    of the shading (incidents, or incidents per 100,000 residents) with their ranges."""
+    of the shading (incidents or reports, as `noun` says, or incidents per 100,000 residents) with their ranges."""
     if drawn == "points":
         present = maps.group_counts(shown, groups)
         rows = pd.DataFrame({" ": [""] * len(present), "Group": [g.label for g, _ in present]})
@@ -224,7 +230,7 @@ def show_legend(
         heading = "Shown"
     else:
         shades = maps.shades(values)
-        measure = SHADE_LABELS["residents" if per_residents else "incidents"]
+        measure = SHADE_LABELS["residents"] if per_residents else f"{noun}s".capitalize()
         heading = "Boroughs" if drawn == "boroughs" else "Hexagons"
         rows = pd.DataFrame(
             {" ": [""] * len(shades), measure: [shade_label(s, whole=not per_residents) for s in shades]}
@@ -247,9 +253,9 @@ def show_legend(
     if drawn == "points":
         st.caption(MARKS)
     elif drawn == "density":
-        st.caption("Incidents per hexagon of about 0.7 km²; the classes hold about as many hexagons each.")
+        st.caption(f"{noun.capitalize()}s per hexagon of about 0.7 km²; the classes hold about as many hexagons each.")
     else:
-        st.caption("The classes hold about as many boroughs each; boroughs without incidents are not shaded.")
+        st.caption(f"The classes hold about as many boroughs each; boroughs without {noun}s are not shaded.")
 
 
 def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports: pd.DataFrame | None) -> None:
@@ -414,6 +420,7 @@ with map_column:
         near=circle,
         selected=maps.marker_point(shown, filters.incident),
         basemap=basemap,
+        noun=noun,
     )
     st.pydeck_chart(
         deck, key=widget_key(data.MAP), on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
@@ -443,7 +450,7 @@ with side_column:
     shaded = maps.shaded_values(
         shown, view=drawn, boroughs=boroughs, population=population, per_residents=per_residents
     )
-    show_legend(shown, drawn, groups, shaded, per_residents=per_residents)
+    show_legend(shown, drawn, groups, shaded, per_residents=per_residents, noun=noun)
 
 if len(shown):
     st.header("Summaries")

@@ -33,15 +33,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m extract", description="London crime incidents from the news")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ing = sub.add_parser("ingest", help="extract incidents from files or directories into SQLite")
+    ing = sub.add_parser("ingest", help="extract incidents from files or directories into the incidents database")
     ing.add_argument("paths", nargs="+", help="txt, html, jsonl, rss/atom files, or directories of them")
-    ing.add_argument("--db", default=str(DEFAULT_DB), help="SQLite database (default: data/incidents.db)")
+    ing.add_argument(
+        "--db", default=str(DEFAULT_DB), help="SQLite file or postgresql:// URL (default: data/incidents.db)"
+    )
     ing.add_argument("--out", help="also write this run's incidents to FILE (.jsonl, .csv or .geojson)")
     ing.add_argument("--published", help="publication date YYYY-MM-DD for inputs that have none")
     ing.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     fan = ing.add_mutually_exclusive_group()
     fan.add_argument("--workers", type=_positive, default=1, metavar="N", help="extract in N processes (default 1)")
-    fan.add_argument("--dask", metavar="ADDRESS", help="extract on the Dask cluster whose scheduler is at ADDRESS")
+    fan.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="extract on the Dask cluster whose scheduler is at ADDRESS; its workers read the paths (same names there)"
+        " and store into a postgresql:// --db themselves",
+    )
     ing.add_argument(
         "--follow-symlinks", action="store_true", help="read symbolic links that lead out of the directories given"
     )

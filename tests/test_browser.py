@@ -161,17 +161,21 @@ def test_changing_a_filter_changes_the_url_and_the_url_restores_the_view(server,
     page.get_by_role("option", name="Robbery", exact=True).click()
     page.wait_for_function("() => location.search.includes('type=robbery')")
     expect(page.get_by_text("1 incident", exact=True)).to_be_visible()
+    page.get_by_text("Every report", exact=True).click()  # the toggle: each report counts, not each event
+    page.wait_for_function("() => location.search.includes('count=reports')")
+    expect(page.get_by_text("1 report", exact=True)).to_be_visible()
     link = page.url
-    assert query(page) == {"borough": ["Greenwich", "Hackney"], "type": ["robbery"]}
+    assert query(page) == {"borough": ["Greenwich", "Hackney"], "type": ["robbery"], "count": ["reports"]}
     expect(page.get_by_test_id("stCode")).to_contain_text("type=robbery")
 
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     open_page(other, link)
-    expect(other.get_by_text("1 incident", exact=True)).to_be_visible()
+    expect(other.get_by_text("1 report", exact=True)).to_be_visible()
     sidebar = other.get_by_test_id("stSidebar")
     for chip in ("Greenwich", "Hackney", "Robbery"):
         expect(sidebar.get_by_text(chip, exact=True)).to_be_visible()
-    assert query(other) == {"borough": ["Greenwich", "Hackney"], "type": ["robbery"]}
+    expect(other.get_by_role("switch", name="Every report")).to_be_checked()
+    assert query(other) == {"borough": ["Greenwich", "Hackney"], "type": ["robbery"], "count": ["reports"]}
     other.context.close()
 
 

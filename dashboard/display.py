@@ -177,7 +177,8 @@ def victim_ages(stored: object) -> list[int]:
 
 def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.DataFrame:
     """Return the filtered incidents as the table shows them: the start of the evidence for a missing headline (as
-    on the map), MISSING for any other fact not known, only safe links in Source (empty without one)."""
+    on the map), MISSING for any other fact not known, only safe links in Source (empty without one); events
+    (dashboard.events_view) also show their number of reports, and Source is their lead report's."""
     table = pd.DataFrame(
         {
             "Date": shown["date"],
@@ -194,6 +195,8 @@ def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.Da
     )
     facts = table.columns.drop("Source")
     table[facts] = table[facts].astype(object).where(table[facts].notna(), MISSING)
+    if REPORTS in shown:
+        table.insert(len(table.columns) - 1, "Reports", shown[REPORTS])
     return table
 
 

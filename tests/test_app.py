@@ -739,5 +739,6 @@ def test_charts_rank_by_count_and_count_months_on_a_continuous_axis(stacked):
 
 def test_table_shows_a_dash_for_what_is_not_known(app):
     row = run(app, type="robbery").dataframe[1].value.loc["nowhere:0"]
-    assert row.drop("Source").tolist() == ["—", "Robbery reported, place withheld", "Robbery", "robbery"] + ["—"] * 5
+    facts = ["—", "Robbery reported, place withheld", "Robbery", "robbery"] + ["—"] * 5
+    assert row.drop("Source").tolist() == facts + [1]  # one report tells it
     assert row.isna()["Source"]

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from extract import cache
+from extract.datafiles import DATA_DIR
 from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
 from extract.geo.places import PLACES, Matcher, build_matcher, find_places
@@ -117,7 +119,18 @@ class IngestReport:
 
 def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | None = None) -> Extractor:
     """Load the gazetteer (unless given), compile the matchers and return an Extractor; the geocoder defaults to
-    the offline gazetteer one."""
+    the offline gazetteer one. Without either, the compiled extractor comes from the user's cache (extract/cache.py)
+    while the data files and the code are unchanged."""
+    if gazetteer is None and geocoder is None:
+        inputs = (DATA_DIR, Path(__file__).resolve().parent)
+        # The gazetteer loads from its own files faster than it unpickles: only the rest is cached.
+        return cache.load_cached(
+            _build_extractor, name="extractor", inputs=inputs, external={Gazetteer: load_gazetteer}
+        )
+    return _build_extractor(gazetteer=gazetteer, geocoder=geocoder)
+
+
+def _build_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | None = None) -> Extractor:
     gaz = gazetteer or load_gazetteer()
     vocab, signs, signals = load_vocabulary(), load_signs(), load_signals()
     # Places, cues, signals and signs in one automaton: read_story scans a text once for all of them.

@@ -12,6 +12,7 @@ PACKAGES = ("extract", "dashboard")
 LAYERS = {  # module or package -> (rank, layer); a module may import its own rank or lower, never higher
     "extract.records": (0, "foundation"),
     "extract.datafiles": (0, "foundation"),
+    "extract.cache": (0, "foundation"),
     "extract.text": (1, "text"),
     "extract.text.scan": (1, "text"),
     "extract.geo": (2, "geo"),

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 CACHE_ENV = "CRIMEMAP_CACHE_DIR"
 FORMAT = 1  # bump when what is pickled changes in a way the inputs' bytes do not show
@@ -74,21 +74,21 @@ def load_cached(
     except OSError:
         return build()
     try:
-        with open(path, "rb") as f:
-            return _Unpickler(f, list(external.values())).load()
+        with open(path, "rb") as saved:
+            return _Unpickler(saved, list(external.values())).load()
     # Missing, cut short, or pickled by another version of a library: built again.
     except Exception:  # noqa: BLE001
         pass
     built = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=".tmp", delete=False) as f:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=".tmp", delete=False) as temporary:
             try:
-                _Pickler(f, list(external)).dump(built)
+                _Pickler(temporary, list(external)).dump(built)
             except BaseException:
-                os.unlink(f.name)
+                os.unlink(temporary.name)
                 raise
-        os.replace(f.name, path)
+        os.replace(temporary.name, path)
         for stale in folder.glob(f"{name}-*.pickle"):
             if stale != path:
                 stale.unlink(missing_ok=True)
@@ -98,7 +98,7 @@ def load_cached(
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file, external: list[type]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, file: IO[bytes], external: list[type]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.external = external
 
@@ -108,7 +108,7 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, external: list[Callable[[], object]]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, file: IO[bytes], external: list[Callable[[], object]]) -> None:
         super().__init__(file)
         self.external = external
         self.loaded: dict[int, object] = {}

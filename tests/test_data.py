@@ -193,3 +193,16 @@ def test_filter_choices_are_those_of_the_frame(searched_db):
     vocabularies = {"boroughs": ["Southwark"], "categories": ["robbery"], "type_labels": {"stabbing": "Stabbing"}}
     expected = filter_choices(data.incidents(searched_db), **vocabularies)
     assert data.filter_choices(searched_db, **vocabularies) == expected
+
+
+@pytest.mark.slow
+def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, postgres_url):
+    cases = (*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED)
+    build_incidents_db(postgres_url, cases=cases)
+    for frame_of in (data.read_incidents, data.incidents, data.public):
+        pd.testing.assert_frame_equal(frame_of(postgres_url), frame_of(searched_db))
+    for query in ("stabbed", "Mensah", "offence was reported", "ye"):
+        for public_view in (True, False):
+            on_postgres = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
+            on_sqlite = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
+            pd.testing.assert_series_equal(on_postgres, on_sqlite)

@@ -80,7 +80,11 @@ def _collected(item: Future | ExtractError, errors: list[ExtractError]) -> Itera
     if isinstance(item, ExtractError):
         errors.append(item)
         return
-    results = item.result()
+    try:
+        results = item.result()
+    # A task failed on every worker it was tried on (retries and dead workers used up): one error, not a traceback.
+    except Exception as e:  # noqa: BLE001
+        raise ExtractError(f"the Dask cluster could not extract a partition ({type(e).__name__}: {e})") from None
     item.release()  # the worker may forget the partition's results once they are here
     for result in results:
         if isinstance(result, ExtractError):

@@ -1,7 +1,12 @@
 """Specifics of a story for event matching: people named, distinctive words, follow-ups, wording signatures."""
 
-import pytest
+import re
 
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from extract.text.folding import fold_text
 from extract.text.specifics import (
     Specifics,
     find_specifics,
@@ -81,3 +86,22 @@ def test_copies_are_similar_and_share_a_band():
     assert text_similarity(text_signature(release), text_signature(other)) < 0.2
     assert text_similarity(b"", text_signature(other)) == 0.0
     assert len(text_signature(release)) == 128
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Stabbed.",
+        "A man stabbed",
+        "A man was stabbed on Rye Lane, police said. A man was stabbed again!",
+        "Café 12",
+    ],
+)
+def test_signature_is_datasketch_minhash_of_the_shingles(text):
+    """The signature is datasketch's MinHash (its default hash) of the folded three-word shingles, as first stored."""
+    tokens = re.findall(r"[a-z0-9]+", fold_text(text))
+    shingles = {" ".join(tokens[i : i + 3]).encode() for i in range(max(1, len(tokens) - 2))}
+    reference = MinHash(num_perm=32, seed=1, scheme="affine32")
+    reference.update_batch(sorted(shingles))
+    assert text_signature(text) == reference.hashvalues.astype(np.uint32).tobytes()

@@ -6,10 +6,12 @@ The vocabularies are data/name_words.csv, data/public_figures.txt and data/follo
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -167,10 +169,34 @@ def _add_part(
 def text_signature(text: str) -> bytes:
     """Return the MinHash signature of the text's three-word shingles (folded), as bytes to store."""
     tokens = _SHINGLE_TOKEN.findall(fold_text(text))
-    shingles = {" ".join(tokens[i : i + SHINGLE_WORDS]).encode() for i in range(max(1, len(tokens) - 2))}
-    m = MinHash(num_perm=SIGNATURE_PERMUTATIONS, seed=SIGNATURE_SEED, scheme=SIGNATURE_SCHEME)
-    m.update_batch(sorted(shingles))
+    # The shingles sliced from the tokens joined once (ASCII: a character is a byte), each "a b c" as " ".join would
+    # make it; a text of fewer words is one shingle.
+    joined = " ".join(tokens).encode()
+    ends = list(itertools.accumulate(len(token) + 1 for token in tokens))  # past each token's space
+    starts = [0, *ends[:-1]]
+    if len(tokens) < SHINGLE_WORDS:
+        shingles = {joined}
+    else:
+        shingles = {joined[start : end - 1] for start, end in zip(starts, ends[SHINGLE_WORDS - 1 :], strict=False)}
+    m = MinHash(
+        num_perm=SIGNATURE_PERMUTATIONS,
+        seed=SIGNATURE_SEED,
+        scheme=SIGNATURE_SCHEME,
+        permutations=_permutations(),
+        hashfunc=_sha1_hash32,
+    )
+    m.update_batch(shingles)  # a minimum per permutation: the order of the shingles changes nothing
     return m.hashvalues.astype(np.uint32).tobytes()
+
+
+@cache  # drawn from SIGNATURE_SEED, the same for every signature: drawing them takes longer than hashing a text
+def _permutations() -> np.ndarray:
+    return MinHash(num_perm=SIGNATURE_PERMUTATIONS, seed=SIGNATURE_SEED, scheme=SIGNATURE_SCHEME).permutations
+
+
+def _sha1_hash32(data: bytes) -> int:
+    """datasketch's default sha1_hash32 (the first four bytes of the SHA-1 digest, little-endian), without struct."""
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
 def text_similarity(a: bytes, b: bytes) -> float:

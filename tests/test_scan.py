@@ -15,10 +15,10 @@ from extract.text.scan import Words, build_scanner, scan
 from extract.text.signals import SIGNALS
 
 WORDS = (
-    Words("crimes", (("stabbed", "stab"), ("rob", "rob"), ("stabbed to death", "stab fatally"))),
-    Words("times", (("on monday", "day"), ("monday", "weekday"))),
-    Words("places", (("peckham", "area"), ("rye lane", "street"), ("peckham rye", "station"))),
-    Words("signs", (("Essex Police", 1), ("N.J.", 2), ("essex", 3)), exact=True),
+    Words("crimes", {"stabbed": "stab", "rob": "rob", "stabbed to death": "stab fatally"}),
+    Words("times", {"on monday": "day", "monday": "weekday"}),
+    Words("places", {"peckham": "area", "rye lane": "street", "peckham rye": "station"}),
+    Words("signs", {"Essex Police": 1, "N.J.": 2, "essex": 3}, exact=True),
 )
 
 
@@ -70,9 +70,12 @@ def test_scan_gives_hits_with_offsets(scanner):
     assert scan(text, fold_text(text), scanner=scanner).of("places") == ((10, 17, "area"),)
 
 
-def test_a_later_entry_replaces_an_earlier_one():
-    scanner = build_scanner([Words("w", (("knife", 1), ("knife", 2)))])
-    assert found("a knife", scanner) == {"w": [("knife", 2)]}
+def test_exact_keys_folded_alike_keep_their_own_values():
+    scanner = build_scanner([Words("w", {"Knife": 1, "KNIFE": 2}, exact=True), Words("v", {"knife": 3})])
+    assert found("a KNIFE, a knife, a Knife", scanner) == {
+        "w": [("KNIFE", 2), ("Knife", 1)],
+        "v": [("KNIFE", 3), ("knife", 3), ("Knife", 3)],
+    }
 
 
 def test_a_key_of_no_vocabulary_given_finds_nothing():

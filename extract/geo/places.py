@@ -144,7 +144,7 @@ def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR, also: Iter
         kinds.setdefault(e.key, set()).add(e.kind)
         # an alias row carries its borough's name: "Royal Borough of Greenwich" is spelt from its key, not "Greenwich"
         display.setdefault(e.key, set()).add(e.name if name_key(e.name) == e.key else e.key)
-    entries = []
+    entries: dict[str, tuple[str, tuple[str, ...]]] = {}  # a surface of two keys: the later one's, as listed
     for key, names in display.items():
         k = tuple(sorted(kinds[key]))
         surfaces = set()
@@ -158,8 +158,8 @@ def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR, also: Iter
             for name in names:
                 for v in surface_variants(name):
                     surfaces.update(f"{v} {suffix}" for suffix in STATION_SUFFIXES)
-        entries += [(s, (key, k)) for s in surfaces]
-    return Matcher(build_scanner([Words(PLACES, tuple(entries)), *also]), gazetteer, load_first_names(data_dir))
+        entries.update(dict.fromkeys(surfaces, (key, k)))
+    return Matcher(build_scanner([Words(PLACES, entries), *also]), gazetteer, load_first_names(data_dir))
 
 
 def find_places(

@@ -57,10 +57,11 @@ def load_signs(data_dir: Path = DATA_DIR) -> Signs:
     """Compile the markers of elsewhere and the London institutions from the lists in `data_dir`."""
     markers = read_lines(data_dir / "foreign_markers.txt")
     markers += [v for n in read_lines(data_dir / "non_london.txt") for v in _spellings(n)]
-    foreign = Words(FOREIGN, tuple((m, None) for m in markers), exact=True)
-    names = read_lines(data_dir / "london_institutions.txt")
-    # A later duplicate must not take an earlier one's rank: the first listed wins, as in a regex alternation.
-    institutions = Words(INSTITUTIONS, tuple(reversed([(name, rank) for rank, name in enumerate(names)])), exact=True)
+    foreign = Words(FOREIGN, dict.fromkeys(markers), exact=True)
+    ranks: dict[str, int] = {}
+    for rank, name in enumerate(read_lines(data_dir / "london_institutions.txt")):
+        ranks.setdefault(name, rank)  # a name listed twice keeps its first rank, as in a regex alternation
+    institutions = Words(INSTITUTIONS, ranks, exact=True)
     return Signs(
         foreign=foreign,
         institutions=institutions,

@@ -494,13 +494,13 @@ def compile_forms(forms: Iterable[Form]) -> FormMatcher:
             _, inside, opening = entries.setdefault(anchor, (None, [], []))
             (opening if form.reach[0] == 0 else inside).append(len(patterns))
         patterns.append(form)
-    values = []
+    values = {}
     for phrase, (literal, inside, opening) in entries.items():
         # The patterns an anchor opens are tried as one alternation, the longest template first: "stabbed <person>
         # to death" before "stabbed <person>".
         opening.sort(key=lambda i: -len(patterns[i].text))
-        values.append((phrase, (phrase, literal, tuple(inside), tuple(opening))))
-    words = Words(CUES, tuple(values))
+        values[phrase] = (phrase, literal, tuple(inside), tuple(opening))
+    words = Words(CUES, values)
     return FormMatcher(words, build_scanner([words]), tuple(patterns), {})
 
 

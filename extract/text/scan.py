@@ -3,7 +3,7 @@ signals, signs of elsewhere, London institutions) in one Aho-Corasick automaton 
 at word boundaries and handed to each vocabulary's reader, so that an article is scanned once, not once a vocabulary.
 
 Example:
-    scanner = build_scanner([Words("signals", (("police were called", "specific"),))])
+    scanner = build_scanner([Words("signals", {"police were called": "specific"})])
     text = "Police were called at 9pm."
     scan(text, fold_text(text), scanner=scanner).of("signals")  # ((0, 18, 'specific'),)
 """
@@ -22,12 +22,12 @@ from extract.text.spans import whole_word
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """A vocabulary to scan for: its name and its (key, value) entries, a later entry of a key replacing an earlier
-    one. Keys are folded text (see fold_text), or, when `exact`, written as the text must have them, case included
-    ("Essex Police"): those are folded into the automaton and compared with the text where it matches."""
+    """A vocabulary to scan for: its name and its entries (key -> value). Keys are folded text (see fold_text), or,
+    when `exact`, written as the text must have them, case included ("Essex Police"): those are folded into the
+    automaton and compared with the text where it matches."""
 
     name: str
-    entries: tuple[tuple[str, Any], ...]
+    entries: Mapping[str, Any]
     exact: bool = False
 
 
@@ -58,17 +58,20 @@ class Scanner:
 
 def build_scanner(vocabularies: Iterable[Words]) -> Scanner:
     """Compile `vocabularies` into one automaton; a key several of them hold carries each one's value."""
-    keys: dict[str, dict[tuple[str, str | None], Any]] = {}
+    keys: dict[str, tuple[tuple[str, Any, str | None], ...]] = {}
     names = []
     for words in vocabularies:
-        names.append(words.name)
-        for key, value in words.entries:
+        name = words.name
+        names.append(name)
+        for key, value in words.entries.items():
             written = key if words.exact else None
             # Folding keeps the length, so a folded match of an exact key spans the same characters as the key.
-            keys.setdefault(fold_text(key) if words.exact else key, {})[words.name, written] = value
+            folded = fold_text(key) if words.exact else key
+            entries = keys.get(folded, ())
+            keys[folded] = (*entries, (name, value, written))  # most keys belong to one vocabulary
     automaton = ahocorasick.Automaton()
     for key, entries in keys.items():
-        automaton.add_word(key, (len(key), tuple((name, value, written) for (name, written), value in entries.items())))
+        automaton.add_word(key, (len(key), entries))
     automaton.make_automaton()
     return Scanner(automaton, tuple(names))
 

@@ -56,7 +56,7 @@ def load_signals(data_dir: Path = DATA_DIR) -> Signals:
         else:
             phrases.append((r["phrase"], r["signal"]))
     alternatives = "|".join(re.escape(p) for p in sorted(links, key=len, reverse=True))
-    words = Words(SIGNALS, tuple(phrases))
+    words = Words(SIGNALS, dict(phrases))  # a phrase listed twice: the later signal, as the file reads
     links_pattern = re.compile(rf"(?i)[ \t]*(?:{alternatives}){LINK_END}")
     return Signals(words, build_scanner([words]), links_pattern, tuple(links))
 

@@ -12,14 +12,20 @@ that a busy machine does not inflate them. A size above --full-max is prebuilt i
 the store: each synthetic incident's reports filed as one event without matching (timed apart), then the last 1,000
 articles matched one at a time as ingest would.
 
+Floods (--floods, run first): copies of one story under different ids, as when many outlets reprint one press
+release, matched into the store one at a time: FLOOD copies of one story, then a feed round of FEED_STORIES stories
+with FEED_COPIES copies each, arriving interleaved. Every copy is kept as a report of the story's one event.
+
 Example:
     .venv/bin/python benchmarks/events.py
     .venv/bin/python benchmarks/events.py --sizes 10000 100000 --store-max 100000
+    .venv/bin/python benchmarks/events.py --floods --sizes
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import random
 import statistics
@@ -34,7 +40,7 @@ import numpy as np
 
 from extract import store
 from extract.events import Change, EventIndex, EventMatcher, MemoryIndex, Placement, StoreIndex
-from extract.matching import Report, load_families, merge_event, new_event_id
+from extract.matching import CrimeFamilies, Report, load_families, merge_event, new_event_id
 from extract.records import Place
 
 BOROUGHS = 33
@@ -43,6 +49,8 @@ DAYS = 3650
 REPORTS_PER_EVENT = (1, 1, 1, 2, 2, 3, 4)  # drawn uniformly: 2 on average, 1.6 for the incidents' events
 TYPES = (("stabbing", "violence"), ("shooting", "violence"), ("homicide", "violence"), ("robbery", "theft violence"))
 TAIL = 1000  # the last articles, timed one by one
+FLOOD = 200  # copies of one story (issue 10 measured 44 s of CPU for these)
+FEED_STORIES, FEED_COPIES = 50, 50  # a feed round of 50 stories, each carried by 50 items (issue 10: 10.6 s)
 
 
 def synthetic_reports(n: int, *, seed: int = 1) -> Iterator[Report]:
@@ -119,6 +127,31 @@ def prebuilt(index: EventIndex, reports: Iterable[Report]) -> float:
     return time.process_time() - start
 
 
+def copies(stories: list[Report], n: int) -> list[Report]:
+    """`n` copies of each story under their own incident and article ids, the stories interleaved."""
+    return [
+        dataclasses.replace(r, incident_id=f"{r.incident_id}-c{k:04d}", article_id=f"{r.article_id}-c{k:04d}")
+        for k in range(n)
+        for r in stories
+    ]
+
+
+def flood(label: str, reports: list[Report], families: CrimeFamilies) -> None:
+    """Match `reports` into a fresh store one article at a time and print the CPU time and the events made."""
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = store.connect(Path(tmp) / "events.db")
+        try:
+            total, tail = run(EventMatcher(StoreIndex(conn), families=families), reports)
+            events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            conn.close()
+    print(
+        f"{label}: {len(reports):,} articles in {total:.2f} s of CPU, {1000 * total / len(reports):.2f} ms/article, "
+        f"the last {len(tail)} {1000 * statistics.mean(tail):.2f} ms mean; {events:,} events",
+        flush=True,
+    )
+
+
 def line(label: str, n: int, total: float, tail: list[float]) -> str:
     tail_ms = sorted(t * 1000 for t in tail)
     p99 = tail_ms[int(0.99 * (len(tail_ms) - 1))]
@@ -130,11 +163,20 @@ def line(label: str, n: int, total: float, tail: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--store-max", type=int, default=100_000, help="largest size run over the SQLite store")
     parser.add_argument("--full-max", type=int, default=100_000, help="largest size matched from empty in memory")
+    parser.add_argument("--floods", action="store_true", help="also match floods of copies of one story")
     args = parser.parse_args()
     families = load_families()
+    if args.floods:
+        stories = [r for r in synthetic_reports(4 * FEED_STORIES, seed=2) if r.article_id.endswith("-0")]
+        flood(f"{FLOOD} copies of one story", copies(stories[:1], FLOOD), families)
+        flood(
+            f"a feed round, {FEED_STORIES} stories x {FEED_COPIES} copies",
+            copies(stories[:FEED_STORIES], FEED_COPIES),
+            families,
+        )
     for n in args.sizes:
         # The last TAIL reports only, when the rest is filled without matching: a million reports do not fit in memory.
         reports = list(synthetic_reports(n)) if n <= args.full_max else list(deque(synthetic_reports(n), maxlen=TAIL))

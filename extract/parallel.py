@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 CHUNK = 16  # articles per task: about 60 ms of extraction, so a task's pickling and queueing stay under 1%
 AHEAD = 4  # tasks in flight per worker: enough to keep each busy while the parent stores, bounded in memory
 
-PARTITION_BYTES = 1 << 20  # input per Dask task: about 250 news articles, a second of extraction, so that a task's
-# scheduling stays under 1% and a killed worker's partition is cheap to run again
+PARTITION_BYTES = 1 << 18  # input per Dask task: about 150 news articles, half a second of extraction, so that a
+# task's scheduling stays near 1%, the AHEAD tasks in flight hold little, and a killed worker's is cheap to run again
 SCAN_BYTES = 1 << 20  # read at a time while counting a JSON Lines file's lines for its byte ranges
 
 _loaded: tuple[Extractor, ReportReader] | None = None  # this worker's extractor, set once by its initializer
@@ -131,7 +131,7 @@ def load_worker(load: Callable[[], Extractor]) -> None:
 def extract_chunk(chunk: list[Article]) -> list[Extracted]:
     """Extract a chunk of articles with the extractor load_worker loaded in this process."""
     if _loaded is None:
-        raise RuntimeError("this worker has no extractor: the pool initializer or the WorkerPlugin did not run")
+        raise RuntimeError("this worker has no extractor: the pool initializer did not run")
     extractor, reader = _loaded
     return [extract_article(a, extractor=extractor, reader=reader) for a in chunk]
 

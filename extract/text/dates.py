@@ -136,11 +136,11 @@ def _phrases(phrases: Iterable[str]) -> str:
     return "|".join(patterns)
 
 
-def _first_characters(phrases: tuple[str, ...]) -> str:
+def first_characters(phrases: Sequence[str]) -> str:
     """A look-ahead for the characters `phrases` start with, or "" when one ("*") can start with any.
 
-    Put before the alternation of the phrases it lets sre pass over most positions in one test, and changes
-    nothing else: it consumes nothing and the order of the alternatives is kept.
+    Put before the alternation of the phrases, and before the word boundary opening it, it lets sre pass over most
+    positions in one test, and changes nothing else: it consumes nothing and the order of the alternatives is kept.
     """
     if not phrases or any(not phrase.rstrip("*") for phrase in phrases):
         return ""
@@ -302,12 +302,12 @@ class _Cues:
 
 def _cue_patterns(vocabulary: DateVocabulary) -> _Cues:
     before = (*vocabulary.later_cues, *vocabulary.death_cues)
-    later = rf"{_first_characters(before)}(?:{_phrases(before) or NOTHING})"
-    right_after = rf"{_first_characters(vocabulary.later_cues)}(?:{_phrases(vocabulary.later_cues) or NOTHING})"
-    event = rf"{_first_characters(vocabulary.event_cues)}(?:{_phrases(vocabulary.event_cues) or NOTHING})"
+    later = rf"{first_characters(before)}\b(?:{_phrases(before) or NOTHING})\b"
+    right_after = rf"{first_characters(vocabulary.later_cues)}(?:{_phrases(vocabulary.later_cues) or NOTHING})"
+    event = rf"{first_characters(vocabulary.event_cues)}\b(?:{_phrases(vocabulary.event_cues) or NOTHING})\b"
     return _Cues(
-        later=re.compile(rf"\b(?:{later})\b", re.IGNORECASE),
-        event=re.compile(rf"\b(?:{event})\b", re.IGNORECASE),
+        later=re.compile(later, re.IGNORECASE),
+        event=re.compile(event, re.IGNORECASE),
         right_after=re.compile(rf"\s+(?:\w+\s+){{0,2}}?(?P<cue>{right_after})\b", re.IGNORECASE),
     )
 

@@ -18,6 +18,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash
 
 from extract.datafiles import DATA_DIR, read_lines, read_rows
+from extract.text.dates import first_characters
 from extract.text.folding import fold_text
 
 LEAD_CHARS = 400  # a follow-up says so early: "A man has been jailed ..."; later paragraphs recall arrests and charges
@@ -62,13 +63,13 @@ def load_specifics_vocabulary(data_dir: Path = DATA_DIR) -> SpecificsVocabulary:
     kinds: dict[str, set[str]] = {"title": set(), "official": set(), "not_name": set()}
     for row in read_rows(data_dir / "name_words.csv"):
         kinds[row["kind"]].add(row["word"])
-    phrases = sorted(read_lines(data_dir / "follow_up_words.txt"), key=len, reverse=True)
+    folded = [fold_text(p) for p in sorted(read_lines(data_dir / "follow_up_words.txt"), key=len, reverse=True)]
     return SpecificsVocabulary(
         frozenset(kinds["title"]),
         frozenset(kinds["official"]),
         frozenset(kinds["not_name"]),
         frozenset(fold_text(name) for name in read_lines(data_dir / "public_figures.txt")),
-        re.compile(r"\b(?:" + "|".join(re.escape(fold_text(p)) for p in phrases) + r")\b"),
+        re.compile(rf"{first_characters(folded)}\b(?:{'|'.join(re.escape(p) for p in folded)})\b"),
     )
 
 

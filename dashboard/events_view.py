@@ -9,12 +9,13 @@ date only (never a publication date standing in for one), with the basis of the 
 
 Only reports the page shows are merged, so a hidden report drops out and an event whose reports are all hidden
 disappears. An event with a protected report (dashboard.privacy) is placed and told by its protected reports alone,
-so that it never shows one's offence at another report's precise point. An incident that was never matched (a
-database from before events) is its own event.
+so that it never shows a sexual offence at the precise point another report gives. An incident that was never
+matched (a database from before events) is its own event.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,9 +74,9 @@ def event_frame(
     reports, for the next frame: a new version of the database changes few events."""
     keys = event_keys(reports)
     shared_mask = keys.duplicated(keep=False).to_numpy()
-    shared = reports[shared_mask]
     groups: dict[str, list[tuple]] = {}
-    for key, row in zip(keys[shared_mask].tolist(), zip(*(_plain(shared[c]) for c in _READ))):
+    columns = (_plain(reports[c][shared_mask]) for c in _READ)  # a column at a time: fewer copies than rows
+    for key, row in zip(keys[shared_mask].tolist(), zip(*columns)):
         groups.setdefault(key, []).append(row)
     if memo is not None and len(memo) > MEMO_LIMIT:
         memo.clear()
@@ -87,19 +88,18 @@ def event_frame(
             if memo is not None:
                 memo[tuple(rows)] = found
         merges[found.lead] = found
-    # The rows of the single reports and of the leads, in the frame's order; the leads then take their merges.
-    frame = reports[~shared_mask | reports.index.isin(list(merges))].copy()
+    # The single reports and the leads, newest (merged) date first, taken from the frame in one step: a merged
+    # date may be earlier than its lead's own. Stable, so that a date keeps the frame's order by incident id.
+    kept = np.flatnonzero(~shared_mask | reports.index.isin(list(merges)))
+    dates = reports["date"].to_numpy(dtype=object)[kept]
+    leads = pd.Index(reports.index[kept]).get_indexer(list(merges))
+    dates[leads] = [m.values["date"] for m in merges.values()]
+    codes, days = pd.factorize(pd.Series(dates), sort=True)  # ISO dates in order; missing: -1
+    order = np.argsort(np.where(codes < 0, len(days), len(days) - 1 - codes), kind="stable")
+    frame = reports.take(kept[order]).rename_axis(None)
     at = frame.index.get_indexer(list(merges))
     for column in MERGED:
-        values = frame[column].astype(object).to_numpy(copy=True)
-        values[at] = [m.values[column] for m in merges.values()]
-        kept = reports[column].dtype
-        if column == "fatal" or pd.api.types.is_numeric_dtype(kept):
-            frame[column] = pd.to_numeric(pd.Series(values, index=frame.index), errors="coerce")
-        elif isinstance(kept, pd.CategoricalDtype):  # a category the merge gives may not be among its values
-            frame[column] = pd.Series(values, index=frame.index, dtype=object)
-        else:  # the reports' dtype, so that the two frames filter alike
-            frame[column] = pd.Series(values, index=frame.index, dtype=kept)
+        frame[column] = _with(frame[column], at, [m.values[column] for m in merges.values()])
     counts = np.ones(len(frame), dtype=int)
     counts[at] = [len(m.told) for m in merges.values()]
     told: list[tuple[str, ...]] = [(i,) for i in frame.index.tolist()]
@@ -107,9 +107,7 @@ def event_frame(
         told[i] = m.told
     frame[REPORTS] = counts
     frame[REPORT_IDS] = told
-    # A merged date may be earlier than its lead's: sorted again by date alone (few values, so fast at a million
-    # rows), stable, so each date keeps the frame's order by incident id.
-    return frame.rename_axis(None).sort_values("date", ascending=False, na_position="last", kind="stable")
+    return frame
 
 
 def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merged:
@@ -178,6 +176,21 @@ def _report(row: Mapping[str, Any]) -> Report:
         fatal=None if row["fatal"] is None else bool(row["fatal"]),
         weapon=row["weapon"],
     )
+
+
+def _with(column: pd.Series, at: np.ndarray, values: list[Any]) -> pd.Series:
+    """The column with `values` (None for missing) at the positions `at`, in the column's dtype where it holds them,
+    so that events and reports filter alike."""
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        numbers = column.to_numpy(dtype=float, copy=True)
+        numbers[at] = [math.nan if v is None else v for v in values]
+        whole = pd.api.types.is_integer_dtype(column.dtype) and not np.isnan(numbers).any()
+        return pd.Series(numbers, index=column.index).astype(column.dtype if whole else float)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # a value the merge gives may not be among its categories
+        column = column.astype(object)
+    changed = column.copy()
+    changed.iloc[at] = values
+    return changed
 
 
 def _plain(column: pd.Series) -> list[Any]:

@@ -133,14 +133,16 @@ def read_cues(
     words = text[:300].split()
     # A headline in Title Case ("Man Stabbed In Peckham") capitalises every cue: no name test there.
     titled = len(text) < 250 and len(words) > 2 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
-    found = []
-    for m in every_form(folded, matcher=vocab.matcher, hits=hits):
+    found = [
+        m
+        for m in every_form(folded, matcher=vocab.matcher, hits=hits)
+        if m.form.pattern is not None or titled or not _in_a_name(text, m.start, m.end)
+    ]
+    cues = []
+    for m in longest_first(found):  # it reads offsets only: Cues are built for the matches it keeps
         f = m.form
-        if f.pattern is None and not titled and _in_a_name(text, m.start, m.end):
-            continue
         phrase = folded[m.start : m.end] if f.pattern else f.text
-        found.append(Cue(phrase, m.start, m.end, f.type, f.weapon, f.fatal, f.event, f.lemma, f.kind))
-    cues = longest_first(found)
+        cues.append(Cue(phrase, m.start, m.end, f.type, f.weapon, f.fatal, f.event, f.lemma, f.kind))
     if not cues:
         return [], []
     sure = [(c.start, c.end) for c in cues if c.type and _sure(c, vocab)]

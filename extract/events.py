@@ -28,6 +28,7 @@ from extract import store
 from extract.datafiles import DATA_DIR
 from extract.geo.places import Matcher, find_places
 from extract.matching import (
+    Content,
     CrimeFamilies,
     Decision,
     Event,
@@ -163,7 +164,7 @@ class EventMatcher:
             return Change()
         probes = frozenset().union(*(blocking_keys(r, probe=True) for r in reports))
         # Copies of one story compare alike with the article's reports (matching.content): once per content.
-        others: dict[tuple, list[Report]] = {}
+        others: dict[Content, list[Report]] = {}
         for c in self.index.candidates(probes):
             if c.article_id != article_id:
                 others.setdefault(content(c), []).append(c)
@@ -272,7 +273,7 @@ def _reasons(group: Sequence[Report], nearest: Mapping[str, tuple[Decision, Repo
         return ["no other report of this incident"]
     # An event holds no two reports of one article (a conflict), so a pair's decision is one per pair of contents:
     # the strongest partner in each content is its last report before `r` or its last one after.
-    classes: dict[tuple, list[Report]] = {}
+    classes: dict[Content, list[Report]] = {}
     for r in group:
         classes.setdefault(content(r), []).append(r)
     kinds = list(classes.values())

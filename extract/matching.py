@@ -370,8 +370,8 @@ def blocking_keys(r: Report, *, probe: bool = False) -> frozenset[str]:
 
 # A report's keys are asked for each time its component is grouped again; copies of a story share them.
 @lru_cache(maxsize=1 << 12)
-def _blocking_keys(c: tuple, probe: bool) -> frozenset[str]:
-    r = Report("", "", *c)
+def _blocking_keys(c: Content, probe: bool) -> frozenset[str]:
+    r = Report("", "", *c.values)
     keys: set[str] = set()
     borough = _borough(r)
     year = _year(r)
@@ -426,9 +426,42 @@ def cluster(reports: Sequence[Report]) -> list[list[Report]]:
     return sorted(([rs[k] for k in sorted(group)] for group in members.values()), key=lambda g: g[0].incident_id)
 
 
-def content(r: Report) -> tuple:
-    """Everything of a report but its incident and article ids: two reports with the same content (copies of one
-    story under different ids) compare alike with every other report."""
+class Content:
+    """Everything of a report but its incident and article ids, hashed once: two reports with the same content
+    (copies of one story under different ids) compare alike with every other report."""
+
+    __slots__ = ("values", "_hash")
+
+    def __init__(self, values: tuple) -> None:
+        self.values = values
+        self._hash = hash(values)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, Content) and self._hash == other._hash and self.values == other.values
+        )
+
+
+_CONTENTS: dict[int, tuple[Report, Content]] = {}  # id(report) -> (report, its content): the report keeps the id
+MAX_CONTENTS = 1 << 15  # reports whose content is kept; the stored reports of recent articles come back as candidates
+
+
+def content(r: Report) -> Content:
+    """Return the content of a report (see Content)."""
+    found = _CONTENTS.get(id(r))
+    if found is not None and found[0] is r:
+        return found[1]
+    if len(_CONTENTS) >= MAX_CONTENTS:
+        _CONTENTS.clear()
+    made = Content(_values(r))
+    _CONTENTS[id(r)] = (r, made)
+    return made
+
+
+def _values(r: Report) -> tuple:
     return (
         r.type,
         r.category,
@@ -451,8 +484,8 @@ def content(r: Report) -> tuple:
 # compare reads the article ids only to tell whether they are equal, so a decision between reports of different
 # articles is one per pair of contents: a flood of copies costs one comparison, not one per pair of copies.
 @lru_cache(maxsize=1 << 14)
-def _decide_contents(a: tuple, b: tuple) -> Decision:
-    return compare.__wrapped__(Report("", "\x00a", *a), Report("", "\x00b", *b))
+def _decide_contents(a: Content, b: Content) -> Decision:
+    return compare.__wrapped__(Report("", "\x00a", *a.values), Report("", "\x00b", *b.values))
 
 
 def decide_apart(a: Report, b: Report) -> Decision:
@@ -467,7 +500,7 @@ def decide(a: Report, b: Report) -> Decision:
 
 def _contents(rs: Sequence[Report]) -> list[list[int]]:
     """The positions in `rs` of each content, in order."""
-    found: dict[tuple, list[int]] = {}
+    found: dict[Content, list[int]] = {}
     for k, r in enumerate(rs):
         found.setdefault(content(r), []).append(k)
     return list(found.values())

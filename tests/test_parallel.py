@@ -226,3 +226,27 @@ def test_dask_workers_write_postgresql_directly_what_one_process_stores_and_agai
     assert {name: len(rows) for name, rows in again.items()} == {
         name: len(rows) for name, rows in one_process_postgres[2].items()
     }
+
+
+@pytest.fixture(scope="module")
+def one_process_out(news, tmp_path_factory):
+    """The command line's --out and summary for one process."""
+    from extract.__main__ import main
+
+    out = tmp_path_factory.mktemp("out") / "incidents.jsonl"
+    assert main(["ingest", str(news), "--db", str(out.with_suffix(".db")), "--out", str(out), "--no-progress"]) == 1
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mode", ["workers", "dask-sqlite", "dask-postgresql"])
+def test_command_line_out_lines_and_order_equal_one_process(
+    news, tmp_path, one_process_out, cluster, byte_ranges, mode, request, capsys
+):
+    from extract.__main__ import main
+
+    out = tmp_path / "incidents.jsonl"
+    db = request.getfixturevalue("postgres_url") if mode == "dask-postgresql" else str(tmp_path / "incidents.db")
+    fan = ["--workers", "2"] if mode == "workers" else ["--dask", cluster.scheduler_address]
+    assert main(["ingest", str(news), "--db", db, "--out", str(out), "--no-progress", *fan]) == 1  # the bad line
+    assert out.read_text(encoding="utf-8") == one_process_out
+    assert f"{ARTICLES - 2} articles" in capsys.readouterr().err

@@ -100,3 +100,15 @@ def test_partitions_of_files_over_the_text_limit_read_line_by_line(tmp_path, mon
     path = tmp_path / name
     path.write_bytes(FILES[name].replace(line(3), line(3, day="Monday " * 10)))
     assert read_partitions([path], size=60) == read_whole([path])
+
+
+def test_a_worker_that_cannot_reach_postgresql_stops_at_its_first_article(tmp_path, small_extractor, monkeypatch):
+    from extract import events, parallel
+
+    reader = events.load_report_reader(matcher=small_extractor.matcher)
+    monkeypatch.setattr(parallel, "_loaded", (small_extractor, reader))  # as the WorkerPlugin leaves a worker
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(GOOD)
+    results = parallel.extract_partition((Piece(path),), db="postgresql://postgres@127.0.0.1:1/incidents")
+    assert [(r.article.article_id, r.stored, r.database) for r in results] == [("p0", False, True)]
+    assert "postgres@127.0.0.1:1/incidents: cannot open the incidents database" in results[0].error

@@ -120,13 +120,14 @@ def linked_headline(row: Mapping) -> str:
     return f"[{headline}]({url})" if url else headline
 
 
-def report_source(row: Mapping) -> str:
-    """Return the line naming one report of an event: outlet, publication date and linked headline, escaped."""
+def report_source(row: Mapping, *, headline: bool = True) -> str:
+    """Return the line naming one report of an event: outlet, publication date and (with `headline`) its headline
+    linked to a safe source, escaped."""
     found = outlet(row["url"])
     parts = [f"**{escape_markdown(found)}**" if found else "Source unknown"]
     if isinstance(row["published"], str) and row["published"]:
         parts.append(f"published {escape_markdown(row['published'])}")
-    return " · ".join([*parts, linked_headline(row)])
+    return " · ".join([*parts, linked_headline(row)] if headline else parts)
 
 
 def details_facts(row: Mapping, type_labels: Mapping[str, str]) -> str:

@@ -113,6 +113,16 @@ def test_an_event_lists_every_report(app, ids):
     assert at.query_params == {"incident": ids["rye-a"]}
 
 
+def test_an_event_of_one_report_names_its_outlet_under_the_linked_heading(app, ids):
+    at = pick(run(app), ids["mare"])
+    assert markdown(at)[0] == "#### [Man shot on Mare Street](https://news.example/mare)"
+    assert markdown(at)[2:] == [
+        "> A man :orange-background[was shot] on :blue-background[Mare Street] in Hackney on Wednesday night\\.",
+        "**news\\.example** · published 2024\\-05\\-02",
+    ]
+    assert not [c for c in captions(at) if c.startswith("Told by")]
+
+
 @pytest.mark.parametrize(
     "count_param, opened, shown, heading",
     [

@@ -278,7 +278,8 @@ def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports:
                 st.caption(f"Told by {plural(len(told), 'report')}:")
             for _, report in told.iterrows():
                 st.markdown(highlighted_evidence(report))
-                st.markdown(report_source(report))
+                # The heading links a lone report already.
+                st.markdown(report_source(report, headline=len(told) > 1))
         if len(rows) > STACK_SHOWN:
             st.caption(f"And {len(rows) - STACK_SHOWN:,} more: narrow the filters, or see the table.")
         st.button("Close details", on_click=close_details)

@@ -72,8 +72,8 @@ class Placement:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What matching one article changed: reports added and removed, every placement of the reports grouped again,
-    the events made or updated, and the event ids no longer used."""
+    """What matching one article changed: reports added and removed, the placements of the added reports and those
+    that moved, the events made or updated, and the event ids no longer used."""
 
     added: tuple[Report, ...] = ()
     removed: tuple[Report, ...] = ()
@@ -191,7 +191,10 @@ class EventMatcher:
         placements, events = self._group(members, old_placements, nearest)
         kept = {p.event_id for p in placements.values()}
         dropped = tuple(sorted({p.event_id for p in old_placements.values()} - kept))
-        change = Change(tuple(reports), tuple(old), placements, tuple(events), dropped)
+        # Only what moved is written: a copy joining an event of many leaves most of their placements as they were.
+        added = {r.incident_id for r in reports}
+        moved = {i: p for i, p in placements.items() if i in added or old_placements.get(i) != p}
+        change = Change(tuple(reports), tuple(old), moved, tuple(events), dropped)
         self.index.apply(change)
         return change
 

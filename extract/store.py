@@ -1468,12 +1468,17 @@ def matcher_lock(conn: Connection) -> Iterator[None]:
 
 
 def data_version(conn: Connection) -> int:
-    """Return a number that changes whenever the database is written (PostgreSQL: the write-ahead log position;
-    SQLite: its data_version, per connection), for caches keyed by the database's state."""
+    """Return a number that changes whenever the database is written, for caches keyed by the database's state.
+
+    SQLite: its data_version, per connection. PostgreSQL: the rows inserted, updated and deleted in this database's
+    tables, as the server counts them once a transaction ends (within about a second; at once when the writer
+    disconnects); a standby, which counts none, gives its replay position. The server's write-ahead log position
+    moved with every other database on the server, autovacuum and checkpoints: the dashboard loaded everything again
+    several times a minute with nothing written.
+    """
     if isinstance(conn, sqlite3.Connection):
         return _pragma(conn, "data_version")
-    sql = (
-        "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END"
-        " - '0/0'::pg_lsn)::bigint"
-    )
+    if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+        return int(conn.execute("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint").fetchone()[0])
+    sql = "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
     return int(conn.execute(sql).fetchone()[0])

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -598,3 +599,41 @@ def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_pa
     reader = store.connect_readonly(path)
     assert store.search_incidents(reader, "rye lane") is None
     reader.close()
+
+
+def version_of(url: str) -> int:
+    reader = store.connect_readonly(url)
+    try:
+        return store.data_version(reader)
+    finally:
+        reader.close()
+
+
+def version_after(url: str, before: int | None, *, seconds: float = 10.0) -> int:
+    """The version once the server has counted what was written: the first that differs from `before`, or when
+    `before` is None the one that holds for a second."""
+    deadline, last = time.monotonic() + seconds, version_of(url)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = version_of(url)
+        if (before is not None and now != before) or (before is None and now == last):
+            return now
+        last = now
+    return last
+
+
+@pytest.mark.slow
+def test_postgresql_data_version_moves_with_this_databases_writes_only(postgres_server):
+    url, other = postgres_server.new_database(), postgres_server.new_database()
+    store.connect(url).close()
+    before = version_after(url, None)
+    writer = store.connect(other)
+    store.save_article(writer, ARTICLE, [incident("i1")])
+    writer.close()
+    postgres_server.sql("VACUUM ANALYZE", database=url.rsplit("/", 1)[1])
+    postgres_server.sql("CHECKPOINT")
+    assert version_after(url, None) == before
+    writer = store.connect(url)
+    store.save_article(writer, ARTICLE, [incident("i1")])
+    writer.close()
+    assert version_after(url, before) != before

@@ -12,14 +12,14 @@ that a busy machine does not inflate them. A size above --full-max is prebuilt i
 the store: each synthetic incident's reports filed as one event without matching (timed apart), then the last 1,000
 articles matched one at a time as ingest would.
 
-Floods (--floods, run first): copies of one story under different ids, as when many outlets reprint one press
+Floods (run first, unless --no-floods): copies of one story under different ids, as when many outlets reprint one press
 release, matched into the store one at a time: FLOOD copies of one story, then a feed round of FEED_STORIES stories
 with FEED_COPIES copies each, arriving interleaved. Every copy is kept as a report of the story's one event.
 
 Example:
     .venv/bin/python benchmarks/events.py
     .venv/bin/python benchmarks/events.py --sizes 10000 100000 --store-max 100000
-    .venv/bin/python benchmarks/events.py --floods --sizes
+    .venv/bin/python benchmarks/events.py --sizes  # the floods alone
 """
 
 from __future__ import annotations
@@ -166,10 +166,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--store-max", type=int, default=100_000, help="largest size run over the SQLite store")
     parser.add_argument("--full-max", type=int, default=100_000, help="largest size matched from empty in memory")
-    parser.add_argument("--floods", action="store_true", help="also match floods of copies of one story")
+    parser.add_argument("--no-floods", action="store_true", help="leave out the floods of copies of one story")
     args = parser.parse_args()
     families = load_families()
-    if args.floods:
+    if not args.no_floods:
         stories = [r for r in synthetic_reports(4 * FEED_STORIES, seed=2) if r.article_id.endswith("-0")]
         flood(f"{FLOOD} copies of one story", copies(stories[:1], FLOOD), families)
         flood(

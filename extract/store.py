@@ -905,10 +905,11 @@ SEARCH_MIN_CHARS = 3
 """The shortest text the search index finds: a trigram."""
 
 
-def search_incidents(conn: Connection, text: str) -> set[str] | None:
+def search_incidents(conn: Connection, text: str, *, limit: int | None = None) -> set[str] | None:
     """Return the ids of the incidents whose headline or evidence contains `text` in any case, from the search index
     (migration 8); None when the index cannot tell (a text under SEARCH_MIN_CHARS, a database opened read-only
-    before the index), and the caller must look at every incident. Case is folded by the database (Unicode simple
+    before the index) or when more than `limit` headlines and evidence match (reading them all costs more than the
+    caller's scan), and the caller must look at every incident. Case is folded by the database (Unicode simple
     folding in SQLite's trigram tokenizer, the locale's in PostgreSQL), so callers check the rows found."""
     if len(text) < SEARCH_MIN_CHARS:
         return None
@@ -923,13 +924,20 @@ def search_incidents(conn: Connection, text: str) -> set[str] | None:
             "JOIN incidents i ON i.article_id = a.article_id WHERE article_text MATCH ?"
         )
         quoted = '"' + text.replace('"', '""') + '"'
-        return {row[0] for row in conn.execute(sql, (quoted, quoted))}  # a set: UNION's sort took seconds
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-    sql = (
-        "SELECT incident_id FROM incidents WHERE evidence ILIKE ? UNION ALL "
-        "SELECT i.incident_id FROM incidents i JOIN articles a USING (article_id) WHERE a.headline ILIKE ?"
-    )
-    return {row[0] for row in conn.execute(sql, (pattern, pattern))}
+        parameters: tuple = (quoted, quoted)
+    else:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+        sql = (
+            "SELECT incident_id FROM incidents WHERE evidence ILIKE ? UNION ALL "
+            "SELECT i.incident_id FROM incidents i JOIN articles a USING (article_id) WHERE a.headline ILIKE ?"
+        )
+        parameters = (pattern, pattern)
+    if limit is not None:
+        sql, parameters = sql + " LIMIT ?", (*parameters, limit + 1)
+    found = [row[0] for row in conn.execute(sql, parameters)]
+    if limit is not None and len(found) > limit:
+        return None
+    return set(found)  # a set: UNION's sort of a million ids took seconds
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:

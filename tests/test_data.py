@@ -206,3 +206,16 @@ def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, post
             on_postgres = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
             on_sqlite = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
             pd.testing.assert_series_equal(on_postgres, on_sqlite)
+
+
+@pytest.mark.parametrize("query", ["stabbed", "Mensah", "offence was reported", "no such words"])
+def test_text_matches_scan_when_the_index_finds_too_many(searched_db, query, monkeypatch):
+    monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", 1)
+    monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", len(data.incidents(searched_db)) + 1)  # a limit of one text
+    data._cached_matches.clear()
+    for public_view in (True, False):
+        frame = page_frame(searched_db, public_view=public_view, events_view=False)
+        matches = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
+        expected = filter_incidents(frame, Filters(query=query))
+        assert list(filter_incidents(frame, Filters(query=query), matches=matches).index) == list(expected.index)
+    data._cached_matches.clear()

@@ -637,3 +637,11 @@ def test_postgresql_data_version_moves_with_this_databases_writes_only(postgres_
     store.save_article(writer, ARTICLE, [incident("i1")])
     writer.close()
     assert version_after(url, before) != before
+
+
+# "robbery" is in s3's headline (its two incidents') and in s3:1's evidence: three texts match.
+@pytest.mark.parametrize("limit, expected", [(None, ["s3:0", "s3:1"]), (3, ["s3:0", "s3:1"]), (2, None)])
+def test_search_incidents_above_its_limit_leaves_the_scan_to_the_caller(conn, limit, expected):
+    save_searched(conn)
+    found = store.search_incidents(conn, "robbery", limit=limit)
+    assert (None if found is None else sorted(found)) == expected

@@ -21,7 +21,7 @@ import streamlit as st
 
 from dashboard import filters
 from dashboard.coverage import recorded_frame
-from dashboard.events_view import event_frame
+from dashboard.events_view import StoredMerges, event_frame, stored_merges
 from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import NAME_MASK, NEUTRAL_EVIDENCE, NameVocabulary, load_name_vocabulary, public_incidents
@@ -185,7 +185,30 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
     frame = (public if public_view else incidents)(db_path)
-    return event_frame(frame, families=crime_families(), memo=event_merges())
+    return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
+
+
+def stored_events(db_path: str | Path) -> StoredMerges | None:
+    """Return the event merges stored at `db_path` with what the editors' corrections touch
+    (dashboard.events_view.StoredMerges), read once per database version; None in a database opened read-only from
+    before events."""
+    return _cached_stored_events(str(db_path), database_version(db_path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_stored_events(db_path: str, version: tuple[int, ...]) -> StoredMerges | None:
+    conn = store.connect_readonly(db_path)
+    try:
+        try:
+            found = list(store.iter_corrections(conn))
+        except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
+            found = []
+        try:
+            return stored_merges(store.iter_event_rows(conn), found)
+        except sqlite3.OperationalError:  # opened read-only, a database from before events
+            return None
+    finally:
+        conn.close()
 
 
 @st.cache_resource(show_spinner=False)

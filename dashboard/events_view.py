@@ -11,19 +11,27 @@ Only reports the page shows are merged, so a hidden report drops out and an even
 disappears. An event with a protected report (dashboard.privacy) is placed and told by its protected reports alone,
 so that it never shows a sexual offence at the precise point another report gives. An incident that was never
 matched (a database from before events) is its own event.
+
+Most events need no merge here: ingest stored each event's merge (store.EVENT_COLUMNS, by the same merge_event), so
+an event whose reports are all shown as matching saw them (none hidden, corrected or protected) takes its stored
+merge, read from the table in one step (StoredMerges); only the others are merged again. Both give the same rows:
+merge_event reads the reports in incident id order as ingest does, and a stored date whose basis is a publication
+date is no offence date here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dashboard.privacy import PROTECTED_TYPES
+from extract import store
 from extract.matching import CrimeFamilies, Report, merge_event
 from extract.records import PRECISIONS, Place
 
@@ -31,7 +39,9 @@ REPORTS = "reports"  # the event frame's column: the number of its reports shown
 REPORT_IDS = "report_ids"  # the event frame's column: their incident ids, first published first
 MERGED = ("type", "category", "date", "date_basis", "fatal", "weapon")  # the columns an event takes from the merge
 MEMO_LIMIT = 2_000_000  # merges a memo keeps before it starts again: a few hundred MB at most
-_AGREE = (*MERGED, "place_name", "lat", "lon", "precision", "borough")  # reports equal in these merge to any
+_PLACE = ("place_name", "place_kind", "lat", "lon", "precision", "borough", "borough_code")  # a report's Place
+_AGREE = (*MERGED, *_PLACE)  # reports equal in these (with a day or no date) merge to any of them
+_NONE = object()  # a missing value, equal to itself alone
 _READ = (  # the columns a report is merged by
     "incident_id",
     "article_id",
@@ -61,53 +71,181 @@ class Merged:
     told: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredMerges:
+    """The merges ingest stored: the events table (store.EVENT_COLUMNS, indexed by event_id), and the incidents and
+    articles the editors' corrections touch, whose reports may differ from those the stored merges read."""
+
+    events: pd.DataFrame
+    incidents: frozenset[str] = field(default_factory=frozenset)
+    articles: frozenset[str] = field(default_factory=frozenset)
+
+
+def stored_merges(rows: Iterable[tuple], corrections: Iterable[store.Correction]) -> StoredMerges:
+    """Return the StoredMerges of the events table's rows (store.iter_event_rows) and of the editors' corrections."""
+    events = pd.DataFrame.from_records(list(rows), columns=list(store.EVENT_COLUMNS))
+    touched = list(corrections)
+    return StoredMerges(
+        events.set_index("event_id"),
+        frozenset(c.target for c in touched if c.kind == "incident"),
+        frozenset(c.target for c in touched if c.kind == "article"),
+    )
+
+
 def event_keys(reports: pd.DataFrame) -> pd.Series:
     """Return each report's event: its event_id, or its own incident id when it was never matched."""
     return reports["event_id"].where(reports["event_id"].notna(), reports["incident_id"]).astype(object)
 
 
 def event_frame(
-    reports: pd.DataFrame, *, families: CrimeFamilies, memo: MutableMapping[tuple, Merged] | None = None
+    reports: pd.DataFrame,
+    *,
+    families: CrimeFamilies,
+    memo: MutableMapping[tuple, Merged] | None = None,
+    stored: StoredMerges | None = None,
 ) -> pd.DataFrame:
     """Return one row per event of `reports` (the dashboard's incidents frame, with `event_id`), newest event date
-    first; see the module docstring for what a row holds. `memo` keeps each merge made, by the values of its
-    reports, for the next frame: a new version of the database changes few events."""
+    first; see the module docstring for what a row holds. `stored` gives the merges ingest stored, taken for the
+    events whose reports are all shown as stored; `memo` keeps each merge made here, by the values of its reports,
+    for the next frame: a new version of the database changes few events."""
     keys = event_keys(reports)
     shared_mask = keys.duplicated(keep=False).to_numpy()
+    shared = np.flatnonzero(shared_mask)
+    merges = _stored_merges(reports.iloc[shared], keys.iloc[shared], stored) if stored is not None else _Merges()
+    left = shared[~merges.rows] if len(merges.rows) else shared
     groups: dict[str, list[tuple]] = {}
-    columns = (_plain(reports[c][shared_mask]) for c in _READ)  # a column at a time: fewer copies than rows
-    for key, row in zip(keys[shared_mask].tolist(), zip(*columns)):
+    columns = (_plain(reports[c].iloc[left]) for c in _READ)  # a column at a time: fewer copies than rows
+    for key, row in zip(keys.iloc[left].tolist(), zip(*columns)):
         groups.setdefault(key, []).append(row)
     if memo is not None and len(memo) > MEMO_LIMIT:
         memo.clear()
-    merges = {}
     for rows in groups.values():
         found = memo.get(tuple(rows)) if memo is not None else None
         if found is None:
             found = merged_event([dict(zip(_READ, row)) for row in rows], families=families)
             if memo is not None:
                 memo[tuple(rows)] = found
-        merges[found.lead] = found
+        merges.add(found)
     # The single reports and the leads, newest (merged) date first, taken from the frame in one step: a merged
     # date may be earlier than its lead's own. Stable, so that a date keeps the frame's order by incident id.
-    kept = np.flatnonzero(~shared_mask | reports.index.isin(list(merges)))
+    lead_at = reports.index.get_indexer(merges.leads)
+    is_kept = ~shared_mask
+    is_kept[lead_at] = True
+    kept = np.flatnonzero(is_kept)
     dates = reports["date"].to_numpy(dtype=object)[kept]
-    leads = pd.Index(reports.index[kept]).get_indexer(list(merges))
-    dates[leads] = [m.values["date"] for m in merges.values()]
+    leads = np.searchsorted(kept, lead_at)
+    dates[leads] = merges.values["date"]
     codes, days = pd.factorize(pd.Series(dates), sort=True)  # ISO dates in order; missing: -1
     order = np.argsort(np.where(codes < 0, len(days), len(days) - 1 - codes), kind="stable")
     frame = reports.take(kept[order]).rename_axis(None)
-    at = frame.index.get_indexer(list(merges))
+    at = np.argsort(order)[leads]  # where each lead went
     for column in MERGED:
-        frame[column] = _with(frame[column], at, [m.values[column] for m in merges.values()])
+        frame[column] = _with(frame[column], at, merges.values[column])
     counts = np.ones(len(frame), dtype=int)
-    counts[at] = [len(m.told) for m in merges.values()]
+    counts[at] = [len(t) for t in merges.told]
     told: list[tuple[str, ...]] = [(i,) for i in frame.index.tolist()]
-    for i, m in zip(at, merges.values()):
-        told[i] = m.told
+    for i, t in zip(at.tolist(), merges.told):
+        told[i] = t
     frame[REPORTS] = counts
     frame[REPORT_IDS] = told
     return frame
+
+
+@dataclass(slots=True)
+class _Merges:
+    """The merges of a frame's events, column by column: each lead's incident id, its MERGED values and its reports'
+    ids; `rows` marks the shared reports (in their order in the frame) whose merge came from the store."""
+
+    leads: list[str] = field(default_factory=list)
+    values: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in MERGED})
+    told: list[tuple[str, ...]] = field(default_factory=list)
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def add(self, merged: Merged) -> None:
+        self.leads.append(merged.lead)
+        for column in MERGED:
+            self.values[column].append(merged.values[column])
+        self.told.append(merged.told)
+
+
+def _stored_merges(shared: pd.DataFrame, keys: pd.Series, stored: StoredMerges) -> _Merges:
+    """The merges `stored` holds for the events of the `shared` reports (those of events of several reports) whose
+    reports are all shown as ingest matched them: as many as it counted, none touched by a correction or protected.
+    Each is what merged_event gives: its lead the first published report with the event's place, its date no
+    publication date, with the basis of the first published report of that date."""
+    codes, uniques = pd.factorize(keys)
+    n = len(uniques)
+    events = stored.events
+    if events.empty:
+        return _Merges(rows=np.zeros(len(shared), dtype=bool))
+    found = events.index.get_indexer(uniques)
+    at = np.where(found < 0, 0, found)
+    bad = (found < 0) | (events["n_reports"].to_numpy()[at] != np.bincount(codes, minlength=n))
+    touched = shared["type"].isin(PROTECTED_TYPES).to_numpy()
+    if stored.incidents:
+        touched = touched | shared["incident_id"].isin(stored.incidents).to_numpy()
+    if stored.articles:
+        touched = touched | shared["article_id"].isin(stored.articles).to_numpy()
+    bad[codes[touched]] = True
+    # The reports by event, first published first (no publication date last), then by incident id.
+    published = shared["published"]
+    order = np.lexsort(
+        (
+            pd.factorize(shared["incident_id"], sort=True)[0],
+            pd.factorize(published, sort=True)[0],
+            published.isna().to_numpy(),
+            codes,
+        )
+    )
+    by = codes[order]
+    of = at[by]  # each sorted report's event row in `events`
+
+    def column(frame: pd.DataFrame, name: str, rows: np.ndarray) -> np.ndarray:
+        return frame[name].to_numpy(dtype=object)[rows]
+
+    def same(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # equal, or missing both
+        a, b = a.copy(), b.copy()
+        a[pd.isna(a)] = _NONE
+        b[pd.isna(b)] = _NONE
+        return np.asarray(a == b, dtype=bool)
+
+    placed_event = events["lat"].notna().to_numpy()[at]
+    placed = (shared["lat"].notna() & shared["lon"].notna() & shared["precision"].isin(PRECISIONS)).to_numpy()[order]
+    with_place = placed & placed_event[by]
+    for name in _PLACE:
+        with_place &= same(column(shared, name, order), column(events, name, of))
+    lead = _first(by, with_place | ~placed_event[by], n)
+    bad |= lead < 0
+    basis = events["date_basis"].to_numpy(dtype=object)[at]
+    day = np.where(basis == "published", None, events["date"].to_numpy(dtype=object)[at])
+    dated = _first(by, same(column(shared, "date", order), day[by]), n)
+    dated = np.where(dated < 0, lead, dated)
+    good = np.flatnonzero(~bad)
+    ids = shared["incident_id"].to_numpy(dtype=object)[order]
+    ends = np.cumsum(np.bincount(codes, minlength=n))
+    starts = ends - np.bincount(codes, minlength=n)
+    merges = _Merges(rows=~bad[codes])
+    merges.leads = ids[lead[good]].tolist()
+    for name in ("type", "category", "weapon"):
+        merges.values[name] = _plain(events[name].iloc[at[good]])
+    merges.values["fatal"] = [None if f is None else int(f) for f in _plain(events["fatal"].iloc[at[good]])]
+    merges.values["date"] = [None if _missing(d) else d for d in day[good].tolist()]
+    merges.values["date_basis"] = _plain(shared["date_basis"].iloc[order[dated[good]]])
+    merges.told = [tuple(ids[a:b]) for a, b in zip(starts[good].tolist(), ends[good].tolist())]
+    return merges
+
+
+def _first(groups: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
+    """For each of `n` groups (`groups` sorted), the position of its first row `where` holds; -1 when none does."""
+    first = np.full(n, -1)
+    rows = np.flatnonzero(where)
+    found, at = np.unique(groups[rows], return_index=True)
+    first[found] = rows[at]
+    return first
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merged:
@@ -117,11 +255,17 @@ def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merg
     protected = [r for r in told if r["type"] in PROTECTED_TYPES]
     merged = protected or told
     ids = tuple(r["incident_id"] for r in told)
-    if len({tuple(r[c] for c in _AGREE) for r in merged}) == 1:  # reports that agree merge into any of them
-        return Merged(merged[0]["incident_id"], {c: merged[0][c] for c in MERGED}, ids)
+    first = merged[0]
+    if (
+        len({tuple(r[c] for c in _AGREE) for r in merged}) == 1
+        and (first["date"] is None or _is_day(first["date"]))
+        and families.category.get(first["type"], first["category"]) == first["category"]
+    ):  # reports that agree merge into any of them
+        return Merged(first["incident_id"], {c: first[c] for c in MERGED}, ids)
     reports = [_report(r) for r in merged]
-    event = merge_event("", reports, families=families)
-    lead = next((r for r, report in zip(merged, reports) if report.place is event.place), merged[0])
+    # In incident id order, as ingest merged them: of two places alike but for their point, the first one's.
+    event = merge_event("", sorted(reports, key=lambda r: r.incident_id), families=families)
+    lead = next((r for r, report in zip(merged, reports) if report.place == event.place), first)
     dated = next((r for r in merged if r["date"] == event.date), lead)
     values = {
         "type": event.type,
@@ -147,6 +291,14 @@ def event_row_of(events: pd.DataFrame, reports: pd.DataFrame, incident_id: str |
 
 def _by_publication(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["published"] is None, r["published"] or "", r["incident_id"]))
+
+
+def _is_day(value: str) -> bool:
+    """Whether `value` is an ISO day, as merge_event counts a stated date."""
+    try:
+        return len(value) == 10 and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _report(row: Mapping[str, Any]) -> Report:

@@ -12,10 +12,11 @@ from events_fixtures import build_events_db
 
 from dashboard.data import read_incidents
 from dashboard.display import EVENT_EXPORT_COLUMNS, REPORT_EXPORT_COLUMNS, csv_download, geojson_download
-from dashboard.events_view import REPORT_IDS, REPORTS, event_frame, event_row_of
+from dashboard.events_view import REPORT_IDS, REPORTS, StoredMerges, event_frame, event_row_of, stored_merges
 from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
 from extract import corrections, store
 from extract.matching import load_families
+from extract.pipeline import ingest_paths
 from extract.records import PRECISION_ORDER
 
 FAMILIES = load_families()
@@ -310,3 +311,153 @@ def test_report_downloads_carry_each_report_s_event(events_db):
     features = json.loads(geojson_download(reports))["features"]
     assert sorted(f["properties"]["article_id"] for f in features) == ["mare", "rye-a", "rye-b", "rye-c"]
     assert all("reports" not in f["properties"] for f in features)
+
+
+MERGE_ARTICLES = (  # made up: five incidents, four of them told by several reports, one a sexual offence
+    (
+        "rye-a",
+        "Boy, 15, stabbed on Rye Lane",
+        "2024-05-06",
+        "A 15-year-old boy was stabbed on Rye Lane in Peckham on "
+        "Sunday afternoon, police said. Officers were called at about 4pm and paramedics took him to hospital.",
+    ),
+    (
+        "rye-b",
+        "Peckham knife attack: two men arrested",
+        "2024-05-07",
+        "A boy aged 15 was stabbed in Peckham on Sunday. "
+        "Officers were called to Rye Lane at about 4pm. Two men have been arrested on suspicion of wounding.",
+    ),
+    (
+        "rye-c",
+        "Teenager stabbed in Peckham",
+        "2024-05-08",
+        "A 15-year-old boy was stabbed in Peckham on Saturday "
+        "evening, police said. He was taken to hospital with a knife wound.",
+    ),
+    (
+        "cold-a",
+        "Man shot on Coldharbour Lane",
+        "2024-03-02",
+        "A man was shot on Coldharbour Lane in Brixton on Friday "
+        "night, police said. The 24-year-old was taken to hospital where he died.",
+    ),
+    (
+        "cold-b",
+        "Brixton shooting: murder inquiry",
+        "2024-03-03",
+        "A murder investigation has begun after a "
+        "24-year-old man was shot dead on Coldharbour Lane in Brixton on Friday. Police were called at 11pm.",
+    ),
+    (
+        "cold-c",
+        "Man charged with Brixton murder",
+        "2024-04-20",
+        "A man has been charged with murder after a "
+        "24-year-old man was shot dead on Coldharbour Lane in Brixton on 1 March. He will appear at Camberwell Green "
+        "Magistrates' Court.",
+    ),
+    (
+        "mare-a",
+        "Man stabbed on Mare Street",
+        "2024-02-10",
+        "A man in his 30s was stabbed on Mare Street in Hackney, "
+        "police said. He was taken to hospital. A knife was recovered.",
+    ),
+    (
+        "mare-b",
+        "Hackney stabbing",
+        "2024-02-10",
+        "A man in his 30s was stabbed on Mare Street in Hackney, police said. "
+        "He was taken to hospital. A knife was recovered at the scene.",
+    ),
+    (
+        "sex-a",
+        "Woman sexually assaulted near Peckham Rye station",
+        "2024-01-15",
+        "A woman was sexually assaulted near "
+        "Peckham Rye station on Saturday night, police said. Officers are appealing for witnesses.",
+    ),
+    (
+        "sex-b",
+        "Appeal after sexual assault in Peckham",
+        "2024-01-16",
+        "Police are appealing for witnesses after a "
+        "woman was sexually assaulted on Rye Lane in Peckham on Saturday night.",
+    ),
+    (
+        "den",
+        "Robbery on Denmark Hill",
+        "2024-06-01",
+        "A man was robbed at knifepoint on Denmark Hill in Camberwell on Thursday, police said.",
+    ),
+)
+
+
+def build_merges_db(folder, extractor):
+    """Ingest MERGE_ARTICLES with the real pipeline into folder/incidents.db and return its path."""
+    source = folder / "articles.jsonl"
+    rows = [
+        {"id": a, "headline": h, "published": p, "url": f"https://news.example/{a}", "text": t}
+        for a, h, p, t in MERGE_ARTICLES
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    db = folder / "incidents.db"
+    ingest_paths([source], db_path=db, extractor=extractor)
+    return db
+
+
+def read_stored(db) -> StoredMerges:
+    conn = store.connect(db)
+    try:
+        return stored_merges(store.iter_event_rows(conn), store.iter_corrections(conn))
+    finally:
+        conn.close()
+
+
+def correct(db, change) -> None:
+    ids = ids_of(db)
+    conn = store.connect(db)
+    try:
+        change(conn, ids)
+    finally:
+        conn.close()
+
+
+CHANGES = {
+    "as_ingested": lambda conn, ids: None,
+    "hidden": lambda conn, ids: corrections.hide(conn, ids["rye-a"], "duplicate", editor="test"),
+    "corrected_date": lambda conn, ids: corrections.correct_date(conn, ids["cold-c"], "2024-02-28", editor="test"),
+    "corrected_borough": lambda conn, ids: corrections.correct_borough(
+        conn, ids["mare-b"], "Islington", "E09000019", editor="test"
+    ),
+    "deleted": lambda conn, ids: corrections.take_down(conn, "cold-a", "delete", editor="test", reason="legal"),
+    "verified": lambda conn, ids: corrections.verify(conn, ids["rye-c"], editor="test"),
+}
+
+
+@pytest.mark.parametrize("public_view", [False, True], ids=["editors", "public"])
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_stored_merges_give_the_events_merging_gives(tmp_path, small_extractor, change, public_view):
+    db = build_merges_db(tmp_path, small_extractor)
+    correct(db, CHANGES[change])
+    reports = read_incidents(db)
+    if public_view:
+        reports = public_incidents(reports, load_name_vocabulary())
+    merged = event_frame(reports, families=FAMILIES)
+    assert merged[REPORTS].tolist().count(1) <= 2  # the articles still tell events of several reports
+    pd.testing.assert_frame_equal(event_frame(reports, families=FAMILIES, stored=read_stored(db)), merged)
+
+
+def test_stored_merges_are_taken_only_for_events_shown_as_stored(tmp_path, small_extractor):
+    db = build_merges_db(tmp_path, small_extractor)
+    correct(db, CHANGES["corrected_date"])
+    ids = ids_of(db)
+    reports = read_incidents(db)
+    found = read_stored(db)
+    # A stored merge altered shows where it is taken: the events shown as stored, not the corrected or the protected.
+    altered = StoredMerges(found.events.assign(weapon="crossbow"), found.incidents, found.articles)
+    events = event_frame(reports, families=FAMILIES, stored=altered)
+    weapons = {min(reports.loc[list(e[REPORT_IDS]), "article_id"]): e["weapon"] for _, e in events.iterrows()}
+    assert weapons == {"rye-a": "crossbow", "mare-a": "crossbow", "cold-a": "gun", "sex-a": "none", "den": "knife"}
+    assert (found.incidents, found.articles) == ({ids["cold-c"]}, frozenset())

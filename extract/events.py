@@ -36,7 +36,6 @@ from extract.matching import (
     blocking_keys,
     cluster,
     content,
-    decide,
     decide_apart,
     linked_groups,
     load_families,
@@ -239,30 +238,9 @@ def _by_id(r: Report) -> str:
 def _components(reports: Sequence[Report]) -> list[list[Report]]:
     """Split reports (sorted by id) into components: linked by merging pairs that share a blocking key (the earlier
     report's probes, the later one's keys)."""
-    if len({r.article_id for r in reports}) == len(reports):
-        return linked_groups(
-            reports, lambda a, b: bool(blocking_keys(a, probe=True) & blocking_keys(b)) and decide_apart(a, b).merge
-        )
-    # Several reports of one article (a round-up's incidents): pair by pair.
-    keys = {r.incident_id: blocking_keys(r) for r in reports}
-    probes = {r.incident_id: blocking_keys(r, probe=True) for r in reports}
-    owner = {r.incident_id: r.incident_id for r in reports}
-
-    def root(x: str) -> str:
-        while owner[x] != x:
-            owner[x] = owner[owner[x]]
-            x = owner[x]
-        return x
-
-    for i, a in enumerate(reports):
-        for b in reports[i + 1 :]:
-            if probes[a.incident_id] & keys[b.incident_id] and decide(a, b).merge:
-                ra, rb = root(a.incident_id), root(b.incident_id)
-                owner[max(ra, rb)] = min(ra, rb)
-    components: dict[str, list[Report]] = {}
-    for r in reports:
-        components.setdefault(root(r.incident_id), []).append(r)
-    return list(components.values())
+    return linked_groups(
+        reports, lambda a, b: bool(blocking_keys(a, probe=True) & blocking_keys(b)) and decide_apart(a, b).merge
+    )
 
 
 def _reasons(group: Sequence[Report], nearest: Mapping[str, tuple[Decision, Report]]) -> list[str]:

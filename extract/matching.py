@@ -416,13 +416,22 @@ def cluster(reports: Sequence[Report]) -> list[list[Report]]:
     edges = sorted(((-d.score, i, j) for (i, j), d in decisions.items() if d.merge))
     owner = list(range(n))
     members = {i: [i] for i in range(n)}
+    # Two groups conflict when they share an article or hold a conflicting pair of contents (_conflict is symmetric):
+    # checked per content, not per pair of reports.
+    kind = {k: m for m, positions in enumerate(classes) for k in positions}
+    kinds = {i: {kind[i]} for i in range(n)}
+    articles = {i: {rs[i].article_id} for i in range(n)}
     for _, i, j in edges:
         oi, oj = owner[i], owner[j]
-        if oi == oj or any(decisions[min(p, q), max(p, q)].conflict for p in members[oi] for q in members[oj]):
+        if oi == oj or articles[oi] & articles[oj]:
+            continue
+        if any(decide_apart(rs[classes[p][0]], rs[classes[q][0]]).conflict for p in kinds[oi] for q in kinds[oj]):
             continue
         for k in members[oj]:
             owner[k] = oi
         members[oi] += members.pop(oj)
+        kinds[oi] |= kinds.pop(oj)
+        articles[oi] |= articles.pop(oj)
     return sorted(([rs[k] for k in sorted(group)] for group in members.values()), key=lambda g: g[0].incident_id)
 
 
@@ -520,11 +529,12 @@ def _ordered_pairs(classes: list[list[int]]) -> Iterable[tuple[list[int], list[i
 
 
 def linked_groups(rs: Sequence[Report], linked: Callable[[Report, Report], bool]) -> list[list[Report]]:
-    """Split reports sorted by id, each of its own article, into the groups connected by the pairs (a, b), a before
-    b, for which linked(a, b); `linked` must depend only on the two contents, as it is asked once per pair of them.
+    """Split reports sorted by id into the groups connected by the pairs (a, b) of different articles, a before b,
+    for which linked(a, b); `linked` must depend only on the two contents, as it is asked once per pair of them.
 
-    A pair of contents that links joins every earlier member of the first to every later one of the second: those
-    before the second's last member and those after the first's first are then one group, in O(members).
+    A pair of contents that links joins each later member of the second to every earlier member of the first from
+    another article: one sweep in id order keeps the groups met so far with the articles of their first-content
+    members (two are enough to know one differs from any article), in about O(members).
     """
     owner = list(range(len(rs)))
 
@@ -535,18 +545,29 @@ def linked_groups(rs: Sequence[Report], linked: Callable[[Report, Report], bool]
         return x
 
     for x, y in _ordered_pairs(_contents(rs)):
-        if linked(rs[x[0]], rs[y[0]]):
-            joined = [a for a in x if a < y[-1]] + [b for b in y if b > x[0]]
-            first = root(joined[0])
-            for k in joined[1:]:
-                other = root(k)
-                if other != first:
-                    owner[max(first, other)] = min(first, other)
-                    first = min(first, other)
-    groups: dict[int, list[Report]] = {}
+        if not linked(rs[x[0]], rs[y[0]]):
+            continue
+        # (position, is a later member): a content paired with itself has each member first as later, then earlier.
+        sweep = sorted([(b, True) for b in y] + [(a, False) for a in x])
+        groups: list[tuple[int, frozenset[str]]] = []  # a root, and up to two articles of its earlier members
+        for k, later in sweep:
+            article = rs[k].article_id
+            if not later:
+                groups.append((k, frozenset((article,))))
+                continue
+            kept, articles = [], frozenset[str]()
+            for group_root, group_articles in groups:
+                if group_articles - {article}:
+                    a, b = root(group_root), root(k)
+                    owner[max(a, b)] = min(a, b)
+                    articles = articles | group_articles if len(articles) < 2 else articles
+                else:
+                    kept.append((group_root, group_articles))
+            groups = kept + [(k, frozenset(sorted(articles)[:2]))] if articles else kept
+    found: dict[int, list[Report]] = {}
     for k, r in enumerate(rs):
-        groups.setdefault(root(k), []).append(r)
-    return list(groups.values())
+        found.setdefault(root(k), []).append(r)
+    return list(found.values())
 
 
 def new_event_id(reports: Iterable[Report]) -> str:

@@ -1,15 +1,17 @@
-"""The Map page's events at scale: how long dashboard.events_view.event_frame takes to merge 10k, 100k and 1M
-reports into events, the first time and for the next version of the database (its memo holding the merges made).
+"""The Map page's events at scale: how long dashboard.events_view.event_frame takes to build the events of 10k, 100k
+and 1M reports from the merges ingest stored (the events table), and (--merge-all) merging every event itself, the
+first time and for the next version of the database (its memo holding the merges made).
 
 The reports are a synthetic incidents frame made with a fixed seed, 1.65 reports per event on average as in
 benchmarks/events.py (1 report for 60% of events, 2 for 25%, 3 for 10%, 5 for 5%): the reports of one event share
 its type and weapon and each gives its street or its area, and its date or the day before, so some agree and some
 need merge_event. Times are this process's CPU time (pyarrow's threads included), so that a busy machine does not
-inflate them, with the wall-clock time beside.
+inflate them, with the wall-clock time beside. The stored merges are made as ingest makes them (merge_event over each
+event's reports), a hundredth of the reports touched by an editor's correction, so that their events merge again.
 
 Example:
     .venv/bin/python benchmarks/events_view.py
-    .venv/bin/python benchmarks/events_view.py --sizes 10000 100000
+    .venv/bin/python benchmarks/events_view.py --sizes 10000 100000 --merge-all
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from dashboard.events_view import event_frame
+from dashboard.events_view import StoredMerges, event_frame, stored_merges
 from extract import store
-from extract.matching import load_families
-from extract.records import PRECISION_ORDER
+from extract.events import event_row
+from extract.matching import CrimeFamilies, Report, load_families, merge_event
+from extract.records import PRECISION_ORDER, Place
 
 SIZES = (10_000, 100_000, 1_000_000)
 REPORTS_PER_EVENT = ((1, 0.60), (2, 0.25), (3, 0.10), (5, 0.05))  # 1.65 on average
 TYPES = (("stabbing", "knife"), ("shooting", "gun"), ("robbery", None), ("assault", None), ("burglary", None))
 FIRST_DAY = date(2015, 1, 1)
 DAYS = 3650
+CORRECTED = 100  # one report in this many is touched by an editor's correction
 
 
 def synthetic_reports(n: int, *, seed: int = 1) -> pd.DataFrame:
@@ -81,6 +85,37 @@ def synthetic_reports(n: int, *, seed: int = 1) -> pd.DataFrame:
     return frame.set_axis(frame["incident_id"].to_numpy(), axis=0)
 
 
+def stored_events(reports: pd.DataFrame, *, families: CrimeFamilies) -> StoredMerges:
+    """Return the merges ingest would have stored for `reports` (merge_event over each event's reports, in incident
+    id order), with every CORRECTED-th report touched by a correction."""
+    groups: dict[str, list[Report]] = {}
+    for row in reports.sort_values("incident_id").itertuples(index=False):
+        place = Place(row.place_name, row.lat, row.lon, row.place_kind, row.precision, row.borough, None, "")
+        groups.setdefault(row.event_id, []).append(
+            Report(
+                row.incident_id,
+                row.article_id,
+                row.type,
+                row.category,
+                (),
+                place,
+                row.date,
+                row.published,
+                False,
+                bool(row.fatal),
+                row.weapon,
+            )
+        )
+    rows = (
+        tuple(event_row(merge_event(event_id, group, families=families)).values()) for event_id, group in groups.items()
+    )
+    touched = [
+        store.Correction("incident", i, "verified", "{}", "benchmark", "2024-01-01")
+        for i in reports["incident_id"].iloc[::CORRECTED]
+    ]
+    return stored_merges(rows, touched)
+
+
 def timed(function, *args, **kwargs):
     """Return (result, CPU seconds, wall seconds)."""
     cpu, wall = time.process_time(), time.perf_counter()
@@ -88,24 +123,36 @@ def timed(function, *args, **kwargs):
     return result, time.process_time() - cpu, time.perf_counter() - wall
 
 
-def main(sizes: tuple[int, ...]) -> None:
+def main(sizes: tuple[int, ...], *, merge_all: bool = False) -> None:
     families = load_families()
     for n in sizes:
         reports = synthetic_reports(n)
+        stored = stored_events(reports, families=families)
         memo: dict = {}
-        events, cpu, wall = timed(event_frame, reports, families=families, memo=memo)
+        events, cpu, wall = timed(event_frame, reports, families=families, memo=memo, stored=stored)
         shared = int((events["reports"] > 1).sum())
         print(f"{n:>9,} reports -> {len(events):,} events ({shared:,} of several reports)")
-        print(f"{'':>9}   first build:  {cpu:6.2f} s CPU  {wall:6.2f} s wall")
-        _, cpu, wall = timed(event_frame, reports, families=families, memo=memo)
-        print(f"{'':>9}   next version: {cpu:6.2f} s CPU  {wall:6.2f} s wall (every merge in the memo)")
+        print(f"{'':>9}   stored merges, first build:  {cpu:6.2f} s CPU  {wall:6.2f} s wall")
+        _, cpu, wall = timed(event_frame, reports, families=families, memo=memo, stored=stored)
+        print(f"{'':>9}   stored merges, next version: {cpu:6.2f} s CPU  {wall:6.2f} s wall")
+        if merge_all:
+            memo = {}
+            merged, cpu, wall = timed(event_frame, reports, families=families, memo=memo)
+            pd.testing.assert_frame_equal(merged, events)
+            print(f"{'':>9}   merging every event, first:  {cpu:6.2f} s CPU  {wall:6.2f} s wall (the same frame)")
+            _, cpu, wall = timed(event_frame, reports, families=families, memo=memo)
+            print(
+                f"{'':>9}   merging every event, next:   {cpu:6.2f} s CPU  {wall:6.2f} s wall (every merge in the memo)"
+            )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="numbers of reports")
+    parser.add_argument("--merge-all", action="store_true", help="also merge every event without the stored merges")
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    main(tuple(parse_args().sizes))
+    args = parse_args()
+    main(tuple(args.sizes), merge_all=args.merge_all)

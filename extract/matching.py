@@ -547,6 +547,18 @@ def linked_groups(rs: Sequence[Report], linked: Callable[[Report, Report], bool]
     for x, y in _ordered_pairs(_contents(rs)):
         if not linked(rs[x[0]], rs[y[0]]):
             continue
+        both = x if x is y else x + y
+        if len({rs[k].article_id for k in both}) == len(both):
+            # Each of its own article: the earlier members before the last later one and the later ones after the
+            # first earlier one are all joined, by way of those two.
+            joined = [a for a in x if a < y[-1]] + [b for b in y if b > x[0]]
+            first = root(joined[0])
+            for k in joined[1:]:
+                other = root(k)
+                if other != first:
+                    owner[max(first, other)] = min(first, other)
+                    first = min(first, other)
+            continue
         # (position, is a later member): a content paired with itself has each member first as later, then earlier.
         sweep = sorted([(b, True) for b in y] + [(a, False) for a in x])
         groups: list[tuple[int, frozenset[str]]] = []  # a root, and up to two articles of its earlier members

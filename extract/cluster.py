@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from distributed import Client, Future
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from extract.parallel import AHEAD, Extracted, extract_partition, load_worker, partitions
+from extract.parallel import AHEAD, Extracted, extract_partition, in_order, load_worker, partitions
 from extract.records import ExtractError
 
 if TYPE_CHECKING:
@@ -86,8 +86,4 @@ def _collected(item: Future | ExtractError, errors: list[ExtractError]) -> Itera
     except Exception as e:  # noqa: BLE001
         raise ExtractError(f"the Dask cluster could not extract a partition ({type(e).__name__}: {e})") from None
     item.release()  # the worker may forget the partition's results once they are here
-    for result in results:
-        if isinstance(result, ExtractError):
-            errors.append(result)
-        else:
-            yield result
+    yield from in_order(results, errors)

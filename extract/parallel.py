@@ -2,11 +2,12 @@
 handed back in input order, so that the caller stores, or matches, exactly what one process would.
 
 Each worker loads the extractor once (a Pool initializer in a spawn context here, a WorkerPlugin in cluster.py). A
-pool task is a chunk of CHUNK articles read by the caller; a Dask task is a Partition, files or a byte range of a
-JSON Lines file that the worker reads itself, and that it may store in PostgreSQL itself (extract_partition).
+task is a Partition, whole files or a byte range of a JSON Lines file, that the worker reads itself, and that a Dask
+worker may store in PostgreSQL itself (extract_partition).
 
 Example:
-    for done in pool_extracted(articles, workers=2):
+    errors = []
+    for done in pool_extracted(["news/"], workers=2, errors=errors):
         store.save_article(conn, done.article, done.incidents)
 """
 
@@ -18,7 +19,6 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from extract.pipeline import Extractor
     from extract.store import Connection
 
-CHUNK = 16  # articles per task: about 60 ms of extraction, so a task's pickling and queueing stay under 1%
 AHEAD = 4  # tasks in flight per worker: enough to keep each busy while the parent stores, bounded in memory
 
 PARTITION_BYTES = 1 << 18  # input per Dask task: about 150 news articles, half a second of extraction, so that a
@@ -97,21 +96,45 @@ def local_extracted(articles: Iterable[Article], *, extractor: Extractor) -> Ite
 
 
 def pool_extracted(
-    articles: Iterable[Article], *, workers: int, load: Callable[[], Extractor] | None = None
+    paths: Iterable[str | Path],
+    *,
+    workers: int,
+    errors: list[ExtractError],
+    published: str | None = None,
+    follow_symlinks: bool = False,
+    load: Callable[[], Extractor] | None = None,
 ) -> Iterator[Extracted]:
-    """Extract `articles` in `workers` spawned processes, each loading its extractor once with `load` (a picklable
-    callable; default pipeline.load_extractor), and yield the results in input order, reading ahead boundedly."""
+    """Extract the articles under `paths` in `workers` spawned processes, each loading its extractor once with `load`
+    (a picklable callable; default pipeline.load_extractor) and reading its partitions itself, and yield the results
+    in input order, reading ahead boundedly; what reading reports is appended to `errors` where read_articles would
+    append it."""
     from extract.pipeline import load_extractor
 
     context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open database
     with context.Pool(workers, initializer=load_worker, initargs=(load or load_extractor,)) as pool:
         pending: deque[Any] = deque()
-        for chunk in chunks(articles):
-            pending.append(pool.apply_async(extract_chunk, (chunk,)))
-            if len(pending) >= workers * AHEAD:
-                yield from pending.popleft().get()
+        for part in partitions(paths, follow_symlinks=follow_symlinks):
+            if isinstance(part, ExtractError):
+                pending.append(part)
+                continue
+            pending.append(pool.apply_async(extract_partition, (part,), {"published": published}))
+            while sum(not isinstance(p, ExtractError) for p in pending) >= workers * AHEAD:
+                yield from in_order(_got(pending.popleft()), errors)
         while pending:
-            yield from pending.popleft().get()
+            yield from in_order(_got(pending.popleft()), errors)
+
+
+def _got(item: Any) -> list[Extracted | ExtractError]:
+    return [item] if isinstance(item, ExtractError) else item.get()
+
+
+def in_order(results: list[Extracted | ExtractError], errors: list[ExtractError]) -> Iterator[Extracted]:
+    """Yield a partition's results, appending what reading reported among them to `errors` as they come."""
+    for result in results:
+        if isinstance(result, ExtractError):
+            errors.append(result)
+        else:
+            yield result
 
 
 def _reader(extractor: Extractor) -> ReportReader:
@@ -126,21 +149,6 @@ def load_worker(load: Callable[[], Extractor]) -> None:
     if _loaded is None:
         extractor = load()
         _loaded = (extractor, _reader(extractor))
-
-
-def extract_chunk(chunk: list[Article]) -> list[Extracted]:
-    """Extract a chunk of articles with the extractor load_worker loaded in this process."""
-    if _loaded is None:
-        raise RuntimeError("this worker has no extractor: the pool initializer did not run")
-    extractor, reader = _loaded
-    return [extract_article(a, extractor=extractor, reader=reader) for a in chunk]
-
-
-def chunks(articles: Iterable[Article]) -> Iterator[list[Article]]:
-    """Cut `articles` into lists of CHUNK, read lazily."""
-    stream = iter(articles)
-    while chunk := list(islice(stream, CHUNK)):
-        yield chunk
 
 
 def partitions(
@@ -206,7 +214,7 @@ def extract_partition(
     PostgreSQL URL `db`, store each in its own transaction (events are left to the caller's single matcher); return
     the results and what reading reported, in input order."""
     if _loaded is None:
-        raise RuntimeError("this worker has no extractor: the WorkerPlugin did not run")
+        raise RuntimeError("this worker has no extractor: the pool initializer or the WorkerPlugin did not run")
     extractor, reader = _loaded
     errors: list[ExtractError] = []
     results: list[Extracted | ExtractError] = []

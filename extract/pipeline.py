@@ -366,10 +366,10 @@ def ingest_paths(
     (extract/events.py). `on_article` sees every stored article with its incidents (for --out).
 
     Extraction runs in this process, in `workers` spawned processes, or on the Dask cluster at `dask`, each worker
-    loading its extractor with `load` (picklable; default load_extractor); Dask workers read their partitions of
-    the input themselves and, when `db_path` is a PostgreSQL URL, store the articles there. This process stores the
-    rest and matches every article's events, in input order, so that the database and `on_article` see the same in
-    every mode.
+    loading its extractor with `load` (picklable; default load_extractor) and reading its partitions of the input
+    itself; Dask workers also store the articles when `db_path` is a PostgreSQL URL. This process stores the rest
+    and matches every article's events, in input order, so that the database and `on_article` see the same in every
+    mode.
     """
     from extract import articles as articles_mod
     from extract import events, parallel, store
@@ -397,7 +397,9 @@ def ingest_paths(
                 load=load,
             )
         elif workers > 1:
-            extracted = parallel.pool_extracted(stream, workers=workers, load=load)
+            extracted = parallel.pool_extracted(
+                inputs, workers=workers, errors=errors, published=published, follow_symlinks=follow_symlinks, load=load
+            )
         else:
             extracted = parallel.local_extracted(stream, extractor=extractor)
         if progress:

@@ -36,7 +36,7 @@ STORIES = (
     ),
 )
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ARTICLES = 70  # enough for several chunks per worker, so that results come back out of order
+ARTICLES = 70  # enough for several partitions per worker, so that results come back out of order
 PARTITION_BYTES = 2_000  # the news file's byte ranges: about ten lines each, seven tasks
 
 
@@ -106,7 +106,7 @@ def test_one_process_run_has_incidents_errors_and_warnings(one_process):
     assert len(report.errors) == 1 and report.warnings and stored["incidents"] and stored["events"]
 
 
-def test_two_workers_store_what_one_process_stores(news, extractor, tmp_path, one_process):
+def test_two_workers_store_what_one_process_stores(news, extractor, tmp_path, one_process, byte_ranges):
     assert run(news, tmp_path / "incidents.db", extractor, workers=2) == one_process
 
 

@@ -7,7 +7,7 @@ benchmarks/events.py (1 report for 60% of events, 2 for 25%, 3 for 10%, 5 for 5%
 its type and weapon and each gives its street or its area, and its date or the day before, so some agree and some
 need merge_event. Times are this process's CPU time (pyarrow's threads included), so that a busy machine does not
 inflate them, with the wall-clock time beside. The stored merges are made as ingest makes them (merge_event over each
-event's reports), a hundredth of the reports touched by an editor's correction, so that their events merge again.
+event's reports), a thousandth of the reports touched by an editor's correction, so that their events merge again.
 
 Example:
     .venv/bin/python benchmarks/events_view.py
@@ -34,7 +34,7 @@ REPORTS_PER_EVENT = ((1, 0.60), (2, 0.25), (3, 0.10), (5, 0.05))  # 1.65 on aver
 TYPES = (("stabbing", "knife"), ("shooting", "gun"), ("robbery", None), ("assault", None), ("burglary", None))
 FIRST_DAY = date(2015, 1, 1)
 DAYS = 3650
-CORRECTED = 100  # one report in this many is touched by an editor's correction
+CORRECTED = 1_000  # one report in this many is touched by an editor's correction: a thousand at a million
 
 
 def synthetic_reports(n: int, *, seed: int = 1) -> pd.DataFrame:

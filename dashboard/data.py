@@ -21,7 +21,7 @@ import streamlit as st
 
 from dashboard import filters
 from dashboard.coverage import recorded_frame
-from dashboard.events_view import StoredMerges, event_frame, stored_merges
+from dashboard.events_view import StoredMerges, event_frame, events_of_reports, stored_merges
 from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import NAME_MASK, NEUTRAL_EVIDENCE, NameVocabulary, load_name_vocabulary, public_incidents
@@ -243,7 +243,8 @@ def _cached_choices(
 def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_view: bool) -> pd.Series | None:
     """Return which rows of the page's frame (`events(db_path)` when `events_view`, else the reports: `public` or
     `incidents` by `public_view`) the text search `query` keeps, as dashboard.filters' `q` keeps them, for
-    filter_incidents' `matches`; None without a query. Computed once per database version and query.
+    filter_incidents' `matches`; None without a query. An event is kept when the headline or evidence of any of its
+    reports is. Computed once per database version and query.
 
     The search index (store.search_incidents) names the candidates; only they are searched as `q` does, so the
     result is the same as searching every row. Masking only removes text, except what it puts in: rows told by the
@@ -258,10 +259,11 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
 def _cached_matches(
     db_path: str, version: tuple[int, ...], query: str, public_view: bool, events_view: bool
 ) -> pd.Series:
-    if events_view:
-        frame = events(db_path, public_view=public_view)
-    else:
-        frame = (public if public_view else incidents)(db_path)
+    frame = (public if public_view else incidents)(db_path)
+    if events_view:  # an event is found when any report it shows is: search the reports, then find their events
+        shown = events(db_path, public_view=public_view)
+        reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
+        return pd.Series(events_of_reports(shown, frame, reports), index=shown.index)
     found = None
     if not (public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())):
         conn = store.connect_readonly(db_path)

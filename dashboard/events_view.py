@@ -265,6 +265,16 @@ def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def events_of_reports(events: pd.DataFrame, reports: pd.DataFrame, found: np.ndarray) -> np.ndarray:
+    """Return, for each row of `events` (event_frame of `reports`), whether any of its reports is among `found` (a
+    boolean per row of `reports`)."""
+    text = pa.large_string()
+    keys = pc.coalesce(_arrow(reports["event_id"]).cast(text), _arrow(reports["incident_id"]).cast(text))
+    shown = pc.coalesce(_arrow(events["event_id"]).cast(text), pa.array(events.index.to_numpy(dtype=object), text))
+    kept = pc.is_in(shown, value_set=keys.filter(pa.array(np.asarray(found, dtype=bool))))
+    return np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merged:
     """Return the merge of the event that `rows` tell (one report each: the frame's _READ columns, None for what is
     missing)."""
@@ -357,6 +367,15 @@ def _with(column: pd.Series, at: np.ndarray, values: list[Any]) -> pd.Series:
         return pd.Series(numbers, index=column.index).astype(column.dtype if whole else float)
     if isinstance(column.dtype, pd.CategoricalDtype):  # a value the merge gives may not be among its categories
         column = column.astype(object)
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":  # in Arrow: setitem boxes
+        mask = np.zeros(len(column), dtype=bool)
+        mask[at] = True
+        ordered = np.argsort(at, kind="stable")
+        text = pa.large_string()
+        replaced = pc.replace_with_mask(
+            _arrow(column).cast(text), pa.array(mask), pa.array([values[i] for i in ordered], type=text)
+        )
+        return pd.Series(replaced, dtype=column.dtype, index=column.index)
     changed = column.copy()
     changed.iloc[at] = values
     return changed

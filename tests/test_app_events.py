@@ -146,3 +146,16 @@ def test_switching_to_events_keeps_the_open_report_s_event(app, ids):
     at.toggle(key="count").set_value(False).run()
     assert headings(at) == [RYE_A]
     assert at.query_params == {"incident": ids["rye-a"]}
+
+
+@pytest.mark.parametrize(
+    "params, shown, drawn",
+    [
+        pytest.param({"q": "arrested"}, "1 incident", {"rye-a"}, id="a_later_report_s_headline_finds_its_event"),
+        pytest.param({"q": "arrested", "count": "reports"}, "1 report", {"rye-b"}, id="and_that_report_alone"),
+        pytest.param({"q": "Mare Street"}, "1 incident", {"mare"}, id="an_event_of_one_report"),
+    ],
+)
+def test_text_search_finds_an_event_by_any_of_its_reports(app, ids, params, shown, drawn):
+    at = run(app, **params)
+    assert (count(at), drawn_ids(at)) == (shown, {ids[a] for a in drawn})

@@ -12,7 +12,15 @@ from events_fixtures import build_events_db
 
 from dashboard.data import read_incidents
 from dashboard.display import EVENT_EXPORT_COLUMNS, REPORT_EXPORT_COLUMNS, csv_download, geojson_download
-from dashboard.events_view import REPORT_IDS, REPORTS, StoredMerges, event_frame, event_row_of, stored_merges
+from dashboard.events_view import (
+    REPORT_IDS,
+    REPORTS,
+    StoredMerges,
+    event_frame,
+    event_row_of,
+    events_of_reports,
+    stored_merges,
+)
 from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
 from extract import corrections, store
 from extract.matching import load_families
@@ -461,3 +469,22 @@ def test_stored_merges_are_taken_only_for_events_shown_as_stored(tmp_path, small
     weapons = {min(reports.loc[list(e[REPORT_IDS]), "article_id"]): e["weapon"] for _, e in events.iterrows()}
     assert weapons == {"rye-a": "crossbow", "mare-a": "crossbow", "cold-a": "gun", "sex-a": "none", "den": "knife"}
     assert (found.incidents, found.articles) == ({ids["cold-c"]}, frozenset())
+
+
+@pytest.mark.parametrize(
+    "found, expected",
+    [
+        pytest.param(["b"], ["a"], id="a_follow_up_finds_its_event"),
+        pytest.param(["a", "b"], ["a"], id="an_event_once"),
+        pytest.param(["e"], ["e"], id="a_report_never_matched"),
+        pytest.param(["c"], ["c"], id="an_event_of_one_report"),
+        pytest.param([], [], id="none"),
+    ],
+)
+def test_an_event_is_found_by_any_of_its_reports(found, expected):
+    reports = frame_of(
+        report("a"), report("b", published="2024-05-07"), report("c", event_id="ev2"), report("e", event_id=None)
+    )
+    events = event_frame(reports, families=FAMILIES)
+    kept = events_of_reports(events, reports, reports.index.isin(found))
+    assert sorted(events.index[kept]) == expected

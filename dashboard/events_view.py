@@ -136,11 +136,14 @@ def event_frame(
     is_kept = ~shared_mask
     is_kept[lead_at] = True
     kept = np.flatnonzero(is_kept)
-    dates = reports["date"].to_numpy(dtype=object)[kept]
     leads = np.searchsorted(kept, lead_at)
-    dates[leads] = merges.values["date"]
-    codes, days = pd.factorize(pd.Series(dates), sort=True)  # ISO dates in order; missing: -1
-    order = np.argsort(np.where(codes < 0, len(days), len(days) - 1 - codes), kind="stable")
+    lead_mask = np.zeros(len(kept), dtype=bool)
+    lead_mask[leads] = True
+    text = pa.large_string()
+    merged_dates = pa.array(merges.values["date"], type=text).take(pa.array(np.argsort(leads, kind="stable")))
+    dates = pc.replace_with_mask(_arrow(reports["date"]).cast(text).take(pa.array(kept)), lead_mask, merged_dates)
+    # Arrow's sort is stable: ISO dates newest first, missing last
+    order = pc.array_sort_indices(dates, order="descending", null_placement="at_end").to_numpy(zero_copy_only=False)
     frame = reports.take(kept[order]).rename_axis(None)
     at = np.argsort(order)[leads]  # where each lead went
     for column in MERGED:
@@ -185,7 +188,6 @@ def _stored_merges(reports: pd.DataFrame, shared: np.ndarray, keys: pa.Array, st
     encoded = pc.dictionary_encode(keys)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     n = len(encoded.dictionary)
-    table = pa.table({c: _arrow(reports[c]).take(shared) for c in ("incident_id", "published", "date", *_PLACE)})
     found = pc.index_in(encoded.dictionary, value_set=_arrow(events.index.to_series()))
     bad = found.is_null().to_numpy(zero_copy_only=False)
     at = found.fill_null(0).to_numpy(zero_copy_only=False)
@@ -197,47 +199,57 @@ def _stored_merges(reports: pd.DataFrame, shared: np.ndarray, keys: pa.Array, st
             touched = pc.or_(touched, pc.is_in(_arrow(reports[column]).take(shared), value_set=value_set))
     bad[codes[touched.to_numpy(zero_copy_only=False)]] = True
     # The reports by event, first published first (no publication date last), then by incident id.
-    table = table.append_column("code", pa.array(codes))
+    table = pa.table(
+        {
+            "code": pa.array(codes),
+            "published": _arrow(reports["published"]).take(shared),
+            "incident_id": _arrow(reports["incident_id"]).take(shared),
+        }
+    )
     keys_order = [(c, "ascending", "at_end") for c in ("code", "published", "incident_id")]
     order = pc.sort_indices(table, sort_keys=keys_order).to_numpy(zero_copy_only=False)
-    table = table.take(order)
+    rows = shared[order]  # the reports sorted, as positions in `reports`
     by = codes[order]
-    of = pa.array(at[by])  # each sorted report's event row in `events`
+    of = at[by]  # each sorted report's event row in `events`
 
-    def event_column(name: str) -> pa.Array:
-        values = _arrow(events[name])
-        return values.take(of).cast(table[name].type)
-
-    def same(a: pa.ChunkedArray | pa.Array, b: pa.Array) -> np.ndarray:  # equal, or missing both
-        equal = pc.if_else(pc.is_null(a), pc.is_null(b), pc.fill_null(pc.equal(a, b), False))
+    def same(a: pa.Array, b: pa.Array) -> np.ndarray:  # equal, or missing both
+        equal = pc.if_else(pc.is_null(a), pc.is_null(b), pc.fill_null(pc.equal(a, b.cast(a.type)), False))
         return np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)
 
+    # A report with the event's place: its point first (numbers), then its other place columns where the point is.
     placed_event = events["lat"].notna().to_numpy()[at]
-    placed = pc.and_(
-        pc.and_(pc.is_valid(table["lat"]), pc.is_valid(table["lon"])),
-        pc.is_in(table["precision"], value_set=pa.array(PRECISIONS)),
-    )
-    with_place = np.asarray(placed.to_numpy(zero_copy_only=False), dtype=bool) & placed_event[by]
+    with_place = placed_event[by] & reports["precision"].isin(PRECISIONS).to_numpy()[rows]
+    for name in ("lat", "lon"):
+        with_place &= reports[name].to_numpy(dtype=float)[rows] == events[name].to_numpy(dtype=float)[of]
+    where = np.flatnonzero(with_place)
     for name in _PLACE:
-        with_place &= same(table[name], event_column(name))
+        if name not in ("lat", "lon"):
+            shown, merged = (
+                _arrow(reports[name]).take(pa.array(rows[where])),
+                _arrow(events[name]).take(pa.array(of[where])),
+            )
+            with_place[where[~same(shown, merged)]] = False
     lead = _first(by, with_place | ~placed_event[by], n)
     bad |= lead < 0
-    basis = events["date_basis"].to_numpy(dtype=object)[at]
-    day = np.where(basis == "published", None, events["date"].to_numpy(dtype=object)[at])
-    dated = _first(by, same(table["date"], pa.array(day[by], type=table["date"].type)), n)
+    event_dates = _arrow(events["date"]).cast(pa.large_string())
+    days = pc.if_else(
+        pc.equal(_arrow(events["date_basis"]), "published"), pa.scalar(None, pa.large_string()), event_dates
+    )
+    day = days.take(pa.array(at))
+    dated = _first(by, same(_arrow(reports["date"]).take(pa.array(rows)), day.take(pa.array(by))), n)
     dated = np.where(dated < 0, lead, dated)
     good = np.flatnonzero(~bad)
-    ids = table["incident_id"].to_pylist()
+    ids = table["incident_id"].take(pa.array(order)).to_pylist()
     sizes = np.bincount(codes, minlength=n)
     ends = np.cumsum(sizes)
     starts = ends - sizes
-    merges = _Merges(rows=~bad[codes], at=shared[order[lead[good]]])
+    merges = _Merges(rows=~bad[codes], at=rows[lead[good]])
     merges.leads = [ids[i] for i in lead[good].tolist()]
     for name in ("type", "category", "weapon"):
         merges.values[name] = _plain(events[name].iloc[at[good]])
     merges.values["fatal"] = [None if f is None else int(f) for f in _plain(events["fatal"].iloc[at[good]])]
-    merges.values["date"] = [None if _missing(d) else d for d in day[good].tolist()]
-    merges.values["date_basis"] = _plain(reports["date_basis"].iloc[shared[order[dated[good]]]])
+    merges.values["date"] = day.take(pa.array(good)).to_pylist()
+    merges.values["date_basis"] = _plain(reports["date_basis"].iloc[rows[dated[good]]])
     merges.told = [tuple(ids[a:b]) for a, b in zip(starts[good].tolist(), ends[good].tolist())]
     return merges
 
@@ -259,10 +271,6 @@ def _first(groups: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
     found, at = np.unique(groups[rows], return_index=True)
     first[found] = rows[at]
     return first
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def events_of_reports(events: pd.DataFrame, reports: pd.DataFrame, found: np.ndarray) -> np.ndarray:
@@ -373,7 +381,7 @@ def _with(column: pd.Series, at: np.ndarray, values: list[Any]) -> pd.Series:
         ordered = np.argsort(at, kind="stable")
         text = pa.large_string()
         replaced = pc.replace_with_mask(
-            _arrow(column).cast(text), pa.array(mask), pa.array([values[i] for i in ordered], type=text)
+            _arrow(column).cast(text), pa.array(mask), pa.array(values, type=text).take(pa.array(ordered))
         )
         return pd.Series(replaced, dtype=column.dtype, index=column.index)
     changed = column.copy()

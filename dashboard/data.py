@@ -204,7 +204,7 @@ def _cached_stored_events(db_path: str, version: tuple[int, ...]) -> StoredMerge
         except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
             found = []
         try:
-            return stored_merges(store.iter_event_rows(conn), found)
+            return stored_merges(store.iter_shared_events(conn), found)
         except sqlite3.OperationalError:  # opened read-only, a database from before events
             return None
     finally:

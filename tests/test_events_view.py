@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from events_fixtures import build_events_db
 
-from dashboard.data import read_incidents
+from dashboard.data import read_incidents, stored_events
 from dashboard.display import EVENT_EXPORT_COLUMNS, REPORT_EXPORT_COLUMNS, csv_download, geojson_download
 from dashboard.events_view import (
     REPORT_IDS,
@@ -19,7 +19,6 @@ from dashboard.events_view import (
     event_frame,
     event_row_of,
     events_of_reports,
-    stored_merges,
 )
 from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
 from extract import corrections, store
@@ -416,11 +415,9 @@ def build_merges_db(folder, extractor):
 
 
 def read_stored(db) -> StoredMerges:
-    conn = store.connect(db)
-    try:
-        return stored_merges(store.iter_event_rows(conn), store.iter_corrections(conn))
-    finally:
-        conn.close()
+    found = stored_events(db)  # as the dashboard reads them
+    assert found is not None
+    return found
 
 
 def correct(db, change) -> None:

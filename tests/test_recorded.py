@@ -56,6 +56,26 @@ def both_db(tmp_path_factory):
     return db
 
 
+def link_event(db: Path, incident_ids: list[str], event: dict) -> None:
+    """Store the incidents as the reports of one event, whose row (store.EVENT_COLUMNS) is `event`, as matching
+    would have."""
+    conn = store.connect(db)
+    with conn:
+        for incident_id in incident_ids:
+            conn.execute(
+                "INSERT INTO incident_events (incident_id, article_id, event_id, component_id, reason, report, "
+                "signature) SELECT incident_id, article_id, ?, ?, 'test', '{}', x'' FROM incidents "
+                "WHERE incident_id = ?",
+                (event["event_id"], incident_ids[0], incident_id),
+            )
+        columns = ", ".join(store.EVENT_COLUMNS)
+        conn.execute(
+            f"INSERT INTO events ({columns}) VALUES ({', '.join('?' * len(store.EVENT_COLUMNS))})",
+            [event[c] for c in store.EVENT_COLUMNS],
+        )
+    conn.close()
+
+
 def page(db: Path, monkeypatch, **params) -> AppTest:
     monkeypatch.setenv("INCIDENTS_DB", str(db))
     monkeypatch.setattr(sys, "argv", ["app.py"])
@@ -86,8 +106,9 @@ def test_default_view_compares_every_imported_month(both_db, monkeypatch):
     assert caveats(at) == [
         SNAP_POINTS,
         "- Every month shown (2019-01 to 2019-02) has imported police.uk data.",
-        "- The news side counts only the incidents found in the articles this project has ingested (45 incidents "
-        "from 45 articles), not all that was reported. Not counted: 1 with no date; 1 with no borough.",
+        "- The news side counts each incident once, however many reports tell it (45 incidents told by 45 reports "
+        "in 45 articles), and only those found in the articles this project has ingested, not all that was "
+        "reported. Not counted: 1 with no date; 1 with no borough.",
     ]
     assert [m.value for m in at.metric] == ["310", "42", "135.48"]
     assert len(at.dataframe[0].value) == 33
@@ -114,8 +135,9 @@ def test_link_sets_months_and_categories_and_names_the_months_left_out(both_db, 
     assert caveats(at)[1:] == [
         "- Months without imported police.uk data are left out of the ratio, news included. City of London Police: "
         "2019-03; Metropolitan Police Service: 2019-03.",
-        "- The news side counts only the incidents found in the articles this project has ingested (45 incidents "
-        "from 45 articles), not all that was reported. Not counted: 1 in months without police.uk data.",
+        "- The news side counts each incident once, however many reports tell it (45 incidents told by 45 reports "
+        "in 45 articles), and only those found in the articles this project has ingested, not all that was "
+        "reported. Not counted: 1 in months without police.uk data.",
     ]
     assert [m.value for m in at.metric] == ["163", "22", "134.97"]
     assert rows(at, "Camden", "City of London") == [
@@ -171,3 +193,37 @@ def test_database_from_before_recorded_crime(tmp_path, monkeypatch):
     conn.close()
     at = page(db, monkeypatch)
     assert at.info[1].value.startswith("No police.uk recorded crime has been imported yet")
+
+
+def test_reports_of_one_incident_count_once(tmp_path, monkeypatch):
+    db = tmp_path / "incidents.db"
+    import_street_files(SAMPLE, db_path=db, borough_at=load_gazetteer().borough_at)
+    save_news(db)
+    camden = {
+        "event_id": "ev-camden",
+        "type": "theft",
+        "category": "burglary",
+        "place_name": "Camden",
+        "place_kind": "borough",
+        "lat": 51.5,
+        "lon": -0.1,
+        "precision": "borough",
+        "borough": "Camden",
+        "borough_code": None,
+        "date": "2019-01-20",
+        "date_basis": "stated",
+        "fatal": None,
+        "weapon": None,
+        "n_reports": 2,
+        "first_seen": "2019-01-20",
+        "last_seen": "2019-01-20",
+    }
+    link_event(db, ["news41:0", "news42:0"], camden)  # the two Camden burglaries
+    at = page(db, monkeypatch)
+    assert caveats(at)[2] == (
+        "- The news side counts each incident once, however many reports tell it (44 incidents told by 45 reports "
+        "in 45 articles), and only those found in the articles this project has ingested, not all that was "
+        "reported. Not counted: 1 with no date; 1 with no borough."
+    )
+    assert [m.value for m in at.metric][1] == "41"
+    assert rows(at, "Camden") == [["Camden", 8, 1, pytest.approx(125.0), "too few to say"]]

@@ -1,5 +1,7 @@
 """The News vs recorded page: per borough, police.uk recorded crimes beside the news incidents ingested, as a funnel
 plot of news incidents per 1,000 recorded crimes for the months and categories chosen, with its caveats always shown.
+A news incident is an event (dashboard.events_view): the reports of one incident count once, at the event's borough,
+month and category.
 
 The sidebar's widgets are keyed by their URL parameters (from, to and category, read as on the map page); a link
 sets them on a session's first run of this page, and every run writes them back to the URL.
@@ -51,7 +53,9 @@ def read_link_once(choices: Choices) -> None:
     st.session_state[data.RECORDED_LINK_READ] = True
 
 
-def show_caveats(found: Coverage, imported: frozenset[tuple[str, str]], *, incidents: int, articles: int) -> None:
+def show_caveats(
+    found: Coverage, imported: frozenset[tuple[str, str]], *, incidents: int, reports: int, articles: int
+) -> None:
     """Show what the comparison cannot say: anonymised locations, months left out, the news ingested only."""
     if found.missing:
         gaps = "; ".join(f"{escape_markdown(force)}: {month_ranges(months)}" for force, months in found.missing)
@@ -67,8 +71,9 @@ def show_caveats(found: Coverage, imported: frozenset[tuple[str, str]], *, incid
         (found.news_unrecorded, "of a category with no recorded crime imported"),
     ]
     news = (
-        f"The news side counts only the incidents found in the articles this project has ingested ({incidents:,} "
-        f"incidents from {plural(articles, 'article')}), not all that was reported."
+        f"The news side counts each incident once, however many reports tell it ({plural(incidents, 'incident')} "
+        f"told by {plural(reports, 'report')} in {plural(articles, 'article')}), and only those found in the "
+        "articles this project has ingested, not all that was reported."
     )
     not_counted = [f"{n:,} {why}" for n, why in left_out if n]
     if not_counted:
@@ -96,8 +101,10 @@ def borough_table(found: Coverage) -> pd.DataFrame:
 
 db_path = data.database_path()
 recorded, imported = data.recorded_crime(db_path)
-# The news side, one row per incident. Once de-duplication stores events, pass the events frame here instead.
-news = data.incidents(db_path)
+# The news side, one row per event. The editors' frame: its events' boroughs, months and categories are the public
+# one's, and it needs no masking when this page is a session's first.
+reports = data.incidents(db_path)
+news = data.events(db_path, public_view=False)
 known = [c.name for c in maps.load_categories()]
 extra = set(recorded["category"]) | set(news["category"].dropna())
 choices = Choices(boroughs=BOROUGHS, types=(), categories=tuple(known) + tuple(sorted(extra - set(known))))
@@ -117,7 +124,7 @@ with st.sidebar:
 filters = from_widgets({key: st.session_state.get(key) for key in OWN_PARAMS})
 months = month_span(filters.date_from, filters.date_to, imported)
 found = coverage(recorded, imported, news, months=months, categories=filters.categories)
-show_caveats(found, imported, incidents=len(news), articles=int(news["article_id"].nunique()))
+show_caveats(found, imported, incidents=len(news), reports=len(reports), articles=int(reports["article_id"].nunique()))
 
 if not imported:
     st.info("No police.uk recorded crime has been imported yet: `python -m extract policeuk FILES --db DATABASE`.")

@@ -30,7 +30,7 @@ from extract.records import ExtractError
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run one command, return the exit code (1 when anything failed)."""
-    parser = argparse.ArgumentParser(prog="python -m extract", description="London crime incidents from the news")
+    parser = argparse.ArgumentParser(prog="crimemap", description="London crime incidents from the news")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ing = sub.add_parser("ingest", help="extract incidents from files or directories into the incidents database")

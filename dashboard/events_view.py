@@ -119,8 +119,10 @@ def event_frame(
     stored_count = len(merges.leads)
     groups: dict[str, list[tuple]] = {}
     columns = (_plain(reports[c].iloc[left]) for c in _READ)  # a column at a time: fewer copies than rows
-    for key, row in zip(keys.take(left).to_pylist(), zip(*columns)):
+    position = {}  # incident id -> row in `reports`, of the reports merged here
+    for key, row, at in zip(keys.take(left).to_pylist(), zip(*columns), left.tolist()):
         groups.setdefault(key, []).append(row)
+        position[row[0]] = at
     if memo is not None and len(memo) > MEMO_LIMIT:
         memo.clear()
     for rows in groups.values():
@@ -132,7 +134,7 @@ def event_frame(
         merges.add(found)
     # The single reports and the leads, newest (merged) date first, taken from the frame in one step: a merged
     # date may be earlier than its lead's own. Stable, so that a date keeps the frame's order by incident id.
-    lead_at = np.concatenate([merges.at, reports.index.get_indexer(merges.leads[stored_count:])]).astype(int)
+    lead_at = np.concatenate([merges.at, [position[i] for i in merges.leads[stored_count:]]]).astype(int)
     is_kept = ~shared_mask
     is_kept[lead_at] = True
     kept = np.flatnonzero(is_kept)
@@ -257,7 +259,10 @@ def _stored_merges(reports: pd.DataFrame, shared: np.ndarray, keys: pa.Array, st
 def _arrow(column: pd.Series) -> pa.Array:
     """The column as one Arrow array, text (and a column of nothing) as large_string, pandas' own; missing values
     (None, NaN) as nulls."""
-    values = pa.array(column, from_pandas=True)
+    # Not the Series itself: pyarrow's look for __arrow_array__ on it asks whether its index holds that name, which
+    # hashes a million incident ids the first time.
+    data = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+    values = pa.array(data, from_pandas=True)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     text = pa.types.is_string(values.type) or pa.types.is_null(values.type)  # all missing: text as far as we know

@@ -246,7 +246,9 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=ARTICLES, help=f"corpus size (default {ARTICLES})")
     parser.add_argument("--stages", action="store_true", help="also profile the whole ingest: CPU share per stage")
     parser.add_argument("--no-rss", action="store_true", help="skip the ingest command run for its peak RSS")
-    parser.add_argument("--baseline", type=Path, help=f"exit 1 when more than {MAX_DROP:.0%} slower than this file")
+    parser.add_argument(
+        "--baseline", type=Path, help=f"exit 1 when more than {MAX_DROP * 100:.0f}%% slower than this file"
+    )
     parser.add_argument("--record-baseline", type=Path, help="write this run's figures into this JSON file")
     args = parser.parse_args()
 

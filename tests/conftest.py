@@ -1,9 +1,26 @@
 """Fixtures shared by test modules."""
 
+import os
+import shutil
+import tempfile
+
 import pytest
 from dashboard_fixtures import build_incidents_db
 
 from dashboard.data import read_incidents
+from extract.cache import CACHE_ENV
+
+CACHE_DIR = tempfile.mkdtemp(prefix="crimemap-cache-")
+
+
+def pytest_configure(config):
+    # The extractor's start-up cache (extract/cache.py) goes to a directory of this run, not the user's own cache:
+    # set in the environment, so the servers and commands the tests start use it too.
+    os.environ[CACHE_ENV] = CACHE_DIR
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

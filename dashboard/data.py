@@ -96,10 +96,7 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     """
     conn = store.connect_readonly(db_path)
     try:
-        try:
-            found = list(store.iter_corrections(conn))
-        except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
-            found = []
+        found = _corrections(conn)
         # Rows left out by a correction are left out as they are read, so the columns are typed without them.
         hidden = {c.target for c in found if c.field == "hidden"}
         deleted = {c.target for c in found if c.kind == "article" and json.loads(c.value).get("mode") == "delete"}
@@ -199,10 +196,7 @@ def stored_events(db_path: str | Path) -> StoredMerges | None:
 def _cached_stored_events(db_path: str, version: tuple[int, ...]) -> StoredMerges | None:
     conn = store.connect_readonly(db_path)
     try:
-        try:
-            found = list(store.iter_corrections(conn))
-        except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
-            found = []
+        found = _corrections(conn)
         try:
             return stored_merges(store.iter_shared_events(conn), found)
         except sqlite3.OperationalError:  # opened read-only, a database from before events
@@ -480,6 +474,13 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
             values = values.astype("int64")
         frame[column] = values
     return frame
+
+
+def _corrections(conn: store.Connection) -> list[store.Correction]:
+    try:
+        return list(store.iter_corrections(conn))
+    except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
+        return []
 
 
 def _frame(frame: pd.DataFrame) -> pd.DataFrame:

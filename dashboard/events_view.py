@@ -43,24 +43,8 @@ MERGED = ("type", "category", "date", "date_basis", "fatal", "weapon")  # the co
 MEMO_LIMIT = 2_000_000  # merges a memo keeps before it starts again: a few hundred MB at most
 _PLACE = ("place_name", "place_kind", "lat", "lon", "precision", "borough", "borough_code")  # a report's Place
 _AGREE = (*MERGED, *_PLACE)  # reports equal in these (with a day or no date) merge to any of them
-_READ = (  # the columns a report is merged by
-    "incident_id",
-    "article_id",
-    "published",
-    "type",
-    "category",
-    "place_name",
-    "place_kind",
-    "lat",
-    "lon",
-    "precision",
-    "borough",
-    "borough_code",
-    "date",
-    "date_basis",
-    "fatal",
-    "weapon",
-)
+_READ = ("incident_id", "article_id", "published", "type", "category", *_PLACE, "date", "date_basis", "fatal", "weapon")
+"""The columns a report is merged by."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import pandas as pd
 from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.places import load_first_names
 from extract.records import PRECISION_ORDER
-from extract.text.specifics import load_specifics_vocabulary
+from extract.text.specifics import NAME_WORD, load_specifics_vocabulary
 
 NAME_MASK = "[name]"
 PROTECTED_TYPES = frozenset({"sexual_offence"})  # the incident type: police.uk's category also holds all violence
@@ -33,8 +33,6 @@ SNAPPED_PRECISION = "area"
 NEUTRAL_EVIDENCE = "A sexual offence was reported. The details are not shown here, to protect the people involved."
 CUE_CHARS = 40  # how far before a name its cue may start ("named locally as", then a comma and spaces)
 
-# A capitalised word: "Ola", "O'Neill", "McAllister", "Reyes-Mora"; a possessive "'s" is no part of it.
-_WORD = re.compile(r"[A-Z][a-z]*(?:['\u2019][A-Z][a-z]+)?(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)*(?![A-Za-z])")
 # An age right after a name: "Ola Reyes, 34,", "Ola Reyes (34)", "Ola Reyes, aged 34."
 _AGE_AFTER = re.compile(r",\s*(?:aged\s+)?\d{1,3}\b|\s*\(\d{1,3}\)")
 _POSSESSIVE = re.compile(r"['\u2019]s?(?![A-Za-z])")
@@ -74,12 +72,12 @@ def find_names(
 ) -> list[tuple[int, int]]:
     """Return the (start, end) spans of private persons' names in `text`, sorted; a span overlapping one in `keep`
     (the place) is left out, and `known` words (names found in another text of the same story) count as names."""
-    words = list(_WORD.finditer(text))
+    words = list(NAME_WORD.finditer(text))
     spans: list[tuple[int, int]] = []
     for part, private in _parts(text, words, vocabulary):
         if private and not _overlaps(part[0].start(), part[-1].end(), keep):
             spans.append((part[0].start(), part[-1].end()))
-    named = {m[0].lower() for start, end in spans for m in _WORD.finditer(text, start, end)}
+    named = {m[0].lower() for start, end in spans for m in NAME_WORD.finditer(text, start, end)}
     named |= {w.lower() for w in known}
     for m in words:  # later mentions of a name: "Reyes" after "Ola Reyes"
         if (
@@ -182,7 +180,7 @@ def _known(value: object) -> bool:
 
 def _name_words(text: str, spans: Sequence[tuple[int, int]]) -> set[str]:
     """Return the words (folded to lower case) inside the name spans of `text`."""
-    return {m[0].lower() for start, end in spans for m in _WORD.finditer(text, start, end)}
+    return {m[0].lower() for start, end in spans for m in NAME_WORD.finditer(text, start, end)}
 
 
 def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iterable[tuple[list[re.Match[str]], bool]]:

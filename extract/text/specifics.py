@@ -29,8 +29,9 @@ BAND_ROWS = 3  # LSH bands of 3 hash values: texts at 0.7 share one of the 10 ba
 SHINGLE_WORDS = 3  # three-word shingles: shared phrases of a copied release, not shared vocabulary
 MIN_WORD_CHARS = 4  # shorter capitalised words are initials and abbreviations
 
-# A capitalised word: "Nessa", "O'Malley", "McDonald", "Malley-Kumar"; a possessive "'s" is left out.
-_WORD = re.compile(r"[A-Z][a-z]*(?:['\u2019][A-Z][a-z]+)?(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)*(?![A-Za-z])")
+# A capitalised word: "Nessa", "O'Malley", "McDonald", "Malley-Kumar"; a possessive "'s" is left out. The
+# dashboard's name masking (dashboard/privacy.py) finds names by the same pattern.
+NAME_WORD = re.compile(r"[A-Z][a-z]*(?:['\u2019][A-Z][a-z]+)?(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)*(?![A-Za-z])")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\"\u201c\u2018(\n]|\s-)\s*$")
 _SHINGLE_TOKEN = re.compile(r"[a-z0-9]+")
@@ -101,7 +102,7 @@ def _runs(text: str, places: Sequence[tuple[int, int]]) -> list[list[re.Match[st
     inside = sorted(places)
     runs: list[list[re.Match[str]]] = []
     j = 0
-    for m in _WORD.finditer(text):
+    for m in NAME_WORD.finditer(text):
         while j < len(inside) and inside[j][1] <= m.start():
             j += 1
         if j < len(inside) and inside[j][0] < m.end():

@@ -136,15 +136,20 @@ def copies(stories: list[Report], n: int) -> list[Report]:
     ]
 
 
-def flood(label: str, reports: list[Report], families: CrimeFamilies) -> None:
-    """Match `reports` into a fresh store one article at a time and print the CPU time and the events made."""
+def run_in_store(reports: list[Report], families: CrimeFamilies) -> tuple[float, list[float], int]:
+    """Match `reports` into a fresh SQLite store: `run`'s CPU total and tail, and the number of events made."""
     with tempfile.TemporaryDirectory() as tmp:
         conn = store.connect(Path(tmp) / "events.db")
         try:
             total, tail = run(EventMatcher(StoreIndex(conn), families=families), reports)
-            events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            return total, tail, conn.execute("SELECT count(*) FROM events").fetchone()[0]
         finally:
             conn.close()
+
+
+def flood(label: str, reports: list[Report], families: CrimeFamilies) -> None:
+    """Match `reports` into a fresh store one article at a time and print the CPU time and the events made."""
+    total, tail, events = run_in_store(reports, families)
     print(
         f"{label}: {len(reports):,} articles in {total:.2f} s of CPU, {1000 * total / len(reports):.2f} ms/article, "
         f"the last {len(tail)} {1000 * statistics.mean(tail):.2f} ms mean; {events:,} events",
@@ -204,13 +209,7 @@ def main() -> None:
         print(line("memory", n, total, tail) + f"  ({events:,} events)", flush=True)
         if n > args.store_max:
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            conn = store.connect(Path(tmp) / "events.db")
-            try:
-                total, tail = run(EventMatcher(StoreIndex(conn), families=families), reports)
-                events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-            finally:
-                conn.close()
+        total, tail, events = run_in_store(reports, families)
         print(line("sqlite", n, total, tail) + f"  ({events:,} events)", flush=True)
 
 

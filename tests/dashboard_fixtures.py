@@ -185,6 +185,25 @@ MORE_CASES = (
         None,
     ),
 )
+
+
+# A victim named in the text: masked for readers (dashboard.privacy), shown to editors.
+NAMED = Case(
+    "named",
+    "Tributes to Kofi Mensah after Peckham stabbing",
+    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham. Mensah died at the scene.",
+    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham.",
+    "stabbing",
+    "violence and sexual offences",
+    "stabbed",
+    place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"),
+    "Rye Lane",
+    "2024-04-02",
+    True,
+    "knife",
+    url="https://news.example/named",
+    ages=(22,),
+)
 """A second incident at Rye Lane's point (a stack with the first) and one placed only as "London"."""
 
 

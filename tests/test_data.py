@@ -4,9 +4,9 @@ from pathlib import Path
 import h3
 import pandas as pd
 import pytest
-from dashboard_fixtures import CASES, MORE_CASES, build_incidents_db, incident_of, place
+from dashboard_fixtures import CASES, MORE_CASES, NAMED, build_incidents_db, incident_of, place
 from streamlit.testing.v1 import AppTest
-from test_privacy import NAMED, ON_STREET, SEXUAL
+from test_privacy import ON_STREET, SEXUAL
 
 from dashboard import data
 from dashboard.filters import Filters, filter_choices, filter_incidents

@@ -6,7 +6,7 @@ import json
 import h3
 import pandas as pd
 import pytest
-from dashboard_fixtures import Case, build_incidents_db, place
+from dashboard_fixtures import NAMED, Case, build_incidents_db, place
 
 from dashboard import data
 from dashboard.display import csv_download, geojson_download
@@ -145,21 +145,6 @@ ON_STREET = Case(
     "2024-04-14",
     False,
     None,
-)
-NAMED = Case(
-    "named",
-    "Tributes to Kofi Mensah after Peckham stabbing",
-    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham. Mensah died at the scene.",
-    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham.",
-    "stabbing",
-    "violence and sexual offences",
-    "stabbed",
-    place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"),
-    "Rye Lane",
-    "2024-04-02",
-    True,
-    "knife",
-    ages=(22,),
 )
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dashboard_fixtures import CASES, Case, build_incidents_db, place
+from dashboard_fixtures import CASES, NAMED, Case, build_incidents_db, place
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth, data, maps
@@ -19,22 +19,6 @@ ADD_ARTICLES = str(ROOT / "dashboard" / "app_pages" / "add_articles.py")
 PASTED = (
     "Cyclist robbed on Kingsland Road\n\nA cyclist was robbed of his bike on Kingsland Road in Dalston on Tuesday "
     "evening, police said."
-)
-NAMED = Case(
-    "named",
-    "Tributes to Kofi Mensah after Peckham stabbing",
-    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham. Mensah died at the scene.",
-    "Kofi Mensah, 22, was stabbed on Rye Lane in Peckham.",
-    "stabbing",
-    "violence and sexual offences",
-    "stabbed",
-    place("Rye Lane", 51.46912, -0.06920, "street", "Southwark", "E09000028"),
-    "Rye Lane",
-    "2024-04-02",
-    True,
-    "knife",
-    url="https://news.example/named",
-    ages=(22,),
 )
 SEXUAL = Case(
     "common",

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sys
 import tempfile
 
 import pytest
@@ -21,6 +22,16 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept():
+    """Put back the `__main__` an AppTest replaced: Streamlit's script runner installs the page as `__main__` and
+    leaves it there, and a worker process spawned later (ingest --workers, Dask) would run the page again on import,
+    opening the default database in the checkout."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,12 @@ or an area's centre with a neutral sentence and no victim ages. Every sentence h
 import json
 
 import h3
+import numpy as np
 import pandas as pd
 import pytest
 from dashboard_fixtures import NAMED, Case, build_incidents_db, place
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard import data
 from dashboard.display import csv_download, geojson_download
@@ -17,6 +20,7 @@ from dashboard.privacy import (
     find_names,
     load_name_vocabulary,
     mask_names,
+    may_name,
     public_incidents,
     shift,
 )
@@ -108,6 +112,50 @@ def test_known_names_from_the_headline_are_masked_in_the_evidence(vocabulary):
     assert masked(text, vocabulary, known={"Asante"}) == f"{NAME_MASK} was found injured in the stairwell."
 
 
+NAMING = [
+    "Sarah Okonjo was pushed.",
+    "named locally as Tunde Bakare",
+    "victim:  Tunde Bakare",
+    "Kwabena Asante, 41, was charged.",
+    "Kwabena Asante, aged 41, was charged.",
+    "Ola Reyes (27) was arrested.",
+    "mrs. Adeyemi told the court.",
+    "itemsMrs Adeyemi told the court.",  # a capitalised word may start inside another (NAME_WORD)
+    "the SarAh Okonjo case",  # NAME_WORD folds "SarAh" to a listed first name
+    "Kwabena Asante,\u00a0\u0663 was charged.",  # Python's \s and \d are Unicode's
+    # _prefix's window cut inside a word ending in a title: the title before blanks filling the rest of the window
+    "Xmr" + " " * 28 + "Adeyemi told the court.",
+]
+
+
+@pytest.mark.parametrize("text", NAMING)
+def test_screen_finds_every_text_that_names_someone(vocabulary, text):
+    assert find_names(text, vocabulary)
+    assert may_name(pd.Series([text]), vocabulary).tolist() == [True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["A man in his twenties was stabbed on Monday night.", "Police were called to Mare Street at 9pm.", "", None],
+)
+def test_screen_passes_texts_without_a_chance_of_a_name(vocabulary, text):
+    assert may_name(pd.Series([text], dtype=object), vocabulary).tolist() == [False]
+
+
+# Pieces of the texts that make find_names find a name, and of those that nearly do.
+PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
+PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8))
+def test_screen_never_passes_a_text_find_names_masks(pieces):
+    vocabulary = load_name_vocabulary()
+    text = "".join(pieces)
+    if find_names(text, vocabulary):
+        assert may_name(pd.Series([text]), vocabulary).tolist() == [True], text
+
+
 @pytest.mark.parametrize(
     "offset, expected",
     [(0, 0), (10, None), (20, 16), (30, 26)],
@@ -192,6 +240,15 @@ def test_sexual_offence_on_a_street_keeps_the_street_centre(public, incidents):
 def test_masking_keys_on_the_type_not_the_category(public):
     assert public.loc["named:0", "evidence"] != NEUTRAL_EVIDENCE  # a stabbing shares the police.uk category
     assert public.loc["named:0", "victim_ages"] == "[22]"
+
+
+def test_public_incidents_mask_as_masking_every_row_does(incidents, vocabulary, monkeypatch):
+    from dashboard import privacy
+
+    monkeypatch.setattr(privacy, "may_name", lambda texts, vocabulary: np.ones(len(texts), dtype=bool))
+    pd.testing.assert_frame_equal(
+        public_incidents(incidents, vocabulary), privacy.public_incidents(incidents, vocabulary)
+    )
 
 
 def test_public_incidents_of_an_empty_frame(incidents, vocabulary):

@@ -123,10 +123,8 @@ def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | N
     while the data files and the code are unchanged."""
     if gazetteer is None and geocoder is None:
         inputs = (DATA_DIR, Path(__file__).resolve().parent)
-        # The gazetteer loads from its own files faster than it unpickles: only the rest is cached.
-        return cache.load_cached(
-            _build_extractor, name="extractor", inputs=inputs, external={Gazetteer: load_gazetteer}
-        )
+        # The gazetteer is pickled with the rest, its entries packed (see Gazetteer.__getstate__).
+        return cache.load_cached(_build_extractor, name="extractor", inputs=inputs)
     return _build_extractor(gazetteer=gazetteer, geocoder=geocoder)
 
 

@@ -1,6 +1,6 @@
-"""The pickle cache of built objects: a hit loads without building, a changed input or a corrupt file builds again,
-an unwritable directory still returns the build, external objects are loaded by their function; and the cached
-extractor extracts what a freshly built one does."""
+"""The pickle cache of built objects: a hit loads without building, a changed or moved input or a corrupt file
+builds again, an unwritable directory still returns the build; and the cached extractor extracts what a freshly
+built one does."""
 
 from dataclasses import dataclass
 
@@ -12,16 +12,8 @@ from extract.records import Article
 
 
 @dataclass(frozen=True, slots=True)
-class Shared:
-    """Stands for the gazetteer: loaded by its own function, never pickled."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class Built:
     words: tuple[str, ...]
-    shared: Shared
 
 
 class Builder:
@@ -30,20 +22,13 @@ class Builder:
     def __init__(self, source):
         self.source = source
         self.builds = 0
-        self.loads = 0
 
     def build(self):
         self.builds += 1
-        return Built(tuple(self.source.read_text().split()), self.load_shared())
-
-    def load_shared(self):
-        self.loads += 1
-        return Shared("gazetteer")
+        return Built(tuple(self.source.read_text().split()))
 
     def cached(self, directory):
-        return cache.load_cached(
-            self.build, name="thing", inputs=[self.source], external={Shared: self.load_shared}, directory=directory
-        )
+        return cache.load_cached(self.build, name="thing", inputs=[self.source], directory=directory)
 
 
 @pytest.fixture
@@ -56,9 +41,8 @@ def builder(tmp_path):
 def test_hit_loads_without_building(builder, tmp_path):
     first = builder.cached(tmp_path / "cache")
     second = builder.cached(tmp_path / "cache")
-    assert first == second == Built(("stabbed", "shot", "robbed"), Shared("gazetteer"))
+    assert first == second == Built(("stabbed", "shot", "robbed"))
     assert builder.builds == 1
-    assert builder.loads == 2  # the external object is loaded again, not unpickled
     assert [p.name.startswith("thing-") for p in (tmp_path / "cache").iterdir()] == [True]
 
 
@@ -68,6 +52,18 @@ def test_changed_input_builds_again_and_replaces_the_old_file(builder, tmp_path)
     assert builder.cached(tmp_path / "cache").words == ("stabbed", "shot", "robbed", "burgled")
     assert builder.builds == 2
     assert len(list((tmp_path / "cache").glob("thing-*.pickle"))) == 1
+
+
+def test_moved_input_builds_again(builder, tmp_path):
+    """A pickle may hold the paths of files it reads later (the gazetteer's postcodes): another copy of the same
+    files is another key, so a pickle never points into a checkout that may be gone."""
+    builder.cached(tmp_path / "cache")
+    moved = tmp_path / "elsewhere" / "vocabulary.txt"
+    moved.parent.mkdir()
+    moved.write_bytes(builder.source.read_bytes())
+    builder.source = moved
+    assert builder.cached(tmp_path / "cache").words == ("stabbed", "shot", "robbed")
+    assert builder.builds == 2
 
 
 @pytest.mark.parametrize("content", [b"", b"not a pickle", b"\x80\x05\x95\xff\xff"])

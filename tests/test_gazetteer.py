@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from shapely import STRtree
 from shapely.geometry import box
@@ -351,3 +353,24 @@ def test_london_bbox_contains(lat, lon, expected):
 
 def test_london_bbox_corners_are_south_west_then_north_east():
     assert LONDON_BBOX.corners == ((51.28, -0.52), (51.70, 0.34))
+
+
+def test_unpickled_gazetteer_is_the_loaded_one(gazetteer):
+    """The extractor's cache pickles the gazetteer with its entries packed, made again per key on first look-up."""
+    unpickled = pickle.loads(pickle.dumps(gazetteer, protocol=pickle.HIGHEST_PROTOCOL))
+    queries = [
+        "Coldharbour Lane, Brixton",
+        "Bells Hill, High Barnet",
+        "Hayes",
+        "SE10 8SF",
+        "junction of Rye Lane and Peckham High Street",
+    ]
+    assert [unpickled.locate(q) for q in queries] == [gazetteer.locate(q) for q in queries]
+    assert unpickled.candidates("hayes") == gazetteer.candidates("hayes")
+    assert unpickled.candidates("nowhere street") == []
+    assert unpickled.borough_at(51.47, -0.068) == ("Southwark", "E09000028")
+    assert unpickled.is_non_london("Alberta")
+    assert unpickled.entries == gazetteer.entries  # the files' order, which the place matcher is built in
+    assert unpickled.by_key == gazetteer.by_key
+    again = pickle.loads(pickle.dumps(unpickled))  # packed as it was unpickled, none made again
+    assert again.entries == gazetteer.entries

@@ -164,10 +164,11 @@ class Gazetteer:
         postcodes_path: Path | None,
         historic_counties: Mapping[str, frozenset[str]] | None = None,
     ):
-        self.entries = entries
-        self.by_key: dict[str, list[Entry]] = defaultdict(list)
+        self._entries: list[Entry] | None = entries
+        self._by_key: dict[str, list[Entry]] = {}
         for e in entries:
-            self.by_key[e.key].append(e)
+            self._by_key.setdefault(e.key, []).append(e)
+        self._packed: dict[str, str] = {}  # key -> its rows as text, for a gazetteer unpickled (see __setstate__)
         feats = borough_geojson["features"]
         self._borough = [(f["properties"]["name"], f["properties"]["code"]) for f in feats]
         self.borough_names = dict((code, name) for name, code in self._borough)
@@ -178,9 +179,47 @@ class Gazetteer:
         self._postcodes: dict[str, tuple[float, float, str]] | None = None
         self._context_memo: dict[str, list[Entry]] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the entries as one string of rows per key (see _pack): their Entry objects are made again only for
+        the keys a text looks up, as tens of thousands of them would take longer to unpickle than the rest of the
+        extractor."""
+        state = {name: getattr(self, name) for name in PICKLED}
+        state["_packed"] = self._packed
+        if self._entries is not None and not self._packed:  # built from its entries, not unpickled
+            index = {id(e): i for i, e in enumerate(self._entries)}
+            state["_packed"] = {key: _pack(es, [index[id(e)] for e in es]) for key, es in self._by_key.items()}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._entries, self._by_key, self._postcodes, self._context_memo = None, {}, None, {}
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry, in the order of the gazetteer's files."""
+        if self._entries is None:
+            rows: list[tuple[int, Entry]] = []
+            for key, packed in self._packed.items():
+                unpacked = _unpack(key, packed)
+                made = self._by_key.setdefault(key, [e for _, e in unpacked])  # the objects candidates() gives
+                rows += zip([i for i, _ in unpacked], made, strict=True)
+            self._entries = [e for _, e in sorted(rows, key=lambda row: row[0])]
+        return self._entries
+
+    @property
+    def by_key(self) -> Mapping[str, list[Entry]]:
+        """Every key with its entries."""
+        return {key: self.candidates(key) for key in {**self._packed, **self._by_key}}
+
     def candidates(self, key: str) -> list[Entry]:
         """Return every entry whose canonical key is `key` (see extract.geo.names.name_key)."""
-        return self.by_key.get(key, [])
+        found = self._by_key.get(key)
+        if found is None:
+            packed = self._packed.get(key)
+            if packed is None:
+                return []
+            found = self._by_key[key] = [e for _, e in _unpack(key, packed)]
+        return found
 
     def borough_at(self, lat: float, lon: float) -> tuple[str, str] | None:
         """Return (official borough name, GSS code) of the borough containing the point, or None outside London."""
@@ -489,6 +528,62 @@ class Gazetteer:
             source=b.source,
             candidates=n,
         )
+
+
+PICKLED = ("_borough", "borough_names", "_polygons", "non_london", "historic_counties", "_postcodes_path")
+"""What a pickled Gazetteer keeps besides its packed entries: the postcodes load on first use again."""
+FIELD_END, ROW_END = "\x1f", "\x1e"  # ASCII unit and record separators: no name in the gazetteer holds them
+
+
+def _pack(entries: list[Entry], indexes: list[int]) -> str:
+    """Return the entries of one key (and their places in the gazetteer's order) as one string; floats as their
+    repr, which float() reads back to the same number."""
+    return ROW_END.join(
+        FIELD_END.join(
+            (
+                str(i),
+                e.kind,
+                e.precision,
+                e.name,
+                repr(e.lat),
+                repr(e.lon),
+                e.borough_code,
+                e.outcode,
+                e.ward,
+                e.locality,
+                str(e.weight),
+                e.source,
+            )
+        )
+        for i, e in zip(indexes, entries, strict=True)
+    )
+
+
+def _unpack(key: str, packed: str) -> list[tuple[int, Entry]]:
+    """Return the entries _pack wrote for `key`, each with its place in the gazetteer's order."""
+    out = []
+    for row in packed.split(ROW_END):
+        i, kind, precision, name, lat, lon, code, outcode, ward, locality, weight, source = row.split(FIELD_END)
+        out.append(
+            (
+                int(i),
+                Entry(
+                    kind,
+                    precision,
+                    name,
+                    key,
+                    float(lat),
+                    float(lon),
+                    code,
+                    outcode,
+                    ward,
+                    locality,
+                    int(weight),
+                    source,
+                ),
+            )
+        )
+    return out
 
 
 def load_borough_geojson(gazetteer_dir: Path = GAZETTEER_DIR) -> dict:

@@ -355,25 +355,37 @@ def match_all(
 
 
 class StoreIndex:
-    """An EventIndex in the incidents database (tables events, incident_events and event_keys)."""
+    """An EventIndex in the incidents database (tables events, incident_events and event_keys).
+
+    The placements of the reports read while matching one article are kept until its change is written, so that
+    asking for them again costs no query: an article's match reads its own reports first and ends with its write,
+    under the matcher's lock, so what it read stays current (another ingest writes only under that lock)."""
 
     def __init__(self, conn: store.Connection) -> None:
         self.conn = conn
+        self.placed: dict[str, Placement] = {}
 
     def candidates(self, keys: Collection[str]) -> list[Report]:
-        return [_report(r) for r in store.event_reports_by_keys(self.conn, _stored_keys(frozenset(keys)))]
+        return self._read(store.event_reports_by_keys(self.conn, _stored_keys(frozenset(keys))))
 
     def article_reports(self, article_id: str) -> list[Report]:
-        return [_report(r) for r in store.event_reports_of_article(self.conn, article_id)]
+        self.placed = {}  # a new article's match: what an earlier one read may have been written since
+        return self._read(store.event_reports_of_article(self.conn, article_id))
 
     def component_reports(self, component_ids: Collection[str]) -> list[Report]:
-        return [_report(r) for r in store.event_reports_of_components(self.conn, sorted(component_ids))]
+        return self._read(store.event_reports_of_components(self.conn, sorted(component_ids)))
 
     def placements(self, incident_ids: Collection[str]) -> dict[str, Placement]:
-        rows = store.event_reports_by_ids(self.conn, sorted(incident_ids))
-        return {r.incident_id: Placement(r.event_id, r.component_id, r.reason) for r in rows}
+        missing = [i for i in incident_ids if i not in self.placed]
+        if missing:
+            rows = store.event_reports_by_ids(self.conn, sorted(missing))
+            self.placed.update((r.incident_id, Placement(r.event_id, r.component_id, r.reason)) for r in rows)
+            # A report not filed has no placement; remembered as none until this article's change is written.
+            self.placed.update((i, _UNPLACED) for i in set(missing) - {r.incident_id for r in rows})
+        return {i: p for i in incident_ids if (p := self.placed[i]) is not _UNPLACED}
 
     def apply(self, change: Change) -> None:
+        self.placed = {}
         added = {r.incident_id for r in change.added}
         store.save_event_change(
             self.conn,
@@ -387,6 +399,13 @@ class StoreIndex:
             events=[event_row(e) for e in change.events],
             dropped=change.dropped,
         )
+
+    def _read(self, rows: list[store.StoredReport]) -> list[Report]:
+        self.placed.update((r.incident_id, Placement(r.event_id, r.component_id, r.reason)) for r in rows)
+        return [_report(r) for r in rows]
+
+
+_UNPLACED = Placement("", "", "")
 
 
 def event_row(event: Event) -> dict:
@@ -418,9 +437,14 @@ def _key(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(Report) if f.name != "signature")
+_PLACE_FIELDS = tuple(f.name for f in dataclasses.fields(Place))
+
+
 def _stored(r: Report, placement: Placement | None) -> store.StoredReport:
-    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(Report) if f.name != "signature"}
-    fields["place"] = dataclasses.asdict(r.place) if r.place else None
+    fields = {name: getattr(r, name) for name in _REPORT_FIELDS}
+    # dataclasses.asdict copies each value deeply: a place's are numbers and strings, read as they are.
+    fields["place"] = {name: getattr(r.place, name) for name in _PLACE_FIELDS} if r.place else None
     p = placement or Placement("", "", "")
     return store.StoredReport(
         r.incident_id,

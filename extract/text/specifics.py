@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
+from datasketch.minhash import _fmix  # the scheme's pre-mix, applied by MinHash.update_batch
 
 from extract.datafiles import DATA_DIR, read_lines, read_rows
 from extract.text.dates import first_characters
@@ -180,25 +181,17 @@ def text_signature(text: str) -> bytes:
         shingles = {joined}
     else:
         shingles = {joined[start : end - 1] for start, end in zip(starts, ends[SHINGLE_WORDS - 1 :], strict=False)}
-    m = MinHash(
-        num_perm=SIGNATURE_PERMUTATIONS,
-        seed=SIGNATURE_SEED,
-        scheme=SIGNATURE_SCHEME,
-        permutations=_permutations(),
-        hashfunc=_sha1_hash32,
-    )
-    m.update_batch(shingles)  # a minimum per permutation: the order of the shingles changes nothing
-    return m.hashvalues.astype(np.uint32).tobytes()
+    # datasketch's MinHash.update_batch (scheme affine32) without its per-shingle Python int: the 32-bit hashes
+    # read from the digests at once, then its mixing and permutations; the minimum needs no order.
+    sha1 = hashlib.sha1
+    hashes = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in shingles]), dtype="<u4").astype(np.uint32)
+    a, b = _permutations()
+    return (_fmix(hashes.reshape(-1, 1), 32) * a + b).min(axis=0).tobytes()  # 32: the width of affine32
 
 
 @cache  # drawn from SIGNATURE_SEED, the same for every signature: drawing them takes longer than hashing a text
 def _permutations() -> np.ndarray:
     return MinHash(num_perm=SIGNATURE_PERMUTATIONS, seed=SIGNATURE_SEED, scheme=SIGNATURE_SCHEME).permutations
-
-
-def _sha1_hash32(data: bytes) -> int:
-    """datasketch's default sha1_hash32 (the first four bytes of the SHA-1 digest, little-endian), without struct."""
-    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
 def text_similarity(a: bytes, b: bytes) -> float:

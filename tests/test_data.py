@@ -109,6 +109,26 @@ def test_read_incidents_in_pieces_types_columns_as_one_read(tmp_path, monkeypatc
     pd.testing.assert_frame_equal(data.read_incidents(path), whole)
 
 
+def test_read_incidents_with_text_in_a_number_column_as_from_records(tmp_path, monkeypatch):
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES + MORE_CASES)
+    conn = store.connect(path)
+    with conn:  # SQLite keeps text that is no number in an INTEGER column: a column Arrow cannot type
+        conn.execute("UPDATE incidents SET candidates = 'many' WHERE incident_id = 'brixton:0'")
+    rows = list(store.iter_map_rows(conn))
+    conn.close()
+    expected = pd.DataFrame.from_records(rows, columns=[*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS])
+    expected = expected.set_index(expected["incident_id"].rename(None))
+
+    for batch in (1_000, 2):  # the text in the first piece, or in a later one
+        monkeypatch.setattr(data, "LOAD_BATCH", batch)
+        frame = data.read_incidents(path)
+        assert list(frame.index) == list(expected.index)  # iter_map_rows is ordered
+        assert [None if pd.isna(v) else v for v in frame["candidates"]] == [
+            None if pd.isna(v) else v for v in expected.loc[frame.index, "candidates"]
+        ]
+        assert frame.loc["brixton:0", "candidates"] == "many"
+
+
 def test_read_incidents_cells_are_the_stored_ones(tmp_path):
     path = build_incidents_db(tmp_path / "incidents.db")
     conn = store.connect(path)

@@ -182,17 +182,18 @@ class Gazetteer:
     def __getstate__(self) -> dict[str, object]:
         """Pickle the entries as one string of rows per key (see _pack): their Entry objects are made again only for
         the keys a text looks up, as tens of thousands of them would take longer to unpickle than the rest of the
-        extractor."""
-        state = {name: getattr(self, name) for name in PICKLED}
-        state["_packed"] = self._packed
-        if self._entries is not None and not self._packed:  # built from its entries, not unpickled
+        extractor. The postcodes and the context memo are left out: they load and fill again on use."""
+        packed = self._packed
+        if self._entries is not None and not packed:  # built from its entries, not unpickled
             index = {id(e): i for i, e in enumerate(self._entries)}
-            state["_packed"] = {key: _pack(es, [index[id(e)] for e in es]) for key, es in self._by_key.items()}
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._entries, self._by_key, self._postcodes, self._context_memo = None, {}, None, {}
+            packed = {key: _pack(es, [index[id(e)] for e in es]) for key, es in self._by_key.items()}
+        return self.__dict__ | {
+            "_entries": None,
+            "_by_key": {},
+            "_packed": packed,
+            "_postcodes": None,
+            "_context_memo": {},
+        }
 
     @property
     def entries(self) -> list[Entry]:
@@ -530,8 +531,6 @@ class Gazetteer:
         )
 
 
-PICKLED = ("_borough", "borough_names", "_polygons", "non_london", "historic_counties", "_postcodes_path")
-"""What a pickled Gazetteer keeps besides its packed entries: the postcodes load on first use again."""
 FIELD_END, ROW_END = "\x1f", "\x1e"  # ASCII unit and record separators: no name in the gazetteer holds them
 
 

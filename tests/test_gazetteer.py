@@ -12,6 +12,7 @@ from extract.geo.gazetteer import (
     BOROUGH_EDGE_DEGREES,
     BOROUGHS,
     LONDON_BBOX,
+    Entry,
     Gazetteer,
     km,
     load_gazetteer,
@@ -374,3 +375,11 @@ def test_unpickled_gazetteer_is_the_loaded_one(gazetteer):
     assert unpickled.by_key == gazetteer.by_key
     again = pickle.loads(pickle.dumps(unpickled))  # packed as it was unpickled, none made again
     assert again.entries == gazetteer.entries
+
+
+def test_entry_holding_a_separator_is_not_pickled():
+    """Packing joins fields with control characters: an entry holding one would come back as other entries."""
+    entry = Entry("street", "street", "Rye\x1fLane", "rye lane", 51.47, -0.068, "E09000028", "SE15", "", "", 1, "test")
+    gazetteer = Gazetteer([entry], {"features": []}, non_london=frozenset(), postcodes_path=None)
+    with pytest.raises(pickle.PicklingError, match="'rye lane' holds a separator"):
+        pickle.dumps(gazetteer)

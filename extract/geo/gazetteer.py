@@ -13,6 +13,7 @@ import csv
 import gzip
 import json
 import math
+import pickle
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -531,13 +532,15 @@ class Gazetteer:
         )
 
 
+FIELDS = 12  # what _pack writes per entry: its place in the order, then every Entry field but the key
 FIELD_END, ROW_END = "\x1f", "\x1e"  # ASCII unit and record separators: no name in the gazetteer holds them
 
 
 def _pack(entries: list[Entry], indexes: list[int]) -> str:
     """Return the entries of one key (and their places in the gazetteer's order) as one string; floats as their
-    repr, which float() reads back to the same number."""
-    return ROW_END.join(
+    repr, which float() reads back to the same number. A field holding a separator cannot be packed: PicklingError
+    (the extractor is then used uncached)."""
+    packed = ROW_END.join(
         FIELD_END.join(
             (
                 str(i),
@@ -556,6 +559,9 @@ def _pack(entries: list[Entry], indexes: list[int]) -> str:
         )
         for i, e in zip(indexes, entries, strict=True)
     )
+    if packed.count(ROW_END) != len(entries) - 1 or packed.count(FIELD_END) != len(entries) * (FIELDS - 1):
+        raise pickle.PicklingError(f"a gazetteer entry of {entries[0].key!r} holds a separator")
+    return packed
 
 
 def _unpack(key: str, packed: str) -> list[tuple[int, Entry]]:

@@ -4,7 +4,8 @@ Builds synthetic databases under benchmarks/out/ (kept between runs; delete them
 PostgreSQL database given by --db with COPY. Each size is measured in a process of its own, so that its peak
 memory is its own:
 - first load: the first run of the page in a fresh server process (database -> shared frames, masking, events,
-  filter choices), with the default link;
+  filter choices), with the default link: cold (no stored frame kept from an earlier server: the SQLite rows are
+  read, and kept in a cache directory of the benchmark's own) and after a restart (the kept frame is read);
 - for each link, a new session's first run and its rerun (server caches warm), in seconds, with the deck JSON and
   all elements' protobuf bytes (what goes over the websocket);
 - the process's peak resident memory.
@@ -26,6 +27,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -36,6 +38,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import maps
 from dashboard.filters import CRIME_TYPES_CSV
 from extract import store
+from extract.cache import CACHE_ENV
 from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
 from extract.postgres import PostgresConnection
@@ -210,15 +213,18 @@ def page_run(params: dict, *, runs: int = 2) -> dict:
     seconds of each run and the bytes of the last."""
     at = AppTest.from_file(str(APP), default_timeout=1200)
     at.query_params.update(params)
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(runs):
+        started = time.process_time()
         _, run_s = timed(at.run)
         assert not at.exception, at.exception
         seconds.append(run_s)
+        cpu.append(time.process_time() - started)
     deck = at.get("deck_gl_json_chart")[0].proto.json
     layers = [layer["@@type"].replace("Layer", "") for layer in json.loads(deck)["layers"] if layer["id"] != "outlines"]
     return {
         "runs": seconds,
+        "cpu": cpu,
         "deck": len(deck.encode()),
         "sent": sum(e.proto.ByteSize() for e in at._tree if getattr(e, "proto", None)),
         "shown": at.subheader[0].value,
@@ -226,12 +232,13 @@ def page_run(params: dict, *, runs: int = 2) -> dict:
     }
 
 
-def measure(target: str) -> dict:
-    """Return the figures of one database, measured in this process: the first load, each link, the peak memory."""
+def measure(target: str, *, links: bool = True) -> dict:
+    """Return the figures of one database, measured in this process: the first load, each link (unless not
+    `links`), the peak memory."""
     os.environ["INCIDENTS_DB"] = target
     sys.argv = [str(APP)]  # the page reads --db from argv; the benchmark's own arguments are not for it
     first = page_run({}, runs=1)
-    links = {name: page_run(params) for name, params in LINKS.items()}
+    links = {name: page_run(params) for name, params in LINKS.items()} if links else {}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
     return {"first": first, "links": links, "peak_mb": peak_mb}
 
@@ -242,27 +249,35 @@ def main(sizes: tuple[int, ...], url: str | None) -> None:
     results = []
     for n in sizes:
         target = database(n, url)
-        done = subprocess.run(
-            [sys.executable, __file__, "--measure", target], check=True, capture_output=True, text=True
-        )
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        with tempfile.TemporaryDirectory() as cache:  # frames kept by one server for the next: none at first
+            environ = {**os.environ, CACHE_ENV: cache}
+            for start, only_first in (("cold", True), ("restart", False)):
+                done = subprocess.run(
+                    [sys.executable, __file__, "--measure", target, *(["--first-only"] if only_first else [])],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    env=environ,
+                )
+                figures = json.loads(done.stdout.strip().splitlines()[-1])
+                first = figures["first"]
+                print(
+                    f"{n:>9,} incidents ({'PostgreSQL' if url else 'SQLite'}), {start}: first load "
+                    f"{first['runs'][0]:.2f} s ({first['cpu'][0]:.2f} s CPU), peak memory {figures['peak_mb']:,.0f} MB",
+                    flush=True,
+                )
         results.append((n, figures))
-        first = figures["first"]
-        print(
-            f"{n:>9,} incidents ({'PostgreSQL' if url else 'SQLite'}): first load {first['runs'][0]:.2f} s, "
-            f"peak memory {figures['peak_mb']:,.0f} MB",
-            flush=True,
-        )
     print()
     print(
-        "| incidents | link | shown | layers drawn | session's first run s | rerun s | deck JSON MB | all elements MB |"
+        "| incidents | link | shown | layers drawn | session's first run s | rerun s | rerun CPU s | deck JSON MB "
+        "| all elements MB |"
     )
-    print("|---:|---|---|---|---:|---:|---:|---:|")
+    print("|---:|---|---|---|---:|---:|---:|---:|---:|")
     for n, figures in results:
         for name, r in figures["links"].items():
             print(
                 f"| {n:,} | {name} | {r['shown']} | {r['layers']} | {r['runs'][0]:.2f} | {r['runs'][1]:.2f} | "
-                f"{r['deck'] / 1e6:.2f} | {r['sent'] / 1e6:.2f} |"
+                f"{r['cpu'][1]:.2f} | {r['deck'] / 1e6:.2f} | {r['sent'] / 1e6:.2f} |"
             )
     print()
     print(
@@ -302,12 +317,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a postgresql:// URL of a database to fill with the synthetic incidents (default: SQLite files)",
     )
     parser.add_argument("--measure", metavar="DB", help=argparse.SUPPRESS)  # one database, in this process
+    parser.add_argument("--first-only", action="store_true", help=argparse.SUPPRESS)  # --measure: the first load
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     args = parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure)))
+        print(json.dumps(measure(args.measure, links=not args.first_only)))
     else:
         main(tuple(args.sizes), args.db)

@@ -6,11 +6,13 @@ Every page asks `database_path()` for the database, so any page can be the first
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import NAME_MASK, NEUTRAL_EVIDENCE, NameVocabulary, load_name_vocabulary, public_incidents
 from extract import corrections, store
+from extract.cache import cache_dir
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
 from extract.matching import CrimeFamilies, load_families
@@ -49,6 +52,9 @@ CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so
 # to scan; 'Road' found 572,000 in 3.3 s), so the search scans instead.
 SEARCH_SCAN_SHARE = 20
 SEARCH_SCAN_ROWS = 10_000  # small frames: the index still answers a search that matches many of their rows
+# Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
+SNAPSHOT_ROWS = 100_000
+SNAPSHOT_FORMAT = 1  # bump when what _stored_frame makes changes in a way the store's column names do not show
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
@@ -99,20 +105,27 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     conn = store.connect_readonly(db_path)
     try:
         found = _corrections(conn)
-        # Rows left out by a correction are left out as they are read, so the columns are typed without them.
-        hidden = {c.target for c in found if c.field == "hidden"}
-        deleted = {c.target for c in found if c.kind == "article" and json.loads(c.value).get("mode") == "delete"}
-        rows = store.iter_map_rows(conn, ordered=False)
-        if hidden or deleted:
-            rows = (row for row in rows if row[0] not in hidden and row[1] not in deleted)
-        return _frame(_corrected(_stored_frame(rows), found))
+        snapshot = _snapshot_path(db_path)  # once read: a first reader may add the write-ahead log's file
+        stored = _read_snapshot(snapshot) if snapshot else None
+        if stored is None:
+            # Rows left out by a correction are left out as they are read, so the columns are typed without them.
+            hidden = {c.target for c in found if c.field == "hidden"}
+            deleted = {c.target for c in found if c.kind == "article" and json.loads(c.value).get("mode") == "delete"}
+            rows = store.iter_map_rows(conn, ordered=False)
+            if hidden or deleted:
+                rows = (row for row in rows if row[0] not in hidden and row[1] not in deleted)
+            stored, table = _stored_frame(rows)
+            # Kept only when the database did not change while it was read: the name says which version it is.
+            if snapshot and table is not None and len(stored) >= SNAPSHOT_ROWS and snapshot == _snapshot_path(db_path):
+                _write_snapshot(table, snapshot)
+        return _frame(_corrected(stored, found))
     finally:
         conn.close()
 
 
 def database_version(db_path: str | Path) -> tuple[int, ...]:
-    """Return what changes when the database does: mtime and size of the file and of its write-ahead log; for a
-    PostgreSQL URL, its write-ahead log position."""
+    """Return what changes when the database does: mtime and size of the file and of its write-ahead log (unless
+    empty); for a PostgreSQL URL, its write-ahead log position."""
     if store.is_url(str(db_path)):
         conn = store.connect_readonly(str(db_path))
         try:
@@ -120,7 +133,9 @@ def database_version(db_path: str | Path) -> tuple[int, ...]:
         finally:
             conn.close()
     stats = [Path(p).stat() for p in (str(db_path), f"{db_path}-wal") if Path(p).exists()]
-    return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
+    # An empty log holds nothing: a writer that wrote nothing still makes it anew or removes it when it closes (every
+    # server's upgrade_database does), which is no change of the data.
+    return tuple(n for s in stats if s.st_size for n in (s.st_mtime_ns, s.st_size))
 
 
 def database_problem(db_path: str | Path) -> str | None:
@@ -427,14 +442,14 @@ def report_problem(db_path: str | Path, incident_id: str, reason: str, note: str
         conn.close()
 
 
-def _stored_frame(rows: Iterator[tuple]) -> pd.DataFrame:
+def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]:
     """Return store.iter_map_rows as a frame (INCIDENT_COLUMNS, then MAP_EXTRAS) in store.iter_incident_rows' order
     (newest date first, no date last, then by incident id), its columns typed as one DataFrame.from_records of all
-    the rows would type them (a whole-number column with a gap as floats).
+    the rows would type them (a whole-number column with a gap as floats); and the Arrow table it was made from.
 
     The rows go into Arrow a column at a time, LOAD_BATCH rows at a time (a million never sit in memory as Python
-    tuples at once), and are sorted there: from_records and pandas' sort took twice as long at a million. A column
-    Arrow cannot type (SQLite let a row store a number in a text column) makes the frame the slow way.
+    tuples at once), and are sorted there: from_records and pandas' sort held the frame twice. A column Arrow cannot
+    type (SQLite keeps text in an INTEGER column) makes the frame the old way, without a table.
     """
     columns = [*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS]
     tables = []
@@ -443,9 +458,9 @@ def _stored_frame(rows: Iterator[tuple]) -> pd.DataFrame:
             tables.append(pa.table([pa.array(values) for values in zip(*batch)], names=columns))
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             read = (zip(*(column.to_pylist() for column in table.columns)) for table in tables)
-            return _newest_first(_records_frame(itertools.chain(*read, batch, rows)))
+            return _newest_first(_records_frame(itertools.chain(*read, batch, rows))), None
     if not tables:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns), None
     table = pa.concat_tables(tables, promote_options="permissive")
     del tables
     order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending", "at_end")])
@@ -454,7 +469,50 @@ def _stored_frame(rows: Iterator[tuple]) -> pd.DataFrame:
     while table.num_columns:
         ordered.append(table.column(0).combine_chunks().take(order))
         table = table.remove_column(0)
-    return pa.table(ordered, names=columns).to_pandas()
+    table = pa.table(ordered, names=columns)
+    return table.to_pandas(), table
+
+
+def _snapshot_path(db_path: str | Path) -> Path | None:
+    """Return where the stored frame of the SQLite database at `db_path`, at its current version, is kept between
+    servers (an Arrow file in extract.cache's directory, named by the database's path and version); None for
+    PostgreSQL or without a cache directory."""
+    folder = cache_dir()
+    if folder is None or store.is_url(str(db_path)):
+        return None
+    place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
+    shape = (SNAPSHOT_FORMAT, store.INCIDENT_COLUMNS, store.MAP_EXTRAS, database_version(db_path))
+    return folder / "frames" / f"{place}-{hashlib.sha256(repr(shape).encode()).hexdigest()[:16]}.arrow"
+
+
+def _read_snapshot(path: Path) -> pd.DataFrame | None:
+    """Return the stored frame kept at `path`, None when there is none (or it cannot be read); the database's other
+    versions' files are deleted first, so that a text taken down does not stay on disk past the next load."""
+    for stale in path.parent.glob(f"{path.name.split('-')[0]}-*.arrow"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all().to_pandas()
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def _write_snapshot(table: pa.Table, path: Path) -> None:
+    """Keep `table` at `path` for the next server, written under another name and moved into place so that no
+    reader sees half of it; a directory that cannot be written only costs the next server the read."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False) as temporary:
+            try:
+                with pa.ipc.new_file(temporary, table.schema) as writer:
+                    writer.write_table(table)
+            except BaseException:
+                os.unlink(temporary.name)
+                raise
+        os.replace(temporary.name, path)
+    except (OSError, pa.ArrowException):
+        pass
 
 
 def _records_frame(rows: Iterator[tuple]) -> pd.DataFrame:

@@ -1,4 +1,5 @@
 import sys
+import time
 from pathlib import Path
 
 import h3
@@ -127,6 +128,54 @@ def test_read_incidents_with_text_in_a_number_column_as_from_records(tmp_path, m
             None if pd.isna(v) else v for v in expected.loc[frame.index, "candidates"]
         ]
         assert frame.loc["brixton:0", "candidates"] == "many"
+
+
+def test_next_server_reads_the_stored_frame_kept_for_the_same_version(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES + MORE_CASES)
+    first = data.read_incidents(path)
+    kept = list((tmp_path / "cache" / "frames").glob("*.arrow"))
+    assert len(kept) == 1
+
+    with monkeypatch.context() as patched:  # the database's rows are not read again
+        patched.setattr(store, "iter_map_rows", lambda *a, **k: iter(()))
+        pd.testing.assert_frame_equal(data.read_incidents(path), first)
+
+    conn = store.connect(path)
+    corrections.hide(conn, "brixton:0", "not_london", editor="t")
+    corrections.take_down(conn, "ryelane2", "delete", editor="t", reason="legal")
+    conn.close()
+    again = data.read_incidents(path)
+    assert list(again.index) == [i for i in first.index if i not in {"brixton:0", "ryelane2:0"}]
+    # The old version's file is gone: what was taken down is not kept on disk.
+    assert [p for p in (tmp_path / "cache" / "frames").glob("*.arrow")] != kept
+    assert len(list((tmp_path / "cache" / "frames").glob("*.arrow"))) == 1
+
+
+def test_stored_frame_kept_cut_short_is_read_from_the_database(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    first = data.read_incidents(path)
+    [kept] = (tmp_path / "cache" / "frames").glob("*.arrow")
+    kept.write_bytes(kept.read_bytes()[:100])
+    pd.testing.assert_frame_equal(data.read_incidents(path), first)
+
+
+def test_a_server_start_that_writes_nothing_keeps_the_database_version(tmp_path):
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    data.read_incidents(path)  # a reader may add the log's file
+    before = data.database_version(path)
+    time.sleep(0.01)
+    data.upgrade_database.__wrapped__(str(path))  # opened to write, closed: the empty log made anew
+    assert data.database_version(path) == before
+
+
+def test_small_databases_are_not_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
+    data.read_incidents(build_incidents_db(tmp_path / "incidents.db", cases=CASES))
+    assert not (tmp_path / "cache" / "frames").exists()
 
 
 def test_read_incidents_cells_are_the_stored_ones(tmp_path):

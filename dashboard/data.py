@@ -47,6 +47,11 @@ WHOLE_NUMBERS = (
     *("type_start", "type_end", "place_start", "place_end"),
 )
 """The incident columns the store keeps as INTEGER."""
+TEXT_COLUMNS = (
+    *("headline", "url", "evidence", "location_text", "place_name", "victim_ages", "report_ids"),
+    *("article_id", "published", "geocode_source", "borough_code", "date_basis", "place_kind"),
+)
+"""The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # Above this many matches, reading them from the index costs more than scanning the frame's texts (a million: 0.5 s
 # to scan; 'Road' found 572,000 in 3.3 s), so the search scans instead.
@@ -200,6 +205,19 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
     frame = (public if public_view else incidents)(db_path)
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
+
+
+def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) -> pd.DataFrame:
+    """Return the Map page's frame (`events(db_path)` when `events_view`, else the reports: `public` or `incidents`
+    by `public_view`) without TEXT_COLUMNS, shared and read-only like it: filtering it copies no texts (a search
+    keeping half a million rows copied them in a second), and the page takes the texts of the few rows it shows."""
+    return _cached_without_texts(str(db_path), database_version(db_path), public_view, events_view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4 * CACHED_DATABASES)
+def _cached_without_texts(db_path: str, version: tuple[int, ...], public_view: bool, events_view: bool) -> pd.DataFrame:
+    frame = events(db_path, public_view=public_view) if events_view else (public if public_view else incidents)(db_path)
+    return frame.drop(columns=[c for c in TEXT_COLUMNS if c in frame])
 
 
 def stored_events(db_path: str | Path) -> StoredMerges | None:

@@ -11,7 +11,7 @@ first run, and every run writes them back to the URL. An incident opens from a m
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -155,6 +155,18 @@ def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
         st.session_state[data.INCIDENT] = found
         if st.session_state.get(data.CENTRE) is not None:
             st.session_state[data.CENTRE] = maps.incident_centre(events, found)
+
+
+def with_texts(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows of `frame` (with every column) that `rows` (some of it, without texts: data.without_texts)
+    holds, in their order."""
+    return frame.iloc[frame.index.get_indexer(rows.index)]
+
+
+def download(make: Callable[..., str], frame: pd.DataFrame, ids: pd.Index, *, reports: pd.DataFrame | None) -> str:
+    """Return `make` (display.csv_download or geojson_download) of the rows of `frame` with these ids, when a
+    download is asked for."""
+    return make(frame.iloc[frame.index.get_indexer(ids)], reports=reports)
 
 
 def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
@@ -363,8 +375,10 @@ if near_problem:
     st.warning(near_problem)
 refit_on_change(filters)
 matches = data.text_matches(data.database_path(), filters.query, public_view=public_view, events_view=not every_report)
-shown = filter_incidents(incidents, filters, matches=matches)
-table_rows = shown.head(TABLE_ROWS)
+# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (with_texts).
+counted = data.without_texts(data.database_path(), public_view=public_view, events_view=not every_report)
+shown = filter_incidents(counted, filters, matches=matches)
+table_rows = with_texts(incidents, shown.head(TABLE_ROWS))
 follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
 follow_pick(
     data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
@@ -381,7 +395,7 @@ if place:
     st.caption(
         f"Found as {escape_markdown(place.name)}, a {place.precision} in {escape_markdown(place.borough or 'London')}."
     )
-show_undated(incidents, shown, filters, noun, matches)
+show_undated(counted, shown, filters, noun, matches)
 
 n_points = int(maps.drawable(shown).sum())
 drawn = maps.shown_view(view, n_points)
@@ -403,7 +417,7 @@ circle = (place.lat, place.lon, filters.km) if place else None
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
-        shown,
+        with_texts(incidents, shown) if drawn == "points" else shown,
         view=drawn,
         groups=groups,
         type_labels=type_labels,
@@ -483,14 +497,14 @@ if len(shown):
     csv_column, geojson_column = st.columns(2)
     csv_column.download_button(
         "Download CSV",
-        functools.partial(csv_download, shown, reports=made_of),
+        functools.partial(download, csv_download, incidents, shown.index, reports=made_of),
         file_name=f"{noun}s.csv",
         mime="text/csv",
         on_click="ignore",
     )
     geojson_column.download_button(
         "Download GeoJSON",
-        functools.partial(geojson_download, shown, reports=made_of),
+        functools.partial(download, geojson_download, incidents, shown.index, reports=made_of),
         file_name=f"{noun}s.geojson",
         mime="application/geo+json",
         on_click="ignore",

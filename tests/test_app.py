@@ -8,10 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from dashboard_fixtures import CASES, MORE_CASES, XSS_HEADLINE, build_incidents_db
+from streamlit.elements.widgets.button import ButtonMixin
 from streamlit.testing.v1 import AppTest
 
-from dashboard import maps
-from dashboard.display import escape_markdown
+from dashboard import data, maps
+from dashboard.display import csv_download, escape_markdown, geojson_download
+from dashboard.filters import Filters, filter_incidents
 from extract import store
 from extract.geo.gazetteer import load_borough_geojson
 from extract.pipeline import ingest_paths
@@ -113,6 +115,26 @@ def test_default_page_shows_every_incident(app):
     assert dict(at.query_params) == {}
     assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download GeoJSON"]
     assert at.code[0].value == ""
+
+
+@pytest.mark.parametrize("every_report", [False, True])
+def test_downloads_hold_every_row_shown_with_its_texts(app, fixture_db, monkeypatch, every_report):
+    made = {}
+    original = ButtonMixin.download_button
+
+    def recording(self, label, data, *args, **kwargs):  # the page hands the download's maker to this button
+        made[label] = data
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    run(app, borough=["Southwark", "Greenwich"], **({"count": "reports"} if every_report else {}))
+    reports = data.public(fixture_db)
+    frame = reports if every_report else data.events(fixture_db, public_view=True)
+    shown = filter_incidents(frame, Filters(boroughs=("Southwark", "Greenwich")))
+    made_of = None if every_report else reports
+    assert made["Download CSV"]() == csv_download(shown, reports=made_of)
+    assert made["Download GeoJSON"]() == geojson_download(shown, reports=made_of)
+    assert "Rye Lane" in made["Download CSV"]()
 
 
 @pytest.mark.parametrize(

@@ -54,8 +54,8 @@ TEXT_COLUMNS = (
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # Above this many matches, reading them from the index costs more than scanning the frame's texts (a million: 0.5 s
-# to scan; 'Road' found 572,000 in 3.3 s), so the search scans instead.
-SEARCH_SCAN_SHARE = 20
+# to scan in Arrow; the index gave 50,000 ids in 0.9 s, and 'Road' 572,000 in 3.3 s), so the search scans instead.
+SEARCH_SCAN_SHARE = 50
 SEARCH_SCAN_ROWS = 10_000  # small frames: the index still answers a search that matches many of their rows
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
@@ -302,16 +302,14 @@ def _cached_matches(
             conn.close()
     # Positions, not Index.isin: isin on text goes row by row in Python (1 s per 100,000), the index's own hash
     # table is built once per shared frame.
-    if found is None:
-        positions = np.arange(len(frame))
-    else:
-        at = frame.index.get_indexer(list(found))
-        neutral = np.flatnonzero(frame["evidence"].eq(NEUTRAL_EVIDENCE).to_numpy())
-        positions = np.union1d(at[at >= 0], neutral)
+    if found is None:  # every row: searched where they are, not copied
+        return pd.Series(filters.query_matches(frame, query).to_numpy(), index=frame.index)
+    at = frame.index.get_indexer(list(found))
+    neutral = np.flatnonzero(frame["evidence"].eq(NEUTRAL_EVIDENCE).to_numpy())
+    positions = np.union1d(at[at >= 0], neutral)
     rows = frame[["headline", "evidence"]].iloc[positions].reset_index(drop=True)
-    kept = filters.filter_incidents(rows, filters.Filters(query=query)).index.to_numpy()
     keep = np.zeros(len(frame), dtype=bool)
-    keep[positions[kept]] = True
+    keep[positions[filters.query_matches(rows, query).to_numpy()]] = True
     return pd.Series(keep, index=frame.index)
 
 

@@ -267,7 +267,7 @@ def events_of_reports(events: pd.DataFrame, reports: pd.DataFrame, found: np.nda
     boolean per row of `reports`)."""
     text = pa.large_string()
     keys = pc.coalesce(_arrow(reports["event_id"]).cast(text), _arrow(reports["incident_id"]).cast(text))
-    shown = pc.coalesce(_arrow(events["event_id"]).cast(text), pa.array(events.index.to_numpy(dtype=object), text))
+    shown = pc.coalesce(_arrow(events["event_id"]).cast(text), pa.array(events.index.array, text))
     kept = pc.is_in(shown, value_set=keys.filter(pa.array(np.asarray(found, dtype=bool))))
     return np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)
 

@@ -215,11 +215,18 @@ def _near_keeps(frame: pd.DataFrame, near: Near, filters: Filters) -> pd.Series:
     return within_km(frame, near.place.lat, near.place.lon, filters.km)
 
 
-def _query_matches(frame: pd.DataFrame, query: str, _: Filters) -> pd.Series:
+def query_matches(frame: pd.DataFrame, query: str) -> pd.Series:
+    """Return which rows of `frame` the text search `query` keeps: its headline or evidence contains it, in any
+    case."""
+
     def contains(column: str) -> pd.Series:
         return frame[column].str.contains(query, case=False, regex=False, na=False)
 
     return contains("headline") | contains("evidence")
+
+
+def _query_matches(frame: pd.DataFrame, query: str, _: Filters) -> pd.Series:
+    return query_matches(frame, query)
 
 
 def _query(text: Any) -> str:

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +36,7 @@ from extract.matching import (
     Report,
     blocking_keys,
     cluster,
+    conflict_free,
     content,
     decide_apart,
     linked_groups,
@@ -187,7 +189,9 @@ class EventMatcher:
             if r.article_id != article_id
         ] + list(reports)
         old_placements = self.index.placements({r.incident_id for r in members} | {r.incident_id for r in old})
-        placements, events = self._group(members, old_placements, nearest)
+        # A new article's one report joining one event of a component grouped before: no grouping again.
+        grown = self._grow(members, reports[0], old_placements) if len(reports) == 1 and not old else None
+        placements, events = grown or self._group(members, old_placements, nearest)
         kept = {p.event_id for p in placements.values()}
         dropped = tuple(sorted({p.event_id for p in old_placements.values()} - kept))
         # Only what moved is written: a copy joining an event of many leaves most of their placements as they were.
@@ -207,9 +211,12 @@ class EventMatcher:
         holding most of its reports keeps its id, a new event gets a fresh one."""
         reports = sorted(members, key=_by_id)
         groups: list[tuple[str, list[Report]]] = []
+        counts: list[tuple[list[Report], int]] = []  # each component and the number of its events
         for component in _components(reports):
             component_id = component[0].incident_id
-            groups.extend((component_id, g) for g in cluster(component))
+            found = cluster(component)
+            groups.extend((component_id, g) for g in found)
+            counts.append((component, len(found)))
         overlaps = sorted(
             (-n, event_id, k)
             for k, (_, group) in enumerate(groups)
@@ -228,11 +235,139 @@ class EventMatcher:
             events.append(merge_event(event_id, group, families=self.families))
             for r, reason in zip(group, _reasons(group, nearest or {})):
                 placements[r.incident_id] = Placement(event_id, component_id, reason)
+        at = 0
+        for component, count in counts:
+            if conflict_free(component):
+                mine = [g for _, g in groups[at : at + count]]
+                _remember(_grouping(component, mine, placements, events[at : at + count]))
+            at += count
+        return placements, events
+
+    def _grow(
+        self, members: list[Report], r: Report, old: Mapping[str, Placement]
+    ) -> tuple[dict[str, Placement], list[Event]] | None:
+        """What _group returns when `members` are a component as last grouped (kept by _remember) and `r`, the one
+        report of a new article, joins one of its events, with no conflict: from the kept grouping, comparing `r`
+        with one report of each content; None otherwise (then all is grouped again).
+
+        The component's events are its groups connected by merging pairs (cluster without a conflict), so `r` adds
+        the pairs it merges in and nothing else: a report of a content before `r` pairs with it as
+        decide_apart(that, r), one after as decide_apart(r, that); every other event, id and reason stays."""
+        rid = r.incident_id
+        rest = [m for m in members if m is not r]
+        placed = old.get(rest[0].incident_id) if rest else None
+        kept = _GROUPINGS.get(placed.component_id) if placed else None
+        if (
+            kept is None
+            or rid in old
+            or r.article_id in kept.articles
+            or kept.reports != tuple(sorted(rest, key=_by_id))
+            or any(old.get(i) != p for i, p in kept.placements.items())
+        ):
+            return None
+        joined: set[int] = set()
+        linked = False  # whether r joins the component: a merging pair sharing a key (_components)
+        probe, keys = blocking_keys(r, probe=True), blocking_keys(r)
+        for first, ids in kept.contents.values():
+            at = bisect_left(ids, rid)
+            if at > 0:
+                d = decide_apart(first, r)
+                if d.conflict:
+                    return None
+                if d.merge:
+                    joined.update(kept.group_of[i] for i in ids[:at])
+                    linked = linked or bool(blocking_keys(first, probe=True) & keys)
+            if at < len(ids):
+                d = decide_apart(r, first)
+                if d.conflict:
+                    return None
+                if d.merge:
+                    joined.update(kept.group_of[i] for i in ids[at:])
+                    linked = linked or bool(probe & blocking_keys(first))
+        if not linked or len(joined) != 1:
+            return None
+        (k,) = joined
+        grown = sorted([*kept.groups[k], r], key=_by_id)
+        kept_groups = [grown if j == k else g for j, g in enumerate(kept.groups)]  # group_of's order
+        groups = sorted(kept_groups, key=lambda g: g[0].incident_id)  # cluster's order
+        component_id = min(placed.component_id, rid)  # type: ignore[union-attr]
+        placements: dict[str, Placement] = {}
+        events = []
+        for group in groups:
+            event_id = kept.placements[(kept.groups[k] if group is grown else group)[0].incident_id].event_id
+            if group is grown:
+                events.append(merge_event(event_id, group, families=self.families))
+                reasons = _reasons(group, {})
+            else:
+                events.append(kept.events[event_id])
+                # A report alone names its nearest candidate only when it is new, as in _group.
+                reasons = (
+                    [kept.placements[m.incident_id].reason for m in group] if len(group) > 1 else _reasons(group, {})
+                )
+            for m, reason in zip(group, reasons):
+                placements[m.incident_id] = Placement(event_id, component_id, reason)
+        if component_id != placed.component_id:  # type: ignore[union-attr]
+            _GROUPINGS.pop(placed.component_id, None)  # type: ignore[union-attr]
+        contents = dict(kept.contents)
+        first, ids = contents.get(content(r), (r, []))
+        contents[content(r)] = (first, sorted([*ids, rid]))
+        grouping = _Grouping(
+            tuple(sorted(members, key=_by_id)),
+            kept.articles | {r.article_id},
+            kept_groups,
+            {**kept.group_of, rid: k},
+            placements,
+            {e.event_id: e for e in events},
+            contents,
+        )
+        _remember(grouping)
         return placements, events
 
 
-def _by_id(r: Report) -> str:
-    return r.incident_id
+@dataclass(frozen=True, slots=True)
+class _Grouping:
+    """A component as _group last grouped it without a conflict: its reports (sorted by id), articles, events'
+    reports and the event of each, placements and events, and each content's first report and incident ids."""
+
+    reports: tuple[Report, ...]
+    articles: frozenset[str]
+    groups: list[list[Report]]
+    group_of: dict[str, int]
+    placements: dict[str, Placement]
+    events: dict[str, Event]
+    contents: dict[Content, tuple[Report, list[str]]]
+
+
+_GROUPINGS: dict[str, _Grouping] = {}  # component id -> its grouping; checked against what the index returns
+MAX_GROUPINGS = 1 << 12  # components kept: a flood's comes back with each copy, the rest seldom
+
+
+def _remember(grouping: _Grouping) -> None:
+    """Keep the grouping of a component without a conflict for _grow."""
+    if len(_GROUPINGS) >= MAX_GROUPINGS:
+        _GROUPINGS.clear()
+    _GROUPINGS[grouping.reports[0].incident_id] = grouping
+
+
+def _grouping(
+    component: list[Report], groups: list[list[Report]], placements: Mapping[str, Placement], events: list[Event]
+) -> _Grouping:
+    """The grouping of a component (sorted by id) into `groups` with their `events`, as `placements` place it."""
+    contents: dict[Content, tuple[Report, list[str]]] = {}
+    for r in component:
+        contents.setdefault(content(r), (r, []))[1].append(r.incident_id)
+    return _Grouping(
+        tuple(component),
+        frozenset(r.article_id for r in component),
+        groups,
+        {r.incident_id: k for k, g in enumerate(groups) for r in g},
+        {r.incident_id: placements[r.incident_id] for r in component},
+        {e.event_id: e for e in events},
+        contents,
+    )
+
+
+_by_id = attrgetter("incident_id")  # a sort key called for every report of a component: in C
 
 
 def _components(reports: Sequence[Report]) -> list[list[Report]]:

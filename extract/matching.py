@@ -406,12 +406,10 @@ def cluster(reports: Sequence[Report]) -> list[list[Report]]:
     """
     rs = sorted(reports, key=lambda r: r.incident_id)
     n = len(rs)
-    classes = _contents(rs)
-    if len({r.article_id for r in rs}) == n and not any(
-        decide_apart(rs[x[0]], rs[y[0]]).conflict for x, y in _ordered_pairs(classes)
-    ):
+    if conflict_free(rs):
         # Without a conflict every merging pair joins, whatever the order: the groups are the connected ones.
         return linked_groups(rs, lambda a, b: decide_apart(a, b).merge)
+    classes = _contents(rs)
     decisions = {(i, j): decide(rs[i], rs[j]) for i in range(n) for j in range(i + 1, n)}
     edges = sorted(((-d.score, i, j) for (i, j), d in decisions.items() if d.merge))
     owner = list(range(n))
@@ -435,37 +433,44 @@ def cluster(reports: Sequence[Report]) -> list[list[Report]]:
     return sorted(([rs[k] for k in sorted(group)] for group in members.values()), key=lambda g: g[0].incident_id)
 
 
-class Content:
-    """Everything of a report but its incident and article ids, hashed once: two reports with the same content
-    (copies of one story under different ids) compare alike with every other report."""
+def conflict_free(reports: Sequence[Report]) -> bool:
+    """Whether reports sorted by id are each of its own article and hold no conflicting pair: then cluster groups
+    them by the merging pairs alone (linked_groups)."""
+    return len({r.article_id for r in reports}) == len(reports) and not any(
+        decide_apart(reports[x[0]], reports[y[0]]).conflict for x, y in _ordered_pairs(_contents(reports))
+    )
 
-    __slots__ = ("values", "_hash")
+
+class Content:
+    """Everything of a report but its incident and article ids, one object per distinct value (see content): two
+    reports with the same content (copies of one story under different ids) compare alike with every other report.
+    Compared by identity, at the cost of a pointer: a flood's reports are classed by content each time it grows."""
+
+    __slots__ = ("values",)
 
     def __init__(self, values: tuple) -> None:
         self.values = values
-        self._hash = hash(values)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (
-            isinstance(other, Content) and self._hash == other._hash and self.values == other.values
-        )
 
 
 _CONTENTS: dict[int, tuple[Report, Content]] = {}  # id(report) -> (report, its content): the report keeps the id
+_INTERNED: dict[tuple, Content] = {}  # the values of each content -> its one object
 MAX_CONTENTS = 1 << 15  # reports whose content is kept; the stored reports of recent articles come back as candidates
 
 
 def content(r: Report) -> Content:
-    """Return the content of a report (see Content)."""
+    """Return the content of a report (see Content): the same object for reports with equal contents, but for those
+    met before and after the table is emptied (every MAX_CONTENTS reports), which then class apart: each class
+    compares alike, so groups and decisions stay the same, and only the decisions cached for the old object go."""
     found = _CONTENTS.get(id(r))
     if found is not None and found[0] is r:
         return found[1]
     if len(_CONTENTS) >= MAX_CONTENTS:
         _CONTENTS.clear()
-    made = Content(_values(r))
+        _INTERNED.clear()
+    values = _values(r)
+    made = _INTERNED.get(values)
+    if made is None:
+        made = _INTERNED[values] = Content(values)
     _CONTENTS[id(r)] = (r, made)
     return made
 
@@ -590,28 +595,58 @@ def new_event_id(reports: Iterable[Report]) -> str:
 
 def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFamilies) -> Event:
     """Return the event of `reports` with its merged attributes."""
-    types = Counter(r.type for r in reports)
+    # Copies of one story give the same attributes: each content counted once, with its number of reports, in the
+    # order it first comes (a flood's event of many copies merges in the time of one).
+    weights: dict[Content, list] = {}  # content -> [its first report, its number of reports]
+    for r in reports:
+        found = weights.get(content(r))
+        if found is None:
+            weights[content(r)] = [r, 1]
+        else:
+            found[1] += 1
+    kinds = [(r, n) for r, n in weights.values()]
+    types: Counter[str] = Counter()
+    for r, n in kinds:
+        types[r.type] += n
     kind = max(types, key=lambda t: (types[t], families.severity.get(t, 0), t))
-    placed = [r.place for r in reports if r.place]
-    boroughs = Counter(p.borough for p in placed if p.borough).most_common()
-    if boroughs and (len(boroughs) == 1 or boroughs[0][1] > boroughs[1][1]):
+    placed = [(r.place, n) for r, n in kinds if r.place]
+    boroughs: Counter[str] = Counter()
+    for p, n in placed:
+        if p.borough:
+            boroughs[p.borough] += n
+    ranked = boroughs.most_common()
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         # A street geocoded to another borough's namesake must not pull the point away from what most reports say.
-        placed = [p for p in placed if p.borough == boroughs[0][0]]
-    names = Counter(p.name for p in placed)
-    place = min(placed, key=lambda p: (PRECISIONS.index(p.precision), -names[p.name], p.name), default=None)
+        placed = [(p, n) for p, n in placed if p.borough == ranked[0][0]]
+    names: Counter[str] = Counter()
+    for p, n in placed:
+        names[p.name] += n
+    place = min(
+        (p for p, _ in placed), key=lambda p: (PRECISIONS.index(p.precision), -names[p.name], p.name), default=None
+    )
     # (date, follow-up?): at the same date a first report's statement sorts before a follow-up's
-    stated = sorted((r.date, r.follow_up) for r in reports if r.date and _day(r.date))
-    published = sorted(r.published for r in reports if r.published)
-    first_published = sorted(r.published for r in reports if r.published and _day(r.published) and not r.follow_up)
+    stated = min(((r.date, r.follow_up) for r, _ in kinds if r.date and _day(r.date)), default=None)
+    published = [r.published for r, _ in kinds if r.published]
+    first_published = min(
+        (r.published for r, _ in kinds if r.published and _day(r.published) and not r.follow_up), default=None
+    )
     day: str | None = None
     basis: str | None = None
     if stated:
-        day, basis = stated[0][0], ("follow-up" if stated[0][1] else "stated")
+        day, basis = stated[0], ("follow-up" if stated[1] else "stated")
     elif first_published:
-        day, basis = first_published[0], "published"
-    fatal = True if any(r.fatal for r in reports) else (False if any(r.fatal is False for r in reports) else None)
-    weapons = Counter(r.weapon for r in reports if r.weapon).most_common()
-    weapon = weapons[0][0] if weapons and (len(weapons) == 1 or weapons[0][1] > weapons[1][1]) else None
+        day, basis = first_published, "published"
+    fatal = True if any(r.fatal for r, _ in kinds) else (False if any(r.fatal is False for r, _ in kinds) else None)
+    weapons: Counter[str] = Counter()
+    for r, n in kinds:
+        if r.weapon:
+            weapons[r.weapon] += n
+    ranked_weapons = weapons.most_common()
+    weapon = (
+        ranked_weapons[0][0]
+        if ranked_weapons and (len(ranked_weapons) == 1 or ranked_weapons[0][1] > ranked_weapons[1][1])
+        else None
+    )
     return Event(
         event_id,
         kind,
@@ -622,6 +657,6 @@ def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFami
         fatal,
         weapon,
         len(reports),
-        published[0] if published else None,
-        published[-1] if published else None,
+        min(published, default=None),
+        max(published, default=None),
     )

@@ -12,7 +12,8 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -75,6 +76,9 @@ MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway tex
 MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents
 PROGRESS_SMOOTHING = 0.05  # tqdm's rate over about the last 20 updates: a worker pool's start-up soon drops out
 DATE_PHRASE_CHARS = 100  # read past FOLLOWING_CHARS, so that a date phrase starting there is read whole
+BATCH_ARTICLES = 200  # articles committed at once by ingest: a commit per article was half the store's time, and a
+# killed ingest loses at most these (its re-run stores them)
+BATCH_SECONDS = 1.0  # and at most this long a batch is read before its commit: watch and the dashboard see progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +365,9 @@ def ingest_paths(
     naming it, and the batch goes on; only a failing database (locked, read-only, malformed) stops it, reported
     once. Re-ingesting an article replaces its incidents; an id read twice in one run is a warning naming both
     places, the later replacing the earlier. Each stored article's incidents are then matched into events
-    (extract/events.py). `on_article` sees every stored article with its incidents (for --out).
+    (extract/events.py). Articles are committed BATCH_ARTICLES at a time (or every BATCH_SECONDS), each article
+    with its events in a savepoint of its own; `on_article` sees every committed article with its incidents (for
+    --out).
 
     Extraction runs in this process, in `workers` spawned processes, or on the Dask cluster at `dask`, each worker
     loading its extractor with `load` (picklable; default load_extractor) and reading its partitions of the input
@@ -404,31 +410,13 @@ def ingest_paths(
             from tqdm import tqdm
 
             extracted = tqdm(extracted, unit=" articles", mininterval=0.5, smoothing=PROGRESS_SMOOTHING)
-        for done in extracted:
-            article, incidents = done.article, done.incidents
-            if done.stored and article.article_id in stored:
-                # Another task may have stored this id's earlier reading after this one: the later one again here.
-                done = replace(done, stored=False)
-            try:
-                if done.error is not None:
-                    raise (store.DatabaseError if done.database else ExtractError)(done.error)
-                _store_article(conn, done, reader)
-            except store.DatabaseError as e:
-                errors.append(store.DatabaseError(f"{e}; the batch stopped at {article.source}"))
-                break
-            except ExtractError as e:
-                errors.append(e)
-                continue
-            if article.article_id in stored:
-                errors.append(
-                    articles_mod.ReadWarning(
-                        f"{article.source}: article id {article.article_id!r} was also read from "
-                        f"{stored[article.article_id][0]} in this run; this one replaces it"
-                    )
-                )
-            stored[article.article_id] = (article.source, len(incidents))
+        for batch in _batches(extracted, errors):
+            kept, failed = _store_batch(conn, batch, reader, stored=stored, errors=errors)
             if on_article:
-                on_article(article, incidents)
+                for done in kept:
+                    on_article(done.article, done.incidents)
+            if failed:
+                break
     finally:
         conn.close()
     return IngestReport(
@@ -439,22 +427,164 @@ def ingest_paths(
     )
 
 
+def _batches(extracted: Iterable[Extracted], errors: list[ExtractError]) -> Iterator[list[tuple[int, Extracted]]]:
+    """Group the extracted articles into the batches stored in one transaction each: BATCH_ARTICLES, or fewer when
+    BATCH_SECONDS have passed since the batch's first; each article comes with the place in `errors` where its own
+    messages go (after what reading reported before it), as the batch is stored once all of it is read."""
+    batch: list[tuple[int, Extracted]] = []
+    started = 0.0
+    for done in extracted:
+        if not batch:
+            started = time.monotonic()
+        batch.append((len(errors), done))
+        if len(batch) >= BATCH_ARTICLES or time.monotonic() - started >= BATCH_SECONDS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Failed(Exception):
+    """An article of a batch failed in the store (`error`: the database's when it is a DatabaseError)."""
+
+    def __init__(self, index: int, error: ExtractError) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error
+
+
+def _store_batch(
+    conn: Connection,
+    batch: list[tuple[int, Extracted]],
+    reader: ReportReader,
+    *,
+    stored: dict[str, tuple[str, int]],
+    errors: list[ExtractError],
+) -> tuple[list[Extracted], bool]:
+    """Store and match a batch in one transaction (store.write_batch), its messages put in their place in `errors` and
+    `stored` (article id -> where it was read, incidents) updated; returns the articles committed, and whether the
+    database failed: then its error is the last of `errors`, naming the first article not stored, and what was
+    reported from that article on is taken back, as nothing was stored from there.
+
+    An article failing in the store rolls the batch back, which is stored again without it; when the database fails,
+    the articles before the one it failed at are stored again (once), and the batch stops there."""
+    from extract import store
+
+    left_out: dict[int, ExtractError] = {}  # batch index -> the error of an article the store refused
+    end = len(batch)  # the articles from this index on are not stored: the database failed there
+    failure: ExtractError | None = None  # the database's
+    while True:
+        try:
+            with store.write_batch(conn):
+                _write_batch(conn, batch[:end], reader, stored=stored, left_out=left_out)
+        except _Failed as f:
+            if not isinstance(f.error, store.DatabaseError):
+                left_out[f.index] = f.error
+                continue
+            if failure is None:
+                failure, end = f.error, f.index
+                continue  # the articles before it, once more: the database may still take them
+            end = 0
+        except store.DatabaseError as e:  # the batch could not begin or commit: none of it is kept
+            failure, end = failure or e, 0
+        break
+    return _batch_stored(batch, end, failure, left_out=left_out, stored=stored, errors=errors)
+
+
+def _write_batch(
+    conn: Connection,
+    batch: list[tuple[int, Extracted]],
+    reader: ReportReader,
+    *,
+    stored: dict[str, tuple[str, int]],
+    left_out: dict[int, ExtractError],
+) -> None:
+    """Store and match the batch's articles but those extracted with an error or `left_out`; the first to fail in the
+    store raises _Failed (a Dask worker's database failure, too)."""
+    from extract import store
+
+    here: set[str] = set()  # ids stored earlier in the batch
+    for index, (_, done) in enumerate(batch):
+        if index in left_out:
+            continue
+        if done.error is not None:
+            if done.database:
+                raise _Failed(index, store.DatabaseError(done.error))
+            continue
+        article_id = done.article.article_id
+        if done.stored and (article_id in stored or article_id in here):
+            # Another task may have stored this id's earlier reading after this one: the later one again here.
+            done = replace(done, stored=False)
+        try:
+            _store_article(conn, done, reader)
+        except ExtractError as e:
+            raise _Failed(index, e) from None
+        here.add(article_id)
+
+
+def _batch_stored(
+    batch: list[tuple[int, Extracted]],
+    end: int,
+    failure: ExtractError | None,
+    *,
+    left_out: dict[int, ExtractError],
+    stored: dict[str, tuple[str, int]],
+    errors: list[ExtractError],
+) -> tuple[list[Extracted], bool]:
+    """Record what a batch's transaction kept (its first `end` articles, but those with an error): each article's
+    messages go into `errors` at its place, and `failure`, naming the article at `end`, ends them."""
+    from extract import articles as articles_mod
+    from extract import store
+
+    kept: list[Extracted] = []
+    inserted = 0  # messages put into `errors` by this batch so far
+    for index, (at, done) in enumerate(batch):
+        article = done.article
+        if index == end:
+            del errors[at + inserted :]  # what was read after it: nothing was stored from there
+            errors.append(store.DatabaseError(f"{failure}; the batch stopped at {article.source}"))
+            return kept, True
+        error = left_out.get(index) or (ExtractError(done.error) if done.error is not None else None)
+        if error is None and article.article_id in stored:
+            error = articles_mod.ReadWarning(
+                f"{article.source}: article id {article.article_id!r} was also read from "
+                f"{stored[article.article_id][0]} in this run; this one replaces it"
+            )
+        if error is not None:
+            errors.insert(at + inserted, error)
+            inserted += 1
+        if index not in left_out and done.error is None:
+            stored[article.article_id] = (article.source, len(done.incidents))
+            kept.append(done)
+    return kept, False
+
+
 def _store_article(conn: Connection, done: Extracted, reader: ReportReader) -> None:
-    """Store and match one extracted article; the database's failure raises store.DatabaseError, any other
-    ExtractError naming the article."""
+    """Store and match one extracted article in one savepoint of the caller's store.write_batch, all of it or none;
+    the database's failure raises store.DatabaseError, any other ExtractError naming the article."""
     from extract import events, store
 
     article, incidents = done.article, done.incidents
     try:
-        if not done.stored:  # a Dask worker may have stored it already
-            store.save_article(conn, article, incidents, reason=done.reason)
-        # Events are matched once the article is stored; later articles may still merge its events.
-        events.match_stored(conn, article, incidents, reader=reader, reports=done.reports)
+        with store.atomic(conn):
+            if not done.stored:  # a Dask worker may have stored it already
+                store.save_article(conn, article, incidents, reason=done.reason)  # its errors name the article
+            try:
+                # Events are matched once the article is stored; later articles may still merge its events.
+                events.match_stored(conn, article, incidents, reader=reader, reports=done.reports)
+            except store.DatabaseError:
+                raise
+            except store.DB_ERRORS as e:  # a statement of matching (a PostgresError is an ExtractError too)
+                failure = ExtractError(f"{article.source}: cannot store its events ({e})")
+                raise store.database_error(conn, e) or failure from None
+            except ExtractError as e:  # the store's message, which names no article
+                raise ExtractError(f"{article.source}: {e}") from None
+    except store.DatabaseError:
+        raise
+    except store.DB_ERRORS as e:  # the savepoint's own statements (before ExtractError: a PostgresError is one)
+        failure = ExtractError(f"{article.source}: cannot store the article ({e})")
+        raise store.database_error(conn, e) or failure from None
     except ExtractError:
         raise
-    except store.DB_ERRORS as e:
-        failure = ExtractError(f"{article.source}: cannot store its events ({e})")
-        raise store.database_error(conn, e) or failure from None
     # One article's failure is that article's, whatever it is: the batch goes on.
     except Exception as e:  # noqa: BLE001
         raise ExtractError(f"{article.source}: cannot store the article ({type(e).__name__}: {e})") from None

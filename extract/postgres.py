@@ -132,6 +132,11 @@ class PostgresConnection:
         except _psycopg().Error as e:
             raise self.error(e) from None
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a `with conn:` transaction is open, as sqlite3.Connection.in_transaction tells."""
+        return bool(self._transactions)
+
     def __enter__(self) -> PostgresConnection:
         transaction = self.raw.transaction()
         try:

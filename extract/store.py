@@ -535,12 +535,19 @@ def database_error(conn: Connection, error: Exception) -> DatabaseError | None:
     code = "_".join((getattr(error, "sqlite_errorname", None) or "").split("_")[:2])  # SQLITE_IOERR_WRITE: IOERR
     if code not in _DATABASE_FAILURES:
         return None
-    try:
-        name = conn.execute("PRAGMA database_list").fetchone()[2] or "the incidents database"
-    except sqlite3.Error:
-        name = "the incidents database"
+    name = _database_name(conn)
     waited = f" (waited {LOCK_TIMEOUT:g} s for another process)" if code in ("SQLITE_BUSY", "SQLITE_LOCKED") else ""
     return DatabaseError(f"{name}: database error: {error}{waited}")
+
+
+def _database_name(conn: Connection) -> str:
+    """The database as messages name it: its file, or its URL without the password."""
+    if isinstance(conn, PostgresConnection):
+        return conn.name
+    try:
+        return conn.execute("PRAGMA database_list").fetchone()[2] or "the incidents database"
+    except sqlite3.Error:
+        return "the incidents database"
 
 
 H3_RESOLUTION = 8
@@ -812,7 +819,8 @@ def incident_row(incident: Incident) -> dict:
 def save_article(
     conn: Connection, article: Article, incidents: Iterable[Incident], *, reason: str | None = None
 ) -> int:
-    """Replace the article and all its incidents in one transaction; returns the number of incidents stored.
+    """Replace the article and all its incidents in one transaction (or in the caller's `write_batch`); returns the
+    number of incidents stored.
 
     Re-saving an article deletes its earlier incidents first, so re-ingesting never duplicates. `reason` is the
     extractor's code for an article that gives no incident (records.Reason). An editor's takedown of the article
@@ -821,7 +829,7 @@ def save_article(
     rows = [incident_row(i) for i in incidents]
     now = datetime.now(UTC).isoformat(timespec="seconds")
     try:
-        with conn:
+        with atomic(conn):
             _replace(conn, article, rows, now, reason=reason)
     except DB_ERRORS as e:  # the database's failure (locked, read-only, full) names it; any other, the article
         where = article.source or article.article_id
@@ -834,7 +842,14 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
 
 
-_INSERT_ARTICLE = _insert("articles", _ARTICLE_TABLE_COLUMNS)
+_INSERT_ARTICLE = _insert("articles", _ARTICLE_TABLE_COLUMNS)  # an upsert on PostgreSQL (postgres.translate)
+_NEW_ARTICLE = _INSERT_ARTICLE.replace(" OR REPLACE", "")
+# SQLite's REPLACE deletes the old row without its delete trigger and inserts one under a new rowid, which left the
+# old headline in the search index (article_text) at every re-ingest; an upsert would impose its conflict policy on
+# the trigger's INSERT OR REPLACE (https://www.sqlite.org/lang_createtrigger.html). An UPDATE keeps the rowid.
+_UPDATE_ARTICLE = (
+    f"UPDATE articles SET {', '.join(f'{c} = :{c}' for c in _ARTICLE_TABLE_COLUMNS[1:])} WHERE article_id = :article_id"
+)
 _INSERT_INCIDENT = _insert("incidents", (*_INCIDENT_TABLE_COLUMNS, "h3_r8"))
 
 
@@ -849,13 +864,103 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
         "ingested_at": now,
         "reason": reason,
     }
-    # No transaction of its own: the caller's `with conn:` holds it, with whatever else belongs to the article.
+    # No transaction of its own: the caller's `atomic` holds it, with whatever else belongs to the article.
     # The article's row first: on PostgreSQL its upsert locks it, so a concurrent save of the same article waits
     # for this one to commit, then deletes the incidents it wrote.
-    conn.execute(_INSERT_ARTICLE, values)
+    if isinstance(conn, PostgresConnection):
+        conn.execute(_INSERT_ARTICLE, values)
+    elif conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:
+        conn.execute(_NEW_ARTICLE, values)
     conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
     conn.executemany(_INSERT_INCIDENT, (row | {"h3_r8": h3_cell(row["lat"], row["lon"])} for row in rows))
     _take_down(conn, article.article_id)
+
+
+_spoiled: dict[int, bool] = {}  # id() of each connection inside write_batch -> whether an atomic block in it failed
+_SPOILED = "an article of the batch failed: the batch is rolled back, to be stored again without it"
+
+
+@contextmanager
+def write_batch(conn: Connection) -> Iterator[None]:
+    """Run the block as one transaction holding event matching's lock (`matcher_lock`) from its start to its
+    commit, for several articles' writes and their matching, all kept or none: the `atomic` blocks in it (each
+    save_article, save_event_change) join it, and one that fails spoils it, so that it is rolled back at its end
+    even when the caller went on (ExtractError) and the caller stores it again without what failed. Savepoints would
+    undo one article alone, but cost as much as a quarter of storing it. Any exception rolls the batch back and
+    propagates; the database's failure (it could not begin or commit) raises DatabaseError.
+
+    The lock is taken before the first write, so that concurrent batches never wait for each other's rows while
+    holding it. On SQLite it is the file's write lock (BEGIN IMMEDIATE, waiting up to LOCK_TIMEOUT); on PostgreSQL
+    an advisory lock released at commit.
+    """
+    if id(conn) in _spoiled:
+        raise RuntimeError("write_batch does not nest")
+    try:
+        if isinstance(conn, sqlite3.Connection):
+            conn.execute("BEGIN IMMEDIATE")
+        else:
+            conn.__enter__()
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_MATCHER_LOCK,))
+    except DB_ERRORS as e:
+        _end_batch(conn, e)
+        raise _database_failure(conn, e) from None
+    _spoiled[id(conn)] = False
+    try:
+        yield
+        if _spoiled[id(conn)]:
+            raise ExtractError(_SPOILED)
+        # A failure may have ended SQLite's transaction itself: committing would keep nothing, silently.
+        if isinstance(conn, sqlite3.Connection) and not conn.in_transaction:
+            raise DatabaseError(f"{_database_name(conn)}: database error: the batch's transaction was rolled back")
+    except BaseException as e:
+        del _spoiled[id(conn)]
+        _end_batch(conn, e)
+        if isinstance(e, DB_ERRORS):
+            raise _database_failure(conn, e) from None
+        raise
+    del _spoiled[id(conn)]
+    try:
+        if isinstance(conn, sqlite3.Connection):
+            conn.commit()
+        else:
+            conn.__exit__(None, None, None)
+    except DB_ERRORS as e:
+        _end_batch(conn, e)
+        raise _database_failure(conn, e) from None
+
+
+def _database_failure(conn: Connection, error: Exception) -> DatabaseError:
+    # A batch that cannot begin or commit is the database's failure, whatever its code.
+    return database_error(conn, error) or DatabaseError(f"{_database_name(conn)}: database error: {error}")
+
+
+def _end_batch(conn: Connection, error: BaseException) -> None:
+    """Roll back a batch's transaction after `error`; the rollback's own failure leaves it to the server."""
+    try:
+        if isinstance(conn, sqlite3.Connection):
+            if conn.in_transaction:
+                conn.rollback()
+        elif conn.in_transaction:
+            conn.__exit__(type(error), error, error.__traceback__)
+    except DB_ERRORS:
+        pass
+
+
+@contextmanager
+def atomic(conn: Connection) -> Iterator[None]:
+    """Run the block's writes as one unit: its own transaction, committed at its end and rolled back on an
+    exception; inside `write_batch`, part of the batch, which its exception spoils (`write_batch`)."""
+    if id(conn) not in _spoiled:
+        with conn:
+            yield
+        return
+    if _spoiled[id(conn)]:  # PostgreSQL would refuse its statements anyway (the transaction is aborted)
+        raise ExtractError(_SPOILED)
+    try:
+        yield
+    except BaseException:
+        _spoiled[id(conn)] = True
+        raise
 
 
 _SELECT = f"""
@@ -1218,7 +1323,7 @@ def save_event_change(
     reports to their (incident id, event id, component id, reason) placements, replace the changed events (rows
     keyed by EVENT_COLUMNS) and delete the dropped ones."""
     try:
-        with conn:
+        with atomic(conn):
             for r in removed:
                 row = conn.execute("SELECT report_id FROM incident_events WHERE incident_id = ?", (r.incident_id,))
                 found = row.fetchone()
@@ -1243,7 +1348,7 @@ def save_event_change(
             conn.executemany("DELETE FROM events WHERE event_id = ?", ((e,) for e in dropped))
             conn.executemany(_insert("events", EVENT_COLUMNS), events)
     except DB_ERRORS as e:
-        raise ExtractError(f"cannot store the events ({e})") from None
+        raise database_error(conn, e) or ExtractError(f"cannot store the events ({e})") from None
 
 
 def iter_event_rows(conn: Connection) -> Iterator[tuple]:
@@ -1462,7 +1567,10 @@ def matcher_lock(conn: Connection) -> Iterator[None]:
     """Hold the event matcher's lock while the block runs, so that matching (read the blocks, regroup, write) in
     concurrent ingests is serialised and never splits one incident into two events: on PostgreSQL a session advisory
     lock; on SQLite the file's write lock, taken by BEGIN IMMEDIATE before the blocks are read and released when the
-    block's writes commit (or it ends)."""
+    block's writes commit (or it ends). Inside `write_batch`, which holds the lock until it commits, it takes none."""
+    if id(conn) in _spoiled:
+        yield
+        return
     if isinstance(conn, sqlite3.Connection):
         conn.execute("BEGIN IMMEDIATE")  # waits up to LOCK_TIMEOUT for another process's match
         try:

@@ -645,3 +645,57 @@ def test_search_incidents_above_its_limit_leaves_the_scan_to_the_caller(conn, li
     save_searched(conn)
     found = store.search_incidents(conn, "robbery", limit=limit)
     assert (None if found is None else sorted(found)) == expected
+
+
+def test_write_batch_commits_every_article_at_its_end(conn):
+    with store.write_batch(conn):
+        store.save_article(conn, article("a1"), [incident("i1")])
+        store.save_article(conn, article("a2"), [incident("i2", "a2")])
+        with store.matcher_lock(conn):  # the batch holds it already: it takes none
+            store.save_article(conn, article("a1"), [incident("i3")])
+    assert stored(conn) == {
+        "articles": [("a1", None, None, None, "a1.txt", 1), ("a2", None, None, None, "a2.txt", 1)],
+        "incidents": [("a1", "i3"), ("a2", "i2")],
+    }
+
+
+def test_write_batch_is_kept_whole_or_not_at_all(conn):
+    """An article failing in a batch spoils it even when the caller goes on: its partial writes are never kept."""
+    store.save_article(conn, article("a1"), [incident("i1")])
+    before = stored(conn)
+    with pytest.raises(ExtractError) as e, store.write_batch(conn):
+        store.save_article(conn, article("a2"), [incident("i2", "a2")])
+        with pytest.raises(ExtractError):
+            store.save_article(conn, article("a1"), [incident("i4"), incident("i5", type=None)])
+        store.save_article(conn, article("a3"), [incident("i6", "a3")])
+    assert str(e.value) == "an article of the batch failed: the batch is rolled back, to be stored again without it"
+    assert stored(conn) == before
+    with store.write_batch(conn):  # the connection goes on
+        store.save_article(conn, article("a2"), [])
+    assert stored(conn)["articles"][1] == ("a2", None, None, None, "a2.txt", 0)
+
+
+def test_reader_sees_a_batch_only_once_committed(tmp_path):
+    path = tmp_path / "incidents.db"
+    writer, reader = store.connect(path), store.connect_readonly(path)
+    with store.write_batch(writer):
+        store.save_article(writer, article("a1"), [incident("i1")])
+        assert store.count_incidents(reader) == 0
+    assert store.count_incidents(reader) == 1
+    reader.close()
+    writer.close()
+
+
+def test_resaved_article_leaves_one_row_in_the_search_index(tmp_path):
+    """SQLite's INSERT OR REPLACE gave a re-saved article a new rowid, and left its old headline in article_text."""
+    conn = store.connect(tmp_path / "incidents.db")
+    for headline in ("Stabbing in Peckham", "Stabbing on Rye Lane", "Stabbing on Rye Lane"):
+        store.save_article(conn, article("a1", headline=headline), [incident("i1")])
+    rows = conn.execute("SELECT rowid, headline FROM article_text").fetchall()
+    articles = conn.execute("SELECT rowid, headline FROM articles").fetchall()
+    assert (rows, articles, store.search_incidents(conn, "Peckham")) == (
+        [(1, "Stabbing on Rye Lane")],
+        [(1, "Stabbing on Rye Lane")],
+        set(),
+    )
+    conn.close()

@@ -1,0 +1,270 @@
+"""Ingest commits articles in batches (pipeline.BATCH_ARTICLES), on real SQLite files and the test PostgreSQL server:
+an article the store refuses is left out alone with one error naming it, a failing database is reported once and
+loses nothing committed, a re-run duplicates nothing, and the batch size never changes what is stored."""
+
+import json
+import sqlite3
+
+import pytest
+
+from extract import pipeline, store
+from extract.articles import read_articles
+from extract.pipeline import ingest_paths
+from extract.postgres import redacted
+
+STORIES = (  # (id, text): two outlets' copies of one stabbing, a robbery, council news, a shooting
+    ("a", "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday 4 March 2024, police said."),
+    ("b", "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday 4 March 2024, police said."),
+    ("c", "A woman was robbed at knifepoint on Mare Street in Hackney on Tuesday 5 March 2024, officers said."),
+    ("d", "The council approved a new library for Brixton on Wednesday."),
+    ("e", "A man was shot on Coldharbour Lane in Brixton on Friday 8 March 2024, the Metropolitan Police said."),
+)
+REFUSED = "refused in a test"
+
+
+def write_news(path, stories=STORIES, *, bad_line_after: str | None = None):
+    lines = []
+    for article_id, text in stories:
+        lines.append(json.dumps({"id": article_id, "text": text, "published": "2024-03-09"}))
+        if article_id == bad_line_after:
+            lines.append("{not json")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path):
+    """Where to ingest on each backend: a SQLite file path, or the URL of a new database on the test server; and a
+    maker of further targets on the same backend (for reference runs)."""
+    if request.param == "sqlite":
+        paths = iter(tmp_path / f"incidents{n}.db" for n in range(100))
+        return request.param, lambda: next(paths)
+    server = request.getfixturevalue("postgres_server")
+    return request.param, server.new_database
+
+
+def contents(db) -> dict:
+    """Everything stored but ingest times and sources: articles, incidents, events with their reports, and on
+    SQLite the rows of the search indexes (one per incident and article, none left behind)."""
+    conn = store.connect(db)
+    try:
+        found = {
+            "articles": conn.execute("SELECT article_id, n_incidents, reason FROM articles ORDER BY 1").fetchall(),
+            "incidents": [row[:2] + row[5:] for row in store.iter_incident_rows(conn)],
+            "events": sorted(store.iter_event_rows(conn), key=str),
+            "reports": sorted(store.incident_event_ids(conn).items()),
+            "keys": conn.execute("SELECT count(*) FROM event_keys").fetchone()[0],
+        }
+        if isinstance(conn, sqlite3.Connection):
+            found["search rows"] = [
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("incident_text", "article_text")
+            ]
+        return found
+    finally:
+        conn.close()
+
+
+def refuse(db, table: str, article_id: str) -> None:
+    """Make the database refuse, with REFUSED, any row of `table` for `article_id` (as a bug or a constraint would)."""
+    conn = store.connect(db)
+    try:
+        if isinstance(conn, sqlite3.Connection):
+            conn.execute(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} WHEN new.article_id = '{article_id}' "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
+            )
+            conn.commit()
+        else:
+            conn.execute(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.article_id = '{article_id}' THEN RAISE EXCEPTION '{REFUSED}'; END IF; RETURN NEW; END $$"
+            )
+            conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse()")
+    finally:
+        conn.close()
+
+
+def ingest(news, db, extractor, *, batch: int | None = None, monkeypatch=None):
+    """Ingest `news` into `db`; returns the report and the article ids on_article saw, in order."""
+    if batch is not None:
+        monkeypatch.setattr(pipeline, "BATCH_ARTICLES", batch)
+    seen = []
+    report = ingest_paths([news], db_path=db, extractor=extractor, on_article=lambda a, _: seen.append(a.article_id))
+    return report, seen
+
+
+@pytest.mark.parametrize(
+    "table, refused, message",
+    [
+        ("articles", "a", "{news}:1: cannot store the article ({refused})"),
+        ("incidents", "b", "{news}:2: cannot store the article ({refused})"),
+        ("incidents", "c", "{news}:3: cannot store the article ({refused})"),
+        ("incident_events", "e", "{news}:5: cannot store the events ({refused})"),
+    ],
+)
+def test_an_article_the_store_refuses_is_left_out_alone(
+    target, tmp_path, small_extractor, monkeypatch, table, refused, message
+):
+    _, new_db = target
+    others = [s for s in STORIES if s[0] != refused]
+    reference = new_db()
+    ingest(write_news(tmp_path / "others.jsonl", others), reference, small_extractor)
+    db = new_db()
+    store.connect(db).close()
+    refuse(db, table, refused)
+    news = write_news(tmp_path / "news.jsonl")
+    report, seen = ingest(news, db, small_extractor, batch=4, monkeypatch=monkeypatch)  # first batch: a to d
+    assert (report.articles, report.errors, seen) == (
+        4,
+        [message.format(news=news, refused=REFUSED)],
+        [a for a, _ in others],
+    )
+    assert contents(db) == contents(reference)
+
+
+def test_messages_keep_the_input_order_within_a_batch(tmp_path, small_extractor, monkeypatch):
+    db = tmp_path / "incidents.db"
+    store.connect(db).close()
+    refuse(db, "incidents", "c")
+    news = write_news(tmp_path / "news.jsonl", bad_line_after="a")
+    read_errors = []
+    list(read_articles([news], errors=read_errors))
+    report, _ = ingest(news, db, small_extractor, batch=200, monkeypatch=monkeypatch)
+    assert report.errors == [str(read_errors[0]), f"{news}:4: cannot store the article ({REFUSED})"]
+    assert read_errors[0].args[0].startswith(f"{news}:2: ")
+
+
+MAX_PAGES_MORE = 40  # pages a SQLite file may grow by in the test: the short articles fit, the ballast not
+BALLAST_BYTES = 1 << 20
+
+
+def break_database(db, how: str, monkeypatch) -> None:
+    """Make the database fail when article "d0" is stored: SQLite's file may grow by only MAX_PAGES_MORE pages, and
+    storing "d0" also writes BALLAST_BYTES ("full"); PostgreSQL reports its disk full ("full", the connection stays
+    usable) or ends the connection ("killed")."""
+    action = {
+        "full": "RAISE EXCEPTION 'no space left on device' USING ERRCODE = 'disk_full'",
+        "killed": "PERFORM pg_terminate_backend(pg_backend_pid())",
+    }[how]
+    conn = store.connect(db)
+    if isinstance(conn, sqlite3.Connection):
+        conn.execute("CREATE TABLE ballast (data BLOB)")
+        conn.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON articles WHEN new.article_id = 'd0' "
+            f"BEGIN INSERT INTO ballast VALUES (zeroblob({BALLAST_BYTES})); END"
+        )
+        conn.commit()
+        connect = store.connect
+
+        def limited(path):
+            conn = connect(path)
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0] + MAX_PAGES_MORE}")
+            return conn
+
+        monkeypatch.setattr(store, "connect", limited)
+    else:
+        conn.execute(
+            "CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.article_id = 'd0' THEN {action}; END IF; RETURN NEW; END $$"
+        )
+        conn.execute("CREATE TRIGGER fail BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION fail()")
+    conn.close()
+
+
+def mend_database(db) -> None:
+    conn = store.connect(db)
+    conn.execute("DROP TRIGGER fail" + ("" if isinstance(conn, sqlite3.Connection) else " ON articles"))
+    if isinstance(conn, sqlite3.Connection):
+        conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "backend, how, stop",
+    [
+        # "d0" fails in the second batch, [c0, d0]: c0 is stored again alone, and kept
+        ("sqlite", "full", 4),
+        ("postgresql", "full", 4),
+        # the connection is gone: nothing of the second batch can be kept
+        ("postgresql", "killed", 3),
+    ],
+)
+def test_a_failing_database_is_reported_once_and_loses_nothing_committed(
+    request, tmp_path, small_extractor, monkeypatch, backend, how, stop
+):
+    def new_db():
+        return tmp_path / f"{len(list(tmp_path.iterdir()))}.db" if backend == "sqlite" else server.new_database()
+
+    server = request.getfixturevalue("postgres_server") if backend == "postgresql" else None
+    stories = [(f"{a}{n}", t) for n in range(3) for a, t in STORIES]
+    news = write_news(tmp_path / "news.jsonl", stories)
+    reference = new_db()
+    ingest(news, reference, small_extractor)
+    db = new_db()
+    store.connect(db).close()
+    break_database(db, how, monkeypatch)
+    report, seen = ingest(news, db, small_extractor, batch=2, monkeypatch=monkeypatch)
+    monkeypatch.undo()
+    committed = [a for a, _ in stories[: stop - 1]]
+    (error,) = report.errors
+    assert error.startswith(f"{redacted(str(db))}: database error: ")
+    assert error.endswith(f"; the batch stopped at {news}:{stop}")
+    # Everything before it is committed, and seen by on_article; nothing after it.
+    assert (report.articles, seen, [a for a, *_ in contents(db)["articles"]]) == (
+        len(committed),
+        committed,
+        sorted(committed),
+    )
+    mend_database(db)
+    again, _ = ingest(news, db, small_extractor)
+    assert (again.articles, again.errors, contents(db)) == (len(stories), [], contents(reference))
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 200])
+def test_batch_size_changes_nothing_stored_and_a_rerun_duplicates_nothing(
+    target, tmp_path, small_extractor, monkeypatch, batch
+):
+    _, new_db = target
+    stories = [*STORIES, *((f"{a}2", t) for a, t in STORIES), ("a", "Police said a man was stabbed in Brixton.")]
+    news = write_news(tmp_path / "news.jsonl", stories)
+    reference, db = new_db(), new_db()
+    one = ingest_paths([news], db_path=reference, extractor=small_extractor)
+    report, seen = ingest(news, db, small_extractor, batch=batch, monkeypatch=monkeypatch)
+    assert (report, seen) == (one, [a for a, _ in stories])
+    assert report.warnings == [
+        f"{news}:11: article id 'a' was also read from {news}:1 in this run; this one replaces it"
+    ]
+    first = contents(db)
+    ingest(news, db, small_extractor, batch=batch, monkeypatch=monkeypatch)
+    assert contents(db) == first == contents(reference)
+
+
+def test_on_article_sees_only_committed_articles(tmp_path, small_extractor, monkeypatch):
+    db = tmp_path / "incidents.db"
+    news = write_news(tmp_path / "news.jsonl")
+    monkeypatch.setattr(pipeline, "BATCH_ARTICLES", 2)
+    committed = []
+
+    def look(article, _):
+        reader = sqlite3.connect(db)  # another connection: it sees committed rows only (WAL)
+        committed.append(reader.execute("SELECT count(*) FROM articles").fetchone()[0])
+        reader.close()
+
+    ingest_paths([news], db_path=db, extractor=small_extractor, on_article=look)
+    assert committed == [2, 2, 4, 4, 5]
+
+
+@pytest.mark.parametrize(
+    "size, seconds, expected",
+    [
+        (2, 60.0, [2, 2, 1]),
+        (5, 60.0, [5]),
+        (200, 60.0, [5]),
+        (200, 0.0, [1, 1, 1, 1, 1]),  # every article past BATCH_SECONDS: a slow stream commits each
+    ],
+)
+def test_batches_end_at_their_size_or_time(monkeypatch, size, seconds, expected):
+    monkeypatch.setattr(pipeline, "BATCH_ARTICLES", size)
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", seconds)
+    assert [len(b) for b in pipeline._batches(iter("abcde"), [])] == expected

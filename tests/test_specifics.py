@@ -105,3 +105,20 @@ def test_signature_is_datasketch_minhash_of_the_shingles(text):
     reference = MinHash(num_perm=32, seed=1, scheme="affine32")
     reference.update_batch(sorted(shingles))
     assert text_signature(text) == reference.hashvalues.astype(np.uint32).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("A man was stabbed on Rye Lane, police said.", "A man was stabbed on Rye Lane, officers said."),
+        ("A man was stabbed on Rye Lane.", "A woman was robbed in Brixton on Friday night."),
+        ("Stabbed.", "Stabbed."),
+    ],
+)
+def test_similarity_is_datasketch_jaccard(first, second):
+    """The similarity of two signatures is datasketch's MinHash.jaccard of the same signatures."""
+    a, b = MinHash(num_perm=32, seed=1, scheme="affine32"), MinHash(num_perm=32, seed=1, scheme="affine32")
+    for m, text in ((a, first), (b, second)):
+        tokens = re.findall(r"[a-z0-9]+", fold_text(text))
+        m.update_batch({" ".join(tokens[i : i + 3]).encode() for i in range(max(1, len(tokens) - 2))})
+    assert text_similarity(text_signature(first), text_signature(second)) == a.jaccard(b)

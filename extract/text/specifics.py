@@ -15,8 +15,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
-from datasketch.minhash import _fmix  # the scheme's pre-mix, applied by MinHash.update_batch
 
 from extract.datafiles import DATA_DIR, read_lines, read_rows
 from extract.text.dates import first_characters
@@ -181,31 +179,41 @@ def text_signature(text: str) -> bytes:
         shingles = {joined}
     else:
         shingles = {joined[start : end - 1] for start, end in zip(starts, ends[SHINGLE_WORDS - 1 :], strict=False)}
-    # datasketch's MinHash.update_batch (scheme affine32) without its per-shingle Python int: the 32-bit hashes
-    # read from the digests at once, then its mixing and permutations; the minimum needs no order.
+    # datasketch's MinHash (scheme affine32) of the shingles, as update_batch makes it, without importing datasketch
+    # (it imports scipy: half a second at the first article): the 32-bit hashes read from the digests at once, the
+    # MurmurHash3 finalizer, then the permutations; the minimum needs no order.
     sha1 = hashlib.sha1
     hashes = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in shingles]), dtype="<u4").astype(np.uint32)
+    hashes ^= hashes >> np.uint32(16)
+    hashes *= np.uint32(0x85EBCA6B)
+    hashes ^= hashes >> np.uint32(13)
+    hashes *= np.uint32(0xC2B2AE35)
+    hashes ^= hashes >> np.uint32(16)
     a, b = _permutations()
-    return (_fmix(hashes.reshape(-1, 1), 32) * a + b).min(axis=0).tobytes()  # 32: the width of affine32
+    return (hashes.reshape(-1, 1) * a + b).min(axis=0).tobytes()
 
 
 @cache  # drawn from SIGNATURE_SEED, the same for every signature: drawing them takes longer than hashing a text
-def _permutations() -> np.ndarray:
-    return MinHash(num_perm=SIGNATURE_PERMUTATIONS, seed=SIGNATURE_SEED, scheme=SIGNATURE_SCHEME).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutations h -> a * h + b (mod 2^32, `a` odd), drawn as MinHash draws them."""
+    draw = np.random.RandomState(SIGNATURE_SEED)
+    a = draw.randint(0, 1 << 31, SIGNATURE_PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, SIGNATURE_PERMUTATIONS, dtype=np.uint32)
+    return a, b
 
 
 def text_similarity(a: bytes, b: bytes) -> float:
     """Return the estimated Jaccard similarity of two texts' shingles from their signatures (0.0 when either is
-    empty)."""
+    empty): the share of hash values they agree on, as datasketch's MinHash.jaccard."""
     if not a or not b:
         return 0.0
-    return float(_lean(a).jaccard(_lean(b)))
+    va, vb = _values(a), _values(b)
+    return float(np.count_nonzero(va == vb)) / float(len(va))
 
 
 @lru_cache(maxsize=1 << 12)  # each report's signature is compared with all its candidates
-def _lean(signature: bytes) -> LeanMinHash:
-    values = np.frombuffer(signature, dtype=np.uint32)
-    return LeanMinHash(seed=SIGNATURE_SEED, hashvalues=values, scheme=SIGNATURE_SCHEME)
+def _values(signature: bytes) -> np.ndarray:
+    return np.frombuffer(signature, dtype=np.uint32)
 
 
 def text_bands(signature: bytes) -> tuple[str, ...]:

@@ -468,16 +468,18 @@ def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]
     type (SQLite keeps text in an INTEGER column) makes the frame the old way, without a table.
     """
     columns = [*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS]
-    tables = []
-    while batch := list(itertools.islice(rows, LOAD_BATCH)):
-        try:
+    tables: list[pa.Table] = []
+    batch: list[tuple] = []
+    try:
+        while batch := list(itertools.islice(rows, LOAD_BATCH)):
             tables.append(pa.table([pa.array(values) for values in zip(*batch)], names=columns))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            read = (zip(*(column.to_pylist() for column in table.columns)) for table in tables)
-            return _newest_first(_records_frame(itertools.chain(*read, batch, rows))), None
-    if not tables:
-        return pd.DataFrame(columns=columns), None
-    table = pa.concat_tables(tables, promote_options="permissive")
+        if not tables:
+            return pd.DataFrame(columns=columns), None
+        # A piece whose column is all None has no type: the others give it theirs.
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a piece, or pieces together, that Arrow cannot type
+        read = (zip(*(column.to_pylist() for column in table.columns)) for table in tables)
+        return _newest_first(_records_frame(itertools.chain(*read, batch, rows))), None
     del tables
     order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending", "at_end")])
     # A column at a time, each dropped once sorted: the frame is in memory once, not twice.

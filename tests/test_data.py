@@ -120,7 +120,7 @@ def test_read_incidents_with_text_in_a_number_column_as_from_records(tmp_path, m
     expected = pd.DataFrame.from_records(rows, columns=[*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS])
     expected = expected.set_index(expected["incident_id"].rename(None))
 
-    for batch in (1_000, 2):  # the text in the first piece, or in a later one
+    for batch in (1_000, 2, 1):  # the text in the first piece, in a later one, or a piece of its own
         monkeypatch.setattr(data, "LOAD_BATCH", batch)
         frame = data.read_incidents(path)
         assert list(frame.index) == list(expected.index)  # iter_map_rows is ordered

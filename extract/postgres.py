@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -120,6 +121,17 @@ class PostgresConnection:
         try:
             with self.raw.cursor() as cursor:
                 cursor.executemany(translate(sql), rows)
+        except _psycopg().Error as e:
+            raise self.error(e) from None
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Send the block's statements without waiting for each one's result, in one round trip to the server
+        (https://www.psycopg.org/psycopg3/docs/advanced/pipeline.html): a cursor's rows can be read once the block
+        ends, and a statement's error is raised there."""
+        try:
+            with self.raw.pipeline():
+                yield
         except _psycopg().Error as e:
             raise self.error(e) from None
 

@@ -867,13 +867,23 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
     # No transaction of its own: the caller's `atomic` holds it, with whatever else belongs to the article.
     # The article's row first: on PostgreSQL its upsert locks it, so a concurrent save of the same article waits
     # for this one to commit, then deletes the incidents it wrote.
+    incident_rows = [row | {"h3_r8": h3_cell(row["lat"], row["lon"])} for row in rows]
     if isinstance(conn, PostgresConnection):
-        conn.execute(_INSERT_ARTICLE, values)
-    elif conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:
+        with conn.pipeline():  # one round trip for the article, not one per statement
+            conn.execute(_INSERT_ARTICLE, values)
+            conn.execute(_DELETE_INCIDENTS, (article.article_id,))
+            conn.executemany(_INSERT_INCIDENT, incident_rows)
+            takedown = conn.execute(_TAKEDOWN, (article.article_id,))
+        _apply_takedown(conn, article.article_id, takedown.fetchone())
+        return
+    if conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:
         conn.execute(_NEW_ARTICLE, values)
-    conn.execute("DELETE FROM incidents WHERE article_id = ?", (article.article_id,))
-    conn.executemany(_INSERT_INCIDENT, (row | {"h3_r8": h3_cell(row["lat"], row["lon"])} for row in rows))
+    conn.execute(_DELETE_INCIDENTS, (article.article_id,))
+    conn.executemany(_INSERT_INCIDENT, incident_rows)
     _take_down(conn, article.article_id)
+
+
+_DELETE_INCIDENTS = "DELETE FROM incidents WHERE article_id = ?"
 
 
 _spoiled: dict[int, bool] = {}  # id() of each connection inside write_batch -> whether an atomic block in it failed
@@ -1323,24 +1333,10 @@ def save_event_change(
     reports to their (incident id, event id, component id, reason) placements, replace the changed events (rows
     keyed by EVENT_COLUMNS) and delete the dropped ones."""
     try:
-        with atomic(conn):
-            for r in removed:
-                row = conn.execute("SELECT report_id FROM incident_events WHERE incident_id = ?", (r.incident_id,))
-                found = row.fetchone()
-                if found:
-                    conn.executemany(
-                        "DELETE FROM event_keys WHERE key = ? AND report_id = ?", ((k, found[0]) for k in r.keys)
-                    )
-                    conn.execute("DELETE FROM incident_events WHERE report_id = ?", (found[0],))
-            for r in added:
-                (report_id,) = conn.execute(
-                    "INSERT INTO incident_events (incident_id, article_id, event_id, component_id, reason, report, "
-                    "signature) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING report_id",
-                    (r.incident_id, r.article_id, r.event_id, r.component_id, r.reason, r.report, r.signature),
-                ).fetchone()
-                conn.executemany(
-                    "INSERT OR IGNORE INTO event_keys (key, report_id) VALUES (?, ?)", ((k, report_id) for k in r.keys)
-                )
+        with atomic(conn), _pipelined(conn):
+            conn.executemany(_FORGET_KEY, ((k, r.incident_id) for r in removed for k in r.keys))
+            conn.executemany("DELETE FROM incident_events WHERE incident_id = ?", ((r.incident_id,) for r in removed))
+            _file_reports(conn, list(added))
             conn.executemany(
                 "UPDATE incident_events SET event_id = ?, component_id = ?, reason = ? WHERE incident_id = ?",
                 ((event, component, reason, incident) for incident, event, component, reason in placed),
@@ -1349,6 +1345,43 @@ def save_event_change(
             conn.executemany(_insert("events", EVENT_COLUMNS), events)
     except DB_ERRORS as e:
         raise database_error(conn, e) or ExtractError(f"cannot store the events ({e})") from None
+
+
+_FORGET_KEY = (
+    "DELETE FROM event_keys WHERE key = ? AND report_id = (SELECT report_id FROM incident_events WHERE incident_id = ?)"
+)
+_FILE_REPORT = (
+    "INSERT INTO incident_events (incident_id, article_id, event_id, component_id, reason, report, signature) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _file_reports(conn: Connection, added: list[StoredReport]) -> None:
+    values = [(r.incident_id, r.article_id, r.event_id, r.component_id, r.reason, r.report, r.signature) for r in added]
+    if isinstance(conn, PostgresConnection):
+        # The report ids are looked up on the server, so that the caller's pipeline never waits for them.
+        conn.executemany(_FILE_REPORT, values)
+        conn.executemany(
+            "INSERT OR IGNORE INTO event_keys (key, report_id) "
+            "SELECT ?, report_id FROM incident_events WHERE incident_id = ?",
+            ((k, r.incident_id) for r in added for k in r.keys),
+        )
+        return
+    for r, row in zip(added, values):
+        (report_id,) = conn.execute(_FILE_REPORT + " RETURNING report_id", row).fetchone()
+        conn.executemany(
+            "INSERT OR IGNORE INTO event_keys (key, report_id) VALUES (?, ?)", ((k, report_id) for k in r.keys)
+        )
+
+
+@contextmanager
+def _pipelined(conn: Connection) -> Iterator[None]:
+    """On PostgreSQL, the block's statements in one round trip (PostgresConnection.pipeline)."""
+    if isinstance(conn, PostgresConnection):
+        with conn.pipeline():
+            yield
+    else:
+        yield
 
 
 def iter_event_rows(conn: Connection) -> Iterator[tuple]:
@@ -1470,11 +1503,16 @@ def iter_corrections(conn: Connection) -> Iterator[Correction]:
         yield Correction(*row)
 
 
+_TAKEDOWN = f"SELECT value FROM corrections WHERE kind = 'article' AND target = ? AND field = '{TAKEDOWN}'"
+
+
 def _take_down(conn: Connection, article_id: str) -> None:
     # Runs inside the caller's transaction, after the article is stored or its takedown is.
-    row = conn.execute(
-        "SELECT value FROM corrections WHERE kind = 'article' AND target = ? AND field = ?", (article_id, TAKEDOWN)
-    ).fetchone()
+    _apply_takedown(conn, article_id, conn.execute(_TAKEDOWN, (article_id,)).fetchone())
+
+
+def _apply_takedown(conn: Connection, article_id: str, row: tuple | None) -> None:
+    """Erase the article's stored text, or delete it, as its takedown correction (`row`: its value; None: none) says."""
     if row is None:
         return
     if json.loads(row[0]).get("mode") == "delete":

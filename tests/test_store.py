@@ -699,3 +699,26 @@ def test_resaved_article_leaves_one_row_in_the_search_index(tmp_path):
         set(),
     )
     conn.close()
+
+
+@pytest.mark.parametrize(
+    "mode, batched, expected",
+    [
+        ("text", False, {"articles": [("a1", None, None, None, "a1.txt", 1)], "incidents": [("a1", "i2")]}),
+        ("text", True, {"articles": [("a1", None, None, None, "a1.txt", 1)], "incidents": [("a1", "i2")]}),
+        ("delete", False, {"articles": [], "incidents": []}),
+        ("delete", True, {"articles": [], "incidents": []}),
+    ],
+)
+def test_takedown_holds_when_the_article_is_saved_again(conn, mode, batched, expected):
+    store.save_article(conn, article("a1", headline="Stabbing in Peckham"), [incident("i1")])
+    takedown = store.Correction("article", "a1", store.TAKEDOWN, json.dumps({"mode": mode}), "editor", "2024-03-08")
+    store.save_correction(conn, takedown, store.LogEntry("2024-03-08", "editor", "take_down", "a1"))
+    again = article("a1", headline="Stabbing in Peckham"), [incident("i2", evidence="Evidence.")]
+    if batched:
+        with store.write_batch(conn):
+            store.save_article(conn, *again)
+    else:
+        store.save_article(conn, *again)
+    evidence = conn.execute("SELECT evidence FROM incidents").fetchall()
+    assert (stored(conn), evidence) == (expected, [("",)] if mode == "text" else [])

@@ -307,7 +307,7 @@ class EventMatcher:
             for m, reason in zip(group, reasons):
                 placements[m.incident_id] = Placement(event_id, component_id, reason)
         if component_id != placed.component_id:  # type: ignore[union-attr]
-            _GROUPINGS.pop(placed.component_id, None)  # type: ignore[union-attr]
+            _forget(placed.component_id)  # type: ignore[union-attr]
         contents = dict(kept.contents)
         first, ids = contents.get(content(r), (r, []))
         contents[content(r)] = (first, sorted([*ids, rid]))
@@ -339,14 +339,26 @@ class _Grouping:
 
 
 _GROUPINGS: dict[str, _Grouping] = {}  # component id -> its grouping; checked against what the index returns
-MAX_GROUPINGS = 1 << 12  # components kept: a flood's comes back with each copy, the rest seldom
+MAX_KEPT = 1 << 15  # reports of the kept groupings, about 30 MB: a flood's component comes back with each copy
+_kept = 0  # reports of the groupings in _GROUPINGS
 
 
 def _remember(grouping: _Grouping) -> None:
-    """Keep the grouping of a component without a conflict for _grow."""
-    if len(_GROUPINGS) >= MAX_GROUPINGS:
+    """Keep the grouping of a component without a conflict for _grow, in place of an earlier one of the component."""
+    global _kept
+    replaced = _GROUPINGS.pop(grouping.reports[0].incident_id, None)
+    _kept += len(grouping.reports) - (len(replaced.reports) if replaced else 0)
+    if _kept > MAX_KEPT:
         _GROUPINGS.clear()
+        _kept = len(grouping.reports)
     _GROUPINGS[grouping.reports[0].incident_id] = grouping
+
+
+def _forget(component_id: str) -> None:
+    """Drop the kept grouping of a component that is no more (its reports now in one of another id)."""
+    global _kept
+    dropped = _GROUPINGS.pop(component_id, None)
+    _kept -= len(dropped.reports) if dropped else 0
 
 
 def _grouping(

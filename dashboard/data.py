@@ -52,6 +52,9 @@ TEXT_COLUMNS = (
     *("article_id", "published", "geocode_source", "borough_code", "date_basis", "place_kind"),
 )
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
+EVENT_TEXTS = ("headline", "url", "evidence", "location_text", "victim_ages", "geocode_source")
+"""The texts an event shows as its lead report has them (no merge reads them): the events frame leaves them out, and
+with_texts takes the rows shown theirs from the reports (at a million, a second copy of them was 500 MB)."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # Above this many matches, reading them from the index costs more than scanning the frame's texts (a million: 0.5 s
 # to scan in Arrow; the index gave 50,000 ids in 0.9 s, and 'Road' 572,000 in 3.3 s), so the search scans instead.
@@ -197,13 +200,14 @@ def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
 
 def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     """Return one row per event (dashboard.events_view) of `public(db_path)` when `public_view`, else of
-    `incidents(db_path)`; built again only when the database has changed."""
+    `incidents(db_path)`, without EVENT_TEXTS (with_texts gives the rows shown theirs); built again only when the
+    database has changed."""
     return _cached_events(str(db_path), database_version(db_path), public_view)
 
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
-    frame = (public if public_view else incidents)(db_path)
+    frame = (public if public_view else incidents)(db_path).drop(columns=list(EVENT_TEXTS))
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
 
 
@@ -218,6 +222,23 @@ def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) 
 def _cached_without_texts(db_path: str, version: tuple[int, ...], public_view: bool, events_view: bool) -> pd.DataFrame:
     frame = events(db_path, public_view=public_view) if events_view else (public if public_view else incidents)(db_path)
     return frame.drop(columns=[c for c in TEXT_COLUMNS if c in frame])
+
+
+def with_texts(rows: pd.DataFrame, *frames: pd.DataFrame) -> pd.DataFrame:
+    """Return `rows` (of `without_texts` or `events`) with the columns they lack taken from `frames` in turn (the
+    events, then the reports: an event's texts are its lead report's) at their ids, in the columns' order of the
+    last of `frames`, then the others'.
+
+    Example:
+        table = with_texts(shown.head(TABLE_ROWS), events(db_path, public_view=True), public(db_path))
+    """
+    found = rows
+    for frame in frames:
+        if missing := [c for c in frame.columns if c not in found.columns]:
+            taken = frame[missing].iloc[frame.index.get_indexer(rows.index)]
+            found = pd.concat([found, taken.set_axis(rows.index)], axis=1)
+    order = list(frames[-1].columns) if frames else []
+    return found[[*order, *(c for c in found.columns if c not in order)]]
 
 
 def stored_events(db_path: str | Path) -> StoredMerges | None:

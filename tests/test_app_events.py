@@ -5,11 +5,14 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from events_fixtures import build_events_db
 from streamlit.testing.v1 import AppTest
 from test_app import captions, chart_values, count, drawn_ids, headings, layers, markdown, pick, run
 
+from dashboard import data
+from dashboard.events_view import event_frame
 from extract import store
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -159,3 +162,15 @@ def test_switching_to_events_keeps_the_open_report_s_event(app, ids):
 def test_text_search_finds_an_event_by_any_of_its_reports(app, ids, params, shown, drawn):
     at = run(app, **params)
     assert (count(at), drawn_ids(at)) == (shown, {ids[a] for a in drawn})
+
+
+@pytest.mark.parametrize("public_view", [True, False])
+def test_events_with_texts_are_the_events_of_the_reports_with_theirs(events_db, public_view):
+    reports = (data.public if public_view else data.incidents)(events_db)
+    expected = event_frame(reports, families=data.crime_families(), stored=data.stored_events(events_db))
+    events = data.events(events_db, public_view=public_view)
+    assert not set(data.EVENT_TEXTS) & set(events.columns)
+    assert sorted(events["reports"]) == [1, 3]
+    pd.testing.assert_frame_equal(data.with_texts(events, reports), expected)
+    shown = data.without_texts(events_db, public_view=public_view, events_view=True).iloc[::-1]
+    pd.testing.assert_frame_equal(data.with_texts(shown, events, reports), expected.iloc[::-1])

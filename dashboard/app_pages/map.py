@@ -157,16 +157,12 @@ def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
             st.session_state[data.CENTRE] = maps.incident_centre(events, found)
 
 
-def with_texts(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Return the rows of `frame` (with every column) that `rows` (some of it, without texts: data.without_texts)
-    holds, in their order."""
-    return frame.iloc[frame.index.get_indexer(rows.index)]
-
-
-def download(make: Callable[..., str], frame: pd.DataFrame, ids: pd.Index, *, reports: pd.DataFrame | None) -> str:
-    """Return `make` (display.csv_download or geojson_download) of the rows of `frame` with these ids, when a
-    download is asked for."""
-    return make(frame.iloc[frame.index.get_indexer(ids)], reports=reports)
+def download(
+    make: Callable[..., str], rows: pd.DataFrame, texts: Sequence[pd.DataFrame], *, reports: pd.DataFrame | None
+) -> str:
+    """Return `make` (display.csv_download or geojson_download) of `rows` with their texts (data.with_texts from the
+    frames `texts`), when a download is asked for."""
+    return make(data.with_texts(rows, *texts), reports=reports)
 
 
 def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
@@ -375,10 +371,12 @@ if near_problem:
     st.warning(near_problem)
 refit_on_change(filters)
 matches = data.text_matches(data.database_path(), filters.query, public_view=public_view, events_view=not every_report)
-# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (with_texts).
+# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (data.with_texts): an
+# event's from the events frame, then from its lead report.
 counted = data.without_texts(data.database_path(), public_view=public_view, events_view=not every_report)
+texts = (reports,) if every_report else (incidents, reports)
 shown = filter_incidents(counted, filters, matches=matches)
-table_rows = with_texts(incidents, shown.head(TABLE_ROWS))
+table_rows = data.with_texts(shown.head(TABLE_ROWS), *texts)
 follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
 follow_pick(
     data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
@@ -417,7 +415,7 @@ circle = (place.lat, place.lon, filters.km) if place else None
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
-        with_texts(incidents, shown) if drawn == "points" else shown,
+        data.with_texts(shown, *texts) if drawn == "points" else shown,
         view=drawn,
         groups=groups,
         type_labels=type_labels,
@@ -456,7 +454,7 @@ with map_column:
 with side_column:
     if filters.incident:
         show_details(
-            incidents.loc[maps.stack_of(shown, filters.incident)],
+            data.with_texts(incidents.loc[maps.stack_of(shown, filters.incident)], *texts),
             type_labels,
             reports=None if every_report else reports,
         )
@@ -497,14 +495,14 @@ if len(shown):
     csv_column, geojson_column = st.columns(2)
     csv_column.download_button(
         "Download CSV",
-        functools.partial(download, csv_download, incidents, shown.index, reports=made_of),
+        functools.partial(download, csv_download, shown, texts, reports=made_of),
         file_name=f"{noun}s.csv",
         mime="text/csv",
         on_click="ignore",
     )
     geojson_column.download_button(
         "Download GeoJSON",
-        functools.partial(download, geojson_download, incidents, shown.index, reports=made_of),
+        functools.partial(download, geojson_download, shown, texts, reports=made_of),
         file_name=f"{noun}s.geojson",
         mime="application/geo+json",
         on_click="ignore",

@@ -605,11 +605,23 @@ def _stored(r: Report, placement: Placement | None) -> store.StoredReport:
     )
 
 
+_PARSED: dict[str, tuple[str, bytes, Report]] = {}  # incident id -> its stored report, signature, and the Report
+MAX_PARSED = 1 << 13  # reports kept parsed (about 15 MB): they come back as candidates of the articles that follow
+
+
 def _report(row: store.StoredReport) -> Report:
-    return _parsed(row.report, bytes(row.signature))
+    # Looked up by incident id and compared, not hashed: a flood's hundreds of rows come back with every copy.
+    found = _PARSED.get(row.incident_id)
+    if found is not None and found[0] == row.report and found[1] == row.signature:
+        return found[2]
+    if len(_PARSED) >= MAX_PARSED:
+        _PARSED.clear()
+    signature = bytes(row.signature)
+    parsed = _parsed(row.report, signature)
+    _PARSED[row.incident_id] = (row.report, signature, parsed)
+    return parsed
 
 
-@lru_cache(maxsize=1 << 12)  # the same reports come back as candidates of the articles that follow theirs
 def _parsed(report: str, signature: bytes) -> Report:
     fields = json.loads(report)
     for name in ("families", "ages", "streets", "areas", "names", "words"):

@@ -897,7 +897,7 @@ def write_batch(conn: Connection) -> Iterator[None]:
     save_article, save_event_change) join it, and one that fails spoils it, so that it is rolled back at its end
     even when the caller went on (ExtractError) and the caller stores it again without what failed. Savepoints would
     undo one article alone, but cost as much as a quarter of storing it. Any exception rolls the batch back and
-    propagates; the database's failure (it could not begin or commit) raises DatabaseError.
+    propagates; the database's failure to begin or commit it raises DatabaseError.
 
     The lock is taken before the first write, so that concurrent batches never wait for each other's rows while
     holding it. On SQLite it is the file's write lock (BEGIN IMMEDIATE, waiting up to LOCK_TIMEOUT); on PostgreSQL
@@ -907,13 +907,17 @@ def write_batch(conn: Connection) -> Iterator[None]:
         raise RuntimeError("write_batch does not nest")
     try:
         if isinstance(conn, sqlite3.Connection):
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")  # failing, it began nothing to roll back
         else:
             conn.__enter__()
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (_MATCHER_LOCK,))
     except DB_ERRORS as e:
-        _end_batch(conn, e)
         raise _database_failure(conn, e) from None
+    if isinstance(conn, PostgresConnection):
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_MATCHER_LOCK,))
+        except DB_ERRORS as e:
+            _end_batch(conn, e)
+            raise _database_failure(conn, e) from None
     _spoiled[id(conn)] = False
     try:
         yield
@@ -925,8 +929,6 @@ def write_batch(conn: Connection) -> Iterator[None]:
     except BaseException as e:
         del _spoiled[id(conn)]
         _end_batch(conn, e)
-        if isinstance(e, DB_ERRORS):
-            raise _database_failure(conn, e) from None
         raise
     del _spoiled[id(conn)]
     try:

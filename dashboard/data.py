@@ -146,6 +146,25 @@ def database_version(db_path: str | Path) -> tuple[int, ...]:
     return tuple(n for s in stats if s.st_size for n in (s.st_mtime_ns, s.st_size))
 
 
+def _frames_version(db_path: str | Path) -> tuple[int, ...]:
+    """Return `database_version(db_path)`; when it is a new one for this database, first let go of the frames
+    shared until now (every per-version cache of frames is cleared), so that a change does not hold two versions'
+    frames at once: at a million incidents, each took 1.7 GB."""
+    version = database_version(db_path)
+    seen = _frames_versions()
+    if seen.setdefault(str(db_path), version) != version:
+        for cached in (*(_cached_incidents, _cached_public, _cached_events, _cached_without_texts), *_VERSION_CACHES):
+            cached.clear()
+        seen[str(db_path)] = version
+    return version
+
+
+@st.cache_resource(show_spinner=False)
+def _frames_versions() -> dict[str, tuple[int, ...]]:
+    """Return {database: the version its shared frames were last asked for at}, one per server."""
+    return {}
+
+
 def database_problem(db_path: str | Path) -> str | None:
     """Return why the incidents database at `db_path` cannot be shown (not a file, not a database, malformed,
     another application's) as one line for the page; None when it can be. Checked again when it changes."""
@@ -179,7 +198,7 @@ def incidents(db_path: str | Path) -> pd.DataFrame:
     Every session and rerun shares one frame (st.cache_resource: no copy per rerun, which took a second at a million
     incidents), so it is read-only: derive new frames from it, never assign into it.
     """
-    return _cached_incidents(str(db_path), database_version(db_path))
+    return _cached_incidents(str(db_path), _frames_version(db_path))
 
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
@@ -190,7 +209,7 @@ def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
 def public(db_path: str | Path) -> pd.DataFrame:
     """Return `incidents(db_path)` as readers see them (dashboard.privacy): names masked, sexual offences protected;
     shared and read-only like `incidents`."""
-    return _cached_public(str(db_path), database_version(db_path))
+    return _cached_public(str(db_path), _frames_version(db_path))
 
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
@@ -202,7 +221,7 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     """Return one row per event (dashboard.events_view) of `public(db_path)` when `public_view`, else of
     `incidents(db_path)`, without EVENT_TEXTS (with_texts gives the rows shown theirs); built again only when the
     database has changed."""
-    return _cached_events(str(db_path), database_version(db_path), public_view)
+    return _cached_events(str(db_path), _frames_version(db_path), public_view)
 
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
@@ -215,7 +234,7 @@ def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) 
     """Return the Map page's frame (`events(db_path)` when `events_view`, else the reports: `public` or `incidents`
     by `public_view`) without TEXT_COLUMNS, shared and read-only like it: filtering it copies no texts (a search
     keeping half a million rows copied them in a second), and the page takes the texts of the few rows it shows."""
-    return _cached_without_texts(str(db_path), database_version(db_path), public_view, events_view)
+    return _cached_without_texts(str(db_path), _frames_version(db_path), public_view, events_view)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4 * CACHED_DATABASES)
@@ -245,7 +264,7 @@ def stored_events(db_path: str | Path) -> StoredMerges | None:
     """Return the event merges stored at `db_path` with what the editors' corrections touch
     (dashboard.events_view.StoredMerges), read once per database version; None in a database opened read-only from
     before events."""
-    return _cached_stored_events(str(db_path), database_version(db_path))
+    return _cached_stored_events(str(db_path), _frames_version(db_path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
@@ -274,7 +293,7 @@ def filter_choices(
     """Return dashboard.filters.filter_choices of `incidents(db_path)`, computed once per database version (it took
     up to 0.8 s per rerun at a million incidents)."""
     labels = tuple(type_labels.items())
-    return _cached_choices(str(db_path), database_version(db_path), tuple(boroughs), tuple(categories), labels)
+    return _cached_choices(str(db_path), _frames_version(db_path), tuple(boroughs), tuple(categories), labels)
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
@@ -290,6 +309,9 @@ def _cached_choices(
     )
 
 
+_VERSION_CACHES = (_cached_stored_events, _cached_choices)  # besides the frames, what _frames_version lets go
+
+
 def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_view: bool) -> pd.Series | None:
     """Return which rows of the page's frame (`events(db_path)` when `events_view`, else the reports: `public` or
     `incidents` by `public_view`) the text search `query` keeps, as dashboard.filters' `q` keeps them, for
@@ -302,7 +324,7 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
     """
     if not query:
         return None
-    return _cached_matches(str(db_path), database_version(db_path), query, public_view, events_view)
+    return _cached_matches(str(db_path), _frames_version(db_path), query, public_view, events_view)
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)

@@ -1,5 +1,7 @@
+import gc
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import h3
@@ -67,6 +69,21 @@ def test_incidents_are_read_again_when_the_database_changes(tmp_path):
     article = Article(article_id=case.article_id, text=case.text, headline=case.headline, source="test")
     assert data.save_found(path, [(article, [incident_of(case)])], editor="test") == 1
     assert list(data.incidents(path).index) == ["greenwich:0", "peckham:0", "kingston:0"]
+
+
+def test_a_change_lets_go_of_the_older_versions_frames(tmp_path):
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES[:2])
+    frames = [data.incidents(path), data.public(path), data.events(path, public_view=True)]
+    frames.append(data.without_texts(path, public_view=True, events_view=True))
+    held = [weakref.ref(frame) for frame in frames]
+    del frames
+    assert all(ref() is not None for ref in held)  # shared by the caches
+    case = CASES[2]
+    article = Article(article_id=case.article_id, text=case.text, headline=case.headline, source="test")
+    assert data.save_found(path, [(article, [incident_of(case)])], editor="test") == 1
+    assert len(data.events(path, public_view=True)) == 3
+    gc.collect()
+    assert [ref() is None for ref in held] == [True] * 4
 
 
 class FixedGeocoder:

@@ -309,9 +309,6 @@ def _cached_choices(
     )
 
 
-_VERSION_CACHES = (_cached_stored_events, _cached_choices)  # besides the frames, what _frames_version lets go
-
-
 def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_view: bool) -> pd.Series | None:
     """Return which rows of the page's frame (`events(db_path)` when `events_view`, else the reports: `public` or
     `incidents` by `public_view`) the text search `query` keeps, as dashboard.filters' `q` keeps them, for
@@ -354,6 +351,9 @@ def _cached_matches(
     keep = np.zeros(len(frame), dtype=bool)
     keep[positions[filters.query_matches(rows, query).to_numpy()]] = True
     return pd.Series(keep, index=frame.index)
+
+
+_VERSION_CACHES = (_cached_stored_events, _cached_choices, _cached_matches)  # what _frames_version lets go too
 
 
 @st.cache_resource(show_spinner=False)

@@ -75,6 +75,7 @@ def test_a_change_lets_go_of_the_older_versions_frames(tmp_path):
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES[:2])
     frames = [data.incidents(path), data.public(path), data.events(path, public_view=True)]
     frames.append(data.without_texts(path, public_view=True, events_view=True))
+    frames.append(data.text_matches(path, "stabbed", public_view=True, events_view=False))
     held = [weakref.ref(frame) for frame in frames]
     del frames
     assert all(ref() is not None for ref in held)  # shared by the caches
@@ -83,7 +84,7 @@ def test_a_change_lets_go_of_the_older_versions_frames(tmp_path):
     assert data.save_found(path, [(article, [incident_of(case)])], editor="test") == 1
     assert len(data.events(path, public_view=True)) == 3
     gc.collect()
-    assert [ref() is None for ref in held] == [True] * 4
+    assert [ref() is None for ref in held] == [True] * 5
 
 
 class FixedGeocoder:

@@ -129,7 +129,8 @@ def test_downloads_hold_every_row_shown_with_its_texts(app, fixture_db, monkeypa
     monkeypatch.setattr(ButtonMixin, "download_button", recording)
     run(app, borough=["Southwark", "Greenwich"], **({"count": "reports"} if every_report else {}))
     reports = data.public(fixture_db)
-    frame = reports if every_report else data.with_texts(data.events(fixture_db, public_view=True), reports)
+    events = data.events(fixture_db, public_view=True)
+    frame = reports if every_report else data.rows_of(events.index, events, reports)
     shown = filter_incidents(frame, Filters(boroughs=("Southwark", "Greenwich")))
     made_of = None if every_report else reports
     assert made["Download CSV"]() == csv_download(shown, reports=made_of)

@@ -165,12 +165,13 @@ def test_text_search_finds_an_event_by_any_of_its_reports(app, ids, params, show
 
 
 @pytest.mark.parametrize("public_view", [True, False])
-def test_events_with_texts_are_the_events_of_the_reports_with_theirs(events_db, public_view):
+def test_events_rows_are_the_events_of_the_reports_with_their_texts(events_db, public_view):
     reports = (data.public if public_view else data.incidents)(events_db)
     expected = event_frame(reports, families=data.crime_families(), stored=data.stored_events(events_db))
     events = data.events(events_db, public_view=public_view)
     assert not set(data.EVENT_TEXTS) & set(events.columns)
     assert sorted(events["reports"]) == [1, 3]
-    pd.testing.assert_frame_equal(data.with_texts(events, reports), expected)
+    pd.testing.assert_frame_equal(data.rows_of(events.index, events, reports), expected)
     shown = data.without_texts(events_db, public_view=public_view, events_view=True).iloc[::-1]
-    pd.testing.assert_frame_equal(data.with_texts(shown, events, reports), expected.iloc[::-1])
+    pd.testing.assert_frame_equal(data.rows_of(shown.index, events, reports), expected.iloc[::-1])
+    assert data.rows_of([], events, reports).columns.equals(expected.columns)

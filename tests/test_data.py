@@ -238,7 +238,8 @@ def searched_db(tmp_path_factory):
 def page_frame(path, *, public_view, events_view):
     if events_view:
         reports = (data.public if public_view else data.incidents)(path)
-        return data.with_texts(data.events(path, public_view=public_view), reports)
+        events = data.events(path, public_view=public_view)
+        return data.rows_of(events.index, events, reports)
     return (data.public if public_view else data.incidents)(path)
 
 

@@ -160,9 +160,9 @@ def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
 def download(
     make: Callable[..., str], rows: pd.DataFrame, texts: Sequence[pd.DataFrame], *, reports: pd.DataFrame | None
 ) -> str:
-    """Return `make` (display.csv_download or geojson_download) of `rows` with their texts (data.with_texts from the
+    """Return `make` (display.csv_download or geojson_download) of `rows` with their texts (data.rows_of from the
     frames `texts`), when a download is asked for."""
-    return make(data.with_texts(rows, *texts), reports=reports)
+    return make(data.rows_of(rows.index, *texts), reports=reports)
 
 
 def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
@@ -371,12 +371,12 @@ if near_problem:
     st.warning(near_problem)
 refit_on_change(filters)
 matches = data.text_matches(data.database_path(), filters.query, public_view=public_view, events_view=not every_report)
-# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (data.with_texts): an
+# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (data.rows_of): an
 # event's from the events frame, then from its lead report.
 counted = data.without_texts(data.database_path(), public_view=public_view, events_view=not every_report)
 texts = (reports,) if every_report else (incidents, reports)
 shown = filter_incidents(counted, filters, matches=matches)
-table_rows = data.with_texts(shown.head(TABLE_ROWS), *texts)
+table_rows = data.rows_of(shown.index[:TABLE_ROWS], *texts)
 follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
 follow_pick(
     data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
@@ -415,7 +415,7 @@ circle = (place.lat, place.lon, filters.km) if place else None
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
-        data.with_texts(shown, *texts) if drawn == "points" else shown,
+        data.rows_of(shown.index, *texts) if drawn == "points" else shown,
         view=drawn,
         groups=groups,
         type_labels=type_labels,
@@ -454,7 +454,7 @@ with map_column:
 with side_column:
     if filters.incident:
         show_details(
-            data.with_texts(incidents.loc[maps.stack_of(shown, filters.incident)], *texts),
+            data.rows_of(maps.stack_of(shown, filters.incident), *texts),
             type_labels,
             reports=None if every_report else reports,
         )

@@ -41,7 +41,7 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"
 BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
-CACHED_DATABASES = 2  # the database shown and the one before it: a new version replaces the old without a reload
+CACHED_DATABASES = 2  # databases whose frames a server keeps; of each, only its latest version (_frames_version)
 WHOLE_NUMBERS = (
     *("candidates", "fatal", "arrests", "evidence_start"),
     *("type_start", "type_end", "place_start", "place_end"),

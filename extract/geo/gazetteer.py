@@ -564,27 +564,15 @@ def _unpack(key: str, packed: str) -> list[tuple[int, Entry]]:
     """Return the entries _pack wrote for `key`, each with its place in the gazetteer's order."""
     out = []
     for row in packed.split(ROW_END):
-        i, kind, precision, name, lat, lon, code, outcode, ward, locality, weight, source = row.split(FIELD_END)
-        out.append(
-            (
-                int(i),
-                Entry(
-                    kind,
-                    precision,
-                    name,
-                    key,
-                    float(lat),
-                    float(lon),
-                    code,
-                    outcode,
-                    ward,
-                    locality,
-                    int(weight),
-                    source,
-                ),
-            )
-        )
+        i, kind, precision, name, *rest = row.split(FIELD_END)
+        out.append((int(i), _entry(kind, precision, name, key, *rest)))
     return out
+
+
+def _entry(*fields: str) -> Entry:
+    """Return the Entry of a row of places.csv.gz (the packing holds the same fields as text)."""
+    kind, precision, name, key, lat, lon, code, outcode, ward, locality, weight, source = fields
+    return Entry(kind, precision, name, key, float(lat), float(lon), code, outcode, ward, locality, int(weight), source)
 
 
 def _read_postcodes(path: Path | None) -> dict[str, str]:
@@ -610,23 +598,7 @@ def load_gazetteer(gazetteer_dir: Path = GAZETTEER_DIR, *, data_dir: Path = DATA
     with gzip.open(gazetteer_dir / "places.csv.gz", "rt", encoding="utf-8", newline="") as f:
         rows = csv.reader(f)
         next(rows)
-        for kind, precision, name, key, lat, lon, code, outcode, ward, locality, weight, source in rows:
-            entries.append(
-                Entry(
-                    kind,
-                    precision,
-                    name,
-                    key,
-                    float(lat),
-                    float(lon),
-                    code,
-                    outcode,
-                    ward,
-                    locality,
-                    int(weight),
-                    source,
-                )
-            )
+        entries.extend(_entry(*row) for row in rows)
     boroughs = load_borough_geojson(gazetteer_dir)
     code_of = {f["properties"]["name"]: f["properties"]["code"] for f in boroughs["features"]}
     point_of = {e.borough_code: e for e in entries if e.kind == "borough"}

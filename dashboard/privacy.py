@@ -130,8 +130,8 @@ def screen_pattern(vocabulary: NameVocabulary) -> str:
     def token(word: str) -> str:  # a NAME_WORD folding to `word`: its first letter a capital
         return _re2_literal(word[0].upper()) + "(?i:" + _re2_literal(word[1:]) + ")"
 
-    def one_of(words: Iterable[str]) -> str:
-        return "(?i:" + "|".join(_re2_literal(w) for w in sorted(words, key=len, reverse=True)) + ")"
+    def one_of(words: Iterable[str]) -> str:  # as Python's re.IGNORECASE matches them (the cues' pattern)
+        return "(?i:" + "|".join(_re2_caseless(w) for w in sorted(words, key=len, reverse=True)) + ")"
 
     titles = vocabulary.titles
     alternatives = [
@@ -230,6 +230,12 @@ def _re2_literal(text: str) -> str:
     """Return `text` as an RE2 pattern matching it literally: letters, digits and spaces as they are, every other
     character by its code point."""
     return "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\x{{{ord(c):x}}}" for c in text)
+
+
+def _re2_caseless(text: str) -> str:
+    """Return `text` as an RE2 pattern that, inside (?i:...), matches what Python's re.IGNORECASE matches: RE2 folds
+    "k" with the Kelvin sign and "s" with the long s as Python does, but not "i" with the dotless and dotted I."""
+    return "".join("[i\\x{131}\\x{130}]" if c in "iI" else _re2_literal(c) for c in text)
 
 
 def _known(value: object) -> bool:

@@ -125,6 +125,8 @@ NAMING = [
     "Kwabena Asante,\u00a0\u0663 was charged.",  # Python's \s and \d are Unicode's
     # _prefix's window cut inside a word ending in a title: the title before blanks filling the rest of the window
     "Xmr" + " " * 28 + "Adeyemi told the court.",
+    "the v\u0131ctim Tunde Bakare was hurt.",  # Python's IGNORECASE matches a dotless i for an i; RE2's does not
+    "the V\u0130CTIM: Tunde Bakare was hurt.",  # nor a dotted capital I
 ]
 
 
@@ -144,7 +146,7 @@ def test_screen_passes_texts_without_a_chance_of_a_name(vocabulary, text):
 
 # Pieces of the texts that make find_names find a name, and of those that nearly do.
 PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
-PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27]
+PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27, "v\u0131ctim"]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -245,10 +247,9 @@ def test_masking_keys_on_the_type_not_the_category(public):
 def test_public_incidents_mask_as_masking_every_row_does(incidents, vocabulary, monkeypatch):
     from dashboard import privacy
 
+    screened = privacy.public_incidents(incidents, vocabulary)
     monkeypatch.setattr(privacy, "may_name", lambda texts, vocabulary: np.ones(len(texts), dtype=bool))
-    pd.testing.assert_frame_equal(
-        public_incidents(incidents, vocabulary), privacy.public_incidents(incidents, vocabulary)
-    )
+    pd.testing.assert_frame_equal(screened, privacy.public_incidents(incidents, vocabulary))
 
 
 def test_public_incidents_of_an_empty_frame(incidents, vocabulary):

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -68,6 +69,7 @@ SEARCH_SCAN_SHARE = 50
 SEARCH_SCAN_ROWS = 10_000  # small frames: the index still answers a search that matches many of their rows
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
+SNAPSHOT_PARTIAL_SECONDS = 3600  # a frame is written in seconds: a partial file this old was left by a killed server
 SNAPSHOT_FORMAT = 1  # bump when what _stored_frame makes changes in a way the store's column names do not show
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
 
@@ -560,9 +562,18 @@ def _snapshot_path(db_path: str | Path) -> Path | None:
 def _read_snapshot(path: Path) -> pd.DataFrame | None:
     """Return the stored frame kept at `path`, None when there is none (or it cannot be read); the database's other
     versions' files are deleted first, so that a text taken down does not stay on disk past the next load."""
-    for stale in path.parent.glob(f"{path.name.split('-')[0]}-*.arrow"):
+    place = path.name.split("-")[0]
+    for stale in path.parent.glob(f"{place}-*.arrow"):
         if stale != path:
             stale.unlink(missing_ok=True)
+    # A server killed while writing (SIGKILL, out of memory) leaves its partial copy, texts and all: removed once old,
+    # as another server may be writing its own now.
+    for partial in path.parent.glob(f".{place}-*.tmp"):
+        try:
+            if time.time() - partial.stat().st_mtime > SNAPSHOT_PARTIAL_SECONDS:
+                partial.unlink()
+        except OSError:
+            pass
     try:
         with pa.memory_map(str(path)) as source:
             return pa.ipc.open_file(source).read_all().to_pandas()
@@ -575,7 +586,8 @@ def _write_snapshot(table: pa.Table, path: Path) -> None:
     reader sees half of it; a directory that cannot be written only costs the next server the read."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", suffix=".tmp", delete=False) as temporary:
+        prefix = "." + path.name.split("-")[0] + "-"
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=prefix, suffix=".tmp", delete=False) as temporary:
             try:
                 with pa.ipc.new_file(temporary, table.schema) as writer:
                     writer.write_table(table)

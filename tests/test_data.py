@@ -1,4 +1,5 @@
 import gc
+import os
 import sys
 import time
 import weakref
@@ -179,6 +180,25 @@ def test_stored_frame_kept_cut_short_is_read_from_the_database(tmp_path, monkeyp
     [kept] = (tmp_path / "cache" / "frames").glob("*.arrow")
     kept.write_bytes(kept.read_bytes()[:100])
     pd.testing.assert_frame_equal(data.read_incidents(path), first)
+
+
+def test_partial_copies_left_by_a_killed_server_are_removed_once_old(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    data.read_incidents(path)
+    [kept] = (tmp_path / "cache" / "frames").glob("*.arrow")
+    place = kept.name.split("-")[0]
+    old, fresh, other = (kept.parent / f".{p}-x.tmp" for p in (place, place + "f", "0" * len(place)))
+    for partial in (old, fresh, other):
+        partial.write_bytes(b"partial")
+    hour_ago = time.time() - data.SNAPSHOT_PARTIAL_SECONDS - 1
+    os.utime(old, (hour_ago, hour_ago))
+    os.utime(other, (hour_ago, hour_ago))
+    fresh.rename(kept.parent / f".{place}-y.tmp")  # another server of this database writing now
+    data.read_incidents(path)
+    left = sorted(p.name for p in kept.parent.glob(".*.tmp"))
+    assert left == sorted([f".{place}-y.tmp", other.name])  # another database's partial is its own server's to clear
 
 
 def test_a_server_start_that_writes_nothing_keeps_the_database_version(tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -465,46 +466,60 @@ def _store_batch(
     database failed: then its error is the last of `errors`, naming the first article not stored, and what was
     reported from that article on is taken back, as nothing was stored from there.
 
-    An article failing in the store rolls the batch back, which is stored again without it; when the database fails,
-    the articles before the one it failed at are stored again (once), and the batch stops there."""
+    An article failing in the store rolls the batch back: the articles before it, which went through, are stored again
+    and committed, and the rest of the batch after it goes on in a transaction of its own (so each article is stored
+    at most twice, however many fail); when the database fails, the articles of the transaction before the one it
+    failed at are stored again (once), and the batch stops there."""
     from extract import store
 
     left_out: dict[int, ExtractError] = {}  # batch index -> the error of an article the store refused
     end = len(batch)  # the articles from this index on are not stored: the database failed there
     failure: ExtractError | None = None  # the database's
-    while True:
+    pieces = deque([(0, len(batch))])  # [lo, hi) of the batch, each stored in one transaction, in order
+    while pieces:
+        lo, hi = pieces.popleft()
+        hi = min(hi, end)
+        if lo >= hi:
+            continue
         try:
             with store.write_batch(conn):
-                _write_batch(conn, batch[:end], reader, stored=stored, left_out=left_out)
+                _write_batch(conn, batch, lo, hi, reader, stored=stored, left_out=left_out)
         except _Failed as f:
             if not isinstance(f.error, store.DatabaseError):
                 left_out[f.index] = f.error
+                pieces.extendleft([(f.index + 1, hi), (lo, f.index)])  # (lo, f.index) first
                 continue
             if failure is None:
                 failure, end = f.error, f.index
-                continue  # the articles before it, once more: the database may still take them
-            end = 0
-        except store.DatabaseError as e:  # the batch could not begin or commit: none of it is kept
-            failure, end = failure or e, 0
-        break
+                pieces.appendleft((lo, f.index))  # the articles before it, once more: the database may still take them
+                continue
+            end = lo
+        except store.DatabaseError as e:  # the transaction could not begin or commit: none of it is kept
+            failure, end = failure or e, lo
     return _batch_stored(batch, end, failure, left_out=left_out, stored=stored, errors=errors)
 
 
 def _write_batch(
     conn: Connection,
     batch: list[tuple[int, Extracted]],
+    lo: int,
+    hi: int,
     reader: ReportReader,
     *,
     stored: dict[str, tuple[str, int]],
     left_out: dict[int, ExtractError],
 ) -> None:
-    """Store and match the batch's articles but those extracted with an error or `left_out`; the first to fail in the
-    store raises _Failed (a Dask worker's database failure, too)."""
+    """Store and match the batch's articles from `lo` to `hi` but those extracted with an error or `left_out` (those
+    before `lo` are committed); the first to fail in the store raises _Failed (a Dask worker's database failure,
+    too)."""
     from extract import store
 
     here: set[str] = set()  # ids stored earlier in the batch
-    for index, (_, done) in enumerate(batch):
-        if index in left_out:
+    for index, (_, done) in enumerate(batch[:hi]):
+        if index in left_out or (done.error is not None and index < lo):
+            continue
+        if index < lo:
+            here.add(done.article.article_id)
             continue
         if done.error is not None:
             if done.database:

@@ -65,20 +65,21 @@ def contents(db) -> dict:
         conn.close()
 
 
-def refuse(db, table: str, article_id: str) -> None:
-    """Make the database refuse, with REFUSED, any row of `table` for `article_id` (as a bug or a constraint would)."""
+def refuse(db, table: str, *article_ids: str) -> None:
+    """Make the database refuse, with REFUSED, any row of `table` for `article_ids` (as a bug or a constraint would)."""
+    ids = ", ".join(f"'{a}'" for a in article_ids)
     conn = store.connect(db)
     try:
         if isinstance(conn, sqlite3.Connection):
             conn.execute(
-                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} WHEN new.article_id = '{article_id}' "
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} WHEN new.article_id IN ({ids}) "
                 f"BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
             )
             conn.commit()
         else:
             conn.execute(
                 "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF NEW.article_id = '{article_id}' THEN RAISE EXCEPTION '{REFUSED}'; END IF; RETURN NEW; END $$"
+                f"IF NEW.article_id IN ({ids}) THEN RAISE EXCEPTION '{REFUSED}'; END IF; RETURN NEW; END $$"
             )
             conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse()")
     finally:
@@ -120,6 +121,29 @@ def test_an_article_the_store_refuses_is_left_out_alone(
         [message.format(news=news, refused=REFUSED)],
         [a for a, _ in others],
     )
+    assert contents(db) == contents(reference)
+
+
+def test_each_article_is_stored_at_most_twice_however_many_are_refused(target, tmp_path, small_extractor, monkeypatch):
+    _, new_db = target
+    others = [s for s in STORIES if s[0] not in {"b", "d"}]
+    reference = new_db()
+    ingest(write_news(tmp_path / "others.jsonl", others), reference, small_extractor)
+    db = new_db()
+    store.connect(db).close()
+    refuse(db, "articles", "b", "d")
+    saves = []
+    save_article = store.save_article
+
+    def counted(conn, article, *args, **kwargs):
+        saves.append(article.article_id)
+        return save_article(conn, article, *args, **kwargs)
+
+    monkeypatch.setattr(store, "save_article", counted)
+    news = write_news(tmp_path / "news.jsonl")
+    report, seen = ingest(news, db, small_extractor, batch=5, monkeypatch=monkeypatch)
+    assert (report.articles, len(report.errors), seen) == (3, 2, [a for a, _ in others])
+    assert max(saves.count(a) for a, _ in STORIES) == 2  # rolled back once with the batch, then committed
     assert contents(db) == contents(reference)
 
 

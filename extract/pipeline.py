@@ -79,7 +79,7 @@ PROGRESS_SMOOTHING = 0.05  # tqdm's rate over about the last 20 updates: a worke
 DATE_PHRASE_CHARS = 100  # read past FOLLOWING_CHARS, so that a date phrase starting there is read whole
 BATCH_ARTICLES = 200  # articles committed at once by ingest: a commit per article was half the store's time, and a
 # killed ingest loses at most these (its re-run stores them)
-BATCH_SECONDS = 1.0  # and at most this long a batch is read before its commit: watch and the dashboard see progress
+BATCH_SECONDS = 1.0  # or an article arriving this long after a batch's first ends it: the dashboard sees progress
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,7 +239,7 @@ class EventMatcher:
         for component, count in counts:
             if conflict_free(component):
                 mine = [g for _, g in groups[at : at + count]]
-                _remember(_grouping(component, mine, placements, events[at : at + count]))
+                _remember(_grouping(component, mine, placements, events[at : at + count], self.families))
             at += count
         return placements, events
 
@@ -259,6 +259,7 @@ class EventMatcher:
         kept = _GROUPINGS.get(placed.component_id) if placed else None
         if (
             kept is None
+            or (kept.families is not self.families and kept.families != self.families)  # merged otherwise
             or rid in old
             or r.article_id in kept.articles
             or kept.reports != tuple(sorted(rest, key=_by_id))
@@ -319,6 +320,7 @@ class EventMatcher:
             placements,
             {e.event_id: e for e in events},
             contents,
+            self.families,
         )
         _remember(grouping)
         return placements, events
@@ -327,7 +329,8 @@ class EventMatcher:
 @dataclass(frozen=True, slots=True)
 class _Grouping:
     """A component as _group last grouped it without a conflict: its reports (sorted by id), articles, events'
-    reports and the event of each, placements and events, and each content's first report and incident ids."""
+    reports and the event of each, placements and events, each content's first report and incident ids, and the
+    crime families its events were merged with."""
 
     reports: tuple[Report, ...]
     articles: frozenset[str]
@@ -336,6 +339,7 @@ class _Grouping:
     placements: dict[str, Placement]
     events: dict[str, Event]
     contents: dict[Content, tuple[Report, list[str]]]
+    families: CrimeFamilies
 
 
 _GROUPINGS: dict[str, _Grouping] = {}  # component id -> its grouping; checked against what the index returns
@@ -362,9 +366,14 @@ def _forget(component_id: str) -> None:
 
 
 def _grouping(
-    component: list[Report], groups: list[list[Report]], placements: Mapping[str, Placement], events: list[Event]
+    component: list[Report],
+    groups: list[list[Report]],
+    placements: Mapping[str, Placement],
+    events: list[Event],
+    families: CrimeFamilies,
 ) -> _Grouping:
-    """The grouping of a component (sorted by id) into `groups` with their `events`, as `placements` place it."""
+    """The grouping of a component (sorted by id) into `groups` with their `events` (merged with `families`), as
+    `placements` place it."""
     contents: dict[Content, tuple[Report, list[str]]] = {}
     for r in component:
         contents.setdefault(content(r), (r, []))[1].append(r.incident_id)
@@ -376,6 +385,7 @@ def _grouping(
         {r.incident_id: placements[r.incident_id] for r in component},
         {e.event_id: e for e in events},
         contents,
+        families,
     )
 
 

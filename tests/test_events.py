@@ -24,7 +24,7 @@ from extract.events import (
     read_reports,
 )
 from extract.geo.places import build_matcher
-from extract.matching import Report, blocking_keys, cluster, compare
+from extract.matching import Report, blocking_keys, cluster, compare, load_families
 from extract.records import Article, ExtractError, Incident, Place
 
 RYE_LANE = Place("Rye Lane", 51.4700, -0.0680, "street", "street", "Southwark", "E09000028", "test")
@@ -202,6 +202,25 @@ def test_a_copy_joining_a_kept_grouping_changes_what_grouping_again_does(seed):
         assert (kept.index.placed, kept.index.events) == (again.index.placed, again.index.events)
     if seed % 2:
         assert len(regrouped) < 20  # most copies joined a kept grouping
+
+
+def test_a_grouping_kept_by_a_matcher_of_other_crime_families_is_grouped_again():
+    """Kept groupings hold events merged with their matcher's families (a type's severity and category decide an
+    event's): a matcher with other families groups again."""
+    index, families = MemoryIndex(), load_families()
+    first = EventMatcher(index, families=families)
+    copy = ARTICLES["standard"][0]
+    for n in range(3):
+        first.match_article(f"a{n}", [dataclasses.replace(copy, incident_id=f"a{n}-0", article_id=f"a{n}")])
+    severity = {**families.severity, copy.type: families.severity[copy.type] + 1}
+    for other_families, regroups in ((load_families(), 0), (dataclasses.replace(families, severity=severity), 1)):
+        other = EventMatcher(index, families=other_families)
+        regrouped = []
+        grouping = other._group
+        other._group = lambda *args, grouping=grouping, regrouped=regrouped: regrouped.append(1) or grouping(*args)  # type: ignore
+        for n in range(len(index.placed), len(index.placed) + 3):  # the copies after the first grow its grouping
+            other.match_article(f"a{n}", [dataclasses.replace(copy, incident_id=f"a{n}-0", article_id=f"a{n}")])
+        assert len(regrouped) == regroups, other_families
 
 
 def test_event_ids_are_stable_as_reports_join_and_reingest_is_idempotent():

@@ -2,16 +2,17 @@
 more precise than a street's or an area's centre, told in a neutral sentence without the victim's age.
 
 Names are found with word lists, not a trained recogniser (none fits offline in this project's dependencies): a
-known first name (data/first_names.txt) or a title ("Mrs") before capitalised words, capitalised words after a cue
-("named as", "victim": data/name_cues.txt) or before an age ("Ola Reyes, 34,"), and later mentions of the same
-words. Officers quoted by role ("Det Insp ..."), public figures (data/public_figures.txt) and institutions and places
-("St Thomas' Hospital", "Adam Street") stay. Editors see the full text; the command line's --out is the operator's
-own data and is not masked.
+known first name (data/first_names.txt, accents aside: "Seán" is "sean") or a title ("Mrs") before capitalised
+words, capitalised words after a cue ("named as", "victim": data/name_cues.txt) or before an age ("Ola Reyes, 34,"),
+and later mentions of the same words. Officers quoted by role ("Det Insp ..."), public figures
+(data/public_figures.txt) and institutions and places ("St Thomas' Hospital", "Adam Street") stay. Editors see the
+full text; the command line's --out is the operator's own data and is not masked.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import pyarrow.compute as pc
 from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.places import load_first_names
 from extract.records import PRECISION_ORDER
-from extract.text.specifics import NAME_WORD, load_specifics_vocabulary
+from extract.text.specifics import CAPITALS, NAME_WORD, SMALLS, load_specifics_vocabulary
 
 NAME_MASK = "[name]"
 PROTECTED_TYPES = frozenset({"sexual_offence"})  # the incident type: police.uk's category also holds all violence
@@ -42,6 +43,10 @@ _AGE_AFTER = re.compile(r",\s*(?:aged\s+)?\d{1,3}\b|\s*\(\d{1,3}\)")
 _POSSESSIVE = re.compile(r"['\u2019]s?(?![A-Za-z])")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
 _SPACE_THEN_WORD = re.compile(r" ([A-Z][a-z]+)")
+# Lower-case letters that Unicode does not decompose into a letter and accents, in ASCII ("łukasz", "søren").
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
     words = load_specifics_vocabulary(data_dir)
     phrases = sorted(read_lines(data_dir / "name_cues.txt"), key=len, reverse=True)
     return NameVocabulary(
-        first_names=load_first_names(data_dir) - words.titles - words.officials,
+        first_names=frozenset(map(_unaccented, load_first_names(data_dir))) - words.titles - words.officials,
         titles=words.titles,
         officials=words.officials,
         not_names=words.not_names,
@@ -123,8 +128,11 @@ def screen_pattern(vocabulary: NameVocabulary) -> str:
 
     A private name needs a first name (a capitalised word), a title before or inside a run of capitalised words, a
     cue right before a capitalised word, or an age after one (_private); each alternative below is a looser form of
-    one of these, in classes that hold every character Python's \\s and \\d match. The last one covers a title
-    found by _prefix only as the end of a word cut at the start of its window: a run of blanks that long.
+    one of these, in classes that hold every character Python's \\s and \\d match. Capitals and letters are
+    NAME_WORD's own ranges (CAPITALS, SMALLS), not RE2's \\p{Lu}, whose Unicode version may differ from Python's. A
+    first name spelled in ASCII is matched as such; a capitalised word with a letter beyond ASCII might fold to one
+    (_unaccented: "Zoë", "Łukasz", a Kelvin sign for a "K"), so any such word is found. The last alternative covers a
+    title found by _prefix only as the end of a word cut at the start of its window: a run of blanks that long.
     """
 
     def token(word: str) -> str:  # a NAME_WORD folding to `word`: its first letter a capital
@@ -134,11 +142,13 @@ def screen_pattern(vocabulary: NameVocabulary) -> str:
         return "(?i:" + "|".join(_re2_caseless(w) for w in sorted(words, key=len, reverse=True)) + ")"
 
     titles = vocabulary.titles
+    capital, small, letter = _re2_class(CAPITALS), _re2_class(SMALLS), _re2_class(CAPITALS, SMALLS)
     alternatives = [
         "(?:" + "|".join(token(w) for w in sorted(vocabulary.first_names | titles)) + ")(?:[^A-Za-z]|$)",
-        "(?:^|[^A-Za-z])" + one_of(titles) + "[^A-Za-z0-9]*[A-Z]",
-        one_of(vocabulary.cue_phrases) + "[^A-Za-z0-9]*[A-Z]",
-        r"[A-Za-z],[^A-Za-z\p{Nd}]*(?:aged[^A-Za-z\p{Nd}]*)?\p{Nd}",
+        f"{_re2_class(CAPITALS, start=0x80)}|{capital}{small}*{_re2_class(SMALLS, start=0x80)}",
+        "(?:^|[^A-Za-z])" + one_of(titles) + "[^A-Za-z0-9]*" + capital,
+        one_of(vocabulary.cue_phrases) + "[^A-Za-z0-9]*" + capital,
+        letter + r",[^A-Za-z\p{Nd}]*(?:aged[^A-Za-z\p{Nd}]*)?\p{Nd}",
         r"\(\p{Nd}",
         # The title, an optional full stop, then blanks fill the window: the blanks are the rest of it.
         f"[^A-Za-z0-9]{{{_PREFIX_CHARS - 1 - max(map(len, titles), default=0)},}}",
@@ -232,10 +242,26 @@ def _re2_literal(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\x{{{ord(c):x}}}" for c in text)
 
 
+def _re2_class(*ranges: Iterable[tuple[int, int]], start: int = 0) -> str:
+    """Return an RE2 character class holding the code point ranges from `start` on."""
+    parts = [(max(a, start), b) for r in ranges for a, b in r if b >= start]
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" if a < b else f"\\x{{{a:x}}}" for a, b in parts) + "]"
+
+
 def _re2_caseless(text: str) -> str:
     """Return `text` as an RE2 pattern that, inside (?i:...), matches what Python's re.IGNORECASE matches: RE2 folds
     "k" with the Kelvin sign and "s" with the long s as Python does, but not "i" with the dotless and dotted I."""
     return "".join("[i\\x{131}\\x{130}]" if c in "iI" else _re2_literal(c) for c in text)
+
+
+def _unaccented(word: str) -> str:
+    """Return `word` (lower case) without accents, as first_names.txt spells names ("zoë" -> "zoe", "łukasz" ->
+    "lukasz"); fold_text keeps accents, as it keeps every offset."""
+    if word.isascii():
+        return word
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED)) if not unicodedata.combining(c)
+    )
 
 
 def _known(value: object) -> bool:
@@ -288,7 +314,7 @@ def _private(
     following = _SPACE_THEN_WORD.match(text, possessive.end() if possessive else end)
     if following and following[1].lower() in vocab.not_names:
         return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
-    if prefix == "title" or folded[0] in vocab.first_names:
+    if prefix == "title" or _unaccented(folded[0]) in vocab.first_names:
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True

@@ -66,6 +66,15 @@ def masked(text, vocabulary, **options):
         ("Jamie was walking home when he was attacked.", "[name] was walking home when he was attacked."),
         # the same name in a later sentence after a title
         ("Daniel Price was robbed. Mr Price said he was shaken.", "[name] was robbed. Mr [name] said he was shaken."),
+        # letters beyond ASCII, in a title's, an age's and a cue's names, and a listed first name with an accent
+        ("Mrs Élodie Dupont was hurt.", "Mrs [name] was hurt."),
+        ("Zoë Qwerty, 34, was hurt.", "[name], 34, was hurt."),
+        ("Sinéad O\u2019Brien, 34, was hurt. O\u2019Brien was treated.", "[name], 34, was hurt. [name] was treated."),
+        ("the victim, Łukasz Nowak, was named.", "the victim, [name], was named."),
+        ("Seán Murphy was hurt.", "[name] was hurt."),  # "sean" in first_names.txt
+        ("Se\u0301an was hurt.", "[name] was hurt."),  # the accent as a combining mark
+        ("Ms Gülşen Öztürk told the court.", "Ms [name] told the court."),
+        ("The victim, named as Олег Петров, 40, was hurt.", "The victim, named as [name], 40, was hurt."),
     ],
 )
 def test_private_names_are_masked(vocabulary, text, expected):
@@ -90,6 +99,10 @@ def test_private_names_are_masked(vocabulary, text, expected):
         "Officers from the Metropolitan Police and London Ambulance Service attended.",
         # no names at all
         "A man in his twenties was stabbed on Monday night.",
+        # capitalised words with accents that name no one
+        "A man was robbed outside Café Rouge on Mare Street.",
+        "Two men were stopped near the Brasserie Zédel in Soho.",
+        "The café on Acre Lane was closed after the attack.",
     ],
 )
 def test_public_names_and_places_stay(vocabulary, text):
@@ -127,6 +140,18 @@ NAMING = [
     "Xmr" + " " * 28 + "Adeyemi told the court.",
     "the v\u0131ctim Tunde Bakare was hurt.",  # Python's IGNORECASE matches a dotless i for an i; RE2's does not
     "the V\u0130CTIM: Tunde Bakare was hurt.",  # nor a dotted capital I
+    # letters beyond ASCII: NAME_WORD's capitals are Unicode's
+    "Mrs Élodie Dupont was hurt.",
+    "Zoë Qwerty, 34, was hurt.",
+    "Sinéad O\u2019Brien, 34, was hurt.",
+    "the victim, Łukasz Nowak, was named.",
+    "Qwerty Nowaková, 34, was hurt.",  # a name ending in a letter beyond ASCII before its age
+    "Seán was hurt.",  # a listed first name ("sean") only once its accent is folded
+    "Se\u0301an was hurt.",
+    "\u212aate was hurt.",  # a Kelvin sign lower-cases to a "k": "kate"
+    "\u0130an was hurt.",  # a dotted capital I lower-cases to an "i" and a combining dot: "ian"
+    "Sarah\u0301 was hurt.",
+    "Ōla Reyes (27) was arrested.",
 ]
 
 
@@ -138,7 +163,13 @@ def test_screen_finds_every_text_that_names_someone(vocabulary, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["A man in his twenties was stabbed on Monday night.", "Police were called to Mare Street at 9pm.", "", None],
+    [
+        "A man in his twenties was stabbed on Monday night.",
+        "Police were called to Mare Street at 9pm.",
+        "",
+        None,
+        "The victim\u2019s car, worth £20,000, was taken \u2013 the café was shut.",  # non-ASCII, but no capital
+    ],
 )
 def test_screen_passes_texts_without_a_chance_of_a_name(vocabulary, text):
     assert may_name(pd.Series([text], dtype=object), vocabulary).tolist() == [False]
@@ -147,6 +178,7 @@ def test_screen_passes_texts_without_a_chance_of_a_name(vocabulary, text):
 # Pieces of the texts that make find_names find a name, and of those that nearly do.
 PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
 PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27, "v\u0131ctim"]
+PIECES += ["Zoë", "Se", "án", "\u0301", "ë", "É", "Łukasz", "O\u2019Brien", "\u212aate", "\u0130an", "Ola Nowaková"]
 
 
 @settings(max_examples=1000, deadline=None)

@@ -52,6 +52,11 @@ def vocabulary():
             Specifics(("lena marsh", "marsh"), (), True),
         ),
         ("Police were called to a cafe on Friday.", "Man charged with attempted murder", Specifics((), (), True)),
+        (
+            "Student Łukasz Nowak was found near the Lido. Ms O\u2019Brien spoke to Zoë Ćwik.",
+            None,
+            Specifics(("nowak", "o\u2019brien", "zoë ćwik", "ćwik", "łukasz nowak"), ("lido",), False),
+        ),
     ],
     ids=[
         "full name, surname, word",
@@ -61,6 +66,7 @@ def vocabulary():
         "institution",
         "follow-up",
         "charge in headline",
+        "letters beyond ASCII",
     ],
 )
 def test_find_specifics(vocabulary, text, headline, expected):

@@ -86,12 +86,15 @@ class Change:
 class EventIndex(Protocol):
     """The reports and events matching reads and writes: in memory (MemoryIndex) or in the store."""
 
-    def candidates(self, keys: Collection[str]) -> list[Report]:
-        """Return the reports filed under any of `keys`."""
-        ...
-
     def article_reports(self, article_id: str) -> list[Report]:
         """Return the reports of one article."""
+        ...
+
+    def reports_around(
+        self, article_id: str, incident_ids: Collection[str], keys: Collection[str]
+    ) -> tuple[list[Report], list[Report]]:
+        """Return the reports of one article, and those filed under any of `keys` (the candidates); `incident_ids`
+        are the article's reports now, whose placements are asked for next."""
         ...
 
     def component_reports(self, component_ids: Collection[str]) -> list[Report]:
@@ -160,13 +163,14 @@ class EventMatcher:
     def match_article(self, article_id: str, reports: Sequence[Report]) -> Change:
         """Put an article's reports into events (none: take its old ones out) and return the change written; an
         unchanged article changes nothing, so re-ingesting is idempotent."""
-        old = self.index.article_reports(article_id)
+        probes = frozenset().union(*(blocking_keys(r, probe=True) for r in reports))
+        # Read together (one round trip to a server): an unchanged article, which needs no candidates, is rare.
+        old, candidates = self.index.reports_around(article_id, [r.incident_id for r in reports], probes)
         if sorted(old, key=_by_id) == sorted(reports, key=_by_id):
             return Change()
-        probes = frozenset().union(*(blocking_keys(r, probe=True) for r in reports))
         # Copies of one story compare alike with the article's reports (matching.content): once per content.
         others: dict[Content, list[Report]] = {}
-        for c in self.index.candidates(probes):
+        for c in candidates:
             if c.article_id != article_id:
                 others.setdefault(content(c), []).append(c)
         linked = [c for cs in others.values() if any(decide_apart(r, cs[0]).merge for r in reports) for c in cs]
@@ -455,12 +459,14 @@ class MemoryIndex:
         self.placed: dict[str, Placement] = {}
         self.events: dict[str, Event] = {}
 
-    def candidates(self, keys: Collection[str]) -> list[Report]:
-        found = set().union(*(self.by_key.get(k, ()) for k in keys))
-        return [self.reports[i] for i in sorted(found)]
-
     def article_reports(self, article_id: str) -> list[Report]:
         return [self.reports[i] for i in sorted(self.by_article.get(article_id, ()))]
+
+    def reports_around(
+        self, article_id: str, incident_ids: Collection[str], keys: Collection[str]
+    ) -> tuple[list[Report], list[Report]]:
+        found = set().union(*(self.by_key.get(k, ()) for k in keys))
+        return self.article_reports(article_id), [self.reports[i] for i in sorted(found)]
 
     def component_reports(self, component_ids: Collection[str]) -> list[Report]:
         found = set().union(*(self.by_component.get(c, ()) for c in component_ids))
@@ -522,12 +528,19 @@ class StoreIndex:
         self.conn = conn
         self.placed: dict[str, Placement] = {}
 
-    def candidates(self, keys: Collection[str]) -> list[Report]:
-        return self._read(store.event_reports_by_keys(self.conn, _stored_keys(frozenset(keys))))
-
     def article_reports(self, article_id: str) -> list[Report]:
+        return self.reports_around(article_id, (), ())[0]
+
+    def reports_around(
+        self, article_id: str, incident_ids: Collection[str], keys: Collection[str]
+    ) -> tuple[list[Report], list[Report]]:
         self.placed = {}  # a new article's match: what an earlier one read may have been written since
-        return self._read(store.event_reports_of_article(self.conn, article_id))
+        ids = sorted(incident_ids)
+        own, found = store.event_reports_around(self.conn, article_id, ids, _stored_keys(frozenset(keys)))
+        self._read(own)
+        # Its reports not filed have no placement (a new article's): known now, not asked for again.
+        self.placed.update((i, _UNPLACED) for i in set(ids) - {r.incident_id for r in own})
+        return [_report(r) for r in own if r.article_id == article_id], self._read(found)
 
     def component_reports(self, component_ids: Collection[str]) -> list[Report]:
         return self._read(store.event_reports_of_components(self.conn, sorted(component_ids)))

@@ -1286,22 +1286,23 @@ _REPORT_SELECT = (
 )
 
 
-def event_reports_by_keys(conn: Connection, keys: Iterable[int]) -> list[StoredReport]:
-    """Return the reports filed under any of the blocking `keys`."""
-    keys = list(keys)
-    if not keys:
-        return []
-    sql = (
+def event_reports_around(
+    conn: Connection, article_id: str, incident_ids: Iterable[str], keys: Iterable[int]
+) -> tuple[list[StoredReport], list[StoredReport]]:
+    """Return the reports filed for one article or under any of `incident_ids`, and those filed under any of the
+    blocking `keys`, each by incident id: on PostgreSQL in one round trip (matching an article starts with both)."""
+    ids, keys = list(incident_ids), list(keys)
+    own = _REPORT_SELECT + " WHERE article_id = ?"
+    if ids:
+        own += f" OR incident_id IN ({', '.join('?' * len(ids))})"
+    filed = (
         _REPORT_SELECT + " WHERE report_id IN (SELECT report_id FROM event_keys WHERE key IN "
         f"({', '.join('?' * len(keys))})) ORDER BY incident_id"
     )
-    return [StoredReport(*row) for row in conn.execute(sql, keys)]
-
-
-def event_reports_of_article(conn: Connection, article_id: str) -> list[StoredReport]:
-    """Return the reports filed for one article."""
-    sql = _REPORT_SELECT + " WHERE article_id = ? ORDER BY incident_id"
-    return [StoredReport(*row) for row in conn.execute(sql, (article_id,))]
+    with _pipelined(conn):
+        mine = conn.execute(own + " ORDER BY incident_id", [article_id, *ids])
+        found = conn.execute(filed, keys) if keys else None
+    return [StoredReport(*row) for row in mine], ([StoredReport(*row) for row in found] if found is not None else [])
 
 
 def event_reports_of_components(conn: Connection, component_ids: Iterable[str]) -> list[StoredReport]:

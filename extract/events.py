@@ -522,7 +522,9 @@ class StoreIndex:
 
     The placements of the reports read while matching one article are kept until its change is written, so that
     asking for them again costs no query: an article's match reads its own reports first and ends with its write,
-    under the matcher's lock, so what it read stays current (another ingest writes only under that lock)."""
+    under the matcher's lock, so what it read stays current (another ingest writes only under that lock). On PostgreSQL
+    a match waits for the server three times at most: its own reports with its candidates, the reports of the
+    components they join, and its change."""
 
     def __init__(self, conn: store.Connection) -> None:
         self.conn = conn

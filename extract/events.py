@@ -263,7 +263,7 @@ class EventMatcher:
         kept = _GROUPINGS.get(placed.component_id) if placed else None
         if (
             kept is None
-            or (kept.families is not self.families and kept.families != self.families)  # merged otherwise
+            or kept.families != self.families  # its events merged otherwise (the same object compares at once)
             or rid in old
             or r.article_id in kept.articles
             or kept.reports != tuple(sorted(rest, key=_by_id))
@@ -617,7 +617,7 @@ def _stored(r: Report, placement: Placement | None) -> store.StoredReport:
     fields = {name: getattr(r, name) for name in _REPORT_FIELDS}
     # dataclasses.asdict copies each value deeply: a place's are numbers and strings, read as they are.
     fields["place"] = {name: getattr(r.place, name) for name in _PLACE_FIELDS} if r.place else None
-    p = placement or Placement("", "", "")
+    p = placement or _UNPLACED
     return store.StoredReport(
         r.incident_id,
         r.article_id,

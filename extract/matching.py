@@ -599,28 +599,16 @@ def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFami
     # order it first comes (a flood's event of many copies merges in the time of one).
     weights: dict[Content, list] = {}  # content -> [its first report, its number of reports]
     for r in reports:
-        found = weights.get(content(r))
-        if found is None:
-            weights[content(r)] = [r, 1]
-        else:
-            found[1] += 1
-    kinds = [(r, n) for r, n in weights.values()]
-    types: Counter[str] = Counter()
-    for r, n in kinds:
-        types[r.type] += n
+        weights.setdefault(content(r), [r, 0])[1] += 1
+    kinds = list(weights.values())
+    types = _tally((r.type, n) for r, n in kinds)
     kind = max(types, key=lambda t: (types[t], families.severity.get(t, 0), t))
     placed = [(r.place, n) for r, n in kinds if r.place]
-    boroughs: Counter[str] = Counter()
-    for p, n in placed:
-        if p.borough:
-            boroughs[p.borough] += n
-    ranked = boroughs.most_common()
-    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+    borough = _majority(_tally((p.borough, n) for p, n in placed if p.borough))
+    if borough:
         # A street geocoded to another borough's namesake must not pull the point away from what most reports say.
-        placed = [(p, n) for p, n in placed if p.borough == ranked[0][0]]
-    names: Counter[str] = Counter()
-    for p, n in placed:
-        names[p.name] += n
+        placed = [(p, n) for p, n in placed if p.borough == borough]
+    names = _tally((p.name, n) for p, n in placed)
     place = min(
         (p for p, _ in placed), key=lambda p: (PRECISIONS.index(p.precision), -names[p.name], p.name), default=None
     )
@@ -637,16 +625,7 @@ def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFami
     elif first_published:
         day, basis = first_published, "published"
     fatal = True if any(r.fatal for r, _ in kinds) else (False if any(r.fatal is False for r, _ in kinds) else None)
-    weapons: Counter[str] = Counter()
-    for r, n in kinds:
-        if r.weapon:
-            weapons[r.weapon] += n
-    ranked_weapons = weapons.most_common()
-    weapon = (
-        ranked_weapons[0][0]
-        if ranked_weapons and (len(ranked_weapons) == 1 or ranked_weapons[0][1] > ranked_weapons[1][1])
-        else None
-    )
+    weapon = _majority(_tally((r.weapon, n) for r, n in kinds if r.weapon))
     return Event(
         event_id,
         kind,
@@ -660,3 +639,17 @@ def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFami
         min(published, default=None),
         max(published, default=None),
     )
+
+
+def _tally(weighted: Iterable[tuple[str, int]]) -> Counter[str]:
+    """Return the sum of the weights of each value."""
+    counts: Counter[str] = Counter()
+    for value, n in weighted:
+        counts[value] += n
+    return counts
+
+
+def _majority(counts: Counter[str]) -> str | None:
+    """Return the value counted most, when no other is counted as often; None otherwise."""
+    ranked = counts.most_common(2)
+    return ranked[0][0] if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else None

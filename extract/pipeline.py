@@ -366,8 +366,8 @@ def ingest_paths(
     naming it, and the batch goes on; only a failing database (locked, read-only, malformed) stops it, reported
     once. Re-ingesting an article replaces its incidents; an id read twice in one run is a warning naming both
     places, the later replacing the earlier. Each stored article's incidents are then matched into events
-    (extract/events.py). Articles are committed BATCH_ARTICLES at a time (or every BATCH_SECONDS), each article
-    with its events in a savepoint of its own; `on_article` sees every committed article with its incidents (for
+    (extract/events.py). Articles are committed BATCH_ARTICLES at a time (store.write_batch; see BATCH_SECONDS), an
+    article the store refuses left out of its batch; `on_article` sees every committed article with its incidents (for
     --out).
 
     Extraction runs in this process, in `workers` spawned processes, or on the Dask cluster at `dask`, each worker
@@ -516,10 +516,11 @@ def _write_batch(
 
     here: set[str] = set()  # ids stored earlier in the batch
     for index, (_, done) in enumerate(batch[:hi]):
-        if index in left_out or (done.error is not None and index < lo):
+        if index in left_out:
             continue
-        if index < lo:
-            here.add(done.article.article_id)
+        if index < lo:  # committed by an earlier transaction of the batch
+            if done.error is None:
+                here.add(done.article.article_id)
             continue
         if done.error is not None:
             if done.database:
@@ -574,8 +575,8 @@ def _batch_stored(
 
 
 def _store_article(conn: Connection, done: Extracted, reader: ReportReader) -> None:
-    """Store and match one extracted article in one savepoint of the caller's store.write_batch, all of it or none;
-    the database's failure raises store.DatabaseError, any other ExtractError naming the article."""
+    """Store and match one extracted article in one atomic block of the caller's store.write_batch (its failure spoils
+    the batch); the database's failure raises store.DatabaseError, any other ExtractError naming the article."""
     from extract import events, store
 
     article, incidents = done.article, done.incidents

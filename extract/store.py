@@ -868,19 +868,15 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
     # The article's row first: on PostgreSQL its upsert locks it, so a concurrent save of the same article waits
     # for this one to commit, then deletes the incidents it wrote.
     incident_rows = [row | {"h3_r8": h3_cell(row["lat"], row["lon"])} for row in rows]
-    if isinstance(conn, PostgresConnection):
-        with conn.pipeline():  # one round trip for the article, not one per statement
+    with _pipelined(conn):  # on PostgreSQL one round trip for the article, not one per statement
+        if isinstance(conn, PostgresConnection):  # its upsert needs no answer, which a pipeline has only at its end
             conn.execute(_INSERT_ARTICLE, values)
-            conn.execute(_DELETE_INCIDENTS, (article.article_id,))
-            conn.executemany(_INSERT_INCIDENT, incident_rows)
-            takedown = conn.execute(_TAKEDOWN, (article.article_id,))
-        _apply_takedown(conn, article.article_id, takedown.fetchone())
-        return
-    if conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:
-        conn.execute(_NEW_ARTICLE, values)
-    conn.execute(_DELETE_INCIDENTS, (article.article_id,))
-    conn.executemany(_INSERT_INCIDENT, incident_rows)
-    _take_down(conn, article.article_id)
+        elif conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:
+            conn.execute(_NEW_ARTICLE, values)
+        conn.execute(_DELETE_INCIDENTS, (article.article_id,))
+        conn.executemany(_INSERT_INCIDENT, incident_rows)
+        takedown = conn.execute(_TAKEDOWN, (article.article_id,))
+    _apply_takedown(conn, article.article_id, takedown.fetchone())
 
 
 _DELETE_INCIDENTS = "DELETE FROM incidents WHERE article_id = ?"

@@ -17,6 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 from streamlit.testing.v1 import AppTest
 from streamlit_server import streamlit_server
 
+from dashboard import data as dashboard_data
 from dashboard.display import NOTICES_SHOWN, escape_markdown, link_notice
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,18 @@ def test_bad_db_shows_one_friendly_message(app, tmp_path, monkeypatch, make):
     (message,) = [e.value for e in app.error]
     assert message.startswith(escape_markdown(f"The incidents database {db} cannot be used ("))
     assert message.endswith(escape_markdown(". Start the dashboard with --db naming one."))
+
+
+def test_a_corrupted_database_too_large_for_quick_check_shows_one_friendly_message(app, tmp_path, monkeypatch):
+    db = tmp_path / "incidents.db"
+    corrupted(db)
+    # Every file is large: its tables' first and last rows tell.
+    monkeypatch.setattr(dashboard_data, "QUICK_CHECK_BYTES", 0)
+    monkeypatch.setenv("INCIDENTS_DB", str(db))
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    (message,) = [e.value for e in app.error]
+    assert message.startswith(escape_markdown(f"The incidents database {db} cannot be used ("))
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -44,6 +44,7 @@ from extract.matching import (
     merge_event,
     new_event_id,
 )
+from extract.reading.story import Story
 from extract.records import Article, Incident, Place
 from extract.text.folding import fold_text
 from extract.text.specifics import SpecificsVocabulary, find_specifics, load_specifics_vocabulary, text_signature
@@ -115,18 +116,25 @@ def load_report_reader(*, matcher: Matcher, data_dir: Path = DATA_DIR) -> Report
     return ReportReader(matcher, load_specifics_vocabulary(data_dir), load_families(data_dir))
 
 
-def read_reports(article: Article, incidents: Sequence[Incident], *, reader: ReportReader) -> list[Report]:
-    """Return the reports of an article's incidents: each incident with the specifics of its article."""
+def read_reports(
+    article: Article, incidents: Sequence[Incident], *, reader: ReportReader, story: Story | None = None
+) -> list[Report]:
+    """Return the reports of an article's incidents: each incident with the specifics of its article. The `story`
+    read_story made of the article, when given, spares reading its places again."""
     if not incidents:
         return []
     text = article.text
-    mentions = find_places(text, matcher=reader.matcher, folded=fold_text(text))
+    if story is not None and story.text == text:  # its place mentions are those of the text (no link line blanked)
+        mentions, folded = list(story.all_mentions), story.folded
+    else:
+        folded = fold_text(text)
+        mentions = find_places(text, matcher=reader.matcher, folded=folded)
     streets = sorted({m.key for m in mentions if "street" in m.kinds and not AREA_KINDS & set(m.kinds)} - COURT_KEYS)
     areas = sorted({m.key for m in mentions if AREA_KINDS & set(m.kinds)})
     found = find_specifics(
         text, headline=article.headline, vocabulary=reader.vocabulary, places=[(m.start, m.end) for m in mentions]
     )
-    signature = text_signature(text)
+    signature = text_signature(text, folded=folded)
     # A round-up's further incidents are told in a sentence each: the article's people, streets and wording are
     # its first incident's.
     return [

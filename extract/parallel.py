@@ -79,8 +79,9 @@ def extract_article(article: Article, *, extractor: Extractor, reader: ReportRea
     try:
         # extract_incidents, with the rejection kept for its reason
         story = read_story(article, extractor=extractor)
-        incidents = [] if isinstance(story, Rejection) else story_incidents(story, extractor=extractor)
-        reports = events.read_reports(article, incidents, reader=reader)
+        read = None if isinstance(story, Rejection) else story
+        incidents = [] if read is None else story_incidents(read, extractor=extractor)
+        reports = events.read_reports(article, incidents, reader=reader, story=read)  # its places not read again
     except ExtractError as e:
         return Extracted(article, [], [], str(e))
     # One article's failure is that article's, whatever it is: the batch goes on.

@@ -215,6 +215,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         sentences=sentences,
         mentions=tuple(mentions),
         mention_at=MappingProxyType({m.start: m for m in mentions}),
+        all_mentions=tuple(found_places),
         headline_cues=tuple(headline_cues),
         headline_places=headline_places,
         context=context,

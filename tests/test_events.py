@@ -435,3 +435,24 @@ def test_out_carries_each_incident_final_event(tmp_path):
     event_of = {r["article_id"]: r["event_id"] for r in rows}
     assert list(rows[0])[-1] == "event_id" and all(r["event_id"] for r in rows)
     assert event_of["standard-1"] == event_of["local-1"] != event_of["hackney-1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ARTICLE_TEXT,
+        # A link line is blanked out of the text read_story reads: its places are the article's all the same.
+        ARTICLE_TEXT + "\nRead more: Man stabbed on Mare Street in Dalston",
+    ],
+)
+def test_read_reports_from_the_story(small_extractor, text):
+    from extract.pipeline import read_story, story_incidents
+    from extract.reading.story import Story
+
+    article = Article("a1", text, headline="Girl stabbed in Peckham", published="2024-03-03")
+    story = read_story(article, extractor=small_extractor)
+    assert isinstance(story, Story)
+    incidents = story_incidents(story, extractor=small_extractor)
+    reader = load_report_reader(matcher=small_extractor.matcher)
+    reports = read_reports(article, incidents, reader=reader, story=story)
+    assert reports and reports == read_reports(article, incidents, reader=reader)

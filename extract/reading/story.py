@@ -58,6 +58,7 @@ class Story:
     sentences: tuple[Sentence, ...]
     mentions: tuple[Mention, ...]
     mention_at: Mapping[int, Mention]  # read-only, by start offset
+    all_mentions: tuple[Mention, ...]  # mentions and the courts it leaves out, for event matching (read_reports)
     headline_cues: tuple[Cue, ...]
     headline_places: tuple[str, ...]
     context: tuple[str, ...]  # the first distinct place names, passed to the geocoder as context

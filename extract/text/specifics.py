@@ -198,9 +198,10 @@ def _add_part(
         words.add(folded[0])  # one capitalised word inside a sentence: the name of a place, business or thing
 
 
-def text_signature(text: str) -> bytes:
-    """Return the MinHash signature of the text's three-word shingles (folded), as bytes to store."""
-    tokens = _SHINGLE_TOKEN.findall(fold_text(text))
+def text_signature(text: str, *, folded: str | None = None) -> bytes:
+    """Return the MinHash signature of the text's three-word shingles (folded: `folded` is fold_text(text) when the
+    caller has it), as bytes to store."""
+    tokens = _SHINGLE_TOKEN.findall(fold_text(text) if folded is None else folded)
     # The shingles sliced from the tokens joined once (ASCII: a character is a byte), each "a b c" as " ".join would
     # make it; a text of fewer words is one shingle.
     joined = " ".join(tokens).encode()

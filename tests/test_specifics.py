@@ -102,6 +102,8 @@ def test_copies_are_similar_and_share_a_band():
         "A man stabbed",
         "A man was stabbed on Rye Lane, police said. A man was stabbed again!",
         "Café 12",
+        "Shops on \u4e2d\u6587 Street were\u2014again\u2014raided",  # letters beyond ASCII separate tokens
+        "A lone \ud800surrogate in a text read from JSON",
     ],
 )
 def test_signature_is_datasketch_minhash_of_the_shingles(text):

@@ -7,7 +7,6 @@ The vocabularies are data/name_words.csv, data/public_figures.txt and data/follo
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -64,7 +63,9 @@ NAME_WORD = re.compile(
 )
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\"\u201c\u2018(\n]|\s-)\s*$")
-_SHINGLE_TOKEN = re.compile(r"[a-z0-9]+")
+_SHINGLE_BYTES = re.compile(rb"[a-z0-9]+")
+_DIGEST = type(hashlib.sha1()).digest
+_DIGEST_HEAD = np.dtype([("head", "<u4"), ("rest", "V16")])  # a SHA-1 digest: its first 32 bits little-endian
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.? $")
 
 
@@ -201,21 +202,18 @@ def _add_part(
 def text_signature(text: str, *, folded: str | None = None) -> bytes:
     """Return the MinHash signature of the text's three-word shingles (folded: `folded` is fold_text(text) when the
     caller has it), as bytes to store."""
-    tokens = _SHINGLE_TOKEN.findall(fold_text(text) if folded is None else folded)
-    # The shingles sliced from the tokens joined once (ASCII: a character is a byte), each "a b c" as " ".join would
-    # make it; a text of fewer words is one shingle.
-    joined = " ".join(tokens).encode()
-    ends = list(itertools.accumulate(len(token) + 1 for token in tokens))  # past each token's space
-    starts = [0, *ends[:-1]]
-    if len(tokens) < SHINGLE_WORDS:
-        shingles = {joined}
-    else:
-        shingles = {joined[start : end - 1] for start, end in zip(starts, ends[SHINGLE_WORDS - 1 :], strict=False)}
+    # The tokens are ASCII: read from the UTF-8 bytes, as from the text, a longer character (a lone surrogate too)
+    # separating them. A text of fewer words is one shingle; each shingle's digest is made, and its first four bytes
+    # read, by C loops (map, numpy): the minimum needs no set of distinct shingles.
+    tokens = _SHINGLE_BYTES.findall((fold_text(text) if folded is None else folded).encode("utf-8", "surrogatepass"))
+    shingles: Iterable[bytes] = [b" ".join(tokens)]
+    if len(tokens) >= SHINGLE_WORDS:
+        shingles = map(b" ".join, zip(*(tokens[k:] for k in range(SHINGLE_WORDS))))
     # datasketch's MinHash (scheme affine32) of the shingles, as update_batch makes it, without importing datasketch
     # (it imports scipy: half a second at the first article): the 32-bit hashes read from the digests at once, the
-    # MurmurHash3 finalizer, then the permutations; the minimum needs no order.
-    sha1 = hashlib.sha1
-    hashes = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in shingles]), dtype="<u4").astype(np.uint32)
+    # MurmurHash3 finalizer, then the permutations.
+    digests = b"".join(map(_DIGEST, map(hashlib.sha1, shingles)))
+    hashes = np.frombuffer(digests, dtype=_DIGEST_HEAD)["head"].astype(np.uint32)
     hashes ^= hashes >> np.uint32(16)
     hashes *= np.uint32(0x85EBCA6B)
     hashes ^= hashes >> np.uint32(13)

@@ -17,7 +17,6 @@ from typing import Any
 import ahocorasick
 
 from extract.text.folding import fold_text
-from extract.text.spans import whole_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +80,20 @@ def scan(text: str, folded: str, *, scanner: Scanner, only: str | None = None) -
     exact keys only where the text has them as written; `only` keeps one vocabulary's hits."""
     found: dict[str, list[Hit]] = {}
     if len(scanner.automaton):
+        size = len(folded)
         for last, (length, entries) in scanner.automaton.iter(folded):
             start, end = last + 1 - length, last + 1
-            if not whole_word(folded, start, end):  # folding keeps which characters are word characters
+            # whole_word written out (folding keeps which characters are word characters): a call per raw match of
+            # every vocabulary was a third of the loop
+            if start and ((before := folded[start - 1]).isalnum() or before == "_"):
+                continue
+            if end < size and ((after := folded[end]).isalnum() or after == "_"):
                 continue
             for name, value, written in entries:
                 if (only is None or name == only) and (written is None or text.startswith(written, start)):
-                    found.setdefault(name, []).append((start, end, value))
+                    hits = found.get(name)
+                    if hits is None:
+                        found[name] = [(start, end, value)]
+                    else:
+                        hits.append((start, end, value))
     return Hits({name: tuple(hits) for name, hits in found.items()})

@@ -1,5 +1,6 @@
 """Specifics of a story for event matching: people named, distinctive words, follow-ups, wording signatures."""
 
+import random
 import re
 
 import numpy as np
@@ -9,6 +10,7 @@ from datasketch import MinHash
 from extract.text.folding import fold_text
 from extract.text.specifics import (
     Specifics,
+    _word_before,
     find_specifics,
     load_specifics_vocabulary,
     text_bands,
@@ -130,3 +132,32 @@ def test_similarity_is_datasketch_jaccard(first, second):
         tokens = re.findall(r"[a-z0-9]+", fold_text(text))
         m.update_batch({" ".join(tokens[i : i + 3]).encode() for i in range(max(1, len(tokens) - 2))})
     assert text_similarity(text_signature(first), text_signature(second)) == a.jaccard(b)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("said Det Insp Matt", "Insp"),
+        ("said Det Insp. Matt", "Insp"),
+        ("said Det Insp.\nMatt", None),
+        ("said Det Insp \nMatt", "Insp"),  # `$` matches before a line break ending the characters read
+        ("said Det Insp  Matt", None),
+        ("said Det-Insp Matt", "Insp"),
+        ("said détective Matt", "tective"),
+        ("Matt", None),
+        (" Matt", None),
+        ("x" * 40 + " Matt", "x" * 29),  # read within WORD_BEFORE_CHARS
+    ],
+)
+def test_word_before(text, expected):
+    assert _word_before(text, text.index("Matt")) == expected
+
+
+def test_word_before_is_the_regex_it_replaces():
+    pattern = re.compile(r"([A-Za-z]+)\.? $")
+    draw = random.Random(5)
+    for _ in range(20000):
+        text = "".join(draw.choice("abXY. \n-'é") for _ in range(draw.randint(0, 50)))
+        start = draw.randint(0, len(text))
+        found = pattern.search(text, max(0, start - 30), start)
+        assert _word_before(text, start) == (found[1] if found else None), (text, start)

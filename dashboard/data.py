@@ -29,7 +29,7 @@ from dashboard.coverage import recorded_frame
 from dashboard.events_view import StoredMerges, event_frame, events_of_reports, stored_merges
 from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
-from dashboard.privacy import NAME_MASK, NEUTRAL_EVIDENCE, NameVocabulary, load_name_vocabulary, public_incidents
+from dashboard.privacy import NAME_MASK, PROTECTED_TYPES, NameVocabulary, load_name_vocabulary, public_incidents
 from extract import corrections, store
 from extract.cache import cache_dir
 from extract.datafiles import DEFAULT_DB
@@ -48,6 +48,8 @@ WHOLE_NUMBERS = (
     *("type_start", "type_end", "place_start", "place_end"),
 )
 """The incident columns the store keeps as INTEGER."""
+FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id")
+"""The columns read_incidents adds to store.MAP_COLUMNS."""
 TEXT_COLUMNS = (
     *("headline", "url", "evidence", "location_text", "place_name", "victim_ages", "report_ids"),
     *("article_id", "published", "geocode_source", "borough_code", "date_basis", "place_kind"),
@@ -73,8 +75,11 @@ SNAPSHOT_PARTIAL_SECONDS = 3600  # a frame is written in seconds: a partial file
 # PRAGMA quick_check reads every page: a second per 250 MB here (7 s of a million incidents' first load). Larger files
 # are checked by reading each table's first and last rows; a bad page elsewhere shows where the page reads it.
 QUICK_CHECK_BYTES = 64 * 2**20
-SNAPSHOT_FORMAT = 1  # bump when what _stored_frame makes changes in a way the store's column names do not show
+SNAPSHOT_FORMAT = 2  # bump when what _stored_frame makes changes in a way the store's column names do not show
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
+# Rows of texts (texts_of) kept per database version and view: the points drawn (POINT_LIMIT), the table and details of
+# a few links' reruns, without a read; about 40 MB at 500 bytes a row.
+CACHED_TEXTS = 80_000
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
 LINK_READ = "link_read"  # present once the session's first run has put the link's filters into the widgets
@@ -114,10 +119,11 @@ def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
 
 
 def read_incidents(db_path: str | Path) -> pd.DataFrame:
-    """Return every incident stored at `db_path` as the dashboard's DataFrame, indexed by incident_id.
+    """Return every incident stored at `db_path` as the dashboard's DataFrame, indexed by incident_id, without its
+    texts (store.MAP_TEXTS: `texts_of` reads them for the rows a page shows).
 
     The editors' corrections are applied (extract.corrections): hidden incidents are left out and corrected fields
-    replaced. Besides store.INCIDENT_COLUMNS it has `verified` (an editor checked it), `precision_rank` (index in
+    replaced. Besides store.MAP_COLUMNS it has `verified` (an editor checked it), `precision_rank` (index in
     PRECISIONS, -1 without a place) and `cell` (the H3 cell of the point, or None), so that filtering and aggregation
     are column operations; and `event_id` (the event the incident belongs to, None when it was never matched).
     """
@@ -239,7 +245,8 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
-    frame = (public if public_view else incidents)(db_path).drop(columns=list(EVENT_TEXTS))
+    frame = (public if public_view else incidents)(db_path)
+    frame = frame.drop(columns=[c for c in EVENT_TEXTS if c in frame])
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
 
 
@@ -276,6 +283,101 @@ def rows_of(ids: Sequence[str], *frames: pd.DataFrame) -> pd.DataFrame:
     found = pd.concat(pieces, axis=1) if len(pieces) > 1 else pieces[0]
     order = [*frames[-1].columns, *(c for c in found.columns if c not in frames[-1].columns)]
     return found if list(found.columns) == order else found[order]
+
+
+def shown_rows(db_path: str | Path, ids: Sequence[str], *, public_view: bool, events_view: bool) -> pd.DataFrame:
+    """Return the rows the page shows for these incident ids (of `without_texts`), in their order, whole: the
+    columns of `events(db_path)` when `events_view`, then those of the reports (`public` or `incidents` by
+    `public_view`: an event's other columns are its lead report's), with their texts (`texts_of`), in
+    store.INCIDENT_COLUMNS' order, then the others.
+
+    Example:
+        table = shown_rows(db_path, shown.index[:TABLE_ROWS], public_view=True, events_view=True)
+    """
+    reports = (public if public_view else incidents)(db_path)
+    frames = (events(db_path, public_view=public_view), reports) if events_view else (reports,)
+    found = rows_of(ids, texts_of(db_path, ids, public_view=public_view), *frames)
+    first = [c for c in store.INCIDENT_COLUMNS if c in found]
+    return found[[*first, *(c for c in found.columns if c not in first)]]
+
+
+def texts_of(db_path: str | Path, ids: Sequence[str], *, public_view: bool) -> pd.DataFrame:
+    """Return the texts of these incidents (store.MAP_TEXTS, indexed by id in the order given) as the page shows
+    them: as the editors corrected them and, when `public_view`, as readers see them (dashboard.privacy); an id not
+    stored has no texts. Read from the database, but for the last CACHED_TEXTS rows asked for at its version."""
+    ids = pd.Index(ids)
+    kept = _cached_texts(str(db_path), _frames_version(db_path), public_view)
+    if missing := [i for i in dict.fromkeys(ids) if i not in kept]:
+        conn = store.connect_readonly(db_path)
+        try:
+            read = _texts_frame(db_path, store.iter_map_texts(conn, missing), public_view=public_view)
+        finally:
+            conn.close()
+        if len(read) > CACHED_TEXTS:  # a download of them all: kept for this call only
+            kept = {**kept}
+        elif len(kept) + len(read) > CACHED_TEXTS:
+            kept.clear()
+        kept.update(zip(read.index, read.itertuples(index=False, name=None)))
+    frame = pd.DataFrame.from_records([kept.get(i, _NO_TEXTS) for i in ids], columns=list(store.MAP_TEXTS))
+    return _typed_texts(frame.set_axis(ids))
+
+
+_NO_TEXTS = (None, None, "", "[]", 0, None, None, None, None)  # store.MAP_TEXTS of an incident not stored
+_OFFSETS = store.MAP_TEXTS[4:]  # evidence_start and the spans' offsets
+
+
+@st.cache_resource(show_spinner=False, max_entries=2 * CACHED_DATABASES)
+def _cached_texts(db_path: str, version: tuple[int, ...], public_view: bool) -> dict[str, tuple]:
+    """Return {incident id: its store.MAP_TEXTS as texts_of gives them}, kept per database version and view."""
+    return {}
+
+
+def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: bool) -> pd.DataFrame:
+    """Return store.iter_map_texts' `rows` as a frame of store.MAP_TEXTS indexed by incident id, corrected, and
+    masked when `public_view`: each row is masked with the other columns of its incident (`incidents(db_path)`), as
+    dashboard.privacy masks whole incidents. Incidents a correction hides are left out."""
+    texts = pd.DataFrame.from_records(list(rows), columns=["incident_id", *store.MAP_TEXTS])
+    texts.index = pd.Index(texts["incident_id"], name=None)
+    whole = incidents(db_path)
+    texts = texts[texts.index.isin(whole.index)]  # hidden, or its article deleted
+    found = corrections_of(db_path)
+    touched = texts.index.isin({c.target for c in found if c.kind == "incident"})
+    touched |= whole["article_id"].reindex(texts.index).isin({c.target for c in found if c.kind == "article"})
+    if touched.any():
+        told = texts.loc[touched].assign(article_id=whole["article_id"].reindex(texts.index[touched])).astype(object)
+        fixed = corrections.apply_corrections(told.where(told.notna(), None).to_dict("records"), found)
+        texts = texts.astype(object)
+        texts.loc[[f["incident_id"] for f in fixed], list(store.MAP_TEXTS)] = [
+            [f[c] for c in store.MAP_TEXTS] for f in fixed
+        ]
+    texts = _typed_texts(texts.drop(columns="incident_id"))
+    if public_view and len(texts):
+        masked = public_incidents(whole.reindex(texts.index).join(texts), name_vocabulary())
+        texts = _typed_texts(masked[list(store.MAP_TEXTS)])
+    return texts
+
+
+def _typed_texts(texts: pd.DataFrame) -> pd.DataFrame:
+    """Return store.MAP_TEXTS typed as the page reads them: strings, headline and evidence "" when missing, offsets
+    Int64."""
+    typed = {c: texts[c].astype("str") for c in ("url", "victim_ages")}
+    typed |= {c: texts[c].fillna("").astype("str") for c in ("headline", "evidence")}
+    typed |= {c: pd.array(texts[c], dtype="Int64") for c in _OFFSETS}
+    return texts.assign(**typed)
+
+
+def corrections_of(db_path: str | Path) -> list[store.Correction]:
+    """Return the editors' corrections stored at `db_path`, read once per database version."""
+    return _cached_corrections(str(db_path), _frames_version(db_path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_corrections(db_path: str, version: tuple[int, ...]) -> list[store.Correction]:
+    conn = store.connect_readonly(db_path)
+    try:
+        return _corrections(conn)
+    finally:
+        conn.close()
 
 
 def stored_events(db_path: str | Path) -> StoredMerges | None:
@@ -351,27 +453,28 @@ def _cached_matches(
         shown = events(db_path, public_view=public_view)
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
         return pd.Series(events_of_reports(shown, frame, reports), index=shown.index)
-    found = None
-    if not (public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())):
-        conn = store.connect_readonly(db_path)
-        try:
+    found: set[str] | None = None
+    conn = store.connect_readonly(db_path)
+    try:
+        if not (public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())):
             found = store.search_incidents(conn, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE))
-        finally:
-            conn.close()
-    # Positions, not Index.isin: isin on text goes row by row in Python (1 s per 100,000), the index's own hash
-    # table is built once per shared frame.
-    if found is None:  # every row: searched where they are, not copied
-        return pd.Series(filters.query_matches(frame, query).to_numpy(), index=frame.index)
-    at = frame.index.get_indexer(list(found))
-    neutral = np.flatnonzero(frame["evidence"].eq(NEUTRAL_EVIDENCE).to_numpy())
-    positions = np.union1d(at[at >= 0], neutral)
-    rows = frame[["headline", "evidence"]].iloc[positions].reset_index(drop=True)
-    keep = np.zeros(len(frame), dtype=bool)
-    keep[positions[filters.query_matches(rows, query).to_numpy()]] = True
+        if found is not None and public_view:  # what readers see of a sexual offence is the neutral sentence
+            found |= set(frame.index[frame["type"].isin(PROTECTED_TYPES)])
+        rows = store.iter_map_texts(conn, found)  # every incident's when the index cannot tell
+        keep = np.zeros(len(frame), dtype=bool)
+        while batch := list(itertools.islice(rows, LOAD_BATCH)):
+            texts = _texts_frame(db_path, batch, public_view=public_view)
+            # Positions, not Index.isin: isin on text goes row by row in Python (1 s per 100,000), the index's own
+            # hash table is built once per shared frame.
+            at = frame.index.get_indexer(texts.index[filters.query_matches(texts, query).to_numpy()])
+            keep[at[at >= 0]] = True
+    finally:
+        conn.close()
     return pd.Series(keep, index=frame.index)
 
 
-_VERSION_CACHES = (_cached_stored_events, _cached_choices, _cached_matches)  # what _frames_version lets go too
+# What _frames_version lets go too.
+_VERSION_CACHES = (_cached_stored_events, _cached_choices, _cached_matches, _cached_texts, _cached_corrections)
 
 
 @st.cache_resource(show_spinner=False)
@@ -520,7 +623,7 @@ def report_problem(db_path: str | Path, incident_id: str, reason: str, note: str
 
 
 def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]:
-    """Return store.iter_map_rows as a frame (INCIDENT_COLUMNS, then MAP_EXTRAS) in store.iter_incident_rows' order
+    """Return store.iter_map_rows as a frame (MAP_COLUMNS, then MAP_EXTRAS) in store.iter_incident_rows' order
     (newest date first, no date last, then by incident id), its columns typed as one DataFrame.from_records of all
     the rows would type them (a whole-number column with a gap as floats); and the Arrow table it was made from.
 
@@ -528,7 +631,7 @@ def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]
     tuples at once), and are sorted there: from_records and pandas' sort held the frame twice. A column Arrow cannot
     type (SQLite keeps text in an INTEGER column) makes the frame the old way, without a table.
     """
-    columns = [*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS]
+    columns = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     tables: list[pa.Table] = []
     batch: list[tuple] = []
     try:
@@ -560,7 +663,7 @@ def _snapshot_path(db_path: str | Path) -> Path | None:
     if folder is None or store.is_url(str(db_path)):
         return None
     place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-    shape = (SNAPSHOT_FORMAT, store.INCIDENT_COLUMNS, store.MAP_EXTRAS, database_version(db_path))
+    shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, database_version(db_path))
     return folder / "frames" / f"{place}-{hashlib.sha256(repr(shape).encode()).hexdigest()[:16]}.arrow"
 
 
@@ -605,7 +708,7 @@ def _write_snapshot(table: pa.Table, path: Path) -> None:
 
 
 def _records_frame(rows: Iterator[tuple]) -> pd.DataFrame:
-    columns = [*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS]
+    columns = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     pieces = []
     while batch := list(itertools.islice(rows, LOAD_BATCH)):
         pieces.append(pd.DataFrame.from_records(batch, columns=columns))
@@ -633,7 +736,7 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
     touched |= frame["article_id"].isin({c.target for c in found if c.kind == "article"})
     if not touched.any():
         return frame
-    rows = frame.loc[touched, list(store.INCIDENT_COLUMNS)].astype(object)
+    rows = frame.loc[touched, list(store.MAP_COLUMNS)].astype(object)
     fixed = pd.DataFrame.from_records(
         corrections.apply_corrections(rows.where(rows.notna(), None).to_dict("records"), found)
     )
@@ -642,7 +745,7 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
         return frame
     at = pd.Index(frame["incident_id"]).get_indexer(fixed["incident_id"])
     fixed["cell"] = None  # a corrected place has a point of its own: the stored cell was the extracted point's
-    for column in fixed.columns:
+    for column in (c for c in fixed.columns if c in frame):  # not the texts a correction changed: texts_of has them
         values = frame[column].astype(object)
         values.iloc[at] = fixed[column].astype(object).to_numpy()
         values = values.infer_objects()
@@ -663,14 +766,12 @@ def _corrections(conn: store.Connection) -> list[store.Correction]:
 def _frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame["verified"] = frame["verified"].fillna(False).astype(bool)
     frame.index = pd.Index(frame["incident_id"], name=None)
-    for column in ("headline", "evidence"):
-        frame[column] = frame[column].fillna("")
     frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
     frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
     frame["precision_rank"] = frame["precision"].map({p: i for i, p in enumerate(PRECISIONS)}).fillna(-1).astype(int)
     frame["cell"] = _cells(frame)
     frame["event_id"] = frame["event_id"].astype(object).where(frame["event_id"].notna(), None)
-    return frame[[*store.INCIDENT_COLUMNS, "verified", "precision_rank", "cell", "event_id"]]
+    return frame[[*store.MAP_COLUMNS, *FRAME_EXTRAS]]
 
 
 def _cells(frame: pd.DataFrame) -> pd.Series:

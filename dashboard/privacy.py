@@ -169,27 +169,9 @@ def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.
     highlighted spans moved to match), and sexual offences with a neutral sentence, no victim ages, and a point
     no more precise than a street's or an area's centre."""
     frame = incidents.copy(deep=False)  # copy-on-write: the columns left alone stay shared with `incidents`
-    columns = ("headline", "evidence", "type_start", "type_end", "place_start", "place_end")
-    for column in ("type_start", "type_end", "place_start", "place_end"):
-        frame[column] = pd.array(frame[column], dtype="Int64")
-    for column in ("headline", "evidence"):
-        frame[column] = frame[column].fillna("")
-    # Only the texts that could name someone are masked: the others come out of _masked_row as they went in.
-    screened = may_name(frame["headline"], vocabulary) | may_name(frame["evidence"], vocabulary)
-    at = np.flatnonzero(screened)
-    if len(at):
-        rows = frame.iloc[at]
-        values = zip(*(rows[column].tolist() for column in ("evidence_start", *columns)))
-        masked = pd.DataFrame([_masked_row(row, vocabulary) for row in values], columns=list(columns))
-        for column in columns:
-            values = frame[column].to_numpy(dtype=object, na_value=None, copy=True)
-            values[at] = masked[column].to_numpy(dtype=object)
-            frame[column] = pd.array(values, dtype=frame[column].dtype)
     protected = frame["type"].isin(PROTECTED_TYPES)
-    frame.loc[protected, "evidence"] = NEUTRAL_EVIDENCE
-    frame.loc[protected, ["evidence_start"]] = 0
-    frame.loc[protected, ["type_start", "type_end", "place_start", "place_end"]] = pd.NA
-    frame.loc[protected, "victim_ages"] = "[]"
+    if "evidence" in frame:  # the dashboard's shared frames have no texts: it masks those of the rows it shows
+        frame = _masked_texts(frame, protected, vocabulary)
     snapped = protected & frame["precision"].isin(SNAPPED_PRECISIONS) & frame["lat"].notna()
     if snapped.any():
         points = list(zip(frame.loc[snapped, "lat"].tolist(), frame.loc[snapped, "lon"].tolist()))
@@ -209,6 +191,33 @@ def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.
     frame.loc[snapped, "precision"] = SNAPPED_PRECISION
     if "precision_rank" in frame:
         frame.loc[snapped, "precision_rank"] = PRECISION_ORDER[SNAPPED_PRECISION]
+    return frame
+
+
+def _masked_texts(frame: pd.DataFrame, protected: pd.Series, vocabulary: NameVocabulary) -> pd.DataFrame:
+    """Return `frame` with names masked in its headlines and evidence and the spans' offsets moved to match, and its
+    `protected` rows told by the neutral sentence, without offsets or victim ages."""
+    columns = ("headline", "evidence", "type_start", "type_end", "place_start", "place_end")
+    for column in ("type_start", "type_end", "place_start", "place_end"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    for column in ("headline", "evidence"):
+        frame[column] = frame[column].fillna("")
+    # Only the texts that could name someone are masked: the others come out of _masked_row as they went in.
+    screened = may_name(frame["headline"], vocabulary) | may_name(frame["evidence"], vocabulary)
+    at = np.flatnonzero(screened)
+    if len(at):
+        rows = frame.iloc[at]
+        values = zip(*(rows[column].tolist() for column in ("evidence_start", *columns)))
+        masked = pd.DataFrame([_masked_row(row, vocabulary) for row in values], columns=list(columns))
+        for column in columns:
+            # A copy: to_numpy of an object column gives the column's own array, copy=True or not (pandas 3.1).
+            values = frame[column].to_numpy(dtype=object, na_value=None).copy()
+            values[at] = masked[column].to_numpy(dtype=object)
+            frame[column] = pd.array(values, dtype=frame[column].dtype)
+    frame.loc[protected, "evidence"] = NEUTRAL_EVIDENCE
+    frame.loc[protected, ["evidence_start"]] = 0
+    frame.loc[protected, ["type_start", "type_end", "place_start", "place_end"]] = pd.NA
+    frame.loc[protected, "victim_ages"] = "[]"
     return frame
 
 

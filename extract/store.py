@@ -971,8 +971,13 @@ def atomic(conn: Connection) -> Iterator[None]:
         raise
 
 
+def _column_of(column: str) -> str:
+    """Return an INCIDENT_COLUMNS name as _SELECT reads it: from the articles (a) or the incidents (i) table."""
+    return ("a." if column in ARTICLE_COLUMNS else "i.") + column
+
+
 _SELECT = f"""
-SELECT {", ".join(("a." if c in ARTICLE_COLUMNS else "i.") + c for c in INCIDENT_COLUMNS)}
+SELECT {", ".join(_column_of(c) for c in INCIDENT_COLUMNS)}
 FROM incidents i JOIN articles a USING (article_id)
 """
 
@@ -991,27 +996,60 @@ def iter_incident_rows(conn: Connection) -> Iterator[tuple]:
 
 
 MAP_EXTRAS = ("cell", "event_id")
-"""What `iter_map_rows` adds to INCIDENT_COLUMNS: the stored H3 cell and the incident's event."""
+"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell and the incident's event."""
+MAP_TEXTS = (
+    *("headline", "url", "evidence", "victim_ages"),
+    *("evidence_start", "type_start", "type_end", "place_start", "place_end"),
+)
+"""The INCIDENT_COLUMNS `iter_map_rows` leaves out and `iter_map_texts` gives by incident: its texts and the
+offsets of its spans in them, which a map needs for the incidents it shows only (at a million incidents, three
+quarters of the bytes)."""
+MAP_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in MAP_TEXTS)
+"""The INCIDENT_COLUMNS `iter_map_rows` gives, in their order."""
 
 
 def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
-    """Yield every stored incident as `iter_incident_rows` does, each tuple ending with MAP_EXTRAS: the H3 cell
-    stored with it in h3's text form (h3.int_to_str of h3_r8) and its event id (None when never matched, and both
-    None in a database opened read-only before they existed). Not `ordered`, they come in the order stored, which
-    is faster to read (a million rows sorted in SQLite take seconds longer)."""
-    select = _SELECT
+    """Yield every stored incident as a tuple of MAP_COLUMNS, then MAP_EXTRAS: the H3 cell stored with it in h3's
+    text form (h3.int_to_str of h3_r8) and its event id (None when never matched, and both None in a database opened
+    read-only before they existed). `ordered`, newest incident date first as `iter_incident_rows`; else in the order
+    stored, which is faster to read (a million rows sorted in SQLite take seconds longer)."""
+    select = _MAP_SELECT
     # h3's text form of a cell is its integer in lower-case hexadecimal.
     cell, event = "to_hex(i.h3_r8)", "e.event_id"
     join = " LEFT JOIN incident_events e ON e.incident_id = i.incident_id"
     if isinstance(conn, sqlite3.Connection):
         columns = _columns(conn, "incidents")
         if "date_basis" not in columns:
-            select = _SELECT_WITHOUT_DATE_BASIS
+            select = select.replace("i.date_basis", "NULL")
         cell = "CASE WHEN i.h3_r8 IS NULL THEN NULL ELSE printf('%x', i.h3_r8) END" if "h3_r8" in columns else "NULL"
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
     select = select.replace("\nFROM", f", {cell}, {event}\nFROM", 1).rstrip() + join
     yield from conn.execute(select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else ""))
+
+
+_FROM = _SELECT[_SELECT.index("\nFROM") :]
+_MAP_SELECT = f"SELECT {', '.join(_column_of(c) for c in MAP_COLUMNS)}{_FROM}"
+_TEXTS_SELECT = f"SELECT i.incident_id, {', '.join(_column_of(c) for c in MAP_TEXTS)}{_FROM}"
+
+
+def iter_map_texts(conn: Connection, incident_ids: Iterable[str] | None) -> Iterator[tuple]:
+    """Yield (incident_id, *MAP_TEXTS) of each stored incident among `incident_ids` (of all, given None), in no
+    particular order; an id not stored gives nothing."""
+    if incident_ids is None:
+        yield from conn.execute(_TEXTS_SELECT)
+        return
+    ids = list(incident_ids)
+    for at in range(0, len(ids), TEXTS_BATCH):
+        batch = ids[at : at + TEXTS_BATCH]
+        if isinstance(conn, sqlite3.Connection):  # one JSON parameter: no limit on the number of variables
+            where = " WHERE i.incident_id IN (SELECT value FROM json_each(?))"
+            yield from conn.execute(_TEXTS_SELECT + where, (json.dumps(batch),))
+        else:
+            yield from conn.execute(_TEXTS_SELECT + " WHERE i.incident_id = ANY(?)", (batch,))
+
+
+TEXTS_BATCH = 50_000  # ids asked for per statement: the parameter stays a few MB
 
 
 SEARCH_MIN_CHARS = 3

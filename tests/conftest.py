@@ -8,7 +8,7 @@ import tempfile
 import pytest
 from dashboard_fixtures import build_incidents_db
 
-from dashboard.data import read_incidents
+from dashboard.data import read_incidents, shown_rows
 from extract.cache import CACHE_ENV
 
 CACHE_DIR = tempfile.mkdtemp(prefix="crimemap-cache-")
@@ -36,8 +36,10 @@ def main_module_kept():
 
 @pytest.fixture(scope="module")
 def frame(tmp_path_factory):
-    """The dashboard's incidents DataFrame read from a real fixture database (tests/dashboard_fixtures.py)."""
-    return read_incidents(build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db"))
+    """The dashboard's incidents DataFrame read from a real fixture database (tests/dashboard_fixtures.py), each
+    row whole as the page shows it (with its texts) to an editor."""
+    db = build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db")
+    return shown_rows(db, read_incidents(db).index, public_view=False, events_view=False)
 
 
 SMALL_BOROUGHS = {  # name -> (GSS code, (west, south, east, north)): rectangles roughly where the boroughs lie

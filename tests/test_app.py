@@ -129,8 +129,9 @@ def test_downloads_hold_every_row_shown_with_its_texts(app, fixture_db, monkeypa
     monkeypatch.setattr(ButtonMixin, "download_button", recording)
     run(app, borough=["Southwark", "Greenwich"], **({"count": "reports"} if every_report else {}))
     reports = data.public(fixture_db)
+    reports = data.shown_rows(fixture_db, reports.index, public_view=True, events_view=False)
     events = data.events(fixture_db, public_view=True)
-    frame = reports if every_report else data.rows_of(events.index, events, reports)
+    frame = reports if every_report else data.shown_rows(fixture_db, events.index, public_view=True, events_view=True)
     shown = filter_incidents(frame, Filters(boroughs=("Southwark", "Greenwich")))
     made_of = None if every_report else reports
     assert made["Download CSV"]() == csv_download(shown, reports=made_of)

@@ -59,7 +59,12 @@ def test_read_incidents_of_empty_store(tmp_path):
     store.connect(tmp_path / "empty.db").close()
     empty = data.read_incidents(tmp_path / "empty.db")
     assert len(empty) == 0
-    assert set(filter_incidents(empty, Filters(query="x", fatal_only=True, min_precision="street")).index) == set()
+    matches = data.text_matches(tmp_path / "empty.db", "stabbed", public_view=True, events_view=False)
+    filtered = filter_incidents(
+        empty, Filters(query="stabbed", fatal_only=True, min_precision="street"), matches=matches
+    )
+    assert set(filtered.index) == set()
+    assert data.shown_rows(tmp_path / "empty.db", [], public_view=True, events_view=True).empty
 
 
 def test_incidents_are_read_again_when_the_database_changes(tmp_path):
@@ -116,8 +121,11 @@ def test_read_incidents_equals_the_rows_as_corrected_one_by_one(tmp_path):
     expected[["headline", "evidence"]] = expected[["headline", "evidence"]].fillna("")
 
     frame = data.read_incidents(path)
+    texts = data.texts_of(path, frame.index, public_view=False)
 
-    pd.testing.assert_frame_equal(frame[columns], expected)
+    lean = [c for c in columns if c not in store.MAP_TEXTS]
+    pd.testing.assert_frame_equal(frame[lean], expected[lean])
+    assert plain(texts) == plain(expected[list(store.MAP_TEXTS)])
     assert frame.loc["nowhere:0", "cell"] == h3.latlng_to_cell(51.5, -0.1, data.H3_RESOLUTION)
     assert frame["candidates"].dtype == "int64"
 
@@ -136,7 +144,7 @@ def test_read_incidents_with_text_in_a_number_column_as_from_records(tmp_path, m
         conn.execute("UPDATE incidents SET candidates = 'many' WHERE incident_id = 'brixton:0'")
     rows = list(store.iter_map_rows(conn))
     conn.close()
-    expected = pd.DataFrame.from_records(rows, columns=[*store.INCIDENT_COLUMNS, *store.MAP_EXTRAS])
+    expected = pd.DataFrame.from_records(rows, columns=[*store.MAP_COLUMNS, *store.MAP_EXTRAS])
     expected = expected.set_index(expected["incident_id"].rename(None))
 
     for batch in (1_000, 2, 1):  # the text in the first piece, in a later one, or a piece of its own
@@ -256,11 +264,15 @@ def searched_db(tmp_path_factory):
 
 
 def page_frame(path, *, public_view, events_view):
-    if events_view:
-        reports = (data.public if public_view else data.incidents)(path)
-        events = data.events(path, public_view=public_view)
-        return data.rows_of(events.index, events, reports)
-    return (data.public if public_view else data.incidents)(path)
+    """The page's frame, each row whole, as the rows it shows are."""
+    ids = (data.events(path, public_view=public_view) if events_view else data.incidents(path)).index
+    return data.shown_rows(path, ids, public_view=public_view, events_view=events_view)
+
+
+def plain(frame):
+    """The frame's rows as lists of values, None for every kind of missing value: texts read from the database and
+    from a frame of all rows compare equal."""
+    return [[None if pd.isna(v) else v for v in row] for row in frame.astype(object).itertuples(index=True)]
 
 
 @pytest.mark.parametrize("events_view", [False, True])
@@ -328,3 +340,24 @@ def test_text_matches_scan_when_the_index_finds_too_many(searched_db, query, mon
         expected = filter_incidents(frame, Filters(query=query))
         assert list(filter_incidents(frame, Filters(query=query), matches=matches).index) == list(expected.index)
     data._cached_matches.clear()
+
+
+@pytest.mark.parametrize("events_view", [False, True])
+def test_rows_shown_to_readers_are_the_whole_rows_masked(searched_db, events_view):
+    """Texts are masked as the rows are shown, the frames' other columns once for all rows: together they are
+    exactly the whole incidents masked (dashboard.privacy)."""
+    whole = page_frame(searched_db, public_view=False, events_view=False)
+    masked = public_incidents(whole, data.name_vocabulary())
+    shown = page_frame(searched_db, public_view=True, events_view=events_view)
+    if events_view:  # an event's texts and their spans are its lead report's
+        masked = masked.loc[shown.index]
+        shown = shown[[c for c in masked.columns if c in store.MAP_TEXTS]]
+    assert "[name]" in " ".join(shown["evidence"])
+    assert plain(shown) == plain(masked[list(shown.columns)])
+
+
+def test_texts_of_an_incident_not_stored_are_empty(searched_db):
+    texts = data.texts_of(searched_db, ["named:0", "no such incident"], public_view=True)
+    assert list(texts.index) == ["named:0", "no such incident"]
+    assert texts.loc["no such incident", "evidence"] == "" and pd.isna(texts.loc["no such incident", "url"])
+    assert texts.loc["named:0", "evidence"].startswith("[name]")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from events_fixtures import build_events_db
 
-from dashboard.data import read_incidents, stored_events
+from dashboard.data import read_incidents, shown_rows, stored_events
 from dashboard.display import EVENT_EXPORT_COLUMNS, REPORT_EXPORT_COLUMNS, csv_download, geojson_download
 from dashboard.events_view import (
     REPORT_IDS,
@@ -290,7 +290,7 @@ def test_a_report_opens_its_event(events_db, opened, expected):
 
 def test_event_downloads_carry_the_report_count_and_every_source_link(events_db):
     ids = ids_of(events_db)
-    reports = read_incidents(events_db)
+    reports = shown_rows(events_db, read_incidents(events_db).index, public_view=False, events_view=False)
     events = event_frame(reports, families=FAMILIES)
     rye, mare = reports.at[ids["rye-a"], "event_id"], reports.at[ids["mare"], "event_id"]
     rows = list(csv.DictReader(io.StringIO(csv_download(events, reports=reports))))

@@ -233,7 +233,7 @@ ON_STREET = Case(
 @pytest.fixture(scope="module")
 def incidents(tmp_path_factory):
     path = build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db", cases=(SEXUAL, ON_STREET, NAMED))
-    return data.read_incidents(path)
+    return data.shown_rows(path, data.incidents(path).index, public_view=False, events_view=False)  # with texts
 
 
 @pytest.fixture(scope="module")

@@ -157,12 +157,17 @@ def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
             st.session_state[data.CENTRE] = maps.incident_centre(events, found)
 
 
-def download(
-    make: Callable[..., str], rows: pd.DataFrame, texts: Sequence[pd.DataFrame], *, reports: pd.DataFrame | None
-) -> str:
-    """Return `make` (display.csv_download or geojson_download) of `rows` with their texts (data.rows_of from the
-    frames `texts`), when a download is asked for."""
-    return make(data.rows_of(rows.index, *texts), reports=reports)
+def download(make: Callable[..., str], rows: pd.DataFrame, *, public_view: bool, events_view: bool) -> str:
+    """Return `make` (display.csv_download or geojson_download) of `rows` whole (data.shown_rows), with the reports
+    of each when they are events, when a download is asked for."""
+    found = data.shown_rows(data.database_path(), rows.index, public_view=public_view, events_view=events_view)
+    return make(found, reports=reports_of(found, public_view=public_view) if events_view else None)
+
+
+def reports_of(events: pd.DataFrame, *, public_view: bool) -> pd.DataFrame:
+    """Return the reports of these events whole (data.shown_rows), indexed by incident id."""
+    ids = list(dict.fromkeys(i for told in events[REPORT_IDS] for i in told))
+    return data.shown_rows(data.database_path(), ids, public_view=public_view, events_view=False)
 
 
 def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
@@ -268,8 +273,8 @@ def show_legend(
 
 def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports: pd.DataFrame | None) -> None:
     """Show the open incident and the others drawn in its marker: each headline linked to its source, facts, and the
-    evidence with place and type highlighted; for events (`reports` holds their reports), every report's evidence
-    and its outlet, date and link."""
+    evidence with place and type highlighted; for events (`reports` holds the reports of the first STACK_SHOWN),
+    every report's evidence and its outlet, date and link."""
     with st.container(border=True, key=data.DETAILS, height=MAP_HEIGHT if len(rows) > 1 else "content"):
         if len(rows) > 1:
             st.caption(f"{plural(len(rows), 'incident' if reports is not None else 'report')} at this place")
@@ -371,12 +376,14 @@ if near_problem:
     st.warning(near_problem)
 refit_on_change(filters)
 matches = data.text_matches(data.database_path(), filters.query, public_view=public_view, events_view=not every_report)
-# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (data.rows_of): an
+# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (data.shown_rows): an
 # event's from the events frame, then from its lead report.
 counted = data.without_texts(data.database_path(), public_view=public_view, events_view=not every_report)
-texts = (reports,) if every_report else (incidents, reports)
+shown_rows = functools.partial(
+    data.shown_rows, data.database_path(), public_view=public_view, events_view=not every_report
+)
 shown = filter_incidents(counted, filters, matches=matches)
-table_rows = data.rows_of(shown.index[:TABLE_ROWS], *texts)
+table_rows = shown_rows(shown.index[:TABLE_ROWS])
 follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
 follow_pick(
     data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
@@ -415,7 +422,7 @@ circle = (place.lat, place.lon, filters.km) if place else None
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
-        data.rows_of(shown.index, *texts) if drawn == "points" else shown,
+        shown_rows(shown.index) if drawn == "points" else shown,
         view=drawn,
         groups=groups,
         type_labels=type_labels,
@@ -453,11 +460,9 @@ with map_column:
         st.caption(note)
 with side_column:
     if filters.incident:
-        show_details(
-            data.rows_of(maps.stack_of(shown, filters.incident), *texts),
-            type_labels,
-            reports=None if every_report else reports,
-        )
+        stack = shown_rows(maps.stack_of(shown, filters.incident))
+        told = None if every_report else reports_of(stack.head(STACK_SHOWN), public_view=public_view)
+        show_details(stack, type_labels, reports=told)
     elif drawn == "points" and n_points:
         st.caption("Select a marker on the map or a row of the table to read about it here.")
     shaded = maps.shaded_values(
@@ -491,18 +496,17 @@ if len(shown):
     )
     st.caption("Select a row to open it beside the map.")
     # Events: one row per incident with its number of reports and every source link; or every report.
-    made_of = None if every_report else reports
     csv_column, geojson_column = st.columns(2)
     csv_column.download_button(
         "Download CSV",
-        functools.partial(download, csv_download, shown, texts, reports=made_of),
+        functools.partial(download, csv_download, shown, public_view=public_view, events_view=not every_report),
         file_name=f"{noun}s.csv",
         mime="text/csv",
         on_click="ignore",
     )
     geojson_column.download_button(
         "Download GeoJSON",
-        functools.partial(download, geojson_download, shown, texts, reports=made_of),
+        functools.partial(download, geojson_download, shown, public_view=public_view, events_view=not every_report),
         file_name=f"{noun}s.geojson",
         mime="application/geo+json",
         on_click="ignore",

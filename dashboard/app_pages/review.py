@@ -99,10 +99,12 @@ def show_uncertain(uncertain: pd.DataFrame, type_labels: Mapping[str, str]) -> N
     st.subheader(f"Coarse or uncertain places ({len(uncertain)})")
     if uncertain.empty:
         st.caption("None.")
-    for incident_id, row in uncertain.head(LIST_ROWS).iterrows():
+    listed = uncertain.head(LIST_ROWS)
+    headlines = data.texts_of(data.database_path(), listed.index, public_view=False)["headline"]
+    for (incident_id, row), headline in zip(listed.iterrows(), headlines):
         place = row["place_name"] if isinstance(row["place_name"], str) else "no place"
         precision = row["precision"] if isinstance(row["precision"], str) else "no"
-        title = row["headline"] or type_labels.get(row["type"], row["type"])
+        title = headline or type_labels.get(row["type"], row["type"])
         fix_link(f"{title} · {place} ({precision} precision)", incident=str(incident_id))
 
 

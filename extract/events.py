@@ -559,7 +559,7 @@ class StoreIndex:
         missing = [i for i in incident_ids if i not in self.placed]
         if missing:
             rows = store.event_reports_by_ids(self.conn, sorted(missing))
-            self.placed.update((r.incident_id, Placement(r.event_id, r.component_id, r.reason)) for r in rows)
+            self.placed.update((r.incident_id, _placement(r.event_id, r.component_id, r.reason)) for r in rows)
             # A report not filed has no placement; remembered as none until this article's change is written.
             self.placed.update((i, _UNPLACED) for i in set(missing) - {r.incident_id for r in rows})
         return {i: p for i in incident_ids if (p := self.placed[i]) is not _UNPLACED}
@@ -581,11 +581,14 @@ class StoreIndex:
         )
 
     def _read(self, rows: list[store.StoredReport]) -> list[Report]:
-        self.placed.update((r.incident_id, Placement(r.event_id, r.component_id, r.reason)) for r in rows)
+        self.placed.update((r.incident_id, _placement(r.event_id, r.component_id, r.reason)) for r in rows)
         return [_report(r) for r in rows]
 
 
 _UNPLACED = Placement("", "", "")
+# Each row read makes its placement: a flood's copies come back with every new copy, their placements alike. A cached
+# one costs a fifth of a new frozen dataclass.
+_placement = lru_cache(maxsize=1 << 12)(Placement)
 
 
 def event_row(event: Event) -> dict:

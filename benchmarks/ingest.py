@@ -10,15 +10,17 @@ repeated; without those files, or with --synthetic, made-up London news built fr
 gazetteer names, with a fixed seed. Repeated articles are copies under their own ids: each is stored, and event
 matching groups the copies, as it would a story reprinted by many outlets.
 
---record-baseline FILE writes this machine's figures for the corpus into FILE (JSON, one entry per corpus);
---baseline FILE compares with them and exits 1 when a throughput is more than MAX_DROP below. Use it before merging;
-it is not a test (a busy machine can fail it).
+--runs N measures each N times, alternating, and prints the range: the machine may be shared, and another job's
+load inflates CPU time too; the figures printed and recorded are the median run's. --record-baseline FILE writes this
+machine's figures for the corpus into FILE (JSON, one entry per corpus); --baseline FILE compares with them and exits
+1 when a throughput is more than MAX_DROP below. Use it before merging; it is not a test (a busy machine can fail it).
 
 Example:
     .venv/bin/python benchmarks/ingest.py
     .venv/bin/python benchmarks/ingest.py --world --stages
     .venv/bin/python benchmarks/ingest.py --baseline benchmarks/baseline.json
     .venv/bin/python benchmarks/ingest.py --synthetic --articles 2000 --no-rss
+    .venv/bin/python benchmarks/ingest.py --runs 3 --no-rss
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from extract import events, store  # noqa: F401  imported here, so that ingest_paths' timing excludes loading them
 from extract.articles import read_articles
-from extract.pipeline import extract_incidents, ingest_paths, load_extractor
+from extract.pipeline import Extractor, IngestReport, extract_incidents, ingest_paths, load_extractor
 from extract.records import Article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,6 +236,15 @@ def command_rss(source: Path, db: Path) -> tuple[float, float]:
     return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
 
 
+def _ingest(source: Path, db: Path, extractor: Extractor, reports: list[IngestReport]) -> None:
+    reports.append(ingest_paths([source], db_path=db, extractor=extractor))
+
+
+def _median(runs: list[Timing]) -> Timing:
+    """The run of median CPU time (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda t: t.cpu)[(len(runs) - 1) // 2]
+
+
 def commit() -> str:
     found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
@@ -246,6 +258,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=ARTICLES, help=f"corpus size (default {ARTICLES})")
     parser.add_argument("--stages", action="store_true", help="also profile the whole ingest: CPU share per stage")
     parser.add_argument("--no-rss", action="store_true", help="skip the ingest command run for its peak RSS")
+    parser.add_argument("--runs", type=int, default=1, help="measure each this many times and print the range")
     parser.add_argument(
         "--baseline", type=Path, help=f"exit 1 when more than {MAX_DROP * 100:.0f}%% slower than this file"
     )
@@ -274,12 +287,18 @@ def main() -> int:
             incidents += len(extract_incidents(a, extractor=extractor))
             latencies.append(time.perf_counter() - t)
 
-    extraction = timed(extract_all)
+    extractions: list[Timing] = []
+    ingests: list[Timing] = []
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "corpus.jsonl"
         write_jsonl(corpus, source)
         reports = []
-        ingest = timed(lambda: reports.append(ingest_paths([source], db_path=Path(tmp) / "a.db", extractor=extractor)))
+        for run in range(max(1, args.runs)):  # alternating, so that a busy spell of the machine slows both alike
+            incidents = 0
+            latencies.clear()
+            extractions.append(timed(extract_all))
+            ingests.append(timed(partial(_ingest, source, Path(tmp) / f"a{run}.db", extractor, reports)))
+        extraction, ingest = _median(extractions), _median(ingests)
         shares: Counter[str] = Counter()
         if args.stages:
             profile = cProfile.Profile(time.process_time)  # CPU, not wall: a busy disk or machine inflates wall
@@ -295,8 +314,14 @@ def main() -> int:
     )
     print(f"load_extractor(): {load.wall:.2f} s wall, {load.cpu:.2f} s CPU (excluded below)")
     print(f"\n{'':<36} {'CPU s':>7} {'articles/s per core':>20} {'wall s':>7} {'articles/s wall':>16}")
-    for label, t in (("whole ingest (ingest_paths)", ingest), ("extraction alone (extract_incidents)", extraction)):
+    for label, t, runs in (
+        ("whole ingest (ingest_paths)", ingest, ingests),
+        ("extraction alone (extract_incidents)", extraction, extractions),
+    ):
         print(f"{label:<36} {t.cpu:>7.2f} {n / t.cpu:>20,.0f} {t.wall:>7.2f} {n / t.wall:>16,.0f}")
+        if len(runs) > 1:
+            rates = sorted(n / r.cpu for r in runs)
+            print(f"{'':<36} {len(runs)} runs: {rates[0]:,.0f}-{rates[-1]:,.0f} articles/s per core")
     print(f"target: {TARGET:,} articles/s per core for the whole ingest")
     times = sorted(latencies)
     print(

@@ -246,7 +246,7 @@ class EventMatcher:
             event_id = ids.get(k) or new_event_id(group)
             events.append(merge_event(event_id, group, families=self.families))
             for r, reason in zip(group, _reasons(group, nearest or {})):
-                placements[r.incident_id] = Placement(event_id, component_id, reason)
+                placements[r.incident_id] = _placement(event_id, component_id, reason)
         at = 0
         for component, count in counts:
             if conflict_free(component):
@@ -318,7 +318,7 @@ class EventMatcher:
                     [kept.placements[m.incident_id].reason for m in group] if len(group) > 1 else _reasons(group, {})
                 )
             for m, reason in zip(group, reasons):
-                placements[m.incident_id] = Placement(event_id, component_id, reason)
+                placements[m.incident_id] = _placement(event_id, component_id, reason)
         if component_id != placed.component_id:  # type: ignore[union-attr]
             _forget(placed.component_id)  # type: ignore[union-attr]
         contents = dict(kept.contents)
@@ -586,8 +586,8 @@ class StoreIndex:
 
 
 _UNPLACED = Placement("", "", "")
-# Each row read makes its placement: a flood's copies come back with every new copy, their placements alike. A cached
-# one costs a fifth of a new frozen dataclass.
+# Each row read makes its placement, and each grouping every member's: a flood's copies come back with every new copy,
+# their placements alike. A cached one costs a fifth of a new frozen dataclass.
 _placement = lru_cache(maxsize=1 << 12)(Placement)
 
 

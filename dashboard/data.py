@@ -29,7 +29,14 @@ from dashboard.coverage import recorded_frame
 from dashboard.events_view import StoredMerges, event_frame, events_of_reports, stored_merges
 from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
-from dashboard.privacy import NAME_MASK, PROTECTED_TYPES, NameVocabulary, load_name_vocabulary, public_incidents
+from dashboard.privacy import (
+    NAME_MASK,
+    PROTECTED_TYPES,
+    NameVocabulary,
+    load_name_vocabulary,
+    may_name,
+    public_incidents,
+)
 from extract import corrections, store
 from extract.cache import cache_dir
 from extract.datafiles import DEFAULT_DB
@@ -65,9 +72,9 @@ EVENT_TEXTS = ("headline", "url", "evidence", "location_text", "victim_ages", "g
 """The texts an event shows as its lead report has them (no merge reads them): the events frame leaves them out, and
 rows_of takes the rows shown theirs from the reports (at a million, a second copy of them was 500 MB)."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
-# Above this many matches, reading them from the index costs more than scanning the frame's texts (a million: 0.5 s
-# to scan in Arrow; the index gave 50,000 ids in 0.9 s, and 'Road' 572,000 in 3.3 s), so the search scans instead.
-SEARCH_SCAN_SHARE = 50
+# Above this many matches, reading them from the index and then their texts by id costs more than reading every
+# incident's texts (a million: 4 us a row; the index, 6-18 us an id, and reading by id 20 us), so the search scans.
+SEARCH_SCAN_SHARE = 5
 SEARCH_SCAN_ROWS = 10_000  # small frames: the index still answers a search that matches many of their rows
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
@@ -456,25 +463,51 @@ def _cached_matches(
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
         return pd.Series(events_of_reports(shown, frame, reports), index=shown.index)
     found: set[str] | None = None
+    # Correcting and masking only take text away, but for what masking puts in: the neutral sentence (its rows are
+    # searched whatever their stored texts hold) and NAME_MASK (a query overlapping it searches every row masked).
+    # So a row whose stored texts hold the query is kept as they are unless a correction touched it or masking may
+    # change it; only those are corrected and masked to check, and the rows whose stored texts miss it are not.
+    masks_into = public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())
+    neutral = frame.index[frame["type"].isin(PROTECTED_TYPES)] if public_view else frame.index[:0]
+    fixed = corrections_of(db_path)
+    touched = frame.index[frame["article_id"].isin({c.target for c in fixed if c.kind == "article"})]
+    touched = touched.union(pd.Index([c.target for c in fixed if c.kind == "incident"]))
+    vocabulary = name_vocabulary()
+    keep = np.zeros(len(frame), dtype=bool)
+
+    def kept(ids: pd.Index) -> None:
+        at = frame.index.get_indexer(ids)
+        keep[at[at >= 0]] = True  # not a hidden incident's
+
     conn = store.connect_readonly(db_path)
     try:
-        if not (public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())):
+        if not masks_into:
             found = store.search_incidents(conn, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE))
-        if found is not None and public_view:  # what readers see of a sexual offence is the neutral sentence
-            found |= set(frame.index[frame["type"].isin(PROTECTED_TYPES)])
-        rows = store.iter_map_texts(conn, found)  # every incident's when the index cannot tell
-        keep = np.zeros(len(frame), dtype=bool)
+        # Every incident's when the index cannot tell.
+        rows = store.iter_map_texts(conn, None if found is None else found.union(neutral), columns=_SEARCHED)
         while batch := list(itertools.islice(rows, LOAD_BATCH)):
-            texts = _texts_frame(db_path, batch, public_view=public_view)
-            # Positions, not Index.isin: isin on text goes row by row in Python (1 s per 100,000), the index's own
-            # hash table is built once per shared frame.
-            at = frame.index.get_indexer(texts.index[filters.query_matches(texts, query).to_numpy()])
-            keep[at[at >= 0]] = True
+            ids = pd.Index([r[0] for r in batch])
+            stored = pd.DataFrame(
+                {c: pa.array([r[1 + i] for r in batch], pa.string()) for i, c in enumerate(_SEARCHED)}
+            )
+            if masks_into:
+                again = ids
+            else:
+                held = filters.query_matches(stored, query).to_numpy()
+                changed = (touched.get_indexer(ids) >= 0) | (neutral.get_indexer(ids) >= 0)
+                if public_view:
+                    changed |= may_name(stored["headline"], vocabulary) | may_name(stored["evidence"], vocabulary)
+                kept(ids[held & ~changed])
+                again = ids[changed & (held | (neutral.get_indexer(ids) >= 0))]
+            if len(again):
+                texts = _texts_frame(db_path, store.iter_map_texts(conn, again), public_view=public_view)
+                kept(texts.index[filters.query_matches(texts, query).to_numpy()])
     finally:
         conn.close()
     return pd.Series(keep, index=frame.index)
 
 
+_SEARCHED = ("headline", "evidence")  # the texts the search reads
 # What _frames_version lets go too.
 _VERSION_CACHES = (_cached_stored_events, _cached_choices, _cached_matches, _cached_texts, _cached_corrections)
 

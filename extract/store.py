@@ -1030,23 +1030,27 @@ def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
 
 _FROM = _SELECT[_SELECT.index("\nFROM") :]
 _MAP_SELECT = f"SELECT {', '.join(_column_of(c) for c in MAP_COLUMNS)}{_FROM}"
-_TEXTS_SELECT = f"SELECT i.incident_id, {', '.join(_column_of(c) for c in MAP_TEXTS)}{_FROM}"
 
 
-def iter_map_texts(conn: Connection, incident_ids: Iterable[str] | None) -> Iterator[tuple]:
-    """Yield (incident_id, *MAP_TEXTS) of each stored incident among `incident_ids` (of all, given None), in no
-    particular order; an id not stored gives nothing."""
+def iter_map_texts(
+    conn: Connection, incident_ids: Iterable[str] | None, *, columns: Sequence[str] = MAP_TEXTS
+) -> Iterator[tuple]:
+    """Yield (incident_id, *columns) of each stored incident among `incident_ids` (of all, given None), in no
+    particular order; an id not stored gives nothing. `columns` are MAP_TEXTS, all or some."""
+    if unknown := set(columns) - set(MAP_TEXTS):
+        raise ValueError(f"not texts of the map: {sorted(unknown)}")
+    select = f"SELECT i.incident_id, {', '.join(_column_of(c) for c in columns)}{_FROM}"
     if incident_ids is None:
-        yield from conn.execute(_TEXTS_SELECT)
+        yield from conn.execute(select)
         return
     ids = list(incident_ids)
     for at in range(0, len(ids), TEXTS_BATCH):
         batch = ids[at : at + TEXTS_BATCH]
         if isinstance(conn, sqlite3.Connection):  # one JSON parameter: no limit on the number of variables
             where = " WHERE i.incident_id IN (SELECT value FROM json_each(?))"
-            yield from conn.execute(_TEXTS_SELECT + where, (json.dumps(batch),))
+            yield from conn.execute(select + where, (json.dumps(batch),))
         else:
-            yield from conn.execute(_TEXTS_SELECT + " WHERE i.incident_id = ANY(?)", (batch,))
+            yield from conn.execute(select + " WHERE i.incident_id = ANY(?)", (batch,))
 
 
 TEXTS_BATCH = 50_000  # ids asked for per statement: the parameter stays a few MB

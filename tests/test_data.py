@@ -361,3 +361,34 @@ def test_texts_of_an_incident_not_stored_are_empty(searched_db):
     assert list(texts.index) == ["named:0", "no such incident"]
     assert texts.loc["no such incident", "evidence"] == "" and pd.isna(texts.loc["no such incident", "url"])
     assert texts.loc["named:0", "evidence"].startswith("[name]")
+
+
+@pytest.fixture(scope="module")
+def corrected_db(tmp_path_factory):
+    """The searched incidents, with a text taken down, an incident hidden and a sexual offence moved."""
+    cases = (*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED)
+    path = build_incidents_db(tmp_path_factory.mktemp("db") / "corrected.db", cases=cases)
+    conn = store.connect(path)
+    corrections.take_down(conn, NAMED.article_id, "text", editor="t", reason="legal")
+    corrections.hide(conn, "peckham:0", "not_london", editor="t")
+    corrections.correct_borough(conn, "street:0", "Camden", "E09000007", editor="t")
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("events_view", [False, True])
+@pytest.mark.parametrize("public_view", [True, False])
+@pytest.mark.parametrize("query", ["stabbed", "Mensah", "Rye Lane", "offence was reported", "[name]", "station"])
+def test_text_matches_of_corrected_incidents_keep_what_searching_every_row_keeps(
+    corrected_db, query, public_view, events_view
+):
+    frame = page_frame(corrected_db, public_view=public_view, events_view=events_view)
+    for share in (data.SEARCH_SCAN_SHARE, len(frame) + 1):  # the index's candidates, then every row read
+        data._cached_matches.clear()
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(data, "SEARCH_SCAN_ROWS", 1)
+            patched.setattr(data, "SEARCH_SCAN_SHARE", share)
+            matches = data.text_matches(corrected_db, query, public_view=public_view, events_view=events_view)
+        expected = filter_incidents(frame, Filters(query=query))
+        assert list(filter_incidents(frame, Filters(query=query), matches=matches).index) == list(expected.index)
+    data._cached_matches.clear()

@@ -1,7 +1,8 @@
 """Ingest throughput: per-core articles per second (this process's CPU time, loading excluded) and wall time of the
 whole ingest path (ingest_paths: reading a JSON Lines file, extraction, the store and event matching, into a fresh
 SQLite database) and of extraction alone; load_extractor's time; the peak RSS of the `ingest` command run on the same
-file in a child process; with --stages, the share of CPU per stage.
+file in a child process; with --stages, the share of CPU per stage, from stack samples taken every millisecond of
+CPU (with --cprofile, from cProfile, whose cost per call inflates the stages made of many small calls).
 
 The corpus is the team's development articles (../shared/data/news-dev/articles.jsonl, read at run time and never
 copied into the repository: nearly all London crime) repeated under new ids to at least --articles; with --world,
@@ -18,6 +19,7 @@ machine's figures for the corpus into FILE (JSON, one entry per corpus); --basel
 Example:
     .venv/bin/python benchmarks/ingest.py
     .venv/bin/python benchmarks/ingest.py --world --stages
+    .venv/bin/python benchmarks/ingest.py --stages --cprofile --no-rss
     .venv/bin/python benchmarks/ingest.py --baseline benchmarks/baseline.json
     .venv/bin/python benchmarks/ingest.py --synthetic --articles 2000 --no-rss
     .venv/bin/python benchmarks/ingest.py --runs 3 --no-rss
@@ -33,6 +35,7 @@ import platform
 import pstats
 import random
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -42,6 +45,7 @@ from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from types import FrameType
 
 from extract import events, store  # noqa: F401  imported here, so that ingest_paths' timing excludes loading them
 from extract.articles import read_articles
@@ -58,6 +62,7 @@ WORLD_CORPORA = [
 ARTICLES = 5000  # the issue's corpus: news-dev repeated to 5,000 articles with distinct ids
 TARGET = 1500  # articles per second per core, whole ingest (issue 14)
 RSS_TARGET_MB = 400  # peak RSS of a 5,000-article ingest (issue 14)
+SAMPLE_SECONDS = 0.001  # of CPU between two stack samples of --stages: thousands over an ingest, each a few us
 MAX_DROP = 0.15  # --baseline fails when a throughput falls more than this fraction below the recorded one
 SEED = 11
 
@@ -201,7 +206,7 @@ def stage_shares(profile: cProfile.Profile) -> Counter[str]:
             return resolved[func]
         path = func[0][len(root) :] if func[0].startswith(root) else None
         if path is not None and not path.startswith(".venv/"):
-            resolved[func] = Counter({next((s for p, s in STAGES if path.startswith(p)), "other"): 1.0})
+            resolved[func] = Counter({_stage(path): 1.0})
             return resolved[func]
         resolved[func] = Counter({"other": 1.0})  # a cycle of library calls: not attributed further
         callers = stats[func][4]
@@ -220,6 +225,38 @@ def stage_shares(profile: cProfile.Profile) -> Counter[str]:
     for func, (_, _, own, _, _) in stats.items():
         for stage, fraction in stage_of(func).items():
             seconds[stage] += own * fraction
+    return seconds
+
+
+def _stage(path: str) -> str:
+    """The stage of a file of the project (`path` relative to the repository)."""
+    return next((s for p, s in STAGES if path.startswith(p)), "other")
+
+
+def sampled_shares(run: Callable[[], object]) -> Counter[str]:
+    """CPU seconds per stage of `run`, sampled: about every SAMPLE_SECONDS of this process's CPU time (a SIGPROF
+    timer, which the kernel may deliver later and Python handles between two bytecodes), the stack is read, and the
+    CPU time since the sample before goes to the stage of the innermost frame of the project's code; time in the
+    standard library, site-packages or C (SQLite, the automaton) goes to the project function that called it."""
+    root = str(ROOT) + "/"
+    project = root + "extract/"
+    seconds: Counter[str] = Counter()
+    last = [time.process_time()]
+
+    def sample(signum: int, frame: FrameType | None) -> None:
+        now = time.process_time()
+        while frame is not None and not frame.f_code.co_filename.startswith(project):
+            frame = frame.f_back
+        seconds[_stage(frame.f_code.co_filename[len(root) :]) if frame else "other"] += now - last[0]
+        last[0] = now
+
+    previous = signal.signal(signal.SIGPROF, sample)
+    signal.setitimer(signal.ITIMER_PROF, SAMPLE_SECONDS, SAMPLE_SECONDS)
+    try:
+        run()
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
     return seconds
 
 
@@ -256,7 +293,8 @@ def main() -> int:
     parser.add_argument("--synthetic", action="store_true", help="use made-up articles even if the dev set exists")
     parser.add_argument("--world", action="store_true", help="use the geoparsing corpora (news from everywhere)")
     parser.add_argument("--articles", type=int, default=ARTICLES, help=f"corpus size (default {ARTICLES})")
-    parser.add_argument("--stages", action="store_true", help="also profile the whole ingest: CPU share per stage")
+    parser.add_argument("--stages", action="store_true", help="also sample the whole ingest: CPU share per stage")
+    parser.add_argument("--cprofile", action="store_true", help="with --stages, profile every call with cProfile")
     parser.add_argument("--no-rss", action="store_true", help="skip the ingest command run for its peak RSS")
     parser.add_argument("--runs", type=int, default=1, help="measure each this many times and print the range")
     parser.add_argument(
@@ -300,12 +338,14 @@ def main() -> int:
             ingests.append(timed(partial(_ingest, source, Path(tmp) / f"a{run}.db", extractor, reports)))
         extraction, ingest = _median(extractions), _median(ingests)
         shares: Counter[str] = Counter()
-        if args.stages:
+        if args.stages and args.cprofile:
             profile = cProfile.Profile(time.process_time)  # CPU, not wall: a busy disk or machine inflates wall
             profile.enable()
             ingest_paths([source], db_path=Path(tmp) / "b.db", extractor=extractor)
             profile.disable()
             shares = stage_shares(profile)
+        elif args.stages:
+            shares = sampled_shares(partial(_ingest, source, Path(tmp) / "b.db", extractor, []))
         command = None if args.no_rss else command_rss(source, Path(tmp) / "c.db")
 
     print(
@@ -338,7 +378,8 @@ def main() -> int:
         )
     if shares:
         total = sum(shares.values())
-        print(f"\nCPU per stage of the whole ingest under cProfile ({total:.1f} s, profiling overhead included):")
+        how = "under cProfile" if args.cprofile else f"sampled every {1000 * SAMPLE_SECONDS:g} ms of CPU"
+        print(f"\nCPU per stage of the whole ingest {how} ({total:.1f} s, profiling overhead included):")
         for stage, seconds in shares.most_common():
             print(f"  {stage:<18} {100 * seconds / total:5.1f}%  {1000 * seconds / n:6.3f} ms/article")
 

@@ -1013,6 +1013,11 @@ def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
     text form (h3.int_to_str of h3_r8) and its event id (None when never matched, and both None in a database opened
     read-only before they existed). `ordered`, newest incident date first as `iter_incident_rows`; else in the order
     stored, which is faster to read (a million rows sorted in SQLite take seconds longer)."""
+    yield from conn.execute(map_rows_select(conn, ordered=ordered))
+
+
+def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
+    """Return the statement `iter_map_rows` runs on `conn` (for a reader of its own, such as one into Arrow)."""
     select = _MAP_SELECT
     # h3's text form of a cell is its integer in lower-case hexadecimal.
     cell, event = "to_hex(i.h3_r8)", "e.event_id"

@@ -392,3 +392,19 @@ def test_text_matches_of_corrected_incidents_keep_what_searching_every_row_keeps
         expected = filter_incidents(frame, Filters(query=query))
         assert list(filter_incidents(frame, Filters(query=query), matches=matches).index) == list(expected.index)
     data._cached_matches.clear()
+
+
+def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypatch):
+    path = build_incidents_db(tmp_path / "incidents.db", cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
+    conn = store.connect(path)
+    corrections.hide(conn, "brixton:0", "not_london", editor="t")
+    corrections.take_down(conn, "ryelane2", "delete", editor="t", reason="legal")
+    corrections.correct_date(conn, "greenwich:0", "2020-01-02", editor="t")
+    conn.close()
+    conn = store.connect_readonly(path)
+    assert data._arrow_rows(path, conn, hidden=set(), deleted=set()) is not None  # the Arrow read is the one used
+    conn.close()
+    read = data.read_incidents(path)
+    monkeypatch.setattr(data, "_arrow_rows", lambda *a, **k: None)  # as when the driver cannot type a column
+    pd.testing.assert_frame_equal(data.read_incidents(path), read)
+    assert "brixton:0" not in read.index and "ryelane2:0" not in read.index

@@ -1030,7 +1030,7 @@ def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
     select = select.replace("\nFROM", f", {cell}, {event}\nFROM", 1).rstrip() + join
-    yield from conn.execute(select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else ""))
+    return select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else "")
 
 
 _FROM = _SELECT[_SELECT.index("\nFROM") :]

@@ -850,17 +850,22 @@ def _frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame.index = pd.Index(frame["incident_id"], name=None)
     frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
     frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
-    frame["precision_rank"] = frame["precision"].map({p: i for i, p in enumerate(PRECISIONS)}).fillna(-1).astype(int)
+    # In Arrow: Series.map went through a million precisions in Python (0.35 s).
+    ranks = pc.index_in(pa.array(frame["precision"], pa.string()), value_set=pa.array(PRECISIONS))
+    frame["precision_rank"] = ranks.fill_null(-1).to_numpy().astype(int)
     frame["cell"] = _cells(frame)
     frame["event_id"] = frame["event_id"].astype(object).where(frame["event_id"].notna(), None)
     return frame[[*store.MAP_COLUMNS, *FRAME_EXTRAS]]
 
 
 def _cells(frame: pd.DataFrame) -> pd.Series:
-    """Return each incident's H3 cell as text: the stored one, else (a corrected place, a database from before
-    stored cells) computed from its point; None without a point."""
-    cells = frame["cell"].astype(object).where(frame["cell"].notna(), None)
+    """Return each incident's H3 cell as Arrow text: the stored one, else (a corrected place, a database from before
+    stored cells) computed from its point; missing without a point. (As Python strings, a million took 0.5 s more to
+    make, and the page's counts twice as long.)"""
+    cells = frame["cell"].astype("str")
     missing = cells.isna() & frame["lat"].notna() & frame["lon"].notna()
+    if not missing.any():
+        return cells
     # Many incidents share a gazetteer point, so index each distinct point once.
     points = frame.loc[missing, ["lat", "lon"]].drop_duplicates()
     cell_of = {(lat, lon): h3.latlng_to_cell(lat, lon, H3_RESOLUTION) for lat, lon in points.itertuples(index=False)}

@@ -51,7 +51,7 @@ def test_read_incidents_columns(frame):
     ranks = [PRECISIONS.index("street"), PRECISIONS.index("borough"), -1]
     assert list(frame.loc[["peckham:0", "kingston:0", "nowhere:0"], "precision_rank"]) == ranks
     assert frame.loc["peckham:0", "cell"] == "88194ad063fffff"  # h3.latlng_to_cell(51.46912, -0.0692, 8)
-    assert frame.loc["nowhere:0", "cell"] is None
+    assert pd.isna(frame.loc["nowhere:0", "cell"])
     assert list(frame.index) == ["city:0", "xss:0", "greenwich:0", "peckham:0", "kingston:0", "brixton:0", "nowhere:0"]
 
 

@@ -727,11 +727,12 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
         kind = pa.float64() if name in ("lat", "lon") else pa.int64() if name in _WHOLE else pa.string()
         if column.type not in (kind, pa.null()) and column.null_count < len(column):  # all nulls: typed below
             return None
-    left_out = pc.or_(
-        pc.is_in(table["incident_id"], pa.array(sorted(hidden), pa.string())),
-        pc.is_in(table["article_id"], pa.array(sorted(deleted), pa.string())),
-    )
-    table = table.filter(pc.invert(left_out))
+    if hidden or deleted:  # a filter copies every column, even of rows all kept
+        left_out = pc.or_(
+            pc.is_in(table["incident_id"], pa.array(sorted(hidden), pa.string())),
+            pc.is_in(table["article_id"], pa.array(sorted(deleted), pa.string())),
+        )
+        table = table.filter(pc.invert(left_out))
     # A column of nothing but nulls has Arrow's null type, as pa.array types such values read through sqlite3.
     columns = [pa.nulls(len(c)) if c.null_count == len(c) else c for c in table.columns]
     return pa.table(columns, names=table.column_names)

@@ -14,7 +14,8 @@ MONTH_CHART_PX = 220
 
 def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Return how often each known value occurs (columns value, incidents), most first, values shown by label."""
-    counted = values.dropna().value_counts()
+    # Without the index: a mask over a Series of a text index builds its hash table (0.15 s at half a million).
+    counted = pd.Series(values.array).value_counts()  # leaves out what is missing
     found = pd.DataFrame({"value": counted.index.astype(str), "incidents": counted.to_numpy(dtype=int)})
     if labels:
         found["value"] = found["value"].map(lambda value: labels.get(value, value))
@@ -24,7 +25,7 @@ def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None)
 def month_counts(dates: pd.Series) -> pd.DataFrame:
     """Return the incidents per month (columns month and end, the first days of it and of the next as "YYYY-MM-DD",
     and incidents) of every month from the first date to the last, months without any included as 0."""
-    counted = dates.dropna().astype(str).str.slice(0, 7).value_counts()
+    counted = pd.Series(dates.array).dropna().astype(str).str.slice(0, 7).value_counts()  # without the index, above
     counted = counted[counted.index.str.match(r"^\d{4}-\d{2}$")]  # a few hundred months, not every date
     if counted.empty:
         return pd.DataFrame(

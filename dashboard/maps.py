@@ -514,7 +514,9 @@ def halo_layer(point: tuple[float, float]) -> pdk.Layer:
 
 def cell_counts(frame: pd.DataFrame) -> pd.Series:
     """Return the number of incidents the map draws in each H3 cell, most first."""
-    return frame["cell"][drawable(frame)].value_counts()  # leaves out cells that are None (dropna costs 4 times more)
+    # By position: a mask over a Series of a text index builds the index's hash table on every call (0.15 s at half a
+    # million). value_counts leaves out cells that are None (dropna costs 4 times more).
+    return pd.Series(frame["cell"].array[drawable(frame).to_numpy()]).value_counts()
 
 
 def density_layer(frame: pd.DataFrame) -> pdk.Layer:

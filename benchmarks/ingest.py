@@ -237,9 +237,10 @@ def sampled_shares(run: Callable[[], object]) -> Counter[str]:
     """CPU seconds per stage of `run`, sampled: about every SAMPLE_SECONDS of this process's CPU time (a SIGPROF
     timer, which the kernel may deliver later and Python handles between two bytecodes), the stack is read, and the
     CPU time since the sample before goes to the stage of the innermost frame of the project's code; time in the
-    standard library, site-packages or C (SQLite, the automaton) goes to the project function that called it."""
+    standard library, site-packages or C (SQLite, the automaton) goes to the project function that called it. The
+    store's time is split between event matching's reads and writes and the articles'."""
     root = str(ROOT) + "/"
-    project = root + "extract/"
+    project, matching = root + "extract/", root + "extract/events.py"
     seconds: Counter[str] = Counter()
     last = [time.process_time()]
 
@@ -247,7 +248,12 @@ def sampled_shares(run: Callable[[], object]) -> Counter[str]:
         now = time.process_time()
         while frame is not None and not frame.f_code.co_filename.startswith(project):
             frame = frame.f_back
-        seconds[_stage(frame.f_code.co_filename[len(root) :]) if frame else "other"] += now - last[0]
+        stage = _stage(frame.f_code.co_filename[len(root) :]) if frame else "other"
+        if stage == "store":
+            while frame is not None and frame.f_code.co_filename != matching:
+                frame = frame.f_back
+            stage = "store: events" if frame else "store: articles"
+        seconds[stage] += now - last[0]
         last[0] = now
 
     previous = signal.signal(signal.SIGPROF, sample)

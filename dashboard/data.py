@@ -147,8 +147,8 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
             # Rows left out by a correction are left out as they are read, so the columns are typed without them.
             hidden = {c.target for c in found if c.field == "hidden"}
             deleted = {c.target for c in found if c.kind == "article" and json.loads(c.value).get("mode") == "delete"}
-            read = None if store.is_url(str(db_path)) else _arrow_rows(db_path, conn, hidden=hidden, deleted=deleted)
-            if read is not None:
+            read = [] if store.is_url(str(db_path)) else _arrow_rows(db_path, conn, hidden=hidden, deleted=deleted)
+            if read:
                 stored, table = _sorted_frame(read)
             else:
                 rows = store.iter_map_rows(conn, ordered=False)
@@ -683,16 +683,18 @@ def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]
         if not tables:
             return pd.DataFrame(columns=columns), None
         # A piece whose column is all None has no type: the others give it theirs.
-        table = pa.concat_tables(tables, promote_options="permissive")
+        whole = [pa.concat_tables(tables, promote_options="permissive")]
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a piece, or pieces together, that Arrow cannot type
         read = (zip(*(column.to_pylist() for column in table.columns)) for table in tables)
         return _newest_first(_records_frame(itertools.chain(*read, batch, rows))), None
     del tables
-    return _sorted_frame(table)
+    return _sorted_frame(whole)
 
 
-def _sorted_frame(table: pa.Table) -> tuple[pd.DataFrame, pa.Table]:
-    """Return the stored rows `table` as _stored_frame makes them: sorted, as a frame and as Arrow."""
+def _sorted_frame(held: list[pa.Table]) -> tuple[pd.DataFrame, pa.Table]:
+    """Return the stored rows, the one table `held` holds, as _stored_frame makes them: sorted, as a frame and as
+    Arrow. The table is taken out of `held`, so that nothing else keeps the columns the sort frees."""
+    table = held.pop()
     columns = table.column_names
     order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending", "at_end")])
     # A column at a time, each dropped once sorted: the frame is in memory once, not twice.
@@ -704,12 +706,12 @@ def _sorted_frame(table: pa.Table) -> tuple[pd.DataFrame, pa.Table]:
     return table.to_pandas(), table
 
 
-def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str], deleted: set[str]) -> pa.Table | None:
+def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str], deleted: set[str]) -> list[pa.Table]:
     """Return store.iter_map_rows of the SQLite database at `db_path` (open as `conn`) as one Arrow table typed as
     _stored_frame types them, but for the `hidden` incidents and those of `deleted` articles, read by the ADBC SQLite
-    driver (no Python object per value: a million incidents in 1.8 s, against 7 s through sqlite3 into Arrow); None
-    when the driver cannot read them or types a column otherwise (SQLite keeps text in an INTEGER column): the caller
-    reads them through sqlite3."""
+    driver (no Python object per value: a million incidents in 1.8 s, against 7 s through sqlite3 into Arrow), in a
+    list for _sorted_frame to take it from; an empty list when the driver cannot read them or types a column
+    otherwise (SQLite keeps text in an INTEGER column): the caller reads them through sqlite3."""
     select = store.map_rows_select(conn, ordered=False)
     try:
         with adbc_sqlite.connect(f"file:{Path(db_path).resolve()}?mode=ro") as arrow, arrow.cursor() as cursor:
@@ -720,13 +722,13 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
             cursor.execute(select)
             table = cursor.fetch_arrow_table()
     except (OSError, adbc_driver_manager.Error):
-        return None
+        return []
     names = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     table = table.rename_columns(names)
     for name, column in zip(names, table.columns):
         kind = pa.float64() if name in ("lat", "lon") else pa.int64() if name in _WHOLE else pa.string()
         if column.type not in (kind, pa.null()) and column.null_count < len(column):  # all nulls: typed below
-            return None
+            return []
     if hidden or deleted:  # a filter copies every column, even of rows all kept
         left_out = pc.or_(
             pc.is_in(table["incident_id"], pa.array(sorted(hidden), pa.string())),
@@ -735,7 +737,7 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
         table = table.filter(pc.invert(left_out))
     # A column of nothing but nulls has Arrow's null type, as pa.array types such values read through sqlite3.
     columns = [pa.nulls(len(c)) if c.null_count == len(c) else c for c in table.columns]
-    return pa.table(columns, names=table.column_names)
+    return [pa.table(columns, names=table.column_names)]
 
 
 def _snapshot_path(db_path: str | Path) -> Path | None:

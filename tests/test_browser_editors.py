@@ -136,6 +136,9 @@ def test_report_review_correct_hide_add_and_history(server, setup, browser):
 
     editor.get_by_role("link", name="Back to the review list").click()
     editor.get_by_role("link", name="Burglars target homes in Kingston upon Thames", exact=False).click()
+    # Its page, whole: the last incident's page, with a Hide button too, can stay shown until the run ends.
+    expect(editor.get_by_role("heading", name="Burglars target homes in Kingston upon Thames")).to_be_visible()
+    expect(editor.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     editor.get_by_role("button", name="Hide from the map").click()
     expect(editor.get_by_text("Hidden.")).to_be_visible()
 

@@ -1,5 +1,6 @@
 """The SQLite store on real database files in tmp_path."""
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -722,3 +723,65 @@ def test_takedown_holds_when_the_article_is_saved_again(conn, mode, batched, exp
         store.save_article(conn, *again)
     evidence = conn.execute("SELECT evidence FROM incidents").fetchall()
     assert (stored(conn), evidence) == (expected, [("",)] if mode == "text" else [])
+
+
+def filed(incident_id: str, article_id: str, event_id: str, keys: tuple[int, ...]) -> store.StoredReport:
+    return store.StoredReport(incident_id, article_id, event_id, "c1", "why", "{}", b"\x01\x02", keys)
+
+
+def event(event_id: str, n_reports: int) -> dict:
+    return dict.fromkeys(store.EVENT_COLUMNS) | {
+        "event_id": event_id,
+        "type": "stabbing",
+        "category": "violence",
+        "n_reports": n_reports,
+    }
+
+
+def test_event_reports_are_found_under_their_keys_moved_and_forgotten(conn):
+    """Filing, finding by key, moving and forgetting reports; each backend writes a change's keys its own way (on
+    PostgreSQL all in one statement), with the same result."""
+    i1, i2, i3 = filed("i1", "a1", "e1", (-(2**63), 2)), filed("i2", "a2", "e1", (2, 3)), filed("i3", "a3", "e2", (9,))
+    store.save_event_change(
+        conn, removed=[], added=[i1, i2, i3], placed=[], events=[event("e1", 2), event("e2", 1)], dropped=[]
+    )
+    unkeyed = {r.incident_id: dataclasses.replace(r, keys=()) for r in (i1, i2, i3)}
+    assert store.event_reports_around(conn, "a1", ["i3", "i9"], [2, 5]) == (
+        [unkeyed["i1"], unkeyed["i3"]],
+        [unkeyed["i1"], unkeyed["i2"]],
+    )
+    assert store.event_reports_around(conn, "a4", [], [-(2**63), 9]) == ([], [unkeyed["i1"], unkeyed["i3"]])
+    store.save_event_change(
+        conn, removed=[i2], added=[], placed=[("i1", "e2", "c2", "moved")], events=[event("e2", 2)], dropped=["e1"]
+    )
+    moved = dataclasses.replace(unkeyed["i1"], event_id="e2", component_id="c2", reason="moved")
+    assert store.event_reports_around(conn, "a2", [], [2, 3]) == ([], [moved])
+    assert store.event_reports_by_ids(conn, ["i1", "i2"]) == [moved]
+    assert store.event_reports_of_components(conn, ["c1", "c2"]) == [moved, unkeyed["i3"]]
+    assert sorted(conn.execute("SELECT key FROM event_keys")) == [(-(2**63),), (2,), (9,)]
+    assert [(row[0], row[14]) for row in store.iter_event_rows(conn)] == [("e2", 2)]
+    unfiled = filed("i4", "a4", "e3", ())  # under no key: found only by its id
+    store.save_event_change(conn, removed=[], added=[unfiled], placed=[], events=[], dropped=[])
+    assert store.event_reports_by_ids(conn, ["i4"]) == [unfiled]
+
+
+def test_postgresql_matching_tables_are_analyzed_each_time_they_double(postgres_url, monkeypatch):
+    """Without statistics the planner scanned all of incident_events at every article; the store analyzes the tables
+    matching reads after a batch once as many rows changed as they held (ANALYZE_ROWS at first)."""
+    monkeypatch.setattr(store, "ANALYZE_ROWS", 3)
+    conn = store.connect(postgres_url)
+    numbers = iter(range(100))
+
+    def rows_analyzed_after(reports: int) -> list[float]:
+        added = [filed(f"i{n}", f"a{n}", "e1", (n,)) for n in (next(numbers) for _ in range(reports))]
+        with store.write_batch(conn):
+            store.save_event_change(conn, removed=[], added=added, placed=[], events=[], dropped=[])
+        conn.execute("SELECT pg_stat_force_next_flush()")  # the server counts the batch's rows at once, not in 1 s
+        with store.write_batch(conn):  # the next batch sees them counted
+            pass
+        sql = "SELECT reltuples FROM pg_class WHERE relname IN ('incident_events', 'event_keys') ORDER BY relname"
+        return [row[0] for row in conn.execute(sql)]
+
+    # Never analyzed is -1; then event_keys and incident_events, one key per report, go alike.
+    assert [rows_analyzed_after(n) for n in (2, 2, 3, 1)] == [[-1, -1], [4, 4], [4, 4], [8, 8]]
+    conn.close()

@@ -10,6 +10,7 @@ from dashboard_fixtures import build_incidents_db
 from streamlit.testing.v1 import AppTest
 from test_app import ALL, APP, count, drawn_ids, run
 
+from dashboard import data
 from extract import store
 from extract.records import ExtractError
 
@@ -104,3 +105,13 @@ def test_postgis_point_and_h3_cell_are_written_with_the_incident(postgres_url):
         conn.close()
     assert rows
     assert all((y, x, srid, cell) == (lat, lon, 4326, store.h3_cell(lat, lon)) for lat, lon, y, x, srid, cell in rows)
+
+
+def test_dashboard_asks_the_version_again_on_a_new_connection_when_its_own_is_lost(postgres_url):
+    build_incidents_db(postgres_url)
+    before = data.database_version(postgres_url)
+    kept = data._version_connections()[postgres_url]
+    assert data.database_version(postgres_url) == before  # on the connection kept
+    kept.raw.close()  # as a server restart drops it
+    assert data.database_version(postgres_url) == before
+    assert data._version_connections()[postgres_url] is not kept

@@ -515,23 +515,24 @@ def _cached_matches(
     try:
         if not masks_into:
             found = store.search_incidents(conn, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE))
-        # Every incident's when the index cannot tell.
-        rows = store.iter_map_texts(conn, None if found is None else found.union(neutral), columns=_SEARCHED)
+        # Every incident's when the index cannot tell, and all their texts when every row is masked to check.
+        among = None if found is None else found.union(neutral)
+        rows = store.iter_map_texts(conn, among, columns=store.MAP_TEXTS if masks_into else _SEARCHED)
         while batch := list(itertools.islice(rows, LOAD_BATCH)):
+            if masks_into:
+                texts = _texts_frame(db_path, batch, public_view=public_view)
+                kept(texts.index[filters.query_matches(texts, query).to_numpy()])
+                continue
             ids = pd.Index([r[0] for r in batch])
             stored = pd.DataFrame(
                 {c: pa.array([r[1 + i] for r in batch], pa.string()) for i, c in enumerate(_SEARCHED)}
             )
-            if masks_into:
-                again = ids
-            else:
-                held = filters.query_matches(stored, query).to_numpy()
-                changed = (touched.get_indexer(ids) >= 0) | (neutral.get_indexer(ids) >= 0)
-                if public_view:
-                    changed |= may_name(stored["headline"], vocabulary) | may_name(stored["evidence"], vocabulary)
-                kept(ids[held & ~changed])
-                again = ids[changed & (held | (neutral.get_indexer(ids) >= 0))]
-            if len(again):
+            held = filters.query_matches(stored, query).to_numpy()
+            changed = (touched.get_indexer(ids) >= 0) | (neutral.get_indexer(ids) >= 0)
+            if public_view:
+                changed |= may_name(stored["headline"], vocabulary) | may_name(stored["evidence"], vocabulary)
+            kept(ids[held & ~changed])
+            if len(again := ids[changed & (held | (neutral.get_indexer(ids) >= 0))]):
                 texts = _texts_frame(db_path, store.iter_map_texts(conn, again), public_view=public_view)
                 kept(texts.index[filters.query_matches(texts, query).to_numpy()])
     finally:

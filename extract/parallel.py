@@ -104,11 +104,13 @@ def pool_extracted(
     published: str | None = None,
     follow_symlinks: bool = False,
     load: Callable[[], Extractor] | None = None,
+    db: str | None = None,
 ) -> Iterator[Extracted]:
     """Extract the articles under `paths` in `workers` spawned processes, each loading its extractor once with `load`
     (a picklable callable; default pipeline.load_extractor) and reading its partitions itself, and yield the results
     in input order, reading ahead boundedly; what reading reports is appended to `errors` where read_articles would
-    append it."""
+    append it. Given a PostgreSQL URL `db`, the workers store the articles there too, as Dask workers do
+    (extract_partition): the caller's single matcher then no longer waits for the server to write them."""
     from extract.pipeline import load_extractor
 
     context = multiprocessing.get_context("spawn")  # fork would copy the parent's threads and open database
@@ -118,7 +120,7 @@ def pool_extracted(
             if isinstance(part, ExtractError):
                 pending.append(part)
                 continue
-            pending.append(pool.apply_async(extract_partition, (part,), {"published": published}))
+            pending.append(pool.apply_async(extract_partition, (part,), {"published": published, "db": db}))
             while sum(not isinstance(p, ExtractError) for p in pending) >= workers * AHEAD:
                 yield from in_order(_got(pending.popleft()), errors)
         while pending:

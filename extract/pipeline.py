@@ -373,7 +373,7 @@ def ingest_paths(
 
     Extraction runs in this process, in `workers` spawned processes, or on the Dask cluster at `dask`, each worker
     loading its extractor with `load` (picklable; default load_extractor) and reading its partitions of the input
-    itself; Dask workers also store the articles when `db_path` is a PostgreSQL URL. This process stores the rest
+    itself; the workers also store the articles when `db_path` is a PostgreSQL URL. This process stores the rest
     and matches every article's events, in input order, so that the database and `on_article` see the same in every
     mode.
     """
@@ -388,11 +388,11 @@ def ingest_paths(
     stored: dict[str, tuple[str, int]] = {}  # article id -> where it was read, incidents stored
     try:
         stream = articles_mod.read_articles(inputs, published=published, errors=errors, follow_symlinks=follow_symlinks)
+        # The workers read their partitions and, on PostgreSQL, store them; this process matches the events.
+        direct = str(db_path) if isinstance(db_path, str) and is_postgres_url(db_path) else None
         if dask:
             from extract.cluster import dask_extracted
 
-            # The workers read their partitions and, on PostgreSQL, store them; this process matches the events.
-            direct = str(db_path) if isinstance(db_path, str) and is_postgres_url(db_path) else None
             extracted = dask_extracted(
                 inputs,
                 address=dask,
@@ -404,7 +404,13 @@ def ingest_paths(
             )
         elif workers > 1:
             extracted = parallel.pool_extracted(
-                inputs, workers=workers, errors=errors, published=published, follow_symlinks=follow_symlinks, load=load
+                inputs,
+                workers=workers,
+                errors=errors,
+                published=published,
+                follow_symlinks=follow_symlinks,
+                load=load,
+                db=direct,
             )
         else:
             extracted = parallel.local_extracted(stream, extractor=extractor)

@@ -203,17 +203,31 @@ def test_one_process_stores_in_postgresql_what_it_stores_in_sqlite(one_process, 
     }
 
 
-def test_dask_workers_write_postgresql_directly_what_one_process_stores_and_again_without_duplicates(
-    news, extractor, postgres_url, one_process_postgres, cluster, byte_ranges, monkeypatch
-):
-    saved_here = []
+@pytest.fixture
+def saved_here(monkeypatch):
+    """The sources of the articles this process stores (the workers' saves are their own), in order."""
+    saved = []
     save_article = store.save_article
 
     def saving_here(conn, article, incidents, **options):
-        saved_here.append(article.source)
+        saved.append(article.source)
         return save_article(conn, article, incidents, **options)
 
-    monkeypatch.setattr(store, "save_article", saving_here)  # this process's saves: the workers' are their own
+    monkeypatch.setattr(store, "save_article", saving_here)
+    return saved
+
+
+def test_two_workers_write_postgresql_directly_what_one_process_stores(
+    news, extractor, postgres_url, one_process_postgres, byte_ranges, saved_here
+):
+    assert run(news, postgres_url, extractor, workers=2) == one_process_postgres
+    # Only the later reading of the id read twice, which another task may have overwritten, is stored again here.
+    assert saved_here == [f"{news}:42"]
+
+
+def test_dask_workers_write_postgresql_directly_what_one_process_stores_and_again_without_duplicates(
+    news, extractor, postgres_url, one_process_postgres, cluster, byte_ranges, saved_here
+):
     assert run(news, postgres_url, extractor, dask=cluster.scheduler_address) == one_process_postgres
     # Only the later reading of the id read twice, which another task may have overwritten, is stored again here.
     assert saved_here == [f"{news}:42"]

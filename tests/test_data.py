@@ -408,3 +408,19 @@ def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypa
     monkeypatch.setattr(data, "_arrow_rows", lambda *a, **k: [])  # as when the driver cannot type a column
     pd.testing.assert_frame_equal(data.read_incidents(path), read)
     assert "brixton:0" not in read.index and "ryelane2:0" not in read.index
+
+
+def test_texts_kept_stay_within_their_bound_and_read_the_same(searched_db, monkeypatch):
+    ids = list(data.incidents(searched_db).index)
+    whole = data.texts_of(searched_db, ids, public_view=True)
+    monkeypatch.setattr(data, "CACHED_TEXTS", 3)
+    data._cached_texts.clear()
+    kept = data._cached_texts(str(searched_db), data.database_version(searched_db), True)
+    assert plain(data.texts_of(searched_db, ids, public_view=True)) == plain(whole)
+    assert len(kept) == 0  # more than the bound at once: read for that call only
+    for at in range(0, len(ids), 2):  # two at a time: kept, until the next two would pass the bound
+        pd.testing.assert_frame_equal(
+            data.texts_of(searched_db, ids[at : at + 2], public_view=True), whole.iloc[at : at + 2]
+        )
+        assert 0 < len(kept) <= 3
+    data._cached_texts.clear()

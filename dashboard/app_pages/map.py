@@ -157,10 +157,17 @@ def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
             st.session_state[data.CENTRE] = maps.incident_centre(events, found)
 
 
-def download(make: Callable[..., str], rows: pd.DataFrame, *, public_view: bool, events_view: bool) -> str:
-    """Return `make` (display.csv_download or geojson_download) of `rows` whole (data.shown_rows), with the reports
-    of each when they are events, when a download is asked for."""
-    found = data.shown_rows(data.database_path(), rows.index, public_view=public_view, events_view=events_view)
+def download(make: Callable[..., str], filters: Filters, *, public_view: bool, events_view: bool) -> str:
+    """Return `make` (display.csv_download or geojson_download) of the rows `filters` keep, whole
+    (data.shown_rows), with the reports of each when they are events, when a download is asked for.
+
+    The button keeps this until the session's next run: given the rows, an idle session kept its filtered frame
+    (or, unfiltered, a database version's whole frame after the database changed)."""
+    db_path = data.database_path()
+    counted = data.without_texts(db_path, public_view=public_view, events_view=events_view)
+    matches = data.text_matches(db_path, filters.query, public_view=public_view, events_view=events_view)
+    rows = filter_incidents(counted, filters, matches=matches)
+    found = data.shown_rows(db_path, rows.index, public_view=public_view, events_view=events_view)
     return make(found, reports=reports_of(found, public_view=public_view) if events_view else None)
 
 
@@ -499,14 +506,14 @@ if len(shown):
     csv_column, geojson_column = st.columns(2)
     csv_column.download_button(
         "Download CSV",
-        functools.partial(download, csv_download, shown, public_view=public_view, events_view=not every_report),
+        functools.partial(download, csv_download, filters, public_view=public_view, events_view=not every_report),
         file_name=f"{noun}s.csv",
         mime="text/csv",
         on_click="ignore",
     )
     geojson_column.download_button(
         "Download GeoJSON",
-        functools.partial(download, geojson_download, shown, public_view=public_view, events_view=not every_report),
+        functools.partial(download, geojson_download, filters, public_view=public_view, events_view=not every_report),
         file_name=f"{noun}s.geojson",
         mime="application/geo+json",
         on_click="ignore",

@@ -426,14 +426,18 @@ def from_widgets(values: Mapping[str, Any], *, incident: str | None = None) -> F
 
 def filter_incidents(frame: pd.DataFrame, filters: Filters, *, matches: pd.Series | None = None) -> pd.DataFrame:
     """Return the rows of `frame` (the dashboard's incidents frame) that pass every filter set in `filters`;
-    `matches`, when given, is which rows the text search keeps (dashboard.data.text_matches, from the search index)."""
+    `matches`, when given, is which rows the text search keeps (dashboard.data.text_matches, from the search index).
+    When every row passes, `frame` itself: derive new frames from it, never assign into it."""
     keep = pd.Series(True, index=frame.index)
     for field in FIELDS:
         value = getattr(filters, field.attr)
         if field.keep is not None and value != field.default:
             keep &= matches if field.attr == "query" and matches is not None else field.keep(frame, value, filters)
+    kept = keep.to_numpy(dtype=bool)
+    if kept.all():  # no copy: the page's frames are shared and read-only, and a million rows took 0.1 s to copy
+        return frame
     # Positions: a boolean mask takes a frame's columns at half the speed (0.18 against 0.08 s for 572,000 of 1M).
-    return frame.iloc[np.flatnonzero(keep.to_numpy(dtype=bool))]
+    return frame.iloc[np.flatnonzero(kept)]
 
 
 def narrows(filters: Filters) -> bool:

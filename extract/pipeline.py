@@ -316,6 +316,8 @@ def _incident(
     near_cues = [c for s in near for c in s.cues]
     chosen_date = dating.incident_date(story, main, mention, lead=lead)
     article = story.article
+    # A cue of the headline has the headline's offsets: the article text has no span for it.
+    text_cue = type_cue if type_cue and not any(type_cue is c for c in headline_cues) else None
     return Incident(
         incident_id=_incident_id(article.article_id, ordinal),
         article_id=article.article_id,
@@ -331,7 +333,7 @@ def _incident(
         arrests=details.arrests(story.folded) if lead else None,
         evidence=story.text[main.start : main.end],
         evidence_start=main.start,
-        type_span=(type_cue.start, type_cue.end) if type_cue else None,
+        type_span=(text_cue.start, text_cue.end) if text_cue else None,
         place_span=(mention.start, mention.end) if mention else None,
         date_span=(chosen_date.start, chosen_date.end) if chosen_date else None,
         headline=article.headline,

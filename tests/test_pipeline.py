@@ -712,3 +712,26 @@ def test_stories_told_across_sentences(extractor, headline, text, expected):
 )
 def test_links_and_headlines_elsewhere(extractor, headline, text, reason):
     assert read_story(story(text, headline=headline), extractor=extractor) == Rejection("story", reason)
+
+
+@pytest.mark.parametrize(
+    "headline, text, kind",
+    [
+        (
+            "Man stabbed in Peckham",
+            "A man was found injured on Rye Lane in Peckham on Monday night, police said.",
+            None,
+        ),
+        ("0000:WAS STABBED", "RYE LANE:AGED 0", None),  # found by tests/test_fuzz.py: (5, 16) in a 15-letter text
+        (
+            "Stabbing in Peckham",
+            "A man was stabbed on Rye Lane in Peckham on Monday night, police said.",
+            "was stabbed",
+        ),
+    ],
+)
+def test_type_span_points_into_the_text_or_is_none(extractor, headline, text, kind):
+    """A type told only by the headline has no span in the article text (its cue's offsets are the headline's)."""
+    (incident,) = extract_incidents(Article("t", text, headline=headline), extractor=extractor)
+    assert incident.type == "stabbing"
+    assert (None if incident.type_span is None else text[slice(*incident.type_span)]) == kind

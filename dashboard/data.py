@@ -739,7 +739,7 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     otherwise (SQLite keeps text in an INTEGER column): the caller reads them through sqlite3."""
     select = store.map_rows_select(conn, ordered=False)
     try:
-        with adbc_sqlite.connect(f"file:{Path(db_path).resolve()}?mode=ro") as arrow, arrow.cursor() as cursor:
+        with adbc_sqlite.connect(store.readonly_uri(db_path)) as arrow, arrow.cursor() as cursor:
             # The driver types each column by the rows of a batch, and fails on a later batch that disagrees: one
             # batch of all the rows types them as sqlite3's values are typed, or fails here.
             rows = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]

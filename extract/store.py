@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -766,8 +767,13 @@ def connect_readonly(path: str | Path) -> Connection:
     if is_postgres_url(str(path)) and isinstance(path, str):
         return open_postgres(path, read_only=True)
     _refuse_url(path)
-    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-    return conn
+    return sqlite3.connect(readonly_uri(path), uri=True, timeout=30, check_same_thread=False)
+
+
+def readonly_uri(path: str | Path) -> str:
+    """Return the SQLite URI that opens the database file at `path` for reading only (its path percent-encoded: a
+    "?" or "#" in it would end the path, https://www.sqlite.org/uri.html)."""
+    return f"file:{urllib.parse.quote(str(Path(path).resolve()))}?mode=ro"
 
 
 def place_values(p: Place | None) -> dict[str, object]:

@@ -424,3 +424,15 @@ def test_texts_kept_stay_within_their_bound_and_read_the_same(searched_db, monke
         )
         assert 0 < len(kept) <= 3
     data._cached_texts.clear()
+
+
+def test_a_database_whose_path_holds_uri_characters_is_read(tmp_path):
+    folder = tmp_path / "news #1? 100% local"
+    folder.mkdir()
+    path = build_incidents_db(folder / "incidents.db", cases=CASES[:2])
+    conn = store.connect_readonly(path)
+    assert data._arrow_rows(path, conn, hidden=set(), deleted=set())  # through the Arrow read, not around it
+    conn.close()
+    assert list(data.read_incidents(path).index) == ["greenwich:0", "peckham:0"]
+    (peckham,) = [c for c in CASES if c.article_id == "peckham"]
+    assert list(data.texts_of(path, ["peckham:0"], public_view=False)["headline"]) == [peckham.headline]

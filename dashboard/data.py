@@ -211,6 +211,9 @@ def _frames_version(db_path: str | Path) -> tuple[int, ...]:
     if seen.setdefault(str(db_path), version) != version:
         for cached in (*(_cached_incidents, _cached_public, _cached_events, _cached_without_texts), *_VERSION_CACHES):
             cached.clear()
+        # Arrow's allocator keeps what it freed for Arrow's next allocations, and the next version's frames are numpy's
+        # in part: handed back, that version loads where the last one was (a million incidents: 1.06 -> 0.55 GB).
+        pa.default_memory_pool().release_unused()
         seen[str(db_path)] = version
     return version
 
@@ -261,7 +264,9 @@ def incidents(db_path: str | Path) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
-    return read_incidents(db_path)
+    frame = read_incidents(db_path)
+    pa.default_memory_pool().release_unused()  # what reading it freed, before the frames made from it (0.1 GB of 1M)
+    return frame
 
 
 def public(db_path: str | Path) -> pd.DataFrame:

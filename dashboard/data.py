@@ -64,19 +64,16 @@ _WHOLE = (*WHOLE_NUMBERS, "event_id")  # and the event of an incident
 FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id")
 """The columns read_incidents adds to store.MAP_COLUMNS."""
 TEXT_COLUMNS = (
-    *("headline", "url", "evidence", "location_text", "place_name", "victim_ages", "report_ids"),
-    *("article_id", "published", "geocode_source", "borough_code", "date_basis", "place_kind"),
+    *("location_text", "place_name", "report_ids", "article_id", "published", "geocode_source", "borough_code"),
+    *("date_basis", "place_kind"),
 )
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
-UNCOUNTED = (
-    *("incident_id", "candidates", "arrests", "evidence_start", "type_start", "type_end", "place_start"),
-    *("place_end", "verified", "event_id"),
-)
+UNCOUNTED = ("incident_id", "candidates", "arrests", "verified", "event_id")
 """Other columns no filter, count or aggregate reads (the index holds the incident id): without_texts leaves them out
 too, so that filtering copies fewer (572,000 rows of 1M: 89 -> 52 ms)."""
-EVENT_TEXTS = ("headline", "url", "evidence", "location_text", "victim_ages", "geocode_source")
+EVENT_TEXTS = ("location_text", "geocode_source")
 """The texts an event shows as its lead report has them (no merge reads them): the events frame leaves them out, and
-rows_of takes the rows shown theirs from the reports (at a million, a second copy of them was 500 MB)."""
+shown_rows takes the rows shown theirs from the reports, as it does their store.MAP_TEXTS."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # Above this many matches, reading them from the index and then their texts by id costs more than reading every
 # incident's texts (a million: 4 us a row; the index, 6-18 us an id, and reading by id 20 us), so the search scans.
@@ -270,8 +267,8 @@ def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
 
 
 def public(db_path: str | Path) -> pd.DataFrame:
-    """Return `incidents(db_path)` as readers see them (dashboard.privacy): names masked, sexual offences protected;
-    shared and read-only like `incidents`."""
+    """Return `incidents(db_path)` as readers see them (dashboard.privacy): sexual offences protected (the names in
+    texts are masked as texts_of reads them); shared and read-only like `incidents`."""
     return _cached_public(str(db_path), _frames_version(db_path))
 
 
@@ -282,15 +279,14 @@ def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
 
 def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     """Return one row per event (dashboard.events_view) of `public(db_path)` when `public_view`, else of
-    `incidents(db_path)`, without EVENT_TEXTS (rows_of gives the rows shown theirs); built again only when the
+    `incidents(db_path)`, without EVENT_TEXTS (shown_rows gives the rows shown theirs); built again only when the
     database has changed."""
     return _cached_events(str(db_path), _frames_version(db_path), public_view)
 
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
-    frame = (public if public_view else incidents)(db_path)
-    frame = frame.drop(columns=[c for c in EVENT_TEXTS if c in frame])
+    frame = (public if public_view else incidents)(db_path).drop(columns=list(EVENT_TEXTS))
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
 
 
@@ -298,7 +294,7 @@ def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) 
     """Return the Map page's frame (`events(db_path)` when `events_view`, else the reports: `public` or `incidents`
     by `public_view`) without TEXT_COLUMNS and UNCOUNTED, its cells as Arrow strings, shared and read-only like it:
     filtering it copies no texts (a search keeping half a million rows copied them in a second), and the page takes
-    the rows it shows from the whole frames (rows_of)."""
+    the rows it shows whole from shown_rows."""
     return _cached_without_texts(str(db_path), _frames_version(db_path), public_view, events_view)
 
 
@@ -387,8 +383,7 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
     # built once per shared frame.
     texts = texts[whole.index.get_indexer(texts.index) >= 0]  # not hidden, its article not deleted
     found = corrections_of(db_path)
-    touched = texts.index.isin({c.target for c in found if c.kind == "incident"})
-    touched |= whole["article_id"].reindex(texts.index).isin({c.target for c in found if c.kind == "article"})
+    touched = _touched(texts.index, whole["article_id"].reindex(texts.index), found)
     if touched.any():
         told = texts.loc[touched].assign(article_id=whole["article_id"].reindex(texts.index[touched])).astype(object)
         fixed = corrections.apply_corrections(told.where(told.notna(), None).to_dict("records"), found)
@@ -506,9 +501,7 @@ def _cached_matches(
     # change it; only those are corrected and masked to check, and the rows whose stored texts miss it are not.
     masks_into = public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())
     neutral = frame.index[frame["type"].isin(PROTECTED_TYPES)] if public_view else frame.index[:0]
-    fixed = corrections_of(db_path)
-    touched = frame.index[frame["article_id"].isin({c.target for c in fixed if c.kind == "article"})]
-    touched = touched.union(pd.Index([c.target for c in fixed if c.kind == "incident"]))
+    touched = frame.index[_touched(frame.index, frame["article_id"], corrections_of(db_path))]
     vocabulary = name_vocabulary()
     keep = np.zeros(len(frame), dtype=bool)
 
@@ -847,8 +840,7 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
     """Return the stored frame as corrections.apply_corrections corrects its rows, with `verified`: the few rows an
     editor touched go through it, the others stand as stored."""
     frame["verified"] = False
-    touched = frame["incident_id"].isin({c.target for c in found if c.kind == "incident"})
-    touched |= frame["article_id"].isin({c.target for c in found if c.kind == "article"})
+    touched = _touched(pd.Index(frame["incident_id"]), frame["article_id"], found)
     if not touched.any():
         return frame
     rows = frame.loc[touched, list(store.MAP_COLUMNS)].astype(object)
@@ -869,6 +861,13 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
             values = values.astype("int64")
         frame[column] = values
     return frame
+
+
+def _touched(incident_ids: pd.Index, article_ids: pd.Series, found: Sequence[store.Correction]) -> np.ndarray:
+    """Return which of these incidents (`article_ids` their articles', in the same order) a correction in `found`
+    touches, itself or through its article."""
+    touched = incident_ids.isin({c.target for c in found if c.kind == "incident"})
+    return touched | article_ids.isin({c.target for c in found if c.kind == "article"}).to_numpy()
 
 
 def _corrections(conn: store.Connection) -> list[store.Correction]:

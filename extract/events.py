@@ -547,10 +547,10 @@ class StoreIndex:
         self.placed = {}  # a new article's match: what an earlier one read may have been written since
         ids = sorted(incident_ids)
         own, found = store.event_reports_around(self.conn, article_id, ids, _stored_keys(frozenset(keys)))
-        self._read(own)
+        mine = self._read(own)
         # Its reports not filed have no placement (a new article's): known now, not asked for again.
         self.placed.update((i, _UNPLACED) for i in set(ids) - {r.incident_id for r in own})
-        return [_report(r) for r in own if r.article_id == article_id], self._read(found)
+        return [r for r in mine if r.article_id == article_id], self._read(found)
 
     def component_reports(self, component_ids: Collection[str]) -> list[Report]:
         return self._read(store.event_reports_of_components(self.conn, sorted(component_ids)))

@@ -410,6 +410,26 @@ def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypa
     assert "brixton:0" not in read.index and "ryelane2:0" not in read.index
 
 
+@pytest.mark.parametrize("pieces", [2, 3, 7])
+@pytest.mark.parametrize("written_meanwhile", [False, True])
+def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, pieces, written_meanwhile):
+    path = build_incidents_db(tmp_path / "incidents.db", cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
+    whole = data.read_incidents(path)
+    monkeypatch.setattr(data, "READ_PIECE_ROWS", 1)
+    monkeypatch.setattr(data, "READ_PIECES", pieces)
+    read = []
+    monkeypatch.setattr(data, "_adbc_pieces", lambda *a, **k: read.append(a[2]) or adbc_pieces(*a, **k))
+    if written_meanwhile:  # the database's version differs after the pieces are read: read again in one piece
+        versions = iter(range(1_000))
+        monkeypatch.setattr(data, "database_version", lambda _: (next(versions),))
+    pd.testing.assert_frame_equal(data.read_incidents(path), whole)
+    # Pieces whose columns are all missing (weapons, events) are typed by the others', as one piece types them.
+    assert read == ([pieces, 1] if written_meanwhile else [pieces])
+
+
+adbc_pieces = data._adbc_pieces
+
+
 def test_texts_kept_stay_within_their_bound_and_read_the_same(searched_db, monkeypatch):
     ids = list(data.incidents(searched_db).index)
     whole = data.texts_of(searched_db, ids, public_view=True)

@@ -94,9 +94,14 @@ def event_frame(
     events whose reports are all shown as stored; `memo` keeps each merge made here, by the values of its reports,
     for the next frame: a new version of the database changes few events."""
     text = pa.large_string()
-    keys = pc.coalesce(_arrow(reports["event_id"]).cast(text), _arrow(reports["incident_id"]).cast(text))
-    codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
-    shared_mask = np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, dtype=bool)
+    event_ids = _arrow(reports["event_id"]).cast(text)
+    keys = pc.coalesce(event_ids, _arrow(reports["incident_id"]).cast(text))
+    # Incident ids are unique: a key is shared only if it is some report's event. Those are counted, not all keys
+    # (hashing a million keys took 0.4 s).
+    maybe = np.flatnonzero(pc.is_in(keys, value_set=event_ids.drop_null()).to_numpy(zero_copy_only=False))
+    codes = pc.dictionary_encode(keys.take(pa.array(maybe))).indices.to_numpy(zero_copy_only=False)
+    shared_mask = np.zeros(len(keys), dtype=bool)
+    shared_mask[maybe] = np.bincount(codes)[codes] > 1 if len(codes) else False
     shared = np.flatnonzero(shared_mask)
     merges = _stored_merges(reports, shared, keys.take(shared), stored) if stored is not None else _Merges()
     left = shared[~merges.rows] if len(merges.rows) else shared
@@ -132,11 +137,11 @@ def event_frame(
     order = pc.array_sort_indices(dates, order="descending", null_placement="at_end").to_numpy(zero_copy_only=False)
     frame = reports.take(kept[order]).rename_axis(None)
     at = np.argsort(order)[leads]  # where each lead went
-    for column in MERGED:
+    for column in MERGED if len(at) else ():
         frame[column] = _with(frame[column], at, merges.values[column])
     counts = np.ones(len(frame), dtype=int)
     counts[at] = [len(t) for t in merges.told]
-    told: list[tuple[str, ...]] = [(i,) for i in frame.index.tolist()]
+    told: list[tuple[str, ...]] = list(zip(frame.index.tolist()))
     for i, t in zip(at.tolist(), merges.told):
         told[i] = t
     frame[REPORTS] = counts

@@ -175,6 +175,22 @@ def test_incidents_never_matched_are_events_of_their_own():
     assert events["event_id"].isna().all()
 
 
+@pytest.mark.parametrize(
+    ("events", "told"),
+    [
+        ({"a": None, "b": None}, [("a",), ("b",)]),
+        ({"a": "ev1", "b": "ev1", "c": None}, [("a", "b"), ("c",)]),
+        ({"a": "ev1", "b": "ev2", "c": "ev1"}, [("a", "c"), ("b",)]),  # an event of one report is its own row too
+        ({"a": "ev1", "b": "ev2", "c": "ev2", "d": None}, [("a",), ("b", "c"), ("d",)]),
+        # An incident never matched whose id is another's event: grouped by that key, as every key is.
+        ({"a": None, "b": "a", "c": None}, [("a", "b"), ("c",)]),
+    ],
+)
+def test_reports_are_grouped_by_their_event_else_their_own_id(events, told):
+    reports = frame_of(*(report(i, event_id=e) for i, e in events.items()))
+    assert sorted(event_frame(reports, families=FAMILIES)[REPORT_IDS].tolist()) == told
+
+
 def test_event_rows_have_the_incident_columns_newest_first():
     reports = frame_of(
         report("a", event_id="ev1", date=None, date_basis="none"),

@@ -549,7 +549,7 @@ class StoreIndex:
         own, found = store.event_reports_around(self.conn, article_id, ids, _stored_keys(frozenset(keys)))
         mine = self._read(own)
         # Its reports not filed have no placement (a new article's): known now, not asked for again.
-        self.placed.update((i, _UNPLACED) for i in set(ids) - {r.incident_id for r in own})
+        self.placed.update((i, _UNPLACED) for i in set(ids) - {r.incident_id for r in mine})
         return [r for r in mine if r.article_id == article_id], self._read(found)
 
     def component_reports(self, component_ids: Collection[str]) -> list[Report]:
@@ -559,9 +559,9 @@ class StoreIndex:
         missing = [i for i in incident_ids if i not in self.placed]
         if missing:
             rows = store.event_reports_by_ids(self.conn, sorted(missing))
-            self.placed.update((r.incident_id, _placement(r.event_id, r.component_id, r.reason)) for r in rows)
+            self.placed.update((i, _placement(event, component, reason)) for i, _, event, component, reason, *_ in rows)
             # A report not filed has no placement; remembered as none until this article's change is written.
-            self.placed.update((i, _UNPLACED) for i in set(missing) - {r.incident_id for r in rows})
+            self.placed.update((i, _UNPLACED) for i in set(missing) - {row[0] for row in rows})
         return {i: p for i in incident_ids if (p := self.placed[i]) is not _UNPLACED}
 
     def apply(self, change: Change) -> None:
@@ -580,9 +580,13 @@ class StoreIndex:
             dropped=change.dropped,
         )
 
-    def _read(self, rows: list[store.StoredReport]) -> list[Report]:
-        self.placed.update((r.incident_id, _placement(r.event_id, r.component_id, r.reason)) for r in rows)
-        return [_report(r) for r in rows]
+    def _read(self, rows: list[tuple]) -> list[Report]:
+        """The reports of rows in store.REPORT_COLUMNS order, their placements kept."""
+        placed, reports = self.placed, []
+        for incident_id, _, event_id, component_id, reason, report, signature in rows:
+            placed[incident_id] = _placement(event_id, component_id, reason)
+            reports.append(_report(incident_id, report, signature))
+        return reports
 
 
 _UNPLACED = Placement("", "", "")
@@ -645,16 +649,16 @@ _PARSED: dict[str, tuple[str, bytes, Report]] = {}  # incident id -> its stored 
 MAX_PARSED = 1 << 13  # reports kept parsed (about 15 MB): they come back as candidates of the articles that follow
 
 
-def _report(row: store.StoredReport) -> Report:
+def _report(incident_id: str, report: str, signature: bytes) -> Report:
     # Looked up by incident id and compared, not hashed: a flood's hundreds of rows come back with every copy.
-    found = _PARSED.get(row.incident_id)
-    if found is not None and found[0] == row.report and found[1] == row.signature:
+    found = _PARSED.get(incident_id)
+    if found is not None and found[0] == report and found[1] == signature:
         return found[2]
     if len(_PARSED) >= MAX_PARSED:
         _PARSED.clear()
-    signature = bytes(row.signature)
-    parsed = _parsed(row.report, signature)
-    _PARSED[row.incident_id] = (row.report, signature, parsed)
+    signature = bytes(signature)
+    parsed = _parsed(report, signature)
+    _PARSED[incident_id] = (report, signature, parsed)
     return parsed
 
 
@@ -693,7 +697,7 @@ def explain_event(conn: store.Connection, incident_id: str) -> str | None:
     found = store.event_reports_by_ids(conn, [incident_id])
     if not found:
         return None
-    row = found[0]
-    reports = conn.execute("SELECT n_reports FROM events WHERE event_id = ?", (row.event_id,)).fetchone()
+    _, _, event_id, _, reason, _, _ = found[0]
+    reports = conn.execute("SELECT n_reports FROM events WHERE event_id = ?", (event_id,)).fetchone()
     count = f" ({reports[0]} report{'s' if reports[0] != 1 else ''})" if reports else ""
-    return f"event {row.event_id}{count}: {row.reason}"
+    return f"event {event_id}{count}: {reason}"

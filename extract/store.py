@@ -1345,7 +1345,8 @@ EVENT_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class StoredReport:
-    """An incident as event matching filed it: its report (JSON), wording signature and place among events."""
+    """An incident as event matching files it: its report (JSON), wording signature, place among events and the
+    blocking keys it is filed under."""
 
     incident_id: str
     article_id: str
@@ -1354,19 +1355,23 @@ class StoredReport:
     reason: str
     report: str
     signature: bytes
-    keys: tuple[int, ...] = ()  # the blocking keys it is filed under (written, not read back)
+    keys: tuple[int, ...] = ()
 
 
-_REPORT_SELECT = (
-    "SELECT incident_id, article_id, event_id, component_id, reason, report, signature FROM incident_events"
-)
+REPORT_COLUMNS = ("incident_id", "article_id", "event_id", "component_id", "reason", "report", "signature")
+"""The columns of a filed report as event matching reads it back (`event_reports_around` and the others), in order:
+StoredReport's but the keys. Read back as tuples: a flood's copies come back with every new copy, and a frozen
+StoredReport per row cost as much as reading the row."""
+
+_REPORT_SELECT = f"SELECT {', '.join(REPORT_COLUMNS)} FROM incident_events"
 
 
 def event_reports_around(
     conn: Connection, article_id: str, incident_ids: Iterable[str], keys: Iterable[int]
-) -> tuple[list[StoredReport], list[StoredReport]]:
+) -> tuple[list[tuple], list[tuple]]:
     """Return the reports filed for one article or under any of `incident_ids`, and those filed under any of the
-    blocking `keys`, each by incident id: on PostgreSQL in one round trip (matching an article starts with both)."""
+    blocking `keys`, each as a tuple in REPORT_COLUMNS order, by incident id: on PostgreSQL in one round trip
+    (matching an article starts with both)."""
     ids, keys = list(incident_ids), list(keys)
     own, own_parameters = _REPORT_SELECT + " WHERE article_id = ?", [article_id]
     if ids:
@@ -1375,7 +1380,7 @@ def event_reports_around(
     with _pipelined(conn):
         mine = conn.execute(own + " ORDER BY incident_id", own_parameters)
         found = conn.execute(*_filed_under(conn, keys)) if keys else None
-    return [StoredReport(*row) for row in mine], ([StoredReport(*row) for row in found] if found is not None else [])
+    return mine.fetchall(), (found.fetchall() if found is not None else [])
 
 
 def _filed_under(conn: Connection, keys: list[int]) -> tuple[str, list]:
@@ -1405,26 +1410,21 @@ def _among(conn: Connection, column: str, values: Sequence[object]) -> tuple[str
     return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
 
-def event_reports_of_components(conn: Connection, component_ids: Iterable[str]) -> list[StoredReport]:
-    """Return every report of the given components."""
-    ids = list(component_ids)
-    if not ids:
-        return []
-    among, parameters = _among(conn, "component_id", ids)
-    return [
-        StoredReport(*row) for row in conn.execute(f"{_REPORT_SELECT} WHERE {among} ORDER BY incident_id", parameters)
-    ]
+def event_reports_of_components(conn: Connection, component_ids: Iterable[str]) -> list[tuple]:
+    """Return every report of the given components, as tuples in REPORT_COLUMNS order, by incident id."""
+    return _reports_where(conn, "component_id", list(component_ids))
 
 
-def event_reports_by_ids(conn: Connection, incident_ids: Iterable[str]) -> list[StoredReport]:
-    """Return the reports of the given incidents that are filed."""
-    ids = list(incident_ids)
-    if not ids:
+def event_reports_by_ids(conn: Connection, incident_ids: Iterable[str]) -> list[tuple]:
+    """Return the reports of the given incidents that are filed, as tuples in REPORT_COLUMNS order, by incident id."""
+    return _reports_where(conn, "incident_id", list(incident_ids))
+
+
+def _reports_where(conn: Connection, column: str, values: list[str]) -> list[tuple]:
+    if not values:
         return []
-    among, parameters = _among(conn, "incident_id", ids)
-    return [
-        StoredReport(*row) for row in conn.execute(f"{_REPORT_SELECT} WHERE {among} ORDER BY incident_id", parameters)
-    ]
+    among, parameters = _among(conn, column, values)
+    return conn.execute(f"{_REPORT_SELECT} WHERE {among} ORDER BY incident_id", parameters).fetchall()
 
 
 def save_event_change(

@@ -729,6 +729,11 @@ def filed(incident_id: str, article_id: str, event_id: str, keys: tuple[int, ...
     return store.StoredReport(incident_id, article_id, event_id, "c1", "why", "{}", b"\x01\x02", keys)
 
 
+def read_back(r: store.StoredReport) -> tuple:
+    """A filed report as the store reads it back: a tuple in REPORT_COLUMNS order."""
+    return tuple(getattr(r, column) for column in store.REPORT_COLUMNS)
+
+
 def event(event_id: str, n_reports: int) -> dict:
     return dict.fromkeys(store.EVENT_COLUMNS) | {
         "event_id": event_id,
@@ -745,7 +750,7 @@ def test_event_reports_are_found_under_their_keys_moved_and_forgotten(conn):
     store.save_event_change(
         conn, removed=[], added=[i1, i2, i3], placed=[], events=[event("e1", 2), event("e2", 1)], dropped=[]
     )
-    unkeyed = {r.incident_id: dataclasses.replace(r, keys=()) for r in (i1, i2, i3)}
+    unkeyed = {r.incident_id: read_back(r) for r in (i1, i2, i3)}
     assert store.event_reports_around(conn, "a1", ["i3", "i9"], [2, 5]) == (
         [unkeyed["i1"], unkeyed["i3"]],
         [unkeyed["i1"], unkeyed["i2"]],
@@ -754,7 +759,7 @@ def test_event_reports_are_found_under_their_keys_moved_and_forgotten(conn):
     store.save_event_change(
         conn, removed=[i2], added=[], placed=[("i1", "e2", "c2", "moved")], events=[event("e2", 2)], dropped=["e1"]
     )
-    moved = dataclasses.replace(unkeyed["i1"], event_id="e2", component_id="c2", reason="moved")
+    moved = read_back(dataclasses.replace(i1, event_id="e2", component_id="c2", reason="moved"))
     assert store.event_reports_around(conn, "a2", [], [2, 3]) == ([], [moved])
     assert store.event_reports_by_ids(conn, ["i1", "i2"]) == [moved]
     assert store.event_reports_of_components(conn, ["c1", "c2"]) == [moved, unkeyed["i3"]]
@@ -762,7 +767,7 @@ def test_event_reports_are_found_under_their_keys_moved_and_forgotten(conn):
     assert [(row[0], row[14]) for row in store.iter_event_rows(conn)] == [("e2", 2)]
     unfiled = filed("i4", "a4", "e3", ())  # under no key: found only by its id
     store.save_event_change(conn, removed=[], added=[unfiled], placed=[], events=[], dropped=[])
-    assert store.event_reports_by_ids(conn, ["i4"]) == [unfiled]
+    assert store.event_reports_by_ids(conn, ["i4"]) == [read_back(unfiled)]
 
 
 def test_postgresql_matching_tables_are_analyzed_each_time_they_double(postgres_url, monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -196,7 +197,17 @@ def _ingest(args) -> int:
         + (f" and {args.out}" if args.out else ""),
         file=sys.stderr,
     )
+    _keep_map_copy(args.db)
     return 1 if report.errors else 0
+
+
+def _keep_map_copy(db: str) -> None:
+    """Keep the map's columnar copy of a large SQLite database current (extract.columnar.refresh), so that a
+    dashboard's next first load reads it instead of every row; after the writes, once their connections are closed."""
+    from extract import columnar
+
+    if kept := columnar.refresh(db):
+        print(f"kept the map's copy of {kept:,} incidents for the dashboard", file=sys.stderr)
 
 
 def _geocode(args) -> int:
@@ -346,13 +357,22 @@ def _watch(args) -> int:
             every=args.every,
             max_articles=args.max_articles,
             stop=stop,
-            on_round=_log_round,
+            on_round=functools.partial(_round_done, db=args.db),
         )
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
         conn.close()
+    # Closing the last connection moves the write-ahead log into the file: a new version, whose copy is kept now.
+    _keep_map_copy(args.db)
     return 1 if report.failures and args.every is None else 0
+
+
+def _round_done(report, *, db: str) -> None:
+    """Log the round, and keep the map's copy of what it stored for the dashboards reading meanwhile."""
+    _log_round(report)
+    if report.articles:
+        _keep_map_copy(db)
 
 
 def _log_round(report) -> None:

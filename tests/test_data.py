@@ -15,7 +15,7 @@ from test_privacy import ON_STREET, SEXUAL
 from dashboard import data
 from dashboard.filters import Filters, filter_choices, filter_incidents
 from dashboard.privacy import public_incidents
-from extract import corrections, store
+from extract import columnar, corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.records import PRECISIONS, Article
 from extract.text.cues import CrimeType
@@ -133,7 +133,7 @@ def test_read_incidents_equals_the_rows_as_corrected_one_by_one(tmp_path):
 def test_read_incidents_in_pieces_types_columns_as_one_read(tmp_path, monkeypatch):
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES + MORE_CASES)
     whole = data.read_incidents(path)
-    monkeypatch.setattr(data, "LOAD_BATCH", 2)  # pieces where a column is all None, others where it is full
+    monkeypatch.setattr(columnar, "LOAD_BATCH", 2)  # pieces where a column is all None, others where it is full
     pd.testing.assert_frame_equal(data.read_incidents(path), whole)
 
 
@@ -148,7 +148,7 @@ def test_read_incidents_with_text_in_a_number_column_as_from_records(tmp_path, m
     expected = expected.set_index(expected["incident_id"].rename(None))
 
     for batch in (1_000, 2, 1):  # the text in the first piece, in a later one, or a piece of its own
-        monkeypatch.setattr(data, "LOAD_BATCH", batch)
+        monkeypatch.setattr(columnar, "LOAD_BATCH", batch)
         frame = data.read_incidents(path)
         assert list(frame.index) == list(expected.index)  # iter_map_rows is ordered
         assert [None if pd.isna(v) else v for v in frame["candidates"]] == [
@@ -158,7 +158,7 @@ def test_read_incidents_with_text_in_a_number_column_as_from_records(tmp_path, m
 
 
 def test_next_server_reads_the_stored_frame_kept_for_the_same_version(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES + MORE_CASES)
     first = data.read_incidents(path)
@@ -181,7 +181,7 @@ def test_next_server_reads_the_stored_frame_kept_for_the_same_version(tmp_path, 
 
 
 def test_stored_frame_kept_cut_short_is_read_from_the_database(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
     first = data.read_incidents(path)
@@ -191,7 +191,7 @@ def test_stored_frame_kept_cut_short_is_read_from_the_database(tmp_path, monkeyp
 
 
 def test_partial_copies_left_by_a_killed_server_are_removed_once_old(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
     data.read_incidents(path)
@@ -200,7 +200,7 @@ def test_partial_copies_left_by_a_killed_server_are_removed_once_old(tmp_path, m
     old, fresh, other = (kept.parent / f".{p}-x.tmp" for p in (place, place + "f", "0" * len(place)))
     for partial in (old, fresh, other):
         partial.write_bytes(b"partial")
-    hour_ago = time.time() - data.SNAPSHOT_PARTIAL_SECONDS - 1
+    hour_ago = time.time() - columnar.SNAPSHOT_PARTIAL_SECONDS - 1
     os.utime(old, (hour_ago, hour_ago))
     os.utime(other, (hour_ago, hour_ago))
     fresh.rename(kept.parent / f".{place}-y.tmp")  # another server of this database writing now
@@ -402,10 +402,10 @@ def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypa
     corrections.correct_date(conn, "greenwich:0", "2020-01-02", editor="t")
     conn.close()
     conn = store.connect_readonly(path)
-    assert data._arrow_rows(path, conn, hidden=set(), deleted=set())  # the Arrow read is the one used
+    assert columnar._arrow_rows(path, conn, hidden=set(), deleted=set())  # the Arrow read is the one used
     conn.close()
     read = data.read_incidents(path)
-    monkeypatch.setattr(data, "_arrow_rows", lambda *a, **k: [])  # as when the driver cannot type a column
+    monkeypatch.setattr(columnar, "_arrow_rows", lambda *a, **k: [])  # as when the driver cannot type a column
     pd.testing.assert_frame_equal(data.read_incidents(path), read)
     assert "brixton:0" not in read.index and "ryelane2:0" not in read.index
 
@@ -415,19 +415,19 @@ def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypa
 def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, pieces, written_meanwhile):
     path = build_incidents_db(tmp_path / "incidents.db", cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
     whole = data.read_incidents(path)
-    monkeypatch.setattr(data, "READ_PIECE_ROWS", 1)
-    monkeypatch.setattr(data, "READ_PIECES", pieces)
+    monkeypatch.setattr(columnar, "READ_PIECE_ROWS", 1)
+    monkeypatch.setattr(columnar, "READ_PIECES", pieces)
     read = []
-    monkeypatch.setattr(data, "_adbc_pieces", lambda *a, **k: read.append(a[2]) or adbc_pieces(*a, **k))
+    monkeypatch.setattr(columnar, "_adbc_pieces", lambda *a, **k: read.append(a[2]) or adbc_pieces(*a, **k))
     if written_meanwhile:  # the database's version differs after the pieces are read: read again in one piece
         versions = iter(range(1_000))
-        monkeypatch.setattr(data, "database_version", lambda _: (next(versions),))
+        monkeypatch.setattr(columnar, "file_version", lambda _: (next(versions),))
     pd.testing.assert_frame_equal(data.read_incidents(path), whole)
     # Pieces whose columns are all missing (weapons, events) are typed by the others', as one piece types them.
     assert read == ([pieces, 1] if written_meanwhile else [pieces])
 
 
-adbc_pieces = data._adbc_pieces
+adbc_pieces = columnar._adbc_pieces
 
 
 def test_texts_kept_stay_within_their_bound_and_read_the_same(searched_db, monkeypatch):
@@ -451,7 +451,7 @@ def test_a_database_whose_path_holds_uri_characters_is_read(tmp_path):
     folder.mkdir()
     path = build_incidents_db(folder / "incidents.db", cases=CASES[:2])
     conn = store.connect_readonly(path)
-    assert data._arrow_rows(path, conn, hidden=set(), deleted=set())  # through the Arrow read, not around it
+    assert columnar._arrow_rows(path, conn, hidden=set(), deleted=set())  # through the Arrow read, not around it
     conn.close()
     assert list(data.read_incidents(path).index) == ["greenwich:0", "peckham:0"]
     (peckham,) = [c for c in CASES if c.article_id == "peckham"]

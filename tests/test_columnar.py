@@ -1,0 +1,112 @@
+"""The map's columnar copy kept by writers: `ingest` and `watch` keep it for the database's new version, and the
+dashboard's first load reads it instead of the rows; nothing is kept where it would not help."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dashboard_fixtures import CASES, build_incidents_db
+from feed_fixtures import STORIES, Route, item, page, rss, serve
+
+from dashboard import data
+from extract import columnar, corrections, store
+from extract.__main__ import main
+
+ROOT = Path(__file__).resolve().parent.parent
+AGENT = "crimemap-test (tests@example.org)"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)  # every database is large enough to keep
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(folder))
+    return folder
+
+
+def kept(cache: Path) -> list[Path]:
+    return sorted((cache / "frames").glob("*.arrow"))
+
+
+def read_without_rows(db: Path, monkeypatch) -> pd.DataFrame:
+    """The dashboard's frame of `db`, failing if it reads the database's rows rather than a kept copy."""
+
+    def no_rows(*args, **kwargs):
+        raise AssertionError("the rows were read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(columnar, "_arrow_rows", no_rows)
+        patched.setattr(store, "iter_map_rows", no_rows)
+        return data.read_incidents(db)
+
+
+def read_cold(db: Path, tmp_path: Path, monkeypatch) -> pd.DataFrame:
+    """The dashboard's frame of a copy of `db` read from its rows, with no copy kept."""
+    other = tmp_path / "cold" / db.name
+    other.parent.mkdir()
+    shutil.copy(db, other)
+    with monkeypatch.context() as patched:
+        patched.setenv("CRIMEMAP_CACHE_DIR", "")
+        return data.read_incidents(other)
+
+
+def test_ingest_keeps_the_copy_the_dashboard_reads(cache, tmp_path, monkeypatch, capsys):
+    db = tmp_path / "incidents.db"
+    assert main(["ingest", str(ROOT / "seeds"), "--db", str(db), "--no-progress"]) == 0
+    assert len(kept(cache)) == 1
+    assert "kept the map's copy of 2 incidents for the dashboard" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(read_without_rows(db, monkeypatch), read_cold(db, tmp_path, monkeypatch))
+
+
+def test_a_write_after_the_copy_makes_the_dashboard_read_the_rows(cache, tmp_path, monkeypatch):
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    assert columnar.refresh(db) == len(CASES)
+    conn = store.connect(db)
+    corrections.hide(conn, CASES[0].article_id + ":0", "not_london", editor="t")
+    conn.close()
+    frame = data.read_incidents(db)  # read from the rows of the new version, and kept for it
+    assert CASES[0].article_id + ":0" not in frame.index
+    assert len(kept(cache)) == 1  # the old version's copy is gone
+    pd.testing.assert_frame_equal(read_without_rows(db, monkeypatch), frame)
+    # Hidden rows are left out of what refresh keeps, as out of what the dashboard keeps.
+    shutil.rmtree(cache)
+    assert columnar.refresh(db) == len(CASES) - 1
+    pd.testing.assert_frame_equal(read_without_rows(db, monkeypatch), frame)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("kept already", 0),
+        ("below the bound", 0),
+        ("no cache directory", 0),
+        ("postgresql", 0),
+        ("new version", len(CASES)),
+    ],
+)
+def test_refresh_keeps_a_copy_only_where_it_helps(cache, tmp_path, monkeypatch, case, expected):
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    target: str | Path = db
+    if case == "kept already":
+        assert columnar.refresh(db) == len(CASES)
+    elif case == "below the bound":
+        monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", len(CASES) + 1)
+    elif case == "no cache directory":
+        monkeypatch.setenv("CRIMEMAP_CACHE_DIR", "")
+    elif case == "postgresql":  # no file to keep a copy beside: the URL is never connected to
+        target = "postgresql://nobody@127.0.0.1:1/nothing"
+    assert columnar.refresh(target) == expected
+    assert len(kept(cache)) == (0 if case in ("below the bound", "no cache directory", "postgresql") else 1)
+
+
+def test_watch_keeps_the_copy_after_a_round_that_stored_articles(cache, tmp_path, monkeypatch):
+    db = tmp_path / "watch.db"
+    with serve() as server:
+        for story in STORIES:
+            server.routes[f"/news/{story.slug}"] = Route(page(story), content_type="text/html")
+        server.routes["/feed"] = Route(rss([item(story, server.url(f"/news/{story.slug}")) for story in STORIES]))
+        argv = ["watch", server.url("/feed"), "--once", "--db", str(db), "--delay", "0", "--user-agent", AGENT]
+        assert main(argv) == 0
+    assert len(kept(cache)) == 1
+    pd.testing.assert_frame_equal(read_without_rows(db, monkeypatch), read_cold(db, tmp_path, monkeypatch))

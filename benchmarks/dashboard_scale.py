@@ -10,7 +10,9 @@ memory is its own:
   all elements' protobuf bytes (what goes over the websocket);
 - the process's peak resident memory;
 - then (SQLite) the first load after the database changed, and the peak memory with it: a server that held two
-  versions' frames at once would show it here.
+  versions' frames at once would show it here;
+- and (SQLite) a fresh server's first load after a write whose map copy ingest kept (extract.columnar.refresh, in a
+  process of its own: its seconds are the writer's cost).
 Synthetic points are uniform over Greater London's bounding box, so nearly every incident has its own point.
 
 Example:
@@ -255,6 +257,26 @@ def measure(target: str, *, links: bool = True) -> dict:
     return figures
 
 
+def first_load(target: str, environ: dict[str, str], *, only_first: bool) -> dict:
+    """Return the figures of `measure(target)` run in a fresh process with `environ` (only the first load, when
+    `only_first`)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", target, *(["--first-only"] if only_first else [])],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environ,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def load_line(figures: dict) -> str:
+    first = figures["first"]
+    return (
+        f"first load {first['runs'][0]:.2f} s ({first['cpu'][0]:.2f} s CPU), peak memory {figures['peak_mb']:,.0f} MB"
+    )
+
+
 def main(sizes: tuple[int, ...], url: str | None) -> None:
     """Measure each size in a process of its own and print the table of page runs per link."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -264,19 +286,20 @@ def main(sizes: tuple[int, ...], url: str | None) -> None:
         with tempfile.TemporaryDirectory() as cache:  # frames kept by one server for the next: none at first
             environ = {**os.environ, CACHE_ENV: cache}
             for start, only_first in (("cold", True), ("restart", False)):
-                done = subprocess.run(
-                    [sys.executable, __file__, "--measure", target, *(["--first-only"] if only_first else [])],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    env=environ,
-                )
-                figures = json.loads(done.stdout.strip().splitlines()[-1])
-                first = figures["first"]
+                figures = first_load(target, environ, only_first=only_first)
                 print(
-                    f"{n:>9,} incidents ({'PostgreSQL' if url else 'SQLite'}), {start}: first load "
-                    f"{first['runs'][0]:.2f} s ({first['cpu'][0]:.2f} s CPU), peak memory {figures['peak_mb']:,.0f} MB",
+                    f"{n:>9,} incidents ({'PostgreSQL' if url else 'SQLite'}), {start}: {load_line(figures)}",
                     flush=True,
+                )
+            if not url:
+                # A write (a new version: no copy kept yet), then what ingest does once its writes are closed.
+                stat = os.stat(target)
+                os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+                keep = [sys.executable, "-c", f"from extract import columnar; columnar.refresh({str(target)!r})"]
+                _, seconds = timed(subprocess.run, keep, check=True, env=environ)
+                after = first_load(target, environ, only_first=True)
+                print(
+                    f"{n:>9,} incidents, after ingest kept the copy ({seconds:.2f} s): {load_line(after)}", flush=True
                 )
             if changed := figures.get("changed"):
                 print(

@@ -255,7 +255,9 @@ def public(db_path: str | Path) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
-    return public_incidents(incidents(db_path), name_vocabulary())
+    frame = public_incidents(incidents(db_path), name_vocabulary())
+    hand_back_memory()  # what masking freed, before the events are made from it
+    return frame
 
 
 def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:

@@ -135,7 +135,10 @@ def event_frame(
     dates = pc.replace_with_mask(_arrow(reports["date"]).cast(text).take(pa.array(kept)), lead_mask, merged_dates)
     # Arrow's sort is stable: ISO dates newest first, missing last
     order = pc.array_sort_indices(dates, order="descending", null_placement="at_end").to_numpy(zero_copy_only=False)
-    frame = reports.take(kept[order]).rename_axis(None)
+    rows = kept[order]
+    # Nothing merged and the order kept (a store of one outlet's news, say): the reports' columns, shared, not copied.
+    same = len(rows) == len(reports) and bool((rows == np.arange(len(rows))).all())
+    frame = (reports.copy(deep=False) if same else reports.take(rows)).rename_axis(None)
     at = np.argsort(order)[leads]  # where each lead went
     for column in MERGED if len(at) else ():
         frame[column] = _with(frame[column], at, merges.values[column])

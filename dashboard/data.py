@@ -14,14 +14,18 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import adbc_driver_manager
+import adbc_driver_sqlite.dbapi as adbc_sqlite
 import h3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
+from adbc_driver_sqlite import StatementOptions
 
 from dashboard import filters
 from dashboard.coverage import recorded_frame
@@ -30,6 +34,7 @@ from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import (
     NAME_MASK,
+    NEUTRAL_EVIDENCE,
     PROTECTED_TYPES,
     NameVocabulary,
     load_name_vocabulary,
@@ -477,51 +482,134 @@ def _cached_matches(
         shown = events(db_path, public_view=public_view)
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
         return pd.Series(events_of_reports(shown, frame, reports), index=shown.index)
-    found: set[str] | None = None
-    # Correcting and masking only take text away, but for what masking puts in: the neutral sentence (its rows are
-    # searched whatever their stored texts hold) and NAME_MASK (a query overlapping it searches every row masked).
-    # So a row whose stored texts hold the query is kept as they are unless a correction touched it or masking may
-    # change it; only those are corrected and masked to check, and the rows whose stored texts miss it are not.
-    masks_into = public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())
-    neutral = frame.index[frame["type"].isin(PROTECTED_TYPES)] if public_view else frame.index[:0]
-    touched = frame.index[_touched(frame.index, frame["article_id"], corrections_of(db_path))]
-    vocabulary = name_vocabulary()
+    if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
+        return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
+    return pd.Series(_stored_matches(db_path, frame, query, public_view=public_view), index=frame.index)
+
+
+def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
+    """Return which rows of the public `frame` the search `query` keeps, every incident's texts read, corrected and
+    masked: a query that could overlap a masked name's NAME_MASK."""
     keep = np.zeros(len(frame), dtype=bool)
-
-    def kept(ids: pd.Index) -> None:
-        at = frame.index.get_indexer(ids)
-        keep[at[at >= 0]] = True  # not a hidden incident's
-
     conn = store.connect_readonly(db_path)
     try:
-        if not masks_into:
-            found = store.search_incidents(conn, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE))
-        # Every incident's when the index cannot tell, and all their texts when every row is masked to check.
-        among = None if found is None else found.union(neutral)
-        rows = store.iter_map_texts(conn, among, columns=store.MAP_TEXTS if masks_into else _SEARCHED)
+        rows = store.iter_map_texts(conn, None)
         while batch := list(itertools.islice(rows, LOAD_BATCH)):
-            if masks_into:
-                texts = _texts_frame(db_path, batch, public_view=public_view)
-                kept(texts.index[filters.query_matches(texts, query).to_numpy()])
-                continue
-            ids = pd.Index([r[0] for r in batch])
-            stored = pd.DataFrame(
-                {c: pa.array([r[1 + i] for r in batch], pa.string()) for i, c in enumerate(_SEARCHED)}
-            )
-            held = filters.query_matches(stored, query).to_numpy()
-            changed = (touched.get_indexer(ids) >= 0) | (neutral.get_indexer(ids) >= 0)
-            if public_view:
-                changed |= may_name(stored["headline"], vocabulary) | may_name(stored["evidence"], vocabulary)
-            kept(ids[held & ~changed])
-            if len(again := ids[changed & (held | (neutral.get_indexer(ids) >= 0))]):
-                texts = _texts_frame(db_path, store.iter_map_texts(conn, again), public_view=public_view)
-                kept(texts.index[filters.query_matches(texts, query).to_numpy()])
+            texts = _texts_frame(db_path, batch, public_view=True)
+            at = frame.index.get_indexer(texts.index[filters.query_matches(texts, query).to_numpy()])
+            keep[at[at >= 0]] = True
     finally:
         conn.close()
-    return pd.Series(keep, index=frame.index)
+    return keep
+
+
+def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_view: bool) -> np.ndarray:
+    """Return which rows of `frame` (`public` when `public_view`, else `incidents`) the search `query` keeps, for a
+    query masking cannot put in (no overlap with NAME_MASK).
+
+    Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
+    holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
+    hold the query (among those the index finds, or every row when it finds too many) is kept as they are unless a
+    correction touched it or masking may change it (may_name); only those are read whole, corrected and masked to
+    check, and no row whose stored texts miss the query is.
+    """
+    keep = np.zeros(len(frame), dtype=bool)
+    protected = np.zeros(len(frame), dtype=bool)
+    if public_view:
+        protected = frame["type"].isin(PROTECTED_TYPES).to_numpy()
+        if filters.query_matches(pd.DataFrame({"headline": [""], "evidence": [NEUTRAL_EVIDENCE]}), query).iloc[0]:
+            keep |= protected
+    texts = _searched_texts(db_path, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE))
+    texts = texts.filter(filters.query_matches(_str_frame(texts), query).to_numpy())
+    at = frame.index.get_indexer(texts["incident_id"].to_numpy(zero_copy_only=False))
+    at, first = np.unique(at, return_index=True)  # each incident once: the index reads one both texts hold twice
+    texts, at = texts.take(first[at >= 0]), at[at >= 0]  # and no hidden incident's
+    stored = _str_frame(texts)
+    held = ~protected[at] | filters.query_matches(stored.assign(evidence=""), query).to_numpy()
+    changed = _touched(frame.index[at], frame["article_id"].iloc[at], corrections_of(db_path))
+    if public_view:
+        vocabulary = name_vocabulary()
+        changed |= may_name(stored["headline"], vocabulary) | may_name(stored["evidence"], vocabulary)
+    keep[at[held & ~changed]] = True
+    if len(again := at[held & changed & ~keep[at]]):
+        conn = store.connect_readonly(db_path)
+        try:
+            read = _texts_frame(db_path, store.iter_map_texts(conn, frame.index[again]), public_view=public_view)
+        finally:
+            conn.close()
+        found = frame.index.get_indexer(read.index[filters.query_matches(read, query).to_numpy()])
+        keep[found[found >= 0]] = True
+    return keep
 
 
 _SEARCHED = ("headline", "evidence")  # the texts the search reads
+# The scan of every incident's texts (a search the index cannot answer) is read in this many rowid ranges at once,
+# each by its own connection in a thread (at a million incidents on 2 cores busy with other work, 1.0-1.3 s in one
+# piece, 0.9-1.0 s in two or four).
+SEARCH_SCAN_PIECES = 2
+
+
+def _str_frame(texts: pa.Table) -> pd.DataFrame:
+    """Return the texts of `texts` (_SEARCHED) as a frame of the page's strings, without a copy: filters.query_matches
+    searches them as the page's (a frame made from Arrow arrays went through Python strings: a second a million)."""
+    strings = pd.StringDtype("pyarrow", na_value=np.nan)
+    return texts.select(list(_SEARCHED)).to_pandas(types_mapper={pa.string(): strings}.get)
+
+
+def _searched_texts(db_path: str, query: str, *, limit: int) -> pa.Table:
+    """Return (incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding `query`
+    (one both texts hold is read twice); of every incident when the index cannot tell, or finds more than `limit`
+    texts (reading them all costs less)."""
+    conn = store.connect_readonly(db_path)
+    try:
+        statements = store.search_selects(conn, query, columns=_SEARCHED)
+        if statements is not None:
+            limited = [(sql + " LIMIT ?", (*parameters, limit + 1), limit + 1) for sql, parameters in statements]
+            found = _read_texts(db_path, conn, limited)
+            if sum(t.num_rows for t in found) <= limit:
+                return pa.concat_tables(found)
+        every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
+        pieces: list[tuple[str, tuple, int]] = [(sql, (), 0) for sql, _ in every]
+        if isinstance(conn, sqlite3.Connection):
+            span = conn.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM incidents")
+            first, last = span.fetchone()
+            bounds = [first + (last - first + 1) * k // SEARCH_SCAN_PIECES for k in range(SEARCH_SCAN_PIECES)]
+            bounds.append(last + 1)
+            ranged = pieces[0][0] + " WHERE i.rowid >= ? AND i.rowid < ?"
+            pieces = [(ranged, (a, b), b - a) for a, b in itertools.pairwise(bounds)]
+        return pa.concat_tables(_read_texts(db_path, conn, pieces))
+    finally:
+        conn.close()
+
+
+def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table]:
+    """Return what each (statement, parameters, most rows) reads, (incident_id, *_SEARCHED) as strings: from SQLite
+    by the ADBC driver, each statement by its own connection in a thread of its own (the driver lets go of the GIL;
+    no Python object per value), else, or when the driver cannot read them as strings, through `conn`."""
+    names = ["incident_id", *_SEARCHED]
+
+    def read(statement: tuple[str, tuple, int]) -> pa.Table:
+        sql, parameters, rows = statement
+        with adbc_sqlite.connect(store.readonly_uri(db_path)) as arrow, arrow.cursor() as cursor:
+            # The driver types a column by the rows of a batch, and fails on a later batch that disagrees: one batch.
+            cursor.adbc_statement.set_options(**{StatementOptions.BATCH_ROWS.value: str(rows + 1)})
+            cursor.execute(sql, parameters)
+            table = cursor.fetch_arrow_table()
+        # A column of nothing but nulls (or of no rows) has a type of the driver's own.
+        return pa.table([pa.nulls(len(c), pa.string()) if c.null_count == len(c) else c for c in table.columns], names)
+
+    if isinstance(conn, sqlite3.Connection):
+        with contextlib.suppress(OSError, adbc_driver_manager.Error), ThreadPoolExecutor(len(statements)) as pool:
+            tables = list(pool.map(read, statements))
+            if all(c.type == pa.string() for t in tables for c in t.columns):
+                return tables
+    tables = []
+    for sql, parameters, _ in statements:
+        columns = list(zip(*conn.execute(sql, parameters).fetchall())) or [()] * len(names)
+        tables.append(pa.table([pa.array(c, pa.string()) for c in columns], names))
+    return tables
+
+
 # What _frames_version lets go too.
 _VERSION_CACHES = (_cached_stored_events, _cached_choices, _cached_matches, _cached_texts, _cached_corrections)
 

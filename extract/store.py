@@ -1104,33 +1104,55 @@ def search_incidents(conn: Connection, text: str, *, limit: int | None = None) -
     before the index) or when more than `limit` headlines and evidence match (reading them all costs more than the
     caller's scan), and the caller must look at every incident. Case is folded by the database (Unicode simple
     folding in SQLite's trigram tokenizer, the locale's in PostgreSQL), so callers check the rows found."""
+    statements = search_selects(conn, text, columns=())
+    if statements is None:
+        return None
+    found: list[str] = []
+    for sql, parameters in statements:
+        if limit is not None:
+            sql, parameters = sql + " LIMIT ?", (*parameters, limit + 1 - len(found))
+        found += [row[0] for row in conn.execute(sql, parameters)]
+        if limit is not None and len(found) > limit:
+            return None
+    return set(found)  # a set: UNION's sort of a million ids took seconds
+
+
+def search_selects(
+    conn: Connection, text: str | None, *, columns: Sequence[str] = MAP_TEXTS
+) -> tuple[tuple[str, tuple], ...] | None:
+    """Return the statements, with their parameters, that read (incident_id, *columns) of the incidents whose
+    evidence (the first statement) or headline (the second) contains `text` in any case by the search index, as
+    search_incidents finds them (an incident found by both is read by both); of every incident, in one statement,
+    when `text` is None; None when the index cannot tell. For a reader of its own, such as one into Arrow: the
+    texts come with the index's rows, not read again by id. `columns` are MAP_TEXTS, all or some."""
+    if unknown := set(columns) - set(MAP_TEXTS):
+        raise ValueError(f"not texts of the map: {sorted(unknown)}")
+    read = ", ".join(["i.incident_id", *(_column_of(c) for c in columns)])
+    if text is None:
+        return ((f"SELECT {read}{_FROM}".rstrip(), ()),)
     if len(text) < SEARCH_MIN_CHARS:
         return None
     if isinstance(conn, sqlite3.Connection):
         if not _columns(conn, "incident_text"):
             return None
         # A quoted FTS5 string is taken literally, its quotes doubled: https://www.sqlite.org/fts5.html#fts5_strings
-        sql = (
-            "SELECT i.incident_id FROM incident_text JOIN incidents i ON i.rowid = incident_text.rowid "
-            "WHERE incident_text MATCH ? UNION ALL "
-            "SELECT i.incident_id FROM article_text JOIN articles a ON a.rowid = article_text.rowid "
-            "JOIN incidents i ON i.article_id = a.article_id WHERE article_text MATCH ?"
-        )
         quoted = '"' + text.replace('"', '""') + '"'
-        parameters: tuple = (quoted, quoted)
-    else:
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-        sql = (
-            "SELECT incident_id FROM incidents WHERE evidence ILIKE ? UNION ALL "
-            "SELECT i.incident_id FROM incidents i JOIN articles a USING (article_id) WHERE a.headline ILIKE ?"
+        return (
+            (
+                f"SELECT {read} FROM incident_text t JOIN incidents i ON i.rowid = t.rowid "
+                "JOIN articles a ON a.article_id = i.article_id WHERE incident_text MATCH ?",
+                (quoted,),
+            ),
+            (
+                f"SELECT {read} FROM article_text t JOIN articles a ON a.rowid = t.rowid "
+                "JOIN incidents i ON i.article_id = a.article_id WHERE article_text MATCH ?",
+                (quoted,),
+            ),
         )
-        parameters = (pattern, pattern)
-    if limit is not None:
-        sql, parameters = sql + " LIMIT ?", (*parameters, limit + 1)
-    found = [row[0] for row in conn.execute(sql, parameters)]
-    if limit is not None and len(found) > limit:
-        return None
-    return set(found)  # a set: UNION's sort of a million ids took seconds
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+    return tuple(
+        (f"SELECT {read}{_FROM.rstrip()} WHERE {column} ILIKE ?", (pattern,)) for column in ("i.evidence", "a.headline")
+    )
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:

@@ -104,7 +104,7 @@ def _read(
     """Return the map rows read from the database, as a frame (unless not `frame`: an empty one) and as the sorted
     Arrow table it was made from (None when Arrow could not type a column)."""
     hidden, deleted = left_out(found)
-    read = [] if store.is_url(str(db_path)) else _arrow_rows(db_path, conn, hidden=hidden, deleted=deleted)
+    read = _arrow_rows(db_path, conn, hidden=hidden, deleted=deleted)
     if read:
         table = _sorted_table(read)
         return (table.to_pandas() if frame else pd.DataFrame()), table
@@ -161,30 +161,32 @@ def _sorted_table(held: list[pa.Table]) -> pa.Table:
 
 
 def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str], deleted: set[str]) -> list[pa.Table]:
-    """Return store.iter_map_rows of the SQLite database at `db_path` (open as `conn`) as one Arrow table typed as
-    _stored_frame types them, but for the `hidden` incidents and those of `deleted` articles, read by the ADBC SQLite
-    driver (no Python object per value: a million incidents in 1.1-1.5 s in READ_PIECES pieces, against 7 s through
-    sqlite3 into Arrow), in a list for _sorted_table to take it from; an empty list when the driver cannot read them
-    or types a column otherwise (SQLite keeps text in an INTEGER column): the caller reads them through sqlite3."""
-    version = file_version(db_path)
-    select = store.map_rows_select(conn, ordered=False)
-    rows, first, last = conn.execute("SELECT count(*), min(rowid), max(rowid) FROM incidents").fetchone()
-    pieces = max(1, min(READ_PIECES, rows // READ_PIECE_ROWS))
+    """Return store.iter_map_rows of the database at `db_path` (open as `conn`) as one Arrow table typed as
+    _stored_frame types them, but for the `hidden` incidents and those of `deleted` articles, read by Apache Arrow's
+    ADBC drivers (no Python object per value): SQLite's in READ_PIECES pieces at once (a million incidents in
+    1.1-1.5 s, against 7 s through sqlite3 into Arrow), PostgreSQL's by COPY. In a list for _sorted_table to take it
+    from; an empty list when a driver cannot read them (not installed, a server it cannot reach) or types a column
+    otherwise (SQLite keeps text in an INTEGER column): the caller reads them through `conn`."""
     # Imported here: 0.35 s (it imports pyarrow.dataset) that a kept copy's reader and a small store's writer skip.
     import adbc_driver_manager
 
+    select = store.map_rows_select(conn, ordered=False)
     try:
-        read_pieces = _adbc_pieces(db_path, select, pieces, rows=rows, rowids=(first or 0, last or 0))
-        # Pieces read by connections of their own may see different versions: after a write, one piece reads all.
-        if pieces > 1 and file_version(db_path) != version:
-            read_pieces = _adbc_pieces(db_path, select, 1, rows=rows, rowids=(first or 0, last or 0))
-    except (OSError, adbc_driver_manager.Error):
+        if store.is_url(str(db_path)):
+            read_pieces = _postgres_pieces(str(db_path), select)
+        else:
+            read_pieces = _sqlite_pieces(db_path, conn, select)
+    except (OSError, ImportError, adbc_driver_manager.Error):
         return []
     names = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     kinds = [pa.float64() if n in ("lat", "lon") else pa.int64() if n in _WHOLE else pa.string() for n in names]
     # The driver gives a piece's column of nothing but nulls a type of its own: made null, the other pieces type it.
+    # PostgreSQL's INTEGER columns come as int32, its text maybe as large strings: widened as sqlite3 would read them.
     read_pieces = [
-        pa.table([c if c.null_count < len(c) else pa.nulls(len(c)) for c in t.columns], names) for t in read_pieces
+        pa.table(
+            [_widened(c, k) if c.null_count < len(c) else pa.nulls(len(c)) for c, k in zip(t.columns, kinds)], names
+        )
+        for t in read_pieces
     ]
     if any(c.type not in (k, pa.null()) for t in read_pieces for c, k in zip(t.columns, kinds)):
         return []
@@ -199,6 +201,38 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     # A column of nothing but nulls has Arrow's null type, as pa.array types such values read through sqlite3.
     columns = [pa.nulls(len(c)) if c.null_count == len(c) else c for c in table.columns]
     return [pa.table(columns, names=table.column_names)]
+
+
+def _widened(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
+    """The column as `kind` when that only widens it (a smaller integer or float, large text as text), else as read."""
+    same_family = (
+        (pa.types.is_integer(column.type) and pa.types.is_integer(kind))
+        or (pa.types.is_floating(column.type) and pa.types.is_floating(kind))
+        or (pa.types.is_large_string(column.type) and pa.types.is_string(kind))
+    )
+    return column.cast(kind) if same_family and column.type != kind else column
+
+
+def _sqlite_pieces(db_path: str | Path, conn: store.Connection, select: str) -> list[pa.Table]:
+    """Return the rows `select` reads from the SQLite database at `db_path`, in pieces read at once (_adbc_pieces),
+    all of one version: after a write while they were read, read again in one piece."""
+    version = file_version(db_path)
+    rows, first, last = conn.execute("SELECT count(*), min(rowid), max(rowid) FROM incidents").fetchone()
+    pieces = max(1, min(READ_PIECES, rows // READ_PIECE_ROWS))
+    read = _adbc_pieces(db_path, select, pieces, rows=rows, rowids=(first or 0, last or 0))
+    if pieces > 1 and file_version(db_path) != version:
+        read = _adbc_pieces(db_path, select, 1, rows=rows, rowids=(first or 0, last or 0))
+    return read
+
+
+def _postgres_pieces(url: str, select: str) -> list[pa.Table]:
+    """Return the rows `select` reads from the PostgreSQL database at `url`, by ADBC's PostgreSQL driver (COPY in
+    binary, into Arrow in C)."""
+    import adbc_driver_postgresql.dbapi as adbc_postgresql
+
+    with adbc_postgresql.connect(url) as arrow, arrow.cursor() as cursor:
+        cursor.execute(select)
+        return [cursor.fetch_arrow_table()]
 
 
 def _adbc_pieces(

@@ -3,9 +3,9 @@ newest first, read fast and kept on disk per database version, so that a dashboa
 instead of a million rows; writers (ingest, watch) keep it current with `refresh`.
 
 The rows are read by Apache Arrow's ADBC drivers: SQLite's in pieces at once, PostgreSQL's by COPY; without a
-driver, or a column Arrow cannot type, through the store's own connection. The copy is an Arrow IPC file in extract.cache's
-directory, named by the database's path and version (`file_version`): a change of the database is a new name, and a
-reader finds a copy only of the version it reads.
+driver, or a column Arrow cannot type, through the store's own connection. The copy (SQLite only) is an Arrow IPC
+file in extract.cache's directory, named by the database's path and version (`file_version`): a change of the
+database is a new name, and a reader finds a copy only of the version it reads.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from extract.matching import (
     Event,
     Report,
     blocking_keys,
+    classes,
     cluster,
     conflict_free,
     content,
@@ -177,10 +178,7 @@ class EventMatcher:
         if sorted(old, key=_by_id) == sorted(reports, key=_by_id):
             return Change()
         # Copies of one story compare alike with the article's reports (matching.content): once per content.
-        others: dict[Content, list[Report]] = {}
-        for c in candidates:
-            if c.article_id != article_id:
-                others.setdefault(content(c), []).append(c)
+        others = classes(c for c in candidates if c.article_id != article_id)
         linked = [c for cs in others.values() if any(decide_apart(r, cs[0]).merge for r in reports) for c in cs]
         # For explain: the candidate that came nearest to each new report, should it stay alone.
         nearest = {}
@@ -386,9 +384,7 @@ def _grouping(
 ) -> _Grouping:
     """The grouping of a component (sorted by id) into `groups` with their `events` (merged with `families`), as
     `placements` place it."""
-    contents: dict[Content, tuple[Report, list[str]]] = {}
-    for r in component:
-        contents.setdefault(content(r), (r, []))[1].append(r.incident_id)
+    contents = {c: (members[0], [r.incident_id for r in members]) for c, members in classes(component).items()}
     return _Grouping(
         tuple(component),
         frozenset(r.article_id for r in component),
@@ -423,36 +419,40 @@ def _reasons(group: Sequence[Report], nearest: Mapping[str, tuple[Decision, Repo
         return ["no other report of this incident"]
     # An event holds no two reports of one article (a conflict), so a pair's decision is one per pair of contents:
     # the strongest partner in each content is its last report before `r` or its last one after.
-    classes: dict[Content, list[Report]] = {}
-    for r in group:
-        classes.setdefault(content(r), []).append(r)
-    kinds = list(classes.values())
+    kinds = list(classes(group).values())
+    if len(kinds) == 1 and len({r.incident_id for r in group}) == len(group):
+        # Copies of one story: the last report is each one's partner, and its last but one is the last's.
+        why = "; ".join(decide_apart(group[0], group[0]).reasons)
+        last, before = f"joined {group[-1].article_id}: {why}", f"joined {group[-2].article_id}: {why}"
+        return [last] * (len(group) - 1) + [before]
     ids = [[r.incident_id for r in members] for members in kinds]
     kind = {r.incident_id: k for k, members in enumerate(kinds) for r in members}
-    decided: dict[tuple[int, int], Decision] = {}
+    decided: dict[tuple[int, int], tuple[float, str]] = {}  # the score and reasons of a pair of contents
 
-    def decision(first: int, then: int) -> Decision:
-        if (first, then) not in decided:
-            decided[first, then] = decide_apart(kinds[first][0], kinds[then][0])
-        return decided[first, then]
+    def decision(first: int, then: int) -> tuple[float, str]:
+        found = decided.get((first, then))
+        if found is None:
+            d = decide_apart(kinds[first][0], kinds[then][0])
+            found = decided[first, then] = (d.score, "; ".join(d.reasons))
+        return found
 
     reasons = []
     for r in group:
-        best: tuple[float, str, Decision, Report] | None = None
+        best: tuple[float, str, str, Report] | None = None
         own = kind[r.incident_id]
         for k, members in enumerate(kinds):
             at = bisect_left(ids[k], r.incident_id)
             if at > 0:  # its last report before r
-                d = decision(k, own)
-                if best is None or (d.score, members[at - 1].incident_id) > best[:2]:
-                    best = (d.score, members[at - 1].incident_id, d, members[at - 1])
+                score, why = decision(k, own)
+                if best is None or (score, members[at - 1].incident_id) > best[:2]:
+                    best = (score, members[at - 1].incident_id, why, members[at - 1])
             if ids[k][-1] > r.incident_id:  # its last report after r
-                d = decision(own, k)
-                if best is None or (d.score, ids[k][-1]) > best[:2]:
-                    best = (d.score, ids[k][-1], d, members[-1])
+                score, why = decision(own, k)
+                if best is None or (score, ids[k][-1]) > best[:2]:
+                    best = (score, ids[k][-1], why, members[-1])
         if best is None:
             raise ValueError(f"an event of {len(group)} reports holds {r.incident_id} twice")
-        reasons.append(f"joined {best[3].article_id}: " + "; ".join(best[2].reasons))
+        reasons.append(f"joined {best[3].article_id}: {best[2]}")
     return reasons
 
 

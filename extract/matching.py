@@ -475,6 +475,21 @@ def content(r: Report) -> Content:
     return made
 
 
+def classes(reports: Iterable[Report]) -> dict[Content, list[Report]]:
+    """Return the reports of each content (see content), each class in the order the reports come."""
+    found: dict[Content, list[Report]] = {}
+    for r in reports:
+        # content(r) inlined for the reports met before: a flood's copies are classed again with every new copy.
+        known = _CONTENTS.get(id(r))
+        kind = known[1] if known is not None and known[0] is r else content(r)
+        members = found.get(kind)
+        if members is None:
+            found[kind] = [r]
+        else:
+            members.append(r)
+    return found
+
+
 def _values(r: Report) -> tuple:
     return (
         r.type,
@@ -597,10 +612,7 @@ def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFami
     """Return the event of `reports` with its merged attributes."""
     # Copies of one story give the same attributes: each content counted once, with its number of reports, in the
     # order it first comes (a flood's event of many copies merges in the time of one).
-    weights: dict[Content, list] = {}  # content -> [its first report, its number of reports]
-    for r in reports:
-        weights.setdefault(content(r), [r, 0])[1] += 1
-    kinds = list(weights.values())
+    kinds = [(members[0], len(members)) for members in classes(reports).values()]  # first report, number
     types = _tally((r.type, n) for r, n in kinds)
     kind = max(types, key=lambda t: (types[t], families.severity.get(t, 0), t))
     placed = [(r.place, n) for r, n in kinds if r.place]

@@ -172,6 +172,15 @@ def test_copies_group_as_compared_pair_by_pair(seed):
                 assert _reasons(group, {}) == _reference_reasons(group)
 
 
+@pytest.mark.parametrize("copies", [2, 3, 7])
+def test_an_event_of_copies_alone_names_the_last_copy_and_the_last_names_the_one_before(copies):
+    """An event of one story's copies (one content) gives each report the reasons comparing every pair gives."""
+    group = [report(f"a{n}", ages=(16,)) for n in range(copies)]
+    reasons = _reasons(group, {})
+    assert reasons == _reference_reasons(group)
+    assert [r.split(":")[0] for r in reasons] == [f"joined a{copies - 1}"] * (copies - 1) + [f"joined a{copies - 2}"]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_a_copy_joining_a_kept_grouping_changes_what_grouping_again_does(seed):
     """A new article's report that joins an event of a component grouped before is placed from the kept grouping

@@ -519,30 +519,49 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_vie
         protected = frame["type"].isin(PROTECTED_TYPES).to_numpy()
         if filters.query_matches(pd.DataFrame({"headline": [""], "evidence": [NEUTRAL_EVIDENCE]}), query).iloc[0]:
             keep |= protected
-    texts = _searched_texts(db_path, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE))
-    texts = texts.filter(filters.query_matches(_str_frame(texts), query).to_numpy())
-    at = frame.index.get_indexer(texts["incident_id"].to_numpy(zero_copy_only=False))
-    at, first = np.unique(at, return_index=True)  # each incident once: the index reads one both texts hold twice
-    texts, at = texts.take(first[at >= 0]), at[at >= 0]  # and no hidden incident's
-    stored = _str_frame(texts)
-    held = ~protected[at] | filters.query_matches(stored.assign(evidence=""), query).to_numpy()
-    changed = _touched(frame.index[at], frame["article_id"].iloc[at], corrections_of(db_path))
-    if public_view:
-        vocabulary = name_vocabulary()
-        changed |= may_name(stored["headline"], vocabulary) | may_name(stored["evidence"], vocabulary)
-    keep[at[held & ~changed]] = True
-    if len(again := at[held & changed & ~keep[at]]):
+    touched = _touched(frame.index, frame["article_id"], found) if (found := corrections_of(db_path)) else None
+    checked = [np.empty(0, dtype=np.intp)]  # the rows to read whole, correct and mask
+    # Each piece read apart: a copy of them in one piece took a second at a million. An incident both texts hold is
+    # read twice by the index, and looked at twice.
+    for texts in _searched_texts(db_path, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)):
+        matched = filters.query_matches(_str_frame(texts), query).to_numpy()
+        at = np.full(len(matched), -1)
+        at[matched] = frame.index.get_indexer(texts["incident_id"].filter(matched).to_numpy(zero_copy_only=False))
+        held = matched & (at >= 0)  # not a hidden incident's
+        if (neutral := held & protected[at]).any():  # its evidence is the neutral sentence: only its headline counts
+            headlines = _str_frame(texts.filter(neutral)).assign(evidence="")
+            held[neutral] = filters.query_matches(headlines, query).to_numpy()
+        changed = np.zeros(len(held), dtype=bool) if touched is None else touched[at] & held
+        if public_view:
+            changed |= _screened(texts, held, name_vocabulary())
+        keep[at[held & ~changed]] = True
+        checked.append(at[held & changed])
+    again = np.unique(np.concatenate(checked))
+    if len(again := again[~keep[again]]):
         conn = store.connect_readonly(db_path)
         try:
             read = _texts_frame(db_path, store.iter_map_texts(conn, frame.index[again]), public_view=public_view)
         finally:
             conn.close()
-        found = frame.index.get_indexer(read.index[filters.query_matches(read, query).to_numpy()])
-        keep[found[found >= 0]] = True
+        at = frame.index.get_indexer(read.index[filters.query_matches(read, query).to_numpy()])
+        keep[at[at >= 0]] = True
     return keep
 
 
 _SEARCHED = ("headline", "evidence")  # the texts the search reads
+
+
+def _screened(texts: pa.Table, held: np.ndarray, vocabulary: NameVocabulary) -> np.ndarray:
+    """Return, per row of `texts` (_SEARCHED), whether it is `held` and masking may change it (may_name of either
+    text): each text screened in a thread (RE2 lets go of the GIL)."""
+    screened = np.zeros(len(held), dtype=bool)
+    rows = _str_frame(texts.filter(held))
+    with ThreadPoolExecutor(len(_SEARCHED)) as pool:
+        headline, evidence = pool.map(lambda column: may_name(rows[column], vocabulary), _SEARCHED)
+    screened[held] = headline | evidence
+    return screened
+
+
 # The scan of every incident's texts (a search the index cannot answer) is read in this many rowid ranges at once,
 # each by its own connection in a thread (at a million incidents on 2 cores busy with other work, 1.0-1.3 s in one
 # piece, 0.9-1.0 s in two or four).
@@ -556,10 +575,10 @@ def _str_frame(texts: pa.Table) -> pd.DataFrame:
     return texts.select(list(_SEARCHED)).to_pandas(types_mapper={pa.string(): strings}.get)
 
 
-def _searched_texts(db_path: str, query: str, *, limit: int) -> pa.Table:
+def _searched_texts(db_path: str, query: str, *, limit: int) -> list[pa.Table]:
     """Return (incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding `query`
     (one both texts hold is read twice); of every incident when the index cannot tell, or finds more than `limit`
-    texts (reading them all costs less)."""
+    texts (reading them all costs less): in pieces, one chunk each."""
     conn = store.connect_readonly(db_path)
     try:
         statements = store.search_selects(conn, query, columns=_SEARCHED)
@@ -567,17 +586,21 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> pa.Table:
             limited = [(sql + " LIMIT ?", (*parameters, limit + 1), limit + 1) for sql, parameters in statements]
             found = _read_texts(db_path, conn, limited)
             if sum(t.num_rows for t in found) <= limit:
-                return pa.concat_tables(found)
+                return found
+            del found
         every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
         pieces: list[tuple[str, tuple, int]] = [(sql, (), 0) for sql, _ in every]
         if isinstance(conn, sqlite3.Connection):
-            span = conn.execute("SELECT coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM incidents")
-            first, last = span.fetchone()
+            # Each alone: SQLite reads min(rowid) and max(rowid) off the table's ends, but not inside another call.
+            first, last = conn.execute(
+                "SELECT (SELECT min(rowid) FROM incidents), (SELECT max(rowid) FROM incidents)"
+            ).fetchone()
+            first, last = first or 0, last or 0
             bounds = [first + (last - first + 1) * k // SEARCH_SCAN_PIECES for k in range(SEARCH_SCAN_PIECES)]
             bounds.append(last + 1)
             ranged = pieces[0][0] + " WHERE i.rowid >= ? AND i.rowid < ?"
             pieces = [(ranged, (a, b), b - a) for a, b in itertools.pairwise(bounds)]
-        return pa.concat_tables(_read_texts(db_path, conn, pieces))
+        return _read_texts(db_path, conn, pieces)
     finally:
         conn.close()
 

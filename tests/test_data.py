@@ -360,6 +360,41 @@ def test_text_matches_scan_when_the_index_finds_too_many(searched_db, query, mon
     data._cached_matches.clear()
 
 
+SEARCH_WAYS = (  # (SEARCH_SCAN_ROWS, SEARCH_SCAN_SHARE, SEARCH_SCAN_PIECES), the share None for more than the rows
+    (data.SEARCH_SCAN_ROWS, data.SEARCH_SCAN_SHARE, 1),  # the index's candidates
+    (1, None, 1),  # every row's texts, in one piece
+    (1, None, 3),  # and in three
+)
+
+
+@pytest.mark.parametrize(
+    "query, public_view, expected",
+    [
+        ("walking home", True, []),  # a protected row's evidence: readers see the neutral sentence
+        ("walking home", False, ["common:0"]),
+        ("sexual assault was reported", True, []),
+        ("sexual assault was reported", False, ["street:0"]),
+        ("not shown here", True, ["common:0", "street:0"]),  # the neutral sentence, in no stored text
+        ("TO PROTECT THE PEOPLE", True, ["common:0", "street:0"]),
+        ("not shown here", False, []),
+        ("path near clapham", True, ["common:0"]),  # a protected row found by its headline only
+        ("assault reported on", True, ["street:0"]),  # its headline, and its evidence in another case
+        ("assault reported on", False, ["street:0"]),
+    ],
+)
+def test_text_matches_of_protected_rows(searched_db, query, public_view, expected, monkeypatch):
+    frame = page_frame(searched_db, public_view=public_view, events_view=False)
+    assert sorted(filter_incidents(frame, Filters(query=query)).index) == expected  # what searching every row keeps
+    for rows, share, pieces in SEARCH_WAYS:
+        monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", rows)
+        monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", share or len(frame) + 1)
+        monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", pieces)
+        data._cached_matches.clear()
+        matches = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
+        assert sorted(matches.index[matches]) == expected, (rows, share, pieces)
+    data._cached_matches.clear()
+
+
 @pytest.mark.parametrize("events_view", [False, True])
 def test_rows_shown_to_readers_are_the_whole_rows_masked(searched_db, events_view):
     """Texts are masked as the rows are shown, the frames' other columns once for all rows: together they are

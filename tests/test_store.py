@@ -648,6 +648,41 @@ def test_search_incidents_above_its_limit_leaves_the_scan_to_the_caller(conn, li
     assert (None if found is None else sorted(found)) == expected
 
 
+S1 = ("s1:0", "Man stabbed on RYE LANE", "A man, 19, was stabbed near the Café Rouge.")
+S3 = (
+    ("s3:0", "Robbery in Brixton", "Two phones were snatched."),
+    ("s3:1", "Robbery in Brixton", "A second robbery: rye bread."),
+)
+
+
+@pytest.mark.parametrize(
+    "query, by_evidence, by_headline",
+    [
+        ("rye", [S3[1]], [S1]),  # one statement a text: the evidence's, then the headline's
+        ("ROBBERY", [S3[1]], list(S3)),  # an incident both texts hold is read by both
+        ("café rouge", [S1], []),
+        ("50% of", [("s2:0", None, 'Police said "50% of the shop" was damaged in the raid_2 on Mare Street.')], []),
+        ("stolen", [], []),
+    ],
+)
+def test_search_selects_read_the_texts_of_what_the_index_finds(conn, query, by_evidence, by_headline):
+    save_searched(conn)
+    statements = store.search_selects(conn, query, columns=("headline", "evidence"))
+    found = [sorted(conn.execute(sql, parameters).fetchall()) for sql, parameters in statements]
+    assert found == [by_evidence, by_headline]
+    assert {i for rows in found for i, *_ in rows} == store.search_incidents(conn, query)
+
+
+def test_search_selects_of_every_incident_or_of_none(conn):
+    save_searched(conn)
+    ((sql, parameters),) = store.search_selects(conn, None, columns=("url", "evidence_start"))
+    assert sorted(conn.execute(sql, parameters).fetchall()) == [(i, None, 0) for i in ("s1:0", "s2:0", "s3:0", "s3:1")]
+    assert store.search_selects(conn, "ry") is None  # under three characters: the caller reads every row
+    with pytest.raises(ValueError) as e:
+        store.search_selects(conn, "rye", columns=("headline", "type"))
+    assert str(e.value) == "not texts of the map: ['type']"
+
+
 def test_write_batch_commits_every_article_at_its_end(conn):
     with store.write_batch(conn):
         store.save_article(conn, article("a1"), [incident("i1")])

@@ -144,12 +144,26 @@ def event_frame(
         frame[column] = _with(frame[column], at, merges.values[column])
     counts = np.ones(len(frame), dtype=int)
     counts[at] = [len(t) for t in merges.told]
-    told: list[tuple[str, ...]] = list(zip(frame.index.tolist()))
-    for i, t in zip(at.tolist(), merges.told):
-        told[i] = t
     frame[REPORTS] = counts
-    frame[REPORT_IDS] = told
+    frame[REPORT_IDS] = _report_ids(frame.index, counts, at, merges.told)
     return frame
+
+
+def _report_ids(index: pd.Index, counts: np.ndarray, at: np.ndarray, told: list[tuple[str, ...]]) -> pd.Series:
+    """The REPORT_IDS column: each event's own id, but for the events at `at`, whose reports are `told`; as an Arrow
+    list of strings, not a tuple per row (a million tuples took 72 MB and 0.2 s)."""
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    ids = _arrow(index.to_series()).take(pa.array(np.repeat(np.arange(len(counts)), counts)))
+    if len(at):  # the merged events' slots hold their reports' ids instead, in the frame's order
+        merged = np.zeros(len(counts), dtype=bool)
+        merged[at] = True
+        slots = np.repeat(merged, counts)
+        ordered = np.argsort(at, kind="stable")
+        replacement = pa.array([i for k in ordered.tolist() for i in told[k]], type=pa.large_string())
+        ids = pc.replace_with_mask(ids, pa.array(slots), replacement)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), ids)
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=index)
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ database is a new name, and a reader finds a copy only of the version it reads.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -82,7 +83,10 @@ def refresh(db_path: str | Path) -> int:
     PostgreSQL URL, no cache directory, a smaller database, a copy already kept, or a change while reading). Call it
     once the writes are committed and the writer's connections closed: closing changes the file."""
     path = _snapshot_path(db_path)
-    if path is None or path.exists():
+    try:
+        if path is None or path.exists():
+            return 0
+    except OSError:  # a cache directory this user cannot read (ingest run as another user): none is kept there
         return 0
     conn = store.connect_readonly(db_path)
     try:
@@ -283,11 +287,13 @@ def _read_snapshot(path: Path) -> pd.DataFrame | None:
 
 
 def _stale_removed(path: Path) -> None:
-    """Delete the copies of the database's other versions kept beside `path`, and partial copies left long ago."""
+    """Delete the copies of the database's other versions kept beside `path`, and partial copies left long ago; what
+    this user may not delete stays."""
     place = path.name.split("-")[0]
     for stale in path.parent.glob(f"{place}-*.arrow"):
         if stale != path:
-            stale.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
     # A server killed while writing (SIGKILL, out of memory) leaves its partial copy: removed once old, as another
     # server may be writing its own now.
     for partial in path.parent.glob(f".{place}-*.tmp"):

@@ -528,10 +528,13 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_vie
         at = np.full(len(matched), -1)
         at[matched] = frame.index.get_indexer(texts["incident_id"].filter(matched).to_numpy(zero_copy_only=False))
         held = matched & (at >= 0)  # not a hidden incident's
-        if (neutral := held & protected[at]).any():  # its evidence is the neutral sentence: only its headline counts
+        neutral, changed = np.zeros(len(held), dtype=bool), np.zeros(len(held), dtype=bool)
+        neutral[held] = protected[at[held]]
+        if neutral.any():  # its evidence is the neutral sentence: only its headline counts
             headlines = _str_frame(texts.filter(neutral)).assign(evidence="")
             held[neutral] = filters.query_matches(headlines, query).to_numpy()
-        changed = np.zeros(len(held), dtype=bool) if touched is None else touched[at] & held
+        if touched is not None:
+            changed[held] = touched[at[held]]
         if public_view:
             changed |= _screened(texts, held, name_vocabulary())
         keep[at[held & ~changed]] = True
@@ -576,16 +579,16 @@ def _str_frame(texts: pa.Table) -> pd.DataFrame:
 
 
 def _searched_texts(db_path: str, query: str, *, limit: int) -> list[pa.Table]:
-    """Return (incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding `query`
-    (one both texts hold is read twice); of every incident when the index cannot tell, or finds more than `limit`
-    texts (reading them all costs less): in pieces, one chunk each."""
+    """Return (found, incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding
+    `query` (store.search_selects: one both texts hold is read twice, and rows without an incident come too); of
+    every incident when the index cannot tell, or finds more than `limit` texts (reading them all costs less): in
+    pieces, one chunk each."""
     conn = store.connect_readonly(db_path)
     try:
-        statements = store.search_selects(conn, query, columns=_SEARCHED)
+        statements = store.search_selects(conn, query, columns=_SEARCHED, limit=limit)
         if statements is not None:
-            limited = [(sql + " LIMIT ?", (*parameters, limit + 1), limit + 1) for sql, parameters in statements]
-            found = _read_texts(db_path, conn, limited)
-            if sum(t.num_rows for t in found) <= limit:
+            found = _read_texts(db_path, conn, [(sql, parameters, limit + 1) for sql, parameters in statements])
+            if sum(t["found"][0].as_py() for t in found) <= limit:
                 return found
             del found
         every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
@@ -606,30 +609,33 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> list[pa.Table]:
 
 
 def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table]:
-    """Return what each (statement, parameters, most rows) reads, (incident_id, *_SEARCHED) as strings: from SQLite
-    by the ADBC driver, each statement by its own connection in a thread of its own (the driver lets go of the GIL;
-    no Python object per value), else, or when the driver cannot read them as strings, through `conn`."""
-    names = ["incident_id", *_SEARCHED]
+    """Return what each (statement, parameters, most rows) of store.search_selects reads, (found, incident_id,
+    *_SEARCHED) as Arrow integers and strings: from SQLite by the ADBC driver, each statement by its own connection
+    in a thread of its own (the driver lets go of the GIL; no Python object per value), else, or when the driver
+    cannot read them as such, through `conn`."""
+    names = ["found", "incident_id", *_SEARCHED]
+    kinds = [pa.int64(), *[pa.string()] * (len(names) - 1)]
 
     def read(statement: tuple[str, tuple, int]) -> pa.Table:
         sql, parameters, rows = statement
         with adbc_sqlite.connect(store.readonly_uri(db_path)) as arrow, arrow.cursor() as cursor:
             # The driver types a column by the rows of a batch, and fails on a later batch that disagrees: one batch.
-            cursor.adbc_statement.set_options(**{StatementOptions.BATCH_ROWS.value: str(rows + 1)})
+            cursor.adbc_statement.set_options(**{StatementOptions.BATCH_ROWS.value: str(rows + 2)})
             cursor.execute(sql, parameters)
             table = cursor.fetch_arrow_table()
-        # A column of nothing but nulls (or of no rows) has a type of the driver's own.
-        return pa.table([pa.nulls(len(c), pa.string()) if c.null_count == len(c) else c for c in table.columns], names)
+        # A column of nothing but nulls has a type of the driver's own.
+        columns = [pa.nulls(len(c), k) if c.null_count == len(c) else c for c, k in zip(table.columns, kinds)]
+        return pa.table(columns, names)
 
     if isinstance(conn, sqlite3.Connection):
         with contextlib.suppress(OSError, adbc_driver_manager.Error), ThreadPoolExecutor(len(statements)) as pool:
             tables = list(pool.map(read, statements))
-            if all(c.type == pa.string() for t in tables for c in t.columns):
+            if all(t.schema.types == kinds for t in tables):
                 return tables
     tables = []
     for sql, parameters, _ in statements:
         columns = list(zip(*conn.execute(sql, parameters).fetchall())) or [()] * len(names)
-        tables.append(pa.table([pa.array(c, pa.string()) for c in columns], names))
+        tables.append(pa.table([pa.array(c, k) for c, k in zip(columns, kinds)], names))
     return tables
 
 

@@ -1104,32 +1104,32 @@ def search_incidents(conn: Connection, text: str, *, limit: int | None = None) -
     before the index) or when more than `limit` headlines and evidence match (reading them all costs more than the
     caller's scan), and the caller must look at every incident. Case is folded by the database (Unicode simple
     folding in SQLite's trigram tokenizer, the locale's in PostgreSQL), so callers check the rows found."""
-    statements = search_selects(conn, text, columns=())
+    statements = search_selects(conn, text, columns=(), limit=limit)
     if statements is None:
         return None
-    found: list[str] = []
+    found, ids = 0, set[str]()  # a set: UNION's sort of a million ids took seconds
     for sql, parameters in statements:
-        if limit is not None:
-            sql, parameters = sql + " LIMIT ?", (*parameters, limit + 1 - len(found))
-        found += [row[0] for row in conn.execute(sql, parameters)]
-        if limit is not None and len(found) > limit:
-            return None
-    return set(found)  # a set: UNION's sort of a million ids took seconds
+        rows = conn.execute(sql, parameters).fetchall()
+        found += rows[0][0]
+        ids.update(row[1] for row in rows if row[1] is not None)
+    return None if limit is not None and found > limit else ids
 
 
 def search_selects(
-    conn: Connection, text: str | None, *, columns: Sequence[str] = MAP_TEXTS
+    conn: Connection, text: str | None, *, columns: Sequence[str] = MAP_TEXTS, limit: int | None = None
 ) -> tuple[tuple[str, tuple], ...] | None:
-    """Return the statements, with their parameters, that read (incident_id, *columns) of the incidents whose
+    """Return the statements, with their parameters, that read (found, incident_id, *columns) of the incidents whose
     evidence (the first statement) or headline (the second) contains `text` in any case by the search index, as
-    search_incidents finds them (an incident found by both is read by both); of every incident, in one statement,
-    when `text` is None; None when the index cannot tell. For a reader of its own, such as one into Arrow: the
-    texts come with the index's rows, not read again by id. `columns` are MAP_TEXTS, all or some."""
+    search_incidents finds them (an incident found by both is read by both), for a reader of its own such as one
+    into Arrow. `found` is how many incidents the statement's text finds, up to `limit` + 1: it reads them only when
+    they are no more than `limit` (so a search that finds too many reads no text), and always one more row of
+    `found` and NULLs, which callers drop. Of every incident, `found` NULL, in one statement when `text` is None;
+    None when the index cannot tell. `columns` are MAP_TEXTS, all or some."""
     if unknown := set(columns) - set(MAP_TEXTS):
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
     read = ", ".join(["i.incident_id", *(_column_of(c) for c in columns)])
     if text is None:
-        return ((f"SELECT {read}{_FROM}".rstrip(), ()),)
+        return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)
     if len(text) < SEARCH_MIN_CHARS:
         return None
     if isinstance(conn, sqlite3.Connection):
@@ -1137,21 +1137,38 @@ def search_selects(
             return None
         # A quoted FTS5 string is taken literally, its quotes doubled: https://www.sqlite.org/fts5.html#fts5_strings
         quoted = '"' + text.replace('"', '""') + '"'
-        return (
+        # The rowids found first, their texts then: a search finding too many stops at the index.
+        sides = (
             (
-                f"SELECT {read} FROM incident_text t JOIN incidents i ON i.rowid = t.rowid "
-                "JOIN articles a ON a.article_id = i.article_id WHERE incident_text MATCH ?",
-                (quoted,),
+                "SELECT rowid, NULL FROM incident_text WHERE incident_text MATCH ?",
+                "JOIN incidents i ON i.rowid = found.incident JOIN articles a ON a.article_id = i.article_id",
             ),
             (
-                f"SELECT {read} FROM article_text t JOIN articles a ON a.rowid = t.rowid "
+                "SELECT i.rowid, a.rowid FROM article_text t JOIN articles a ON a.rowid = t.rowid "
                 "JOIN incidents i ON i.article_id = a.article_id WHERE article_text MATCH ?",
-                (quoted,),
+                "JOIN incidents i ON i.rowid = found.incident JOIN articles a ON a.rowid = found.article",
             ),
         )
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+        finds: tuple = tuple((f"found(incident, article) AS MATERIALIZED ({f} LIMIT ?)", join) for f, join in sides)
+        parameter = quoted
+    else:
+        parameter = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+        finds = tuple(
+            (f"found AS MATERIALIZED (SELECT {read}{_FROM.rstrip()} WHERE {column} ILIKE ? LIMIT ?)", "")
+            for column in ("i.evidence", "a.headline")
+        )
+        read = ", ".join(["incident_id", *columns])
+    counted = "(SELECT count(*) FROM found)"
+    nothing = ", ".join(["NULL"] * (1 + len(columns)))
+    # int64's largest is LIMIT's: `limit` + 1 at most.
+    bound = 2**63 - 2 if limit is None else limit
     return tuple(
-        (f"SELECT {read}{_FROM.rstrip()} WHERE {column} ILIKE ?", (pattern,)) for column in ("i.evidence", "a.headline")
+        (
+            f"WITH {find} SELECT {counted}, {read} FROM found {join} WHERE {counted} <= ? "
+            f"UNION ALL SELECT {counted}, {nothing}",
+            (parameter, bound + 1, bound),
+        )
+        for find, join in finds
     )
 
 

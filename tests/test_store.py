@@ -655,28 +655,49 @@ S3 = (
 )
 
 
+def read_side(conn, statement) -> tuple[set[int | None], list[tuple], int]:
+    """What one of search_selects' statements reads: the numbers found, the rows of incidents, and how many not."""
+    rows = conn.execute(*statement).fetchall()
+    incidents = sorted(row[1:] for row in rows if row[1] is not None)
+    return {row[0] for row in rows}, incidents, len(rows) - len(incidents)
+
+
 @pytest.mark.parametrize(
-    "query, by_evidence, by_headline",
+    "query, limit, by_evidence, by_headline",
     [
-        ("rye", [S3[1]], [S1]),  # one statement a text: the evidence's, then the headline's
-        ("ROBBERY", [S3[1]], list(S3)),  # an incident both texts hold is read by both
-        ("café rouge", [S1], []),
-        ("50% of", [("s2:0", None, 'Police said "50% of the shop" was damaged in the raid_2 on Mare Street.')], []),
-        ("stolen", [], []),
+        ("rye", None, [S3[1]], [S1]),  # one statement a text: the evidence's, then the headline's
+        ("ROBBERY", None, [S3[1]], list(S3)),  # an incident both texts hold is read by both
+        ("ROBBERY", 3, [S3[1]], list(S3)),
+        ("ROBBERY", 2, [S3[1]], list(S3)),  # each no more than the limit, but three together: search_incidents scans
+        ("ROBBERY", 1, [S3[1]], 2),  # the headline finds more than the limit: it reads no text, only their number
+        ("café rouge", None, [S1], []),
+        (
+            "50% of",
+            None,
+            [("s2:0", None, 'Police said "50% of the shop" was damaged in the raid_2 on Mare Street.')],
+            [],
+        ),
+        ("stolen", 0, [], []),
     ],
 )
-def test_search_selects_read_the_texts_of_what_the_index_finds(conn, query, by_evidence, by_headline):
+def test_search_selects_read_the_texts_of_what_the_index_finds(conn, query, limit, by_evidence, by_headline):
     save_searched(conn)
-    statements = store.search_selects(conn, query, columns=("headline", "evidence"))
-    found = [sorted(conn.execute(sql, parameters).fetchall()) for sql, parameters in statements]
-    assert found == [by_evidence, by_headline]
-    assert {i for rows in found for i, *_ in rows} == store.search_incidents(conn, query)
+    statements = store.search_selects(conn, query, columns=("headline", "evidence"), limit=limit)
+    expected = [
+        ({found}, [], 1) if isinstance(found, int) else ({len(found)}, found, 1) for found in (by_evidence, by_headline)
+    ]
+    assert [read_side(conn, statement) for statement in statements] == expected
+    found = sum(n for numbers, _, _ in expected for n in numbers)
+    ids = None if limit is not None and found > limit else {i for _, rows, _ in expected for i, *_ in rows}
+    assert store.search_incidents(conn, query, limit=limit) == ids
 
 
 def test_search_selects_of_every_incident_or_of_none(conn):
     save_searched(conn)
     ((sql, parameters),) = store.search_selects(conn, None, columns=("url", "evidence_start"))
-    assert sorted(conn.execute(sql, parameters).fetchall()) == [(i, None, 0) for i in ("s1:0", "s2:0", "s3:0", "s3:1")]
+    assert sorted(conn.execute(sql, parameters).fetchall()) == [
+        (None, i, None, 0) for i in ("s1:0", "s2:0", "s3:0", "s3:1")
+    ]
     assert store.search_selects(conn, "ry") is None  # under three characters: the caller reads every row
     with pytest.raises(ValueError) as e:
         store.search_selects(conn, "rye", columns=("headline", "type"))

@@ -68,8 +68,9 @@ EVENT_TEXTS = ("location_text", "geocode_source")
 """The texts an event shows as its lead report has them (no merge reads them): the events frame leaves them out, and
 shown_rows takes the rows shown theirs from the reports, as it does their store.MAP_TEXTS."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
-# Above this many matches, reading them from the index and then their texts by id costs more than reading every
-# incident's texts (a million: 4 us a row; the index, 6-18 us an id, and reading by id 20 us), so the search scans.
+# When the index finds more texts than this part of the rows (a fifth), reading them with its rows costs more than
+# reading every incident's (at a million, by ADBC: every incident's two texts 1 us a row; the index's 2.3 us a text
+# for "Road", 10 us for "teenager arrested"), so the search scans.
 SEARCH_SCAN_SHARE = 5
 SEARCH_SCAN_ROWS = 10_000  # small frames: the index still answers a search that matches many of their rows
 # PRAGMA quick_check reads every page: a second per 250 MB here (7 s of a million incidents' first load). Larger files
@@ -464,9 +465,10 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
     filter_incidents' `matches`; None without a query. An event is kept when the headline or evidence of any of its
     reports is. Computed once per database version and query.
 
-    The search index (store.search_incidents) names the candidates; only they are searched as `q` does, so the
-    result is the same as searching every row. Masking only removes text, except what it puts in: rows told by the
-    neutral sentence are candidates too, and a query that could overlap a masked name's NAME_MASK searches them all.
+    The search index (store.search_selects) finds the candidates and reads their stored texts; only they are
+    searched as `q` does, so the result is the same as searching every row. Correcting and masking only take text
+    away, but for what masking puts in: the neutral sentence (it holds the query and every protected row is kept, or
+    it does not) and NAME_MASK (a query that could overlap it reads, corrects and masks every row).
     """
     if not query:
         return None

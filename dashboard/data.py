@@ -56,17 +56,11 @@ H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough ha
 CACHED_DATABASES = 2  # databases whose frames a server keeps; of each, only its latest version (_frames_version)
 FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id")
 """The columns read_incidents adds to store.MAP_COLUMNS."""
-TEXT_COLUMNS = (
-    *("location_text", "place_name", "report_ids", "article_id", "published", "geocode_source", "borough_code"),
-    *("date_basis", "place_kind"),
-)
+TEXT_COLUMNS = ("place_name", "report_ids", "article_id", "published", "borough_code", "date_basis", "place_kind")
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
-UNCOUNTED = ("incident_id", "candidates", "arrests", "verified", "event_id")
+UNCOUNTED = ("incident_id", "candidates", "verified", "event_id")
 """Other columns no filter, count or aggregate reads (the index holds the incident id): without_texts leaves them out
 too, so that filtering copies fewer (572,000 rows of 1M: 89 -> 52 ms)."""
-EVENT_TEXTS = ("location_text", "geocode_source")
-"""The texts an event shows as its lead report has them (no merge reads them): the events frame leaves them out, and
-shown_rows takes the rows shown theirs from the reports, as it does their store.MAP_TEXTS."""
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # When the index finds more texts than this part of the rows (a fifth), reading them with its rows costs more than
 # reading every incident's (at a million, by ADBC: every incident's two texts 1 us a row; the index's 2.3 us a text
@@ -268,14 +262,14 @@ def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
 
 def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     """Return one row per event (dashboard.events_view) of `public(db_path)` when `public_view`, else of
-    `incidents(db_path)`, without EVENT_TEXTS (shown_rows gives the rows shown theirs); built again only when the
-    database has changed."""
+    `incidents(db_path)`; built again only when the database has changed. Like the reports' frames it has no
+    store.MAP_TEXTS: shown_rows gives the rows shown their lead report's."""
     return _cached_events(str(db_path), _frames_version(db_path), public_view)
 
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
-    frame = (public if public_view else incidents)(db_path).drop(columns=list(EVENT_TEXTS))
+    frame = (public if public_view else incidents)(db_path)
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
 
 
@@ -351,8 +345,10 @@ def texts_of(db_path: str | Path, ids: Sequence[str], *, public_view: bool) -> p
     return _typed_texts(frame.set_axis(ids))
 
 
-_NO_TEXTS = (None, None, "", "[]", 0, None, None, None, None)  # store.MAP_TEXTS of an incident not stored
-_OFFSETS = store.MAP_TEXTS[4:]  # evidence_start and the spans' offsets
+_NO_TEXTS = tuple(  # store.MAP_TEXTS of an incident not stored
+    (dict.fromkeys(store.MAP_TEXTS) | {"evidence": "", "victim_ages": "[]", "evidence_start": 0}).values()
+)
+_WHOLE_TEXTS = ("evidence_start", "type_start", "type_end", "place_start", "place_end", "arrests")  # typed Int64
 
 
 @st.cache_resource(show_spinner=False, max_entries=2 * CACHED_DATABASES)
@@ -390,9 +386,9 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
 def _typed_texts(texts: pd.DataFrame) -> pd.DataFrame:
     """Return store.MAP_TEXTS typed as the page reads them: strings, headline and evidence "" when missing, offsets
     Int64."""
-    typed = {c: texts[c].astype("str") for c in ("url", "victim_ages")}
+    typed = {c: texts[c].astype("str") for c in ("url", "victim_ages", "location_text", "geocode_source")}
     typed |= {c: texts[c].fillna("").astype("str") for c in ("headline", "evidence")}
-    typed |= {c: pd.array(texts[c], dtype="Int64") for c in _OFFSETS}
+    typed |= {c: pd.array(texts[c], dtype="Int64") for c in _WHOLE_TEXTS}
     return texts.assign(**typed)
 
 

@@ -187,7 +187,8 @@ def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.
             ]
             frame.loc[snapped, "cell"] = pd.Series(moved, index=frame.index[snapped], dtype=object)
     frame.loc[snapped, "place_name"] = frame.loc[snapped, "borough"].fillna("London")
-    frame.loc[snapped, ["location_text", "place_kind"]] = None
+    # The place as the text wrote it is among the texts, which the dashboard's shared frames leave out.
+    frame.loc[snapped, [c for c in ("location_text", "place_kind") if c in frame]] = None
     frame.loc[snapped, "precision"] = SNAPPED_PRECISION
     if "precision_rank" in frame:
         frame.loc[snapped, "precision_rank"] = PRECISION_ORDER[SNAPPED_PRECISION]

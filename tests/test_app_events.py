@@ -169,7 +169,7 @@ def test_events_rows_are_the_events_of_the_reports_with_their_texts(events_db, p
     reports = (data.public if public_view else data.incidents)(events_db)
     expected = event_frame(reports, families=data.crime_families(), stored=data.stored_events(events_db))
     events = data.events(events_db, public_view=public_view)
-    assert not set(data.EVENT_TEXTS) & set(events.columns)
+    assert not set(store.MAP_TEXTS) & set(events.columns)
     assert sorted(events["reports"]) == [1, 3]
     pd.testing.assert_frame_equal(data.rows_of(events.index, events, reports), expected)
     shown = data.without_texts(events_db, public_view=public_view, events_view=True).iloc[::-1]

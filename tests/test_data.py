@@ -14,7 +14,7 @@ from test_privacy import ON_STREET, SEXUAL
 
 from dashboard import data
 from dashboard.filters import Filters, filter_choices, filter_incidents
-from dashboard.privacy import public_incidents
+from dashboard.privacy import may_name, public_incidents
 from extract import columnar, corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.records import PRECISIONS, Article
@@ -392,6 +392,26 @@ def test_text_matches_of_protected_rows(searched_db, query, public_view, expecte
         data._cached_matches.clear()
         matches = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
         assert sorted(matches.index[matches]) == expected, (rows, share, pieces)
+    data._cached_matches.clear()
+
+
+def test_text_matches_screen_each_row_once_a_version(searched_db):
+    """Whether masking may change a row's texts is screened once, by the first search whose query its stored texts
+    hold; later searches take it as it is, and keep what searching every row keeps."""
+    data._cached_matches.clear()
+    data._cached_screens.clear()
+    whole = page_frame(searched_db, public_view=False, events_view=False)  # the stored texts: nothing corrected
+    shown = page_frame(searched_db, public_view=True, events_view=False)
+    held = pd.Index([])
+    for query in ("stabbed", "Peckham stabbing", "Rye Lane", "stabbed"):
+        matches = data.text_matches(searched_db, query, public_view=True, events_view=False)
+        assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index), query
+        held = held.union(filter_incidents(whole, Filters(query=query)).index)
+    vocabulary = data.name_vocabulary()
+    screened = may_name(whole["headline"], vocabulary) | may_name(whole["evidence"], vocabulary)
+    expected = [int(s) if i in held else -1 for i, s in zip(whole.index, screened)]
+    assert set(expected) == {-1, 0, 1}  # rows of each kind: not held, held without a name, held naming someone
+    assert list(data._cached_screens(str(searched_db), data._frames_version(searched_db))) == expected
     data._cached_matches.clear()
 
 

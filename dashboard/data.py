@@ -485,7 +485,8 @@ def _cached_matches(
         return pd.Series(events_of_reports(shown, frame, reports), index=shown.index)
     if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
         return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
-    return pd.Series(_stored_matches(db_path, frame, query, public_view=public_view), index=frame.index)
+    screens = _cached_screens(db_path, version, len(frame)) if public_view else None
+    return pd.Series(_stored_matches(db_path, frame, query, screens=screens), index=frame.index)
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -504,9 +505,9 @@ def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray
     return keep
 
 
-def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_view: bool) -> np.ndarray:
-    """Return which rows of `frame` (`public` when `public_view`, else `incidents`) the search `query` keeps, for a
-    query masking cannot put in (no overlap with NAME_MASK).
+def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, screens: np.ndarray | None) -> np.ndarray:
+    """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None) the search `query`
+    keeps, for a query masking cannot put in (no overlap with NAME_MASK).
 
     Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
     holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
@@ -514,6 +515,7 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_vie
     correction touched it or masking may change it (may_name); only those are read whole, corrected and masked to
     check, and no row whose stored texts miss the query is.
     """
+    public_view = screens is not None
     keep = np.zeros(len(frame), dtype=bool)
     protected = np.zeros(len(frame), dtype=bool)
     if public_view:
@@ -536,8 +538,8 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_vie
             held[neutral] = filters.query_matches(headlines, query).to_numpy()
         if touched is not None:
             changed[held] = touched[at[held]]
-        if public_view:
-            changed |= _screened(db_path, texts, held, at)
+        if screens is not None:
+            changed |= _screened(texts, held, at, screens)
         keep[at[held & ~changed]] = True
         checked.append(at[held & changed])
     again = np.unique(np.concatenate(checked))
@@ -555,11 +557,10 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, public_vie
 _SEARCHED = ("headline", "evidence")  # the texts the search reads
 
 
-def _screened(db_path: str, texts: pa.Table, held: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Return, per row of `texts` (_SEARCHED; `at` its position in `public(db_path)`), whether it is `held` and
-    masking may change it (may_name of either text). Rows screened by an earlier search at this version are not
-    screened again (_cached_screens); the others' texts each in a thread (RE2 lets go of the GIL)."""
-    known = _cached_screens(db_path, _frames_version(db_path))
+def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Return, per row of `texts` (_SEARCHED; `at` its position in the readers' frame), whether it is `held` and
+    masking may change it (may_name of either text). The rows `known` (_cached_screens) are not screened again; the
+    others' texts are, each text in a thread (RE2 lets go of the GIL), and kept in `known`."""
     rows = np.flatnonzero(held)
     if len(unknown := rows[known[at[rows]] < 0]):
         taken = _str_frame(texts.take(unknown))
@@ -573,11 +574,11 @@ def _screened(db_path: str, texts: pa.Table, held: np.ndarray, at: np.ndarray) -
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_screens(db_path: str, version: tuple[int, ...]) -> np.ndarray:
-    """Return, per row of `public(db_path)`, whether masking may change its stored texts (1, else 0; -1 until a
-    search screens it), filled in by the searches at this database version: a broad search screens half a million
-    rows' texts in 0.3-0.7 s, and the next one finds most of them screened."""
-    return np.full(len(public(db_path)), -1, dtype=np.int8)
+def _cached_screens(db_path: str, version: tuple[int, ...], rows: int) -> np.ndarray:
+    """Return, per row of `public(db_path)` at this version (`rows` of them), whether masking may change its stored
+    texts (1, else 0; -1 until a search screens it), filled in by the searches: a broad search screens half a
+    million rows' texts in 0.3-0.7 s, and the next one finds most of them screened."""
+    return np.full(rows, -1, dtype=np.int8)
 
 
 # The scan of every incident's texts (a search the index cannot answer) is read in this many rowid ranges at once,

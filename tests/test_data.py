@@ -411,7 +411,8 @@ def test_text_matches_screen_each_row_once_a_version(searched_db):
     screened = may_name(whole["headline"], vocabulary) | may_name(whole["evidence"], vocabulary)
     expected = [int(s) if i in held else -1 for i, s in zip(whole.index, screened)]
     assert set(expected) == {-1, 0, 1}  # rows of each kind: not held, held without a name, held naming someone
-    assert list(data._cached_screens(str(searched_db), data._frames_version(searched_db))) == expected
+    screens = data._cached_screens(str(searched_db), data._frames_version(searched_db), len(whole))
+    assert list(screens) == expected
     data._cached_matches.clear()
 
 

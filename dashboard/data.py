@@ -14,19 +14,16 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import adbc_driver_manager
-import adbc_driver_sqlite.dbapi as adbc_sqlite
 import h3
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
-from adbc_driver_sqlite import StatementOptions
 
 from dashboard import filters
 from dashboard.coverage import recorded_frame
@@ -583,8 +580,10 @@ def _cached_screens(db_path: str, version: tuple[int, ...], rows: int) -> np.nda
 
 # The scan of every incident's texts (a search the index cannot answer) is read in this many rowid ranges at once,
 # each by its own connection in a thread (at a million incidents on 2 cores busy with other work, 1.0-1.3 s in one
-# piece, 0.9-1.0 s in two or four).
+# piece, 0.9-1.0 s in two or four), each range of SEARCH_SCAN_PIECE_ROWS rowids: the texts of one range held at a
+# time, not a million rows' (0.5 GB, which took a server to 1.4 GB).
 SEARCH_SCAN_PIECES = 2
+SEARCH_SCAN_PIECE_ROWS = 100_000
 
 
 def _str_frame(texts: pa.Table) -> pd.DataFrame:
@@ -594,18 +593,19 @@ def _str_frame(texts: pa.Table) -> pd.DataFrame:
     return texts.select(list(_SEARCHED)).to_pandas(types_mapper={pa.string(): strings}.get)
 
 
-def _searched_texts(db_path: str, query: str, *, limit: int) -> list[pa.Table]:
-    """Return (found, incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding
+def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Table]:
+    """Yield (found, incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding
     `query` (store.search_selects: one both texts hold is read twice, and rows without an incident come too); of
     every incident when the index cannot tell, or finds more than `limit` texts (reading them all costs less): in
-    pieces, one chunk each."""
+    pieces, one chunk each, SEARCH_SCAN_PIECES of them read at a time."""
     conn = store.connect_readonly(db_path)
     try:
         statements = store.search_selects(conn, query, columns=_SEARCHED, limit=limit)
         if statements is not None:
-            found = _read_texts(db_path, conn, [(sql, parameters, limit + 1) for sql, parameters in statements])
+            found = _read_texts(db_path, conn, [(sql, parameters, limit + 2) for sql, parameters in statements])
             if sum(t["found"][0].as_py() for t in found) <= limit:
-                return found
+                yield from found
+                return
             del found
         every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
         pieces: list[tuple[str, tuple, int]] = [(sql, (), 0) for sql, _ in every]
@@ -615,39 +615,30 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> list[pa.Table]:
                 "SELECT (SELECT min(rowid) FROM incidents), (SELECT max(rowid) FROM incidents)"
             ).fetchone()
             first, last = first or 0, last or 0
-            bounds = [first + (last - first + 1) * k // SEARCH_SCAN_PIECES for k in range(SEARCH_SCAN_PIECES)]
-            bounds.append(last + 1)
+            bounds = [*range(first, last + 1, SEARCH_SCAN_PIECE_ROWS), last + 1]
             ranged = pieces[0][0] + " WHERE i.rowid >= ? AND i.rowid < ?"
-            pieces = [(ranged, (a, b), b - a) for a, b in itertools.pairwise(bounds)]
-        return _read_texts(db_path, conn, pieces)
+            pieces = [(ranged, (a, b), b - a + 1) for a, b in itertools.pairwise(bounds)]
+        for at in range(0, len(pieces), SEARCH_SCAN_PIECES):
+            yield from _read_texts(db_path, conn, pieces[at : at + SEARCH_SCAN_PIECES])
+            hand_back_memory()  # the driver's threads free the pieces read into arenas of their own
     finally:
         conn.close()
 
 
 def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table]:
     """Return what each (statement, parameters, most rows) of store.search_selects reads, (found, incident_id,
-    *_SEARCHED) as Arrow integers and strings: from SQLite by the ADBC driver, each statement by its own connection
-    in a thread of its own (the driver lets go of the GIL; no Python object per value), else, or when the driver
-    cannot read them as such, through `conn`."""
+    *_SEARCHED) as Arrow integers and strings: from SQLite by the ADBC driver, each statement at once
+    (columnar.sqlite_tables), else, or when the driver cannot read them as such, through `conn`."""
     names = ["found", "incident_id", *_SEARCHED]
     kinds = [pa.int64(), *[pa.string()] * (len(names) - 1)]
-
-    def read(statement: tuple[str, tuple, int]) -> pa.Table:
-        sql, parameters, rows = statement
-        with adbc_sqlite.connect(store.readonly_uri(db_path)) as arrow, arrow.cursor() as cursor:
-            # The driver types a column by the rows of a batch, and fails on a later batch that disagrees: one batch.
-            cursor.adbc_statement.set_options(**{StatementOptions.BATCH_ROWS.value: str(rows + 2)})
-            cursor.execute(sql, parameters)
-            table = cursor.fetch_arrow_table()
+    if isinstance(conn, sqlite3.Connection) and (read := columnar.sqlite_tables(db_path, statements)) is not None:
         # A column of nothing but nulls has a type of the driver's own.
-        columns = [pa.nulls(len(c), k) if c.null_count == len(c) else c for c, k in zip(table.columns, kinds)]
-        return pa.table(columns, names)
-
-    if isinstance(conn, sqlite3.Connection):
-        with contextlib.suppress(OSError, adbc_driver_manager.Error), ThreadPoolExecutor(len(statements)) as pool:
-            tables = list(pool.map(read, statements))
-            if all(t.schema.types == kinds for t in tables):
-                return tables
+        tables = [
+            pa.table([pa.nulls(len(c), k) if c.null_count == len(c) else c for c, k in zip(t.columns, kinds)], names)
+            for t in read
+        ]
+        if all(t.schema.types == kinds for t in tables):
+            return tables
     tables = []
     for sql, parameters, _ in statements:
         columns = list(zip(*conn.execute(sql, parameters).fetchall())) or [()] * len(names)

@@ -171,16 +171,10 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     1.1-1.5 s, against 7 s through sqlite3 into Arrow), PostgreSQL's by COPY. In a list for _sorted_table to take it
     from; an empty list when a driver cannot read them (not installed, a server it cannot reach) or types a column
     otherwise (SQLite keeps text in an INTEGER column): the caller reads them through `conn`."""
-    # Imported here: 0.35 s (it imports pyarrow.dataset) that a kept copy's reader and a small store's writer skip.
-    import adbc_driver_manager
-
     select = store.map_rows_select(conn, ordered=False)
-    try:
-        if store.is_url(str(db_path)):
-            read_pieces = _postgres_pieces(str(db_path), select)
-        else:
-            read_pieces = _sqlite_pieces(db_path, conn, select)
-    except (OSError, ImportError, adbc_driver_manager.Error):
+    url = store.is_url(str(db_path))
+    read_pieces = _postgres_pieces(str(db_path), select) if url else _sqlite_pieces(db_path, conn, select)
+    if read_pieces is None:
         return []
     names = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     kinds = [pa.float64() if n in ("lat", "lon") else pa.int64() if n in _WHOLE else pa.string() for n in names]
@@ -217,50 +211,60 @@ def _widened(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
     return column.cast(kind) if same_family and column.type != kind else column
 
 
-def _sqlite_pieces(db_path: str | Path, conn: store.Connection, select: str) -> list[pa.Table]:
-    """Return the rows `select` reads from the SQLite database at `db_path`, in pieces read at once (_adbc_pieces),
-    all of one version: after a write while they were read, read again in one piece."""
+def _sqlite_pieces(db_path: str | Path, conn: store.Connection, select: str) -> list[pa.Table] | None:
+    """Return the rows `select` reads from the SQLite database at `db_path`, in READ_PIECES ranges of the incidents'
+    rowids read at once (sqlite_tables), all of one version: after a write while they were read, read again in one
+    piece; None when the driver cannot read them."""
     version = file_version(db_path)
     rows, first, last = conn.execute("SELECT count(*), min(rowid), max(rowid) FROM incidents").fetchone()
+    first, last = first or 0, last or 0
     pieces = max(1, min(READ_PIECES, rows // READ_PIECE_ROWS))
-    read = _adbc_pieces(db_path, select, pieces, rows=rows, rowids=(first or 0, last or 0))
+    bounds = [first + (last - first + 1) * k // pieces for k in range(pieces)] + [last + 1]
+    ranged = select + " WHERE i.rowid >= ? AND i.rowid < ?"
+    read = sqlite_tables(db_path, [(ranged, (a, b), rows) for a, b in itertools.pairwise(bounds)])
     if pieces > 1 and file_version(db_path) != version:
-        read = _adbc_pieces(db_path, select, 1, rows=rows, rowids=(first or 0, last or 0))
+        read = sqlite_tables(db_path, [(select, (), rows)])
     return read
 
 
-def _postgres_pieces(url: str, select: str) -> list[pa.Table]:
-    """Return the rows `select` reads from the PostgreSQL database at `url`, by ADBC's PostgreSQL driver (COPY in
-    binary, into Arrow in C)."""
-    import adbc_driver_postgresql.dbapi as adbc_postgresql
-
-    with adbc_postgresql.connect(url) as arrow, arrow.cursor() as cursor:
-        cursor.execute(select)
-        return [cursor.fetch_arrow_table()]
-
-
-def _adbc_pieces(
-    db_path: str | Path, select: str, pieces: int, *, rows: int, rowids: tuple[int, int]
-) -> list[pa.Table]:
-    """Return the rows `select` reads from the SQLite database at `db_path`, in `pieces` ranges of the incidents'
-    rowids (`rowids` the first and last), each read into Arrow by a connection of its own in a thread of its own."""
+def sqlite_tables(db_path: str | Path, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table] | None:
+    """Return what each (statement, parameters, most rows it reads) reads from the SQLite database at `db_path`,
+    into Arrow by ADBC's SQLite driver (no Python object per value), each by a connection of its own in a thread of
+    its own (the driver lets go of the GIL); None when the driver cannot read them."""
+    # Imported here: 0.35 s (it imports pyarrow.dataset) that a kept copy's reader and a small store's writer skip.
+    import adbc_driver_manager
     import adbc_driver_sqlite.dbapi as adbc_sqlite
     from adbc_driver_sqlite import StatementOptions
 
-    first, last = rowids
-    bounds = [first + (last - first + 1) * k // pieces for k in range(pieces)] + [last + 1]
-
-    def read(k: int) -> pa.Table:
+    def read(statement: tuple[str, tuple, int]) -> pa.Table:
+        sql, parameters, rows = statement
         with adbc_sqlite.connect(store.readonly_uri(db_path)) as arrow, arrow.cursor() as cursor:
             # The driver types each column by the rows of a batch, and fails on a later batch that disagrees: one
-            # batch of all a piece's rows types them as sqlite3's values are typed, or fails here.
+            # batch of all the rows types them as sqlite3's values are typed, or fails here.
             cursor.adbc_statement.set_options(**{StatementOptions.BATCH_ROWS.value: str(rows + 1)})
-            where = "" if pieces == 1 else f" WHERE i.rowid >= {bounds[k]} AND i.rowid < {bounds[k + 1]}"
-            cursor.execute(select + where)
+            cursor.execute(sql, parameters)
             return cursor.fetch_arrow_table()
 
-    with ThreadPoolExecutor(pieces) as pool:
-        return list(pool.map(read, range(pieces)))
+    try:
+        with ThreadPoolExecutor(len(statements)) as pool:
+            return list(pool.map(read, statements))
+    except (OSError, adbc_driver_manager.Error):
+        return None
+
+
+def _postgres_pieces(url: str, select: str) -> list[pa.Table] | None:
+    """Return the rows `select` reads from the PostgreSQL database at `url`, by ADBC's PostgreSQL driver (COPY in
+    binary, into Arrow in C); None when the driver is not installed or cannot read them."""
+    import adbc_driver_manager
+
+    try:
+        import adbc_driver_postgresql.dbapi as adbc_postgresql
+
+        with adbc_postgresql.connect(url) as arrow, arrow.cursor() as cursor:
+            cursor.execute(select)
+            return [cursor.fetch_arrow_table()]
+    except (OSError, ImportError, adbc_driver_manager.Error):
+        return None
 
 
 def _snapshot_path(db_path: str | Path) -> Path | None:

@@ -360,10 +360,12 @@ def test_text_matches_scan_when_the_index_finds_too_many(searched_db, query, mon
     data._cached_matches.clear()
 
 
-SEARCH_WAYS = (  # (SEARCH_SCAN_ROWS, SEARCH_SCAN_SHARE, SEARCH_SCAN_PIECES), the share None for more than the rows
-    (data.SEARCH_SCAN_ROWS, data.SEARCH_SCAN_SHARE, 1),  # the index's candidates
-    (1, None, 1),  # every row's texts, in one piece
-    (1, None, 3),  # and in three
+SEARCH_WAYS = (  # SEARCH_SCAN_ROWS, _SHARE (None: more than the rows), _PIECES and _PIECE_ROWS
+    (data.SEARCH_SCAN_ROWS, data.SEARCH_SCAN_SHARE, 1, data.SEARCH_SCAN_PIECE_ROWS),  # the index's candidates
+    (1, None, 1, data.SEARCH_SCAN_PIECE_ROWS),  # every row's texts, in one piece
+    (1, None, 3, data.SEARCH_SCAN_PIECE_ROWS),  # in three at once, of which only one holds rows
+    (1, None, 3, 2),  # in ranges of two rowids, three at a time
+    (1, None, 2, 1),  # a rowid a range
 )
 
 
@@ -385,13 +387,14 @@ SEARCH_WAYS = (  # (SEARCH_SCAN_ROWS, SEARCH_SCAN_SHARE, SEARCH_SCAN_PIECES), th
 def test_text_matches_of_protected_rows(searched_db, query, public_view, expected, monkeypatch):
     frame = page_frame(searched_db, public_view=public_view, events_view=False)
     assert sorted(filter_incidents(frame, Filters(query=query)).index) == expected  # what searching every row keeps
-    for rows, share, pieces in SEARCH_WAYS:
+    for rows, share, pieces, piece_rows in SEARCH_WAYS:
         monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", rows)
         monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", share or len(frame) + 1)
         monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", pieces)
+        monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", piece_rows)
         data._cached_matches.clear()
         matches = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
-        assert sorted(matches.index[matches]) == expected, (rows, share, pieces)
+        assert sorted(matches.index[matches]) == expected, (rows, share, pieces, piece_rows)
     data._cached_matches.clear()
 
 
@@ -492,7 +495,7 @@ def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, 
     monkeypatch.setattr(columnar, "READ_PIECE_ROWS", 1)
     monkeypatch.setattr(columnar, "READ_PIECES", pieces)
     read = []
-    monkeypatch.setattr(columnar, "_adbc_pieces", lambda *a, **k: read.append(a[2]) or adbc_pieces(*a, **k))
+    monkeypatch.setattr(columnar, "sqlite_tables", lambda *a, **k: read.append(len(a[1])) or sqlite_tables(*a, **k))
     if written_meanwhile:  # the database's version differs after the pieces are read: read again in one piece
         versions = iter(range(1_000))
         monkeypatch.setattr(columnar, "file_version", lambda _: (next(versions),))
@@ -501,7 +504,7 @@ def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, 
     assert read == ([pieces, 1] if written_meanwhile else [pieces])
 
 
-adbc_pieces = columnar._adbc_pieces
+sqlite_tables = columnar.sqlite_tables
 
 
 def test_texts_kept_stay_within_their_bound_and_read_the_same(searched_db, monkeypatch):

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import gc
 import itertools
 import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,7 +39,7 @@ from dashboard.privacy import (
     public_incidents,
 )
 from extract import columnar, corrections, store
-from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS
+from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS, hand_back_memory
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
 from extract.matching import CrimeFamilies, load_families
@@ -228,23 +227,6 @@ def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
     frame = read_incidents(db_path)
     hand_back_memory()  # what reading it freed, before the frames made from it
     return frame
-
-
-def hand_back_memory() -> None:
-    """Hand back to the system the memory freed but kept by the allocators: Arrow's pool keeps it for Arrow's next
-    allocations, and the C library's malloc (glibc's malloc_trim, where there is one) what the SQLite driver's
-    threads freed, in arenas of their own; while the next frames are numpy's in part. At a million incidents, after
-    the stored rows are read and sorted, 0.28 GB."""
-    pa.default_memory_pool().release_unused()
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
-_MALLOC_TRIM: Callable[[int], int] | None
-try:
-    _MALLOC_TRIM = ctypes.CDLL(None).malloc_trim
-except (AttributeError, OSError, TypeError):  # not glibc
-    _MALLOC_TRIM = None
 
 
 def public(db_path: str | Path) -> pd.DataFrame:

@@ -206,7 +206,12 @@ def _keep_map_copy(db: str) -> None:
     dashboard's next first load reads it instead of every row; after the writes, once their connections are closed."""
     from extract import columnar
 
-    if kept := columnar.refresh(db):
+    try:
+        kept = columnar.refresh(db)
+    except columnar.REFRESH_ERRORS as e:  # the writes are done: a copy not kept costs the dashboard a slower read
+        print(f"warning: {db}: the map's copy for the dashboard was not kept ({e})", file=sys.stderr)
+        return
+    if kept:
         print(f"kept the map's copy of {kept:,} incidents for the dashboard", file=sys.stderr)
 
 
@@ -369,10 +374,10 @@ def _watch(args) -> int:
 
 
 def _round_done(report, *, db: str) -> None:
-    """Log the round, and keep the map's copy of what it stored for the dashboards reading meanwhile."""
+    """Log the round, and keep the map's copy for the dashboards reading meanwhile: every round writes (the feeds'
+    polling state at least), so every round is a new version of the database."""
     _log_round(report)
-    if report.articles:
-        _keep_map_copy(db)
+    _keep_map_copy(db)
 
 
 def _log_round(report) -> None:

@@ -1,12 +1,14 @@
 """The map's columnar copy kept by writers: `ingest` and `watch` keep it for the database's new version, and the
 dashboard's first load reads it instead of the rows; nothing is kept where it would not help."""
 
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from dashboard_fixtures import CASES, build_incidents_db
+from events_fixtures import build_events_db
 from feed_fixtures import STORIES, Route, item, page, rss, serve
 
 from dashboard import data
@@ -110,3 +112,33 @@ def test_watch_keeps_the_copy_after_a_round_that_stored_articles(cache, tmp_path
         assert main(argv) == 0
     assert len(kept(cache)) == 1
     pd.testing.assert_frame_equal(read_without_rows(db, monkeypatch), read_cold(db, tmp_path, monkeypatch))
+
+
+def test_a_store_with_events_is_read_through_arrow(tmp_path, small_extractor, monkeypatch):
+    db = build_events_db(tmp_path, small_extractor)
+    conn = store.connect_readonly(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM incident_events").fetchone()[0] > 0
+        [table] = columnar._arrow_rows(db, conn, hidden=set(), deleted=set())  # event ids are text, as stored
+        assert table.column("event_id").null_count < table.num_rows
+    finally:
+        conn.close()
+    read = data.read_incidents(db)
+    monkeypatch.setattr(columnar, "_arrow_rows", lambda *a, **k: [])  # as through sqlite3
+    pd.testing.assert_frame_equal(data.read_incidents(db), read)
+
+
+@pytest.mark.parametrize("gone", ["-wal", ""])
+def test_the_version_of_a_database_whose_file_goes_meanwhile(tmp_path, monkeypatch, gone):
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    Path(f"{db}-wal").write_bytes(b"log")
+    stat = os.stat
+
+    def vanishing(name, *args, **kwargs):  # a log the last connection removes between listing and reading it
+        if str(name) == f"{db}{gone}":
+            raise FileNotFoundError(name)
+        return stat(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", vanishing)
+    kept = [s for s in (str(db), f"{db}-wal") if s != f"{db}{gone}"]
+    assert columnar.file_version(db) == tuple(n for s in kept for n in (stat(s).st_mtime_ns, stat(s).st_size))

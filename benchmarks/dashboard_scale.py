@@ -28,7 +28,6 @@ import itertools
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -237,8 +236,16 @@ def page_run(params: dict, *, runs: int = 2) -> dict:
 
 
 def peak_mb() -> float:
-    """Return this process's peak resident memory so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kilobytes
+    """Return this process's peak resident memory since the last reset_peak (since it started, without one), in MB."""
+    with open("/proc/self/status") as status:  # VmHWM: the peak Linux keeps, which clear_refs resets
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+def reset_peak() -> None:
+    """Start this process's peak resident memory anew from what it holds now (Linux's clear_refs), so that a step's
+    peak is its own and not an earlier step's."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
 
 
 def measure(target: str, *, links: bool = True) -> dict:
@@ -252,9 +259,11 @@ def measure(target: str, *, links: bool = True) -> dict:
     figures = {"first": first, "links": links, "peak_mb": peak_mb()}
     if links and not store.is_url(target):
         touch(target)
+        reset_peak()
         figures |= {"changed": page_run({}, runs=1), "changed_peak_mb": peak_mb()}
         touch(target)
         keep_copy(target)  # as ingest does, in a process of its own: its memory is not this server's
+        reset_peak()
         figures |= {"ingested": page_run({}, runs=1), "ingested_peak_mb": peak_mb()}
     return figures
 

@@ -38,7 +38,9 @@ from extract.matching import CrimeFamilies, Report, merge_event
 from extract.records import PRECISIONS, Place
 
 REPORTS = "reports"  # the event frame's column: the number of its reports shown
-REPORT_IDS = "report_ids"  # the event frame's column: their incident ids, first published first
+# The event frame's column: their incident ids, first published first, as an Arrow list (a row gives them as an array
+# or a list: iterate, count or list them; compare them as tuples).
+REPORT_IDS = "report_ids"
 MERGED = ("type", "category", "date", "date_basis", "fatal", "weapon")  # the columns an event takes from the merge
 MEMO_LIMIT = 2_000_000  # merges a memo keeps before it starts again: a few hundred MB at most
 _PLACE = ("place_name", "place_kind", "lat", "lon", "precision", "borough", "borough_code")  # a report's Place

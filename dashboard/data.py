@@ -562,10 +562,11 @@ def _cached_screens(db_path: str, version: tuple[int, ...], rows: int) -> np.nda
 
 # The scan of every incident's texts (a search the index cannot answer) is read in this many rowid ranges at once,
 # each by its own connection in a thread (at a million incidents on 2 cores busy with other work, 1.0-1.3 s in one
-# piece, 0.9-1.0 s in two or four), each range of SEARCH_SCAN_PIECE_ROWS rowids: the texts of one range held at a
-# time, not a million rows' (0.5 GB, which took a server to 1.4 GB).
+# piece, 0.9-1.0 s in two or four), each range of SEARCH_SCAN_PIECE_ROWS rowids: the texts of a few ranges held at a
+# time, not a million rows' (0.5 GB, which took a server to 1.4 GB). A search for "Road" at 1M, by the range: 100,000
+# rowids 2.4-3.0 s, peak 1.0 GB; 50,000 1.9-2.2 s, 0.82 GB; 25,000 2.35-2.65 s, 0.78-0.80 GB.
 SEARCH_SCAN_PIECES = 2
-SEARCH_SCAN_PIECE_ROWS = 100_000
+SEARCH_SCAN_PIECE_ROWS = 50_000
 
 
 def _str_frame(texts: pa.Table) -> pd.DataFrame:

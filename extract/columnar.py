@@ -87,8 +87,9 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
 def refresh(db_path: str | Path) -> int:
     """Keep the copy of the SQLite database at `db_path` at its current version, for the next dashboard's first load,
     when it holds SNAPSHOT_ROWS incidents or more and none is kept yet; return the rows kept (0 when none were: a
-    PostgreSQL URL, no cache directory, a smaller database, a copy already kept, or a change while reading). Call it
-    once the writes are committed and the writer's connections closed: closing changes the file."""
+    PostgreSQL URL, no cache directory, a smaller database, a copy already kept, or a change while reading); raises
+    REFRESH_ERRORS when it cannot read the database or write the copy. Call it once the writes are committed and the
+    writer's connections closed: closing changes the file."""
     path = _snapshot_path(db_path)
     try:
         if path is None or path.exists():

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -281,18 +281,42 @@ def sqlite_tables(db_path: str | Path, statements: Sequence[tuple[str, tuple, in
 
 
 def _postgres_pieces(url: str, select: str) -> list[pa.Table] | None:
-    """Return the rows `select` reads from the PostgreSQL database at `url`, by ADBC's PostgreSQL driver (COPY in
-    binary, into Arrow in C); None when the driver is not installed or cannot read them."""
+    """Return the rows `select` reads from the PostgreSQL database at `url` (postgres_tables), in one table; None when
+    the driver is not installed or cannot read them, and none either when there are none (no batch gives their
+    types): the caller reads them through psycopg."""
+    tables = postgres_tables(url, select)
+    return None if tables is None else [pa.concat_tables(read)] if (read := list(tables)) else []
+
+
+def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | None:
+    """Return the rows `select` reads from the PostgreSQL database at `url` a batch at a time, by ADBC's PostgreSQL
+    driver (COPY in binary, into Arrow in C: no Python object per value); None when the driver is not installed or
+    cannot run `select`. The connection stays open until the batches are all read."""
     import adbc_driver_manager
 
     try:
         import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-        with adbc_postgresql.connect(url) as arrow, arrow.cursor() as cursor:
-            cursor.execute(select)
-            return [cursor.fetch_arrow_table()]
+        arrow = adbc_postgresql.connect(url)
     except (OSError, ImportError, adbc_driver_manager.Error):
         return None
+    try:
+        cursor = arrow.cursor()
+        cursor.execute(select)
+        reader = cursor.fetch_record_batch()
+    except (OSError, adbc_driver_manager.Error):
+        arrow.close()
+        return None
+
+    def tables() -> Generator[pa.Table, None, None]:
+        try:
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
+        finally:
+            cursor.close()
+            arrow.close()
+
+    return tables()
 
 
 def _snapshot_path(db_path: str | Path) -> Path | None:

@@ -36,7 +36,7 @@ WHOLE_NUMBERS = (
 """The incident columns the store keeps as INTEGER."""
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
-SNAPSHOT_PARTIAL_SECONDS = 3600  # a frame is written in seconds: a partial file this old was left by a killed server
+SNAPSHOT_PARTIAL_SECONDS = 3600  # a copy is written in seconds: a partial file this old was left by a killed process
 SNAPSHOT_FORMAT = 2  # bump when what _stored_frame makes changes in a way the store's column names do not show
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
 # The SQLite rows are read in this many pieces at once, each by its own connection in a thread (the driver lets go of
@@ -320,9 +320,9 @@ def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | 
 
 
 def _snapshot_path(db_path: str | Path) -> Path | None:
-    """Return where the stored frame of the SQLite database at `db_path`, at its current version, is kept between
-    servers (an Arrow file in extract.cache's directory, named by the database's path and version); None for
-    PostgreSQL or without a cache directory."""
+    """Return where the copy of the SQLite database at `db_path`, at its current version, is kept between processes
+    (an Arrow file in extract.cache's directory, named by the database's path and version); None for PostgreSQL or
+    without a cache directory."""
     folder = cache_dir()
     if folder is None or store.is_url(str(db_path)):
         return None

@@ -598,9 +598,7 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
                 "SELECT (SELECT min(rowid) FROM incidents), (SELECT max(rowid) FROM incidents)"
             ).fetchone()
             first, last = first or 0, last or 0
-            bounds = [*range(first, last + 1, SEARCH_SCAN_PIECE_ROWS), last + 1]
-            ranged = pieces[0][0] + " WHERE i.rowid >= ? AND i.rowid < ?"
-            pieces = [(ranged, (a, b), b - a + 1) for a, b in itertools.pairwise(bounds)]
+            pieces = columnar.rowid_ranges(pieces[0][0], [*range(first, last + 1, SEARCH_SCAN_PIECE_ROWS), last + 1])
         elif (batches := columnar.postgres_tables(db_path, pieces[0][0])) is not None:
             # A batch at a time by ADBC's driver, not a million rows through psycopg at once (at 1M: 14 s).
             for table in batches:
@@ -623,9 +621,9 @@ _TEXTS_TYPES = (pa.int64(), *[pa.string()] * (len(_TEXTS_READ) - 1))
 
 def _typed_texts_table(table: pa.Table) -> pa.Table | None:
     """Return a table a driver read of _TEXTS_READ as _TEXTS_TYPES, None when a column is of another type; a column
-    of nothing but nulls has a type of the driver's own, and large text is text."""
+    of nothing but nulls has a type of the driver's own, and large text is text (columnar.widened)."""
     columns = [
-        pa.nulls(len(c), k) if c.null_count == len(c) else c.cast(k) if pa.types.is_large_string(c.type) else c
+        pa.nulls(len(c), k) if c.null_count == len(c) else columnar.widened(c, k)
         for c, k in zip(table.columns, _TEXTS_TYPES)
     ]
     return pa.table(columns, _TEXTS_READ) if tuple(c.type for c in columns) == _TEXTS_TYPES else None

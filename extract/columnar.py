@@ -210,7 +210,7 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     # PostgreSQL's INTEGER columns come as int32, its text maybe as large strings: widened as sqlite3 would read them.
     read_pieces = [
         pa.table(
-            [_widened(c, k) if c.null_count < len(c) else pa.nulls(len(c)) for c, k in zip(t.columns, kinds)], names
+            [widened(c, k) if c.null_count < len(c) else pa.nulls(len(c)) for c, k in zip(t.columns, kinds)], names
         )
         for t in read_pieces
     ]
@@ -229,7 +229,7 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     return [pa.table(columns, names=table.column_names)]
 
 
-def _widened(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
+def widened(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
     """The column as `kind` when that only widens it (a smaller integer or float, large text as text), else as read."""
     same_family = (
         (pa.types.is_integer(column.type) and pa.types.is_integer(kind))
@@ -248,11 +248,17 @@ def _sqlite_pieces(db_path: str | Path, conn: store.Connection, select: str) -> 
     first, last = first or 0, last or 0
     pieces = max(1, min(READ_PIECES, rows // READ_PIECE_ROWS))
     bounds = [first + (last - first + 1) * k // pieces for k in range(pieces)] + [last + 1]
-    ranged = select + " WHERE i.rowid >= ? AND i.rowid < ?"
-    read = sqlite_tables(db_path, [(ranged, (a, b), rows) for a, b in itertools.pairwise(bounds)])
+    read = sqlite_tables(db_path, rowid_ranges(select, bounds))
     if pieces > 1 and file_version(db_path) != version:
         read = sqlite_tables(db_path, [(select, (), rows)])
     return read
+
+
+def rowid_ranges(select: str, bounds: Sequence[int]) -> list[tuple[str, tuple, int]]:
+    """Return `select` (of the incidents as `i`, without a WHERE) for each range of rowids between consecutive
+    `bounds`, as sqlite_tables reads statements: with its parameters and the most rows it can read."""
+    ranged = select + " WHERE i.rowid >= ? AND i.rowid < ?"
+    return [(ranged, (a, b), b - a) for a, b in itertools.pairwise(bounds)]
 
 
 def sqlite_tables(db_path: str | Path, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table] | None:

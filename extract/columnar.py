@@ -22,6 +22,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -178,18 +179,37 @@ def _sorted_table(held: list[pa.Table]) -> pa.Table:
     of `held`, so that nothing else keeps the columns the sort frees."""
     table = held.pop()
     names = table.column_names
-    order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending", "at_end")])
-    # Each column dropped once sorted (READ_PIECES at a time, in threads): the frame is in memory once, not twice.
+    order = pc.sort_indices(
+        pa.table({"date": _date_ranks(table["date"]), "incident_id": table["incident_id"]}),
+        sort_keys=[("date", "ascending"), ("incident_id", "ascending")],
+    )
+    # Each column dropped once sorted (a few at a time, in threads): the frame is in memory once, not twice. Taken
+    # from its pieces as read: joining them first copied each column once more.
     columns: list[pa.ChunkedArray | None] = list(table.columns)
     del table
 
     def sort(at: int) -> pa.Array:
         column, columns[at] = columns[at], None
         assert column is not None
-        return column.combine_chunks().take(order)
+        return column.take(order)
 
-    with ThreadPoolExecutor(READ_PIECES) as pool:
+    # A thread a core: on 2 cores, four took 0.53-0.79 s to take a million rows' columns, two 0.19 s.
+    with ThreadPoolExecutor(min(READ_PIECES, os.cpu_count() or 1)) as pool:
         return pa.table(list(pool.map(sort, range(len(columns)))), names=names)
+
+
+def _date_ranks(dates: pa.ChunkedArray) -> pa.Array:
+    """Return each row's place among the distinct `dates` (ISO text), newest first, no date last: sorted by it, the
+    rows are in the order of their dates descending, as comparing the texts orders them, at a fraction of the cost
+    (a million rows hold a few thousand dates: 0.33 s with the incident ids, against 0.49 s for the texts)."""
+    if pa.types.is_null(dates.type):  # no date at all (Arrow's type of a column of nothing but nulls)
+        return pa.array(np.zeros(len(dates), dtype=np.int32))
+    encoded = pc.dictionary_encode(dates).combine_chunks()
+    newest_first = pc.array_sort_indices(encoded.dictionary, order="descending").to_numpy()
+    ranks = np.empty(len(newest_first) + 1, dtype=np.int32)
+    ranks[newest_first] = np.arange(len(newest_first), dtype=np.int32)
+    ranks[-1] = len(newest_first)  # no date: after every date
+    return pa.array(ranks[pc.fill_null(encoded.indices, -1).to_numpy()])
 
 
 def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str], deleted: set[str]) -> list[pa.Table]:

@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from dashboard_fixtures import CASES, build_incidents_db
 from events_fixtures import build_events_db
@@ -142,3 +144,23 @@ def test_the_version_of_a_database_whose_file_goes_meanwhile(tmp_path, monkeypat
     monkeypatch.setattr(os, "stat", vanishing)
     kept = [s for s in (str(db), f"{db}-wal") if s != f"{db}{gone}"]
     assert columnar.file_version(db) == tuple(n for s in kept for n in (stat(s).st_mtime_ns, stat(s).st_size))
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2024-03-01", "2023-12-31", None, "2024-03-01", "2024-03-02"],
+        [None, None, None],  # Arrow's null type: no date at all
+        ["2024-01-01"],
+        [],
+        ["2024-05-05", None, "2024-05-05", None],
+    ],
+)
+def test_the_sort_orders_rows_as_comparing_their_texts_does(dates):
+    """Newest date first, no date last, then by incident id: as sorting the texts themselves would, from pieces."""
+    ids = [f"incident-{(7 * i) % 11:02d}" for i in range(len(dates))]
+    half = len(dates) // 2
+    pieces = [pa.table({"incident_id": ids[a:b], "date": dates[a:b]}) for a, b in ((0, half), (half, len(dates)))]
+    table = pa.concat_tables(pieces, promote_options="permissive")
+    text_order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending")])
+    assert columnar._sorted_table([table]).equals(table.take(text_order))

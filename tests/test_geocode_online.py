@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
 from geopy.exc import GeocoderTimedOut, GeocoderUnavailable
+from geopy.extra import rate_limiter as geopy_rate_limiter
 from shapely.geometry import Point, box
 
-import extract.geo.geocode as geocode
 from extract.geo.geocode import FallbackGeocoder, GazetteerGeocoder, OnlineGeocoder, make_geocoder
 from extract.records import ExtractError, Place
 
@@ -438,13 +438,13 @@ def test_london_check_runs_on_cached_points(tmp_path):
 )
 def test_rate_limiter_options(monkeypatch, options, expected_delay):
     seen = []
-    rate_limiter = geocode.RateLimiter
+    rate_limiter = geopy_rate_limiter.RateLimiter
 
     def recording_rate_limiter(func, **kwargs):
         seen.append(kwargs)
         return rate_limiter(func, **kwargs)
 
-    monkeypatch.setattr(geocode, "RateLimiter", recording_rate_limiter)
+    monkeypatch.setattr(geopy_rate_limiter, "RateLimiter", recording_rate_limiter)  # imported when one is made
     OnlineGeocoder(
         provider="nominatim",
         user_agent=AGENT,

@@ -26,7 +26,7 @@ import streamlit as st
 
 from dashboard import filters
 from dashboard.coverage import recorded_frame
-from dashboard.events_view import StoredMerges, event_frame, events_of_reports, stored_merges
+from dashboard.events_view import StoredMerges, event_frame, events_of_reports, report_events, stored_merges
 from dashboard.filters import Choices
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import (
@@ -461,11 +461,13 @@ def _cached_matches(
     if events_view:  # an event is found when any report it shows is: search the reports, then find their events
         shown = events(db_path, public_view=public_view)
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
-        return pd.Series(events_of_reports(shown, frame, reports), index=shown.index)
+        rows = _cached_report_events(db_path, version, public_view)
+        return pd.Series(events_of_reports(shown, frame, reports, rows=rows), index=shown.index)
     if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
         return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
     screens = _cached_screens(db_path, version, len(frame)) if public_view else None
-    return pd.Series(_stored_matches(db_path, frame, query, screens=screens), index=frame.index)
+    positions = _cached_positions(db_path, version, len(frame))
+    return pd.Series(_stored_matches(db_path, frame, query, screens=screens, positions=positions), index=frame.index)
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -484,9 +486,16 @@ def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray
     return keep
 
 
-def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, screens: np.ndarray | None) -> np.ndarray:
+def _stored_matches(
+    db_path: str,
+    frame: pd.DataFrame,
+    query: str,
+    *,
+    screens: np.ndarray | None,
+    positions: dict[tuple, np.ndarray] | None = None,
+) -> np.ndarray:
     """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None) the search `query`
-    keeps, for a query masking cannot put in (no overlap with NAME_MASK).
+    keeps, for a query masking cannot put in (no overlap with NAME_MASK); `positions` are _cached_positions.
 
     Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
     holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
@@ -505,10 +514,13 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, screens: n
     checked = [np.empty(0, dtype=np.intp)]  # the rows to read whole, correct and mask
     # Each piece read apart: a copy of them in one piece took a second at a million. An incident both texts hold is
     # read twice by the index, and looked at twice.
-    for texts in _searched_texts(db_path, query, limit=max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)):
+    limit = max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)
+    for piece, texts in _searched_texts(db_path, query, limit=limit):
         matched = filters.query_matches(_str_frame(texts), query).to_numpy()
-        at = np.full(len(matched), -1)
-        at[matched] = frame.index.get_indexer(texts["incident_id"].filter(matched).to_numpy(zero_copy_only=False))
+        known = None if piece is None or positions is None else positions.get(piece)
+        if piece is not None and positions is not None and (known is None or len(known) != len(matched)):
+            known = positions[piece] = np.full(len(matched), -2, dtype=np.int32)
+        at = _positions(frame.index, texts["incident_id"], matched, known)
         held = matched & (at >= 0)  # not a hidden incident's
         neutral, changed = np.zeros(len(held), dtype=bool), np.zeros(len(held), dtype=bool)
         neutral[held] = protected[at[held]]
@@ -536,6 +548,17 @@ def _stored_matches(db_path: str, frame: pd.DataFrame, query: str, *, screens: n
 _SEARCHED = ("headline", "evidence")  # the texts the search reads
 
 
+def _positions(index: pd.Index, ids: pa.ChunkedArray, wanted: np.ndarray, known: np.ndarray | None) -> np.ndarray:
+    """Return the position in `index` of each of `ids` that is `wanted`, -1 for the others and for an id not in it;
+    those `known` gives (its positions of all `ids`, -2 where not yet found) are taken from it, the others found and
+    kept there."""
+    if known is None:
+        known = np.full(len(ids), -2, dtype=np.int32)
+    if len(todo := np.flatnonzero(wanted & (known == -2))):
+        known[todo] = index.get_indexer(ids.take(pa.array(todo)).to_numpy(zero_copy_only=False))
+    return np.where(wanted, known, -1).astype(np.intp)
+
+
 def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Return, per row of `texts` (_SEARCHED; `at` its position in the readers' frame), whether it is `held` and
     masking may change it (may_name of either text). The rows `known` (_cached_screens) are not screened again; the
@@ -550,6 +573,23 @@ def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarr
     screened = np.zeros(len(held), dtype=bool)
     screened[rows] = known[at[rows]] == 1
     return screened
+
+
+@st.cache_resource(show_spinner=False, max_entries=2 * CACHED_DATABASES)
+def _cached_report_events(db_path: str, version: tuple[int, ...], public_view: bool) -> np.ndarray:
+    """Return dashboard.events_view.report_events of the page's events and reports at this version and view: hashing a
+    million incidents' events once, not at every search (4 MB at 1M)."""
+    frame = (public if public_view else incidents)(db_path)
+    return report_events(events(db_path, public_view=public_view), frame)
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_positions(db_path: str, version: tuple[int, ...], rows: int) -> dict[tuple, np.ndarray]:
+    """Return {a piece of the scan of every SQLite incident's texts (_searched_texts: its statement and parameters,
+    which read the same rows in the same order at a version): the position of each row it reads in `incidents` and
+    `public` (their rows in one order, `rows` of them), -1 for an incident they leave out (hidden), -2 until a search
+    needs it}, filled in by the searches: looking up half a million incident ids took 0.3 s a search at 1M."""
+    return {}
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
@@ -576,18 +616,19 @@ def _str_frame(texts: pa.Table) -> pd.DataFrame:
     return texts.select(list(_SEARCHED)).to_pandas(types_mapper={pa.string(): strings}.get)
 
 
-def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Table]:
+def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[tuple[tuple | None, pa.Table]]:
     """Yield (found, incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding
     `query` (store.search_selects: one both texts hold is read twice, and rows without an incident come too); of
     every incident when the index cannot tell, or finds more than `limit` texts (reading them all costs less): in
-    pieces, one chunk each, SEARCH_SCAN_PIECES of them read at a time (PostgreSQL's scan: a batch at a time)."""
+    pieces, one chunk each, SEARCH_SCAN_PIECES of them read at a time (PostgreSQL's scan: a batch at a time). Each
+    comes with the piece of SQLite's scan it is (its statement and parameters: _cached_positions), else None."""
     conn = store.connect_readonly(db_path)
     try:
         statements = store.search_selects(conn, query, columns=_SEARCHED, limit=limit)
         if statements is not None:
             found = _read_texts(db_path, conn, [(sql, parameters, limit + 2) for sql, parameters in statements])
             if sum(t["found"][0].as_py() for t in found) <= limit:
-                yield from found
+                yield from ((None, t) for t in found)
                 return
             del found
         every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
@@ -605,11 +646,14 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
                 if (typed := _typed_texts_table(table)) is None:  # as the first batch is, so are the others
                     batches.close()  # its connection
                     break
-                yield typed
+                yield None, typed
             else:
                 return
         for at in range(0, len(pieces), SEARCH_SCAN_PIECES):
-            yield from _read_texts(db_path, conn, pieces[at : at + SEARCH_SCAN_PIECES])
+            read = pieces[at : at + SEARCH_SCAN_PIECES]
+            # Rowid ranges read the same rows in the same order at a version; psycopg's scan of every row need not.
+            keys = [(sql, parameters) if parameters else None for sql, parameters, _ in read]
+            yield from zip(keys, _read_texts(db_path, conn, read))
             hand_back_memory()  # the driver's threads free the pieces read into arenas of their own
     finally:
         conn.close()
@@ -650,6 +694,8 @@ _VERSION_CACHES = (
     _cached_choices,
     _cached_matches,
     _cached_screens,
+    _cached_positions,
+    _cached_report_events,
     _cached_texts,
     _cached_corrections,
 )

@@ -286,14 +286,25 @@ def _first(groups: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
-def events_of_reports(events: pd.DataFrame, reports: pd.DataFrame, found: np.ndarray) -> np.ndarray:
+def events_of_reports(
+    events: pd.DataFrame, reports: pd.DataFrame, found: np.ndarray, *, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Return, for each row of `events` (event_frame of `reports`), whether any of its reports is among `found` (a
-    boolean per row of `reports`)."""
+    boolean per row of `reports`); `rows` is report_events(events, reports), for a caller that keeps it."""
+    at = (report_events(events, reports) if rows is None else rows)[np.asarray(found, dtype=bool)]
+    kept = np.zeros(len(events), dtype=bool)
+    kept[at[at >= 0]] = True
+    return kept
+
+
+def report_events(events: pd.DataFrame, reports: pd.DataFrame) -> np.ndarray:
+    """Return, for each row of `reports`, the position in `events` (event_frame of `reports`) of the event that shows
+    it, -1 when none does: kept, events_of_reports is a take (at a million reports, 0.15-0.3 s -> 4 ms a search)."""
     text = pa.large_string()
     keys = pc.coalesce(_arrow(reports["event_id"]).cast(text), _arrow(reports["incident_id"]).cast(text))
     shown = pc.coalesce(_arrow(events["event_id"]).cast(text), pa.array(events.index.array, text))
-    kept = pc.is_in(shown, value_set=keys.filter(pa.array(np.asarray(found, dtype=bool))))
-    return np.asarray(kept.to_numpy(zero_copy_only=False), dtype=bool)
+    at = pc.index_in(keys, value_set=shown).fill_null(-1).to_numpy(zero_copy_only=False)
+    return at.astype(np.int32 if len(events) < 2**31 else np.int64)
 
 
 def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merged:

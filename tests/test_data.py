@@ -555,3 +555,43 @@ def test_a_database_whose_path_holds_uri_characters_is_read(tmp_path):
     assert list(data.read_incidents(path).index) == ["greenwich:0", "peckham:0"]
     (peckham,) = [c for c in CASES if c.article_id == "peckham"]
     assert list(data.texts_of(path, ["peckham:0"], public_view=False)["headline"]) == [peckham.headline]
+
+
+@pytest.mark.parametrize("piece_rows, pieces", [(1, 2), (3, 2), (data.SEARCH_SCAN_PIECE_ROWS, 1)])
+def test_scan_positions_kept_are_each_rows_place_in_the_frame(corrected_db, piece_rows, pieces, monkeypatch):
+    """The scan's rows are placed in the frame by positions kept per piece and version (_cached_positions): each
+    row a search held at its frame position (the frame is not in rowid order), a hidden incident at -1, a row no
+    search held not yet found (-2); and searches taking them keep what searching every row keeps."""
+    frame = data.incidents(corrected_db)
+    monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", 1)
+    monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", len(frame) + 1)  # a limit of one text: every row is read
+    monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", piece_rows)
+    monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", pieces)
+    data._cached_matches.clear()
+    data._cached_positions.clear()
+    conn = store.connect_readonly(corrected_db)
+    stored = conn.execute(
+        "SELECT i.rowid, i.incident_id, a.headline, i.evidence FROM incidents i JOIN articles a USING (article_id) "
+        "ORDER BY i.rowid"
+    ).fetchall()
+    conn.close()
+    assert [i for _, i, _, _ in stored] != list(frame.index)  # the frame is in another order
+    assert "peckham:0" in {i for _, i, _, _ in stored} - set(frame.index)  # hidden
+    held: set[str] = set()
+    for query in ("stabbed", "Peckham", "Rye Lane"):
+        for public_view in (False, True):
+            shown = page_frame(corrected_db, public_view=public_view, events_view=False)
+            matches = data.text_matches(corrected_db, query, public_view=public_view, events_view=False)
+            assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index)
+        held |= {i for _, i, h, e in stored if query.casefold() in f"{h or ''}\n{e or ''}".casefold()}
+        kept = data._cached_positions(str(corrected_db), data._frames_version(corrected_db), len(frame))
+        found = {}
+        for (_, (start, end)), known in sorted(kept.items(), key=lambda item: item[0][1]):
+            ids = [i for rowid, i, _, _ in stored if start <= rowid < end]
+            found.update(zip(ids, known.tolist(), strict=True))
+        expected = {
+            i: (frame.index.get_loc(i) if i in frame.index else -1) if i in held else -2 for _, i, _, _ in stored
+        }
+        assert found == expected, query
+    assert found["peckham:0"] == -1 and -2 in found.values()
+    data._cached_matches.clear()

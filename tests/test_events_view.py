@@ -19,6 +19,7 @@ from dashboard.events_view import (
     event_frame,
     event_row_of,
     events_of_reports,
+    report_events,
 )
 from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
 from extract import corrections, store
@@ -501,3 +502,27 @@ def test_an_event_is_found_by_any_of_its_reports(found, expected):
     events = event_frame(reports, families=FAMILIES)
     kept = events_of_reports(events, reports, reports.index.isin(found))
     assert sorted(events.index[kept]) == expected
+
+
+@pytest.mark.parametrize(
+    "shown, expected",
+    [
+        pytest.param(None, {"a": "a", "b": "a", "c": "c", "e": "e"}, id="each_report_to_the_row_of_its_event"),
+        pytest.param(["c", "e"], {"a": None, "b": None, "c": "c", "e": "e"}, id="an_event_not_shown"),
+        pytest.param(["e", "c"], {"a": None, "b": None, "c": "c", "e": "e"}, id="events_in_another_order"),
+    ],
+)
+def test_report_events_give_each_report_its_event_row(shown, expected):
+    """report_events is a position per report into the events frame, whatever its order; events_of_reports given it
+    keeps what it keeps without."""
+    reports = frame_of(
+        report("a"), report("b", published="2024-05-07"), report("c", event_id="ev2"), report("e", event_id=None)
+    )
+    events = event_frame(reports, families=FAMILIES)
+    events = events if shown is None else events.loc[shown]
+    rows = report_events(events, reports)
+    assert {i: None if at < 0 else events.index[at] for i, at in zip(reports.index, rows)} == expected
+    for found in (["a"], ["b", "c"], ["e"], []):
+        kept = events_of_reports(events, reports, reports.index.isin(found), rows=rows)
+        assert list(kept) == list(events_of_reports(events, reports, reports.index.isin(found))), found
+        assert sorted(events.index[kept]) == sorted({expected[i] for i in found} - {None}), found

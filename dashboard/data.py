@@ -881,10 +881,7 @@ def _touched(incident_ids: pd.Index, article_ids: pd.Series, found: Sequence[sto
 
 
 def _corrections(conn: store.Connection) -> list[store.Correction]:
-    try:
-        return list(store.iter_corrections(conn))
-    except sqlite3.OperationalError:  # opened read-only, a database older than migration 5 has no corrections
-        return []
+    return columnar.stored_corrections(conn)
 
 
 def _frame(frame: pd.DataFrame) -> pd.DataFrame:

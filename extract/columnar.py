@@ -3,9 +3,11 @@ newest first, read fast and kept on disk per database version, so that a dashboa
 instead of a million rows; writers (ingest, watch) keep it current with `refresh`.
 
 The rows are read by Apache Arrow's ADBC drivers: SQLite's in pieces at once, PostgreSQL's by COPY; without a
-driver, or a column Arrow cannot type, through the store's own connection. The copy (SQLite only) is an Arrow IPC
-file in extract.cache's directory, named by the database's path and version (`file_version`): a change of the
-database is a new name, and a reader finds a copy only of the version it reads.
+driver, or a column Arrow cannot type, through the store's own connection. The copy is an Arrow IPC file in
+extract.cache's directory, named by the database's path (or URL) and version (`file_version`, `postgres_version`): a
+change of the database is a new name, and a reader finds a copy only of the version it reads. Writers keep SQLite's;
+a PostgreSQL database's is kept by the dashboard that read it (its writers may run on other machines, whose copies
+no dashboard would read).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 import itertools
 import json
 import os
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -63,6 +66,27 @@ def file_version(db_path: str | Path) -> tuple[int, ...]:
     return tuple(n for s in stats if s.st_size for n in (s.st_mtime_ns, s.st_size))
 
 
+def stored_corrections(conn: store.Connection) -> list[store.Correction]:
+    """Return the corrections stored in the database open as `conn` (store.iter_corrections); none in a database
+    opened read-only from before they were kept (migration 5)."""
+    try:
+        return list(store.iter_corrections(conn))
+    except sqlite3.OperationalError:
+        return []
+
+
+def postgres_version(conn: store.Connection) -> tuple:
+    """Return what names the state of the PostgreSQL database open as `conn` for its copy: store.data_version (rows
+    written, as counted by the server) within the server's run and its statistics' last reset, which start the counts
+    again. A count is made once a write is committed, so the rows read after it is asked hold at least what it
+    counted: a copy named by it is never older than its name, and a write counted later names another."""
+    started, reset = conn.execute(
+        "SELECT pg_postmaster_start_time()::text, "
+        "(SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database())"
+    ).fetchone()
+    return (started, reset, store.data_version(conn))
+
+
 def left_out(found: Sequence[store.Correction]) -> tuple[set[str], set[str]]:
     """Return the incidents the editors' corrections `found` hide, and the articles they took down to delete: their
     rows are left out of the copy as they are read, so that its columns are typed without them."""
@@ -76,11 +100,19 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
     deleted articles are left out) as a frame of MAP_COLUMNS then MAP_EXTRAS, newest date first, no date last, then
     by incident id: the copy kept for this version when there is one, else read (and kept, for SNAPSHOT_ROWS and
     more, when the database did not change while it was read)."""
-    path = _snapshot_path(db_path)  # once read: a first reader may add the write-ahead log's file
+    path = _snapshot_path(db_path, conn)  # once read: a first reader may add the write-ahead log's file
+    # A correction made after `found` was read is in this version: no copy of it is read or kept with `found`.
+    if path is not None and stored_corrections(conn) != list(found):
+        path = None
     if path is not None and (kept := _read_snapshot(path)) is not None:
         return kept
     frame, table = _read(db_path, conn, found)
-    if path is not None and table is not None and table.num_rows >= SNAPSHOT_ROWS and path == _snapshot_path(db_path):
+    if (
+        path is not None
+        and table is not None
+        and table.num_rows >= SNAPSHOT_ROWS
+        and path == _snapshot_path(db_path, conn)
+    ):
         _write_snapshot(table, path)
     return frame
 
@@ -345,15 +377,22 @@ def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | 
     return tables()
 
 
-def _snapshot_path(db_path: str | Path) -> Path | None:
-    """Return where the copy of the SQLite database at `db_path`, at its current version, is kept between processes
-    (an Arrow file in extract.cache's directory, named by the database's path and version); None for PostgreSQL or
-    without a cache directory."""
+def _snapshot_path(db_path: str | Path, conn: store.Connection | None = None) -> Path | None:
+    """Return where the copy of the database at `db_path`, at its current version, is kept between processes (an
+    Arrow file in extract.cache's directory, named by the database's path or URL and version); None without a cache
+    directory, or for a PostgreSQL URL without `conn`, its connection, to ask its version on."""
     folder = cache_dir()
-    if folder is None or store.is_url(str(db_path)):
+    if folder is None:
         return None
-    place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-    shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, file_version(db_path))
+    if store.is_url(str(db_path)):
+        if conn is None:
+            return None
+        place = hashlib.sha256(str(db_path).encode()).hexdigest()[:16]
+        version: tuple = postgres_version(conn)
+    else:
+        place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
+        version = file_version(db_path)
+    shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, version)
     return folder / "frames" / f"{place}-{hashlib.sha256(repr(shape).encode()).hexdigest()[:16]}.arrow"
 
 

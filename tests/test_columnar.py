@@ -3,6 +3,7 @@ dashboard's first load reads it instead of the rows; nothing is kept where it wo
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -164,3 +165,33 @@ def test_the_sort_orders_rows_as_comparing_their_texts_does(dates):
     table = pa.concat_tables(pieces, promote_options="permissive")
     text_order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending")])
     assert columnar._sorted_table([table]).equals(table.take(text_order))
+
+
+def test_the_dashboard_keeps_the_copy_of_a_postgresql_database_until_it_is_written(cache, postgres_url, monkeypatch):
+    build_incidents_db(postgres_url, cases=CASES)
+    first = data.read_incidents(postgres_url)  # read from the rows, and kept
+    assert len(kept(cache)) == 1
+    pd.testing.assert_frame_equal(read_without_rows(postgres_url, monkeypatch), first)
+    conn = store.connect_readonly(postgres_url)
+    before = columnar.postgres_version(conn)
+    writer = store.connect(postgres_url)
+    corrections.hide(writer, CASES[0].article_id + ":0", "not_london", editor="t")
+    writer.close()
+    deadline = time.monotonic() + 10  # the server counts the write once the writer's session has ended
+    while columnar.postgres_version(conn) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    conn.close()
+    again = data.read_incidents(postgres_url)  # the rows of the new version, kept for it
+    assert CASES[0].article_id + ":0" in first.index and CASES[0].article_id + ":0" not in again.index
+    assert len(kept(cache)) == 1  # the old version's copy is gone
+    pd.testing.assert_frame_equal(read_without_rows(postgres_url, monkeypatch), again)
+
+
+def test_a_correction_newer_than_the_ones_given_reads_the_rows_and_keeps_nothing(cache, tmp_path):
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    conn = store.connect(db)
+    corrections.hide(conn, CASES[0].article_id + ":0", "not_london", editor="t")
+    frame = columnar.stored_frame(db, conn, [])  # as if the correction came after the caller read the corrections
+    conn.close()
+    assert CASES[0].article_id + ":0" in set(frame["incident_id"])  # read with the corrections given
+    assert kept(cache) == []

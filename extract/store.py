@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
 import h3
@@ -921,6 +922,7 @@ def write_batch(conn: Connection) -> Iterator[None]:
             _end_batch(conn, e)
             raise _database_failure(conn, e) from None
     _spoiled[id(conn)] = False
+    _begin_mirror(conn)
     try:
         yield
         if _spoiled[id(conn)]:
@@ -930,15 +932,19 @@ def write_batch(conn: Connection) -> Iterator[None]:
             raise DatabaseError(f"{_database_name(conn)}: database error: the batch's transaction was rolled back")
     except BaseException as e:
         del _spoiled[id(conn)]
+        _drop_mirror(conn)
         _end_batch(conn, e)
         raise
     del _spoiled[id(conn)]
     try:
         if isinstance(conn, sqlite3.Connection):
+            _keep_mirror(conn)
             conn.commit()
         else:
+            _drop_mirror(conn)
             conn.__exit__(None, None, None)
     except DB_ERRORS as e:
+        _drop_mirror(conn)
         _end_batch(conn, e)
         raise _database_failure(conn, e) from None
     if isinstance(conn, PostgresConnection):
@@ -1404,6 +1410,146 @@ StoredReport's but the keys. Read back as tuples: a flood's copies come back wit
 StoredReport per row cost as much as reading the row."""
 
 _REPORT_SELECT = f"SELECT {', '.join(REPORT_COLUMNS)} FROM incident_events"
+_first = itemgetter(0)  # a report row's incident id
+
+
+def _row(r: StoredReport) -> tuple:
+    """A filed report as a row in REPORT_COLUMNS order."""
+    return (r.incident_id, r.article_id, r.event_id, r.component_id, r.reason, r.report, r.signature)
+
+
+class _Mirror:
+    """The rows of the matching tables one connection read or wrote inside write_batch, kept as the database holds
+    them, so that the articles that follow read them without a query: a flood's copies come back with every copy.
+
+    The matching tables are written only by save_event_change, which writes its change through here, and only under
+    the matcher's lock, which write_batch holds from its start to its commit: within a batch nothing else changes
+    them. A batch rolled back drops the mirror. On SQLite the next batch of the connection keeps it when its
+    data_version shows no other connection committed since (`_begin_mirror`); on PostgreSQL, which counts no such
+    version, each batch starts with an empty one. Each key's and each component's set holds all the reports filed
+    under it, and each report in a set has its row."""
+
+    __slots__ = ("conn", "version", "rows", "by_key", "keys_of", "by_component")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.version: int | None = None  # SQLite's data_version when its last batch committed; None within a batch
+        self.rows: dict[str, tuple] = {}  # incident id -> its row, in REPORT_COLUMNS order
+        self.by_key: dict[int, set[str]] = {}  # blocking key -> the incident ids filed under it
+        self.keys_of: dict[str, set[int]] = {}  # incident id -> the keys of by_key it is in
+        self.by_component: dict[str, set[str]] = {}  # component id -> its incident ids
+
+    def under(self, keys: Iterable[int]) -> list[tuple]:
+        """The rows filed under any of `keys` (each in by_key), by incident id."""
+        by_key, rows = self.by_key, self.rows
+        return [rows[i] for i in sorted(set().union(*(by_key[k] for k in keys)))]
+
+    def of_components(self, component_ids: Iterable[str]) -> list[tuple]:
+        """The rows of the given components (each in by_component), by incident id."""
+        by_component, rows = self.by_component, self.rows
+        return [rows[i] for i in sorted(set().union(*(by_component[c] for c in component_ids)))]
+
+    def load_keys(self, keys: list[int], pairs: list[tuple], rows: list[tuple]) -> None:
+        """Keep what the database files under `keys`: its (key, report_id) pairs and the rows (each led by its
+        report_id) they lead to; a pair whose report is gone leads to none, as in the database's join."""
+        ids = {}
+        for report_id, *row in rows:
+            ids[report_id] = row[0]
+            self.rows[row[0]] = tuple(row)
+        for k in keys:
+            self.by_key[k] = set()
+        for k, report_id in pairs:
+            incident_id = ids.get(report_id)
+            if incident_id is not None:
+                self.by_key[k].add(incident_id)
+                self.keys_of.setdefault(incident_id, set()).add(k)
+
+    def load_components(self, component_ids: list[str], rows: list[tuple]) -> None:
+        """Keep the rows the database holds for the given components."""
+        for c in component_ids:
+            self.by_component[c] = set()
+        for row in rows:
+            self.rows[row[0]] = row
+            self.by_component[row[3]].add(row[0])
+
+    def change(
+        self,
+        removed: Iterable[StoredReport],
+        added: Iterable[StoredReport],
+        placed: Iterable[tuple[str, str, str, str]],
+    ) -> None:
+        """Write through what save_event_change wrote: the removed reports forgotten, the added ones filed under their
+        keys, reports moved to their (incident id, event id, component id, reason) placements."""
+        rows, by_key, keys_of, by_component = self.rows, self.by_key, self.keys_of, self.by_component
+        for r in removed:
+            for k in keys_of.pop(r.incident_id, ()):
+                by_key[k].discard(r.incident_id)
+            row = rows.pop(r.incident_id, None)
+            if row is not None and row[3] in by_component:
+                by_component[row[3]].discard(r.incident_id)
+        for r in added:
+            rows[r.incident_id] = _row(r)
+            for k in r.keys:
+                if k in by_key:
+                    by_key[k].add(r.incident_id)
+                    keys_of.setdefault(r.incident_id, set()).add(k)
+            if r.component_id in by_component:
+                by_component[r.component_id].add(r.incident_id)
+        for incident_id, event_id, component_id, reason in placed:
+            row = rows.get(incident_id)
+            if row is None:  # a report not kept joins the component: it is read again whole
+                by_component.pop(component_id, None)
+                continue
+            if row[3] in by_component:
+                by_component[row[3]].discard(incident_id)
+            if component_id in by_component:
+                by_component[component_id].add(incident_id)
+            rows[incident_id] = (*row[:2], event_id, component_id, reason, *row[5:])
+
+
+MAX_MIRRORED = 1 << 14  # report rows a _Mirror keeps (about 16 MB): recent articles' reports come back as candidates
+_mirror: _Mirror | None = None  # one connection's at a time: a batch of another connection replaces it
+
+
+def _mirror_of(conn: Connection) -> _Mirror | None:
+    """The connection's mirror while it is inside write_batch, emptied when it holds more than MAX_MIRRORED rows;
+    None outside a batch."""
+    mirror = _mirror
+    if mirror is None or mirror.conn is not conn or mirror.version is not None or id(conn) not in _spoiled:
+        return None
+    if len(mirror.rows) > MAX_MIRRORED:
+        mirror.rows, mirror.by_key, mirror.keys_of, mirror.by_component = {}, {}, {}, {}
+    return mirror
+
+
+def _begin_mirror(conn: Connection) -> None:
+    """At the start of a batch, holding the matcher's lock: keep the connection's mirror when the database is as its
+    last batch left it (SQLite), or start an empty one."""
+    global _mirror
+    mirror = _mirror
+    if (
+        mirror is not None
+        and mirror.conn is conn
+        and mirror.version is not None
+        and isinstance(conn, sqlite3.Connection)
+        and mirror.version == _pragma(conn, "data_version")
+    ):
+        mirror.version = None
+    else:
+        _mirror = _Mirror(conn)
+
+
+def _keep_mirror(conn: sqlite3.Connection) -> None:
+    """Before a batch commits, still holding the lock: note the data_version its mirror is current at."""
+    if _mirror is not None and _mirror.conn is conn:
+        _mirror.version = _pragma(conn, "data_version")
+
+
+def _drop_mirror(conn: Connection) -> None:
+    """Forget the connection's mirror: its batch was rolled back, or it wrote the matching tables outside a batch."""
+    global _mirror
+    if _mirror is not None and _mirror.conn is conn:
+        _mirror = None
 
 
 def event_reports_around(
@@ -1411,35 +1557,51 @@ def event_reports_around(
 ) -> tuple[list[tuple], list[tuple]]:
     """Return the reports filed for one article or under any of `incident_ids`, and those filed under any of the
     blocking `keys`, each as a tuple in REPORT_COLUMNS order, by incident id: on PostgreSQL in one round trip
-    (matching an article starts with both)."""
+    (matching an article starts with both). Inside write_batch, the reports under keys read before come from its
+    _Mirror."""
     ids, keys = list(incident_ids), list(keys)
     own, own_parameters = _REPORT_SELECT + " WHERE article_id = ?", [article_id]
     if ids:
         among, values = _among(conn, "incident_id", ids)
         own, own_parameters = f"{own} OR {among}", [article_id, *values]
+    mirror = _mirror_of(conn)
+    missing = keys if mirror is None else [k for k in keys if k not in mirror.by_key]
     with _pipelined(conn):
         mine = conn.execute(own + " ORDER BY incident_id", own_parameters)
-        found = conn.execute(*_filed_under(conn, keys)) if keys else None
-    return mine.fetchall(), (found.fetchall() if found is not None else [])
+        found = conn.execute(*_filed_under(conn, missing, mirror is not None)) if missing else None
+        pairs = conn.execute(*_keys_of(conn, missing)) if missing and mirror is not None else None
+    if mirror is None:
+        return mine.fetchall(), (found.fetchall() if found is not None else [])
+    if found is not None and pairs is not None:
+        mirror.load_keys(missing, pairs.fetchall(), found.fetchall())
+    return mine.fetchall(), mirror.under(keys)
 
 
-def _filed_under(conn: Connection, keys: list[int]) -> tuple[str, list]:
-    """The statement reading the reports filed under any of `keys`, by incident id, and its parameters."""
+def _filed_under(conn: Connection, keys: list[int], with_ids: bool = False) -> tuple[str, list]:
+    """The statement reading the reports filed under any of `keys`, by incident id, and its parameters; `with_ids`,
+    each row led by its report_id."""
+    select = _REPORT_SELECT.replace("SELECT ", "SELECT report_id, ", 1) if with_ids else _REPORT_SELECT
     if isinstance(conn, PostgresConnection):
         # The planner, its statistics of a table still filling (no ANALYZE yet), joined the report ids found to a scan
         # of every report (8 ms per article at 1,500 reports, growing with them); an array of them is looked up in
         # the primary key's index. The keys as one array: one statement text, prepared once, for any number of them.
         return (
-            _REPORT_SELECT
-            + " WHERE report_id = ANY(ARRAY(SELECT report_id FROM event_keys WHERE key = ANY(?::bigint[])))"
+            select + " WHERE report_id = ANY(ARRAY(SELECT report_id FROM event_keys WHERE key = ANY(?::bigint[])))"
             " ORDER BY incident_id",
             [keys],
         )
     return (
-        _REPORT_SELECT + " WHERE report_id IN (SELECT report_id FROM event_keys WHERE key IN "
+        select + " WHERE report_id IN (SELECT report_id FROM event_keys WHERE key IN "
         f"({', '.join('?' * len(keys))})) ORDER BY incident_id",
         keys,
     )
+
+
+def _keys_of(conn: Connection, keys: list[int]) -> tuple[str, list]:
+    """The statement reading the (key, report_id) pairs filed under any of `keys`, and its parameters."""
+    if isinstance(conn, PostgresConnection):
+        return "SELECT key, report_id FROM event_keys WHERE key = ANY(?::bigint[])", [keys]
+    return f"SELECT key, report_id FROM event_keys WHERE key IN ({', '.join('?' * len(keys))})", keys
 
 
 def _among(conn: Connection, column: str, values: Sequence[object]) -> tuple[str, list]:
@@ -1452,12 +1614,27 @@ def _among(conn: Connection, column: str, values: Sequence[object]) -> tuple[str
 
 def event_reports_of_components(conn: Connection, component_ids: Iterable[str]) -> list[tuple]:
     """Return every report of the given components, as tuples in REPORT_COLUMNS order, by incident id."""
-    return _reports_where(conn, "component_id", list(component_ids))
+    ids = list(component_ids)
+    mirror = _mirror_of(conn)
+    if mirror is None:
+        return _reports_where(conn, "component_id", ids)
+    missing = [c for c in ids if c not in mirror.by_component]
+    if missing:
+        mirror.load_components(missing, _reports_where(conn, "component_id", missing))
+    return mirror.of_components(ids)
 
 
 def event_reports_by_ids(conn: Connection, incident_ids: Iterable[str]) -> list[tuple]:
     """Return the reports of the given incidents that are filed, as tuples in REPORT_COLUMNS order, by incident id."""
-    return _reports_where(conn, "incident_id", list(incident_ids))
+    ids = list(incident_ids)
+    mirror = _mirror_of(conn)
+    if mirror is None:
+        return _reports_where(conn, "incident_id", ids)
+    rows = mirror.rows
+    known = [rows[i] for i in set(ids) if i in rows]
+    read = _reports_where(conn, "incident_id", [i for i in ids if i not in rows])
+    rows.update((row[0], row) for row in read)
+    return sorted(known + read, key=_first)
 
 
 def _reports_where(conn: Connection, column: str, values: list[str]) -> list[tuple]:
@@ -1479,10 +1656,11 @@ def save_event_change(
     """In one transaction: forget the removed reports and their keys, file the added ones under theirs, move
     reports to their (incident id, event id, component id, reason) placements, replace the changed events (rows
     keyed by EVENT_COLUMNS) and delete the dropped ones."""
+    removed, added, placed = list(removed), list(added), list(placed)
     try:
         with atomic(conn), _pipelined(conn):
             if isinstance(conn, PostgresConnection):
-                _change_reports_postgres(conn, list(removed), list(added), list(placed), list(dropped))
+                _change_reports_postgres(conn, removed, added, placed, list(dropped))
             else:
                 conn.executemany(_FORGET_KEY, ((k, r.incident_id) for r in removed for k in r.keys))
                 conn.executemany(
@@ -1497,6 +1675,11 @@ def save_event_change(
             conn.executemany(_insert("events", EVENT_COLUMNS), events)
     except DB_ERRORS as e:
         raise database_error(conn, e) or ExtractError(f"cannot store the events ({e})") from None
+    mirror = _mirror_of(conn)
+    if mirror is not None:
+        mirror.change(removed, added, placed)
+    else:  # written outside a batch: data_version, which counts other connections' commits only, would not show it
+        _drop_mirror(conn)
 
 
 _FORGET_KEY = (
@@ -1510,8 +1693,7 @@ _FILE_REPORT = (
 
 def _file_reports(conn: sqlite3.Connection, added: Iterable[StoredReport]) -> None:
     for r in added:
-        values = (r.incident_id, r.article_id, r.event_id, r.component_id, r.reason, r.report, r.signature)
-        (report_id,) = conn.execute(_FILE_REPORT + " RETURNING report_id", values).fetchone()
+        (report_id,) = conn.execute(_FILE_REPORT + " RETURNING report_id", _row(r)).fetchone()
         conn.executemany(
             "INSERT OR IGNORE INTO event_keys (key, report_id) VALUES (?, ?)", ((k, report_id) for k in r.keys)
         )
@@ -1532,9 +1714,7 @@ def _change_reports_postgres(
     if removed:
         conn.execute("DELETE FROM incident_events WHERE incident_id = ANY(?)", ([r.incident_id for r in removed],))
     if added:
-        reports = [
-            (r.incident_id, r.article_id, r.event_id, r.component_id, r.reason, r.report, r.signature) for r in added
-        ]
+        reports = [_row(r) for r in added]
         keys = [(k, r.incident_id) for r in added for k in r.keys]
         conn.execute(_FILE_REPORTS_POSTGRES, [*_columns_of(reports), *(_columns_of(keys) if keys else [[], []])])
     conn.executemany(

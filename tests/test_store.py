@@ -846,3 +846,103 @@ def test_postgresql_matching_tables_are_analyzed_each_time_they_double(postgres_
     # Never analyzed is -1; then event_keys and incident_events, one key per report, go alike.
     assert [rows_analyzed_after(n) for n in (2, 2, 3, 1)] == [[-1, -1], [4, 4], [4, 4], [8, 8]]
     conn.close()
+
+
+def around(conn, keys: list[int]) -> list[str]:
+    """The incident ids event_reports_around finds under `keys` for a new article."""
+    return [row[0] for row in store.event_reports_around(conn, "new", [], keys)[1]]
+
+
+def change(conn, *, removed=(), added=(), placed=()) -> None:
+    store.save_event_change(conn, removed=removed, added=added, placed=placed, events=[], dropped=[])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path):
+    """Where an empty store is, on each backend, for tests that open several connections to it."""
+    if request.param == "sqlite":
+        return tmp_path / "incidents.db"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_reads_inside_a_batch_follow_its_writes(target):
+    """Inside write_batch the reports read before come from the store's mirror of them: each read after a write
+    is what the database holds then, and a fresh connection reads the same once the batch is committed."""
+    conn = store.connect(target)
+    i1, i2 = filed("i1", "a1", "e1", (1, 2)), filed("i2", "a2", "e1", (2,))
+    i3 = dataclasses.replace(filed("i3", "a3", "e2", (3,)), component_id="c2")
+    i4 = dataclasses.replace(filed("i4", "a4", "e3", (2,)), component_id="c2")
+    change(conn, added=[dataclasses.replace(filed("i5", "a5", "e4", ()), component_id="c3")])  # before the batch
+
+    def components(*component_ids: str) -> list[str]:
+        return [row[0] for row in store.event_reports_of_components(conn, component_ids)]
+
+    with store.write_batch(conn):
+        change(conn, added=[i1, i2, i3])
+        reads = [around(conn, [2]), components("c1", "c2", "c4")]
+        change(conn, removed=[i1], added=[i4], placed=[("i3", "e1", "c1", "moved"), ("i5", "e3", "c4", "moved")])
+        reads += [around(conn, [2, 3]), components("c1"), components("c2"), components("c4")]
+        reads.append(store.event_reports_by_ids(conn, ["i1", "i3"]))
+        change(conn, added=[filed("i1", "a1", "e1", (3,))])  # filed again under another key: no longer under 1 or 2
+        reads += [around(conn, [1, 2]), around(conn, [3]), components("c1")]
+    moved = read_back(dataclasses.replace(i3, event_id="e1", component_id="c1", reason="moved"))
+    assert reads == [
+        ["i1", "i2"],
+        ["i1", "i2", "i3"],
+        ["i2", "i3", "i4"],
+        ["i2", "i3"],
+        ["i4"],
+        ["i5"],
+        [moved],
+        ["i2", "i4"],
+        ["i1", "i3"],
+        ["i1", "i2", "i3"],
+    ]
+    conn.close()
+    fresh = store.connect(target)
+    assert [
+        around(fresh, [1, 2]),
+        around(fresh, [3]),
+        [r[0] for r in store.event_reports_of_components(fresh, ["c1"])],
+    ] == reads[7:]
+    fresh.close()
+
+
+def test_a_batch_sees_what_was_written_since_the_last(target):
+    """A report filed by another connection, by this one outside a batch, or by a batch rolled back: the next batch
+    reads under the key what the database holds, not what an earlier batch read."""
+    conn, other = store.connect(target), store.connect(target)
+    seen = []
+    for write in (
+        lambda: change(conn, added=[filed("i1", "a1", "e1", (5,))]),
+        lambda: change(other, added=[filed("i2", "a2", "e1", (5,))]),
+        lambda: change(conn, added=[filed("i3", "a3", "e1", (5,))]),
+    ):
+        write()
+        with store.write_batch(conn):
+            seen.append(around(conn, [5]))
+    with pytest.raises(KeyboardInterrupt), store.write_batch(conn):
+        change(conn, added=[filed("i4", "a4", "e1", (5,))])
+        seen.append(around(conn, [5]))
+        raise KeyboardInterrupt
+    with store.write_batch(conn):
+        seen.append(around(conn, [5]))
+    assert seen == [["i1"], ["i1", "i2"], ["i1", "i2", "i3"], ["i1", "i2", "i3", "i4"], ["i1", "i2", "i3"]]
+    conn.close()
+    other.close()
+
+
+def test_keys_read_by_a_batch_are_not_read_again_by_the_next(tmp_path):
+    """SQLite: with nothing written in between by another connection, the next batch reads the reports under the
+    keys read before from its mirror, asking the database only for the article's own reports."""
+    conn = store.connect(tmp_path / "incidents.db")
+    with store.write_batch(conn):
+        change(conn, added=[filed("i1", "a1", "e1", (5, 6))])
+        around(conn, [5, 6])
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    with store.write_batch(conn):
+        found = around(conn, [6, 5])
+    conn.set_trace_callback(None)
+    assert (found, [s for s in statements if "event_keys" in s]) == (["i1"], [])
+    conn.close()

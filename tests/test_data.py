@@ -162,6 +162,7 @@ def test_next_server_reads_the_stored_frame_kept_for_the_same_version(tmp_path, 
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES + MORE_CASES)
     first = data.read_incidents(path)
+    columnar.copies_written()  # written in a thread of its own
     kept = list((tmp_path / "cache" / "frames").glob("*.arrow"))
     assert len(kept) == 1
 
@@ -176,6 +177,7 @@ def test_next_server_reads_the_stored_frame_kept_for_the_same_version(tmp_path, 
     again = data.read_incidents(path)
     assert list(again.index) == [i for i in first.index if i not in {"brixton:0", "ryelane2:0"}]
     # The old version's file is gone: what was taken down is not kept on disk.
+    columnar.copies_written()  # written in a thread of its own
     assert [p for p in (tmp_path / "cache" / "frames").glob("*.arrow")] != kept
     assert len(list((tmp_path / "cache" / "frames").glob("*.arrow"))) == 1
 
@@ -185,6 +187,7 @@ def test_stored_frame_kept_cut_short_is_read_from_the_database(tmp_path, monkeyp
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
     first = data.read_incidents(path)
+    columnar.copies_written()  # written in a thread of its own
     [kept] = (tmp_path / "cache" / "frames").glob("*.arrow")
     kept.write_bytes(kept.read_bytes()[:100])
     pd.testing.assert_frame_equal(data.read_incidents(path), first)
@@ -195,6 +198,7 @@ def test_partial_copies_left_by_a_killed_server_are_removed_once_old(tmp_path, m
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
     data.read_incidents(path)
+    columnar.copies_written()  # written in a thread of its own
     [kept] = (tmp_path / "cache" / "frames").glob("*.arrow")
     place = kept.name.split("-")[0]
     old, fresh, other = (kept.parent / f".{p}-x.tmp" for p in (place, place + "f", "0" * len(place)))

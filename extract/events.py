@@ -583,13 +583,23 @@ class StoreIndex:
     def _read(self, rows: list[tuple]) -> list[Report]:
         """The reports of rows in store.REPORT_COLUMNS order, their placements kept."""
         placed, reports = self.placed, []
-        for incident_id, _, event_id, component_id, reason, report, signature in rows:
-            placed[incident_id] = _placement(event_id, component_id, reason)
-            reports.append(_report(incident_id, report, signature))
+        for row in rows:
+            # Inside a batch the store returns the same row object while the row stays as it is (store._Mirror).
+            found = _READ.get(id(row))
+            if found is None or found[0] is not row:
+                if len(_READ) >= MAX_READ:
+                    _READ.clear()
+                incident_id, _, event_id, component_id, reason, report, signature = row
+                placement = _placement(event_id, component_id, reason)
+                found = _READ[id(row)] = (row, placement, _report(incident_id, report, signature))
+            placed[row[0]] = found[1]
+            reports.append(found[2])
         return reports
 
 
 _UNPLACED = Placement("", "", "")
+_READ: dict[int, tuple[tuple, Placement, Report]] = {}  # id() of a row read -> the row, its placement and Report
+MAX_READ = 1 << 14  # rows kept read: as many as the store's mirror keeps (store.MAX_MIRRORED)
 # Each row read makes its placement, and each grouping every member's: a flood's copies come back with every new copy,
 # their placements alike. A cached one costs a fifth of a new frozen dataclass.
 _placement = lru_cache(maxsize=1 << 12)(Placement)
@@ -624,25 +634,34 @@ def _key(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(Report) if f.name != "signature")
+_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(Report) if f.name != "signature")  # the ids first
 _PLACE_FIELDS = tuple(f.name for f in dataclasses.fields(Place))
 
 
 def _stored(r: Report, placement: Placement | None) -> store.StoredReport:
-    fields = {name: getattr(r, name) for name in _REPORT_FIELDS}
-    # dataclasses.asdict copies each value deeply: a place's are numbers and strings, read as they are.
-    fields["place"] = {name: getattr(r.place, name) for name in _PLACE_FIELDS} if r.place else None
     p = placement or _UNPLACED
+    # The JSON object of the report's fields, its ids first (_REPORT_FIELDS' order), as json.dumps writes it.
+    ids = json.dumps({"incident_id": r.incident_id, "article_id": r.article_id}, separators=(",", ":"))
     return store.StoredReport(
         r.incident_id,
         r.article_id,
         p.event_id,
         p.component_id,
         p.reason,
-        json.dumps(fields, separators=(",", ":")),
+        f"{ids[:-1]},{_content_json(content(r))[1:]}",
         r.signature,
-        tuple(sorted({_key(k) for k in blocking_keys(r)})),
+        tuple(_stored_keys(blocking_keys(r))),
     )
+
+
+@lru_cache(maxsize=1 << 12)  # copies of a story are filed with the same fields but their ids
+def _content_json(c: Content) -> str:
+    """The JSON object of a report's fields but its ids and signature, in _REPORT_FIELDS' order."""
+    r = Report("", "", *c.values)
+    fields = {name: getattr(r, name) for name in _REPORT_FIELDS[2:]}
+    # dataclasses.asdict copies each value deeply: a place's are numbers and strings, read as they are.
+    fields["place"] = {name: getattr(r.place, name) for name in _PLACE_FIELDS} if r.place else None
+    return json.dumps(fields, separators=(",", ":"))
 
 
 _PARSED: dict[str, tuple[str, bytes, Report]] = {}  # incident id -> its stored report, signature, and the Report

@@ -17,7 +17,9 @@ from extract.events import (
     StoreIndex,
     _by_id,
     _components,
+    _parsed,
     _reasons,
+    _stored,
     explain_event,
     load_report_reader,
     match_stored,
@@ -284,6 +286,23 @@ ARTICLE_TEXT = (
     "Teenager Ama Owusu was stabbed on Rye Lane in Peckham on Saturday night. Ms Owusu, 16, was taken to hospital. "
     "Officers were seen outside the Bussey Building on Sunday."
 )
+
+
+@pytest.mark.parametrize(
+    "r",
+    [
+        report("bbc", ages=(16,), fatal=True, names=("ama owusu", "owusu"), signature=bytes(range(32))),
+        report("local", place=None, date=None, published=None, fatal=None, weapon=None, words=("cator",)),
+        report('quote"d', 2, streets=("rye lane",), areas=("peckham", "se15")),
+    ],
+)
+def test_a_stored_report_is_its_fields_json_and_reads_back_as_itself(r):
+    """The store files a report's fields as one JSON object (copies of a story share all but its ids)."""
+    filed = _stored(r, None)
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.name != "signature"}
+    fields["place"] = dataclasses.asdict(r.place) if r.place else None
+    assert filed.report == json.dumps(fields, separators=(",", ":"))
+    assert _parsed(filed.report, filed.signature) == r
 
 
 def test_read_reports(small_gazetteer, tmp_path):

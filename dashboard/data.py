@@ -604,7 +604,8 @@ def _cached_screens(db_path: str, version: tuple[int, ...], rows: int) -> np.nda
 # each by its own connection in a thread (at a million incidents on 2 cores busy with other work, 1.0-1.3 s in one
 # piece, 0.9-1.0 s in two or four), each range of SEARCH_SCAN_PIECE_ROWS rowids: the texts of a few ranges held at a
 # time, not a million rows' (0.5 GB, which took a server to 1.4 GB). A search for "Road" at 1M, by the range: 100,000
-# rowids 2.4-3.0 s, peak 1.0 GB; 50,000 1.9-2.2 s, 0.82 GB; 25,000 2.35-2.65 s, 0.78-0.80 GB.
+# rowids 2.4-3.0 s, peak 1.0 GB; 50,000 1.9-2.2 s, 0.82 GB; 25,000 2.35-2.65 s, 0.78-0.80 GB. The next round of
+# pieces is read while one is searched: two rounds held, the process's peak in a search at 1M 0.86-0.92 GB.
 SEARCH_SCAN_PIECES = 2
 SEARCH_SCAN_PIECE_ROWS = 50_000
 
@@ -649,12 +650,20 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[tuple[t
                 yield None, typed
             else:
                 return
-        for at in range(0, len(pieces), SEARCH_SCAN_PIECES):
-            read = pieces[at : at + SEARCH_SCAN_PIECES]
-            # Rowid ranges read the same rows in the same order at a version; psycopg's scan of every row need not.
-            keys = [(sql, parameters) if parameters else None for sql, parameters, _ in read]
-            yield from zip(keys, _read_texts(db_path, conn, read))
-            hand_back_memory()  # the driver's threads free the pieces read into arenas of their own
+        rounds = [pieces[at : at + SEARCH_SCAN_PIECES] for at in range(0, len(pieces), SEARCH_SCAN_PIECES)]
+        sqlite = isinstance(conn, sqlite3.Connection)
+        with ThreadPoolExecutor(1) as ahead:
+            # The driver reads the next round (letting go of the GIL) while this one is searched.
+            coming = ahead.submit(_driver_texts, db_path, rounds[0]) if sqlite else None
+            for at, scanned in enumerate(rounds):
+                read = coming.result() if coming is not None else None
+                after = rounds[at + 1] if at + 1 < len(rounds) else None
+                coming = ahead.submit(_driver_texts, db_path, after) if sqlite and after is not None else None
+                # Rowid ranges read the same rows in the same order at a version; psycopg's scan need not.
+                keys = [(sql, parameters) if parameters else None for sql, parameters, _ in scanned]
+                yield from zip(keys, _read_texts(db_path, conn, scanned) if read is None else read)
+                del read
+                hand_back_memory()  # the driver's threads free the pieces read into arenas of their own
     finally:
         conn.close()
 
@@ -677,15 +686,21 @@ def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple
     """Return what each (statement, parameters, most rows) of store.search_selects reads, (found, incident_id,
     *_SEARCHED) as Arrow integers and strings: from SQLite by the ADBC driver, each statement at once
     (columnar.sqlite_tables), else, or when the driver cannot read them as such, through `conn`."""
-    if isinstance(conn, sqlite3.Connection) and (read := columnar.sqlite_tables(db_path, statements)) is not None:
-        typed = [_typed_texts_table(t) for t in read]
-        if all(t is not None for t in typed):
-            return [t for t in typed if t is not None]
+    if isinstance(conn, sqlite3.Connection) and (read := _driver_texts(db_path, statements)) is not None:
+        return read
     tables = []
     for sql, parameters, _ in statements:
         columns = list(zip(*conn.execute(sql, parameters).fetchall())) or [()] * len(_TEXTS_READ)
         tables.append(pa.table([pa.array(c, k) for c, k in zip(columns, _TEXTS_TYPES)], _TEXTS_READ))
     return tables
+
+
+def _driver_texts(db_path: str, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table] | None:
+    """Return what _read_texts reads of the SQLite database at `db_path` by the ADBC driver, None when the driver
+    cannot read them as _TEXTS_TYPES; no connection of the caller's, so any thread may call it."""
+    read = columnar.sqlite_tables(db_path, statements)
+    typed = [_typed_texts_table(t) for t in read or ()]
+    return None if read is None or any(t is None for t in typed) else [t for t in typed if t is not None]
 
 
 # What _frames_version lets go too.

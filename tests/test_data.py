@@ -1,4 +1,5 @@
 import gc
+import itertools
 import os
 import sys
 import time
@@ -598,4 +599,29 @@ def test_scan_positions_kept_are_each_rows_place_in_the_frame(corrected_db, piec
         }
         assert found == expected, query
     assert found["peckham:0"] == -1 and -2 in found.values()
+    data._cached_matches.clear()
+
+
+@pytest.mark.parametrize("driver_reads", [(True,), (False,), (True, False), (False, True, True)], ids=str)
+def test_scan_through_sqlite3_where_the_driver_cannot_read_keeps_what_searching_every_row_keeps(
+    corrected_db, driver_reads, monkeypatch
+):
+    """The scan's rounds are read ahead by the driver; a round it cannot read (its calls in turn, as `driver_reads`
+    says, repeated) is read through sqlite3 as the search reaches it."""
+    frame = page_frame(corrected_db, public_view=True, events_view=False)
+    calls = itertools.count()
+    monkeypatch.setattr(
+        columnar,
+        "sqlite_tables",
+        lambda *a: sqlite_tables(*a) if driver_reads[next(calls) % len(driver_reads)] else None,
+    )
+    monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", 1)
+    monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", len(frame) + 1)  # a limit of one text: every row is read
+    monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", 2)
+    monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", 2)
+    for query in ("stabbed", "Rye Lane", "offence was reported"):
+        data._cached_matches.clear()
+        matches = data.text_matches(corrected_db, query, public_view=True, events_view=False)
+        assert list(matches.index[matches]) == list(filter_incidents(frame, Filters(query=query)).index), query
+    assert next(calls) > 3  # rounds of two pieces of two rowids: several calls a search
     data._cached_matches.clear()

@@ -532,7 +532,8 @@ class StoreIndex:
     asking for them again costs no query: an article's match reads its own reports first and ends with its write,
     under the matcher's lock, so what it read stays current (another ingest writes only under that lock). On PostgreSQL
     a match waits for the server three times at most: its own reports with its candidates, the reports of the
-    components they join, and its change."""
+    components they join, and its change. Inside store.write_batch the store answers from its mirror of the rows it
+    read and wrote (store._Mirror) what it can, and returns a row unchanged as the same tuple, read here once."""
 
     def __init__(self, conn: store.Connection) -> None:
         self.conn = conn

@@ -600,13 +600,14 @@ def _cached_screens(db_path: str, version: tuple[int, ...], rows: int) -> np.nda
     return np.full(rows, -1, dtype=np.int8)
 
 
-# The scan of every incident's texts (a search the index cannot answer) is read in this many rowid ranges at once,
-# each by its own connection in a thread (at a million incidents on 2 cores busy with other work, 1.0-1.3 s in one
-# piece, 0.9-1.0 s in two or four), each range of SEARCH_SCAN_PIECE_ROWS rowids: the texts of a few ranges held at a
-# time, not a million rows' (0.5 GB, which took a server to 1.4 GB). A search for "Road" at 1M, by the range: 100,000
-# rowids 2.4-3.0 s, peak 1.0 GB; 50,000 1.9-2.2 s, 0.82 GB; 25,000 2.35-2.65 s, 0.78-0.80 GB. The next round of
-# pieces is read while one is searched: two rounds held, the process's peak in a search at 1M 0.86-0.92 GB.
-SEARCH_SCAN_PIECES = 2
+# The scan of every incident's texts (a search the index cannot answer) is read in rounds of this many rowid ranges,
+# each by its own connection in a thread, the next round read while one is searched; each range of
+# SEARCH_SCAN_PIECE_ROWS rowids: the texts of a few ranges held at a time, not a million rows' (0.5 GB, which took a
+# server to 1.4 GB). A search for "Road" at 1M, by the range: 100,000 rowids 2.4-3.0 s, peak 1.0 GB; 50,000 1.9-2.2 s,
+# 0.82 GB; 25,000 2.35-2.65 s, 0.78-0.80 GB. Rounds of one range, the next read ahead, hold two ranges as rounds of two
+# read in turn did: the process's peak in a search at 1M 837-870 MB (rounds of two read ahead: 912-935 MB), and wall
+# seconds as those, or fewer when a core is free.
+SEARCH_SCAN_PIECES = 1
 SEARCH_SCAN_PIECE_ROWS = 50_000
 
 

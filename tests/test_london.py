@@ -13,6 +13,7 @@ from extract.reading.london import (
     foreign_signs,
     institution_spans,
     london_evidence,
+    required_text,
     scene_elsewhere,
 )
 from extract.records import Article
@@ -87,6 +88,38 @@ def test_scene_elsewhere(small_extractor, text, expected):
         text, elsewhere_spans(text, mentions_of(text, small_extractor), signs=small_extractor.signs)
     )
     assert [text[s:e] for s, e in spans] == expected
+
+
+@pytest.mark.parametrize(
+    "pattern, expected, matched",
+    [
+        pytest.param(r"\d{1,5}00[- ]block of", "block of", "300 block of", id="after a class"),
+        pytest.param("abc?d", "ab", "abd", id="a character repeated is not required"),
+        pytest.param("ab*", "a", "a", id="nor one repeated from none"),
+        pytest.param(r"a{2}bc", "bc", "aabc", id="a counted repetition"),
+        pytest.param("ab(c|d)efg", "efg", "abdefg", id="an alternation in a group"),
+        pytest.param("(?:ab)?cd", "cd", "cd", id="an optional group"),
+        pytest.param(r"x[ab|c]yz", "yz", "x|yz", id="a bar in a class"),
+        pytest.param(r"[]|a]bc", "bc", "]bc", id="a class opening on its bracket"),
+        pytest.param(r"\.ab\|cd", "ab", ".ab|cd", id="escaped characters"),
+        pytest.param("a|b", None, "b", id="an alternation"),
+        pytest.param("(?i)block", None, "BLOCK", id="an inline flag"),
+        pytest.param(r"ab\x41cd", None, "abAcd", id="an escaped code"),
+        pytest.param("a{x|y", None, "y", id="a brace that repeats nothing"),
+        pytest.param(r"\d+", None, "12", id="no plain character"),
+    ],
+)
+def test_required_text(pattern, expected, matched):
+    assert required_text(pattern) == expected
+    assert re.fullmatch(pattern, matched)  # the example is a match, which holds the text
+    assert expected is None or expected in matched
+
+
+def test_foreign_pattern_found_past_its_required_text(small_extractor):
+    text = "Officers were called to the 300 block of Main Street."
+    assert small_extractor.signs.pattern_texts == ("block of",)
+    assert elsewhere_spans(text, [], signs=small_extractor.signs) == [(28, 40)]
+    assert elsewhere_spans(text.replace("block", "blocks"), [], signs=small_extractor.signs) == []
 
 
 @pytest.mark.parametrize(

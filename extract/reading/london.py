@@ -51,6 +51,9 @@ class Signs:
     institutions: Words
     scanner: Scanner  # of `foreign` and `institutions` alone, for a text no other scan has read
     foreign_patterns: re.Pattern[str]
+    # A text each pattern's matches hold (see required_text), or None when one's cannot be told: a text holding
+    # none of them has no match, and is not searched (a regex starting with \d costs a test at every character).
+    pattern_texts: tuple[str, ...] | None
 
 
 def load_signs(data_dir: Path = DATA_DIR) -> Signs:
@@ -62,12 +65,62 @@ def load_signs(data_dir: Path = DATA_DIR) -> Signs:
     for rank, name in enumerate(read_lines(data_dir / "london_institutions.txt")):
         ranks.setdefault(name, rank)  # a name listed twice keeps its first rank, as in a regex alternation
     institutions = Words(INSTITUTIONS, ranks, exact=True)
+    patterns = read_lines(data_dir / "foreign_patterns.txt")
+    required = [required_text(p) for p in patterns]
     return Signs(
         foreign=foreign,
         institutions=institutions,
         scanner=build_scanner([foreign, institutions]),
-        foreign_patterns=re.compile("|".join(read_lines(data_dir / "foreign_patterns.txt"))),
+        foreign_patterns=re.compile("|".join(patterns)),
+        pattern_texts=None if None in required else tuple(r for r in required if r is not None),
     )
+
+
+PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")  # match only themselves
+INLINE_FLAG = re.compile(r"\(\?[a-zA-Z]")  # "(?i)", "(?x)", "(?P<", ...: may change what a plain character matches
+ESCAPE_CODES = frozenset("xuUN0123456789")  # escapes longer than a character: a code, a name, a group number
+COUNT = re.compile(r"\{[0-9]*(?:,[0-9]*)?\}")  # a counted repetition, "{1,5}"
+
+
+def required_text(pattern: str) -> str | None:
+    """The longest run of letters, digits and spaces that every match of the regular expression `pattern` holds
+    (written outside any group or class, and repeated by no quantifier), or None when there is none or the pattern
+    is beyond this reading: an alternation outside groups, an inline flag, a brace that is no counted repetition."""
+    if INLINE_FLAG.search(pattern):
+        return None
+    runs, run, depth, i = [""], "", 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c in PLAIN and depth == 0:
+            run += c
+            i += 1
+            continue
+        if c in "?*+{":  # repeats what comes before it: a plain character just read is no longer required
+            run = run[:-1]
+            if c == "{":
+                count = COUNT.match(pattern, i)
+                if count is None:
+                    return None
+                i = count.end() - 1
+        elif c == "\\":
+            if pattern[i + 1 : i + 2] in ESCAPE_CODES:
+                return None  # "\x41" is "A": more than one character escaped
+            i += 1  # an escape of one character: "\d", "\."
+        elif c == "[":  # a class, whose "]" may come first ("[]a]", "[^]a]") and whose members may be escaped
+            i += 2 if pattern.startswith("[^", i) else 1
+            i += 1 if pattern.startswith("]", i) else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return None
+        runs.append(run)
+        run = ""
+        i += 1
+    return max([*runs, run], key=len) or None
 
 
 def _spellings(name: str) -> tuple[str, str]:
@@ -123,6 +176,9 @@ def elsewhere_spans(
         london = sorted([(m.start, m.end) for m in mentions] + institution_spans(hits))
         starts = [s for s, _ in london]
         spans = [(s, e) for s, e in spans if not _inside(s, e, london, starts)]
+    texts = signs.pattern_texts
+    if texts is not None and not any(t in text for t in texts):
+        return spans
     return spans + [m.span() for m in signs.foreign_patterns.finditer(text)]
 
 

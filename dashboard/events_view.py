@@ -303,8 +303,12 @@ def report_events(events: pd.DataFrame, reports: pd.DataFrame) -> np.ndarray:
     text = pa.large_string()
     keys = pc.coalesce(_arrow(reports["event_id"]).cast(text), _arrow(reports["incident_id"]).cast(text))
     shown = pc.coalesce(_arrow(events["event_id"]).cast(text), pa.array(events.index.array, text))
-    at = pc.index_in(keys, value_set=shown).fill_null(-1).to_numpy(zero_copy_only=False)
-    return at.astype(np.int32 if len(events) < 2**31 else np.int64)
+    kind = np.int32 if len(events) < 2**31 else np.int64
+    # Every report its own event's row, in the same order (event_frame merged nothing and kept the order: one outlet's
+    # news, the benchmark's synthetic incidents): compared in 10 ms, not hashed in 0.3 s at a million.
+    if len(keys) == len(shown) and pc.all(pc.equal(keys, shown), skip_nulls=False).as_py():
+        return np.arange(len(keys), dtype=kind)
+    return pc.index_in(keys, value_set=shown).fill_null(-1).to_numpy(zero_copy_only=False).astype(kind)
 
 
 def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merged:

@@ -526,3 +526,30 @@ def test_report_events_give_each_report_its_event_row(shown, expected):
         kept = events_of_reports(events, reports, reports.index.isin(found), rows=rows)
         assert list(kept) == list(events_of_reports(events, reports, reports.index.isin(found))), found
         assert sorted(events.index[kept]) == sorted({expected[i] for i in found} - {None}), found
+
+
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        pytest.param(  # nothing merged, the frame's order kept: each report is its event's row
+            [report("c", event_id="ev2"), report("e", event_id=None), report("f", event_id="ev3")],
+            {"c": "c", "e": "e", "f": "f"},
+            id="every_report_its_own_event",
+        ),
+        pytest.param(  # a later date puts the second report's event first
+            [report("c", event_id="ev2"), report("e", event_id=None, date="2024-06-01")],
+            {"c": "c", "e": "e"},
+            id="own_events_in_another_order",
+        ),
+        pytest.param(
+            [report("a"), report("b", published="2024-05-07"), report("e", event_id=None)],
+            {"a": "a", "b": "a", "e": "e"},
+            id="an_event_of_two",
+        ),
+    ],
+)
+def test_report_events_of_reports_each_their_own_event(rows, expected):
+    reports = frame_of(*rows)
+    events = event_frame(reports, families=FAMILIES)
+    found = report_events(events, reports)
+    assert {i: events.index[at] for i, at in zip(reports.index, found)} == expected

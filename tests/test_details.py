@@ -2,7 +2,7 @@
 
 import pytest
 
-from extract.reading.details import arrests, fatal, victim_ages, weapon
+from extract.reading.details import ARRESTED_COUNT, _arrest_counts, arrests, fatal, victim_ages, weapon
 from extract.reading.story import Sentence
 from extract.text.cues import find_cues, load_vocabulary
 from extract.text.folding import fold_text
@@ -114,3 +114,19 @@ def test_victim_ages(text, expected):
 )
 def test_arrests(text, expected):
     assert arrests(fold_text(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two men have been arrested. Three men were held.\nFour men were detained",
+        "Two men were heldetained, and two men were arrested",  # one word found inside another
+        "Two men were withheld. Police upheld it; three men have been arrested and held",
+        "Officers arrested two men and detained three youths. No one else was held.",
+        "Nothing here.",
+    ],
+)
+def test_arrest_counts_are_the_matches_in_the_whole_text(text):
+    folded = fold_text(text)
+    expected = [m.span() for m in ARRESTED_COUNT.finditer(folded)]
+    assert [m.span() for m in _arrest_counts(folded)] == expected

@@ -31,7 +31,7 @@ ARRESTED_COUNT = re.compile(
     r"|eleven|twelve) (\w+ ){0,2}(men|women|people|males|females|boys|girls|teenagers|youths"
     r"|suspects|man|woman|boy|girl|teenager|youth|suspect)\b"
 )
-ARREST_WORD = re.compile(r"arrested|held|detained")  # in every ARRESTED_COUNT match, which holds no "." or line break
+ARREST_WORDS = ("arrested", "held", "detained")  # in every ARRESTED_COUNT match, which holds no "." or line break
 DIGIT = re.compile(r"\d")  # in every AGE match
 MAX_AGE = 110  # "aged 120" is a misread or a centenary, not a victim's age
 NO_ARRESTS = re.compile(r"\bno (one|arrests?) (has|have) (yet )?been (arrested|made)|\bno arrests\b")
@@ -90,12 +90,18 @@ def _arrest_counts(folded: str) -> Iterator[re.Match[str]]:
     """The matches of ARRESTED_COUNT.finditer(folded), searched only in the stretches between full stops and line
     breaks that say "arrested", "held" or "detained": a match holds one of them and crosses neither, so the matches
     are the same, and the pattern (starting with \\b) is not tried at every position of the text."""
+    # Found by str.find, word by word, then in text order: a regular expression of the three would be tried at
+    # every "a", "h" and "d" of the text. One found inside another ("heldetained") lies in the stretch of that other.
+    words = []
+    for word in ARREST_WORDS:
+        at = folded.find(word)
+        while at >= 0:
+            words.append((at, at + len(word)))
+            at = folded.find(word, at + len(word))
     end = 0
-    for word in ARREST_WORD.finditer(folded):
-        if word.start() < end:
+    for word_start, word_end in sorted(words):
+        if word_start < end:
             continue  # in the stretch just searched
-        start = max(folded.rfind(".", 0, word.start()), folded.rfind("\n", 0, word.start())) + 1
-        end = min(
-            (i for i in (folded.find(".", word.end()), folded.find("\n", word.end())) if i >= 0), default=len(folded)
-        )
+        start = max(folded.rfind(".", 0, word_start), folded.rfind("\n", 0, word_start)) + 1
+        end = min((i for i in (folded.find(".", word_end), folded.find("\n", word_end)) if i >= 0), default=len(folded))
         yield from ARRESTED_COUNT.finditer(folded, start, end)

@@ -6,7 +6,7 @@ import pytest
 from extract.text.cues import find_cues, load_vocabulary, read_cues
 from extract.text.folding import fold_text
 from extract.text.lexicon import load_lexicon
-from extract.text.senses import load_senses, other_sense, read_context
+from extract.text.senses import SENTENCE_CHARS, _sentence, load_senses, other_sense, read_context
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,36 @@ def test_other_sense_reads_the_cue_sentence_only():
     context = read_context(text, fold_text(text), senses=senses)
     start = text.index("was robbed")
     assert other_sense(context, start, start + 10, form="verb", ambiguous=True, listed=False, senses=senses) is None
+
+
+def sentence_by_search(text, start, end):
+    """A cue's sentence as the four breaks searched each way within SENTENCE_CHARS give it: what the table of breaks
+    read_context keeps must give."""
+    lo, hi = max(0, start - SENTENCE_CHARS), min(len(text), end + SENTENCE_CHARS)
+    sentence_start, sentence_end = lo, hi
+    for b in (". ", "! ", "? ", "\n"):
+        i = text.rfind(b, lo, start)
+        if i >= 0 and i + len(b) > sentence_start:
+            sentence_start = i + len(b)
+        j = text.find(b, end, hi)
+        if 0 <= j < sentence_end:
+            sentence_end = j
+    return sentence_start, sentence_end
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("A man was robbed. Was he hurt? Yes! Police said\nso.\n\nThen. . .", id="every break"),
+        pytest.param("No break at all here", id="none"),
+        pytest.param("Ends on a break. ", id="a break at the end"),
+        pytest.param("x" * 350 + ". A man was robbed. " + "y" * 350 + "\nz", id="breaks beyond reach"),
+        pytest.param("Mr. Smith was robbed!? Really.\n. Odd", id="breaks side by side"),
+    ],
+)
+def test_cue_sentence_from_the_table_of_breaks(text):
+    senses = load_senses(load_lexicon())
+    context = read_context(text, fold_text(text), senses=senses)
+    for start in range(len(text)):
+        for end in range(start + 1, min(len(text), start + 12) + 1):
+            assert _sentence(text, start, end, context.breaks) == sentence_by_search(text, start, end), (start, end)

@@ -6,6 +6,7 @@ import pytest
 from extract.geo.places import find_places
 from extract.reading.story import (
     Sentence,
+    _by_sentence,
     incident_sentences,
     is_fiction,
     is_statistics,
@@ -472,3 +473,18 @@ def test_main_sentence(kinds, expected):
 def test_own_sentences(small_extractor, text, first, expected):
     sentences = sentences_of(text, small_extractor)
     assert own_sentences(sentences, sentences[first]) == [sentences[i] for i in expected]
+
+
+@pytest.mark.parametrize(
+    "positions, expected",
+    [
+        pytest.param([], {}, id="none"),
+        pytest.param([0, 4, 9, 11], {0: (0, 3), 1: (3, 4)}, id="at a start, inside, last before an end"),
+        pytest.param([10, 11, 18, 20, 29], {1: (1, 2), 2: (3, 4)}, id="at an end and in the gaps left out"),
+        pytest.param([25, 26, 27], {2: (0, 3)}, id="all in one"),
+        pytest.param([30, 40], {}, id="past the last"),
+    ],
+)
+def test_by_sentence(positions, expected):
+    starts, ends = [0, 11, 20], [10, 18, 29]  # "0123456789" "11 .. 17" "20 .. 28", gaps at 10, 18-19
+    assert _by_sentence(positions, starts, ends) == expected

@@ -87,36 +87,49 @@ def read_sentences(
     it announces a further incident by a noun ("a second stabbing", "another robbery"). A sentence holding a sign of
     elsewhere (`elsewhere`: another police force, a town outside London) keeps no places: it contributes no scene.
     """
+    spans = split_sentences(text)
+    starts, ends = [start for start, _ in spans], [end for _, end in spans]
     at = [[start for start, _ in found.get(name, [])] for name in SENTENCE_SIGNALS]
-    specific_at, aside_at, future_at, separate_at, when_at, ordinal_at, opening_at = at
-    cue_at, mention_at = [c.start for c in cues], [m.start for m in mentions]
-    foreign = sorted(start for start, _ in elsewhere)
+    _, aside_at, _, _, _, ordinal_at, opening_at = at
+    # Each item placed in its sentence by bisection, once: a sentence then looks up only what it holds.
+    specific, aside_in, future, separate_in, when, ordinal, opening = (
+        _by_sentence(x, starts, ends) if x else {} for x in at
+    )
+    cues_of = _by_sentence([c.start for c in cues], starts, ends)
+    mentions_of = _by_sentence([m.start for m in mentions], starts, ends)
+    foreign = _by_sentence(sorted(start for start, _ in elsewhere), starts, ends) if elsewhere else {}
     out: list[Sentence] = []
-    for start, end in split_sentences(text):
-        # Bisection over the sorted starts: each sentence costs a few look-ups, however long the text.
-        (si, sj), (ai, aj), (fi, fj), (pi, pj), (wi, wj), (oi, oj), (ni, nj) = (
-            _within(x, start, end) if x else NONE for x in at
-        )
-        ci, cj = _within(cue_at, start, end)
-        mi, mj = _within(mention_at, start, end)
+    for k, (start, end) in enumerate(spans):
+        ci, cj = cues_of.get(k, NONE)
         cues_in = tuple(cues[ci:cj])
-        ei, ej = _within(foreign, start, end) if foreign else NONE
-        places_in = () if ej > ei else tuple(mentions[mi:mj])
+        mi, mj = NONE if k in foreign else mentions_of.get(k, NONE)
+        places_in = tuple(mentions[mi:mj])
+        first_aside = aside_in.get(k)
         aside = (
             # "It follows a shooting last week"; not "The carjacking took place on Saturday, a day after ...".
-            (aj > ai and aside_at[ai] <= next((c.start for c in cues_in if c.type), end))
+            (first_aside is not None and aside_at[first_aside[0]] <= next((c.start for c in cues_in if c.type), end))
             # "In March another man was stabbed": an older time opening a sentence about another crime
-            or (oj > oi and any(opening_at[k] == start for k in range(ni, nj)))
+            or (k in ordinal and k in opening and any(opening_at[i] == start for i in range(*opening[k])))
         )
-        separate = pj > pi or any(_announces(text, ordinal_at[k], cues_in) for k in range(oi, oj))
-        out.append(Sentence(start, end, cues_in, places_in, sj - si, aside, separate, fj > fi, wj - wi))
+        separate = k in separate_in or (
+            k in ordinal and any(_announces(text, ordinal_at[i], cues_in) for i in range(*ordinal[k]))
+        )
+        si, sj = specific.get(k, NONE)
+        wi, wj = when.get(k, NONE)
+        out.append(Sentence(start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi))
     return tuple(_asides_continued(out))
 
 
-def _within(starts: list[int], start: int, end: int) -> tuple[int, int]:
-    """The indices of the first of the sorted `starts` at or after `start` and of the first at or after `end`."""
-    i = bisect.bisect_left(starts, start)
-    return i, bisect.bisect_left(starts, end, i)
+def _by_sentence(positions: list[int], starts: list[int], ends: list[int]) -> dict[int, tuple[int, int]]:
+    """For each sentence (by index; `starts` and `ends` sorted, the sentences apart) holding some of the sorted
+    `positions`, the range of the indices of those it holds."""
+    out: dict[int, tuple[int, int]] = {}
+    for i, position in enumerate(positions):
+        k = bisect.bisect_right(starts, position) - 1
+        if k >= 0 and position < ends[k]:
+            held = out.get(k)
+            out[k] = (i, i + 1) if held is None else (held[0], i + 1)
+    return out
 
 
 def _announces(text: str, at: int, cues: tuple[Cue, ...]) -> bool:

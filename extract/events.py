@@ -586,21 +586,23 @@ class StoreIndex:
         placed, reports = self.placed, []
         for row in rows:
             # Inside a batch the store returns the same row object while the row stays as it is (store._Mirror).
-            found = _READ.get(id(row))
+            incident_id = row[0]
+            found = _READ.get(incident_id)
             if found is None or found[0] is not row:
                 if len(_READ) >= MAX_READ:
                     _READ.clear()
-                incident_id, _, event_id, component_id, reason, report, signature = row
+                _, _, event_id, component_id, reason, report, signature = row
                 placement = _placement(event_id, component_id, reason)
-                found = _READ[id(row)] = (row, placement, _report(incident_id, report, signature))
-            placed[row[0]] = found[1]
+                found = _READ[incident_id] = (row, placement, _report(incident_id, report, signature))
+            placed[incident_id] = found[1]
             reports.append(found[2])
         return reports
 
 
 _UNPLACED = Placement("", "", "")
-_READ: dict[int, tuple[tuple, Placement, Report]] = {}  # id() of a row read -> the row, its placement and Report
-MAX_READ = 1 << 14  # rows kept read: as many as the store's mirror keeps (store.MAX_MIRRORED)
+# incident id -> the row last read of it, its placement and Report: a row read anew (from a server) takes its place
+_READ: dict[str, tuple[tuple, Placement, Report]] = {}
+MAX_READ = 1 << 14  # reports kept read: as many as the store's mirror keeps (store.MAX_MIRRORED)
 # Each row read makes its placement, and each grouping every member's: a flood's copies come back with every new copy,
 # their placements alike. A cached one costs a fifth of a new frozen dataclass.
 _placement = lru_cache(maxsize=1 << 12)(Placement)

@@ -1570,7 +1570,7 @@ def event_reports_around(
     with _pipelined(conn):
         mine = conn.execute(own + " ORDER BY incident_id", own_parameters)
         found = conn.execute(*_filed_under(conn, missing, mirror is not None)) if missing else None
-        pairs = conn.execute(*_keys_of(conn, missing)) if missing and mirror is not None else None
+        pairs = conn.execute(*_keys_of(missing)) if missing and mirror is not None else None
     if mirror is None:
         return mine.fetchall(), (found.fetchall() if found is not None else [])
     if found is not None and pairs is not None:
@@ -1589,7 +1589,7 @@ def _filed_under(conn: Connection, keys: list[int], with_ids: bool = False) -> t
         return (
             select + " WHERE report_id = ANY(ARRAY(SELECT report_id FROM event_keys WHERE key = ANY(?::bigint[])))"
             " ORDER BY incident_id",
-            [keys],
+            [_bigints(keys)],
         )
     return (
         select + " WHERE report_id IN (SELECT report_id FROM event_keys WHERE key IN "
@@ -1598,10 +1598,15 @@ def _filed_under(conn: Connection, keys: list[int], with_ids: bool = False) -> t
     )
 
 
-def _keys_of(conn: Connection, keys: list[int]) -> tuple[str, list]:
-    """The statement reading the (key, report_id) pairs filed under any of `keys`, and its parameters."""
-    if isinstance(conn, PostgresConnection):
-        return "SELECT key, report_id FROM event_keys WHERE key = ANY(?::bigint[])", [keys]
+def _bigints(values: Iterable[int]) -> str:
+    """A PostgreSQL bigint[] parameter as the array's text, which the server parses: psycopg dumps a list of ints
+    element by element in Python, which cost the client 0.1-0.15 ms per article for the 150 keys an article probes
+    (replay of news-dev to 5,000 articles)."""
+    return f"{{{','.join(map(str, values))}}}"
+
+
+def _keys_of(keys: list[int]) -> tuple[str, list]:
+    """The statement reading the (key, report_id) pairs filed under any of `keys` on SQLite, and its parameters."""
     return f"SELECT key, report_id FROM event_keys WHERE key IN ({', '.join('?' * len(keys))})", keys
 
 
@@ -1723,7 +1728,8 @@ def _change_reports_postgres(
     if added:
         reports = [_row(r) for r in added]
         keys = [(k, r.incident_id) for r in added for k in r.keys]
-        conn.execute(_FILE_REPORTS_POSTGRES, [*_columns_of(reports), *(_columns_of(keys) if keys else [[], []])])
+        key_values, key_reports = _columns_of(keys) if keys else [[], []]
+        conn.execute(_FILE_REPORTS_POSTGRES, [*_columns_of(reports), _bigints(key_values), key_reports])
     conn.executemany(
         _PLACE_REPORT, ((event, component, reason, incident) for incident, event, component, reason in placed)
     )

@@ -1427,8 +1427,8 @@ class _Mirror:
     the matcher's lock, which write_batch holds from its start to its commit: within a batch nothing else changes
     them. A batch rolled back drops the mirror. On SQLite the next batch of the connection keeps it when its
     data_version shows no other connection committed since (`_begin_mirror`); on PostgreSQL, which counts no such
-    version, each batch starts with an empty one. Each key's and each component's set holds all the reports filed
-    under it, and each report in a set has its row."""
+    version, each batch starts with an empty one, which holds no keys (see event_reports_around). Each key's and each
+    component's set holds all the reports filed under it, and each report in a set has its row."""
 
     __slots__ = ("conn", "version", "rows", "by_key", "keys_of", "by_component")
 

@@ -206,7 +206,7 @@ class EventMatcher:
         dropped = tuple(sorted({p.event_id for p in old_placements.values()} - kept))
         # Only what moved is written: a copy joining an event of many leaves most of their placements as they were.
         added = {r.incident_id for r in reports}
-        moved = {i: p for i, p in placements.items() if i in added or old_placements.get(i) != p}
+        moved = {i: p for i, p in placements.items() if i in added or _moved(old_placements.get(i), p)}
         change = Change(tuple(reports), tuple(old), moved, tuple(events), dropped)
         self.index.apply(change)
         return change
@@ -273,7 +273,7 @@ class EventMatcher:
             or rid in old
             or r.article_id in kept.articles
             or kept.reports != tuple(sorted(rest, key=_by_id))
-            or any(old.get(i) != p for i, p in kept.placements.items())
+            or any(_moved(old.get(i), p) for i, p in kept.placements.items())
         ):
             return None
         joined: set[int] = set()
@@ -398,6 +398,12 @@ def _grouping(
 
 
 _by_id = attrgetter("incident_id")  # a sort key called for every report of a component: in C
+
+
+def _moved(before: Placement | None, now: Placement) -> bool:
+    """Whether a report's placement changed: mostly the same object (_placement), which skips the dataclass's
+    comparison, a Python call per member of a component each time it grows."""
+    return before is not now and before != now
 
 
 def _components(reports: Sequence[Report]) -> list[list[Report]]:

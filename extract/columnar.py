@@ -76,16 +76,34 @@ def stored_corrections(conn: store.Connection) -> list[store.Correction]:
         return []
 
 
-def postgres_version(conn: store.Connection) -> tuple:
-    """Return what names the state of the PostgreSQL database open as `conn` for its copy: store.data_version (rows
-    written, as counted by the server) within the server's run and its statistics' last reset, which start the counts
-    again. A count is made once a write is committed, so the rows read after it is asked hold at least what it
-    counted: a copy named by it is never older than its name, and a write counted later names another."""
-    started, reset = conn.execute(
-        "SELECT pg_postmaster_start_time()::text, "
-        "(SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database())"
+def postgres_place(conn: store.Connection) -> tuple:
+    """Return what names the PostgreSQL database open as `conn` whatever its URL's spelling or password: the server's
+    address (None over a Unix socket) and port, and the database's name."""
+    sql = "SELECT inet_server_addr()::text, current_setting('port'), current_database()"
+    return tuple(conn.execute(sql).fetchone())
+
+
+def postgres_version(conn: store.Connection) -> tuple | None:
+    """Return what names the state of the PostgreSQL database open as `conn` for its copy; None when its server counts
+    no writes (track_counts off), so that nothing names a change.
+
+    The rows written to each table as the server counts them (store.data_version: on a standby, its replay
+    position), which start again at a crash's recovery (the background writer's statistics reset then), a reset of
+    the statistics, a server's restart, or a table or the database made anew (new oids). A count is made once a write
+    is committed, so the rows read after it is asked hold at least what it counted: a copy named by it is never older
+    than its name, and a write counted later names another."""
+    *restarts, counting = conn.execute(
+        "SELECT d.oid::bigint, extract(epoch FROM pg_postmaster_start_time()), extract(epoch FROM s.stats_reset), "
+        "(SELECT extract(epoch FROM stats_reset) FROM pg_stat_bgwriter), current_setting('track_counts') "
+        "FROM pg_database d LEFT JOIN pg_stat_database s ON s.datid = d.oid WHERE d.datname = current_database()"
     ).fetchone()
-    return (started, reset, store.data_version(conn))
+    if counting != "on":
+        return None
+    tables = conn.execute(
+        "SELECT relid::bigint, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relid"
+    ).fetchall()
+    counts = hashlib.sha256(repr([tuple(t) for t in tables]).encode()).hexdigest()
+    return (*(str(r) for r in restarts), counts, store.data_version(conn))
 
 
 def left_out(found: Sequence[store.Correction]) -> tuple[set[str], set[str]]:
@@ -132,9 +150,10 @@ def copies_written() -> None:
     """Return once the copies this process's `stored_frame` calls are writing are in place."""
     with _WRITING_LOCK:
         pending = list(_WRITING)
-        _WRITING.clear()
     for writing in pending:
         writing.join()
+    with _WRITING_LOCK:  # listed until written: a caller meanwhile waits for them too
+        _WRITING[:] = [w for w in _WRITING if w.is_alive()]
 
 
 def refresh(db_path: str | Path) -> int:
@@ -408,8 +427,11 @@ def _snapshot_path(db_path: str | Path, conn: store.Connection | None = None) ->
     if store.is_url(str(db_path)):
         if conn is None:
             return None
-        place = hashlib.sha256(str(db_path).encode()).hexdigest()[:16]
-        version: tuple = postgres_version(conn)
+        found = postgres_version(conn)
+        if found is None:
+            return None
+        place = hashlib.sha256(repr(postgres_place(conn)).encode()).hexdigest()[:16]
+        version: tuple = found
     else:
         place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
         version = file_version(db_path)

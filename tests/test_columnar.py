@@ -1,8 +1,10 @@
 """The map's columnar copy kept by writers: `ingest` and `watch` keep it for the database's new version, and the
 dashboard's first load reads it instead of the rows; nothing is kept where it would not help."""
 
+import dataclasses
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 from dashboard_fixtures import CASES, build_incidents_db
 from events_fixtures import build_events_db
 from feed_fixtures import STORIES, Route, item, page, rss, serve
+from postgres_server import TEMPLATE
 
 from dashboard import data
 from extract import columnar, corrections, store
@@ -196,3 +199,58 @@ def test_a_correction_newer_than_the_ones_given_reads_the_rows_and_keeps_nothing
     conn.close()
     assert CASES[0].article_id + ":0" in set(frame["incident_id"])  # read with the corrections given
     assert kept(cache) == []
+
+
+def wait_for_counts(url: str) -> tuple | None:
+    """The version of the PostgreSQL database at `url` once the server has counted what its writers wrote."""
+    last, settled = None, time.monotonic()
+    while time.monotonic() - settled < 1.0:  # the counts land within about a second of a writer's session
+        conn = store.connect_readonly(url)
+        version = columnar.postgres_version(conn)
+        conn.close()
+        if version != last:
+            last, settled = version, time.monotonic()
+        time.sleep(0.1)
+    return last
+
+
+def test_a_postgresql_database_made_anew_with_as_many_rows_is_read_again(cache, postgres_server, monkeypatch):
+    url = postgres_server.new_database("anew")
+    name = url.rsplit("/", 1)[1]
+    build_incidents_db(url, cases=CASES)
+    before = wait_for_counts(url)
+    assert data.read_incidents(url).loc[CASES[0].article_id + ":0", "type"] == CASES[0].type
+    # Restored from another dump under its name: as many rows written, one incident of another type.
+    postgres_server.sql(f"DROP DATABASE {name}")
+    postgres_server.sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    changed = dataclasses.replace(CASES[0], type="burglary", category="burglary")
+    build_incidents_db(url, cases=(changed, *CASES[1:]))
+    assert wait_for_counts(url) != before
+    assert data.read_incidents(url).loc[CASES[0].article_id + ":0", "type"] == "burglary"
+
+
+def test_a_postgresql_copy_is_named_by_the_database_not_the_urls_password(cache, postgres_url, monkeypatch):
+    build_incidents_db(postgres_url, cases=CASES)
+    wait_for_counts(postgres_url)
+    old, new = (postgres_url.replace("postgres@", f"postgres:{secret}@", 1) for secret in ("old-secret", "new-secret"))
+    data.read_incidents(old)  # the test server trusts any password: a rotated one reads the same database
+    assert len(kept(cache)) == 1
+    pd.testing.assert_frame_equal(read_without_rows(new, monkeypatch), read_without_rows(postgres_url, monkeypatch))
+    assert all("secret" not in p.name for p in kept(cache))
+
+
+def test_a_caller_waits_for_the_copies_another_caller_waits_for(cache, tmp_path, monkeypatch):
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    written, write = threading.Event(), columnar._write_snapshot
+    monkeypatch.setattr(columnar, "_write_snapshot", lambda *a: (written.wait(10), write(*a)))
+    data.read_incidents(db)  # its copy is being written
+    waiting = [threading.Thread(target=columnar.copies_written) for _ in range(2)]
+    for thread in waiting:
+        thread.start()
+        time.sleep(0.05)
+    waiting[1].join(0.2)
+    assert waiting[1].is_alive()  # the second caller waits too, not only the first
+    written.set()
+    for thread in waiting:
+        thread.join(10)
+    assert len(kept(cache)) == 1

@@ -1,9 +1,11 @@
+import re
 import time
 
 import pytest
 
 from extract.text.dates import (
     DateMention,
+    _starts,
     date_basis,
     find_dates,
     incident_date,
@@ -371,3 +373,18 @@ def test_relative_phrase_in_a_unicode_case_variant_does_not_crash():
     assert [(m.text, m.date) for m in find_dates("It happened earlier thi\u017f week.", published="2024-03-06")] == [
         ("earlier thi\u017f week", None)
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Café owner stabbed on Monday; é-Tuesday, 3 May.", id="accented letters are word characters"),
+        pytest.param("\u201cYesterday\u201d \u2014 last night\u2026 (Friday) _Monday 4/5/21", id="quotes, dashes, _"),
+        pytest.param("Ｍonday ５ May ٣ March", id="letters and digits outside ASCII"),
+    ],
+)
+def test_starts_read_a_non_word_character_as_w_does(text):
+    starts = _starts(load_date_vocabulary())
+    as_w = re.compile(r"\W" + starts.pattern.removeprefix(r"[^a-zA-Z0-9_](?<=\W)"))
+    assert as_w.pattern.startswith(r"\W(?=")
+    assert [m.span() for m in starts.finditer(text)] == [m.span() for m in as_w.finditer(text)]

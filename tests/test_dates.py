@@ -5,6 +5,7 @@ import pytest
 
 from extract.text.dates import (
     DateMention,
+    _phrases,
     _starts,
     date_basis,
     find_dates,
@@ -388,3 +389,35 @@ def test_starts_read_a_non_word_character_as_w_does(text):
     as_w = re.compile(r"\W" + starts.pattern.removeprefix(r"[^a-zA-Z0-9_](?<=\W)"))
     assert as_w.pattern.startswith(r"\W(?=")
     assert [m.span() for m in starts.finditer(text)] == [m.span() for m in as_w.finditer(text)]
+
+
+def flat(phrases):
+    """The alternation _phrases would give ungrouped: longest first, whitespace runs, "*" for a word ending."""
+    patterns = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        stem = r"\s+".join(re.escape(word) for word in phrase.rstrip("*").split())
+        patterns.append(stem + (r"\w*" if phrase.endswith("*") else ""))
+    return "|".join(patterns)
+
+
+PHRASE_TEXT = "Died in hospital, died  days later; due in court, the day before; dying, Die, Dead, d, 2 days on."
+
+
+@pytest.mark.parametrize(
+    "phrases, grouped",
+    [
+        pytest.param(["died in hospital", "died", "due in court", "dead"], True, id="one first character"),
+        pytest.param(["died*", "day before", "due", "d", "2 days"], True, id="a word ending, one character, a digit"),
+        pytest.param(["Died", "died in hospital"], False, id="first characters differing by case"),
+        pytest.param(["(died)", "due"], False, id="a first character no letter or digit"),
+        pytest.param(["died in hospital"], False, id="one phrase"),
+    ],
+)
+def test_phrases_grouped_match_as_the_flat_alternation(phrases, grouped):
+    pattern = _phrases(phrases)
+    assert (pattern != flat(phrases)) == grouped
+    for flags in (0, re.IGNORECASE):
+        for around in ("(?:{})", r"\b(?:{})\b"):
+            expected = [m.span() for m in re.finditer(around.format(flat(phrases)), PHRASE_TEXT, flags)]
+            assert [m.span() for m in re.finditer(around.format(pattern), PHRASE_TEXT, flags)] == expected
+            assert expected or not flags  # the text holds some of them

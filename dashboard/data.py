@@ -119,7 +119,7 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     """
     conn = store.connect_readonly(db_path)
     try:
-        found = _corrections(conn)
+        found = columnar.stored_corrections(conn)
         stored = columnar.stored_frame(db_path, conn, found)
     finally:
         conn.close()
@@ -383,7 +383,7 @@ def corrections_of(db_path: str | Path) -> list[store.Correction]:
 def _cached_corrections(db_path: str, version: tuple[int, ...]) -> list[store.Correction]:
     conn = store.connect_readonly(db_path)
     try:
-        return _corrections(conn)
+        return columnar.stored_corrections(conn)
     finally:
         conn.close()
 
@@ -399,7 +399,7 @@ def stored_events(db_path: str | Path) -> StoredMerges | None:
 def _cached_stored_events(db_path: str, version: tuple[int, ...]) -> StoredMerges | None:
     conn = store.connect_readonly(db_path)
     try:
-        found = _corrections(conn)
+        found = columnar.stored_corrections(conn)
         try:
             return stored_merges(store.iter_shared_events(conn), found)
         except sqlite3.OperationalError:  # opened read-only, a database from before events
@@ -894,10 +894,6 @@ def _touched(incident_ids: pd.Index, article_ids: pd.Series, found: Sequence[sto
     touches, itself or through its article."""
     touched = incident_ids.isin({c.target for c in found if c.kind == "incident"})
     return touched | article_ids.isin({c.target for c in found if c.kind == "article"}).to_numpy()
-
-
-def _corrections(conn: store.Connection) -> list[store.Correction]:
-    return columnar.stored_corrections(conn)
 
 
 def _frame(frame: pd.DataFrame) -> pd.DataFrame:

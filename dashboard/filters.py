@@ -41,6 +41,7 @@ DEFAULT_KM = 1.0
 KM_RANGE = (0.1, 10.0)  # a street corner to a few boroughs; wider is most of London, and the search would not narrow
 KM_DECIMALS = 2  # 10 m steps: a link keeps the radius it was given, and written back reads the same
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG), as extract.geo.gazetteer.km uses
+BAND_MARGIN_DEGREES = 1e-9  # float rounding: a point on the edge of the band of latitudes is measured
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,17 @@ def _known(series: pd.Series) -> pd.Series:
     return series.fillna(False).astype(bool)
 
 
+def _each_value(series: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Return `test` of `series`: of a categorical's values once each (missing, a value's row fails), else of every
+    row."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return test(series)
+    values = pd.Series(series.cat.categories)
+    passed = _known(test(values)).to_numpy(dtype=bool) if len(values) else np.zeros(0, dtype=bool)
+    # Code -1 (missing) takes the last: False.
+    return pd.Series(np.append(passed, False)[series.cat.codes.to_numpy()], index=series.index)
+
+
 def _dated(frame: pd.DataFrame, passes: pd.Series, filters: Filters) -> pd.Series:
     # An incident without a date passes a date filter only when the undated switch includes them.
     return _known(passes) | (frame["date"].isna() if filters.undated else False)
@@ -202,11 +214,17 @@ def _dated(frame: pd.DataFrame, passes: pd.Series, filters: Filters) -> pd.Serie
 def within_km(frame: pd.DataFrame, lat: float, lon: float, km: float) -> pd.Series:
     """Return whether each incident's point lies within `km` of (lat, lon), by great-circle distance; False without
     a point."""
-    lat1, lon1 = np.radians(frame["lat"].to_numpy(dtype=float)), np.radians(frame["lon"].to_numpy(dtype=float))
+    lats = frame["lat"].to_numpy(dtype=float)
+    # Only the points of the band of latitudes the circle spans are measured (no point further north or south is
+    # nearer than its latitudes are apart): at 10M incidents, measuring every one took 0.5 s.
+    band = np.flatnonzero(np.abs(lats - lat) <= math.degrees(km / EARTH_RADIUS_KM) + BAND_MARGIN_DEGREES)
+    lat1, lon1 = np.radians(lats[band]), np.radians(frame["lon"].to_numpy(dtype=float)[band])
     lat2, lon2 = math.radians(lat), math.radians(lon)
     a = np.sin((lat1 - lat2) / 2) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon1 - lon2) / 2) ** 2
     distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-    return pd.Series(np.nan_to_num(distance, nan=math.inf) <= km, index=frame.index)
+    within = np.zeros(len(lats), dtype=bool)
+    within[band] = np.nan_to_num(distance, nan=math.inf) <= km
+    return pd.Series(within, index=frame.index)
 
 
 def _near_keeps(frame: pd.DataFrame, near: Near, filters: Filters) -> pd.Series:
@@ -272,7 +290,9 @@ FIELDS = (
         parse=_iso_date,
         reason="not a date (YYYY-MM-DD)",
         write=date.isoformat,
-        keep=lambda frame, day, filters: _dated(frame, frame["date"].ge(day.isoformat()), filters),
+        keep=lambda frame, day, filters: _dated(
+            frame, _each_value(frame["date"], lambda dates: dates.ge(day.isoformat())), filters
+        ),
     ),
     Field(
         "to",
@@ -280,7 +300,9 @@ FIELDS = (
         parse=_iso_date,
         reason="not a date (YYYY-MM-DD)",
         write=date.isoformat,
-        keep=lambda frame, day, filters: _dated(frame, frame["date"].le(day.isoformat()), filters),
+        keep=lambda frame, day, filters: _dated(
+            frame, _each_value(frame["date"], lambda dates: dates.le(day.isoformat())), filters
+        ),
     ),
     Field(
         "fatal",

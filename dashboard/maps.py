@@ -20,6 +20,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard.charts import present
 from extract.datafiles import DATA_DIR, read_rows
 from extract.geo.gazetteer import LONDON_BBOX
 from extract.records import PRECISION_ORDER
@@ -516,7 +517,7 @@ def cell_counts(frame: pd.DataFrame) -> pd.Series:
     """Return the number of incidents the map draws in each H3 cell, most first."""
     # By position: a mask over a Series of a text index builds the index's hash table on every call (0.15 s at half a
     # million). value_counts leaves out cells that are None (dropna costs 4 times more).
-    return pd.Series(frame["cell"].array[drawable(frame).to_numpy()]).value_counts()
+    return present(pd.Series(frame["cell"].array[drawable(frame).to_numpy()]).value_counts())
 
 
 def density_layer(frame: pd.DataFrame) -> pdk.Layer:

@@ -14,9 +14,16 @@ from dashboard import charts
         (["stabbing", "robbery"], {"stabbing": "Stabbing", "robbery": "Robbery"}, [("Robbery", 1), ("Stabbing", 1)]),
     ],
 )
-def test_ranked_counts_most_first(values, labels, ranked):
-    found = charts.ranked_counts(pd.Series(values, dtype=object), labels=labels)
+@pytest.mark.parametrize("dtype", [object, "category"])
+def test_ranked_counts_most_first(values, labels, ranked, dtype):
+    found = charts.ranked_counts(pd.Series(values, dtype=dtype), labels=labels)
     assert list(zip(found["value"], found["incidents"])) == ranked
+
+
+def test_ranked_counts_leave_out_a_categorys_values_filtered_out():
+    kept = pd.Series(["robbery", "stabbing", "burglary", "robbery"], dtype="category").iloc[[0, 3, 1]]
+    found = charts.ranked_counts(kept)
+    assert list(zip(found["value"], found["incidents"])) == [("robbery", 2), ("stabbing", 1)]
 
 
 @pytest.mark.parametrize(
@@ -32,8 +39,9 @@ def test_ranked_counts_most_first(values, labels, ranked):
         (["not a date", "2024-01-09"], [("2024-01-01", 1)]),
     ],
 )
-def test_month_counts_show_every_month_from_the_first_to_the_last(dates, months):
-    found = charts.month_counts(pd.Series(dates, dtype=object))
+@pytest.mark.parametrize("dtype", [object, "category"])
+def test_month_counts_show_every_month_from_the_first_to_the_last(dates, months, dtype):
+    found = charts.month_counts(pd.Series(dates, dtype=dtype))
     assert list(zip(found["month"], found["incidents"])) == months
     assert list(found["end"][:-1]) == list(found["month"][1:])
 

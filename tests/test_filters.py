@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from dashboard_fixtures import CASES
 
+from dashboard.data import coded
 from dashboard.filters import (
     FIELDS,
     NO_FILTERS,
@@ -267,8 +268,9 @@ def test_from_widgets(values, expected):
         (Filters(near=Near("Atlantis")), ALL_IDS),
     ],
 )
-def test_filter_incidents(frame, filters, ids):
-    assert set(filter_incidents(frame, filters).index) == ids
+@pytest.mark.parametrize("as_coded", [False, True], ids=["text", "coded"])
+def test_filter_incidents(frame, filters, ids, as_coded):
+    assert set(filter_incidents(coded(frame) if as_coded else frame, filters).index) == ids
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import pytest
 from dashboard_fixtures import XSS_HEADLINE
 
 from dashboard import maps
+from dashboard.data import coded
 from dashboard.filters import VIEWS, Filters, filter_incidents
 from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
@@ -294,6 +295,11 @@ def test_density_view_counts_cells_on_the_server(frame):
     assert layer["@@type"] == "H3HexagonLayer"
     assert sorted(r["n"] for r in layer["data"]) == [1, 1, 1, 1, 1, 1]
     assert {r["h"] for r in layer["data"]} == set(frame["cell"].dropna())
+
+
+def test_cell_counts_of_coded_rows_leave_out_the_cells_filtered_out(frame):
+    kept = coded(frame).loc[["peckham:0", "greenwich:0"]]
+    assert maps.cell_counts(kept).to_dict() == {frame.loc[i, "cell"]: 1 for i in kept.index}
 
 
 def test_boroughs_view_counts_incidents_per_borough(frame):

@@ -193,11 +193,13 @@ def resolve_near(near: Near | None) -> tuple[Near | None, str | None]:
     return replace(near, place=place), None
 
 
-def date_slider(incidents: pd.DataFrame) -> None:
-    """Show a slider over the dates stored, in step with From and To: it shows them, and moving it sets them."""
-    known = incidents["date"].dropna()
+def date_slider(stored: tuple[str, str] | None) -> None:
+    """Show a slider over the dates `stored` (data.stored_dates), in step with From and To: it shows them, and moving
+    it sets them."""
+    if stored is None:
+        return
     try:  # the store keeps ISO dates; anything else leaves the From and To boxes alone
-        first, last = date.fromisoformat(known.min()), date.fromisoformat(known.max())
+        first, last = date.fromisoformat(stored[0]), date.fromisoformat(stored[1])
     except (TypeError, ValueError):
         return
     if first >= last:
@@ -340,7 +342,7 @@ with st.sidebar:
     date_from, date_to = st.columns(2)
     for column, label, key in ((date_from, "From", "from"), (date_to, "To", "to")):
         column.date_input(label, value=None, min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], key=key, format=ISO)
-    date_slider(reports)
+    date_slider(data.stored_dates(data.database_path()))
     st.checkbox("Fatal only", key="fatal")
     st.selectbox("Weapon", (ANY, *WEAPONS), key="weapon")
     st.selectbox(

@@ -923,8 +923,9 @@ def _frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame.index = pd.Index(frame["incident_id"], name=None)
     frame["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
     frame["lon"] = pd.to_numeric(frame["lon"], errors="coerce")
-    # In Arrow: Series.map went through a million precisions in Python (0.35 s).
-    ranks = pc.index_in(pa.array(frame["precision"], pa.string()), value_set=pa.array(PRECISIONS))
+    # In Arrow: Series.map went through a million precisions in Python (0.35 s). Of the column's array: Arrow asks a
+    # Series for its Arrow interfaces by attribute, each a look-up among the index's million ids (0.3 s).
+    ranks = pc.index_in(pa.array(frame["precision"].array, pa.string()), value_set=pa.array(PRECISIONS))
     frame["precision_rank"] = ranks.fill_null(-1).to_numpy().astype(int)
     frame["cell"] = _cells(frame)
     frame["event_id"] = frame["event_id"].astype(object).where(frame["event_id"].notna(), None)

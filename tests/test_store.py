@@ -591,6 +591,102 @@ def test_search_index_holds_the_incidents_stored_before_it(tmp_path):
     conn.close()
 
 
+def search_rows(conn) -> tuple[list, list]:
+    """The rows of the two search indexes, each with its rowid, as (incidents', articles')."""
+    return (
+        conn.execute("SELECT rowid, evidence FROM incident_text ORDER BY rowid").fetchall(),
+        conn.execute("SELECT rowid, headline FROM article_text ORDER BY rowid").fetchall(),
+    )
+
+
+def table_rows(conn) -> tuple[list, list]:
+    """What the search indexes must hold: each incident's evidence and each article's headline, under its rowid."""
+    return (
+        conn.execute("SELECT rowid, evidence FROM incidents ORDER BY rowid").fetchall(),
+        conn.execute("SELECT rowid, headline FROM articles ORDER BY rowid").fetchall(),
+    )
+
+
+def take_down(conn, article_id: str, mode: str) -> None:
+    takedown = store.Correction("article", article_id, store.TAKEDOWN, json.dumps({"mode": mode}), "ed", "2024-03-08")
+    store.save_correction(conn, takedown, store.LogEntry("2024-03-08", "ed", f"take_down_{mode}", article_id))
+
+
+# Each batch's saves: (article id, headline, evidence of its incidents), or a takedown ("text"/"delete", article id).
+BATCHES = [
+    [("b1", "Robbery in Brixton", ["A phone was snatched."]), ("b2", None, [])],
+    [("s1", "Knife attack on Rye Lane", ["On Peckham Hill.", "A second man was hurt."])],  # saved before the batch
+    [("b3", "Fire in Deptford", ["A car was set alight."]), ("b3", "Arson in Deptford", ["A van burned."])],
+    [("text", "s3"), ("s3", "Robbery again", ["Phones were taken."]), ("b4", "Raid in Hackney", ["Doors broken."])],
+    [("delete", "s2"), ("s2", "Raid on Mare Street", ["Drugs seized."]), ("b1", "Robbery in Brixton", [])],
+]
+
+
+@pytest.mark.parametrize("batches", [BATCHES[:n] for n in range(1, len(BATCHES) + 1)])
+def test_search_index_of_write_batches_holds_every_row_once(tmp_path, batches):
+    """A write batch indexes its articles' rows at its end (migration 9): the indexes then hold what the insert
+    triggers would have, and the triggers index any other write again."""
+    conn = store.connect(tmp_path / "incidents.db")
+    save_searched(conn)
+    for batch in batches:
+        with store.write_batch(conn):
+            for article_id, *save in batch:
+                if article_id in ("text", "delete"):
+                    take_down(conn, save[0], article_id)
+                    continue
+                headline, evidence = save
+                incidents = [incident(f"{article_id}:{n}", article_id, evidence=e) for n, e in enumerate(evidence)]
+                store.save_article(conn, article(article_id, headline=headline), incidents)
+    assert search_rows(conn) == table_rows(conn)
+    conn.execute(
+        "INSERT INTO incidents (incident_id, article_id, type, category, evidence) VALUES (?, ?, ?, ?, ?)",
+        ("s1:9", "s1", "robbery", "robbery", "Taken outside the station."),
+    )
+    conn.commit()
+    assert (search_rows(conn), conn.execute("SELECT count(*) FROM search_deferred").fetchone()) == (
+        table_rows(conn),
+        (0,),
+    )
+    assert searched(conn, "outside the station") == ["s1:9"]
+    conn.close()
+
+
+def test_search_index_of_a_batch_rolled_back(tmp_path):
+    conn = store.connect(tmp_path / "incidents.db")
+    save_searched(conn)
+    with pytest.raises(ExtractError), store.write_batch(conn):
+        store.save_article(conn, article("b1", headline="Robbery in Walthamstow"), [incident("b1:0", "b1")])
+        with pytest.raises(ExtractError):
+            store.save_article(conn, article("b2"), [incident("b2:0", "b2", type=None)])
+    store.save_article(conn, article("b3", headline="Fire in Deptford"), [incident("b3:0", "b3")])
+    assert (search_rows(conn), searched(conn, "walthamstow"), searched(conn, "deptford")) == (
+        table_rows(conn),
+        [],
+        ["b3:0"],
+    )
+    conn.close()
+
+
+def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path):
+    path = tmp_path / "incidents.db"
+    conn = sqlite3.connect(path)
+    conn.create_function("h3_cell", 2, store.h3_cell, deterministic=True)
+    store.migrate(conn, store.MIGRATIONS[:8])
+    conn.execute("PRAGMA foreign_keys=ON")
+    save_searched(conn)
+    conn.close()
+    conn = store.connect(path)
+    with store.write_batch(conn):
+        store.save_article(conn, article("s1", headline="Knife attack"), [incident("s1:0", "s1", evidence="Hurt.")])
+        store.save_article(conn, article("b1", headline="Robbery in Walthamstow"), [incident("b1:0", "b1")])
+    assert (search_rows(conn), searched(conn, "rye lane"), searched(conn, "walthamstow")) == (
+        table_rows(conn),
+        [],
+        ["b1:0"],
+    )
+    conn.close()
+
+
 def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_path):
     path = tmp_path / "incidents.db"
     conn = sqlite3.connect(path)

@@ -928,7 +928,9 @@ def _frame(frame: pd.DataFrame) -> pd.DataFrame:
     ranks = pc.index_in(pa.array(frame["precision"].array, pa.string()), value_set=pa.array(PRECISIONS))
     frame["precision_rank"] = ranks.fill_null(-1).to_numpy().astype(int)
     frame["cell"] = _cells(frame)
-    frame["event_id"] = frame["event_id"].astype(object).where(frame["event_id"].notna(), None)
+    if (ids := frame["event_id"]).dtype == object:  # Python objects (none is an event's): missing as None, not NaN
+        frame["event_id"] = ids.where(ids.notna(), None)
+    # Event ids read as text stay Arrow strings: as Python objects a million took 0.22 s to make, and 60 MB more.
     return frame[[*store.MAP_COLUMNS, *FRAME_EXTRAS]]
 
 

@@ -940,7 +940,8 @@ def _index_deferred(conn: sqlite3.Connection) -> None:
     for start in range(0, len(saved), _CHUNK):
         chunk = saved[start : start + _CHUNK]
         for statement in _INDEX_DEFERRED:
-            conn.execute(f"{statement} ({', '.join('?' * len(chunk))})", chunk)
+            # In rowid order: FTS5 writes its rows in memory to disk whenever a rowid comes below the one before.
+            conn.execute(f"{statement} ({', '.join('?' * len(chunk))}) ORDER BY rowid", chunk)
     conn.execute("DELETE FROM search_deferred")
 
 

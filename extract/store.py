@@ -956,7 +956,8 @@ def write_batch(conn: Connection) -> Iterator[None]:
     save_article, save_event_change) join it, and one that fails spoils it, so that it is rolled back at its end
     even when the caller went on (ExtractError) and the caller stores it again without what failed. Savepoints would
     undo one article alone, but cost as much as a quarter of storing it. Any exception rolls the batch back and
-    propagates; the database's failure to begin or commit it raises DatabaseError.
+    propagates; the database's failure to begin or commit it raises DatabaseError. On SQLite the text search finds
+    the batch's articles once it ends (`_index_deferred`), not within it.
 
     The lock is taken before the first write, so that concurrent batches never wait for each other's rows while
     holding it. On SQLite it is the file's write lock (BEGIN IMMEDIATE, waiting up to LOCK_TIMEOUT); on PostgreSQL

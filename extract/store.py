@@ -901,11 +901,12 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
     with _pipelined(conn):  # on PostgreSQL one round trip for the article, not one per statement
         if isinstance(conn, PostgresConnection):  # its upsert needs no answer, which a pipeline has only at its end
             conn.execute(_INSERT_ARTICLE, values)
-        else:
-            _defer_search(conn, article.article_id)
-            if conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:
-                conn.execute(_NEW_ARTICLE, values)
+        elif conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:  # updated, its headline is indexed by its trigger
+            _defer_search(conn, "article_text", article.article_id)
+            conn.execute(_NEW_ARTICLE, values)
         conn.execute(_DELETE_INCIDENTS, (article.article_id,))
+        if isinstance(conn, sqlite3.Connection):
+            _defer_search(conn, "incident_text", article.article_id)
         conn.executemany(_INSERT_INCIDENT, incident_rows)
         takedown = conn.execute(_TAKEDOWN, (article.article_id,))
     _apply_takedown(conn, article.article_id, takedown.fetchone())
@@ -913,35 +914,37 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
 
 _DELETE_INCIDENTS = "DELETE FROM incidents WHERE article_id = ?"
 
-_unindexed: dict[int, list[str]] = {}  # id() of each SQLite connection inside write_batch -> the articles it saved
+_INDEX_DEFERRED = {  # search index -> the statement indexing the rows of some articles (their ids follow IN)
+    "incident_text": "INSERT OR REPLACE INTO incident_text (rowid, evidence) "
+    "SELECT rowid, evidence FROM incidents WHERE article_id IN",
+    "article_text": "INSERT OR REPLACE INTO article_text (rowid, headline) "
+    "SELECT rowid, headline FROM articles WHERE article_id IN",
+}
+# id() of each SQLite connection inside write_batch -> for each search index, the articles whose rows it inserted
+_unindexed: dict[int, dict[str, list[str]]] = {}
 
 
-def _defer_search(conn: sqlite3.Connection, article_id: str) -> None:
-    """Inside write_batch, leave the article's rows in the search indexes to the batch's end (migration 9)."""
-    saved = _unindexed.get(id(conn))
-    if saved is not None:
-        if not saved:
+def _defer_search(conn: sqlite3.Connection, index: str, article_id: str) -> None:
+    """Inside write_batch, before inserting an article's rows of the table `index` holds: leave them to the batch's
+    end (migration 9)."""
+    pending = _unindexed.get(id(conn))
+    if pending is not None:
+        if not any(pending.values()):
             conn.execute("INSERT INTO search_deferred (batch) VALUES (1)")
-        saved.append(article_id)
-
-
-_INDEX_DEFERRED = (
-    "INSERT OR REPLACE INTO incident_text (rowid, evidence) SELECT rowid, evidence FROM incidents WHERE article_id IN",
-    "INSERT OR REPLACE INTO article_text (rowid, headline) SELECT rowid, headline FROM articles WHERE article_id IN",
-)
+        pending[index].append(article_id)
 
 
 def _index_deferred(conn: sqlite3.Connection) -> None:
-    """At the end of a write_batch, before its commit: index the rows of the articles it saved, whose insert triggers
-    it skipped, with their values at its end (as its updates' triggers left them), and let the triggers index again."""
-    saved = _unindexed.pop(id(conn), None)
-    if not saved:
+    """At the end of a write_batch, before its commit: index the rows its insert triggers skipped, with their values
+    at its end (as the triggers of its updates left them), and let the triggers index again."""
+    pending = _unindexed.pop(id(conn), None)
+    if pending is None or not any(pending.values()):
         return
-    for start in range(0, len(saved), _CHUNK):
-        chunk = saved[start : start + _CHUNK]
-        for statement in _INDEX_DEFERRED:
+    for index, ids in pending.items():
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
             # In rowid order: FTS5 writes its rows in memory to disk whenever a rowid comes below the one before.
-            conn.execute(f"{statement} ({', '.join('?' * len(chunk))}) ORDER BY rowid", chunk)
+            conn.execute(f"{_INDEX_DEFERRED[index]} ({', '.join('?' * len(chunk))}) ORDER BY rowid", chunk)
     conn.execute("DELETE FROM search_deferred")
 
 
@@ -980,7 +983,7 @@ def write_batch(conn: Connection) -> Iterator[None]:
             raise _database_failure(conn, e) from None
     _spoiled[id(conn)] = False
     if isinstance(conn, sqlite3.Connection):
-        _unindexed[id(conn)] = []
+        _unindexed[id(conn)] = {index: [] for index in _INDEX_DEFERRED}
     _begin_mirror(conn)
     try:
         yield

@@ -106,6 +106,7 @@ def test_copies_are_similar_and_share_a_band():
         "Café 12",
         "Shops on \u4e2d\u6587 Street were\u2014again\u2014raided",  # letters beyond ASCII separate tokens
         "A lone \ud800surrogate in a text read from JSON",
+        "Tabs\tand\x0bvertical\x0cfeeds,\x1cseparators\x1f\x00and  spaces \r\n",  # none is part of a token
     ],
 )
 def test_signature_is_datasketch_minhash_of_the_shingles(text):

@@ -63,7 +63,9 @@ NAME_WORD = re.compile(
 )
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\"\u201c\u2018(\n]|\s-)\s*$")
-_SHINGLE_BYTES = re.compile(rb"[a-z0-9]+")
+# Every byte but a-z and 0-9 made a space: split() then gives the tokens re.findall(rb"[a-z0-9]+") gives, in a
+# third of its time.
+_TOKEN_BYTES = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz0123456789" else ord(" ") for b in range(256))
 _DIGEST = type(hashlib.sha1()).digest
 _DIGEST_HEAD = np.dtype([("head", "<u4"), ("rest", "V16")])  # a SHA-1 digest: its first 32 bits little-endian
 WORD_BEFORE_CHARS = 30  # characters before a name read for the title or office before it ("detective inspector")
@@ -222,7 +224,8 @@ def text_signature(text: str, *, folded: str | None = None) -> bytes:
     # The tokens are ASCII: read from the UTF-8 bytes, as from the text, a longer character (a lone surrogate too)
     # separating them. A text of fewer words is one shingle; each shingle's digest is made, and its first four bytes
     # read, by C loops (map, numpy): the minimum needs no set of distinct shingles.
-    tokens = _SHINGLE_BYTES.findall((fold_text(text) if folded is None else folded).encode("utf-8", "surrogatepass"))
+    data = (fold_text(text) if folded is None else folded).encode("utf-8", "surrogatepass")
+    tokens = data.translate(_TOKEN_BYTES).split()
     shingles: Iterable[bytes] = [b" ".join(tokens)]
     if len(tokens) >= SHINGLE_WORDS:
         shingles = map(b" ".join, zip(*(tokens[k:] for k in range(SHINGLE_WORDS))))

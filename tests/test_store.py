@@ -578,11 +578,17 @@ def test_search_index_of_an_incident_replaced_in_place(tmp_path):
     conn.close()
 
 
-def test_search_index_holds_the_incidents_stored_before_it(tmp_path):
-    path = tmp_path / "incidents.db"
+def database_at(path, version: int) -> sqlite3.Connection:
+    """Return a plain connection to a new SQLite database at `path` with the schema migration `version` left."""
     conn = sqlite3.connect(path)
     conn.create_function("h3_cell", 2, store.h3_cell, deterministic=True)
-    store.migrate(conn, store.MIGRATIONS[:7])
+    store.migrate(conn, store.MIGRATIONS[:version])
+    return conn
+
+
+def test_search_index_holds_the_incidents_stored_before_it(tmp_path):
+    path = tmp_path / "incidents.db"
+    conn = database_at(path, 7)
     conn.execute("PRAGMA foreign_keys=ON")
     save_searched(conn)
     conn.close()
@@ -605,6 +611,11 @@ def table_rows(conn) -> tuple[list, list]:
         conn.execute("SELECT rowid, evidence FROM incidents ORDER BY rowid").fetchall(),
         conn.execute("SELECT rowid, headline FROM articles ORDER BY rowid").fetchall(),
     )
+
+
+def indexed(conn, *queries: str) -> tuple:
+    """Whether the search indexes hold exactly the tables' texts (table_rows), then what each of `queries` finds."""
+    return (search_rows(conn) == table_rows(conn), *(searched(conn, query) for query in queries))
 
 
 def take_down(conn, article_id: str, mode: str) -> None:
@@ -659,19 +670,13 @@ def test_search_index_of_a_batch_rolled_back(tmp_path):
         with pytest.raises(ExtractError):
             store.save_article(conn, article("b2"), [incident("b2:0", "b2", type=None)])
     store.save_article(conn, article("b3", headline="Fire in Deptford"), [incident("b3:0", "b3")])
-    assert (search_rows(conn), searched(conn, "walthamstow"), searched(conn, "deptford")) == (
-        table_rows(conn),
-        [],
-        ["b3:0"],
-    )
+    assert indexed(conn, "walthamstow", "deptford") == (True, [], ["b3:0"])
     conn.close()
 
 
 def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path):
     path = tmp_path / "incidents.db"
-    conn = sqlite3.connect(path)
-    conn.create_function("h3_cell", 2, store.h3_cell, deterministic=True)
-    store.migrate(conn, store.MIGRATIONS[:8])
+    conn = database_at(path, 8)
     conn.execute("PRAGMA foreign_keys=ON")
     save_searched(conn)
     conn.close()
@@ -679,21 +684,13 @@ def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path):
     with store.write_batch(conn):
         store.save_article(conn, article("s1", headline="Knife attack"), [incident("s1:0", "s1", evidence="Hurt.")])
         store.save_article(conn, article("b1", headline="Robbery in Walthamstow"), [incident("b1:0", "b1")])
-    assert (search_rows(conn), searched(conn, "rye lane"), searched(conn, "walthamstow")) == (
-        table_rows(conn),
-        [],
-        ["b1:0"],
-    )
+    assert indexed(conn, "rye lane", "walthamstow") == (True, [], ["b1:0"])
     conn.close()
 
 
 def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_path):
-    path = tmp_path / "incidents.db"
-    conn = sqlite3.connect(path)
-    conn.create_function("h3_cell", 2, store.h3_cell, deterministic=True)
-    store.migrate(conn, store.MIGRATIONS[:7])
-    conn.close()
-    reader = store.connect_readonly(path)
+    database_at(tmp_path / "incidents.db", 7).close()
+    reader = store.connect_readonly(tmp_path / "incidents.db")
     assert store.search_incidents(reader, "rye lane") is None
     reader.close()
 

@@ -297,6 +297,15 @@ def test_density_view_counts_cells_on_the_server(frame):
     assert {r["h"] for r in layer["data"]} == set(frame["cell"].dropna())
 
 
+def test_density_layer_and_legend_show_the_cells_counted_by_the_caller(frame):
+    one = frame.loc[["peckham:0"]]
+    cells = maps.cell_counts(one)
+    (layer,) = json.loads(deck_json(frame, "density", cells=cells))["layers"]
+    assert [r["h"] for r in layer["data"]] == [frame.loc["peckham:0", "cell"]]
+    legend = maps.shaded_values(frame, view="density", boroughs=None, population=None, cells=cells)
+    assert legend == [1.0] != maps.shaded_values(frame, view="density", boroughs=None, population=None)
+
+
 def test_cell_counts_of_coded_rows_leave_out_the_cells_filtered_out(frame):
     kept = coded(frame).loc[["peckham:0", "greenwich:0"]]
     assert maps.cell_counts(kept).to_dict() == {frame.loc[i, "cell"]: 1 for i in kept.index}

@@ -428,6 +428,7 @@ except ValueError as e:
     basemap = "none"
 per_residents = drawn == "boroughs" and filters.shade == "residents"
 circle = (place.lat, place.lon, filters.km) if place else None
+cells = maps.cell_counts(shown) if drawn == "density" else None  # counted once: the layer and the legend show them
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
@@ -450,6 +451,7 @@ with map_column:
         selected=maps.marker_point(shown, filters.incident),
         basemap=basemap,
         noun=noun,
+        cells=cells,
     )
     st.pydeck_chart(
         deck, key=widget_key(data.MAP), on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
@@ -475,7 +477,7 @@ with side_column:
     elif drawn == "points" and n_points:
         st.caption("Select a marker on the map or a row of the table to read about it here.")
     shaded = maps.shaded_values(
-        shown, view=drawn, boroughs=boroughs, population=population, per_residents=per_residents
+        shown, view=drawn, boroughs=boroughs, population=population, per_residents=per_residents, cells=cells
     )
     show_legend(shown, drawn, groups, shaded, per_residents=per_residents, noun=noun)
 
@@ -533,4 +535,4 @@ with st.sidebar:
 # This page's functions hold its module's variables, and the module them: those wait for a garbage collection, which
 # may come runs later. The filtered rows are let go of now (a broad search's, at a million incidents, 0.16 GB of
 # Arrow strings that the next run's peak added to).
-del shown, table_rows
+del shown, table_rows, cells

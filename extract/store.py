@@ -953,9 +953,10 @@ _SPOILED = "an article of the batch failed: the batch is rolled back, to be stor
 
 
 @contextmanager
-def write_batch(conn: Connection) -> Iterator[None]:
+def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
     """Run the block as one transaction holding event matching's lock (`matcher_lock`) from its start to its
-    commit, for several articles' writes and their matching, all kept or none: the `atomic` blocks in it (each
+    commit, for several articles' writes and their matching, all kept or none (not `matching`: a worker's articles
+    without their events, without the lock or the mirror of the matching tables): the `atomic` blocks in it (each
     save_article, save_event_change) join it, and one that fails spoils it, so that it is rolled back at its end
     even when the caller went on (ExtractError) and the caller stores it again without what failed. Savepoints would
     undo one article alone, but cost as much as a quarter of storing it. Any exception rolls the batch back and
@@ -975,7 +976,7 @@ def write_batch(conn: Connection) -> Iterator[None]:
             conn.__enter__()
     except DB_ERRORS as e:
         raise _database_failure(conn, e) from None
-    if isinstance(conn, PostgresConnection):
+    if isinstance(conn, PostgresConnection) and matching:
         try:
             conn.execute("SELECT pg_advisory_xact_lock(?)", (_MATCHER_LOCK,))
         except DB_ERRORS as e:
@@ -984,7 +985,8 @@ def write_batch(conn: Connection) -> Iterator[None]:
     _spoiled[id(conn)] = False
     if isinstance(conn, sqlite3.Connection):
         _unindexed[id(conn)] = {index: [] for index in _INDEX_DEFERRED}
-    _begin_mirror(conn)
+    if matching:
+        _begin_mirror(conn)
     try:
         yield
         if _spoiled[id(conn)]:
@@ -1015,7 +1017,7 @@ def write_batch(conn: Connection) -> Iterator[None]:
         _drop_mirror(conn)
         _end_batch(conn, e)
         raise _database_failure(conn, e) from None
-    if isinstance(conn, PostgresConnection):
+    if isinstance(conn, PostgresConnection) and matching:
         _analyze_grown(conn)
 
 

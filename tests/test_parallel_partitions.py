@@ -3,6 +3,7 @@ extracted; reading every partition in order gives the stories and the errors rea
 
 import codecs
 import json
+import threading
 
 import pytest
 
@@ -112,3 +113,47 @@ def test_a_worker_that_cannot_reach_postgresql_stops_at_its_first_article(tmp_pa
     results = parallel.extract_partition((Piece(path),), db="postgresql://postgres@127.0.0.1:1/incidents")
     assert [(r.article.article_id, r.stored, r.database) for r in results] == [("p0", False, True)]
     assert "postgres@127.0.0.1:1/incidents: cannot open the incidents database" in results[0].error
+
+
+@pytest.mark.parametrize(
+    ("failing", "stored"),
+    [
+        (None, ["p0", "p1", "p2", "p3"]),  # one transaction for the partition
+        ("p2", ["p0", "p1", "p3"]),  # rolled back, then each on its own: only the failing one is left out
+        ("p0", ["p1", "p2", "p3"]),
+    ],
+)
+def test_a_worker_stores_its_partition_in_postgresql_and_names_the_article_that_fails(
+    tmp_path, small_extractor, monkeypatch, postgres_url, failing, stored
+):
+    from extract import events, parallel, store
+
+    reader = events.load_report_reader(matcher=small_extractor.matcher)
+    monkeypatch.setattr(parallel, "_loaded", (small_extractor, reader))
+    monkeypatch.setattr(parallel, "_connections", threading.local())  # this test's database, on a new connection
+    save_article = store.save_article
+
+    def saving(conn, article, incidents, **options):
+        if article.article_id == failing:
+            raise ExtractError(f"{article.source}: cannot store the article (refused)")
+        return save_article(conn, article, incidents, **options)
+
+    monkeypatch.setattr(store, "save_article", saving)
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(b"\n".join(line(n) for n in range(4)) + b"\n")
+    results = parallel.extract_partition((Piece(path),), db=postgres_url)
+    assert [(r.article.article_id, r.stored, r.error) for r in results] == [
+        (
+            f"p{n}",
+            f"p{n}" in stored,
+            None if f"p{n}" in stored else f"{path}:{n + 1}: cannot store the article (refused)",
+        )
+        for n in range(4)
+    ]
+    conn = store.connect(postgres_url)
+    try:
+        kept = [row[0] for row in conn.execute("SELECT article_id FROM articles ORDER BY article_id")]
+        incidents = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    finally:
+        conn.close()
+    assert (kept, incidents) == (stored, len(stored))

@@ -623,7 +623,9 @@ def connect(path: str | Path) -> Connection:
     return conn
 
 
-_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")  # pathlib.Path("postgresql://h/db") is "postgresql:/h/db"
+# A scheme then a slash or nothing (pathlib.Path("postgresql://h/db") is "postgresql:/h/db"; "postgresql:" alone), or
+# PostgreSQL's scheme then anything; a file name with a colon inside ("incidents:v2.db") and a drive ("C:") are paths.
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:(?:/|$)|(?:postgres|postgresql):", re.IGNORECASE)
 
 
 def _refuse_url(path: str | Path) -> None:

@@ -47,7 +47,7 @@ def contents(url: str) -> dict:
 
 @pytest.mark.parametrize(
     "db",
-    ["mysql://db.example/incidents", "sqlite:///incidents.db", "https://user:secret@db.example/x"],
+    ["mysql://db.example/incidents", "sqlite:///incidents.db", "https://user:secret@db.example/x", "postgresql:"],
 )
 def test_bad_db_url_is_one_error_and_creates_nothing(tmp_path, db):
     work = tmp_path / "work"
@@ -63,12 +63,30 @@ def test_bad_db_url_is_one_error_and_creates_nothing(tmp_path, db):
     assert list(work.iterdir()) == []
 
 
-@pytest.mark.parametrize("target", ["mysql://db.example/incidents", Path("postgresql://db.example/incidents")])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "mysql://db.example/incidents",
+        Path("postgresql://db.example/incidents"),
+        "postgresql:",
+        "POSTGRES:",
+        "postgres:incidents",
+        "sqlite:",
+        Path("sqlite:/incidents.db"),
+    ],
+)
 def test_connect_fail_on_other_urls(tmp_path, monkeypatch, target):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ExtractError, match="not a database this store can open"):
         store.connect(target)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["incidents:v2.db", "C:incidents.db"])
+def test_a_file_name_with_a_colon_is_a_path(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    store.connect(name).close()
+    assert name in [p.name for p in tmp_path.iterdir()]
 
 
 def test_two_concurrent_ingests_store_what_one_does(postgres_server, tmp_path):

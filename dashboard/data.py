@@ -190,8 +190,19 @@ def _frames_versions() -> dict[str, tuple[int, ...]]:
 
 def database_problem(db_path: str | Path) -> str | None:
     """Return why the incidents database at `db_path` cannot be shown (not a file, not a database, malformed,
-    another application's) as one line for the page; None when it can be. Checked again when it changes."""
-    return _cached_problem(str(db_path), database_version(db_path))
+    another application's; a URL of another kind, or of a PostgreSQL server that cannot be reached) as one line for
+    the page; None when it can be. Checked again when it changes, and at every run while it cannot be reached."""
+    try:
+        version = database_version(db_path)  # a URL's is asked of its server
+    except (ExtractError, *store.DB_ERRORS) as e:
+        return _problem_line(str(db_path), e)
+    return _cached_problem(str(db_path), version)
+
+
+def _problem_line(db_path: str, error: Exception) -> str:
+    shown = store.redacted(db_path) if store.is_url(db_path) else db_path
+    reason = str(error).removeprefix(f"{shown}: ")  # the store's messages name the database, which the line names
+    return f"The incidents database {shown} cannot be used ({reason}). Start the dashboard with --db naming one."
 
 
 @st.cache_data(show_spinner=False, max_entries=CACHED_DATABASES)
@@ -212,8 +223,7 @@ def _cached_problem(db_path: str, version: tuple[int, ...]) -> str | None:
         finally:
             conn.close()
     except (ExtractError, *store.DB_ERRORS) as e:
-        shown = store.redacted(db_path) if url else db_path
-        return f"The incidents database {shown} cannot be used ({e}). Start the dashboard with --db naming one."
+        return _problem_line(db_path, e)
     return None
 
 

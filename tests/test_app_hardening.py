@@ -87,6 +87,24 @@ def test_bad_db_shows_one_friendly_message(app, tmp_path, monkeypatch, make):
     assert message.endswith(escape_markdown(". Start the dashboard with --db naming one."))
 
 
+@pytest.mark.parametrize(
+    ("db", "reason"),
+    [
+        ("postgresql://reader:secret@127.0.0.1:1/incidents", "cannot open the incidents database ("),
+        ("mysql://reader:secret@db.example/incidents", "not a database this store can open: "),
+    ],
+)
+def test_a_url_that_cannot_be_used_shows_one_friendly_message(app, monkeypatch, db, reason):
+    monkeypatch.setenv("INCIDENTS_DB", db)  # port 1: nothing listens there
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    (message,) = [e.value for e in app.error]
+    shown = db.replace("secret", "***")
+    assert message.startswith(escape_markdown(f"The incidents database {shown} cannot be used ({reason}"))
+    assert message.endswith(escape_markdown(". Start the dashboard with --db naming one."))
+    assert "secret" not in message
+
+
 def test_a_corrupted_database_too_large_for_quick_check_shows_one_friendly_message(app, tmp_path, monkeypatch):
     db = tmp_path / "incidents.db"
     corrupted(db)

@@ -190,7 +190,9 @@ def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=options)
     except psycopg.Error as e:
-        raise ExtractError(f"{name}: cannot open the incidents database ({str(e).strip().splitlines()[-1]})") from None
+        # libpq's message is lines, the hint after a tab: "... port 1 failed: Connection refused\n\tIs the server ..."
+        reason = ". ".join(line.strip() for line in str(e).splitlines() if line.strip()) or type(e).__name__
+        raise ExtractError(f"{name}: cannot open the incidents database ({reason})") from None
     return PostgresConnection(raw, name)
 
 

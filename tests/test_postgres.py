@@ -133,3 +133,13 @@ def test_dashboard_asks_the_version_again_on_a_new_connection_when_its_own_is_lo
     kept.raw.close()  # as a server restart drops it
     assert data.database_version(postgres_url) == before
     assert data._version_connections()[postgres_url] is not kept
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_naming_why(tmp_path):
+    done = crimemap("ingest", str(SEEDS), "--db", "postgresql://reader:secret@127.0.0.1:1/incidents", cwd=tmp_path)
+    _, err = done.communicate(timeout=300)
+    (line,) = err.splitlines()  # port 1: nothing listens there
+    assert line.startswith("error: postgresql://reader:***@127.0.0.1:1/incidents: cannot open the incidents database (")
+    assert "Connection refused. Is the server running" in line
+    assert "\t" not in line and "secret" not in line
+    assert done.returncode != 0

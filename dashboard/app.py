@@ -28,7 +28,7 @@ if problem := data.database_problem(db_path):
     st.stop()
 # Schema migrations run whoever opens the page: read-only is for people, not for the server.
 if problem := data.upgrade_database(str(db_path)):
-    st.error(f"The database could not be upgraded to this version of the code: {problem}")
+    st.error(escape_markdown(f"The database could not be upgraded to this version of the code: {problem}"))
 # Readers never get the editors' pages: a link to one opens the map instead (auth.require_editor guards each too).
 editor = auth.current_editor()
 editing = [

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from dashboard import data
+from dashboard.display import escape_markdown
 from extract import corrections
 from extract.records import ExtractError
 
@@ -50,7 +51,7 @@ def report_problem_form(incident_id: str) -> None:
     try:
         data.report_problem(data.database_path(), incident_id, reason, note or "")
     except ExtractError as e:
-        st.error(f"The report could not be stored: {e}")
+        st.error(f"The report could not be stored: {escape_markdown(e)}")
         return
     sent.append(now)
     st.success("Thank you: the editors will look at it.")

@@ -675,13 +675,20 @@ def _refuse_foreign_postgres(conn: PostgresConnection) -> None:
 
 def _migrate_postgres(conn: PostgresConnection, migrations: Sequence[Migration]) -> int:
     """Apply the migrations above the database's version, each in one transaction holding the migration lock, so
-    processes opening a new database at once apply each migration once; returns the version reached."""
+    processes opening a new database at once apply each migration once; returns the version reached. A database
+    already at this code's version is only read: a role that may not create tables (a dashboard's, which may only
+    read and file problem reports) opens it."""
+    latest = migrations[-1].version
+    if conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]:
+        if (version := _postgres_version(conn)) > latest:
+            raise ExtractError(f"schema version {version} is newer than this code's {latest}; update the code")
+        if version == latest:
+            return version
     with conn:
         conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         if conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
             conn.execute("INSERT INTO schema_version (version) VALUES (0)")
-    latest = migrations[-1].version
     version = _postgres_version(conn)
     if version > latest:
         raise ExtractError(f"schema version {version} is newer than this code's {latest}; update the code")

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import ALL, APP, count, drawn_ids, run
 
 from dashboard import data
+from dashboard.display import escape_markdown
 from extract import store
 from extract.records import ExtractError
 
@@ -143,3 +144,49 @@ def test_a_server_that_cannot_be_reached_is_one_line_naming_why(tmp_path):
     assert "Connection refused. Is the server running" in line
     assert "\t" not in line and "secret" not in line
     assert done.returncode != 0
+
+
+@pytest.mark.parametrize("may_report", [True, False])
+def test_a_dashboard_whose_role_may_only_read_shows_every_page_and_reports_a_problem_if_allowed(
+    postgres_server, postgres_url, monkeypatch, may_report
+):
+    build_incidents_db(postgres_url)  # the schema at this code's version: nothing to migrate
+    database = postgres_url.rsplit("/", 1)[1]
+    role = f"reader_{database}"  # roles are the server's: one per database
+    postgres_server.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
+    grants = READER_GRANTS if may_report else READER_GRANTS[:1]
+    for grant in grants:
+        postgres_server.sql(grant.format(role=role), database=database)
+    monkeypatch.setenv("INCIDENTS_DB", postgres_url.replace("postgres@", f"{role}:pw@"))
+    monkeypatch.delenv("CRIMEMAP_LOCAL_EDITING", raising=False)
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    for page in sorted(p.name for p in (Path(APP).parent / "app_pages").glob("*.py")):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.switch_page(f"app_pages/{page}")
+        at.run()
+        assert not at.exception and not at.error, (page, [e.message for e in at.exception], [e.value for e in at.error])
+    owner = store.connect(postgres_url)
+    try:
+        incident = owner.execute("SELECT min(incident_id) FROM incidents").fetchone()[0]
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["incident"] = incident
+        at.run()
+        next(b for b in at.button if b.label == "Send report").click().run()
+        filed = owner.execute("SELECT incident_id FROM problem_reports").fetchall()
+    finally:
+        owner.close()
+    if may_report:
+        assert ([s.value for s in at.success], filed) == (["Thank you: the editors will look at it."], [(incident,)])
+    else:
+        (message,) = [e.value for e in at.error]
+        assert message == "The report could not be stored: " + escape_markdown(
+            f"{incident}: cannot store the problem report (permission denied for table problem_reports)"
+        )
+        assert filed == []
+
+
+# DEPLOY.md's grants for the dashboards' role: read everything, and file readers' problem reports.
+READER_GRANTS = (
+    "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+    "GRANT INSERT ON problem_reports TO {role}",
+)

@@ -71,6 +71,8 @@ SEARCH_SCAN_ROWS = 10_000  # small frames: the index still answers a search that
 # PRAGMA quick_check reads every page: a second per 250 MB here (7 s of a million incidents' first load). Larger files
 # are checked by reading each table's first and last rows; a bad page elsewhere shows where the page reads it.
 QUICK_CHECK_BYTES = 64 * 2**20
+# A PostgreSQL database without the store's tables: SQLite's missing file is built from seeds/, a server's is not.
+EMPTY_SERVER_DATABASE = "it holds no incidents yet: fill it with crimemap ingest FILES --db URL, or crimemap watch"
 # Rows of texts (texts_of) kept per database version and view: the points drawn (POINT_LIMIT), the table and details of
 # a few links' reruns, without a read; about 40 MB at 500 bytes a row.
 CACHED_TEXTS = 80_000
@@ -213,6 +215,8 @@ def _cached_problem(db_path: str, version: tuple[int, ...]) -> str | None:
             raise ExtractError("not a regular file")
         conn = store.connect_readonly(db_path)
         try:
+            if url and not conn.execute("SELECT to_regclass('articles') IS NOT NULL").fetchone()[0]:
+                raise ExtractError(EMPTY_SERVER_DATABASE)
             # quick_check reads every page once: a malformed database shows here, not halfway through a page.
             small = not url and Path(db_path).stat().st_size <= QUICK_CHECK_BYTES
             if small and (found := conn.execute("PRAGMA quick_check").fetchone()[0]) != "ok":

@@ -113,6 +113,20 @@ def test_dashboard_reads_incidents_from_postgresql(postgres_url, monkeypatch):
     assert drawn_ids(at) == ALL
 
 
+def test_dashboard_on_an_empty_postgresql_database_says_how_to_fill_it(postgres_url, monkeypatch):
+    monkeypatch.setenv("INCIDENTS_DB", postgres_url)  # PostGIS's table only
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.value for e in at.error] == [
+        escape_markdown(
+            f"The incidents database {postgres_url} cannot be used ({data.EMPTY_SERVER_DATABASE}). "
+            "Start the dashboard with --db naming one."
+        )
+    ]
+
+
 def test_postgis_point_and_h3_cell_are_written_with_the_incident(postgres_url):
     build_incidents_db(postgres_url)
     conn = store.connect(postgres_url)

@@ -4,7 +4,6 @@ Every run names its feeds (a URL or a list in tmp_path), so the real data/feeds.
 """
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from feed_fixtures import STORIES, Route, item, page, rss, serve
+
+from extract import store
 
 pytestmark = (
     pytest.mark.slow
@@ -41,8 +42,8 @@ def round_line(stderr: str) -> list[str]:
     return [line.split(" ", 1)[1] for line in stderr.splitlines() if " round: " in line]
 
 
-def stored(db: Path) -> tuple[int, int]:
-    conn = sqlite3.connect(db)
+def stored(db: Path | str) -> tuple[int, int]:
+    conn = store.connect_readonly(db)  # a SQLite file or a PostgreSQL URL
     try:
         return (
             conn.execute("SELECT count(*) FROM articles").fetchone()[0],
@@ -61,8 +62,9 @@ def server():
         yield s
 
 
-def test_watch_once_twice(server, tmp_path):
-    db = tmp_path / "watch.db"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_watch_once_twice(server, tmp_path, backend, request):
+    db = tmp_path / "watch.db" if backend == "sqlite" else request.getfixturevalue("postgres_url")
     first = watch(server.url("/feed"), "--once", db=db)
     assert (first.returncode, first.stdout) == (0, "")
     assert round_line(first.stderr) == [

@@ -38,9 +38,12 @@ SEXUAL = Case(
 PASSWORD = "correct horse review"
 
 
-@pytest.fixture
-def db(tmp_path):
-    return build_incidents_db(tmp_path / "incidents.db", cases=(*CASES, NAMED, SEXUAL))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(tmp_path, request):
+    """The fixture database: a SQLite file, and a database of the test PostgreSQL server."""
+    target = tmp_path / "incidents.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    build_incidents_db(target, cases=(*CASES, NAMED, SEXUAL))
+    return target
 
 
 @pytest.fixture

@@ -30,9 +30,14 @@ RYE_LANE = (51.46912, -0.06920)
 STACKED = CASES + MORE_CASES
 
 
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory):
-    return build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fixture_db(tmp_path_factory, request):
+    """The fixture database: a SQLite file, and a database of the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db")
+    url = request.getfixturevalue("postgres_server").new_database("app")
+    build_incidents_db(url)
+    return url
 
 
 @pytest.fixture(scope="module")

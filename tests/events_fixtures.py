@@ -45,11 +45,12 @@ ARTICLES = (
 )
 
 
-def build_events_db(folder: Path, extractor: Extractor) -> Path:
-    """Ingest ARTICLES with the real pipeline into folder/incidents.db and return its path."""
+def build_events_db(folder: Path, extractor: Extractor, db: Path | str | None = None) -> Path | str:
+    """Ingest ARTICLES with the real pipeline into `db` (default folder/incidents.db; or a PostgreSQL URL) and return
+    it."""
     source = folder / "articles.jsonl"
     source.write_text("\n".join(json.dumps(a) for a in ARTICLES), encoding="utf-8")
-    db = folder / "incidents.db"
+    db = folder / "incidents.db" if db is None else db
     report = ingest_paths([source], db_path=db, extractor=extractor)
     assert (report.articles, report.incidents, report.errors) == (4, 4, [])
     return db

@@ -24,9 +24,11 @@ RYE_A_EVIDENCE = (
 )
 
 
-@pytest.fixture(scope="module")
-def events_db(tmp_path_factory, small_extractor):
-    return build_events_db(tmp_path_factory.mktemp("events"), small_extractor)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def events_db(tmp_path_factory, small_extractor, request):
+    """The events fixture database: a SQLite file, and a database of the test PostgreSQL server."""
+    url = request.getfixturevalue("postgres_server").new_database("events") if request.param == "postgresql" else None
+    return build_events_db(tmp_path_factory.mktemp("events"), small_extractor, db=url)
 
 
 @pytest.fixture(scope="module")

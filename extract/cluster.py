@@ -59,7 +59,12 @@ def dask_extracted(
     the same names here (which walks them and counts lines) and on every worker."""
     from extract.pipeline import load_extractor
 
-    with Client(address) as client:
+    try:
+        client = Client(address)  # waits up to Dask's connect timeout (distributed.comm.timeouts.connect, 30 s)
+    # Refused, timed out, or not an address at all ("missing port number"): one error naming it, not a traceback.
+    except (OSError, ValueError) as e:
+        raise ExtractError(f"{address}: cannot reach the Dask scheduler ({e})") from None
+    with client:
         client.register_plugin(ExtractorPlugin(load or load_extractor), name=PLUGIN_NAME)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         pending: deque[Future | ExtractError] = deque()

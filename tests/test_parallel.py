@@ -264,3 +264,17 @@ def test_command_line_out_lines_and_order_equal_one_process(
     assert main(["ingest", str(news), "--db", db, "--out", str(out), "--no-progress", *fan]) == 1  # the bad line
     assert out.read_text(encoding="utf-8") == one_process_out
     assert f"{ARTICLES - 2} articles" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "nonsense"])  # port 1: nothing listens there
+def test_a_dask_scheduler_that_cannot_be_reached_is_one_error_naming_it(news, tmp_path, address, capsys):
+    import dask
+    import distributed  # noqa: F401  (its config's defaults first: dask.config.set's end would drop those it added)
+
+    from extract.__main__ import main
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code = main(["ingest", str(news), "--db", str(tmp_path / "incidents.db"), "--dask", address, "--no-progress"])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {address}: cannot reach the Dask scheduler (")
+    assert code != 0

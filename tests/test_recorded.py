@@ -32,7 +32,7 @@ NEWS = (  # (borough, date, category, how many)
 )
 
 
-def save_news(db: Path, news=NEWS) -> None:
+def save_news(db: Path | str, news=NEWS) -> None:
     """Store one made-up article per incident."""
     conn = store.connect(db)
     n = 0
@@ -47,9 +47,13 @@ def save_news(db: Path, news=NEWS) -> None:
     conn.close()
 
 
-@pytest.fixture(scope="module")
-def both_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("db") / "incidents.db"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def both_db(tmp_path_factory, request):
+    """Recorded crime and news in one store: a SQLite file, and a database of the test PostgreSQL server."""
+    if request.param == "sqlite":
+        db = tmp_path_factory.mktemp("db") / "incidents.db"
+    else:
+        db = request.getfixturevalue("postgres_server").new_database("recorded")
     report = import_street_files(SAMPLE, db_path=db, borough_at=load_gazetteer().borough_at)
     assert report.rows == 310
     save_news(db)

@@ -23,10 +23,14 @@ AGO = timedelta(minutes=5, seconds=10)  # the round finished this long before th
 CRIMES = 3
 
 
-@pytest.fixture(scope="module")
-def watched_db(tmp_path_factory):
-    """A database after one round over a good feed and a failing one, finished AGO before now."""
-    db = tmp_path_factory.mktemp("db") / "incidents.db"
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def watched_db(tmp_path_factory, request):
+    """A database after one round over a good feed and a failing one, finished AGO before now: a SQLite file, and a
+    database of the test PostgreSQL server."""
+    if request.param == "sqlite":
+        db: Path | str = tmp_path_factory.mktemp("db") / "incidents.db"
+    else:
+        db = request.getfixturevalue("postgres_server").new_database("sources")
     with serve() as server:
         for story in STORIES:
             server.routes[f"/news/{story.slug}"] = Route(page(story), content_type="text/html")
@@ -48,7 +52,7 @@ def watched_db(tmp_path_factory):
         return db, server.url("/feed"), server.url("/down"), finished
 
 
-def open_page(db: Path, monkeypatch, page: str | None = PAGE) -> AppTest:
+def open_page(db: Path | str, monkeypatch, page: str | None = PAGE) -> AppTest:
     monkeypatch.setenv("INCIDENTS_DB", str(db))
     monkeypatch.setattr(sys, "argv", ["app.py"])
     at = AppTest.from_file(APP, default_timeout=60)

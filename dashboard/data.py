@@ -724,11 +724,26 @@ def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple
     (columnar.sqlite_tables), else, or when the driver cannot read them as such, through `conn`."""
     if isinstance(conn, sqlite3.Connection) and (read := _driver_texts(db_path, statements)) is not None:
         return read
-    tables = []
-    for sql, parameters, _ in statements:
-        columns = list(zip(*conn.execute(sql, parameters).fetchall())) or [()] * len(_TEXTS_READ)
-        tables.append(pa.table([pa.array(c, k) for c, k in zip(columns, _TEXTS_TYPES)], _TEXTS_READ))
-    return tables
+
+    def table(statement: tuple[str, tuple, int], on: store.Connection) -> pa.Table:
+        sql, parameters, _ = statement
+        columns = list(zip(*on.execute(sql, parameters).fetchall())) or [()] * len(_TEXTS_READ)
+        return pa.table([pa.array(c, k) for c, k in zip(columns, _TEXTS_TYPES)], _TEXTS_READ)
+
+    if isinstance(conn, sqlite3.Connection) or len(statements) < 2:
+        return [table(s, conn) for s in statements]
+
+    # On a server, the search's statements (the evidence's, the headline's) each on a connection of its own at once,
+    # side by side: at 1M, "teenager arrested" 1.35-1.48 -> 1.22-1.31 s (the evidence's alone used both cores).
+    def apart(statement: tuple[str, tuple, int]) -> pa.Table:
+        own = store.connect_readonly(db_path)
+        try:
+            return table(statement, own)
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(len(statements)) as pool:
+        return list(pool.map(apart, statements))
 
 
 def _driver_texts(db_path: str, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table] | None:

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import random
@@ -203,4 +204,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0]).parse_args()  # no options: --help
     sys.exit(main())

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import os
 import random
@@ -164,5 +165,15 @@ def main(n: int) -> None:
         view(folder)
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Return the benchmark's arguments: the rows of the generated month."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("rows", nargs="?", type=int, default=MET_MONTH_ROWS, metavar="N", help="rows of the month")
+    args = parser.parse_args(argv)
+    if args.rows < 1:
+        parser.error(f"N: {args.rows} is not a number of rows (at least 1)")
+    return args
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else MET_MONTH_ROWS)
+    main(parse_args().rows)

@@ -174,3 +174,15 @@ def test_readme_layout_names_every_module():
 
 def test_readme_layout_paths_exist():
     assert [path for path in readme_layout_paths() if not (ROOT / path).exists()] == []
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "benchmarks").glob("*.py")))
+def test_every_benchmark_says_how_to_run_it(script):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: "), done.stdout  # the help, not a run

@@ -21,7 +21,10 @@ st.set_page_config(page_title="London crime map from the news", page_icon="🗺�
 db_path = data.database_path()
 if isinstance(db_path, Path) and not db_path.exists():
     with st.spinner("First run: building the incidents database from seeds/ …"):
-        data.build_database(str(db_path))
+        problem = data.seed_database(db_path)
+    if problem:
+        st.error(escape_markdown(problem))
+        st.stop()
 # A database that cannot be read is one message here, not a traceback on whichever page opens first.
 if problem := data.database_problem(db_path):
     st.error(escape_markdown(problem))

@@ -866,6 +866,17 @@ def extractor() -> Extractor:
     return load_extractor()
 
 
+def seed_database(db_path: Path) -> str | None:
+    """Build the missing incidents database at `db_path` from seeds/ (build_database); return why it could not be
+    (a path that is a URL, a directory that cannot be written) as database_problem's line, None when it is built."""
+    try:
+        store.refuse_url(db_path)  # before the build names its partial file
+        build_database(str(db_path))
+    except (ExtractError, OSError) as e:
+        return _problem_line(str(db_path), e)
+    return None
+
+
 @st.cache_resource(show_spinner=False)
 def build_database(db_path: str) -> IngestReport:
     """Build the incidents database at `db_path` from seeds/ with the CLI's pipeline, moved into place in one step.

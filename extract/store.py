@@ -597,7 +597,7 @@ def connect(path: str | Path) -> Connection:
     """
     if is_postgres_url(str(path)) and isinstance(path, str):
         return _connect_postgres(path)
-    _refuse_url(path)
+    refuse_url(path)
     conn = None
     try:
         # SQLite would open /dev/null or a FIFO, and write its journal next to it (/dev/null-journal).
@@ -628,8 +628,9 @@ def connect(path: str | Path) -> Connection:
 _URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:(?:/|$)|(?:postgres|postgresql):", re.IGNORECASE)
 
 
-def _refuse_url(path: str | Path) -> None:
-    # A URL given as a path would otherwise become a directory named after its scheme ("postgresql:").
+def refuse_url(path: str | Path) -> None:
+    """Raise ExtractError when `path`, given as a file path, is a URL or looks like one: as a path it would become a
+    file or directory named after its scheme ("postgresql:"). A postgresql:// URL given as a string is no path."""
     if is_url(str(path)) or _URL_LIKE.match(str(path)):
         raise ExtractError(
             f"{_shown(path)}: not a database this store can open: give a file path (SQLite) or a postgresql:// URL "
@@ -799,7 +800,7 @@ def connect_readonly(path: str | Path) -> Connection:
     missing, ExtractError if a PostgreSQL server cannot be reached."""
     if is_postgres_url(str(path)) and isinstance(path, str):
         return open_postgres(path, read_only=True)
-    _refuse_url(path)
+    refuse_url(path)
     return sqlite3.connect(readonly_uri(path), uri=True, timeout=30, check_same_thread=False)
 
 

@@ -105,6 +105,21 @@ def test_a_url_that_cannot_be_used_shows_one_friendly_message(app, monkeypatch, 
     assert "secret" not in message
 
 
+@pytest.mark.parametrize("db", ["postgresql:", "sqlite:/incidents.db", "POSTGRES:incidents"])
+def test_a_missing_database_named_like_a_url_is_one_message_and_nothing_is_built(app, tmp_path, monkeypatch, db):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INCIDENTS_DB", db)  # a path that does not exist: seeds/ would be built there
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert [e.value for e in app.error] == [
+        escape_markdown(
+            f"The incidents database {db} cannot be used (not a database this store can open: give a file path "
+            "(SQLite) or a postgresql:// URL (PostgreSQL)). Start the dashboard with --db naming one."
+        )
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_corrupted_database_too_large_for_quick_check_shows_one_friendly_message(app, tmp_path, monkeypatch):
     db = tmp_path / "incidents.db"
     corrupted(db)

@@ -251,3 +251,19 @@ def build_incidents_db(path: str | Path, cases: tuple[Case, ...] = CASES) -> Pat
     finally:
         conn.close()
     return Path(path)
+
+
+def database_problem_shown(at) -> str:
+    """The one error a run of the app showed (data.database_problem's line), after no exception."""
+    assert not at.exception, [e.message for e in at.exception]
+    (message,) = [e.value for e in at.error]
+    return message
+
+
+def database_problem_line(db: str | Path, reason: str) -> str:
+    """The line the app shows when the database `db` (as shown) cannot be used for `reason`, as markdown."""
+    from dashboard.display import escape_markdown
+
+    return escape_markdown(
+        f"The incidents database {db} cannot be used ({reason}). Start the dashboard with --db naming one."
+    )

@@ -7,10 +7,10 @@ character offsets into it stay meaningful. Teasers get no headline: the page onl
 first sentence taken as headline would repeat the text. HTML and feed entries are one story each.
 
 Inputs are hostile until read: each file, line and feed entry is read inside its own error boundary, text is
-normalised at the edge (UTF-16/32 with a byte-order mark decoded, lone surrogates replaced, file names escaped for
-the terminal), and sizes are bounded: a plain text is read up to MAX_TEXT_BYTES, an HTML page or a feed up to
-MAX_DOCUMENT_BYTES, a JSON line up to MAX_LINE_BYTES, an article's text up to MAX_ARTICLE_CHARS. Whatever is cut is
-reported as a ReadWarning; a feed declaring entities is refused before feedparser sees it.
+normalised at the edge (UTF-16/32 with a byte-order mark decoded, lone surrogates and NUL characters replaced, file
+names escaped for the terminal), and sizes are bounded: a plain text is read up to MAX_TEXT_BYTES, an HTML page or a
+feed up to MAX_DOCUMENT_BYTES, a JSON line up to MAX_LINE_BYTES, an article's text up to MAX_ARTICLE_CHARS. Whatever
+is cut is reported as a ReadWarning; a feed declaring entities is refused before feedparser sees it.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ _BOMS = (
 )
 # Unencodable in UTF-8, so never stored or shown: a JSON "\ud800" escape or a "&#xd800;" reference gives one.
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Those and NUL (a JSON "\u0000" gives one), which PostgreSQL's text cannot hold: one stopped a whole batch there.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 # Control characters (terminal escape sequences start with ESC) and bidirectional overrides, escaped in file names.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # The start of the root element: what comes before it is the XML prologue, where a DTD would declare entities.
@@ -455,8 +457,9 @@ def _decoded(name: str, data: bytes) -> str:
 
 
 def _valid_unicode(text: str) -> str:
-    """Return `text` with each lone surrogate (unencodable, so never storable) replaced by U+FFFD, offsets kept."""
-    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
+    """Return `text` with each lone surrogate (unencodable) and NUL (not in PostgreSQL's text), never storable,
+    replaced by U+FFFD, offsets kept."""
+    return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
 
 
 def _within_limits(article: Article, errors: list[ExtractError]) -> Article:
@@ -622,6 +625,8 @@ def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
         raise ExtractError(f"{where}: 'id' is longer than {MAX_ID_CHARS} characters ({len(article_id):,})")
     if _SURROGATES.search(article_id):
         raise ExtractError(f"{where}: 'id' is not valid Unicode (it holds a lone surrogate)")
+    if "\0" in article_id:
+        raise ExtractError(f"{where}: 'id' holds a NUL character, which PostgreSQL cannot store")
     return Article(
         article_id,
         text,

@@ -35,6 +35,7 @@ TABLE_KEYS = {
     "event_keys": "key, report_id",
 }
 """The key an INSERT OR REPLACE into each table upserts on; a table without one (watch_rounds) is appended to."""
+DATA_EXCEPTION = "22000"  # SQLSTATE class 22, data exception: a value the statement cannot store
 _DATABASE_STATES = ("08", "53", "57", "58", "25006", "3D", "28")
 """SQLSTATE classes and codes (https://www.postgresql.org/docs/15/errcodes-appendix.html) that are the database's
 failure, not one statement's: connection, resources, operator intervention, system, read-only, no database, auth."""
@@ -173,7 +174,12 @@ class PostgresConnection:
         """Return psycopg's error as a PostgresError: the first line of the server's message (store.database_error
         names the database when the database itself failed)."""
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return PostgresError(message, sqlstate=getattr(e, "sqlstate", None))
+        sqlstate = getattr(e, "sqlstate", None)
+        if sqlstate is None and isinstance(e, _psycopg().DataError):
+            # A value psycopg could not send (a NUL in a text): the statement's data, as the server's class 22 is,
+            # not the database's failure, which stopped the whole batch.
+            sqlstate = DATA_EXCEPTION
+        return PostgresError(message, sqlstate=sqlstate)
 
 
 def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:

@@ -283,6 +283,11 @@ def test_read_fixture(name, expected):
             b'{"text": "Body \\udc00."}',
             [story("Body \ufffd.", "{path}:1")],
         ),
+        (  # PostgreSQL's text holds no NUL: replaced as a lone surrogate is, offsets kept
+            "nul.jsonl",
+            b'{"id": "n", "headline": "Knife\\u0000 attack", "text": "Body\\u0000 end."}',
+            [story("Body\ufffd end.", "{path}:1", article_id="n", headline="Knife\ufffd attack")],
+        ),
         ("integer-id.jsonl", b'{"id": 12345, "text": "Body."}', [story("Body.", "{path}:1", article_id="12345")]),
         (
             "surrogate-entity.rss",
@@ -414,6 +419,11 @@ def test_published_date_normalised_else_fallback(tmp_path, value, expected):
             "huge-integer-id.jsonl",
             b'{"text": "Good."}\n{"id": ' + b"9" * 5000 + b', "text": "Bad."}\n',
             "{path}:2: not valid JSON (a number too long to read)",
+        ),
+        (
+            "nul-id.jsonl",
+            b'{"text": "Good."}\n{"id": "a\\u0000", "text": "Bad."}\n',
+            "{path}:2: 'id' holds a NUL character, which PostgreSQL cannot store",
         ),
         (
             "surrogate-id.jsonl",

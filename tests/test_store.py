@@ -1039,3 +1039,17 @@ def test_keys_read_by_a_batch_are_not_read_again_by_the_next(tmp_path):
     conn.set_trace_callback(None)
     assert (found, [s for s in statements if "event_keys" in s]) == (["i1"], [])
     conn.close()
+
+
+def test_a_value_postgresql_cannot_hold_fails_the_article_not_the_database(postgres_url):
+    conn = store.connect(postgres_url)
+    try:
+        bad = Article("nul", "A man was stabbed.", headline="Knife\0attack", source="news.jsonl:3")  # readers: U+FFFD
+        with pytest.raises(ExtractError) as failed:
+            store.save_article(conn, bad, [])
+        assert not isinstance(failed.value, store.DatabaseError)
+        assert str(failed.value).startswith("news.jsonl:3: cannot store the article (PostgreSQL text fields cannot")
+        store.save_article(conn, Article("good", "A man was stabbed.", source="test"), [])  # the connection goes on
+        assert [row[0] for row in conn.execute("SELECT article_id FROM articles")] == ["good"]
+    finally:
+        conn.close()

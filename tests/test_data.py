@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from test_privacy import ON_STREET, SEXUAL
 
 from dashboard import data
-from dashboard.filters import Filters, filter_choices, filter_incidents
+from dashboard.filters import Filters, filter_choices, filter_incidents, query_matches
 from dashboard.privacy import may_name, public_incidents
 from extract import columnar, corrections, store
 from extract.datafiles import DEFAULT_DB
@@ -328,11 +328,17 @@ def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, post
     build_incidents_db(postgres_url, cases=cases)
     for frame_of in (data.read_incidents, data.incidents, data.public):
         pd.testing.assert_frame_equal(frame_of(postgres_url), frame_of(searched_db))
-    for query in ("stabbed", "Mensah", "offence was reported", "ye"):
+    # Wildcards and quotes of ILIKE and FTS5 taken literally; a masked name's brackets; a capital met in any case.
+    queries = ("stabbed", "Mensah", "offence was reported", "ye", "%", "_", "\\", '"', "'", "[name", "STABBED", "e r")
+    for query in queries:
         for public_view in (True, False):
             on_postgres = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
             on_sqlite = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
             pd.testing.assert_series_equal(on_postgres, on_sqlite)
+            # and both as searching every text the page shows
+            rows = (data.public if public_view else data.incidents)(searched_db).index
+            shown = data.texts_of(searched_db, rows, public_view=public_view)
+            assert on_sqlite.tolist() == query_matches(shown, query).tolist(), (query, public_view)
 
 
 @pytest.mark.slow

@@ -111,6 +111,7 @@ def load_feeds(path: str | Path = FEEDS_FILE) -> list[Feed]:
             raise ExtractError(f"{where}: full_pages must be {YES} or {NO}, got {full_pages!r}")
         if verified not in VERIFIED:
             raise ExtractError(f"{where}: verified must be one of {', '.join(VERIFIED)}, got {verified!r}")
+        _refuse_other_url(url, where)
         feeds.append(
             Feed(
                 url if is_url(url) else str((path.parent / url).resolve()),
@@ -125,7 +126,9 @@ def load_feeds(path: str | Path = FEEDS_FILE) -> list[Feed]:
 
 
 def feed_at(location: str) -> Feed:
-    """Return the Feed of a URL or a local file path given on the command line, named after its host or file."""
+    """Return the Feed of a URL or a local file path given on the command line, named after its host or file; a URL
+    of another scheme (file://, ftp://) raises ExtractError."""
+    _refuse_other_url(location, location)
     if is_url(location):
         host = (urlsplit(location).hostname or location).removeprefix("www.")
         return Feed(location, host)
@@ -136,6 +139,16 @@ def feed_at(location: str) -> Feed:
 def is_url(location: str) -> bool:
     """Return whether `location` is an http(s) URL rather than a local path."""
     return urlsplit(location).scheme.lower() in ("http", "https")
+
+
+_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # a scheme and "//": no local path starts so
+
+
+def _refuse_other_url(location: str, where: str) -> None:
+    """Raise ExtractError when `location` is a URL but not http(s): taken as a path, "file:///etc/x" became
+    "./file:/etc/x", a feed polled (and failing) at every round."""
+    if not is_url(location) and _OTHER_URL.match(location):
+        raise ExtractError(f"{where}: not an http(s) URL or a local file")
 
 
 def poll_round(

@@ -538,6 +538,7 @@ def test_load_feeds_resolves_local_paths_against_the_list(tmp_path):
         ("A,,,,yes,unverified", "list.csv: A: outlet and feed_url are required"),
         ("A,https://a.example/rss,,,maybe,unverified", "list.csv: A: full_pages must be yes or no, got 'maybe'"),
         ("A,https://a.example/rss,,,yes,", "list.csv: A: verified must be one of verified, unverified, got ''"),
+        ("A,ftp://a.example/rss,,,yes,verified", "list.csv: A: not an http(s) URL or a local file"),
     ],
 )
 def test_load_feeds_fails(tmp_path, row, message):
@@ -559,6 +560,13 @@ def test_load_feeds_fails(tmp_path, row, message):
 )
 def test_feed_at(location, feed):
     assert feed_at(location) == feed
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://a.example/rss", "FILE://feeds/x.xml"])
+def test_feed_at_refuses_a_url_of_another_scheme(location):
+    with pytest.raises(ExtractError) as caught:
+        feed_at(location)
+    assert str(caught.value) == f"{location}: not an http(s) URL or a local file"
 
 
 def test_a_clock_is_never_slept_on_at_zero_delay(server, poll, clock):

@@ -89,6 +89,7 @@ _BOMS = (
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 # Those and NUL (a JSON "\u0000" gives one), which PostgreSQL's text cannot hold: one stopped a whole batch there.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # a scheme and "//": a web address given where a path belongs
 # Control characters (terminal escape sequences start with ESC) and bidirectional overrides, escaped in file names.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # The start of the root element: what comes before it is the XML prologue, where a DTD would declare entities.
@@ -205,6 +206,9 @@ def input_files(
     """Yield the files read_articles reads under `paths`, in its order, appending to `errors` what it reports while
     walking (before the files of the path walked)."""
     for path in paths:
+        if isinstance(path, str) and _URL.match(path) and not os.path.lexists(path):  # as a Path, "https:/x" is sought
+            errors.append(ExtractError(f"{path}: a URL, not a file or directory: ingest reads local files"))
+            continue
         try:
             files = _files(Path(path), errors, follow_symlinks)
         except Exception as e:  # noqa: BLE001  (as in _guarded: a failing walk is that path's)

@@ -767,3 +767,12 @@ def test_refuse_entities(document, refused):
             refuse_entities("feed", document)
     else:
         refuse_entities("feed", document)
+
+
+@pytest.mark.parametrize("url", ["https://news.example/a", "file:///srv/news/a.jsonl"])
+def test_a_url_given_as_a_path_is_one_error_and_the_other_paths_are_read(tmp_path, url, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as a path, "https://news.example/a" would be sought here as "https:/news.example/a"
+    (tmp_path / "a.txt").write_text("A man was stabbed on Mare Street.", encoding="utf-8")
+    stories, errors = read([url, "a.txt"])
+    assert [s.text for s in stories] == ["A man was stabbed on Mare Street."]
+    assert errors == [f"{url}: a URL, not a file or directory: ingest reads local files"]

@@ -65,13 +65,18 @@ def is_postgres_url(target: object) -> bool:
 
 
 def redacted(url: str) -> str:
-    """Return the URL without its password, to name the database in messages."""
+    """Return the URL without its password, to name the database in messages: the one before the host, and a
+    `password` parameter (libpq reads both)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)
+        user = netloc[0].split(":", 1)[0]
+        parts = parts._replace(netloc=f"{user}:***@{netloc[1]}")
+    parts = parts._replace(query=_PASSWORD_PARAMETER.sub(r"\1***", parts.query))
+    return urlunsplit(parts)
+
+
+_PASSWORD_PARAMETER = re.compile(r"((?:^|&)(?:ssl)?password=)[^&]*", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=512)

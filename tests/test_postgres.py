@@ -144,11 +144,21 @@ def test_dashboard_asks_the_version_again_on_a_new_connection_when_its_own_is_lo
     assert data._version_connections()[postgres_url] is not kept
 
 
-def test_a_server_that_cannot_be_reached_is_one_line_naming_why(tmp_path):
-    done = crimemap("ingest", str(SEEDS), "--db", "postgresql://reader:secret@127.0.0.1:1/incidents", cwd=tmp_path)
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://reader:secret@127.0.0.1:1/incidents", "postgresql://reader:***@127.0.0.1:1/incidents"),
+        (
+            "postgresql://reader@127.0.0.1:1/incidents?password=secret&sslmode=disable",
+            "postgresql://reader@127.0.0.1:1/incidents?password=***&sslmode=disable",
+        ),
+    ],
+)
+def test_a_server_that_cannot_be_reached_is_one_line_naming_why(tmp_path, url, shown):
+    done = crimemap("ingest", str(SEEDS), "--db", url, cwd=tmp_path)
     _, err = done.communicate(timeout=300)
     (line,) = err.splitlines()  # port 1: nothing listens there
-    assert line.startswith("error: postgresql://reader:***@127.0.0.1:1/incidents: cannot open the incidents database (")
+    assert line.startswith(f"error: {shown}: cannot open the incidents database (")
     assert "Connection refused. Is the server running" in line
     assert "\t" not in line and "secret" not in line
     assert done.returncode != 0
@@ -198,3 +208,18 @@ READER_GRANTS = (
     "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
     "GRANT INSERT ON problem_reports TO {role}",
 )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:secret@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u@h/db?password=secret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
+        ("postgresql://h/db?user=u&sslpassword=k&password=s", "postgresql://h/db?user=u&sslpassword=***&password=***"),
+        ("postgresql://u:a@h/db?password=b", "postgresql://u:***@h/db?password=***"),
+        ("postgresql://u@h/db?passwordless=1", "postgresql://u@h/db?passwordless=1"),
+        ("postgresql://h/db", "postgresql://h/db"),
+    ],
+)
+def test_messages_name_a_database_without_its_passwords(url, shown):
+    assert store.redacted(url) == shown

@@ -193,7 +193,7 @@ def _ingest(args) -> int:
             columns=(*store.INCIDENT_COLUMNS, "event_id"),
         )
     print(
-        f"{report.articles} articles, {report.incidents} incidents -> {args.db}"
+        f"{report.articles} articles, {report.incidents} incidents -> {store.target_name(args.db)}"
         + (f" and {args.out}" if args.out else ""),
         file=sys.stderr,
     )
@@ -204,12 +204,12 @@ def _ingest(args) -> int:
 def _keep_map_copy(db: str) -> None:
     """Keep the map's columnar copy of a large SQLite database current (extract.columnar.refresh), so that a
     dashboard's next first load reads it instead of every row; after the writes, once their connections are closed."""
-    from extract import columnar
+    from extract import columnar, store
 
     try:
         kept = columnar.refresh(db)
     except columnar.REFRESH_ERRORS as e:  # the writes are done: a copy not kept costs the dashboard a slower read
-        print(f"warning: {db}: the map's copy for the dashboard was not kept ({e})", file=sys.stderr)
+        print(f"warning: {store.target_name(db)}: the map's copy for the dashboard was not kept ({e})", file=sys.stderr)
         return
     if kept:
         print(f"kept the map's copy of {kept:,} incidents for the dashboard", file=sys.stderr)
@@ -277,7 +277,7 @@ def _explain(args) -> int:
     try:
         conn = store.connect_readonly(args.db) if args.db else None
     except sqlite3.Error as e:
-        raise ExtractError(f"{args.db}: cannot read the incidents database ({e})") from None
+        raise ExtractError(f"{store.target_name(args.db)}: cannot read the incidents database ({e})") from None
     try:
         trails = explain_articles(articles, extractor=load_extractor(), conn=conn)
     finally:
@@ -290,6 +290,7 @@ def _explain(args) -> int:
 
 
 def _policeuk(args) -> int:
+    from extract import store
     from extract.geo.gazetteer import load_gazetteer
     from extract.policeuk import import_street_files
 
@@ -299,8 +300,9 @@ def _policeuk(args) -> int:
     for m in report.months:
         print(f"{m.force}\t{m.month}\t{m.rows} in London\t{m.outside_london} outside\t{m.unlocated} unlocated")
     print(
-        f"{report.rows} recorded crimes in London from {len(report.months)} force months -> {args.db}; dropped "
-        f"{report.outside_london} outside Greater London and {report.unlocated} with neither LSOA nor coordinates",
+        f"{report.rows} recorded crimes in London from {len(report.months)} force months -> "
+        f"{store.target_name(args.db)}; dropped {report.outside_london} outside Greater London and "
+        f"{report.unlocated} with neither LSOA nor coordinates",
         file=sys.stderr,
     )
     return 1 if report.errors else 0

@@ -633,12 +633,13 @@ def refuse_url(path: str | Path) -> None:
     file or directory named after its scheme ("postgresql:"). A postgresql:// URL given as a string is no path."""
     if is_url(str(path)) or _URL_LIKE.match(str(path)):
         raise ExtractError(
-            f"{_shown(path)}: not a database this store can open: give a file path (SQLite) or a postgresql:// URL "
-            "(PostgreSQL)"
+            f"{target_name(path)}: not a database this store can open: give a file path (SQLite) or a postgresql:// "
+            "URL (PostgreSQL)"
         )
 
 
-def _shown(target: str | Path) -> str:
+def target_name(target: str | Path) -> str:
+    """Return the database `target` as messages name it: its path, or its URL without passwords (redacted)."""
     return redacted(str(target)) if is_url(str(target)) else str(target)
 
 

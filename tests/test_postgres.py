@@ -223,3 +223,13 @@ READER_GRANTS = (
 )
 def test_messages_name_a_database_without_its_passwords(url, shown):
     assert store.redacted(url) == shown
+
+
+def test_the_command_line_names_the_database_without_its_password(postgres_url, tmp_path):
+    url = postgres_url.replace("postgres@", "postgres:secret@") + "?password=secret&sslmode=disable"
+    done = crimemap("ingest", str(SEEDS), "--db", url, "--no-progress", cwd=tmp_path)  # the server trusts 127.0.0.1
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    shown = postgres_url.replace("postgres@", "postgres:***@") + "?password=***&sslmode=disable"
+    assert err.splitlines()[-1].endswith(f" -> {shown}")
+    assert "secret" not in err

@@ -28,6 +28,9 @@ from extract.evaluation import phrasing
 from extract.fetching import DEFAULT_DELAY
 from extract.records import ExtractError
 
+INTERRUPTED = "interrupted: what was committed is kept; the same command again stores the rest, duplicating nothing"
+INTERRUPTED_STATUS = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run one command, return the exit code (1 when anything failed)."""
@@ -116,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExtractError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C: every write is in a transaction, so the one under way is rolled back and the committed ones stay.
+        print(INTERRUPTED, file=sys.stderr)
+        return INTERRUPTED_STATUS
     except BrokenPipeError:
         # `geocode ... | head` closed our output: stop quietly, as
         # https://docs.python.org/3/library/signal.html#note-on-sigpipe advises.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -153,6 +154,8 @@ def _start_pool_worker(load: Callable[[], Extractor]) -> None:
     # the bottleneck (2 workers on 2 cores: 1.52-1.66x one process's rate, niced 1.75-2.01x).
     if hasattr(os, "nice"):  # POSIX
         os.nice(WORKER_NICENESS)
+    # Ctrl-C reaches the whole process group: the parent stops the pool, and a worker's traceback would say nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_worker(load)
 
 

@@ -71,6 +71,16 @@ def article_count(db: Path) -> int:
     return count
 
 
+def committed(db: Path) -> int:
+    """Articles committed so far by an ingest still running: 0 until its first batch (or its schema) is in."""
+    if not db.exists():
+        return 0
+    try:
+        return article_count(db)
+    except sqlite3.Error:  # the file made, its tables not yet
+        return 0
+
+
 SEED_ROWS = [
     ("seeds/000_79a28f4dbedf2166.txt", "burglary", "Bells Hill"),
     ("seeds/000_79a28f4dbedf2166.txt", "stabbing", "Prior Street"),
@@ -248,3 +258,31 @@ def test_a_text_naming_thousands_of_places_finishes(tmp_path):
     )
     result = ingest(big, db=db)
     assert (result.returncode, result.stderr.splitlines()[-1].startswith("1 articles, ")) == (0, True)
+
+
+@pytest.mark.parametrize("fan", [[], ["--workers", "2"]])
+def test_ctrl_c_is_one_line_and_keeps_what_was_committed(tmp_path, fan):
+    import signal
+    import time
+
+    from extract.__main__ import INTERRUPTED, INTERRUPTED_STATUS
+
+    news = tmp_path / "news.jsonl"  # enough to be still running when the first batch is committed
+    line = json.dumps({"text": CRIME_PARAGRAPH.strip()})
+    news.write_text("".join(line.replace('"text"', f'"id": "c{n}", "text"') + "\n" for n in range(20_000)))
+    db = tmp_path / "incidents.db"
+    command = [sys.executable, "-m", "extract", "ingest", str(news), "--db", str(db), "--no-progress", *fan]
+    running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + HANG_GUARD
+    while not committed(db) and running.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=HANG_GUARD)
+    assert (running.returncode, err.splitlines()) == (INTERRUPTED_STATUS, [INTERRUPTED])
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        kept = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
+    assert 0 < kept < 20_000

@@ -28,7 +28,7 @@ from extract.evaluation import phrasing
 from extract.fetching import DEFAULT_DELAY
 from extract.records import ExtractError
 
-INTERRUPTED = "interrupted: what was committed is kept; the same command again stores the rest, duplicating nothing"
+INTERRUPTED = "interrupted: what was committed is kept, nothing half-written; the same command again does the rest"
 INTERRUPTED_STATUS = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from extract.records import ExtractError
 
@@ -67,13 +67,13 @@ def is_postgres_url(target: object) -> bool:
 def redacted(url: str) -> str:
     """Return the URL without its password, to name the database in messages: the one before the host, and a
     `password` parameter (libpq reads both)."""
+    # Replaced within the text: urlunsplit would also drop an empty host's "//" ("sqlite:///x" -> "sqlite:/x").
     parts = urlsplit(url)
+    head, mark, query = url.partition("?")
     if parts.password is not None:
-        netloc = parts.netloc.rsplit("@", 1)
-        user = netloc[0].split(":", 1)[0]
-        parts = parts._replace(netloc=f"{user}:***@{netloc[1]}")
-    parts = parts._replace(query=_PASSWORD_PARAMETER.sub(r"\1***", parts.query))
-    return urlunsplit(parts)
+        user, host = parts.netloc.rsplit("@", 1)
+        head = head.replace(parts.netloc, f"{user.split(':', 1)[0]}:***@{host}", 1)
+    return head + mark + _PASSWORD_PARAMETER.sub(r"\1***", query)
 
 
 _PASSWORD_PARAMETER = re.compile(r"((?:^|&)(?:ssl)?password=)[^&]*", re.IGNORECASE)

@@ -219,6 +219,8 @@ READER_GRANTS = (
         ("postgresql://u:a@h/db?password=b", "postgresql://u:***@h/db?password=***"),
         ("postgresql://u@h/db?passwordless=1", "postgresql://u@h/db?passwordless=1"),
         ("postgresql://h/db", "postgresql://h/db"),
+        ("postgresql:///db?password=s", "postgresql:///db?password=***"),  # no host: libpq's default, "//" kept
+        ("sqlite:///incidents.db", "sqlite:///incidents.db"),
     ],
 )
 def test_messages_name_a_database_without_its_passwords(url, shown):

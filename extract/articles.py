@@ -37,6 +37,7 @@ import trafilatura
 from trafilatura.settings import Document, set_date_params
 
 from extract.datafiles import DATA_DIR, read_lines
+from extract.postgres import is_url
 from extract.records import Article, ExtractError
 
 FURNITURE_FILE = DATA_DIR / "page_furniture.txt"
@@ -89,7 +90,6 @@ _BOMS = (
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 # Those and NUL (a JSON "\u0000" gives one), which PostgreSQL's text cannot hold: one stopped a whole batch there.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # a scheme and "//": a web address given where a path belongs
 # Control characters (terminal escape sequences start with ESC) and bidirectional overrides, escaped in file names.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # The start of the root element: what comes before it is the XML prologue, where a DTD would declare entities.
@@ -206,7 +206,8 @@ def input_files(
     """Yield the files read_articles reads under `paths`, in its order, appending to `errors` what it reports while
     walking (before the files of the path walked)."""
     for path in paths:
-        if isinstance(path, str) and _URL.match(path) and not os.path.lexists(path):  # as a Path, "https:/x" is sought
+        # A web address where a path belongs: as a Path, "https://x" was sought as "https:/x".
+        if is_url(path) and not os.path.lexists(path):
             errors.append(ExtractError(f"{path}: a URL, not a file or directory: ingest reads local files"))
             continue
         try:

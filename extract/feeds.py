@@ -141,13 +141,10 @@ def is_url(location: str) -> bool:
     return urlsplit(location).scheme.lower() in ("http", "https")
 
 
-_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # a scheme and "//": no local path starts so
-
-
 def _refuse_other_url(location: str, where: str) -> None:
     """Raise ExtractError when `location` is a URL but not http(s): taken as a path, "file:///etc/x" became
     "./file:/etc/x", a feed polled (and failing) at every round."""
-    if not is_url(location) and _OTHER_URL.match(location):
+    if not is_url(location) and store.is_url(location):
         raise ExtractError(f"{where}: not an http(s) URL or a local file")
 
 

@@ -681,16 +681,13 @@ def _migrate_postgres(conn: PostgresConnection, migrations: Sequence[Migration])
     already at this code's version is only read: a role that may not create tables (a dashboard's, which may only
     read and file problem reports) opens it."""
     latest = migrations[-1].version
-    if conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]:
-        if (version := _postgres_version(conn)) > latest:
-            raise ExtractError(f"schema version {version} is newer than this code's {latest}; update the code")
-        if version == latest:
-            return version
-    with conn:
-        conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        if conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
-            conn.execute("INSERT INTO schema_version (version) VALUES (0)")
+    recorded = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+    if not recorded or conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
+        with conn:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            if conn.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
+                conn.execute("INSERT INTO schema_version (version) VALUES (0)")
     version = _postgres_version(conn)
     if version > latest:
         raise ExtractError(f"schema version {version} is newer than this code's {latest}; update the code")

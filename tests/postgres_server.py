@@ -50,6 +50,19 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+BACKENDS = ("sqlite", "postgresql")
+"""The store's backends, as tests parametrize their databases (`new_store`)."""
+
+
+def new_store(request, folder: Path, name: str = "incidents") -> Path | str:
+    """Return where a new, empty store is on the backend `request.param` (one of BACKENDS): a SQLite file named
+    `name` in `folder`, or a new database named after it on the session's test server (the postgres_server
+    fixture)."""
+    if request.param == "sqlite":
+        return folder / f"{name}.db"
+    return request.getfixturevalue("postgres_server").new_database(name)
+
+
 def start_server() -> PostgresServer:
     """Start a server in a new temporary directory and make the PostGIS template; raises RuntimeError naming what
     failed (PostgreSQL or PostGIS not installed: `make test` installs them)."""

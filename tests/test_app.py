@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from dashboard_fixtures import CASES, MORE_CASES, XSS_HEADLINE, build_incidents_db
+from postgres_server import BACKENDS, new_store
 from streamlit.elements.widgets.button import ButtonMixin
 from streamlit.testing.v1 import AppTest
 
@@ -30,14 +31,12 @@ RYE_LANE = (51.46912, -0.06920)
 STACKED = CASES + MORE_CASES
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def fixture_db(tmp_path_factory, request):
     """The fixture database: a SQLite file, and a database of the test PostgreSQL server."""
-    if request.param == "sqlite":
-        return build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db")
-    url = request.getfixturevalue("postgres_server").new_database("app")
-    build_incidents_db(url)
-    return url
+    db = new_store(request, tmp_path_factory.mktemp("db"), "app")
+    build_incidents_db(db)
+    return db
 
 
 @pytest.fixture(scope="module")

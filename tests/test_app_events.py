@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from events_fixtures import build_events_db
+from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 from test_app import captions, chart_values, count, drawn_ids, headings, layers, markdown, pick, run
 
@@ -24,11 +25,11 @@ RYE_A_EVIDENCE = (
 )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def events_db(tmp_path_factory, small_extractor, request):
     """The events fixture database: a SQLite file, and a database of the test PostgreSQL server."""
-    url = request.getfixturevalue("postgres_server").new_database("events") if request.param == "postgresql" else None
-    return build_events_db(tmp_path_factory.mktemp("events"), small_extractor, db=url)
+    folder = tmp_path_factory.mktemp("events")
+    return build_events_db(folder, small_extractor, db=new_store(request, folder, "events"))
 
 
 @pytest.fixture(scope="module")

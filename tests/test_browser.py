@@ -16,6 +16,7 @@ import pytest
 from dashboard_fixtures import CASES, MORE_CASES, XSS_HEADLINE, build_incidents_db
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
+from postgres_server import BACKENDS, new_store
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit_server import streamlit_server
 
@@ -47,15 +48,12 @@ RYE_LANE = (51.46972, -0.0679)  # where the gazetteer puts "Rye Lane"
 METRES_AROUND_THE_EQUATOR = 40_075_016.686
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def server(tmp_path_factory, request):
     """A Streamlit server on the fixture database: a SQLite file, and a database of the test PostgreSQL server."""
-    if request.param == "sqlite":
-        db = str(build_incidents_db(tmp_path_factory.mktemp("db") / "incidents.db", cases=CASES + MORE_CASES))
-    else:
-        db = request.getfixturevalue("postgres_server").new_database("browser")
-        build_incidents_db(db, cases=CASES + MORE_CASES)
-    env = {**os.environ, "INCIDENTS_DB": db, "CRIMEMAP_LOCAL_EDITING": "1"}  # as `make run`
+    db = new_store(request, tmp_path_factory.mktemp("db"), "browser")
+    build_incidents_db(db, cases=CASES + MORE_CASES)
+    env = {**os.environ, "INCIDENTS_DB": str(db), "CRIMEMAP_LOCAL_EDITING": "1"}  # as `make run`
     with streamlit_server(env, tmp_path_factory.mktemp("log") / "streamlit.log") as url:
         yield url
 

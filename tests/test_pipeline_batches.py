@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+from postgres_server import BACKENDS
 
 from extract import pipeline, store
 from extract.articles import read_articles
@@ -32,7 +33,7 @@ def write_news(path, stories=STORIES, *, bad_line_after: str | None = None):
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def target(request, tmp_path):
     """Where to ingest on each backend: a SQLite file path, or the URL of a new database on the test server; and a
     maker of further targets on the same backend (for reference runs)."""

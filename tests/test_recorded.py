@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 
 from dashboard.display import escape_markdown
@@ -47,13 +48,10 @@ def save_news(db: Path | str, news=NEWS) -> None:
     conn.close()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def both_db(tmp_path_factory, request):
     """Recorded crime and news in one store: a SQLite file, and a database of the test PostgreSQL server."""
-    if request.param == "sqlite":
-        db = tmp_path_factory.mktemp("db") / "incidents.db"
-    else:
-        db = request.getfixturevalue("postgres_server").new_database("recorded")
+    db = new_store(request, tmp_path_factory.mktemp("db"), "recorded")
     report = import_street_files(SAMPLE, db_path=db, borough_at=load_gazetteer().borough_at)
     assert report.rows == 310
     save_news(db)

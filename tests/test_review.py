@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from dashboard_fixtures import CASES, NAMED, Case, build_incidents_db, place
+from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth, data, maps
@@ -38,10 +39,10 @@ SEXUAL = Case(
 PASSWORD = "correct horse review"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(tmp_path, request):
     """The fixture database: a SQLite file, and a database of the test PostgreSQL server."""
-    target = tmp_path / "incidents.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    target = new_store(request, tmp_path)
     build_incidents_db(target, cases=(*CASES, NAMED, SEXUAL))
     return target
 

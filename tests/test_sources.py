@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from feed_fixtures import STORIES, Route, item, page, rss, serve
+from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 
 from dashboard.display import updated_ago
@@ -23,14 +24,11 @@ AGO = timedelta(minutes=5, seconds=10)  # the round finished this long before th
 CRIMES = 3
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def watched_db(tmp_path_factory, request):
     """A database after one round over a good feed and a failing one, finished AGO before now: a SQLite file, and a
     database of the test PostgreSQL server."""
-    if request.param == "sqlite":
-        db: Path | str = tmp_path_factory.mktemp("db") / "incidents.db"
-    else:
-        db = request.getfixturevalue("postgres_server").new_database("sources")
+    db = new_store(request, tmp_path_factory.mktemp("db"), "sources")
     with serve() as server:
         for story in STORIES:
             server.routes[f"/news/{story.slug}"] = Route(page(story), content_type="text/html")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from postgres_server import BACKENDS, new_store
 
 from extract import store
 from extract.records import Article, ExtractError, Incident, Place
@@ -49,11 +50,10 @@ def stored(conn) -> dict:
     return {"articles": articles, "incidents": incidents.fetchall()}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def conn(request, tmp_path):
     """An empty store on each backend: a SQLite file, and a new PostgreSQL database on the test server."""
-    target = tmp_path / "incidents.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    connection = store.connect(target)
+    connection = store.connect(new_store(request, tmp_path))
     yield connection
     connection.close()
 
@@ -950,12 +950,10 @@ def change(conn, *, removed=(), added=(), placed=()) -> None:
     store.save_event_change(conn, removed=removed, added=added, placed=placed, events=[], dropped=[])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def target(request, tmp_path):
     """Where an empty store is, on each backend, for tests that open several connections to it."""
-    if request.param == "sqlite":
-        return tmp_path / "incidents.db"
-    return request.getfixturevalue("postgres_url")
+    return new_store(request, tmp_path)
 
 
 def test_reads_inside_a_batch_follow_its_writes(target):

@@ -41,6 +41,7 @@ TOWN_BOROUGHS = frozenset(
         "Southwark",
         "Sutton",
         "Wandsworth",
+        "Westminster",  # the area about Parliament (GeoNames had it in Lambeth, at SW1's shared point)
     }
 )
 """Boroughs named after a town or district inside them: the bare name means that place, at area precision."""
@@ -162,6 +163,14 @@ def _whole(place) -> tuple | None:
         ("SE15", (), ("SE15", "Southwark", "outcode", "area")),
         ("N17", (), ("N17", "Haringey", "outcode", "area")),
         ("ec1r", (), ("EC1R", "Islington", "outcode", "area")),
+        # a district split into lettered ones, written whole ("Oxford Street, W1")
+        ("W1", (), ("W1", "Westminster", "outcode", "area")),
+        ("EC2", (), ("EC2", "City of London", "outcode", "area")),
+        ("SW1", (), ("SW1", "Westminster", "outcode", "area")),
+        # GeoNames puts EC2's places at one point in Islington: moved to their streets in the City
+        ("Cheapside", (), ("Cheapside", "City of London", "area", "area")),
+        ("Bishopsgate", (), ("Bishopsgate", "City of London", "area", "area")),
+        ("London Wall", (), ("London Wall", "City of London", "area", "area")),
         # aliases of boroughs
         ("Hammersmith & Fulham", (), ("Hammersmith and Fulham", "Hammersmith and Fulham", "borough", "borough")),
         ("Barking & Dagenham", (), ("Barking and Dagenham", "Barking and Dagenham", "borough", "borough")),
@@ -210,7 +219,7 @@ def test_locate(gazetteer, query, context, expected):
         pytest.param("Manchester", (), id="english-city"),
         pytest.param("Watford", (), id="outside-the-boundary"),
         pytest.param("ZZ99 9ZZ", (), id="unknown-postcode"),
-        pytest.param("W1", (), id="non-geographic-outcode"),
+        pytest.param("SW99", (), id="non-geographic-outcode"),
         pytest.param("Nowhere Street", (), id="unknown-name"),
         pytest.param("", (), id="empty"),
         pytest.param(" , ", (), id="only-commas"),

@@ -12,7 +12,8 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from shapely import STRtree
@@ -49,8 +50,11 @@ JUNK_STREET = re.compile(r"^\d|\b(PLOT|APARTMENT|FLAT|UNIT|BLOCK)\b")
 LONDON_TERMINUS = re.compile(r"^London (.+?)(?: International)?$")
 STATION_SUFFIX = re.compile(r"\s+(LU|DLR|NR|TfL|Underground|Overground|Rail)$|\s*\(.*\)$")
 STOP_MARKS = re.compile(r"<>|>T<|#|\[[^\]]*\]|\([^)]*\)")  # TfL's signs for a station, tram stop, request stop
+SPLIT_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9])[A-Z]$")  # EC2A, W1D, SW1A: a lettered part of EC2, W1, SW1
 STOP_STATION = re.compile(r"\b(STATION|STN|STNS)\b")
 SITE_CLUSTER_KM = 1.0  # bus stops of one site name this close serve one site; further apart, another of that name
+DISTRICT_KM = 3.0  # a station this far from the middle of a postcode district's postcodes may be the district's
+NAMESAKE_SPREAD_KM = 1.5  # the points of a street of one name this close together in one district are one street
 MIN_LOCALITY_STREETS = 3  # a Price Paid locality named on fewer streets is a one-off spelling, not a district
 LOCALITY_NAMESAKE_KM = 15.0  # a town this close to a London locality is the town itself (Dartford, Chigwell)
 WORLD_CITY_POPULATION = 100_000  # smaller towns abroad are seldom named in London news, and their names collide
@@ -235,11 +239,20 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         postcodes = csv.writer(f)
         postcodes.writerow(("postcode", "lat", "lon", "borough_code"))
         postcodes.writerows(pc_rows)
+    # A district split into lettered ones (EC2A, EC2M, ...) is still written whole ("Moorgate, EC2", "Oxford Street,
+    # W1"): the whole is an outward code too, at the middle of all its postcodes.
+    wholes: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for oc, pts in by_outcode.items():
+        if (split := SPLIT_DISTRICT.match(oc)) and split.group(1) not in by_outcode:
+            wholes[split.group(1)].extend(pts)
+    by_outcode.update(wholes)
+    district_points: dict[str, tuple[float, float]] = {}
     for oc, pts in by_outcode.items():
         if len(pts) < 5:
             continue
         lon = sum(p[0] for p in pts) / len(pts)
         lat = sum(p[1] for p in pts) / len(pts)
+        district_points[oc] = (lat, lon)
         add("outcode", oc, lon, lat, outcode=oc, weight=len(pts), source_name="codepoint_open")
 
     # Areas: GeoNames postcode-district places first, then the Wikipedia list for names GeoNames lacks.
@@ -248,6 +261,13 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         geonames = list(csv.DictReader(f, delimiter="\t"))
     # GeoNames gives places it could not place London's own point: EC3 "Aldgate", "Tower Hill" at Charing Cross.
     london_points = {(r["latitude"], r["longitude"]) for r in geonames if r["place_name"] == "London"}
+    # GeoNames puts the places of a district it could not place one by one at one point, which may lie outside the
+    # district (EC2's "Cheapside", "Moorgate" and "Bank" in Islington; W1's "Regent Street" in Deptford): such a place
+    # is moved, once all are read, to a station of its name, else a street of its name in its district.
+    names_at = Counter(
+        (lat, lon) for _, lat, lon in {(r["place_name"], r["latitude"], r["longitude"]) for r in geonames}
+    )
+    shared_points: list[dict] = []
     labels = {name_key(line) for line in read_lines(data_dir / "borough_labels.txt")}
     for r in geonames:
         name = r["place_name"]
@@ -256,7 +276,10 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         if name_key(name) in labels:
             continue  # "Tower Hamlets" in E77 is GeoNames naming the district after its borough
         lon, lat = float(r["longitude"]), float(r["latitude"])
+        added = len(rows)
         add("area", name, lon, lat, outcode=r["postal_code"], weight=20, source_name="geonames")
+        if names_at[(r["latitude"], r["longitude"])] > 1 and len(rows) > added:
+            shared_points.append(rows[-1])
         area_keys.add(name_key(name))
     with open(source / "london_areas_wikipedia_geocoded.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
@@ -403,6 +426,7 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
             precision=r["precision"],
         )
 
+    _placed_by_namesakes(shared_points, rows, district_points, boroughs.code_at)
     rows.sort(key=lambda r: (r["key"], r["kind"], r["borough_code"], r["outcode"]))
     with _gz_writer(out / "places.csv.gz") as f:
         places = csv.DictWriter(f, fieldnames=PLACE_COLUMNS)
@@ -413,6 +437,46 @@ def build(source: Path, out: Path, *, data_dir: Path = DATA_DIR) -> dict[str, in
         counts[r["kind"]] += 1
     counts["postcode"] = len(pc_rows)
     return dict(counts)
+
+
+def _placed_by_namesakes(
+    areas: list[dict],
+    rows: list[dict],
+    districts: dict[str, tuple[float, float]],
+    code_at: Callable[[float, float], str | None],
+) -> None:
+    """Move each of the place rows `areas` (of `rows`) to the station of its name near the middle of its postcode
+    district (`districts`: lat, lon), else to the middle of the street of its name in that district (EC2 holds
+    EC2V's "Cheapside"; Bishopsgate runs through EC2M and EC2N): when they lie within NAMESAKE_SPREAD_KM of each
+    other. `code_at` gives the borough at a longitude and latitude."""
+    namesakes: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["kind"] in ("station", "street"):
+            namesakes[r["key"]].append(r)
+    for area in areas:
+        district, middle = area["outcode"], districts.get(area["outcode"])
+        found = namesakes.get(area["key"], [])
+        stations = [
+            (float(r["lat"]), float(r["lon"]))
+            for r in found
+            if r["kind"] == "station" and middle and km(float(r["lat"]), float(r["lon"]), *middle) <= DISTRICT_KM
+        ]
+        streets = [
+            (float(r["lat"]), float(r["lon"]))
+            for r in found
+            if r["kind"] == "street" and _in_district(r["outcode"], district)
+        ]
+        for points in (stations, streets):
+            if points and all(km(*a, *b) <= NAMESAKE_SPREAD_KM for a in points for b in points):
+                lat, lon = sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+                if (code := code_at(lon, lat)) is not None:
+                    area.update(lat=f"{lat:.5f}", lon=f"{lon:.5f}", borough_code=code)
+                break
+
+
+def _in_district(outcode: str, district: str) -> bool:
+    """True when `outcode` is the postcode `district` or a lettered part of it (EC2V of EC2)."""
+    return outcode == district or (outcode[:-1] == district and bool(SPLIT_DISTRICT.match(outcode)))
 
 
 def write_elsewhere(geonames: Path, source: Path, out: Path, *, gazetteer_dir: Path = GAZETTEER_DIR) -> int:

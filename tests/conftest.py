@@ -65,6 +65,8 @@ SMALL_PLACES = (  # kind, name, lat, lon, borough, outcode, locality
     ("street", "Brixton Road", 51.4680, -0.1130, "Lambeth", "SW9", "Brixton"),
     ("street", "Kingsland Road", 51.5450, -0.0760, "Hackney", "E8", "Dalston"),
     ("street", "Mare Street", 51.5450, -0.0550, "Hackney", "E8", "Hackney"),
+    ("area", "Stoke Newington", 51.5620, -0.0760, "Hackney", "N16", ""),
+    ("street", "Stoke Newington High Street", 51.5610, -0.0740, "Hackney", "N16", "Stoke Newington"),
     ("street", "Inner London Crown Court", 51.4986, -0.0978, "Southwark", "SE1", ""),  # a bus stop, in TfL's data
     ("region", "London", 51.5074, -0.1278, None, "", ""),
     ("region", "South London", 51.4400, -0.1000, None, "", ""),

@@ -28,7 +28,8 @@ INSTITUTIONS = "institutions"
 DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
 STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
 LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
-LOCATIVE = re.compile(r"\b(in|at|near|outside) $")
+# "in Walthamstow", and "the Chalkhill estate, Wembley": the area a place named before it is in.
+LOCATIVE = re.compile(r"\b(in|at|near|outside) $|\w, $")
 LOCATIVE_CHARS = len("outside ")  # characters before a name searched for LOCATIVE: its longest word and a space
 DATELINE_CHARS = 400  # a dateline opens the story, or the sentence after a headline printed with the text
 DATELINE_SENTENCES = 2  # the story's first sentence, or the one after its headline
@@ -127,6 +128,14 @@ def _spellings(name: str) -> tuple[str, str]:
     """ "stratford upon avon" -> ("Stratford upon Avon", "Stratford-upon-Avon"), as places are written."""
     words = [w if w in ("upon", "on", "under", "in", "le") else w[:1].upper() + w[1:] for w in name.split()]
     return " ".join(words), "-".join(words)
+
+
+def _named_after_area(key: str, gazetteer: Gazetteer) -> bool:
+    """True when the words the name `key` begins with, all but its last, name a London area or borough."""
+    words = key.split(" ")
+    return any(
+        e.kind in ("area", "borough") for n in range(1, len(words)) for e in gazetteer.candidates(" ".join(words[:n]))
+    )
 
 
 def foreign_signs(
@@ -261,8 +270,8 @@ def london_evidence(
             return True
         if LONDON_TRANSPORT.search(m.text):
             return True  # "Brixton Tube station"
-        if " " in m.key and any(e.kind in ("area", "borough") for e in gazetteer.candidates(m.key.split(" ")[0])):
-            return True  # a street named after its London area: "Streatham High Road"
+        if _named_after_area(m.key, gazetteer):
+            return True  # a street named after its London area: "Streatham High Road", "Ponders End High Street"
         if (
             not foreign
             and set(m.kinds) & {"area", "station"}

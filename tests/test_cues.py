@@ -250,3 +250,42 @@ def test_incident_type(project_vocab, main, story, expected):
     story_cues = main_cues + find_cues(story, vocab=project_vocab)
     chosen = incident_type(main_cues, [], main_cues, story_cues, vocab=project_vocab)
     assert chosen is not None and chosen.type == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Two men were doused with what is believed to be bleach.",
+            ("doused with what is believed to be bleach", "acid_attack", "corrosive", None),
+        ),
+        ("A pensioner was bludgeoned to death with a hammer.", ("was bludgeoned to death", "homicide", "other", True)),
+        ("A man was blasted with a shotgun on his doorstep.", ("blasted with a shotgun", "shooting", "gun", None)),
+        ("A racing bike was nicked from outside a cafe.", ("bike was nicked", "bicycle_theft", None, None)),
+        ("A man was bundled into the boot of a car.", ("was bundled into", "kidnapping", None, None)),
+        ("A conman posing as a police officer took her savings.", ("conman", "fraud", None, None)),
+        ("Twenty cars had their tyres slashed overnight.", ("tyres slashed", "criminal_damage", None, None)),
+        (
+            "Thieves stole a catalytic converter from a Prius.",
+            ("stole a catalytic converter", "vehicle_crime", None, None),
+        ),
+        ("He bled to death after a fight.", ("bled to death", None, None, True)),
+        ("A father was beaten with metal poles by a gang.", ("beaten with metal poles", "assault", "other", None)),
+        ("Police raided a crack den.", ("crack den", "drugs", None, None)),
+        ("A mob hurled abuse at bar staff.", ("hurled abuse", "public_order", None, None)),
+        ("A dispersal order was imposed.", ("dispersal order", "anti_social_behaviour", None, None)),
+        ("Counter-terrorism police arrested a man.", ("counter terrorism police", "terrorism", None, None)),
+        ("A rogue trader fleeced a pensioner.", ("fleeced a pensioner", "fraud", None, None)),
+    ],
+)
+def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
+    """Wording found missing by sentences written apart from the vocabulary (verbs, methods with a hedged weapon,
+    objects that make another crime)."""
+    assert expected in [(c.phrase, c.type, c.weapon, c.fatal) for c in find_cues(text, vocab=project_vocab)]
+
+
+@pytest.mark.parametrize(
+    "text", ["Customers were being fleeced by the new parking machines.", "A bundle of papers was left on the bus."]
+)
+def test_project_vocabulary_leaves_other_senses(project_vocab, text):
+    assert [c.type for c in find_cues(text, vocab=project_vocab) if c.type] == []

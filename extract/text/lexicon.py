@@ -36,7 +36,7 @@ from extract.text.spans import longest_first
 
 FRAMES = ("bare", "participle", "passive", "object_passive", "active", "attempt", "noun")
 OBJECT_SLOTS = ("person", "place", "vehicle", "bicycle", "thing")
-WORD_SLOTS = ("auxiliary", "adverb", "attempt", "determiner", "pronoun", "stopword", *OBJECT_SLOTS, "drug")
+WORD_SLOTS = ("auxiliary", "adverb", "attempt", "determiner", "pronoun", "stopword", *OBJECT_SLOTS, "drug", "hedge")
 FATAL_FORMS = ("to death", "fatally", "dead", "and killed")
 KINDS = ("bare", "passive", "active", "attempt", "noun", "fatal", "method")
 DIED_AFTER = ("died after being", "dies after being")  # the victim's death told after the attack, in one phrase
@@ -305,14 +305,18 @@ def _any(words: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
 
-def noun_phrase(nouns: Iterable[str], words: dict[str, tuple[str, ...]], *, first: bool = False) -> str:
+def noun_phrase(
+    nouns: Iterable[str], words: dict[str, tuple[str, ...]], *, first: bool = False, hedged: bool = False
+) -> str:
     """A bounded pattern for " a 17-year-old delivery rider": a determiner or a number with an age and up to
     MAX_MODIFIERS words that are not stopwords, then one of `nouns`; or the noun alone ("robbed shoppers"). It
-    starts with a space, unless `first` (the phrase opens the pattern: "acid thrown")."""
+    starts with a space, unless `first` (the phrase opens the pattern: "acid thrown"). `hedged`, a hedge may come
+    first (" what is believed to be a corrosive liquid")."""
     modifier = rf"(?!{_any(words['stopword'])}\b)[\w']+"
     lead = rf"(?:{_any(words['determiner'])}|\d+){AGE}(?: {modifier}){{0,{MAX_MODIFIERS}}}"
+    hedge = rf"(?: {_any(words['hedge'])})?" if hedged and words["hedge"] else ""
     # Not a possessive: "snatched a woman's phone" robs no woman.
-    return rf"(?:{lead} )?{_any(nouns)}(?!')" if first else rf"(?: {lead})? {_any(nouns)}(?!')"
+    return rf"(?:{lead} )?{_any(nouns)}(?!')" if first else rf"{hedge}(?: {lead})? {_any(nouns)}(?!')"
 
 
 def expand(lexicon: Lexicon) -> tuple[Form, ...]:
@@ -456,7 +460,7 @@ def _method_forms(method: Method, lexicon: Lexicon) -> Iterable[Form]:
             groups.setdefault((w.weapon, w.attack_type), []).append(w.noun)
         before, _, after = method.template.partition("<weapon>")
         for (weapon, attack_type), nouns in groups.items():
-            phrase = noun_phrase(nouns, lexicon.words, first=not before.strip())
+            phrase = noun_phrase(nouns, lexicon.words, first=not before.strip(), hedged=True)
             regex = re.escape(before.strip()) + phrase + re.escape(after.rstrip())
             type_ = attack_type if method.type == "<weapon>" else method.type
             weapon_ = weapon if method.weapon == "<weapon>" else method.weapon

@@ -190,3 +190,43 @@ def test_cue_sentence_from_the_table_of_breaks(text):
     for start in range(len(text)):
         for end in range(start + 1, min(len(text), start + 12) + 1):
             assert _sentence(text, start, end, context.breaks) == sentence_by_search(text, start, end), (start, end)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "Traders called the scheme 'an assault on small businesses' at a packed meeting.",
+            [("assault", "quoted")],
+            id="a phrase held at arm's length",
+        ),
+        pytest.param(
+            "Locals say the council \u2018stabbed them in the back\u2019 over the library.",
+            [("stabbed them", "quoted")],
+            id="curly quotes",
+        ),
+        pytest.param("Fans said they were 'robbed' after the final whistle.", [("robbed", "quoted")], id="one word"),
+        pytest.param(
+            "Their defence was ripped apart as they were beaten 4-0 at home.",
+            [("were beaten", "marker")],
+            id="a score marks sport",
+        ),
+    ],
+)
+def test_scare_quotes_and_scores_mark_another_sense(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'He was stabbed in front of me,' said a witness.",  # speech: the quote ends on the speaker's comma
+        "Police called it a 'targeted attack' on the family.",  # evidence outside the quotes
+        "A man was 'stabbed' outside the station, officers said.",  # a headline's allegation, with evidence
+        "A man aged 20-25 was beaten in the street.",  # a range of ages is no score
+        "The seamers' victim was beaten on his way home.",  # an apostrophe after a word opens no quote
+    ],
+)
+def test_quoted_speech_and_ranges_keep_the_crime(vocab, text):
+    assert left_out(text, vocab) == []
+    assert any(c.type for c in find_cues(text, vocab=vocab))

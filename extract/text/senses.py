@@ -53,6 +53,15 @@ SPACED = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32] *
 # to start with one character set, which sre skips ahead to.
 BREAK = re.compile(r"[.!?\n](?:(?<=[.!?]) |(?<=\n))")
 SENTENCE_CHARS = 300  # characters searched on each side of a cue for its sentence's ends
+QUOTES = "'\"\u2018\u2019\u201c\u201d"
+# A few words in quotes that end on a word, not on the speaker's punctuation: a phrase held at arm's length ("an
+# 'assault on small businesses'", "'killer app'"), unlike quoted speech ("'He was stabbed,' said a witness").
+SCARE_QUOTE_WORDS = 6
+# A sports score ("a 2-1 defeat", "beaten 4-0"): a marker of sport, as its words are; a range ("aged 20-25") is none.
+SCORE = re.compile(
+    r"\b(?:won|lost|drew|beat|beaten|thrashed|trailed|led) \d{1,2}-\d{1,2}\b"
+    r"|\b\d{1,2}-\d{1,2} (?:win|wins|defeat|defeats|victory|draw|loss|lead|thrashing|scoreline)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +191,13 @@ def other_sense(
             return reason
     # Another crime cue that needs no context ("at knifepoint", "assaulted") shows the sentence tells a crime.
     confirmed = any(sentence_start <= s < sentence_end and (s, e) != (start, end) for s, e in context.sure)
-    if "marker" in roles and (ambiguous or listed) and not confirmed:
+    quoted = None if confirmed else scare_quoted(context.text, start, end, sentence_start, sentence_end)
+    if quoted is not None and not any(
+        "evidence" in h.roles for h in hits if h.end <= quoted[0] or h.start >= quoted[1]
+    ):
+        return f"quoted: {folded[quoted[0] : quoted[1]]}"
+    score = SCORE.search(context.text, sentence_start, sentence_end)
+    if ("marker" in roles or score) and (ambiguous or listed) and not confirmed:
         around = [h for h in hits if h.end <= start or h.start >= end]
         if not any("evidence" in h.roles for h in around):
             # A passive's subject is its victim, whatever its domain: "councillors were attacked".
@@ -194,9 +209,37 @@ def other_sense(
             marker = next((h for h in around if "marker" in h.roles and (h.start, h.end) != victim), None)
             if marker is not None:
                 return f"marker: {folded[marker.start : marker.end]}"
+            if score is not None:
+                return f"marker: {score.group(0)}"
     if ambiguous and form == "verb" and not roles & PRESENT and not confirmed:
         if not _passive(folded, start, end, senses=senses):
             return "no victim"
+    return None
+
+
+def scare_quoted(text: str, start: int, end: int, sentence_start: int, sentence_end: int) -> tuple[int, int] | None:
+    """The span inside the quotes that hold [start, end) of `text` as a phrase held at arm's length (at most
+    SCARE_QUOTE_WORDS words, the closing quote right after a word), within its sentence; None when it is not in
+    such quotes. A quote opens after a space or at the sentence's start, and closes before a space, punctuation or
+    the end: an apostrophe inside a word ("it's") or after one ("the seamers' assault") does neither."""
+    opening = -1
+    for at in range(start - 1, sentence_start - 1, -1):
+        if (
+            text[at] in QUOTES
+            and (at == sentence_start or text[at - 1].isspace() or text[at - 1] in "([")
+            and at + 1 < len(text)
+            and text[at + 1].isalnum()
+        ):
+            opening = at
+            break
+    if opening < 0:
+        return None
+    for at in range(end, sentence_end):
+        if text[at] in QUOTES and text[at - 1].isalnum() and (at + 1 == len(text) or not text[at + 1].isalnum()):
+            inside = (opening + 1, at)
+            return inside if len(text[inside[0] : inside[1]].split()) <= SCARE_QUOTE_WORDS else None
+        if text[at] in ".!?,;:" and at + 1 < len(text) and text[at + 1] in QUOTES:
+            return None  # the quote ends on the speaker's punctuation: speech
     return None
 
 

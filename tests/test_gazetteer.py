@@ -171,6 +171,9 @@ def _whole(place) -> tuple | None:
         ("Cheapside", (), ("Cheapside", "City of London", "area", "area")),
         ("Bishopsgate", (), ("Bishopsgate", "City of London", "area", "area")),
         ("London Wall", (), ("London Wall", "City of London", "area", "area")),
+        # a borough qualifier that none of the name's places is in: the writer's borough, at its precision
+        ("Manor Park, Sutton", (), ("Manor Park (Sutton)", "Sutton", "borough", "borough")),
+        ("Manor Park, Newham", (), ("Manor Park", "Newham", "area", "area")),
         # aliases of boroughs
         ("Hammersmith & Fulham", (), ("Hammersmith and Fulham", "Hammersmith and Fulham", "borough", "borough")),
         ("Barking & Dagenham", (), ("Barking and Dagenham", "Barking and Dagenham", "borough", "borough")),

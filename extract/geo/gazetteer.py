@@ -428,12 +428,16 @@ class Gazetteer:
         the area a street is named after.
 
         A street whose qualifier places none of its candidates ("High Street, Hoxton") is not found, nor a place
-        whose qualifier is an area or station far from it ("Croydon, Victoria" is in Australia).
+        whose qualifier is an area or station far from it ("Croydon, Victoria" is in Australia). A place qualified by a
+        borough none of its candidates is in ("Manor Park, Sutton": the park, not Newham's Manor Park) is placed in
+        that borough, at its precision.
         """
         placing = [e for e in near if e.kind != "region"]
         if placing and not any(self._support(c, placing, qualifier=True) for c in cands):
-            if all(c.kind == "street" for c in cands) or all(e.kind != "borough" for e in placing):
-                return None
+            boroughs = [e.borough_code for e in placing if e.kind == "borough"]
+            if boroughs and any(c.kind != "street" for c in cands):
+                return self._borough_place(boroughs[0], display, len(cands))
+            return None
         if len(cands) == 1:
             return self._place(cands[0], 1)
         total = len(cands)

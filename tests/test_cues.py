@@ -276,6 +276,13 @@ def test_incident_type(project_vocab, main, story, expected):
         ("A dispersal order was imposed.", ("dispersal order", "anti_social_behaviour", None, None)),
         ("Counter-terrorism police arrested a man.", ("counter terrorism police", "terrorism", None, None)),
         ("A rogue trader fleeced a pensioner.", ("fleeced a pensioner", "fraud", None, None)),
+        ("£900 of meat was stolen from a supermarket.", ("stolen from a supermarket", "shoplifting", None, None)),
+        ("A satnav was stolen from three cars.", ("stolen from three cars", "vehicle_crime", None, None)),
+        ("A Range Rover stolen from a driveway was found.", ("range rover stolen from", "vehicle_crime", None, None)),
+        (
+            "An Audi struck a woman before speeding off.",
+            ("struck a woman before speeding off", "hit_and_run", "vehicle", None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -118,6 +118,14 @@ def extractor():
             [("2024-03-01", "stated"), ("2024-03-01", "stated")],
             id="a round-up's 'same night' is the day stated before it",
         ),
+        pytest.param(
+            "A father says his cargo bike was stolen from outside Peckham Rye station.\n\nHe locked it to a stand "
+            "there at around 8.30am on Monday before catching a train.",
+            PUBLISHED,
+            None,
+            [("2024-03-04", "relative")],
+            id="a later sentence saying when, with no crime word",
+        ),
     ],
 )
 def test_incident_date_and_basis(extractor, text, published, url, expected):

@@ -50,8 +50,9 @@ def _same_incident(s: Sentence) -> bool:
 
 
 def _tells_crime(s: Sentence) -> bool:
-    """Whether a sentence names a crime or gives specifics (a time, an age): one whose date may be the crime's."""
-    return bool(s.specific) or any(c.type for c in s.cues)
+    """Whether a sentence names a crime, gives specifics (an age, police at a scene) or says when something happened
+    ("at around 8.30am on Monday"): one whose date may be the crime's."""
+    return bool(s.specific or s.when) or any(c.type for c in s.cues)
 
 
 def _paragraph_end(text: str, s: Sentence) -> int:

@@ -283,6 +283,10 @@ def test_incident_type(project_vocab, main, story, expected):
             "An Audi struck a woman before speeding off.",
             ("struck a woman before speeding off", "hit_and_run", "vehicle", None),
         ),
+        (
+            "The fire was being treated as deliberate.",
+            ("treated as deliberate", "arson", "other", None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

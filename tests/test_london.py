@@ -43,7 +43,10 @@ def mentions_of(text: str, extractor) -> list:
         pytest.param("Essex Police said a man was stabbed in Peckham.", (2, 1), id="a force and its county"),
         pytest.param("Scotland Yard said a man was stabbed in Peckham.", (0, 1), id="a marker inside an institution"),
         pytest.param("A man was stabbed in Scotland.", (1, 0), id="a country"),
-        pytest.param("Police in Scotland said a man from Peckham was held.", (1, 1), id="one each"),
+        pytest.param("Police in Scotland said a man from Peckham was held.", (1, 0), id="a Londoner held elsewhere"),
+        pytest.param("Police in Scotland said a Peckham man was held.", (1, 0), id="a Londoner by name"),
+        pytest.param("A man from Dalston, Hackney, was stabbed in Brixton.", (0, 1), id="where from, then where"),
+        pytest.param("Police in Scotland said a man was held in Peckham.", (1, 1), id="one each"),
     ],
 )
 def test_foreign_signs(small_extractor, text, expected):

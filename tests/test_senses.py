@@ -230,3 +230,19 @@ def test_scare_quotes_and_scores_mark_another_sense(vocab, text, expected):
 def test_quoted_speech_and_ranges_keep_the_crime(vocab, text):
     assert left_out(text, vocab) == []
     assert any(c.type for c in find_cues(text, vocab=vocab))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "Firefighters were called to a fire at a restaurant.", [("fire at a restaurant", "before")], id="a fire at"
+        ),
+    ],
+)
+def test_a_verb_form_after_an_article_is_a_noun(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+def test_a_verb_form_without_an_article_is_kept(vocab):
+    assert [c.phrase for c in find_cues("Two men fired at a house on Friday.", vocab=vocab)] == ["fired at a house"]

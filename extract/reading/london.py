@@ -165,12 +165,29 @@ def foreign_signs(
         for m in mentions
         if (set(m.kinds) & {"area", "borough", "station", "ward"} or (m.kinds == ("region",) and m.key != "london"))
         and not qualified_elsewhere(text, m.start)
+        and not _origin(text, m, mentions)
     } - qualified
     elsewhere = {text[s:e] for s, e in spans}
     if headline:
         in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs, hits=headline_hits)
         elsewhere |= {f"headline: {headline[s:e]}" for s, e in in_headline}
     return len(elsewhere) + len(qualified), len(london)
+
+
+def _origin(text: str, mention: Mention, mentions: list[Mention]) -> bool:
+    """True when the London name at `mention` says where someone or something comes from, not where anything
+    happened: after "from", past the London names before it ("a man from Lewisham, south London", "trains from
+    London St Pancras"), or before a person ("a Lewisham man"), as scene_elsewhere reads a sign of elsewhere."""
+    if DEMONYM_AFTER.match(text, mention.end):
+        return True
+    ends = {m.end: m for m in mentions}
+    start = mention.start
+    while (before := ends.get(start - 1) or ends.get(start - 2)) is not None and text[before.end : start] in (
+        " ",
+        ", ",
+    ):
+        start = before.start
+    return text[max(0, start - len("from ")) : start] == "from "
 
 
 def elsewhere_spans(

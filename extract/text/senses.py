@@ -40,6 +40,7 @@ BE_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being", "
 # noun the incident itself ("it was a targeted attack").
 PREDICATE_SKIP = frozenset({"a", "an", "the", "real", "pure", "sheer", "absolute", "total", "daylight", "highway"})
 EVENT_SUBJECTS = frozenset({"it", "this", "that", "which", "there", "what"})
+ARTICLE_BEFORE = re.compile(r"(?<![\w'])(a|an|the) $")  # right before a cue
 COPULAS = frozenset({"is", "are", "was", "were", "be", "been"})
 CANCELLING = frozenset({"thing", "agent", "before", "simile"})  # roles read only near the cue
 PRESENT = frozenset({"victim", "evidence"})  # what an ambiguous verb needs in its sentence
@@ -180,6 +181,8 @@ def other_sense(
         sentence_start, sentence_end = context.last[:] = _sentence(context.text, start, end, context.breaks)
     sentence = _sentence_hits(context, sentence_start, sentence_end)
     roles, hits = sentence.roles, sentence.hits
+    if form == "object" and (article := ARTICLE_BEFORE.search(folded, max(sentence_start, start - 4), start)):
+        return f"before: {article.group(1)}"  # "a fire at a restaurant", "the shot at goal": a noun, not the verb
     if roles & CANCELLING:
         reason = _object(context, hits, start, end, sentence_end, form=form, senses=senses)
         reason = reason or _before(context, hits, start, end, sentence_start, form=form, senses=senses)

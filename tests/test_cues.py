@@ -262,7 +262,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ("A pensioner was bludgeoned to death with a hammer.", ("was bludgeoned to death", "homicide", "other", True)),
         ("A man was blasted with a shotgun on his doorstep.", ("blasted with a shotgun", "shooting", "gun", None)),
         ("A racing bike was nicked from outside a cafe.", ("bike was nicked", "bicycle_theft", None, None)),
-        ("A man was bundled into the boot of a car.", ("was bundled into", "kidnapping", None, None)),
+        ("A man was bundled into a waiting taxi.", ("was bundled into", "kidnapping", None, None)),
         ("A conman posing as a police officer took her savings.", ("conman", "fraud", None, None)),
         ("Twenty cars had their tyres slashed overnight.", ("tyres slashed", "criminal_damage", None, None)),
         (
@@ -286,6 +286,16 @@ def test_incident_type(project_vocab, main, story, expected):
         (
             "The fire was being treated as deliberate.",
             ("treated as deliberate", "arson", "other", None),
+        ),
+        ("A gun was fired during a confrontation.", ("gun was fired", "shooting", "gun", None)),
+        ("Intruders tunnelled through the wall.", ("intruders", "burglary", None, None)),
+        (
+            "Bogus builders tricked him into handing over £9,500.",
+            ("tricked him into handing", "fraud", None, None),
+        ),
+        (
+            "A woman was forced into the boot of a car.",
+            ("forced into the boot of a car", "kidnapping", None, None),
         ),
     ],
 )

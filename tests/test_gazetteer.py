@@ -174,6 +174,8 @@ def _whole(place) -> tuple | None:
         # a borough qualifier that none of the name's places is in: the writer's borough, at its precision
         ("Manor Park, Sutton", (), ("Manor Park (Sutton)", "Sutton", "borough", "borough")),
         ("Manor Park, Newham", (), ("Manor Park", "Newham", "area", "area")),
+        # namesakes in two boroughs: the one by the area the street is named after, whatever its street word
+        ("Stratford Broadway", (), ("Stratford Broadway", "Newham", "street", "street")),
         # aliases of boroughs
         ("Hammersmith & Fulham", (), ("Hammersmith and Fulham", "Hammersmith and Fulham", "borough", "borough")),
         ("Barking & Dagenham", (), ("Barking and Dagenham", "Barking and Dagenham", "borough", "borough")),

@@ -225,6 +225,7 @@ def test_scare_quotes_and_scores_mark_another_sense(vocab, text, expected):
         "A man was 'stabbed' outside the station, officers said.",  # a headline's allegation, with evidence
         "A man aged 20-25 was beaten in the street.",  # a range of ages is no score
         "The seamers' victim was beaten on his way home.",  # an apostrophe after a word opens no quote
+        "Paramedics treated a man for a single stab wound.",  # "single" is no music single
     ],
 )
 def test_quoted_speech_and_ranges_keep_the_crime(vocab, text):

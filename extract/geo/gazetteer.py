@@ -365,7 +365,7 @@ class Gazetteer:
         """Return the area a street is named after ("Sydenham Road": Sydenham), the last resort between namesakes:
         such a road runs through or towards its area, its namesakes elsewhere do not."""
         head, _, last = key.rpartition(" ")
-        if not head or street_strength(key) != "strong":
+        if not head or street_strength(key) is None:  # "Stratford Broadway" too: a weak street word
             return []
         return [e for e in self.candidates(head) if e.kind in ("area", "station")]
 

@@ -297,6 +297,10 @@ def test_incident_type(project_vocab, main, story, expected):
             "A woman was forced into the boot of a car.",
             ("forced into the boot of a car", "kidnapping", None, None),
         ),
+        ("Brazen bike thieves were caught on camera.", ("bike thieves", "bicycle_theft", None, None)),
+        ("Man charged after machete found under a seat.", ("machete found", "weapons_possession", "knife", None)),
+        ("Rival fans hurled bottles outside a pub.", ("hurled bottles", "public_order", "other", None)),
+        ("Drunken yobs hurled abuse at passers-by.", ("yobs", "anti_social_behaviour", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

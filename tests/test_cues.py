@@ -299,7 +299,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ),
         ("Brazen bike thieves were caught on camera.", ("bike thieves", "bicycle_theft", None, None)),
         ("Man charged after machete found under a seat.", ("machete found", "weapons_possession", "knife", None)),
-        ("Rival fans hurled bottles outside a pub.", ("hurled bottles", "public_order", "other", None)),
+        ("A man hurled bottles outside a pub.", ("hurled bottles", "public_order", "other", None)),
         ("Drunken yobs hurled abuse at passers-by.", ("yobs", "anti_social_behaviour", None, None)),
     ],
 )

@@ -50,6 +50,8 @@ gazetteer: $(VENV)/.installed
 evaluate: $(VENV)/.installed
 	$(VENV)/bin/crimemap evaluate --gold ../shared/data/news-dev/gold.jsonl ../shared/data/news-dev/articles.jsonl
 	$(VENV)/bin/crimemap evaluate-phrasing
+	$(VENV)/bin/crimemap evaluate-phrasing data/evaluation/phrasing_holdout
+	$(VENV)/bin/crimemap evaluate-phrasing data/evaluation/phrasing_apart
 	$(VENV)/bin/crimemap evaluate-events --gold ../shared/data/news-dedup-dev/gold.jsonl ../shared/data/news-dedup-dev/articles.jsonl
 	$(PY) -m extract.evaluation.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
 	$(PY) -m extract.evaluation.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz \

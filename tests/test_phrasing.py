@@ -94,6 +94,19 @@ def test_the_held_out_suite_is_a_suite_of_its_own(suite):
     assert [i for i, p, b in places if p is None or (p.borough, p.precision) != (b, "street")] == []
 
 
+def test_the_suite_written_apart_is_a_suite_of_its_own(suite):
+    """data/evaluation/phrasing_apart/ (written by writers who never saw the rules) loads, its places are in its
+    sentences, and it shares no sentence with the other two suites."""
+    apart = load_suite(DATA_DIR / "evaluation" / "phrasing_apart")
+    assert len(apart.crimes) >= 200 and len(apart.figurative) >= 100
+    assert all(c.place in c.sentence for c in apart.crimes)
+    held_out = load_suite(DATA_DIR / "evaluation" / "phrasing_holdout")
+    others = {c.sentence for s in (suite, held_out) for c in s.crimes} | {
+        f.sentence for s in (suite, held_out) for f in s.figurative
+    }
+    assert not others & ({c.sentence for c in apart.crimes} | {f.sentence for f in apart.figurative})
+
+
 def write_suite(directory: Path, crimes: str, figurative: str = "f1,A storm battered Rye Lane on Monday.,weather\n"):
     directory.mkdir(exist_ok=True)
     (directory / "crimes.csv").write_text(CRIME_HEADER + crimes, encoding="utf-8")

@@ -176,6 +176,7 @@ def _whole(place) -> tuple | None:
         ("Manor Park, Newham", (), ("Manor Park", "Newham", "area", "area")),
         # namesakes in two boroughs: the one by the area the street is named after, whatever its street word
         ("Stratford Broadway", (), ("Stratford Broadway", "Newham", "street", "street")),
+        ("Bromley High Street", (), ("Bromley High Street", "Bromley", "street", "street")),  # not Bow's, in E3
         # aliases of boroughs
         ("Hammersmith & Fulham", (), ("Hammersmith and Fulham", "Hammersmith and Fulham", "borough", "borough")),
         ("Barking & Dagenham", (), ("Barking and Dagenham", "Barking and Dagenham", "borough", "borough")),

@@ -362,12 +362,16 @@ class Gazetteer:
         return place
 
     def _named_after(self, key: str) -> list[Entry]:
-        """Return the area a street is named after ("Sydenham Road": Sydenham), the last resort between namesakes:
-        such a road runs through or towards its area, its namesakes elsewhere do not."""
-        head, _, last = key.rpartition(" ")
-        if not head or street_strength(key) is None:  # "Stratford Broadway" too: a weak street word
+        """Return the area a street is named after ("Sydenham Road": Sydenham; "Bromley High Street": Bromley, the
+        longest of its first words that names one), the last resort between namesakes: such a road runs through or
+        towards its area, its namesakes elsewhere do not."""
+        words = key.split(" ")
+        if len(words) < 2 or street_strength(key) is None:  # "Stratford Broadway" too: a weak street word
             return []
-        return [e for e in self.candidates(head) if e.kind in ("area", "station")]
+        for n in range(len(words) - 1, 0, -1):
+            if areas := [e for e in self.candidates(" ".join(words[:n])) if e.kind in ("area", "station")]:
+                return areas
+        return []
 
     def preferred_kind(self, key: str, cands: list[Entry]) -> list[Entry]:
         """Keep the candidates of the kind a bare name most likely means.

@@ -301,6 +301,23 @@ def test_incident_type(project_vocab, main, story, expected):
         ("Man charged after machete found under a seat.", ("machete found", "weapons_possession", "knife", None)),
         ("A man hurled bottles outside a pub.", ("hurled bottles", "public_order", "other", None)),
         ("Drunken yobs hurled abuse at passers-by.", ("yobs", "anti_social_behaviour", None, None)),
+        ("A shopper had her Rolex torn from her wrist.", ("torn from her wrist", "robbery", None, None)),
+        ("Two men forced him to hand over his watch.", ("forced him to hand over", "robbery", None, None)),
+        (
+            "A thief swiped a purse from her handbag.",
+            ("swiped a purse from her handbag", "theft_from_person", None, None),
+        ),
+        ("A thief was seen making off with an e-bike.", ("making off with an e bike", "bicycle_theft", None, None)),
+        (
+            "A boy was hit by a car whose driver sped off.",
+            ("hit by a car whose driver sped off", "hit_and_run", "vehicle", None),
+        ),
+        ("More than 20 cars were keyed overnight.", ("cars were keyed", "criminal_damage", None, None)),
+        ("A noxious liquid was thrown in her face.", ("a noxious liquid was thrown", "acid_attack", "corrosive", None)),
+        ("Fireworks were thrown at buses.", ("fireworks were thrown at", "anti_social_behaviour", None, None)),
+        ("A Lamborghini was stolen from outside a hotel.", ("lamborghini was stolen", "vehicle_crime", None, None)),
+        ("A man was knocked unconscious by a single punch.", ("knocked unconscious", "assault", "none", None)),
+        ("He walked out without paying.", ("without paying", "shoplifting", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
@@ -310,7 +327,12 @@ def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["Customers were being fleeced by the new parking machines.", "A bundle of papers was left on the bus."]
+    "text",
+    [
+        "Customers were being fleeced by the new parking machines.",
+        "A bundle of papers was left on the bus.",
+        "A drug that attacks tumour cells is being trialled.",
+    ],
 )
 def test_project_vocabulary_leaves_other_senses(project_vocab, text):
     assert [c.type for c in find_cues(text, vocab=project_vocab) if c.type] == []

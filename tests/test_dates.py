@@ -148,6 +148,8 @@ from extract.text.sentences import split_sentences
             None,
             [("1 July 2021", "2021-07-01"), ("Monday", None)],
         ),
+        # figures in brackets after a weekday are that day, not a date of birth
+        ("He was robbed on Friday (02/07/2021).", "2021-07-05", [("Friday (02/07/2021", "2021-07-02")]),
     ],
 )
 def test_find_dates(text, published, expected):
@@ -176,6 +178,8 @@ def test_find_dates(text, published, expected):
         ("Victims aged 16, 17 and 21 were treated.", "2021-07-01"),
         ("See section 3.2.1 of the report, and call 0800 555 111.", "2021-07-01"),
         ("He won the game 3-1 and scored 15 goals.", "2021-07-01"),
+        ("Gary Pellow, 39 (14.08.85), of Bellingham, was charged.", "2021-07-01"),  # a date of birth
+        ("Jo Bloggs (01/02/1990) of Lewisham was charged.", "2021-07-01"),
     ],
 )
 def test_find_dates_ignores_non_dates(text, published):

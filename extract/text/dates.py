@@ -516,6 +516,17 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
     return None
 
 
+def _birth_date(text: str, match: re.Match[str]) -> bool:
+    """Whether `match` is a date of birth as police releases write one: all figures, in brackets after a name or an
+    age ("Gary Pellow, 39 (14.08.85), of Bellingham"), not a date anything happened on."""
+    numeric = match["nd"] or match["pd"]
+    start, end = match.start(), match.end()
+    if not (numeric and text[start - 1 : start] == "(" and text[end : end + 1] == ")"):
+        return False
+    before = text[max(0, start - DATELINE_CHARS) : start - 1].rstrip(" ,").rsplit(None, 1)
+    return not before or before[-1].title() not in WEEKDAYS  # "on Friday (28/03/2025)" is that Friday
+
+
 def find_dates(
     text: str, *, published: str | None, vocabulary: DateVocabulary | None = None, end: int | None = None
 ) -> list[DateMention]:
@@ -539,7 +550,7 @@ def find_dates(
     specificity = 0  # of the last mention
     anchor: date | None = None  # the last date written: "the same night" counts from it
     for match in _matches(text[:end], patterns.scanner, patterns.starts):
-        if match["skip"]:
+        if match["skip"] or _birth_date(text, match):
             continue
         resolved, kind = _resolve(match, patterns, day, latest, anchor)
         previous = mentions[-1] if mentions else None

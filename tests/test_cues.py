@@ -299,7 +299,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ),
         ("Brazen bike thieves were caught on camera.", ("bike thieves", "bicycle_theft", None, None)),
         ("Man charged after machete found under a seat.", ("machete found", "weapons_possession", "knife", None)),
-        ("A man hurled bottles outside a pub.", ("hurled bottles", "public_order", "other", None)),
+        ("A man hurled bottles outside a pub.", ("hurled bottles", "assault", "other", None)),
         ("Drunken yobs hurled abuse at passers-by.", ("yobs", "anti_social_behaviour", None, None)),
         ("A shopper had her Rolex torn from her wrist.", ("torn from her wrist", "robbery", None, None)),
         ("Two men forced him to hand over his watch.", ("forced him to hand over", "robbery", None, None)),
@@ -318,6 +318,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ("A Lamborghini was stolen from outside a hotel.", ("lamborghini was stolen", "vehicle_crime", None, None)),
         ("A man was knocked unconscious by a single punch.", ("knocked unconscious", "assault", "none", None)),
         ("He walked out without paying.", ("without paying", "shoplifting", None, None)),
+        ("A masked thug hurled acid in his face.", ("hurled acid", "acid_attack", "corrosive", None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

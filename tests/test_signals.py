@@ -46,6 +46,11 @@ def test_find_signals(signals, text, signal, expected):
         pytest.param("Hurt.\n  RELATED | Man shot in Bristol", "Hurt.\n" + " " * 31, id="indented, a bar"),
         pytest.param("More than ten people saw it.", "More than ten people saw it.", id="an opening word, no colon"),
         pytest.param("He said: read more books.", "He said: read more books.", id="not at a line's start"),
+        pytest.param(
+            "Hurt.\nDon\u2019t miss: Grandmother killed in hit-and-run",
+            "Hurt.\n" + " " * len("Don\u2019t miss: Grandmother killed in hit-and-run"),
+            id="don't miss, a curly apostrophe",
+        ),
     ],
 )
 def test_without_links(signals, text, expected):

@@ -35,6 +35,7 @@ SLACK = timedelta(days=1)
 published says "yesterday" of the day before that."""
 
 DATELINE_CHARS = 60
+WORD_BEFORE_CHARS = 30  # read before a bracketed date for the word it follows: a weekday is that day
 """A dated line at most this long, with no sentence end, is a by-line or dateline."""
 
 FOLLOWING_CHARS = 600
@@ -523,7 +524,7 @@ def _birth_date(text: str, match: re.Match[str]) -> bool:
     start, end = match.start(), match.end()
     if not (numeric and text[start - 1 : start] == "(" and text[end : end + 1] == ")"):
         return False
-    before = text[max(0, start - DATELINE_CHARS) : start - 1].rstrip(" ,").rsplit(None, 1)
+    before = text[max(0, start - WORD_BEFORE_CHARS) : start - 1].rstrip(" ,").rsplit(None, 1)
     return not before or before[-1].title() not in WEEKDAYS  # "on Friday (28/03/2025)" is that Friday
 
 

@@ -58,6 +58,8 @@ QUOTES = "'\"\u2018\u2019\u201c\u201d"
 # A few words in quotes that end on a word, not on the speaker's punctuation: a phrase held at arm's length ("an
 # 'assault on small businesses'", "'killer app'"), unlike quoted speech ("'He was stabbed,' said a witness").
 SCARE_QUOTE_WORDS = 6
+OPENING_QUOTE = re.compile(rf"(?<![^\s(\[])[{QUOTES}](?=[^\W_])")
+CLOSING_QUOTE = re.compile(rf"(?<=[^\W_])[{QUOTES}](?![^\W_])|[.!?,;:][{QUOTES}]")  # a word's, or speech's
 # A sports score ("a 2-1 defeat", "beaten 4-0"): a marker of sport, as its words are; a range ("aged 20-25") is none.
 SCORE = re.compile(
     r"\b(?:won|lost|drew|beat|beaten|thrashed|trailed|led) \d{1,2}-\d{1,2}\b"
@@ -199,7 +201,9 @@ def other_sense(
         "evidence" in h.roles for h in hits if h.end <= quoted[0] or h.start >= quoted[1]
     ):
         return f"quoted: {folded[quoted[0] : quoted[1]]}"
-    score = SCORE.search(context.text, sentence_start, sentence_end)
+    score = (
+        SCORE.search(context.text, sentence_start, sentence_end) if (ambiguous or listed) and not confirmed else None
+    )
     if ("marker" in roles or score) and (ambiguous or listed) and not confirmed:
         around = [h for h in hits if h.end <= start or h.start >= end]
         if not any("evidence" in h.roles for h in around):
@@ -223,27 +227,18 @@ def other_sense(
 def scare_quoted(text: str, start: int, end: int, sentence_start: int, sentence_end: int) -> tuple[int, int] | None:
     """The span inside the quotes that hold [start, end) of `text` as a phrase held at arm's length (at most
     SCARE_QUOTE_WORDS words, the closing quote right after a word), within its sentence; None when it is not in
-    such quotes. A quote opens after a space or at the sentence's start, and closes before a space, punctuation or
-    the end: an apostrophe inside a word ("it's") or after one ("the seamers' assault") does neither."""
-    opening = -1
-    for at in range(start - 1, sentence_start - 1, -1):
-        if (
-            text[at] in QUOTES
-            and (at == sentence_start or text[at - 1].isspace() or text[at - 1] in "([")
-            and at + 1 < len(text)
-            and text[at + 1].isalnum()
-        ):
-            opening = at
-            break
-    if opening < 0:
+    such quotes. A quote opens after a space or a bracket, and closes before a space, punctuation or the end: an
+    apostrophe inside a word ("it's") or after one ("the seamers' assault") does neither."""
+    # Up to the cue's first letter, which the opening quote's look-ahead reads.
+    openings = [m for m in OPENING_QUOTE.finditer(text, sentence_start, start + 1) if m.start() < start]
+    if not openings:
         return None
-    for at in range(end, sentence_end):
-        if text[at] in QUOTES and text[at - 1].isalnum() and (at + 1 == len(text) or not text[at + 1].isalnum()):
-            inside = (opening + 1, at)
-            return inside if len(text[inside[0] : inside[1]].split()) <= SCARE_QUOTE_WORDS else None
-        if text[at] in ".!?,;:" and at + 1 < len(text) and text[at + 1] in QUOTES:
-            return None  # the quote ends on the speaker's punctuation: speech
-    return None
+    opening = openings[-1]  # the last one before the cue
+    closing = CLOSING_QUOTE.search(text, end, sentence_end)
+    if closing is None or closing.group(0)[0] not in QUOTES:
+        return None  # unclosed in the sentence, or closed on the speaker's punctuation: speech
+    inside = (opening.end(), closing.start())
+    return inside if len(text[inside[0] : inside[1]].split()) <= SCARE_QUOTE_WORDS else None
 
 
 def _object(

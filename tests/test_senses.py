@@ -247,3 +247,17 @@ def test_a_verb_form_after_an_article_is_a_noun(vocab, text, expected):
 
 def test_a_verb_form_without_an_article_is_kept(vocab):
     assert [c.phrase for c in find_cues("Two men fired at a house on Friday.", vocab=vocab)] == ["fired at a house"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Stallholders said they were making a killing on Saturday.", [("killing", "before")]),
+        ("Shoppers were greeted with killer discounts on Monday.", [("killer", "thing")]),
+        ("The headliner killed it at the Comedy Store on Tuesday night.", [("killed", "agent")]),
+        ("A therapy trains the immune system to attack cancer cells.", [("attack", "thing")]),
+        ("The defending champion was mugged by a qualifier on Centre Court.", [("was mugged", "agent")]),
+    ],
+)
+def test_other_senses_found_by_sentences_written_apart(vocab, text, expected):
+    assert left_out(text, vocab) == expected

@@ -115,7 +115,7 @@ def test_a_crime_noun_about_the_incident_is_kept(vocab, text):
         pytest.param("The thriller in which a man is stabbed opens this week.", "marker", id="entertainment"),
         pytest.param("The mayor was attacked over the hustings row.", "marker", id="politics"),
         pytest.param("The surgeon said stab wounds are common among chefs.", "marker", id="medical listed"),
-        pytest.param("The headliner killed it in Edinburgh.", "no victim", id="no victim"),
+        pytest.param("She killed it in Edinburgh on Friday.", "no victim", id="no victim"),
         pytest.param("Volunteers smashed the fundraising target on Friday.", "no victim", id="no target"),
     ],
 )

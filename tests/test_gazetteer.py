@@ -177,6 +177,8 @@ def _whole(place) -> tuple | None:
         # namesakes in two boroughs: the one by the area the street is named after, whatever its street word
         ("Stratford Broadway", (), ("Stratford Broadway", "Newham", "street", "street")),
         ("Bromley High Street", (), ("Bromley High Street", "Bromley", "street", "street")),  # not Bow's, in E3
+        # a long road whose stretches the context places alike: the road, not its borough
+        ("Cranbrook Road", ("Ilford",), ("Cranbrook Road", "Redbridge", "street", "street")),
         # aliases of boroughs
         ("Hammersmith & Fulham", (), ("Hammersmith and Fulham", "Hammersmith and Fulham", "borough", "borough")),
         ("Barking & Dagenham", (), ("Barking and Dagenham", "Barking and Dagenham", "borough", "borough")),

@@ -457,7 +457,9 @@ class Gazetteer:
             )
             if scored[0][0] > 0:
                 top = [cands[i] for s, _, i in scored if s == scored[0][0]]
-                if len(top) == 1 or self._clustered(top):
+                # One place, or the stretches of one long road the context places alike ("Cranbrook Road" near
+                # Ilford: IG1, IG2 and IG6): the heaviest of them.
+                if len(top) == 1 or self._clustered(top) or self._chained(top):
                     return self._place(cands[scored[0][2]], total)
                 cands = top
         if self._clustered(cands):
@@ -500,6 +502,20 @@ class Gazetteer:
                 if score == MAX_SUPPORT:
                     break  # no entry can score more
         return score
+
+    @staticmethod
+    def _chained(cands: list[Entry]) -> bool:
+        """True when `cands` are stretches of one street in one borough, each within SAME_STREET_KM of another."""
+        if len({(c.kind, c.key, c.borough_code) for c in cands}) != 1 or cands[0].kind != "street":
+            return False
+        reached, todo = {0}, [0]
+        while todo:
+            a = cands[todo.pop()]
+            for j, b in enumerate(cands):
+                if j not in reached and km(a.lat, a.lon, b.lat, b.lon) <= SAME_STREET_KM:
+                    reached.add(j)
+                    todo.append(j)
+        return len(reached) == len(cands)
 
     @staticmethod
     def _clustered(cands: list[Entry]) -> bool:

@@ -38,6 +38,12 @@ def vocabulary():
             Specifics((), (), False),
         ),
         ('"We need answers," said detective inspector Jane Roe, who leads the case.', None, Specifics((), (), False)),
+        (  # a byline's writer is in every story of theirs: no one the story is about
+            "By Sam Whitcombe, Crime Correspondent\n\nA man was shot by Tyrell Ashby.",
+            None,
+            Specifics(("ashby", "tyrell ashby"), (), False),
+        ),
+        ("He was stabbed by Sam Whitcombe on Monday.", None, Specifics(("sam whitcombe", "whitcombe"), (), False)),
         (
             "Mayor Sadiq Khan said knife crime was falling. Sadiq Khan visited the scene.",
             None,
@@ -64,6 +70,8 @@ def vocabulary():
         "full name, surname, word",
         "official",
         "official in lower case",
+        "a byline's writer",
+        "a name after 'by' in a sentence",
         "public figure",
         "institution",
         "follow-up",

@@ -27,6 +27,7 @@ SIGNATURE_SCHEME = "affine32"  # datasketch's default since 2.0: 32-bit hash val
 BAND_ROWS = 3  # LSH bands of 3 hash values: texts at 0.7 share one of the 10 bands 97% of the time, at 0.05 0.1%
 SHINGLE_WORDS = 3  # three-word shingles: shared phrases of a copied release, not shared vocabulary
 MIN_WORD_CHARS = 4  # shorter capitalised words are initials and abbreviations
+BYLINE = "By "  # opening a line: the writer's name follows
 
 
 def _ranges(characters: Iterable[str]) -> tuple[tuple[int, int], ...]:
@@ -155,7 +156,10 @@ def _read_run(
     """Add the people and distinctive words of one run of capitalised words ("Det Insp Simon Harding" is an
     official's name, "Ms Nessa" a surname, "Sabina Nessa" a full name)."""
     part: list[re.Match[str]] = []
-    before = _word_before(text, run[0].start())
+    start = run[0].start()
+    if text.startswith(BYLINE, start) and (start == 0 or text[start - 1] == "\n"):
+        return  # "By Sam Whitcombe, Crime Correspondent": the writer's name, in every story of theirs
+    before = _word_before(text, start)
     # "title" or "official": the words before the name, also in lower case ("said detective inspector Matt Webb")
     prefix = "official" if before and before.lower() in vocab.officials else None
     for m in run:

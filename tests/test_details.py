@@ -78,6 +78,8 @@ def sentences(text: str) -> list[Sentence]:
         ("A woman, 34, was stabbed.", (34,)),
         ("The victim, aged 23, is stable.", (23,)),
         ("A pensioner, 99, was robbed.", (99,)),
+        ("The man, 31, was hit in the arm near the station.", (31,)),
+        ("A woman, 52, was treated at the scene.", (52,)),
         ("A 16-year-old and a 17-year-old were stabbed.", (16, 17)),
         ("A 40-year-old woman and a 12-year-old boy were hurt.", (40, 12)),
         ("A 19-year-old man was stabbed. A 19-year-old friend was hurt.", (19,)),

@@ -16,7 +16,7 @@ AGE = re.compile(
 )
 VICTIM = re.compile(
     r"\b(victim|stabbed|shot|injur|died|dead|hospital|wound|attacked|assaulted|robbed|killed|"
-    r"found|suffered|collapsed|hurt)"
+    r"found|suffered|collapsed|hurt|hit|treated)"
 )
 SUSPECT = re.compile(
     r"\b(arrest|charged|suspect|appeared|court|jailed|sentenced|convicted|guilty|held|detained|"

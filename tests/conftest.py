@@ -66,6 +66,8 @@ SMALL_PLACES = (  # kind, name, lat, lon, borough, outcode, locality
     ("street", "Kingsland Road", 51.5450, -0.0760, "Hackney", "E8", "Dalston"),
     ("street", "Mare Street", 51.5450, -0.0550, "Hackney", "E8", "Hackney"),
     ("area", "Stoke Newington", 51.5620, -0.0760, "Hackney", "N16", ""),
+    ("area", "Leyton", 51.5660, -0.0250, "Hackney", "E10", ""),  # Waltham Forest's: the nearest rectangle here
+    ("street", "High Road Leyton", 51.5650, -0.0260, "Hackney", "E10", "Leyton"),
     ("street", "Stoke Newington High Street", 51.5610, -0.0740, "Hackney", "N16", "Stoke Newington"),
     ("street", "Inner London Crown Court", 51.4986, -0.0978, "Southwark", "SE1", ""),  # a bus stop, in TfL's data
     ("region", "London", 51.5074, -0.1278, None, "", ""),

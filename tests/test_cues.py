@@ -319,6 +319,18 @@ def test_incident_type(project_vocab, main, story, expected):
         ("A man was knocked unconscious by a single punch.", ("knocked unconscious", "assault", "none", None)),
         ("He walked out without paying.", ("without paying", "theft", None, None)),
         ("A masked thug hurled acid in his face.", ("hurled acid", "acid_attack", "corrosive", None)),
+        (
+            "She was charged with stealing perfume from Boots.",
+            ("stealing perfume from boots", "shoplifting", None, None),
+        ),
+        ("Thieves cut through its D-lock.", ("d lock", "bicycle_theft", None, None)),
+        ("A woman was held against her will for three days.", ("held against her will", "kidnapping", None, None)),
+        ("A man was charged with voyeurism.", ("voyeurism", "sexual_offence", None, None)),
+        ("A man threw a noxious liquid in her face.", ("threw a noxious liquid in", "acid_attack", "corrosive", None)),
+        ("He drove away after driving off in a van.", ("driving off in", "vehicle_crime", None, None)),
+        ("Tributes have poured in for a teenager.", ("tributes have poured in", None, None, True)),
+        ("A caller posing as a police officer took his savings.", ("posing as a police officer", "fraud", None, None)),
+        ("A shoplifter stole handbags from a store on Boxing Day.", ("shoplifter", "shoplifting", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

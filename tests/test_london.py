@@ -156,6 +156,7 @@ def test_foreign_dateline(small_gazetteer, text, expected):
         pytest.param("A man was stabbed at Brixton Tube station.", 0, True, id="a Tube station"),
         pytest.param("A man was stabbed on Brixton Road.", 0, True, id="a street named after its area"),
         pytest.param("A man was stabbed on Stoke Newington High Street.", 0, True, id="named after a two-word area"),
+        pytest.param("A man was stabbed on High Road Leyton.", 0, True, id="named after an area it ends with"),
         pytest.param("A man was stabbed in Dalston.", 0, True, id="in an area"),
         pytest.param("A man was stabbed on the Pembury estate, Dalston.", 0, True, id="an area after a place"),
         pytest.param("A man was stabbed on the Pembury estate, Dalston.", 1, False, id="after a place, elsewhere"),

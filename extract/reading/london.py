@@ -131,11 +131,11 @@ def _spellings(name: str) -> tuple[str, str]:
 
 
 def _named_after_area(key: str, gazetteer: Gazetteer) -> bool:
-    """True when the words the name `key` begins with, all but its last, name a London area or borough."""
+    """True when the words the name `key` begins with, all but its last, or ends with, all but its first, name a
+    London area or borough ("Ponders End High Street", "High Road Leyton")."""
     words = key.split(" ")
-    return any(
-        e.kind in ("area", "borough") for n in range(1, len(words)) for e in gazetteer.candidates(" ".join(words[:n]))
-    )
+    parts = [" ".join(words[:n]) for n in range(1, len(words))] + [" ".join(words[n:]) for n in range(1, len(words))]
+    return any(e.kind in ("area", "borough") for part in parts for e in gazetteer.candidates(part))
 
 
 def foreign_signs(

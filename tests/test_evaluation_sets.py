@@ -1,0 +1,30 @@
+"""The labelled sets written apart from the rules (data/evaluation/*_apart/): each loads with the evaluation's own
+readers, labels every article it holds and no other, and each scene it labels is written in its article."""
+
+from extract.articles import read_articles
+from extract.datafiles import DATA_DIR
+from extract.evaluation.events import load_event_gold
+from extract.evaluation.scoring import load_gold
+
+APART = DATA_DIR / "evaluation"
+
+
+def _articles(directory):
+    errors: list = []
+    articles = {a.article_id: a for a in read_articles([APART / directory / "articles.jsonl"], errors=errors)}
+    assert errors == []
+    return articles
+
+
+def test_the_articles_set_labels_each_article_and_its_scenes():
+    articles, gold = _articles("articles_apart"), load_gold(APART / "articles_apart" / "gold.jsonl")
+    assert len(articles) >= 70 and set(gold) == set(articles)
+    scenes = [(aid, i["location_text"]) for aid, g in gold.items() for i in g["incidents"] if i.get("location_text")]
+    assert scenes and [(aid, text) for aid, text in scenes if text not in articles[aid].text] == []
+    assert sum(1 for g in gold.values() if not g["is_incident"]) >= 15  # no crime, or not in London
+
+
+def test_the_events_set_labels_each_article():
+    articles, gold = _articles("events_apart"), load_event_gold(APART / "events_apart" / "gold.jsonl")
+    assert len(articles) >= 40 and set(gold.event) == set(articles)
+    assert len(set(gold.event.values())) >= 12 and any(gold.near_misses.values())

@@ -94,17 +94,17 @@ def test_the_held_out_suite_is_a_suite_of_its_own(suite):
     assert [i for i, p, b in places if p is None or (p.borough, p.precision) != (b, "street")] == []
 
 
-def test_the_suite_written_apart_is_a_suite_of_its_own(suite):
-    """data/evaluation/phrasing_apart/ (written by writers who never saw the rules) loads, its places are in its
-    sentences, and it shares no sentence with the other two suites."""
-    apart = load_suite(DATA_DIR / "evaluation" / "phrasing_apart")
-    assert len(apart.crimes) >= 200 and len(apart.figurative) >= 100
-    assert all(c.place in c.sentence for c in apart.crimes)
-    held_out = load_suite(DATA_DIR / "evaluation" / "phrasing_holdout")
-    others = {c.sentence for s in (suite, held_out) for c in s.crimes} | {
-        f.sentence for s in (suite, held_out) for f in s.figurative
-    }
-    assert not others & ({c.sentence for c in apart.crimes} | {f.sentence for f in apart.figurative})
+@pytest.mark.parametrize(("name", "crimes", "figurative"), [("phrasing_apart", 400, 200), ("phrasing_unseen", 100, 50)])
+def test_the_suites_written_apart_are_suites_of_their_own(suite, name, crimes, figurative):
+    """data/evaluation/phrasing_apart/ and phrasing_unseen/ (written by writers who never saw the rules; the second
+    never used to tune them) load, their places are in their sentences, and they share no sentence with the others."""
+    written = load_suite(DATA_DIR / "evaluation" / name)
+    assert len(written.crimes) >= crimes and len(written.figurative) >= figurative
+    assert all(c.place in c.sentence for c in written.crimes)
+    names = {"phrasing_holdout", "phrasing_apart", "phrasing_unseen"} - {name}
+    others = [suite, *(load_suite(DATA_DIR / "evaluation" / n) for n in sorted(names))]
+    sentences = {c.sentence for s in others for c in s.crimes} | {f.sentence for s in others for f in s.figurative}
+    assert not sentences & ({c.sentence for c in written.crimes} | {f.sentence for f in written.figurative})
 
 
 def write_suite(directory: Path, crimes: str, figurative: str = "f1,A storm battered Rye Lane on Monday.,weather\n"):

@@ -331,6 +331,30 @@ def test_incident_type(project_vocab, main, story, expected):
         ("Tributes have poured in for a teenager.", ("tributes have poured in", None, None, True)),
         ("A caller posing as a police officer took his savings.", ("posing as a police officer", "fraud", None, None)),
         ("A shoplifter stole handbags from a store on Boxing Day.", ("shoplifter", "shoplifting", None, None)),
+        ("A man set about him at a bus stop.", ("set about him", "assault", None, None)),
+        ("A 17-year-old was shanked in the leg.", ("was shanked", "stabbing", "knife", None)),
+        ("A teenager was jumped by a gang of five.", ("was jumped", "assault", None, None)),
+        ("A shop assistant was duped with fake notes.", ("was duped", "fraud", None, None)),
+        (
+            "She found the front door of her flat kicked in.",
+            ("front door of her flat kicked in", "burglary", None, None),
+        ),
+        ("A plumber woke to find his van stripped of tools.", ("van stripped of", "vehicle_crime", None, None)),
+        ("A woman was found dead with head injuries.", ("found dead with head injuries", "homicide", None, True)),
+        ("Two youths demanded her phone.", ("demanded her phone", "robbery", None, None)),
+        (
+            "Burning rags were pushed through their letterbox.",
+            ("burning rags were pushed through their letterbox", "arson", "other", None),
+        ),
+        ("A passing cyclist grabbed her bag.", ("grabbed her bag", "theft_from_person", None, None)),
+        ("A man had been picking commuters' pockets.", ("picking commuters' pockets", "theft_from_person", None, None)),
+        ("A 16-year-old was relieved of his bike.", ("was relieved of his", "robbery", None, None)),
+        (
+            "A man was stopped with a loaded handgun.",
+            ("stopped with a loaded handgun", "weapons_possession", "gun", None),
+        ),
+        ("A pensioner was tricked out of £15,000.", ("tricked out of £", "fraud", None, None)),
+        ("A gang tagged the walls with spray paint.", ("with spray paint", "criminal_damage", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -243,6 +243,13 @@ def test_cue_inside_a_title_case_name_is_not_a_crime(project_vocab, text, phrase
             id="a secondary crime the story names most stays",
         ),
         pytest.param("A man was attacked.", "The robbery happened at night.", "robbery", id="generic gives way"),
+        pytest.param(
+            "A man punched the boy and stole his phone.",
+            "",
+            "robbery",
+            id="force and a theft in one sentence: a robbery",
+        ),
+        pytest.param("A man stabbed the boy and stole his phone.", "", "stabbing", id="more severe than a robbery"),
     ],
 )
 def test_incident_type(project_vocab, main, story, expected):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract.datafiles import DATA_DIR, read_rows
@@ -185,6 +185,23 @@ METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", 
 GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
 # "armed with a knife", "threatening staff": often the means of another crime (a robbery), and an offence of its own.
 SECONDARY_TYPES = frozenset({"weapons_possession", "public_order"})
+# Force and a theft told of one victim in one sentence are a robbery (police.uk: theft with force or its threat).
+FORCE_TYPES = frozenset({"assault", "weapons_possession", "public_order"})
+THEFT_TYPES = frozenset({"theft", "theft_from_person"})
+ROBBERY = "robbery"
+
+
+def _force_and_theft(main: list[Cue], *, vocab: Vocabulary) -> Cue | None:
+    """A robbery told as its parts in one sentence ("punched him and stole his phone", "threatened staff with a hammer
+    and stole cash"): force and a theft, both as events, and nothing more severe than a robbery; the force's cue
+    as a robbery, else None."""
+    events = [c for c in main if c.event and c.type]
+    force = [c for c in events if c.type in FORCE_TYPES]
+    if not force or not any(c.type in THEFT_TYPES for c in events):
+        return None
+    if any(vocab.types[c.type].severity > vocab.types[ROBBERY].severity for c in events):
+        return None  # "stabbed him and stole his phone": the stabbing
+    return replace(force[0], type=ROBBERY)
 
 
 def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
@@ -210,6 +227,9 @@ def incident_type(
     """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
     sentences telling it; a generic or secondary one ("attack", "armed with a knife") gives way to the crime the
     story names most, generic ones left out (a tie to the more severe)."""
+    main = list(main)
+    if robbed := _force_and_theft(main, vocab=vocab):
+        return robbed
     cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
     if cue is not None and cue.type not in GENERIC_TYPES | SECONDARY_TYPES:
         return cue

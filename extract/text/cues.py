@@ -199,7 +199,7 @@ def _force_and_theft(main: list[Cue], *, vocab: Vocabulary) -> Cue | None:
     force = [c for c in events if c.type in FORCE_TYPES]
     if not force or not any(c.type in THEFT_TYPES for c in events):
         return None
-    if any(vocab.types[c.type].severity > vocab.types[ROBBERY].severity for c in events):
+    if any(c.type and vocab.types[c.type].severity > vocab.types[ROBBERY].severity for c in events):
         return None  # "stabbed him and stole his phone": the stabbing
     return replace(force[0], type=ROBBERY)
 

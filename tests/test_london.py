@@ -47,6 +47,8 @@ def mentions_of(text: str, extractor) -> list:
         pytest.param("Police in Scotland said a Peckham man was held.", (1, 0), id="a Londoner by name"),
         pytest.param("A man from Dalston, Hackney, was stabbed in Brixton.", (0, 1), id="where from, then where"),
         pytest.param("Police in Scotland said a man was held in Peckham.", (1, 1), id="one each"),
+        pytest.param("A Leeds man was stabbed in Brixton.", (0, 1), id="where a victim is from is no sign"),
+        pytest.param("A man from Leeds was stabbed in Brixton.", (0, 1), id="from elsewhere"),
     ],
 )
 def test_foreign_signs(small_extractor, text, expected):

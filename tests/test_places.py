@@ -45,6 +45,7 @@ def _spans(mentions: list[Mention]) -> list[tuple[str, int, int, str]]:
             [("Camplin street", 12, 26, "camplin street"), ("New Cross", 30, 39, "new cross")],
         ),
         ("It happened on a quiet London street.", [("London", 23, 29, "london")]),
+        ("He was stabbed on the Aylesbury estate.", [("Aylesbury estate", 22, 38, "aylesbury estate")]),
         (
             "Stabbed in Coldharbour Lane, Brixton.",
             [("Coldharbour Lane", 11, 27, "coldharbour lane"), ("Brixton", 29, 36, "brixton")],

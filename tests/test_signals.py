@@ -52,6 +52,11 @@ def test_find_signals(signals, text, signal, expected):
             "Hurt.\n" + " " * len("Don\u2019t miss: Grandmother killed in hit-and-run"),
             id="don't miss, a curly apostrophe",
         ),
+        pytest.param(
+            "Hurt.\nDon't miss a story: sign up to our free South London newsletter.",
+            "Hurt.\n" + " " * len("Don't miss a story: sign up to our free South London newsletter."),
+            id="a newsletter's prompt",
+        ),
     ],
 )
 def test_without_links(signals, text, expected):

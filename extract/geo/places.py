@@ -32,6 +32,8 @@ STATION_SUFFIXES = (
     "train station",
 )
 # Words that stay lower case inside a name ("Kingston upon Thames", "Elephant and Castle").
+# Site words written in lower case after a name as often as not: "the Aylesbury estate".
+LOWER_SITE_WORDS = frozenset({"estate"})
 CONNECTORS = frozenset(
     {
         "and",
@@ -218,8 +220,8 @@ def _is_proper(text: str, start: int, end: int) -> str:
             continue
         if word[0].isupper() or word[0].isdigit():
             continue
-        if i and i == len(words) - 1 and street_words().get(word.lower()) == "strong":
-            result = "lower street word"  # people often write "Camplin street"
+        if i and i == len(words) - 1 and (street_words().get(word.lower()) == "strong" or word in LOWER_SITE_WORDS):
+            result = "lower street word"  # people often write "Camplin street", "the Aylesbury estate"
             continue
         return ""
     return result

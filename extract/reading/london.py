@@ -167,7 +167,7 @@ def foreign_signs(
         and not qualified_elsewhere(text, m.start)
         and not _origin(text, m, mentions)
     } - qualified
-    elsewhere = {text[s:e] for s, e in spans}
+    elsewhere = {text[s:e] for s, e in scene_elsewhere(text, spans)}  # where someone is from counts for neither
     if headline:
         in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs, hits=headline_hits)
         elsewhere |= {f"headline: {headline[s:e]}" for s, e in in_headline}

@@ -220,6 +220,8 @@ def test_knife_crime_masks_knife_in_the_project_vocabulary(project_vocab, text, 
             [],
         ),
         ("Man Stabbed In Peckham Leaves Two Hurt", ["stabbed"]),
+        ("He worked on the Great Train Robbery inquiry.", []),  # a capitalised word before it: a name
+        ("Police said: Robbery is rising.", ["robbery"]),  # a sentence's opening word is no part of a name
     ],
 )
 def test_cue_inside_a_title_case_name_is_not_a_crime(project_vocab, text, phrases):

@@ -85,7 +85,7 @@ def test_a_word_before_the_cue_makes_it_another_thing(vocab, text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        pytest.param("The parking fines are daylight robbery.", [("robbery", "predicate")], id="are"),
+        pytest.param("The parking fines are sheer robbery.", [("robbery", "predicate")], id="are"),
         pytest.param("The new bypass would be murder for buses.", [("murder", "predicate")], id="would be"),
         pytest.param("The charity gala was a riot.", [("riot", "predicate")], id="was a"),
     ],
@@ -261,3 +261,26 @@ def test_a_verb_form_without_an_article_is_kept(vocab):
 )
 def test_other_senses_found_by_sentences_written_apart(vocab, text, expected):
     assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Shoppers called the sandwiches daylight robbery on Wednesday.", [("robbery", "before")]),
+        ("The hosts were battered 4-0 on Tuesday evening.", [("were battered", "marker")]),
+    ],
+)
+def test_idioms_and_scores_found_by_hard_figurative_sentences(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("A daylight robbery at a jeweller's shocked shoppers.", "a daylight robbery"),
+        ("The reopening was a real shot in the arm for the high street.", None),  # no crime at all
+        ("A man was shot in the arm on Friday.", "shot in the"),
+    ],
+)
+def test_the_literal_and_the_idiom_of_one_phrase(vocab, text, phrase):
+    assert next((c.phrase for c in find_cues(text, vocab=vocab) if c.type), None) == phrase

@@ -108,12 +108,23 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
     return Vocabulary(types, compile_forms([*listed, *generated]), load_senses(lexicon, data_dir), ambiguous)
 
 
+NAME_OPENERS = ".!?:\"'\u201c\u2018(-\u2014\u2013\n"  # what a sentence, quote or clause opens after
+NAME_WORD_CHARS = 40  # read before a capitalised cue for the word before it
+
+
 def _in_a_name(text: str, start: int, end: int) -> bool:
-    """True for a capitalised cue inside a title-case name mid-sentence ("Shooting Stars Children's Hospice")."""
-    if not text[start : start + 1].isupper() or text[end : end + 1] != " " or not text[end + 1 : end + 2].isupper():
+    """True for a capitalised cue inside a title-case name mid-sentence: a capitalised word after it ("Shooting Stars
+    Children's Hospice") or before it ("the Great Train Robbery inquiry")."""
+    if not text[start : start + 1].isupper():
         return False
-    before = text[max(0, start - 3) : start].rstrip()
-    return bool(before) and before[-1] not in ".!?:\"'\u201c\u2018(-\u2014\u2013\n"
+    if text[end : end + 1] == " " and text[end + 1 : end + 2].isupper():
+        before = text[max(0, start - 3) : start].rstrip()
+        return bool(before) and before[-1] not in NAME_OPENERS
+    head = text[max(0, start - NAME_WORD_CHARS) : start]
+    words = head.split()
+    if not words or not head.endswith(" ") or not words[-1][:1].isupper() or len(words) < 2:
+        return False  # the word before opens the text or is too far back to tell
+    return words[-2][-1:] not in NAME_OPENERS  # "...said. Robbery" opens a sentence; "Great Train Robbery" does not
 
 
 def find_cues(

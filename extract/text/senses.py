@@ -62,7 +62,7 @@ OPENING_QUOTE = re.compile(rf"(?<![^\s(\[])[{QUOTES}](?=[^\W_])")
 CLOSING_QUOTE = re.compile(rf"(?<=[^\W_])[{QUOTES}](?![^\W_])|[.!?,;:][{QUOTES}]")  # a word's, or speech's
 # A sports score ("a 2-1 defeat", "beaten 4-0"): a marker of sport, as its words are; a range ("aged 20-25") is none.
 SCORE = re.compile(
-    r"\b(?:won|lost|drew|beat|beaten|thrashed|trailed|led) \d{1,2}-\d{1,2}\b"
+    r"\b(?:won|lost|drew|beat|beaten|thrashed|trailed|led|battered|hammered|thumped|crushed|routed) \d{1,2}-\d{1,2}\b"
     r"|\b\d{1,2}-\d{1,2} (?:win|wins|defeat|defeats|victory|draw|loss|lead|thrashing|scoreline)\b"
 )
 

@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -120,6 +121,13 @@ class IngestReport:
     incidents: int
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+# "days after a man was shot": a clause telling another incident, by its indefinite subject ("days after he was
+# stabbed" tells the same one).
+ANOTHER_INCIDENT_AFTER = re.compile(
+    r"\b(?:hours|days|weeks|months|a day|a week|a month|two days|two weeks) (?:after|since) (?:a|an|another|two|three) "
+)
 
 
 def load_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder | None = None) -> Extractor:
@@ -279,7 +287,7 @@ def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
     vocab = extractor.vocab
     lead_cues = [c for s in told + near for c in s.cues]
     told_cues = [c for s in told for c in s.cues]
-    type_cue = incident_type(main.cues, headline_cues, told_cues, lead_cues + shared, vocab=vocab)
+    type_cue = incident_type(_before_another(story, main), headline_cues, told_cues, lead_cues + shared, vocab=vocab)
     incidents = [
         _incident(story, 0, main, told, near, type_cue, story.scene, story.scene_mention, headline_cues, vocab)
     ]
@@ -288,6 +296,16 @@ def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
         cue = incident_type(s.cues, [], own_cues, own_cues + shared, vocab=vocab)
         incidents.append(_incident(story, len(incidents), s, own, own, cue, place, mention, [], vocab))
     return incidents
+
+
+def _before_another(story: Story, main: Sentence) -> list[Cue]:
+    """The main sentence's cues, but for those in a clause telling another, earlier incident when a crime is named
+    before it ("Police raided flats on Monday, days after a man was shot in the same street": the raid's)."""
+    other = ANOTHER_INCIDENT_AFTER.search(story.folded, main.start, main.end)
+    if other is None:
+        return list(main.cues)
+    before = [c for c in main.cues if c.start < other.start()]
+    return before if any(c.type for c in before) else list(main.cues)
 
 
 def extract_incidents(article: Article, *, extractor: Extractor) -> list[Incident]:

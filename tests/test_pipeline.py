@@ -735,3 +735,22 @@ def test_type_span_points_into_the_text_or_is_none(extractor, headline, text, ki
     (incident,) = extract_incidents(Article("t", text, headline=headline), extractor=extractor)
     assert incident.type == "stabbing"
     assert (None if incident.type_span is None else text[slice(*incident.type_span)]) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "A woman was robbed on Rye Lane in Peckham on Monday, days after a man was shot in the same street.",
+            "robbery",
+            id="a clause telling an earlier incident does not type this one",
+        ),
+        pytest.param(
+            "A man has died in hospital days after he was stabbed on Rye Lane in Peckham.",
+            "stabbing",
+            id="days after he was: the same incident",
+        ),
+    ],
+)
+def test_the_main_sentence_types_its_own_incident(extractor, text, expected):
+    assert [i.type for i in extract_incidents(story(text), extractor=extractor)][:1] == [expected]

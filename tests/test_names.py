@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.geo.names import name_key, street_strength, surface_variants
+from extract.geo.names import name_heads, name_key, name_tails, street_strength, surface_variants
 from extract.text.folding import fold_text
 
 
@@ -100,3 +100,19 @@ def test_fold_text():
 )
 def test_street_strength(key, expected):
     assert street_strength(key) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "heads", "tails"),
+    [
+        (
+            "ponders end high street",
+            ["ponders end high", "ponders end", "ponders"],
+            ["end high street", "high street", "street"],
+        ),
+        ("high road leyton", ["high road", "high"], ["road leyton", "leyton"]),
+        ("brixton", [], []),
+    ],
+)
+def test_name_heads_and_tails(key, heads, tails):
+    assert (name_heads(key), name_tails(key)) == (heads, tails)

@@ -24,7 +24,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from extract.datafiles import DATA_DIR, GAZETTEER_DIR, read_lines, read_rows
-from extract.geo.names import name_key, street_strength
+from extract.geo.names import name_heads, name_key, street_strength
 from extract.records import Place
 
 BOROUGHS = (
@@ -365,11 +365,10 @@ class Gazetteer:
         """Return the area a street is named after ("Sydenham Road": Sydenham; "Bromley High Street": Bromley, the
         longest of its first words that names one), the last resort between namesakes: such a road runs through or
         towards its area, its namesakes elsewhere do not."""
-        words = key.split(" ")
-        if len(words) < 2 or street_strength(key) is None:  # "Stratford Broadway" too: a weak street word
+        if street_strength(key) is None:  # "Stratford Broadway" too: a weak street word
             return []
-        for n in range(len(words) - 1, 0, -1):
-            if areas := [e for e in self.candidates(" ".join(words[:n])) if e.kind in ("area", "station")]:
+        for head in name_heads(key):
+            if areas := [e for e in self.candidates(head) if e.kind in ("area", "station")]:
                 return areas
         return []
 

@@ -34,6 +34,19 @@ def street_strength(key: str) -> str | None:
     return street_words().get(key.rsplit(" ", 1)[-1]) if " " in key else None
 
 
+def name_heads(key: str) -> list[str]:
+    """The words the canonical key `key` begins with, all but its last, longest first ("ponders end high street":
+    "ponders end high", "ponders end", "ponders"): the area a street may be named after."""
+    words = key.split(" ")
+    return [" ".join(words[:n]) for n in range(len(words) - 1, 0, -1)]
+
+
+def name_tails(key: str) -> list[str]:
+    """The words `key` ends with, all but its first, longest first ("high road leyton": "road leyton", "leyton")."""
+    words = key.split(" ")
+    return [" ".join(words[n:]) for n in range(1, len(words))]
+
+
 @lru_cache(maxsize=200_000)  # the same street, ward and area names recur in every article and look-up
 def name_key(name: str) -> str:
     """Return the canonical key of a place name: lower case, no apostrophes or full stops, '&' -> 'and',

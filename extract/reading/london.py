@@ -16,7 +16,7 @@ from pathlib import Path
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.gazetteer import Gazetteer, km
-from extract.geo.names import name_key
+from extract.geo.names import name_heads, name_key, name_tails
 from extract.geo.places import qualified_elsewhere
 from extract.records import Article, Mention
 from extract.text.folding import fold_text
@@ -133,8 +133,7 @@ def _spellings(name: str) -> tuple[str, str]:
 def _named_after_area(key: str, gazetteer: Gazetteer) -> bool:
     """True when the words the name `key` begins with, all but its last, or ends with, all but its first, name a
     London area or borough ("Ponders End High Street", "High Road Leyton")."""
-    words = key.split(" ")
-    parts = [" ".join(words[:n]) for n in range(1, len(words))] + [" ".join(words[n:]) for n in range(1, len(words))]
+    parts = name_heads(key) + name_tails(key)
     return any(e.kind in ("area", "borough") for part in parts for e in gazetteer.candidates(part))
 
 

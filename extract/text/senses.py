@@ -201,10 +201,10 @@ def other_sense(
         "evidence" in h.roles for h in hits if h.end <= quoted[0] or h.start >= quoted[1]
     ):
         return f"quoted: {folded[quoted[0] : quoted[1]]}"
-    score = (
-        SCORE.search(context.text, sentence_start, sentence_end) if (ambiguous or listed) and not confirmed else None
-    )
-    if ("marker" in roles or score) and (ambiguous or listed) and not confirmed:
+    # A marker of another domain, or a score, in the sentence cancels an ambiguous or listed cue with no evidence.
+    weak = (ambiguous or listed) and not confirmed
+    score = SCORE.search(context.text, sentence_start, sentence_end) if weak else None
+    if weak and ("marker" in roles or score):
         around = [h for h in hits if h.end <= start or h.start >= end]
         if not any("evidence" in h.roles for h in around):
             # A passive's subject is its victim, whatever its domain: "councillors were attacked".

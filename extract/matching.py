@@ -21,7 +21,7 @@ from h3.api import basic_int as h3
 
 from extract.datafiles import DATA_DIR, read_rows
 from extract.geo.gazetteer import km
-from extract.records import PRECISIONS, Place
+from extract.records import FATAL_TYPES, PRECISIONS, Place
 from extract.text.specifics import text_bands, text_similarity
 
 STREET_LEVEL = frozenset({"building", "street", "station", "postcode"})
@@ -132,6 +132,10 @@ def load_families(data_dir: Path = DATA_DIR) -> CrimeFamilies:
 
 # A component is grouped again each time a report joins it: its pairs are compared again with the same reports.
 # Bounded: the cache keeps its reports alive, and only the recent ones come back.
+# An assault and the homicide it became when its victim died (FATAL_TYPES): a first report and a later one.
+_TOLD_AND_DEAD = {frozenset(pair): pair for pair in FATAL_TYPES.items()}
+
+
 @lru_cache(maxsize=1 << 14)
 def compare(a: Report, b: Report) -> Decision:
     """Decide whether reports `a` and `b` tell the same incident, with the reasons; symmetric."""
@@ -143,6 +147,8 @@ def compare(a: Report, b: Report) -> Decision:
     _name_signals(a, b, signals)
     if a.type == b.type and a.type != "other":
         signals.append((SAME_TYPE, f"both {a.type.replace('_', ' ')}"))
+    elif became := _TOLD_AND_DEAD.get(frozenset((a.type, b.type))):
+        signals.append((SAME_TYPE, "an {} and the {} it became".format(*became)))
     elif a.fatal and b.fatal:
         signals.append((SAME_TYPE, "both fatal"))
     words = sorted(set(a.words) & set(b.words))[:MAX_WORDS]

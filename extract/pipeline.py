@@ -58,7 +58,7 @@ from extract.reading.story import (
     own_sentences,
     read_sentences,
 )
-from extract.records import Article, ExtractError, Incident, Mention, Place, Reason, Rejection
+from extract.records import FATAL_TYPES, Article, ExtractError, Incident, Mention, Place, Reason, Rejection
 from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
 from extract.text.dates import FOLLOWING_CHARS, date_basis, find_dates, publication_date
 from extract.text.folding import fold_text
@@ -329,9 +329,14 @@ def _incident(
 ) -> Incident:
     type_slug = type_cue.type if type_cue and type_cue.type else "other"  # incident_type gives only typed cues
     told_cues = [c for s in told for c in s.cues]
+    near_cues = [c for s in near for c in s.cues]
+    dead = details.fatal(told_cues, near_cues, headline_cues)
+    # The weapon is read as of the crime told: "died after a single punch" names bare hands, a homicide's none.
+    weapon = details.weapon(told_cues, near_cues, type_slug, headline_cues)
+    if dead:
+        type_slug = FATAL_TYPES.get(type_slug, type_slug)
     # A further incident of a round-up is read from its own sentences only: the others tell other incidents.
     lead = ordinal == 0
-    near_cues = [c for s in near for c in s.cues]
     chosen_date = dating.incident_date(story, main, mention, lead=lead)
     article = story.article
     # A cue of the headline has the headline's offsets: the article text has no span for it.
@@ -345,8 +350,8 @@ def _incident(
         place=place,
         date=chosen_date.date if chosen_date else None,
         date_basis=date_basis(chosen_date),
-        fatal=details.fatal(told_cues, near_cues, headline_cues),
-        weapon=details.weapon(told_cues, near_cues, type_slug, headline_cues),
+        fatal=dead,
+        weapon=weapon,
         victim_ages=details.victim_ages(story.folded, sorted({s.start: s for s in told + near}.values(), key=_start)),
         arrests=details.arrests(story.folded) if lead else None,
         evidence=story.text[main.start : main.end],

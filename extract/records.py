@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 PRECISIONS = ("building", "junction", "site", "street", "station", "postcode", "area", "ward", "borough", "london")
 """Place precisions, most precise first: a junction is where two streets meet, a site a park, common, estate or
@@ -14,6 +15,9 @@ landmark building named as a place."""
 PRECISION_ORDER = {precision: i for i, precision in enumerate(PRECISIONS)}
 """Each precision's place in PRECISIONS: a lower number is more precise."""
 
+# An assault its victim died of is a homicide, as a fatal stabbing stays a stabbing: "assault" names no method, and
+# every phrasing suite's writers accept only a homicide for "died after being punched".
+FATAL_TYPES = MappingProxyType({"assault": "homicide"})
 WEAPONS = ("knife", "gun", "corrosive", "vehicle", "other", "none")
 DATE_BASES = ("stated", "relative", "none")
 """How an incident's date is known: written as a date, resolved from "on Monday" against the publication date, or

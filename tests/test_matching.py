@@ -102,6 +102,12 @@ MERGES = [
         ["same scene (Rye Lane) (+3)", "both fatal (+1)"],
     ),
     (
+        "an assault first told, then the homicide it became (records.FATAL_TYPES)",
+        {"type": "assault", "weapon": "none", "date": "2024-03-16"},
+        {"type": "homicide", "fatal": True, "weapon": "none", "date": "2024-03-16"},
+        ["same scene (Rye Lane) (+3)", "an assault and the homicide it became (+1)"],
+    ),
+    (
         "a street both name, one placing the scene in the area",
         {"streets": ("rye lane",), "place": PECKHAM},
         {"streets": ("rye lane",)},

@@ -750,6 +750,16 @@ def test_type_span_points_into_the_text_or_is_none(extractor, headline, text, ki
             "stabbing",
             id="days after he was: the same incident",
         ),
+        pytest.param(
+            "A man has died in hospital after he was punched outside a pub on Rye Lane in Peckham on Saturday.",
+            "homicide",
+            id="an assault its victim died of is a homicide",
+        ),
+        pytest.param(
+            "A man was punched outside a pub on Rye Lane in Peckham on Saturday.",
+            "assault",
+            id="an assault",
+        ),
     ],
 )
 def test_the_main_sentence_types_its_own_incident(extractor, text, expected):

@@ -252,6 +252,18 @@ def test_cue_inside_a_title_case_name_is_not_a_crime(project_vocab, text, phrase
             id="force and a theft in one sentence: a robbery",
         ),
         pytest.param("A man stabbed the boy and stole his phone.", "", "stabbing", id="more severe than a robbery"),
+        pytest.param(
+            "Two men armed with a machete stormed a betting shop and escaped with the contents of the till.",
+            "",
+            "robbery",
+            id="armed, and a theft told by the loot taken away: a robbery",
+        ),
+        pytest.param(
+            "A man threatened her with a hammer and cleared out the till.", "", "robbery", id="a threat and the till"
+        ),
+        pytest.param(
+            "A man was punched but escaped with minor injuries.", "", "assault", id="escaping with injuries is no theft"
+        ),
     ],
 )
 def test_incident_type(project_vocab, main, story, expected):
@@ -364,6 +376,10 @@ def test_incident_type(project_vocab, main, story, expected):
         ),
         ("A pensioner was tricked out of £15,000.", ("tricked out of £", "fraud", None, None)),
         ("A gang tagged the walls with spray paint.", ("with spray paint", "criminal_damage", None, None)),
+        ("Two men held up a petrol station.", ("held up a petrol station", "robbery", None, None)),
+        ("The gang escaped with the contents of the till.", ("escaped with the contents of the till", "theft", None, None)),
+        ("He fled with £400 in cash.", ("fled with £400 in cash", "theft", None, None)),
+        ("A man in a balaclava cleared out the till.", ("cleared out the till", "theft", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -390,6 +390,11 @@ def extractor():
             ("Sydenham Road", "Sydenham Road", "street", "Lewisham"),
             id="a street named after its area",
         ),
+        pytest.param(
+            "Two men held up a petrol station on Lea Bridge Road, Leyton, on Friday night.",
+            ("Lea Bridge Road", "Lea Bridge Road", "street", "Waltham Forest"),
+            id="held up: a crime's words, no arrest",
+        ),
     ],
 )
 def test_choose_scene_on_the_real_gazetteer(extractor, text, expected):

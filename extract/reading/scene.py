@@ -374,7 +374,9 @@ def _arrest_place(story: Story, s: Sentence, m: Mention) -> bool:
     arrest = ARREST.search(story.folded, clause_start, m.start)
     if not arrest or AFTER_CRIME.search(story.folded, arrest.end(), m.start):
         return False  # "arrested following Sunday's house fire in Stanstead Road": the place is the crime's
-    return not any(c.type and arrest.end() <= c.start < m.start for c in s.cues)
+    # A crime's own words are no arrest ("held up a petrol station on", "held at knifepoint in"), and a crime told
+    # after the arrest is where the place belongs.
+    return not any(c.type and (arrest.end() <= c.start < m.start or c.start <= arrest.start() < c.end) for c in s.cues)
 
 
 def _paragraph_end(text: str, end: int) -> int:

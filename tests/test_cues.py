@@ -377,9 +377,15 @@ def test_incident_type(project_vocab, main, story, expected):
         ("A pensioner was tricked out of £15,000.", ("tricked out of £", "fraud", None, None)),
         ("A gang tagged the walls with spray paint.", ("with spray paint", "criminal_damage", None, None)),
         ("Two men held up a petrol station.", ("held up a petrol station", "robbery", None, None)),
-        ("The gang escaped with the contents of the till.", ("escaped with the contents of the till", "theft", None, None)),
+        (
+            "The gang escaped with the contents of the till.",
+            ("escaped with the contents of the till", "theft", None, None),
+        ),
         ("He fled with £400 in cash.", ("fled with £400 in cash", "theft", None, None)),
         ("A man in a balaclava cleared out the till.", ("cleared out the till", "theft", None, None)),
+        ("They punched him and took his phone.", ("took his phone", "theft", None, None)),
+        ("He had his phone and trainers taken.", ("had his phone and trainers taken", "theft", None, None)),
+        ("He was jumped and relieved of his bike.", ("and relieved of his", "robbery", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
@@ -394,6 +400,8 @@ def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
         "Customers were being fleeced by the new parking machines.",
         "A bundle of papers was left on the bus.",
         "A drug that attacks tumour cells is being trialled.",
+        "A man took his phone out and filmed the scene.",
+        "He had his fingerprints taken.",
     ],
 )
 def test_project_vocabulary_leaves_other_senses(project_vocab, text):

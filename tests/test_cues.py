@@ -264,6 +264,12 @@ def test_cue_inside_a_title_case_name_is_not_a_crime(project_vocab, text, phrase
         pytest.param(
             "A man was punched but escaped with minor injuries.", "", "assault", id="escaping with injuries is no theft"
         ),
+        pytest.param(
+            "A nurse was hit over the head with a bottle after she asked a man to stop harassing her friend.",
+            "",
+            "assault",
+            id="a generic crime does not give way to a means told beside it",
+        ),
     ],
 )
 def test_incident_type(project_vocab, main, story, expected):
@@ -386,6 +392,13 @@ def test_incident_type(project_vocab, main, story, expected):
         ("They punched him and took his phone.", ("took his phone", "theft", None, None)),
         ("He had his phone and trainers taken.", ("had his phone and trainers taken", "theft", None, None)),
         ("He was jumped and relieved of his bike.", ("and relieved of his", "robbery", None, None)),
+        ("A man produced a knife.", ("produced a knife", "weapons_possession", "knife", None)),
+        ("He pulled a gun on the driver.", ("pulled a gun on", "weapons_possession", "gun", None)),
+        ("He held a knife to her throat.", ("held a knife to", "public_order", "knife", None)),
+        (
+            "A man brandished what looked like a gun.",
+            ("brandished what looked like a gun", "weapons_possession", "gun", None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -244,7 +244,11 @@ def incident_type(
     cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
     if cue is not None and cue.type not in GENERIC_TYPES | SECONDARY_TYPES:
         return cue
-    specific = [(c.type, c) for c in story if c.type and c.type not in GENERIC_TYPES]
+    # A generic crime of the main sentence gives way to a specific one, not to a means told beside it ("hit over the
+    # head with a bottle after she asked him to stop harassing her" is an assault).
+    generic = cue is not None and cue.type in GENERIC_TYPES and cue in main
+    beside = [c for c in main if c.type in SECONDARY_TYPES] if generic else []
+    specific = [(c.type, c) for c in story if c.type and c.type not in GENERIC_TYPES and c not in beside]
     if not specific:
         return cue
     counts = Counter(t for t, _ in specific)

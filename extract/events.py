@@ -27,6 +27,7 @@ from typing import Protocol
 
 from extract import store
 from extract.datafiles import DATA_DIR
+from extract.geo.names import street_strength
 from extract.geo.places import Matcher, find_places
 from extract.matching import (
     Content,
@@ -46,7 +47,7 @@ from extract.matching import (
     new_event_id,
 )
 from extract.reading.story import Story
-from extract.records import Article, Incident, Place
+from extract.records import Article, Incident, Mention, Place
 from extract.text.folding import fold_text
 from extract.text.specifics import SpecificsVocabulary, find_specifics, load_specifics_vocabulary, text_signature
 
@@ -117,6 +118,10 @@ def load_report_reader(*, matcher: Matcher, data_dir: Path = DATA_DIR) -> Report
     return ReportReader(matcher, load_specifics_vocabulary(data_dir), load_families(data_dir))
 
 
+def _street_named(m: Mention) -> bool:
+    return not AREA_KINDS & set(m.kinds) or street_strength(m.key) == "strong"
+
+
 def read_reports(
     article: Article, incidents: Sequence[Incident], *, reader: ReportReader, story: Story | None = None
 ) -> list[Report]:
@@ -130,7 +135,9 @@ def read_reports(
     else:
         folded = fold_text(text)
         mentions = find_places(text, matcher=reader.matcher, folded=folded)
-    streets = sorted({m.key for m in mentions if "street" in m.kinds and not AREA_KINDS & set(m.kinds)} - COURT_KEYS)
+    # A street an area is named after too ("Peckham Rye") is no street of its own here, but one ending in a street
+    # word only a street has ("Seven Sisters Road", "Uxbridge Road") is.
+    streets = sorted({m.key for m in mentions if "street" in m.kinds and _street_named(m)} - COURT_KEYS)
     areas = sorted({m.key for m in mentions if AREA_KINDS & set(m.kinds)})
     found = find_specifics(
         text, headline=article.headline, vocabulary=reader.vocabulary, places=[(m.start, m.end) for m in mentions]

@@ -484,3 +484,30 @@ def test_read_reports_from_the_story(small_extractor, text):
     reader = load_report_reader(matcher=small_extractor.matcher)
     reports = read_reports(article, incidents, reader=reader, story=story)
     assert reports and reports == read_reports(article, incidents, reader=reader)
+
+
+@pytest.fixture(scope="module")
+def project_extractor():
+    from extract.pipeline import load_extractor
+
+    return load_extractor()
+
+
+@pytest.mark.parametrize(
+    ("text", "streets"),
+    [
+        pytest.param(
+            "A man was shot on Seven Sisters Road in Finsbury Park on Tuesday.",
+            ("seven sisters road",),
+            id="a road an area is named after too is a street: it ends in a street word",
+        ),
+        pytest.param("A man was shot on Peckham Rye on Tuesday.", (), id="a name an area and a street share"),
+    ],
+)
+def test_read_reports_streets(project_extractor, text, streets):
+    from extract.pipeline import extract_incidents
+
+    article = Article("a1", text, published="2024-03-20")
+    incidents = extract_incidents(article, extractor=project_extractor)
+    reader = load_report_reader(matcher=project_extractor.matcher)
+    assert read_reports(article, incidents, reader=reader)[0].streets == streets

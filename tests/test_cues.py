@@ -415,6 +415,8 @@ def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
         "A drug that attacks tumour cells is being trialled.",
         "A man took his phone out and filmed the scene.",
         "He had his fingerprints taken.",
+        "Police officers smashed their way into a flat at dawn.",
+        "Firefighters forced their way into the burning house.",
     ],
 )
 def test_project_vocabulary_leaves_other_senses(project_vocab, text):

@@ -49,6 +49,13 @@ def mentions_of(text: str, extractor) -> list:
         pytest.param("Police in Scotland said a man was held in Peckham.", (1, 1), id="one each"),
         pytest.param("A Leeds man was stabbed in Brixton.", (0, 1), id="where a victim is from is no sign"),
         pytest.param("A man from Leeds was stabbed in Brixton.", (0, 1), id="from elsewhere"),
+        pytest.param("A man from Peckham was stabbed in Barcelona.", (1, 0), id="a town elsewhere after in"),
+        pytest.param(
+            "A man who grew up in Peckham was stabbed in Barcelona.", (1, 0), id="where one grew up is an origin"
+        ),
+        pytest.param(
+            "A car stolen in Peckham was found in Barcelona.", (0, 1), id="a town elsewhere no more than London names"
+        ),
     ],
 )
 def test_foreign_signs(small_extractor, text, expected):

@@ -37,6 +37,13 @@ COHERENT_KM = 3.0  # two London names this close are one neighbourhood: a story 
 MAX_COHERENT_NAMES = 30  # names compared pairwise for COHERENT_KM: bounded, as the comparison is quadratic
 MAX_CANDIDATES = 50  # places of one name compared: a common street name has hundreds
 OVERLAPPING = 3  # London names that may cover one point: a place, an institution and one more
+# Before a London name, where someone comes from or lives ("a man from Lewisham", "who grew up in Highbury").
+ORIGIN_BEFORE = re.compile(r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) in) $")
+ORIGIN_CHARS = len("brought up in ")  # characters before a name searched for ORIGIN_BEFORE
+# A town or country elsewhere where something happened ("stabbed in Barcelona"): capitalised words after a locative
+# word, looked up among the GeoNames names outside London (elsewhere_geonames.txt), too many and too often words
+# ("Reading", "Deal") to be signs anywhere as the hand lists are.
+LOCATED_NAME = re.compile(r"\b(?:in|at|near|outside) ([A-Z][\w'\u2019-]*(?: [A-Z][\w'\u2019-]*){0,2})")
 # After a place, a person: where someone is from ("a Leeds man", "the Kent teenager"), not where something happened.
 DEMONYM_AFTER = re.compile(
     r" (?:man|woman|boy|girl|teenager|teen|youth|mother|father|mum|dad|family|student|pensioner|couple|resident)s?\b"
@@ -52,6 +59,7 @@ class Signs:
     institutions: Words
     scanner: Scanner  # of `foreign` and `institutions` alone, for a text no other scan has read
     foreign_patterns: re.Pattern[str]
+    elsewhere_names: frozenset[str]  # GeoNames keys outside London: signs only where LOCATED_NAME finds them
     # A text each pattern's matches hold (see required_text), or None when one's cannot be told: a text holding
     # none of them has no match, and is not searched (a regex starting with \d costs a test at every character).
     pattern_texts: tuple[str, ...] | None
@@ -73,6 +81,7 @@ def load_signs(data_dir: Path = DATA_DIR) -> Signs:
         institutions=institutions,
         scanner=build_scanner([foreign, institutions]),
         foreign_patterns=re.compile("|".join(patterns)),
+        elsewhere_names=frozenset(read_lines(data_dir / "elsewhere_geonames.txt")),
         pattern_texts=None if None in required else tuple(r for r in required if r is not None),
     )
 
@@ -167,6 +176,11 @@ def foreign_signs(
         and not _origin(text, m, mentions)
     } - qualified
     elsewhere = {text[s:e] for s, e in scene_elsewhere(text, spans)}  # where someone is from counts for neither
+    # A town elsewhere after "in" or "at" may be where a suspect was caught or a car found: such towns count only
+    # when they outnumber the London names.
+    towns = {text[s:e] for s, e in scene_elsewhere(text, _located_elsewhere(text, mentions, signs.elsewhere_names))}
+    if len(towns - elsewhere) > len(london):
+        elsewhere |= towns
     if headline:
         in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs, hits=headline_hits)
         elsewhere |= {f"headline: {headline[s:e]}" for s, e in in_headline}
@@ -175,8 +189,9 @@ def foreign_signs(
 
 def _origin(text: str, mention: Mention, mentions: list[Mention]) -> bool:
     """True when the London name at `mention` says where someone or something comes from, not where anything
-    happened: after "from", past the London names before it ("a man from Lewisham, south London", "trains from
-    London St Pancras"), or before a person ("a Lewisham man"), as scene_elsewhere reads a sign of elsewhere."""
+    happened: after "from" or "grew up in", past the London names before it ("a man from Lewisham, south London",
+    "trains from London St Pancras"), or before a person ("a Lewisham man"), as scene_elsewhere reads a sign of
+    elsewhere."""
     if DEMONYM_AFTER.match(text, mention.end):
         return True
     ends = {m.end: m for m in mentions}
@@ -186,7 +201,7 @@ def _origin(text: str, mention: Mention, mentions: list[Mention]) -> bool:
         ", ",
     ):
         start = before.start
-    return text[max(0, start - len("from ")) : start] == "from "
+    return ORIGIN_BEFORE.search(text[max(0, start - ORIGIN_CHARS) : start]) is not None
 
 
 def elsewhere_spans(
@@ -205,6 +220,23 @@ def elsewhere_spans(
     if texts is not None and not any(t in text for t in texts):
         return spans
     return spans + [m.span() for m in signs.foreign_patterns.finditer(text)]
+
+
+def _located_elsewhere(text: str, mentions: list[Mention], names: frozenset[str]) -> list[tuple[int, int]]:
+    """The spans of GeoNames places outside London named after a locative word (LOCATED_NAME), the longest of the
+    capitalised words that is one, where no London place is named."""
+    london = {m.start for m in mentions}
+    found = []
+    for m in LOCATED_NAME.finditer(text):
+        if m.start(1) in london:
+            continue
+        words = m.group(1).split(" ")
+        for n in range(len(words), 0, -1):
+            name = " ".join(words[:n])
+            if name_key(name) in names:
+                found.append((m.start(1), m.start(1) + len(name)))
+                break
+    return found
 
 
 def institution_spans(hits: Hits) -> list[tuple[int, int]]:

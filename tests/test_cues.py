@@ -396,6 +396,18 @@ def test_incident_type(project_vocab, main, story, expected):
         ("He pulled a gun on the driver.", ("pulled a gun on", "weapons_possession", "gun", None)),
         ("He held a knife to her throat.", ("held a knife to", "public_order", "knife", None)),
         ("He head-butted a bus driver.", ("head butted a bus driver", "assault", "none", None)),
+        ("The gang fled with watches.", ("fled with watches", "theft", None, None)),
+        (
+            "Thieves took jewellery from a townhouse.",
+            ("took jewellery from a townhouse", "burglary", None, None),
+        ),
+        ("Thieves drove off with a Range Rover.", ("drove off with a range rover", "vehicle_crime", None, None)),
+        ("All four tyres of her car were slashed.", ("tyres of her car were slashed", "criminal_damage", None, None)),
+        ("A thief tore a gold chain from her.", ("tore a gold chain from her", "theft_from_person", None, None)),
+        (
+            "They found their front door on Alexandra Park Road kicked in.",
+            ("front door on alexandra park road kicked in", "burglary", None, None),
+        ),
         ("A man plunged a knife into his back.", ("plunged a knife into", "stabbing", "knife", None)),
         ("Officers arrested him after finding a knife.", ("finding a knife", "weapons_possession", "knife", None)),
         ("A search turned up a lock knife.", ("turned up a lock knife", "weapons_possession", "knife", None)),
@@ -437,6 +449,9 @@ def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
         "A man took his phone out and filmed the scene.",
         "He had his fingerprints taken.",
         "Police officers smashed their way into a flat at dawn.",
+        "Commuters said they felt robbed by the fare rise.",
+        "The pollen count triggered hay fever attacks.",
+        "The cafe was getting away with murder charging £5 a coffee.",
         "Firefighters forced their way into the burning house.",
     ],
 )

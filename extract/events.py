@@ -119,6 +119,7 @@ def load_report_reader(*, matcher: Matcher, data_dir: Path = DATA_DIR) -> Report
 
 
 def _street_named(m: Mention) -> bool:
+    """Whether a street mention names a street of its own: no area has its name, or it ends in a strong street word."""
     return not AREA_KINDS & set(m.kinds) or street_strength(m.key) == "strong"
 
 

@@ -130,12 +130,12 @@ def load_families(data_dir: Path = DATA_DIR) -> CrimeFamilies:
     )
 
 
-# A component is grouped again each time a report joins it: its pairs are compared again with the same reports.
-# Bounded: the cache keeps its reports alive, and only the recent ones come back.
 # An assault and the homicide it became when its victim died (FATAL_TYPES): a first report and a later one.
 _TOLD_AND_DEAD = {frozenset(pair): pair for pair in FATAL_TYPES.items()}
 
 
+# A component is grouped again each time a report joins it: its pairs are compared again with the same reports.
+# Bounded: the cache keeps its reports alive, and only the recent ones come back.
 @lru_cache(maxsize=1 << 14)
 def compare(a: Report, b: Report) -> Decision:
     """Decide whether reports `a` and `b` tell the same incident, with the reasons; symmetric."""

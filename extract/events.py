@@ -248,8 +248,10 @@ class EventMatcher:
                 used.add(event_id)
         placements: dict[str, Placement] = {}
         events = []
+        taken = used | {p.event_id for p in old.values()}  # a new event takes none of them: two would be one
         for k, (component_id, group) in enumerate(groups):
-            event_id = ids.get(k) or new_event_id(group)
+            event_id = ids.get(k) or new_event_id(group, taken=taken)
+            taken.add(event_id)
             events.append(merge_event(event_id, group, families=self.families))
             for r, reason in zip(group, _reasons(group, nearest or {})):
                 placements[r.incident_id] = _placement(event_id, component_id, reason)

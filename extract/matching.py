@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -608,10 +608,15 @@ def linked_groups(rs: Sequence[Report], linked: Callable[[Report, Report], bool]
     return list(found.values())
 
 
-def new_event_id(reports: Iterable[Report]) -> str:
-    """Return the id of a new event: a hash of its reports' incident ids."""
+def new_event_id(reports: Iterable[Report], *, taken: Collection[str] = ()) -> str:
+    """Return the id of a new event: a hash of its reports' incident ids, salted until it is none of `taken` (a report
+    alone again gets the id its event of one had, which another group may have kept)."""
     ids = "\x1f".join(sorted(r.incident_id for r in reports))
-    return "ev" + hashlib.sha1(ids.encode()).hexdigest()[:14]
+    event_id, salt = "ev" + hashlib.sha1(ids.encode()).hexdigest()[:14], 0
+    while event_id in taken:
+        salt += 1
+        event_id = "ev" + hashlib.sha1(f"{ids}\x1e{salt}".encode()).hexdigest()[:14]
+    return event_id
 
 
 def merge_event(event_id: str, reports: Sequence[Report], *, families: CrimeFamilies) -> Event:

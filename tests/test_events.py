@@ -511,3 +511,24 @@ def test_read_reports_streets(project_extractor, text, streets):
     incidents = extract_incidents(article, extractor=project_extractor)
     reader = load_report_reader(matcher=project_extractor.matcher)
     assert read_reports(article, incidents, reader=reader)[0].streets == streets
+
+
+def test_a_report_alone_again_does_not_share_the_id_its_event_of_one_had():
+    """A merges with B and with C, which conflict: in the order C, A, B, the event first made for C alone passes to
+    {A, B}, and C, alone again, must not get its old id back (new_event_id of C alone): that made all three one."""
+    name = {"names": ("ama owusu", "owusu")}
+    a = report("a", place=PECKHAM, **name)
+    b = report("b", place=RYE_LANE, **name)
+    c = report("c", place=DENMARK_HILL, **name)
+    assert compare(a, b).merge and compare(a, c).merge and compare(b, c).conflict
+    partitions = set()
+    for order in itertools.permutations([a, b, c]):
+        index = MemoryIndex()
+        matcher = EventMatcher(index)
+        for r in order:
+            matcher.match_article(r.article_id, [r])
+        events = {}
+        for r in (a, b, c):
+            events.setdefault(index.placed[r.incident_id].event_id, set()).add(r.article_id)
+        partitions.add(frozenset(frozenset(g) for g in events.values()))
+    assert partitions == {frozenset({frozenset({"a", "b"}), frozenset({"c"})})}

@@ -236,7 +236,9 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     )
     places = StoryGeocoder(extractor.geocoder, context)
     weighed = trace.candidates if trace is not None else None
-    place, mention = choose_scene(story, incident_sents, main, places=places, weighed=weighed)
+    # A sentence announcing a further incident ("Police are aware of a second robbery on ...") tells its own scene.
+    telling = [s for s in incident_sents if s is main or not s.separate]
+    place, mention = choose_scene(story, telling, main, places=places, weighed=weighed)
     if place is None or (place.borough is None and place.precision != "london"):
         return Rejection(article.article_id, Reason.NO_SCENE)
     if PRECISION_RANK[place.precision] < PRECISION_RANK["street"] and spans_boroughs(story, main, places=places):

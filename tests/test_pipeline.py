@@ -764,3 +764,15 @@ def test_type_span_points_into_the_text_or_is_none(extractor, headline, text, ki
 )
 def test_the_main_sentence_types_its_own_incident(extractor, text, expected):
     assert [i.type for i in extract_incidents(story(text), extractor=extractor)][:1] == [expected]
+
+
+def test_a_sentence_announcing_another_incident_does_not_tell_the_lead_s_scene(extractor):
+    text = (
+        "A man was robbed at knifepoint outside Peckham Rye station on Sunday. Police are aware of a second robbery on "
+        "Monday on Mare Street in Hackney."
+    )
+    found = extract_incidents(story(text), extractor=extractor)
+    assert [(i.place.name, i.place.precision) for i in found if i.place] == [
+        ("Peckham Rye", "station"),
+        ("Mare Street", "street"),
+    ]

@@ -207,6 +207,8 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("He went to", False),
         ("He was found at", False),
         ("He was stabbed near", False),
+        ("A shop on a petrol station forecourt in", False),
+        ("A food court in", True),
     ],
 )
 def test_not_scene(before, expected):

@@ -56,8 +56,10 @@ NOT_SCENE_BEFORE = {
         "to": rf"{_TAKEN_TO} $|moved to $|(way|heading|travelling|going|bound) to $",
         "a": rf"{_TAKEN_TO} a $",
         "the": rf"{_TAKEN_TO} the $",
-        "in": rf"(hospital|court|lives|living|born|custody|police station) in $|{_ARRESTED_AT_HOME} in $",
-        "at": rf"(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $|{_ARRESTED_AT_HOME} at $",
+        # Whole words: "a forecourt in Uxbridge Road" is no court.
+        "in": rf"\b(hospital|court|lives|living|born|custody|police station) in $|{_ARRESTED_AT_HOME} in $",
+        "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
+        rf"|{_ARRESTED_AT_HOME} at $",
         "from": r"from $",
         "of": r"(?<!junction )(?<!corner )of $",
         "between": r"between $",

@@ -1,5 +1,6 @@
-"""Is a story about London? Signs of elsewhere (data/foreign_markers.txt, foreign_patterns.txt, non_london.txt),
-signs of London (data/london_institutions.txt and the gazetteer), and foreign datelines.
+"""Is a story about London? Signs of elsewhere (data/foreign_markers.txt, foreign_patterns.txt, non_london.txt, and
+the towns of elsewhere_geonames.txt after "in" or "at"), signs of London (data/london_institutions.txt and the
+gazetteer), and foreign datelines.
 
 Example:
     signs = load_signs()

@@ -35,8 +35,9 @@ SLACK = timedelta(days=1)
 published says "yesterday" of the day before that."""
 
 DATELINE_CHARS = 60
-WORD_BEFORE_CHARS = 30  # read before a bracketed date for the word it follows: a weekday is that day
 """A dated line at most this long, with no sentence end, is a by-line or dateline."""
+
+WORD_BEFORE_CHARS = 30  # read before a bracketed date for the word it follows: a weekday is that day
 
 FOLLOWING_CHARS = 600
 """An incident's paragraph is searched for its date at most this far past the sentence telling it: a text with no

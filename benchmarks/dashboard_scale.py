@@ -9,8 +9,10 @@ memory is its own:
 - for each link, a new session's first run and its rerun (server caches warm), in seconds, with the deck JSON and
   all elements' protobuf bytes (what goes over the websocket);
 - the process's peak resident memory;
-- then (SQLite) the running server's first load after the database changed, and the peak memory with it (a server
-  that held two versions' frames at once would show it here), then after a change whose map copy ingest kept
+- then the running server's first load after a reader's problem report (a write of no row the map shows: nothing
+  is read again);
+- then (SQLite) its first load after an editor's correction (the map's rows changed), and the peak memory with it (a
+  server that held two versions' frames at once would show it here), then after a change whose map copy ingest kept
   (extract.columnar.refresh, in a process of its own: its seconds are the writer's cost);
 - and (SQLite) a new server's first load after such an ingest.
 Synthetic points are uniform over Greater London's bounding box, so nearly every incident has its own point.
@@ -40,7 +42,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import maps
 from dashboard.filters import CRIME_TYPES_CSV
-from extract import store
+from extract import corrections, store
 from extract.cache import CACHE_ENV
 from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
@@ -257,21 +259,37 @@ def measure(target: str, *, links: bool = True) -> dict:
     first = page_run({}, runs=1)
     links = {name: page_run(params) for name, params in LINKS.items()} if links else {}
     figures = {"first": first, "links": links, "peak_mb": peak_mb()}
+    if links:  # a write of no row the map shows: the frames stay
+        report(target)
+        reset_peak()
+        figures |= {"reported": page_run({}, runs=1), "reported_peak_mb": peak_mb()}
     if links and not store.is_url(target):
-        touch(target)
+        edit(target)
         reset_peak()
         figures |= {"changed": page_run({}, runs=1), "changed_peak_mb": peak_mb()}
-        touch(target)
+        edit(target)
         keep_copy(target)  # as ingest does, in a process of its own: its memory is not this server's
         reset_peak()
         figures |= {"ingested": page_run({}, runs=1), "ingested_peak_mb": peak_mb()}
     return figures
 
 
-def touch(target: str) -> None:
-    """Move the database's modification time on: a new version, as a write makes."""
-    stat = os.stat(target)
-    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+def edit(target: str) -> None:
+    """An editor verifies the first incident: a write of the map's rows, so a new version, read again."""
+    conn = store.connect(target)
+    try:
+        corrections.verify(conn, "a0000000:0", editor="benchmark")
+    finally:
+        conn.close()
+
+
+def report(target: str) -> None:
+    """A reader reports a problem with the first incident: the database is written, but none of the map's rows."""
+    conn = store.connect(target)
+    try:
+        corrections.report_problem(conn, "a0000000:0", "wrong_place")
+    finally:
+        conn.close()
 
 
 def keep_copy(target: str, environ: dict[str, str] | None = None) -> float:
@@ -316,7 +334,11 @@ def main(sizes: tuple[int, ...], url: str | None) -> None:
                     f"{n:>9,} incidents ({'PostgreSQL' if url else 'SQLite'}), {start}: {load_line(figures)}",
                     flush=True,
                 )
-            for name, said in (("changed", "after a write"), ("ingested", "after an ingest that kept the copy")):
+            for name, said in (
+                ("reported", "after a reader's problem report"),
+                ("changed", "after an editor's correction"),
+                ("ingested", "after an ingest that kept the copy"),
+            ):
                 if run := figures.get(name):
                     print(
                         f"{n:>9,} incidents, the running server {said}: first load {run['runs'][0]:.2f} s "
@@ -324,7 +346,7 @@ def main(sizes: tuple[int, ...], url: str | None) -> None:
                         flush=True,
                     )
             if not url:  # a new server's first load after a write whose copy ingest kept
-                touch(target)
+                edit(target)
                 seconds = keep_copy(target, environ)
                 print(
                     f"{n:>9,} incidents, a new server after an ingest that kept the copy (in {seconds:.2f} s): "

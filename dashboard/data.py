@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -133,29 +133,52 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     return _frame(_corrected(stored, found))
 
 
-def database_version(db_path: str | Path) -> tuple[int, ...]:
-    """Return what changes when the database does: mtime and size of the file and of its write-ahead log (unless
-    empty); for a PostgreSQL URL, its write-ahead log position."""
+def database_version(db_path: str | Path) -> tuple:
+    """Return what changes when the database does, whichever table is written: mtime and size of the file and of
+    its write-ahead log (unless empty); for a PostgreSQL URL, the rows written to it (store.data_version)."""
     if store.is_url(str(db_path)):
         return (_postgres_version(str(db_path)),)
     return columnar.file_version(db_path)
 
 
-def _postgres_version(url: str) -> int:
-    """Return store.data_version of the PostgreSQL database at `url`, asked on a connection the server keeps open: a
-    page asks a dozen times a run, and a connection of its own each took 8.7 ms here against 0.6 ms. A connection
-    lost (the server restarted) is opened again once."""
+def map_version(db_path: str | Path) -> tuple:
+    """Return what changes when the rows the map shows at `db_path` do (store.map_version), and not when only other
+    tables are written: a reader's problem report or a feed polled by `watch` is no new version of the frames. A
+    SQLite database's token is read again only once its file has changed (`database_version`)."""
+    if store.is_url(str(db_path)):
+        return (_postgres_version(str(db_path), store.map_version),)
+    changed = columnar.file_version(db_path)  # first: a write after it shows as a change at the next call
+    with _VERSION_LOCK:
+        known = _map_versions().get(str(db_path))
+    if known is not None and known[0] == changed:
+        return known[1]
+    version = columnar.map_version(db_path)
+    with _VERSION_LOCK:
+        _map_versions()[str(db_path)] = (changed, version)
+    return version
+
+
+@st.cache_resource(show_spinner=False)
+def _map_versions() -> dict[str, tuple[tuple[int, ...], tuple]]:
+    """Return {SQLite database: (the file's version, the map's version read at it)}, one per server."""
+    return {}
+
+
+def _postgres_version(url: str, version: Callable[[store.Connection], int | None] = store.data_version) -> int | None:
+    """Return `version` (store.data_version or store.map_version) of the PostgreSQL database at `url`, asked on a
+    connection the server keeps open: a page asks a dozen times a run, and a connection of its own each took 8.7 ms
+    here against 0.6 ms. A connection lost (the server restarted) is opened again once."""
     with _VERSION_LOCK:
         held = _version_connections()
         if url not in held:
             held[url] = store.connect_readonly(url)
         try:
-            return store.data_version(held[url])
+            return version(held[url])
         except store.DB_ERRORS:  # lost: once more, on a new connection
             with contextlib.suppress(*store.DB_ERRORS):
                 held.pop(url).close()
             held[url] = store.connect_readonly(url)
-            return store.data_version(held[url])
+            return version(held[url])
 
 
 _VERSION_LOCK = threading.Lock()  # sessions run in threads of their own; a connection runs one statement at a time
@@ -167,11 +190,11 @@ def _version_connections() -> dict[str, store.Connection]:
     return {}
 
 
-def _frames_version(db_path: str | Path) -> tuple[int, ...]:
-    """Return `database_version(db_path)`; when it is a new one for this database, first let go of the frames
-    shared until now (every per-version cache of frames is cleared), so that a change does not hold two versions'
-    frames at once: at a million incidents, each took 1.7 GB."""
-    version = database_version(db_path)
+def _frames_version(db_path: str | Path) -> tuple:
+    """Return `map_version(db_path)`; when it is a new one for this database, first let go of the frames shared
+    until now (every per-version cache of frames is cleared), so that a change does not hold two versions' frames at
+    once: at a million incidents, each took 1.7 GB."""
+    version = map_version(db_path)
     seen = _frames_versions()
     if seen.setdefault(str(db_path), version) != version:
         for cached in (*(_cached_incidents, _cached_public, _cached_events, _cached_without_texts), *_VERSION_CACHES):
@@ -185,7 +208,7 @@ def _frames_version(db_path: str | Path) -> tuple[int, ...]:
 
 
 @st.cache_resource(show_spinner=False)
-def _frames_versions() -> dict[str, tuple[int, ...]]:
+def _frames_versions() -> dict[str, tuple]:
     """Return {database: the version its shared frames were last asked for at}, one per server."""
     return {}
 
@@ -241,7 +264,7 @@ def incidents(db_path: str | Path) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
-def _cached_incidents(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
+def _cached_incidents(db_path: str, version: tuple) -> pd.DataFrame:
     frame = read_incidents(db_path)
     hand_back_memory()  # what reading it freed, before the frames made from it
     return frame
@@ -254,7 +277,7 @@ def public(db_path: str | Path) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
-def _cached_public(db_path: str, version: tuple[int, ...]) -> pd.DataFrame:
+def _cached_public(db_path: str, version: tuple) -> pd.DataFrame:
     frame = public_incidents(incidents(db_path), name_vocabulary())
     hand_back_memory()  # what masking freed, before the events are made from it
     return frame
@@ -267,7 +290,7 @@ def stored_dates(db_path: str | Path) -> tuple[str, str] | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_dates(db_path: str, version: tuple[int, ...]) -> tuple[str, str] | None:
+def _cached_dates(db_path: str, version: tuple) -> tuple[str, str] | None:
     known = pd.Series(incidents(db_path)["date"].array).dropna()  # without the index, which dropna would take too
     return (known.min(), known.max()) if len(known) else None
 
@@ -280,7 +303,7 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
-def _cached_events(db_path: str, version: tuple[int, ...], public_view: bool) -> pd.DataFrame:
+def _cached_events(db_path: str, version: tuple, public_view: bool) -> pd.DataFrame:
     frame = (public if public_view else incidents)(db_path)
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
 
@@ -295,7 +318,7 @@ def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) 
 
 
 @st.cache_resource(show_spinner=False, max_entries=4 * CACHED_DATABASES)
-def _cached_without_texts(db_path: str, version: tuple[int, ...], public_view: bool, events_view: bool) -> pd.DataFrame:
+def _cached_without_texts(db_path: str, version: tuple, public_view: bool, events_view: bool) -> pd.DataFrame:
     frame = events(db_path, public_view=public_view) if events_view else (public if public_view else incidents)(db_path)
     return coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
 
@@ -369,7 +392,7 @@ _WHOLE_TEXTS = ("evidence_start", "type_start", "type_end", "place_start", "plac
 
 
 @st.cache_resource(show_spinner=False, max_entries=2 * CACHED_DATABASES)
-def _cached_texts(db_path: str, version: tuple[int, ...], public_view: bool) -> dict[str, tuple]:
+def _cached_texts(db_path: str, version: tuple, public_view: bool) -> dict[str, tuple]:
     """Return {incident id: its store.MAP_TEXTS as texts_of gives them}, kept per database version and view."""
     return {}
 
@@ -415,7 +438,7 @@ def corrections_of(db_path: str | Path) -> list[store.Correction]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_corrections(db_path: str, version: tuple[int, ...]) -> list[store.Correction]:
+def _cached_corrections(db_path: str, version: tuple) -> list[store.Correction]:
     conn = store.connect_readonly(db_path)
     try:
         return columnar.stored_corrections(conn)
@@ -431,7 +454,7 @@ def stored_events(db_path: str | Path) -> StoredMerges | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_stored_events(db_path: str, version: tuple[int, ...]) -> StoredMerges | None:
+def _cached_stored_events(db_path: str, version: tuple) -> StoredMerges | None:
     conn = store.connect_readonly(db_path)
     try:
         found = columnar.stored_corrections(conn)
@@ -462,7 +485,7 @@ def filter_choices(
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
 def _cached_choices(
     db_path: str,
-    version: tuple[int, ...],
+    version: tuple,
     boroughs: tuple[str, ...],
     categories: tuple[str, ...],
     type_labels: tuple[tuple[str, str], ...],
@@ -489,9 +512,7 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
-def _cached_matches(
-    db_path: str, version: tuple[int, ...], query: str, public_view: bool, events_view: bool
-) -> pd.Series:
+def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool, events_view: bool) -> pd.Series:
     frame = (public if public_view else incidents)(db_path)
     if events_view:  # an event is found when any report it shows is: search the reports, then find their events
         shown = events(db_path, public_view=public_view)
@@ -611,7 +632,7 @@ def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarr
 
 
 @st.cache_resource(show_spinner=False, max_entries=2 * CACHED_DATABASES)
-def _cached_report_events(db_path: str, version: tuple[int, ...], public_view: bool) -> np.ndarray:
+def _cached_report_events(db_path: str, version: tuple, public_view: bool) -> np.ndarray:
     """Return dashboard.events_view.report_events of the page's events and reports at this version and view: hashing a
     million incidents' events once, not at every search (4 MB at 1M)."""
     frame = (public if public_view else incidents)(db_path)
@@ -619,7 +640,7 @@ def _cached_report_events(db_path: str, version: tuple[int, ...], public_view: b
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_positions(db_path: str, version: tuple[int, ...], rows: int) -> dict[tuple, np.ndarray]:
+def _cached_positions(db_path: str, version: tuple, rows: int) -> dict[tuple, np.ndarray]:
     """Return {a piece of the scan of every SQLite incident's texts (_searched_texts: its statement and parameters,
     which read the same rows in the same order at a version): the position of each row it reads in `incidents` and
     `public` (their rows in one order, `rows` of them), -1 for an incident they leave out (hidden), -2 until a search
@@ -628,7 +649,7 @@ def _cached_positions(db_path: str, version: tuple[int, ...], rows: int) -> dict
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_screens(db_path: str, version: tuple[int, ...], rows: int) -> np.ndarray:
+def _cached_screens(db_path: str, version: tuple, rows: int) -> np.ndarray:
     """Return, per row of `public(db_path)` at this version (`rows` of them), whether masking may change its stored
     texts (1, else 0; -1 until a search screens it), filled in by the searches: a broad search screens half a
     million rows' texts in 0.3-0.7 s, and the next one finds most of them screened."""

@@ -2,12 +2,12 @@
 newest first, read fast and kept on disk per database version, so that a dashboard's first load reads one file
 instead of a million rows; writers (ingest, watch) keep it current with `refresh`.
 
-The rows are read by Apache Arrow's ADBC drivers: SQLite's in pieces at once, PostgreSQL's by COPY; without a
-driver, or a column Arrow cannot type, through the store's own connection. The copy is an Arrow IPC file in
-extract.cache's directory, named by the database's path (or URL) and version (`file_version`, `postgres_version`): a
-change of the database is a new name, and a reader finds a copy only of the version it reads. Writers keep SQLite's;
-a PostgreSQL database's is kept by the dashboard that read it (its writers may run on other machines, whose copies
-no dashboard would read).
+The rows are read by Apache Arrow's ADBC drivers: SQLite's in pieces at once, PostgreSQL's by COPY; without a driver, or
+a column Arrow cannot type, through the store's own connection. The copy is an Arrow IPC file in extract.cache's
+directory, named by the database's path (or URL) and the version of its map's rows (`map_version`, `postgres_version`):
+a change of them is a new name, and a reader finds a copy only of the version it reads. Writers keep SQLite's; a
+PostgreSQL database's is kept by the dashboard that read it (its writers may run on other machines, whose copies no
+dashboard would read).
 """
 
 from __future__ import annotations
@@ -67,6 +67,18 @@ def file_version(db_path: str | Path) -> tuple[int, ...]:
     return tuple(n for s in stats if s.st_size for n in (s.st_mtime_ns, s.st_size))
 
 
+def map_version(db_path: str | Path) -> tuple:
+    """Return what changes when the rows the map shows in the SQLite database at `db_path` do (store.map_version),
+    not when only its other tables are written; the file's version (`file_version`) for a database from before
+    migration 10, opened read-only."""
+    conn = store.connect_readonly(db_path)
+    try:
+        token = store.map_version(conn)
+    finally:
+        conn.close()
+    return file_version(db_path) if token is None else ("map", token)
+
+
 def stored_corrections(conn: store.Connection) -> list[store.Correction]:
     """Return the corrections stored in the database open as `conn` (store.iter_corrections); none in a database
     opened read-only from before they were kept (migration 5)."""
@@ -87,11 +99,12 @@ def postgres_version(conn: store.Connection) -> tuple | None:
     """Return what names the state of the PostgreSQL database open as `conn` for its copy; None when its server counts
     no writes (track_counts off), so that nothing names a change.
 
-    The rows written to each table as the server counts them (store.data_version: on a standby, its replay
-    position), which start again at a crash's recovery (the background writer's statistics reset then), a reset of
-    the statistics, a server's restart, or a table or the database made anew (new oids). A count is made once a write
-    is committed, so the rows read after it is asked hold at least what it counted: a copy named by it is never older
-    than its name, and a write counted later names another."""
+    The rows written to each of the map's tables as the server counts them (store.map_version: on a standby, its
+    replay position; a problem report or a feed polled is no new version), which start again at a crash's recovery
+    (the background writer's statistics reset then), a reset of the statistics, a server's restart, or a table or
+    the database made anew (new oids). A count is made once a write is committed, so the rows read after it is asked
+    hold at least what it counted: a copy named by it is never older than its name, and a write counted later names
+    another."""
     *restarts, counting = conn.execute(
         "SELECT d.oid::bigint, extract(epoch FROM pg_postmaster_start_time()), extract(epoch FROM s.stats_reset), "
         "(SELECT extract(epoch FROM stats_reset) FROM pg_stat_bgwriter), current_setting('track_counts') "
@@ -100,10 +113,12 @@ def postgres_version(conn: store.Connection) -> tuple | None:
     if counting != "on":
         return None
     tables = conn.execute(
-        "SELECT relid::bigint, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables ORDER BY relid"
+        "SELECT relid::bigint, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+        "WHERE schemaname = current_schema() AND relname = ANY(?) ORDER BY relid",
+        (list(store.MAP_TABLES),),
     ).fetchall()
     counts = hashlib.sha256(repr([tuple(t) for t in tables]).encode()).hexdigest()
-    return (*(str(r) for r in restarts), counts, store.data_version(conn))
+    return (*(str(r) for r in restarts), counts, store.map_version(conn))
 
 
 def left_out(found: Sequence[store.Correction]) -> tuple[set[str], set[str]]:
@@ -434,7 +449,7 @@ def _snapshot_path(db_path: str | Path, conn: store.Connection | None = None) ->
         version: tuple = found
     else:
         place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-        version = file_version(db_path)
+        version = map_version(db_path)
     shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, version)
     return folder / "frames" / f"{place}-{hashlib.sha256(repr(shape).encode()).hexdigest()[:16]}.arrow"
 

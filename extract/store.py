@@ -469,6 +469,23 @@ END;
 """,
         postgres="SELECT 1;",  # pg_trgm's GIN indexes are the tables' own, written with their rows
     ),
+    # The map's version (`map_version`): a random token that every write of the map's tables draws anew, so that a
+    # problem report, a feed polled or recorded crime imported leaves the dashboards' frames and the map's kept copy
+    # as they are (at a million incidents each such write cost every dashboard process a 4 s load). Random, not a
+    # count: a database restored from a backup and written again never comes back to a token seen before. On
+    # PostgreSQL the server's own counts of the rows written to these tables, which no writer waits for.
+    Migration(
+        10,
+        "a token drawn anew by every write of the tables the map shows; nothing on PostgreSQL",
+        "CREATE TABLE map_version (token INTEGER NOT NULL);\nINSERT INTO map_version (token) VALUES (random());\n"
+        + "".join(
+            f"CREATE TRIGGER map_version_{table}_{change.lower()} AFTER {change} ON {table} BEGIN "
+            "UPDATE map_version SET token = random(); END;\n"
+            for table in ("articles", "incidents", "events", "incident_events", "corrections")
+            for change in ("INSERT", "UPDATE", "DELETE")
+        ),
+        postgres="SELECT 1;",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -2083,6 +2100,35 @@ def matcher_lock(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("SELECT pg_advisory_unlock(?)", (_MATCHER_LOCK,))
+
+
+MAP_TABLES = ("articles", "incidents", "events", "incident_events", "corrections")
+"""The tables whose rows the map shows, with their events and the editors' corrections (migration 10's)."""
+
+
+def map_version(conn: Connection) -> int | None:
+    """Return a number that changes whenever the rows of MAP_TABLES do, and not when only other tables are written
+    (a problem report, a feed polled, recorded crime imported), for the caches of what the map shows; None for a
+    SQLite database from before migration 10 (opened read-only).
+
+    SQLite: the token migration 10's triggers draw anew at every write. PostgreSQL: the rows inserted, updated and
+    deleted in MAP_TABLES, as the server counts them once a transaction ends (as data_version; a standby gives its
+    replay position).
+    """
+    if isinstance(conn, sqlite3.Connection):
+        try:
+            return conn.execute("SELECT token FROM map_version").fetchone()[0]
+        except sqlite3.OperationalError:
+            return None
+    if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+        return data_version(conn)
+    return int(conn.execute(_MAP_WRITES).fetchone()[0])
+
+
+_MAP_WRITES = (
+    "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
+    f"WHERE schemaname = current_schema() AND relname IN ({', '.join(repr(t) for t in MAP_TABLES)})"
+)
 
 
 def data_version(conn: Connection) -> int:

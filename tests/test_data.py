@@ -94,6 +94,25 @@ def test_a_change_lets_go_of_the_older_versions_frames(tmp_path):
     assert [ref() is None for ref in held] == [True] * 5
 
 
+def test_a_problem_report_or_a_feed_polled_keeps_the_frames_and_their_kept_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES[:2])
+    frames = [data.incidents(path), data.public(path), data.events(path, public_view=True)]
+    columnar.copies_written()
+    [kept] = (tmp_path / "cache" / "frames").glob("*.arrow")
+    before = data.database_version(path)
+    assert data.report_problem(path, "peckham:0", "wrong_place", "") == 1
+    conn = store.connect(path)
+    store.save_feed_state(conn, store.FeedState("https://news.example/rss", "News", 304))
+    conn.close()
+    assert data.database_version(path) != before  # the file was written
+    again = [data.incidents(path), data.public(path), data.events(path, public_view=True)]
+    assert [a is b for a, b in zip(again, frames)] == [True] * 3
+    assert columnar.refresh(path) == 0  # the copy of this version is kept already
+    assert list((tmp_path / "cache" / "frames").glob("*.arrow")) == [kept]
+
+
 class FixedGeocoder:
     """The place search of a place correction: every query is Somewhere in Camden."""
 
@@ -546,7 +565,7 @@ def test_texts_kept_stay_within_their_bound_and_read_the_same(searched_db, monke
     whole = data.texts_of(searched_db, ids, public_view=True)
     monkeypatch.setattr(data, "CACHED_TEXTS", 3)
     data._cached_texts.clear()
-    kept = data._cached_texts(str(searched_db), data.database_version(searched_db), True)
+    kept = data._cached_texts(str(searched_db), data.map_version(searched_db), True)
     assert plain(data.texts_of(searched_db, ids, public_view=True)) == plain(whole)
     assert len(kept) == 0  # more than the bound at once: read for that call only
     for at in range(0, len(ids), 2):  # two at a time: kept, until the next two would pass the bound

@@ -733,6 +733,101 @@ def test_postgresql_data_version_moves_with_this_databases_writes_only(postgres_
     assert version_after(url, before) != before
 
 
+HIDE = store.Correction("incident", "i1", "hidden", "true", "ed", "2024-03-08")
+# Writes of the map's rows and writes of other tables: (what is written, whether the map's version moves).
+MAP_WRITES = [
+    ("an article saved again", lambda c: store.save_article(c, ARTICLE, [incident("i1"), incident("i2")]), True),
+    ("an article with no incident", lambda c: store.save_article(c, article("a2"), []), True),
+    ("a correction", lambda c: store.save_correction(c, HIDE, store.LogEntry("2024-03-08", "ed", "hide", "i1")), True),
+    ("a takedown", lambda c: take_down(c, "a1", "text"), True),
+    (
+        "a reader's problem report",
+        lambda c: store.save_problem_report(c, store.ProblemReport("i1", "wrong_place", "", "2024-03-08")),
+        False,
+    ),
+    ("a feed polled", lambda c: store.save_feed_state(c, store.FeedState("https://news.example/rss", "N", 304)), False),
+    (
+        "a watch round",
+        lambda c: store.save_watch_round(c, store.WatchRound("2024-03-08", "2024-03-08", 1, 0, 0, 0, 0)),
+        False,
+    ),
+    (
+        "recorded crime imported",
+        lambda c: store.replace_recorded_crime(c, "metropolitan", "2024-01", [("Hackney", "burglary", 3)], source="t"),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize("write, moves", [(w, m) for _, w, m in MAP_WRITES], ids=[n for n, _, _ in MAP_WRITES])
+def test_map_version_moves_with_the_maps_rows_only(tmp_path, write, moves):
+    path = tmp_path / "incidents.db"
+    conn = store.connect(path)
+    store.save_article(conn, ARTICLE, [incident("i1")])
+    reader = store.connect_readonly(path)
+    before = store.map_version(reader)
+    write(conn)
+    assert (store.map_version(reader) != before) is moves
+    conn.close()
+    reader.close()
+
+
+def test_map_version_of_a_database_opened_read_only_before_it(tmp_path):
+    database_at(tmp_path / "incidents.db", 9).close()
+    reader = store.connect_readonly(tmp_path / "incidents.db")
+    assert store.map_version(reader) is None
+    reader.close()
+
+
+def map_version_after(url: str, before: int | None, *, seconds: float = 10.0) -> int | None:
+    """store.map_version once the server has counted what was written (as version_after)."""
+
+    def now() -> int | None:
+        reader = store.connect_readonly(url)
+        try:
+            return store.map_version(reader)
+        finally:
+            reader.close()
+
+    deadline, last = time.monotonic() + seconds, now()
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        current = now()
+        if (before is not None and current != before) or (before is None and current == last):
+            return current
+        last = current
+    return last
+
+
+@pytest.mark.slow
+def test_postgresql_map_version_moves_with_the_maps_rows_only(postgres_server):
+    url = postgres_server.new_database()
+    # Each writer disconnects: an idle backend's counts reach the server up to 10 s later, a closed one's at once.
+    for writes in ([MAP_WRITES[0]], [w for w in MAP_WRITES if not w[2]], [MAP_WRITES[0]]):
+        before = map_version_after(url, None)
+        conn = store.connect(url)
+        for _, write, _ in writes:
+            write(conn)
+        conn.close()
+        if writes[0][2]:
+            assert map_version_after(url, before) != before
+        else:
+            assert map_version_after(url, None) == before
+            assert data_version_moved(url)
+
+
+def data_version_moved(url: str) -> bool:
+    """Whether the server counted the other tables' writes (so that the test above tells something)."""
+    reader = store.connect_readonly(url)
+    try:
+        rows = reader.execute(
+            "SELECT sum(n_tup_ins + n_tup_upd) FROM pg_stat_user_tables WHERE relname = 'problem_reports'"
+        ).fetchone()[0]
+    finally:
+        reader.close()
+    return bool(rows)
+
+
 # "robbery" is in s3's headline (its two incidents') and in s3:1's evidence: three texts match.
 @pytest.mark.parametrize("limit, expected", [(None, ["s3:0", "s3:1"]), (3, ["s3:0", "s3:1"]), (2, None)])
 def test_search_incidents_above_its_limit_leaves_the_scan_to_the_caller(conn, limit, expected):

@@ -695,21 +695,21 @@ def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_pa
     reader.close()
 
 
-def version_of(url: str) -> int:
+def version_of(url: str, version=store.data_version) -> int | None:
     reader = store.connect_readonly(url)
     try:
-        return store.data_version(reader)
+        return version(reader)
     finally:
         reader.close()
 
 
-def version_after(url: str, before: int | None, *, seconds: float = 10.0) -> int:
-    """The version once the server has counted what was written: the first that differs from `before`, or when
-    `before` is None the one that holds for a second."""
-    deadline, last = time.monotonic() + seconds, version_of(url)
+def version_after(url: str, before: int | None, *, seconds: float = 10.0, version=store.data_version) -> int | None:
+    """The `version` (store.data_version or store.map_version) once the server has counted what was written: the
+    first that differs from `before`, or when `before` is None the one that holds for a second."""
+    deadline, last = time.monotonic() + seconds, version_of(url, version)
     while time.monotonic() < deadline:
         time.sleep(1.0)
-        now = version_of(url)
+        now = version_of(url, version)
         if (before is not None and now != before) or (before is None and now == last):
             return now
         last = now
@@ -779,40 +779,20 @@ def test_map_version_of_a_database_opened_read_only_before_it(tmp_path):
     reader.close()
 
 
-def map_version_after(url: str, before: int | None, *, seconds: float = 10.0) -> int | None:
-    """store.map_version once the server has counted what was written (as version_after)."""
-
-    def now() -> int | None:
-        reader = store.connect_readonly(url)
-        try:
-            return store.map_version(reader)
-        finally:
-            reader.close()
-
-    deadline, last = time.monotonic() + seconds, now()
-    while time.monotonic() < deadline:
-        time.sleep(1.0)
-        current = now()
-        if (before is not None and current != before) or (before is None and current == last):
-            return current
-        last = current
-    return last
-
-
 @pytest.mark.slow
 def test_postgresql_map_version_moves_with_the_maps_rows_only(postgres_server):
     url = postgres_server.new_database()
     # Each writer disconnects: an idle backend's counts reach the server up to 10 s later, a closed one's at once.
     for writes in ([MAP_WRITES[0]], [w for w in MAP_WRITES if not w[2]], [MAP_WRITES[0]]):
-        before = map_version_after(url, None)
+        before = version_after(url, None, version=store.map_version)
         conn = store.connect(url)
         for _, write, _ in writes:
             write(conn)
         conn.close()
         if writes[0][2]:
-            assert map_version_after(url, before) != before
+            assert version_after(url, before, version=store.map_version) != before
         else:
-            assert map_version_after(url, None) == before
+            assert version_after(url, None, version=store.map_version) == before
             assert data_version_moved(url)
 
 

@@ -953,16 +953,29 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
     touched = _touched(pd.Index(frame["incident_id"]), frame["article_id"], found)
     if not touched.any():
         return frame
-    rows = frame.loc[touched, list(store.MAP_COLUMNS)].astype(object)
+    where = np.flatnonzero(touched)
+    rows = frame.iloc[where][list(store.MAP_COLUMNS)].astype(object)
     fixed = pd.DataFrame.from_records(
         corrections.apply_corrections(rows.where(rows.notna(), None).to_dict("records"), found)
     )
-    frame = frame[~touched | frame["incident_id"].isin(fixed.get("incident_id", ()))].reset_index(drop=True)
-    if fixed.empty:
-        return frame
-    at = pd.Index(frame["incident_id"]).get_indexer(fixed["incident_id"])
+    # The touched rows by id, not the frame's million: each (un)hashed once costs 0.3 s at a million incidents.
+    position = dict(zip(rows["incident_id"], where))
+    dropped = sorted(position.keys() - set(fixed.get("incident_id", ())))  # hidden, or their article deleted
+    if not fixed.empty:
+        frame = _fixed(frame, fixed, np.array([position[i] for i in fixed["incident_id"]], dtype=np.intp))
+    if dropped:
+        frame = frame.drop(index=frame.index[[position[i] for i in dropped]]).reset_index(drop=True)
+    return frame
+
+
+def _fixed(frame: pd.DataFrame, fixed: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """Return `frame` with the corrected rows `fixed` in place, at the positions `at`."""
     fixed["cell"] = None  # a corrected place has a point of its own: the stored cell was the extracted point's
     for column in (c for c in fixed.columns if c in frame):  # not the texts a correction changed: texts_of has them
+        if all(map(_same, frame[column].iloc[at], fixed[column])):
+            # What a correction left as it was (most columns: a verification changes none) stays as read: the copy
+            # below makes Python objects of a whole column, 0.1 s a column at a million incidents.
+            continue
         values = frame[column].astype(object)
         values.iloc[at] = fixed[column].astype(object).to_numpy()
         values = values.infer_objects()
@@ -971,6 +984,13 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
             values = values.astype("int64")
         frame[column] = values
     return frame
+
+
+def _same(stored: object, corrected: object) -> bool:
+    """Whether a corrected value is the stored one: equal, or both missing (None, NaN or NA)."""
+    if pd.isna(stored) or pd.isna(corrected):
+        return bool(pd.isna(stored) and pd.isna(corrected))
+    return bool(stored == corrected)
 
 
 def _touched(incident_ids: pd.Index, article_ids: pd.Series, found: Sequence[store.Correction]) -> np.ndarray:

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -973,12 +974,21 @@ def _fixed(frame: pd.DataFrame, fixed: pd.DataFrame, at: np.ndarray) -> pd.DataF
     fixed["cell"] = None  # a corrected place has a point of its own: the stored cell was the extracted point's
     for column in (c for c in fixed.columns if c in frame):  # not the texts a correction changed: texts_of has them
         if all(map(_same, frame[column].iloc[at], fixed[column])):
-            # What a correction left as it was (most columns: a verification changes none) stays as read: the copy
-            # below makes Python objects of a whole column, 0.1 s a column at a million incidents.
-            continue
-        values = frame[column].astype(object)
-        values.iloc[at] = fixed[column].astype(object).to_numpy()
-        values = values.infer_objects()
+            continue  # what a correction left as it was (most columns: a verification changes none) stays as read
+        corrected = fixed[column].astype(object).to_numpy()
+        try:
+            # The column's own type holds the corrected values: set in place. Making Python objects of a whole column
+            # and back took 0.1-0.3 s a column at a million incidents.
+            if frame[column].dtype == object:  # no type of its own yet (nothing but None read): one is inferred
+                raise TypeError(column)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # pandas warns where it would change the column's type
+                values = frame[column].copy()
+                values.iloc[at] = corrected
+        except (TypeError, ValueError, Warning):  # it does not: the type of all the values, as a read finds it
+            values = frame[column].astype(object)
+            values.iloc[at] = corrected
+            values = values.infer_objects()
         # Read at once, integers without a missing one make an int64 column: so does a correction filling the gap.
         if column in WHOLE_NUMBERS and values.dtype == float and values.notna().all():
             values = values.astype("int64")

@@ -1,5 +1,5 @@
 """The map's columnar copy: every stored incident's map row (store.iter_map_rows: no texts) as one Arrow table,
-newest first, read fast and kept on disk per database version, so that a dashboard's first load reads one file
+newest first, read fast and kept on disk per version of the map's rows, so that a dashboard's first load reads one file
 instead of a million rows; writers (ingest, watch) keep it current with `refresh`.
 
 The rows are read by Apache Arrow's ADBC drivers: SQLite's in pieces at once, PostgreSQL's by COPY; without a driver, or

@@ -4,10 +4,11 @@ instead of a million rows; writers (ingest, watch) keep it current with `refresh
 
 The rows are read by Apache Arrow's ADBC drivers: SQLite's in pieces at once, PostgreSQL's by COPY; without a driver, or
 a column Arrow cannot type, through the store's own connection. The copy is an Arrow IPC file in extract.cache's
-directory, named by the database's path (or URL) and the version of its map's rows (`map_version`, `postgres_version`):
-a change of them is a new name, and a reader finds a copy only of the version it reads. Writers keep SQLite's; a
-PostgreSQL database's is kept by the dashboard that read it (its writers may run on other machines, whose copies no
-dashboard would read).
+directory, named by the database's path (or URL), the version of its stored rows (store.rows_version,
+`postgres_version`) and the incidents the editors' corrections leave out: a change of them is a new name, and a reader
+finds a copy only of the version it reads (the other corrections are applied to the rows as they are read). Writers keep
+SQLite's; a PostgreSQL database's is kept by the dashboard that read it (its writers may run on other machines, whose
+copies no dashboard would read).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def map_version(db_path: str | Path) -> tuple:
     migration 10, opened read-only."""
     conn = store.connect_readonly(db_path)
     try:
-        token = store.map_version(conn)
+        token = store.rows_version(conn)
     finally:
         conn.close()
     return file_version(db_path) if token is None else ("map", token)
@@ -99,12 +100,12 @@ def postgres_version(conn: store.Connection) -> tuple | None:
     """Return what names the state of the PostgreSQL database open as `conn` for its copy; None when its server counts
     no writes (track_counts off), so that nothing names a change.
 
-    The rows written to each of the map's tables as the server counts them (store.map_version: on a standby, its
-    replay position; a problem report or a feed polled is no new version), which start again at a crash's recovery
-    (the background writer's statistics reset then), a reset of the statistics, a server's restart, or a table or
-    the database made anew (new oids). A count is made once a write is committed, so the rows read after it is asked
-    hold at least what it counted: a copy named by it is never older than its name, and a write counted later names
-    another."""
+    The rows written to each table of the stored rows as the server counts them (store.rows_version: on a standby,
+    its replay position; a correction, a problem report or a feed polled is no new version), which start again at a
+    crash's recovery (the background writer's statistics reset then), a reset of the statistics, a server's restart,
+    or a table or the database made anew (new oids). A count is made once a write is committed, so the rows read
+    after it is asked hold at least what it counted: a copy named by it is never older than its name, and a write
+    counted later names another."""
     *restarts, counting = conn.execute(
         "SELECT d.oid::bigint, extract(epoch FROM pg_postmaster_start_time()), extract(epoch FROM s.stats_reset), "
         "(SELECT extract(epoch FROM stats_reset) FROM pg_stat_bgwriter), current_setting('track_counts') "
@@ -115,10 +116,10 @@ def postgres_version(conn: store.Connection) -> tuple | None:
     tables = conn.execute(
         "SELECT relid::bigint, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
         "WHERE schemaname = current_schema() AND relname = ANY(?) ORDER BY relid",
-        (list(store.MAP_TABLES),),
+        (list(store.ROW_TABLES),),
     ).fetchall()
     counts = hashlib.sha256(repr([tuple(t) for t in tables]).encode()).hexdigest()
-    return (*(str(r) for r in restarts), counts, store.map_version(conn))
+    return (*(str(r) for r in restarts), counts, store.rows_version(conn))
 
 
 def left_out(found: Sequence[store.Correction]) -> tuple[set[str], set[str]]:
@@ -136,7 +137,7 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
     more, when the database did not change while it was read: in a thread of its own, so that the caller does not
     wait for it; `copies_written` waits)."""
     copies_written()  # a copy of the last version still being written would land after this one's clean-up
-    path = _snapshot_path(db_path, conn)  # once read: a first reader may add the write-ahead log's file
+    path = _snapshot_path(db_path, conn, found)
     # A correction made after `found` was read is in this version: no copy of it is read or kept with `found`.
     if path is not None and stored_corrections(conn) != list(found):
         path = None
@@ -147,7 +148,7 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
         path is not None
         and table is not None
         and table.num_rows >= SNAPSHOT_ROWS
-        and path == _snapshot_path(db_path, conn)
+        and path == _snapshot_path(db_path, conn, found)
     ):
         # The frame shares the table's buffers: writing it holds no more memory. At a million rows, 0.3 s.
         writing = threading.Thread(target=_write_snapshot, args=(table, path), name="map copy")
@@ -178,21 +179,24 @@ def refresh(db_path: str | Path) -> int:
     REFRESH_ERRORS when it cannot read the database or write the copy. Call it once the writes are committed and the
     writer's connections closed: closing changes the file."""
     copies_written()
-    path = _snapshot_path(db_path)
-    try:
-        if path is None or path.exists():
-            return 0
-    except OSError:  # a cache directory this user cannot read (ingest run as another user): none is kept there
+    if store.is_url(str(db_path)) or cache_dir() is None:
         return 0
     conn = store.connect_readonly(db_path)
     try:
+        found = stored_corrections(conn)
+        path = _snapshot_path(db_path, conn, found)
+        try:
+            if path is None or path.exists():
+                return 0
+        except OSError:  # a cache directory this user cannot read (ingest run as another user): none is kept there
+            return 0
         if conn.execute("SELECT count(*) FROM incidents").fetchone()[0] < SNAPSHOT_ROWS:
             return 0
-        _, table = _read(db_path, conn, list(store.iter_corrections(conn)), frame=False)
+        _, table = _read(db_path, conn, found, frame=False)
+        if table is None or path != _snapshot_path(db_path, conn, stored_corrections(conn)):
+            return 0
     finally:
         conn.close()
-    if table is None or path != _snapshot_path(db_path):
-        return 0
     _stale_removed(path)
     _write_snapshot(table, path)
     rows = table.num_rows
@@ -432,25 +436,27 @@ def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | 
     return tables()
 
 
-def _snapshot_path(db_path: str | Path, conn: store.Connection | None = None) -> Path | None:
-    """Return where the copy of the database at `db_path`, at its current version, is kept between processes (an
-    Arrow file in extract.cache's directory, named by the database's path or URL and version); None without a cache
-    directory, or for a PostgreSQL URL without `conn`, its connection, to ask its version on."""
+def _snapshot_path(db_path: str | Path, conn: store.Connection, found: Sequence[store.Correction]) -> Path | None:
+    """Return where the copy of the database at `db_path` (open as `conn`; `found` its corrections) is kept between
+    processes: an Arrow file in extract.cache's directory, named by the database's path or URL, the version of its
+    stored rows (store.rows_version, or PostgreSQL's `postgres_version`) and the incidents the corrections leave out,
+    the copy's only part of them (the others are applied as it is read); None without a cache directory, or when a
+    PostgreSQL server counts no writes."""
     folder = cache_dir()
     if folder is None:
         return None
     if store.is_url(str(db_path)):
-        if conn is None:
-            return None
-        found = postgres_version(conn)
-        if found is None:
+        found_version = postgres_version(conn)
+        if found_version is None:
             return None
         place = hashlib.sha256(repr(postgres_place(conn)).encode()).hexdigest()[:16]
-        version: tuple = found
+        version: tuple = found_version
     else:
         place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-        version = map_version(db_path)
-    shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, version)
+        token = store.rows_version(conn)
+        version = file_version(db_path) if token is None else ("rows", token)
+    hidden, deleted = left_out(found)
+    shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, version, sorted(hidden), sorted(deleted))
     return folder / "frames" / f"{place}-{hashlib.sha256(repr(shape).encode()).hexdigest()[:16]}.arrow"
 
 

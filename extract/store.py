@@ -486,6 +486,23 @@ END;
         ),
         postgres="SELECT 1;",
     ),
+    # The stored rows' version (`rows_version`): as migration 10's token, but not drawn by the editors' corrections,
+    # which the dashboard applies to the rows as it loads them. The map's kept copy is named by it (and by the
+    # incidents the corrections leave out), so that after a correction a dashboard reads the copy, not every row.
+    Migration(
+        11,
+        "a second token, drawn anew by every write of the stored rows but not by a correction; nothing on PostgreSQL",
+        "ALTER TABLE map_version ADD COLUMN rows_token INTEGER NOT NULL DEFAULT 0;\n"
+        "UPDATE map_version SET rows_token = random();\n"
+        + "".join(
+            f"DROP TRIGGER map_version_{table}_{change.lower()};\n"
+            f"CREATE TRIGGER map_version_{table}_{change.lower()} AFTER {change} ON {table} BEGIN "
+            "UPDATE map_version SET token = random(), rows_token = random(); END;\n"
+            for table in ("articles", "incidents", "events", "incident_events")
+            for change in ("INSERT", "UPDATE", "DELETE")
+        ),
+        postgres="SELECT 1;",
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 """The schema version this code writes and reads: the last migration's."""
@@ -2102,8 +2119,10 @@ def matcher_lock(conn: Connection) -> Iterator[None]:
         conn.execute("SELECT pg_advisory_unlock(?)", (_MATCHER_LOCK,))
 
 
-MAP_TABLES = ("articles", "incidents", "events", "incident_events", "corrections")
-"""The tables whose rows the map shows, with their events and the editors' corrections (migration 10's)."""
+ROW_TABLES = ("articles", "incidents", "events", "incident_events")
+"""The tables of the stored rows the map shows, with their events (migration 11's)."""
+MAP_TABLES = (*ROW_TABLES, "corrections")
+"""ROW_TABLES and the editors' corrections of them (migration 10's)."""
 
 
 def map_version(conn: Connection) -> int | None:
@@ -2115,20 +2134,30 @@ def map_version(conn: Connection) -> int | None:
     deleted in MAP_TABLES, as the server counts them once a transaction ends (as data_version; a standby gives its
     replay position).
     """
+    return _tables_version(conn, "token", MAP_TABLES)
+
+
+def rows_version(conn: Connection) -> int | None:
+    """Return a number that changes whenever the rows of ROW_TABLES do, as map_version does, but not with the
+    editors' corrections: what the map's kept copy of the stored rows is named by. None for a SQLite database from
+    before migration 11 (opened read-only)."""
+    return _tables_version(conn, "rows_token", ROW_TABLES)
+
+
+def _tables_version(conn: Connection, token: str, tables: Sequence[str]) -> int | None:
+    """Return SQLite's `token` of the table map_version, or PostgreSQL's count of the rows written to `tables`."""
     if isinstance(conn, sqlite3.Connection):
         try:
-            return conn.execute("SELECT token FROM map_version").fetchone()[0]
+            return conn.execute(f"SELECT {token} FROM map_version").fetchone()[0]
         except sqlite3.OperationalError:
             return None
     if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
         return data_version(conn)
-    return int(conn.execute(_MAP_WRITES).fetchone()[0])
-
-
-_MAP_WRITES = (
-    "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
-    f"WHERE schemaname = current_schema() AND relname IN ({', '.join(repr(t) for t in MAP_TABLES)})"
-)
+    sql = (
+        "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables "
+        "WHERE schemaname = current_schema() AND relname = ANY(?)"
+    )
+    return int(conn.execute(sql, (list(tables),)).fetchone()[0])
 
 
 def data_version(conn: Connection) -> int:

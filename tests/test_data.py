@@ -113,6 +113,36 @@ def test_a_problem_report_or_a_feed_polled_keeps_the_frames_and_their_kept_copy(
     assert list((tmp_path / "cache" / "frames").glob("*.arrow")) == [kept]
 
 
+@pytest.mark.parametrize(
+    "correct, read_again",
+    [
+        (lambda conn: corrections.verify(conn, "peckham:0", editor="t"), False),
+        (lambda conn: corrections.correct_date(conn, "peckham:0", "2020-01-02", editor="t"), False),
+        (lambda conn: corrections.hide(conn, "peckham:0", "not_london", editor="t"), True),
+        (lambda conn: corrections.take_down(conn, "peckham", "delete", editor="t", reason="legal"), True),
+    ],
+    ids=["verify", "date", "hide", "delete"],
+)
+def test_a_correction_reads_the_kept_copy_unless_it_leaves_an_incident_out(tmp_path, monkeypatch, correct, read_again):
+    monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
+    path = build_incidents_db(tmp_path / "incidents.db", cases=CASES[:3])
+    data.read_incidents(path)
+    columnar.copies_written()
+    conn = store.connect(path)
+    correct(conn)
+    conn.close()
+    reads = []
+    monkeypatch.setattr(columnar, "_read", lambda *a, **k: reads.append(a) or read(*a, **k))
+    corrected = data.read_incidents(path)
+    assert bool(reads) is read_again
+    monkeypatch.setenv("CRIMEMAP_CACHE_DIR", "")  # no copy: every row read and corrected
+    pd.testing.assert_frame_equal(corrected, data.read_incidents(path))
+
+
+read = columnar._read
+
+
 class FixedGeocoder:
     """The place search of a place correction: every query is Somewhere in Camden."""
 

@@ -734,12 +734,20 @@ def test_postgresql_data_version_moves_with_this_databases_writes_only(postgres_
 
 
 HIDE = store.Correction("incident", "i1", "hidden", "true", "ed", "2024-03-08")
-# Writes of the map's rows and writes of other tables: (what is written, whether the map's version moves).
+# Writes of the map's rows and writes of other tables: (what is written, whether the map's version moves); the
+# stored rows' version moves with the map's, but for a correction.
 MAP_WRITES = [
     ("an article saved again", lambda c: store.save_article(c, ARTICLE, [incident("i1"), incident("i2")]), True),
     ("an article with no incident", lambda c: store.save_article(c, article("a2"), []), True),
     ("a correction", lambda c: store.save_correction(c, HIDE, store.LogEntry("2024-03-08", "ed", "hide", "i1")), True),
     ("a takedown", lambda c: take_down(c, "a1", "text"), True),
+    (
+        "an event change",
+        lambda c: store.save_event_change(
+            c, removed=[], added=[filed("i1", "a1", "e1", (1,))], placed=[], events=[event("e1", 1)], dropped=[]
+        ),
+        True,
+    ),
     (
         "a reader's problem report",
         lambda c: store.save_problem_report(c, store.ProblemReport("i1", "wrong_place", "", "2024-03-08")),
@@ -765,17 +773,22 @@ def test_map_version_moves_with_the_maps_rows_only(tmp_path, write, moves):
     conn = store.connect(path)
     store.save_article(conn, ARTICLE, [incident("i1")])
     reader = store.connect_readonly(path)
-    before = store.map_version(reader)
+    before = store.map_version(reader), store.rows_version(reader)
     write(conn)
-    assert (store.map_version(reader) != before) is moves
+    correction = write is MAP_WRITES[2][1]
+    assert (store.map_version(reader) != before[0], store.rows_version(reader) != before[1]) == (
+        moves,
+        moves and not correction,
+    )
     conn.close()
     reader.close()
 
 
-def test_map_version_of_a_database_opened_read_only_before_it(tmp_path):
-    database_at(tmp_path / "incidents.db", 9).close()
+@pytest.mark.parametrize("version, known", [(9, (False, False)), (10, (True, False)), (11, (True, True))])
+def test_map_and_rows_versions_of_a_database_opened_read_only_before_them(tmp_path, version, known):
+    database_at(tmp_path / "incidents.db", version).close()
     reader = store.connect_readonly(tmp_path / "incidents.db")
-    assert store.map_version(reader) is None
+    assert (store.map_version(reader) is not None, store.rows_version(reader) is not None) == known
     reader.close()
 
 

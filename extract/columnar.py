@@ -74,7 +74,7 @@ def map_version(db_path: str | Path) -> tuple:
     migration 10, opened read-only."""
     conn = store.connect_readonly(db_path)
     try:
-        token = store.rows_version(conn)
+        token = store.map_version(conn)
     finally:
         conn.close()
     return file_version(db_path) if token is None else ("map", token)

@@ -127,14 +127,15 @@ def test_a_correction_reads_the_kept_copy_unless_it_leaves_an_incident_out(tmp_p
     monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", str(tmp_path / "cache"))
     path = build_incidents_db(tmp_path / "incidents.db", cases=CASES[:3])
-    data.read_incidents(path)
+    before = data.incidents(path)
     columnar.copies_written()
     conn = store.connect(path)
     correct(conn)
     conn.close()
     reads = []
     monkeypatch.setattr(columnar, "_read", lambda *a, **k: reads.append(a) or read(*a, **k))
-    corrected = data.read_incidents(path)
+    corrected = data.incidents(path)
+    assert corrected is not before  # a new version of the map's rows
     assert bool(reads) is read_again
     monkeypatch.setenv("CRIMEMAP_CACHE_DIR", "")  # no copy: every row read and corrected
     pd.testing.assert_frame_equal(corrected, data.read_incidents(path))

@@ -120,8 +120,10 @@ def test_a_problem_report_or_a_feed_polled_keeps_the_frames_and_their_kept_copy(
         (lambda conn: corrections.correct_date(conn, "peckham:0", "2020-01-02", editor="t"), False),
         (lambda conn: corrections.hide(conn, "peckham:0", "not_london", editor="t"), True),
         (lambda conn: corrections.take_down(conn, "peckham", "delete", editor="t", reason="legal"), True),
+        # The store erases the article's stored texts: its rows are written.
+        (lambda conn: corrections.take_down(conn, "peckham", "text", editor="t", reason="legal"), True),
     ],
-    ids=["verify", "date", "hide", "delete"],
+    ids=["verify", "date", "hide", "delete", "text"],
 )
 def test_a_correction_reads_the_kept_copy_unless_it_leaves_an_incident_out(tmp_path, monkeypatch, correct, read_again):
     monkeypatch.setattr(columnar, "SNAPSHOT_ROWS", 1)

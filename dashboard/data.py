@@ -13,7 +13,6 @@ import os
 import sqlite3
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -975,25 +974,28 @@ def _fixed(frame: pd.DataFrame, fixed: pd.DataFrame, at: np.ndarray) -> pd.DataF
     for column in (c for c in fixed.columns if c in frame):  # not the texts a correction changed: texts_of has them
         if all(map(_same, frame[column].iloc[at], fixed[column])):
             continue  # what a correction left as it was (most columns: a verification changes none) stays as read
-        corrected = fixed[column].astype(object).to_numpy()
-        try:
-            # The column's own type holds the corrected values: set in place. Making Python objects of a whole column
-            # and back took 0.1-0.3 s a column at a million incidents.
-            if frame[column].dtype == object:  # no type of its own yet (nothing but None read): one is inferred
-                raise TypeError(column)
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # pandas warns where it would change the column's type
-                values = frame[column].copy()
-                values.iloc[at] = corrected
-        except (TypeError, ValueError, Warning):  # it does not: the type of all the values, as a read finds it
-            values = frame[column].astype(object)
-            values.iloc[at] = corrected
-            values = values.infer_objects()
+        values = _with_values(frame[column], at, fixed[column].astype(object).to_numpy())
         # Read at once, integers without a missing one make an int64 column: so does a correction filling the gap.
         if column in WHOLE_NUMBERS and values.dtype == float and values.notna().all():
             values = values.astype("int64")
         frame[column] = values
     return frame
+
+
+def _with_values(column: pd.Series, at: np.ndarray, values: np.ndarray) -> pd.Series:
+    """Return `column` with `values` at the positions `at`: in the column's own type when it holds them (making
+    Python objects of a whole column and back took 0.1-0.3 s a column at a million incidents), else in the type all
+    its values infer, as a read types them (a column read as nothing but None has no type of its own)."""
+    if column.dtype != object:
+        changed = column.copy()
+        try:
+            changed.iloc[at] = values
+            return changed
+        except (TypeError, ValueError):  # pandas sets no value its type cannot hold
+            pass
+    changed = column.astype(object)
+    changed.iloc[at] = values
+    return changed.infer_objects()
 
 
 def _same(stored: object, corrected: object) -> bool:

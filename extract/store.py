@@ -473,7 +473,8 @@ END;
     # problem report, a feed polled or recorded crime imported leaves the dashboards' frames and the map's kept copy
     # as they are (at a million incidents each such write cost every dashboard process a 4 s load). Random, not a
     # count: a database restored from a backup and written again never comes back to a token seen before. On
-    # PostgreSQL the server's own counts of the rows written to these tables, which no writer waits for.
+    # PostgreSQL the server's own counts of the rows written to these tables, which no writer waits for. The tables
+    # are spelled out here, not taken from MAP_TABLES: a migration never changes once a database carries it.
     Migration(
         10,
         "a token drawn anew by every write of the tables the map shows; nothing on PostgreSQL",

@@ -4,6 +4,9 @@ dashboard's first load reads it instead of the rows; nothing is kept where it wo
 import dataclasses
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -254,3 +257,30 @@ def test_a_caller_waits_for_the_copies_another_caller_waits_for(cache, tmp_path,
     for thread in waiting:
         thread.join(10)
     assert len(kept(cache)) == 1
+
+
+@pytest.mark.parametrize("statements", [1, columnar.READ_PIECES])
+def test_the_drivers_readers_wait_for_a_lock_another_process_holds(tmp_path, statements):
+    """A reader that finds the database locked for a moment (another process's write, or its connection recovering
+    the write-ahead log's index) waits as sqlite3's readers do, rather than failing and making the caller read every
+    row again through sqlite3. The lock is another process's: SQLite's locks do not keep out its own process."""
+    db = tmp_path / "locked.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (n INTEGER)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(100)])
+    conn.commit()
+    conn.close()
+    hold = (
+        "import sqlite3, sys, time\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "conn.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(0.5)\n"
+        "conn.execute('COMMIT')\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True) as holder:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        read = columnar.sqlite_tables(db, [("SELECT n FROM t", (), 100)] * statements)
+    assert holder.returncode == 0
+    assert read is not None
+    assert [t["n"].to_pylist() for t in read] == [list(range(100))] * statements

@@ -618,14 +618,10 @@ def _positions(index: pd.Index, ids: pa.ChunkedArray, wanted: np.ndarray, known:
 def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Return, per row of `texts` (_SEARCHED; `at` its position in the readers' frame), whether it is `held` and
     masking may change it (may_name of either text). The rows `known` (_cached_screens) are not screened again; the
-    others' texts are, each text in a thread (RE2 lets go of the GIL), and kept in `known`."""
+    others' texts are, both in one pass (the reader of the next piece works meanwhile), and kept in `known`."""
     rows = np.flatnonzero(held)
     if len(unknown := rows[known[at[rows]] < 0]):
-        taken = _str_frame(texts.take(unknown))
-        vocabulary = name_vocabulary()
-        with ThreadPoolExecutor(len(_SEARCHED)) as pool:
-            headline, evidence = pool.map(lambda column: may_name(taken[column], vocabulary), _SEARCHED)
-        known[at[unknown]] = headline | evidence
+        known[at[unknown]] = may_name(_str_frame(texts.take(unknown)), name_vocabulary())
     screened = np.zeros(len(held), dtype=bool)
     screened[rows] = known[at[rows]] == 1
     return screened

@@ -175,6 +175,19 @@ def test_screen_passes_texts_without_a_chance_of_a_name(vocabulary, text):
     assert may_name(pd.Series([text], dtype=object), vocabulary).tolist() == [False]
 
 
+def test_screen_of_a_frame_is_per_row_of_any_column(vocabulary):
+    """A frame's columns are screened in one pass: a row may name someone when any of its texts may."""
+    texts = pd.DataFrame(
+        {
+            "headline": ["Man stabbed", "Sarah Jones charged", None, "Mr Okonjo hurt", ""],
+            "evidence": ["Police were called.", "A man was held.", "Sarah was hurt.", "Ola Reyes (27) was held.", ""],
+        }
+    )
+    one_by_one = may_name(texts["headline"], vocabulary) | may_name(texts["evidence"], vocabulary)
+    assert may_name(texts, vocabulary).tolist() == one_by_one.tolist() == [False, True, True, True, False]
+    assert may_name(texts.iloc[:0], vocabulary).tolist() == []
+
+
 # Pieces of the texts that make find_names find a name, and of those that nearly do.
 PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
 PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27, "v\u0131ctim"]

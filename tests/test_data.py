@@ -573,21 +573,60 @@ def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypa
     assert "brixton:0" not in read.index and "ryelane2:0" not in read.index
 
 
+def _verify_first(db):
+    conn = store.connect(db)
+    try:
+        corrections.verify(conn, "brixton:0", editor="ed")  # the map's rows: not a stored row
+    finally:
+        conn.close()
+
+
+def _retype_first(db):
+    conn = store.connect(db)
+    try:
+        with conn:
+            conn.execute("UPDATE incidents SET type = 'robbery' WHERE incident_id = 'brixton:0'")
+    finally:
+        conn.close()
+
+
+def _report_first(db):
+    conn = store.connect(db)
+    try:
+        corrections.report_problem(conn, "brixton:0", "wrong_place")
+    finally:
+        conn.close()
+
+
+# A write while the pieces are read: only one of the stored rows makes them be read again, in one piece.
+WRITES_MEANWHILE = [(None, False), (_retype_first, True), (_report_first, False), (_verify_first, False)]
+
+
 @pytest.mark.parametrize("pieces", [2, 3, 7])
-@pytest.mark.parametrize("written_meanwhile", [False, True])
-def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, pieces, written_meanwhile):
+@pytest.mark.parametrize("write, read_again", WRITES_MEANWHILE)
+def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, pieces, write, read_again):
     path = build_incidents_db(tmp_path / "incidents.db", cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
-    whole = data.read_incidents(path)
     monkeypatch.setattr(columnar, "READ_PIECE_ROWS", 1)
     monkeypatch.setattr(columnar, "READ_PIECES", pieces)
     read = []
-    monkeypatch.setattr(columnar, "sqlite_tables", lambda *a, **k: read.append(len(a[1])) or sqlite_tables(*a, **k))
-    if written_meanwhile:  # the database's version differs after the pieces are read: read again in one piece
-        versions = iter(range(1_000))
-        monkeypatch.setattr(columnar, "file_version", lambda _: (next(versions),))
-    pd.testing.assert_frame_equal(data.read_incidents(path), whole)
+
+    def pieces_read(db, statements):
+        if write is not None and not read:  # another process's write, committed once the read has begun
+            write(db)
+        read.append(len(statements))
+        return sqlite_tables(db, statements)
+
+    monkeypatch.setattr(columnar, "sqlite_tables", pieces_read)
+    conn = store.connect_readonly(path)
+    try:
+        frame = columnar.stored_frame(path, conn, [])
+        monkeypatch.setattr(columnar, "sqlite_tables", sqlite_tables)
+        whole = columnar.stored_frame(path, conn, [])  # after the write
+    finally:
+        conn.close()
     # Pieces whose columns are all missing (weapons, events) are typed by the others', as one piece types them.
-    assert read == ([pieces, 1] if written_meanwhile else [pieces])
+    pd.testing.assert_frame_equal(frame, whole)
+    assert read == ([pieces, 1] if read_again else [pieces])
 
 
 sqlite_tables = columnar.sqlite_tables

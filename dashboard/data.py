@@ -966,7 +966,14 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
 
 def _fixed(frame: pd.DataFrame, fixed: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """Return `frame` with the corrected rows `fixed` in place, at the positions `at`."""
-    fixed["cell"] = None  # a corrected place has a point of its own: the stored cell was the extracted point's
+    # A corrected place has a point of its own, whose cell _cells computes: the stored cell was the extracted
+    # point's. A row whose point stayed keeps its cell, so that the column is not made anew for nothing.
+    stored = frame[["lat", "lon", "cell"]].iloc[at]
+    moved = [
+        not (_same(lat, new_lat) and _same(lon, new_lon))
+        for lat, lon, new_lat, new_lon in zip(stored["lat"], stored["lon"], fixed["lat"], fixed["lon"])
+    ]
+    fixed["cell"] = [None if gone else cell for gone, cell in zip(moved, stored["cell"])]
     for column in (c for c in fixed.columns if c in frame):  # not the texts a correction changed: texts_of has them
         if all(map(_same, frame[column].iloc[at], fixed[column])):
             continue  # what a correction left as it was (most columns: a verification changes none) stays as read

@@ -282,13 +282,37 @@ def test_small_databases_are_not_kept(tmp_path, monkeypatch):
     assert not (tmp_path / "cache" / "frames").exists()
 
 
-def test_read_incidents_cells_are_the_stored_ones(tmp_path):
+@pytest.mark.parametrize(
+    "correct, moved",
+    [
+        (None, False),
+        (lambda conn: corrections.verify(conn, "peckham:0", editor="t"), False),
+        (
+            lambda conn: corrections.correct_type(
+                conn, "peckham:0", CrimeType("robbery", "Robbery", "robbery", 3), editor="t"
+            ),
+            False,
+        ),
+        (lambda conn: corrections.correct_date(conn, "peckham:0", "2020-01-02", editor="t"), False),
+        (
+            lambda conn: corrections.correct_place(
+                conn, "peckham:0", "Somewhere", geocoder=FixedGeocoder(), editor="t"
+            ),
+            True,
+        ),
+    ],
+    ids=["stored", "verify", "type", "date", "place"],
+)
+def test_read_incidents_cells_are_the_stored_ones_unless_the_point_moved(tmp_path, correct, moved):
     path = build_incidents_db(tmp_path / "incidents.db")
     conn = store.connect(path)
     with conn:
         conn.execute("UPDATE incidents SET h3_r8 = 1 WHERE incident_id = 'peckham:0'")  # a mark only the store has
+    if correct is not None:
+        correct(conn)
     conn.close()
-    assert data.read_incidents(path).loc["peckham:0", "cell"] == "1"
+    read = data.read_incidents(path).loc["peckham:0"]
+    assert read["cell"] == (h3.latlng_to_cell(51.5, -0.1, data.H3_RESOLUTION) if moved else "1")
 
 
 def test_pages_leave_the_shared_frames_unchanged(tmp_path, monkeypatch):

@@ -367,8 +367,8 @@ def _sqlite_pieces(db_path: str | Path, conn: store.Connection, select: str) -> 
 
 def _rows_read(db_path: str | Path, conn: store.Connection) -> tuple:
     """Return what changes when the rows a map read reads do (store.rows_version): a write of another table meanwhile
-    (a reader's problem report, a feed polled) needs no second read, which took a million rows 7 s in one piece; the
-    file's version for a database from before migration 11, opened read-only."""
+    (a reader's problem report, a feed polled) needs no second read, which took a million rows 3.7-9.4 s in one piece
+    (2 s in four); the file's version for a database from before migration 11, opened read-only."""
     token = store.rows_version(conn)
     return file_version(db_path) if token is None else ("rows", token)
 

@@ -354,21 +354,23 @@ def _sqlite_pieces(db_path: str | Path, conn: store.Connection, select: str) -> 
     """Return the rows `select` reads from the SQLite database at `db_path`, in READ_PIECES ranges of the incidents'
     rowids read at once (sqlite_tables), all of one version: after a write of the stored rows while they were read,
     read again in one piece; None when the driver cannot read them."""
-    version = _rows_read(db_path, conn)
+    version = _rows_version(db_path, conn)
     rows, first, last = conn.execute("SELECT count(*), min(rowid), max(rowid) FROM incidents").fetchone()
     first, last = first or 0, last or 0
     pieces = max(1, min(READ_PIECES, rows // READ_PIECE_ROWS))
     bounds = [first + (last - first + 1) * k // pieces for k in range(pieces)] + [last + 1]
     read = sqlite_tables(db_path, rowid_ranges(select, bounds))
-    if pieces > 1 and _rows_read(db_path, conn) != version:
+    if pieces > 1 and _rows_version(db_path, conn) != version:
         read = sqlite_tables(db_path, [(select, (), rows)])
     return read
 
 
-def _rows_read(db_path: str | Path, conn: store.Connection) -> tuple:
-    """Return what changes when the rows a map read reads do (store.rows_version): a write of another table meanwhile
-    (a reader's problem report, a feed polled) needs no second read, which took a million rows 3.7-9.4 s in one piece
-    (2 s in four); the file's version for a database from before migration 11, opened read-only."""
+def _rows_version(db_path: str | Path, conn: store.Connection) -> tuple:
+    """Return what changes when the stored rows of the SQLite database at `db_path` (open as `conn`) do
+    (store.rows_version), which names their kept copy and tells a read in pieces that a write came meanwhile: a write
+    of another table (a reader's problem report, a feed polled) needs no second read, which took a million rows
+    3.7-9.4 s in one piece (2 s in four); the file's version for a database from before migration 11, opened
+    read-only."""
     token = store.rows_version(conn)
     return file_version(db_path) if token is None else ("rows", token)
 
@@ -465,8 +467,7 @@ def _snapshot_path(db_path: str | Path, conn: store.Connection, found: Sequence[
         version: tuple = found_version
     else:
         place = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-        token = store.rows_version(conn)
-        version = file_version(db_path) if token is None else ("rows", token)
+        version = _rows_version(db_path, conn)
     hidden, deleted = left_out(found)
     shape = (SNAPSHOT_FORMAT, store.MAP_COLUMNS, store.MAP_EXTRAS, version, sorted(hidden), sorted(deleted))
     return folder / "frames" / f"{place}-{hashlib.sha256(repr(shape).encode()).hexdigest()[:16]}.arrow"

@@ -597,33 +597,13 @@ def test_read_incidents_through_sqlite3_equals_the_arrow_read(tmp_path, monkeypa
     assert "brixton:0" not in read.index and "ryelane2:0" not in read.index
 
 
-def _verify_first(db):
-    conn = store.connect(db)
-    try:
-        corrections.verify(conn, "brixton:0", editor="ed")  # the map's rows: not a stored row
-    finally:
-        conn.close()
-
-
-def _retype_first(db):
-    conn = store.connect(db)
-    try:
-        with conn:
-            conn.execute("UPDATE incidents SET type = 'robbery' WHERE incident_id = 'brixton:0'")
-    finally:
-        conn.close()
-
-
-def _report_first(db):
-    conn = store.connect(db)
-    try:
-        corrections.report_problem(conn, "brixton:0", "wrong_place")
-    finally:
-        conn.close()
-
-
 # A write while the pieces are read: only one of the stored rows makes them be read again, in one piece.
-WRITES_MEANWHILE = [(None, False), (_retype_first, True), (_report_first, False), (_verify_first, False)]
+WRITES_MEANWHILE = [
+    (None, False),
+    (lambda conn: conn.execute("UPDATE incidents SET type = 'robbery' WHERE incident_id = 'brixton:0'"), True),
+    (lambda conn: corrections.report_problem(conn, "brixton:0", "wrong_place"), False),
+    (lambda conn: corrections.verify(conn, "brixton:0", editor="ed"), False),  # the map's rows: no stored row
+]
 
 
 @pytest.mark.parametrize("pieces", [2, 3, 7])
@@ -635,8 +615,13 @@ def test_the_arrow_read_in_pieces_equals_the_read_in_one(tmp_path, monkeypatch, 
     read = []
 
     def pieces_read(db, statements):
-        if write is not None and not read:  # another process's write, committed once the read has begun
-            write(db)
+        if write is not None and not read:  # another connection's write, committed once the read has begun
+            writer = store.connect(db)
+            try:
+                with writer:
+                    write(writer)
+            finally:
+                writer.close()
         read.append(len(statements))
         return sqlite_tables(db, statements)
 

@@ -122,6 +122,7 @@ def shift(offset: int, spans: Sequence[tuple[int, int]]) -> int | None:
     return moved
 
 
+@lru_cache(maxsize=4)  # a server's vocabulary: built once (5 ms), not at each screening
 def screen_pattern(vocabulary: NameVocabulary) -> str:
     """Return a regular expression in RE2's syntax (pyarrow.compute's) that finds something in every text in which
     `find_names` finds a name (it may find something in texts without one): a text it finds nothing in is shown as
@@ -165,13 +166,8 @@ def may_name(texts: pd.Series | pd.DataFrame, vocabulary: NameVocabulary) -> np.
     # The frame's Arrow strings as they are (no Python objects), every column in one array: pyarrow compiles the
     # pattern at each call (7 ms), which a search calling once per column of each piece of a million rows paid 40 times.
     column = pa.concat_arrays([pa.array(c, type=pa.large_string()) for c in columns])
-    found = pc.match_substring_regex(column, _screen(vocabulary)).fill_null(False)
+    found = pc.match_substring_regex(column, screen_pattern(vocabulary)).fill_null(False)
     return found.to_numpy(zero_copy_only=False).reshape(len(columns), len(texts)).any(axis=0)
-
-
-@lru_cache(maxsize=4)  # a server's vocabulary: built once (5 ms), not at each screening
-def _screen(vocabulary: NameVocabulary) -> str:
-    return screen_pattern(vocabulary)
 
 
 def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import h3
@@ -51,11 +52,11 @@ DB_ENV = "INCIDENTS_DB"
 BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
 CACHED_DATABASES = 2  # databases whose frames a server keeps; of each, only its latest version (_frames_version)
-FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id")
+FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id", "row")
 """The columns read_incidents adds to store.MAP_COLUMNS."""
 TEXT_COLUMNS = ("place_name", "report_ids", "article_id", "published", "borough_code", "date_basis", "place_kind")
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
-UNCOUNTED = ("incident_id", "candidates", "verified", "event_id")
+UNCOUNTED = ("incident_id", "candidates", "verified", "event_id", "row")
 """Other columns no filter, count or aggregate reads (the index holds the incident id): without_texts leaves them out
 too, so that filtering copies fewer (572,000 rows of 1M: 89 -> 52 ms)."""
 CODED = ("type", "category", "borough", "precision", "weapon", "date", "cell")
@@ -522,8 +523,8 @@ def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool,
     if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
         return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
     screens = _cached_screens(db_path, version, len(frame)) if public_view else None
-    positions = _cached_positions(db_path, version, len(frame))
-    return pd.Series(_stored_matches(db_path, frame, query, screens=screens, positions=positions), index=frame.index)
+    places = _cached_places(db_path, version)
+    return pd.Series(_stored_matches(db_path, frame, query, screens=screens, places=places), index=frame.index)
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -548,10 +549,10 @@ def _stored_matches(
     query: str,
     *,
     screens: np.ndarray | None,
-    positions: dict[tuple, np.ndarray] | None = None,
+    places: Places | None = None,
 ) -> np.ndarray:
     """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None) the search `query`
-    keeps, for a query masking cannot put in (no overlap with NAME_MASK); `positions` are _cached_positions.
+    keeps, for a query masking cannot put in (no overlap with NAME_MASK); `places` are _cached_places.
 
     Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
     holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
@@ -571,12 +572,9 @@ def _stored_matches(
     # Each piece read apart: a copy of them in one piece took a second at a million. An incident both texts hold is
     # read twice by the index, and looked at twice.
     limit = max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)
-    for piece, texts in _searched_texts(db_path, query, limit=limit):
+    for texts in _searched_texts(db_path, query, limit=limit):
         matched = filters.query_matches(_str_frame(texts), query).to_numpy()
-        known = None if piece is None or positions is None else positions.get(piece)
-        if piece is not None and positions is not None and (known is None or len(known) != len(matched)):
-            known = positions[piece] = np.full(len(matched), -2, dtype=np.int32)
-        at = _positions(frame.index, texts["incident_id"], matched, known)
+        at = _positions(frame.index, places, texts, matched)
         held = matched & (at >= 0)  # not a hidden incident's
         neutral, changed = np.zeros(len(held), dtype=bool), np.zeros(len(held), dtype=bool)
         neutral[held] = protected[at[held]]
@@ -604,15 +602,32 @@ def _stored_matches(
 _SEARCHED = ("headline", "evidence")  # the texts the search reads
 
 
-def _positions(index: pd.Index, ids: pa.ChunkedArray, wanted: np.ndarray, known: np.ndarray | None) -> np.ndarray:
-    """Return the position in `index` of each of `ids` that is `wanted`, -1 for the others and for an id not in it;
-    those `known` gives (its positions of all `ids`, -2 where not yet found) are taken from it, the others found and
-    kept there."""
-    if known is None:
-        known = np.full(len(ids), -2, dtype=np.int32)
-    if len(todo := np.flatnonzero(wanted & (known == -2))):
-        known[todo] = index.get_indexer(ids.take(pa.array(todo)).to_numpy(zero_copy_only=False))
-    return np.where(wanted, known, -1).astype(np.intp)
+@dataclass(frozen=True)
+class Places:
+    """Where each stored SQLite row is in the readers' frames (`incidents` and `public`, their rows in one order):
+    `rows` their rowids (store.MAP_EXTRAS' `row`) in ascending order, `at` the frame position of each."""
+
+    rows: np.ndarray
+    at: np.ndarray
+
+
+def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: np.ndarray) -> np.ndarray:
+    """Return the position in the frame (whose index is `index`) of each row of `texts` (_TEXTS_READ) that is
+    `wanted`, -1 for the others and for a row not in it: by its SQLite rowid in `places`, else (PostgreSQL, or a
+    frame without rowids) by its incident id."""
+    at = np.full(len(wanted), -1, dtype=np.intp)
+    todo = np.flatnonzero(wanted)
+    rows = texts["row"].take(pa.array(todo))
+    if places is None or rows.null_count:
+        if len(todo):
+            at[todo] = index.get_indexer(texts["incident_id"].take(pa.array(todo)).to_numpy(zero_copy_only=False))
+    elif len(places.rows):
+        rows = rows.to_numpy()
+        found = np.searchsorted(places.rows, rows)
+        found[found == len(places.rows)] = 0  # past the last rowid: not in the frame, as the comparison says
+        placed = places.rows[found] == rows
+        at[todo[placed]] = places.at[found[placed]]
+    return at
 
 
 def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -636,12 +651,15 @@ def _cached_report_events(db_path: str, version: tuple, public_view: bool) -> np
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_positions(db_path: str, version: tuple, rows: int) -> dict[tuple, np.ndarray]:
-    """Return {a piece of the scan of every SQLite incident's texts (_searched_texts: its statement and parameters,
-    which read the same rows in the same order at a version): the position of each row it reads in `incidents` and
-    `public` (their rows in one order, `rows` of them), -1 for an incident they leave out (hidden), -2 until a search
-    needs it}, filled in by the searches: looking up half a million incident ids took 0.3 s a search at 1M."""
-    return {}
+def _cached_places(db_path: str, version: tuple) -> Places | None:
+    """Return the Places of `incidents(db_path)` at this version; None when its rows have no rowid (PostgreSQL): a
+    search places the rows it reads by them, where looking up half a million incident ids in the frame's index took
+    0.4-0.65 s (and hashing the index first 0.4 s) at 1M."""
+    rows = incidents(db_path)["row"]
+    if rows.isna().any():
+        return None
+    order = np.argsort(rows.to_numpy(dtype=np.int64), kind="stable")
+    return Places(rows.to_numpy(dtype=np.int64)[order], order.astype(np.intp))
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
@@ -670,19 +688,18 @@ def _str_frame(texts: pa.Table) -> pd.DataFrame:
     return texts.select(list(_SEARCHED)).to_pandas(types_mapper={pa.string(): strings}.get)
 
 
-def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[tuple[tuple | None, pa.Table]]:
-    """Yield (found, incident_id, *_SEARCHED) of the incidents whose stored texts the search index finds holding
-    `query` (store.search_selects: one both texts hold is read twice, and rows without an incident come too); of
-    every incident when the index cannot tell, or finds more than `limit` texts (reading them all costs less): in
-    pieces, one chunk each, SEARCH_SCAN_PIECES of them read at a time (PostgreSQL's scan: a batch at a time). Each
-    comes with the piece of SQLite's scan it is (its statement and parameters: _cached_positions), else None."""
+def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Table]:
+    """Yield _TEXTS_READ of the incidents whose stored texts the search index finds holding `query`
+    (store.search_selects: one both texts hold is read twice, and rows without an incident come too); of every
+    incident when the index cannot tell, or finds more than `limit` texts (reading them all costs less): in pieces,
+    one chunk each, SEARCH_SCAN_PIECES of them read at a time (PostgreSQL's scan: a batch at a time)."""
     conn = store.connect_readonly(db_path)
     try:
         statements = store.search_selects(conn, query, columns=_SEARCHED, limit=limit)
         if statements is not None:
             found = _read_texts(db_path, conn, [(sql, parameters, limit + 2) for sql, parameters in statements])
             if sum(t["found"][0].as_py() for t in found) <= limit:
-                yield from ((None, t) for t in found)
+                yield from found
                 return
             del found
         every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
@@ -700,7 +717,7 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[tuple[t
                 if (typed := _typed_texts_table(table)) is None:  # as the first batch is, so are the others
                     batches.close()  # its connection
                     break
-                yield None, typed
+                yield typed
             else:
                 return
         rounds = [pieces[at : at + SEARCH_SCAN_PIECES] for at in range(0, len(pieces), SEARCH_SCAN_PIECES)]
@@ -712,17 +729,15 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[tuple[t
                 read = coming.result() if coming is not None else None
                 after = rounds[at + 1] if at + 1 < len(rounds) else None
                 coming = ahead.submit(_driver_texts, db_path, after) if sqlite and after is not None else None
-                # Rowid ranges read the same rows in the same order at a version; psycopg's scan need not.
-                keys = [(sql, parameters) if parameters else None for sql, parameters, _ in scanned]
-                yield from zip(keys, _read_texts(db_path, conn, scanned) if read is None else read)
+                yield from _read_texts(db_path, conn, scanned) if read is None else read
                 del read
                 hand_back_memory()  # the driver's threads free the pieces read into arenas of their own
     finally:
         conn.close()
 
 
-_TEXTS_READ = ("found", "incident_id", *_SEARCHED)  # what store.search_selects' statements read
-_TEXTS_TYPES = (pa.int64(), *[pa.string()] * (len(_TEXTS_READ) - 1))
+_TEXTS_READ = ("found", "incident_id", "row", *_SEARCHED)  # what store.search_selects' statements read
+_TEXTS_TYPES = (pa.int64(), pa.string(), pa.int64(), *[pa.string()] * len(_SEARCHED))
 
 
 def _typed_texts_table(table: pa.Table) -> pa.Table | None:
@@ -736,8 +751,8 @@ def _typed_texts_table(table: pa.Table) -> pa.Table | None:
 
 
 def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table]:
-    """Return what each (statement, parameters, most rows) of store.search_selects reads, (found, incident_id,
-    *_SEARCHED) as Arrow integers and strings: from SQLite by the ADBC driver, each statement at once
+    """Return what each (statement, parameters, most rows) of store.search_selects reads, _TEXTS_READ as
+    _TEXTS_TYPES: from SQLite by the ADBC driver, each statement at once
     (columnar.sqlite_tables), else, or when the driver cannot read them as such, through `conn`."""
     if isinstance(conn, sqlite3.Connection) and (read := _driver_texts(db_path, statements)) is not None:
         return read
@@ -778,7 +793,7 @@ _VERSION_CACHES = (
     _cached_choices,
     _cached_matches,
     _cached_screens,
-    _cached_positions,
+    _cached_places,
     _cached_report_events,
     _cached_texts,
     _cached_corrections,

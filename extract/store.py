@@ -1147,8 +1147,9 @@ def iter_incident_rows(conn: Connection) -> Iterator[tuple]:
     yield from conn.execute(select + " ORDER BY i.date DESC NULLS LAST, i.incident_id")
 
 
-MAP_EXTRAS = ("cell", "event_id")
-"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell and the incident's event."""
+MAP_EXTRAS = ("cell", "event_id", "row")
+"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, and its row in SQLite's
+incidents table (its rowid; None on PostgreSQL), by which a search places the rows it reads (search_selects)."""
 MAP_TEXTS = (
     *("headline", "url", "evidence", "victim_ages"),
     *("evidence_start", "type_start", "type_end", "place_start", "place_end"),
@@ -1163,9 +1164,10 @@ MAP_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in MAP_TEXTS)
 
 def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
     """Yield every stored incident as a tuple of MAP_COLUMNS, then MAP_EXTRAS: the H3 cell stored with it in h3's
-    text form (h3.int_to_str of h3_r8) and its event id (None when never matched, and both None in a database opened
-    read-only before they existed). `ordered`, newest incident date first as `iter_incident_rows`; else in the order
-    stored, which is faster to read (a million rows sorted in SQLite take seconds longer)."""
+    text form (h3.int_to_str of h3_r8), its event id (None when never matched, and both None in a database opened
+    read-only before they existed) and its SQLite rowid. `ordered`, newest incident date first as
+    `iter_incident_rows`; else in the order stored, which is faster to read (a million rows sorted in SQLite take
+    seconds longer)."""
     yield from conn.execute(map_rows_select(conn, ordered=ordered))
 
 
@@ -1173,16 +1175,17 @@ def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
     """Return the statement `iter_map_rows` runs on `conn` (for a reader of its own, such as one into Arrow)."""
     select = _MAP_SELECT
     # h3's text form of a cell is its integer in lower-case hexadecimal.
-    cell, event = "to_hex(i.h3_r8)", "e.event_id"
+    cell, event, row = "to_hex(i.h3_r8)", "e.event_id", "NULL::bigint"
     join = " LEFT JOIN incident_events e ON e.incident_id = i.incident_id"
     if isinstance(conn, sqlite3.Connection):
+        row = "i.rowid"
         columns = _columns(conn, "incidents")
         if "date_basis" not in columns:
             select = select.replace("i.date_basis", "NULL")
         cell = "CASE WHEN i.h3_r8 IS NULL THEN NULL ELSE printf('%x', i.h3_r8) END" if "h3_r8" in columns else "NULL"
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
-    select = select.replace("\nFROM", f", {cell}, {event}\nFROM", 1).rstrip() + join
+    select = select.replace("\nFROM", f", {cell}, {event}, {row}\nFROM", 1).rstrip() + join
     return select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else "")
 
 
@@ -1238,16 +1241,19 @@ def search_incidents(conn: Connection, text: str, *, limit: int | None = None) -
 def search_selects(
     conn: Connection, text: str | None, *, columns: Sequence[str] = MAP_TEXTS, limit: int | None = None
 ) -> tuple[tuple[str, tuple], ...] | None:
-    """Return the statements, with their parameters, that read (found, incident_id, *columns) of the incidents whose
-    evidence (the first statement) or headline (the second) contains `text` in any case by the search index, as
-    search_incidents finds them (an incident found by both is read by both), for a reader of its own such as one
+    """Return the statements, with their parameters, that read (found, incident_id, row, *columns) of the incidents
+    whose evidence (the first statement) or headline (the second) contains `text` in any case by the search index,
+    as search_incidents finds them (an incident found by both is read by both), for a reader of its own such as one
     into Arrow. `found` is how many incidents the statement's text finds, up to `limit` + 1: it reads them only when
     they are no more than `limit` (so a search that finds too many reads no text), and always one more row of
-    `found` and NULLs, which callers drop. Of every incident, `found` NULL, in one statement when `text` is None;
-    None when the index cannot tell. `columns` are MAP_TEXTS, all or some."""
+    `found` and NULLs, which callers drop. `row` is the incident's SQLite rowid (iter_map_rows' `row`), NULL on
+    PostgreSQL. Of every incident, `found` NULL, in one statement when `text` is None; None when the index cannot
+    tell. `columns` are MAP_TEXTS, all or some."""
     if unknown := set(columns) - set(MAP_TEXTS):
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
-    read = ", ".join(["i.incident_id", *(_column_of(c) for c in columns)])
+    row = "i.rowid" if isinstance(conn, sqlite3.Connection) else "NULL::bigint"
+    texts = [_column_of(c) for c in columns]
+    read = ", ".join(["i.incident_id", row, *texts])
     if text is None:
         return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)
     if len(text) < SEARCH_MIN_CHARS:
@@ -1273,13 +1279,14 @@ def search_selects(
         parameter = quoted
     else:
         parameter = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+        inner = ", ".join(["i.incident_id", *texts])
         finds = tuple(
-            (f"found AS MATERIALIZED (SELECT {read}{_FROM.rstrip()} WHERE {column} ILIKE ? LIMIT ?)", "")
+            (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {column} ILIKE ? LIMIT ?)", "")
             for column in ("i.evidence", "a.headline")
         )
-        read = ", ".join(["incident_id", *columns])
+        read = ", ".join(["incident_id", row, *columns])
     counted = "(SELECT count(*) FROM found)"
-    nothing = ", ".join(["NULL"] * (1 + len(columns)))
+    nothing = ", ".join(["NULL"] * (2 + len(columns)))
     # int64's largest is LIMIT's: `limit` + 1 at most.
     bound = 2**63 - 2 if limit is None else limit
     return tuple(

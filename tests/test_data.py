@@ -7,7 +7,9 @@ import weakref
 from pathlib import Path
 
 import h3
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from dashboard_fixtures import CASES, MORE_CASES, NAMED, build_incidents_db, incident_of, place
 from streamlit.testing.v1 import AppTest
@@ -403,7 +405,9 @@ def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, post
     cases = (*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED)
     build_incidents_db(postgres_url, cases=cases)
     for frame_of in (data.read_incidents, data.incidents, data.public):
-        pd.testing.assert_frame_equal(frame_of(postgres_url), frame_of(searched_db))
+        on_postgres, on_sqlite = frame_of(postgres_url), frame_of(searched_db)
+        assert on_postgres["row"].isna().all() and on_sqlite["row"].notna().all()  # a rowid is SQLite's
+        pd.testing.assert_frame_equal(on_postgres.drop(columns="row"), on_sqlite.drop(columns="row"))
     # Wildcards and quotes of ILIKE and FTS5 taken literally; a masked name's brackets; a capital met in any case.
     queries = ("stabbed", "Mensah", "offence was reported", "ye", "%", "_", "\\", '"', "'", "[name", "STABBED", "e r")
     for query in queries:
@@ -670,43 +674,42 @@ def test_a_database_whose_path_holds_uri_characters_is_read(tmp_path):
 
 
 @pytest.mark.parametrize("piece_rows, pieces", [(1, 1), (3, 2), (data.SEARCH_SCAN_PIECE_ROWS, 1)])
-def test_scan_positions_kept_are_each_rows_place_in_the_frame(corrected_db, piece_rows, pieces, monkeypatch):
-    """The scan's rows are placed in the frame by positions kept per piece and version (_cached_positions): each
-    row a search held at its frame position (the frame is not in rowid order), a hidden incident (stored, in no
-    frame) at -1, a row no search held not yet found (-2); and searches taking them keep what searching every row
-    keeps. (An article taken down to delete is deleted with its incidents: the scan reads none of them.)"""
+def test_a_search_places_the_rows_it_reads_by_their_rowids(corrected_db, piece_rows, pieces, monkeypatch):
+    """The rows a search reads (by the index, or the scan in pieces) are placed in the frame by their SQLite rowids
+    (_cached_places), never by looking up their incident ids: the frame is not in rowid order, and a hidden
+    incident (stored, in no frame) is in none; searches keep what searching every row keeps. (An article taken down
+    to delete is deleted with its incidents: the scan reads none of them.)"""
     frame = data.incidents(corrected_db)
-    monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", 1)
-    monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", len(frame) + 1)  # a limit of one text: every row is read
+    conn = store.connect_readonly(corrected_db)
+    stored = dict(conn.execute("SELECT rowid, incident_id FROM incidents ORDER BY rowid").fetchall())
+    conn.close()
+    assert list(stored.values()) != list(frame.index)  # the frame is in another order
+    assert set(stored.values()) - set(frame.index) == {"peckham:0"}  # hidden
+    places = data._cached_places(str(corrected_db), data._frames_version(corrected_db))
+    assert places is not None
+    assert {int(r): frame.index[a] for r, a in zip(places.rows, places.at)} == {
+        r: i for r, i in stored.items() if i in frame.index
+    }
     monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", piece_rows)
     monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", pieces)
-    data._cached_matches.clear()
-    data._cached_positions.clear()
-    conn = store.connect_readonly(corrected_db)
-    stored = conn.execute(
-        "SELECT i.rowid, i.incident_id, a.headline, i.evidence FROM incidents i JOIN articles a USING (article_id) "
-        "ORDER BY i.rowid"
-    ).fetchall()
-    conn.close()
-    assert [i for _, i, _, _ in stored] != list(frame.index)  # the frame is in another order
-    assert {i for _, i, _, _ in stored} - set(frame.index) == {"peckham:0"}  # hidden
-    held: set[str] = set()
-    for query in ("stabbed", "Rye Lane", "Peckham"):
-        for public_view in (False, True):
-            shown = page_frame(corrected_db, public_view=public_view, events_view=False)
-            matches = data.text_matches(corrected_db, query, public_view=public_view, events_view=False)
-            assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index)
-        held |= {i for _, i, h, e in stored if query.casefold() in f"{h or ''}\n{e or ''}".casefold()}
-        kept = data._cached_positions(str(corrected_db), data._frames_version(corrected_db), len(frame))
-        found = {}
-        for (_, (start, end)), known in sorted(kept.items(), key=lambda item: item[0][1]):
-            ids = [i for rowid, i, _, _ in stored if start <= rowid < end]
-            found.update(zip(ids, known.tolist(), strict=True))
-        expected = {
-            i: (frame.index.get_loc(i) if i in frame.index else -1) if i in held else -2 for _, i, _, _ in stored
-        }
-        assert found == expected, query
-    assert found["peckham:0"] == -1 and -2 in found.values()
+    monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", 1)
+    for limit in (len(frame), 0):  # the index finds them, or every row is read
+        for texts in data._searched_texts(str(corrected_db), "Peckham", limit=limit):
+            rows = texts["row"].to_pylist()
+            unknown = texts.set_column(1, "incident_id", pa.array(["not an id"] * len(texts), pa.string()))
+            incident = np.array([r is not None for r in rows])  # not the row of the number found
+            at = data._positions(frame.index, places, unknown, incident)
+            expected = [frame.index.get_loc(stored[r]) if stored.get(r) in frame.index else -1 for r in rows]
+            assert at.tolist() == expected
+    for share in (1, len(frame) + 1):  # a limit of all rows (the index) or of one text (every row read)
+        monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", share)
+        for query in ("stabbed", "Rye Lane", "Peckham"):
+            for public_view in (False, True):
+                data._cached_matches.clear()
+                shown = page_frame(corrected_db, public_view=public_view, events_view=False)
+                matches = data.text_matches(corrected_db, query, public_view=public_view, events_view=False)
+                expected = filter_incidents(shown, Filters(query=query)).index
+                assert list(matches.index[matches]) == list(expected), (query, share, public_view)
     data._cached_matches.clear()
 
 

@@ -842,10 +842,19 @@ S3 = (
 
 
 def read_side(conn, statement) -> tuple[set[int | None], list[tuple], int]:
-    """What one of search_selects' statements reads: the numbers found, the rows of incidents, and how many not."""
+    """What one of search_selects' statements reads: the numbers found, the rows of incidents (without their `row`,
+    checked here: SQLite's rowid of the incident, else None), and how many not."""
     rows = conn.execute(*statement).fetchall()
-    incidents = sorted(row[1:] for row in rows if row[1] is not None)
+    assert [row[2] for row in rows if row[1] is not None] == [rowid_of(conn, row[1]) for row in rows if row[1]]
+    incidents = sorted((row[1], *row[3:]) for row in rows if row[1] is not None)
     return {row[0] for row in rows}, incidents, len(rows) - len(incidents)
+
+
+def rowid_of(conn, incident_id: str) -> int | None:
+    """The incident's rowid in SQLite; None on PostgreSQL, which has none."""
+    if not isinstance(conn, sqlite3.Connection):
+        return None
+    return conn.execute("SELECT rowid FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()[0]
 
 
 @pytest.mark.parametrize(
@@ -882,7 +891,7 @@ def test_search_selects_of_every_incident_or_of_none(conn):
     save_searched(conn)
     ((sql, parameters),) = store.search_selects(conn, None, columns=("url", "evidence_start"))
     assert sorted(conn.execute(sql, parameters).fetchall()) == [
-        (None, i, None, 0) for i in ("s1:0", "s2:0", "s3:0", "s3:1")
+        (None, i, rowid_of(conn, i), None, 0) for i in ("s1:0", "s2:0", "s3:0", "s3:1")
     ]
     assert store.search_selects(conn, "ry") is None  # under three characters: the caller reads every row
     with pytest.raises(ValueError) as e:

@@ -605,16 +605,19 @@ _SEARCHED = ("headline", "evidence")  # the texts the search reads
 @dataclass(frozen=True)
 class Places:
     """Where each stored SQLite row is in the readers' frames (`incidents` and `public`, their rows in one order):
-    `rows` their rowids (store.MAP_EXTRAS' `row`) in ascending order, `at` the frame position of each."""
+    `rows` their rowids (store.MAP_EXTRAS' `row`) in ascending order, `at` the frame position of each, and `ids` the
+    frames' incident ids in their order."""
 
     rows: np.ndarray
     at: np.ndarray
+    ids: pa.Array | pa.ChunkedArray
 
 
 def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: np.ndarray) -> np.ndarray:
     """Return the position in the frame (whose index is `index`) of each row of `texts` (_TEXTS_READ) that is
     `wanted`, -1 for the others and for a row not in it: by its SQLite rowid in `places`, else (PostgreSQL, or a
-    frame without rowids) by its incident id."""
+    frame without rowids) by its incident id. A rowid placed must hold the incident the frame has there: SQLite gives
+    a deleted row's rowid to the next row inserted, and a write may come between the frame's version and the read."""
     at = np.full(len(wanted), -1, dtype=np.intp)
     todo = np.flatnonzero(wanted)
     rows = texts["row"].take(pa.array(todo))
@@ -626,6 +629,12 @@ def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: 
         found = np.searchsorted(places.rows, rows)
         found[found == len(places.rows)] = 0  # past the last rowid: not in the frame, as the comparison says
         placed = places.rows[found] == rows
+        if placed.any():
+            same = pc.equal(
+                places.ids.take(pa.array(places.at[found[placed]])),
+                texts["incident_id"].take(pa.array(todo[placed])),
+            )
+            placed[placed] = same.fill_null(False).to_numpy(zero_copy_only=False)
         at[todo[placed]] = places.at[found[placed]]
     return at
 
@@ -655,11 +664,13 @@ def _cached_places(db_path: str, version: tuple) -> Places | None:
     """Return the Places of `incidents(db_path)` at this version; None when its rows have no rowid (PostgreSQL): a
     search places the rows it reads by them, where looking up half a million incident ids in the frame's index took
     0.4-0.65 s (and hashing the index first 0.4 s) at 1M."""
-    rows = incidents(db_path)["row"]
-    if rows.isna().any():
+    frame = incidents(db_path)
+    if frame["row"].isna().any():
         return None
-    order = np.argsort(rows.to_numpy(dtype=np.int64), kind="stable")
-    return Places(rows.to_numpy(dtype=np.int64)[order], order.astype(np.intp))
+    rows = frame["row"].to_numpy(dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    # Of the column's array: Arrow asks a Series for its Arrow interfaces by attribute, each a look-up in the index.
+    return Places(rows[order], order.astype(np.intp), pa.array(frame["incident_id"].array, pa.string()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)

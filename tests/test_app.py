@@ -16,7 +16,7 @@ from dashboard import data, maps
 from dashboard.display import csv_download, escape_markdown, geojson_download
 from dashboard.filters import Filters, filter_incidents
 from extract import store
-from extract.geo.gazetteer import load_borough_geojson
+from extract.geo.gazetteer import load_borough_geojson, load_gazetteer
 from extract.pipeline import ingest_paths
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -468,6 +468,20 @@ def test_near_a_place_counts_filters_and_draws_the_circle(app, params, shown, id
     assert at.text_input(key="near").value == params["near"]
     assert at.query_params == link
     assert not at.warning
+
+
+def test_the_place_search_loads_the_gazetteer_alone(app, monkeypatch):
+    """A reader's place search loads no extractor (its matchers are the editors' pages'): the gazetteer alone, from
+    the cache, places as one built from the data files."""
+    data.extractor.clear()
+    data.gazetteer.clear()
+    monkeypatch.setattr(data, "load_extractor", lambda: pytest.fail("the extractor was loaded"))
+    at = run(app, near="Rye Lane, SE15", km="1")
+    assert count(at) == "1 incident within 1 km of Rye Lane\\, SE15"
+    built = load_gazetteer()
+    for place in ("Rye Lane, SE15", "SE10 8SF", "Bank station", "Brixton", "Atlantis Boulevard", "London"):
+        assert data.gazetteer().locate(place) == built.locate(place), place
+    data.gazetteer.clear()
 
 
 @pytest.mark.parametrize(

@@ -1175,18 +1175,22 @@ def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
     """Return the statement `iter_map_rows` runs on `conn` (for a reader of its own, such as one into Arrow)."""
     select = _MAP_SELECT
     # h3's text form of a cell is its integer in lower-case hexadecimal.
-    cell, event, row = "to_hex(i.h3_r8)", "e.event_id", "NULL::bigint"
+    cell, event = "to_hex(i.h3_r8)", "e.event_id"
     join = " LEFT JOIN incident_events e ON e.incident_id = i.incident_id"
     if isinstance(conn, sqlite3.Connection):
-        row = "i.rowid"
         columns = _columns(conn, "incidents")
         if "date_basis" not in columns:
             select = select.replace("i.date_basis", "NULL")
         cell = "CASE WHEN i.h3_r8 IS NULL THEN NULL ELSE printf('%x', i.h3_r8) END" if "h3_r8" in columns else "NULL"
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
-    select = select.replace("\nFROM", f", {cell}, {event}, {row}\nFROM", 1).rstrip() + join
+    select = select.replace("\nFROM", f", {cell}, {event}, {_rowid_read(conn)}\nFROM", 1).rstrip() + join
     return select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else "")
+
+
+def _rowid_read(conn: Connection) -> str:
+    """Return how a statement on `conn` reads an incident's `row` (MAP_EXTRAS): SQLite's rowid, else NULL."""
+    return "i.rowid" if isinstance(conn, sqlite3.Connection) else "NULL::bigint"
 
 
 _FROM = _SELECT[_SELECT.index("\nFROM") :]
@@ -1251,9 +1255,8 @@ def search_selects(
     tell. `columns` are MAP_TEXTS, all or some."""
     if unknown := set(columns) - set(MAP_TEXTS):
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
-    row = "i.rowid" if isinstance(conn, sqlite3.Connection) else "NULL::bigint"
     texts = [_column_of(c) for c in columns]
-    read = ", ".join(["i.incident_id", row, *texts])
+    read = ", ".join(["i.incident_id", _rowid_read(conn), *texts])
     if text is None:
         return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)
     if len(text) < SEARCH_MIN_CHARS:
@@ -1284,7 +1287,7 @@ def search_selects(
             (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {column} ILIKE ? LIMIT ?)", "")
             for column in ("i.evidence", "a.headline")
         )
-        read = ", ".join(["incident_id", row, *columns])
+        read = ", ".join(["incident_id", _rowid_read(conn), *columns])
     counted = "(SELECT count(*) FROM found)"
     nothing = ", ".join(["NULL"] * (2 + len(columns)))
     # int64's largest is LIMIT's: `limit` + 1 at most.

@@ -1,5 +1,6 @@
 """Fixtures shared by test modules."""
 
+import functools
 import os
 import shutil
 import sys
@@ -28,15 +29,20 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(autouse=True, scope="session")
 def components_discovered_once():
-    """Every AppTest is given the installed packages' components discovered once, as a server discovers them when it
-    starts: each AppTest discovered them at its first run (0.15-0.44 s, about 280 times in the dashboard's tests)."""
-    components = BidiComponentManager()
-    components.discover_and_register_components(start_file_watching=False)
+    """Every AppTest is given the installed packages' components discovered once (at the first AppTest), as a server
+    discovers them when it starts: each AppTest discovered them at its first run (0.15-0.44 s, about 280 times in the
+    dashboard's tests)."""
     made = AppTest.__init__
+
+    @functools.cache
+    def components() -> BidiComponentManager:
+        found = BidiComponentManager()
+        found.discover_and_register_components(start_file_watching=False)
+        return found
 
     def given(self, *args, **kwargs):
         made(self, *args, **kwargs)
-        self._bidi_component_manager = components
+        self._bidi_component_manager = components()
 
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(AppTest, "__init__", given)

@@ -845,7 +845,9 @@ def read_side(conn, statement) -> tuple[set[int | None], list[tuple], int]:
     """What one of search_selects' statements reads: the numbers found, the rows of incidents (without their `row`,
     checked here: SQLite's rowid of the incident, else None), and how many not."""
     rows = conn.execute(*statement).fetchall()
-    assert [row[2] for row in rows if row[1] is not None] == [rowid_of(conn, row[1]) for row in rows if row[1]]
+    assert [row[2] for row in rows if row[1] is not None] == [
+        rowid_of(conn, row[1]) for row in rows if row[1] is not None
+    ]
     incidents = sorted((row[1], *row[3:]) for row in rows if row[1] is not None)
     return {row[0] for row in rows}, incidents, len(rows) - len(incidents)
 

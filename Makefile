@@ -21,7 +21,7 @@ chromium:
 
 # Local editing on: whoever opens this server edits (README, "Editors"); a plain `streamlit run` is read-only.
 run: $(VENV)/.installed
-	CRIMEMAP_LOCAL_EDITING=1 $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+	CRIMEMAP_LOCAL_EDITING=1 $(VENV)/bin/streamlit run dashboard/serve.py --server.port $(PORT) --server.headless true
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PACKAGES) tests benchmarks

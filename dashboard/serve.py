@@ -1,8 +1,8 @@
 """The dashboard served warm: `streamlit run dashboard/serve.py` serves dashboard/app.py as `streamlit run
 dashboard/app.py` does, and runs its default page once as the server starts, in a session of nobody's (Streamlit's
 script check), so that the first person to open it does not wait for the imports, the database's frames and the filter
-choices: at a million incidents the first page in a browser took 6.3 s when asked for as the server came up, 2.6 s
-warmed. A missing database is built from seeds/ then too.
+choices. At a million incidents a server's first page in chromium took 5.9-7.1 s from app.py, and 1.7-2.6 s from this
+once warmed (3.5-4.1 s after its start; benchmarks/server_start.py). A missing database is built from seeds/ then too.
 
 Someone who opens a page while the server warms waits for the same work (each st.cache_resource value is computed
 once, under its lock), not for it twice. A warm-up that fails, or takes longer than Streamlit's check allows (60 s),

@@ -1,5 +1,5 @@
 """A real `streamlit run dashboard/serve.py` (as `make run` serves it) on a free 127.0.0.1 port, for the browser
-tests."""
+tests and benchmarks/server_start.py."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ START_SECONDS = 60  # a cold start imports pandas, pydeck and the extractor; CI 
 
 
 @contextlib.contextmanager
-def streamlit_server(env: Mapping[str, str], log_path: Path) -> Iterator[str]:
-    """Serve dashboard/serve.py with `env` as the whole environment and yield its URL once healthy; the server's
-    output goes to `log_path` and is shown if it fails to start; the server is stopped on exit."""
+def streamlit_server(env: Mapping[str, str], log_path: Path, script: str = "dashboard/serve.py") -> Iterator[str]:
+    """Serve `script` (dashboard/serve.py, or dashboard/app.py) with `env` as the whole environment and yield its URL
+    once healthy; the server's output goes to `log_path` and is shown if it fails to start; the server is stopped on
+    exit."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/serve.py", "--server.headless", "true"]
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     command += ["--server.fileWatcherType", "none"]
     with open(log_path, "w+") as log:

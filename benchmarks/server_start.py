@@ -1,0 +1,125 @@
+"""A real server's first pages: `streamlit run dashboard/app.py` against `streamlit run dashboard/serve.py` (which
+loads the map page's data as it starts), on the synthetic databases of benchmarks/dashboard_scale.py, opened in
+Debian's chromium (Playwright, /usr/bin/chromium).
+
+For each size and server, a new server with the map's copy kept (as after an ingest), each time in a fresh cache
+directory; the default page is asked for as soon as the server answers its health check, and (serve.py) once it says
+its warm-up is over. A page is shown when its count is on it and Streamlit's running indicator is gone. Printed: the
+seconds from the server's start to its health, the warm-up's own seconds, and the first and second page's seconds from
+their request, over --runs servers each.
+
+Example:
+    .venv/bin/python benchmarks/server_start.py                  # 10,000 and 1,000,000 incidents, 2 runs each
+    .venv/bin/python benchmarks/server_start.py 10000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dashboard_scale import database, keep_copy, size
+from playwright.sync_api import sync_playwright
+
+from extract.cache import CACHE_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the tests' real server, started as they start it
+from streamlit_server import streamlit_server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+SIZES = (10_000, 1_000_000)
+WARM_LINE = re.compile(r"The map page's data (?:warmed|not warmed.*) in ([\d.]+) s")
+PAGE_SECONDS = 300
+SERVERS = (("app.py", "dashboard/app.py", False), ("serve.py", "dashboard/serve.py", False))
+AFTER_WARM = ("serve.py, after its warm-up", "dashboard/serve.py", True)
+
+
+def warm_seconds(log_path: Path, *, wait: bool) -> float | None:
+    """Return the warm-up's seconds from the server's output (waiting for them when `wait`), None without any."""
+    deadline = time.monotonic() + (PAGE_SECONDS if wait else 0)
+    while True:
+        if found := WARM_LINE.search(log_path.read_text()):
+            return float(found.group(1))
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.1)
+
+
+def page_seconds(browser, url: str) -> float:
+    """Return the seconds from asking for the default page in a new browser page to the page shown."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    started = time.perf_counter()
+    page.goto(url + "/")
+    page.get_by_text("incidents", exact=False).first.wait_for(timeout=PAGE_SECONDS * 1000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=PAGE_SECONDS * 1000)
+    seconds = time.perf_counter() - started
+    page.close()
+    return seconds
+
+
+def one_server(target: str, script: str, *, after_warm: bool, browser) -> dict:
+    """Start a server of `script` on `target` with the map's copy kept, open two pages; return the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "INCIDENTS_DB": target, CACHE_ENV: folder}
+        keep_copy(target, env)
+        log_path = Path(folder) / "streamlit.log"
+        started = time.perf_counter()
+        with streamlit_server(env, log_path, script=script) as url:
+            healthy = time.perf_counter() - started
+            warmed = warm_seconds(log_path, wait=after_warm)
+            first = page_seconds(browser, url)
+            second = page_seconds(browser, url)
+            if warmed is None and script.endswith("serve.py"):
+                warmed = warm_seconds(log_path, wait=True)
+    return {"healthy": healthy, "warm": warmed, "first": first, "second": second}
+
+
+def spread(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.2f}" if round(low, 2) == round(high, 2) else f"{low:.2f}-{high:.2f}"
+
+
+def main(sizes: tuple[int, ...], runs: int) -> None:
+    print("| incidents | server | page asked | healthy after s | warm-up s | first page s | second page s |")
+    print("|---:|---|---|---:|---:|---:|---:|")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            for n in sizes:
+                target = database(n, None)
+                for name, script, after_warm in (*SERVERS, AFTER_WARM):
+                    found = [one_server(target, script, after_warm=after_warm, browser=browser) for _ in range(runs)]
+                    warm = [f["warm"] for f in found if f["warm"] is not None]
+                    print(
+                        f"| {n:,} | {name.split(',')[0]} | {'after the warm-up' if after_warm else 'at once'} "
+                        f"| {spread([f['healthy'] for f in found])} | {spread(warm) if warm else '-'} "
+                        f"| {spread([f['first'] for f in found])} | {spread([f['second'] for f in found])} |",
+                        flush=True,
+                    )
+        finally:
+            browser.close()
+    print()
+    print(
+        "A page is timed from its request to its count shown with Streamlit's running indicator gone, in headless "
+        "chromium without a GPU on the same machine; most of a warm page's seconds are the browser's."
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="A real server's first pages, from app.py and from serve.py.")
+    parser.add_argument(
+        "sizes", nargs="*", type=size, default=list(SIZES), metavar="N", help="incidents (default: %(default)s)"
+    )
+    parser.add_argument("--runs", type=int, default=2, help="servers started per size and way (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    main(tuple(args.sizes), args.runs)

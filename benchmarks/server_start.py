@@ -2,11 +2,11 @@
 loads the map page's data as it starts), on the synthetic databases of benchmarks/dashboard_scale.py, opened in
 Debian's chromium (Playwright, /usr/bin/chromium).
 
-For each size and server, a new server with the map's copy kept (as after an ingest), each time in a fresh cache
-directory; the default page is asked for as soon as the server answers its health check, and (serve.py) once it says
-its warm-up is over. A page is shown when its count is on it and Streamlit's running indicator is gone. Printed: the
-seconds from the server's start to its health, the warm-up's own seconds, and the first and second page's seconds from
-their request, over --runs servers each.
+For each size and server, a new server with the map's copy kept (as after an ingest; none is below 100,000
+incidents), each time in a fresh cache directory; the default page is asked for as soon as the server answers its
+health check, and (serve.py) once it says its warm-up is over. A page is shown when its count is on it and Streamlit's
+running indicator is gone. Printed: the seconds from the server's start to its health, the warm-up's own seconds, and
+the first and second page's seconds from their request, over --runs servers each.
 
 Example:
     .venv/bin/python benchmarks/server_start.py                  # 10,000 and 1,000,000 incidents, 2 runs each

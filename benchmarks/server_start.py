@@ -81,6 +81,7 @@ def one_server(target: str, script: str, *, after_warm: bool, browser) -> dict:
 
 
 def spread(values: list[float]) -> str:
+    """Return the range of `values` as the table prints it ("1.23-4.56", or one figure when they agree)."""
     low, high = min(values), max(values)
     return f"{low:.2f}" if round(low, 2) == round(high, 2) else f"{low:.2f}-{high:.2f}"
 

@@ -233,6 +233,12 @@ def _problem_line(db_path: str, error: Exception) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=CACHED_DATABASES)
 def _cached_problem(db_path: str, version: tuple[int, ...]) -> str | None:
+    return read_problem(db_path)
+
+
+def read_problem(db_path: str) -> str | None:
+    """Return database_problem's line for the database at `db_path`, read now: no cache, nor anything else of a page's,
+    for a caller outside one (dashboard/serve.py)."""
     url = store.is_url(db_path)
     try:
         if not url and not Path(db_path).is_file():

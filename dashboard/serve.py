@@ -1,12 +1,16 @@
-"""The dashboard served warm: `streamlit run dashboard/serve.py` serves dashboard/app.py as `streamlit run
-dashboard/app.py` does, and runs its default page once as the server starts, in a session of nobody's (Streamlit's
-script check), so that the first person to open it does not wait for the imports, the database's frames and the filter
-choices. At a million incidents a server's first page in chromium took 5.9-7.1 s from app.py, and 1.7-2.6 s from this
-once warmed (3.5-4.1 s after its start; benchmarks/server_start.py). A missing database is built from seeds/ then too.
+"""The dashboard served warm: `streamlit run dashboard/serve.py` serves the pages of dashboard/app.py and runs its
+default page once as the server starts, in a session of its own (Streamlit's script check: a reader's, or with local
+editing an editor's), so that a reader who comes once that run is over does not wait for the imports, the map's rows,
+the frames and the filter choices (benchmarks/server_start.py measures it). A missing database is built from seeds/
+then too.
 
-Someone who opens a page while the server warms waits for the same work (each st.cache_resource value is computed
-once, under its lock), not for it twice. A warm-up that fails, or takes longer than Streamlit's check allows (60 s),
-leaves the server as `streamlit run dashboard/app.py` would be: each value is made at the first page that needs it.
+A reader who comes during the warm-up waits for the value being made (each st.cache_resource value is made once,
+under its lock), not for a second making of it. A warm-up that fails, finds the database unusable or outlasts
+Streamlit's check (60 s) says so on the server's output, and the first page makes what it did not.
+
+An st.App (Streamlit's ASGI entry) rather than dashboard/app.py itself, which Streamlit runs only for a session: the
+App's lifespan is what a server runs before its first session. The run is Runtime.does_script_run_without_error, the
+method behind Streamlit's /_stcore/script-health-check.
 
 Example:
     streamlit run dashboard/serve.py -- --db other.db     # the arguments after -- are dashboard/app.py's
@@ -23,14 +27,21 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime import Runtime
 
+from dashboard import data
+
 APP = Path(__file__).resolve().with_name("app.py")
 
 
 async def warm_up() -> None:
     """Run the app's default page once in the running server and say on the server's output how it went."""
     started = time.perf_counter()
-    ran, said = await Runtime.instance().does_script_run_without_error()
-    outcome = "warmed" if ran else f"not warmed ({said}: the first page loads it)"
+    try:
+        ran, said = await Runtime.instance().does_script_run_without_error()
+        # A database the page cannot use stops it at once, and without an error: nothing was loaded then.
+        problem = await asyncio.to_thread(data.read_problem, str(data.database_path())) if ran else None
+    except Exception as e:  # the server goes on without it
+        ran, said, problem = False, f"{type(e).__name__}: {e}", None
+    outcome = "warmed" if ran and problem is None else f"not warmed ({problem or said}): the first page loads it"
     print(f"  The map page's data {outcome} in {time.perf_counter() - started:.1f} s.", flush=True)
 
 
@@ -42,6 +53,8 @@ async def warmed(_: st.App) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 app = st.App(APP, lifespan=warmed)

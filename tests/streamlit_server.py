@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,16 +17,18 @@ START_SECONDS = 60  # a cold start imports pandas, pydeck and the extractor; CI 
 
 
 @contextlib.contextmanager
-def streamlit_server(env: Mapping[str, str], log_path: Path, script: str = "dashboard/serve.py") -> Iterator[str]:
-    """Serve `script` (dashboard/serve.py, or dashboard/app.py) with `env` as the whole environment and yield its URL
-    once healthy; the server's output goes to `log_path` and is shown if it fails to start; the server is stopped on
-    exit."""
+def streamlit_server(
+    env: Mapping[str, str], log_path: Path, script: str = "dashboard/serve.py", args: Sequence[str] = ()
+) -> Iterator[str]:
+    """Serve `script` (dashboard/serve.py, or dashboard/app.py) with `env` as the whole environment, and `args` for
+    the app (after --), and yield its URL once healthy; the server's output goes to `log_path` and is shown if it
+    fails to start; the server is stopped on exit."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    command += ["--server.fileWatcherType", "none"]
+    command += ["--server.fileWatcherType", "none", *(["--", *args] if args else [])]
     with open(log_path, "w+") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

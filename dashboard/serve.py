@@ -27,7 +27,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime import Runtime
 
-from dashboard import data
+from dashboard import data  # and with it pandas, Arrow and the store: imported before the server answers
 
 APP = Path(__file__).resolve().with_name("app.py")
 

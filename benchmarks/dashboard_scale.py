@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import functools
 import itertools
 import json
 import os
@@ -41,7 +40,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import maps
@@ -54,6 +52,8 @@ from extract.postgres import PostgresConnection
 from extract.records import WEAPONS
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the components an AppTest is given, discovered as the tests discover them
+from streamlit_server import discovered_components  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 APP = ROOT / "dashboard" / "app.py"
@@ -224,7 +224,7 @@ def page_run(params: dict, *, runs: int = 2) -> dict:
     """Run the page for one link in a new session `runs` times (a session's first run, then reruns); return the
     seconds of each run and the bytes of the last."""
     at = AppTest.from_file(str(APP), default_timeout=1200)
-    at._bidi_component_manager = server_components()
+    at._bidi_component_manager = discovered_components()
     at.query_params.update(params)
     seconds, cpu = [], []
     for _ in range(runs):
@@ -243,15 +243,6 @@ def page_run(params: dict, *, runs: int = 2) -> dict:
         "shown": at.subheader[0].value,
         "layers": "+".join(layers),
     }
-
-
-@functools.cache
-def server_components() -> BidiComponentManager:
-    """Return the installed packages' components, discovered once, as a server discovers them as it starts: an
-    AppTest discovers them at its first run, which added 0.2-0.44 s to every session's first run measured here."""
-    components = BidiComponentManager()
-    components.discover_and_register_components(start_file_watching=False)
-    return components
 
 
 def peak_mb() -> float:

@@ -30,11 +30,11 @@ from extract.cache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' real server, started as they start it
-from streamlit_server import streamlit_server  # noqa: E402
+from streamlit_server import streamlit_server, warm_line  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SIZES = (10_000, 1_000_000)
-WARM_LINE = re.compile(r"The map page's data (?:warmed|not warmed.*) in ([\d.]+) s")
+SECONDS = re.compile(r" in ([\d.]+) s\.$")  # the end of the warm-up's line
 PAGE_SECONDS = 300
 SERVERS = (("app.py", "dashboard/app.py", False), ("serve.py", "dashboard/serve.py", False))
 AFTER_WARM = ("serve.py, after its warm-up", "dashboard/serve.py", True)
@@ -42,13 +42,8 @@ AFTER_WARM = ("serve.py, after its warm-up", "dashboard/serve.py", True)
 
 def warm_seconds(log_path: Path, *, wait: bool) -> float | None:
     """Return the warm-up's seconds from the server's output (waiting for them when `wait`), None without any."""
-    deadline = time.monotonic() + (PAGE_SECONDS if wait else 0)
-    while True:
-        if found := WARM_LINE.search(log_path.read_text()):
-            return float(found.group(1))
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.1)
+    line = warm_line(log_path, seconds=PAGE_SECONDS if wait else 0)
+    return None if line is None else float(SECONDS.search(line).group(1))
 
 
 def page_seconds(browser, url: str) -> float:

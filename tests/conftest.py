@@ -1,6 +1,5 @@
 """Fixtures shared by test modules."""
 
-import functools
 import os
 import shutil
 import sys
@@ -8,8 +7,8 @@ import tempfile
 
 import pytest
 from dashboard_fixtures import build_incidents_db
-from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.testing.v1 import AppTest
+from streamlit_server import discovered_components
 
 from dashboard.data import read_incidents, shown_rows
 from extract.cache import CACHE_ENV
@@ -30,19 +29,13 @@ def pytest_unconfigure(config):
 @pytest.fixture(autouse=True, scope="session")
 def components_discovered_once():
     """Every AppTest is given the installed packages' components discovered once (at the first AppTest), as a server
-    discovers them when it starts: each AppTest discovered them at its first run (0.15-0.44 s, about 280 times in the
-    dashboard's tests)."""
+    discovers them when it starts: each AppTest discovered them at its first run (about 280 times in the dashboard's
+    tests)."""
     made = AppTest.__init__
-
-    @functools.cache
-    def components() -> BidiComponentManager:
-        found = BidiComponentManager()
-        found.discover_and_register_components(start_file_watching=False)
-        return found
 
     def given(self, *args, **kwargs):
         made(self, *args, **kwargs)
-        self._bidi_component_manager = components()
+        self._bidi_component_manager = discovered_components()
 
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(AppTest, "__init__", given)

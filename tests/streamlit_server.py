@@ -1,9 +1,11 @@
-"""A real `streamlit run dashboard/serve.py` (as `make run` serves it) on a free 127.0.0.1 port, for the browser
-tests and benchmarks/server_start.py."""
+"""A real `streamlit run dashboard/serve.py` (as `make run` serves it) on a free 127.0.0.1 port, the line its warm-up
+writes, and the installed packages' components discovered once as such a server discovers them: for the tests and
+the dashboard benchmarks."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import subprocess
 import sys
@@ -12,8 +14,11 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from streamlit.components.v2.component_manager import BidiComponentManager
+
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 60  # a cold start imports pandas, pydeck and the extractor; CI machines may be loaded
+WARM_LINE = "The map page's data"  # how the line dashboard/serve.py writes once its warm-up is over begins
 
 
 @contextlib.contextmanager
@@ -50,3 +55,24 @@ def streamlit_server(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def warm_line(log_path: Path, *, seconds: float) -> str | None:
+    """Return the line a server of dashboard/serve.py writing to `log_path` says its warm-up ended with, waiting up to
+    `seconds` for it; None when there is none by then."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if found := [line.strip() for line in log_path.read_text().splitlines() if WARM_LINE in line]:
+            return found[0]
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.1)
+
+
+@functools.cache
+def discovered_components() -> BidiComponentManager:
+    """Return the installed packages' components, discovered once, as a server discovers them as it starts; an
+    AppTest given none discovers them at its first run (0.15-0.44 s each time)."""
+    components = BidiComponentManager()
+    components.discover_and_register_components(start_file_watching=False)
+    return components

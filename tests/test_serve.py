@@ -1,12 +1,11 @@
 """dashboard/serve.py: a real server runs the map page once as it starts, before anyone opens it."""
 
 import os
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from streamlit_server import streamlit_server
+from streamlit_server import streamlit_server, warm_line
 
 from extract import store
 from extract.cache import CACHE_ENV
@@ -19,14 +18,11 @@ WARM_SECONDS = 90  # Streamlit's script check gives up after 60 s, and says so
 READERS_FRAMES = ("dashboard.data._cached_public", "dashboard.data._cached_without_texts")  # what the map page reads
 
 
-def warm_line(log_path: Path) -> str:
+def warmed_line(log_path: Path) -> str:
     """Return the line the server writes once its warm-up is over, waiting for it."""
-    deadline = time.monotonic() + WARM_SECONDS
-    while time.monotonic() < deadline:
-        if found := [line for line in log_path.read_text().splitlines() if "The map page's data" in line]:
-            return found[0].strip()
-        time.sleep(0.2)
-    raise AssertionError(f"no warm-up line in:\n{log_path.read_text()}")
+    line = warm_line(log_path, seconds=WARM_SECONDS)
+    assert line is not None, f"no warm-up line in:\n{log_path.read_text()}"
+    return line
 
 
 def cached(url: str) -> str:
@@ -41,7 +37,7 @@ def test_the_server_builds_a_missing_database_and_loads_the_map_before_the_first
     env.pop("INCIDENTS_DB", None)
     log_path = tmp_path / "streamlit.log"
     with streamlit_server(env, log_path, args=["--db", str(fresh)]) as url:  # no page is opened
-        line = warm_line(log_path)
+        line = warmed_line(log_path)
         assert line.startswith("The map page's data warmed in "), line
         assert [name for name in READERS_FRAMES if f'cache="{name}"' not in cached(url)] == []
     reference = tmp_path / "cli.db"
@@ -59,7 +55,7 @@ def test_a_database_the_page_cannot_use_is_said_and_nothing_is_loaded(tmp_path):
     env = {**os.environ, "INCIDENTS_DB": str(tmp_path), CACHE_ENV: str(tmp_path / "cache")}  # a directory
     log_path = tmp_path / "streamlit.log"
     with streamlit_server(env, log_path) as url:
-        line = warm_line(log_path)
+        line = warmed_line(log_path)
         assert line.startswith("The map page's data not warmed (The incidents database "), line
         assert "cannot be used (not a regular file)" in line
         assert [name for name in READERS_FRAMES if f'cache="{name}"' in cached(url)] == []

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from dashboard import filters
+from dashboard import filters, positions
 from dashboard.coverage import recorded_frame
 from dashboard.events_view import StoredMerges, event_frame, events_of_reports, report_events, stored_merges
 from dashboard.filters import Choices
@@ -348,7 +348,7 @@ def rows_of(ids: Sequence[str], *frames: pd.DataFrame) -> pd.DataFrame:
     pieces, held = [], set()
     for frame in frames:
         if missing := [c for c in frame.columns if c not in held]:
-            pieces.append(frame[missing].iloc[frame.index.get_indexer(ids)].set_axis(ids))
+            pieces.append(frame[missing].iloc[positions.find(frame.index, ids)].set_axis(ids))
             held.update(missing)
     found = pd.concat(pieces, axis=1) if len(pieces) > 1 else pieces[0]
     order = [*frames[-1].columns, *(c for c in found.columns if c not in frames[-1].columns)]
@@ -411,13 +411,14 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
     texts = pd.DataFrame.from_records(list(rows), columns=["incident_id", *store.MAP_TEXTS])
     texts.index = pd.Index(texts["incident_id"], name=None)
     whole = incidents(db_path)
-    # Positions, not isin: isin of a million ids goes through them in Python (1.8 s), the index's own hash table is
-    # built once per shared frame.
-    texts = texts[whole.index.get_indexer(texts.index) >= 0]  # not hidden, its article not deleted
+    # Positions, not isin: isin of a million ids goes through them in Python (1.8 s).
+    at = positions.find(whole.index, texts.index)
+    texts, at = texts[at >= 0], at[at >= 0]  # not hidden, its article not deleted
+    article_ids = whole["article_id"].iloc[at].set_axis(texts.index)
     found = corrections_of(db_path)
-    touched = _touched(texts.index, whole["article_id"].reindex(texts.index), found)
+    touched = _touched(texts.index, article_ids, found)
     if touched.any():
-        told = texts.loc[touched].assign(article_id=whole["article_id"].reindex(texts.index[touched])).astype(object)
+        told = texts.loc[touched].assign(article_id=article_ids[touched]).astype(object)
         fixed = corrections.apply_corrections(told.where(told.notna(), None).to_dict("records"), found)
         texts = texts.astype(object)
         texts.loc[[f["incident_id"] for f in fixed], list(store.MAP_TEXTS)] = [
@@ -425,7 +426,7 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
         ]
     texts = _typed_texts(texts.drop(columns="incident_id"))
     if public_view and len(texts):
-        masked = public_incidents(whole.reindex(texts.index).join(texts), name_vocabulary())
+        masked = public_incidents(whole.iloc[at].set_axis(texts.index).join(texts), name_vocabulary())
         texts = _typed_texts(masked[list(store.MAP_TEXTS)])
     return texts
 
@@ -542,7 +543,7 @@ def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray
         rows = store.iter_map_texts(conn, None)
         while batch := list(itertools.islice(rows, LOAD_BATCH)):
             texts = _texts_frame(db_path, batch, public_view=True)
-            at = frame.index.get_indexer(texts.index[filters.query_matches(texts, query).to_numpy()])
+            at = positions.find(frame.index, texts.index[filters.query_matches(texts, query).to_numpy()])
             keep[at[at >= 0]] = True
     finally:
         conn.close()
@@ -600,7 +601,7 @@ def _stored_matches(
             read = _texts_frame(db_path, store.iter_map_texts(conn, frame.index[again]), public_view=public_view)
         finally:
             conn.close()
-        at = frame.index.get_indexer(read.index[filters.query_matches(read, query).to_numpy()])
+        at = positions.find(frame.index, read.index[filters.query_matches(read, query).to_numpy()])
         keep[at[at >= 0]] = True
     return keep
 
@@ -629,7 +630,7 @@ def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: 
     rows = texts["row"].take(pa.array(todo))
     if places is None or rows.null_count:
         if len(todo):
-            at[todo] = index.get_indexer(texts["incident_id"].take(pa.array(todo)).to_numpy(zero_copy_only=False))
+            at[todo] = positions.find(index, texts["incident_id"].take(pa.array(todo)).to_pylist())
     elif len(places.rows):
         rows = rows.to_numpy()
         found = np.searchsorted(places.rows, rows)

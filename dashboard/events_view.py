@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dashboard import positions
 from dashboard.privacy import PROTECTED_TYPES
 from extract import store
 from extract.matching import CrimeFamilies, Report, merge_event
@@ -343,11 +344,11 @@ def merged_event(rows: list[dict[str, Any]], *, families: CrimeFamilies) -> Merg
 
 def event_row_of(events: pd.DataFrame, reports: pd.DataFrame, incident_id: str | None) -> str | None:
     """Return the row of `events` that shows the report `incident_id` of `reports`, None when none does."""
-    if incident_id is None or incident_id in events.index:
+    if incident_id is None or positions.holds(events.index, incident_id):
         return incident_id
-    if incident_id not in reports.index:
+    if (at := positions.find_one(reports.index, incident_id)) is None:
         return None
-    key = event_keys(reports.loc[[incident_id]]).iloc[0]
+    key = event_keys(reports.iloc[[at]]).iloc[0]
     found = events.index[events["event_id"].eq(key).fillna(False).to_numpy(dtype=bool)]
     return str(found[0]) if len(found) else None
 

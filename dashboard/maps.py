@@ -20,6 +20,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard.positions import find_one
 from extract.datafiles import DATA_DIR, read_rows
 from extract.geo.gazetteer import LONDON_BBOX
 from extract.records import PRECISION_ORDER
@@ -257,9 +258,9 @@ def opening_view(
 
 def incident_centre(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
     """Return (lat, lon) of the incident `incident` of `frame` when it has a point, else None."""
-    if incident is None or incident not in frame.index or pd.isna(frame.at[incident, "lat"]):
+    if (at := find_one(frame.index, incident)) is None or pd.isna(lat := frame["lat"].iat[at]):
         return None
-    return float(frame.at[incident, "lat"]), float(frame.at[incident, "lon"])
+    return float(lat), float(frame["lon"].iat[at])
 
 
 def incidents_deck(
@@ -459,12 +460,12 @@ def point_records(
 def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:
     """Return the ids of the incidents of `frame` drawn in one marker with `incident` (itself first), or just
     `incident` when it has no marker there."""
-    if incident not in frame.index:
+    if (at := find_one(frame.index, incident)) is None:
         return [incident]
     mask = drawable(frame)  # a mask, not a copy of the frame: this runs on every rerun with details open
-    if not mask[incident]:
+    if not mask.iat[at]:
         return [incident]
-    row = frame.loc[incident]
+    row = frame.iloc[at]
     approximate = frame["precision_rank"] >= APPROXIMATE_FROM
     same = (
         mask
@@ -666,7 +667,7 @@ def shades(values: Sequence[float]) -> list[Shade]:
 
 def marker_point(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
     """Return (lat, lon) of the marker that draws `incident` of `frame`, or None when the map does not draw it."""
-    if incident is None or incident not in frame.index or not drawable(frame.loc[[incident]]).iloc[0]:
+    if (at := find_one(frame.index, incident)) is None or not drawable(frame.iloc[[at]]).iloc[0]:
         return None
     return incident_centre(frame, incident)
 

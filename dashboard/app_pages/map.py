@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data, maps
+from dashboard import auth, charts, data, maps, positions
 from dashboard.display import (
     be,
     count_line,
@@ -89,7 +89,7 @@ def read_link_once(incidents: pd.DataFrame, choices: Choices) -> None:
             st.session_state.setdefault(key, value)
         return
     found, notices = parse_params({key: st.query_params.get_all(key) for key in st.query_params}, choices=choices)
-    if found.incident is not None and found.incident not in incidents.index:
+    if found.incident is not None and not positions.holds(incidents.index, found.incident):
         notices.append("incident: no incident has that id")
         found = from_widgets(widget_state(found))
     st.session_state.update(widget_state(found))
@@ -398,7 +398,7 @@ follow_pick(
     data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
 )
 incident = st.session_state.get(data.INCIDENT)
-filters = replace(filters, incident=incident if incident in incidents.index else None)
+filters = replace(filters, incident=incident if positions.holds(incidents.index, incident) else None)
 
 place = near.place if near else None
 st.subheader(count_line(len(shown), km=filters.km, place=near.text if near and place else None, noun=noun))

@@ -111,7 +111,8 @@ def coverage(
     per_borough = pd.DataFrame(
         {
             "recorded": rec.groupby("borough")["count"].sum(),
-            "news": news[covered].groupby("borough").size(),
+            # An array: a boolean Series of a million rows made pandas hash the ids (dashboard.positions).
+            "news": news[covered.to_numpy(dtype=bool)].groupby("borough").size(),
         }
     )
     per_borough = per_borough.fillna(0).astype("int64")
@@ -120,7 +121,9 @@ def coverage(
     rate = PER * int(per_borough["news"].sum()) / total_recorded if total_recorded else None
     table = _banded(per_borough, rate)
 
-    seen_categories = set(categories) or set(news.loc[asked, "category"].dropna().unique())
+    seen_categories = set(categories) or {
+        c for c in pd.unique(news["category"].array[asked.to_numpy(dtype=bool)]) if isinstance(c, str)
+    }
     # Only a home force's gaps leave months out; another force's (British Transport Police, or a force outside London
     # imported from an all-forces archive) change nothing.
     forces = sorted(set(home.values()))

@@ -154,7 +154,7 @@ def drawable(frame: pd.DataFrame) -> pd.Series:
 
 def drawn(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the incidents the map draws (see `drawable`)."""
-    return frame[drawable(frame)]
+    return frame[drawable(frame).to_numpy(dtype=bool)]  # an array: see dashboard.positions
 
 
 def shown_view(view: str, n_points: int) -> str:
@@ -473,7 +473,7 @@ def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:
         & frame["lon"].round(DECIMALS).eq(round(row["lon"], DECIMALS))
         & approximate.eq(row["precision_rank"] >= APPROXIMATE_FROM)
     )
-    return [incident] + [i for i in frame.index[same] if i != incident]
+    return [incident] + [i for i in frame.index[same.to_numpy(dtype=bool)] if i != incident]
 
 
 def group_counts(frame: pd.DataFrame, groups: Sequence[Group]) -> list[tuple[Group, int]]:

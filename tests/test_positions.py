@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard_fixtures import CASES, MORE_CASES, build_incidents_db
 from streamlit.testing.v1 import AppTest
 
-from dashboard import positions
+from dashboard import data, positions
 from dashboard.positions import HASHED_ROWS, find, find_one, holds
 
 BIG = HASHED_ROWS + 1_000
@@ -24,6 +24,8 @@ def ids(n: int) -> list[str]:
 
 
 def index(n: int, dtype: str = "str") -> pd.Index:
+    if dtype == "object":  # pd.array of Python strings would be "str"
+        return pd.Index(np.array(ids(n), dtype=object), dtype=object)
     return pd.Index(pd.array(ids(n), dtype=dtype))
 
 
@@ -41,13 +43,18 @@ def engine_made(found_in: pd.Index) -> bool:
         (BIG, "str", ["i5:5"]),  # scanned
         (BIG, "str", ["i60000:5", "i1:1", "nope", None, "i60000:5", "I1:1"]),  # hashed
         (BIG, "str", ids(BIG)[::-7]),
-        (BIG, "object", ["i2:2", "i59999:8", "nope", "i2:2", "x"]),
+        (BIG, "str", ["i5:5", None, float("nan"), 7]),  # scanned: what is not text is not held
+        (BIG, "str", ["i5:5", None, float("nan"), 7, "i6:6"]),
+        (BIG, "object", ["i2:2", "i50999:2", "nope", "i2:2", "x"]),
+        (BIG, "object", ["i2:2"]),
         (BIG, "string[pyarrow]", ["i4:4", "i50999:2", "nope", "i9:9", "i10:10"]),
+        (BIG, "string[python]", ["i4:4", "i50999:2", "nope", "i9:9", "i10:10"]),
+        (BIG, "string[python]", ["i4:4"]),
     ],
 )
 def test_find_gives_what_get_indexer_gives(size, dtype, wanted):
     found_in = index(size, dtype)
-    expected = pd.Index(ids(size)).get_indexer(pd.Index(wanted, dtype=object))
+    expected = pd.Index(ids(size), dtype=object).get_indexer(pd.Index(wanted, dtype=object))
     assert find(found_in, wanted).tolist() == expected.tolist()
     assert find(found_in, wanted).tolist() == expected.tolist()  # again, by the table kept
     if size >= HASHED_ROWS:
@@ -75,7 +82,7 @@ def test_ids_of_one_hash_are_told_apart(monkeypatch):
 
 
 def living_tables() -> int:
-    return sum(1 for table in positions._KEPT.values() if table.keeper() is not None)
+    return sum(1 for maker, _ in positions._KEPT.values() if maker() is not None)
 
 
 def test_indexes_of_one_array_share_a_table_while_its_maker_lives():
@@ -89,9 +96,11 @@ def test_indexes_of_one_array_share_a_table_while_its_maker_lives():
     other = pd.Index(made.array)
     assert find(other, many).tolist() == list(range(0, BIG, 1000))
     assert living_tables() == before + 1
+    kept = len(positions._KEPT)
     del made
     gc.collect()
     assert living_tables() == before
+    assert len(positions._KEPT) == kept - 1  # let go of with its maker
     assert find(other, many).tolist() == list(range(0, BIG, 1000))
     assert living_tables() == before + 1
     find(index(BIG), many)
@@ -103,7 +112,9 @@ LINKS = (
     {"incident": "peckham:0"},
     {"incident": "city:0", "count": "reports"},
     {"q": "stabbed"},
+    {"q": "["},  # every text read and masked
     {"view": "density"},
+    {"incident": "nope:0"},
 )
 
 
@@ -132,4 +143,6 @@ def test_the_map_page_shows_the_same_by_hashes(tmp_path, monkeypatch, scanned):
     monkeypatch.setattr(positions, "HASHED_ROWS", 1)
     monkeypatch.setattr(positions, "SCANNED_IDS", scanned)
     assert [page_shown(**link) for link in LINKS] == by_pandas
+    frames = [data.incidents(db), data.public(db), data.events(db, public_view=True)]
+    assert not any(engine_made(frame.index) for frame in frames)  # not made by any look-up of the page's
     assert "#### [Man stabbed to death on Rye Lane](https://news.example/peckham)" in by_pandas[1][0]  # its details

@@ -106,7 +106,8 @@ recorded, imported = data.recorded_crime(db_path)
 reports = data.incidents(db_path)
 news = data.events(db_path, public_view=False)
 known = [c.name for c in maps.load_categories()]
-extra = set(recorded["category"]) | set(news["category"].dropna())
+# Of unique(): dropna() masks the Series, which made pandas hash a million event ids (dashboard.positions).
+extra = set(recorded["category"]) | {c for c in news["category"].unique() if isinstance(c, str)}
 choices = Choices(boroughs=BOROUGHS, types=(), categories=tuple(known) + tuple(sorted(extra - set(known))))
 read_link_once(choices)
 

@@ -146,3 +146,21 @@ def test_the_map_page_shows_the_same_by_hashes(tmp_path, monkeypatch, scanned):
     frames = [data.incidents(db), data.public(db), data.events(db, public_view=True)]
     assert not any(engine_made(frame.index) for frame in frames)  # not made by any look-up of the page's
     assert "#### [Man stabbed to death on Rye Lane](https://news.example/peckham)" in by_pandas[1][0]  # its details
+
+
+@pytest.mark.parametrize("page", ["app_pages/review.py", "app_pages/recorded.py"])
+def test_other_pages_make_no_table_of_pandas(tmp_path, monkeypatch, page):
+    """The editors' Review page and News vs recorded look no id up through pandas' table either."""
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES + MORE_CASES)
+    monkeypatch.setenv("INCIDENTS_DB", str(db))
+    monkeypatch.setenv("CRIMEMAP_LOCAL_EDITING", "1")
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    monkeypatch.setattr(positions, "HASHED_ROWS", 1)
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title and at.subheader or at.header
+    frames = [data.incidents(db), data.events(db, public_view=False)]
+    assert not any(engine_made(frame.index) for frame in frames)

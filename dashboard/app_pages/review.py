@@ -68,7 +68,8 @@ def uncertain_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
     the same name, leaving out those an editor verified."""
     candidates = pd.to_numeric(incidents["candidates"], errors="coerce").fillna(1)
     coarse = incidents["precision"].isna() | incidents["precision"].isin(COARSE_PRECISIONS)
-    return incidents[~incidents["verified"] & (coarse | (candidates >= LOW_CONFIDENCE_CANDIDATES))]
+    uncertain = ~incidents["verified"] & (coarse | (candidates >= LOW_CONFIDENCE_CANDIDATES))
+    return incidents[uncertain.to_numpy(dtype=bool)]  # an array: a Series made pandas hash the ids (see positions)
 
 
 def show_reports(reports: list[store.ProblemReport], headlines: Mapping[str, str]) -> None:

@@ -258,7 +258,12 @@ def opening_view(
 
 def incident_centre(frame: pd.DataFrame, incident: str | None) -> tuple[float, float] | None:
     """Return (lat, lon) of the incident `incident` of `frame` when it has a point, else None."""
-    if (at := find_one(frame.index, incident)) is None or pd.isna(lat := frame["lat"].iat[at]):
+    return _point_at(frame, find_one(frame.index, incident))
+
+
+def _point_at(frame: pd.DataFrame, at: int | None) -> tuple[float, float] | None:
+    """Return (lat, lon) of the incident at position `at` of `frame` when it has a point, else None."""
+    if at is None or pd.isna(lat := frame["lat"].iat[at]):
         return None
     return float(lat), float(frame["lon"].iat[at])
 
@@ -669,7 +674,7 @@ def marker_point(frame: pd.DataFrame, incident: str | None) -> tuple[float, floa
     """Return (lat, lon) of the marker that draws `incident` of `frame`, or None when the map does not draw it."""
     if (at := find_one(frame.index, incident)) is None or not drawable(frame.iloc[[at]]).iloc[0]:
         return None
-    return incident_centre(frame, incident)
+    return _point_at(frame, at)  # found once: on a filtered frame each look-up is a scan
 
 
 def selected_incident(event: Mapping | None) -> str | None:

@@ -34,8 +34,6 @@ from dashboard.privacy import (
     NAME_MASK,
     NEUTRAL_EVIDENCE,
     PROTECTED_TYPES,
-    NameVocabulary,
-    load_name_vocabulary,
     may_name,
     public_incidents,
 )
@@ -46,6 +44,7 @@ from extract.geo.gazetteer import Gazetteer, load_borough_geojson
 from extract.matching import CrimeFamilies, load_families
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor, load_places
 from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
+from extract.text.screening import NameVocabulary, load_name_vocabulary, screen_key
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"

@@ -12,22 +12,16 @@ full text; the command line's --out is the operator's own data and is not masked
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import h3
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from extract.datafiles import DATA_DIR, read_lines
-from extract.geo.places import load_first_names
 from extract.records import PRECISION_ORDER
-from extract.text.specifics import CAPITALS, NAME_WORD, SMALLS, load_specifics_vocabulary
+from extract.text import screening
+from extract.text.screening import PREFIX_CHARS, NameVocabulary, unaccented
+from extract.text.specifics import NAME_WORD
 
 NAME_MASK = "[name]"
 PROTECTED_TYPES = frozenset({"sexual_offence"})  # the incident type: police.uk's category also holds all violence
@@ -37,46 +31,12 @@ SNAP_RESOLUTION = 8  # H3 hexagons of about 0.7 km² (the density view's): a nei
 SNAPPED_PRECISION = "area"
 NEUTRAL_EVIDENCE = "A sexual offence was reported. The details are not shown here, to protect the people involved."
 CUE_CHARS = 40  # how far before a name its cue may start ("named locally as", then a comma and spaces)
-_PREFIX_CHARS = 30  # how far before a run _prefix looks for a title or a rank
 
 # An age right after a name: "Ola Reyes, 34,", "Ola Reyes (34)", "Ola Reyes, aged 34."
 _AGE_AFTER = re.compile(r",\s*(?:aged\s+)?\d{1,3}\b|\s*\(\d{1,3}\)")
 _POSSESSIVE = re.compile(r"['\u2019]s?(?![A-Za-z])")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
 _SPACE_THEN_WORD = re.compile(r" ([A-Z][a-z]+)")
-# Lower-case letters that Unicode does not decompose into a letter and accents, in ASCII ("łukasz", "søren").
-_UNDECOMPOSED = str.maketrans(
-    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class NameVocabulary:
-    """The word lists behind masking (folded to lower case): first names, titles before a name, ranks and offices
-    whose holder's name stays, words never part of a person's name, public figures, and the cues before a name."""
-
-    first_names: frozenset[str]
-    titles: frozenset[str]
-    officials: frozenset[str]
-    not_names: frozenset[str]
-    public_figures: frozenset[str]
-    cues: re.Pattern[str]
-    cue_phrases: tuple[str, ...]  # what `cues` finds, longest first
-
-
-def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
-    """Read first_names.txt, name_words.csv, public_figures.txt and name_cues.txt of `data_dir`."""
-    words = load_specifics_vocabulary(data_dir)
-    phrases = sorted(read_lines(data_dir / "name_cues.txt"), key=len, reverse=True)
-    return NameVocabulary(
-        first_names=frozenset(map(_unaccented, load_first_names(data_dir))) - words.titles - words.officials,
-        titles=words.titles,
-        officials=words.officials,
-        not_names=words.not_names,
-        public_figures=words.public_figures,
-        cues=re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\s*[,:]?\s+$", re.IGNORECASE),
-        cue_phrases=tuple(phrases),
-    )
 
 
 def find_names(
@@ -122,52 +82,12 @@ def shift(offset: int, spans: Sequence[tuple[int, int]]) -> int | None:
     return moved
 
 
-@lru_cache(maxsize=4)  # a server's vocabulary: built once (5 ms), not at each screening
-def screen_pattern(vocabulary: NameVocabulary) -> str:
-    """Return a regular expression in RE2's syntax (pyarrow.compute's) that finds something in every text in which
-    `find_names` finds a name (it may find something in texts without one): a text it finds nothing in is shown as
-    it is, unmasked, without running find_names.
-
-    A private name needs a first name (a capitalised word), a title before or inside a run of capitalised words, a
-    cue right before a capitalised word, or an age after one (_private); each alternative below is a looser form of
-    one of these, in classes that hold every character Python's \\s and \\d match. Capitals and letters are
-    NAME_WORD's own ranges (CAPITALS, SMALLS), not RE2's \\p{Lu}, whose Unicode version may differ from Python's. A
-    first name spelled in ASCII is matched as such; a capitalised word with a letter beyond ASCII might fold to one
-    (_unaccented: "Zoë", "Łukasz", a Kelvin sign for a "K"), so any such word is found. The last alternative covers a
-    title found by _prefix only as the end of a word cut at the start of its window: a run of blanks that long.
-    """
-
-    def token(word: str) -> str:  # a NAME_WORD folding to `word`: its first letter a capital
-        return _re2_literal(word[0].upper()) + "(?i:" + _re2_literal(word[1:]) + ")"
-
-    def one_of(words: Iterable[str]) -> str:  # as Python's re.IGNORECASE matches them (the cues' pattern)
-        return "(?i:" + "|".join(_re2_caseless(w) for w in sorted(words, key=len, reverse=True)) + ")"
-
-    titles = vocabulary.titles
-    capital, small, letter = _re2_class(CAPITALS), _re2_class(SMALLS), _re2_class(CAPITALS, SMALLS)
-    alternatives = [
-        "(?:" + "|".join(token(w) for w in sorted(vocabulary.first_names | titles)) + ")(?:[^A-Za-z]|$)",
-        f"{_re2_class(CAPITALS, start=0x80)}|{capital}{small}*{_re2_class(SMALLS, start=0x80)}",
-        "(?:^|[^A-Za-z])" + one_of(titles) + "[^A-Za-z0-9]*" + capital,
-        one_of(vocabulary.cue_phrases) + "[^A-Za-z0-9]*" + capital,
-        letter + r",[^A-Za-z\p{Nd}]*(?:aged[^A-Za-z\p{Nd}]*)?\p{Nd}",
-        r"\(\p{Nd}",
-        # The title, an optional full stop, then blanks fill the window: the blanks are the rest of it.
-        f"[^A-Za-z0-9]{{{_PREFIX_CHARS - 1 - max(map(len, titles), default=0)},}}",
-    ]
-    return "|".join(alternatives)
-
-
 def may_name(texts: pd.Series | pd.DataFrame, vocabulary: NameVocabulary) -> np.ndarray:
-    """Return, per text (None counts as empty), whether `find_names` could find a name in it (screen_pattern): the
-    others need no masking; of a frame, per row, whether it could in any of its columns. RE2 scans a million evidence
-    sentences in about a second, find_names a minute."""
-    columns = [texts[c] for c in texts.columns] if isinstance(texts, pd.DataFrame) else [texts]
-    # The frame's Arrow strings as they are (no Python objects), every column in one array: pyarrow compiles the
-    # pattern at each call (7 ms), which a search calling once per column of each piece of a million rows paid 40 times.
-    column = pa.concat_arrays([pa.array(c, type=pa.large_string()) for c in columns])
-    found = pc.match_substring_regex(column, screen_pattern(vocabulary)).fill_null(False)
-    return found.to_numpy(zero_copy_only=False).reshape(len(columns), len(texts)).any(axis=0)
+    """Return, per text (None counts as empty), whether `find_names` could find a name in it (screening.may_name):
+    the others need no masking; of a frame, per row, whether it could in any of its columns."""
+    return screening.may_name(
+        [texts[c] for c in texts.columns] if isinstance(texts, pd.DataFrame) else [texts], vocabulary
+    )
 
 
 def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.DataFrame:
@@ -254,34 +174,6 @@ def _masked_row(row: tuple, vocabulary: NameVocabulary) -> tuple:
     return (mask_names(headline, in_headline), mask_names(evidence, in_evidence), *moved)
 
 
-def _re2_literal(text: str) -> str:
-    """Return `text` as an RE2 pattern matching it literally: letters, digits and spaces as they are, every other
-    character by its code point."""
-    return "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\x{{{ord(c):x}}}" for c in text)
-
-
-def _re2_class(*ranges: Iterable[tuple[int, int]], start: int = 0) -> str:
-    """Return an RE2 character class holding the code point ranges from `start` on."""
-    parts = [(max(a, start), b) for r in ranges for a, b in r if b >= start]
-    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" if a < b else f"\\x{{{a:x}}}" for a, b in parts) + "]"
-
-
-def _re2_caseless(text: str) -> str:
-    """Return `text` as an RE2 pattern that, inside (?i:...), matches what Python's re.IGNORECASE matches: RE2 folds
-    "k" with the Kelvin sign and "s" with the long s as Python does, but not "i" with the dotless and dotted I."""
-    return "".join("[i\\x{131}\\x{130}]" if c in "iI" else _re2_literal(c) for c in text)
-
-
-def _unaccented(word: str) -> str:
-    """Return `word` (lower case) without accents, as first_names.txt spells names ("zoë" -> "zoe", "łukasz" ->
-    "lukasz"); fold_text keeps accents, as it keeps every offset."""
-    if word.isascii():
-        return word
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED)) if not unicodedata.combining(c)
-    )
-
-
 def _known(value: object) -> bool:
     """Whether an offset is known: not None, NaN or NA (pd.notna per value costs a microsecond at a million rows)."""
     return value is not None and value is not pd.NA and value == value
@@ -332,7 +224,7 @@ def _private(
     following = _SPACE_THEN_WORD.match(text, possessive.end() if possessive else end)
     if following and following[1].lower() in vocab.not_names:
         return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
-    if prefix == "title" or _unaccented(folded[0]) in vocab.first_names:
+    if prefix == "title" or unaccented(folded[0]) in vocab.first_names:
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True
@@ -353,7 +245,7 @@ def _runs(text: str, words: list[re.Match[str]]) -> list[list[re.Match[str]]]:
 def _prefix(text: str, start: int, vocab: NameVocabulary) -> str | None:
     """Return "official" when a rank or office (any case: "said detective inspector") comes right before `start`,
     "title" after a title, else None."""
-    before = _WORD_BEFORE.search(text, max(0, start - _PREFIX_CHARS), start)
+    before = _WORD_BEFORE.search(text, max(0, start - PREFIX_CHARS), start)
     if before is None:
         return None
     word = before[1].lower()

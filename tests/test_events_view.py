@@ -21,11 +21,12 @@ from dashboard.events_view import (
     events_of_reports,
     report_events,
 )
-from dashboard.privacy import NEUTRAL_EVIDENCE, load_name_vocabulary, public_incidents
+from dashboard.privacy import NEUTRAL_EVIDENCE, public_incidents
 from extract import corrections, store
 from extract.matching import load_families
 from extract.pipeline import ingest_paths
 from extract.records import PRECISION_ORDER
+from extract.text.screening import load_name_vocabulary
 
 FAMILIES = load_families()
 RYE_LANE = {"place_name": "Rye Lane", "lat": 51.4700, "lon": -0.0680, "precision": "street", "place_kind": "street"}

@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extract.geo.gazetteer import load_gazetteer
-from extract.geo.places import POSTCODE, Matcher, build_matcher, find_places, load_first_names, load_stoplist
+from extract.geo.places import POSTCODE, Matcher, build_matcher, find_places, load_stoplist
 from extract.records import Mention
 from extract.text.folding import fold_text
+from extract.text.screening import load_first_names
 
 
 @pytest.fixture(scope="module")

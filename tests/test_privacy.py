@@ -18,13 +18,13 @@ from dashboard.privacy import (
     NEUTRAL_EVIDENCE,
     SNAP_RESOLUTION,
     find_names,
-    load_name_vocabulary,
     mask_names,
     may_name,
     public_incidents,
     shift,
 )
 from extract.records import PRECISION_ORDER
+from extract.text.screening import load_name_vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from extract.geo.names import name_key, street_words, surface_variants
 from extract.records import Mention
 from extract.text.folding import fold_text
 from extract.text.scan import Hit, Scanner, Words, build_scanner, scan
+from extract.text.screening import load_first_names
 from extract.text.spans import longest_first, whole_word
 
 STATION_SUFFIXES = (
@@ -125,12 +126,6 @@ class Matcher:
 def load_stoplist(data_dir: Path = DATA_DIR) -> frozenset[str]:
     """Return the canonical keys never matched in running text (place_stoplist.txt in `data_dir`)."""
     return frozenset(name_key(line) for line in read_lines(data_dir / "place_stoplist.txt"))
-
-
-def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
-    """Return the lower-case first names and titles that make a following one-word place a surname
-    (first_names.txt in `data_dir`)."""
-    return frozenset(name.lower() for name in read_lines(data_dir / "first_names.txt"))
 
 
 def build_matcher(gazetteer: Gazetteer, *, data_dir: Path = DATA_DIR, also: Iterable[Words] = ()) -> Matcher:

@@ -38,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -50,6 +51,7 @@ from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
 from extract.postgres import PostgresConnection
 from extract.records import WEAPONS
+from extract.text.screening import NameVocabulary, load_name_vocabulary, may_name, screen_key
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the components an AppTest is given, discovered as the tests discover them
@@ -144,7 +146,22 @@ def synthetic_rows(n: int, *, seed: int = 1) -> Iterator[dict]:
 
 
 # Rows go in by column name, so the builders keep working when the store adds a column with a default.
-INCIDENT_TABLE = (*(c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_COLUMNS), "h3_r8")
+INCIDENT_TABLE = (*(c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_COLUMNS), "h3_r8", store.SCREEN)
+
+
+@cache
+def _name_screen() -> tuple[NameVocabulary, int]:
+    vocabulary = load_name_vocabulary()
+    return vocabulary, screen_key(vocabulary)
+
+
+def screened(rows: list[dict]) -> list[dict]:
+    """Return the rows with the name screen an ingest stores with them (store.SCREEN), screened in one pass."""
+    vocabulary, key = _name_screen()
+    found = may_name([[r["headline"] for r in rows], [r["evidence"] for r in rows]], vocabulary)
+    return [row | {store.SCREEN: 2 * key + int(f)} for row, f in zip(rows, found)]
+
+
 ARTICLE_TABLE = ("article_id", "headline", "url", "published", "source", "n_incidents", "ingested_at")
 
 
@@ -165,7 +182,7 @@ def build_db(path: Path, n: int) -> None:
     conn.execute("PRAGMA synchronous=OFF")
     insert_incident, insert_article = _insert("incidents", INCIDENT_TABLE), _insert("articles", ARTICLE_TABLE)
     rows = synthetic_rows(n)
-    while batch := list(itertools.islice(rows, BATCH)):
+    while batch := screened(list(itertools.islice(rows, BATCH))):
         with conn:
             conn.executemany(insert_article, [article_values(row) for row in batch])
             conn.executemany(insert_incident, [tuple(row[c] for c in INCIDENT_TABLE) for row in batch])
@@ -180,7 +197,7 @@ def fill_postgres(url: str, n: int) -> None:
     with conn:
         conn.execute("TRUNCATE articles, incidents, incident_events, events, event_keys, corrections")
     rows = synthetic_rows(n)
-    while batch := list(itertools.islice(rows, BATCH)):
+    while batch := screened(list(itertools.islice(rows, BATCH))):
         with conn:
             conn.copy_rows("articles", ARTICLE_TABLE, [article_values(row) for row in batch])
             conn.copy_rows("incidents", INCIDENT_TABLE, [tuple(row[c] for c in INCIDENT_TABLE) for row in batch])
@@ -200,7 +217,9 @@ def database(n: int, url: str | None) -> str:
         try:
             # The articles an earlier run added (add_article) stay: a file of `n` synthetic incidents besides them
             # is kept, not built again (6-7 minutes at a million).
-            if conn.execute(f"SELECT count(*) FROM incidents WHERE {SYNTHETIC}").fetchone()[0] == n:
+            # Its rows screened as an ingest screens them (a file built before the screen is built again).
+            held = f"SELECT count(*) FROM incidents WHERE {SYNTHETIC} AND {store.SCREEN} IS NOT NULL"
+            if conn.execute(held).fetchone()[0] == n:
                 return target
         finally:
             conn.close()
@@ -300,7 +319,7 @@ def add_article(target: str) -> None:
     conn = store.connect(target)
     try:
         count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        row = next(synthetic_rows(1, seed=count))
+        (row,) = screened(list(synthetic_rows(1, seed=count)))
         row = row | {"article_id": f"{ADDED}{count}", "incident_id": f"{ADDED}{count}:0"}
         with conn:
             conn.execute(_insert("articles", ARTICLE_TABLE), article_values(row))

@@ -646,12 +646,17 @@ def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: 
 
 
 def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Return, per row of `texts` (_SEARCHED; `at` its position in the readers' frame), whether it is `held` and
+    """Return, per row of `texts` (_TEXTS_READ; `at` its position in the readers' frame), whether it is `held` and
     masking may change it (may_name of either text). The rows `known` (_cached_screens) are not screened again; the
-    others' texts are, both in one pass (the reader of the next piece works meanwhile), and kept in `known`."""
+    others take the screen stored with them (store.SCREEN) when it is this one's, and the rest are screened, both
+    texts in one pass (the reader of the next piece works meanwhile); all are kept in `known`."""
     rows = np.flatnonzero(held)
     if len(unknown := rows[known[at[rows]] < 0]):
-        known[at[unknown]] = may_name(_str_frame(texts.take(unknown)), name_vocabulary())
+        stored = pc.fill_null(texts[store.SCREEN].take(pa.array(unknown)), -1).to_numpy()
+        ours = (stored >= 0) & (stored >> 1 == screen_key(name_vocabulary()))
+        known[at[unknown[ours]]] = stored[ours] & 1
+        if len(rest := unknown[~ours]):
+            known[at[rest]] = may_name(_str_frame(texts.take(rest)), name_vocabulary())
     screened = np.zeros(len(held), dtype=bool)
     screened[rows] = known[at[rows]] == 1
     return screened
@@ -712,14 +717,14 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
     one chunk each, SEARCH_SCAN_PIECES of them read at a time (PostgreSQL's scan: a batch at a time)."""
     conn = store.connect_readonly(db_path)
     try:
-        statements = store.search_selects(conn, query, columns=_SEARCHED, limit=limit)
+        statements = store.search_selects(conn, query, columns=(*_SEARCHED, store.SCREEN), limit=limit)
         if statements is not None:
             found = _read_texts(db_path, conn, [(sql, parameters, limit + 2) for sql, parameters in statements])
             if sum(t["found"][0].as_py() for t in found) <= limit:
                 yield from found
                 return
             del found
-        every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
+        every = store.search_selects(conn, None, columns=(*_SEARCHED, store.SCREEN)) or ()  # one statement
         pieces: list[tuple[str, tuple, int]] = [(sql, (), 0) for sql, _ in every]
         if isinstance(conn, sqlite3.Connection):
             # Each alone: SQLite reads min(rowid) and max(rowid) off the table's ends, but not inside another call.
@@ -753,8 +758,8 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
         conn.close()
 
 
-_TEXTS_READ = ("found", "incident_id", "row", *_SEARCHED)  # what store.search_selects' statements read
-_TEXTS_TYPES = (pa.int64(), pa.string(), pa.int64(), *[pa.string()] * len(_SEARCHED))
+_TEXTS_READ = ("found", "incident_id", "row", *_SEARCHED, store.SCREEN)  # what store.search_selects' statements read
+_TEXTS_TYPES = (pa.int64(), pa.string(), pa.int64(), *[pa.string()] * len(_SEARCHED), pa.int64())
 
 
 def _typed_texts_table(table: pa.Table) -> pa.Table | None:

@@ -1,6 +1,7 @@
 import gc
 import itertools
 import os
+import sqlite3
 import sys
 import time
 import weakref
@@ -22,6 +23,7 @@ from extract import columnar, corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.records import PRECISIONS, Article
 from extract.text.cues import CrimeType
+from extract.text.screening import screen_key
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
@@ -530,6 +532,47 @@ def test_text_matches_screen_each_row_once_a_version(searched_db):
     assert set(expected) == {-1, 0, 1}  # rows of each kind: not held, held without a name, held naming someone
     screens = data._cached_screens(str(searched_db), data._frames_version(searched_db), len(whole))
     assert list(screens) == expected
+    data._cached_matches.clear()
+
+
+SCREENED_QUERIES = ("stabbed", "Mensah", "kofi mensah", "Rye Lane", "offence was reported", "zara", "acre lane")
+
+
+def test_text_matches_take_the_screens_stored_with_the_rows(searched_db, monkeypatch):
+    """Rows stored with this screen (store.SCREEN) are not screened again: the searches keep what searching every
+    row keeps without a screening of their own."""
+    data._cached_matches.clear()
+    data._cached_screens.clear()
+
+    def screened(texts, vocabulary):
+        raise AssertionError("a row stored with this screen was screened again")
+
+    monkeypatch.setattr(data, "may_name", screened)
+    shown = page_frame(searched_db, public_view=True, events_view=False)
+    for query in SCREENED_QUERIES:
+        matches = data.text_matches(searched_db, query, public_view=True, events_view=False)
+        assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index), query
+    data._cached_matches.clear()
+
+
+@pytest.mark.parametrize("stored", ["none", "another screen's, of no name"])
+def test_text_matches_screen_the_rows_stored_without_this_screen(searched_db, tmp_path, stored):
+    """Rows stored before the screen (NULL), or with the screen of other word lists, are screened as they are
+    searched: taken as stored, a name among them would be found by a search that masking hides it from."""
+    path = tmp_path / "screened.db"
+    source = sqlite3.connect(searched_db)
+    target = sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    key = screen_key(data.name_vocabulary())
+    target.execute("UPDATE incidents SET name_screen = ?", (None if stored == "none" else 2 * (key + 1),))
+    target.commit()
+    target.close()
+    data._cached_matches.clear()
+    shown = page_frame(path, public_view=True, events_view=False)
+    for query in SCREENED_QUERIES:
+        matches = data.text_matches(path, query, public_view=True, events_view=False)
+        assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index), query
     data._cached_matches.clear()
 
 

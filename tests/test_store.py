@@ -1,5 +1,6 @@
 """The SQLite store on real database files in tmp_path."""
 
+import contextlib
 import dataclasses
 import json
 import sqlite3
@@ -11,6 +12,7 @@ from postgres_server import BACKENDS, new_store
 
 from extract import store
 from extract.records import Article, ExtractError, Incident, Place
+from extract.text.screening import load_name_vocabulary, may_name, screen_key
 
 PECKHAM = Place("Rye Lane", 51.4695, -0.0691, "street", "street", "Southwark", "E09000028", "ppd", 2)
 ARTICLE = Article(
@@ -586,11 +588,18 @@ def database_at(path, version: int) -> sqlite3.Connection:
     return conn
 
 
-def test_search_index_holds_the_incidents_stored_before_it(tmp_path):
+def saved_by_an_older_release(conn, monkeypatch) -> None:
+    """save_searched into a database of an older schema, as a release before the name screen (migration 12) wrote."""
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "_screen", lambda conn, article_ids: None)
+        save_searched(conn)
+
+
+def test_search_index_holds_the_incidents_stored_before_it(tmp_path, monkeypatch):
     path = tmp_path / "incidents.db"
     conn = database_at(path, 7)
     conn.execute("PRAGMA foreign_keys=ON")
-    save_searched(conn)
+    saved_by_an_older_release(conn, monkeypatch)
     conn.close()
     conn = store.connect(path)
     assert (searched(conn, "rye"), searched(conn, "snatched")) == (["s1:0", "s3:1"], ["s3:0"])
@@ -674,11 +683,11 @@ def test_search_index_of_a_batch_rolled_back(tmp_path):
     conn.close()
 
 
-def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path):
+def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path, monkeypatch):
     path = tmp_path / "incidents.db"
     conn = database_at(path, 8)
     conn.execute("PRAGMA foreign_keys=ON")
-    save_searched(conn)
+    saved_by_an_older_release(conn, monkeypatch)
     conn.close()
     conn = store.connect(path)
     with store.write_batch(conn):
@@ -1155,3 +1164,37 @@ def test_a_value_postgresql_cannot_hold_fails_the_article_not_the_database(postg
         assert [row[0] for row in conn.execute("SELECT article_id FROM articles")] == ["good"]
     finally:
         conn.close()
+
+
+# Saves of articles naming people or not, in order: (article id, headline, evidence of its incidents), or a
+# takedown of an article's text ("text", article id), after which its saves keep no text.
+SCREENED = [
+    ("n1", "Ola Reyes, 34, stabbed in Peckham", ["Mrs Green was hurt too."]),
+    ("n2", "Robbery in Brixton", ["A phone was snatched.", "A bag was taken."]),
+    ("n3", None, ["The victim was named locally as Tom Hart."]),
+    ("text", "n1"),
+    ("n1", "Ola Reyes, 34, stabbed in Peckham", ["Mrs Green was hurt too."]),
+    ("n4", "Fire in Deptford", ["A car was set alight on Deptford High Street."]),
+]
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_incidents_are_stored_with_the_name_screen_of_their_texts(conn, batched):
+    """Every save writes the screen (extract/text/screening.py) of each incident's headline and evidence as stored,
+    alone or at the end of a write batch: 2 * its key + whether it finds something."""
+    with store.write_batch(conn) if batched else contextlib.nullcontext():
+        for article_id, *save in SCREENED:
+            if article_id == "text":
+                take_down(conn, save[0], article_id)
+                continue
+            headline, evidence = save
+            incidents = [incident(f"{article_id}:{n}", article_id, evidence=e) for n, e in enumerate(evidence)]
+            store.save_article(conn, article(article_id, headline=headline), incidents)
+    rows = conn.execute(
+        "SELECT i.incident_id, a.headline, i.evidence, i.name_screen FROM incidents i JOIN articles a "
+        "USING (article_id) ORDER BY i.incident_id"
+    ).fetchall()
+    vocabulary = load_name_vocabulary()
+    found = may_name([[r[1] for r in rows], [r[2] for r in rows]], vocabulary)
+    assert [r[3] for r in rows] == [2 * screen_key(vocabulary) + int(f) for f in found]
+    assert [r[0] for r, f in zip(rows, found) if f] == ["n3:0"]  # n1's text was taken down: nothing left to name

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,7 +99,8 @@ def screen_pattern(vocabulary: NameVocabulary) -> str:
         return _re2_literal(word[0].upper()) + "(?i:" + _re2_literal(word[1:]) + ")"
 
     def one_of(words: Iterable[str]) -> str:  # as Python's re.IGNORECASE matches them (the cues' pattern)
-        return "(?i:" + "|".join(_re2_caseless(w) for w in sorted(words, key=len, reverse=True)) + ")"
+        # Longest first, then in order: the same text in every process (a set's order is its hashes'), as the key is.
+        return "(?i:" + "|".join(_re2_caseless(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
 
     titles = vocabulary.titles
     capital, small, letter = _re2_class(CAPITALS), _re2_class(SMALLS), _re2_class(CAPITALS, SMALLS)
@@ -122,7 +123,7 @@ def screen_key(vocabulary: NameVocabulary) -> int:
     return zlib.crc32(screen_pattern(vocabulary).encode()) & 0x7FFFFFFF
 
 
-def may_name(columns: Sequence[object], vocabulary: NameVocabulary) -> np.ndarray:
+def may_name(columns: Sequence[Sized], vocabulary: NameVocabulary) -> np.ndarray:
     """Return, per row of `columns` (texts of equal length each: Arrow arrays, or what pyarrow.array reads, such as
     a pandas Series; a null counts as empty), whether the screen finds something in any of its texts. RE2 scans a
     million evidence sentences in about a second, find_names a minute."""

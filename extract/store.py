@@ -1027,18 +1027,18 @@ def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
     for start in range(0, len(ids), _CHUNK):
         among, parameters = _among(conn, "i.article_id", ids[start : start + _CHUNK])
         rows = conn.execute(
-            f"SELECT i.incident_id, a.headline, i.evidence FROM incidents i JOIN articles a USING (article_id) "
-            f"WHERE {among}",
+            f"SELECT {_rowid_read(conn)}, i.incident_id, a.headline, i.evidence FROM incidents i "
+            f"JOIN articles a USING (article_id) WHERE {among}",
             parameters,
         ).fetchall()
         if not rows:
             continue
-        incident_ids, headlines, evidence = (list(c) for c in zip(*rows))
+        rowids, incident_ids, headlines, evidence = (list(c) for c in zip(*rows))
         screens = [2 * key + int(found) for found in may_name([headlines, evidence], vocabulary)]
         if isinstance(conn, PostgresConnection):
             conn.execute(_SCREEN_POSTGRES, (incident_ids, screens))
-        else:
-            conn.executemany("UPDATE incidents SET name_screen = ? WHERE incident_id = ?", zip(screens, incident_ids))
+        else:  # by rowid: one look-up, not the incident id's index and then the row
+            conn.executemany("UPDATE incidents SET name_screen = ? WHERE rowid = ?", zip(screens, rowids))
 
 
 _SCREEN_POSTGRES = (

@@ -510,9 +510,10 @@ END;
         postgres="SELECT 1;",
     ),
     # The name screen of each incident's headline and evidence (extract/text/screening.py), written with its rows,
-    # so that a reader's text search screens only the rows a correction touched or a screen of other word lists
-    # wrote: at a million incidents, a search finding half of them screened them in 0.45 s, at every new version.
-    # Rows stored before have none, and are screened as they are searched, as before.
+    # so that a reader's text search screens only the rows stored before it or by a screen of other word lists: at a
+    # million incidents, a search finding half of them spent 0.35-0.45 s of CPU screening them at every new version.
+    # An editor's takedown erases texts later: their screen may then say a name could be there, which only costs a
+    # check (a correction's rows are read whole anyway).
     Migration(
         12,
         "incidents.name_screen: whether the incident's headline or evidence could hold a private person's name, "

@@ -697,6 +697,22 @@ def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path, mon
     conn.close()
 
 
+def test_search_selects_read_no_screen_of_a_database_opened_read_only_before_it(tmp_path, monkeypatch):
+    conn = database_at(tmp_path / "incidents.db", 11)
+    saved_by_an_older_release(conn, monkeypatch)
+    conn.commit()
+    conn.close()
+    reader = store.connect_readonly(tmp_path / "incidents.db")
+    statements = store.search_selects(reader, "rye", columns=("evidence", store.SCREEN))
+    assert statements is not None
+    found = [row[1:] for sql, parameters in statements for row in reader.execute(sql, parameters) if row[1]]
+    reader.close()
+    assert sorted(found) == [
+        ("s1:0", 1, "A man, 19, was stabbed near the Café Rouge.", None),  # by its headline
+        ("s3:1", 4, "A second robbery: rye bread.", None),
+    ]
+
+
 def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_path):
     database_at(tmp_path / "incidents.db", 7).close()
     reader = store.connect_readonly(tmp_path / "incidents.db")

@@ -698,9 +698,12 @@ def _cached_screens(db_path: str, version: tuple, rows: int) -> np.ndarray:
 # server to 1.4 GB). A search for "Road" at 1M, by the range: 100,000 rowids 2.4-3.0 s, peak 1.0 GB; 50,000 1.9-2.2 s,
 # 0.82 GB; 25,000 2.35-2.65 s, 0.78-0.80 GB. Rounds of one range, the next read ahead, hold two ranges as rounds of two
 # read in turn did: the process's peak in a search at 1M 837-870 MB (rounds of two read ahead: 912-935 MB), and wall
-# seconds as those, or fewer when a core is free.
-SEARCH_SCAN_PIECES = 1
-SEARCH_SCAN_PIECE_ROWS = 50_000
+# seconds as those, or fewer when a core is free. Since the rows' name screens are stored (migration 12) the reading
+# is what a scan waits for: rounds of two ranges of 25,000 rowids, read by two threads, hold as many rows as one of
+# 50,000 and take "Road" 0.88-1.07 s against 1.02-1.34 s (peak 681-685 MB against 685-689 MB in a bare process); two
+# ranges of 50,000 took 0.84-0.92 s but 40 MB more.
+SEARCH_SCAN_PIECES = 2
+SEARCH_SCAN_PIECE_ROWS = 25_000
 
 
 def _str_frame(texts: pa.Table) -> pd.DataFrame:

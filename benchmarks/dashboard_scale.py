@@ -38,7 +38,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -51,7 +50,7 @@ from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
 from extract.postgres import PostgresConnection
 from extract.records import WEAPONS
-from extract.text.screening import NameVocabulary, load_name_vocabulary, may_name, screen_key
+from extract.text.screening import data_screen, may_name, stored_screens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the components an AppTest is given, discovered as the tests discover them
@@ -149,17 +148,11 @@ def synthetic_rows(n: int, *, seed: int = 1) -> Iterator[dict]:
 INCIDENT_TABLE = (*(c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_COLUMNS), "h3_r8", store.SCREEN)
 
 
-@cache
-def _name_screen() -> tuple[NameVocabulary, int]:
-    vocabulary = load_name_vocabulary()
-    return vocabulary, screen_key(vocabulary)
-
-
 def screened(rows: list[dict]) -> list[dict]:
     """Return the rows with the name screen an ingest stores with them (store.SCREEN), screened in one pass."""
-    vocabulary, key = _name_screen()
+    vocabulary, key = data_screen()
     found = may_name([[r["headline"] for r in rows], [r["evidence"] for r in rows]], vocabulary)
-    return [row | {store.SCREEN: 2 * key + int(f)} for row, f in zip(rows, found)]
+    return [row | {store.SCREEN: s} for row, s in zip(rows, stored_screens(found, key).tolist())]
 
 
 ARTICLE_TABLE = ("article_id", "headline", "url", "published", "source", "n_incidents", "ingested_at")

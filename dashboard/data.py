@@ -44,7 +44,7 @@ from extract.geo.gazetteer import Gazetteer, load_borough_geojson
 from extract.matching import CrimeFamilies, load_families
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor, load_places
 from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
-from extract.text.screening import NameVocabulary, load_name_vocabulary, screen_key
+from extract.text.screening import NameVocabulary, load_name_vocabulary, read_screens, screen_key
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"
@@ -653,9 +653,8 @@ def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarr
     rows = np.flatnonzero(held)
     if len(unknown := rows[known[at[rows]] < 0]):
         stored = pc.fill_null(texts[store.SCREEN].take(pa.array(unknown)), -1).to_numpy()
-        ours = (stored >= 0) & (stored >> 1 == screen_key(name_vocabulary()))
-        known[at[unknown[ours]]] = stored[ours] & 1
-        if len(rest := unknown[~ours]):
+        known[at[unknown]] = read_screens(stored, screen_key(name_vocabulary()))
+        if len(rest := unknown[known[at[unknown]] < 0]):
             known[at[rest]] = may_name(_str_frame(texts.take(rest)), name_vocabulary())
     screened = np.zeros(len(held), dtype=bool)
     screened[rows] = known[at[rows]] == 1

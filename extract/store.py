@@ -30,19 +30,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from itertools import filterfalse, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import h3
 
 from extract.postgres import PostgresConnection, PostgresError, is_postgres_url, is_url, open_postgres, redacted
 from extract.records import Article, ExtractError, Incident, Place
-
-if TYPE_CHECKING:
-    from extract.text.screening import NameVocabulary
 
 Connection = sqlite3.Connection | PostgresConnection
 """An open incidents database: SQLite's connection, or PostgreSQL's behind the same shape."""
@@ -1021,8 +1016,9 @@ _unscreened: dict[int, list[str]] = {}
 def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
     """Write the name screen of the stored incidents of these articles (their headline and evidence as stored,
     taken-down texts erased) into incidents.name_screen, with the screen's key (migration 12)."""
-    vocabulary, key = _name_screen()
-    from extract.text.screening import may_name  # pyarrow's compute, which a store that only reads never needs
+    from extract.text import screening  # its word lists, which a store that only reads never needs
+
+    vocabulary, key = screening.data_screen()
 
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), _CHUNK):
@@ -1035,7 +1031,7 @@ def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
         if not rows:
             continue
         rowids, incident_ids, headlines, evidence = (list(c) for c in zip(*rows))
-        screens = [2 * key + int(found) for found in may_name([headlines, evidence], vocabulary)]
+        screens = screening.stored_screens(screening.may_name([headlines, evidence], vocabulary), key).tolist()
         if isinstance(conn, PostgresConnection):
             conn.execute(_SCREEN_POSTGRES, (incident_ids, screens))
         else:  # by rowid: one look-up, not the incident id's index and then the row
@@ -1046,15 +1042,6 @@ _SCREEN_POSTGRES = (
     "UPDATE incidents SET name_screen = v.screen FROM unnest(?::text[], ?::bigint[]) AS v (incident_id, screen) "
     "WHERE incidents.incident_id = v.incident_id"
 )
-
-
-@cache
-def _name_screen() -> tuple[NameVocabulary, int]:
-    """Return the name vocabulary of the data files and its screen's key (screening.screen_key), loaded once."""
-    from extract.text.screening import load_name_vocabulary, screen_key
-
-    vocabulary = load_name_vocabulary()
-    return vocabulary, screen_key(vocabulary)
 
 
 _spoiled: dict[int, bool] = {}  # id() of each connection inside write_batch -> whether an atomic block in it failed
@@ -1095,9 +1082,9 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
     _unscreened[id(conn)] = []
     if isinstance(conn, sqlite3.Connection):
         _unindexed[id(conn)] = {index: [] for index in _INDEX_DEFERRED}
-    if matching:
-        _begin_mirror(conn)
     try:
+        if matching:  # inside: its failure (a statement) ends the batch as any other, its state forgotten
+            _begin_mirror(conn)
         yield
         if _spoiled[id(conn)]:
             raise ExtractError(_SPOILED)
@@ -1230,7 +1217,8 @@ arrests), which a map needs for the incidents it shows only (at a million incide
 SCREEN = "name_screen"
 """The incidents' column of the name screen (migration 12), which search_selects reads beside the texts when asked:
 2 * the screen's key (extract/text/screening.py) + 1 when the headline or evidence could hold a name, + 0 when not;
-None for a row stored before it, or on SQLite in a database opened read-only before migration 12."""
+None for a row stored before it, or in a database opened read-only before migration 12 (a dashboard's role may
+not migrate it)."""
 MAP_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in MAP_TEXTS)
 """The INCIDENT_COLUMNS `iter_map_rows` gives, in their order."""
 
@@ -1329,8 +1317,8 @@ def search_selects(
     if unknown := set(columns) - {*MAP_TEXTS, SCREEN}:
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
     texts = [_column_of(c) for c in columns]
-    if SCREEN in columns and isinstance(conn, sqlite3.Connection) and SCREEN not in _columns(conn, "incidents"):
-        texts = ["NULL" if c == SCREEN else t for c, t in zip(columns, texts)]
+    if SCREEN in columns and SCREEN not in _columns(conn, "incidents"):
+        texts = [f"NULL AS {SCREEN}" if c == SCREEN else t for c, t in zip(columns, texts)]
     read = ", ".join(["i.incident_id", _rowid_read(conn), *texts])
     if text is None:
         return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)
@@ -1377,7 +1365,15 @@ def search_selects(
     )
 
 
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+def _columns(conn: Connection, table: str) -> set[str]:
+    """Return the columns `table` has in the database (one opened read-only is not migrated)."""
+    if isinstance(conn, PostgresConnection):
+        found = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ?",
+            (table,),
+        )
+        return {row[0] for row in found}
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 

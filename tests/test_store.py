@@ -11,6 +11,7 @@ import pytest
 from postgres_server import BACKENDS, new_store
 
 from extract import store
+from extract.postgres import open_postgres
 from extract.records import Article, ExtractError, Incident, Place
 from extract.text.screening import load_name_vocabulary, may_name, screen_key
 
@@ -697,19 +698,32 @@ def test_search_index_of_a_database_from_before_batches_indexed_it(tmp_path, mon
     conn.close()
 
 
-def test_search_selects_read_no_screen_of_a_database_opened_read_only_before_it(tmp_path, monkeypatch):
-    conn = database_at(tmp_path / "incidents.db", 11)
-    saved_by_an_older_release(conn, monkeypatch)
-    conn.commit()
+@pytest.fixture(params=BACKENDS)
+def store_before_the_screen(request, tmp_path, monkeypatch):
+    """A store on each backend at migration 11, holding SEARCHED as a release before the name screen saved them."""
+    where = new_store(request, tmp_path)
+    if isinstance(where, Path):
+        conn = database_at(where, 11)
+    else:
+        conn = open_postgres(where)
+        store.migrate(conn, store.MIGRATIONS[:11])
+    saved_by_an_older_release(conn, monkeypatch)  # each save commits on PostgreSQL
+    if isinstance(conn, sqlite3.Connection):
+        conn.commit()
     conn.close()
-    reader = store.connect_readonly(tmp_path / "incidents.db")
+    return where
+
+
+def test_search_selects_read_no_screen_of_a_database_opened_read_only_before_it(store_before_the_screen):
+    """A dashboard's role may not migrate the database: its search reads the texts without a screen (NULL)."""
+    reader = store.connect_readonly(store_before_the_screen)
     statements = store.search_selects(reader, "rye", columns=("evidence", store.SCREEN))
     assert statements is not None
     found = [row[1:] for sql, parameters in statements for row in reader.execute(sql, parameters) if row[1]]
     reader.close()
-    assert sorted(found) == [
-        ("s1:0", 1, "A man, 19, was stabbed near the Café Rouge.", None),  # by its headline
-        ("s3:1", 4, "A second robbery: rye bread.", None),
+    assert sorted((incident, evidence, screen) for incident, _, evidence, screen in found) == [
+        ("s1:0", "A man, 19, was stabbed near the Café Rouge.", None),  # by its headline
+        ("s3:1", "A second robbery: rye bread.", None),
     ]
 
 
@@ -1214,3 +1228,27 @@ def test_incidents_are_stored_with_the_name_screen_of_their_texts(conn, batched)
     found = may_name([[r[1] for r in rows], [r[2] for r in rows]], vocabulary)
     assert [r[3] for r in rows] == [2 * screen_key(vocabulary) + int(f) for f in found]
     assert [r[0] for r, f in zip(rows, found) if f] == ["n3:0"]  # n1's text was taken down: nothing left to name
+
+
+@pytest.mark.parametrize("failing", ["in its block", "at its screening"])
+def test_a_failed_batch_stores_nothing_and_leaves_no_screening_pending(conn, monkeypatch, failing):
+    """A batch that fails in its block, or at the screening at its end, keeps nothing, and the saves after it are
+    screened as they are stored, not left to a batch that has ended."""
+
+    def fail(*_):
+        raise RuntimeError("failed")
+
+    with monkeypatch.context() as patched:
+        if failing == "at its screening":
+            patched.setattr(store, "_screen", fail)
+        with pytest.raises(RuntimeError, match="failed"), store.write_batch(conn):
+            store.save_article(conn, article("n1", headline="Robbery in Brixton"), [incident("n1:0", "n1")])
+            if failing == "in its block":
+                fail()
+    assert stored(conn)["incidents"] == []
+    store.save_article(conn, article("n2", headline="Robbery in Brixton"), [incident("n2:0", "n2")])
+    with store.write_batch(conn):
+        store.save_article(conn, article("n3", headline="Tom Hart was robbed"), [incident("n3:0", "n3")])
+    screens = conn.execute("SELECT incident_id, name_screen FROM incidents ORDER BY incident_id").fetchall()
+    key = screen_key(load_name_vocabulary())
+    assert screens == [("n2:0", 2 * key), ("n3:0", 2 * key + 1)]

@@ -17,15 +17,17 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.text.specifics import CAPITALS, SMALLS, load_specifics_vocabulary
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PREFIX_CHARS = 30  # how far before a run of capitalised words masking looks for a title or a rank
 # Lower-case letters that Unicode does not decompose into a letter and accents, in ASCII ("łukasz", "søren").
@@ -117,16 +119,40 @@ def screen_pattern(vocabulary: NameVocabulary) -> str:
     return "|".join(alternatives)
 
 
+@lru_cache(maxsize=4)
 def screen_key(vocabulary: NameVocabulary) -> int:
     """Return the key of the screen of `vocabulary`: a 31-bit checksum of its pattern, the same in every process
     and release for the same pattern, another (but for a checksum's collision) when the word lists change."""
     return zlib.crc32(screen_pattern(vocabulary).encode()) & 0x7FFFFFFF
 
 
+@cache
+def data_screen() -> tuple[NameVocabulary, int]:
+    """Return the name vocabulary of the data files and its screen's key, loaded once a process: the screen a
+    store writes with its rows."""
+    vocabulary = load_name_vocabulary()
+    return vocabulary, screen_key(vocabulary)
+
+
+def stored_screens(found: np.ndarray, key: int) -> np.ndarray:
+    """Return the values a store keeps of screens `found` (may_name's) made with the screen of `key`: 2 * key + 1
+    where it found something, + 0 where not."""
+    return 2 * np.int64(key) + found.astype(np.int64)
+
+
+def read_screens(stored: np.ndarray, key: int) -> np.ndarray:
+    """Return, per value `stored` (stored_screens', or -1 for none), 1 when the screen of `key` found something, 0
+    when it found nothing, and -1 when it is none or another screen's."""
+    return np.where((stored >= 0) & (stored >> 1 == key), stored & 1, -1)
+
+
 def may_name(columns: Sequence[Sized], vocabulary: NameVocabulary) -> np.ndarray:
     """Return, per row of `columns` (texts of equal length each: Arrow arrays, or what pyarrow.array reads, such as
     a pandas Series; a null counts as empty), whether the screen finds something in any of its texts. RE2 scans a
     million evidence sentences in about a second, find_names a minute."""
+    import pyarrow as pa  # imported here: a module that only reads names (the place matcher) needs no Arrow
+    import pyarrow.compute as pc
+
     rows = len(columns[0]) if columns else 0
     # Every column in one array: pyarrow compiles the pattern at each call (3-7 ms), which a search calling once
     # per column of each piece of a million rows paid 40 times.
@@ -137,6 +163,8 @@ def may_name(columns: Sequence[Sized], vocabulary: NameVocabulary) -> np.ndarray
 
 def _large_strings(texts: object) -> pa.Array:
     """Return `texts` as one Arrow array of large strings (no Python objects for Arrow or pandas' Arrow strings)."""
+    import pyarrow as pa
+
     if isinstance(texts, pa.ChunkedArray):
         return texts.cast(pa.large_string()).combine_chunks()
     if isinstance(texts, pa.Array):

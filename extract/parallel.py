@@ -255,6 +255,7 @@ def _stored_together(db: str, results: list[Extracted | ExtractError]) -> list[E
         try:
             conn = _connection(db)
             with store.write_batch(conn, matching=False):
+                store.screen_ahead(conn, [(done.article, done.incidents) for done in todo])
                 for done in todo:
                     store.save_article(conn, done.article, done.incidents, reason=done.reason)
         except store.DatabaseError:

@@ -558,6 +558,8 @@ def _write_batch(
     from extract import store
 
     here: set[str] = set()  # ids stored earlier in the batch
+    # Their name screens in one pass, not one per article (each compiles the screen) nor an update of each row.
+    store.screen_ahead(conn, [(d.article, d.incidents) for _, d in batch[lo:hi] if d.error is None and not d.stored])
     for index, (_, done) in enumerate(batch[:hi]):
         if index in left_out:
             continue

@@ -935,7 +935,7 @@ _NEW_ARTICLE = _INSERT_ARTICLE.replace(" OR REPLACE", "")
 _UPDATE_ARTICLE = (
     f"UPDATE articles SET {', '.join(f'{c} = :{c}' for c in _ARTICLE_TABLE_COLUMNS[1:])} WHERE article_id = :article_id"
 )
-_INSERT_INCIDENT = _insert("incidents", (*_INCIDENT_TABLE_COLUMNS, "h3_r8"))
+_INSERT_INCIDENT = _insert("incidents", (*_INCIDENT_TABLE_COLUMNS, "h3_r8", "name_screen"))
 
 
 def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, reason: str | None = None) -> None:
@@ -952,7 +952,11 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
     # No transaction of its own: the caller's `atomic` holds it, with whatever else belongs to the article.
     # The article's row first: on PostgreSQL its upsert locks it, so a concurrent save of the same article waits
     # for this one to commit, then deletes the incidents it wrote.
-    incident_rows = [row | {"h3_r8": h3_cell(row["lat"], row["lon"])} for row in rows]
+    ahead = _screened_ahead.get(id(conn), {})
+    incident_rows = [
+        row | {"h3_r8": h3_cell(row["lat"], row["lon"]), "name_screen": _ahead_of(ahead, row, article.headline)}
+        for row in rows
+    ]
     with _pipelined(conn):  # on PostgreSQL one round trip for the article, not one per statement
         if isinstance(conn, PostgresConnection):  # its upsert needs no answer, which a pipeline has only at its end
             conn.execute(_INSERT_ARTICLE, values)
@@ -964,8 +968,10 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
             _defer_search(conn, "incident_text", article.article_id)
         conn.executemany(_INSERT_INCIDENT, incident_rows)
         takedown = conn.execute(_TAKEDOWN, (article.article_id,))
-    _apply_takedown(conn, article.article_id, takedown.fetchone())
-    if rows:
+    taken_down = takedown.fetchone()
+    _apply_takedown(conn, article.article_id, taken_down)
+    # A takedown erased the texts screened ahead: they are screened as stored.
+    if any(row["name_screen"] is None for row in incident_rows) or (rows and taken_down is not None):
         unscreened = _unscreened.get(id(conn))
         if unscreened is None:
             _screen(conn, [article.article_id])
@@ -1011,6 +1017,33 @@ def _index_deferred(conn: sqlite3.Connection) -> None:
 
 # id() of each connection inside write_batch -> the articles whose incidents it stored, screened at its end
 _unscreened: dict[int, list[str]] = {}
+# id() of each connection inside write_batch -> incident id -> (headline, evidence, stored screen): screen_ahead's
+_screened_ahead: dict[int, dict[str, tuple[str | None, str | None, int]]] = {}
+
+
+def screen_ahead(conn: Connection, saves: Iterable[tuple[Article, Sequence[Incident]]]) -> None:
+    """Inside write_batch, before saving these articles with their incidents: screen their headlines and evidence in
+    one pass, so that each incident is stored with its screen, not updated at the batch's end (a second write of
+    each row: on PostgreSQL a new row version, indexed again). Outside a batch each save screens its own."""
+    ahead = _screened_ahead.get(id(conn))
+    if ahead is None:
+        return
+    from extract.text import screening  # its word lists, which a store that only reads never needs
+
+    rows = [(i.incident_id, article.headline, i.evidence) for article, incidents in saves for i in incidents]
+    if not rows:
+        return
+    vocabulary, key = screening.data_screen()
+    found = screening.may_name([[r[1] for r in rows], [r[2] for r in rows]], vocabulary)
+    for (incident_id, headline, evidence), screen in zip(rows, screening.stored_screens(found, key).tolist()):
+        ahead[incident_id] = (headline, evidence, screen)
+
+
+def _ahead_of(ahead: dict[str, tuple[str | None, str | None, int]], row: dict, headline: str | None) -> int | None:
+    """Return the screen screen_ahead made of this incident row's texts with the article's `headline`, None when it
+    screened none, or other texts."""
+    found = ahead.get(row["incident_id"])
+    return found[2] if found is not None and found[:2] == (headline, row["evidence"]) else None
 
 
 def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
@@ -1080,6 +1113,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
             raise _database_failure(conn, e) from None
     _spoiled[id(conn)] = False
     _unscreened[id(conn)] = []
+    _screened_ahead[id(conn)] = {}
     if isinstance(conn, sqlite3.Connection):
         _unindexed[id(conn)] = {index: [] for index in _INDEX_DEFERRED}
     try:
@@ -1092,6 +1126,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
         if isinstance(conn, sqlite3.Connection) and not conn.in_transaction:
             raise DatabaseError(f"{_database_name(conn)}: database error: the batch's transaction was rolled back")
         try:
+            del _screened_ahead[id(conn)]
             _screen(conn, _unscreened.pop(id(conn)))
             if isinstance(conn, sqlite3.Connection):
                 _index_deferred(conn)
@@ -1100,6 +1135,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
     except BaseException as e:
         del _spoiled[id(conn)]
         _unscreened.pop(id(conn), None)
+        _screened_ahead.pop(id(conn), None)
         _unindexed.pop(id(conn), None)
         _drop_mirror(conn)
         _end_batch(conn, e)

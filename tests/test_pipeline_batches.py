@@ -12,6 +12,7 @@ from extract import pipeline, store
 from extract.articles import read_articles
 from extract.pipeline import ingest_paths
 from extract.postgres import redacted
+from extract.text.screening import data_screen, may_name, stored_screens
 
 STORIES = (  # (id, text): two outlets' copies of one stabbing, a robbery, council news, a shooting
     ("a", "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday 4 March 2024, police said."),
@@ -293,3 +294,27 @@ def test_batches_end_at_their_size_or_time(monkeypatch, size, seconds, expected)
     monkeypatch.setattr(pipeline, "BATCH_ARTICLES", size)
     monkeypatch.setattr(pipeline, "BATCH_SECONDS", seconds)
     assert [len(b) for b in pipeline._batches(iter("abcde"), [])] == expected
+
+
+def test_an_ingest_stores_each_incident_with_its_name_screen_screened_ahead(
+    target, tmp_path, small_extractor, monkeypatch
+):
+    """Each batch screens its articles' texts before storing them (store.screen_ahead): no row is screened again at
+    the batch's end (an update of each row), and each holds the screen of its texts."""
+    _, new_db = target
+    db = new_db()
+    named = [*STORIES, ("f", "Tom Hart, 34, was stabbed on Rye Lane in Peckham on Monday 4 March 2024, police said.")]
+    screened_again = []
+    monkeypatch.setattr(store, "_screen", lambda conn, article_ids: screened_again.extend(article_ids))
+    ingest_paths([write_news(tmp_path / "news.jsonl", named)], db_path=db, extractor=small_extractor)
+    conn = store.connect(db)
+    rows = conn.execute(
+        "SELECT i.incident_id, a.headline, i.evidence, i.name_screen FROM incidents i JOIN articles a "
+        "USING (article_id) ORDER BY i.incident_id"
+    ).fetchall()
+    conn.close()
+    vocabulary, key = data_screen()
+    found = may_name([[r[1] for r in rows], [r[2] for r in rows]], vocabulary)
+    assert screened_again == []
+    assert [r[3] for r in rows] == stored_screens(found, key).tolist()
+    assert found.any() and not found.all()

@@ -593,6 +593,9 @@ def saved_by_an_older_release(conn, monkeypatch) -> None:
     """save_searched into a database of an older schema, as a release before the name screen (migration 12) wrote."""
     with monkeypatch.context() as patched:
         patched.setattr(store, "_screen", lambda conn, article_ids: None)
+        patched.setattr(
+            store, "_INSERT_INCIDENT", store._insert("incidents", (*store._INCIDENT_TABLE_COLUMNS, "h3_r8"))
+        )
         save_searched(conn)
 
 
@@ -1208,18 +1211,26 @@ SCREENED = [
 ]
 
 
-@pytest.mark.parametrize("batched", [False, True])
+def saving(article_id: str, headline: str | None, evidence: list[str]) -> tuple[Article, list[Incident]]:
+    """The article and incidents of one save of SCREENED."""
+    return article(article_id, headline=headline), [
+        incident(f"{article_id}:{n}", article_id, evidence=e) for n, e in enumerate(evidence)
+    ]
+
+
+@pytest.mark.parametrize("batched", ["alone", "in a batch", "in a batch, screened ahead"])
 def test_incidents_are_stored_with_the_name_screen_of_their_texts(conn, batched):
     """Every save writes the screen (extract/text/screening.py) of each incident's headline and evidence as stored,
-    alone or at the end of a write batch: 2 * its key + whether it finds something."""
-    with store.write_batch(conn) if batched else contextlib.nullcontext():
+    alone, at the end of a write batch, or as screen_ahead screened them (a takedown's erased texts as stored): 2 *
+    its key + whether it finds something."""
+    with store.write_batch(conn) if batched != "alone" else contextlib.nullcontext():
+        if batched == "in a batch, screened ahead":
+            store.screen_ahead(conn, [saving(*save) for save in SCREENED if save[0] != "text"])
         for article_id, *save in SCREENED:
             if article_id == "text":
                 take_down(conn, save[0], article_id)
                 continue
-            headline, evidence = save
-            incidents = [incident(f"{article_id}:{n}", article_id, evidence=e) for n, e in enumerate(evidence)]
-            store.save_article(conn, article(article_id, headline=headline), incidents)
+            store.save_article(conn, *saving(article_id, *save))
     rows = conn.execute(
         "SELECT i.incident_id, a.headline, i.evidence, i.name_screen FROM incidents i JOIN articles a "
         "USING (article_id) ORDER BY i.incident_id"

@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -736,14 +736,21 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
             first, last = first or 0, last or 0
             pieces = columnar.rowid_ranges(pieces[0][0], [*range(first, last + 1, SEARCH_SCAN_PIECE_ROWS), last + 1])
         elif (batches := columnar.postgres_tables(db_path, pieces[0][0])) is not None:
-            # A batch at a time by ADBC's driver, not a million rows through psycopg at once (at 1M: 14 s).
-            for table in batches:
-                if (typed := _typed_texts_table(table)) is None:  # as the first batch is, so are the others
+            # A batch at a time by ADBC's driver, not a million rows through psycopg at once (at 1M: 14 s); the next
+            # batch read (the driver lets go of the GIL) while this one is searched.
+            with ThreadPoolExecutor(1) as reader:
+                batch = reader.submit(next, batches, None)
+                try:
+                    while (table := batch.result()) is not None:
+                        if (typed := _typed_texts_table(table)) is None:  # as the first batch is, so are the others
+                            break
+                        batch = reader.submit(next, batches, None)
+                        yield typed
+                    else:
+                        return
+                finally:
+                    wait([batch])  # the reader done with the batches before they are closed
                     batches.close()  # its connection
-                    break
-                yield typed
-            else:
-                return
         rounds = [pieces[at : at + SEARCH_SCAN_PIECES] for at in range(0, len(pieces), SEARCH_SCAN_PIECES)]
         sqlite = isinstance(conn, sqlite3.Connection)
         with ThreadPoolExecutor(1) as ahead:

@@ -446,6 +446,38 @@ def test_postgresql_scan_through_arrow_equals_the_scan_through_psycopg(postgres_
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("taken", [None, 1])  # every batch, or the first only (the page stops reading)
+def test_postgresql_scan_reads_each_batch_once_in_order_and_closes_them(postgres_url, monkeypatch, taken):
+    """The scan reads the driver's next batch while one is searched: the batches come out as read, in order, and
+    are closed once no read of them is running, whether read to the end or left."""
+    build_incidents_db(postgres_url, cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
+    conn = store.connect_readonly(postgres_url)
+    ((select, _),) = store.search_selects(conn, None, columns=(*data._SEARCHED, store.SCREEN))
+    conn.close()
+    whole = pa.concat_tables(list(columnar.postgres_tables(postgres_url, select)))
+    events = []
+
+    def batches(url, select):
+        try:
+            for at in range(0, whole.num_rows, 3):
+                events.append(("read", at))
+                yield whole.slice(at, 3)
+        finally:
+            events.append(("closed", None))
+
+    monkeypatch.setattr(columnar, "postgres_tables", batches)
+    read = data._searched_texts(postgres_url, "ye", limit=0)  # the index never answers: every row is scanned
+    got = list(itertools.islice(read, taken)) if taken else list(read)
+    read.close()
+    expected = [whole.slice(at, 3) for at in range(0, whole.num_rows, 3)][:taken]
+    assert [t.to_pylist() for t in got] == [data._typed_texts_table(t).to_pylist() for t in expected]
+    assert events[-1] == ("closed", None) and events.count(("closed", None)) == 1
+    assert [at for kind, at in events if kind == "read"] == list(range(0, whole.num_rows, 3))[
+        : (taken + 1 if taken else None)
+    ]
+
+
+@pytest.mark.slow
 def test_postgresql_rows_through_arrow_equal_the_rows_read_through_psycopg(postgres_url, monkeypatch):
     build_incidents_db(postgres_url, cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
     conn = store.connect(postgres_url)

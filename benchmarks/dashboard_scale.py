@@ -50,7 +50,7 @@ from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
 from extract.postgres import PostgresConnection
 from extract.records import WEAPONS
-from extract.text.screening import data_screen, may_name, stored_screens
+from extract.text.screening import data_screens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the components an AppTest is given, discovered as the tests discover them
@@ -150,9 +150,8 @@ INCIDENT_TABLE = (*(c for c in store.INCIDENT_COLUMNS if c not in store.ARTICLE_
 
 def screened(rows: list[dict]) -> list[dict]:
     """Return the rows with the name screen an ingest stores with them (store.SCREEN), screened in one pass."""
-    vocabulary, key = data_screen()
-    found = may_name([[r["headline"] for r in rows], [r["evidence"] for r in rows]], vocabulary)
-    return [row | {store.SCREEN: s} for row, s in zip(rows, stored_screens(found, key).tolist())]
+    screens = data_screens([r["headline"] for r in rows], [r["evidence"] for r in rows])
+    return [row | {store.SCREEN: s} for row, s in zip(rows, screens)]
 
 
 ARTICLE_TABLE = ("article_id", "headline", "url", "published", "source", "n_incidents", "ingested_at")

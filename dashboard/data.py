@@ -44,7 +44,7 @@ from extract.geo.gazetteer import Gazetteer, load_borough_geojson
 from extract.matching import CrimeFamilies, load_families
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor, load_places
 from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
-from extract.text.screening import NameVocabulary, load_name_vocabulary, read_screens, screen_key
+from extract.text.screening import NameVocabulary, data_screen, read_screens
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"
@@ -653,7 +653,7 @@ def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarr
     rows = np.flatnonzero(held)
     if len(unknown := rows[known[at[rows]] < 0]):
         stored = pc.fill_null(texts[store.SCREEN].take(pa.array(unknown)), -1).to_numpy()
-        known[at[unknown]] = read_screens(stored, screen_key(name_vocabulary()))
+        known[at[unknown]] = read_screens(stored, data_screen()[1])
         if len(rest := unknown[known[at[unknown]] < 0]):
             known[at[rest]] = may_name(_str_frame(texts.take(rest)), name_vocabulary())
     screened = np.zeros(len(held), dtype=bool)
@@ -837,10 +837,10 @@ def crime_families() -> CrimeFamilies:
     return load_families()
 
 
-@st.cache_resource(show_spinner=False)
 def name_vocabulary() -> NameVocabulary:
-    """Return the word lists behind name masking, loaded once per server."""
-    return load_name_vocabulary()
+    """Return the word lists behind name masking, loaded once per server: the store's (screening.data_screen), so
+    that the screens it writes and those the dashboard makes are of one vocabulary, loaded once."""
+    return data_screen()[0]
 
 
 @st.cache_resource(show_spinner=False)

@@ -1033,9 +1033,8 @@ def screen_ahead(conn: Connection, saves: Iterable[tuple[Article, Sequence[Incid
     rows = [(i.incident_id, article.headline, i.evidence) for article, incidents in saves for i in incidents]
     if not rows:
         return
-    vocabulary, key = screening.data_screen()
-    found = screening.may_name([[r[1] for r in rows], [r[2] for r in rows]], vocabulary)
-    for (incident_id, headline, evidence), screen in zip(rows, screening.stored_screens(found, key).tolist()):
+    screens = screening.data_screens([r[1] for r in rows], [r[2] for r in rows])
+    for (incident_id, headline, evidence), screen in zip(rows, screens):
         ahead[incident_id] = (headline, evidence, screen)
 
 
@@ -1051,8 +1050,6 @@ def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
     taken-down texts erased) into incidents.name_screen, with the screen's key (migration 12)."""
     from extract.text import screening  # its word lists, which a store that only reads never needs
 
-    vocabulary, key = screening.data_screen()
-
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), _CHUNK):
         among, parameters = _among(conn, "i.article_id", ids[start : start + _CHUNK])
@@ -1064,7 +1061,7 @@ def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
         if not rows:
             continue
         rowids, incident_ids, headlines, evidence = (list(c) for c in zip(*rows))
-        screens = screening.stored_screens(screening.may_name([headlines, evidence], vocabulary), key).tolist()
+        screens = screening.data_screens(headlines, evidence)
         if isinstance(conn, PostgresConnection):
             conn.execute(_SCREEN_POSTGRES, (incident_ids, screens))
         else:  # by rowid: one look-up, not the incident id's index and then the row

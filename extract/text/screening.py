@@ -140,6 +140,13 @@ def stored_screens(found: np.ndarray, key: int) -> np.ndarray:
     return 2 * np.int64(key) + found.astype(np.int64)
 
 
+def data_screens(headlines: Sequence[str | None], evidence: Sequence[str | None]) -> list[int]:
+    """Return the values a store keeps of the screens of these incidents' headlines and evidence (stored_screens of
+    may_name of both, by the data files' screen), in one pass."""
+    vocabulary, key = data_screen()
+    return stored_screens(may_name([headlines, evidence], vocabulary), key).tolist()
+
+
 def read_screens(stored: np.ndarray, key: int) -> np.ndarray:
     """Return, per value `stored` (stored_screens', or -1 for none), 1 when the screen of `key` found something, 0
     when it found nothing, and -1 when it is none or another screen's."""

@@ -51,11 +51,11 @@ DB_ENV = "INCIDENTS_DB"
 BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
 CACHED_DATABASES = 2  # databases whose frames a server keeps; of each, only its latest version (_frames_version)
-FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id", "row")
+FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id", "row", "article_row", store.SCREEN)
 """The columns read_incidents adds to store.MAP_COLUMNS."""
 TEXT_COLUMNS = ("place_name", "report_ids", "article_id", "published", "borough_code", "date_basis", "place_kind")
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
-UNCOUNTED = ("incident_id", "candidates", "verified", "event_id", "row")
+UNCOUNTED = ("incident_id", "candidates", "verified", "event_id", "row", "article_row", store.SCREEN)
 """Other columns no filter, count or aggregate reads (the index holds the incident id): without_texts leaves them out
 too, so that filtering copies fewer (572,000 rows of 1M: 89 -> 52 ms)."""
 CODED = ("type", "category", "borough", "precision", "weapon", "date", "cell")
@@ -528,9 +528,11 @@ def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool,
         return pd.Series(events_of_reports(shown, frame, reports, rows=rows), index=shown.index)
     if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
         return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
-    screens = _cached_screens(db_path, version, len(frame)) if public_view else None
-    places = _cached_places(db_path, version)
-    return pd.Series(_stored_matches(db_path, frame, query, screens=screens, places=places), index=frame.index)
+    screens = _cached_screens(db_path, version) if public_view else None
+    indexed = _indexed_rows(db_path, version, query, frame)
+    places = _cached_places(db_path, version) if indexed is None else None  # for the rows read
+    kept = _stored_matches(db_path, frame, query, screens=screens, places=places, indexed=indexed)
+    return pd.Series(kept, index=frame.index)
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -556,9 +558,11 @@ def _stored_matches(
     *,
     screens: np.ndarray | None,
     places: Places | None = None,
+    indexed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None) the search `query`
-    keeps, for a query masking cannot put in (no overlap with NAME_MASK); `places` are _cached_places.
+    keeps, for a query masking cannot put in (no overlap with NAME_MASK); `places` are _cached_places, and `indexed`
+    the rows whose stored evidence and whose stored headline hold the query by the index alone (_indexed_rows).
 
     Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
     holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
@@ -575,10 +579,15 @@ def _stored_matches(
             keep |= protected
     touched = _touched(frame.index, frame["article_id"], found) if (found := corrections_of(db_path)) else None
     checked = [np.empty(0, dtype=np.intp)]  # the rows to read whole, correct and mask
+    answered = None if indexed is None else _held_by_index(indexed, protected, screens, touched)
+    if answered is not None:
+        kept, to_check = answered
+        keep |= kept
+        checked.append(to_check)
+    limit = max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)
     # Each piece read apart: a copy of them in one piece took a second at a million. An incident both texts hold is
     # read twice by the index, and looked at twice.
-    limit = max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)
-    for texts in _searched_texts(db_path, query, limit=limit):
+    for texts in _searched_texts(db_path, query, limit=limit) if answered is None else ():
         matched = filters.query_matches(_str_frame(texts), query).to_numpy()
         at = _positions(frame.index, places, texts, matched)
         held = matched & (at >= 0)  # not a hidden incident's
@@ -603,6 +612,29 @@ def _stored_matches(
         at = positions.find(frame.index, read.index[filters.query_matches(read, query).to_numpy()])
         keep[at[at >= 0]] = True
     return keep
+
+
+def _held_by_index(
+    indexed: tuple[np.ndarray, np.ndarray],
+    protected: np.ndarray,
+    screens: np.ndarray | None,
+    touched: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return, of the frame rows whose stored evidence and whose stored headline hold a query (`indexed`, by
+    _indexed_rows), which are kept as they are, and the positions of those to read whole, correct and mask to check
+    (a correction `touched` them, or, in the readers' view, masking may change them by their `screens`; there the
+    `protected` rows' evidence is the neutral sentence); None when a row held is not screened yet: the search reads
+    the texts, and screens them once a version."""
+    by_evidence, by_headline = indexed
+    held = by_evidence & ~protected | by_headline  # a protected row's evidence is the neutral sentence
+    changed = np.zeros(len(held), dtype=bool)
+    if screens is not None:
+        if (screens[held] < 0).any():
+            return None
+        changed |= held & (screens == 1)
+    if touched is not None:
+        changed |= held & touched
+    return held & ~changed, np.flatnonzero(changed)
 
 
 _SEARCHED = ("headline", "evidence")  # the texts the search reads
@@ -683,12 +715,54 @@ def _cached_places(db_path: str, version: tuple) -> Places | None:
     return Places(rows[order], order.astype(np.intp), pa.array(frame["incident_id"].array, pa.string()))
 
 
+def _indexed_rows(
+    db_path: str, version: tuple, query: str, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return which rows of the readers' `frame` (`incidents` or `public` at `version`) hold `query` in any case in
+    their stored evidence, and which in their stored headline, by SQLite's search index alone (store.search_rowids:
+    no text read, where a search holding half a million rows read their texts in a second); None when the index
+    cannot tell, or may fold the query's case otherwise than the page's search (filters.query_matches), or the
+    database was written meanwhile: the caller reads the texts.
+
+    The trigram tokenizer folds each character as pyarrow's case-insensitive search does for an ASCII query (tested
+    against every character, tests/test_data.py); other queries are not asked of it."""
+    if not (query.isascii() and query.isprintable()) or frame[["row", "article_row"]].isna().any(axis=None):
+        return None
+    conn = store.connect_readonly(db_path)
+    try:
+        statements = store.search_rowids(conn, query)
+    finally:
+        conn.close()
+    if statements is None:
+        return None
+    read = columnar.sqlite_tables(db_path, [(sql, parameters, len(frame)) for sql, parameters in statements])
+    # A rowid is the row's of the version read: SQLite gives a deleted row's to the next one inserted.
+    if read is None or columnar.map_version(db_path) != version:
+        return None
+    evidence, headlines = (table.column(0).to_numpy() for table in read)
+    return (
+        _held_rows(frame["row"].to_numpy(dtype=np.int64), evidence),
+        _held_rows(frame["article_row"].to_numpy(dtype=np.int64), headlines),
+    )
+
+
+def _held_rows(rows: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Return, per entry of `rows` (rowids), whether it is among `found`: by a mark per rowid up to the largest,
+    where sorting a million rowids took 0.08 s."""
+    if not len(rows) or not len(found):
+        return np.zeros(len(rows), dtype=bool)
+    marks = np.zeros(max(int(rows.max()), int(found.max())) + 1, dtype=bool)
+    marks[found] = True
+    return marks[rows]
+
+
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_screens(db_path: str, version: tuple, rows: int) -> np.ndarray:
-    """Return, per row of `public(db_path)` at this version (`rows` of them), whether masking may change its stored
-    texts (1, else 0; -1 until a search screens it), filled in by the searches: a broad search screens half a
-    million rows' texts in 0.3-0.7 s, and the next one finds most of them screened."""
-    return np.full(rows, -1, dtype=np.int8)
+def _cached_screens(db_path: str, version: tuple) -> np.ndarray:
+    """Return, per row of `public(db_path)` at this version, whether masking may change its stored texts (1, else
+    0): the screen stored with it when it is this one's (store.SCREEN), else -1 until a search screens it (a broad
+    search screens half a million rows' texts in 0.3-0.7 s, and the next one finds most of them screened)."""
+    stored = pd.to_numeric(public(db_path)[store.SCREEN]).fillna(-1).to_numpy(dtype=np.int64)
+    return read_screens(stored, data_screen()[1]).astype(np.int8)
 
 
 # The scan of every incident's texts (a search the index cannot answer) is read in rounds of this many rowid ranges,

@@ -37,9 +37,10 @@ from extract.cache import cache_dir
 
 WHOLE_NUMBERS = (
     *("candidates", "fatal", "arrests", "evidence_start"),
-    *("type_start", "type_end", "place_start", "place_end", "row"),
+    *("type_start", "type_end", "place_start", "place_end", "row", "article_row", store.SCREEN),
 )
-"""The incident columns the store keeps as INTEGER, and the map rows' SQLite rowid (store.MAP_EXTRAS)."""
+"""The incident columns the store keeps as INTEGER, and the map rows' SQLite rowids and name screen
+(store.MAP_EXTRAS)."""
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
 SNAPSHOT_PARTIAL_SECONDS = 3600  # a copy is written in seconds: a partial file this old was left by a killed process

@@ -1236,9 +1236,10 @@ def iter_incident_rows(conn: Connection) -> Iterator[tuple]:
     yield from conn.execute(select + " ORDER BY i.date DESC NULLS LAST, i.incident_id")
 
 
-MAP_EXTRAS = ("cell", "event_id", "row")
-"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, and its row in SQLite's
-incidents table (its rowid; None on PostgreSQL), by which a search places the rows it reads (search_selects)."""
+MAP_EXTRAS = ("cell", "event_id", "row", "article_row", "name_screen")
+"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, its row in SQLite's incidents
+table and its article's in the articles table (their rowids; None on PostgreSQL), by which a search places the rows
+it reads (search_selects) or the index finds (search_rowids), and its name screen (SCREEN)."""
 MAP_TEXTS = (
     *("headline", "url", "evidence", "victim_ages"),
     *("evidence_start", "type_start", "type_end", "place_start", "place_end"),
@@ -1271,20 +1272,23 @@ def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
     # h3's text form of a cell is its integer in lower-case hexadecimal.
     cell, event = "to_hex(i.h3_r8)", "e.event_id"
     join = " LEFT JOIN incident_events e ON e.incident_id = i.incident_id"
+    columns = _columns(conn, "incidents")  # a database opened read-only is not migrated
     if isinstance(conn, sqlite3.Connection):
-        columns = _columns(conn, "incidents")
         if "date_basis" not in columns:
             select = select.replace("i.date_basis", "NULL")
         cell = "CASE WHEN i.h3_r8 IS NULL THEN NULL ELSE printf('%x', i.h3_r8) END" if "h3_r8" in columns else "NULL"
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
-    select = select.replace("\nFROM", f", {cell}, {event}, {_rowid_read(conn)}\nFROM", 1).rstrip() + join
+    screen = f"i.{SCREEN}" if SCREEN in columns else "NULL"
+    extras = f"{cell}, {event}, {_rowid_read(conn)}, {_rowid_read(conn, 'a')}, {screen}"
+    select = select.replace("\nFROM", f", {extras}\nFROM", 1).rstrip() + join
     return select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else "")
 
 
-def _rowid_read(conn: Connection) -> str:
-    """Return how a statement on `conn` reads an incident's `row` (MAP_EXTRAS): SQLite's rowid, else NULL."""
-    return "i.rowid" if isinstance(conn, sqlite3.Connection) else "NULL::bigint"
+def _rowid_read(conn: Connection, table: str = "i") -> str:
+    """Return how a statement on `conn` reads the rowid of the row of `table` (its alias: `i` an incident's `row`,
+    `a` its article's `article_row`, MAP_EXTRAS): SQLite's rowid, else NULL."""
+    return f"{table}.rowid" if isinstance(conn, sqlite3.Connection) else "NULL::bigint"
 
 
 _FROM = _SELECT[_SELECT.index("\nFROM") :]
@@ -1360,8 +1364,6 @@ def search_selects(
     if isinstance(conn, sqlite3.Connection):
         if not _columns(conn, "incident_text"):
             return None
-        # A quoted FTS5 string is taken literally, its quotes doubled: https://www.sqlite.org/fts5.html#fts5_strings
-        quoted = '"' + text.replace('"', '""') + '"'
         # The rowids found first, their texts then: a search finding too many stops at the index.
         sides = (
             (
@@ -1375,7 +1377,7 @@ def search_selects(
             ),
         )
         finds: tuple = tuple((f"found(incident, article) AS MATERIALIZED ({f} LIMIT ?)", join) for f, join in sides)
-        parameter = quoted
+        parameter = _search_string(text)
     else:
         parameter = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
         inner = ", ".join(["i.incident_id", *texts])
@@ -1396,6 +1398,29 @@ def search_selects(
         )
         for find, join in finds
     )
+
+
+def search_rowids(conn: Connection, text: str) -> tuple[tuple[str, tuple], tuple[str, tuple]] | None:
+    """Return the statements, with their parameters, that read by SQLite's search index alone the rowid of each
+    incident whose evidence contains `text` in any case (the first) and of each article whose headline does (the
+    second); None when the index cannot tell (PostgreSQL, a text under SEARCH_MIN_CHARS, a database opened read-only
+    before the index). Case is folded as the trigram tokenizer folds it: a caller that folds it otherwise checks the
+    rows found, or asks only for texts both fold alike."""
+    if not isinstance(conn, sqlite3.Connection) or len(text) < SEARCH_MIN_CHARS:
+        return None
+    if not _columns(conn, "incident_text"):
+        return None
+    parameters = (_search_string(text),)
+    return (
+        ("SELECT rowid FROM incident_text WHERE incident_text MATCH ?", parameters),
+        ("SELECT rowid FROM article_text WHERE article_text MATCH ?", parameters),
+    )
+
+
+def _search_string(text: str) -> str:
+    """Return `text` as a string SQLite's search index (FTS5) takes literally: quoted, its quotes doubled
+    (https://www.sqlite.org/fts5.html#fts5_strings)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _columns(conn: Connection, table: str) -> set[str]:

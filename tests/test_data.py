@@ -402,14 +402,17 @@ def test_filter_choices_are_those_of_the_frame(searched_db):
     assert data.filter_choices(searched_db, **vocabularies) == expected
 
 
+ROWIDS = ["row", "article_row"]  # the frames' SQLite rowids, None on PostgreSQL
+
+
 @pytest.mark.slow
 def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, postgres_url):
     cases = (*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED)
     build_incidents_db(postgres_url, cases=cases)
     for frame_of in (data.read_incidents, data.incidents, data.public):
         on_postgres, on_sqlite = frame_of(postgres_url), frame_of(searched_db)
-        assert on_postgres["row"].isna().all() and on_sqlite["row"].notna().all()  # a rowid is SQLite's
-        pd.testing.assert_frame_equal(on_postgres.drop(columns="row"), on_sqlite.drop(columns="row"))
+        assert on_postgres[ROWIDS].isna().all(axis=None) and on_sqlite[ROWIDS].notna().all(axis=None)  # SQLite's
+        pd.testing.assert_frame_equal(on_postgres.drop(columns=ROWIDS), on_sqlite.drop(columns=ROWIDS))
     # Wildcards and quotes of ILIKE and FTS5 taken literally; a masked name's brackets; a capital met in any case.
     queries = ("stabbed", "Mensah", "offence was reported", "ye", "%", "_", "\\", '"', "'", "[name", "STABBED", "e r")
     for query in queries:
@@ -508,13 +511,28 @@ def test_text_matches_scan_when_the_index_finds_too_many(searched_db, query, mon
     data._cached_matches.clear()
 
 
-SEARCH_WAYS = (  # SEARCH_SCAN_ROWS, _SHARE (None: more than the rows), _PIECES and _PIECE_ROWS
-    (data.SEARCH_SCAN_ROWS, data.SEARCH_SCAN_SHARE, 1, data.SEARCH_SCAN_PIECE_ROWS),  # the index's candidates
-    (1, None, 1, data.SEARCH_SCAN_PIECE_ROWS),  # every row's texts, in one piece
-    (1, None, 3, data.SEARCH_SCAN_PIECE_ROWS),  # in three at once, of which only one holds rows
-    (1, None, 3, 2),  # in ranges of two rowids, three at a time
-    (1, None, 2, 1),  # a rowid a range
+SEARCH_WAYS = (  # SEARCH_SCAN_ROWS, _SHARE (None: more than the rows), _PIECES, _PIECE_ROWS, and the index alone
+    (data.SEARCH_SCAN_ROWS, data.SEARCH_SCAN_SHARE, 1, data.SEARCH_SCAN_PIECE_ROWS, True),  # no text read if it can
+    (data.SEARCH_SCAN_ROWS, data.SEARCH_SCAN_SHARE, 1, data.SEARCH_SCAN_PIECE_ROWS, False),  # the index's candidates
+    (1, None, 1, data.SEARCH_SCAN_PIECE_ROWS, False),  # every row's texts, in one piece
+    (1, None, 3, data.SEARCH_SCAN_PIECE_ROWS, False),  # in three at once, of which only one holds rows
+    (1, None, 3, 2, False),  # in ranges of two rowids, three at a time
+    (1, None, 2, 1, False),  # a rowid a range
 )
+
+
+def search_way(monkeypatch, frame: pd.DataFrame, way: tuple) -> None:
+    """Make the searches go SEARCH_WAYS' `way` for `frame` (its cached results let go)."""
+    rows, share, pieces, piece_rows, index_alone = way
+    monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", rows)
+    monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", share or len(frame) + 1)
+    monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", pieces)
+    monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", piece_rows)
+    monkeypatch.setattr(data, "_indexed_rows", INDEXED_ROWS if index_alone else lambda *_: None)
+    data._cached_matches.clear()
+
+
+INDEXED_ROWS = data._indexed_rows
 
 
 @pytest.mark.parametrize(
@@ -535,36 +553,115 @@ SEARCH_WAYS = (  # SEARCH_SCAN_ROWS, _SHARE (None: more than the rows), _PIECES 
 def test_text_matches_of_protected_rows(searched_db, query, public_view, expected, monkeypatch):
     frame = page_frame(searched_db, public_view=public_view, events_view=False)
     assert sorted(filter_incidents(frame, Filters(query=query)).index) == expected  # what searching every row keeps
-    for rows, share, pieces, piece_rows in SEARCH_WAYS:
-        monkeypatch.setattr(data, "SEARCH_SCAN_ROWS", rows)
-        monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", share or len(frame) + 1)
-        monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", pieces)
-        monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", piece_rows)
-        data._cached_matches.clear()
+    for way in SEARCH_WAYS:
+        search_way(monkeypatch, frame, way)
         matches = data.text_matches(searched_db, query, public_view=public_view, events_view=False)
-        assert sorted(matches.index[matches]) == expected, (rows, share, pieces, piece_rows)
+        assert sorted(matches.index[matches]) == expected, way
     data._cached_matches.clear()
 
 
-def test_text_matches_screen_each_row_once_a_version(searched_db):
-    """Whether masking may change a row's texts is screened once, by the first search whose query its stored texts
-    hold; later searches take it as it is, and keep what searching every row keeps."""
+def stored_screens(searched_db: Path, path: Path, screen: int | None) -> Path:
+    """A copy of `searched_db` at `path` whose every incident's stored name screen (store.SCREEN) is `screen`."""
+    source = sqlite3.connect(searched_db)
+    target = sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.execute("UPDATE incidents SET name_screen = ?", (screen,))
+    target.commit()
+    target.close()
+    return path
+
+
+INDEX_ALONE_QUERIES = ("stabbed", "STABBED", "Mensah", "kofi mensah", "Rye Lane", "offence was reported", "e r", '"Rye')
+
+
+@pytest.mark.parametrize("public_view", [True, False])
+@pytest.mark.parametrize("events_view", [False, True])
+def test_an_ascii_search_of_sqlite_reads_no_text_and_keeps_what_searching_every_row_keeps(
+    searched_db, public_view, events_view, monkeypatch
+):
+    """SQLite's search index alone answers an ASCII search of rows whose name screens are stored (_indexed_rows):
+    but for the rows masking may change, which are read whole, no text is read."""
+    shown = page_frame(searched_db, public_view=public_view, events_view=events_view)
+    monkeypatch.setattr(data, "_searched_texts", lambda *a, **k: pytest.fail("the texts were read"))
+    for query in INDEX_ALONE_QUERIES:
+        data._cached_matches.clear()
+        matches = data.text_matches(searched_db, query, public_view=public_view, events_view=events_view)
+        assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index), query
+    data._cached_matches.clear()
+
+
+@pytest.mark.parametrize(
+    "query, why",
+    [
+        ("café", "not ASCII: the index may fold its case otherwise"),
+        ("stab\tbed", "a control character"),
+        ("st", "shorter than a trigram"),
+        ("stabbed", "the database written since the frames' version"),
+    ],
+)
+def test_the_index_alone_does_not_answer(searched_db, query, why):
+    frame = data.incidents(searched_db)
+    version = data._frames_version(searched_db)
+    assert data._indexed_rows(str(searched_db), version, "stabbed", frame) is not None
+    if why.startswith("the database written"):
+        version = ("map", -1)
+    assert data._indexed_rows(str(searched_db), version, query.replace("\\t", "\t"), frame) is None, why
+
+
+def test_the_search_index_folds_case_as_the_page_search_for_ascii_queries(tmp_path):
+    """For a query of ASCII characters, SQLite's trigram index (read by the ADBC driver, as _indexed_rows reads it)
+    finds exactly the texts the page's search (filters.query_matches, on Arrow strings) finds, whatever character
+    each text holds: so the index alone may answer it."""
+    path = tmp_path / "folding.db"
+    characters = [chr(c) for c in range(0x80, 0x30000) if not 0xD800 <= c < 0xE000]
+    texts = [f"qq{c}zz" for c in characters]
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE VIRTUAL TABLE incident_text USING fts5(evidence, tokenize = 'trigram')")
+    conn.execute("CREATE VIRTUAL TABLE article_text USING fts5(headline, tokenize = 'trigram')")
+    conn.executemany("INSERT INTO incident_text (rowid, evidence) VALUES (?, ?)", enumerate(texts))
+    conn.commit()
+    frame = pd.DataFrame({"headline": "", "evidence": pd.array(texts, dtype=pd.StringDtype("pyarrow"))})
+    for middle in (chr(c) for c in range(0x20, 0x7F)):
+        query = f"qq{middle}zz"
+        statements = store.search_rowids(conn, query)
+        assert statements is not None
+        (found, _) = columnar.sqlite_tables(path, [(sql, parameters, len(texts)) for sql, parameters in statements])
+        expected = np.flatnonzero(query_matches(frame, query).to_numpy())
+        assert sorted(found.column(0).to_pylist()) == expected.tolist(), query
+    conn.close()
+
+
+def test_text_matches_screen_each_row_once_a_version(searched_db, tmp_path):
+    """Whether masking may change a row's texts, when not stored with it (rows stored before the screen), is
+    screened once, by the first search whose query its stored texts hold; later searches take it as it is, and keep
+    what searching every row keeps."""
+    path = stored_screens(searched_db, tmp_path / "unscreened.db", None)
     data._cached_matches.clear()
     data._cached_screens.clear()
-    whole = page_frame(searched_db, public_view=False, events_view=False)  # the stored texts: nothing corrected
-    shown = page_frame(searched_db, public_view=True, events_view=False)
+    whole = page_frame(path, public_view=False, events_view=False)  # the stored texts: nothing corrected
+    shown = page_frame(path, public_view=True, events_view=False)
     held = pd.Index([])
     for query in ("stabbed", "Peckham stabbing", "Rye Lane", "stabbed"):
-        matches = data.text_matches(searched_db, query, public_view=True, events_view=False)
+        matches = data.text_matches(path, query, public_view=True, events_view=False)
         assert list(matches.index[matches]) == list(filter_incidents(shown, Filters(query=query)).index), query
         held = held.union(filter_incidents(whole, Filters(query=query)).index)
     vocabulary = data.name_vocabulary()
     screened = may_name(whole["headline"], vocabulary) | may_name(whole["evidence"], vocabulary)
     expected = [int(s) if i in held else -1 for i, s in zip(whole.index, screened)]
     assert set(expected) == {-1, 0, 1}  # rows of each kind: not held, held without a name, held naming someone
-    screens = data._cached_screens(str(searched_db), data._frames_version(searched_db), len(whole))
-    assert list(screens) == expected
+    assert list(data._cached_screens(str(path), data._frames_version(path))) == expected
     data._cached_matches.clear()
+
+
+def test_the_screens_stored_with_the_rows_are_known_before_any_search(searched_db):
+    """The readers' frame carries each row's stored name screen: read as this screen's, every row's is known."""
+    data._cached_screens.clear()
+    whole = page_frame(searched_db, public_view=False, events_view=False)
+    vocabulary = data.name_vocabulary()
+    screened = may_name(whole["headline"], vocabulary) | may_name(whole["evidence"], vocabulary)
+    screens = data._cached_screens(str(searched_db), data._frames_version(searched_db))
+    assert list(screens) == [int(s) for s in screened] and set(screens) == {0, 1}
 
 
 SCREENED_QUERIES = ("stabbed", "Mensah", "kofi mensah", "Rye Lane", "offence was reported", "zara", "acre lane")
@@ -591,15 +688,8 @@ def test_text_matches_take_the_screens_stored_with_the_rows(searched_db, monkeyp
 def test_text_matches_screen_the_rows_stored_without_this_screen(searched_db, tmp_path, stored):
     """Rows stored before the screen (NULL), or with the screen of other word lists, are screened as they are
     searched: taken as stored, a name among them would be found by a search that masking hides it from."""
-    path = tmp_path / "screened.db"
-    source = sqlite3.connect(searched_db)
-    target = sqlite3.connect(path)
-    source.backup(target)
-    source.close()
     key = screen_key(data.name_vocabulary())
-    target.execute("UPDATE incidents SET name_screen = ?", (None if stored == "none" else 2 * (key + 1),))
-    target.commit()
-    target.close()
+    path = stored_screens(searched_db, tmp_path / "screened.db", None if stored == "none" else 2 * (key + 1))
     data._cached_matches.clear()
     shown = page_frame(path, public_view=True, events_view=False)
     for query in SCREENED_QUERIES:
@@ -780,15 +870,17 @@ def test_a_search_places_the_rows_it_reads_by_their_rowids(corrected_db, piece_r
             ids = texts["incident_id"].to_pylist()
             other = texts.set_column(1, "incident_id", pa.array([i and f"{i}-new" for i in ids], pa.string()))
             assert set(data._positions(frame.index, places, other, incident).tolist()) <= {-1}
-    for share in (1, len(frame) + 1):  # a limit of all rows (the index) or of one text (every row read)
+    for share, index_alone in ((1, True), (1, False), (len(frame) + 1, False)):
+        # The index alone (no text read), its candidates read (a limit of all rows), or every row (of one text)
         monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", share)
+        monkeypatch.setattr(data, "_indexed_rows", INDEXED_ROWS if index_alone else lambda *_: None)
         for query in ("stabbed", "Rye Lane", "Peckham"):
             for public_view in (False, True):
                 data._cached_matches.clear()
                 shown = page_frame(corrected_db, public_view=public_view, events_view=False)
                 matches = data.text_matches(corrected_db, query, public_view=public_view, events_view=False)
                 expected = filter_incidents(shown, Filters(query=query)).index
-                assert list(matches.index[matches]) == list(expected), (query, share, public_view)
+                assert list(matches.index[matches]) == list(expected), (query, share, index_alone, public_view)
     data._cached_matches.clear()
 
 
@@ -809,6 +901,7 @@ def test_scan_through_sqlite3_where_the_driver_cannot_read_keeps_what_searching_
     monkeypatch.setattr(data, "SEARCH_SCAN_SHARE", len(frame) + 1)  # a limit of one text: every row is read
     monkeypatch.setattr(data, "SEARCH_SCAN_PIECE_ROWS", 2)
     monkeypatch.setattr(data, "SEARCH_SCAN_PIECES", 2)
+    monkeypatch.setattr(data, "_indexed_rows", lambda *_: None)  # which reads no text
     for query in ("stabbed", "Rye Lane", "offence was reported"):
         data._cached_matches.clear()
         matches = data.text_matches(corrected_db, query, public_view=True, events_view=False)

@@ -931,6 +931,38 @@ def test_search_selects_read_the_texts_of_what_the_index_finds(conn, query, limi
     assert store.search_incidents(conn, query, limit=limit) == ids
 
 
+@pytest.mark.parametrize(
+    "query, by_evidence, by_headline",
+    [
+        ("rye", ["s3:1"], ["s1"]),  # in any case
+        ('"50% of', ["s2:0"], []),  # quotes and % are plain characters
+        ("robbery", ["s3:1"], ["s3"]),  # an article's rowid, not its incidents'
+        ("stolen", [], []),
+    ],
+)
+def test_search_rowids_read_the_rowids_the_index_finds(conn, query, by_evidence, by_headline):
+    save_searched(conn)
+    statements = store.search_rowids(conn, query)
+    if not isinstance(conn, sqlite3.Connection):  # PostgreSQL's rows have no rowid
+        assert statements is None
+        return
+    assert statements is not None
+    evidence, headlines = ([row[0] for row in conn.execute(sql, parameters)] for sql, parameters in statements)
+    assert sorted(evidence) == sorted(rowid_of(conn, i) for i in by_evidence)
+    articles = [
+        conn.execute("SELECT rowid FROM articles WHERE article_id = ?", (a,)).fetchone()[0] for a in by_headline
+    ]
+    assert sorted(headlines) == sorted(articles)
+
+
+def test_search_rowids_cannot_tell_under_a_trigram_nor_before_the_index(conn, tmp_path):
+    assert store.search_rowids(conn, "ry") is None
+    database_at(tmp_path / "before.db", 7).close()
+    reader = store.connect_readonly(tmp_path / "before.db")
+    assert store.search_rowids(reader, "rye lane") is None
+    reader.close()
+
+
 def test_search_selects_of_every_incident_or_of_none(conn):
     save_searched(conn)
     ((sql, parameters),) = store.search_selects(conn, None, columns=("url", "evidence_start"))

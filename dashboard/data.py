@@ -508,10 +508,11 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
     filter_incidents' `matches`; None without a query. An event is kept when the headline or evidence of any of its
     reports is. Computed once per database version and query.
 
-    The search index (store.search_selects) finds the candidates and reads their stored texts; only they are
-    searched as `q` does, so the result is the same as searching every row. Correcting and masking only take text
-    away, but for what masking puts in: the neutral sentence (it holds the query and every protected row is kept, or
-    it does not) and NAME_MASK (a query that could overlap it reads, corrects and masks every row).
+    On SQLite, the search index alone (store.search_rowids) finds the rows whose stored texts hold an ASCII query;
+    else it finds the candidates and reads their stored texts (store.search_selects), which are searched as `q`
+    does; either way the result is the same as searching every row. Correcting and masking only take text away, but
+    for what masking puts in: the neutral sentence (it holds the query and every protected row is kept, or it does
+    not) and NAME_MASK (a query that could overlap it reads, corrects and masks every row).
     """
     if not query:
         return None
@@ -528,11 +529,8 @@ def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool,
         return pd.Series(events_of_reports(shown, frame, reports, rows=rows), index=shown.index)
     if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
         return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
-    screens = _cached_screens(db_path, version) if public_view else None
-    indexed = _indexed_rows(db_path, version, query, frame)
-    places = _cached_places(db_path, version) if indexed is None else None  # for the rows read
-    kept = _stored_matches(db_path, frame, query, screens=screens, places=places, indexed=indexed)
-    return pd.Series(kept, index=frame.index)
+    screens = _cached_screens(db_path, version, frame) if public_view else None
+    return pd.Series(_stored_matches(db_path, version, frame, query, screens=screens), index=frame.index)
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -552,23 +550,16 @@ def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray
 
 
 def _stored_matches(
-    db_path: str,
-    frame: pd.DataFrame,
-    query: str,
-    *,
-    screens: np.ndarray | None,
-    places: Places | None = None,
-    indexed: tuple[np.ndarray, np.ndarray] | None = None,
+    db_path: str, version: tuple, frame: pd.DataFrame, query: str, *, screens: np.ndarray | None
 ) -> np.ndarray:
-    """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None) the search `query`
-    keeps, for a query masking cannot put in (no overlap with NAME_MASK); `places` are _cached_places, and `indexed`
-    the rows whose stored evidence and whose stored headline hold the query by the index alone (_indexed_rows).
+    """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None; at `version`) the
+    search `query` keeps, for a query masking cannot put in (no overlap with NAME_MASK).
 
     Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
     holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
-    hold the query (among those the index finds, or every row when it finds too many) is kept as they are unless a
-    correction touched it or masking may change it (may_name); only those are read whole, corrected and masked to
-    check, and no row whose stored texts miss the query is.
+    hold the query (by the index alone when it can tell, else among the rows whose texts it finds, or every row when
+    it finds too many) is kept as they are unless a correction touched it or masking may change it (may_name); only
+    those are read whole, corrected and masked to check, and no row whose stored texts miss the query is.
     """
     public_view = screens is not None
     keep = np.zeros(len(frame), dtype=bool)
@@ -578,16 +569,42 @@ def _stored_matches(
         if filters.query_matches(pd.DataFrame({"headline": [""], "evidence": [NEUTRAL_EVIDENCE]}), query).iloc[0]:
             keep |= protected
     touched = _touched(frame.index, frame["article_id"], found) if (found := corrections_of(db_path)) else None
-    checked = [np.empty(0, dtype=np.intp)]  # the rows to read whole, correct and mask
+    indexed = _indexed_rows(db_path, version, query, frame)
     answered = None if indexed is None else _held_by_index(indexed, protected, screens, touched)
-    if answered is not None:
-        kept, to_check = answered
-        keep |= kept
-        checked.append(to_check)
+    if answered is None:  # the texts read, and the rows they hold placed by their rowids
+        places = _cached_places(db_path, version)
+        answered = _held_by_texts(db_path, frame, query, places, protected, screens, touched)
+    kept, checked = answered
+    keep |= kept
+    if len(again := checked[~keep[checked]]):
+        conn = store.connect_readonly(db_path)
+        try:
+            read = _texts_frame(db_path, store.iter_map_texts(conn, frame.index[again]), public_view=public_view)
+        finally:
+            conn.close()
+        at = positions.find(frame.index, read.index[filters.query_matches(read, query).to_numpy()])
+        keep[at[at >= 0]] = True
+    return keep
+
+
+def _held_by_texts(
+    db_path: str,
+    frame: pd.DataFrame,
+    query: str,
+    places: Places | None,
+    protected: np.ndarray,
+    screens: np.ndarray | None,
+    touched: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return what _held_by_index returns, from the stored texts of the rows the search index finds holding `query`,
+    or of every row when it cannot tell or finds too many (_searched_texts), searched as `q` searches them; `places`
+    are _cached_places. The rows held not screened yet are screened, once a version (_screened)."""
+    keep = np.zeros(len(frame), dtype=bool)
+    checked = [np.empty(0, dtype=np.intp)]
     limit = max(SEARCH_SCAN_ROWS, len(frame) // SEARCH_SCAN_SHARE)
     # Each piece read apart: a copy of them in one piece took a second at a million. An incident both texts hold is
     # read twice by the index, and looked at twice.
-    for texts in _searched_texts(db_path, query, limit=limit) if answered is None else ():
+    for texts in _searched_texts(db_path, query, limit=limit):
         matched = filters.query_matches(_str_frame(texts), query).to_numpy()
         at = _positions(frame.index, places, texts, matched)
         held = matched & (at >= 0)  # not a hidden incident's
@@ -602,16 +619,7 @@ def _stored_matches(
             changed |= _screened(texts, held, at, screens)
         keep[at[held & ~changed]] = True
         checked.append(at[held & changed])
-    again = np.unique(np.concatenate(checked))
-    if len(again := again[~keep[again]]):
-        conn = store.connect_readonly(db_path)
-        try:
-            read = _texts_frame(db_path, store.iter_map_texts(conn, frame.index[again]), public_view=public_view)
-        finally:
-            conn.close()
-        at = positions.find(frame.index, read.index[filters.query_matches(read, query).to_numpy()])
-        keep[at[at >= 0]] = True
-    return keep
+    return keep, np.unique(np.concatenate(checked))
 
 
 def _held_by_index(
@@ -632,7 +640,7 @@ def _held_by_index(
         if (screens[held] < 0).any():
             return None
         changed |= held & (screens == 1)
-    if touched is not None:
+    if touched is not None:  # as _held_by_texts: no correction changes a stored text (a takedown erases it) today
         changed |= held & touched
     return held & ~changed, np.flatnonzero(changed)
 
@@ -680,14 +688,11 @@ def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: 
 def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Return, per row of `texts` (_TEXTS_READ; `at` its position in the readers' frame), whether it is `held` and
     masking may change it (may_name of either text). The rows `known` (_cached_screens) are not screened again; the
-    others take the screen stored with them (store.SCREEN) when it is this one's, and the rest are screened, both
-    texts in one pass (the reader of the next piece works meanwhile); all are kept in `known`."""
+    others are screened, both texts in one pass (the reader of the next piece works meanwhile), and kept in
+    `known`."""
     rows = np.flatnonzero(held)
     if len(unknown := rows[known[at[rows]] < 0]):
-        stored = pc.fill_null(texts[store.SCREEN].take(pa.array(unknown)), -1).to_numpy()
-        known[at[unknown]] = read_screens(stored, data_screen()[1])
-        if len(rest := unknown[known[at[unknown]] < 0]):
-            known[at[rest]] = may_name(_str_frame(texts.take(rest)), name_vocabulary())
+        known[at[unknown]] = may_name(_str_frame(texts.take(unknown)), name_vocabulary())
     screened = np.zeros(len(held), dtype=bool)
     screened[rows] = known[at[rows]] == 1
     return screened
@@ -725,7 +730,7 @@ def _indexed_rows(
     database was written meanwhile: the caller reads the texts.
 
     The trigram tokenizer folds each character as pyarrow's case-insensitive search does for an ASCII query (tested
-    against every character, tests/test_data.py); other queries are not asked of it."""
+    against every character from U+0080 to U+2FFFF, tests/test_data.py); other queries are not asked of it."""
     if not (query.isascii() and query.isprintable()) or frame[["row", "article_row"]].isna().any(axis=None):
         return None
     conn = store.connect_readonly(db_path)
@@ -735,7 +740,10 @@ def _indexed_rows(
         conn.close()
     if statements is None:
         return None
-    read = columnar.sqlite_tables(db_path, [(sql, parameters, len(frame)) for sql, parameters in statements])
+    # A batch size only (articles without incidents and hidden incidents are found too): a column of whole numbers
+    # is typed alike in every batch.
+    batch = max(len(frame), ROWID_BATCH_ROWS)
+    read = columnar.sqlite_tables(db_path, [(sql, parameters, batch) for sql, parameters in statements])
     # A rowid is the row's of the version read: SQLite gives a deleted row's to the next one inserted.
     if read is None or columnar.map_version(db_path) != version:
         return None
@@ -757,11 +765,12 @@ def _held_rows(rows: np.ndarray, found: np.ndarray) -> np.ndarray:
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_screens(db_path: str, version: tuple) -> np.ndarray:
-    """Return, per row of `public(db_path)` at this version, whether masking may change its stored texts (1, else
-    0): the screen stored with it when it is this one's (store.SCREEN), else -1 until a search screens it (a broad
-    search screens half a million rows' texts in 0.3-0.7 s, and the next one finds most of them screened)."""
-    stored = pd.to_numeric(public(db_path)[store.SCREEN]).fillna(-1).to_numpy(dtype=np.int64)
+def _cached_screens(db_path: str, version: tuple, _frame: pd.DataFrame) -> np.ndarray:
+    """Return, per row of `_frame` (`public(db_path)` at this version; not hashed), whether masking may change its
+    stored texts (1, else 0): the screen stored with it when it is this one's (store.SCREEN), else -1 until a search
+    screens it (a broad search screens half a million rows' texts in 0.3-0.7 s, and the next one finds most of them
+    screened)."""
+    stored = pd.to_numeric(_frame[store.SCREEN]).fillna(-1).to_numpy(dtype=np.int64)
     return read_screens(stored, data_screen()[1]).astype(np.int8)
 
 
@@ -777,6 +786,7 @@ def _cached_screens(db_path: str, version: tuple) -> np.ndarray:
 # ranges of 50,000 took 0.84-0.92 s but 40 MB more.
 SEARCH_SCAN_PIECES = 2
 SEARCH_SCAN_PIECE_ROWS = 25_000
+ROWID_BATCH_ROWS = 65_536  # the fewest rowids _indexed_rows reads a batch of: a small frame's search finds few
 
 
 def _str_frame(texts: pa.Table) -> pd.DataFrame:
@@ -793,14 +803,14 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
     one chunk each, SEARCH_SCAN_PIECES of them read at a time (PostgreSQL's scan: a batch at a time)."""
     conn = store.connect_readonly(db_path)
     try:
-        statements = store.search_selects(conn, query, columns=(*_SEARCHED, store.SCREEN), limit=limit)
+        statements = store.search_selects(conn, query, columns=_SEARCHED, limit=limit)
         if statements is not None:
             found = _read_texts(db_path, conn, [(sql, parameters, limit + 2) for sql, parameters in statements])
             if sum(t["found"][0].as_py() for t in found) <= limit:
                 yield from found
                 return
             del found
-        every = store.search_selects(conn, None, columns=(*_SEARCHED, store.SCREEN)) or ()  # one statement
+        every = store.search_selects(conn, None, columns=_SEARCHED) or ()  # one statement
         pieces: list[tuple[str, tuple, int]] = [(sql, (), 0) for sql, _ in every]
         if isinstance(conn, sqlite3.Connection):
             # Each alone: SQLite reads min(rowid) and max(rowid) off the table's ends, but not inside another call.
@@ -841,8 +851,8 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
         conn.close()
 
 
-_TEXTS_READ = ("found", "incident_id", "row", *_SEARCHED, store.SCREEN)  # what store.search_selects' statements read
-_TEXTS_TYPES = (pa.int64(), pa.string(), pa.int64(), *[pa.string()] * len(_SEARCHED), pa.int64())
+_TEXTS_READ = ("found", "incident_id", "row", *_SEARCHED)  # what store.search_selects' statements read
+_TEXTS_TYPES = (pa.int64(), pa.string(), pa.int64(), *[pa.string()] * len(_SEARCHED))
 
 
 def _typed_texts_table(table: pa.Table) -> pa.Table | None:

@@ -1236,10 +1236,6 @@ def iter_incident_rows(conn: Connection) -> Iterator[tuple]:
     yield from conn.execute(select + " ORDER BY i.date DESC NULLS LAST, i.incident_id")
 
 
-MAP_EXTRAS = ("cell", "event_id", "row", "article_row", "name_screen")
-"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, its row in SQLite's incidents
-table and its article's in the articles table (their rowids; None on PostgreSQL), by which a search places the rows
-it reads (search_selects) or the index finds (search_rowids), and its name screen (SCREEN)."""
 MAP_TEXTS = (
     *("headline", "url", "evidence", "victim_ages"),
     *("evidence_start", "type_start", "type_end", "place_start", "place_end"),
@@ -1249,10 +1245,13 @@ MAP_TEXTS = (
 its spans in them, and what only its details show (the place as the text wrote it, where its point came from, its
 arrests), which a map needs for the incidents it shows only (at a million incidents, three quarters of the bytes)."""
 SCREEN = "name_screen"
-"""The incidents' column of the name screen (migration 12), which search_selects reads beside the texts when asked:
-2 * the screen's key (extract/text/screening.py) + 1 when the headline or evidence could hold a name, + 0 when not;
-None for a row stored before it, or in a database opened read-only before migration 12 (a dashboard's role may
-not migrate it)."""
+"""The incidents' column of the name screen (migration 12), which iter_map_rows reads: 2 * the screen's key
+(extract/text/screening.py) + 1 when the headline or evidence could hold a name, + 0 when not; None for a row stored
+before it, or in a database opened read-only before migration 12 (a dashboard's role may not migrate it)."""
+MAP_EXTRAS = ("cell", "event_id", "row", "article_row", SCREEN)
+"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, its row in SQLite's incidents
+table and its article's in the articles table (their rowids; None on PostgreSQL), by which a search places the rows
+it reads (search_selects) or the index finds (search_rowids), and its name screen (SCREEN)."""
 MAP_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in MAP_TEXTS)
 """The INCIDENT_COLUMNS `iter_map_rows` gives, in their order."""
 
@@ -1260,7 +1259,8 @@ MAP_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in MAP_TEXTS)
 def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
     """Yield every stored incident as a tuple of MAP_COLUMNS, then MAP_EXTRAS: the H3 cell stored with it in h3's
     text form (h3.int_to_str of h3_r8), its event id (None when never matched, and both None in a database opened
-    read-only before they existed) and its SQLite rowid. `ordered`, newest incident date first as
+    read-only before they existed), its SQLite rowid and its article's, and its name screen (None before it was
+    stored). `ordered`, newest incident date first as
     `iter_incident_rows`; else in the order stored, which is faster to read (a million rows sorted in SQLite take
     seconds longer)."""
     yield from conn.execute(map_rows_select(conn, ordered=ordered))
@@ -1350,12 +1350,10 @@ def search_selects(
     they are no more than `limit` (so a search that finds too many reads no text), and always one more row of
     `found` and NULLs, which callers drop. `row` is the incident's SQLite rowid (iter_map_rows' `row`), NULL on
     PostgreSQL. Of every incident, `found` NULL, in one statement when `text` is None; None when the index cannot
-    tell. `columns` are MAP_TEXTS, all or some, and SCREEN."""
-    if unknown := set(columns) - {*MAP_TEXTS, SCREEN}:
+    tell. `columns` are MAP_TEXTS, all or some."""
+    if unknown := set(columns) - set(MAP_TEXTS):
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
     texts = [_column_of(c) for c in columns]
-    if SCREEN in columns and SCREEN not in _columns(conn, "incidents"):
-        texts = [f"NULL AS {SCREEN}" if c == SCREEN else t for c, t in zip(columns, texts)]
     read = ", ".join(["i.incident_id", _rowid_read(conn), *texts])
     if text is None:
         return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)

@@ -455,7 +455,7 @@ def test_postgresql_scan_reads_each_batch_once_in_order_and_closes_them(postgres
     are closed once no read of them is running, whether read to the end or left."""
     build_incidents_db(postgres_url, cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
     conn = store.connect_readonly(postgres_url)
-    ((select, _),) = store.search_selects(conn, None, columns=(*data._SEARCHED, store.SCREEN))
+    ((select, _),) = store.search_selects(conn, None, columns=data._SEARCHED)
     conn.close()
     whole = pa.concat_tables(list(columnar.postgres_tables(postgres_url, select)))
     events = []
@@ -591,6 +591,28 @@ def test_an_ascii_search_of_sqlite_reads_no_text_and_keeps_what_searching_every_
     data._cached_matches.clear()
 
 
+def test_an_index_search_finds_headlines_by_their_articles_rowids(tmp_path, monkeypatch):
+    """An article's rowid is not its incidents': after an article without incidents, every article's rowid is one
+    more than its incident's, and a headline found by the index marks its own article's incidents."""
+    path = tmp_path / "articles.db"
+    conn = store.connect(path)
+    market = Article("market", "The market reopens on Sunday.", headline="Rye Lane market", published="2024-04-01")
+    store.save_article(conn, market, [])
+    conn.close()
+    build_incidents_db(path, cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
+    frame = data.incidents(path)
+    assert (frame["article_row"] == frame["row"] + 1).all()
+    monkeypatch.setattr(data, "_searched_texts", lambda *a, **k: pytest.fail("the texts were read"))
+    for public_view in (True, False):
+        shown = page_frame(path, public_view=public_view, events_view=False)
+        for query in ("Rye Lane", "stabbed to death", "Greenwich", "robbed on"):
+            data._cached_matches.clear()
+            matches = data.text_matches(path, query, public_view=public_view, events_view=False)
+            expected = filter_incidents(shown, Filters(query=query)).index
+            assert list(matches.index[matches]) == list(expected), (query, public_view)
+    data._cached_matches.clear()
+
+
 @pytest.mark.parametrize(
     "query, why",
     [
@@ -632,13 +654,18 @@ def test_the_search_index_folds_case_as_the_page_search_for_ascii_queries(tmp_pa
     conn.close()
 
 
-def test_text_matches_screen_each_row_once_a_version(searched_db, tmp_path):
+def test_text_matches_screen_each_row_once_a_version(searched_db, tmp_path, monkeypatch):
     """Whether masking may change a row's texts, when not stored with it (rows stored before the screen), is
     screened once, by the first search whose query its stored texts hold; later searches take it as it is, and keep
-    what searching every row keeps."""
+    what searching every row keeps. The texts read to screen them are placed by their rowids."""
     path = stored_screens(searched_db, tmp_path / "unscreened.db", None)
     data._cached_matches.clear()
     data._cached_screens.clear()
+    placed_by = []
+    positions_of = data._positions
+    monkeypatch.setattr(
+        data, "_positions", lambda index, places, *a: placed_by.append(places) or positions_of(index, places, *a)
+    )
     whole = page_frame(path, public_view=False, events_view=False)  # the stored texts: nothing corrected
     shown = page_frame(path, public_view=True, events_view=False)
     held = pd.Index([])
@@ -650,7 +677,8 @@ def test_text_matches_screen_each_row_once_a_version(searched_db, tmp_path):
     screened = may_name(whole["headline"], vocabulary) | may_name(whole["evidence"], vocabulary)
     expected = [int(s) if i in held else -1 for i, s in zip(whole.index, screened)]
     assert set(expected) == {-1, 0, 1}  # rows of each kind: not held, held without a name, held naming someone
-    assert list(data._cached_screens(str(path), data._frames_version(path))) == expected
+    assert list(data._cached_screens(str(path), data._frames_version(path), data.public(path))) == expected
+    assert placed_by and None not in placed_by
     data._cached_matches.clear()
 
 
@@ -660,7 +688,7 @@ def test_the_screens_stored_with_the_rows_are_known_before_any_search(searched_d
     whole = page_frame(searched_db, public_view=False, events_view=False)
     vocabulary = data.name_vocabulary()
     screened = may_name(whole["headline"], vocabulary) | may_name(whole["evidence"], vocabulary)
-    screens = data._cached_screens(str(searched_db), data._frames_version(searched_db))
+    screens = data._cached_screens(str(searched_db), data._frames_version(searched_db), data.public(searched_db))
     assert list(screens) == [int(s) for s in screened] and set(screens) == {0, 1}
 
 

@@ -786,7 +786,7 @@ def _cached_screens(db_path: str, version: tuple, _frame: pd.DataFrame) -> np.nd
 # ranges of 50,000 took 0.84-0.92 s but 40 MB more.
 SEARCH_SCAN_PIECES = 2
 SEARCH_SCAN_PIECE_ROWS = 25_000
-ROWID_BATCH_ROWS = 65_536  # the fewest rowids _indexed_rows reads a batch of: a small frame's search finds few
+ROWID_BATCH_ROWS = 65_536  # rowids a batch of _indexed_rows holds at least: a small frame may have many articles
 
 
 def _str_frame(texts: pa.Table) -> pd.DataFrame:

@@ -271,23 +271,38 @@ def _sorted_table(held: list[pa.Table]) -> pa.Table:
     of `held`, so that nothing else keeps the columns the sort frees."""
     table = held.pop()
     names = table.column_names
-    order = pc.sort_indices(
-        pa.table({"date": _date_ranks(table["date"]), "incident_id": table["incident_id"]}),
-        sort_keys=[("date", "ascending"), ("incident_id", "ascending")],
-    )
-    # Each column dropped once sorted (a few at a time, in threads): the frame is in memory once, not twice. Taken
-    # from its pieces as read: joining them first copied each column once more.
-    columns: list[pa.ChunkedArray | None] = list(table.columns)
-    del table
-
-    def sort(at: int) -> pa.Array:
-        column, columns[at] = columns[at], None
-        assert column is not None
-        return column.take(order)
-
     # A thread a core: on 2 cores, four took 0.53-0.79 s to take a million rows' columns, two 0.19 s.
-    with ThreadPoolExecutor(min(READ_PIECES, os.cpu_count() or 1)) as pool:
+    threads = min(READ_PIECES, os.cpu_count() or 1)
+    with ThreadPoolExecutor(threads) as pool:
+        order = _sort_order(_date_ranks(table["date"]).to_numpy(), table["incident_id"], pool, parts=threads)
+        # Each column dropped once sorted (a few at a time, in threads): the frame is in memory once, not twice.
+        # Taken from its pieces as read: joining them first copied each column once more.
+        columns: list[pa.ChunkedArray | None] = list(table.columns)
+        del table
+
+        def sort(at: int) -> pa.Array:
+            column, columns[at] = columns[at], None
+            assert column is not None
+            return column.take(order)
+
         return pa.table(list(pool.map(sort, range(len(columns)))), names=names)
+
+
+def _sort_order(ranks: np.ndarray, ids: pa.ChunkedArray, pool: ThreadPoolExecutor, *, parts: int) -> pa.Array:
+    """Return the order of the rows by their dates' `ranks`, then by their incident `ids`: the rows cut into `parts`
+    by ranges of ranks, each sorted apart by a thread of `pool`, one after the other; at a million rows on 2 cores,
+    0.08-0.10 s in two parts against 0.18-0.28 s sorted whole."""
+    counts = np.cumsum(np.bincount(ranks)) if len(ranks) else np.zeros(1, dtype=np.int64)
+    # The first rank of each part but the first: a rank's rows all in one part, so parts in turn keep the order.
+    cuts = np.searchsorted(counts, [len(ranks) * k // parts for k in range(1, parts)], side="right")
+    part_of = np.searchsorted(cuts, ranks, side="right")
+
+    def sorted_part(part: int) -> np.ndarray:
+        rows = np.flatnonzero(part_of == part)
+        held = pa.table({"date": pa.array(ranks[rows]), "incident_id": ids.take(pa.array(rows))})
+        return rows[pc.sort_indices(held, sort_keys=[("date", "ascending"), ("incident_id", "ascending")]).to_numpy()]
+
+    return pa.array(np.concatenate(list(pool.map(sorted_part, range(parts)))))
 
 
 def _date_ranks(dates: pa.ChunkedArray) -> pa.Array:

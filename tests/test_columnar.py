@@ -3,12 +3,14 @@ dashboard's first load reads it instead of the rows; nothing is kept where it wo
 
 import dataclasses
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -172,6 +174,39 @@ def test_the_sort_orders_rows_as_comparing_their_texts_does(dates):
     table = pa.concat_tables(pieces, promote_options="permissive")
     text_order = pc.sort_indices(table, sort_keys=[("date", "descending", "at_end"), ("incident_id", "ascending")])
     assert columnar._sorted_table([table]).equals(table.take(text_order))
+
+
+def dated_rows(count: int, dates: list[str | None], *, seed: int = 5) -> pa.Table:
+    """`count` rows of incident ids in no order, each with one of `dates`, the first of them most often."""
+    draw = random.Random(seed)
+    weights = [len(dates) - k for k in range(len(dates))]
+    picked = draw.choices(dates, weights=weights, k=count) if dates else []
+    ids = [f"a{draw.randrange(10**6):06d}:{draw.randrange(3)}" for _ in range(count)]
+    return pa.table({"incident_id": pa.array(ids, pa.string()), "date": pa.array(picked, pa.string())})
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 4, 7])
+@pytest.mark.parametrize(
+    "count, dates",
+    [
+        (500, ["2024-03-01", "2023-12-31", None, "2024-03-02", "2019-01-01", "2024-02-29"]),  # few, skewed
+        (500, [f"2023-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 29)]),  # many
+        (300, ["2024-01-01"]),  # one date: every row in one part
+        (300, [None]),  # no date at all
+        (0, []),
+    ],
+)
+def test_the_sort_in_parts_orders_rows_as_one_sort(parts, count, dates):
+    """The rows cut into parts by ranges of their dates' ranks, each sorted apart, come out as one sort of them all."""
+    table = dated_rows(count, dates)
+    ranks = columnar._date_ranks(table["date"]).to_numpy()
+    whole = pc.sort_indices(pa.table({"date": ranks, "incident_id": table["incident_id"]}), sort_keys=SORT_KEYS)
+    with ThreadPoolExecutor(parts) as pool:
+        order = columnar._sort_order(ranks, table["incident_id"], pool, parts=parts)
+    assert order.to_pylist() == whole.to_pylist()
+
+
+SORT_KEYS = [("date", "ascending"), ("incident_id", "ascending")]
 
 
 def test_the_dashboard_keeps_the_copy_of_a_postgresql_database_until_it_is_written(cache, postgres_url, monkeypatch):

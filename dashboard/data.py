@@ -512,7 +512,8 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
     else it finds the candidates and reads their stored texts (store.search_selects), which are searched as `q`
     does; either way the result is the same as searching every row. Correcting and masking only take text away, but
     for what masking puts in: the neutral sentence (it holds the query and every protected row is kept, or it does
-    not) and NAME_MASK (a query that could overlap it reads, corrects and masks every row).
+    not) and NAME_MASK (a query that could overlap it reads, corrects and masks every row masking may change, or every
+    row when the index alone cannot answer).
     """
     if not query:
         return None
@@ -527,10 +528,10 @@ def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool,
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
         rows = _cached_report_events(db_path, version, public_view)
         return pd.Series(events_of_reports(shown, frame, reports, rows=rows), index=shown.index)
-    if public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold()):
-        return pd.Series(_masked_matches(db_path, frame, query), index=frame.index)
+    masks_in = public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())
     screens = _cached_screens(db_path, version, frame) if public_view else None
-    return pd.Series(_stored_matches(db_path, version, frame, query, screens=screens), index=frame.index)
+    kept = _stored_matches(db_path, version, frame, query, screens=screens, masks_in=masks_in)
+    return pd.Series(kept, index=frame.index)
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -550,10 +551,11 @@ def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray
 
 
 def _stored_matches(
-    db_path: str, version: tuple, frame: pd.DataFrame, query: str, *, screens: np.ndarray | None
+    db_path: str, version: tuple, frame: pd.DataFrame, query: str, *, screens: np.ndarray | None, masks_in: bool
 ) -> np.ndarray:
     """Return which rows of `frame` (`public`, with its _cached_screens, or `incidents` and None; at `version`) the
-    search `query` keeps, for a query masking cannot put in (no overlap with NAME_MASK).
+    search `query` keeps; `masks_in` when masking could put the query in (it could overlap NAME_MASK): then every row
+    masking may change is read whole and searched, by the index alone (_held_by_index), else by _masked_matches.
 
     Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
     holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
@@ -570,7 +572,9 @@ def _stored_matches(
             keep |= protected
     touched = _touched(frame.index, frame["article_id"], found) if (found := corrections_of(db_path)) else None
     indexed = _indexed_rows(db_path, version, query, frame)
-    answered = None if indexed is None else _held_by_index(indexed, protected, screens, touched)
+    answered = None if indexed is None else _held_by_index(indexed, protected, screens, touched, masks_in=masks_in)
+    if answered is None and masks_in:
+        return _masked_matches(db_path, frame, query)
     if answered is None:  # the texts read, and the rows they hold placed by their rowids
         places = _cached_places(db_path, version)
         answered = _held_by_texts(db_path, frame, query, places, protected, screens, touched)
@@ -627,19 +631,23 @@ def _held_by_index(
     protected: np.ndarray,
     screens: np.ndarray | None,
     touched: np.ndarray | None,
+    *,
+    masks_in: bool = False,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Return, of the frame rows whose stored evidence and whose stored headline hold a query (`indexed`, by
     _indexed_rows), which are kept as they are, and the positions of those to read whole, correct and mask to check
     (a correction `touched` them, or, in the readers' view, masking may change them by their `screens`; there the
-    `protected` rows' evidence is the neutral sentence); None when a row held is not screened yet: the search reads
-    the texts, and screens them once a version."""
+    `protected` rows' evidence is the neutral sentence; when masking could put the query in (`masks_in`), every row
+    it may change, held or not); None when a row to check is not screened yet: the search reads the texts, and
+    screens them once a version."""
     by_evidence, by_headline = indexed
     held = by_evidence & ~protected | by_headline  # a protected row's evidence is the neutral sentence
     changed = np.zeros(len(held), dtype=bool)
     if screens is not None:
-        if (screens[held] < 0).any():
+        unknown = screens < 0 if masks_in else held & (screens < 0)
+        if unknown.any():
             return None
-        changed |= held & (screens == 1)
+        changed |= (screens == 1) if masks_in else held & (screens == 1)
     if touched is not None:  # as _held_by_texts: no correction changes a stored text (a takedown erases it) today
         changed |= held & touched
     return held & ~changed, np.flatnonzero(changed)

@@ -591,6 +591,32 @@ def test_an_ascii_search_of_sqlite_reads_no_text_and_keeps_what_searching_every_
     data._cached_matches.clear()
 
 
+@pytest.mark.parametrize("query", ["[name]", "name", "nam", "e], 22", "[name] was stabbed"])
+def test_a_search_masking_could_put_in_reads_only_the_rows_masking_may_change(
+    searched_db, tmp_path, query, monkeypatch
+):
+    """A readers' search that could overlap the name mask reads whole the rows whose stored screen says masking may
+    change them, the others answered by the index alone; rows stored without a screen make it read every row."""
+    shown = page_frame(searched_db, public_view=True, events_view=False)
+    expected = list(filter_incidents(shown, Filters(query=query)).index)
+    masked, read = [], []
+    masked_matches, texts_frame = data._masked_matches, data._texts_frame
+    monkeypatch.setattr(data, "_masked_matches", lambda *a: masked.append(a[0]) or masked_matches(*a))
+    monkeypatch.setattr(
+        data, "_texts_frame", lambda path, rows, **k: texts_frame(path, read.extend(rows := list(rows)) or rows, **k)
+    )
+    data._cached_matches.clear()
+    matches = data.text_matches(searched_db, query, public_view=True, events_view=False)
+    assert list(matches.index[matches]) == expected and not masked
+    screens = data._cached_screens(str(searched_db), data._frames_version(searched_db), data.public(searched_db))
+    may_change = set(data.public(searched_db).index[screens == 1])
+    assert may_change and {row[0] for row in read} <= may_change  # only those texts read
+    unscreened = stored_screens(searched_db, tmp_path / "unscreened.db", None)
+    matches = data.text_matches(unscreened, query, public_view=True, events_view=False)
+    assert list(matches.index[matches]) == expected and masked == [str(unscreened)]
+    data._cached_matches.clear()
+
+
 def test_an_index_search_finds_headlines_by_their_articles_rowids(tmp_path, monkeypatch):
     """An article's rowid is not its incidents': after an article without incidents, every article's rowid is one
     more than its incident's, and a headline found by the index marks its own article's incidents."""

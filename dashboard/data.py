@@ -632,7 +632,7 @@ def _held_by_index(
     screens: np.ndarray | None,
     touched: np.ndarray | None,
     *,
-    masks_in: bool = False,
+    masks_in: bool,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Return, of the frame rows whose stored evidence and whose stored headline hold a query (`indexed`, by
     _indexed_rows), which are kept as they are, and the positions of those to read whole, correct and mask to check

@@ -560,7 +560,7 @@ def test_text_matches_of_protected_rows(searched_db, query, public_view, expecte
     data._cached_matches.clear()
 
 
-def stored_screens(searched_db: Path, path: Path, screen: int | None) -> Path:
+def copy_with_screens(searched_db: Path, path: Path, screen: int | None) -> Path:
     """A copy of `searched_db` at `path` whose every incident's stored name screen (store.SCREEN) is `screen`."""
     source = sqlite3.connect(searched_db)
     target = sqlite3.connect(path)
@@ -611,7 +611,7 @@ def test_a_search_masking_could_put_in_reads_only_the_rows_masking_may_change(
     screens = data._cached_screens(str(searched_db), data._frames_version(searched_db), data.public(searched_db))
     may_change = set(data.public(searched_db).index[screens == 1])
     assert may_change and {row[0] for row in read} <= may_change  # only those texts read
-    unscreened = stored_screens(searched_db, tmp_path / "unscreened.db", None)
+    unscreened = copy_with_screens(searched_db, tmp_path / "unscreened.db", None)
     matches = data.text_matches(unscreened, query, public_view=True, events_view=False)
     assert list(matches.index[matches]) == expected and masked == [str(unscreened)]
     data._cached_matches.clear()
@@ -684,7 +684,7 @@ def test_text_matches_screen_each_row_once_a_version(searched_db, tmp_path, monk
     """Whether masking may change a row's texts, when not stored with it (rows stored before the screen), is
     screened once, by the first search whose query its stored texts hold; later searches take it as it is, and keep
     what searching every row keeps. The texts read to screen them are placed by their rowids."""
-    path = stored_screens(searched_db, tmp_path / "unscreened.db", None)
+    path = copy_with_screens(searched_db, tmp_path / "unscreened.db", None)
     data._cached_matches.clear()
     data._cached_screens.clear()
     placed_by = []
@@ -743,7 +743,7 @@ def test_text_matches_screen_the_rows_stored_without_this_screen(searched_db, tm
     """Rows stored before the screen (NULL), or with the screen of other word lists, are screened as they are
     searched: taken as stored, a name among them would be found by a search that masking hides it from."""
     key = screen_key(data.name_vocabulary())
-    path = stored_screens(searched_db, tmp_path / "screened.db", None if stored == "none" else 2 * (key + 1))
+    path = copy_with_screens(searched_db, tmp_path / "screened.db", None if stored == "none" else 2 * (key + 1))
     data._cached_matches.clear()
     shown = page_frame(path, public_view=True, events_view=False)
     for query in SCREENED_QUERIES:

@@ -732,13 +732,15 @@ def _indexed_rows(
     db_path: str, version: tuple, query: str, frame: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Return which rows of the readers' `frame` (`incidents` or `public` at `version`) hold `query` in any case in
-    their stored evidence, and which in their stored headline, by SQLite's search index alone (store.search_rowids:
-    no text read, where a search holding half a million rows read their texts in a second); None when the index
-    cannot tell, or may fold the query's case otherwise than the page's search (filters.query_matches), or the
-    database was written meanwhile: the caller reads the texts.
+    their stored evidence, and which in their stored headline, by the numbers of the rows the database finds
+    (store.search_rowids: SQLite's search index alone, PostgreSQL's search of its folded texts; no text read, where a
+    search holding half a million rows read their texts in a second); None when the database cannot tell, or may fold
+    the query's case otherwise than the page's search (filters.query_matches), or was written meanwhile: the caller
+    reads the texts.
 
-    The trigram tokenizer folds each character as pyarrow's case-insensitive search does for an ASCII query (tested
-    against every character from U+0080 to U+2FFFF, tests/test_data.py); other queries are not asked of it."""
+    The trigram tokenizer, and PostgreSQL's folding (store._FOLDED), fold each character as pyarrow's case-insensitive
+    search does for an ASCII query (tested against every character from U+0080 to U+2FFFF, tests/test_data.py); other
+    queries are not asked of them."""
     if not (query.isascii() and query.isprintable()) or frame[["row", "article_row"]].isna().any(axis=None):
         return None
     conn = store.connect_readonly(db_path)
@@ -748,14 +750,19 @@ def _indexed_rows(
         conn.close()
     if statements is None:
         return None
-    # A batch size only (articles without incidents and hidden incidents are found too): a column of whole numbers
-    # is typed alike in every batch.
-    batch = max(len(frame), ROWID_BATCH_ROWS)
-    read = columnar.sqlite_tables(db_path, [(sql, parameters, batch) for sql, parameters in statements])
-    # A rowid is the row's of the version read: SQLite gives a deleted row's to the next one inserted.
-    if read is None or columnar.map_version(db_path) != version:
+    if store.is_url(db_path):
+        read = columnar.postgres_results(db_path, statements)
+    else:
+        # A batch size only (articles without incidents and hidden incidents are found too): a column of whole
+        # numbers is typed alike in every batch.
+        batch = max(len(frame), ROWID_BATCH_ROWS)
+        read = columnar.sqlite_tables(db_path, [(sql, parameters, batch) for sql, parameters in statements])
+    # A number is the row's of the version read: SQLite gives a deleted row's rowid to the next one inserted.
+    if read is None or map_version(db_path) != version:
         return None
-    evidence, headlines = (table.column(0).to_numpy() for table in read)
+    evidence, headlines = (
+        np.empty(0, dtype=np.int64) if table is None else table.column(0).to_numpy() for table in read
+    )
     return (
         _held_rows(frame["row"].to_numpy(dtype=np.int64), evidence),
         _held_rows(frame["article_row"].to_numpy(dtype=np.int64), headlines),

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extract import store
+from extract import postgres, store
 from extract.cache import cache_dir
 
 WHOLE_NUMBERS = (
@@ -106,10 +106,12 @@ def postgres_version(conn: store.Connection) -> tuple | None:
     crash's recovery (the background writer's statistics reset then), a reset of the statistics, a server's restart,
     or a table or the database made anew (new oids). A count is made once a write is committed, so the rows read
     after it is asked hold at least what it counted: a copy named by it is never older than its name, and a write
-    counted later names another."""
+    counted later names another. And the schema's version: a migration rewrites a table without counting its rows
+    (migration 13 numbers them)."""
     *restarts, counting = conn.execute(
         "SELECT d.oid::bigint, extract(epoch FROM pg_postmaster_start_time()), extract(epoch FROM s.stats_reset), "
-        "(SELECT extract(epoch FROM stats_reset) FROM pg_stat_bgwriter), current_setting('track_counts') "
+        "(SELECT extract(epoch FROM stats_reset) FROM pg_stat_bgwriter), (SELECT max(version) FROM schema_version), "
+        "current_setting('track_counts') "
         "FROM pg_database d LEFT JOIN pg_stat_database s ON s.datid = d.oid WHERE d.datname = current_database()"
     ).fetchone()
     if counting != "on":
@@ -435,10 +437,11 @@ def _postgres_pieces(url: str, select: str) -> list[pa.Table] | None:
     return None if tables is None else [pa.concat_tables(read)] if (read := list(tables)) else []
 
 
-def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | None:
-    """Return the rows `select` reads from the PostgreSQL database at `url` a batch at a time, by ADBC's PostgreSQL
-    driver (COPY in binary, into Arrow in C: no Python object per value); None when the driver is not installed or
-    cannot run `select`. The connection stays open until the batches are all read."""
+def postgres_tables(url: str, select: str, parameters: tuple = ()) -> Generator[pa.Table, None, None] | None:
+    """Return the rows `select` (a store's statement: its `parameters` at its ? placeholders) reads from the
+    PostgreSQL database at `url` a batch at a time, by ADBC's PostgreSQL driver (COPY in binary, or the server's
+    binary rows given parameters, into Arrow in C: no Python object per value); None when the driver is not installed
+    or cannot run `select`. The connection stays open until the batches are all read."""
     import adbc_driver_manager
 
     try:
@@ -449,7 +452,10 @@ def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | 
         return None
     try:
         cursor = arrow.cursor()
-        cursor.execute(select)
+        if parameters:
+            cursor.execute(postgres.numbered_placeholders(select), parameters)
+        else:
+            cursor.execute(select)
         reader = cursor.fetch_record_batch()
     except (OSError, adbc_driver_manager.Error):
         arrow.close()
@@ -464,6 +470,25 @@ def postgres_tables(url: str, select: str) -> Generator[pa.Table, None, None] | 
             arrow.close()
 
     return tables()
+
+
+def postgres_results(url: str, statements: Sequence[tuple[str, tuple]]) -> list[pa.Table | None] | None:
+    """Return what each (statement, parameters) of the store's reads from the PostgreSQL database at `url`, a table
+    each (None when it read no rows: no batch gives their types), each on a connection of its own at once, by ADBC's
+    driver (postgres_tables); None when the driver cannot read them."""
+
+    def read(statement: tuple[str, tuple]) -> pa.Table | None:
+        tables = postgres_tables(url, *statement)
+        if tables is None:
+            raise LookupError(statement[0])
+        read = list(tables)
+        return pa.concat_tables(read) if read else None
+
+    try:
+        with ThreadPoolExecutor(len(statements)) as pool:
+            return list(pool.map(read, statements))
+    except LookupError:
+        return None
 
 
 def _snapshot_path(db_path: str | Path, conn: store.Connection, found: Sequence[store.Correction]) -> Path | None:

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -99,6 +100,13 @@ def translate(sql: str) -> str:
     keys = {k.strip() for k in key.split(",")}
     updates = ", ".join(f"{c} = excluded.{c}" for c in (c.strip() for c in columns.split(",")) if c not in keys)
     return f"{sql} ON CONFLICT ({key}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+
+
+def numbered_placeholders(sql: str) -> str:
+    """Return the store's statement with its ? placeholders numbered as libpq's own ($1, $2, ...), which ADBC's
+    driver takes; no ? may be in a literal of it."""
+    numbers = itertools.count(1)
+    return re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
 
 
 class PostgresConnection:

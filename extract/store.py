@@ -176,6 +176,13 @@ CREATE TABLE problem_reports (
 CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
 """
 
+# How PostgreSQL's text search folds a text (its ILIKE on it): by the "C" collation, ASCII letters only, whatever the
+# server's locale; and the Kelvin sign and the long s, the two characters outside ASCII that pyarrow's case-insensitive
+# search (RE2's simple case folding) takes for ASCII letters, as theirs. So an ASCII query finds exactly the texts the
+# page's search finds (tested against every character from U+0080 to U+2FFFF, tests/test_data.py). replace, not
+# translate: a text without the character comes back as it is, and a search of a million rows took 0.6 s, not 1.4.
+_FOLDED = "replace(replace({}, U&'\\212A', 'k'), U&'\\017F', 's') COLLATE \"C\""
+
 MIGRATIONS = (
     # IF NOT EXISTS: version 1 also adopts the databases made before versions were recorded (user_version 0, the
     # same tables already there). Later migrations run only on a database at the version before them.
@@ -515,6 +522,26 @@ END;
         "as 2 * the screen's key + 1 when it could, + 0 when not",
         "ALTER TABLE incidents ADD COLUMN name_screen INTEGER;",
         postgres="ALTER TABLE incidents ADD COLUMN name_screen BIGINT;",
+    ),
+    # PostgreSQL has no rowid: a number of each row of its own, never given to another row, lets a text search read
+    # only the numbers of the rows it finds, as SQLite's index gives their rowids (search_rowids), where it read the
+    # texts of half a million rows (at 1M, 1.9 s). Its search indexes become pg_trgm's of the folded texts
+    # (_FOLDED), which find exactly what the page's search finds, whatever the server's locale.
+    Migration(
+        13,
+        "PostgreSQL: incidents.row_id and articles.row_id, a number of each row of its own, and the text search's "
+        "indexes on the texts as its search folds them; nothing on SQLite",
+        "SELECT 1;",
+        postgres=f"""
+ALTER TABLE incidents ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE articles ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY;
+DROP INDEX incidents_evidence_trgm;
+DROP INDEX articles_headline_trgm;
+CREATE INDEX incidents_evidence_folded ON incidents USING gin (({_FOLDED.format("evidence")}) gin_trgm_ops);
+CREATE INDEX articles_headline_folded ON articles USING gin (({_FOLDED.format("headline")}) gin_trgm_ops);
+ANALYZE incidents;
+ANALYZE articles;
+""",
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -1053,8 +1080,8 @@ def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), _CHUNK):
         among, parameters = _among(conn, "i.article_id", ids[start : start + _CHUNK])
-        rows = conn.execute(
-            f"SELECT {_rowid_read(conn)}, i.incident_id, a.headline, i.evidence FROM incidents i "
+        rows = conn.execute(  # SQLite's rowids; PostgreSQL's screens are written by incident id
+            f"SELECT {_rowid_read(conn, numbered=False)}, i.incident_id, a.headline, i.evidence FROM incidents i "
             f"JOIN articles a USING (article_id) WHERE {among}",
             parameters,
         ).fetchall()
@@ -1249,20 +1276,19 @@ SCREEN = "name_screen"
 (extract/text/screening.py) + 1 when the headline or evidence could hold a name, + 0 when not; None for a row stored
 before it, or in a database opened read-only before migration 12 (a dashboard's role may not migrate it)."""
 MAP_EXTRAS = ("cell", "event_id", "row", "article_row", SCREEN)
-"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, its row in SQLite's incidents
-table and its article's in the articles table (their rowids; None on PostgreSQL), by which a search places the rows
-it reads (search_selects) or the index finds (search_rowids), and its name screen (SCREEN)."""
+"""What `iter_map_rows` adds to MAP_COLUMNS: the stored H3 cell, the incident's event, its number in the incidents table
+and its article's in the articles table (SQLite's rowids, PostgreSQL's row_id; None before migration 13), by which a
+search places the rows it reads (search_selects) or the index finds (search_rowids), and its name screen (SCREEN)."""
 MAP_COLUMNS = tuple(c for c in INCIDENT_COLUMNS if c not in MAP_TEXTS)
 """The INCIDENT_COLUMNS `iter_map_rows` gives, in their order."""
 
 
 def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
-    """Yield every stored incident as a tuple of MAP_COLUMNS, then MAP_EXTRAS: the H3 cell stored with it in h3's
-    text form (h3.int_to_str of h3_r8), its event id (None when never matched, and both None in a database opened
-    read-only before they existed), its SQLite rowid and its article's, and its name screen (None before it was
-    stored). `ordered`, newest incident date first as
-    `iter_incident_rows`; else in the order stored, which is faster to read (a million rows sorted in SQLite take
-    seconds longer)."""
+    """Yield every stored incident as a tuple of MAP_COLUMNS, then MAP_EXTRAS: the H3 cell stored with it in h3's text
+    form (h3.int_to_str of h3_r8), its event id (None when never matched, and both None in a database opened read-only
+    before they existed), its number and its article's (`_rowid_read`), and its name screen (None before it was stored).
+    `ordered`, newest incident date first as `iter_incident_rows`; else in the order stored, which is faster to read (a
+    million rows sorted in SQLite take seconds longer)."""
     yield from conn.execute(map_rows_select(conn, ordered=ordered))
 
 
@@ -1280,15 +1306,26 @@ def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
     screen = f"i.{SCREEN}" if SCREEN in columns else "NULL"
-    extras = f"{cell}, {event}, {_rowid_read(conn)}, {_rowid_read(conn, 'a')}, {screen}"
+    numbered = "row_id" in columns
+    rows = f"{_rowid_read(conn, numbered=numbered)}, {_rowid_read(conn, 'a', numbered=numbered)}"
+    extras = f"{cell}, {event}, {rows}, {screen}"
     select = select.replace("\nFROM", f", {extras}\nFROM", 1).rstrip() + join
     return select + (" ORDER BY i.date DESC NULLS LAST, i.incident_id" if ordered else "")
 
 
-def _rowid_read(conn: Connection, table: str = "i") -> str:
-    """Return how a statement on `conn` reads the rowid of the row of `table` (its alias: `i` an incident's `row`,
-    `a` its article's `article_row`, MAP_EXTRAS): SQLite's rowid, else NULL."""
-    return f"{table}.rowid" if isinstance(conn, sqlite3.Connection) else "NULL::bigint"
+def _rowid_read(conn: Connection, table: str = "i", *, numbered: bool) -> str:
+    """Return how a statement on `conn` reads the number of the row of `table` (its alias: `i` an incident's `row`,
+    `a` its article's `article_row`, MAP_EXTRAS): SQLite's rowid; PostgreSQL's row_id when its rows are `numbered`
+    (migration 13: `_numbered`), else NULL."""
+    if isinstance(conn, sqlite3.Connection):
+        return f"{table}.rowid"
+    return f"{table}.row_id" if numbered else "NULL::bigint"
+
+
+def _numbered(conn: Connection) -> bool:
+    """Return whether the rows of the database open as `conn` have numbers of their own: SQLite's rowids, or
+    PostgreSQL's row_id (migration 13; a database opened read-only may be from before it)."""
+    return isinstance(conn, sqlite3.Connection) or "row_id" in _columns(conn, "incidents")
 
 
 _FROM = _SELECT[_SELECT.index("\nFROM") :]
@@ -1328,7 +1365,8 @@ def search_incidents(conn: Connection, text: str, *, limit: int | None = None) -
     (migration 8); None when the index cannot tell (a text under SEARCH_MIN_CHARS, a database opened read-only
     before the index) or when more than `limit` headlines and evidence match (reading them all costs more than the
     caller's scan), and the caller must look at every incident. Case is folded by the database (Unicode simple
-    folding in SQLite's trigram tokenizer, the locale's in PostgreSQL), so callers check the rows found."""
+    folding in SQLite's trigram tokenizer, _FOLDED's in PostgreSQL, or its locale's before migration 13), so callers
+    check the rows found."""
     statements = search_selects(conn, text, columns=(), limit=limit)
     if statements is None:
         return None
@@ -1344,17 +1382,18 @@ def search_selects(
     conn: Connection, text: str | None, *, columns: Sequence[str] = MAP_TEXTS, limit: int | None = None
 ) -> tuple[tuple[str, tuple], ...] | None:
     """Return the statements, with their parameters, that read (found, incident_id, row, *columns) of the incidents
-    whose evidence (the first statement) or headline (the second) contains `text` in any case by the search index,
-    as search_incidents finds them (an incident found by both is read by both), for a reader of its own such as one
-    into Arrow. `found` is how many incidents the statement's text finds, up to `limit` + 1: it reads them only when
-    they are no more than `limit` (so a search that finds too many reads no text), and always one more row of
-    `found` and NULLs, which callers drop. `row` is the incident's SQLite rowid (iter_map_rows' `row`), NULL on
-    PostgreSQL. Of every incident, `found` NULL, in one statement when `text` is None; None when the index cannot
-    tell. `columns` are MAP_TEXTS, all or some."""
+    whose evidence (the first statement) or headline (the second) contains `text` in any case by the search index, as
+    search_incidents finds them (an incident found by both is read by both), for a reader of its own such as one into
+    Arrow. `found` is how many incidents the statement's text finds, up to `limit` + 1: it reads them only when they are
+    no more than `limit` (so a search that finds too many reads no text), and always one more row of `found` and NULLs,
+    which callers drop. `row` is the incident's number (iter_map_rows' `row`: SQLite's rowid, PostgreSQL's row_id, NULL
+    before migration 13). Of every incident, `found` NULL, in one statement when `text` is None; None when the index
+    cannot tell. `columns` are MAP_TEXTS, all or some."""
     if unknown := set(columns) - set(MAP_TEXTS):
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
     texts = [_column_of(c) for c in columns]
-    read = ", ".join(["i.incident_id", _rowid_read(conn), *texts])
+    numbered = _numbered(conn)
+    read = ", ".join(["i.incident_id", _rowid_read(conn, numbered=numbered), *texts])
     if text is None:
         return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)
     if len(text) < SEARCH_MIN_CHARS:
@@ -1377,13 +1416,17 @@ def search_selects(
         finds: tuple = tuple((f"found(incident, article) AS MATERIALIZED ({f} LIMIT ?)", join) for f, join in sides)
         parameter = _search_string(text)
     else:
-        parameter = "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-        inner = ", ".join(["i.incident_id", *texts])
+        # Migrated, the folded texts are searched: a character outside ASCII as any one, which finds every text
+        # a case-insensitive search finds (a character's case has one character), for the caller to check.
+        parameter = _like_pattern(text, any_outside_ascii=numbered)
+        inner = ", ".join(["i.incident_id", f"{_rowid_read(conn, numbered=numbered)} AS row", *texts])
+        # The texts as the search indexes hold them: before them (migration 13), as stored.
+        folded = _FOLDED if numbered else "{}"
         finds = tuple(
-            (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {column} ILIKE ? LIMIT ?)", "")
-            for column in ("i.evidence", "a.headline")
+            (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {folded.format(c)} ILIKE ? LIMIT ?)", "")
+            for c in ("i.evidence", "a.headline")
         )
-        read = ", ".join(["incident_id", _rowid_read(conn), *columns])
+        read = ", ".join(["incident_id", "row", *columns])
     counted = "(SELECT count(*) FROM found)"
     nothing = ", ".join(["NULL"] * (2 + len(columns)))
     # int64's largest is LIMIT's: `limit` + 1 at most.
@@ -1399,13 +1442,22 @@ def search_selects(
 
 
 def search_rowids(conn: Connection, text: str) -> tuple[tuple[str, tuple], tuple[str, tuple]] | None:
-    """Return the statements, with their parameters, that read by SQLite's search index alone the rowid of each
-    incident whose evidence contains `text` in any case (the first) and of each article whose headline does (the
-    second); None when the index cannot tell (PostgreSQL, a text under SEARCH_MIN_CHARS, a database opened read-only
-    before the index). Case is folded as the trigram tokenizer folds it: a caller that folds it otherwise checks the
-    rows found, or asks only for texts both fold alike."""
-    if not isinstance(conn, sqlite3.Connection) or len(text) < SEARCH_MIN_CHARS:
+    """Return the statements, with their parameters, that read the number of each incident whose evidence contains
+    `text` in any case (the first) and of each article whose headline does (the second), and no text: on SQLite its
+    rowid, by the search index alone; on PostgreSQL its row_id (migration 13), the texts folded as _FOLDED folds them.
+    None when the database cannot tell (a text under SEARCH_MIN_CHARS, a database opened read-only before the index or
+    the numbers). Case is folded as the trigram tokenizer or _FOLDED folds it: a caller that folds it otherwise checks
+    the rows found, or asks only for texts both fold alike."""
+    if len(text) < SEARCH_MIN_CHARS:
         return None
+    if isinstance(conn, PostgresConnection):
+        if not _numbered(conn):
+            return None
+        parameters = (_like_pattern(text),)
+        return (
+            (f"SELECT row_id FROM incidents WHERE {_FOLDED.format('evidence')} ILIKE ?", parameters),
+            (f"SELECT row_id FROM articles WHERE {_FOLDED.format('headline')} ILIKE ?", parameters),
+        )
     if not _columns(conn, "incident_text"):
         return None
     parameters = (_search_string(text),)
@@ -1413,6 +1465,13 @@ def search_rowids(conn: Connection, text: str) -> tuple[tuple[str, tuple], tuple
         ("SELECT rowid FROM incident_text WHERE incident_text MATCH ?", parameters),
         ("SELECT rowid FROM article_text WHERE article_text MATCH ?", parameters),
     )
+
+
+def _like_pattern(text: str, *, any_outside_ascii: bool = False) -> str:
+    """Return the pattern of LIKE (and ILIKE) that finds `text` anywhere in a text, its wildcards and escape taken
+    literally; `any_outside_ascii`, each character of it outside ASCII as any one character."""
+    pattern = re.sub(r"([\\%_])", r"\\\1", text)
+    return "%" + (re.sub(r"[^\x00-\x7f]", "_", pattern) if any_outside_ascii else pattern) + "%"
 
 
 def _search_string(text: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import h3
 import numpy as np
 import pandas as pd
+import psycopg
 import pyarrow as pa
 import pytest
 from dashboard_fixtures import CASES, MORE_CASES, NAMED, build_incidents_db, incident_of, place
@@ -402,7 +403,7 @@ def test_filter_choices_are_those_of_the_frame(searched_db):
     assert data.filter_choices(searched_db, **vocabularies) == expected
 
 
-ROWIDS = ["row", "article_row"]  # the frames' SQLite rowids, None on PostgreSQL
+ROWIDS = ["row", "article_row"]  # the numbers of the frames' rows: SQLite's rowids, PostgreSQL's row_id
 
 
 @pytest.mark.slow
@@ -411,7 +412,7 @@ def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, post
     build_incidents_db(postgres_url, cases=cases)
     for frame_of in (data.read_incidents, data.incidents, data.public):
         on_postgres, on_sqlite = frame_of(postgres_url), frame_of(searched_db)
-        assert on_postgres[ROWIDS].isna().all(axis=None) and on_sqlite[ROWIDS].notna().all(axis=None)  # SQLite's
+        assert on_postgres[ROWIDS].notna().all(axis=None) and on_sqlite[ROWIDS].notna().all(axis=None)
         pd.testing.assert_frame_equal(on_postgres.drop(columns=ROWIDS), on_sqlite.drop(columns=ROWIDS))
     # Wildcards and quotes of ILIKE and FTS5 taken literally; a masked name's brackets; a capital met in any case.
     queries = ("stabbed", "Mensah", "offence was reported", "ye", "%", "_", "\\", '"', "'", "[name", "STABBED", "e r")
@@ -424,6 +425,27 @@ def test_postgresql_gives_the_frames_and_searches_sqlite_gives(searched_db, post
             rows = (data.public if public_view else data.incidents)(searched_db).index
             shown = data.texts_of(searched_db, rows, public_view=public_view)
             assert on_sqlite.tolist() == query_matches(shown, query).tolist(), (query, public_view)
+
+
+@pytest.mark.slow
+def test_an_ascii_search_of_postgresql_reads_no_text_and_keeps_what_sqlite_keeps(
+    searched_db, postgres_url, monkeypatch
+):
+    """PostgreSQL's search of its folded texts answers an ASCII search by the numbers of the rows it finds
+    (_indexed_rows), as SQLite's index does: but for the rows masking may change, which are read whole, no text is
+    read, and both keep the same rows."""
+    build_incidents_db(postgres_url, cases=(*CASES, *MORE_CASES, SEXUAL, ON_STREET, NAMED))
+    on_sqlite = {
+        (query, public_view): data.text_matches(searched_db, query, public_view=public_view, events_view=False)
+        for query in INDEX_ALONE_QUERIES
+        for public_view in (True, False)
+    }
+    monkeypatch.setattr(data, "_searched_texts", lambda *a, **k: pytest.fail("the texts were read"))
+    for (query, public_view), expected in on_sqlite.items():
+        data._cached_matches.clear()
+        on_postgres = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
+        pd.testing.assert_series_equal(on_postgres, expected)
+    data._cached_matches.clear()
 
 
 @pytest.mark.slow
@@ -657,13 +679,16 @@ def test_the_index_alone_does_not_answer(searched_db, query, why):
     assert data._indexed_rows(str(searched_db), version, query.replace("\\t", "\t"), frame) is None, why
 
 
+FOLDING_TEXTS = [f"qq{chr(c)}zz" for c in range(0x80, 0x30000) if not 0xD800 <= c < 0xE000]
+"""A text of each character from U+0080 to U+2FFFF between ASCII letters."""
+
+
 def test_the_search_index_folds_case_as_the_page_search_for_ascii_queries(tmp_path):
     """For a query of ASCII characters, SQLite's trigram index (read by the ADBC driver, as _indexed_rows reads it)
     finds exactly the texts the page's search (filters.query_matches, on Arrow strings) finds, whatever character
     each text holds: so the index alone may answer it."""
     path = tmp_path / "folding.db"
-    characters = [chr(c) for c in range(0x80, 0x30000) if not 0xD800 <= c < 0xE000]
-    texts = [f"qq{c}zz" for c in characters]
+    texts = FOLDING_TEXTS
     conn = sqlite3.connect(path)
     conn.execute("CREATE VIRTUAL TABLE incident_text USING fts5(evidence, tokenize = 'trigram')")
     conn.execute("CREATE VIRTUAL TABLE article_text USING fts5(headline, tokenize = 'trigram')")
@@ -677,6 +702,49 @@ def test_the_search_index_folds_case_as_the_page_search_for_ascii_queries(tmp_pa
         (found, _) = columnar.sqlite_tables(path, [(sql, parameters, len(texts)) for sql, parameters in statements])
         expected = np.flatnonzero(query_matches(frame, query).to_numpy())
         assert sorted(found.column(0).to_pylist()) == expected.tolist(), query
+    conn.close()
+
+
+@pytest.mark.slow
+def test_postgresql_folds_case_as_the_page_search_for_ascii_queries(postgres_url):
+    """For a query of ASCII characters, PostgreSQL's search of the folded texts (store.search_rowids, read by the ADBC
+    driver as _indexed_rows reads them) finds exactly the texts the page's search (filters.query_matches) finds,
+    whatever character each holds and whatever the server's locale; for a query with other characters, the pattern
+    the search of texts asks (each such character as any one) finds every text the page's search finds."""
+    with psycopg.connect(postgres_url, autocommit=True) as setup:
+        setup.execute("CREATE TABLE incidents (row_id BIGINT, evidence TEXT)")
+        setup.execute("CREATE TABLE articles (row_id BIGINT, headline TEXT)")
+        with setup.cursor().copy("COPY incidents (row_id, evidence) FROM STDIN") as copy:
+            for row in enumerate(FOLDING_TEXTS):
+                copy.write_row(row)
+    conn = store.connect_readonly(postgres_url)
+    frame = pd.DataFrame({"headline": "", "evidence": pd.array(FOLDING_TEXTS, dtype=pd.StringDtype("pyarrow"))})
+    for middle in (chr(c) for c in range(0x20, 0x7F)):
+        query = f"qq{middle}zz"
+        statements = store.search_rowids(conn, query)
+        assert statements is not None
+        found, headlines = columnar.postgres_results(postgres_url, statements)
+        expected = np.flatnonzero(query_matches(frame, query).to_numpy())
+        assert sorted(found.column(0).to_pylist() if found else []) == expected.tolist(), query
+        assert headlines is None  # no rows
+    for middle in (
+        "\u00e9",
+        "\u00c9",
+        "\u017f",
+        "\u212a",
+        "\u0130",
+        "\u0131",
+        "\u00df",
+        "\u1e9e",
+        "\u03a3",
+        "\U00010400",
+    ):
+        query = f"qq{middle}zz"
+        pattern = store._like_pattern(query, any_outside_ascii=True)
+        sql = f"SELECT row_id FROM incidents WHERE {store._FOLDED.format('evidence')} ILIKE ?"
+        found = {row[0] for row in conn.execute(sql, (pattern,))}
+        expected = np.flatnonzero(query_matches(frame, query).to_numpy())
+        assert len(expected) and set(expected.tolist()) <= found, query
     conn.close()
 
 

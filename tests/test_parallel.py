@@ -73,7 +73,8 @@ def run(news, db, extractor, **options):
 
 
 def tables(db):
-    """Every row of the extracted and matched tables, without the columns that hold when a row was written."""
+    """Every row of the extracted and matched tables, without the columns that hold when a row was written, nor its
+    number (PostgreSQL's row_id, as SQLite's rowid: the order the rows were written in)."""
     postgres = str(db).startswith("postgresql://")
     conn = store.connect(db) if postgres else sqlite3.connect(db)
     try:
@@ -86,7 +87,7 @@ def tables(db):
                 ).fetchall()
             else:
                 names = [(row[1],) for row in conn.execute(f"PRAGMA table_info({table})")]
-            columns = [name for (name,) in names if not name.endswith("_at")]
+            columns = [name for (name,) in names if not name.endswith("_at") and name != "row_id"]
             found[table] = [
                 tuple(row) for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2")
             ]

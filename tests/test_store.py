@@ -727,6 +727,27 @@ def test_map_rows_of_a_database_opened_read_only_before_the_screen_have_none(sto
     assert {r[store.SCREEN] for r in rows} == {None}
 
 
+def test_postgresql_rows_are_numbered_from_migration_13(store_before_the_screen):
+    """Opened read-only before migration 13, a PostgreSQL store's map rows have no numbers (None) and search_rowids
+    cannot tell; migrated, each row has a number of its own, as SQLite's rowid, which search_rowids reads."""
+    reader = store.connect_readonly(store_before_the_screen)
+    postgresql = not isinstance(reader, sqlite3.Connection)
+    rows = [dict(zip((*store.MAP_COLUMNS, *store.MAP_EXTRAS), row)) for row in store.iter_map_rows(reader)]
+    assert ({(r["row"], r["article_row"]) for r in rows} == {(None, None)}) == postgresql
+    assert (store.search_rowids(reader, "rye") is None) == postgresql
+    reader.close()
+    conn = store.connect(store_before_the_screen)
+    rows = [dict(zip((*store.MAP_COLUMNS, *store.MAP_EXTRAS), row)) for row in store.iter_map_rows(conn)]
+    assert sorted(r["row"] for r in rows) == sorted(rowid_of(conn, r["incident_id"]) for r in rows)
+    assert len({r["row"] for r in rows}) == len(rows) == 4
+    assert {r["article_row"] for r in rows} == {rowid_of(conn, a, "articles", "article_id") for a in ("s1", "s2", "s3")}
+    statements = store.search_rowids(conn, "rye")
+    assert statements is not None
+    evidence, headlines = ([row[0] for row in conn.execute(sql, parameters)] for sql, parameters in statements)
+    assert (evidence, headlines) == ([rowid_of(conn, "s3:1")], [rowid_of(conn, "s1", "articles", "article_id")])
+    conn.close()
+
+
 def test_search_incidents_of_a_database_opened_read_only_before_the_index(tmp_path):
     database_at(tmp_path / "incidents.db", 7).close()
     reader = store.connect_readonly(tmp_path / "incidents.db")
@@ -891,11 +912,11 @@ def read_side(conn, statement) -> tuple[set[int | None], list[tuple], int]:
     return {row[0] for row in rows}, incidents, len(rows) - len(incidents)
 
 
-def rowid_of(conn, incident_id: str) -> int | None:
-    """The incident's rowid in SQLite; None on PostgreSQL, which has none."""
-    if not isinstance(conn, sqlite3.Connection):
-        return None
-    return conn.execute("SELECT rowid FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone()[0]
+def rowid_of(conn, incident_id: str, table: str = "incidents", key: str = "incident_id") -> int:
+    """The number of the incident's row (or of another `table`'s by its `key`): SQLite's rowid, PostgreSQL's
+    row_id."""
+    number = "rowid" if isinstance(conn, sqlite3.Connection) else "row_id"
+    return conn.execute(f"SELECT {number} FROM {table} WHERE {key} = ?", (incident_id,)).fetchone()[0]
 
 
 @pytest.mark.parametrize(
@@ -940,16 +961,10 @@ def test_search_selects_read_the_texts_of_what_the_index_finds(conn, query, limi
 def test_search_rowids_read_the_rowids_the_index_finds(conn, query, by_evidence, by_headline):
     save_searched(conn)
     statements = store.search_rowids(conn, query)
-    if not isinstance(conn, sqlite3.Connection):  # PostgreSQL's rows have no rowid
-        assert statements is None
-        return
     assert statements is not None
     evidence, headlines = ([row[0] for row in conn.execute(sql, parameters)] for sql, parameters in statements)
     assert sorted(evidence) == sorted(rowid_of(conn, i) for i in by_evidence)
-    articles = [
-        conn.execute("SELECT rowid FROM articles WHERE article_id = ?", (a,)).fetchone()[0] for a in by_headline
-    ]
-    assert sorted(headlines) == sorted(articles)
+    assert sorted(headlines) == sorted(rowid_of(conn, a, "articles", "article_id") for a in by_headline)
 
 
 def test_search_rowids_cannot_tell_under_a_trigram_nor_before_the_index(conn, tmp_path):

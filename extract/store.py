@@ -1422,18 +1422,18 @@ def search_selects(
         finds: tuple = tuple((f"found(incident, article) AS MATERIALIZED ({f} LIMIT ?)", join) for f, join in sides)
         parameter = _search_string(text)
     else:
-        # Migrated, the folded texts are searched: a character outside ASCII as any one, which finds every text
-        # a case-insensitive search finds (a character's case has one character), for the caller to check.
+        # The texts the search indexes hold: since migration 13 the folded ones, searched with each character of the
+        # text outside ASCII as any one (which finds every text the page's search finds, for the caller to check),
+        # else as stored.
         parameter = _like_pattern(text, folded=numbered, any_outside_ascii=numbered)
         inner = ", ".join(["i.incident_id", f"{_rowid_read(conn, numbered=numbered)} AS row", *texts])
-        # The texts the search indexes hold: the folded ones since migration 13, else as stored.
-        sides = (
+        matched = (
             ("i.evidence_folded LIKE", "a.headline_folded LIKE")
             if numbered
             else ("i.evidence ILIKE", "a.headline ILIKE")
         )
         finds = tuple(
-            (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {side} ? LIMIT ?)", "") for side in sides
+            (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {side} ? LIMIT ?)", "") for side in matched
         )
         read = ", ".join(["incident_id", "row", *columns])
     counted = "(SELECT count(*) FROM found)"

@@ -508,13 +508,12 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
     filter_incidents' `matches`; None without a query. An event is kept when the headline or evidence of any of its
     reports is. Computed once per database version and query.
 
-    On SQLite, the search index alone (store.search_rowids) finds the rows whose stored texts hold an ASCII query;
-    else it finds the candidates and reads their stored texts (store.search_selects), which are searched as `q`
-    does; either way the result is the same as searching every row. Correcting and masking only take text away, but
-    for what masking puts in: the neutral sentence (it holds the query and every protected row is kept, or it does
-    not) and NAME_MASK (a query that could overlap it reads, corrects and masks every row masking may change, or every
-    row when the index alone cannot answer).
-    """
+    The database finds the rows whose stored texts hold an ASCII query by their numbers alone (store.search_rowids:
+    SQLite's index, PostgreSQL's folded texts); else it finds the candidates and reads their stored texts
+    (store.search_selects), which are searched as `q` does; either way the result is the same as searching every row.
+    Correcting and masking only take text away, but for what masking puts in: the neutral sentence (it holds the query
+    and every protected row is kept, or it does not) and NAME_MASK (a query that could overlap it reads, corrects and
+    masks every row masking may change, or every row when the index alone cannot answer)."""
     if not query:
         return None
     return _cached_matches(str(db_path), _frames_version(db_path), query, public_view, events_view)
@@ -575,7 +574,7 @@ def _stored_matches(
     answered = None if indexed is None else _held_by_index(indexed, protected, screens, touched, masks_in=masks_in)
     if answered is None and masks_in:
         return _masked_matches(db_path, frame, query)
-    if answered is None:  # the texts read, and the rows they hold placed by their rowids
+    if answered is None:  # the texts read, and the rows they hold placed by their numbers
         places = _cached_places(db_path, version)
         answered = _held_by_texts(db_path, frame, query, places, protected, screens, touched)
     kept, checked = answered
@@ -658,9 +657,9 @@ _SEARCHED = ("headline", "evidence")  # the texts the search reads
 
 @dataclass(frozen=True)
 class Places:
-    """Where each stored SQLite row is in the readers' frames (`incidents` and `public`, their rows in one order):
-    `rows` their rowids (store.MAP_EXTRAS' `row`) in ascending order, `at` the frame position of each, and `ids` the
-    frames' incident ids in their order."""
+    """Where each stored row is in the readers' frames (`incidents` and `public`, their rows in one order): `rows`
+    their numbers (store.MAP_EXTRAS' `row`: SQLite's rowid, PostgreSQL's row_id) in ascending order, `at` the frame
+    position of each, and `ids` the frames' incident ids in their order."""
 
     rows: np.ndarray
     at: np.ndarray
@@ -669,9 +668,10 @@ class Places:
 
 def _positions(index: pd.Index, places: Places | None, texts: pa.Table, wanted: np.ndarray) -> np.ndarray:
     """Return the position in the frame (whose index is `index`) of each row of `texts` (_TEXTS_READ) that is
-    `wanted`, -1 for the others and for a row not in it: by its SQLite rowid in `places`, else (PostgreSQL, or a
-    frame without rowids) by its incident id. A rowid placed must hold the incident the frame has there: SQLite gives
-    a deleted row's rowid to the next row inserted, and a write may come between the frame's version and the read."""
+    `wanted`, -1 for the others and for a row not in it: by its number in `places`, else (a frame without numbers:
+    PostgreSQL before migration 13) by its incident id. A number placed must hold the incident the frame has there:
+    SQLite gives a deleted row's rowid to the next row inserted, and a write may come between the frame's version and
+    the read."""
     at = np.full(len(wanted), -1, dtype=np.intp)
     todo = np.flatnonzero(wanted)
     rows = texts["row"].take(pa.array(todo))
@@ -716,9 +716,9 @@ def _cached_report_events(db_path: str, version: tuple, public_view: bool) -> np
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
 def _cached_places(db_path: str, version: tuple) -> Places | None:
-    """Return the Places of `incidents(db_path)` at this version; None when its rows have no rowid (PostgreSQL): a
-    search places the rows it reads by them, where looking up half a million incident ids in the frame's index took
-    0.4-0.65 s (and hashing the index first 0.4 s) at 1M."""
+    """Return the Places of `incidents(db_path)` at this version; None when its rows have no number (PostgreSQL before
+    migration 13): a search places the rows it reads by them, where looking up half a million incident ids in the
+    frame's index took 0.4-0.65 s (and hashing the index first 0.4 s) at 1M."""
     frame = incidents(db_path)
     if frame["row"].isna().any():
         return None
@@ -758,6 +758,8 @@ def _indexed_rows(
         batch = max(len(frame), ROWID_BATCH_ROWS)
         read = columnar.sqlite_tables(db_path, [(sql, parameters, batch) for sql, parameters in statements])
     # A number is the row's of the version read: SQLite gives a deleted row's rowid to the next one inserted.
+    # PostgreSQL never gives one twice, but counts a write in the version a second or more after it (store.map_version):
+    # meanwhile an incident stored again (a new number) is not found, as the frames do not show it anew either.
     if read is None or map_version(db_path) != version:
         return None
     evidence, headlines = (
@@ -770,13 +772,20 @@ def _indexed_rows(
 
 
 def _held_rows(rows: np.ndarray, found: np.ndarray) -> np.ndarray:
-    """Return, per entry of `rows` (rowids), whether it is among `found`: by a mark per rowid up to the largest,
-    where sorting a million rowids took 0.08 s."""
+    """Return, per entry of `rows` (the rows' numbers), whether it is among `found`: by a mark per number up to the
+    largest, where sorting a million numbers took 0.08 s; by sorting when those marks would be many more than the
+    numbers (PostgreSQL spends one at every upsert, so its largest follows the writes, not the rows)."""
     if not len(rows) or not len(found):
         return np.zeros(len(rows), dtype=bool)
-    marks = np.zeros(max(int(rows.max()), int(found.max())) + 1, dtype=bool)
+    largest = max(int(rows.max()), int(found.max()))
+    if largest > MARKS_PER_ROW * (len(rows) + len(found)):
+        return np.isin(rows, found)
+    marks = np.zeros(largest + 1, dtype=bool)
     marks[found] = True
     return marks[rows]
+
+
+MARKS_PER_ROW = 16  # _held_rows' marks (a byte each) per number it is given, at most: 32 MB for a million
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)

@@ -39,8 +39,7 @@ WHOLE_NUMBERS = (
     *("candidates", "fatal", "arrests", "evidence_start"),
     *("type_start", "type_end", "place_start", "place_end", "row", "article_row", store.SCREEN),
 )
-"""The incident columns the store keeps as INTEGER, and the map rows' SQLite rowids and name screen
-(store.MAP_EXTRAS)."""
+"""The incident columns the store keeps as INTEGER, and the map rows' numbers and name screen (store.MAP_EXTRAS)."""
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
 SNAPSHOT_PARTIAL_SECONDS = 3600  # a copy is written in seconds: a partial file this old was left by a killed process
@@ -484,10 +483,12 @@ def postgres_results(url: str, statements: Sequence[tuple[str, tuple]]) -> list[
         read = list(tables)
         return pa.concat_tables(read) if read else None
 
+    import adbc_driver_manager
+
     try:
         with ThreadPoolExecutor(len(statements)) as pool:
             return list(pool.map(read, statements))
-    except LookupError:
+    except (LookupError, OSError, adbc_driver_manager.Error):  # a connection lost, a statement cancelled
         return None
 
 

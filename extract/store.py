@@ -1312,7 +1312,7 @@ def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
         if not _columns(conn, "incident_events"):
             event, join = "NULL", ""
     screen = f"i.{SCREEN}" if SCREEN in columns else "NULL"
-    numbered = "row_id" in columns
+    numbered = _numbered(conn, columns)
     rows = f"{_rowid_read(conn, numbered=numbered)}, {_rowid_read(conn, 'a', numbered=numbered)}"
     extras = f"{cell}, {event}, {rows}, {screen}"
     select = select.replace("\nFROM", f", {extras}\nFROM", 1).rstrip() + join
@@ -1328,10 +1328,13 @@ def _rowid_read(conn: Connection, table: str = "i", *, numbered: bool) -> str:
     return f"{table}.row_id" if numbered else "NULL::bigint"
 
 
-def _numbered(conn: Connection) -> bool:
-    """Return whether the rows of the database open as `conn` have numbers of their own: SQLite's rowids, or
-    PostgreSQL's row_id (migration 13; a database opened read-only may be from before it)."""
-    return isinstance(conn, sqlite3.Connection) or "row_id" in _columns(conn, "incidents")
+def _numbered(conn: Connection, columns: set[str] | None = None) -> bool:
+    """Return whether the rows of the database open as `conn` (its incidents' `columns`, when the caller has them)
+    have numbers of their own: SQLite's rowids, or PostgreSQL's row_id (migration 13; a database opened read-only may
+    be from before it)."""
+    if isinstance(conn, sqlite3.Connection):
+        return True
+    return "row_id" in (_columns(conn, "incidents") if columns is None else columns)
 
 
 _FROM = _SELECT[_SELECT.index("\nFROM") :]

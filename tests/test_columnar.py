@@ -23,7 +23,7 @@ from feed_fixtures import STORIES, Route, item, page, rss, serve
 from postgres_server import TEMPLATE
 
 from dashboard import data
-from extract import columnar, corrections, postgres, store
+from extract import columnar, corrections, store
 from extract.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -319,18 +319,6 @@ def test_the_drivers_readers_wait_for_a_lock_another_process_holds(tmp_path, sta
     assert holder.returncode == 0
     assert read is not None
     assert [t["n"].to_pylist() for t in read] == [list(range(100))] * statements
-
-
-@pytest.mark.parametrize(
-    "sql, numbered",
-    [
-        ("SELECT 1", "SELECT 1"),
-        ("SELECT a FROM t WHERE b = ?", "SELECT a FROM t WHERE b = $1"),
-        ("SELECT ? + ?, ?", "SELECT $1 + $2, $3"),
-    ],
-)
-def test_numbered_placeholders(sql, numbered):
-    assert postgres.numbered_placeholders(sql) == numbered
 
 
 @pytest.mark.slow

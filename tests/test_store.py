@@ -11,7 +11,7 @@ import pytest
 from postgres_server import BACKENDS, new_store
 
 from extract import store
-from extract.postgres import open_postgres
+from extract.postgres import numbered_placeholders, open_postgres
 from extract.records import Article, ExtractError, Incident, Place
 from extract.text.screening import load_name_vocabulary, may_name, screen_key
 
@@ -1307,3 +1307,15 @@ def test_a_failed_batch_stores_nothing_and_leaves_no_screening_pending(conn, mon
     screens = conn.execute("SELECT incident_id, name_screen FROM incidents ORDER BY incident_id").fetchall()
     key = screen_key(load_name_vocabulary())
     assert screens == [("n2:0", 2 * key), ("n3:0", 2 * key + 1)]
+
+
+@pytest.mark.parametrize(
+    "sql, numbered",
+    [
+        ("SELECT 1", "SELECT 1"),
+        ("SELECT a FROM t WHERE b = ?", "SELECT a FROM t WHERE b = $1"),
+        ("SELECT ? + ?, ?", "SELECT $1 + $2, $3"),
+    ],
+)
+def test_numbered_placeholders(sql, numbered):
+    assert numbered_placeholders(sql) == numbered

@@ -182,8 +182,9 @@ CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
 # pyarrow's case-insensitive search (RE2's simple case folding) takes for ASCII letters, spelt k and s. So a LIKE of an
 # ASCII query lower-cased (`_like_pattern`) finds exactly the texts the page's search finds (tested against every
 # character from U+0080 to U+2FFFF, tests/test_data.py). Stored, not folded by each search: at a million incidents a
-# search's scan took 0.32 s, against 1.3 s for an ILIKE of the texts folded as it ran.
-_FOLDED = "lower(replace(replace({}, U&'\\212A', 'k'), U&'\\017F', 's') COLLATE \"C\")"
+# search's scan took 0.32 s, against 1.3 s for an ILIKE of the texts folded as it ran. Only in a UTF8 database: in
+# another, the two characters may have no code, and LIKE's _ is a byte, not a character.
+_FOLDED = "lower(replace(replace({}, chr(8490), 'k'), chr(383), 's') COLLATE \"C\")"
 
 MIGRATIONS = (
     # IF NOT EXISTS: version 1 also adopts the databases made before versions were recorded (user_version 0, the
@@ -532,19 +533,26 @@ END;
     # pg_trgm's of those.
     Migration(
         13,
-        "PostgreSQL: incidents.row_id and articles.row_id, a number of each row of its own, and the evidence and "
-        "headlines folded as the text search folds them (evidence_folded, headline_folded), with its indexes; "
-        "nothing on SQLite",
+        "PostgreSQL: incidents.row_id and articles.row_id, a number of each row of its own, and in a UTF8 database "
+        "the evidence and headlines folded as the text search folds them (evidence_folded, headline_folded), with "
+        "its indexes; nothing on SQLite",
         "SELECT 1;",
         postgres=f"""
-ALTER TABLE incidents ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY,
-    ADD COLUMN evidence_folded TEXT GENERATED ALWAYS AS ({_FOLDED.format("evidence")}) STORED;
-ALTER TABLE articles ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY,
-    ADD COLUMN headline_folded TEXT GENERATED ALWAYS AS ({_FOLDED.format("headline")}) STORED;
-DROP INDEX incidents_evidence_trgm;
-DROP INDEX articles_headline_trgm;
-CREATE INDEX incidents_evidence_folded ON incidents USING gin (evidence_folded gin_trgm_ops);
-CREATE INDEX articles_headline_folded ON articles USING gin (headline_folded gin_trgm_ops);
+DO $migration$ BEGIN
+IF getdatabaseencoding() = 'UTF8' THEN
+    ALTER TABLE incidents ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+        ADD COLUMN evidence_folded TEXT GENERATED ALWAYS AS ({_FOLDED.format("evidence")}) STORED;
+    ALTER TABLE articles ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY,
+        ADD COLUMN headline_folded TEXT GENERATED ALWAYS AS ({_FOLDED.format("headline")}) STORED;
+    DROP INDEX incidents_evidence_trgm;
+    DROP INDEX articles_headline_trgm;
+    CREATE INDEX incidents_evidence_folded ON incidents USING gin (evidence_folded gin_trgm_ops);
+    CREATE INDEX articles_headline_folded ON articles USING gin (headline_folded gin_trgm_ops);
+ELSE
+    ALTER TABLE incidents ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY;
+    ALTER TABLE articles ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY;
+END IF;
+END $migration$;
 ANALYZE incidents;
 ANALYZE articles;
 """,
@@ -1337,6 +1345,12 @@ def _numbered(conn: Connection, columns: set[str] | None = None) -> bool:
     return "row_id" in (_columns(conn, "incidents") if columns is None else columns)
 
 
+def _folded(columns: set[str] | None) -> bool:
+    """Return whether a PostgreSQL database whose incidents have these `columns` (None: SQLite) stores its texts folded
+    (migration 13, in a UTF8 database)."""
+    return columns is not None and "evidence_folded" in columns
+
+
 _FROM = _SELECT[_SELECT.index("\nFROM") :]
 _MAP_SELECT = f"SELECT {', '.join(_column_of(c) for c in MAP_COLUMNS)}{_FROM}"
 
@@ -1401,7 +1415,8 @@ def search_selects(
     if unknown := set(columns) - set(MAP_TEXTS):
         raise ValueError(f"not texts of the map: {sorted(unknown)}")
     texts = [_column_of(c) for c in columns]
-    numbered = _numbered(conn)
+    held = None if isinstance(conn, sqlite3.Connection) else _columns(conn, "incidents")
+    numbered = _numbered(conn, held)
     read = ", ".join(["i.incident_id", _rowid_read(conn, numbered=numbered), *texts])
     if text is None:
         return ((f"SELECT NULL, {read}{_FROM}".rstrip(), ()),)
@@ -1427,13 +1442,12 @@ def search_selects(
     else:
         # The texts the search indexes hold: since migration 13 the folded ones, searched with each character of the
         # text outside ASCII as any one (which finds every text the page's search finds, for the caller to check),
-        # else as stored.
-        parameter = _like_pattern(text, folded=numbered, any_outside_ascii=numbered)
+        # else (before it, or a database not in UTF8) as stored.
+        folded = _folded(held)
+        parameter = _like_pattern(text, folded=folded, any_outside_ascii=folded)
         inner = ", ".join(["i.incident_id", f"{_rowid_read(conn, numbered=numbered)} AS row", *texts])
         matched = (
-            ("i.evidence_folded LIKE", "a.headline_folded LIKE")
-            if numbered
-            else ("i.evidence ILIKE", "a.headline ILIKE")
+            ("i.evidence_folded LIKE", "a.headline_folded LIKE") if folded else ("i.evidence ILIKE", "a.headline ILIKE")
         )
         finds = tuple(
             (f"found AS MATERIALIZED (SELECT {inner}{_FROM.rstrip()} WHERE {side} ? LIMIT ?)", "") for side in matched
@@ -1456,14 +1470,16 @@ def search_selects(
 def search_rowids(conn: Connection, text: str) -> tuple[tuple[str, tuple], tuple[str, tuple]] | None:
     """Return the statements, with their parameters, that read the number of each incident whose evidence contains
     `text` in any case (the first) and of each article whose headline does (the second), and no text: on SQLite its
-    rowid, by the search index alone; on PostgreSQL its row_id (migration 13), the texts folded as _FOLDED folds them.
-    None when the database cannot tell (a text under SEARCH_MIN_CHARS, a database opened read-only before the index or
-    the numbers). Case is folded as the trigram tokenizer or _FOLDED folds it: a caller that folds it otherwise checks
-    the rows found, or asks only for texts both fold alike."""
+    rowid, by the search index alone; on PostgreSQL its row_id (migration 13), of an ASCII text, the texts folded as
+    _FOLDED folds them. None when the database cannot tell (a text under SEARCH_MIN_CHARS, a database opened read-only
+    before the index or the numbers, on PostgreSQL a text outside ASCII or a database without the folded texts). Case
+    is folded as the trigram tokenizer or _FOLDED folds it: a caller that folds it otherwise checks the rows found, or
+    asks only for texts both fold alike."""
     if len(text) < SEARCH_MIN_CHARS:
         return None
     if isinstance(conn, PostgresConnection):
-        if not _numbered(conn):
+        held = _columns(conn, "incidents")
+        if not (text.isascii() and _numbered(conn, held) and _folded(held)):
             return None
         parameters = (_like_pattern(text, folded=True),)
         return (

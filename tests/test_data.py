@@ -727,7 +727,7 @@ def test_postgresql_folds_case_as_the_page_search_for_ascii_queries(folding_data
     (filters.query_matches) finds, whatever character each holds and whatever the database's locale; for a query with
     other characters, the pattern the search of texts asks (each such character as any one) finds every text the
     page's search finds."""
-    texts = [f"qq{chr(c)}zz" for c in range(0x20, 0x7F)] + FOLDING_TEXTS
+    texts = [f"qq{chr(c)}zz" for c in range(0x20, 0x7F)] + FOLDING_TEXTS + WORDS_IN_CASES
     with psycopg.connect(folding_database, autocommit=True) as setup:
         setup.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         # The two tables as migration 13 leaves them, but for their other columns, each holding every text.
@@ -754,14 +754,40 @@ def test_postgresql_folds_case_as_the_page_search_for_ascii_queries(folding_data
         assert middle not in "kKsS" or len(expected) == 3, query  # itself, the other case and one outside ASCII
         for found in columnar.postgres_results(folding_database, statements):
             assert sorted(found.column(0).to_pylist()) == expected, query
-    for middle in ("\u00e9", "\u00c9", "\u017f", "\u212a", "\u0130", "\u0131", "\u00df", "\u1e9e", "\u03a3"):
-        query = f"qq{middle}zz"
+    for query in (
+        *WORDS_IN_CASES,
+        "CAF\u00c9",
+        "stra\u00dfe",
+        "\u017ftreet",
+        "\u03c3\u03af\u03c3\u03c5\u03c6\u03bf\u03c2",
+    ):
+        expected = set(np.flatnonzero(query_matches(frame, query).to_numpy()).tolist())
+        statements = store.search_rowids(conn, query)
+        if query.isascii():  # as above, in words
+            assert statements is not None
+            for read in columnar.postgres_results(folding_database, statements):
+                assert set(read.column(0).to_pylist()) == expected, query
+            continue
+        assert statements is None  # outside ASCII: the texts are read and checked
         pattern = store._like_pattern(query, folded=True, any_outside_ascii=True)  # as search_selects asks it
         sql = "SELECT row_id FROM incidents WHERE evidence_folded LIKE ?"
         found = {row[0] for row in conn.execute(sql, (pattern,))}
-        expected = np.flatnonzero(query_matches(frame, query).to_numpy())
-        assert len(expected) and set(expected.tolist()) <= found, query
+        assert expected and expected <= found and len(found) < len(texts) / 2, query
     conn.close()
+
+
+WORDS_IN_CASES = [
+    *("on the caf\u00e9 terrace", "ON THE CAFE TERRACE", "ON THE CAF\u00c9 TERRACE"),
+    *("in stra\u00dfe drei", "IN STRASSE DREI", "IN STRA\u1e9eE DREI"),
+    *("on \u017ftreet corner", "on street corner", "ON STREET CORNER"),
+    *("a \ufb01ne day", "a fine day", "from \u0130stanbul", "from istanbul", "from \u0131stanbul"),
+    *(
+        "\u03a3\u038a\u03a3\u03a5\u03a6\u039f\u03a3 rolled",
+        "\u03c3\u03af\u03c3\u03c5\u03c6\u03bf\u03c2 rolled",
+        "\u6771\u4eac\u90fd station",
+    ),
+]
+"""Words in their cases, in characters outside ASCII and in ASCII ones a case-insensitive search may take for them."""
 
 
 def test_text_matches_screen_each_row_once_a_version(searched_db, tmp_path, monkeypatch):

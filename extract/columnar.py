@@ -428,11 +428,11 @@ def sqlite_tables(db_path: str | Path, statements: Sequence[tuple[str, tuple, in
         return None
 
 
-def _postgres_pieces(url: str, select: str) -> list[pa.Table] | None:
-    """Return the rows `select` reads from the PostgreSQL database at `url` (postgres_tables), in one table; None when
-    the driver is not installed or cannot read them, and none either when there are none (no batch gives their
-    types): the caller reads them through psycopg."""
-    tables = postgres_tables(url, select)
+def _postgres_pieces(url: str, select: str, parameters: tuple = ()) -> list[pa.Table] | None:
+    """Return the rows `select` (with its `parameters`) reads from the PostgreSQL database at `url` (postgres_tables),
+    in one table; None when the driver is not installed or cannot read them, and none either when there are none (no
+    batch gives their types): the caller reads them through psycopg."""
+    tables = postgres_tables(url, select, parameters)
     return None if tables is None else [pa.concat_tables(read)] if (read := list(tables)) else []
 
 
@@ -477,11 +477,9 @@ def postgres_results(url: str, statements: Sequence[tuple[str, tuple]]) -> list[
     driver (postgres_tables); None when the driver cannot read them."""
 
     def read(statement: tuple[str, tuple]) -> pa.Table | None:
-        tables = postgres_tables(url, *statement)
-        if tables is None:
+        if (pieces := _postgres_pieces(url, *statement)) is None:
             raise LookupError(statement[0])
-        read = list(tables)
-        return pa.concat_tables(read) if read else None
+        return pieces[0] if pieces else None
 
     import adbc_driver_manager
 

@@ -101,26 +101,55 @@ def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.
     # A mask, not a Series: a Series indexed by the incident ids is first aligned with the frame's index, which hashed
     # a million ids (0.23 s).
     snapped = (protected & frame["precision"].isin(SNAPPED_PRECISIONS) & frame["lat"].notna()).to_numpy(dtype=bool)
-    if snapped.any():
-        points = list(zip(frame.loc[snapped, "lat"].tolist(), frame.loc[snapped, "lon"].tolist()))
-        centre_of = {p: h3.cell_to_latlng(h3.latlng_to_cell(*p, SNAP_RESOLUTION)) for p in set(points)}
-        centres = [centre_of[p] for p in points]
-        frame.loc[snapped, "lat"] = [lat for lat, _ in centres]
-        frame.loc[snapped, "lon"] = [lon for _, lon in centres]
-        if "cell" in frame:
-            cells = frame.loc[snapped, "cell"].tolist()
-            moved = [
-                h3.latlng_to_cell(*centre, h3.get_resolution(cell)) if isinstance(cell, str) else cell
-                for centre, cell in zip(centres, cells)
-            ]
-            frame.loc[snapped, "cell"] = np.array(moved, dtype=object)
-    frame.loc[snapped, "place_name"] = frame.loc[snapped, "borough"].fillna("London")
+    if not snapped.any():
+        return frame
+    # Whole columns, not .loc: each .loc assignment went through the million rows in pandas (0.08 s for seven).
+    frame = frame.assign(**_snapped_points(frame, snapped))
+    frame["place_name"] = frame["place_name"].mask(snapped, frame["borough"].fillna("London").array)
     # The place as the text wrote it is among the texts, which the dashboard's shared frames leave out.
-    frame.loc[snapped, [c for c in ("location_text", "place_kind") if c in frame]] = None
-    frame.loc[snapped, "precision"] = SNAPPED_PRECISION
+    for column in ("location_text", "place_kind"):
+        if column in frame:
+            frame[column] = frame[column].mask(snapped, None)
+    frame["precision"] = frame["precision"].mask(snapped, SNAPPED_PRECISION)
     if "precision_rank" in frame:
-        frame.loc[snapped, "precision_rank"] = PRECISION_ORDER[SNAPPED_PRECISION]
+        frame["precision_rank"] = frame["precision_rank"].mask(snapped, PRECISION_ORDER[SNAPPED_PRECISION])
     return frame
+
+
+def _snapped_points(
+    frame: pd.DataFrame, snapped: np.ndarray
+) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray]:
+    """Return the frame's lat and lon (as floats) with each `snapped` row's point at the centre of its hexagon of
+    SNAP_RESOLUTION; and its cell, when it has one that is not of that resolution, the centre's.
+
+    A row's hexagon is its cell when that is of SNAP_RESOLUTION (the dashboard's frames hold the cell of each point:
+    dashboard.data), else found from its point; each hexagon's centre is found once (at a million incidents, 41,000
+    protected points lie in a few thousand hexagons)."""
+    at = np.flatnonzero(snapped)
+    lats, lons = (frame[c].to_numpy(dtype=float, na_value=np.nan)[at].tolist() for c in ("lat", "lon"))
+    cells = (
+        frame["cell"].iloc[at].to_numpy(dtype=object, na_value=None).tolist() if "cell" in frame else [None] * len(at)
+    )
+    resolutions = {cell: h3.get_resolution(cell) for cell in set(cells) if isinstance(cell, str)}
+    hexagons = [
+        cell if resolutions.get(cell) == SNAP_RESOLUTION else h3.latlng_to_cell(lat, lon, SNAP_RESOLUTION)
+        for lat, lon, cell in zip(lats, lons, cells)
+    ]
+    centre_of = {hexagon: h3.cell_to_latlng(hexagon) for hexagon in set(hexagons)}
+    columns = {}
+    for column, part in (("lat", 0), ("lon", 1)):
+        values = frame[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        values[at] = [centre_of[hexagon][part] for hexagon in hexagons]
+        columns[column] = values
+    # A centre lies in its own hexagon: a cell of SNAP_RESOLUTION is the centre's already.
+    if any(resolution != SNAP_RESOLUTION for resolution in resolutions.values()):
+        values = frame["cell"].to_numpy(dtype=object, na_value=None, copy=True)
+        values[at] = [
+            h3.latlng_to_cell(*centre_of[hexagon], resolutions[cell]) if isinstance(cell, str) else cell
+            for cell, hexagon in zip(cells, hexagons)
+        ]
+        columns["cell"] = pd.array(values, dtype=frame["cell"].dtype)
+    return columns
 
 
 def _masked_texts(frame: pd.DataFrame, protected: pd.Series, vocabulary: NameVocabulary) -> pd.DataFrame:

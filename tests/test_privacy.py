@@ -278,6 +278,45 @@ def test_sexual_offence_is_drawn_at_a_centre_without_details(public, incidents):
     assert [row[c] for c in ("type_start", "type_end", "place_start", "place_end")] == [pd.NA] * 4
 
 
+FINER = SNAP_RESOLUTION + 2
+
+
+@pytest.mark.parametrize(
+    "cell, expected_cell",
+    [
+        ("the point's", "the point's"),  # a centre lies in its own hexagon
+        ("finer", "the centre's, as fine"),
+        ("missing", "missing"),
+        ("no column", "no column"),
+    ],
+)
+def test_sexual_offence_moves_to_its_hexagons_centre_whatever_cell_it_has(incidents, vocabulary, cell, expected_cell):
+    row = incidents.loc[["common:0"]].copy()
+    lat, lon = row["lat"].iloc[0], row["lon"].iloc[0]
+    centre = h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, SNAP_RESOLUTION))
+    cells = {
+        "the point's": h3.latlng_to_cell(lat, lon, SNAP_RESOLUTION),
+        "finer": h3.latlng_to_cell(lat, lon, FINER),
+        "missing": None,
+    }
+    if cell == "no column":
+        row = row.drop(columns="cell")
+    else:
+        row["cell"] = pd.array([cells[cell]], dtype=row["cell"].dtype)
+    shown = public_incidents(row, vocabulary).iloc[0]
+    assert (shown["lat"], shown["lon"]) == centre
+    expected = {
+        "the point's": cells["the point's"],
+        "the centre's, as fine": h3.latlng_to_cell(*centre, FINER),
+    }
+    if expected_cell == "no column":
+        assert "cell" not in shown
+    elif expected_cell == "missing":
+        assert pd.isna(shown["cell"])
+    else:
+        assert shown["cell"] == expected[expected_cell]
+
+
 def test_sexual_offence_on_a_street_keeps_the_street_centre(public, incidents):
     row = public.loc["street:0"]
     assert (row["lat"], row["lon"], row["precision"], row["place_name"]) == (51.46, -0.12, "street", "Acre Lane")

@@ -1124,7 +1124,8 @@ def _corrected(frame: pd.DataFrame, found: Sequence[store.Correction]) -> pd.Dat
 def _fixed(frame: pd.DataFrame, fixed: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """Return `frame` with the corrected rows `fixed` in place, at the positions `at`."""
     # A corrected place has a point of its own, whose cell _cells computes: the stored cell was the extracted
-    # point's. A row whose point stayed keeps its cell, so that the column is not made anew for nothing.
+    # point's. A row whose point stayed keeps its cell, so that the column is not made anew for nothing. (The public
+    # view moves a protected point to the centre of its cell: privacy.public_incidents.)
     stored = frame[["lat", "lon", "cell"]].iloc[at]
     moved = [
         not (_same(lat, new_lat) and _same(lon, new_lon))

@@ -122,9 +122,9 @@ def _snapped_points(
     """Return the frame's lat and lon (as floats) with each `snapped` row's point at the centre of its hexagon of
     SNAP_RESOLUTION; and its cell, when it has one that is not of that resolution, the centre's.
 
-    A row's hexagon is its cell when that is of SNAP_RESOLUTION (the dashboard's frames hold the cell of each point:
-    dashboard.data), else found from its point; each hexagon's centre is found once (at a million incidents, 41,000
-    protected points lie in a few thousand hexagons)."""
+    A row's hexagon is its cell when that is of SNAP_RESOLUTION (the dashboard's frames hold the cell of each point,
+    a corrected point's made anew: dashboard.data._fixed), else found from its point; each hexagon's centre is found
+    once (at a million incidents, 41,000 protected points lie in a few thousand hexagons)."""
     at = np.flatnonzero(snapped)
     lats, lons = (frame[c].to_numpy(dtype=float, na_value=np.nan)[at].tolist() for c in ("lat", "lon"))
     cells = (
@@ -138,12 +138,12 @@ def _snapped_points(
     centre_of = {hexagon: h3.cell_to_latlng(hexagon) for hexagon in set(hexagons)}
     columns = {}
     for column, part in (("lat", 0), ("lon", 1)):
-        values = frame[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        values = frame[column].to_numpy(dtype=float, na_value=np.nan).copy()  # see _masked_texts: not the column's
         values[at] = [centre_of[hexagon][part] for hexagon in hexagons]
         columns[column] = values
     # A centre lies in its own hexagon: a cell of SNAP_RESOLUTION is the centre's already.
     if any(resolution != SNAP_RESOLUTION for resolution in resolutions.values()):
-        values = frame["cell"].to_numpy(dtype=object, na_value=None, copy=True)
+        values = frame["cell"].to_numpy(dtype=object, na_value=None).copy()
         values[at] = [
             h3.latlng_to_cell(*centre_of[hexagon], resolutions[cell]) if isinstance(cell, str) else cell
             for cell, hexagon in zip(cells, hexagons)

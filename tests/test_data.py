@@ -19,7 +19,7 @@ from test_privacy import ON_STREET, SEXUAL
 
 from dashboard import data
 from dashboard.filters import Filters, filter_choices, filter_incidents, query_matches
-from dashboard.privacy import may_name, public_incidents
+from dashboard.privacy import SNAP_RESOLUTION, may_name, public_incidents
 from extract import columnar, corrections, store
 from extract.datafiles import DEFAULT_DB
 from extract.records import PRECISIONS, Article
@@ -318,6 +318,24 @@ def test_read_incidents_cells_are_the_stored_ones_unless_the_point_moved(tmp_pat
     conn.close()
     read = data.read_incidents(path).loc["peckham:0"]
     assert read["cell"] == (h3.latlng_to_cell(51.5, -0.1, data.H3_RESOLUTION) if moved else "1")
+
+
+class StationGeocoder:
+    """The place search of a place correction: every query is a station in Camden."""
+
+    def geocode(self, query, **options):
+        return place("Somewhere station", 51.51, -0.12, "station", "Camden", "E09000007", kind="station")
+
+
+def test_a_protected_incident_a_correction_moves_shows_at_its_new_hexagons_centre(tmp_path):
+    path = build_incidents_db(tmp_path / "incidents.db", cases=(SEXUAL,))
+    conn = store.connect(path)
+    corrections.correct_place(conn, "common:0", "Somewhere station", geocoder=StationGeocoder(), editor="t")
+    conn.close()
+    shown = data.public(path).loc["common:0"]
+    centre = h3.cell_to_latlng(h3.latlng_to_cell(51.51, -0.12, SNAP_RESOLUTION))
+    assert (shown["lat"], shown["lon"], shown["precision"]) == (*centre, "area")
+    assert shown["cell"] == h3.latlng_to_cell(51.51, -0.12, data.H3_RESOLUTION)
 
 
 def test_pages_leave_the_shared_frames_unchanged(tmp_path, monkeypatch):

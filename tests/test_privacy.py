@@ -23,6 +23,7 @@ from dashboard.privacy import (
     public_incidents,
     shift,
 )
+from extract import store
 from extract.records import PRECISION_ORDER
 from extract.text.screening import load_name_vocabulary
 
@@ -281,6 +282,7 @@ def test_sexual_offence_is_drawn_at_a_centre_without_details(public, incidents):
 FINER = SNAP_RESOLUTION + 2
 
 
+@pytest.mark.parametrize("kind", ["str", object])  # the frames' text, and Python objects
 @pytest.mark.parametrize(
     "cell, expected_cell",
     [
@@ -290,8 +292,11 @@ FINER = SNAP_RESOLUTION + 2
         ("no column", "no column"),
     ],
 )
-def test_sexual_offence_moves_to_its_hexagons_centre_whatever_cell_it_has(incidents, vocabulary, cell, expected_cell):
-    row = incidents.loc[["common:0"]].copy()
+def test_sexual_offence_moves_to_its_hexagons_centre_whatever_cell_it_has(
+    incidents, vocabulary, cell, expected_cell, kind
+):
+    # As the dashboard's shared frames hold it: without the texts, which the rows shown get (data.texts_of).
+    row = incidents.loc[["common:0"]].drop(columns=list(store.MAP_TEXTS)).copy()
     lat, lon = row["lat"].iloc[0], row["lon"].iloc[0]
     centre = h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, SNAP_RESOLUTION))
     cells = {
@@ -302,8 +307,10 @@ def test_sexual_offence_moves_to_its_hexagons_centre_whatever_cell_it_has(incide
     if cell == "no column":
         row = row.drop(columns="cell")
     else:
-        row["cell"] = pd.array([cells[cell]], dtype=row["cell"].dtype)
+        row["cell"] = pd.Series([cells[cell]], index=row.index, dtype=kind)
+    given = row.copy()
     shown = public_incidents(row, vocabulary).iloc[0]
+    pd.testing.assert_frame_equal(row, given)  # the caller's frame as it was
     assert (shown["lat"], shown["lon"]) == centre
     expected = {
         "the point's": cells["the point's"],

@@ -891,9 +891,9 @@ def _typed_texts_table(table: pa.Table) -> pa.Table | None:
 
 def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table]:
     """Return what each (statement, parameters, most rows) of store.search_selects reads, _TEXTS_READ as
-    _TEXTS_TYPES: from SQLite by the ADBC driver, each statement at once
-    (columnar.sqlite_tables), else, or when the driver cannot read them as such, through `conn`."""
-    if isinstance(conn, sqlite3.Connection) and (read := _driver_texts(db_path, statements)) is not None:
+    _TEXTS_TYPES: by the ADBC drivers, each statement at once (_driver_texts), or, when a driver cannot read them as
+    such, through `conn`."""
+    if (read := _driver_texts(db_path, statements)) is not None:
         return read
 
     def table(statement: tuple[str, tuple, int], on: store.Connection) -> pa.Table:
@@ -918,9 +918,16 @@ def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple
 
 
 def _driver_texts(db_path: str, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table] | None:
-    """Return what _read_texts reads of the SQLite database at `db_path` by the ADBC driver, None when the driver
-    cannot read them as _TEXTS_TYPES; no connection of the caller's, so any thread may call it."""
-    read = columnar.sqlite_tables(db_path, statements)
+    """Return what _read_texts reads of the database at `db_path` by the ADBC drivers, each statement on a connection
+    of its own at once (columnar.sqlite_tables, columnar.postgres_results: no Python object per value; at 1M on
+    PostgreSQL, 57,014 texts in 0.99-1.46 s against 1.03-1.10 s through psycopg, the server's search most of it);
+    None when a driver cannot read them as _TEXTS_TYPES; no connection of the caller's, so any thread may call it."""
+    if store.is_url(db_path):
+        found = columnar.postgres_results(db_path, [(sql, parameters) for sql, parameters, _ in statements])
+        # A statement that read no row has no types: none of the search's does (its count comes with every row).
+        read = None if found is None or any(t is None for t in found) else [t for t in found if t is not None]
+    else:
+        read = columnar.sqlite_tables(db_path, statements)
     typed = [_typed_texts_table(t) for t in read or ()]
     return None if read is None or any(t is None for t in typed) else [t for t in typed if t is not None]
 

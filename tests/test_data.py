@@ -1,3 +1,4 @@
+import dataclasses
 import gc
 import itertools
 import os
@@ -485,6 +486,38 @@ def test_postgresql_scan_through_arrow_equals_the_scan_through_psycopg(postgres_
         pd.testing.assert_series_equal(through_arrow, through_psycopg)
         assert through_arrow.any() or public_view  # editors find both; readers may not find a masked name
     assert len(scans) >= 2  # the scan went through ADBC's driver (the map's rows too)
+    data._cached_matches.clear()
+
+
+CAFE = dataclasses.replace(
+    NAMED,
+    article_id="cafe",
+    headline="Man stabbed outside Café Nero in Peckham",
+    text="A man was stabbed outside Café Nero on Rye Lane in Peckham. Police are appealing for witnesses.",
+    evidence="A man was stabbed outside Café Nero on Rye Lane in Peckham.",
+    ages=(),
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", ["CAFÉ", "é n", "stabbé"])  # outside ASCII: the index's texts are read and checked
+def test_postgresql_texts_the_index_finds_through_arrow_equal_those_through_psycopg(postgres_url, monkeypatch, query):
+    build_incidents_db(postgres_url, cases=(*CASES, NAMED, CAFE))
+    read = []
+    results = columnar.postgres_results
+    monkeypatch.setattr(
+        columnar, "postgres_results", lambda url, statements: read.append(statements) or results(url, statements)
+    )
+    for public_view in (True, False):
+        data._cached_matches.clear()
+        through_arrow = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
+        with monkeypatch.context() as patched:
+            patched.setattr(columnar, "postgres_results", lambda *a: None)  # as without the driver
+            data._cached_matches.clear()
+            through_psycopg = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
+        pd.testing.assert_series_equal(through_arrow, through_psycopg)
+        assert sorted(through_arrow.index[through_arrow]) == (["cafe:0"] if query != "stabbé" else [])
+    assert read and all(len(statements) == 2 for statements in read)  # the evidence's and the headline's, by ADBC
     data._cached_matches.clear()
 
 

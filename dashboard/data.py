@@ -921,8 +921,8 @@ def _driver_texts(db_path: str, statements: Sequence[tuple[str, tuple, int]]) ->
     """Return what _read_texts reads of the database at `db_path` by the ADBC drivers, each statement on a connection
     of its own at once (columnar.sqlite_tables, columnar.postgres_results: no Python object per value; at 1M on
     PostgreSQL, 59,459 texts (41,743 evidence, 17,716 headlines) in 0.99-1.46 s against 1.03-1.10 s through psycopg,
-    the server's search most of it);
-    None when a driver cannot read them as _TEXTS_TYPES; no connection of the caller's, so any thread may call it."""
+    the server's search most of it); None when a driver cannot read them as _TEXTS_TYPES; no connection of the
+    caller's, so any thread may call it."""
     if store.is_url(db_path):
         found = columnar.postgres_results(db_path, [(sql, parameters) for sql, parameters, _ in statements])
         # A statement that read no row has no types: none of the search's does (its count comes with every row).

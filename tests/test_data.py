@@ -467,6 +467,18 @@ def test_an_ascii_search_of_postgresql_reads_no_text_and_keeps_what_sqlite_keeps
     data._cached_matches.clear()
 
 
+def matches_both_ways(url, query, public_view, monkeypatch, reader):
+    """Return the text matches of `query` at `url` read by ADBC's driver, then with columnar's `reader` of it gone, as
+    without the driver: through psycopg."""
+    data._cached_matches.clear()
+    through_arrow = data.text_matches(url, query, public_view=public_view, events_view=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(columnar, reader, lambda *a: None)
+        data._cached_matches.clear()
+        through_psycopg = data.text_matches(url, query, public_view=public_view, events_view=False)
+    return through_arrow, through_psycopg
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("query", ["ye", "Mensah"])  # under the index's trigram: every row's texts are scanned
 def test_postgresql_scan_through_arrow_equals_the_scan_through_psycopg(postgres_url, monkeypatch, query):
@@ -477,12 +489,9 @@ def test_postgresql_scan_through_arrow_equals_the_scan_through_psycopg(postgres_
     tables = columnar.postgres_tables
     monkeypatch.setattr(columnar, "postgres_tables", lambda *a: scans.append(a[1]) or tables(*a))
     for public_view in (True, False):
-        data._cached_matches.clear()
-        through_arrow = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
-        with monkeypatch.context() as patched:
-            patched.setattr(columnar, "postgres_tables", lambda *a: None)  # as without the driver
-            data._cached_matches.clear()
-            through_psycopg = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
+        through_arrow, through_psycopg = matches_both_ways(
+            postgres_url, query, public_view, monkeypatch, "postgres_tables"
+        )
         pd.testing.assert_series_equal(through_arrow, through_psycopg)
         assert through_arrow.any() or public_view  # editors find both; readers may not find a masked name
     assert len(scans) >= 2  # the scan went through ADBC's driver (the map's rows too)
@@ -509,12 +518,9 @@ def test_postgresql_texts_the_index_finds_through_arrow_equal_those_through_psyc
         columnar, "postgres_results", lambda url, statements: read.append(statements) or results(url, statements)
     )
     for public_view in (True, False):
-        data._cached_matches.clear()
-        through_arrow = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
-        with monkeypatch.context() as patched:
-            patched.setattr(columnar, "postgres_results", lambda *a: None)  # as without the driver
-            data._cached_matches.clear()
-            through_psycopg = data.text_matches(postgres_url, query, public_view=public_view, events_view=False)
+        through_arrow, through_psycopg = matches_both_ways(
+            postgres_url, query, public_view, monkeypatch, "postgres_results"
+        )
         pd.testing.assert_series_equal(through_arrow, through_psycopg)
         assert sorted(through_arrow.index[through_arrow]) == (["cafe:0"] if query != "stabbé" else [])
     assert read and all(len(statements) == 2 for statements in read)  # the evidence's and the headline's, by ADBC

@@ -868,7 +868,8 @@ def _searched_texts(db_path: str, query: str, *, limit: int) -> Iterator[pa.Tabl
                 read = coming.result() if coming is not None else None
                 after = rounds[at + 1] if at + 1 < len(rounds) else None
                 coming = ahead.submit(_driver_texts, db_path, after) if sqlite and after is not None else None
-                yield from _read_texts(db_path, conn, scanned) if read is None else read
+                # The driver was tried (SQLite's round ahead, PostgreSQL's batches): not again for each round.
+                yield from _read_texts(db_path, conn, scanned, driver=False) if read is None else read
                 del read
                 hand_back_memory()  # the driver's threads free the pieces read into arenas of their own
     finally:
@@ -889,11 +890,13 @@ def _typed_texts_table(table: pa.Table) -> pa.Table | None:
     return pa.table(columns, _TEXTS_READ) if tuple(c.type for c in columns) == _TEXTS_TYPES else None
 
 
-def _read_texts(db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]]) -> list[pa.Table]:
+def _read_texts(
+    db_path: str, conn: store.Connection, statements: Sequence[tuple[str, tuple, int]], *, driver: bool = True
+) -> list[pa.Table]:
     """Return what each (statement, parameters, most rows) of store.search_selects reads, _TEXTS_READ as
     _TEXTS_TYPES: by the ADBC drivers, each statement at once (_driver_texts), or, when a driver cannot read them as
-    such, through `conn`."""
-    if (read := _driver_texts(db_path, statements)) is not None:
+    such (or not `driver`: the caller tried it), through `conn`."""
+    if driver and (read := _driver_texts(db_path, statements)) is not None:
         return read
 
     def table(statement: tuple[str, tuple, int], on: store.Connection) -> pa.Table:

@@ -26,14 +26,17 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from extract import postgres, store
 from extract.cache import cache_dir
+
+if TYPE_CHECKING:  # imported where a frame is made: an ingest of a small database (refresh keeps no copy) needs none
+    import pandas as pd
 
 WHOLE_NUMBERS = (
     *("candidates", "fatal", "arrests", "evidence_start"),
@@ -243,6 +246,8 @@ def _read(
 ) -> tuple[pd.DataFrame, pa.Table | None]:
     """Return the map rows read from the database, as a frame (unless not `frame`: an empty one) and as the sorted
     Arrow table it was made from (None when Arrow could not type a column)."""
+    import pandas as pd
+
     hidden, deleted = left_out(found)
     read = _arrow_rows(db_path, conn, hidden=hidden, deleted=deleted)
     if read:
@@ -263,6 +268,8 @@ def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]
     tuples at once), and are sorted there: from_records and pandas' sort held the frame twice. A column Arrow cannot
     type (SQLite keeps text in an INTEGER column) makes the frame the old way, without a table.
     """
+    import pandas as pd
+
     columns = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     tables: list[pa.Table] = []
     batch: list[tuple] = []
@@ -575,6 +582,8 @@ def _write_snapshot(table: pa.Table, path: Path) -> None:
 
 
 def _records_frame(rows: Iterator[tuple]) -> pd.DataFrame:
+    import pandas as pd
+
     columns = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
     pieces = []
     while batch := list(itertools.islice(rows, LOAD_BATCH)):

@@ -163,9 +163,13 @@ def may_name(columns: Sequence[Sized], vocabulary: NameVocabulary) -> np.ndarray
     rows = len(columns[0]) if columns else 0
     # Every column in one array: pyarrow compiles the pattern at each call (3-7 ms), which a search calling once
     # per column of each piece of a million rows paid 40 times.
-    column = pa.concat_arrays([_large_strings(c) for c in columns]) if columns else pa.array([], pa.large_string())
-    found = pc.match_substring_regex(column, screen_pattern(vocabulary)).fill_null(False)
-    return found.to_numpy(zero_copy_only=False).reshape(len(columns), rows).any(axis=0)
+    column = pa.concat_arrays([_large_strings(c) for c in columns]) if columns else _built_strings([])
+    # Nothing here converts Python objects to Arrow or Arrow to numpy (fill_null(False), to_numpy): either imports
+    # pandas at its first call, 0.2 s of CPU and 40 MB for an ingest, which screens its texts here and needs no pandas.
+    matched = pc.match_substring_regex(column, screen_pattern(vocabulary))
+    found = pc.and_kleene(matched, pc.is_valid(matched)).cast(pa.uint8())  # a null is no match
+    flags = np.frombuffer(found.buffers()[1] or b"", dtype=np.uint8, count=len(found), offset=found.offset)
+    return np.asarray(flags.reshape(len(columns), rows).any(axis=0))
 
 
 def _large_strings(texts: object) -> pa.Array:
@@ -176,7 +180,26 @@ def _large_strings(texts: object) -> pa.Array:
         return texts.cast(pa.large_string()).combine_chunks()
     if isinstance(texts, pa.Array):
         return texts.cast(pa.large_string())
+    if isinstance(texts, (list, tuple)):
+        return _built_strings(texts)
     return pa.array(texts, type=pa.large_string())
+
+
+def _built_strings(texts: Sequence[str | None]) -> pa.Array:
+    """Return a list of texts (or None) as an Arrow array of large strings, built from its buffers (see may_name:
+    pyarrow.array would import pandas). A text that is no UTF-8 (a lone surrogate) is left to pyarrow, which refuses
+    it as it always has."""
+    import pyarrow as pa
+
+    try:
+        encoded = [b"" if t is None else t.encode("utf-8") for t in texts]
+    except UnicodeEncodeError:
+        return pa.array(texts, type=pa.large_string())
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    valid = np.packbits(np.array([t is not None for t in texts], dtype=bool), bitorder="little")
+    buffers = [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.large_string(), len(encoded), buffers)
 
 
 def _re2_literal(text: str) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from dashboard.events_view import REPORT_IDS, REPORTS
 from dashboard.maps import Shade, quoted_excerpt
 from extract import exports, store
-from extract.records import Article, Incident
+from extract.records import Article, Incident, is_link
 
 MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character may be escaped
 WHITESPACE = re.compile(r"\s+")
@@ -28,7 +28,6 @@ WHITESPACE = re.compile(r"\s+")
 AUTOLINK_TRIGGERS = re.compile(r"(?<=http)(?=s?://)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 NOTICES_SHOWN = 5  # dropped link values quoted in the one notice; a crafted link may drop thousands
-URL_SCHEMES = ("http", "https")
 URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"  # reserved and unreserved URL characters; the rest (spaces, ( ) < >) is encoded
 HIGHLIGHTS = {"place": "blue", "type": "orange"}
 YES_NO = {1: "yes", 0: "no"}
@@ -70,8 +69,9 @@ def link_notice(notices: Sequence[str]) -> str | None:
 
 
 def safe_url(url: object) -> str | None:
-    """Return an http(s) URL with markdown-breaking characters percent-encoded, or None for anything else."""
-    if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() not in URL_SCHEMES:
+    """Return an http(s) link (records.is_link) with markdown-breaking characters percent-encoded, or None for
+    anything else: a store written before ingest dropped other URLs may hold them."""
+    if not isinstance(url, str) or not is_link(url):
         return None
     return quote(url.strip(), safe=URL_SAFE)
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from extract.datafiles import DATA_DIR, read_rows
+from extract.records import DATE_RANGE as RECORDED_DATES
 from extract.records import PRECISIONS, WEAPONS, Place
 
 CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
@@ -31,7 +32,7 @@ SHADES = ("incidents", "residents")  # the boroughs view: incidents, or incident
 MAX_QUERY_CHARS = 200  # a search longer than a sentence is a pasted text, not a search
 NOTICE_CHARS = 40  # a notice quotes the start of a dropped value, so a long link cannot flood the page
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))  # the date pickers' bounds; a link outside them is dropped
+DATE_RANGE = RECORDED_DATES  # the date pickers' bounds; a link outside them is dropped
 INCIDENT_ID = re.compile(r"^[\w:.\-]{1,120}$")
 ANY = "any"  # the selectboxes' "no filter" option
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -178,7 +179,7 @@ def _km(text: str) -> float | None:
 
 
 def _near(text: str, _: Choices) -> Near | None:
-    return Near(text[:MAX_PLACE_CHARS]) if text else None
+    return Near(text) if 0 < len(text) <= MAX_PLACE_CHARS else None  # the box holds no more: its start would mislead
 
 
 def _near_widget(text: Any) -> Near | None:
@@ -321,12 +322,19 @@ FIELDS = (
         # Ranks count from the most precise; -1 (no place) fails every minimum.
         lambda frame, precision, _: frame["precision_rank"].between(0, PRECISIONS.index(precision)),
     ),
-    Field("q", "query", parse=lambda text, _: _query(text), reason="", keep=_query_matches, from_widget=_query),
+    Field(
+        "q",
+        "query",
+        parse=lambda text, _: text if len(text) <= MAX_QUERY_CHARS else None,  # a link's, stripped; the box's are
+        reason=f"longer than {MAX_QUERY_CHARS} characters",  # never longer: searching its start would mislead
+        keep=_query_matches,
+        from_widget=_query,
+    ),
     Field(
         "near",
         "near",
         parse=_near,
-        reason="empty place",
+        reason=f"empty, or longer than {MAX_PLACE_CHARS} characters",
         write=lambda near: near.text,
         keep=_near_keeps,
         to_widget=lambda near: near.text if near else "",

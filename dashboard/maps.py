@@ -71,6 +71,9 @@ STYLE_SCHEMES = ("http", "https")
 # Templates are constants; Streamlit substitutes {field} from the picked object, and text tooltips are set with
 # innerText, so untrusted values never become markup (streamlit frontend DeckGlJsonChart, setTooltip).
 POINTS_TOOLTIP = {"text": "{headline}\n{type} · {place}\n{date}{more}"}
+# Streamlit fills a tooltip's fields one by one, each in the first "{field}" of the text so far: a headline holding
+# "{place}" would take the place's value there. A word joiner (invisible) after each "{" of a value keeps it literal.
+TOOLTIP_BRACE = ("{", "{\u2060")
 DENSITY_TOOLTIP = {"text": "{n} incidents in this hexagon"}
 BOROUGHS_TOOLTIP = {"text": "{name}\n{n} incidents, {rate} per 100,000 residents"}
 
@@ -422,8 +425,8 @@ def point_records(
     headlines = headlines.where(headlines.str.len() > 0, frame["evidence"].map(quoted_excerpt))
     places = frame["place_name"].fillna(frame["location_text"]).fillna("place unknown")
     # Plain lists: iterating pandas' Arrow-backed strings row by row costs more than the rest of this function.
-    ids, heads, kinds = frame["incident_id"].tolist(), headlines.tolist(), frame["type"].tolist()
-    where, days, group_list = places.tolist(), frame["date"].tolist(), group_of.reindex(frame.index).tolist()
+    ids, heads, kinds = frame["incident_id"].tolist(), _literal(headlines), _literal(frame["type"])
+    where, days, group_list = _literal(places), frame["date"].tolist(), group_of.reindex(frame.index).tolist()
     positions = _positions(frame)
     stacks: dict[tuple[float, float], list[int]] = {}
     for i, p in enumerate(positions):
@@ -460,6 +463,13 @@ def point_records(
             }
         records.append(record)
     return records
+
+
+def _literal(texts: pd.Series) -> list:
+    """Return the texts as a list, each "{" followed by TOOLTIP_BRACE's word joiner (None and NaN kept)."""
+    if not texts.str.contains("{", regex=False).any():  # nearly always: the list as it is
+        return texts.tolist()
+    return texts.str.replace(*TOOLTIP_BRACE, regex=False).tolist()
 
 
 def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:

@@ -1,11 +1,14 @@
 """The readers' "Report a problem" form in an incident's details: a reason and an optional note, stored for the
-editors as a flag (extract.corrections.report_problem) and never published; REPORTS_PER_WINDOW per session at most.
+editors as a flag (extract.corrections.report_problem) and never published. In an hour a session sends at most
+REPORTS_PER_WINDOW, a network address REPORTS_PER_ADDRESS (its sessions together) and the whole server
+REPORTS_PER_SERVER: a script opening a new session for each report is held by the other two.
 
 A report is the one thing a reader writes; it needs no account.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 
@@ -16,7 +19,9 @@ from dashboard.display import escape_markdown
 from extract import corrections
 from extract.records import ExtractError
 
-REPORTS_PER_WINDOW = 3  # a reader rarely has more to say in an hour; a script gets no further
+REPORTS_PER_WINDOW = 3  # a reader rarely has more to say in an hour
+REPORTS_PER_ADDRESS = 10  # an office or a household shares one address; a reload is a new session, not a new reader
+REPORTS_PER_SERVER = 200  # beyond a day's work for the editors: a flood from many addresses stops here
 REPORT_WINDOW_SECONDS = 60 * 60
 FORM = "report_form"  # the form's key; its widgets' keys are report_reason, report_note and report_send
 
@@ -26,6 +31,33 @@ def reports_allowed(
 ) -> bool:
     """Return whether one more report may be sent at `now`, given when this session sent its earlier ones."""
     return sum(1 for moment in sent if now - moment < window) < limit
+
+
+class SentReports:
+    """When this server's sessions sent their reports, and from which address (None when unknown: a reader on the
+    server's own machine), for the limits beyond one session. Safe to share between sessions' threads."""
+
+    def __init__(self) -> None:
+        self._sent: list[tuple[float, str | None]] = []
+        self._lock = threading.Lock()
+
+    def take(self, address: str | None, now: float, *, window: float = REPORT_WINDOW_SECONDS) -> bool:
+        """Count one more report from `address` at `now` and return True, or return False when the address or the
+        server has sent its limit within the window. A report counted and then not stored still counts: a failing
+        database is not tried again and again."""
+        with self._lock:
+            self._sent = [(moment, a) for moment, a in self._sent if now - moment < window]
+            mine = sum(1 for _, a in self._sent if a == address) if address is not None else 0
+            if len(self._sent) >= REPORTS_PER_SERVER or mine >= REPORTS_PER_ADDRESS:
+                return False
+            self._sent.append((now, address))
+            return True
+
+
+@st.cache_resource(show_spinner=False)
+def sent_reports() -> SentReports:
+    """The server's SentReports, one for all its sessions."""
+    return SentReports()
 
 
 def report_problem_form(incident_id: str) -> None:
@@ -45,7 +77,7 @@ def report_problem_form(incident_id: str) -> None:
         return
     now = time.monotonic()
     sent = st.session_state.setdefault(data.REPORTS_SENT, [])
-    if not reports_allowed(sent, now):
+    if not reports_allowed(sent, now) or not sent_reports().take(st.context.ip_address, now):
         st.warning("You have sent several reports in the last hour. Please wait a while before sending another.")
         return
     try:

@@ -38,7 +38,7 @@ from trafilatura.settings import Document, set_date_params
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.postgres import is_url
-from extract.records import Article, ExtractError
+from extract.records import DATE_RANGE, Article, ExtractError, is_link
 
 FURNITURE_FILE = DATA_DIR / "page_furniture.txt"
 
@@ -70,6 +70,7 @@ MAX_ARTICLE_CHARS = MAX_PAGE_CHARS
 """The text of one article (a JSON line, an HTML page, a feed entry) is cut here, at a break, and the cut reported."""
 MAX_FIELD_CHARS = 10_000
 """A longer headline is cut and a longer URL dropped, and reported: no real headline or link is that long."""
+SHOWN_URL_CHARS = 80  # of a URL dropped, quoted in its warning
 MAX_ID_CHARS = 200
 """A longer article id rejects its line: ids are hashes, slugs or URLs, and a longer one is a mistake."""
 SNIFF_BYTES = 2048  # the start of a file that shows its format
@@ -468,8 +469,8 @@ def _valid_unicode(text: str) -> str:
 
 
 def _within_limits(article: Article, errors: list[ExtractError]) -> Article:
-    """Return `article` with its text cut at MAX_ARTICLE_CHARS, a headline cut and a URL dropped at MAX_FIELD_CHARS;
-    a ReadWarning reports each cut."""
+    """Return `article` with its text cut at MAX_ARTICLE_CHARS, a headline cut and a URL dropped at MAX_FIELD_CHARS,
+    and a URL that is no http(s) link (records.is_link) dropped; a ReadWarning reports each."""
     where = article.source
     if len(article.text) > MAX_ARTICLE_CHARS:
         start, end = next(_bounded(article.text, 0, len(article.text), limit=MAX_ARTICLE_CHARS))
@@ -480,6 +481,10 @@ def _within_limits(article: Article, errors: list[ExtractError]) -> Article:
         article = replace(article, headline=article.headline[:MAX_FIELD_CHARS])
     if article.url and len(article.url) > MAX_FIELD_CHARS:
         errors.append(ReadWarning(f"{where}: URL of {len(article.url):,} characters dropped"))
+        article = replace(article, url=None)
+    elif article.url and not is_link(article.url):
+        shown = article.url[:SHOWN_URL_CHARS] + ("…" if len(article.url) > SHOWN_URL_CHARS else "")
+        errors.append(ReadWarning(f"{where}: URL {shown!r} dropped: not an http(s) link"))
         article = replace(article, url=None)
     return article
 
@@ -756,11 +761,13 @@ def entry_article(where: str, entry: feedparser.FeedParserDict, published: str |
 
 
 def _struct_date(parsed: tuple | None) -> str | None:
-    """Return the date of feedparser's parsed time tuple; None when there is none or it is no calendar date."""
+    """Return the date of feedparser's parsed time tuple; None when there is none, or it is no calendar date or
+    outside records.DATE_RANGE."""
     try:
-        return date(*parsed[:3]).isoformat() if parsed else None
+        found = date(*parsed[:3]) if parsed else None
     except (TypeError, ValueError):
         return None
+    return found.isoformat() if found is not None and DATE_RANGE[0] <= found <= DATE_RANGE[1] else None
 
 
 class _TextCollector(HTMLParser):
@@ -826,14 +833,41 @@ def _html_text(fragment: str) -> str:
 
 def _checked_date(value: str | None) -> str | None:
     if value is not None and _iso_date(value) != value:
-        raise ExtractError(f"published: expected YYYY-MM-DD or YYYY-MM, got {value!r}")
+        raise ExtractError(f"published: expected YYYY-MM-DD or YYYY-MM from 1900 to 2100, got {value!r}")
     return value
 
 
 def _iso_date(value: object) -> str | None:
-    """Return a date as "YYYY-MM-DD" (or "YYYY-MM" when only the month is known); None when it cannot be read."""
+    """Return a date as "YYYY-MM-DD" (or "YYYY-MM" when only the month is known); None when it cannot be read, or is
+    outside records.DATE_RANGE (a feed's "2999", a "0001" placeholder: no news is dated so)."""
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_DATE_CHARS:
         return None
+    found = _read_date(value.strip())
+    if found is None or not DATE_RANGE[0] <= found[0] <= DATE_RANGE[1]:
+        return None
+    return found[0].isoformat() if found[1] else found[0].isoformat()[:7]
+
+
+def _read_date(value: str) -> tuple[date, bool] | None:
+    """Return the date `value` writes and whether it has a day (the first of its month when not); None when none."""
+    # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
+    if match := _ISO_DATE.match(value):
+        if match.end() == len(value) or value[match.end()] in "T ":
+            year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
+            try:
+                return date(year, month, day or 1), day is not None
+            except ValueError:
+                return None
+    try:
+        return email.utils.parsedate_to_datetime(value).date(), True
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    for fmt, has_day in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date(), has_day
+        except ValueError:
+            continue
+    return None
     value = value.strip()
     # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
     if match := _ISO_DATE.match(value):

@@ -2,7 +2,8 @@
 
 Rows come from the store (`store.incident_row`, or `iter_incident_rows` zipped with INCIDENT_COLUMNS: fatal 0/1/None,
 victim_ages a JSON text) or from DataFrame records of them (NaN for a missing number). Exported records carry every
-column: fatal as true/false/null, victim_ages as a list in JSON and as "18;17" in CSV.
+column: fatal as true/false/null, victim_ages as a list in JSON and as "18;17" in CSV. A CSV text cell a spreadsheet
+would run as a formula ("=HYPERLINK(...)" in a headline) is written with a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ INTEGER_COLUMNS = frozenset(
 )
 FLOAT_COLUMNS = frozenset({"lat", "lon"})
 EXPORT_FORMATS = (".csv", ".geojson", ".jsonl")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell opening so as a formula (OWASP)
 
 
 def write_incidents(rows: Iterable[dict], path: str | Path, *, columns: Sequence[str] = INCIDENT_COLUMNS) -> int:
@@ -99,6 +101,8 @@ def _csv_value(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # text to a spreadsheet: untrusted news text must not run there
     return value
 
 

@@ -6,8 +6,10 @@ Every offset is a character offset into `Article.text` (start inclusive, end exc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 PRECISIONS = ("building", "junction", "site", "street", "station", "postcode", "area", "ward", "borough", "london")
 """Place precisions, most precise first: a junction is where two streets meet, a site a park, common, estate or
@@ -22,6 +24,22 @@ WEAPONS = ("knife", "gun", "corrosive", "vehicle", "other", "none")
 DATE_BASES = ("stated", "relative", "none")
 """How an incident's date is known: written as a date, resolved from "on Monday" against the publication date, or
 not at all (date None)."""
+DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
+"""The dates news is published in: a publication date outside them ("2999", a "0001" placeholder) is a misreading,
+read as none. The dashboard's date pickers have these bounds, and Streamlit's take no date past 2255."""
+
+
+LINK_SCHEMES = ("http", "https")
+"""The links kept and shown (an article's url): a "javascript:" or "data:" address is no link to a story."""
+
+
+def is_link(url: str) -> bool:
+    """Whether `url` is a link the product keeps and shows: http or https, with a host ("http://[::1" is none)."""
+    try:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname)
+    except ValueError:  # a malformed address: an unclosed "[" of an IPv6 host, a port that is no number
+        return False
 
 
 class ExtractError(Exception):

@@ -484,6 +484,15 @@ def test_the_place_search_loads_the_gazetteer_alone(app, monkeypatch):
     data.gazetteer.clear()
 
 
+def test_a_search_longer_than_the_box_holds_is_dropped_with_a_notice(app):
+    at = run(app, q="stabbed " * 26)
+    assert [w.value for w in at.warning] == [
+        "Ignored in the link: q\\: longer than 200 characters \\'stabbed stabbed stabbed stabbed stabbed…\\'"
+    ]
+    assert count(at) == "7 incidents"
+    assert at.text_input(key="q").value == "" and "q" not in at.query_params
+
+
 @pytest.mark.parametrize(
     "params, warnings",
     [
@@ -502,7 +511,7 @@ def test_the_place_search_loads_the_gazetteer_alone(app, monkeypatch):
                 "or an area. The map shows incidents anywhere."
             ],
         ),
-        ({"near": " "}, ["Ignored in the link: near\\: empty place \\' \\'"]),
+        ({"near": " "}, ["Ignored in the link: near\\: empty\\, or longer than 80 characters \\' \\'"]),
         ({"km": "0.05"}, ["Ignored in the link: km\\: not a distance from 0\\.1 to 10 km \\'0\\.05\\'"]),
         ({"km": "11", "near": "Rye Lane"}, ["Ignored in the link: km\\: not a distance from 0\\.1 to 10 km \\'11\\'"]),
         ({"km": "one"}, ["Ignored in the link: km\\: not a distance from 0\\.1 to 10 km \\'one\\'"]),
@@ -576,6 +585,22 @@ def test_date_slider_follows_from_and_to_and_sets_them(app):
     assert (at.date_input(key="from").value, at.date_input(key="to").value) == (date(2024, 3, 1), None)
     assert at.query_params == {"from": "2024-03-01"}
     assert count(at) == "5 incidents"
+
+
+@pytest.mark.parametrize("stored, shown", [("2999-03-04", date(2100, 12, 31)), ("1066-10-14", date(1900, 1, 1))])
+def test_a_date_beyond_the_pickers_bounds_keeps_the_page(app, tmp_path, monkeypatch, stored, shown):
+    """A database holding a date no slider can show (written before ingest refused such publication dates, or by
+    another writer) still opens: the slider stops at DATE_RANGE's end, and the incident is shown."""
+    db = build_incidents_db(tmp_path / "far.db", cases=CASES[:2])
+    conn = store.connect(db)
+    with conn:
+        conn.execute("UPDATE incidents SET date = ? WHERE article_id = ?", (stored, CASES[0].article_id))
+    conn.close()
+    monkeypatch.setenv("INCIDENTS_DB", str(db))
+    at = run(app)
+    assert not at.exception, [e.message for e in at.exception]
+    assert count(at) == "2 incidents"
+    assert shown in at.slider(key="dates").value
 
 
 SHAPES = load_borough_geojson()

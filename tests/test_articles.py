@@ -20,7 +20,7 @@ from extract.articles import (
     refuse_entities,
     shown_name,
 )
-from extract.records import Article, ExtractError
+from extract.records import Article, ExtractError, is_link
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_79a28f4dbedf2166.txt"
@@ -239,6 +239,12 @@ def test_read_fixture(name, expected):
             [story("Plain words.", "{path}#1")],
         ),
         (
+            "far-future.rss",  # a date no news has (feedparser's parsed tuple of it is refused too)
+            b'<rss version="2.0"><channel><item><description>Plain words.</description>'
+            b"<pubDate>Wed, 06 Mar 2999 10:00:00 GMT</pubDate></item></channel></rss>",
+            [story("Plain words.", "{path}#1")],
+        ),
+        (
             "utf16.txt",
             "Man arrested in Ilford\nHe was later released. Café owner.".encode("utf-16"),
             [story("He was later released. Café owner.", "{path}", headline="Man arrested in Ilford")],
@@ -332,6 +338,13 @@ def test_read_file(tmp_path, name, content, expected):
         ("yesterday", "2000-01-01"),
         ("", "2000-01-01"),
         (None, "2000-01-01"),
+        ("1900-01-01", "1900-01-01"),  # records.DATE_RANGE, inclusive
+        ("2100-12", "2100-12"),
+        ("2999-03-06", "2000-01-01"),  # no news is dated so: a misreading
+        ("Wed, 06 Mar 2999 10:00:00 GMT", "2000-01-01"),
+        ("6 March 2999", "2000-01-01"),
+        ("0001-01-01", "2000-01-01"),
+        ("1899-12", "2000-01-01"),
     ],
 )
 def test_published_date_normalised_else_fallback(tmp_path, value, expected):
@@ -574,9 +587,12 @@ def test_read_upload(name, data, expected, messages):
     assert [str(e) for e in errors] == messages
 
 
-@pytest.mark.parametrize("published", ["2024-3-5", "05/03/2024", "2024-02-30", "2024", "March 2024", ""])
+@pytest.mark.parametrize(
+    "published",
+    ["2024-3-5", "05/03/2024", "2024-02-30", "2024", "March 2024", "", "2999-03-06", "0001-01", "1899-12-31"],
+)
 def test_bad_published_option_fails(tmp_path, published):
-    message = f"published: expected YYYY-MM-DD or YYYY-MM, got {published!r}"
+    message = f"published: expected YYYY-MM-DD or YYYY-MM from 1900 to 2100, got {published!r}"
     with pytest.raises(ExtractError, match=f"^{message}$"):
         read_articles([tmp_path], published=published, errors=[])
     with pytest.raises(ExtractError, match=f"^{message}$"):
@@ -642,6 +658,45 @@ def test_long_headline_cut_and_long_url_dropped(tmp_path):
         ],
     )
     assert articles == [story("Body.", f"{path}:1", article_id="a", headline="H" * MAX_FIELD_CHARS)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JAVASCRIPT:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://files.example/a",
+        "//evil.example/a",
+        "https:no-host",
+        "http://[::1/2024/03/05/x",
+        "BBC News",
+    ],
+)
+@pytest.mark.parametrize("kind", ["jsonl", "rss", "html"])
+def test_a_url_that_is_no_http_link_is_dropped_and_reported(tmp_path, url, kind):
+    """Links are http(s) only: the article is kept, without its link, and a warning names it (a page's canonical
+    link that trafilatura reads as none, or as an https one, needs none)."""
+    escaped = url.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    path = tmp_path / f"a.{kind}"
+    path.write_text(
+        {
+            "jsonl": json.dumps({"id": "a", "url": url, "text": "Body."}),
+            "rss": f'<rss version="2.0"><channel><item><link>{escaped}</link><description>Body.</description></item>'
+            "</channel></rss>",
+            "html": f'<html><head><link rel="canonical" href="{escaped}"></head><body><article><p>{BODY}</p>'
+            "</article></body></html>",
+        }[kind],
+        encoding="utf-8",
+    )
+    articles, errors, warnings = read_with_warnings([path])
+    assert errors == [] and len(articles) == 1
+    if kind == "html":
+        assert articles[0].url is None or (is_link(articles[0].url) and not warnings)
+    else:
+        assert articles[0].url is None
+        source = {"jsonl": ":1", "rss": "#1"}[kind]
+        assert warnings == [f"{path}{source}: URL {url.strip()!r} dropped: not an http(s) link"]
 
 
 def test_big_text_is_cut_at_a_line_break_and_reported(tmp_path, monkeypatch):

@@ -162,7 +162,7 @@ def test_out_holds_only_this_runs_incidents(tmp_path):
         ),
         (
             ["seeds/", "--published", "2024-13-01"],
-            "error: published: expected YYYY-MM-DD or YYYY-MM, got '2024-13-01'\n",
+            "error: published: expected YYYY-MM-DD or YYYY-MM from 1900 to 2100, got '2024-13-01'\n",
         ),
         (
             ["{tmp}/missing.txt"],

@@ -341,6 +341,8 @@ def test_date_basis(mention, basis):
         (None, "https://example.org/news/man-stabbed?date=2024/03/12", None),
         (None, None, None),
         ("2024-03-14", None, "2024-03-14"),
+        (None, "http://[::1/2024/03/05/x", None),  # malformed: no date, and no failure
+        ("2024-03", "http://[::1/2024/03/05/x", "2024-03"),
     ],
 )
 def test_publication_date(published, url, expected):

@@ -47,6 +47,8 @@ def test_escape_markdown(text, markdown):
         ("data:text/html,<script>", None),
         ("ftp://news.example/a", None),
         ("//news.example/a", None),
+        ("https:news.example/a", None),  # no host
+        ("http://[::1/a", None),  # malformed
         ("", None),
         (None, None),
         (math.nan, None),

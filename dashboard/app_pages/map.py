@@ -44,6 +44,7 @@ from dashboard.filters import (
     DATE_RANGE,
     KM_RANGE,
     MAX_PLACE_CHARS,
+    MAX_QUERY_CHARS,
     SHADES,
     VIEWS,
     WIDGET_DEFAULTS,
@@ -202,6 +203,9 @@ def date_slider(stored: tuple[str, str] | None) -> None:
         first, last = date.fromisoformat(stored[0]), date.fromisoformat(stored[1])
     except (TypeError, ValueError):
         return
+    # Within the pickers' bounds: Streamlit refuses a slider reaching past 2255, and a date beyond DATE_RANGE (stored
+    # before ingest refused such publication dates, or by another writer) would stop the page.
+    first, last = max(first, DATE_RANGE[0]), min(last, DATE_RANGE[1])
     if first >= last:
         return
     low = min(max(st.session_state.get("from") or first, first), last)
@@ -351,7 +355,7 @@ with st.sidebar:
         key="precision",
         format_func=lambda p: "any, or no place" if p == ANY else f"{p} or better",
     )
-    st.text_input("Search headlines and evidence", key="q")
+    st.text_input("Search headlines and evidence", key="q", max_chars=MAX_QUERY_CHARS)
 
 # Rows that stay rows on a phone (st.columns stack below 640 px), so that the map starts higher up.
 with st.container(horizontal=True, vertical_alignment="bottom"):

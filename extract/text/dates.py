@@ -712,7 +712,10 @@ def publication_date(published: str | None, url: str | None) -> str | None:
     """
     if (published is not None and len(published) > len("YYYY-MM")) or not url:
         return published
-    match = URL_DATE.search(urlsplit(url).path)
+    try:
+        match = URL_DATE.search(urlsplit(url).path)
+    except ValueError:  # a malformed address ("http://[::1/2024/..."): no date read from it
+        return published
     if match is None:
         return published
     month_text = match["m"]

@@ -1,16 +1,18 @@
-"""Article readers: plain text, HTML, JSON Lines and RSS/Atom files in, one Article per story out.
+"""Article readers: plain text, HTML, JSON Lines, JSON and RSS/Atom files in, one Article per story out.
 
 A plain-text page may hold several stories: the main article (its first line is the headline when it looks like
 one), page furniture (data/page_furniture.txt, and echoes of the headline), then teasers of other stories, each a
 paragraph cut off with "...". Each story becomes its own Article whose text is an exact slice of the page, so
 character offsets into it stay meaningful. Teasers get no headline: the page only shows their opening words, and a
-first sentence taken as headline would repeat the text. HTML and feed entries are one story each.
+first sentence taken as headline would repeat the text. HTML pages, feed entries and JSON objects (a line of JSON
+Lines, or an element of a JSON array) are one story each.
 
-Inputs are hostile until read: each file, line and feed entry is read inside its own error boundary, text is
-normalised at the edge (UTF-16/32 with a byte-order mark decoded, lone surrogates and NUL characters replaced, file
-names escaped for the terminal), and sizes are bounded: a plain text is read up to MAX_TEXT_BYTES, an HTML page or a
-feed up to MAX_DOCUMENT_BYTES, a JSON line up to MAX_LINE_BYTES, an article's text up to MAX_ARTICLE_CHARS. Whatever
-is cut is reported as a ReadWarning; a feed declaring entities is refused before feedparser sees it.
+Inputs are hostile until read: each file, line, feed entry and array element is read inside its own error boundary,
+text is normalised at the edge (UTF-16/32 with a byte-order mark decoded, lone surrogates and NUL characters
+replaced, file names escaped for the terminal, a URL that is no http(s) link dropped), and sizes are bounded: a plain
+text is read up to MAX_TEXT_BYTES, an HTML page, a feed or a JSON document up to MAX_DOCUMENT_BYTES, a JSON line up
+to MAX_LINE_BYTES, an article's text up to MAX_ARTICLE_CHARS. Whatever is cut or dropped is reported as a
+ReadWarning; a feed declaring entities is refused before feedparser sees it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ FORMATS = {
     ".html": "html",
     ".htm": "html",
     ".jsonl": "jsonl",
+    ".json": "json",
     ".xml": "feed",
     ".rss": "feed",
     ".atom": "feed",
@@ -63,7 +66,9 @@ MAX_TEXT_BYTES = 5_000_000
 piece and matching its events cost about a tenth of a second, more as similar pieces pile up, so a larger text (a
 dump, not a page) would hold the batch for minutes."""
 MAX_DOCUMENT_BYTES = 10_000_000
-"""A larger HTML page or feed is refused unread: no news page or feed is that big, and its parser holds it whole."""
+"""A larger HTML page, feed or JSON document is refused unread: no news page or feed is that big, and its parser holds
+it whole (a larger collection belongs in JSON Lines, read line by line)."""
+DOCUMENTS = ("html", "feed", "json")  # the formats read whole, up to MAX_DOCUMENT_BYTES
 MAX_LINE_BYTES = 32_000_000
 """A longer JSON line is skipped unread: parsing holds a few times its size in memory."""
 MAX_ARTICLE_CHARS = MAX_PAGE_CHARS
@@ -360,6 +365,8 @@ def _read_stream(
     elif kind == "jsonl":
         stream.seek(0)
         yield from _jsonl_articles(name, _lines(stream), published, errors)
+    elif kind in DOCUMENTS and size <= MAX_DOCUMENT_BYTES:
+        yield from _read_bytes(name, head + stream.read(), published, errors)
     elif kind == "text":
         data = _cut_at_break((head + stream.read(max(0, MAX_TEXT_BYTES - len(head))))[:MAX_TEXT_BYTES])
         errors.append(
@@ -422,7 +429,7 @@ def _read_bytes(name: str, data: bytes, published: str | None, errors: list[Extr
     if b"\0" in data and not (kind == "jsonl" and data.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{")):
         errors.append(ExtractError(f"{name}: binary file (NUL bytes), not an article"))
         return
-    if kind in ("html", "feed") and len(data) > MAX_DOCUMENT_BYTES:
+    if kind in DOCUMENTS and len(data) > MAX_DOCUMENT_BYTES:
         errors.append(
             ExtractError(f"{name}: too large for {kind.upper()} ({len(data):,} bytes, over {MAX_DOCUMENT_BYTES:,})")
         )
@@ -430,6 +437,8 @@ def _read_bytes(name: str, data: bytes, published: str | None, errors: list[Extr
     try:
         if kind == "jsonl":
             yield from _jsonl_articles(name, data.split(b"\n"), published, errors)
+        elif kind == "json":
+            yield from _json_articles(name, data, published, errors)
         elif kind == "html":
             yield _within_limits(html_article(name, data, published), errors)
         elif kind == "feed":
@@ -448,9 +457,14 @@ def _sniff(data: bytes) -> str:
     head = data[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"{"):
         return "jsonl"
+    if _JSON_ARRAY.match(head):  # "[{" or "[]": no text opens so
+        return "json"
     if head.startswith(b"<"):
         return "feed" if any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")) else "html"
     return "text"
+
+
+_JSON_ARRAY = re.compile(rb"\[\s*[{\]]")
 
 
 def _decoded(name: str, data: bytes) -> str:
@@ -606,17 +620,48 @@ def _jsonl_articles(
                 yield _within_limits(article, errors)
 
 
-def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
+def _json_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
+    """Yield the articles of a JSON document: an array of objects as JSON Lines holds them, each read on its own
+    ("name#3" names the third), or one such object."""
+    document = _json_value(name, data, line=True)
+    if isinstance(document, dict):
+        yield _within_limits(_record_article(name, document, published), errors)
+        return
+    if not isinstance(document, list):
+        raise ExtractError(f"{name}: expected a JSON array of articles, got {type(document).__name__}")
+    for number, record in enumerate(document, start=1):
+        where = f"{name}#{number}"
+        try:
+            article = _record_article(where, record, published)
+        except ExtractError as e:
+            errors.append(e)
+        except Exception as e:  # noqa: BLE001  (as in _guarded: one article's failure is that article's)
+            errors.append(ExtractError(f"{where}: cannot read the article ({type(e).__name__}: {e})"))
+        else:
+            yield _within_limits(article, errors)
+
+
+def _json_value(where: str, raw: bytes, *, line: bool = False) -> object:
+    """Return the JSON value of `raw`; ExtractError naming `where` (and, when `line`, the line) when it is none."""
     try:
-        record = json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         raise ExtractError(f"{where}: not valid UTF-8 (byte 0x{raw[e.start]:02x})") from None
     except json.JSONDecodeError as e:
-        raise ExtractError(f"{where}: not valid JSON ({e.msg}, column {e.colno})") from None
+        at = f"line {e.lineno}, column {e.colno}" if line else f"column {e.colno}"
+        raise ExtractError(f"{where}: not valid JSON ({e.msg}, {at})") from None
     except RecursionError:
         raise ExtractError(f"{where}: not valid JSON (nested too deeply)") from None
     except ValueError:  # Python reads no integer of over 4,300 digits: https://docs.python.org/3/library/stdtypes.html#int-max-str-digits
         raise ExtractError(f"{where}: not valid JSON (a number too long to read)") from None
+
+
+def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
+    return _record_article(where, _json_value(where, raw), published)
+
+
+def _record_article(where: str, record: object, published: str | None) -> Article:
+    """Return the article of one JSON object: text (required), id, headline or title, url or source, published."""
     if not isinstance(record, dict):
         raise ExtractError(f"{where}: expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
@@ -723,8 +768,10 @@ def parse_feed(name: str, data: bytes) -> feedparser.FeedParserDict:
     except Exception as e:  # noqa: BLE001  (same reason as for trafilatura)
         raise ExtractError(f"{name}: cannot parse feed ({type(e).__name__}: {e})") from None
     problem = feed.get("bozo_exception")
-    # No line number: feedparser rewrites the XML prologue before parsing, so its line numbers are off.
-    if isinstance(problem, xml.sax.SAXException):
+    # No line number: feedparser rewrites the XML prologue before parsing, so its line numbers are off. HTML's named
+    # entities ("&nbsp;", "&eacute;"), which many feeds use undeclared (or declared by an external DTD, as RSS 0.91's),
+    # are no XML's, but feedparser's lenient parser reads them as HTML does: such a feed is read, not refused.
+    if isinstance(problem, xml.sax.SAXException) and problem.getMessage() != "undefined entity":
         raise ExtractError(f"{name}: not a well-formed feed ({problem.getMessage()})")
     if not feed.get("version"):
         raise ExtractError(f"{name}: not an RSS or Atom feed")
@@ -747,15 +794,17 @@ def entry_article(where: str, entry: feedparser.FeedParserDict, published: str |
     text = _valid_unicode(body.strip() if content[0].get("type") == "text/plain" else _html_text(body))
     if not text:
         return None
-    url = _valid_unicode((entry.get("link") or "").strip()) or None
+    link = _valid_unicode((entry.get("link") or "").strip()) or None
+    # Without a link feedparser gives the entry's id ("urn:uuid:...", "abc-1"): it names the article, links nowhere.
+    url = None if link and entry.get("guidislink") and not is_link(link) else link
     raw_date = entry.get("published") or entry.get("updated")
     parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
     return Article(
-        _short_hash(url or text),
+        _short_hash(link or text),
         text,
         headline=_valid_unicode(_html_text(entry.get("title") or "")) or None,
         url=url,
-        published=_iso_date(raw_date) or _struct_date(parsed_date) or published,
+        published=_feed_date(raw_date, parsed_date) or published,
         source=where,
     )
 
@@ -837,59 +886,52 @@ def _checked_date(value: str | None) -> str | None:
     return value
 
 
+_NO_DATE = (TypeError, ValueError, IndexError, OverflowError)  # what reading a date that is none raises
+
+
 def _iso_date(value: object) -> str | None:
-    """Return a date as "YYYY-MM-DD" (or "YYYY-MM" when only the month is known); None when it cannot be read, or is
-    outside records.DATE_RANGE (a feed's "2999", a "0001" placeholder: no news is dated so)."""
+    """Return a date as "YYYY-MM-DD" (or "YYYY-MM" when only the month is known); None when it cannot be read, is no
+    calendar date (30 February), or is outside records.DATE_RANGE (a feed's "2999", a "0001" placeholder: no news is
+    dated so)."""
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_DATE_CHARS:
         return None
-    found = _read_date(value.strip())
+    try:
+        found = _read_date(value.strip())
+    except _NO_DATE:
+        return None
     if found is None or not DATE_RANGE[0] <= found[0] <= DATE_RANGE[1]:
         return None
     return found[0].isoformat() if found[1] else found[0].isoformat()[:7]
 
 
 def _read_date(value: str) -> tuple[date, bool] | None:
-    """Return the date `value` writes and whether it has a day (the first of its month when not); None when none."""
+    """Return the date `value` writes and whether it has a day (the first of its month when not); None when it is in
+    no form read here; raises one of _NO_DATE when it is in one but no calendar date."""
     # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
-    if match := _ISO_DATE.match(value):
-        if match.end() == len(value) or value[match.end()] in "T ":
-            year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
-            try:
-                return date(year, month, day or 1), day is not None
-            except ValueError:
-                return None
-    try:
-        return email.utils.parsedate_to_datetime(value).date(), True
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
+    if (match := _ISO_DATE.match(value)) and (match.end() == len(value) or value[match.end()] in "T "):
+        year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
+        return date(year, month, day or 1), day is not None
+    if (fields := email.utils.parsedate_tz(value)) is not None:  # RFC 822: "Tue, 05 Mar 2024 10:00:00 GMT"
+        return date(*fields[:3]), True
     for fmt, has_day in _DATE_FORMATS:
         try:
             return datetime.strptime(value, fmt).date(), has_day
         except ValueError:
             continue
     return None
-    value = value.strip()
-    # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
-    if match := _ISO_DATE.match(value):
-        if match.end() == len(value) or value[match.end()] in "T ":
-            year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
-            try:
-                if day is None:
-                    return date(year, month, 1).isoformat()[:7]
-                return date(year, month, day).isoformat()
-            except ValueError:
-                return None
-    try:
-        return email.utils.parsedate_to_datetime(value).date().isoformat()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
-    for fmt, has_day in _DATE_FORMATS:
+
+
+def _feed_date(written: object, parsed: tuple | None) -> str | None:
+    """Return a feed entry's date: as _iso_date reads its text, else feedparser's reading of it (_struct_date) when
+    the text is in no form read here. A text in a known form that is no date stays none: feedparser rolls
+    "2024-02-30" over into March."""
+    if isinstance(written, str) and written.strip():
         try:
-            parsed = datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-        return parsed.isoformat() if has_day else parsed.isoformat()[:7]
-    return None
+            if _read_date(written.strip()) is not None:
+                return _iso_date(written)
+        except _NO_DATE:
+            return None
+    return _struct_date(parsed)
 
 
 def _folded(line: str) -> str:

@@ -234,9 +234,46 @@ def test_read_fixture(name, expected):
             [story(" ".join([BODY] * 3), "{path}", headline="Fire in Acton")],
         ),
         (
+            "articles.json",  # a JSON array, as a pretty-printer writes it
+            b'[\n  {"id": "a", "text": "Body.", "headline": "H", "published": "2024-03-05"},\n  {"text": "More."}\n]',
+            [
+                story("Body.", "{path}#1", article_id="a", headline="H", published="2024-03-05"),
+                story("More.", "{path}#2"),
+            ],
+        ),
+        ("one.json", b'{\n  "id": "a",\n  "text": "Body."\n}', [story("Body.", "{path}", article_id="a")]),
+        ("sniffed-array.dat", b' [{"id": "a", "text": "Body."}]', [story("Body.", "{path}#1", article_id="a")]),
+        ("empty.json", b"[]", []),
+        ("bracketed.txt", b"[Updated] Body.", [story("[Updated] Body.", "{path}")]),
+        (
             "plain-text.rss",
             b'<rss version="2.0"><channel><item><description>Plain words.</description></item></channel></rss>',
             [story("Plain words.", "{path}#1")],
+        ),
+        (
+            "no-such-day.atom",  # feedparser reads 30 February as 1 March; no date is right. Its id is no link.
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:1</id><published>2024-02-30T10:00:00Z'
+            b'</published><content type="text">Plain words.</content></entry></feed>',
+            [story("Plain words.", "{path}#1", article_id=hashlib.sha1(b"urn:1").hexdigest()[:16])],
+        ),
+        (
+            "no-such-day.rss",
+            b'<rss version="2.0"><channel><item><description>Plain words.</description>'
+            b"<pubDate>Fri, 30 Feb 2024 10:00:00 GMT</pubDate></item></channel></rss>",
+            [story("Plain words.", "{path}#1")],
+        ),
+        (
+            "odd-date-form.rss",  # a form only feedparser reads: its reading is kept
+            b'<rss version="2.0"><channel><item><description>Plain words.</description>'
+            b"<pubDate>2024-03-05T10:00:00.000+01:00Z</pubDate></item></channel></rss>",
+            [story("Plain words.", "{path}#1", published="2024-03-05")],
+        ),
+        (
+            "rss091.rss",  # HTML's entities, declared by an external DTD only: read as HTML reads them
+            b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+            b'"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel><title>x</title>'
+            b"<item><description>Plain&nbsp;words &eacute; &amp; more.</description></item></channel></rss>",
+            [story("Plain words \xe9 & more.", "{path}#1")],
         ),
         (
             "far-future.rss",  # a date no news has (feedparser's parsed tuple of it is refused too)
@@ -443,6 +480,14 @@ def test_published_date_normalised_else_fallback(tmp_path, value, expected):
             b'{"text": "Good."}\n{"id": "a\\ud800", "text": "Bad."}\n',
             "{path}:2: 'id' is not valid Unicode (it holds a lone surrogate)",
         ),
+        (
+            "truncated.json",
+            b'[{"text": "Good."},\n {"text": "Ba',
+            "{path}: not valid JSON (Unterminated string starting at, line 2, column 11)",
+        ),
+        ("number.json", b"3", "{path}: expected a JSON array of articles, got int"),
+        ("no-text.json", b'[{"text": "Good."}, {"id": "b"}]', "{path}#2: missing or empty 'text'"),
+        ("not-an-object.json", b'[{"text": "Good."}, "Bad."]', "{path}#2: expected a JSON object, got str"),
         (
             "entities.rss",
             b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss version="2.0"><channel><item>'
@@ -716,6 +761,37 @@ def test_big_text_is_cut_at_a_line_break_and_reported(tmp_path, monkeypatch):
         ],
     )
     assert articles == [story(kept, str(path))]
+
+
+@pytest.mark.parametrize(
+    "name, content, texts",
+    [
+        (
+            "page.html",
+            f"<html><body><article><p>{BODY}</p></article><!-- {'x' * 2_000} --></body></html>",
+            [BODY],
+        ),
+        (
+            "feed.rss",
+            f'<rss version="2.0"><channel><item><description>{BODY}</description></item>'
+            f"<!-- {'x' * 2_000} --></channel></rss>",
+            [BODY],
+        ),
+        ("articles.json", json.dumps([{"text": BODY}, {"text": "x" * 2_000}]), [BODY, "x" * 2_000]),
+    ],
+)
+def test_a_document_over_a_texts_limit_but_within_its_own_is_read_whole(tmp_path, monkeypatch, name, content, texts):
+    """HTML pages, feeds and JSON documents are read up to MAX_DOCUMENT_BYTES, past a plain text's limit."""
+    monkeypatch.setattr(articles_module, "MAX_TEXT_BYTES", 1_000)
+    monkeypatch.setattr(articles_module, "MAX_DOCUMENT_BYTES", 10_000)
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    articles, errors = read([path])
+    assert (errors, [a.text for a in articles]) == ([], texts)
+    path.write_text(content + " " * 10_000, encoding="utf-8")
+    kind = {".html": "HTML", ".rss": "FEED", ".json": "JSON"}[path.suffix]
+    size = len(content.encode()) + 10_000
+    assert read([path]) == ([], [f"{path}: too large for {kind} ({size:,} bytes, over 10,000)"])
 
 
 def test_big_jsonl_is_read_line_by_line_and_long_lines_skipped(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ from extract.articles import read_text, read_upload
 from extract.pipeline import read_story, story_incidents
 from extract.records import Article, ExtractError, Incident, Reason, Rejection
 
-UPLOAD_TYPES = ["txt", "html", "htm", "jsonl"]
+UPLOAD_TYPES = ["txt", "html", "htm", "jsonl", "json"]
 MAX_UPLOAD_MB = 10  # also server.maxUploadSize in .streamlit/config.toml; a day of a feed's pages is far less
 
 
@@ -42,7 +42,7 @@ def read_articles(
 editor = auth.require_editor()
 st.title("Add articles")
 st.caption(
-    "Paste the text of a news article or upload files (txt, HTML or JSON Lines). "
+    "Paste the text of a news article or upload files (txt, HTML, JSON Lines or a JSON array). "
     "The incidents found are previewed here and added to the map when you save them."
 )
 published = st.date_input("Published on (used when the text gives no date)", value=None, format="YYYY-MM-DD")

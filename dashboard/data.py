@@ -33,8 +33,9 @@ from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import (
     NAME_MASK,
     NEUTRAL_EVIDENCE,
-    PROTECTED_TYPES,
+    NEUTRAL_HEADLINE,
     may_name,
+    protected_rows,
     public_incidents,
 )
 from extract import columnar, corrections, store
@@ -284,9 +285,21 @@ def public(db_path: str | Path) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_public(db_path: str, version: tuple) -> pd.DataFrame:
-    frame = public_incidents(incidents(db_path), name_vocabulary())
+    frame = public_incidents(incidents(db_path), name_vocabulary(), protected=protected(db_path))
     hand_back_memory()  # what masking freed, before the events are made from it
     return frame
+
+
+def protected(db_path: str | Path) -> np.ndarray:
+    """Return, per row of `incidents(db_path)`, whether the public view protects it (privacy.protected_rows: an event
+    holding a sexual offence protects its other reports too, so rows shown on their own are protected as in the whole
+    frame); once per database version."""
+    return _cached_protected(str(db_path), _frames_version(db_path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_protected(db_path: str, version: tuple) -> np.ndarray:
+    return protected_rows(incidents(db_path))
 
 
 def stored_dates(db_path: str | Path) -> tuple[str, str] | None:
@@ -425,7 +438,8 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
         ]
     texts = _typed_texts(texts.drop(columns="incident_id"))
     if public_view and len(texts):
-        masked = public_incidents(whole.iloc[at].set_axis(texts.index).join(texts), name_vocabulary())
+        rows = whole.iloc[at].set_axis(texts.index).join(texts)
+        masked = public_incidents(rows, name_vocabulary(), protected=protected(db_path)[at])
         texts = _typed_texts(masked[list(store.MAP_TEXTS)])
     return texts
 
@@ -511,9 +525,9 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
     The database finds the rows whose stored texts hold an ASCII query by their numbers alone (store.search_rowids:
     SQLite's index, PostgreSQL's folded texts); else it finds the candidates and reads their stored texts
     (store.search_selects), which are searched as `q` does; either way the result is the same as searching every row.
-    Correcting and masking only take text away, but for what masking puts in: the neutral sentence (it holds the query
-    and every protected row is kept, or it does not) and NAME_MASK (a query that could overlap it reads, corrects and
-    masks every row masking may change, or every row when the index alone cannot answer)."""
+    Correcting and masking only take text away, but for what masking puts in: the neutral headline and sentence (they
+    hold the query and every protected row is kept, or they do not) and NAME_MASK (a query that could overlap it
+    reads, corrects and masks every row masking may change, or every row when the index alone cannot answer)."""
     if not query:
         return None
     return _cached_matches(str(db_path), _frames_version(db_path), query, public_view, events_view)
@@ -556,27 +570,28 @@ def _stored_matches(
     search `query` keeps; `masks_in` when masking could put the query in (it could overlap NAME_MASK): then every row
     masking may change is read whole and searched, by the index alone (_held_by_index), else by _masked_matches.
 
-    Correcting and masking only take text away, but for the neutral sentence: every protected row's evidence, so it
-    holds the query and they are all kept, or it does not and only their headlines can. So a row whose stored texts
+    Correcting and masking only take text away, but for the neutral headline and sentence: every protected row's
+    texts, so they hold the query and all those rows are kept, or they do not and none is. So a row whose stored texts
     hold the query (by the index alone when it can tell, else among the rows whose texts it finds, or every row when
     it finds too many) is kept as they are unless a correction touched it or masking may change it (may_name); only
     those are read whole, corrected and masked to check, and no row whose stored texts miss the query is.
     """
     public_view = screens is not None
     keep = np.zeros(len(frame), dtype=bool)
-    protected = np.zeros(len(frame), dtype=bool)
+    hidden = np.zeros(len(frame), dtype=bool)  # the rows whose stored texts are not shown
     if public_view:
-        protected = frame["type"].isin(PROTECTED_TYPES).to_numpy()
-        if filters.query_matches(pd.DataFrame({"headline": [""], "evidence": [NEUTRAL_EVIDENCE]}), query).iloc[0]:
-            keep |= protected
+        hidden = protected(db_path)
+        neutral = pd.DataFrame({"headline": [NEUTRAL_HEADLINE], "evidence": [NEUTRAL_EVIDENCE]})
+        if filters.query_matches(neutral, query).iloc[0]:
+            keep |= hidden
     touched = _touched(frame.index, frame["article_id"], found) if (found := corrections_of(db_path)) else None
     indexed = _indexed_rows(db_path, version, query, frame)
-    answered = None if indexed is None else _held_by_index(indexed, protected, screens, touched, masks_in=masks_in)
+    answered = None if indexed is None else _held_by_index(indexed, hidden, screens, touched, masks_in=masks_in)
     if answered is None and masks_in:
         return _masked_matches(db_path, frame, query)
     if answered is None:  # the texts read, and the rows they hold placed by their numbers
         places = _cached_places(db_path, version)
-        answered = _held_by_texts(db_path, frame, query, places, protected, screens, touched)
+        answered = _held_by_texts(db_path, frame, query, places, hidden, screens, touched)
     kept, checked = answered
     keep |= kept
     if len(again := checked[~keep[checked]]):
@@ -595,7 +610,7 @@ def _held_by_texts(
     frame: pd.DataFrame,
     query: str,
     places: Places | None,
-    protected: np.ndarray,
+    hidden: np.ndarray,
     screens: np.ndarray | None,
     touched: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -611,11 +626,8 @@ def _held_by_texts(
         matched = filters.query_matches(_str_frame(texts), query).to_numpy()
         at = _positions(frame.index, places, texts, matched)
         held = matched & (at >= 0)  # not a hidden incident's
-        neutral, changed = np.zeros(len(held), dtype=bool), np.zeros(len(held), dtype=bool)
-        neutral[held] = protected[at[held]]
-        if neutral.any():  # its evidence is the neutral sentence: only its headline counts
-            headlines = _str_frame(texts.filter(neutral)).assign(evidence="")
-            held[neutral] = filters.query_matches(headlines, query).to_numpy()
+        held[held] = ~hidden[at[held]]  # a protected row's texts are the neutral ones, searched by the caller
+        changed = np.zeros(len(held), dtype=bool)
         if touched is not None:
             changed[held] = touched[at[held]]
         if screens is not None:
@@ -627,7 +639,7 @@ def _held_by_texts(
 
 def _held_by_index(
     indexed: tuple[np.ndarray, np.ndarray],
-    protected: np.ndarray,
+    hidden: np.ndarray,
     screens: np.ndarray | None,
     touched: np.ndarray | None,
     *,
@@ -636,11 +648,11 @@ def _held_by_index(
     """Return, of the frame rows whose stored evidence and whose stored headline hold a query (`indexed`, by
     _indexed_rows), which are kept as they are, and the positions of those to read whole, correct and mask to check
     (a correction `touched` them, or, in the readers' view, masking may change them by their `screens`; there the
-    `protected` rows' evidence is the neutral sentence; when masking could put the query in (`masks_in`), every row
-    it may change, held or not); None when a row to check is not screened yet: the search reads the texts, and
-    screens them once a version."""
+    `hidden` rows' texts are the neutral ones, which the caller searched; when masking could put the query in
+    (`masks_in`), every row it may change, held or not); None when a row to check is not screened yet: the search
+    reads the texts, and screens them once a version."""
     by_evidence, by_headline = indexed
-    held = by_evidence & ~protected | by_headline  # a protected row's evidence is the neutral sentence
+    held = (by_evidence | by_headline) & ~hidden
     changed = np.zeros(len(held), dtype=bool)
     if screens is not None:
         unknown = screens < 0 if masks_in else held & (screens < 0)

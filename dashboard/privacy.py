@@ -1,5 +1,7 @@
 """What the public view shows of people, pure: private persons' names masked as "[name]", and sexual offences no
-more precise than a street's or an area's centre, told in a neutral sentence without the victim's age.
+more precise than a street's or an area's centre, told in a neutral headline and sentence without the victim's age;
+so are the other reports of an event that holds one (another outlet's report of the same attack, typed an assault,
+tells its place and its victim too).
 
 Names are found with word lists, not a trained recogniser (none fits offline in this project's dependencies): a
 known first name (data/first_names.txt, accents aside: "Seán" is "sean") or a title ("Mrs") before capitalised
@@ -30,6 +32,7 @@ SNAPPED_PRECISIONS = frozenset({"building", "junction", "site", "station", "post
 SNAP_RESOLUTION = 8  # H3 hexagons of about 0.7 km² (the density view's): a neighbourhood, not an address
 SNAPPED_PRECISION = "area"
 NEUTRAL_EVIDENCE = "A sexual offence was reported. The details are not shown here, to protect the people involved."
+NEUTRAL_HEADLINE = "Sexual offence reported"  # a headline tells the place and the victim's age as the sentence does
 CUE_CHARS = 40  # how far before a name its cue may start ("named locally as", then a comma and spaces)
 
 # An age right after a name: "Ola Reyes, 34,", "Ola Reyes (34)", "Ola Reyes, aged 34."
@@ -90,24 +93,39 @@ def may_name(texts: pd.Series | pd.DataFrame, vocabulary: NameVocabulary) -> np.
     )
 
 
-def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.DataFrame:
+def protected_rows(incidents: pd.DataFrame) -> np.ndarray:
+    """Return which rows of the dashboard's incidents the public view protects: sexual offences (PROTECTED_TYPES),
+    and every report of an event that holds one."""
+    own = incidents["type"].isin(PROTECTED_TYPES).to_numpy(dtype=bool)
+    if "event_id" not in incidents or not own.any():
+        return own
+    events = incidents["event_id"]
+    held = events[own].dropna().unique()
+    return own | events.isin(held).to_numpy(dtype=bool) if len(held) else own
+
+
+def public_incidents(
+    incidents: pd.DataFrame, vocabulary: NameVocabulary, *, protected: np.ndarray | None = None
+) -> pd.DataFrame:
     """Return the dashboard's incidents as the public sees them: names masked in headlines and evidence (the
-    highlighted spans moved to match), and sexual offences with a neutral sentence, no victim ages, and a point
-    no more precise than a street's or an area's centre."""
+    highlighted spans moved to match), and the `protected` rows (protected_rows of `incidents` when not given: a
+    caller with some rows of a frame gives the frame's) with a neutral headline and sentence, no victim ages, and a
+    point no more precise than a street's or an area's centre."""
     frame = incidents.copy(deep=False)  # copy-on-write: the columns left alone stay shared with `incidents`
-    protected = frame["type"].isin(PROTECTED_TYPES)
+    protected = protected_rows(frame) if protected is None else protected
     if "evidence" in frame:  # the dashboard's shared frames have no texts: it masks those of the rows it shows
         frame = _masked_texts(frame, protected, vocabulary)
     # A mask, not a Series: a Series indexed by the incident ids is first aligned with the frame's index, which hashed
     # a million ids (0.23 s).
-    snapped = (protected & frame["precision"].isin(SNAPPED_PRECISIONS) & frame["lat"].notna()).to_numpy(dtype=bool)
+    snapped = protected & (frame["precision"].isin(SNAPPED_PRECISIONS) & frame["lat"].notna()).to_numpy(dtype=bool)
     if not snapped.any():
         return frame
     # Whole columns, not .loc: each .loc assignment went through the million rows in pandas (0.08 s for seven).
     frame = frame.assign(**_snapped_points(frame, snapped))
     frame["place_name"] = frame["place_name"].mask(snapped, frame["borough"].fillna("London").array)
-    # The place as the text wrote it is among the texts, which the dashboard's shared frames leave out.
-    for column in ("location_text", "place_kind"):
+    # The place as the text wrote it is among the texts, which the dashboard's shared frames leave out; its source
+    # (a station list) tells its kind.
+    for column in ("location_text", "place_kind", "geocode_source"):
         if column in frame:
             frame[column] = frame[column].mask(snapped, None)
     frame["precision"] = frame["precision"].mask(snapped, SNAPPED_PRECISION)
@@ -152,9 +170,9 @@ def _snapped_points(
     return columns
 
 
-def _masked_texts(frame: pd.DataFrame, protected: pd.Series, vocabulary: NameVocabulary) -> pd.DataFrame:
+def _masked_texts(frame: pd.DataFrame, protected: np.ndarray, vocabulary: NameVocabulary) -> pd.DataFrame:
     """Return `frame` with names masked in its headlines and evidence and the spans' offsets moved to match, and its
-    `protected` rows told by the neutral sentence, without offsets or victim ages."""
+    `protected` rows told by the neutral headline and sentence, without offsets or victim ages."""
     columns = ("headline", "evidence", "type_start", "type_end", "place_start", "place_end")
     for column in ("type_start", "type_end", "place_start", "place_end"):
         frame[column] = pd.array(frame[column], dtype="Int64")
@@ -172,6 +190,7 @@ def _masked_texts(frame: pd.DataFrame, protected: pd.Series, vocabulary: NameVoc
             values = frame[column].to_numpy(dtype=object, na_value=None).copy()
             values[at] = masked[column].to_numpy(dtype=object)
             frame[column] = pd.array(values, dtype=frame[column].dtype)
+    frame.loc[protected, "headline"] = NEUTRAL_HEADLINE
     frame.loc[protected, "evidence"] = NEUTRAL_EVIDENCE
     frame.loc[protected, ["evidence_start"]] = 0
     frame.loc[protected, ["type_start", "type_end", "place_start", "place_end"]] = pd.NA
@@ -243,7 +262,7 @@ def _private(
     text: str, part: list[re.Match[str]], prefix: str | None, after_not_name: bool, vocab: NameVocabulary
 ) -> bool:
     """Whether one part of a run is a private person's name."""
-    if prefix == "official" or after_not_name:
+    if prefix == "official":
         return False
     folded = [m[0].lower() for m in part]
     if " ".join(folded) in vocab.public_figures or " ".join(folded[-2:]) in vocab.public_figures:
@@ -253,7 +272,9 @@ def _private(
     following = _SPACE_THEN_WORD.match(text, possessive.end() if possessive else end)
     if following and following[1].lower() in vocab.not_names:
         return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
-    if prefix == "title" or unaccented(folded[0]) in vocab.first_names:
+    # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
+    # age says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
+    if not after_not_name and (prefix == "title" or unaccented(folded[0]) in vocab.first_names):
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True

@@ -402,7 +402,9 @@ def test_text_matches_keep_what_searching_every_row_keeps(searched_db, query, pu
         ("Mensah", True, []),  # masked for readers, so a search cannot tell who the story names
         ("[name]", True, ["named:0"]),
         ("Zara", True, []),
-        ("clapham common", True, ["common:0"]),  # the headline stays; the evidence is the neutral sentence
+        ("clapham common", False, ["common:0"]),
+        ("clapham common", True, []),  # its headline and evidence are the neutral ones: they tell no place
+        ("sexual offence reported", True, ["common:0", "street:0"]),
         ("offence was reported", True, ["common:0", "street:0"]),
         ("offence was reported", False, []),
     ],
@@ -624,9 +626,12 @@ INDEXED_ROWS = data._indexed_rows
         ("not shown here", True, ["common:0", "street:0"]),  # the neutral sentence, in no stored text
         ("TO PROTECT THE PEOPLE", True, ["common:0", "street:0"]),
         ("not shown here", False, []),
-        ("path near clapham", True, ["common:0"]),  # a protected row found by its headline only
-        ("assault reported on", True, ["street:0"]),  # its headline, and its evidence in another case
+        ("path near clapham", True, []),  # a protected row's headline: readers see the neutral one
+        ("path near clapham", False, ["common:0"]),
+        ("assault reported on", True, []),
         ("assault reported on", False, ["street:0"]),
+        ("SEXUAL OFFENCE REPORTED", True, ["common:0", "street:0"]),  # the neutral headline, in no stored text
+        ("sexual offence reported", False, []),
     ],
 )
 def test_text_matches_of_protected_rows(searched_db, query, public_view, expected, monkeypatch):

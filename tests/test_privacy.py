@@ -16,10 +16,12 @@ from dashboard.display import csv_download, geojson_download
 from dashboard.privacy import (
     NAME_MASK,
     NEUTRAL_EVIDENCE,
+    NEUTRAL_HEADLINE,
     SNAP_RESOLUTION,
     find_names,
     mask_names,
     may_name,
+    protected_rows,
     public_incidents,
     shift,
 )
@@ -76,6 +78,9 @@ def masked(text, vocabulary, **options):
         ("Se\u0301an was hurt.", "[name] was hurt."),  # the accent as a combining mark
         ("Ms Gülşen Öztürk told the court.", "Ms [name] told the court."),
         ("The victim, named as Олег Петров, 40, was hurt.", "The victim, named as [name], 40, was hurt."),
+        # after a word never in a name, a person when an age or a cue says so
+        ("Teenager Kwabena Asante, 17, was stabbed.", "Teenager [name], 17, was stabbed."),
+        ("On Friday Sarah Jones, 34, was punched.", "On Friday [name], 34, was punched."),
     ],
 )
 def test_private_names_are_masked(vocabulary, text, expected):
@@ -97,6 +102,8 @@ def test_private_names_are_masked(vocabulary, text, expected):
         "The boy was stabbed outside Charles Darwin Academy in Bethnal Green.",
         "A car was stolen on Adam Street overnight.",
         "Patients at the Queen Elizabeth Hospital were moved to another ward.",
+        "Queen Elizabeth Hospital, 12 miles away, took the injured.",
+        "The Queen Elizabeth, 80, sailed from Southampton.",  # one word after "Queen": an age alone is no name
         "Officers from the Metropolitan Police and London Ambulance Service attended.",
         # no names at all
         "A man in his twenties was stabbed on Monday night.",
@@ -275,7 +282,7 @@ def test_sexual_offence_is_drawn_at_a_centre_without_details(public, incidents):
     assert (row["precision"], row["place_name"], row["precision_rank"]) == ("area", "Lambeth", PRECISION_ORDER["area"])
     assert pd.isna(row["location_text"]) and pd.isna(row["place_kind"])
     assert row["cell"] == h3.latlng_to_cell(*centre, h3.get_resolution(original["cell"]))
-    assert (row["evidence"], row["victim_ages"]) == (NEUTRAL_EVIDENCE, "[]")
+    assert (row["headline"], row["evidence"], row["victim_ages"]) == (NEUTRAL_HEADLINE, NEUTRAL_EVIDENCE, "[]")
     assert [row[c] for c in ("type_start", "type_end", "place_start", "place_end")] == [pd.NA] * 4
 
 
@@ -324,6 +331,38 @@ def test_sexual_offence_moves_to_its_hexagons_centre_whatever_cell_it_has(
         assert shown["cell"] == expected[expected_cell]
 
 
+@pytest.mark.parametrize(
+    "types, events, expected",
+    [
+        (["stabbing", "sexual_offence"], [None, None], [False, True]),
+        (["assault", "sexual_offence", "assault"], ["e1", "e1", "e2"], [True, True, False]),  # another outlet's report
+        (["assault", "assault"], ["e1", "e1"], [False, False]),
+        (["sexual_offence", "assault"], [None, None], [True, False]),  # no event: nothing shared
+        ([], [], []),
+    ],
+)
+def test_protected_rows_are_sexual_offences_and_their_events_other_reports(types, events, expected):
+    frame = pd.DataFrame({"type": pd.Series(types, dtype="str"), "event_id": pd.Series(events, dtype=object)})
+    assert protected_rows(frame).tolist() == expected
+    assert protected_rows(frame.drop(columns="event_id")).tolist() == [t == "sexual_offence" for t in types]
+
+
+def test_an_events_other_report_is_protected_as_its_sexual_offence_is(incidents, vocabulary):
+    """Two outlets' reports of one attack, one read as an assault: the assault's headline, sentence, ages and station
+    would tell what the protected report does not."""
+    both = incidents.loc[["common:0", "named:0"]].copy()
+    both["event_id"] = "e1"
+    both.loc["named:0", ["type", "precision", "geocode_source"]] = ["assault", "station", "tfl_stations"]
+    shown = public_incidents(both, vocabulary).loc["named:0"]
+    original = both.loc["named:0"]
+    centre = h3.cell_to_latlng(h3.latlng_to_cell(original["lat"], original["lon"], SNAP_RESOLUTION))
+    assert (shown["headline"], shown["evidence"], shown["victim_ages"]) == (NEUTRAL_HEADLINE, NEUTRAL_EVIDENCE, "[]")
+    assert (shown["lat"], shown["lon"]) == pytest.approx(centre) and shown["precision"] == "area"
+    assert pd.isna(shown["geocode_source"]) and pd.isna(shown["location_text"])
+    alone = public_incidents(both, vocabulary, protected=np.array([True, False])).loc["named:0"]
+    assert alone["evidence"] == "[name], 22, was stabbed on Rye Lane in Peckham."  # the caller's `protected` rules
+
+
 def test_sexual_offence_on_a_street_keeps_the_street_centre(public, incidents):
     row = public.loc["street:0"]
     assert (row["lat"], row["lon"], row["precision"], row["place_name"]) == (51.46, -0.12, "street", "Acre Lane")
@@ -354,3 +393,38 @@ def test_downloads_of_the_public_view_are_masked(public):
     features = {f["properties"]["incident_id"]: f for f in json.loads(geojson_text)["features"]}
     assert features["common:0"]["properties"]["evidence"] == NEUTRAL_EVIDENCE
     assert features["common:0"]["properties"]["victim_ages"] == []
+
+
+ONE_ATTACK = [  # two outlets' reports of one attack: the second is read as an assault, and tells the victim's age
+    {
+        "id": "first",
+        "headline": "Woman sexually assaulted in south London",
+        "url": "https://a.example/1",
+        "published": "2024-04-13",
+        "text": "A woman was sexually assaulted near Clapham Common station on Friday night, police said.",
+    },
+    {
+        "id": "second",
+        "headline": "Police appeal after attack near Clapham Common station",
+        "url": "https://b.example/2",
+        "published": "2024-04-14",
+        "text": "A 23-year-old woman was attacked near Clapham Common station on Friday night, police said.",
+    },
+]
+
+
+def test_readers_see_an_events_other_reports_as_protected(tmp_path):
+    from extract.pipeline import ingest_paths
+
+    source, db = tmp_path / "attack.jsonl", tmp_path / "attack.db"
+    source.write_text("".join(json.dumps(a) + "\n" for a in ONE_ATTACK), encoding="utf-8")
+    assert not ingest_paths([source], db_path=db).errors
+    editors = data.incidents(db)
+    assert sorted(editors["type"]) == ["assault", "sexual_offence"] and editors["event_id"].nunique() == 1
+    shown = data.shown_rows(db, editors.index, public_view=True, events_view=False)
+    assert set(shown["headline"]) == {NEUTRAL_HEADLINE} and set(shown["evidence"]) == {NEUTRAL_EVIDENCE}
+    assert set(shown["victim_ages"]) == {"[]"} and set(shown["precision"]) == {"area"}
+    assert len(set(zip(shown["lat"], shown["lon"]))) == 1  # both at the hexagon's centre
+    for query, public_view, found in [("23-year-old", True, 0), ("Clapham Common", True, 0), ("23-year-old", False, 1)]:
+        matches = data.text_matches(db, query, public_view=public_view, events_view=False)
+        assert int(matches.sum()) == found, (query, public_view)

@@ -26,10 +26,10 @@ import os
 import re
 import stat
 import xml.sax
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
@@ -610,14 +610,7 @@ def _jsonl_articles(
         if raw is None:
             errors.append(ExtractError(f"{where}: line longer than {MAX_LINE_BYTES:,} bytes, skipped"))
         elif raw.strip():
-            try:
-                article = _jsonl_article(where, raw, published)
-            except ExtractError as e:
-                errors.append(e)
-            except Exception as e:  # noqa: BLE001  (as in _guarded: one line's failure is that line's)
-                errors.append(ExtractError(f"{where}: cannot read the line ({type(e).__name__}: {e})"))
-            else:
-                yield _within_limits(article, errors)
+            yield from _record(where, "line", partial(_jsonl_article, where, raw, published), errors)
 
 
 def _json_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
@@ -631,14 +624,20 @@ def _json_articles(name: str, data: bytes, published: str | None, errors: list[E
         raise ExtractError(f"{name}: expected a JSON array of articles, got {type(document).__name__}")
     for number, record in enumerate(document, start=1):
         where = f"{name}#{number}"
-        try:
-            article = _record_article(where, record, published)
-        except ExtractError as e:
-            errors.append(e)
-        except Exception as e:  # noqa: BLE001  (as in _guarded: one article's failure is that article's)
-            errors.append(ExtractError(f"{where}: cannot read the article ({type(e).__name__}: {e})"))
-        else:
-            yield _within_limits(article, errors)
+        yield from _record(where, "article", partial(_record_article, where, record, published), errors)
+
+
+def _record(where: str, what: str, read: Callable[[], Article], errors: list[ExtractError]) -> Iterator[Article]:
+    """Yield the article `read` gives, within limits; its failure is this record's (`what` it is: "line", "article")
+    alone, reported naming `where`, and the batch goes on."""
+    try:
+        article = read()
+    except ExtractError as e:
+        errors.append(e)
+    except Exception as e:  # noqa: BLE001  (as in _guarded: one record's failure is that record's)
+        errors.append(ExtractError(f"{where}: cannot read the {what} ({type(e).__name__}: {e})"))
+    else:
+        yield _within_limits(article, errors)
 
 
 def _json_value(where: str, raw: bytes, *, line: bool = False) -> object:

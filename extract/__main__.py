@@ -392,6 +392,8 @@ def _round_done(report, *, db: str) -> None:
 def _log_round(report) -> None:
     for message in report.failures:
         print(f"error: {message}", file=sys.stderr)
+    for message in report.warnings:
+        print(f"warning: {message}", file=sys.stderr)
     print(
         f"{report.finished_at} round: {report.polled} feeds polled ({report.failed_feeds} failed, "
         f"{report.backing_off} backing off), {report.new_items} new items, {report.articles} articles, "

@@ -440,7 +440,7 @@ def _read_bytes(name: str, data: bytes, published: str | None, errors: list[Extr
         elif kind == "json":
             yield from _json_articles(name, data, published, errors)
         elif kind == "html":
-            yield _within_limits(html_article(name, data, published), errors)
+            yield within_limits(html_article(name, data, published), errors)
         elif kind == "feed":
             yield from _feed_articles(name, data, published, errors)
         else:
@@ -482,7 +482,7 @@ def _valid_unicode(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
 
 
-def _within_limits(article: Article, errors: list[ExtractError]) -> Article:
+def within_limits(article: Article, errors: list[ExtractError]) -> Article:
     """Return `article` with its text cut at MAX_ARTICLE_CHARS, a headline cut and a URL dropped at MAX_FIELD_CHARS,
     and a URL that is no http(s) link (records.is_link) dropped; a ReadWarning reports each."""
     where = article.source
@@ -618,7 +618,7 @@ def _json_articles(name: str, data: bytes, published: str | None, errors: list[E
     ("name#3" names the third), or one such object."""
     document = _json_value(name, data, line=True)
     if isinstance(document, dict):
-        yield _within_limits(_record_article(name, document, published), errors)
+        yield within_limits(_record_article(name, document, published), errors)
         return
     if not isinstance(document, list):
         raise ExtractError(f"{name}: expected a JSON array of articles, got {type(document).__name__}")
@@ -637,7 +637,7 @@ def _record(where: str, what: str, read: Callable[[], Article], errors: list[Ext
     except Exception as e:  # noqa: BLE001  (as in _guarded: one record's failure is that record's)
         errors.append(ExtractError(f"{where}: cannot read the {what} ({type(e).__name__}: {e})"))
     else:
-        yield _within_limits(article, errors)
+        yield within_limits(article, errors)
 
 
 def _json_value(where: str, raw: bytes, *, line: bool = False) -> object:
@@ -741,7 +741,7 @@ def _feed_articles(name: str, data: bytes, published: str | None, errors: list[E
         if article is None:
             errors.append(ExtractError(f"{where}: feed entry has no text"))
         else:
-            yield _within_limits(article, errors)
+            yield within_limits(article, errors)
 
 
 def refuse_entities(name: str, data: bytes) -> None:

@@ -70,10 +70,12 @@ class RoundReport:
     incidents: int
     failures: tuple[str, ...]
     complete: bool
+    warnings: tuple[str, ...] = ()  # what was cut or dropped of an item stored (a URL that is no http(s) link)
 
 
 @dataclass(frozen=True, slots=True)
 class _Fetched:
+    url: str  # after redirects (a local file's path): the feed's relative links are resolved against it
     status: int  # 200, or 304 when unchanged since the validators were given
     body: bytes
     content_type: str  # "" for a local file
@@ -184,6 +186,7 @@ def poll_round(
         poller.incidents,
         tuple(poller.failures),
         poller.complete,
+        tuple(poller.warnings),
     )
     store.save_watch_round(
         conn,
@@ -251,6 +254,7 @@ class _Round:
         self.started = now()
         self.polled = self.failed_feeds = self.backing_off = self.new_items = self.articles = self.incidents = 0
         self.failures: list[str] = []
+        self.warnings: list[str] = []
         self.complete = True
 
     def stopped(self) -> bool:
@@ -294,7 +298,7 @@ class _Round:
                     self.complete = settled = False
                     break
                 try:
-                    done, error = self._item(feed, number, entry)
+                    done, error = self._item(feed, fetched.url, number, entry)
                 except store.DatabaseError:
                     raise  # the database itself failed: nothing more can be stored
                 except ExtractError as e:  # this item's failure only: tried again next round
@@ -321,7 +325,12 @@ class _Round:
         if is_url(feed.url):
             response = self.fetcher.get(feed.url, etag=state.etag, last_modified=state.last_modified)
             return _Fetched(
-                response.status, response.body, response.content_type, response.etag, response.last_modified
+                response.url,
+                response.status,
+                response.body,
+                response.content_type,
+                response.etag,
+                response.last_modified,
             )
         path = Path(feed.url)
         try:
@@ -330,16 +339,17 @@ class _Round:
             info = path.stat()
             modified = f"mtime {info.st_mtime_ns} size {info.st_size}"  # a local file's validator
             if modified == state.last_modified:
-                return _Fetched(304, b"", "", None, modified)
+                return _Fetched(feed.url, 304, b"", "", None, modified)
             if info.st_size > MAX_BYTES:
                 raise ExtractError(f"{path}: larger than {MAX_BYTES:,} bytes, not read")
-            return _Fetched(200, path.read_bytes(), "", None, modified)
+            return _Fetched(feed.url, 200, path.read_bytes(), "", None, modified)
         except OSError as e:
             raise ExtractError(f"{path}: cannot read ({e.strerror or e})") from None
 
-    def _item(self, feed: Feed, number: int, raw_entry) -> tuple[bool, str | None]:
-        """Settle one feed entry unless it is settled already; returns whether it now is, and its page's error."""
-        entry = _entry(feed, number, raw_entry)
+    def _item(self, feed: Feed, base: str, number: int, raw_entry) -> tuple[bool, str | None]:
+        """Settle one feed entry of the feed fetched from `base` unless it is settled already; returns whether it
+        now is, and its page's error."""
+        entry = _entry(feed, base, number, raw_entry)
         seen = store.seen_item(self.conn, entry.guid, entry.link, entry.content_hash)
         if seen is not None and not (
             (seen.status == "failed" and seen.attempts < MAX_ITEM_ATTEMPTS) or seen.status == "matching"
@@ -374,6 +384,9 @@ class _Round:
         if article is None:
             store.save_feed_item(self.conn, dataclasses.replace(item, status=without_text))
             return True, error
+        cut: list[ExtractError] = []
+        article = articles.within_limits(article, cut)  # as ingest bounds what it reads
+        self.warnings += map(str, cut)
         item = dataclasses.replace(item, article_id=article.article_id)
         resumed = seen is not None and seen.status == "matching" and seen.article_id == article.article_id
         if store.has_article(self.conn, article.article_id) and not resumed:
@@ -420,12 +433,16 @@ class _Round:
         return article if article.url else dataclasses.replace(article, url=response.url)
 
 
-def _entry(feed: Feed, number: int, entry) -> _Entry:
-    """Read a feedparser entry's keys and its own text; a relative link is resolved against the feed's URL."""
+def _entry(feed: Feed, base: str, number: int, entry) -> _Entry:
+    """Read a feedparser entry's keys and its own text; a relative link is resolved against `base`, the URL the
+    feed was fetched from after redirects (a malformed link is none)."""
     guid = (entry.get("id") or "").strip() or None
     link = (entry.get("link") or "").strip() or None
-    if link and is_url(feed.url):
-        link = urljoin(feed.url, link)
+    if link and is_url(base):
+        try:
+            link = urljoin(base, link)
+        except ValueError:  # "http://[::1/...": nothing to fetch or link to
+            link = None
     if link != entry.get("link"):
         entry["link"] = link  # so that the entry's article carries the resolved link too
     summary = articles.entry_article(f"{feed.url}#{number}", entry, None)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from extract.records import ExtractError
@@ -28,7 +29,7 @@ DEFAULT_DELAY = 3.0
 """Seconds between two requests to one host: the crawl delay news sites commonly ask for in their robots.txt."""
 CONNECT_TIMEOUT = 10.0  # seconds; a host that takes longer to accept a connection is down for this round
 READ_TIMEOUT = 30.0  # seconds of silence in the middle of a response
-TOTAL_TIMEOUT = 120.0  # seconds for a whole response, so that a server dripping bytes cannot hold the round
+TOTAL_TIMEOUT = 120.0  # seconds for a whole exchange, headers too: a server dripping bytes cannot hold the round
 MAX_BYTES = 10_000_000  # a feed or a page larger than this, once unpacked, is no news item
 MAX_REDIRECTS = 5  # RFC 9309 asks robots.txt crawlers to follow at least five; feeds and pages need no more
 ROBOTS_MAX_BYTES = 500_000  # RFC 9309: crawlers must parse at least the first 500 KiB
@@ -128,7 +129,7 @@ class Fetcher:
             raw = self._request(current, headers, self._max_bytes, _is_document)
             location = raw.headers.get("Location")
             if raw.status in REDIRECTS and location:
-                current = urljoin(current, location.strip())
+                current = _joined(current, location)
                 continue
             if raw.status == 304:
                 return Response(current, 304, b"", "", raw.headers.get("ETag") or etag, last_modified)
@@ -143,9 +144,7 @@ class Fetcher:
         raise FetchError(f"{url}: more than {self._max_redirects} redirects")
 
     def _check_robots(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"{url}: not an http or https URL")
+        parts = _parts(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         robots = self._robots.get(origin)
         if robots is None or robots.expires <= self._clock():
@@ -162,11 +161,11 @@ class Fetcher:
         url = origin + "/robots.txt"
         try:
             for _ in range(self._max_redirects + 1):
-                raw = self._request(url, {"Accept": "text/plain"}, ROBOTS_MAX_BYTES, lambda _type: True)
+                raw = self._request(url, {"Accept": "text/plain"}, ROBOTS_MAX_BYTES, lambda _type: True, cut=True)
                 location = raw.headers.get("Location")
                 if raw.status not in REDIRECTS or not location:
                     break
-                url = urljoin(url, location.strip())
+                url = _joined(url, location)
         except FetchError as e:
             problem = str(e).removeprefix(url + ": ")
             if e.status is None:  # the host is unreachable: every URL on it would fail the same way
@@ -192,12 +191,14 @@ class Fetcher:
             if wait > 0:
                 self._sleep(wait)
 
-    def _request(self, url: str, headers: dict[str, str], limit: int, accepts: Callable[[str], bool]) -> _Raw:
-        """One GET without following redirects; a 2xx, 3xx or 304 is returned, anything else raises FetchError."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"{url}: not an http or https URL")
-        host = parts.hostname.lower()
+    def _request(
+        self, url: str, headers: dict[str, str], limit: int, accepts: Callable[[str], bool], *, cut: bool = False
+    ) -> _Raw:
+        """One GET without following redirects; a 2xx, 3xx or 304 is returned, anything else raises FetchError. A
+        body over `limit` bytes raises too, or, when `cut`, is cut there. The whole exchange, headers included, has
+        TOTAL_TIMEOUT: then the connection is shut from another thread, as a blocked read has no deadline of its own."""
+        parts = _parts(url)
+        host = (parts.hostname or "").lower()
         target = quote(parts.path or "/", safe=_URL_SAFE) + (
             f"?{quote(parts.query, safe=_URL_SAFE)}" if parts.query else ""
         )
@@ -205,8 +206,12 @@ class Fetcher:
         connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         try:
             connection = connection_type(host, parts.port, timeout=self._connect_timeout)
-        except ValueError as e:  # a malformed port
-            raise FetchError(f"{url}: {e}") from None
+        except (ValueError, http.client.InvalidURL) as e:  # a malformed port, a host with a space
+            raise FetchError(f"{url}: malformed URL ({e})") from None
+        expired = threading.Event()
+        watchdog = threading.Timer(TOTAL_TIMEOUT, _shut, args=(connection, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             connection.connect()
             connection.sock.settimeout(self._read_timeout)
@@ -224,24 +229,24 @@ class Fetcher:
             content_type = _content_type(response.headers)
             if not accepts(content_type):
                 raise FetchError(f"{url}: content type {content_type or '(none)'} is neither HTML nor XML")
-            return _Raw(status, response.headers, self._read_body(url, response, limit))
-        except socket.gaierror:
-            raise FetchError(f"{url}: cannot resolve host {host}") from None
-        except TimeoutError:
-            raise FetchError(f"{url}: timed out") from None
-        except ssl.SSLError as e:
-            raise FetchError(f"{url}: TLS failed ({e.reason or e})") from None
-        except (OSError, http.client.HTTPException) as e:
-            raise FetchError(f"{url}: connection failed ({e or type(e).__name__})") from None
+            body = self._read_body(url, response, limit, cut=cut)
+            if expired.is_set():  # the watchdog shut the connection: what was read is not the whole body
+                raise TimeoutError
+            return _Raw(status, response.headers, body)
+        except (OSError, http.client.HTTPException, UnicodeError, FetchError) as e:
+            raise _failure(url, host, e, expired=expired.is_set()) from None
         finally:
+            watchdog.cancel()
             connection.close()
             self._last_request[host] = self._clock()
 
-    def _read_body(self, url: str, response: http.client.HTTPResponse, limit: int) -> bytes:
-        """Read the body, unpacking gzip as it streams in; more than `limit` bytes (packed or not) raises."""
+    def _read_body(self, url: str, response: http.client.HTTPResponse, limit: int, *, cut: bool = False) -> bytes:
+        """Read the body, unpacking gzip as it streams in; more than `limit` bytes (packed or not) raises, or when
+        `cut` ends the body there. A body shorter than its Content-Length, or a gzip stream without its end, raises:
+        the connection dropped."""
         too_big = FetchError(f"{url}: larger than {limit:,} bytes, not read")
         length = response.headers.get("Content-Length", "").strip()
-        if length.isdigit() and int(length) > limit:
+        if length.isdigit() and int(length) > limit and not cut:
             raise too_big
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
         if encoding in ("gzip", "x-gzip"):
@@ -253,18 +258,70 @@ class Fetcher:
         deadline = self._clock() + TOTAL_TIMEOUT
         parts: list[bytes] = []
         size = packed = 0
-        while chunk := response.read(CHUNK_BYTES):
+        # read1: what has arrived, at most a chunk; read(n) waits for n bytes, which a server dripping them never sends.
+        while chunk := response.read1(CHUNK_BYTES):
             packed += len(chunk)
-            if packed > limit:
-                raise too_big
             if self._clock() > deadline:
                 raise FetchError(f"{url}: timed out after {TOTAL_TIMEOUT:.0f} s")
             data = chunk if unpacker is None else _unpack(url, unpacker, chunk, limit + 1 - size)
             parts.append(data)
             size += len(data)
-            if size > limit:
+            if packed > limit or size > limit:
+                if cut:
+                    return b"".join(parts)[:limit]
                 raise too_big
+        if (length.isdigit() and packed < int(length)) or (unpacker is not None and not unpacker.eof):
+            raise FetchError(f"{url}: the connection dropped before the end of the body")
         return b"".join(parts)
+
+
+def _parts(url: str) -> SplitResult:
+    """Return urlsplit of an http(s) URL with a host; FetchError for anything else, a malformed URL too."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            parts.port  # noqa: B018  (a port that is no number raises here)
+            return parts
+    except ValueError as e:  # "http://[::1/feed": an unclosed IPv6 host
+        raise FetchError(f"{url}: malformed URL ({e})") from None
+    raise FetchError(f"{url}: not an http or https URL")
+
+
+def _failure(url: str, host: str, e: Exception, *, expired: bool) -> FetchError:
+    """Return the FetchError of an exchange with `host` that failed with `e` (after the watchdog shut it when
+    `expired`: whatever failed then failed for that)."""
+    if expired:
+        return FetchError(f"{url}: timed out after {TOTAL_TIMEOUT:.0f} s")
+    if isinstance(e, FetchError):
+        return e
+    if isinstance(e, socket.gaierror):
+        return FetchError(f"{url}: cannot resolve host {host}")
+    if isinstance(e, TimeoutError):
+        return FetchError(f"{url}: timed out")
+    if isinstance(e, ssl.SSLError):
+        return FetchError(f"{url}: TLS failed ({e.reason or e})")
+    if isinstance(e, UnicodeError):  # a host name IDNA cannot encode ("a..b")
+        return FetchError(f"{url}: malformed URL ({e})")
+    return FetchError(f"{url}: connection failed ({e or type(e).__name__})")
+
+
+def _joined(url: str, location: str) -> str:
+    """Return a redirect's Location resolved against the URL redirected; FetchError when it is malformed."""
+    try:
+        return urljoin(url, location.strip())
+    except ValueError as e:
+        raise FetchError(f"{url}: malformed redirect to {location.strip()[:200]!r} ({e})") from None
+
+
+def _shut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """Shut a connection whose exchange ran out of time, from the watchdog's thread: a read blocked on it returns."""
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # closed meanwhile
+            pass
 
 
 def _unpack(url: str, unpacker, chunk: bytes, room: int) -> bytes:

@@ -48,6 +48,7 @@ class Route:
     wait: float = 0.0  # seconds before answering
     stream: int = 0  # bytes of filler sent in 1 MB chunks, without Content-Length, instead of the body
     length: int | None = None  # a Content-Length to announce instead of the body's
+    drip: float = 0.0  # seconds between the bytes of the whole response (status line, headers, body), sent one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,17 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             route = server.routes.get(self.path, Route(b"not found", 404, "text/plain"))
             if route.wait:
                 time.sleep(route.wait)
+            if route.drip:
+                head = f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\nContent-Length: "
+                for byte in (head + f"{len(route.body)}\r\nConnection: close\r\n\r\n").encode() + route.body:
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up: as it should
+                        break
+                    time.sleep(route.drip)
+                self.close_connection = True
+                return
             if route.etag and self.headers.get("If-None-Match") == route.etag:
                 self.send_response(304)
                 self.send_header("ETag", route.etag)

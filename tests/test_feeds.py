@@ -572,3 +572,39 @@ def test_feed_at_refuses_a_url_of_another_scheme(location):
 def test_a_clock_is_never_slept_on_at_zero_delay(server, poll, clock):
     poll([publish(server)])
     assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("link", ["http://[::1/news/x", "http://a b/news/x", "http://a..b/news/x"])
+def test_a_malformed_item_link_is_that_items_failure_and_the_round_goes_on(server, poll, conn, link):
+    """A link no request can be made of fails its item (or, unreadable, leaves it without one), never the round."""
+    bad = Feed(server.url("/bad"), "Bad News")
+    server.routes["/bad"] = Route(rss([item(STORIES[0], link)]))
+    good = publish(server, STORIES[1:2])
+    report = poll([bad, good])
+    assert (report.polled, report.failed_feeds, report.articles) == (2, 0, 1 + (link == "http://[::1/news/x"))
+    assert all("malformed URL" in f for f in report.failures)
+    assert STORIES[1].canonical in [row[2] for row in article_rows(conn)]  # the feed after it was read
+
+
+def test_relative_links_are_resolved_against_the_feed_after_its_redirect(server, poll, conn):
+    """A feed moved to another host (here "localhost") links relatively to pages there, not on the old host."""
+    publish(server, STORIES[:1], path="/moved")
+    moved = server.url("/moved", host="localhost")
+    server.routes["/moved"] = Route(rss([item(STORIES[0], "/news/" + STORIES[0].slug)]))
+    server.routes["/feed"] = Route(status=301, headers=(("Location", moved),))
+    poll([Feed(server.url("/feed"), "Example News")])
+    assert item_rows(conn) == [(server.url("/news/" + STORIES[0].slug, host="localhost"), "stored", 1)]
+
+
+def test_what_watch_stores_is_bounded_as_ingest_bounds_it(server, poll, conn, monkeypatch):
+    """A link that is no http(s) link is dropped, and a text over MAX_ARTICLE_CHARS cut, each with a warning."""
+    from extract import articles
+
+    monkeypatch.setattr(articles, "MAX_ARTICLE_CHARS", 200)
+    server.routes["/feed"] = Route(rss([item(STORIES[0], "javascript:alert(1)", guid="story-1", content=True)]))
+    report = poll([Feed(server.url("/feed"), "Example News", full_pages=False)])
+    assert report.failures == ()
+    messages = [w.split(": ", 1)[1] for w in report.warnings]
+    assert len(messages) == 2 and messages[0].startswith("text cut to its first ")
+    assert messages[1] == "URL 'javascript:alert(1)' dropped: not an http(s) link"
+    assert conn.execute("SELECT url FROM articles").fetchall() == [(None,)]

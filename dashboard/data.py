@@ -52,11 +52,11 @@ DB_ENV = "INCIDENTS_DB"
 BASEMAP_ENV = "CRIMEMAP_BASEMAP"
 H3_RESOLUTION = 8  # hexagons of about 0.7 km2: streets stay apart, a borough has a few dozen
 CACHED_DATABASES = 2  # databases whose frames a server keeps; of each, only its latest version (_frames_version)
-FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id", "row", "article_row", store.SCREEN)
+FRAME_EXTRAS = ("verified", "precision_rank", "cell", "event_id", "row", "article_row", store.SCREEN, "protected")
 """The columns read_incidents adds to store.MAP_COLUMNS."""
 TEXT_COLUMNS = ("place_name", "report_ids", "article_id", "published", "borough_code", "date_basis", "place_kind")
 """The columns of the page's frames that only the rows shown need: no filter, count or aggregate reads them."""
-UNCOUNTED = ("incident_id", "candidates", "verified", "event_id", "row", "article_row", store.SCREEN)
+UNCOUNTED = ("incident_id", "candidates", "verified", "event_id", "row", "article_row", store.SCREEN, "protected")
 """Other columns no filter, count or aggregate reads (the index holds the incident id): without_texts leaves them out
 too, so that filtering copies fewer (572,000 rows of 1M: 89 -> 52 ms)."""
 CODED = ("type", "category", "borough", "precision", "weapon", "date", "cell")
@@ -122,7 +122,9 @@ def read_incidents(db_path: str | Path) -> pd.DataFrame:
     The editors' corrections are applied (extract.corrections): hidden incidents are left out and corrected fields
     replaced. Besides store.MAP_COLUMNS it has `verified` (an editor checked it), `precision_rank` (index in
     PRECISIONS, -1 without a place) and `cell` (the H3 cell of the point, or None), so that filtering and aggregation
-    are column operations; and `event_id` (the event the incident belongs to, missing when it was never matched).
+    are column operations; `event_id` (the event the incident belongs to, missing when it was never matched); and
+    `protected` (privacy.protected_rows: the public view protects it), kept with the rows it was found of, so that rows
+    shown on their own are protected as in the whole frame, whatever was written since.
     """
     conn = store.connect_readonly(db_path)
     try:
@@ -278,28 +280,18 @@ def _cached_incidents(db_path: str, version: tuple) -> pd.DataFrame:
 
 
 def public(db_path: str | Path) -> pd.DataFrame:
-    """Return `incidents(db_path)` as readers see them (dashboard.privacy): sexual offences protected (the names in
-    texts are masked as texts_of reads them); shared and read-only like `incidents`."""
+    """Return `incidents(db_path)` as readers see them (dashboard.privacy): its `protected` rows (sexual offences and
+    the other reports of their events) protected, the names in texts masked as texts_of reads them; shared and
+    read-only like `incidents`."""
     return _cached_public(str(db_path), _frames_version(db_path))
 
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_public(db_path: str, version: tuple) -> pd.DataFrame:
-    frame = public_incidents(incidents(db_path), name_vocabulary(), protected=protected(db_path))
+    frame = incidents(db_path)
+    frame = public_incidents(frame, name_vocabulary(), protected=frame["protected"].to_numpy(dtype=bool))
     hand_back_memory()  # what masking freed, before the events are made from it
     return frame
-
-
-def protected(db_path: str | Path) -> np.ndarray:
-    """Return, per row of `incidents(db_path)`, whether the public view protects it (privacy.protected_rows: an event
-    holding a sexual offence protects its other reports too, so rows shown on their own are protected as in the whole
-    frame); once per database version."""
-    return _cached_protected(str(db_path), _frames_version(db_path))
-
-
-@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
-def _cached_protected(db_path: str, version: tuple) -> np.ndarray:
-    return protected_rows(incidents(db_path))
 
 
 def stored_dates(db_path: str | Path) -> tuple[str, str] | None:
@@ -438,8 +430,8 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
         ]
     texts = _typed_texts(texts.drop(columns="incident_id"))
     if public_view and len(texts):
-        rows = whole.iloc[at].set_axis(texts.index).join(texts)
-        masked = public_incidents(rows, name_vocabulary(), protected=protected(db_path)[at])
+        joined = whole.iloc[at].set_axis(texts.index).join(texts)
+        masked = public_incidents(joined, name_vocabulary(), protected=joined["protected"].to_numpy(dtype=bool))
         texts = _typed_texts(masked[list(store.MAP_TEXTS)])
     return texts
 
@@ -580,7 +572,7 @@ def _stored_matches(
     keep = np.zeros(len(frame), dtype=bool)
     hidden = np.zeros(len(frame), dtype=bool)  # the rows whose stored texts are not shown
     if public_view:
-        hidden = protected(db_path)
+        hidden = frame["protected"].to_numpy(dtype=bool)
         neutral = pd.DataFrame({"headline": [NEUTRAL_HEADLINE], "evidence": [NEUTRAL_EVIDENCE]})
         if filters.query_matches(neutral, query).iloc[0]:
             keep |= hidden
@@ -1209,6 +1201,7 @@ def _frame(frame: pd.DataFrame) -> pd.DataFrame:
     if (ids := frame["event_id"]).dtype == object:  # Python objects (none is an event's): missing as None, not NaN
         frame["event_id"] = ids.where(ids.notna(), None)
     # Event ids read as text stay Arrow strings: as Python objects a million took 0.22 s to make, and 60 MB more.
+    frame["protected"] = protected_rows(frame)
     return frame[[*store.MAP_COLUMNS, *FRAME_EXTRAS]]
 
 

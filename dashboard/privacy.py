@@ -37,6 +37,9 @@ CUE_CHARS = 40  # how far before a name its cue may start ("named locally as", t
 
 # An age right after a name: "Ola Reyes, 34,", "Ola Reyes (34)", "Ola Reyes, aged 34."
 _AGE_AFTER = re.compile(r",\s*(?:aged\s+)?\d{1,3}\b|\s*\(\d{1,3}\)")
+# An age closed as an apposition ("Kwabena Asante, 17, was", "(17)", ", aged 17"): after a word never in a name,
+# "Oxford Circus, 12 people" and "West Ham United, 25" are no people.
+_AGE_APPOSED = re.compile(r",\s*\d{1,3}\s*,|\s*\(\d{1,3}\)|,\s*aged\s+\d{1,3}\b")
 _POSSESSIVE = re.compile(r"['\u2019]s?(?![A-Za-z])")
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
 _SPACE_THEN_WORD = re.compile(r" ([A-Z][a-z]+)")
@@ -273,12 +276,12 @@ def _private(
     if following and following[1].lower() in vocab.not_names:
         return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
     # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
-    # age says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
+    # age set off by commas says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
     if not after_not_name and (prefix == "title" or unaccented(folded[0]) in vocab.first_names):
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True
-    return len(part) >= 2 and _AGE_AFTER.match(text, end) is not None
+    return len(part) >= 2 and (_AGE_APPOSED if after_not_name else _AGE_AFTER).match(text, end) is not None
 
 
 def _runs(text: str, words: list[re.Match[str]]) -> list[list[re.Match[str]]]:

@@ -77,8 +77,11 @@ def report_problem_form(incident_id: str) -> None:
         return
     now = time.monotonic()
     sent = st.session_state.setdefault(data.REPORTS_SENT, [])
-    if not reports_allowed(sent, now) or not sent_reports().take(st.context.ip_address, now):
+    if not reports_allowed(sent, now):
         st.warning("You have sent several reports in the last hour. Please wait a while before sending another.")
+        return
+    if not sent_reports().take(st.context.ip_address, now):
+        st.warning("Many reports have been sent in the last hour. Please wait a while before sending another.")
         return
     try:
         data.report_problem(data.database_path(), incident_id, reason, note or "")

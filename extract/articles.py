@@ -365,6 +365,9 @@ def _read_stream(
     elif kind == "jsonl":
         stream.seek(0)
         yield from _jsonl_articles(name, _lines(stream), published, errors)
+    elif kind == "json" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):  # JSON Lines named .json
+        stream.seek(0)
+        yield from _jsonl_articles(name, _lines(stream), published, errors)
     elif kind in DOCUMENTS and size <= MAX_DOCUMENT_BYTES:
         yield from _read_bytes(name, head + stream.read(), published, errors)
     elif kind == "text":
@@ -616,7 +619,14 @@ def _jsonl_articles(
 def _json_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
     """Yield the articles of a JSON document: an array of objects as JSON Lines holds them, each read on its own
     ("name#3" names the third), or one such object."""
-    document = _json_value(name, data, line=True)
+    try:
+        document = _json_value(name, data, line=True)
+    except ExtractError as e:
+        if "(Extra data," in str(e) and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+            # JSON Lines named .json, as data dumps often are: one object, then more: read line by line
+            yield from _jsonl_articles(name, data.split(b"\n"), published, errors)
+            return
+        raise
     if isinstance(document, dict):
         yield within_limits(_record_article(name, document, published), errors)
         return
@@ -909,7 +919,7 @@ def _read_date(value: str) -> tuple[date, bool] | None:
     # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
     if (match := _ISO_DATE.match(value)) and (match.end() == len(value) or value[match.end()] in "T "):
         year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
-        return date(year, month, day or 1), day is not None
+        return date(year, month, 1 if day is None else day), day is not None
     if (fields := email.utils.parsedate_tz(value)) is not None:  # RFC 822: "Tue, 05 Mar 2024 10:00:00 GMT"
         return date(*fields[:3]), True
     for fmt, has_day in _DATE_FORMATS:

@@ -29,7 +29,7 @@ from extract import articles, events, store
 from extract.datafiles import DATA_DIR, read_rows
 from extract.fetching import HTML_TYPES, MAX_BYTES, Disallowed, Fetcher, FetchError
 from extract.pipeline import Extractor, extract_incidents
-from extract.records import Article, ExtractError, Incident
+from extract.records import Article, ExtractError, Incident, is_link
 
 FEEDS_FILE = DATA_DIR / "feeds.csv"
 BACKOFF = 15 * 60.0  # seconds before a feed that failed once is polled again: one round of `--every 15m`
@@ -438,7 +438,8 @@ def _entry(feed: Feed, base: str, number: int, entry) -> _Entry:
     feed was fetched from after redirects (a malformed link is none)."""
     guid = (entry.get("id") or "").strip() or None
     link = (entry.get("link") or "").strip() or None
-    if link and is_url(base):
+    # An id feedparser gives as the link ("abc-1") is no relative link: it stays the article's id, as ingest reads it.
+    if link and is_url(base) and not (entry.get("guidislink") and not is_link(link)):
         try:
             link = urljoin(base, link)
         except ValueError:  # "http://[::1/...": nothing to fetch or link to

@@ -209,11 +209,17 @@ class Fetcher:
         except (ValueError, http.client.InvalidURL) as e:  # a malformed port, a host with a space
             raise FetchError(f"{url}: malformed URL ({e})") from None
         expired = threading.Event()
-        watchdog = threading.Timer(TOTAL_TIMEOUT, _shut, args=(connection, expired))
+        # The connection's socket, once connected: the response reads it after getresponse, which lets go of it when
+        # the server closes the connection after answering.
+        held: list[socket.socket] = []
+        watchdog = threading.Timer(TOTAL_TIMEOUT, _shut, args=(held, expired))
         watchdog.daemon = True
         watchdog.start()
         try:
             connection.connect()
+            held.append(connection.sock)
+            if expired.is_set():  # connected after the watchdog fired (slow addresses): nothing was there to shut
+                raise TimeoutError
             connection.sock.settimeout(self._read_timeout)
             connection.request(
                 "GET",
@@ -270,7 +276,7 @@ class Fetcher:
                 if cut:
                     return b"".join(parts)[:limit]
                 raise too_big
-        if (length.isdigit() and packed < int(length)) or (unpacker is not None and not unpacker.eof):
+        if (length.isdigit() and packed < int(length)) or (unpacker is not None and packed and not unpacker.eof):
             raise FetchError(f"{url}: the connection dropped before the end of the body")
         return b"".join(parts)
 
@@ -313,13 +319,15 @@ def _joined(url: str, location: str) -> str:
         raise FetchError(f"{url}: malformed redirect to {location.strip()[:200]!r} ({e})") from None
 
 
-def _shut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
-    """Shut a connection whose exchange ran out of time, from the watchdog's thread: a read blocked on it returns."""
+def _shut(held: list[socket.socket], expired: threading.Event) -> None:
+    """Shut the socket of an exchange that ran out of time, from the watchdog's thread: a read blocked on it
+    returns."""
     expired.set()
-    sock = connection.sock
-    if sock is not None:
+    for sock in held:
         try:
-            sock.shutdown(socket.SHUT_RDWR)
+            # The plain socket's shutdown, also of a TLS socket: ssl.SSLSocket.shutdown unwraps it, changing the
+            # object a read in the other thread is using.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
         except OSError:  # closed meanwhile
             pass
 

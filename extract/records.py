@@ -37,6 +37,7 @@ def is_link(url: str) -> bool:
     """Whether `url` is a link the product keeps and shows: http or https, with a host ("http://[::1" is none)."""
     try:
         parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (a port that is no number raises here)
         return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname)
     except ValueError:  # a malformed address: an unclosed "[" of an IPv6 host, a port that is no number
         return False

@@ -48,7 +48,8 @@ class Route:
     wait: float = 0.0  # seconds before answering
     stream: int = 0  # bytes of filler sent in 1 MB chunks, without Content-Length, instead of the body
     length: int | None = None  # a Content-Length to announce instead of the body's
-    drip: float = 0.0  # seconds between the bytes of the whole response (status line, headers, body), sent one by one
+    drip: float = 0.0  # seconds between the bytes of the body, sent one by one (and of the status line and headers)
+    drip_head: bool = False  # the status line and headers dripped too
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,10 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(route.wait)
             if route.drip:
                 head = f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\nContent-Length: "
-                for byte in (head + f"{len(route.body)}\r\nConnection: close\r\n\r\n").encode() + route.body:
+                head += f"{len(route.body)}\r\nConnection: close\r\n\r\n"
+                if not route.drip_head:
+                    self.wfile.write(head.encode())
+                for byte in (head.encode() if route.drip_head else b"") + route.body:
                     try:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()

@@ -244,6 +244,11 @@ def test_read_fixture(name, expected):
         ("one.json", b'{\n  "id": "a",\n  "text": "Body."\n}', [story("Body.", "{path}", article_id="a")]),
         ("sniffed-array.dat", b' [{"id": "a", "text": "Body."}]', [story("Body.", "{path}#1", article_id="a")]),
         ("empty.json", b"[]", []),
+        (
+            "lines.json",  # JSON Lines named .json, as data dumps often are
+            b'{"id": "a", "text": "Body."}\n{"id": "b", "text": "More."}\n',
+            [story("Body.", "{path}:1", article_id="a"), story("More.", "{path}:2", article_id="b")],
+        ),
         ("bracketed.txt", b"[Updated] Body.", [story("[Updated] Body.", "{path}")]),
         (
             "plain-text.rss",
@@ -382,6 +387,7 @@ def test_read_file(tmp_path, name, content, expected):
         ("6 March 2999", "2000-01-01"),
         ("0001-01-01", "2000-01-01"),
         ("1899-12", "2000-01-01"),
+        ("2024-03-00", "2000-01-01"),  # no day 0
     ],
 )
 def test_published_date_normalised_else_fallback(tmp_path, value, expected):
@@ -792,6 +798,15 @@ def test_a_document_over_a_texts_limit_but_within_its_own_is_read_whole(tmp_path
     kind = {".html": "HTML", ".rss": "FEED", ".json": "JSON"}[path.suffix]
     size = len(content.encode()) + 10_000
     assert read([path]) == ([], [f"{path}: too large for {kind} ({size:,} bytes, over 10,000)"])
+
+
+def test_big_json_lines_named_json_are_read_line_by_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(articles_module, "MAX_TEXT_BYTES", 100)
+    monkeypatch.setattr(articles_module, "MAX_DOCUMENT_BYTES", 200)
+    path = tmp_path / "dump.json"
+    path.write_text("".join(json.dumps({"id": str(n), "text": f"Story {n}."}) + "\n" for n in range(20)))
+    articles, errors = read([path])
+    assert (errors, [a.article_id for a in articles]) == ([], [str(n) for n in range(20)])
 
 
 def test_big_jsonl_is_read_line_by_line_and_long_lines_skipped(tmp_path, monkeypatch):

@@ -49,6 +49,7 @@ def test_escape_markdown(text, markdown):
         ("//news.example/a", None),
         ("https:news.example/a", None),  # no host
         ("http://[::1/a", None),  # malformed
+        ("http://news.example:eighty/a", None),
         ("", None),
         (None, None),
         (math.nan, None),

@@ -3,6 +3,7 @@
 The politeness delay is measured on a fake clock (tests/feed_fixtures.py), never by sleeping.
 """
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -608,3 +609,21 @@ def test_what_watch_stores_is_bounded_as_ingest_bounds_it(server, poll, conn, mo
     assert len(messages) == 2 and messages[0].startswith("text cut to its first ")
     assert messages[1] == "URL 'javascript:alert(1)' dropped: not an http(s) link"
     assert conn.execute("SELECT url FROM articles").fetchall() == [(None,)]
+
+
+def test_an_item_whose_id_stands_for_its_link_is_stored_as_ingest_stores_it(server, poll, conn, tmp_path):
+    """feedparser gives an item without a link its guid as the link ("abc-1"): an id, not a page to resolve."""
+    body = rss([Item(STORIES[0].headline, None, "abc-1", STORIES[0].summary)])
+    server.routes["/feed"] = Route(body)
+    poll([Feed(server.url("/feed"), "Example News")])
+    watched = conn.execute("SELECT article_id, url FROM articles").fetchall()
+    (tmp_path / "feed.rss").write_bytes(body)
+    ingest_paths([tmp_path / "feed.rss"], db_path=tmp_path / "ingest.db")
+    other = store.connect(tmp_path / "ingest.db")
+    assert (
+        watched
+        == other.execute("SELECT article_id, url FROM articles").fetchall()
+        == [(hashlib.sha1(b"abc-1").hexdigest()[:16], None)]
+    )
+    other.close()
+    assert page_requests(server) == []

@@ -73,8 +73,13 @@ def fetcher(clock: FakeClock, **options) -> Fetcher:
             {},
             Response("/feed", 200, FEED, "application/rdf+xml", None, None),
         ),
+        (
+            {"/feed": Route(b"", headers=(("Content-Encoding", "gzip"),))},  # an empty body holds no gzip stream
+            {},
+            Response("/feed", 200, b"", "application/rss+xml", None, None),
+        ),
     ],
-    ids=["etag-and-last-modified", "not-modified", "gzip", "redirect", "other-xml-type"],
+    ids=["etag-and-last-modified", "not-modified", "gzip", "redirect", "other-xml-type", "empty-gzip"],
 )
 def test_get(server, clock, routes, options, expected):
     server.routes.update(routes)
@@ -176,8 +181,8 @@ def test_a_server_dripping_its_answer_is_cut_at_the_total_timeout(server, clock,
     """A byte every 0.05 s never leaves the socket silent for READ_TIMEOUT, yet the exchange ends at TOTAL_TIMEOUT,
     however slowly the status line and headers come too."""
     monkeypatch.setattr(fetching, "TOTAL_TIMEOUT", 1.0)
-    body = b"<html><body>" + b"x" * (1_000 if route == "/body" else 0) + b"</body></html>"
-    server.routes[route] = Route(PAGE if route == "/headers" else body, content_type="text/html", drip=0.05)
+    body = b"<html><body>" + b"x" * 1_000 + b"</body></html>"
+    server.routes[route] = Route(body, content_type="text/html", drip=0.05, drip_head=route == "/headers")
     started = time.monotonic()
     with pytest.raises(FetchError, match=r": timed out after 1 s$"):
         fetcher(clock, delay=0).get(server.url(route))

@@ -104,6 +104,8 @@ def test_private_names_are_masked(vocabulary, text, expected):
         "Patients at the Queen Elizabeth Hospital were moved to another ward.",
         "Queen Elizabeth Hospital, 12 miles away, took the injured.",
         "The Queen Elizabeth, 80, sailed from Southampton.",  # one word after "Queen": an age alone is no name
+        "At Oxford Circus, 12 people were hurt.",  # a number after a place is no age
+        "Fans of West Ham United, 25 of them, were held.",
         "Officers from the Metropolitan Police and London Ambulance Service attended.",
         # no names at all
         "A man in his twenties was stabbed on Monday night.",

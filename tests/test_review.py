@@ -243,7 +243,7 @@ def test_new_sessions_do_not_reset_the_servers_report_limit(new_session, db, mon
             thanked.append(bool(reader.success) and not reader.warning)
     assert thanked == [True] * 4 + [False] * 2
     assert [w.value for w in reader.warning] == [
-        "You have sent several reports in the last hour. Please wait a while before sending another."
+        "Many reports have been sent in the last hour. Please wait a while before sending another."
     ]
     conn = store.connect_readonly(db)
     assert len(list(store.iter_problem_reports(conn))) == before + 4

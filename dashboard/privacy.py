@@ -277,7 +277,11 @@ def _private(
         return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
     # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
     # age set off by commas says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
-    if not after_not_name and (prefix == "title" or unaccented(folded[0]) in vocab.first_names):
+    # A hyphenated first name ("Mary-Jane", "Jean-Paul") by its first part: the lists hold "mary" and "jean".
+    first = unaccented(folded[0])
+    if not after_not_name and (
+        prefix == "title" or first in vocab.first_names or first.split("-")[0] in vocab.first_names
+    ):
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True

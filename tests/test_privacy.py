@@ -78,6 +78,9 @@ def masked(text, vocabulary, **options):
         ("Se\u0301an was hurt.", "[name] was hurt."),  # the accent as a combining mark
         ("Ms Gülşen Öztürk told the court.", "Ms [name] told the court."),
         ("The victim, named as Олег Петров, 40, was hurt.", "The victim, named as [name], 40, was hurt."),
+        # a hyphenated first name, by its first part
+        ("Mary-Jane Smith was pushed over.", "[name] was pushed over."),
+        ("Anne-Marie was walking home.", "[name] was walking home."),
         # after a word never in a name, a person when an age or a cue says so
         ("Teenager Kwabena Asante, 17, was stabbed.", "Teenager [name], 17, was stabbed."),
         ("On Friday Sarah Jones, 34, was punched.", "On Friday [name], 34, was punched."),

@@ -238,7 +238,7 @@ def _name_words(text: str, spans: Sequence[tuple[int, int]]) -> set[str]:
 def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iterable[tuple[list[re.Match[str]], bool]]:
     """Yield each run of capitalised words split at titles, ranks and other words that are never names, with
     whether the part is a private person's name."""
-    for run in _runs(text, words):
+    for run in _runs(text, words, vocab.particles):
         prefix = _prefix(text, run[0].start(), vocab)
         after_not_name = False  # "St Thomas", "Queen Elizabeth": a place or an institution, not a person
         part: list[re.Match[str]] = []
@@ -288,11 +288,13 @@ def _private(
     return len(part) >= 2 and (_AGE_APPOSED if after_not_name else _AGE_AFTER).match(text, end) is not None
 
 
-def _runs(text: str, words: list[re.Match[str]]) -> list[list[re.Match[str]]]:
-    """Group capitalised words into runs separated by single spaces."""
+def _runs(text: str, words: list[re.Match[str]], particles: frozenset[str] = frozenset()) -> list[list[re.Match[str]]]:
+    """Group capitalised words into runs separated by single spaces, or by a surname's particle between two ("John
+    de Souza": masked whole, not as "[name] de Souza")."""
     runs: list[list[re.Match[str]]] = []
     for m in words:
-        if runs and text[runs[-1][-1].end() : m.start()] == " ":
+        gap = text[runs[-1][-1].end() : m.start()] if runs else ""
+        if gap == " " or (gap[:1] == gap[-1:] == " " and gap[1:-1] in particles):
             runs[-1].append(m)
         else:
             runs.append([m])

@@ -78,6 +78,9 @@ def masked(text, vocabulary, **options):
         ("Se\u0301an was hurt.", "[name] was hurt."),  # the accent as a combining mark
         ("Ms Gülşen Öztürk told the court.", "Ms [name] told the court."),
         ("The victim, named as Олег Петров, 40, was hurt.", "The victim, named as [name], 40, was hurt."),
+        # a surname with a particle, masked whole
+        ("John de Souza, 31, was hurt. Souza was treated.", "[name], 31, was hurt. [name] was treated."),
+        ("Pedro da Silva, 40, was robbed on Acre Lane.", "[name], 40, was robbed on Acre Lane."),
         # a hyphenated first name, by its first part
         ("Mary-Jane Smith was pushed over.", "[name] was pushed over."),
         ("Anne-Marie was walking home.", "[name] was walking home."),
@@ -114,6 +117,7 @@ def test_private_names_are_masked(vocabulary, text, expected):
         "A man in his twenties was stabbed on Monday night.",
         # capitalised words with accents that name no one
         "A man was robbed outside Café Rouge on Mare Street.",
+        "A man was robbed outside Café de Paris on Mare Street.",
         "Two men were stopped near the Brasserie Zédel in Soho.",
         "The café on Acre Lane was closed after the attack.",
     ],

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extract.datafiles import DATA_DIR, read_lines
+from extract.datafiles import DATA_DIR, read_lines, read_rows
 from extract.text.specifics import CAPITALS, SMALLS, load_specifics_vocabulary
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class NameVocabulary:
     public_figures: frozenset[str]
     cues: re.Pattern[str]
     cue_phrases: tuple[str, ...]  # what `cues` finds, longest first
+    particles: frozenset[str] = frozenset()  # lower-case words inside a surname ("de", "van")
 
 
 def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
@@ -68,6 +69,7 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
         public_figures=words.public_figures,
         cues=re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\s*[,:]?\s+$", re.IGNORECASE),
         cue_phrases=tuple(phrases),
+        particles=frozenset(r["word"] for r in read_rows(data_dir / "name_words.csv") if r["kind"] == "particle"),
     )
 
 

@@ -288,8 +288,7 @@ def public(db_path: str | Path) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading incidents…", max_entries=CACHED_DATABASES)
 def _cached_public(db_path: str, version: tuple) -> pd.DataFrame:
-    frame = incidents(db_path)
-    frame = public_incidents(frame, name_vocabulary(), protected=frame["protected"].to_numpy(dtype=bool))
+    frame = public_incidents(incidents(db_path), name_vocabulary())
     hand_back_memory()  # what masking freed, before the events are made from it
     return frame
 
@@ -430,8 +429,7 @@ def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: boo
         ]
     texts = _typed_texts(texts.drop(columns="incident_id"))
     if public_view and len(texts):
-        joined = whole.iloc[at].set_axis(texts.index).join(texts)
-        masked = public_incidents(joined, name_vocabulary(), protected=joined["protected"].to_numpy(dtype=bool))
+        masked = public_incidents(whole.iloc[at].set_axis(texts.index).join(texts), name_vocabulary())
         texts = _typed_texts(masked[list(store.MAP_TEXTS)])
     return texts
 

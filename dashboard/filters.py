@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from extract.datafiles import DATA_DIR, read_rows
-from extract.records import DATE_RANGE as RECORDED_DATES
-from extract.records import PRECISIONS, WEAPONS, Place
+from extract.records import DATE_RANGE, PRECISIONS, WEAPONS, Place
 
 CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
 VIEWS = ("points", "density", "boroughs")
@@ -32,7 +31,6 @@ SHADES = ("incidents", "residents")  # the boroughs view: incidents, or incident
 MAX_QUERY_CHARS = 200  # a search longer than a sentence is a pasted text, not a search
 NOTICE_CHARS = 40  # a notice quotes the start of a dropped value, so a long link cannot flood the page
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_RANGE = RECORDED_DATES  # the date pickers' bounds; a link outside them is dropped
 INCIDENT_ID = re.compile(r"^[\w:.\-]{1,120}$")
 ANY = "any"  # the selectboxes' "no filter" option
 TRUE_WORDS = ("1", "true", "yes", "on")

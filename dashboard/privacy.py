@@ -107,15 +107,13 @@ def protected_rows(incidents: pd.DataFrame) -> np.ndarray:
     return own | events.isin(held).to_numpy(dtype=bool) if len(held) else own
 
 
-def public_incidents(
-    incidents: pd.DataFrame, vocabulary: NameVocabulary, *, protected: np.ndarray | None = None
-) -> pd.DataFrame:
+def public_incidents(incidents: pd.DataFrame, vocabulary: NameVocabulary) -> pd.DataFrame:
     """Return the dashboard's incidents as the public sees them: names masked in headlines and evidence (the
-    highlighted spans moved to match), and the `protected` rows (protected_rows of `incidents` when not given: a
-    caller with some rows of a frame gives the frame's) with a neutral headline and sentence, no victim ages, and a
-    point no more precise than a street's or an area's centre."""
+    highlighted spans moved to match), and the protected rows (its `protected` column, which the dashboard's frames
+    hold, found over all their rows; else protected_rows of `incidents`) with a neutral headline and sentence, no
+    victim ages, and a point no more precise than a street's or an area's centre."""
     frame = incidents.copy(deep=False)  # copy-on-write: the columns left alone stay shared with `incidents`
-    protected = protected_rows(frame) if protected is None else protected
+    protected = frame["protected"].to_numpy(dtype=bool) if "protected" in frame else protected_rows(frame)
     if "evidence" in frame:  # the dashboard's shared frames have no texts: it masks those of the rows it shows
         frame = _masked_texts(frame, protected, vocabulary)
     # A mask, not a Series: a Series indexed by the incident ids is first aligned with the frame's index, which hashed

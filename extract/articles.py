@@ -365,7 +365,7 @@ def _read_stream(
     elif kind == "jsonl":
         stream.seek(0)
         yield from _jsonl_articles(name, _lines(stream), published, errors)
-    elif kind == "json" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):  # JSON Lines named .json
+    elif kind == "json" and _sniff(head) == "jsonl":  # JSON Lines named .json
         stream.seek(0)
         yield from _jsonl_articles(name, _lines(stream), published, errors)
     elif kind in DOCUMENTS and size <= MAX_DOCUMENT_BYTES:
@@ -622,7 +622,7 @@ def _json_articles(name: str, data: bytes, published: str | None, errors: list[E
     try:
         document = _json_value(name, data, line=True)
     except ExtractError as e:
-        if "(Extra data," in str(e) and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        if "(Extra data," in str(e) and _sniff(data) == "jsonl":
             # JSON Lines named .json, as data dumps often are: one object, then more: read line by line
             yield from _jsonl_articles(name, data.split(b"\n"), published, errors)
             return
@@ -819,13 +819,12 @@ def entry_article(where: str, entry: feedparser.FeedParserDict, published: str |
 
 
 def _struct_date(parsed: tuple | None) -> str | None:
-    """Return the date of feedparser's parsed time tuple; None when there is none, or it is no calendar date or
-    outside records.DATE_RANGE."""
+    """Return the date of feedparser's parsed time tuple, as _dated writes it; None when there is none, or it is no
+    calendar date."""
     try:
-        found = date(*parsed[:3]) if parsed else None
+        return _dated((date(*parsed[:3]), True)) if parsed else None
     except (TypeError, ValueError):
         return None
-    return found.isoformat() if found is not None and DATE_RANGE[0] <= found <= DATE_RANGE[1] else None
 
 
 class _TextCollector(HTMLParser):
@@ -905,9 +904,14 @@ def _iso_date(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_DATE_CHARS:
         return None
     try:
-        found = _read_date(value.strip())
+        return _dated(_read_date(value.strip()))
     except _NO_DATE:
         return None
+
+
+def _dated(found: tuple[date, bool] | None) -> str | None:
+    """Return a date read (_read_date's) as "YYYY-MM-DD", or "YYYY-MM" without its day; None for none, or one outside
+    records.DATE_RANGE."""
     if found is None or not DATE_RANGE[0] <= found[0] <= DATE_RANGE[1]:
         return None
     return found[0].isoformat() if found[1] else found[0].isoformat()[:7]
@@ -936,10 +940,11 @@ def _feed_date(written: object, parsed: tuple | None) -> str | None:
     "2024-02-30" over into March."""
     if isinstance(written, str) and written.strip():
         try:
-            if _read_date(written.strip()) is not None:
-                return _iso_date(written)
+            found = _read_date(written.strip())
         except _NO_DATE:
             return None
+        if found is not None:
+            return _dated(found) if len(written) <= _MAX_DATE_CHARS else None  # as _iso_date reads it
     return _struct_date(parsed)
 
 

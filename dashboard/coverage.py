@@ -1,9 +1,10 @@
 """News beside recorded crime, pure: per borough, police.uk recorded crimes, news incidents and news incidents per
 1,000 recorded crimes over the months with imported data, with funnel-plot limits, and the Vega-Lite funnel chart.
 
-A borough's months count only when its home force (the force that recorded most of its crimes: the City of London
-Police for the City, the Met elsewhere) has imported them, so a month the Met has not imported is not read as a
-month without crime.
+A borough's months count only when its home force (the City of London Police for the City, the Met elsewhere) has
+imported them, so a month the Met has not imported is not read as a month without crime: the home forces are fixed,
+not read from the rows imported, whose other forces (the City's stray rows in Camden, British Transport Police) would
+otherwise stand in for a force never imported.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date
 
 import pandas as pd
 
+from extract.geo.gazetteer import BOROUGHS
 from extract.store import RECORDED_COLUMNS
 
 PER = 1_000  # the ratio is news incidents per this many recorded crimes
@@ -31,6 +33,11 @@ BANDS = (
 )
 """Where a borough falls against the funnel, and its colour: red above (more news than London's rate), blue below."""
 COVERAGE_COLUMNS = ("borough", "recorded", "news", "per_1000", "expected", "band")
+CITY = "City of London"
+CITY_FORCE = "City of London Police"  # police.uk's "Falls within" names
+HOME_FORCE = "Metropolitan Police Service"  # every other borough's
+HOME_FORCES = {borough: CITY_FORCE if borough == CITY else HOME_FORCE for borough in BOROUGHS}
+"""{borough: the force whose months it is counted over}; a name outside BOROUGHS has none, and no month counts."""
 KEY_SEPARATOR = "\x1f"  # joins force and month into one key; no force name or month contains it
 
 
@@ -46,6 +53,7 @@ class Coverage:
     news_undated: int  # news incidents left out: no date
     news_unplaced: int  # news incidents left out: no borough
     news_unrecorded: int  # news incidents left out: a category with no recorded crime imported
+    news_unmatched: int  # news incidents left out: their borough has no recorded crime in these months and categories
     not_recorded: tuple[str, ...]  # those categories, of the ones asked for (or all found in the news)
 
 
@@ -91,12 +99,11 @@ def coverage(
     imported = set(imported)
     recorded_categories = set(recorded["category"].unique())
     wanted = set(months)
-    home = _home_forces(recorded)
 
     rec = recorded[recorded["month"].isin(wanted)]
     if categories:
         rec = rec[rec["category"].isin(categories)]
-    rec = rec[_covered(rec["borough"], rec["month"], home, imported)]
+    rec = rec[_covered(rec["borough"], rec["month"], imported)]
 
     month = news["date"].astype("string").str.slice(0, 7)
     undated = ~month.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
@@ -106,7 +113,7 @@ def coverage(
     # News of a category police.uk has no count of (none imported, or not a police.uk category) has no denominator.
     unrecorded = asked & news["borough"].notna() & ~news["category"].isin(recorded_categories)
     inside = asked & news["borough"].notna() & ~unrecorded
-    covered = inside & _covered(news["borough"], month, home, imported)
+    covered = inside & _covered(news["borough"], month, imported)
 
     per_borough = pd.DataFrame(
         {
@@ -116,6 +123,8 @@ def coverage(
         }
     )
     per_borough = per_borough.fillna(0).astype("int64")
+    # A borough with news but no recorded crime here has no ratio: its news is left out and said so.
+    unmatched = int(per_borough.loc[per_borough["recorded"] == 0, "news"].sum())
     per_borough = per_borough[per_borough["recorded"] > 0].sort_index()
     total_recorded = int(per_borough["recorded"].sum())
     rate = PER * int(per_borough["news"].sum()) / total_recorded if total_recorded else None
@@ -124,9 +133,9 @@ def coverage(
     seen_categories = set(categories) or {
         c for c in pd.unique(news["category"].array[asked.to_numpy(dtype=bool)]) if isinstance(c, str)
     }
-    # Only a home force's gaps leave months out; another force's (British Transport Police, or a force outside London
-    # imported from an all-forces archive) change nothing.
-    forces = sorted(set(home.values()))
+    # Only a home force's gaps leave months out, whether or not it was ever imported; another force's (British
+    # Transport Police, or a force outside London imported from an all-forces archive) change nothing.
+    forces = sorted(set(HOME_FORCES.values()))
     return Coverage(
         boroughs=table,
         months=tuple(months),
@@ -140,6 +149,7 @@ def coverage(
         news_undated=int((in_categories & undated).sum()),
         news_unplaced=int(unplaced.sum()),
         news_unrecorded=int(unrecorded.sum()),
+        news_unmatched=unmatched,
         not_recorded=tuple(sorted(seen_categories - recorded_categories)),
     )
 
@@ -246,18 +256,9 @@ def band(news: int, expected: float) -> str:
     return BANDS[2][0]
 
 
-def _home_forces(recorded: pd.DataFrame) -> dict[str, str]:
-    """{borough: the force that recorded most of its crimes}, ties to the first force by name."""
-    if recorded.empty:
-        return {}
-    totals = recorded.groupby(["borough", "force"])["count"].sum().reset_index()
-    totals = totals.sort_values(["borough", "count", "force"], ascending=[True, False, True])
-    return dict(totals.drop_duplicates("borough")[["borough", "force"]].itertuples(index=False, name=None))
-
-
-def _covered(boroughs: pd.Series, months: pd.Series, home: dict[str, str], imported: set[tuple[str, str]]) -> pd.Series:
+def _covered(boroughs: pd.Series, months: pd.Series, imported: set[tuple[str, str]]) -> pd.Series:
     """Whether each (borough, month) has its home force's data; one string key per pair keeps it a column operation."""
-    keys = boroughs.map(home).astype("string") + KEY_SEPARATOR + months.astype("string")
+    keys = boroughs.map(HOME_FORCES).astype("string") + KEY_SEPARATOR + months.astype("string")
     wanted = {f"{force}{KEY_SEPARATOR}{month}" for force, month in imported}
     return keys.isin(wanted).fillna(False).astype(bool)
 

@@ -298,6 +298,7 @@ def _explain(args) -> int:
 
 def _policeuk(args) -> int:
     from extract import store
+    from extract.articles import shown_name
     from extract.geo.gazetteer import load_gazetteer
     from extract.policeuk import import_street_files
 
@@ -305,7 +306,8 @@ def _policeuk(args) -> int:
     for message in report.errors:
         print(f"error: {message}", file=sys.stderr)
     for m in report.months:
-        print(f"{m.force}\t{m.month}\t{m.rows} in London\t{m.outside_london} outside\t{m.unlocated} unlocated")
+        counts = f"{m.rows} in London\t{m.outside_london} outside\t{m.unlocated} unlocated"
+        print(f"{shown_name(m.force)}\t{m.month}\t{counts}")
     print(
         f"{report.rows} recorded crimes in London from {len(report.months)} force months -> "
         f"{store.target_name(args.db)}; dropped {report.outside_london} outside Greater London and "

@@ -17,11 +17,13 @@ import gzip
 import io
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extract.articles import shown_name
 from extract.geo.gazetteer import BOROUGHS
 from extract.records import ExtractError
 
@@ -45,6 +47,10 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 LSOA_SUFFIX = re.compile(r" \d{3}[A-Z]$")  # "Camden 028B": the local authority, then a code within it
 STREET_MEMBER = re.compile(r"(^|/)\d{4}-\d{2}-[^/]+-street\.csv$")
 MAX_ROW_ERRORS = 20  # broken rows reported one by one per file; a file of garbage should not flood the terminal
+MAX_LINE_BYTES = 1 << 20  # a police.uk row is a few hundred bytes: a longer line is no CSV row, and is not held whole
+# A (force, month) with fewer of a file's rows than this share, beside another of more, is a broken Month or Falls
+# within: police.uk writes a file per force and month, and the stray rows would replace a whole stored month.
+STRAY_SHARE = 0.01
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 ZIP_BUFFER = 1 << 16  # bytes read from a zip member at a time
@@ -104,7 +110,7 @@ def import_street_files(paths: Iterable[str | Path], *, db_path: str | Path, bor
     from extract import store
 
     errors: list[ExtractError] = []
-    months: list[RecordedMonth] = []
+    stored: dict[tuple[str, str], RecordedMonth] = {}  # in the order stored
     conn = store.connect(db_path)
     try:
         for month in read_street_files(paths, borough_at=borough_at, errors=errors):
@@ -112,11 +118,17 @@ def import_street_files(paths: Iterable[str | Path], *, db_path: str | Path, bor
                 store.replace_recorded_crime(conn, month.force, month.month, month.counts, source=month.source)
             except ExtractError as e:  # a locked database, a full disk: this month is not stored, the rest can be
                 errors.append(e)
-            else:
-                months.append(month)
+                continue
+            earlier = stored.pop((month.force, month.month), None)
+            if earlier is not None:  # the same month twice in one run: the last one read is what is stored
+                again = f"{shown_name(month.force)} {month.month}"
+                errors.append(
+                    ExtractError(f"{month.source}: {again} replaces the same month read from {earlier.source}")
+                )
+            stored[month.force, month.month] = month
     finally:
         conn.close()
-    return ImportReport(tuple(months), tuple(str(e) for e in errors))
+    return ImportReport(tuple(stored.values()), tuple(str(e) for e in errors))
 
 
 def read_street_files(
@@ -167,8 +179,22 @@ def _count_rows(
         counts.setdefault((force, month), Counter())[(borough, category)] += 1
     if bad > MAX_ROW_ERRORS:
         errors.append(ExtractError(f"{source}: {bad - MAX_ROW_ERRORS} more broken rows skipped"))
+    if not counts and not bad:  # broken rows were reported one by one
+        raise ExtractError(f"{source}: no rows after the header, nothing recorded")
+    if not counts:
+        return []
+    sizes = {key: sum(found.values()) for key, found in counts.items()}
+    largest, total = max(sizes.values()), sum(sizes.values())
     months = []
     for (force, month), found in sorted(counts.items()):
+        if sizes[force, month] < largest and sizes[force, month] < STRAY_SHARE * total:
+            errors.append(
+                ExtractError(
+                    f"{source}: {sizes[force, month]} rows of {shown_name(force)} {month} skipped, among {total} rows: "
+                    "a police.uk file holds one force's month, and they would replace all it stored"
+                )
+            )
+            continue
         kept = tuple(sorted((b, c, n) for (b, c), n in found.items() if b not in DROPPED))
         outside = sum(n for (b, _), n in found.items() if b == OUTSIDE_LONDON)
         unlocated = sum(n for (b, _), n in found.items() if b == UNLOCATED)
@@ -216,10 +242,10 @@ def _read_path(path: Path, borough_at: BoroughAt, errors: list[ExtractError]) ->
         yield from _read_zip(path, borough_at, errors)
     elif magic.startswith(GZIP_MAGIC):
         with gzip.open(path, "rb") as raw:
-            yield from _read_csv(raw, str(path), borough_at, errors)
+            yield from _read_csv(raw, shown_name(path), borough_at, errors)
     else:
         with open(path, "rb") as raw:
-            yield from _read_csv(raw, str(path), borough_at, errors)
+            yield from _read_csv(raw, shown_name(path), borough_at, errors)
 
 
 def _read_zip(path: Path, borough_at: BoroughAt, errors: list[ExtractError]) -> Iterator[RecordedMonth]:
@@ -236,7 +262,7 @@ def _read_zip(path: Path, borough_at: BoroughAt, errors: list[ExtractError]) -> 
                 # ZipExtFile.readline is pure Python; a BufferedReader splits lines three times faster.
                 with archive.open(name) as member:
                     raw = io.BufferedReader(member, ZIP_BUFFER)  # type: ignore[type-var]
-                    yield from _read_csv(raw, f"{path}/{name}", borough_at, errors)
+                    yield from _read_csv(raw, shown_name(f"{path}/{name}"), borough_at, errors)
             except ExtractError as e:
                 errors.append(e)
             except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as e:  # encrypted, or an unknown method
@@ -244,20 +270,30 @@ def _read_zip(path: Path, borough_at: BoroughAt, errors: list[ExtractError]) -> 
 
 
 def _read_csv(
-    raw: Iterable[bytes], source: str, borough_at: BoroughAt, errors: list[ExtractError]
+    raw: io.BufferedIOBase, source: str, borough_at: BoroughAt, errors: list[ExtractError]
 ) -> list[RecordedMonth]:
-    # A file that cannot be read to its end is skipped whole: a truncated download must not replace a full month.
+    # A file that cannot be read to its end is skipped whole, with this one error: a truncated download must not
+    # replace a full month, and the rows it seemed to have broken are not reported.
     reader = csv.reader(_decoded(raw, source))
+    broken: list[ExtractError] = []
     try:
         rows = ((reader.line_num, row) for row in reader)
-        return _count_rows(rows, source=source, borough_at=borough_at, errors=errors)
-    except (csv.Error, gzip.BadGzipFile, EOFError, zipfile.BadZipFile, OSError) as e:
+        months = _count_rows(rows, source=source, borough_at=borough_at, errors=broken)
+        errors.extend(broken)
+        return months
+    except csv.Error as e:  # in the line the reader was at
+        raise ExtractError(f"{source}:{reader.line_num}: unreadable, file skipped ({e})") from None
+    except (gzip.BadGzipFile, zlib.error, EOFError, zipfile.BadZipFile, OSError) as e:  # reading the next line
         raise ExtractError(f"{source}:{reader.line_num + 1}: unreadable, file skipped ({e})") from None
 
 
-def _decoded(raw: Iterable[bytes], source: str) -> Iterator[str]:
+def _decoded(raw: io.BufferedIOBase, source: str) -> Iterator[str]:
     # Decoding line by line (rather than through a TextIOWrapper's blocks) names the line of a bad byte.
-    for number, line in enumerate(raw, 1):
+    number = 0
+    while line := raw.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise ExtractError(f"{source}:{number}: a line over {MAX_LINE_BYTES:,} bytes, not a police.uk CSV")
         try:
             yield line.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:

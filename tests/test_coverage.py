@@ -45,7 +45,7 @@ NEWS = pd.DataFrame.from_records(
         (None, "2019-01-09", "robbery"),  # no borough
         ("Hackney", "2018-12-31", "burglary"),  # before the months asked for
         ("Westminster", "2019-01-15", "drugs"),  # no recorded crime of drugs anywhere
-        ("Westminster", "2019-01-16", "burglary"),  # no recorded crime in Westminster: no home force
+        ("Westminster", "2019-01-16", "burglary"),  # the Met has January, but no crime recorded in Westminster
     ],
     columns=["borough", "date", "category"],
 )
@@ -88,7 +88,8 @@ def test_coverage_counts_each_borough_over_its_home_force_months():
     assert found.boroughs["per_1000"].tolist() == pytest.approx([2000 / 1007, 1000 / 102, 0.0])
     assert found.months == MONTHS
     assert found.missing == ((MET, ("2019-02",)),)
-    assert (found.news_uncovered, found.news_undated, found.news_unplaced, found.news_unrecorded) == (2, 1, 1, 1)
+    assert (found.news_uncovered, found.news_undated, found.news_unplaced, found.news_unrecorded) == (1, 1, 1, 1)
+    assert found.news_unmatched == 1
     assert found.not_recorded == ("drugs",)
     assert list(found.boroughs.columns) == list(COVERAGE_COLUMNS)
 
@@ -100,7 +101,21 @@ def test_coverage_of_some_categories():
         ["City of London", 10, 0],
     ]
     assert (found.news_uncovered, found.news_undated, found.news_unplaced, found.news_unrecorded) == (0, 0, 1, 0)
+    assert found.news_unmatched == 0
     assert found.not_recorded == ()
+
+
+def test_coverage_never_takes_another_force_for_a_home_force_not_imported():
+    """With only the City of London Police imported, its stray rows in Camden are no count of Camden's crime: Camden's
+    months are the Met's, which are all missing, and said so."""
+    only_city = {(CITY, "2019-01"), (CITY, "2019-02")}
+    recorded = RECORDED[RECORDED["force"] == CITY]
+    found = coverage(recorded, only_city, NEWS, months=MONTHS)
+    assert found.boroughs[["borough", "recorded", "news"]].values.tolist() == [["City of London", 100, 1]]
+    assert found.missing == ((MET, MONTHS),)
+    assert found.rate == pytest.approx(1000 * 1 / 100)
+    # Camden's three and Westminster's one are in months the Met has not imported.
+    assert (found.news_uncovered, found.news_unmatched) == (4, 0)
 
 
 def test_coverage_without_recorded_crime():

@@ -3,6 +3,7 @@
 import gzip
 import shutil
 import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from extract import store
 from extract.__main__ import main
 from extract.geo.gazetteer import load_gazetteer
-from extract.policeuk import COLUMNS, MAX_ROW_ERRORS, import_street_files, read_street_files
+from extract.policeuk import COLUMNS, MAX_LINE_BYTES, MAX_ROW_ERRORS, import_street_files, read_street_files
 from extract.records import ExtractError
 
 SAMPLE = Path(__file__).parent / "fixtures" / "policeuk"
@@ -216,6 +217,45 @@ def test_reimport_replaces_the_force_month(tmp_path, borough_at):
     assert stored(db) == before
 
 
+def test_a_stray_month_in_a_file_replaces_nothing(tmp_path, borough_at):
+    """A row whose Month (or Falls within) is broken is no month of its own: stored, it would replace the whole month
+    imported before."""
+    db = tmp_path / "crime.db"
+    import_street_files([SAMPLE / "2019-01-city-of-london-street.csv"], db_path=db, borough_at=borough_at)
+    january = [r for r in stored(db) if r[1] == "2019-01"]
+    february = tmp_path / "2019-02-city-of-london-street.csv"
+    february.write_text(
+        HEADER + row(month="2019-02", lsoa="Camden 001A") * 150 + row(month="2019-01", lsoa="Camden 001A"),
+        encoding="utf-8",
+    )
+    report = import_street_files([february], db_path=db, borough_at=borough_at)
+    assert counted(report.months) == {(CITY, "2019-02"): (150, 0, 0)}
+    assert report.errors == (
+        f"{february}: 1 rows of {CITY} 2019-01 skipped, among 151 rows: a police.uk file holds one force's month, "
+        "and they would replace all it stored",
+    )
+    assert [r for r in stored(db) if r[1] == "2019-01"] == january
+
+
+def test_a_month_read_twice_in_one_run_is_stored_and_counted_once(tmp_path, borough_at):
+    db = tmp_path / "crime.db"
+    january = SAMPLE / "2019-01-city-of-london-street.csv"
+    copy = tmp_path / "copy.csv"
+    shutil.copy(january, copy)
+    report = import_street_files([january, copy], db_path=db, borough_at=borough_at)
+    assert counted(report.months) == {(CITY, "2019-01"): (98, 0, 7)}
+    assert report.errors == (f"{copy}: {CITY} 2019-01 replaces the same month read from {january}",)
+    assert sum(r[-1] for r in stored(db)) == 98
+
+
+def test_command_escapes_control_characters_of_a_force(tmp_path, capsys):
+    path = tmp_path / "odd.csv"
+    path.write_text(HEADER + row(force="Evil\x1b[2J Police", lsoa="Camden 001A"), encoding="utf-8")
+    assert main(["policeuk", str(path), "--db", str(tmp_path / "crime.db")]) == 0
+    out, _ = capsys.readouterr()
+    assert out == "Evil\\x1b[2J Police\t2019-01\t1 in London\t0 outside\t0 unlocated\n"
+
+
 def test_a_month_with_nothing_in_london_still_counts_as_imported(tmp_path, borough_at):
     db = tmp_path / "crime.db"
     import_street_files([SAMPLE / "2019-01-city-of-london-street.csv"], db_path=db, borough_at=borough_at)
@@ -268,6 +308,37 @@ def _truncated_gzip(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _corrupted(data: bytes, start: int, end: int) -> bytes:
+    """`data` with one byte of its raw deflate stream [start, end) flipped, at the first place where inflating it
+    fails in zlib itself ("invalid block type"), not at the end's check of the data (a CRC): found by trying, the
+    same place at every run."""
+    for at in range(start, end):
+        candidate = data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1 :]
+        try:
+            zlib.decompress(candidate[start:end], wbits=-15)
+        except zlib.error:
+            return candidate
+    raise AssertionError("no corruption found that zlib refuses")
+
+
+def _varied_rows(n: int) -> str:
+    return "".join(row(lsoa=f"Camden {k % 997:03d}A", crime=f"Crime {k * 7919 % 1009}") for k in range(n))
+
+
+def _corrupt_gzip(path: Path) -> None:
+    data = gzip.compress((HEADER + _varied_rows(3000)).encode())
+    path.write_bytes(_corrupted(data, 10, len(data) - 8))  # a 10-byte header, an 8-byte trailer
+
+
+def _corrupt_zip_member(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("2019-01/2019-01-city-of-london-street.csv", HEADER + _varied_rows(3000))
+        info = z.infolist()[0]
+    data = path.read_bytes()
+    start = info.header_offset + 30 + len(info.filename.encode())  # past the local header (no extra field)
+    path.write_bytes(_corrupted(data, start, start + info.compress_size))
+
+
 def _zip_without_street_files(path: Path) -> None:
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("2019-01/2019-01-city-of-london-outcomes.csv", "Crime ID,Month\n")
@@ -291,6 +362,19 @@ BAD_FILES = [
         "{path}:3: not UTF-8 text, not a police.uk CSV",
     ),
     ("cut.csv.gz", _truncated_gzip, "{path}:"),  # the line depends on where the compressed data stops
+    ("corrupt.csv.gz", _corrupt_gzip, "{path}:"),  # zlib's own error, inside the stream
+    ("corrupt-member.zip", _corrupt_zip_member, "{path}/2019-01/2019-01-city-of-london-street.csv:"),
+    ("header-only.csv", lambda p: p.write_text(HEADER, encoding="utf-8"), "{path}: no rows after the header"),
+    (
+        "long-line.csv",
+        lambda p: p.write_bytes(HEADER.encode() + b"x" * (MAX_LINE_BYTES + 1)),
+        "{path}:2: a line over 1,048,576 bytes, not a police.uk CSV",
+    ),
+    (
+        "huge-field.csv",  # the csv module's own limit, on the line it is in
+        lambda p: p.write_text(HEADER + row(lsoa="Camden 001A") * 3 + row(lsoa="x" * 200_000), encoding="utf-8"),
+        "{path}:5: unreadable, file skipped (field larger than field limit",
+    ),
     (
         "outcomes.zip",
         _zip_without_street_files,
@@ -315,7 +399,7 @@ def test_bad_file_is_reported_and_the_rest_imports(tmp_path, borough_at, name, m
     assert counted(months) == {(CITY, "2019-02"): (55, 0, 4)}
     assert len(errors) == 1
     assert errors[0].startswith(message.format(path=bad))
-    if name == "cut.csv.gz":
+    if name in ("cut.csv.gz", "corrupt.csv.gz", "corrupt-member.zip"):
         assert "unreadable, file skipped" in errors[0]
 
 

@@ -69,6 +69,7 @@ def show_caveats(
         (found.news_unplaced, "with no borough"),
         (found.news_uncovered, "in months without police.uk data"),
         (found.news_unrecorded, "of a category with no recorded crime imported"),
+        (found.news_unmatched, "in boroughs with no recorded crime in these months and categories"),
     ]
     news = (
         f"The news side counts each incident once, however many reports tell it ({plural(incidents, 'incident')} "

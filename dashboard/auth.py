@@ -6,7 +6,8 @@ The sign-in method is the first that applies:
 - Streamlit's OIDC login (st.login), when .streamlit/secrets.toml has an [auth] section; only the emails listed
   under [editors] emails = [...] edit;
 - the editor password in CRIMEMAP_EDITOR_PASSWORD, compared in constant time; after MAX_FAILURES wrong passwords
-  in a row sign-in is locked for LOCKOUT_SECONDS, for every session of the server process;
+  in a row from one network address sign-in is locked for LOCKOUT_SECONDS from that address, and after
+  SERVER_FAILURES wrong ones from any addresses within that time, from every address of the server process;
 - none of these: nobody edits, which is what a plain `streamlit run dashboard/app.py` gives.
 
 A password sign-in is kept on the server under a random token; the session holds only the token, so no crafted
@@ -21,6 +22,7 @@ import os
 import secrets as tokens
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +33,11 @@ from dashboard import data
 
 LOCAL_EDITING_ENV = "CRIMEMAP_LOCAL_EDITING"
 PASSWORD_ENV = "CRIMEMAP_EDITOR_PASSWORD"
-MAX_FAILURES = 5  # wrong passwords in a row before the lock-out: room for typos, far too few to guess one
-LOCKOUT_SECONDS = 15 * 60  # at most 20 guesses an hour against the whole server
+MAX_FAILURES = 5  # wrong passwords in a row from one address before its lock-out: room for typos, too few to guess one
+LOCKOUT_SECONDS = 15 * 60  # at most 20 guesses an hour from one address
+# Wrong passwords from all addresses within LOCKOUT_SECONDS before every address is locked out: a guesser with many
+# addresses gets at most 200 guesses an hour, and readers' wrong guesses from a few addresses lock out no editor.
+SERVER_FAILURES = 50
 SIGN_IN_SECONDS = 12 * 60 * 60  # a password sign-in lasts a working day
 METHODS = ("local", "oidc", "password")
 """How editors are recognised (see the module docstring)."""
@@ -47,14 +52,18 @@ class Editor:
 
 
 class PasswordGate:
-    """The editor password, checked in constant time, with a lock-out after MAX_FAILURES wrong ones in a row; one
-    per server process, shared by every session and rerun."""
+    """The editor password, checked in constant time, with a lock-out of a network address after MAX_FAILURES wrong
+    ones in a row from it, and of every address after SERVER_FAILURES wrong ones from all of them within
+    LOCKOUT_SECONDS (a guesser with many addresses); one per server process, shared by every session and rerun. A
+    reader's wrong guesses lock out that reader's address, not the editors' (a session whose address is unknown counts
+    as one address, None)."""
 
     def __init__(
         self,
         password: str,
         *,
         max_failures: int = MAX_FAILURES,
+        server_failures: int = SERVER_FAILURES,
         lockout_seconds: float = LOCKOUT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -62,35 +71,49 @@ class PasswordGate:
             raise ValueError("the editor password is empty")
         self._password = password.encode()
         self._max_failures = max_failures
+        self._server_failures = server_failures
         self._lockout = lockout_seconds
         self._clock = clock
-        self._failures = 0
-        self._locked_until = 0.0
+        self._failures: dict[str | None, int] = {}  # wrong passwords in a row, per address with any
+        self._locked_until: dict[str | None, float] = {}  # per address locked out; None's key is an unknown address
+        self._recent: deque[float] = deque()  # when the wrong passwords of the last LOCKOUT_SECONDS came, any address
+        self._server_locked_until = 0.0
         self._lock = threading.Lock()
 
-    def locked_for(self) -> float:
-        """Return the seconds left before sign-in opens again; 0 when it is open."""
+    def locked_for(self, address: str | None = None) -> float:
+        """Return the seconds left before sign-in opens again from `address`; 0 when it is open."""
         with self._lock:
-            return max(0.0, self._locked_until - self._clock())
+            until = max(self._locked_until.get(address, 0.0), self._server_locked_until)
+            return max(0.0, until - self._clock())
 
-    def tries_left(self) -> int:
-        """Return how many wrong passwords in a row are left before the lock-out."""
+    def tries_left(self, address: str | None = None) -> int:
+        """Return how many wrong passwords in a row are left to `address` before its lock-out."""
         with self._lock:
-            return self._max_failures - self._failures
+            return self._max_failures - self._failures.get(address, 0)
 
-    def check(self, given: str) -> str:
-        """Return "ok" for the right password, "wrong" for another, and "locked" during a lock-out, without even
-        comparing."""
+    def check(self, given: str, address: str | None = None) -> str:
+        """Return "ok" for the right password, "wrong" for another, and "locked" while `address` (or the server) is
+        locked out, without even comparing."""
         with self._lock:
-            if self._clock() < self._locked_until:
+            now = self._clock()
+            for locked, until in list(self._locked_until.items()):  # at most SERVER_FAILURES per window are added
+                if until <= now:
+                    del self._locked_until[locked]
+            if now < max(self._locked_until.get(address, 0.0), self._server_locked_until):
                 return "locked"
             if hmac.compare_digest(given.encode(), self._password):
-                self._failures = 0
+                self._failures.pop(address, None)
                 return "ok"
-            self._failures += 1
-            if self._failures >= self._max_failures:
-                self._failures = 0
-                self._locked_until = self._clock() + self._lockout
+            failures = self._failures[address] = self._failures.get(address, 0) + 1
+            if failures >= self._max_failures:
+                del self._failures[address]
+                self._locked_until[address] = now + self._lockout
+            self._recent.append(now)
+            while self._recent[0] <= now - self._lockout:
+                self._recent.popleft()
+            if len(self._recent) >= self._server_failures:
+                self._recent.clear()
+                self._server_locked_until = now + self._lockout
             return "wrong"
 
 
@@ -183,7 +206,7 @@ def sign_in_with_password(name: str, password: str) -> str:
     expected = os.environ.get(PASSWORD_ENV, "")
     if not expected:
         return "wrong"
-    outcome = password_gate(expected).check(password)
+    outcome = password_gate(expected).check(password, data.client_address())
     if outcome == "ok":
         st.session_state[data.EDITOR_TOKEN] = sign_ins().open(Editor(name.strip() or "editor", "password"))
     return outcome
@@ -192,13 +215,13 @@ def sign_in_with_password(name: str, password: str) -> str:
 def locked_for() -> float:
     """Return the seconds left in the password lock-out; 0 when sign-in is open."""
     expected = os.environ.get(PASSWORD_ENV, "")
-    return password_gate(expected).locked_for() if expected else 0.0
+    return password_gate(expected).locked_for(data.client_address()) if expected else 0.0
 
 
 def tries_left() -> int:
     """Return how many wrong passwords in a row are left before the lock-out."""
     expected = os.environ.get(PASSWORD_ENV, "")
-    return password_gate(expected).tries_left() if expected else 0
+    return password_gate(expected).tries_left(data.client_address()) if expected else 0
 
 
 def sign_out() -> None:

@@ -80,6 +80,7 @@ CACHED_TEXTS = 80_000
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
 LINK_READ = "link_read"  # present once the session's first run has put the link's filters into the widgets
+LINK_WRITTEN = "link_written"  # the URL parameters the map page last wrote: an address unlike them is a Back
 NOTICES = "notices"  # what the link held that was dropped, shown once
 INCIDENT = "incident"  # the incident whose details are open
 PICKED = "picked"  # {MAP or TABLE: the incident last picked there}, so a rerun does not reopen details closed since
@@ -99,6 +100,7 @@ REPORTS_SENT = "reports_sent"  # Map: when this session sent its problem reports
 SOURCE_URL = "source_url"  # Add articles: the pasted text's source link
 NO_SOURCE = "no_source"  # Add articles: the pasted text has no source link, said explicitly
 REVIEW_DONE = "review_done"  # Review: (what the last correction did, the fix it was made on), shown on that fix
+FIX_SHOWN = "fix_shown"  # Review: the incident (with its values) whose fix the widgets were last set up for
 
 
 def database_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> str | Path:
@@ -990,6 +992,13 @@ def _cached_recorded_crime(db_path: str, version: tuple[int, ...]) -> tuple[pd.D
         return recorded_frame([]), frozenset()
     finally:
         conn.close()
+
+
+def client_address() -> str | None:
+    """Return this session's network address (st.context.ip_address), None when unknown: a connection from this
+    machine, or a test's, whose stand-in is no address."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def last_update(db_path: str | Path) -> str | None:

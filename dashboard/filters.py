@@ -420,14 +420,18 @@ def filter_choices(
 def parse_params(params: Mapping[str, Sequence[str]], *, choices: Choices) -> tuple[Filters, list[str]]:
     """Return the filters that URL parameters ({name: [values]}) describe, and one notice per value dropped.
 
-    Unknown names, unknown values and malformed values are dropped; a single-valued parameter given twice keeps
-    its last valid value. Borough, type and category values match case-insensitively.
+    Unknown names, unknown values and malformed values are dropped, and so is a `to` before `from`; a
+    single-valued parameter given twice keeps its last valid value. Borough, type and category values match
+    case-insensitively.
     """
     notices = [f"unknown parameter {_shorten(name)!r}" for name in params if name not in PARAMS]
     values: dict[str, Any] = {}
     for field in FIELDS:
         values[field.attr], dropped = field.read(params.get(field.param, ()), choices)
         notices += dropped
+    if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
+        values["date_to"] = None  # no date is between them: the link meant something, but not that
+        notices.append("to: before from")
     return Filters(**values), notices
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -60,10 +60,21 @@ def sent_reports() -> SentReports:
     return SentReports()
 
 
-def report_problem_form(incident_id: str) -> None:
-    """Show the form that flags `incident_id` for the editors, and store what is sent within the session's limit."""
+def report_problem_form(about: Mapping[str, str]) -> None:
+    """Show the form that flags one of the incidents `about` ({incident id: its headline}, the one shown first
+    first) for the editors, and store what is sent within the session's limit; with several, the reader picks
+    which."""
     with st.expander("Report a problem"):
         with st.form(FORM, clear_on_submit=True, border=False):
+            ids = list(about)
+            incident_id = ids[0]
+            if len(ids) > 1:  # a marker holding several incidents, or an incident told by several reports
+                incident_id = st.selectbox(
+                    "About which report?",
+                    ids,
+                    format_func=lambda i: about[i] if isinstance(about[i], str) and about[i] else i,
+                    key="report_incident",
+                )
             reason = st.selectbox(
                 "What is wrong?",
                 list(corrections.REPORT_REASONS),
@@ -80,7 +91,7 @@ def report_problem_form(incident_id: str) -> None:
     if not reports_allowed(sent, now):
         st.warning("You have sent several reports in the last hour. Please wait a while before sending another.")
         return
-    if not sent_reports().take(st.context.ip_address, now):
+    if not sent_reports().take(data.client_address(), now):
         st.warning("Many reports have been sent in the last hour. Please wait a while before sending another.")
         return
     try:

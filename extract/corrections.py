@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from extract import store
+from extract import events, store
 from extract.geo.geocode import Geocoder
 from extract.records import Article, ExtractError, Incident, Place
 from extract.text.cues import CrimeType
@@ -183,6 +183,9 @@ def take_down(conn: store.Connection, article_id: str, mode: str, *, editor: str
     action = "delete" if mode == "delete" else "take_down_text"
     entry = store.LogEntry(correction.changed_at, editor, action, article_id, None, correction.value, reason.strip())
     store.save_correction(conn, correction, entry)
+    # The matching tables kept the article's people and wording: they go too (a failure here leaves the takedown
+    # stored and shown; taking it down again matches it again).
+    events.match_taken_down(conn, article_id)
 
 
 def record_added(conn: store.Connection, article: Article, incidents: list[Incident], *, editor: str) -> None:

@@ -722,7 +722,27 @@ def match_stored(
     found = read_reports(article, incidents, reader=reader) if reports is None else reports
     # Concurrent ingests into one PostgreSQL store match one at a time, so none splits an incident into two events.
     with store.matcher_lock(conn):
-        return matcher.match_article(article.article_id, found)
+        return matcher.match_article(article.article_id, withheld(found, store.takedown_mode(conn, article.article_id)))
+
+
+def match_taken_down(conn: store.Connection, article_id: str, *, families: CrimeFamilies | None = None) -> Change:
+    """Match an article's stored reports into events again as its takedown leaves them (see `withheld`), once an
+    editor has taken it down: what its text told leaves the matching tables with it."""
+    matcher = EventMatcher(StoreIndex(conn), families=families)
+    with store.matcher_lock(conn):
+        reports = matcher.index.article_reports(article_id)
+        return matcher.match_article(article_id, withheld(reports, store.takedown_mode(conn, article_id)))
+
+
+def withheld(reports: Sequence[Report], takedown: str | None) -> list[Report]:
+    """The reports event matching keeps of an article an editor took down (`takedown`: its mode, None: none): none of
+    a deleted article; of one whose text was taken down, only what its incidents still show, without the streets,
+    areas, people, words and wording read from its text, which the store must not keep."""
+    if takedown is None:
+        return list(reports)
+    if takedown == "delete":
+        return []
+    return [dataclasses.replace(r, streets=(), areas=(), names=(), words=(), signature=b"") for r in reports]
 
 
 def explain_event(conn: store.Connection, incident_id: str) -> str | None:

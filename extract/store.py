@@ -1157,6 +1157,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
     try:
         if matching:  # inside: its failure (a statement) ends the batch as any other, its state forgotten
             _begin_mirror(conn)
+            _takedowns[id(conn)] = {target: _mode(value) for target, value in conn.execute(_TAKEDOWNS)}
         yield
         if _spoiled[id(conn)]:
             raise ExtractError(_SPOILED)
@@ -1172,6 +1173,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
             raise _database_failure(conn, e) from None
     except BaseException as e:
         del _spoiled[id(conn)]
+        _takedowns.pop(id(conn), None)
         _unscreened.pop(id(conn), None)
         _screened_ahead.pop(id(conn), None)
         _unindexed.pop(id(conn), None)
@@ -1179,6 +1181,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
         _end_batch(conn, e)
         raise
     del _spoiled[id(conn)]
+    _takedowns.pop(id(conn), None)
     try:
         if isinstance(conn, sqlite3.Connection):
             _keep_mirror(conn)
@@ -2237,11 +2240,31 @@ def _take_down(conn: Connection, article_id: str) -> None:
     _apply_takedown(conn, article_id, conn.execute(_TAKEDOWN, (article_id,)).fetchone())
 
 
+def takedown_mode(conn: Connection, article_id: str) -> str | None:
+    """Return the mode of the article's takedown (TAKEDOWN_MODES), None when it has none. Inside a `write_batch` the
+    takedowns are read once, as it begins: its lock keeps editors' from committing meanwhile on SQLite, and on
+    PostgreSQL an editor's takedown matches its article again once the batch has let go of the matcher's lock."""
+    batch = _takedowns.get(id(conn))
+    if batch is not None:
+        return batch.get(article_id)
+    row = conn.execute(_TAKEDOWN, (article_id,)).fetchone()
+    return None if row is None else _mode(row[0])
+
+
+def _mode(value: str) -> str | None:
+    """The mode of a takedown correction's stored value."""
+    return json.loads(value).get("mode")
+
+
+_TAKEDOWNS = f"SELECT target, value FROM corrections WHERE kind = 'article' AND field = '{TAKEDOWN}'"
+_takedowns: dict[int, dict[str, str | None]] = {}  # id() of each connection inside a matching write_batch -> modes
+
+
 def _apply_takedown(conn: Connection, article_id: str, row: tuple | None) -> None:
     """Erase the article's stored text, or delete it, as its takedown correction (`row`: its value; None: none) says."""
     if row is None:
         return
-    if json.loads(row[0]).get("mode") == "delete":
+    if _mode(row[0]) == "delete":
         conn.execute("DELETE FROM incidents WHERE article_id = ?", (article_id,))
         conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
         return
@@ -2295,13 +2318,16 @@ def iter_problem_reports(conn: Connection, *, open_only: bool = True) -> Iterato
 
 
 def close_problem_report(conn: Connection, report_id: int, entry: LogEntry) -> None:
-    """Close an open problem report at the entry's time, with its log entry, in one transaction."""
+    """Close an open problem report at the entry's time, with its log entry, in one transaction; raises ExtractError
+    when no open report has that number (closed already, by another editor say), and logs nothing."""
     try:
         with conn:
-            conn.execute(
+            closed = conn.execute(
                 "UPDATE problem_reports SET closed_at = ? WHERE report_id = ? AND closed_at IS NULL",
                 (entry.at, report_id),
             )
+            if closed.rowcount == 0:
+                raise ExtractError(f"report {report_id}: no open problem report has that number")
             _append_log(conn, entry)
     except DB_ERRORS as e:
         raise ExtractError(f"report {report_id}: cannot close the problem report ({e})") from None

@@ -809,3 +809,57 @@ def test_table_shows_a_dash_for_what_is_not_known(app):
     facts = ["—", "Robbery reported, place withheld", "Robbery", "robbery"] + ["—"] * 5
     assert row.drop("Source").tolist() == facts + [1]  # one report tells it
     assert row.isna()["Source"]
+
+
+def test_the_browsers_back_shows_the_view_before(app):
+    """Back puts the previous address under the page: its filters are read, not overwritten by the widgets'."""
+    at = run(app, borough="Southwark")
+    at.checkbox(key="fatal").check().run()
+    at.radio(key="view").set_value("density").run()
+    assert at.query_params == {"borough": "Southwark", "fatal": "1", "view": "density"}
+    at.query_params.clear()
+    run(at, borough="Southwark", fatal="1")  # Back
+    assert (at.radio(key="view").value, at.checkbox(key="fatal").value) == ("points", True)
+    assert at.query_params == {"borough": "Southwark", "fatal": "1"}
+    at.query_params.clear()
+    run(at, borough="Southwark")  # Back again
+    assert (at.checkbox(key="fatal").value, at.multiselect(key="borough").value) == (False, ["Southwark"])
+    assert at.query_params == {"borough": "Southwark"}
+    assert not at.warning  # nothing in the link was dropped
+
+
+def test_coming_back_from_another_page_keeps_the_maps_view(app):
+    at = run(app, borough="Southwark", view="density", incident="peckham:0")
+    shown = at.subheader[0].value
+    at.switch_page("app_pages/sources.py").run()
+    at.query_params.clear()  # a page link to the map carries no parameters
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception, at.exception
+    assert (at.multiselect(key="borough").value, at.radio(key="view").value) == (["Southwark"], "density")
+    assert at.subheader[0].value == shown
+    assert at.query_params == {"borough": "Southwark", "view": "density", "incident": "peckham:0"}
+
+
+def test_a_link_with_to_before_from_drops_to(app):
+    at = run(app, **{"from": "2024-05-01", "to": "2024-03-01"})
+    assert [w.value for w in at.warning] == [r"Ignored in the link: to\: before from"]
+    assert at.query_params == {"from": "2024-05-01"}
+
+
+def test_dates_picked_the_wrong_way_round_are_said_so(app):
+    at = run(app)
+    at.date_input(key="to").set_value(date(2024, 4, 1)).run()
+    at.date_input(key="from").set_value(date(2024, 4, 15)).run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == ["From is after To: no date is between them."]
+    assert at.subheader[0].value.startswith("0 incidents")
+    assert not at.slider  # the stored dates' slider would show other dates
+
+
+def test_a_link_to_an_incident_in_the_density_view_opens_on_what_it_draws(app):
+    density = run(app, incident="peckham:0", view="density")
+    points = run(AppTest.from_file(APP, default_timeout=60), incident="peckham:0")
+    opened = {"latitude": 51.46912, "longitude": -0.0692, "zoom": maps.INCIDENT_ZOOM}
+    assert deck(points)["initialViewState"] == opened
+    assert deck(density)["initialViewState"] == maps.LONDON_VIEW  # every incident, as a session's switch to it shows
+    assert headings(density) == headings(points)  # the details are open all the same

@@ -90,6 +90,34 @@ def test_password_gate_counts_failures_in_a_row_only():
     assert gate.locked_for() == 0
 
 
+def test_password_gate_locks_out_the_guessing_address_only():
+    clock = Clock()
+    gate = auth.PasswordGate("right horse", clock=clock)
+    assert [gate.check("guess", "10.0.0.9") for _ in range(auth.MAX_FAILURES)] == ["wrong"] * auth.MAX_FAILURES
+    assert gate.check("right horse", "10.0.0.9") == "locked"
+    assert (gate.locked_for("10.0.0.9"), gate.locked_for("10.0.0.1")) == (auth.LOCKOUT_SECONDS, 0)
+    assert gate.tries_left("10.0.0.1") == auth.MAX_FAILURES
+    assert gate.check("right horse", "10.0.0.1") == "ok"  # an editor elsewhere still signs in
+    assert gate.check("right horse", None) == "ok"  # so does a session whose address is unknown
+
+
+def test_password_gate_locks_every_address_after_many_guesses_from_many():
+    clock = Clock()
+    gate = auth.PasswordGate("right horse", server_failures=12, clock=clock)
+    for n in range(11):  # never MAX_FAILURES from one address
+        assert gate.check("guess", f"10.0.{n // 3}.{n}") == "wrong"
+    assert gate.check("right horse", "10.1.0.1") == "ok"
+    clock.now += auth.LOCKOUT_SECONDS  # the first eleven are out of the window
+    assert gate.check("guess", "10.2.0.1") == "wrong"
+    assert gate.locked_for("10.1.0.1") == 0
+    for n in range(11):
+        gate.check("guess", f"10.3.0.{n}")
+    assert gate.check("right horse", "10.1.0.1") == "locked"
+    assert gate.locked_for("10.1.0.1") == auth.LOCKOUT_SECONDS
+    clock.now += auth.LOCKOUT_SECONDS
+    assert gate.check("right horse", "10.1.0.1") == "ok"
+
+
 def test_password_gate_refuses_an_empty_password():
     with pytest.raises(ValueError, match="the editor password is empty"):
         auth.PasswordGate("")

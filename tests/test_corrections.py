@@ -191,6 +191,10 @@ def test_problem_reports_are_stored_open_and_dismissed_with_a_log_entry(conn):
     assert list(store.iter_problem_reports(conn)) == []
     assert [r.closed_at is not None for r in store.iter_problem_reports(conn, open_only=False)] == [True]
     assert log(conn) == [(EDITOR, "dismiss_report", f"report {number}", None, None, "checked")]
+    for again in (number, number + 1):  # closed already (by another editor, say), or never sent: nothing is logged
+        with pytest.raises(ExtractError, match=f"report {again}: no open problem report has that number"):
+            corrections.dismiss_report(conn, again, editor=EDITOR)
+    assert len(log(conn)) == 1
 
 
 def test_corrections_survive_reingesting_the_same_articles(tmp_path, small_extractor, small_gazetteer):
@@ -236,6 +240,60 @@ def test_deleted_article_stays_deleted_after_reingest(tmp_path, small_extractor)
     ingest_paths([path], db_path=db, extractor=small_extractor)
     conn = store.connect(db)
     assert (store.count_incidents(conn), store.has_article(conn, article_id)) == (0, False)
+    conn.close()
+
+
+NAMED = {  # two outlets' reports of one stabbing, both naming the victim
+    "first.txt": "Teenager stabbed on Rye Lane\n\nAma Owusu, 17, was stabbed on Rye Lane in Peckham on Monday evening, "
+    "police said.",
+    "second.txt": "Girl stabbed in Peckham\n\nA girl named locally as Ama Owusu, 17, was stabbed on Rye Lane in "
+    "Peckham on Monday evening.",
+}
+
+
+def filed(conn) -> dict[str, dict]:
+    """The reports event matching keeps, by article id (one incident each here), with their wording's signature and
+    their number of keys."""
+    found = conn.execute(
+        "SELECT article_id, report, signature, (SELECT count(*) FROM event_keys k WHERE k.report_id = e.report_id) "
+        "FROM incident_events e"
+    ).fetchall()
+    return {a: json.loads(report) | {"signature": bytes(sig), "keys": n} for a, report, sig, n in found}
+
+
+@pytest.mark.parametrize("mode", store.TAKEDOWN_MODES)
+def test_a_takedown_takes_what_the_text_told_out_of_event_matching(tmp_path, small_extractor, mode):
+    """The matching tables keep each report's people, streets and words: a takedown takes them out (a deleted
+    article's reports whole), at once and after a re-ingest, and the other outlet's report stays as it was."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in NAMED.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db = tmp_path / "incidents.db"
+    ingest_paths([folder], db_path=db, extractor=small_extractor)
+    conn = store.connect(db)
+    ids = dict(conn.execute("SELECT source, article_id FROM articles").fetchall())
+    first, second = (ids[str(folder / name)] for name in NAMED)
+    before = filed(conn)
+    assert all("ama owusu" in before[a]["names"] for a in (first, second))
+    events_before = conn.execute("SELECT count(*), sum(n_reports) FROM events").fetchone()
+    assert events_before == (1, 2)
+
+    corrections.take_down(conn, first, mode, editor=EDITOR, reason="the family asked")
+    after = filed(conn)
+    if mode == "delete":
+        assert set(after) == {second}
+        assert conn.execute("SELECT count(*), sum(n_reports) FROM events").fetchone() == (1, 1)
+    else:
+        told = {k: after[first][k] for k in ("names", "words", "streets", "areas", "signature")}
+        assert told == {"names": [], "words": [], "streets": [], "areas": [], "signature": b""}
+        assert after[first]["keys"] < before[first]["keys"]
+    assert after[second] == before[second]
+    conn.close()
+
+    ingest_paths([folder], db_path=db, extractor=small_extractor)  # read again: the takedown still holds
+    conn = store.connect(db)
+    assert filed(conn) == after
     conn.close()
 
 

@@ -227,6 +227,60 @@ def test_reader_report_appears_on_the_review_page(new_session, db):
     assert editor.subheader[0].value == "Reported by readers (2)"
 
 
+def test_a_report_from_a_marker_of_several_incidents_names_the_one_picked(new_session, db):
+    reader = reader_session(new_session, "peckham:0")
+    about = reader.selectbox(key="report_incident")
+    assert about.options[0] == "Man stabbed to death on Rye Lane"  # the incident opened first
+    assert about.options == ["Man stabbed to death on Rye Lane", "Tributes to [name] after Peckham stabbing"]
+    about.set_value("named:0")
+    reader.selectbox(key="report_reason").set_value("privacy")
+    ok(reader.button(key="report_send").click().run())
+    conn = store.connect_readonly(db)
+    assert [(r.incident_id, r.reason) for r in store.iter_problem_reports(conn)] == [("named:0", "privacy")]
+    conn.close()
+
+
+def test_a_report_of_a_deleted_incident_can_still_be_dismissed(new_session, db):
+    reader = reader_session(new_session, "city:0")
+    reader.selectbox(key="report_reason").set_value("privacy")
+    ok(reader.button(key="report_send").click().run())
+    editor = editor_session(new_session)
+    open_page(editor, "app_pages/review.py", article="city")
+    editor.radio(key="takedown_mode").set_value("delete")
+    editor.text_input(key="takedown_reason").input("the family asked")
+    ok(editor.button(key="take_down").click().run())
+    open_page(editor, "app_pages/review.py", incident="city:0")
+    assert [w.value for w in editor.warning] == ["No incident has that id; its article may have been deleted."]
+    assert [i.value for i in editor.info] == ["Reported: Private information about someone."]
+    ok(editor.button(key="dismiss_1").click().run())
+    conn = store.connect_readonly(db)
+    assert list(store.iter_problem_reports(conn)) == []
+    conn.close()
+    assert log_actions(db)[-1] == ("Sam", "dismiss_report", "report 1")
+
+
+def test_fix_widgets_show_the_incident_they_fix(new_session, db):
+    """What the editor left in a fix's boxes is not carried to another incident, nor past a change of this one."""
+    editor = editor_session(new_session)
+    open_page(editor, "app_pages/review.py", incident="peckham:0")
+    assert (editor.selectbox(key="fix_type").value, editor.selectbox(key="fix_borough").value) == (
+        "stabbing",
+        "Southwark",
+    )
+    editor.selectbox(key="fix_type").set_value("theft")  # left, not written
+    editor.selectbox(key="fix_borough").set_value("Camden")
+    open_page(editor, "app_pages/review.py", incident="city:0")
+    city = data.read_incidents(db).loc["city:0"]
+    assert (editor.selectbox(key="fix_type").value, editor.selectbox(key="fix_borough").value) == (
+        city["type"],
+        city["borough"],
+    )
+    editor.text_input(key="fix_place").input("Mare Street")  # in Hackney
+    ok(editor.button(key="correct_place").click().run())
+    assert editor.selectbox(key="fix_borough").value == "Hackney"  # the corrected borough, not the one shown before
+    assert editor.text_input(key="fix_place").value == ""
+
+
 def test_new_sessions_do_not_reset_the_servers_report_limit(new_session, db, monkeypatch):
     """A script opening a new session for each report (as a reload does) is held by the server's limit."""
     monkeypatch.setattr(problem_reports, "REPORTS_PER_SERVER", 4)

@@ -64,6 +64,8 @@ from dashboard.problem_reports import report_problem_form
 from extract.geo.gazetteer import BOROUGHS
 from extract.records import PRECISIONS, WEAPONS
 
+# Widgets every run of this page draws: gone from the session once a run of another page has not drawn them.
+ALWAYS_DRAWN = ("borough", "type", "category", "q")
 TABLE_ROWS = 1_000  # the newest; a longer grid is slow to send, and the downloads hold every row
 MAP_HEIGHT = 560
 LEGEND_ROW_PX = 35  # st.dataframe's row height: the legend shows every group without a scrollbar
@@ -83,13 +85,28 @@ MARKS = (
 )
 
 
-def read_link_once(incidents: pd.DataFrame, choices: Choices) -> None:
-    """On a session's first run put the URL's filters into the widgets; later, give missing widgets their default."""
+def read_link(incidents: pd.DataFrame, choices: Choices) -> None:
+    """Put the URL's filters into the widgets on a session's first run, and when the address is not the one this page
+    last wrote (the browser's Back or Forward); coming back from another page without parameters, whose run let go of
+    this page's widgets, put back the filters it last showed; otherwise give missing widgets their default."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
     if data.LINK_READ in st.session_state:
+        written = st.session_state.get(data.LINK_WRITTEN, {})
+        returning = not any(key in st.session_state for key in ALWAYS_DRAWN)
+        if params != written and (params or not returning):  # Back or Forward, or a link to this page
+            _read(params, incidents, choices)
+            return
+        if returning:
+            st.session_state.update(widget_state(parse_params(written, choices=choices)[0]))
         for key, value in WIDGET_DEFAULTS.items():
             st.session_state.setdefault(key, value)
         return
-    found, notices = parse_params({key: st.query_params.get_all(key) for key in st.query_params}, choices=choices)
+    _read(params, incidents, choices)
+
+
+def _read(params: Mapping[str, Sequence[str]], incidents: pd.DataFrame, choices: Choices) -> None:
+    """Put the filters and the incident of the link `params` into the session, with notices of what was dropped."""
+    found, notices = parse_params(params, choices=choices)
     if found.incident is not None and not positions.holds(incidents.index, found.incident):
         notices.append("incident: no incident has that id")
         found = from_widgets(widget_state(found))
@@ -208,6 +225,11 @@ def date_slider(stored: tuple[str, str] | None) -> None:
     first, last = max(first, DATE_RANGE[0]), min(last, DATE_RANGE[1])
     if first >= last:
         return
+    chosen_from, chosen_to = st.session_state.get("from"), st.session_state.get("to")
+    if (chosen_from and chosen_from > last) or (chosen_to and chosen_to < first):
+        return  # the dates chosen are beyond those stored: a slider clamped to them would show other dates
+    if chosen_from and chosen_to and chosen_from > chosen_to:
+        return
     low = min(max(st.session_state.get("from") or first, first), last)
     high = max(min(st.session_state.get("to") or last, last), low)
     st.session_state[data.DATES] = (low, high)
@@ -291,6 +313,7 @@ def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports:
     with st.container(border=True, key=data.DETAILS, height=MAP_HEIGHT if len(rows) > 1 else "content"):
         if len(rows) > 1:
             st.caption(f"{plural(len(rows), 'incident' if reports is not None else 'report')} at this place")
+        about: dict[str, str] = {}  # what a problem report may be about: each report shown, by incident id
         for i, (_, row) in enumerate(rows.head(STACK_SHOWN).iterrows()):
             if i:
                 st.divider()
@@ -298,8 +321,10 @@ def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports:
             st.markdown(details_facts(row, type_labels))
             if reports is None:
                 st.markdown(highlighted_evidence(row))
+                about[str(row["incident_id"])] = row["headline"]
                 continue
             told = reports.loc[list(row[REPORT_IDS])]
+            about.update((str(r["incident_id"]), r["headline"]) for _, r in told.iterrows())
             if len(told) > 1:
                 st.caption(f"Told by {plural(len(told), 'report')}:")
             for _, report in told.iterrows():
@@ -309,7 +334,7 @@ def show_details(rows: pd.DataFrame, type_labels: Mapping[str, str], *, reports:
         if len(rows) > STACK_SHOWN:
             st.caption(f"And {len(rows) - STACK_SHOWN:,} more: narrow the filters, or see the table.")
         st.button("Close details", on_click=close_details)
-        report_problem_form(str(rows.iloc[0]["incident_id"]))
+        report_problem_form(about)
 
 
 def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd.DataFrame, noun: str) -> None:
@@ -331,7 +356,7 @@ boroughs = data.borough_shapes()
 choices = data.filter_choices(
     data.database_path(), boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels
 )
-read_link_once(reports, choices)
+read_link(reports, choices)
 
 st.html(PHONE_CSS)
 st.title("London crime map from the news")
@@ -405,6 +430,8 @@ incident = st.session_state.get(data.INCIDENT)
 filters = replace(filters, incident=incident if positions.holds(incidents.index, incident) else None)
 
 place = near.place if near else None
+if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+    st.warning("From is after To: no date is between them.")
 st.subheader(count_line(len(shown), km=filters.km, place=near.text if near and place else None, noun=noun))
 if updated := data.last_update(data.database_path()):
     st.caption(updated_ago(updated))
@@ -442,7 +469,8 @@ with map_column:
         type_labels=type_labels,
         view_state=maps.opening_view(
             shown,
-            centre=st.session_state.get(data.CENTRE) if filters.incident else None,
+            # Only points show the open incident: another view opens on what it draws, from a link as in a session.
+            centre=st.session_state.get(data.CENTRE) if filters.incident and drawn == "points" else None,
             near=circle,
             boroughs=boroughs,
             chosen=filters.boroughs,
@@ -532,6 +560,7 @@ else:
 params = to_params(filters)
 if params != {key: st.query_params.get_all(key) for key in st.query_params}:
     st.query_params.from_dict(params)
+st.session_state[data.LINK_WRITTEN] = params
 with st.sidebar:
     st.caption("Copy link to this view")
     st.code(share_link(st.context.url or "", params), language=None, wrap_lines=True)

@@ -26,6 +26,8 @@ PAGE = "app_pages/review.py"
 COARSE_PRECISIONS = ("ward", "borough", "london")  # coarser than an area: the point says little about the scene
 LOW_CONFIDENCE_CANDIDATES = 3  # a name shared by three or more gazetteer places: context chose among them
 LIST_ROWS = 50  # per list; the rest wait until these are fixed
+FIX_WIDGETS = ("fix_note", "hide_why", "fix_type", "fix_borough", "fix_date", "fix_place")  # an incident's fix
+FIX_VALUES = ("type", "borough", "date", "place_name", "hidden", "verified")  # what they start from, or follow
 TAKEDOWN_LABELS = {
     "text": "Remove the stored text (headline and evidence), keep the incidents",
     "delete": "Delete the article and its incidents",
@@ -117,17 +119,25 @@ def fix_incident(incident_id: str, editor: auth.Editor, type_labels: Mapping[str
         reports = [r for r in store.iter_problem_reports(conn) if r.incident_id == incident_id]
     finally:
         conn.close()
+    # The widgets keep what they were last set to: a fix of another incident, or of this one since changed, shows
+    # its own values, not the ones the editor left (which the next button would write).
+    shown_as = (incident_id, *(incident[k] for k in FIX_VALUES)) if incident is not None else (incident_id,)
+    if st.session_state.get(data.FIX_SHOWN) != shown_as:
+        for key in FIX_WIDGETS:
+            st.session_state.pop(key, None)
+        st.session_state[data.FIX_SHOWN] = shown_as
     if incident is None:
-        st.warning("No incident has that id.")
-        return
-    incident = {**incident, "headline": incident["headline"] or "", "evidence": incident["evidence"] or ""}
-    st.markdown(details_heading(incident))
-    st.markdown(details_facts(incident, type_labels))
-    st.markdown(highlighted_evidence(incident))
-    hidden = incident["hidden"]
-    shown = f"hidden ({corrections.HIDE_REASONS.get(hidden, hidden)})" if hidden else "shown on the map"
-    verified = "verified" if incident["verified"] else "not verified"
-    st.caption(f"Incident {escape_markdown(incident_id)}: {shown}, {verified}.")
+        # Its article deleted, say: the readers' reports of it can still be dismissed.
+        st.warning("No incident has that id; its article may have been deleted.")
+    else:
+        incident = {**incident, "headline": incident["headline"] or "", "evidence": incident["evidence"] or ""}
+        st.markdown(details_heading(incident))
+        st.markdown(details_facts(incident, type_labels))
+        st.markdown(highlighted_evidence(incident))
+        hidden = incident["hidden"]
+        shown = f"hidden ({corrections.HIDE_REASONS.get(hidden, hidden)})" if hidden else "shown on the map"
+        verified = "verified" if incident["verified"] else "not verified"
+        st.caption(f"Incident {escape_markdown(incident_id)}: {shown}, {verified}.")
     note = st.text_input("Note for the log (optional)", key="fix_note") or None
     who = editor.name
 
@@ -137,6 +147,8 @@ def fix_incident(incident_id: str, editor: auth.Editor, type_labels: Mapping[str
         if st.button("Dismiss this report", key=f"dismiss_{report.report_id}"):
             dismiss = partial(corrections.dismiss_report, report_id=int(report.report_id or 0), editor=who, note=note)
             write(dismiss, "Report dismissed.")
+    if incident is None:
+        return
 
     hide_column, verify_column = st.columns(2)
     with hide_column:

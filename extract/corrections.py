@@ -54,6 +54,7 @@ ACTIONS = {
     "take_down_text": "Removed the stored text",
     "delete": "Deleted the article",
     "dismiss_report": "Dismissed a problem report",
+    "follow_incident": "Moved the corrections with their incident",
 }
 """Every action the audit log records: code -> label."""
 NOTE_CHARS = 500  # a reader's note: room to explain, too little to paste an article in

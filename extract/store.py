@@ -27,6 +27,7 @@ import re
 import sqlite3
 import string
 import urllib.parse
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1004,11 +1005,16 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
         elif conn.execute(_UPDATE_ARTICLE, values).rowcount == 0:  # updated, its headline is indexed by its trigger
             _defer_search(conn, "article_text", article.article_id)
             conn.execute(_NEW_ARTICLE, values)
+        corrected = conn.execute(_CORRECTED_OF, (article.article_id,))  # before its incidents go
+        # SQLite steps a cursor as it is read, which would read past the delete; PostgreSQL's answer is as of its turn.
+        before = corrected.fetchall() if isinstance(conn, sqlite3.Connection) else None
         conn.execute(_DELETE_INCIDENTS, (article.article_id,))
         if isinstance(conn, sqlite3.Connection):
             _defer_search(conn, "incident_text", article.article_id)
         conn.executemany(_INSERT_INCIDENT, incident_rows)
         takedown = conn.execute(_TAKEDOWN, (article.article_id,))
+    if before := corrected.fetchall() if before is None else before:
+        _follow_corrections(conn, before, incident_rows, now)
     taken_down = takedown.fetchone()
     _apply_takedown(conn, article.article_id, taken_down)
     # A takedown erased the texts screened ahead: they are screened as stored.
@@ -1021,6 +1027,38 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
 
 
 _DELETE_INCIDENTS = "DELETE FROM incidents WHERE article_id = ?"
+# The article's stored incidents that an editor corrected, with their evidence (DISTINCT: one per correction).
+_CORRECTED_OF = (
+    "SELECT DISTINCT i.incident_id, i.evidence FROM incidents i JOIN corrections c "
+    "ON c.kind = 'incident' AND c.target = i.incident_id WHERE i.article_id = ?"
+)
+_MOVING = "\x1f"  # marks a correction's target between its two moves: no incident id holds it
+
+
+def _follow_corrections(conn: Connection, before: list[tuple], rows: list[dict], now: str) -> None:
+    """Move the corrections of an article's incidents (`before`: the corrected ones' ids and evidence as stored
+    before this save) to the incident ids of the same evidence among its new `rows`, each logged: an incident's id is
+    its place among its article's, which an updated text or a new extractor may change, and a correction (a privacy
+    hide) must stay with its incident, not pass to the one now in its place. An incident whose evidence is not found
+    once on each side (reworded, or erased by a text takedown) keeps its corrections where they were; one left where a
+    moved one arrives with the same field gives way to it."""
+    told = Counter(row["evidence"] for row in rows) + Counter(evidence for _, evidence in before)
+    once = {row["evidence"]: row["incident_id"] for row in rows if row["evidence"] and told[row["evidence"]] == 2}
+    moves = {old: new for old, evidence in before if (new := once.get(evidence)) not in (None, old)}
+    for old, new in moves.items():  # in two steps, so that two incidents trading places do not meet
+        conn.execute(_MOVE_CORRECTIONS, (new + _MOVING, old))
+    for old, new in moves.items():
+        conn.execute(_GIVE_WAY, (new, new + _MOVING))
+        conn.execute(_MOVE_CORRECTIONS, (new, new + _MOVING))
+        why = "its article was read again, with this incident at another place in it"
+        _append_log(conn, LogEntry(now, "ingest", "follow_incident", new, json.dumps({"incident": old}), None, why))
+
+
+_MOVE_CORRECTIONS = "UPDATE corrections SET target = ? WHERE kind = 'incident' AND target = ?"
+_GIVE_WAY = (
+    "DELETE FROM corrections WHERE kind = 'incident' AND target = ? "
+    "AND field IN (SELECT field FROM corrections WHERE kind = 'incident' AND target = ?)"
+)
 
 _INDEX_DEFERRED = {  # search index -> the statement indexing the rows of some articles (their ids follow IN)
     "incident_text": "INSERT OR REPLACE INTO incident_text (rowid, evidence) "

@@ -297,6 +297,31 @@ def test_a_takedown_takes_what_the_text_told_out_of_event_matching(tmp_path, sma
     conn.close()
 
 
+def test_a_hide_stays_with_its_incident_when_an_updated_article_is_read_again(tmp_path, small_extractor):
+    """An incident's id is its place among its article's: an updated text told an incident first, so each of the
+    others took the next id. The privacy hide moves with its incident, not to the one now in its place."""
+    stabbing = "A man was stabbed on Rye Lane in Peckham on Monday night."
+    shooting = "In a separate attack, a woman was shot on Mare Street in Hackney on Tuesday."
+    source = tmp_path / "two.jsonl"
+
+    def read(text: str) -> dict[str, str]:
+        line = {"id": "two", "headline": "Two attacks", "published": "2024-05-08", "text": text}
+        source.write_text(json.dumps(line), encoding="utf-8")
+        ingest_paths([source], db_path=tmp_path / "incidents.db", extractor=small_extractor)
+        return {r["evidence"]: i for i, r in rows(conn).items()}
+
+    conn = store.connect(tmp_path / "incidents.db")
+    first = read(f"{stabbing} {shooting}")
+    corrections.hide(conn, first[shooting], "privacy_request", editor=EDITOR)
+    shown = read(f"A teenager was robbed on Brixton Road on Sunday. {stabbing} {shooting}")
+    assert shooting not in shown
+    assert len(shown) == 2
+    (hidden,) = [c.target for c in store.iter_corrections(conn) if c.field == "hidden"]
+    assert hidden not in first.values()
+    assert [e[:3] for e in log(conn)][1:] == [("ingest", "follow_incident", hidden)]
+    conn.close()
+
+
 def test_record_added_logs_the_article_and_its_source_link(conn):
     article = Article("new", "Text.", url="https://news.example/new", source="pasted")
     corrections.record_added(conn, article, [], editor=EDITOR)

@@ -1342,3 +1342,43 @@ def test_a_failed_batch_stores_nothing_and_leaves_no_screening_pending(conn, mon
 )
 def test_numbered_placeholders(sql, numbered):
     assert numbered_placeholders(sql) == numbered
+
+
+def corrected_evidence(conn) -> dict[str, str | None]:
+    """{field: the evidence of the incident its correction is on}."""
+    evidence = dict(conn.execute("SELECT incident_id, evidence FROM incidents").fetchall())
+    return {c.field: evidence.get(c.target) for c in store.iter_corrections(conn) if c.kind == "incident"}
+
+
+def test_corrections_follow_their_incidents_to_new_ids(conn):
+    """An incident's id is its place among its article's: read again, an incident at another place takes its
+    corrections with it (a privacy hide must not pass to the incident now in its place), by its evidence."""
+    stabbed, shot, robbed = "A man was stabbed.", "A woman was shot.", "A boy was robbed."
+    store.save_article(conn, article("a1"), [incident("i0", evidence=stabbed), incident("i1", evidence=shot)])
+    for target, field, value in (
+        ("i1", "hidden", {"hidden": "privacy_request"}),
+        ("i0", "date", {"date": "2024-03-01"}),
+    ):
+        correction = store.Correction("incident", target, field, json.dumps(value), "ed", "2024-03-08")
+        store.save_correction(conn, correction, store.LogEntry("2024-03-08", "ed", f"set_{field}", target))
+    kept = {"hidden": shot, "date": stabbed}
+    assert corrected_evidence(conn) == kept
+    for order in (
+        [shot, stabbed],  # the two trade places
+        [robbed, stabbed, shot],  # another is told first
+        [robbed, stabbed, shot],  # read again unchanged: nothing moves
+    ):
+        told = [incident(f"i{k}", evidence=evidence) for k, evidence in enumerate(order)]
+        store.save_article(conn, article("a1"), told)
+        assert corrected_evidence(conn) == kept
+    moved = [e for e in store.iter_log(conn) if e.action == "follow_incident"]
+    assert sorted((e.target, e.before) for e in moved) == [  # the swap's two; the shooting moved on past the robbery
+        ("i0", json.dumps({"incident": "i1"})),
+        ("i1", json.dumps({"incident": "i0"})),
+        ("i2", json.dumps({"incident": "i0"})),
+    ]
+
+    store.save_article(conn, article("a1"), [incident("i0", evidence=stabbed), incident("i1", evidence=shot)])
+    reworded = [incident("i0", evidence="A man was knifed."), incident("i1", evidence=shot)]
+    store.save_article(conn, article("a1"), reworded)
+    assert corrected_evidence(conn) == {"hidden": shot, "date": "A man was knifed."}  # reworded: left where it was

@@ -176,6 +176,12 @@ def victim_ages(stored: object) -> list[int]:
     return [a for a in ages if isinstance(a, int)] if isinstance(ages, list) else []
 
 
+# What a table's Source column shows of a link: the outlet's host, not the address, whose slug often names the people
+# of the story (the page masks their names for readers); the link itself leads to the article. (A JS regular
+# expression: Streamlit shows its first group.)
+SOURCE_SHOWN = r"^https?://(?:www\.)?([^/:?#]+)"
+
+
 def incident_table(shown: pd.DataFrame, type_labels: Mapping[str, str]) -> pd.DataFrame:
     """Return the filtered incidents as the table shows them: the start of the evidence for a missing headline (as
     on the map), MISSING for any other fact not known, only safe links in Source (empty without one); events

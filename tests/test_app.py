@@ -1,6 +1,7 @@
 """The dashboard page under streamlit.testing.v1.AppTest, pointed at a fixture database through INCIDENTS_DB."""
 
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from streamlit.elements.widgets.button import ButtonMixin
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data, maps
-from dashboard.display import csv_download, escape_markdown, geojson_download
+from dashboard.display import SOURCE_SHOWN, csv_download, escape_markdown, geojson_download
 from dashboard.filters import Filters, filter_incidents
 from extract import store
 from extract.geo.gazetteer import load_borough_geojson, load_gazetteer
@@ -863,3 +864,15 @@ def test_a_link_to_an_incident_in_the_density_view_opens_on_what_it_draws(app):
     assert deck(points)["initialViewState"] == opened
     assert deck(density)["initialViewState"] == maps.LONDON_VIEW  # every incident, as a session's switch to it shows
     assert headings(density) == headings(points)  # the details are open all the same
+
+
+def test_the_table_shows_each_source_by_its_host(app):
+    """A link's slug often names the people of the story: the table shows the outlet's host and links the article."""
+    at = run(app)
+    table = at.dataframe[-1]
+    config = json.loads(table.proto.columns)["Source"]["type_config"]
+    assert config == {"type": "link", "display_text": SOURCE_SHOWN}
+    pattern = re.compile(SOURCE_SHOWN)  # a JS regular expression, which Python reads alike here
+    hosts = {pattern.match(url)[1] for url in table.value["Source"] if isinstance(url, str)}
+    assert hosts == {"news.example"}
+    assert pattern.match("https://www.news.example:8443/kofi-mensah-stabbed")[1] == "news.example"

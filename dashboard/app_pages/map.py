@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard import auth, charts, data, maps, positions
 from dashboard.display import (
+    SOURCE_SHOWN,
     be,
     count_line,
     csv_download,
@@ -532,7 +533,7 @@ if len(shown):
     st.dataframe(
         incident_table(table_rows, type_labels),
         hide_index=True,
-        column_config={"Source": st.column_config.LinkColumn("Source")},
+        column_config={"Source": st.column_config.LinkColumn("Source", display_text=SOURCE_SHOWN)},
         key=widget_key(data.TABLE),
         on_select="rerun",
         selection_mode="single-row",

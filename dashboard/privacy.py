@@ -22,6 +22,7 @@ import pandas as pd
 
 from extract.records import PRECISION_ORDER
 from extract.text import screening
+from extract.text.cues import title_cased
 from extract.text.screening import PREFIX_CHARS, NameVocabulary, unaccented
 from extract.text.specifics import NAME_WORD
 
@@ -52,7 +53,7 @@ def find_names(
     (the place) is left out, and `known` words (names found in another text of the same story) count as names."""
     words = list(NAME_WORD.finditer(text))
     spans: list[tuple[int, int]] = []
-    for part, private in _parts(text, words, vocabulary):
+    for part, private in _parts(text, words, vocabulary, titled=title_cased(text)):
         if private and not _overlaps(part[0].start(), part[-1].end(), keep):
             spans.append((part[0].start(), part[-1].end()))
     named = {m[0].lower() for start, end in spans for m in NAME_WORD.finditer(text, start, end)}
@@ -233,9 +234,14 @@ def _name_words(text: str, spans: Sequence[tuple[int, int]]) -> set[str]:
     return {m[0].lower() for start, end in spans for m in NAME_WORD.finditer(text, start, end)}
 
 
-def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iterable[tuple[list[re.Match[str]], bool]]:
+def _parts(
+    text: str, words: list[re.Match[str]], vocab: NameVocabulary, *, titled: bool = False
+) -> Iterable[tuple[list[re.Match[str]], bool]]:
     """Yield each run of capitalised words split at titles, ranks and other words that are never names, with
-    whether the part is a private person's name."""
+    whether the part is a private person's name. In a `titled` text (a headline in Title Case) every word is
+    capitalised: a name there is a first name and the word after it ("Sarah Jones" of "Sarah Jones Stabbed", "Kofi
+    Mensah" of "Tributes Paid To Kofi Mensah After"), or one word after a title; a first name alone is a place as
+    often ("Man Stabbed In Chelsea")."""
     for run in _runs(text, words, vocab.particles):
         prefix = _prefix(text, run[0].start(), vocab)
         after_not_name = False  # "St Thomas", "Queen Elizabeth": a place or an institution, not a person
@@ -244,9 +250,10 @@ def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iter
             word = m[0].lower()
             if word in vocab.not_names or word in vocab.titles or word in vocab.officials:
                 if part:
-                    yield part, _private(text, part, prefix, after_not_name, vocab)
+                    yield _part(text, part, prefix, after_not_name, vocab, titled=titled)
                 part = []
-                after_not_name = word in vocab.not_names
+                # A common word opens a clause in prose ("In Chelsea, ..."); Title Case capitalises it anywhere.
+                after_not_name = word in vocab.not_names and not (titled and word in vocab.common_words)
                 if word in vocab.not_names:
                     prefix = None
                 elif word in vocab.officials or prefix == "official":
@@ -256,7 +263,39 @@ def _parts(text: str, words: list[re.Match[str]], vocab: NameVocabulary) -> Iter
                 continue
             part.append(m)
         if part:
-            yield part, _private(text, part, prefix, after_not_name, vocab)
+            yield _part(text, part, prefix, after_not_name, vocab, titled=titled)
+
+
+def _part(
+    text: str,
+    part: list[re.Match[str]],
+    prefix: str | None,
+    after_not_name: bool,
+    vocab: NameVocabulary,
+    *,
+    titled: bool,
+) -> tuple[list[re.Match[str]], bool]:
+    """One part of a run and whether it is a private person's name (see _parts)."""
+    if not titled:
+        return part, _private(text, part, prefix, after_not_name, vocab)
+    name = _titled_name(part, prefix, vocab)
+    alone = len(name) < 2 and prefix != "title"  # a lone first name: no more than a place's name here
+    return name, _private(text, name, prefix, after_not_name or alone, vocab)
+
+
+def _titled_name(part: list[re.Match[str]], prefix: str | None, vocab: NameVocabulary) -> list[re.Match[str]]:
+    """The words of a part of a Title Case text that may be a name: from its first first name, two words; after a
+    title, one; else the part as it is (its age or cue may still tell a person)."""
+    for k, m in enumerate(part):
+        if _first_name(m[0].lower(), vocab):
+            return part[k : k + 2]
+    return part[:1] if prefix == "title" else part
+
+
+def _first_name(word: str, vocab: NameVocabulary) -> bool:
+    """Whether a word (lower case) is a first name; a hyphenated one ("mary-jane") by its first part."""
+    first = unaccented(word)
+    return first in vocab.first_names or first.split("-")[0] in vocab.first_names
 
 
 def _private(
@@ -271,15 +310,13 @@ def _private(
     end = part[-1].end()
     possessive = _POSSESSIVE.match(text, end)
     following = _SPACE_THEN_WORD.match(text, possessive.end() if possessive else end)
-    if following and following[1].lower() in vocab.not_names:
-        return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"
+    after = following[1].lower() if following else None
+    if after in vocab.not_names and after not in vocab.common_words:
+        return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"; not "Kofi Mensah After ..."
     # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
     # age set off by commas says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
     # A hyphenated first name ("Mary-Jane", "Jean-Paul") by its first part: the lists hold "mary" and "jean".
-    first = unaccented(folded[0])
-    if not after_not_name and (
-        prefix == "title" or first in vocab.first_names or first.split("-")[0] in vocab.first_names
-    ):
+    if not after_not_name and (prefix == "title" or _first_name(folded[0], vocab)):
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True

@@ -87,6 +87,13 @@ def masked(text, vocabulary, **options):
         # after a word never in a name, a person when an age or a cue says so
         ("Teenager Kwabena Asante, 17, was stabbed.", "Teenager [name], 17, was stabbed."),
         ("On Friday Sarah Jones, 34, was punched.", "On Friday [name], 34, was punched."),
+        # headlines in Title Case: a first name and the word after it, wherever the run of capitals starts
+        ("Sarah Jones Stabbed In Hackney", "[name] Stabbed In Hackney"),
+        ("Mum Of Three Sarah Jones Dies After Attack", "Mum Of Three [name] Dies After Attack"),
+        ("Tributes Paid To Daniel Price After Peckham Stabbing", "Tributes Paid To [name] After Peckham Stabbing"),
+        ("Mr Price Robbed On Rye Lane", "Mr [name] Robbed On Rye Lane"),
+        # a common word after a name names no place ("Adam Street" does)
+        ("Tributes to Daniel Price After the attack", "Tributes to [name] After the attack"),
     ],
 )
 def test_private_names_are_masked(vocabulary, text, expected):
@@ -111,6 +118,9 @@ def test_private_names_are_masked(vocabulary, text, expected):
         "Queen Elizabeth Hospital, 12 miles away, took the injured.",
         "The Queen Elizabeth, 80, sailed from Southampton.",  # one word after "Queen": an age alone is no name
         "At Oxford Circus, 12 people were hurt.",  # a number after a place is no age
+        "In Victoria, police said a man was hurt.",  # a first name that opens a clause: a place as often
+        "Man Stabbed In Victoria",  # a lone first name in a Title Case headline
+        "Victoria Station Closed After Stabbing",
         "Fans of West Ham United, 25 of them, were held.",
         "Officers from the Metropolitan Police and London Ambulance Service attended.",
         # no names at all

@@ -127,6 +127,21 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
     return words[-2][-1:] not in NAME_OPENERS  # "...said. Robbery" opens a sentence; "Great Train Robbery" does not
 
 
+TITLE_CASE_CHARS = 250  # longer than a headline: a text this long is prose, whatever it capitalises
+TITLE_CASE_SHARE = 0.6  # of its words capitalised, beyond which a short text is in Title Case
+
+
+def title_cased(text: str) -> bool:
+    """Whether `text` is a headline in Title Case ("Man Stabbed In Peckham"): short, of three words or more, most of
+    them capitalised, so that a capital says nothing of a name."""
+    words = text[:300].split()
+    return (
+        len(text) < TITLE_CASE_CHARS
+        and len(words) > 2
+        and sum(w[:1].isupper() for w in words) > TITLE_CASE_SHARE * len(words)
+    )
+
+
 def find_cues(
     text: str, *, vocab: Vocabulary, folded: str | None = None, hits: Iterable[Hit] | None = None
 ) -> list[Cue]:
@@ -141,9 +156,8 @@ def read_cues(
 ) -> tuple[list[Cue], list[tuple[Cue, str]]]:
     """The crime cues of `text` as find_cues gives them, and those it leaves out, each with the reason."""
     folded = fold_text(text) if folded is None else folded
-    words = text[:300].split()
     # A headline in Title Case ("Man Stabbed In Peckham") capitalises every cue: no name test there.
-    titled = len(text) < 250 and len(words) > 2 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+    titled = title_cased(text)
     found = [
         m
         for m in every_form(folded, matcher=vocab.matcher, hits=hits)

@@ -49,6 +49,7 @@ class NameVocabulary:
     cues: re.Pattern[str]
     cue_phrases: tuple[str, ...]  # what `cues` finds, longest first
     particles: frozenset[str] = frozenset()  # lower-case words inside a surname ("de", "van")
+    common_words: frozenset[str] = frozenset()  # of not_names, those prose writes in lower case ("in", "after")
 
 
 def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
@@ -61,6 +62,7 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
     """Read first_names.txt, name_words.csv, public_figures.txt and name_cues.txt of `data_dir`."""
     words = load_specifics_vocabulary(data_dir)
     phrases = sorted(read_lines(data_dir / "name_cues.txt"), key=len, reverse=True)
+    rows = list(read_rows(data_dir / "name_words.csv"))
     return NameVocabulary(
         first_names=frozenset(map(unaccented, load_first_names(data_dir))) - words.titles - words.officials,
         titles=words.titles,
@@ -69,7 +71,8 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
         public_figures=words.public_figures,
         cues=re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\s*[,:]?\s+$", re.IGNORECASE),
         cue_phrases=tuple(phrases),
-        particles=frozenset(r["word"] for r in read_rows(data_dir / "name_words.csv") if r["kind"] == "particle"),
+        particles=frozenset(r["word"] for r in rows if r["kind"] == "particle"),
+        common_words=frozenset(r["word"] for r in rows if r["kind"] == "word"),
     )
 
 

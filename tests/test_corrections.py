@@ -197,13 +197,19 @@ def test_problem_reports_are_stored_open_and_dismissed_with_a_log_entry(conn):
     assert len(log(conn)) == 1
 
 
-def test_corrections_survive_reingesting_the_same_articles(tmp_path, small_extractor, small_gazetteer):
+def ingested(tmp_path, texts: dict[str, str], extractor) -> tuple:
+    """The folder of these articles ({file name: text}) and the database they were ingested into."""
     folder = tmp_path / "articles"
     folder.mkdir()
-    for name, text in ARTICLES.items():
+    for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")
     db = tmp_path / "incidents.db"
-    ingest_paths([folder], db_path=db, extractor=small_extractor)
+    ingest_paths([folder], db_path=db, extractor=extractor)
+    return folder, db
+
+
+def test_corrections_survive_reingesting_the_same_articles(tmp_path, small_extractor, small_gazetteer):
+    folder, db = ingested(tmp_path, ARTICLES, small_extractor)
     conn = store.connect(db)
     first = rows(conn)
     rye = next(i for i, r in first.items() if r["place_name"] == "Rye Lane")
@@ -265,12 +271,7 @@ def filed(conn) -> dict[str, dict]:
 def test_a_takedown_takes_what_the_text_told_out_of_event_matching(tmp_path, small_extractor, mode):
     """The matching tables keep each report's people, streets and words: a takedown takes them out (a deleted
     article's reports whole), at once and after a re-ingest, and the other outlet's report stays as it was."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in NAMED.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    db = tmp_path / "incidents.db"
-    ingest_paths([folder], db_path=db, extractor=small_extractor)
+    folder, db = ingested(tmp_path, NAMED, small_extractor)
     conn = store.connect(db)
     ids = dict(conn.execute("SELECT source, article_id FROM articles").fetchall())
     first, second = (ids[str(folder / name)] for name in NAMED)

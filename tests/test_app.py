@@ -829,10 +829,11 @@ def test_the_browsers_back_shows_the_view_before(app):
     assert not at.warning  # nothing in the link was dropped
 
 
-def test_coming_back_from_another_page_keeps_the_maps_view(app):
+@pytest.mark.parametrize("other", ["app_pages/sources.py", "app_pages/recorded.py"])
+def test_coming_back_from_another_page_keeps_the_maps_view(app, other):
     at = run(app, borough="Southwark", view="density", incident="peckham:0")
     shown = at.subheader[0].value
-    at.switch_page("app_pages/sources.py").run()
+    at.switch_page(other).run()
     at.query_params.clear()  # a page link to the map carries no parameters
     at.switch_page("app_pages/map.py").run()
     assert not at.exception, at.exception

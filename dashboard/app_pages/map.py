@@ -65,8 +65,9 @@ from dashboard.problem_reports import report_problem_form
 from extract.geo.gazetteer import BOROUGHS
 from extract.records import PRECISIONS, WEAPONS
 
-# Widgets every run of this page draws: gone from the session once a run of another page has not drawn them.
-ALWAYS_DRAWN = ("borough", "type", "category", "q")
+# Widgets every run of this page draws and no other page does (News vs recorded draws From, To and Category): gone from
+# the session once another page has run.
+ALWAYS_DRAWN = ("borough", "type", "q")
 TABLE_ROWS = 1_000  # the newest; a longer grid is slow to send, and the downloads hold every row
 MAP_HEIGHT = 560
 LEGEND_ROW_PX = 35  # st.dataframe's row height: the legend shows every group without a scrollbar

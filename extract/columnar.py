@@ -467,7 +467,7 @@ def postgres_tables(url: str, select: str, parameters: tuple = ()) -> Generator[
     try:
         import adbc_driver_postgresql.dbapi as adbc_postgresql
 
-        arrow = adbc_postgresql.connect(url)
+        arrow = adbc_postgresql.connect(postgres.libpq_url(url))
     except (OSError, ImportError, adbc_driver_manager.Error):
         return None
     try:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 from extract.records import ExtractError
 
@@ -65,19 +65,64 @@ def is_postgres_url(target: object) -> bool:
     return is_url(target) and str(target).split("://", 1)[0].lower() in SCHEMES
 
 
+def libpq_url(url: str) -> str:
+    """Return a PostgreSQL URL as libpq reads it: its scheme in lower case. libpq knows postgresql:// and
+    postgres:// only so spelled, and reads "POSTGRESQL://..." as key=value pairs, echoing it whole in its error."""
+    scheme, mark, rest = url.partition("://")
+    return scheme.lower() + mark + rest
+
+
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """The span of a URL's user and password, as libpq finds them: from the scheme's "//" to the first "@" before
+    any "/" (a password may hold "?" or "#", which urlsplit would take for the query's start); None without one."""
+    start = url.find("://") + 3
+    end = min((at for at in (url.find("@", start), url.find("/", start)) if at >= 0), default=-1)
+    return (start, end) if end >= 0 and url[end] == "@" else None
+
+
 def redacted(url: str) -> str:
     """Return the URL without its password, to name the database in messages: the one before the host, and a
     `password` parameter (libpq reads both)."""
-    # Replaced within the text: urlunsplit would also drop an empty host's "//" ("sqlite:///x" -> "sqlite:/x").
-    parts = urlsplit(url)
-    head, mark, query = url.partition("?")
-    if parts.password is not None:
-        user, host = parts.netloc.rsplit("@", 1)
-        head = head.replace(parts.netloc, f"{user.split(':', 1)[0]}:***@{host}", 1)
-    return head + mark + _PASSWORD_PARAMETER.sub(r"\1***", query)
+    found = _userinfo(url)
+    head, rest = "", url
+    if found is not None:
+        start, end = found
+        if "@" in (host := _host(url)):  # an unencoded "@" in the password (refused by open_postgres): hide all of it
+            end += 1 + host.rindex("@")
+        user, mark, _ = url[start:end].partition(":")
+        head, rest = url[:start] + user + (":***" if mark else ""), url[end:]
+    before, mark, query = rest.partition("?")  # after the user and password: a "?" in a password starts no query
+    return head + before + mark + _PASSWORD_PARAMETER.sub(r"\1***", query)
 
 
-_PASSWORD_PARAMETER = re.compile(r"((?:^|&)(?:ssl)?password=)[^&]*", re.IGNORECASE)
+def _host(url: str) -> str:
+    """The host and port of a URL, as libpq reads them: after the user and password, up to the path or query."""
+    found = _userinfo(url)
+    start = found[1] + 1 if found is not None else url.find("://") + 3
+    return re.split(r"[/?]", url[start:], maxsplit=1)[0]
+
+
+def _secrets(url: str) -> set[str]:
+    """The passwords a URL gives libpq (before the host, and as parameters), as written and percent-decoded."""
+    found = _userinfo(url)
+    written = []
+    if found is not None and ":" in url[found[0] : found[1]]:
+        written.append(url[found[0] : found[1]].partition(":")[2])
+    query = (url[found[1] :] if found is not None else url).partition("?")[2]
+    written += [m[2] for m in _PASSWORD_PARAMETER.finditer(query)]
+    return {w for secret in written for w in (secret, unquote(secret)) if w}
+
+
+def scrubbed(message: str, url: str) -> str:
+    """Return a driver's message about `url` with the URL named without its password, and the password nowhere."""
+    for spelling in (url, libpq_url(url)):
+        message = message.replace(spelling, redacted(url))
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
+
+
+_PASSWORD_PARAMETER = re.compile(r"((?:^|&)(?:ssl)?password=)([^&]*)", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=512)
@@ -199,6 +244,8 @@ def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:
     """Connect to the PostgreSQL database at `url` (autocommit; every transaction read-only when `read_only`);
     psycopg missing or the server unreachable raises ExtractError naming the database without its password."""
     name = redacted(url)
+    if "@" in _host(url):  # libpq ends the password at its first "@", and names the rest as the host in messages
+        raise ExtractError(f"{name}: an @ in the user or password must be written %40")
     try:
         psycopg = _psycopg()
     except ImportError:
@@ -207,11 +254,11 @@ def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:
         ) from None
     options = "-c default_transaction_read_only=on" if read_only else None
     try:
-        raw = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=options)
+        raw = psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=options)
     except psycopg.Error as e:
         # libpq's message is lines, the hint after a tab: "... port 1 failed: Connection refused\n\tIs the server ..."
         reason = ". ".join(line.strip() for line in str(e).splitlines() if line.strip()) or type(e).__name__
-        raise ExtractError(f"{name}: cannot open the incidents database ({reason})") from None
+        raise ExtractError(f"{name}: cannot open the incidents database ({scrubbed(reason, url)})") from None
     return PostgresConnection(raw, name)
 
 

@@ -751,7 +751,15 @@ _MATCHER_LOCK = _MIGRATION_LOCK + 1  # the advisory lock event matching holds (`
 
 
 def _refuse_foreign_postgres(conn: PostgresConnection) -> None:
-    """Raise ExtractError when the database (its current schema) holds tables, but no schema_version of ours."""
+    """Raise ExtractError when the database is not in UTF8, or (its current schema) holds tables but no
+    schema_version of ours."""
+    (encoding,) = conn.execute("SELECT getdatabaseencoding()").fetchone()
+    encoding = encoding.decode("ascii") if isinstance(encoding, bytes) else encoding  # SQL_ASCII's text: bytes
+    if encoding != "UTF8":
+        # News text is Unicode: "’", "–" or "é" would fail one article at a time in LATIN1, and SQL_ASCII keeps bytes
+        raise ExtractError(
+            f"the database's encoding is {encoding}, not UTF8: create it with --encoding UTF8 (see DEPLOY.md)"
+        )
     tables = {
         name
         for (name,) in conn.execute(

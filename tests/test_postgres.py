@@ -221,10 +221,50 @@ READER_GRANTS = (
         ("postgresql://h/db", "postgresql://h/db"),
         ("postgresql:///db?password=s", "postgresql:///db?password=***"),  # no host: libpq's default, "//" kept
         ("sqlite:///incidents.db", "sqlite:///incidents.db"),
+        # libpq's own reading: a password ends at the first "@" or "/", and may hold "?" or "#"
+        ("postgresql://u:se?cret@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u:se#cret@h/db?sslmode=disable", "postgresql://u:***@h/db?sslmode=disable"),
+        ("POSTGRESQL://u:secret@h/db", "POSTGRESQL://u:***@h/db"),
+        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),  # refused: an "@" must be %40
+        ("postgresql://u:secret@[::1:1/x", "postgresql://u:***@[::1:1/x"),  # malformed: named all the same
+        ("postgresql:///db?host=/tmp&user=a@b", "postgresql:///db?host=/tmp&user=a@b"),
     ],
 )
 def test_messages_name_a_database_without_its_passwords(url, shown):
     assert store.redacted(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("POSTGRESQL://u:secret@127.0.0.1:1/x", "Connection refused"),  # read as libpq reads it: lower case
+        ("postgresql://u:se?cret@127.0.0.1:1/x", "Connection refused"),
+        ("postgresql://u:se#cret@127.0.0.1:1/x", "Connection refused"),
+        ("postgresql://u:secret@[::1:1/x", "cannot open the incidents database"),
+        ("postgresql://u:p@ss@127.0.0.1:1/x", "an @ in the user or password must be written %40"),
+    ],
+)
+def test_a_password_is_never_shown_whatever_the_url(tmp_path, url, reason):
+    done = crimemap("ingest", str(SEEDS), "--db", url, cwd=tmp_path)
+    _, err = done.communicate(timeout=300)
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: {store.redacted(url)}: ") and reason in line
+    assert "secret" not in line and "cret" not in line and "ss@" not in line
+    assert done.returncode != 0 and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+def test_a_database_not_in_utf8_is_refused_with_one_message(postgres_server, tmp_path, encoding):
+    name = f"enc_{encoding.lower()}"
+    postgres_server.sql(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C'")
+    url = postgres_server.url(name)
+    done = crimemap("ingest", str(SEEDS), "--db", url, cwd=tmp_path)
+    _, err = done.communicate(timeout=300)
+    assert err.splitlines() == [
+        f"error: {store.redacted(url)}: the database's encoding is {encoding}, not UTF8: create it with --encoding "
+        "UTF8 (see DEPLOY.md)"
+    ]
+    assert done.returncode != 0
 
 
 def test_the_command_line_names_the_database_without_its_password(postgres_url, tmp_path):

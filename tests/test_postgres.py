@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -275,3 +276,27 @@ def test_the_command_line_names_the_database_without_its_password(postgres_url, 
     shown = postgres_url.replace("postgres@", "postgres:***@") + "?password=***&sslmode=disable"
     assert err.splitlines()[-1].endswith(f" -> {shown}")
     assert "secret" not in err
+
+
+def test_an_editors_correction_reaches_other_processes_at_once(postgres_url):
+    """The server counts a connection's writes once a second at most, and holds them back 10 s when it reported
+    under a second before: a writer that stays connected (an editor's page, `watch`) has them counted at once."""
+    from extract import corrections
+
+    build_incidents_db(postgres_url)
+    writer, reader = store.connect(postgres_url), store.connect(postgres_url)
+    try:
+        (incident_id, *_), *_ = store.iter_incident_rows(writer)
+        for act in (corrections.hide, corrections.unhide, corrections.hide):
+            before = store.map_version(reader)
+            if act is corrections.unhide:
+                act(writer, incident_id, editor="ed")
+            else:
+                act(writer, incident_id, "duplicate", editor="ed")
+            deadline = time.monotonic() + 3
+            while store.map_version(reader) == before:
+                assert time.monotonic() < deadline, f"{act.__name__} not counted within 3 s"
+                time.sleep(0.05)
+    finally:
+        writer.close()
+        reader.close()

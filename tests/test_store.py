@@ -971,25 +971,6 @@ def test_search_rowids_read_the_rowids_the_index_finds(conn, query, by_evidence,
     assert sorted(headlines) == sorted(rowid_of(conn, a, "articles", "article_id") for a in by_headline)
 
 
-@pytest.mark.slow
-def test_postgresql_not_in_utf8_numbers_its_rows_but_searches_its_texts_as_stored(postgres_server):
-    """Migration 13 in a database of another encoding (LATIN1) numbers the rows but stores no folded texts, which need
-    UTF8: the search reads the texts the old way (ILIKE), and search_rowids cannot tell."""
-    postgres_server.sql("DROP DATABASE IF EXISTS latin")
-    postgres_server.sql("CREATE DATABASE latin TEMPLATE template0 ENCODING 'LATIN1' LOCALE 'C'")
-    postgres_server.sql("CREATE EXTENSION postgis", database="latin")
-    conn = store.connect(postgres_server.url("latin"))
-    try:
-        save_searched(conn)
-        held = store._columns(conn, "incidents")
-        assert "row_id" in held and "evidence_folded" not in held
-        assert store.search_rowids(conn, "rye") is None
-        assert store.search_incidents(conn, "RYE") == {"s1:0", "s3:1"}
-        assert store.search_incidents(conn, "caf\u00e9 rouge") == {"s1:0"}
-    finally:
-        conn.close()
-
-
 def test_search_rowids_cannot_tell_under_a_trigram_nor_before_the_index(conn, tmp_path):
     assert store.search_rowids(conn, "ry") is None
     database_at(tmp_path / "before.db", 7).close()

@@ -558,8 +558,19 @@ def _write_batch(
     from extract import store
 
     here: set[str] = set()  # ids stored earlier in the batch
+    # A worker's articles as it stored them: another ingest may have stored another reading of an id since, and the
+    # events matched here must fit what is stored.
+    workers = [(d.article, d.incidents) for _, d in batch[lo:hi] if d.error is None and d.stored]
+    as_stored = store.stored_as(conn, workers)
     # Their name screens in one pass, not one per article (each compiles the screen) nor an update of each row.
-    store.screen_ahead(conn, [(d.article, d.incidents) for _, d in batch[lo:hi] if d.error is None and not d.stored])
+    store.screen_ahead(
+        conn,
+        [
+            (d.article, d.incidents)
+            for _, d in batch[lo:hi]
+            if d.error is None and not (d.stored and d.article.article_id in as_stored)
+        ],
+    )
     for index, (_, done) in enumerate(batch[:hi]):
         if index in left_out:
             continue
@@ -572,8 +583,9 @@ def _write_batch(
                 raise _Failed(index, store.DatabaseError(done.error))
             continue
         article_id = done.article.article_id
-        if done.stored and (article_id in stored or article_id in here):
-            # Another task may have stored this id's earlier reading after this one: the later one again here.
+        if done.stored and (article_id in stored or article_id in here or article_id not in as_stored):
+            # Another task, or another ingest, may have stored another reading of this id after this one: this one
+            # again here.
             done = replace(done, stored=False)
         try:
             _store_article(conn, done, reader)

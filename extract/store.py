@@ -1108,6 +1108,31 @@ _unscreened: dict[int, list[str]] = {}
 _screened_ahead: dict[int, dict[str, tuple[str | None, str | None, int]]] = {}
 
 
+def stored_as(conn: Connection, saves: Iterable[tuple[Article, Sequence[Incident]]]) -> set[str]:
+    """Return the ids of the articles stored with exactly these incidents (ids and evidence): a worker stored them
+    outside the matcher's lock (write_batch with matching=False), and another ingest may have stored another reading
+    of the same id since, whose incidents the events of this reading would not fit. The caller stores the others
+    again. No row is locked (a worker storing several articles in another order would deadlock with this): one
+    stored between this and the match is matched by its own ingest next, under the matcher's lock, which replaces
+    these events."""
+    wanted = {a.article_id: sorted((i.incident_id, i.evidence) for i in incidents) for a, incidents in saves}
+    if not wanted:
+        return set()
+    among, parameters = _among(conn, "a.article_id", list(wanted))
+    found: dict[str, list[tuple[str, str]]] = {article_id: [] for article_id in wanted}
+    rows = conn.execute(
+        f"SELECT a.article_id, i.incident_id, i.evidence FROM articles a LEFT JOIN incidents i "
+        f"ON i.article_id = a.article_id WHERE {among}",
+        parameters,
+    ).fetchall()
+    held = set()
+    for article_id, incident_id, evidence in rows:
+        held.add(article_id)
+        if incident_id is not None:
+            found[article_id].append((incident_id, evidence))
+    return {a for a in held if sorted(found[a]) == wanted[a]}
+
+
 def screen_ahead(conn: Connection, saves: Iterable[tuple[Article, Sequence[Incident]]]) -> None:
     """Inside write_batch, before saving these articles with their incidents: screen their headlines and evidence in
     one pass, so that each incident is stored with its screen, not updated at the batch's end (a second write of

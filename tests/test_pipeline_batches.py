@@ -12,6 +12,7 @@ from extract import pipeline, store
 from extract.articles import read_articles
 from extract.pipeline import ingest_paths
 from extract.postgres import redacted
+from extract.records import Article
 from extract.text.screening import data_screen, may_name, stored_screens
 
 STORIES = (  # (id, text): two outlets' copies of one stabbing, a robbery, council news, a shooting
@@ -318,3 +319,37 @@ def test_an_ingest_stores_each_incident_with_its_name_screen_screened_ahead(
     assert screened_again == []
     assert [r[3] for r in rows] == stored_screens(found, key).tolist()
     assert found.any() and not found.all()
+
+
+def test_a_workers_article_stored_over_by_another_ingest_is_stored_again_before_its_events(
+    target, tmp_path, small_extractor
+):
+    """A worker stores its articles outside the matcher's lock: another ingest may store another reading of the id
+    before this one matches its events. The batch stores the worker's reading again, so that the events fit it."""
+    from extract import events
+    from extract.parallel import Extracted, extract_article
+
+    _, new_target = target
+    db = new_target()
+    reader = events.load_report_reader(matcher=small_extractor.matcher)
+    mine = Article("one", "A man was stabbed on Rye Lane in Peckham on Monday night.", published="2024-03-09")
+    other = Article("one", "A woman was robbed on Mare Street in Hackney on Friday.", published="2024-03-09")
+    worker = extract_article(mine, extractor=small_extractor, reader=reader)
+    conn = store.connect(db)
+    try:
+        with store.write_batch(conn, matching=False):  # the worker's store...
+            store.save_article(conn, mine, worker.incidents)
+        with store.write_batch(conn, matching=False):  # ...then another ingest's worker's, of the same id
+            store.save_article(conn, other, extract_article(other, extractor=small_extractor, reader=reader).incidents)
+        kept, failed = pipeline._store_batch(
+            conn, [(0, Extracted(mine, worker.incidents, worker.reports, stored=True))], reader, stored={}, errors=[]
+        )
+        assert (len(kept), failed) == (1, False)
+        incidents = {row[0]: row for row in store.iter_incident_rows(conn)}
+        assert {i.incident_id for i in worker.incidents} == set(incidents)
+        assert [r[store.INCIDENT_COLUMNS.index("evidence")] for r in incidents.values()] == [
+            i.evidence for i in worker.incidents
+        ]
+        assert set(store.incident_event_ids(conn)) == set(incidents)  # every incident in an event, and no other
+    finally:
+        conn.close()

@@ -287,7 +287,7 @@ def _titled_name(part: list[re.Match[str]], prefix: str | None, vocab: NameVocab
     """The words of a part of a Title Case text that may be a name: from its first first name, two words; after a
     title, one; else the part as it is (its age or cue may still tell a person)."""
     for k, m in enumerate(part):
-        if _first_name(m[0].lower(), vocab):
+        if _first_name(m[0].lower(), vocab) or _given_name(m[0].lower(), vocab):
             return part[k : k + 2]
     return part[:1] if prefix == "title" else part
 
@@ -296,6 +296,13 @@ def _first_name(word: str, vocab: NameVocabulary) -> bool:
     """Whether a word (lower case) is a first name; a hyphenated one ("mary-jane") by its first part."""
     first = unaccented(word)
     return first in vocab.first_names or first.split("-")[0] in vocab.first_names
+
+
+def _given_name(word: str, vocab: NameVocabulary) -> bool:
+    """Whether a word (lower case) is one of the given names, a name only with a surname after it; a hyphenated one
+    by its first part."""
+    first = unaccented(word)
+    return first in vocab.given_names or first.split("-")[0] in vocab.given_names
 
 
 def _private(
@@ -316,7 +323,9 @@ def _private(
     # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
     # age set off by commas says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
     # A hyphenated first name ("Mary-Jane", "Jean-Paul") by its first part: the lists hold "mary" and "jean".
-    if not after_not_name and (prefix == "title" or _first_name(folded[0], vocab)):
+    if not after_not_name and (
+        prefix == "title" or _first_name(folded[0], vocab) or (len(part) >= 2 and _given_name(folded[0], vocab))
+    ):
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):
         return True

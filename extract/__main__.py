@@ -361,6 +361,7 @@ def _watch(args) -> int:
     fetcher = Fetcher(user_agent=args.user_agent, delay=args.delay)
     extractor = load_extractor()
     conn = store.connect(args.db)
+    store.refresh_screens(conn)  # rows another release's name lists screened
     stop = threading.Event()
     # The first signal ends the watch after the current article; the handlers are put back afterwards.
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -1180,6 +1180,34 @@ def _screen(conn: Connection, article_ids: Sequence[str]) -> None:
             conn.executemany("UPDATE incidents SET name_screen = ? WHERE rowid = ?", zip(screens, rowids))
 
 
+STALE_SCREEN_ARTICLES = 2_000  # articles screened again per transaction by refresh_screens
+
+
+def refresh_screens(conn: Connection) -> int:
+    """Screen again the stored incidents whose name screen is missing or another word lists' (written by a release
+    whose name lists differ: the screen's key says which), a transaction of STALE_SCREEN_ARTICLES articles at a time,
+    and return how many articles; writers (ingest, watch) run it as they start, so that a dashboard's search trusts
+    every row's screen again, rather than screening the texts it reads at every new version of the rows."""
+    from extract.text import screening  # its word lists, which a store that only reads never needs
+
+    _, key = screening.data_screen()
+    stale = (
+        f"SELECT DISTINCT article_id FROM incidents WHERE {SCREEN} IS NULL OR {SCREEN} / 2 <> ? "
+        f"LIMIT {STALE_SCREEN_ARTICLES}"
+    )
+    done: set[str] = set()
+    try:
+        while ids := [article_id for (article_id,) in conn.execute(stale, (key,)).fetchall()]:
+            if done.intersection(ids):  # a row _screen cannot write (an incident without its article): no loop
+                break
+            with atomic(conn):
+                _screen(conn, ids)
+            done.update(ids)
+    except DB_ERRORS as e:
+        raise database_error(conn, e) or ExtractError(f"cannot screen the stored incidents again ({e})") from None
+    return len(done)
+
+
 _SCREEN_POSTGRES = (
     "UPDATE incidents SET name_screen = v.screen FROM unnest(?::text[], ?::bigint[]) AS v (incident_id, screen) "
     "WHERE incidents.incident_id = v.incident_id"

@@ -353,3 +353,19 @@ def test_a_workers_article_stored_over_by_another_ingest_is_stored_again_before_
         assert set(store.incident_event_ids(conn)) == set(incidents)  # every incident in an event, and no other
     finally:
         conn.close()
+
+
+def test_an_ingest_screens_again_the_rows_another_releases_name_lists_screened(target, tmp_path, small_extractor):
+    _, new_target = target
+    db = new_target()
+    ingest_paths([write_news(tmp_path / "news.jsonl")], db_path=db, extractor=small_extractor)
+    conn = store.connect(db)
+    screens = "SELECT incident_id, name_screen FROM incidents ORDER BY incident_id"
+    current = conn.execute(screens).fetchall()
+    with conn:
+        conn.execute("UPDATE incidents SET name_screen = name_screen + 2")  # the key of other word lists
+    conn.close()
+    ingest_paths([write_news(tmp_path / "none.jsonl", stories=())], db_path=db, extractor=small_extractor)
+    conn = store.connect(db)
+    assert conn.execute(screens).fetchall() == current
+    conn.close()

@@ -92,6 +92,10 @@ def masked(text, vocabulary, **options):
         ("Mum Of Three Sarah Jones Dies After Attack", "Mum Of Three [name] Dies After Attack"),
         ("Tributes Paid To Daniel Price After Peckham Stabbing", "Tributes Paid To [name] After Peckham Stabbing"),
         ("Mr Price Robbed On Rye Lane", "Mr [name] Robbed On Rye Lane"),
+        # a given name beyond the common ones, with a surname; in a Title Case headline too
+        ("Sabina Nessa was walking through the park.", "[name] was walking through the park."),
+        ("Tributes Paid To Kofi Mensah After Peckham Stabbing", "Tributes Paid To [name] After Peckham Stabbing"),
+        ("Kofi-Mensah Boateng was hurt.", "[name] was hurt."),
         # a common word after a name names no place ("Adam Street" does)
         ("Tributes to Daniel Price After the attack", "Tributes to [name] After the attack"),
     ],
@@ -120,6 +124,7 @@ def test_private_names_are_masked(vocabulary, text, expected):
         "At Oxford Circus, 12 people were hurt.",  # a number after a place is no age
         "In Victoria, police said a man was hurt.",  # a first name that opens a clause: a place as often
         "Man Stabbed In Victoria",  # a lone first name in a Title Case headline
+        "Kofi was hurt.",  # a given name alone: a name only with a surname after it
         "Victoria Station Closed After Stabbing",
         "Fans of West Ham United, 25 of them, were held.",
         "Officers from the Metropolitan Police and London Ambulance Service attended.",
@@ -192,7 +197,7 @@ def test_screen_finds_every_text_that_names_someone(vocabulary, text):
     "text",
     [
         "A man in his twenties was stabbed on Monday night.",
-        "Police were called to Mare Street at 9pm.",
+        "Police were called to Rye Lane at 9pm.",
         "",
         None,
         "The victim\u2019s car, worth £20,000, was taken \u2013 the café was shut.",  # non-ASCII, but no capital
@@ -219,6 +224,7 @@ def test_screen_of_a_frame_is_per_row_of_any_column(vocabulary):
 PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
 PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27, "v\u0131ctim"]
 PIECES += ["Zoë", "Se", "án", "\u0301", "ë", "É", "Łukasz", "O\u2019Brien", "\u212aate", "\u0130an", "Ola Nowaková"]
+PIECES += ["Sabina", "SABINA", "Nessa", "-Kofi", "Kofi-", "kofi", "Stabbed In"]
 
 
 @settings(max_examples=1000, deadline=None)

@@ -14,7 +14,10 @@ from extract.datafiles import DATA_DIR
 from extract.text.screening import load_name_vocabulary, may_name, screen_key
 
 KEY = "from extract.text.screening import load_name_vocabulary, screen_key; print(screen_key(load_name_vocabulary()))"
-WORD_LISTS = ("first_names.txt", "name_words.csv", "public_figures.txt", "name_cues.txt", "follow_up_words.txt")
+WORD_LISTS = (
+    *("first_names.txt", "given_names.txt", "name_words.csv", "public_figures.txt", "name_cues.txt"),
+    "follow_up_words.txt",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,12 @@ def test_screen_key_is_the_same_in_every_process(vocabulary, seed):
 
 @pytest.mark.parametrize(
     "file, line",
-    [("first_names.txt", "Zebedee"), ("name_cues.txt", "known to friends as"), ("name_words.csv", "archdeacon,title")],
+    [
+        ("first_names.txt", "Zebedee"),
+        ("given_names.txt", "zebedee"),
+        ("name_cues.txt", "known to friends as"),
+        ("name_words.csv", "archdeacon,title"),
+    ],
 )
 def test_screen_key_changes_with_the_word_lists(tmp_path, vocabulary, file, line):
     for name in WORD_LISTS:

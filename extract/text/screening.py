@@ -50,7 +50,7 @@ class NameVocabulary:
     cue_phrases: tuple[str, ...]  # what `cues` finds, longest first
     particles: frozenset[str] = frozenset()  # lower-case words inside a surname ("de", "van")
     common_words: frozenset[str] = frozenset()  # of not_names, those prose writes in lower case ("in", "after")
-    # Given names beyond first_names, unaccented: a name when a capitalised word follows ("Sabina Quillfeather"), not alone
+    # Given names beyond first_names, unaccented: a name with a capitalised word after it ("Sabina Lowe"), not alone
     given_names: frozenset[str] = frozenset()
 
 

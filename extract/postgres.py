@@ -80,26 +80,29 @@ def _userinfo(url: str) -> tuple[int, int] | None:
     return (start, end) if end >= 0 and url[end] == "@" else None
 
 
+def _misread(url: str) -> tuple[int, int] | None:
+    """The span from the scheme's "//" to the last "@" before any query, when libpq would not read it as the user
+    and password: an unencoded "@" or "/" in them (a base64 password holds "/"), which libpq takes for the host or
+    the path, and names in its messages. None when the URL is read as written."""
+    start = url.find("://") + 3
+    query = url.find("?", start)
+    last = url.rfind("@", start, len(url) if query < 0 else query)
+    if last < 0 or (found := _userinfo(url)) is not None and found[1] == last:
+        return None
+    return start, last
+
+
 def redacted(url: str) -> str:
     """Return the URL without its password, to name the database in messages: the one before the host, and a
-    `password` parameter (libpq reads both)."""
-    found = _userinfo(url)
+    `password` parameter (libpq reads both); user and password both, when libpq would misread them (`_misread`)."""
     head, rest = "", url
-    if found is not None:
-        start, end = found
-        if "@" in (host := _host(url)):  # an unencoded "@" in the password (refused by open_postgres): hide all of it
-            end += 1 + host.rindex("@")
-        user, mark, _ = url[start:end].partition(":")
-        head, rest = url[:start] + user + (":***" if mark else ""), url[end:]
+    if (misread := _misread(url)) is not None:
+        head, rest = url[: misread[0]] + "***", url[misread[1] :]
+    elif (found := _userinfo(url)) is not None:
+        user, mark, _ = url[found[0] : found[1]].partition(":")
+        head, rest = url[: found[0]] + user + (":***" if mark else ""), url[found[1] :]
     before, mark, query = rest.partition("?")  # after the user and password: a "?" in a password starts no query
     return head + before + mark + _PASSWORD_PARAMETER.sub(r"\1***", query)
-
-
-def _host(url: str) -> str:
-    """The host and port of a URL, as libpq reads them: after the user and password, up to the path or query."""
-    found = _userinfo(url)
-    start = found[1] + 1 if found is not None else url.find("://") + 3
-    return re.split(r"[/?]", url[start:], maxsplit=1)[0]
 
 
 def _secrets(url: str) -> set[str]:
@@ -110,7 +113,12 @@ def _secrets(url: str) -> set[str]:
         written.append(url[found[0] : found[1]].partition(":")[2])
     query = (url[found[1] :] if found is not None else url).partition("?")[2]
     written += [m[2] for m in _PASSWORD_PARAMETER.finditer(query)]
-    return {w for secret in written for w in (secret, unquote(secret)) if w}
+    return {w for secret in written for w in (secret, unquote(secret)) if len(w) >= MIN_SCRUBBED}
+
+
+# A password shorter than this is not looked for in a driver's message, which every one of its letters would garble
+# (the URL itself is named without it all the same).
+MIN_SCRUBBED = 4
 
 
 def scrubbed(message: str, url: str) -> str:
@@ -255,8 +263,8 @@ def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:
     """Connect to the PostgreSQL database at `url` (autocommit; every transaction read-only when `read_only`);
     psycopg missing or the server unreachable raises ExtractError naming the database without its password."""
     name = redacted(url)
-    if "@" in _host(url):  # libpq ends the password at its first "@", and names the rest as the host in messages
-        raise ExtractError(f"{name}: an @ in the user or password must be written %40")
+    if _misread(url) is not None:  # libpq would take part of the password for the host, and name it in messages
+        raise ExtractError(f"{name}: an @ or / in the user or password must be written %40 or %2F")
     try:
         psycopg = _psycopg()
     except ImportError:

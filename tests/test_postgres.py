@@ -226,7 +226,9 @@ READER_GRANTS = (
         ("postgresql://u:se?cret@h/db", "postgresql://u:***@h/db"),
         ("postgresql://u:se#cret@h/db?sslmode=disable", "postgresql://u:***@h/db?sslmode=disable"),
         ("POSTGRESQL://u:secret@h/db", "POSTGRESQL://u:***@h/db"),
-        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),  # refused: an "@" must be %40
+        ("postgresql://u:p@ss@h/db", "postgresql://***@h/db"),  # refused: an "@" must be %40
+        ("postgresql://crimemap:ab/cd+ef@h:5432/db", "postgresql://***@h:5432/db"),  # refused: a "/" must be %2F
+        ("postgresql://u:p@ss/word@h/db", "postgresql://***@h/db"),
         ("postgresql://u:secret@[::1:1/x", "postgresql://u:***@[::1:1/x"),  # malformed: named all the same
         ("postgresql:///db?host=/tmp&user=a@b", "postgresql:///db?host=/tmp&user=a@b"),
     ],
@@ -242,7 +244,9 @@ def test_messages_name_a_database_without_its_passwords(url, shown):
         ("postgresql://u:se?cret@127.0.0.1:1/x", "Connection refused"),
         ("postgresql://u:se#cret@127.0.0.1:1/x", "Connection refused"),
         ("postgresql://u:secret@[::1:1/x", "cannot open the incidents database"),
-        ("postgresql://u:p@ss@127.0.0.1:1/x", "an @ in the user or password must be written %40"),
+        ("postgresql://u:p@ss@127.0.0.1:1/x", "an @ or / in the user or password must be written %40 or %2F"),
+        ("postgresql://u:ab/cd+cret@127.0.0.1:1/x", "an @ or / in the user or password must be written %40 or %2F"),
+        ("postgresql://u:p@ss/wocret@127.0.0.1:1/x", "an @ or / in the user or password must be written %40 or %2F"),
     ],
 )
 def test_a_password_is_never_shown_whatever_the_url(tmp_path, url, reason):
@@ -250,7 +254,7 @@ def test_a_password_is_never_shown_whatever_the_url(tmp_path, url, reason):
     _, err = done.communicate(timeout=300)
     (line,) = err.splitlines()
     assert line.startswith(f"error: {store.redacted(url)}: ") and reason in line
-    assert "secret" not in line and "cret" not in line and "ss@" not in line
+    assert "secret" not in line and "cret" not in line and "ss@" not in line and "ab/" not in line
     assert done.returncode != 0 and not list(tmp_path.iterdir())
 
 

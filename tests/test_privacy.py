@@ -96,6 +96,8 @@ def masked(text, vocabulary, **options):
         ("Sabina Quillfeather was walking through the park.", "[name] was walking through the park."),
         ("Tributes Paid To Kofi Mensah After Peckham Stabbing", "Tributes Paid To [name] After Peckham Stabbing"),
         ("Kofi-Mensah Boateng was hurt.", "[name] was hurt."),
+        ("Police said LaToya Okonkwo was stabbed.", "Police said [name] was stabbed."),
+        ("Police said McKenzie Okonkwo was stabbed.", "Police said [name] was stabbed."),
         # a common word after a name names no place ("Adam Street" does)
         ("Tributes to Daniel Price After the attack", "Tributes to [name] After the attack"),
     ],
@@ -224,7 +226,7 @@ def test_screen_of_a_frame_is_per_row_of_any_column(vocabulary):
 PIECES = ["Mr", "mrs.", "Sarah", "SarAh", "Okonjo", "Ola Reyes", "victim", "named locally as", "Street", "aged"]
 PIECES += [",", " ", "(27)", "41", "\u00a0", "\u0663", "\u2019s", "-", ".", "x", " " * 27, "v\u0131ctim"]
 PIECES += ["Zoë", "Se", "án", "\u0301", "ë", "É", "Łukasz", "O\u2019Brien", "\u212aate", "\u0130an", "Ola Nowaková"]
-PIECES += ["Sabina", "SABINA", "Quillfeather", "-Kofi", "Kofi-", "kofi", "Stabbed In"]
+PIECES += ["Sabina", "SABINA", "Quillfeather", "-Kofi", "Kofi-", "kofi", "Stabbed In", "LaToya", "McKenzie"]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -453,3 +455,11 @@ def test_readers_see_an_events_other_reports_as_protected(tmp_path):
     for query, public_view, found in [("23-year-old", True, 0), ("Clapham Common", True, 0), ("23-year-old", False, 1)]:
         matches = data.text_matches(db, query, public_view=public_view, events_view=False)
         assert int(matches.sum()) == found, (query, public_view)
+
+
+@pytest.mark.parametrize(
+    "text", ["Police said LaToya Okonkwo was stabbed.", "Police said McKenzie Okonkwo was stabbed."]
+)
+def test_screen_finds_given_names_however_capitalised(vocabulary, text):
+    assert find_names(text, vocabulary)
+    assert may_name(pd.Series([text]), vocabulary).tolist() == [True]

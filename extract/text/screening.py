@@ -183,9 +183,9 @@ def may_name(columns: Sequence[Sized], vocabulary: NameVocabulary) -> np.ndarray
     return np.asarray(flags.reshape(len(columns), rows).any(axis=0))
 
 
-GIVEN_NAME_TOKEN = (
-    r"[A-Z][a-z]+"  # find_names' given names in ASCII; a word beyond it the pattern's 2nd alternative finds
-)
+# A capitalised ASCII word, inner capitals and all ("LaToya", "McKenzie", "SABINA"), as find_names folds its words; a
+# word with a letter beyond ASCII the pattern's second alternative finds.
+GIVEN_NAME_TOKEN = r"[A-Z][A-Za-z]+"
 
 
 def _given_names_in(column: pa.Array, vocabulary: NameVocabulary) -> np.ndarray:

@@ -74,7 +74,7 @@ class PasswordGate:
         self._server_failures = server_failures
         self._lockout = lockout_seconds
         self._clock = clock
-        self._failures: dict[str | None, int] = {}  # wrong passwords in a row, per address with any
+        self._failures: dict[str | None, tuple[int, float]] = {}  # per address: wrong ones in a row, the last when
         self._locked_until: dict[str | None, float] = {}  # per address locked out; None's key is an unknown address
         self._recent: deque[float] = deque()  # when the wrong passwords of the last LOCKOUT_SECONDS came, any address
         self._server_locked_until = 0.0
@@ -89,22 +89,27 @@ class PasswordGate:
     def tries_left(self, address: str | None = None) -> int:
         """Return how many wrong passwords in a row are left to `address` before its lock-out."""
         with self._lock:
-            return self._max_failures - self._failures.get(address, 0)
+            return self._max_failures - self._failures.get(address, (0, 0.0))[0]
 
     def check(self, given: str, address: str | None = None) -> str:
         """Return "ok" for the right password, "wrong" for another, and "locked" while `address` (or the server) is
         locked out, without even comparing."""
         with self._lock:
             now = self._clock()
-            for locked, until in list(self._locked_until.items()):  # at most SERVER_FAILURES per window are added
+            # Forgotten after LOCKOUT_SECONDS: at most SERVER_FAILURES addresses are added in that time.
+            for locked, until in list(self._locked_until.items()):
                 if until <= now:
                     del self._locked_until[locked]
+            for guesser, (_, last) in list(self._failures.items()):
+                if last <= now - self._lockout:
+                    del self._failures[guesser]
             if now < max(self._locked_until.get(address, 0.0), self._server_locked_until):
                 return "locked"
             if hmac.compare_digest(given.encode(), self._password):
                 self._failures.pop(address, None)
                 return "ok"
-            failures = self._failures[address] = self._failures.get(address, 0) + 1
+            failures = self._failures.get(address, (0, 0.0))[0] + 1
+            self._failures[address] = (failures, now)
             if failures >= self._max_failures:
                 del self._failures[address]
                 self._locked_until[address] = now + self._lockout

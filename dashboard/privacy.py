@@ -294,15 +294,18 @@ def _titled_name(part: list[re.Match[str]], prefix: str | None, vocab: NameVocab
 
 def _first_name(word: str, vocab: NameVocabulary) -> bool:
     """Whether a word (lower case) is a first name; a hyphenated one ("mary-jane") by its first part."""
-    first = unaccented(word)
-    return first in vocab.first_names or first.split("-")[0] in vocab.first_names
+    return _named(word, vocab.first_names)
 
 
 def _given_name(word: str, vocab: NameVocabulary) -> bool:
-    """Whether a word (lower case) is one of the given names, a name only with a surname after it; a hyphenated one
-    by its first part."""
+    """Whether a word (lower case) is one of the given names, a name only with a surname after it."""
+    return _named(word, vocab.given_names)
+
+
+def _named(word: str, names: frozenset[str]) -> bool:
+    """Whether a word (lower case) is in `names`, unaccented; a hyphenated one by its first part."""
     first = unaccented(word)
-    return first in vocab.given_names or first.split("-")[0] in vocab.given_names
+    return first in names or first.split("-")[0] in names
 
 
 def _private(

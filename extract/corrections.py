@@ -55,6 +55,8 @@ ACTIONS = {
     "delete": "Deleted the article",
     "dismiss_report": "Dismissed a problem report",
     "follow_incident": "Moved the corrections with their incident",
+    "lost_incident": "Read again without the incident's sentence",
+    "drop_correction": "Dropped a correction whose incident is no more",
 }
 """Every action the audit log records: code -> label."""
 NOTE_CHARS = 500  # a reader's note: room to explain, too little to paste an article in
@@ -179,14 +181,24 @@ def take_down(conn: store.Connection, article_id: str, mode: str, *, editor: str
     if not reason.strip():
         raise ExtractError(f"{article_id}: a takedown needs a reason")
     if not store.has_article(conn, article_id):
-        raise ExtractError(f"{article_id}: no article has that id")
+        # An article deleted already may be deleted again, which matches its events again (see below).
+        if store.takedown_mode(conn, article_id) is None:
+            raise ExtractError(f"{article_id}: no article has that id")
+        if mode != "delete":
+            raise ExtractError(f"{article_id}: deleted already; only deleting it again applies")
     correction = store.Correction("article", article_id, store.TAKEDOWN, json.dumps({"mode": mode}), editor, _now())
     action = "delete" if mode == "delete" else "take_down_text"
     entry = store.LogEntry(correction.changed_at, editor, action, article_id, None, correction.value, reason.strip())
     store.save_correction(conn, correction, entry)
     # The matching tables kept the article's people and wording: they go too (a failure here leaves the takedown
     # stored and shown; taking it down again matches it again).
-    events.match_taken_down(conn, article_id)
+    try:
+        events.match_taken_down(conn, article_id)
+    except (ExtractError, *store.DB_ERRORS) as e:  # a locked database, say: the matcher's lock waits so long
+        raise ExtractError(
+            f"{article_id}: taken down, but what event matching kept of its text could not be removed ({e}): "
+            "take it down again"
+        ) from None
 
 
 def record_added(conn: store.Connection, article: Article, incidents: list[Incident], *, editor: str) -> None:

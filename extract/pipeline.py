@@ -562,7 +562,10 @@ def _write_batch(
     # A worker's articles as it stored them: another ingest may have stored another reading of an id since, and the
     # events matched here must fit what is stored.
     workers = [(d.article, d.incidents) for _, d in batch[lo:hi] if d.error is None and d.stored]
-    as_stored = store.stored_as(conn, workers)
+    try:
+        as_stored = store.stored_as(conn, workers)
+    except store.DB_ERRORS as e:  # the batch's first statement of its own: the database's failure, at its start
+        raise _Failed(lo, store.database_error(conn, e) or store.DatabaseError(f"{e}")) from None
     # Their name screens in one pass, not one per article (each compiles the screen) nor an update of each row.
     store.screen_ahead(
         conn,

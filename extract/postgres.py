@@ -168,9 +168,10 @@ class PostgresConnection:
 
     dialect = "postgresql"
 
-    def __init__(self, raw: Any, name: str) -> None:
+    def __init__(self, raw: Any, name: str, *, read_only: bool = False) -> None:
         self.raw = raw
         self.name = name  # the URL without its password
+        self.read_only = read_only  # every transaction read-only: nothing for the server to count
         self._transactions: list[Any] = []
 
     def execute(self, sql: str, parameters: Any = None) -> Any:
@@ -231,7 +232,7 @@ class PostgresConnection:
             transaction.__exit__(kind, value, traceback)
         except _psycopg().Error as e:
             raise self.error(e) from None
-        if kind is None and not self._transactions:
+        if kind is None and not self._transactions and not self.read_only:
             self._flush_statistics()
 
     def _flush_statistics(self) -> None:
@@ -278,7 +279,7 @@ def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:
         # libpq's message is lines, the hint after a tab: "... port 1 failed: Connection refused\n\tIs the server ..."
         reason = ". ".join(line.strip() for line in str(e).splitlines() if line.strip()) or type(e).__name__
         raise ExtractError(f"{name}: cannot open the incidents database ({scrubbed(reason, url)})") from None
-    return PostgresConnection(raw, name)
+    return PostgresConnection(raw, name, read_only=read_only)
 
 
 def rows_of(cursor: Any) -> Iterator[tuple]:

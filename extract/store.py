@@ -184,7 +184,8 @@ CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
 # ASCII query lower-cased (`_like_pattern`) finds exactly the texts the page's search finds (tested against every
 # character from U+0080 to U+2FFFF, tests/test_data.py). Stored, not folded by each search: at a million incidents a
 # search's scan took 0.32 s, against 1.3 s for an ILIKE of the texts folded as it ran. Only in a UTF8 database: in
-# another, the two characters may have no code, and LIKE's _ is a byte, not a character.
+# another, the two characters may have no code, and LIKE's _ is a byte, not a character. (Another encoding is refused
+# since: _refuse_foreign_postgres. The branches for one stay for the migrations as they were written.)
 _FOLDED = "lower(replace(replace({}, chr(8490), 'k'), chr(383), 's') COLLATE \"C\")"
 
 MIGRATIONS = (
@@ -1035,34 +1036,50 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
 
 
 _DELETE_INCIDENTS = "DELETE FROM incidents WHERE article_id = ?"
-# The article's stored incidents that an editor corrected, with their evidence (DISTINCT: one per correction).
+# The article's stored incidents that an editor corrected or a reader reported, with their evidence.
 _CORRECTED_OF = (
-    "SELECT DISTINCT i.incident_id, i.evidence FROM incidents i JOIN corrections c "
-    "ON c.kind = 'incident' AND c.target = i.incident_id WHERE i.article_id = ?"
+    "SELECT i.incident_id, i.evidence FROM incidents i WHERE i.article_id = ? AND ("
+    "EXISTS (SELECT 1 FROM corrections c WHERE c.kind = 'incident' AND c.target = i.incident_id) "
+    "OR EXISTS (SELECT 1 FROM problem_reports r WHERE r.incident_id = i.incident_id))"
 )
 _MOVING = "\x1f"  # marks a correction's target between its two moves: no incident id holds it
 
 
 def _follow_corrections(conn: Connection, before: list[tuple], rows: list[dict], now: str) -> None:
-    """Move the corrections of an article's incidents (`before`: the corrected ones' ids and evidence as stored
-    before this save) to the incident ids of the same evidence among its new `rows`, each logged: an incident's id is
-    its place among its article's, which an updated text or a new extractor may change, and a correction (a privacy
-    hide) must stay with its incident, not pass to the one now in its place. An incident whose evidence is not found
-    once on each side (reworded, or erased by a text takedown) keeps its corrections where they were; one left where a
-    moved one arrives with the same field gives way to it."""
+    """Move the corrections and readers' reports of an article's incidents (`before`: the ids and evidence of those
+    that have any, as stored before this save) to the incident ids of the same evidence among its new `rows`, each
+    logged: an incident's id is its place among its article's, which an updated text or a new extractor may change,
+    and a correction (a privacy hide) must stay with its incident, not pass to the one now in its place. An incident
+    whose evidence is not found once on each side (reworded, or erased by a text takedown) keeps them where they were,
+    logged for the editors to check (but for an erased text); a correction left where a moved one arrives with the
+    same field gives way to it, logged with its value."""
     told = Counter(row["evidence"] for row in rows) + Counter(evidence for _, evidence in before)
     once = {row["evidence"]: row["incident_id"] for row in rows if row["evidence"] and told[row["evidence"]] == 2}
     moves = {old: new for old, evidence in before if (new := once.get(evidence)) not in (None, old)}
+    for old, evidence in before:
+        if evidence and evidence not in once:
+            why = "its article was read again without its sentence: its corrections and reports stay on this id"
+            _append_log(conn, LogEntry(now, "ingest", "lost_incident", old, None, None, why))
     for old, new in moves.items():  # in two steps, so that two incidents trading places do not meet
         conn.execute(_MOVE_CORRECTIONS, (new + _MOVING, old))
+        conn.execute(_MOVE_REPORTS, (new + _MOVING, old))
     for old, new in moves.items():
+        for field, value in conn.execute(_GIVING_WAY, (new, new + _MOVING)).fetchall():
+            why = f"another incident's correction of {field} moved to this id, where this one's incident is no more"
+            _append_log(conn, LogEntry(now, "ingest", "drop_correction", new, value, None, why))
         conn.execute(_GIVE_WAY, (new, new + _MOVING))
         conn.execute(_MOVE_CORRECTIONS, (new, new + _MOVING))
+        conn.execute(_MOVE_REPORTS, (new, new + _MOVING))
         why = "its article was read again, with this incident at another place in it"
         _append_log(conn, LogEntry(now, "ingest", "follow_incident", new, json.dumps({"incident": old}), None, why))
 
 
 _MOVE_CORRECTIONS = "UPDATE corrections SET target = ? WHERE kind = 'incident' AND target = ?"
+_MOVE_REPORTS = "UPDATE problem_reports SET incident_id = ? WHERE incident_id = ?"
+_GIVING_WAY = (
+    "SELECT field, value FROM corrections WHERE kind = 'incident' AND target = ? "
+    "AND field IN (SELECT field FROM corrections WHERE kind = 'incident' AND target = ?)"
+)
 _GIVE_WAY = (
     "DELETE FROM corrections WHERE kind = 'incident' AND target = ? "
     "AND field IN (SELECT field FROM corrections WHERE kind = 'incident' AND target = ?)"
@@ -1191,21 +1208,20 @@ def refresh_screens(conn: Connection) -> int:
     from extract.text import screening  # its word lists, which a store that only reads never needs
 
     _, key = screening.data_screen()
+    # In article id order, from the last one done: a row _screen could not write would be passed, not read again.
     stale = (
-        f"SELECT DISTINCT article_id FROM incidents WHERE {SCREEN} IS NULL OR {SCREEN} / 2 <> ? "
-        f"LIMIT {STALE_SCREEN_ARTICLES}"
+        f"SELECT DISTINCT article_id FROM incidents WHERE ({SCREEN} IS NULL OR {SCREEN} / 2 <> ?) "
+        f"AND article_id > ? ORDER BY article_id LIMIT {STALE_SCREEN_ARTICLES}"
     )
-    done: set[str] = set()
+    done, last = 0, ""
     try:
-        while ids := [article_id for (article_id,) in conn.execute(stale, (key,)).fetchall()]:
-            if done.intersection(ids):  # a row _screen cannot write (an incident without its article): no loop
-                break
+        while ids := [article_id for (article_id,) in conn.execute(stale, (key, last)).fetchall()]:
             with atomic(conn):
                 _screen(conn, ids)
-            done.update(ids)
+            done, last = done + len(ids), ids[-1]
     except DB_ERRORS as e:
         raise database_error(conn, e) or ExtractError(f"cannot screen the stored incidents again ({e})") from None
-    return len(done)
+    return done
 
 
 _SCREEN_POSTGRES = (

@@ -323,6 +323,26 @@ def test_a_hide_stays_with_its_incident_when_an_updated_article_is_read_again(tm
     conn.close()
 
 
+def test_a_takedown_whose_matching_fails_says_so_and_can_be_done_again(tmp_path, small_extractor, monkeypatch):
+    _, db = ingested(tmp_path, NAMED, small_extractor)
+    conn = store.connect(db)
+    (article_id,) = [a for (a,) in conn.execute("SELECT article_id FROM articles WHERE source LIKE '%first.txt'")]
+
+    def locked(*_, **__):
+        raise sqlite3.OperationalError("database is locked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(corrections.events, "match_taken_down", locked)
+        with pytest.raises(ExtractError, match="could not be removed .database is locked.: take it down again"):
+            corrections.take_down(conn, article_id, "delete", editor=EDITOR, reason="court order")
+    assert article_id in filed(conn)  # deleted, but its names are still kept for matching
+    with pytest.raises(ExtractError, match="deleted already; only deleting it again applies"):
+        corrections.take_down(conn, article_id, "text", editor=EDITOR, reason="court order")
+    corrections.take_down(conn, article_id, "delete", editor=EDITOR, reason="court order")
+    assert article_id not in filed(conn)
+    conn.close()
+
+
 def test_record_added_logs_the_article_and_its_source_link(conn):
     article = Article("new", "Text.", url="https://news.example/new", source="pasted")
     corrections.record_added(conn, article, [], editor=EDITOR)

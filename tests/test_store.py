@@ -1382,3 +1382,25 @@ def test_screens_of_other_word_lists_are_screened_again(conn, monkeypatch):
     assert store.refresh_screens(conn) == 3
     assert conn.execute(screens).fetchall() == current
     assert store.refresh_screens(conn) == 0
+
+
+def test_a_correction_that_gives_way_and_an_incident_lost_are_logged_and_reports_follow(conn):
+    stabbed, shot = "A man was stabbed.", "A woman was shot."
+    store.save_article(conn, article("a1"), [incident("i0", evidence=stabbed), incident("i1", evidence=shot)])
+    for target, value in (("i0", "not_london"), ("i1", "privacy_request")):
+        correction = store.Correction("incident", target, "hidden", json.dumps({"hidden": value}), "ed", "2024-03-08")
+        store.save_correction(conn, correction, store.LogEntry("2024-03-08", "ed", "hide", target))
+    store.save_problem_report(conn, store.ProblemReport("i1", "privacy", "", "2024-03-09"))
+    # The shooting told first; the stabbing reworded, so not found again.
+    store.save_article(
+        conn, article("a1"), [incident("i0", evidence=shot), incident("i1", evidence="A man was knifed.")]
+    )
+    assert corrected_evidence(conn) == {"hidden": shot}
+    assert [c.value for c in store.iter_corrections(conn)] == [json.dumps({"hidden": "privacy_request"})]
+    assert [r.incident_id for r in store.iter_problem_reports(conn)] == ["i0"]
+    logged = [(e.action, e.target, e.before) for e in store.iter_log(conn) if e.editor == "ingest"]
+    assert sorted(logged) == [
+        ("drop_correction", "i0", json.dumps({"hidden": "not_london"})),
+        ("follow_incident", "i0", json.dumps({"incident": "i1"})),
+        ("lost_incident", "i0", None),
+    ]

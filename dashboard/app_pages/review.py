@@ -28,6 +28,7 @@ LOW_CONFIDENCE_CANDIDATES = 3  # a name shared by three or more gazetteer places
 LIST_ROWS = 50  # per list; the rest wait until these are fixed
 FIX_WIDGETS = ("fix_note", "hide_why", "fix_type", "fix_borough", "fix_date", "fix_place")  # an incident's fix
 FIX_VALUES = ("type", "borough", "date", "place_name", "hidden", "verified")  # what they start from, or follow
+TAKEDOWN_WIDGETS = ("takedown_mode", "takedown_reason")  # an article's takedown
 TAKEDOWN_LABELS = {
     "text": "Remove the stored text (headline and evidence), keep the incidents",
     "delete": "Delete the article and its incidents",
@@ -224,6 +225,10 @@ def fix_article(article_id: str, editor: auth.Editor) -> None:
         article = store.article_by_id(conn, article_id)
     finally:
         conn.close()
+    if st.session_state.get(data.FIX_SHOWN) != ("article", article_id):  # another article's reason is not this one's
+        for key in TAKEDOWN_WIDGETS:
+            st.session_state.pop(key, None)
+        st.session_state[data.FIX_SHOWN] = ("article", article_id)
     if article is None:
         st.warning("No article has that id; it may have been deleted.")
         return

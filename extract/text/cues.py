@@ -129,12 +129,13 @@ def _in_a_name(text: str, start: int, end: int) -> bool:
 
 TITLE_CASE_CHARS = 250  # longer than a headline: a text this long is prose, whatever it capitalises
 TITLE_CASE_SHARE = 0.6  # of its words capitalised, beyond which a short text is in Title Case
+TITLE_CASE_READ = 300  # characters whose words are counted: past TITLE_CASE_CHARS, all a headline can have
 
 
 def title_cased(text: str) -> bool:
     """Whether `text` is a headline in Title Case ("Man Stabbed In Peckham"): short, of three words or more, most of
     them capitalised, so that a capital says nothing of a name."""
-    words = text[:300].split()
+    words = text[:TITLE_CASE_READ].split()
     return (
         len(text) < TITLE_CASE_CHARS
         and len(words) > 2

@@ -280,14 +280,14 @@ def _part(
         return part, _private(text, part, prefix, after_not_name, vocab)
     name = _titled_name(part, prefix, vocab)
     alone = len(name) < 2 and prefix != "title"  # a lone first name: no more than a place's name here
-    return name, _private(text, name, prefix, after_not_name or alone, vocab)
+    return name, _private(text, name, prefix, after_not_name or alone, vocab, titled=True)
 
 
 def _titled_name(part: list[re.Match[str]], prefix: str | None, vocab: NameVocabulary) -> list[re.Match[str]]:
     """The words of a part of a Title Case text that may be a name: from its first first name, two words; after a
     title, one; else the part as it is (its age or cue may still tell a person)."""
     for k, m in enumerate(part):
-        if _first_name(m[0].lower(), vocab) or _given_name(m[0].lower(), vocab):
+        if _first_name(m[0].lower(), vocab) or _given_name(m, vocab):
             return part[k : k + 2]
     return part[:1] if prefix == "title" else part
 
@@ -297,9 +297,11 @@ def _first_name(word: str, vocab: NameVocabulary) -> bool:
     return _named(word, vocab.first_names)
 
 
-def _given_name(word: str, vocab: NameVocabulary) -> bool:
-    """Whether a word (lower case) is one of the given names, a name only with a surname after it."""
-    return _named(word, vocab.given_names)
+def _given_name(word: re.Match[str], vocab: NameVocabulary) -> bool:
+    """Whether a word of a text is one of the given names, a name only with a surname after it: a whole word, as the
+    name screen reads them ("LaToya", not the "LaToya" of "SarahLaToya")."""
+    start, text = word.start(), word.string
+    return (start == 0 or not text[start - 1].isalpha()) and _named(word[0].lower(), vocab.given_names)
 
 
 def _named(word: str, names: frozenset[str]) -> bool:
@@ -309,9 +311,15 @@ def _named(word: str, names: frozenset[str]) -> bool:
 
 
 def _private(
-    text: str, part: list[re.Match[str]], prefix: str | None, after_not_name: bool, vocab: NameVocabulary
+    text: str,
+    part: list[re.Match[str]],
+    prefix: str | None,
+    after_not_name: bool,
+    vocab: NameVocabulary,
+    *,
+    titled: bool = False,
 ) -> bool:
-    """Whether one part of a run is a private person's name."""
+    """Whether one part of a run is a private person's name (`titled`: of a Title Case text, see _parts)."""
     if prefix == "official":
         return False
     folded = [m[0].lower() for m in part]
@@ -321,13 +329,15 @@ def _private(
     possessive = _POSSESSIVE.match(text, end)
     following = _SPACE_THEN_WORD.match(text, possessive.end() if possessive else end)
     after = following[1].lower() if following else None
-    if after in vocab.not_names and after not in vocab.common_words:
-        return False  # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"; not "Kofi Mensah After ..."
+    # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"; not "Kofi Mensah After ...", nor, in Title Case,
+    # where every word is capitalised, "Sarah Jones Family Pay Tribute": there only a place word says a place.
+    if after in (vocab.place_words if titled else vocab.not_names - vocab.common_words):
+        return False
     # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
     # age set off by commas says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.
     # A hyphenated first name ("Mary-Jane", "Jean-Paul") by its first part: the lists hold "mary" and "jean".
     if not after_not_name and (
-        prefix == "title" or _first_name(folded[0], vocab) or (len(part) >= 2 and _given_name(folded[0], vocab))
+        prefix == "title" or _first_name(folded[0], vocab) or (len(part) >= 2 and _given_name(part[0], vocab))
     ):
         return True
     if vocab.cues.search(text, max(0, part[0].start() - CUE_CHARS), part[0].start()):

@@ -50,6 +50,7 @@ class NameVocabulary:
     cue_phrases: tuple[str, ...]  # what `cues` finds, longest first
     particles: frozenset[str] = frozenset()  # lower-case words inside a surname ("de", "van")
     common_words: frozenset[str] = frozenset()  # of not_names, those prose writes in lower case ("in", "after")
+    place_words: frozenset[str] = frozenset()  # of not_names, those ending a place's name ("street", "academy")
     # Given names beyond first_names, unaccented: a name with a capitalised word after it ("Sabina Lowe"), not alone
     given_names: frozenset[str] = frozenset()
 
@@ -75,6 +76,7 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
         cue_phrases=tuple(phrases),
         particles=frozenset(r["word"] for r in rows if r["kind"] == "particle"),
         common_words=frozenset(r["word"] for r in rows if r["kind"] == "word"),
+        place_words=frozenset(r["word"] for r in rows if r["kind"] == "place"),
         given_names=frozenset(read_lines(data_dir / "given_names.txt")),
     )
 

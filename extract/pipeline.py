@@ -423,7 +423,6 @@ def ingest_paths(
     reader = events.load_report_reader(matcher=extractor.matcher)
     stored: dict[str, tuple[str, int]] = {}  # article id -> where it was read, incidents stored
     try:
-        store.refresh_screens(conn)  # rows another release's name lists screened
         stream = articles_mod.read_articles(inputs, published=published, errors=errors, follow_symlinks=follow_symlinks)
         # The workers read their partitions and, on PostgreSQL, store them; this process matches the events.
         direct = str(db_path) if isinstance(db_path, str) and is_postgres_url(db_path) else None
@@ -462,6 +461,11 @@ def ingest_paths(
                     on_article(done.article, done.incidents)
             if failed:
                 break
+        else:
+            try:  # the rows another release's name lists screened, once its own are committed
+                store.refresh_screens(conn)
+            except ExtractError as e:
+                errors.append(e)
     finally:
         conn.close()
     return IngestReport(

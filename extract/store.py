@@ -1203,8 +1203,9 @@ STALE_SCREEN_ARTICLES = 2_000  # articles screened again per transaction by refr
 def refresh_screens(conn: Connection) -> int:
     """Screen again the stored incidents whose name screen is missing or another word lists' (written by a release
     whose name lists differ: the screen's key says which), a transaction of STALE_SCREEN_ARTICLES articles at a time,
-    and return how many articles; writers (ingest, watch) run it as they start, so that a dashboard's search trusts
-    every row's screen again, rather than screening the texts it reads at every new version of the rows."""
+    and return how many articles. Writers run it (ingest once its articles are stored, watch as it starts), so that a
+    dashboard's search trusts every row's screen again, rather than screening the texts it reads at every new version
+    of the rows."""
     from extract.text import screening  # its word lists, which a store that only reads never needs
 
     _, key = screening.data_screen()

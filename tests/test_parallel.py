@@ -204,7 +204,6 @@ def test_one_process_stores_in_postgresql_what_it_stores_in_sqlite(one_process, 
     }
 
 
-@pytest.fixture
 def stored_again_here(saved: list[str], news) -> None:
     """The later reading of the id read twice (line 42) is stored again here, since another task may have
     overwritten it; the earlier one (line 4) too when its worker's store was overwritten by the later one's before
@@ -212,6 +211,7 @@ def stored_again_here(saved: list[str], news) -> None:
     assert saved[-1:] == [f"{news}:42"] and set(saved) <= {f"{news}:4", f"{news}:42"}
 
 
+@pytest.fixture
 def saved_here(monkeypatch):
     """The sources of the articles this process stores (the workers' saves are their own), in order."""
     saved = []

@@ -331,7 +331,7 @@ def _private(
     after = following[1].lower() if following else None
     # "Adam Street", "Charles Darwin Academy", "Thomas' Hospital"; not "Kofi Mensah After ...", nor, in Title Case,
     # where every word is capitalised, "Sarah Jones Family Pay Tribute": there only a place word says a place.
-    if after in (vocab.place_words if titled else vocab.not_names - vocab.common_words):
+    if after in vocab.place_words if titled else after in vocab.not_names and after not in vocab.common_words:
         return False
     # After a word never in a name, a place or an institution ("St Thomas", "Queen Elizabeth"), unless a cue or an
     # age set off by commas says a person: "Teenager Kwabena Asante, 17," and "On Friday Sarah Jones, 34," are people.

@@ -1076,14 +1076,13 @@ def _follow_corrections(conn: Connection, before: list[tuple], rows: list[dict],
 
 _MOVE_CORRECTIONS = "UPDATE corrections SET target = ? WHERE kind = 'incident' AND target = ?"
 _MOVE_REPORTS = "UPDATE problem_reports SET incident_id = ? WHERE incident_id = ?"
-_GIVING_WAY = (
-    "SELECT field, value FROM corrections WHERE kind = 'incident' AND target = ? "
+# The corrections of an id (the first parameter) of the fields a correction moving there (the second) has too.
+_SAME_FIELD = (
+    "FROM corrections WHERE kind = 'incident' AND target = ? "
     "AND field IN (SELECT field FROM corrections WHERE kind = 'incident' AND target = ?)"
 )
-_GIVE_WAY = (
-    "DELETE FROM corrections WHERE kind = 'incident' AND target = ? "
-    "AND field IN (SELECT field FROM corrections WHERE kind = 'incident' AND target = ?)"
-)
+_GIVING_WAY = f"SELECT field, value {_SAME_FIELD}"
+_GIVE_WAY = f"DELETE {_SAME_FIELD}"
 
 _INDEX_DEFERRED = {  # search index -> the statement indexing the rows of some articles (their ids follow IN)
     "incident_text": "INSERT OR REPLACE INTO incident_text (rowid, evidence) "

@@ -201,12 +201,12 @@ def _given_names_in(column: pa.Array, vocabulary: NameVocabulary) -> np.ndarray:
     if not vocabulary.given_names or not len(column):
         return flags
     tokens = pc.split_pattern_regex(column, r"[^A-Za-z]+")
-    words = pc.list_flatten(tokens)
-    capitalised = pc.match_substring_regex(words, f"^{GIVEN_NAME_TOKEN}$")
-    known = pc.is_in(pc.utf8_lower(words), value_set=_given_array(vocabulary.given_names))
-    hit = pc.and_kleene(capitalised, known).cast(pa.uint8())
+    # Only the capitalised words are lower-cased and looked up: a text's words are mostly in lower case.
+    capitalised = pc.match_substring_regex(pc.list_flatten(tokens), f"^{GIVEN_NAME_TOKEN}$")
+    words = pc.filter(pc.list_flatten(tokens), capitalised)
+    rows = pc.filter(pc.list_parent_indices(tokens), capitalised).cast(pa.int64())
+    hit = pc.is_in(pc.utf8_lower(words), value_set=_given_array(vocabulary.given_names)).cast(pa.uint8())
     found = np.frombuffer(hit.buffers()[1] or b"", dtype=np.uint8, count=len(hit), offset=hit.offset).astype(bool)
-    rows = pc.list_parent_indices(tokens).cast(pa.int64())
     at = np.frombuffer(rows.buffers()[1] or b"", dtype=np.int64, count=len(rows), offset=rows.offset)
     flags[at[found]] = 1
     return flags

@@ -252,8 +252,13 @@ def _parts(
                 if part:
                     yield _part(text, part, prefix, after_not_name, vocab, titled=titled)
                 part = []
-                # A common word opens a clause in prose ("In Chelsea, ..."); Title Case capitalises it anywhere.
-                after_not_name = word in vocab.not_names and not (titled and word in vocab.common_words)
+                # A common word opens a clause in prose ("In Chelsea, ..."); Title Case capitalises it anywhere. A
+                # noun for a person says a person may follow ("Teenager Jayden Smith"), not a place or institution.
+                after_not_name = (
+                    word in vocab.not_names
+                    and not (titled and word in vocab.common_words)
+                    and word not in vocab.person_words
+                )
                 if word in vocab.not_names:
                     prefix = None
                 elif word in vocab.officials or prefix == "official":

@@ -51,6 +51,7 @@ class NameVocabulary:
     particles: frozenset[str] = frozenset()  # lower-case words inside a surname ("de", "van")
     common_words: frozenset[str] = frozenset()  # of not_names, those prose writes in lower case ("in", "after")
     place_words: frozenset[str] = frozenset()  # of not_names, those ending a place's name ("street", "academy")
+    person_words: frozenset[str] = frozenset()  # of not_names, nouns for a person, a name may follow ("teenager")
     # Given names beyond first_names, unaccented: a name with a capitalised word after it ("Sabina Lowe"), not alone
     given_names: frozenset[str] = frozenset()
 
@@ -77,6 +78,7 @@ def load_name_vocabulary(data_dir: Path = DATA_DIR) -> NameVocabulary:
         particles=frozenset(r["word"] for r in rows if r["kind"] == "particle"),
         common_words=frozenset(r["word"] for r in rows if r["kind"] == "word"),
         place_words=frozenset(r["word"] for r in rows if r["kind"] == "place"),
+        person_words=frozenset(r["word"] for r in rows if r["kind"] == "person"),
         given_names=frozenset(read_lines(data_dir / "given_names.txt")),
     )
 

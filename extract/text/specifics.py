@@ -97,11 +97,11 @@ class Specifics:
 def load_specifics_vocabulary(data_dir: Path = DATA_DIR) -> SpecificsVocabulary:
     """Read name_words.csv, public_figures.txt and follow_up_words.txt of `data_dir`."""
     kinds: dict[str, set[str]] = {
-        kind: set() for kind in ("title", "official", "not_name", "place", "word", "particle")
+        kind: set() for kind in ("title", "official", "not_name", "person", "place", "word", "particle")
     }
     for row in read_rows(data_dir / "name_words.csv"):
         kinds[row["kind"]].add(row["word"])
-    kinds["not_name"] |= kinds["place"] | kinds["word"]  # place words and common words are never part of a name
+    kinds["not_name"] |= kinds["person"] | kinds["place"] | kinds["word"]  # none of these is ever part of a name
     folded = [fold_text(p) for p in sorted(read_lines(data_dir / "follow_up_words.txt"), key=len, reverse=True)]
     return SpecificsVocabulary(
         frozenset(kinds["title"]),

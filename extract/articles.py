@@ -18,6 +18,7 @@ ReadWarning; a feed declaring entities is refused before feedparser sees it.
 from __future__ import annotations
 
 import codecs
+import copy
 import email.utils
 import hashlib
 import io
@@ -30,14 +31,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache, partial
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
 
 import feedparser
+import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura.settings import Document, set_date_params
 
+from extract import pages
 from extract.datafiles import DATA_DIR, read_lines
 from extract.postgres import is_url
 from extract.records import DATE_RANGE, Article, ExtractError, is_link
@@ -80,6 +83,7 @@ MAX_ID_CHARS = 200
 """A longer article id rejects its line: ids are hashes, slugs or URLs, and a longer one is a mistake."""
 SNIFF_BYTES = 2048  # the start of a file that shows its format
 HEADLINE_MAX_CHARS = 150
+SHORT_PAGE_CHARS = 200  # an HTML page's text shorter than this is a paywall's or a script's: its description leads
 TEASER_MIN_CHARS = 150
 FURNITURE_MAX_CHARS = 300
 HEADLINE_ECHO_MIN_CHARS = 12  # a shorter line that starts the headline could be ordinary text
@@ -113,6 +117,7 @@ _DATE_FORMATS = (
     ("%b %d, %Y", True),
     ("%A %d %B %Y", True),
     ("%A, %d %B %Y", True),
+    ("%d/%m/%Y", True),  # British order: "05/03/2024" is 5 March
     ("%B %Y", False),
     ("%b %Y", False),
 )
@@ -670,14 +675,18 @@ def _jsonl_article(where: str, raw: bytes, published: str | None) -> Article:
 
 
 def _record_article(where: str, record: object, published: str | None) -> Article:
-    """Return the article of one JSON object: text (required), id, headline or title, url or source, published."""
+    """Return the article of one JSON object: text (required; HTML read as such), id, headline or title, url (or
+    link, or source), and the first of PUBLISHED_KEYS."""
     if not isinstance(record, dict):
         raise ExtractError(f"{where}: expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ExtractError(f"{where}: missing or empty 'text'")
-    text = _valid_unicode(text)
-    url = _string_field(record, where, "url", "source")
+    # Text scraped as HTML ("<p>...</p>", with its teasers and captions) is read as a feed entry's is.
+    text = _valid_unicode(_html_text(text, furniture=load_furniture()) if _HTML_TAG.search(text) else text)
+    if not text.strip():
+        raise ExtractError(f"{where}: 'text' holds no text outside its HTML tags")
+    url = _string_field(record, where, "url", "link", "source")
     article_id = record.get("id")
     if article_id is None or article_id == "":
         article_id = _short_hash(url or text)
@@ -696,9 +705,13 @@ def _record_article(where: str, record: object, published: str | None) -> Articl
         text,
         headline=_string_field(record, where, "headline", "title"),
         url=url,
-        published=_iso_date(_string_field(record, where, "published")) or published,
+        published=_iso_date(_string_field(record, where, *PUBLISHED_KEYS)) or published,
         source=where,
     )
+
+
+PUBLISHED_KEYS = ("published", "published_at", "datePublished", "date")  # a record's publication date, first found
+_HTML_TAG = re.compile(r"<(?:p|div|br|a|span|h[1-6]|li|ul|ol|figure|figcaption|blockquote)\b[^<>]{0,500}>", re.I)
 
 
 def _string_field(record: dict, where: str, *keys: str) -> str | None:
@@ -715,29 +728,78 @@ def _string_field(record: dict, where: str, *keys: str) -> str | None:
 
 
 def html_article(name: str, data: bytes | str, published: str | None) -> Article:
-    """Return the article trafilatura finds in an HTML page (text, headline, date, canonical URL); `published` is
-    the date when the page states none; a page without article text raises ExtractError."""
+    """Return the article trafilatura finds in an HTML page pruned of its furniture (extract.pages): its text without
+    furniture lines, its headline without the site's name, the date it was first published (pages.published_date,
+    else trafilatura's), and its canonical URL; `published` is the date when the page states none; a page without
+    article text raises ExtractError."""
+    furniture = load_furniture()
     try:
-        document = trafilatura.bare_extraction(
-            data, with_metadata=True, include_comments=False, date_extraction_params=set_date_params(False)
-        )
+        tree = trafilatura.load_html(_page_text(data))
+        if tree is not None:
+            pages.prune(tree, furniture_lines=furniture.lines, furniture_prefixes=furniture.prefixes)
+            document = trafilatura.bare_extraction(  # a copy: it rewrites the tree, which is read again below
+                copy.deepcopy(tree),
+                with_metadata=True,
+                include_comments=False,
+                date_extraction_params=set_date_params(False),
+            )
     # trafilatura and lxml raise many kinds of errors on odd markup; any of them means this file cannot be read.
     except Exception as e:  # noqa: BLE001
         raise ExtractError(f"{name}: cannot parse HTML ({type(e).__name__}: {e})") from None
-    if not isinstance(document, Document) or not (document.text or "").strip():
+    if tree is None or not isinstance(document, Document):
         raise ExtractError(f"{name}: no article text found in the HTML")
-    text, headline = _valid_unicode(document.text or ""), _valid_unicode((document.title or "").strip()) or None
-    if headline and text.startswith(headline + "\n"):  # trafilatura keeps the <h1> as the first line
-        text = text[len(headline) + 1 :]
-    url = _valid_unicode((document.url or "").strip()) or None
+    text = _without_furniture(_valid_unicode(document.text or ""), furniture)
+    url = pages.canonical_url(tree) or (document.url if pages.article_url(document.url) else None)
+    url = _valid_unicode(url.strip()) if url else None
+    title = _valid_unicode((document.title or "").strip())
+    headline = pages.page_headline(tree, url=url, found=title)
+    headline = _valid_unicode(headline) if headline else None
+    for shown in (title, headline):  # trafilatura keeps the <h1> as the first line
+        if shown and (text == shown or text.startswith(shown + "\n")):
+            text = text[len(shown) + 1 :]
+    # A paywalled page, or one its scripts would fill, may tell its story only in its description.
+    summary = _without_furniture(_valid_unicode(" ".join((document.description or "").split())), furniture)
+    if len(text.strip()) < SHORT_PAGE_CHARS and summary and _folded(summary) not in _folded(text):
+        text = f"{summary}\n{text.strip()}".strip()
+    if not text.strip():
+        raise ExtractError(f"{name}: no article text found in the HTML")
+    stated = _iso_date(pages.published_date(tree)) or _iso_date(document.date)
     return Article(
-        _short_hash(url or text),
-        text,
-        headline=headline,
-        url=url,
-        published=_iso_date(document.date) or published,
-        source=name,
+        _short_hash(url or text), text, headline=headline, url=url, published=stated or published, source=name
     )
+
+
+def _page_text(data: bytes | str) -> bytes | str:
+    """Return an HTML page's bytes decoded by the character set it declares, as browsers read the label (WHATWG's
+    Encoding: "iso-8859-1", "latin1" and "ascii" all mean windows-1252, whose curly quotes and dashes a page so
+    labelled holds); the bytes as they are, for trafilatura to guess, when it declares none or one unknown here."""
+    if isinstance(data, str):
+        return data
+    for bom, encoding, _ in ((codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), *_BOMS):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    declared = _DECLARED_CHARSET.search(data[:SNIFF_BYTES])
+    if declared is None:
+        return data
+    label = declared[1].decode("ascii").lower()
+    try:
+        encoding = "cp1252" if label in _WINDOWS_1252_LABELS else codecs.lookup(label).name
+    except LookupError:
+        return data
+    return data.decode(encoding, errors="replace")
+
+
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.IGNORECASE)
+_WINDOWS_1252_LABELS = frozenset(
+    {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii", "cp1252", "windows-1252"}
+)
+
+
+def _without_furniture(text: str, furniture: PageFurniture) -> str:
+    """Return `text` without its lines of page furniture (data/page_furniture.txt: "Sign up to our newsletter")."""
+    lines = text.split("\n")
+    kept = [line for line in lines if len(line) > FURNITURE_MAX_CHARS or not _is_furniture(line, furniture)]
+    return text if len(kept) == len(lines) else "\n".join(kept)
 
 
 def _feed_articles(name: str, data: bytes, published: str | None, errors: list[ExtractError]) -> Iterator[Article]:
@@ -800,7 +862,8 @@ def entry_article(where: str, entry: feedparser.FeedParserDict, published: str |
     text."""
     content = entry.get("content") or [{"value": entry.get("summary") or "", "type": "text/html"}]
     body = content[0].get("value") or ""
-    text = _valid_unicode(body.strip() if content[0].get("type") == "text/plain" else _html_text(body))
+    plain = content[0].get("type") == "text/plain"
+    text = _valid_unicode(body.strip() if plain else _html_text(body, furniture=load_furniture()))
     if not text:
         return None
     link = _valid_unicode((entry.get("link") or "").strip()) or None
@@ -827,65 +890,38 @@ def _struct_date(parsed: tuple | None) -> str | None:
         return None
 
 
-class _TextCollector(HTMLParser):
-    """Collects the text of an HTML fragment, a paragraph break at each block element."""
-
-    BLOCKS = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "ul",
-            "ol",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "blockquote",
-            "tr",
-            "table",
-            "section",
-            "article",
-            "figure",
-            "figcaption",
-            "pre",
-            "hr",
-        }
-    )
-    SKIPPED = frozenset({"script", "style", "template"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
+BLOCKS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table", "section"}
+    | {"article", "figure", "figcaption", "pre", "hr"}
+)
+"""The elements that break a feed entry's HTML into paragraphs."""
+UNREAD = ("script", "style", "template")  # elements of a feed entry's HTML whose text is none of the story's
+_WORDPRESS_FOOTER = re.compile(r"The post .{1,300} appeared first on .{1,200}", re.DOTALL)  # WordPress feeds end so
 
 
-def _html_text(fragment: str) -> str:
-    """Return the text of an HTML fragment: paragraphs separated by a blank line, spaces collapsed."""
-    collector = _TextCollector()
-    collector.feed(fragment)
-    collector.close()
-    paragraphs = (" ".join(p.split()) for p in "".join(collector.parts).split("\n\n"))
-    return "\n\n".join(p for p in paragraphs if p)
+def _html_text(fragment: str, *, furniture: PageFurniture | None = None) -> str:
+    """Return the text of an HTML fragment: paragraphs separated by a blank line, spaces collapsed. With `furniture`,
+    the fragment is a feed entry's story: pruned as a page is (extract.pages: captions, asides, related lists, links
+    to other stories), its furniture lines and WordPress's "The post ... appeared first on ..." footer dropped."""
+    if not fragment.strip():
+        return ""
+    try:
+        tree = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):  # no element at all: the fragment's text as it is
+        return " ".join(fragment.split())
+    for element in list(tree.iter(*UNREAD)):
+        element.drop_tree()
+    if furniture is not None:
+        pages.prune(tree, furniture_lines=furniture.lines, furniture_prefixes=furniture.prefixes)
+    for element in tree.iter(*BLOCKS):
+        element.text = "\n\n" + (element.text or "")
+        element.tail = "\n\n" + (element.tail or "")
+    paragraphs = [" ".join(p.split()) for p in tree.text_content().split("\n\n")]
+    kept = [p for p in paragraphs if p]
+    if furniture is not None:
+        kept = [p for p in kept if not _WORDPRESS_FOOTER.fullmatch(p)]
+        return _without_furniture("\n\n".join(kept), furniture)
+    return "\n\n".join(kept)
 
 
 def _checked_date(value: str | None) -> str | None:

@@ -19,6 +19,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.reading": (3, "reading"),
     "extract.matching": (3, "matching"),
     "extract.articles": (4, "sources and storage"),
+    "extract.pages": (4, "sources and storage"),
     "extract.fetching": (4, "sources and storage"),
     "extract.store": (4, "sources and storage"),
     "extract.postgres": (4, "sources and storage"),

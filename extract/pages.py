@@ -1,0 +1,337 @@
+"""HTML news pages before and beside trafilatura: the page's furniture pruned before its story text is read, and the
+metadata a page states about the article itself read by trust.
+
+Furniture is what a page shows besides its story: asides, navigation, footers, captions, related, most-read and
+"other appeals" lists, and paragraphs that are only a link to another story. Its teasers tell other crimes, in other
+places and on other dates, which read as the story's would put false incidents on the map. A block goes when its tag
+is one of FURNITURE_TAGS, when a word of its class or id is in data/page_blocks.txt, or when its heading is a line of
+data/page_furniture.txt (then the heading and what follows it in its block, up to the next heading as high); never
+when it holds the page's headline (its first <h1>).
+
+Example:
+    tree = lxml.html.fromstring(page)
+    prune(tree)                      # in place
+    published_date(tree)             # "2024-03-04": JSON-LD's datePublished, before a meta's modified time
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
+from zoneinfo import ZoneInfo
+
+from lxml.html import HtmlElement
+
+from extract.datafiles import DATA_DIR, read_lines
+
+BLOCKS_FILE = DATA_DIR / "page_blocks.txt"
+FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "figcaption"})
+HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+LINK_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6")  # a block that is one link or more, and nothing else, goes
+MAX_HEADING_CHARS = 80  # a longer heading is a story's own sub-heading, however it starts
+MAX_LABEL_WORDS = 3  # "READ MORE:", "Don't miss:" before links to other stories
+MAX_SITE_NAME_CHARS = 40  # a home link's text longer than this is a teaser's, not the site's name
+ARTICLE_TYPES = frozenset(
+    {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "LiveBlogPosting"}
+)
+PUBLISHED_META = (  # the published-time meta tags, most trusted first; never a modified time
+    ("property", "article:published_time"),
+    ("itemprop", "datePublished"),
+    ("name", "article:published_time"),
+    ("name", "pubdate"),
+    ("name", "publish-date"),
+    ("name", "date"),
+    ("name", "dc.date.issued"),
+    ("name", "dcterms.created"),
+)
+TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7]\s+")  # " | ", " - ", " – ", " — ", " : ", " · "
+LONDON = ZoneInfo("Europe/London")
+_UTC_OFFSETS = ("Z", "+00:00", "-00:00", "+0000", "+00")
+_CLASS_PARTS = re.compile(r"[\s_\-]+")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+@lru_cache(maxsize=4)
+def load_blocks(path: str | Path = BLOCKS_FILE) -> frozenset[str]:
+    """Return the class and id words of furniture blocks (one a line, lower case; several words joined by "-" name
+    a run of parts: "most-read" is found in "c-most-read-list")."""
+    return frozenset(word.lower() for word in read_lines(path))
+
+
+def prune(tree: HtmlElement, *, furniture_lines: frozenset[str], furniture_prefixes: tuple[str, ...]) -> None:
+    """Remove the page's furniture from `tree` in place (see the module's docstring); `furniture_lines` and
+    `furniture_prefixes` are page_furniture.txt's whole lines and prefixes, case-folded, spaces collapsed."""
+    blocks = load_blocks()
+    headline = _headline_element(tree)
+    kept = set(headline.iterancestors()) | {headline} if headline is not None else set()
+    body = tree.find("body")
+    doomed: list[HtmlElement] = []
+    for element in tree.iter(*FURNITURE_TAGS, *HEADINGS, "div", "section", "ul", "ol", "span", "p", "li", "figure"):
+        if element in kept or (body is not None and element is body):
+            continue
+        if element.tag in FURNITURE_TAGS or _marked(element, blocks):
+            doomed.append(element)
+        elif element.tag in HEADINGS and _furniture_line(element.text_content(), furniture_lines, furniture_prefixes):
+            doomed.extend(_section(element))
+    for element in tree.iter(*LINK_BLOCKS):
+        if element not in kept and _only_links(element):
+            doomed.append(element)
+    for element in doomed:
+        if element not in kept:  # a sibling after a furniture heading may hold the headline
+            _drop(element)
+
+
+def _headline_element(tree: HtmlElement) -> HtmlElement | None:
+    """The page's headline: its first <h1> outside a <header> or <nav> (where a site's logo may be one), else its
+    first <h1>."""
+    found = list(tree.iter("h1"))
+    outside = (h for h in found if not any(a.tag in ("header", "nav") for a in h.iterancestors()))
+    return next(outside, found[0] if found else None)
+
+
+def _drop(element: HtmlElement) -> None:
+    """Remove `element` and what it holds, keeping the text after it (its tail) in its parent."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _marked(element: HtmlElement, blocks: frozenset[str]) -> bool:
+    """Whether a word of the element's class or id (or a run of them joined by "-") is a furniture block's."""
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    if not names.strip():
+        return False
+    parts = [p for p in _CLASS_PARTS.split(names) if p]
+    return any(
+        "-".join(parts[i:j]) in blocks for i in range(len(parts)) for j in range(i + 1, min(len(parts), i + 3) + 1)
+    )
+
+
+def _furniture_line(text: str, lines: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    folded = " ".join(text.casefold().split())
+    return bool(folded) and len(folded) <= MAX_HEADING_CHARS and (folded in lines or folded.startswith(prefixes))
+
+
+def _section(heading: HtmlElement) -> Iterator[HtmlElement]:
+    """The heading and what follows it in its parent, up to the next heading as high or higher."""
+    yield heading
+    level = int(heading.tag[1])
+    for sibling in heading.itersiblings():
+        if isinstance(sibling.tag, str) and sibling.tag in ("h1", *HEADINGS) and int(sibling.tag[1]) <= level:
+            return
+        yield sibling
+
+
+def _only_links(element: HtmlElement) -> bool:
+    """Whether a block's whole text is the text of links to other pages ("Man stabbed in Croydon named by police")."""
+    links = [a for a in element.iter("a") if (a.get("href") or "").strip() and not a.get("href", "").startswith("#")]
+    if not links:
+        return False
+    rest = " ".join(element.text_content().split())
+    linked = [" ".join(a.text_content().split()) for a in links]
+    for text in linked:
+        rest = rest.replace(text, " ", 1)
+    # Separators between links ("Teenager shot in Hackney - Man attacked in Leeds") and a label before them ("READ
+    # MORE:") are no text of the block's own.
+    words = rest.split()
+    label = 0 < len(words) <= MAX_LABEL_WORDS and rest.rstrip().endswith(":")
+    return any(linked) and (label or not any(c.isalnum() for c in rest))
+
+
+def published_date(tree: HtmlElement) -> str | None:
+    """Return the date the page says the article was first published (YYYY-MM-DD, London's date of a time in UTC):
+    JSON-LD's datePublished of an article, then a published-time meta tag; None when it says neither."""
+    for value in (*_json_ld_dates(tree), *_meta_dates(tree)):
+        found = london_date(value)
+        if found is not None:
+            return found
+    return None
+
+
+def london_date(value: str) -> str | None:
+    """Return the calendar date of an ISO 8601 date or time "YYYY-MM-DD..." as YYYY-MM-DD: a time in UTC ("Z",
+    "+00:00") by London's clock, which is an hour ahead in summer (23:30Z on 1 June is 00:30 on 2 June there), as
+    the story's "yesterday" counts from; a time with another offset as written, the writer's own date; None when it
+    is no such date."""
+    text = value.strip()
+    if not _DATETIME.match(text) or not text.endswith(_UTC_OFFSETS):
+        day = text[:10]
+        try:
+            return date.fromisoformat(day).isoformat() if len(day) == 10 else None
+        except ValueError:
+            return None
+    try:
+        moment = datetime.fromisoformat(_iso_offset(text))
+    except ValueError:
+        return None
+    return moment.astimezone(LONDON).date().isoformat() if moment.tzinfo else moment.date().isoformat()
+
+
+def _iso_offset(text: str) -> str:
+    """`text` with a UTC offset written "+0000" or "+00" as fromisoformat reads it before Python 3.11's forms."""
+    for short in ("+0000", "+00"):
+        if text.endswith(short):
+            return text[: -len(short)] + "+00:00"
+    return text
+
+
+def _json_ld_dates(tree: HtmlElement) -> Iterator[str]:
+    """The datePublished values of the page's JSON-LD articles, in page order."""
+    for item in _articles(tree):
+        if isinstance(value := item.get("datePublished"), str):
+            yield value
+
+
+def _articles(tree: HtmlElement) -> Iterator[dict]:
+    """The page's JSON-LD objects of an article type (ARTICLE_TYPES; in lists and @graph too, not the updates a live
+    blog holds), in page order."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        for item in _items(data):
+            kinds = item.get("@type")
+            kinds = {kinds} if isinstance(kinds, str) else set(kinds) if isinstance(kinds, list) else set()
+            if kinds & ARTICLE_TYPES:
+                yield item
+
+
+def _items(data: object, depth: int = 0) -> Iterator[dict]:
+    """The objects of a JSON-LD document: itself, the members of its lists and of its @graph (not nested deeper)."""
+    if depth > 2:
+        return
+    if isinstance(data, list):
+        for member in data:
+            yield from _items(member, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _items(data["@graph"], depth + 1)
+
+
+def _meta_dates(tree: HtmlElement) -> Iterator[str]:
+    metas = [m for m in tree.iter("meta")]
+    for attribute, name in PUBLISHED_META:
+        for meta in metas:
+            if (meta.get(attribute) or "").strip().lower() == name.lower() and (meta.get("content") or "").strip():
+                yield meta.get("content", "")
+
+
+def page_headline(tree: HtmlElement, *, url: str | None, found: str | None) -> str | None:
+    """Return the page's headline: the first of og:title, its JSON-LD article's headline (not a live blog's update's),
+    `found` (trafilatura's), its <h1> (not a logo's in its <header>) and <title> that is not the site's name once that
+    is taken off (plain_headline); None without one. The site's names are og:site_name's, application-name's, its
+    JSON-LD publisher's, its host's and its links home's (trafilatura's guess at it may be the headline itself)."""
+    metas = {(m.get("property") or m.get("name") or "").lower(): m.get("content") for m in tree.iter("meta")}
+    titles = [t.text_content() for t in tree.iter("title")][:1]
+    heading = _headline_element(tree)
+    candidates = [
+        metas.get("og:title"),
+        *(item.get("headline") for item in _articles(tree)),
+        found,
+        heading.text_content() if heading is not None else None,
+        *titles,
+    ]
+    publishers = [p.get("name") for item in _articles(tree) if isinstance(p := item.get("publisher"), dict)]
+    stated = [n for n in (metas.get("og:site_name"), metas.get("application-name"), *publishers) if isinstance(n, str)]
+    names = _site_names(stated, url) | _home_links(tree)
+    for candidate in candidates:
+        if not isinstance(candidate, str) or not candidate.strip():
+            continue
+        headline = plain_headline(" ".join(candidate.split()), names=names)
+        if headline and _letters(headline) not in names:
+            return headline
+    return None
+
+
+def plain_headline(title: str, *, names: set[str]) -> str:
+    """Return a page's title without the site's name before or after it ("Teenager robbed outside Romford station -
+    Essex Live"): a part that is one of the site's `names` (as _letters writes them), letters and digits compared;
+    the title as it is when no part is."""
+    parts = TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    if _letters(parts[-1]) in names:
+        return title[: _separator_starts(title)[-1]].strip()
+    if _letters(parts[0]) in names:
+        return title[_separator_ends(title)[0] :].strip()
+    return title
+
+
+def _site_names(stated: list[str], url: str | None) -> set[str]:
+    """The site's names as _letters writes them: those `stated`, and its host's first label ("essexlive")."""
+    names = {_letters(name) for name in stated}
+    host = (split.hostname or "") if (split := _split(url)) else ""
+    names.add(_letters(host.removeprefix("www.").split(".")[0]))
+    return names - {""}
+
+
+def _home_links(tree: HtmlElement) -> set[str]:
+    """The texts of the page's links to its site's home page ("/"), as _letters writes them: a logo's is the site's
+    name."""
+    found = set()
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        path = (
+            href if href.startswith("/") else (split.path or "/") if (split := _split(href)) and split.hostname else ""
+        )
+        if path.strip("/") == "" and href and (text := a.text_content().strip()) and len(text) <= MAX_SITE_NAME_CHARS:
+            found.add(_letters(text))
+    return found - {""}
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold().removeprefix("the ") if c.isalnum())
+
+
+def _separator_starts(title: str) -> list[int]:
+    return [m.start() for m in TITLE_SEPARATORS.finditer(title)]
+
+
+def _separator_ends(title: str) -> list[int]:
+    return [m.end() for m in TITLE_SEPARATORS.finditer(title)]
+
+
+def canonical_url(tree: HtmlElement) -> str | None:
+    """Return the page's canonical link when absolute and an article's (not a site's home or a section's front:
+    its path has more than one part or ends in a file name), else None."""
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        if "canonical" in rel and article_url(href):
+            return href
+    return None
+
+
+def article_url(url: str | None) -> bool:
+    """Whether `url` is absolute http(s) and names more than a site's home page ("https://news.example/")."""
+    parts = _split(url)
+    return (
+        parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path.strip("/") != ""
+    )
+
+
+def _split(url: str | None) -> SplitResult | None:
+    """`url` split into its parts; None for none, or a malformed one ("http://[::1/x")."""
+    try:
+        parts = urlsplit(url or "")
+        parts.hostname, parts.port  # noqa: B018  (they raise ValueError too)
+    except ValueError:
+        return None
+    return parts if url else None

@@ -29,7 +29,7 @@ import stat
 import xml.sax
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import BinaryIO
@@ -956,11 +956,16 @@ def _dated(found: tuple[date, bool] | None) -> str | None:
 def _read_date(value: str) -> tuple[date, bool] | None:
     """Return the date `value` writes and whether it has a day (the first of its month when not); None when it is in
     no form read here; raises one of _NO_DATE when it is in one but no calendar date."""
-    # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there.
+    # The calendar date as written, before any time zone: "2024-03-06T23:30:00-05:00" was on the 6th there; but a
+    # time in UTC is a machine's way of writing London's, whose date the story counts its days from (pages.london_date).
     if (match := _ISO_DATE.match(value)) and (match.end() == len(value) or value[match.end()] in "T "):
+        if london := pages.london_date(value) if value.endswith(pages.UTC_OFFSETS) else None:
+            return date.fromisoformat(london), True
         year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
         return date(year, month, 1 if day is None else day), day is not None
     if (fields := email.utils.parsedate_tz(value)) is not None:  # RFC 822: "Tue, 05 Mar 2024 10:00:00 GMT"
+        if fields[9] == 0:  # GMT, UTC or +0000
+            return datetime(*fields[:6], tzinfo=UTC).astimezone(pages.LONDON).date(), True
         return date(*fields[:3]), True
     for fmt, has_day in _DATE_FORMATS:
         try:

@@ -51,7 +51,7 @@ PUBLISHED_META = (  # the published-time meta tags, most trusted first; never a 
 )
 TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7]\s+")  # " | ", " - ", " – ", " — ", " : ", " · "
 LONDON = ZoneInfo("Europe/London")
-_UTC_OFFSETS = ("Z", "+00:00", "-00:00", "+0000", "+00")
+UTC_OFFSETS = ("Z", "+00:00", "-00:00", "+0000", "+00")  # an ISO 8601 time ending so is in UTC
 _CLASS_PARTS = re.compile(r"[\s_\-]+")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -167,7 +167,7 @@ def london_date(value: str) -> str | None:
     the story's "yesterday" counts from; a time with another offset as written, the writer's own date; None when it
     is no such date."""
     text = value.strip()
-    if not _DATETIME.match(text) or not text.endswith(_UTC_OFFSETS):
+    if not _DATETIME.match(text) or not text.endswith(UTC_OFFSETS):
         day = text[:10]
         try:
             return date.fromisoformat(day).isoformat() if len(day) == 10 else None

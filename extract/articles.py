@@ -88,6 +88,13 @@ TEASER_MIN_CHARS = 150
 FURNITURE_MAX_CHARS = 300
 HEADLINE_ECHO_MIN_CHARS = 12  # a shorter line that starts the headline could be ordinary text
 
+# Files of a folder that hold no article: a saved page's scripts, styles, images, fonts and media.
+ASSET_SUFFIXES = frozenset(
+    {".js", ".mjs", ".css", ".map", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico", ".bmp"}
+    | {".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".webm", ".wasm"}
+)
+SAVED_ASSETS = "_files"  # "story_files" beside a saved "story.html" holds its assets
+
 _ELLIPSES = ("...", "\u2026")
 # Byte-order marks, UTF-32 first: the UTF-32 little-endian mark starts with the UTF-16 one.
 _BOMS = (
@@ -301,9 +308,11 @@ def _files(path: Path, errors: list[ExtractError], follow_symlinks: bool) -> lis
 
 
 def _walk(top: Path, errors: list[ExtractError], follow_symlinks: bool) -> list[Path]:
-    """Return the files under `top` in sorted order; unreadable directories and links out of `top` are reported."""
+    """Return the files under `top` in sorted order, but a saved page's assets (ASSET_SUFFIXES, SAVED_ASSETS), which
+    one warning counts; unreadable directories and links out of `top` are reported."""
     root = Path(os.path.realpath(top))
     found: list[Path] = []
+    skipped = 0
     seen: set[str] = set()
 
     def unreadable(e: OSError) -> None:
@@ -316,10 +325,28 @@ def _walk(top: Path, errors: list[ExtractError], follow_symlinks: bool) -> list[
                 dirs[:] = []
                 continue
             seen.add(real)
-        dirs[:] = [d for d in dirs if not d.startswith(".") and _inside(Path(folder, d), root, errors, follow_symlinks)]
+        # A browser's "save page, complete" puts the page's scripts, styles and images in a folder "<page>_files".
+        pages_saved = {os.path.splitext(n)[0] for n in names if os.path.splitext(n)[1].lower() in (".html", ".htm")}
+        assets = [d for d in dirs if d.endswith(SAVED_ASSETS) and d.removesuffix(SAVED_ASSETS) in pages_saved]
+        skipped += len(assets)
+        dirs[:] = [
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in assets and _inside(Path(folder, d), root, errors, follow_symlinks)
+        ]
         for name in names:
-            if not name.startswith(".") and _inside(Path(folder, name), root, errors, follow_symlinks):
+            if os.path.splitext(name)[1].lower() in ASSET_SUFFIXES:
+                skipped += 1
+            elif not name.startswith(".") and _inside(Path(folder, name), root, errors, follow_symlinks):
                 found.append(Path(folder, name))
+    if skipped:
+        errors.append(
+            ReadWarning(
+                f"{shown_name(top)}: skipped {skipped:,} script, style, image or saved-page folder"
+                + ("s" if skipped != 1 else "")
+                + " (no articles)"
+            )
+        )
     return sorted(found)
 
 

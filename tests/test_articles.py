@@ -926,3 +926,19 @@ def test_a_url_given_as_a_path_is_one_error_and_the_other_paths_are_read(tmp_pat
     stories, errors = read([url, "a.txt"])
     assert [s.text for s in stories] == ["A man was stabbed on Mare Street."]
     assert errors == [f"{url}: a URL, not a file or directory: ingest reads local files"]
+
+
+def test_a_saved_pages_assets_are_skipped_with_one_warning(tmp_path):
+    page = b"<html><head><title>Van stolen in Ealing</title></head><body><article><h1>Van stolen in Ealing</h1>"
+    page += b"<p>A van was stolen from a driveway in Ealing on Friday night, police said.</p></article></body></html>"
+    (tmp_path / "story.html").write_bytes(page)
+    (tmp_path / "story_files").mkdir()
+    (tmp_path / "story_files" / "related.js").write_text("var teaser = 'Man stabbed in Croydon';")
+    (tmp_path / "story_files" / "frame.html").write_bytes(page)
+    (tmp_path / "style.css").write_text("body { color: red }")
+    (tmp_path / "notes_files").mkdir()  # no notes.html beside it: a folder of the user's own
+    (tmp_path / "notes_files" / "note.txt").write_text("A bike was stolen in Acton on Monday.")
+    articles, errors, warnings = read_with_warnings([tmp_path])
+    assert [Path(a.source).name for a in articles] == ["note.txt", "story.html"]
+    assert errors == []
+    assert warnings == [f"{tmp_path}: skipped 2 script, style, image or saved-page folders (no articles)"]

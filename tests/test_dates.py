@@ -352,9 +352,12 @@ def test_publication_date(published, url, expected):
 def test_vocabulary_is_read_from_the_data_directory(tmp_path):
     (tmp_path / "dates_relative.txt").write_text("# phrase, days before\nthe other night\t2\n", encoding="utf-8")
     (tmp_path / "dates_anaphoric.txt").write_text("# phrase, days after\nthe morning after\t1\n", encoding="utf-8")
+    (tmp_path / "dates_holidays.txt").write_text("# phrase, MM-DD\nbonfire night\t11-05\n", encoding="utf-8")
     for name in ("dates_later_cues.txt", "dates_event_cues.txt", "dates_not_weekdays.txt", "dates_death_cues.txt"):
         (tmp_path / name).write_text("sentenc*\n", encoding="utf-8")
     vocabulary = load_date_vocabulary(tmp_path)
+    mentions = find_dates("He was hurt on Bonfire Night.", published="2021-12-01", vocabulary=vocabulary)
+    assert [(m.text, m.date) for m in mentions] == [("Bonfire Night", "2021-11-05")]
     mentions = find_dates("He was hurt the other night.", published="2021-07-01", vocabulary=vocabulary)
     assert [(m.text, m.date) for m in mentions] == [("the other night", "2021-06-29")]
     mentions = find_dates(

@@ -94,14 +94,17 @@ def test_the_held_out_suite_is_a_suite_of_its_own(suite):
     assert [i for i, p, b in places if p is None or (p.borough, p.precision) != (b, "street")] == []
 
 
-@pytest.mark.parametrize(("name", "crimes", "figurative"), [("phrasing_apart", 400, 200), ("phrasing_unseen", 100, 50)])
+@pytest.mark.parametrize(
+    ("name", "crimes", "figurative"),
+    [("phrasing_apart", 400, 200), ("phrasing_unseen", 100, 50), ("phrasing_probe", 100, 30)],
+)
 def test_the_suites_written_apart_are_suites_of_their_own(suite, name, crimes, figurative):
     """data/evaluation/phrasing_apart/ and phrasing_unseen/ (written by writers who never saw the rules; the second
     never used to tune them) load, their places are in their sentences, and they share no sentence with the others."""
     written = load_suite(DATA_DIR / "evaluation" / name)
     assert len(written.crimes) >= crimes and len(written.figurative) >= figurative
     assert all(c.place in c.sentence for c in written.crimes)
-    names = {"phrasing_holdout", "phrasing_apart", "phrasing_unseen"} - {name}
+    names = {"phrasing_holdout", "phrasing_apart", "phrasing_unseen", "phrasing_probe"} - {name}
     others = [suite, *(load_suite(DATA_DIR / "evaluation" / n) for n in sorted(names))]
     sentences = {c.sentence for s in others for c in s.crimes} | {f.sentence for s in others for f in s.figurative}
     assert not sentences & ({c.sentence for c in written.crimes} | {f.sentence for f in written.figurative})

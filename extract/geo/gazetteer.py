@@ -69,6 +69,10 @@ BOROUGH_EDGE_DEGREES = 0.004
 """A point this close to a borough polygon (about 300 m) is in that borough: the Thames is outside every polygon."""
 
 
+REGION_KM = 15.0  # a namesake this close to a compass region's point ("west London") is the one it means
+REGION_SUPPORT = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class BoundingBox:
     """A latitude/longitude box; `corners` gives it as ((south, west), (north, east)), the order geopy takes."""
@@ -483,6 +487,13 @@ class Gazetteer:
         for e in ctx:
             kind = e.kind
             if kind == "region":
+                # "Hayes, west London": a compass region weakly places the namesake near its point, a tie-breaker only
+                if e.key in ("london", "greater london", "central london"):
+                    continue
+                d = KM_PER_DEGREE * math.hypot((e.lon - lon) * math.cos((lat + e.lat) * HALF_DEGREE), e.lat - lat)
+                s = REGION_SUPPORT if d < REGION_KM else 0.0
+                if s > score:
+                    score = s
                 continue
             if kind == "borough":
                 s = 3.0 if e.borough_code == code else 0.0

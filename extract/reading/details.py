@@ -52,7 +52,7 @@ def weapon(told: list[Cue], neighbours: list[Cue], type_slug: str, headline: Seq
         named = [c.weapon for c in cues if c.weapon and c.weapon != "none"]
         if named:
             return min(named, key=WEAPON_ORDER.index)
-    bare_hands = any(c.weapon == "none" and c.event for c in told)
+    bare_hands = any(c.weapon == "none" and (c.event or c.kind == "phrase") for c in told)  # "a single punch"
     return None if type_slug == "homicide" and not bare_hands else "none"
 
 

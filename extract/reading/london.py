@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.datafiles import DATA_DIR, read_lines
@@ -30,7 +30,7 @@ DATELINE = re.compile(r"[A-Z][A-Z .'-]{2,40}(?=,| \(| \u2014| \u2013| --| - )")
 STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
 LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
 # "in Walthamstow", and "the Chalkhill estate, Wembley": the area a place named before it is in.
-LOCATIVE = re.compile(r"\b(in|at|near|outside) $|\w, $")
+LOCATIVE = re.compile(r"\b(in|at|near|outside|on|beneath|under|behind) $|\w, $")
 LOCATIVE_CHARS = len("outside ")  # characters before a name searched for LOCATIVE: its longest word and a space
 DATELINE_CHARS = 400  # a dateline opens the story, or the sentence after a headline printed with the text
 DATELINE_SENTENCES = 2  # the story's first sentence, or the one after its headline
@@ -47,6 +47,12 @@ ORIGIN_CHARS = len("brought up in ")  # characters before a name searched for OR
 # Opening on a space, not \b: the engine then looks for the space alone (5 us an article against 24).
 LOCATED_NAME = re.compile(r" (?:in|at|near|outside) ([A-Z][\w'\u2019-]*(?: [A-Z][\w'\u2019-]*){0,2})")
 # After a place, a person: where someone is from ("a Leeds man", "the Kent teenager"), not where something happened.
+# Before a place elsewhere, a destination: where someone was taken or went after the crime, not where it happened.
+DESTINATION_BEFORE = re.compile(
+    r"\b(driven|drove|taken|took|flown|fled|escaped|moved|transferred|extradited|travelled|bundled|smuggled"
+    r"|trafficked|headed|returned)( (him|her|them|back|off|away))? to $"
+)
+DESTINATION_CHARS = 40
 DEMONYM_AFTER = re.compile(
     r" (?:man|woman|boy|girl|teenager|teen|youth|mother|father|mum|dad|family|student|pensioner|couple|resident)s?\b"
 )
@@ -65,6 +71,8 @@ class Signs:
     # A text each pattern's matches hold (see required_text), or None when one's cannot be told: a text holding
     # none of them has no match, and is not searched (a regex starting with \d costs a test at every character).
     pattern_texts: tuple[str, ...] | None
+    # Brand names opening with a marker, by its words ("Canada" -> ("Canada Goose", "Canada Dry")): no place there.
+    brands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_signs(data_dir: Path = DATA_DIR) -> Signs:
@@ -85,7 +93,18 @@ def load_signs(data_dir: Path = DATA_DIR) -> Signs:
         foreign_patterns=re.compile("|".join(patterns)),
         elsewhere_names=frozenset(read_lines(data_dir / "elsewhere_geonames.txt")),
         pattern_texts=None if None in required else tuple(r for r in required if r is not None),
+        brands=_brands(read_lines(data_dir / "foreign_brands.txt")),
     )
+
+
+def _brands(names: list[str]) -> dict[str, tuple[str, ...]]:
+    """Brand names by each run of their opening words ("Canada" -> ("Canada Goose", "Canada Dry"))."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        words = name.split()
+        for n in range(len(words) - 1, 0, -1):
+            found.setdefault(" ".join(words[:n]), []).append(name)
+    return {opening: tuple(names) for opening, names in found.items()}
 
 
 PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")  # match only themselves
@@ -213,7 +232,12 @@ def elsewhere_spans(
     stop), leaving out those inside a London name ("Scotland Yard", "Kent House"); `hits` are a scan of the text
     with FOREIGN and INSTITUTIONS, when it has been scanned already (see extract.text.scan)."""
     hits = scan(text, fold_text(text), scanner=signs.scanner) if hits is None else hits
-    spans = [(s, e) for s, e, _ in hits.of(FOREIGN) if not (s > 0 and text[s - 1] == ".")]
+    spans = [
+        (s, e)
+        for s, e, _ in hits.of(FOREIGN)
+        if not (s > 0 and text[s - 1] == ".")
+        and not any(text.startswith(b, s) for b in signs.brands.get(text[s:e], ()))
+    ]
     if spans:  # few stories name a place elsewhere: London names are looked up only then
         london = sorted([(m.start, m.end) for m in mentions] + institution_spans(hits))
         starts = [s for s, _ in london]
@@ -259,9 +283,16 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]], starts: list[int
 
 def scene_elsewhere(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The signs of elsewhere that say where something happened, not where someone comes from: those not followed
-    by a person ("a Leeds man") nor after "from" ("a woman from Kent")."""
+    by a person ("a Leeds man") nor after "from" ("a woman from Kent"), nor where someone was taken or went
+    ("driven to Essex", "fled to Spain")."""
     return [
-        (s, e) for s, e in spans if not (DEMONYM_AFTER.match(text, e) or text[max(0, s - len("from ")) : s] == "from ")
+        (s, e)
+        for s, e in spans
+        if not (
+            DEMONYM_AFTER.match(text, e)
+            or text[max(0, s - len("from ")) : s] == "from "
+            or DESTINATION_BEFORE.search(text, max(0, s - DESTINATION_CHARS), s)
+        )
     ]
 
 

@@ -62,7 +62,7 @@ NOT_SCENE_BEFORE = {
         rf"|{_ARRESTED_AT_HOME} at $",
         "from": r"from $",
         "of": r"(?<!junction )(?<!corner )of $",
-        "between": r"between $",
+        "between": r"(?<!train )(?<!tube )(?<!bus )(?<!travelling )between $",  # "on a train between A and B": A
         "for": r"(way|heading|travelling|going|bound) for $",
         "against": r"against $",
         "v": r" v $",

@@ -28,7 +28,8 @@ NEIGHBOURS_BEFORE = 1  # sentences before the main one that still tell its incid
 NEIGHBOURS_AFTER = 2  # and after it ("He died at the scene. A 19-year-old was arrested.")
 ANNOUNCE_CHARS = 30  # characters after an ordinal searched for the crime noun it announces ("a second fatal stabbing")
 COPULAS = frozenset({"is", "was", "were", "are", "marks", "marked", "becomes", "became"})
-SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening")  # counted per sentence
+# counted per sentence
+SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening", "history")
 NONE = (0, 0)  # the span of a sentence's items in an empty list
 
 
@@ -45,6 +46,7 @@ class Sentence:
     separate: bool  # opens another incident of a round-up ("In a separate incident, ...")
     future: bool  # advice or plans ("Officers will offer bike marking on Saturday"), not an event
     when: int = 0  # how many times ("on Monday", "9pm"): when something happened, not evidence that a crime did
+    history: bool = False  # looks back at a crime long past ("ten years since", "the anniversary of")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +92,9 @@ def read_sentences(
     spans = split_sentences(text)
     starts, ends = [start for start, _ in spans], [end for _, end in spans]
     at = [[start for start, _ in found.get(name, [])] for name in SENTENCE_SIGNALS]
-    _, aside_at, _, _, _, ordinal_at, opening_at = at
+    _, aside_at, _, _, _, ordinal_at, opening_at, _ = at
     # Each item placed in its sentence by bisection, once: a sentence then looks up only what it holds.
-    specific, aside_in, future, separate_in, when, ordinal, opening = (
+    specific, aside_in, future, separate_in, when, ordinal, opening, history = (
         _by_sentence(x, starts, ends) if x else {} for x in at
     )
     cues_of = _by_sentence([c.start for c in cues], starts, ends)
@@ -116,7 +118,9 @@ def read_sentences(
         )
         si, sj = specific.get(k, NONE)
         wi, wj = when.get(k, NONE)
-        out.append(Sentence(start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi))
+        out.append(
+            Sentence(start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi, k in history)
+        )
     return tuple(_asides_continued(out))
 
 
@@ -164,7 +168,7 @@ def _asides_continued(sentences: list[Sentence]) -> list[Sentence]:
 def tells_incident(s: Sentence) -> bool:
     """True when the sentence names a crime with an event verb or specifics (an age, police at a scene, a place);
     a time counts only for an event: "an attack on the plan ... on Monday" says when, not that a crime happened."""
-    if not any(c.type for c in s.cues):
+    if not any(c.type for c in s.cues) or s.history:
         return False
     event = any(c.event for c in s.cues)
     specific = s.specific + (s.when if event else 0)
@@ -188,7 +192,7 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
         if s.start in direct or (s.separate and _placed(s) and any(c.type for c in s.cues)):
             out.append(s)  # told directly, or announced: "a second stabbing happened on Walworth Road"
             continue
-        if not _placed(s) or s.future or not (s.specific or s.when or any(c.event for c in s.cues)):
+        if not _placed(s) or s.future or s.history or not (s.specific or s.when or any(c.event for c in s.cues)):
             continue
         if (headline_typed and i < HEADLINE_SENTENCES) or any(abs(i - j) <= NEAR_TYPED for j in typed_at):
             out.append(s)

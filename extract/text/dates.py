@@ -101,6 +101,7 @@ class DateVocabulary:
     death_cues: tuple[str, ...]  # a death after the offence: later-event cues for a date after them only
     event_cues: tuple[str, ...]
     not_weekdays: tuple[str, ...]
+    holidays: tuple[tuple[str, int, int], ...] = ()  # phrase, month, day ("boxing day", 12, 26)
 
 
 @functools.cache
@@ -121,6 +122,10 @@ def load_date_vocabulary(data_dir: Path = DATA_DIR) -> DateVocabulary:
         death_cues=tuple(read_lines(data_dir / "dates_death_cues.txt")),
         event_cues=tuple(read_lines(data_dir / "dates_event_cues.txt")),
         not_weekdays=tuple(read_lines(data_dir / "dates_not_weekdays.txt")),
+        holidays=tuple(
+            (p.strip(), int(md[:2]), int(md[3:5]))
+            for p, _, md in (line.partition("\t") for line in read_lines(data_dir / "dates_holidays.txt"))
+        ),
     )
 
 
@@ -218,11 +223,13 @@ def _scanner(vocabulary: DateVocabulary) -> re.Pattern[str]:
     not_weekdays = _phrases(vocabulary.not_weekdays) or NOTHING
     relative = _phrases(phrase for phrase, _ in vocabulary.relative) or NOTHING
     anaphoric = _phrases(phrase for phrase, _ in vocabulary.anaphoric) or NOTHING
+    holidays = _phrases(phrase for phrase, _, _ in vocabulary.holidays) or NOTHING
     # Every alternative starts a word; testing that first is what keeps a 5 MB text near one second. A relative
     # phrase is tried before an anaphoric one, so that "the day before yesterday" is not read as "the day before".
     return re.compile(
         rf"(?=[0-9A-Za-z])\b(?:(?P<skip>(?:{not_weekdays})\b)|{CALENDAR}|{ISO}|{SLASHED}|{DOTTED}|{CAD}"
-        rf"|{YEARS_AGO}|{WEEKDAY_RELATIVE}|(?P<rel>(?i:{relative}))\b|(?P<ana>(?i:{anaphoric}))\b)"
+        rf"|{YEARS_AGO}|{WEEKDAY_RELATIVE}|(?P<hol>(?i:{holidays}))\b(?:,?\s+(?P<hy>(?:19|20)[0-9]{{2}})\b)?"
+        rf"|(?P<rel>(?i:{relative}))\b|(?P<ana>(?i:{anaphoric}))\b)"
     )
 
 
@@ -297,6 +304,7 @@ def _starts(vocabulary: DateVocabulary) -> re.Pattern[str]:
         r"early\s+hours",
         *_first_three_words(phrase for phrase, _ in vocabulary.relative),
         *_first_three_words(phrase for phrase, _ in vocabulary.anaphoric),
+        *_first_three_words(phrase for phrase, _, _ in vocabulary.holidays),
     ]
     # [^a-zA-Z0-9_] then (?<=\W) is \W, read faster: sre tests an ASCII set at each character quicker than \W's
     # Unicode category, and only the non-ASCII characters it lets through are tested again.
@@ -354,6 +362,7 @@ class _Patterns:
     cues: _Cues
     relative: dict[str, int | None]  # phrase, lower case and single-spaced: days before publication
     anaphoric: dict[str, int]  # phrase, lower case and single-spaced: days after the date written before it
+    holidays: dict[str, tuple[int, int]]  # phrase, lower case and single-spaced: (month, day)
 
 
 @functools.lru_cache(maxsize=4)
@@ -364,6 +373,7 @@ def _patterns(vocabulary: DateVocabulary) -> _Patterns:
         cues=_cue_patterns(vocabulary),
         relative={" ".join(phrase.lower().split()): days for phrase, days in vocabulary.relative},
         anaphoric={" ".join(phrase.lower().split()): days for phrase, days in vocabulary.anaphoric},
+        holidays={" ".join(p.lower().split()): (m, d) for p, m, d in vocabulary.holidays},
     )
 
 
@@ -448,6 +458,12 @@ def _resolve(
         # never is. The news-dev gold reads 6 of 7 same-weekday cases this way.
         days_back = (day.weekday() - weekday) % 7
         return day - timedelta(days=days_back or (7 if modifier == "last" else 0)), "relative"
+    if match["hol"]:
+        month_day = patterns.holidays.get(" ".join(match["hol"].lower().replace("\u2019", "'").split()))
+        if month_day is None:
+            return None, "explicit"
+        year = int(match["hy"]) if match["hy"] else None
+        return _calendar_date(year, month_day[0], month_day[1], latest), "explicit"
     if match["ana"]:
         days_after = patterns.anaphoric.get(" ".join(match["ana"].lower().split()))
         if anchor is None or days_after is None:

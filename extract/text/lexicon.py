@@ -312,7 +312,7 @@ def noun_phrase(
     MAX_MODIFIERS words that are not stopwords, then one of `nouns`; or the noun alone ("robbed shoppers"). It
     starts with a space, unless `first` (the phrase opens the pattern: "acid thrown"). `hedged`, a hedge may come
     first (" what is believed to be a corrosive liquid")."""
-    modifier = rf"(?!{_any(words['stopword'])}\b)[\w']+"
+    modifier = rf"(?:£[\d,.]+[km]?|(?!{_any(words['stopword'])}\b)[\w']+)"  # "a £95,000 Range Rover"
     lead = rf"(?:{_any(words['determiner'])}|\d+){AGE}(?: {modifier}){{0,{MAX_MODIFIERS}}}"
     hedge = rf"(?: {_any(words['hedge'])})?" if hedged and words["hedge"] else ""
     # Not a possessive: "snatched a woman's phone" robs no woman.

@@ -57,6 +57,7 @@ evaluate: $(VENV)/.installed
 	$(VENV)/bin/crimemap evaluate --gold data/evaluation/articles_apart/gold.jsonl data/evaluation/articles_apart/articles.jsonl
 	$(VENV)/bin/crimemap evaluate-events --gold ../shared/data/news-dedup-dev/gold.jsonl ../shared/data/news-dedup-dev/articles.jsonl
 	$(VENV)/bin/crimemap evaluate-events --gold data/evaluation/events_apart/gold.jsonl data/evaluation/events_apart/articles.jsonl
+	$(VENV)/bin/crimemap evaluate-events --gold data/evaluation/events_probe/gold.jsonl data/evaluation/events_probe/articles.jsonl
 	$(PY) -m extract.evaluation.geoparse_bench ../shared/data/geoparse-bench/london_bbox_toponyms.jsonl
 	$(PY) -m extract.evaluation.corpus_check ../shared/data/geoparse-bench/lgl.xml.gz ../shared/data/geoparse-bench/GWN.xml.gz \
 		../shared/data/geoparse-bench/TR-News.xml.gz ../shared/data/geoparse-bench/GeoVirus.xml.gz

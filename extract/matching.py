@@ -253,16 +253,23 @@ def _anchored(a: Report, b: Report, days: int | None, similarity: float) -> bool
 def _specific(a: Report, b: Report, similarity: float) -> bool:
     """Whether the pair shares a specific: one borough, one day and one crime type is two incidents as often as one
     (the borough, category and three days rule scores a pairwise F1 of 0.36)."""
-    pa, pb = a.place, b.place
-    same_scene = bool(
-        pa
-        and pb
-        and pa.precision in STREET_LEVEL
-        and pb.precision in STREET_LEVEL
-        and (pa.name == pb.name or km(pa.lat, pa.lon, pb.lat, pb.lon) <= NEAR_KM)
-    )
+    same_scene = _same_place(a.place, b.place)
     shared = set(a.streets) & set(b.streets) or set(a.names) & set(b.names) or set(a.words) & set(b.words)
     return same_scene or bool(shared) or bool(set(a.ages) & set(b.ages)) or similarity >= SIMILAR_SIMILARITY
+
+
+def _same_place(pa: Place | None, pb: Place | None) -> bool:
+    """Whether two scenes are one: street-level scenes of one name or within NEAR_KM, or a street-level scene and an
+    area of the same name at the same spot (a station whose name the gazetteer also holds as an area's: "Walthamstow
+    Central")."""
+    if not (pa and pb):
+        return False
+    a_street, b_street = pa.precision in STREET_LEVEL, pb.precision in STREET_LEVEL
+    if a_street and b_street:
+        return pa.name == pb.name or km(pa.lat, pa.lon, pb.lat, pb.lon) <= NEAR_KM
+    if a_street != b_street:
+        return pa.name.lower() == pb.name.lower() and km(pa.lat, pa.lon, pb.lat, pb.lon) <= NEAR_KM
+    return False
 
 
 def _streets(r: Report) -> set[str]:
@@ -277,8 +284,7 @@ def _place_signals(a: Report, b: Report, signals: list[tuple[float, str]]) -> No
     pa, pb = a.place, b.place
     if pa and pb:
         d = km(pa.lat, pa.lon, pb.lat, pb.lon)
-        both_streets = pa.precision in STREET_LEVEL and pb.precision in STREET_LEVEL
-        if both_streets and (pa.name == pb.name or d <= NEAR_KM):
+        if _same_place(pa, pb):
             scene = SAME_SCENE
             signals.append((scene, f"same scene ({pa.name}" + ("" if pa.name == pb.name else f", {pb.name}") + ")"))
         elif pa.borough and pb.borough and (pa.borough == pb.borough or d <= AREA_KM):

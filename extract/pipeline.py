@@ -326,6 +326,14 @@ def extract_incidents(article: Article, *, extractor: Extractor) -> list[Inciden
     return [] if isinstance(story, Rejection) else story_incidents(story, extractor=extractor)
 
 
+def _victim_ages(story: Story, ordinal: int, told: list[Sentence], near: list[Sentence]) -> tuple[int, ...]:
+    """The victim ages of the sentences telling an incident, and, of the lead incident, those its headline gives."""
+    ages = details.victim_ages(story.folded, sorted({s.start: s for s in told + near}.values(), key=_start))
+    if ordinal == 0 and story.article.headline:
+        ages += tuple(a for a in details.headline_ages(fold_text(story.article.headline)) if a not in ages)
+    return ages
+
+
 def _incident(
     story: Story,
     ordinal: int,
@@ -363,7 +371,7 @@ def _incident(
         date_basis=date_basis(chosen_date),
         fatal=dead,
         weapon=weapon,
-        victim_ages=details.victim_ages(story.folded, sorted({s.start: s for s in told + near}.values(), key=_start)),
+        victim_ages=_victim_ages(story, ordinal, told, near),
         arrests=details.arrests(story.folded) if lead else None,
         evidence=story.text[main.start : main.end],
         evidence_start=main.start,

@@ -2,6 +2,7 @@
 
 import pytest
 
+from extract.reading import details
 from extract.reading.details import ARRESTED_COUNT, _arrest_counts, arrests, fatal, victim_ages, weapon
 from extract.reading.story import Sentence
 from extract.text.cues import find_cues, load_vocabulary
@@ -132,3 +133,18 @@ def test_arrest_counts_are_the_matches_in_the_whole_text(text):
     folded = fold_text(text)
     expected = [m.span() for m in ARRESTED_COUNT.finditer(folded)]
     assert [m.span() for m in _arrest_counts(folded)] == expected
+
+
+@pytest.mark.parametrize(
+    "headline, ages",
+    [
+        ("girl, 11, hit by car in ilford", (11,)),
+        ("son, 15, held at knifepoint in his bedroom", (15,)),
+        ("tributes to 17 year old stabbed in peckham", (17,)),
+        ("man, 23, charged after stabbing", ()),  # the suspect's
+        ("woman aged 34 arrested", ()),
+        ("no ages here", ()),
+    ],
+)
+def test_headline_ages_are_victims_not_suspects(headline, ages):
+    assert details.headline_ages(headline) == ages

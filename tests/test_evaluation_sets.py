@@ -1,6 +1,8 @@
 """The labelled sets written apart from the rules (data/evaluation/*_apart/): each loads with the evaluation's own
 readers, labels every article it holds and no other, and each scene it labels is written in its article."""
 
+import pytest
+
 from extract.articles import read_articles
 from extract.datafiles import DATA_DIR
 from extract.evaluation.events import load_event_gold
@@ -24,7 +26,10 @@ def test_the_articles_set_labels_each_article_and_its_scenes():
     assert sum(1 for g in gold.values() if not g["is_incident"]) >= 15  # no crime, or not in London
 
 
-def test_the_events_set_labels_each_article():
-    articles, gold = _articles("events_apart"), load_event_gold(APART / "events_apart" / "gold.jsonl")
-    assert len(articles) >= 70 and set(gold.event) == set(articles)
-    assert len(set(gold.event.values())) >= 20 and any(gold.near_misses.values())
+@pytest.mark.parametrize(
+    "name, articles_at_least, events_at_least", [("events_apart", 70, 20), ("events_probe", 30, 10)]
+)
+def test_an_events_set_labels_each_article(name, articles_at_least, events_at_least):
+    articles, gold = _articles(name), load_event_gold(APART / name / "gold.jsonl")
+    assert len(articles) >= articles_at_least and set(gold.event) == set(articles)
+    assert len(set(gold.event.values())) >= events_at_least and any(gold.near_misses.values())

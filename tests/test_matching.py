@@ -22,6 +22,9 @@ PECKHAM_RYE = Place("Peckham Rye", 51.4699, -0.0694, "station", "station", "Sout
 DENMARK_HILL = Place("Denmark Hill", 51.4680, -0.0900, "street", "street", "Southwark", "E09000028", "test")
 PECKHAM = Place("Peckham", 51.4740, -0.0690, "area", "area", "Southwark", "E09000028", "test")
 BRIXTON = Place("Brixton", 51.4613, -0.1156, "area", "area", "Lambeth", "E09000022", "test")
+# One name for a station and an area at one spot: reports place the scene at either.
+QUEENS_ROAD = Place("Queens Road Peckham", 51.4736, -0.0574, "station", "station", "Southwark", "E09000028", "test")
+QUEENS_ROAD_AREA = Place("Queens Road Peckham", 51.4738, -0.0570, "area", "area", "Southwark", "E09000028", "test")
 
 RELEASE = (
     "Police were called at 9.40pm on Saturday to reports of a man injured on Rye Lane. Officers and paramedics "
@@ -106,6 +109,18 @@ MERGES = [
         {"type": "assault", "weapon": "none", "date": "2024-03-16"},
         {"type": "homicide", "fatal": True, "weapon": "none", "date": "2024-03-16"},
         ["same scene (Rye Lane) (+3)", "an assault and the homicide it became (+1)"],
+    ),
+    (
+        "a station and an area of one name at one spot",
+        {"place": QUEENS_ROAD, "date": "2024-03-02"},
+        {"place": QUEENS_ROAD_AREA, "date": "2024-03-02"},
+        ["same scene (Queens Road Peckham) (+3)"],
+    ),
+    (
+        "a crime the cues could not type proves no different crime",
+        {"type": "other", "families": ("other", "violence", "theft"), "weapon": None, "date": "2024-03-02"},
+        {"date": "2024-03-02"},
+        ["same scene (Rye Lane) (+3)", "offence dates 2024-03-02 and 2024-03-02 (+2)"],
     ),
     (
         "a street both name, one placing the scene in the area",
@@ -288,3 +303,9 @@ def test_every_merging_pair_shares_a_blocking_key():
             assert blocking_keys(a, probe=True) & blocking_keys(b), (a, b)
             assert blocking_keys(b, probe=True) & blocking_keys(a), (a, b)
     assert merges > 1000
+
+
+def test_an_untyped_crime_shares_every_family():
+    """ "other", a crime the cues could not type, proves no different crime from any report."""
+    families = load_families().families
+    assert set(families["other"]) == {f for fs in families.values() for f in fs}

@@ -73,6 +73,24 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
     return tuple(ages)
 
 
+HEADLINE_AGE = re.compile(r"\b(?:[a-z][\w'-]*, (\d{1,2}),?|(\d{1,2}) year old|aged (\d{1,2}))((?: [\w'-]+){0,3})")
+HELD_VICTIM = re.compile(r" held (?:at|by|up|hostage)\b")  # "son, 15, held at knifepoint": a victim held
+
+
+def headline_ages(folded_headline: str) -> tuple[int, ...]:
+    """Ages a headline (folded) gives a person ("girl, 11, hit by car", "son, 15, held at knifepoint"), but one a
+    suspect's word follows within three words ("man, 23, charged")."""
+    ages: list[int] = []
+    for m in HEADLINE_AGE.finditer(folded_headline):
+        after = m.group(4)
+        if SUSPECT.search(after) and not HELD_VICTIM.match(after):
+            continue
+        age = int(m.group(1) or m.group(2) or m.group(3))
+        if 0 < age < MAX_AGE and age not in ages:
+            ages.append(age)
+    return tuple(ages)
+
+
 def arrests(folded: str) -> int | None:
     """How many people the story says were arrested ("two men have been arrested"): the largest count it gives,
     since later sentences often repeat the same arrests; 0 for "no arrests" alone; else None."""

@@ -133,22 +133,28 @@ _MAX_DATE_CHARS = 64
 
 @dataclass(frozen=True, slots=True)
 class PageFurniture:
-    """Furniture phrases, case-folded with spaces collapsed: whole lines, and line prefixes."""
+    """Furniture phrases, case-folded with spaces collapsed: whole lines, line prefixes, and the lines among them that
+    head a list of other stories."""
 
     lines: frozenset[str]
     prefixes: tuple[str, ...]
+    sections: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
 def load_furniture(path: str | Path = FURNITURE_FILE) -> PageFurniture:
-    """Load the furniture phrases of a data file (one per line, "#" comments, a final "*" marks a prefix)."""
-    lines, prefixes = set(), []
+    """Load the furniture phrases of a data file (one per line, "#" comments, a final "*" marks a prefix, a final
+    " >" a heading of other stories)."""
+    lines, prefixes, sections = set(), [], set()
     for phrase in map(_folded, read_lines(path)):
         if phrase.endswith("*"):
             prefixes.append(phrase[:-1].rstrip())
+        elif phrase.endswith(" >"):
+            sections.add(phrase[:-2])
+            lines.add(phrase[:-2])
         else:
             lines.add(phrase)
-    return PageFurniture(frozenset(lines), tuple(prefixes))
+    return PageFurniture(frozenset(lines), tuple(prefixes), frozenset(sections))
 
 
 class ReadWarning(ExtractError):
@@ -543,6 +549,9 @@ def _newlines(text: str) -> str:
 
 
 def _text_articles(name: str, text: str, published: str | None) -> Iterator[Article]:
+    if stated := _stated_date(text):  # the page's own date, as an HTML page's, before the one given for it
+        published, (start, end) = stated
+        text = text[:start] + text[end + 1 :]  # the line dropped, with its line break
     spans = _page_stories(text, load_furniture()) if len(text) <= MAX_PAGE_CHARS else _whole(text)
     stories = [
         (headline if n == 0 else None, s, e)
@@ -555,10 +564,41 @@ def _text_articles(name: str, text: str, published: str | None) -> Iterator[Arti
         yield Article(_short_hash(story), story, headline=headline, published=published, source=source)
 
 
+def _stated_date(text: str) -> tuple[str, tuple[int, int]] | None:
+    """Return the publication date a plain-text page states on a line of its own near its top ("10 March 2024",
+    "06:00, 2 MAR 2024", "Published: 9 February 2024"; not "Updated ...") and that line's span; None without one."""
+    for start, end in _line_spans(text[: STATED_DATE_CHARS * 4])[:STATED_DATE_LINES]:
+        if end - start > STATED_DATE_CHARS or not (line := _DATE_LINE.fullmatch(text, start, end)):
+            continue
+        written = _ORDINAL.sub(r"\1", " ".join(line["date"].split()))
+        for form in (written, " ".join(written.replace(",", " ").split())):  # "3rd March, 2024"
+            try:
+                found = _dated(_read_date(form))
+            except _NO_DATE:
+                continue
+            if found:
+                return found, (start, end)
+    return None
+
+
+_ORDINAL = re.compile(r"(\d)(?:st|nd|rd|th)\b")
+STATED_DATE_LINES = 8  # a page's date line comes in its first lines: the headline, a standfirst, the byline
+STATED_DATE_CHARS = 60
+_TIME = r"\d{1,2}[:.]\d{2}\s*(?:[ap]m)?\s*(?:gmt|bst|utc)?"
+_DATE_LINE = re.compile(
+    rf"(?i)(?:(?:first\s+)?(?:published|posted)(?:\s+on)?\s*:?\s*)?(?:{_TIME}\s*,?\s*)?"
+    rf"(?P<date>[A-Za-z]*,?\s*\d{{1,2}}(?:st|nd|rd|th)?\s+[A-Za-z]+,?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{4}})"
+    rf"(?:\s*,?\s*(?:at\s+)?{_TIME})?"
+)
+
+
 def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None, int, int]]:
     """Return (headline, start, end) of each story on a plain-text page, in page order."""
     lines = _line_spans(text)
     furn = [e - s <= FURNITURE_MAX_CHARS and _is_furniture(text[s:e], furniture) for s, e in lines]
+    listed = _other_stories(text, lines, furniture)
+    furn = [furnished or other for furnished, other in zip(furn, listed, strict=True)]
     cut = [e - s >= TEASER_MIN_CHARS and text.endswith(_ELLIPSES, s, e) for s, e in lines]
     first = next((i for i, is_furniture in enumerate(furn) if not is_furniture), None)
     if first is None:
@@ -585,19 +625,45 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
     for i in range(len(lines)):
         seen_furniture = seen_furniture or furn[i]
         next_to_cut = (i > 0 and cut[i - 1]) or (i + 1 < len(lines) and cut[i + 1])
-        teaser[i] = cut[i] and (seen_furniture or next_to_cut)
+        teaser[i] = cut[i] and (seen_furniture or next_to_cut) and not listed[i]
 
-    # Stories are the teasers, and the runs of lines between them, trimmed of furniture (and the headline).
+    # Stories are the teasers, and the runs of lines between them and lists of other stories, trimmed of furniture
+    # (and the headline).
     stories = []
     run_start = first
-    for i in [*(i for i in range(first, len(lines)) if teaser[i]), len(lines)]:
+    for i in [*(i for i in range(first, len(lines)) if teaser[i] or listed[i]), len(lines)]:
         body = [j for j in range(run_start, i) if not furn[j] and not (headline is not None and j == first)]
         if body:
             stories.append((headline if run_start == first else None, lines[body[0]][0], lines[body[-1]][1]))
-        if i < len(lines):
+        if i < len(lines) and teaser[i]:
             stories.append((None, *lines[i]))
         run_start = i + 1
     return stories
+
+
+def _other_stories(text: str, lines: list[tuple[int, int]], furniture: PageFurniture) -> list[bool]:
+    """Return, per line, whether it is in a list of other stories: a heading of one ("More on this story", "Most
+    read"), then each short line without a sentence's end (a headline) and the sentence right after one (its summary),
+    up to the first other sentence, where the story may go on."""
+    listed = [False] * len(lines)
+    listing = after_headline = False
+    for i, (start, end) in enumerate(lines):
+        if _folded(text[start:end]) in furniture.sections:
+            listed[i], listing, after_headline = True, True, False
+            continue
+        if not listing:
+            continue
+        sentence = text.endswith(_SENTENCE_ENDS, start, end)
+        if not sentence and end - start <= HEADLINE_MAX_CHARS:
+            listed[i], after_headline = True, True
+        elif sentence and after_headline:
+            listed[i], after_headline = True, False
+        else:
+            listing = False
+    return listed
+
+
+_SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", "\u2019", "'", ")")
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:

@@ -599,6 +599,35 @@ def test_seed_page_splits_into_ten_stories():
             f"{BODY}\nI recommend\n{TEASER_A}",
             [story(BODY, "pasted#1", published="2024-05-01"), story(TEASER_A, "pasted#2", published="2024-05-01")],
         ),
+        # a list of other stories under its heading: their headlines and a summary after one; the story goes on
+        (
+            f"Man arrested in Ilford\n{BODY}\nMost read\nTeenager shot dead in Tottenham\nMan jailed for Oldham "
+            "stabbing\nThree men threatened staff at a Bromley jewellers.\nThe man was later released.",
+            [
+                story(BODY, "pasted#1", headline="Man arrested in Ilford", published="2024-05-01"),
+                story("The man was later released.", "pasted#2", published="2024-05-01"),
+            ],
+        ),
+        # the page's own date on a line of its own near its top, before the date given for it
+        (
+            f"Man arrested in Ilford\n06:00, 2 MAR 2024\n{BODY}",
+            [story(BODY, "pasted", headline="Man arrested in Ilford", published="2024-03-02")],
+        ),
+        (
+            f"Man arrested in Ilford\nPublished: 9th February, 2024\n{BODY}",
+            [story(BODY, "pasted", headline="Man arrested in Ilford", published="2024-02-09")],
+        ),
+        (  # a modification date is not the publication's
+            f"Man arrested in Ilford\nUpdated: 9 February 2024\n{BODY}",
+            [
+                story(
+                    f"Updated: 9 February 2024\n{BODY}",
+                    "pasted",
+                    headline="Man arrested in Ilford",
+                    published="2024-05-01",
+                )
+            ],
+        ),
     ],
 )
 def test_read_text(text, expected):

@@ -57,6 +57,16 @@ def test_find_signals(signals, text, signal, expected):
             "Hurt.\n" + " " * len("Don't miss a story: sign up to our free South London newsletter."),
             id="a newsletter's prompt",
         ),
+        pytest.param(
+            "LATEST: A man was stabbed to death in Church Street, Enfield, on Friday night, police said.",
+            "LATEST: A man was stabbed to death in Church Street, Enfield, on Friday night, police said.",
+            id="a live update's own news: a long sentence",
+        ),
+        pytest.param(
+            "Hurt.\nRead more: Man stabbed in Croydon named by police.",
+            "Hurt.\n" + " " * len("Read more: Man stabbed in Croydon named by police."),
+            id="a headline with a full stop",
+        ),
     ],
 )
 def test_without_links(signals, text, expected):

@@ -31,7 +31,10 @@ ASIDE_VERBS = (" comes ", " came ", " follows ", " followed ")
 ASIDE_BEFORE = 40  # characters before an aside's verb its subject may start: "the latest fatal stabbing came"
 ASIDE_AFTER = 60  # and after it, where its "after" may be: "came less than twenty four hours after"
 LINK_WORD_CHARS = 40  # a link line's first characters, lower-cased to test its opening phrase
-LINK_END = r"[ \t]*(?::|\||>|-|\u2013|\u2014)[^\n]*"  # a link's prefix ends in a colon or a bar, then its headline
+LINK_END = (
+    r"[ \t]*(?::|\||>|-|\u2013|\u2014)(?P<rest>[^\n]*)"  # a link's prefix ends in a colon or a bar, then its headline
+)
+LINK_SENTENCE_WORDS = 12  # after "LATEST:", a sentence this long ending in a full stop is the story's own news
 SIGNALS = "signals"  # the name of the vocabulary of signal phrases, in a scan (extract.text.scan)
 
 
@@ -63,17 +66,26 @@ def load_signals(data_dir: Path = DATA_DIR) -> Signals:
 
 def without_links(text: str, *, signals: Signals) -> str:
     """`text` with each line that links to another story ("Read more: Leeds man stabbed") blanked out by spaces, so
-    that its words are no part of the story and every offset stays valid."""
+    that its words are no part of the story and every offset stays valid; a line telling the story's own news after
+    such a prefix (`_own_news`: "LATEST: ...") stays."""
     blanked, start = [], 0
     for line in text.split("\n"):  # a line's words are tested first: few lines open like a link
         if line.lstrip(" \t")[:LINK_WORD_CHARS].lower().startswith(signals.link_words):
             m = signals.links.match(line)
-            if m:
+            if m and not _own_news(m["rest"]):
                 blanked.append((start, start + m.end()))
         start += len(line) + 1
     for s, e in blanked:
         text = text[:s] + " " * (e - s) + text[e:]
     return text
+
+
+def _own_news(rest: str) -> bool:
+    """Whether what follows a link's prefix is a sentence of the story's own ("LATEST: A man was stabbed to death in
+    Church Street, Enfield, on Friday night, police said."), not a headline of another story: a long sentence ending
+    in a full stop, which headlines do not."""
+    text = rest.strip()
+    return text.endswith(".") and len(text.split()) >= LINK_SENTENCE_WORDS
 
 
 def find_signals(

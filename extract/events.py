@@ -28,7 +28,7 @@ from typing import Protocol
 from extract import store
 from extract.datafiles import DATA_DIR
 from extract.geo.names import street_strength
-from extract.geo.places import Matcher, find_places
+from extract.geo.places import COURT_KEYS, Matcher, find_places
 from extract.matching import (
     Content,
     CrimeFamilies,
@@ -53,7 +53,6 @@ from extract.text.specifics import SpecificsVocabulary, find_specifics, load_spe
 
 AREA_KINDS = frozenset({"area", "borough", "ward", "outcode"})
 """Gazetteer kinds of a coarse place: a mention with one of them counts as an area, not a street."""
-COURT_KEYS = frozenset({"old bailey"})  # where cases from all over London are heard: no sign of one incident
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from extract import cache
 from extract.datafiles import DATA_DIR
 from extract.geo.gazetteer import Gazetteer, load_gazetteer
 from extract.geo.geocode import GazetteerGeocoder, Geocoder
-from extract.geo.places import PLACES, Matcher, build_matcher, find_places
+from extract.geo.places import COURT_KEYS, PLACES, Matcher, build_matcher, find_places
 from extract.postgres import is_postgres_url
 from extract.reading import dating, details
 from extract.reading.london import (
@@ -72,7 +72,6 @@ if TYPE_CHECKING:
     from extract.store import Connection
 
 # Courts known by a street or place name alone; "X Crown Court" and "appeared at X" are left out by scene.py.
-COURT_KEYS = frozenset({"old bailey"})
 MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents

@@ -532,3 +532,24 @@ def test_a_report_alone_again_does_not_share_the_id_its_event_of_one_had():
             events.setdefault(index.placed[r.incident_id].event_id, set()).add(r.article_id)
         partitions.add(frozenset(frozenset(g) for g in events.values()))
     assert partitions == {frozenset({frozenset({"a", "b"}), frozenset({"c"})})}
+
+
+def test_a_court_report_s_court_is_no_street_it_shares():
+    """ "The court heard": a street of that name exists, and every court report would name it (geo.places.COURT_KEYS)."""
+    from extract.pipeline import load_extractor
+
+    reader = load_report_reader(matcher=load_extractor().matcher)
+    text = "The court heard that the man was stabbed on Rye Lane in Peckham. He was jailed at the Old Bailey."
+    incident = Incident(
+        incident_id="i1",
+        article_id="a1",
+        type="stabbing",
+        category="violence and sexual offences",
+        location_text="Rye Lane",
+        place=RYE_LANE,
+        date=None,
+        fatal=False,
+        weapon="knife",
+    )
+    [report] = read_reports(Article("a1", text, published="2024-03-03"), [incident], reader=reader)
+    assert report.streets == ("rye lane",)

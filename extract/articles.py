@@ -38,6 +38,7 @@ import feedparser
 import lxml.html
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura.settings import Document, set_date_params
 
 from extract import pages
@@ -481,7 +482,8 @@ def _read_bytes(name: str, data: bytes, published: str | None, errors: list[Extr
         elif kind == "json":
             yield from _json_articles(name, data, published, errors)
         elif kind == "html":
-            yield within_limits(html_article(name, data, published), errors)
+            for article in html_articles(name, data, published):
+                yield within_limits(article, errors)
         elif kind == "feed":
             yield from _feed_articles(name, data, published, errors)
         else:
@@ -821,25 +823,49 @@ def _string_field(record: dict, where: str, *keys: str) -> str | None:
 
 
 def html_article(name: str, data: bytes | str, published: str | None) -> Article:
-    """Return the article trafilatura finds in an HTML page pruned of its furniture (extract.pages): its text without
-    furniture lines, its headline without the site's name, the date it was first published (pages.published_date,
-    else trafilatura's), and its canonical URL; `published` is the date when the page states none; a page without
-    article text raises ExtractError."""
+    """Return the first article of an HTML page (html_articles): a linked page's own."""
+    return html_articles(name, data, published)[0]
+
+
+def html_articles(name: str, data: bytes | str, published: str | None) -> list[Article]:
+    """Return the articles trafilatura finds in an HTML page pruned of its furniture (extract.pages): each with its
+    text without furniture lines, its headline without the site's name, the date it was first published
+    (pages.published_date, else trafilatura's), and its canonical URL; `published` is the date when the page states
+    none. A page of several stories (pages.story_elements: a next story loaded below the first) gives one article
+    each, "#1", "#2", ..., the later ones with their own link and date when they give them; a page without article
+    text raises ExtractError."""
     furniture = load_furniture()
     try:
         tree = trafilatura.load_html(_page_text(data))
         if tree is not None:
             pages.prune(tree, furniture_lines=furniture.lines, furniture_prefixes=furniture.prefixes)
-            document = trafilatura.bare_extraction(  # a copy: it rewrites the tree, which is read again below
-                copy.deepcopy(tree),
-                with_metadata=True,
-                include_comments=False,
-                date_extraction_params=set_date_params(False),
-            )
+            stories = pages.story_elements(tree)
+            if len(stories) < 2:
+                return [_tree_article(name, tree, published, furniture)]
+            found = [_tree_article(f"{name}#1", pages.only(tree, stories[0], page=True), published, furniture)]
+            base = found[0].url
+            for number, element in enumerate(stories[1:], start=2):
+                article = _tree_article(f"{name}#{number}", pages.only(tree, element), published, furniture)
+                url = pages.story_url(element, base)
+                found.append(replace(article, article_id=_short_hash(url), url=url) if url else article)
+            return found
+    except ExtractError:
+        raise
     # trafilatura and lxml raise many kinds of errors on odd markup; any of them means this file cannot be read.
     except Exception as e:  # noqa: BLE001
         raise ExtractError(f"{name}: cannot parse HTML ({type(e).__name__}: {e})") from None
-    if tree is None or not isinstance(document, Document):
+    raise ExtractError(f"{name}: no article text found in the HTML")
+
+
+def _tree_article(name: str, tree: HtmlElement, published: str | None, furniture: PageFurniture) -> Article:
+    """The article of one page's tree, pruned (html_articles)."""
+    document = trafilatura.bare_extraction(  # a copy: it rewrites the tree, which is read again below
+        copy.deepcopy(tree),
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params=set_date_params(False),
+    )
+    if not isinstance(document, Document):
         raise ExtractError(f"{name}: no article text found in the HTML")
     text = _without_furniture(_valid_unicode(document.text or ""), furniture)
     url = pages.canonical_url(tree) or (document.url if pages.article_url(document.url) else None)

@@ -16,15 +16,17 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
+import lxml.html
 from lxml.html import HtmlElement
 
 from extract.datafiles import DATA_DIR, read_lines
@@ -33,6 +35,7 @@ BLOCKS_FILE = DATA_DIR / "page_blocks.txt"
 FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "figcaption"})
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 LINK_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6")  # a block that is one link or more, and nothing else, goes
+MIN_STORY_CHARS = 200  # of paragraph text: an <article> with less is a teaser card (a headline and a line)
 MAX_HEADING_CHARS = 80  # a longer heading is a story's own sub-heading, however it starts
 MAX_LABEL_WORDS = 3  # "READ MORE:", "Don't miss:" before links to other stories
 MAX_SITE_NAME_CHARS = 40  # a home link's text longer than this is a teaser's, not the site's name
@@ -84,6 +87,56 @@ def prune(tree: HtmlElement, *, furniture_lines: frozenset[str], furniture_prefi
     for element in doomed:
         if element not in kept:  # a sibling after a furniture heading may hold the headline
             _drop(element)
+
+
+def story_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """The page's stories, in page order: its outermost <article> elements that have a heading (h1-h3) and at least
+    MIN_STORY_CHARS of paragraph text (a page loading the next story below the first holds two); a teaser card has
+    less."""
+    found = []
+    for element in tree.iter("article"):
+        if any(a.tag == "article" for a in element.iterancestors()):
+            continue
+        heading = next(element.iter("h1", "h2", "h3"), None)
+        text = sum(len(" ".join(p.text_content().split())) for p in element.iter("p"))
+        if heading is not None and text >= MIN_STORY_CHARS:
+            found.append(element)
+    return found
+
+
+def only(tree: HtmlElement, story: HtmlElement, *, page: bool = False) -> HtmlElement:
+    """Return a page of one of `tree`'s stories: with the page's <head> (its metadata, the first story's) when `page`,
+    else with the story's heading as its title alone."""
+    document = lxml.html.document_fromstring("<html><head></head><body></body></html>")
+    head, body = document.find("head"), document.find("body")
+    if page and (found := tree.find("head")) is not None:
+        document.replace(head, copy.deepcopy(found))
+    else:
+        heading = next(story.iter("h1", "h2", "h3"), None)
+        title = lxml.html.Element("title")
+        title.text = " ".join(heading.text_content().split()) if heading is not None else ""
+        head.append(title)
+    body.append(copy.deepcopy(story))
+    return document
+
+
+def story_url(story: HtmlElement, base: str | None) -> str | None:
+    """Return a story element's own link (data-url, data-href, data-canonical, or its itemprop url), absolute against
+    `base`; None when it gives none that names an article."""
+    candidates = [story.get(a) for a in ("data-url", "data-href", "data-canonical")]
+    candidates += [
+        e.get("href") or e.get("content") for e in story.iter("link", "meta", "a") if e.get("itemprop") == "url"
+    ]
+    for candidate in candidates:
+        if not candidate or not candidate.strip():
+            continue
+        try:
+            url = urljoin(base or "", candidate.strip())
+        except ValueError:
+            continue
+        if article_url(url):
+            return url
+    return None
 
 
 def _headline_element(tree: HtmlElement) -> HtmlElement | None:

@@ -7,7 +7,7 @@ import lxml.html
 import pytest
 
 from extract import pages
-from extract.articles import html_article, read_articles
+from extract.articles import html_article, html_articles, read_articles
 from extract.records import ExtractError
 
 STORY = (
@@ -245,3 +245,37 @@ def test_json_lines_fields_and_html_text(tmp_path, record, text, url, published)
     path.write_text(json.dumps(record) + "\n")
     [article] = read_articles([path], errors=[])
     assert (article.text, article.url, article.published) == (text, url, published)
+
+
+SECOND = (
+    "<p>Two men have been arrested after a series of burglaries in Muswell Hill over the Easter weekend, police said.</p>"
+    "<p>Homes in Fortis Green and Colney Hatch Lane were broken into and jewellery and laptops were taken.</p>"
+)
+
+
+def test_a_page_of_two_stories_gives_an_article_each():
+    body = (
+        f"<div><article data-url='https://news.example/barking-robbery'><h1>Woman robbed in Barking</h1>{STORY}"
+        "<p>Officers are reviewing footage from cameras along Ripple Road and nearby streets this week.</p></article>"
+        "<article data-url='/muswell-hill-burglaries'><h2>Arrests after Muswell Hill burglaries</h2>"
+        f"<time datetime='2024-04-03T09:00:00+01:00'>3 April</time>{SECOND}</article></div>"
+    )
+    head = "<link rel='canonical' href='https://news.example/barking-robbery'>"
+    found = html_articles("page.html", page(body, head=head), "2024-05-01")
+    assert [(a.source, a.headline, a.url, a.published) for a in found] == [
+        ("page.html#1", "Woman robbed in Barking", "https://news.example/barking-robbery", "2024-05-01"),
+        (
+            "page.html#2",
+            "Arrests after Muswell Hill burglaries",
+            "https://news.example/muswell-hill-burglaries",
+            "2024-04-03",
+        ),
+    ]
+    assert "Ripple Road" in found[0].text and "Muswell Hill" not in found[0].text
+    assert "Fortis Green" in found[1].text
+
+
+def test_teaser_cards_are_no_stories_of_the_page():
+    cards = "".join(f"<article><h3>Man stabbed in {p}</h3><p>Police were called on Sunday.</p></article>" for p in "AB")
+    found = html_articles("page.html", article_page() + cards.encode(), None)
+    assert [a.source for a in found] == ["page.html"]

@@ -100,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     exp.add_argument("--id", help="explain only the article with this id (events are matched over all)")
     exp.add_argument("--json", action="store_true", help="one JSON object per story instead of text")
     exp.add_argument("--db", help="a database the input was ingested into: say which stored event each incident is in")
+    exp.add_argument("--published", help="publication date YYYY-MM-DD for inputs that have none, as ingest takes it")
 
     args = parser.parse_args(argv)
     try:
@@ -276,7 +277,7 @@ def _explain(args) -> int:
     from extract.pipeline import load_extractor
 
     errors: list[ExtractError] = []
-    articles = list(read_articles([args.path], errors=errors))
+    articles = list(read_articles([args.path], published=args.published, errors=errors))
     for e in errors:
         print(f"error: {e}", file=sys.stderr)
     if args.id is not None and not any(a.article_id == args.id for a in articles):

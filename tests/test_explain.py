@@ -203,3 +203,12 @@ def test_cli_explain_fails(tmp_path, capsys, monkeypatch, arguments, message):
     write_articles(tmp_path / "news.jsonl", {"a1": STABBING})
     assert main(["explain", "news.jsonl", *arguments]) == 1
     assert capsys.readouterr().err.startswith(f"error: {message}")
+
+
+def test_cli_explains_with_the_date_ingest_would_be_given(tmp_path, capsys):
+    (tmp_path / "story.txt").write_text(
+        "Man stabbed in Peckham\n\nA man was stabbed on Rye Lane in Peckham on Friday.\n"
+    )
+    assert main(["explain", str(tmp_path / "story.txt"), "--json", "--published", "2024-03-10"]) == 0
+    [trail] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [i["date"] for i in trail["incidents"]] == ["2024-03-08"]

@@ -883,6 +883,9 @@ def _tree_article(name: str, tree: HtmlElement, published: str | None, furniture
     if not text.strip():
         raise ExtractError(f"{name}: no article text found in the HTML")
     stated = _iso_date(pages.published_date(tree)) or _iso_date(document.date)
+    if stated is None and (line := _stated_date(text)):  # "Published: 9 February 2024" in a paragraph of its own
+        stated, (start, end) = line
+        text = text[:start] + text[end + 1 :]
     return Article(
         _short_hash(url or text), text, headline=headline, url=url, published=stated or published, source=name
     )

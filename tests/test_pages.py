@@ -122,6 +122,8 @@ def test_headline_without_the_site_name(head, title, body, expected):
         (meta("article:published_time", "2024-01-10T23:30:00Z"), "", "2024-01-10"),  # GMT in winter
         # a time with another offset is the writer's date as written
         (meta("article:published_time", "2024-06-01T23:30:00-05:00"), "", "2024-06-01"),
+        # a date in a paragraph of its own, when the page's markup states none
+        ("", "<p>Published: 9 February 2024</p>", "2024-02-09"),
         # dates of a sidebar or of readers' comments are not the article's
         ("", "<aside><time datetime='2023-11-27'>27 November</time></aside>", None),
         ("", "<div class='comments'><time datetime='2024-03-26T08:00:00Z'>26/03</time></div>", None),

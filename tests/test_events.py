@@ -305,9 +305,8 @@ def test_a_stored_report_is_its_fields_json_and_reads_back_as_itself(r):
     assert _parsed(filed.report, filed.signature) == r
 
 
-def test_read_reports(small_gazetteer, tmp_path):
-    reader = load_report_reader(matcher=build_matcher(small_gazetteer))
-    article = Article("a1", ARTICLE_TEXT, headline="Girl stabbed in Peckham", published="2024-03-03")
+def rye_lane_stabbing(**changes) -> Incident:
+    """Incident i1 of article a1: a stabbing on Rye Lane, not fatal; `changes` set other fields."""
     incident = Incident(
         incident_id="i1",
         article_id="a1",
@@ -315,11 +314,17 @@ def test_read_reports(small_gazetteer, tmp_path):
         category="violence and sexual offences",
         location_text="Rye Lane",
         place=RYE_LANE,
-        date="2024-03-02",
+        date=None,
         fatal=False,
         weapon="knife",
-        victim_ages=(16,),
     )
+    return dataclasses.replace(incident, **changes)
+
+
+def test_read_reports(small_gazetteer, tmp_path):
+    reader = load_report_reader(matcher=build_matcher(small_gazetteer))
+    article = Article("a1", ARTICLE_TEXT, headline="Girl stabbed in Peckham", published="2024-03-03")
+    incident = rye_lane_stabbing(date="2024-03-02", victim_ages=(16,))
     second = dataclasses.replace(incident, incident_id="i2", place=PECKHAM)
     first, further = read_reports(article, [incident, second], reader=reader)
     assert dataclasses.replace(first, signature=b"") == Report(
@@ -540,16 +545,6 @@ def test_a_court_report_s_court_is_no_street_it_shares():
 
     reader = load_report_reader(matcher=load_extractor().matcher)
     text = "The court heard that the man was stabbed on Rye Lane in Peckham. He was jailed at the Old Bailey."
-    incident = Incident(
-        incident_id="i1",
-        article_id="a1",
-        type="stabbing",
-        category="violence and sexual offences",
-        location_text="Rye Lane",
-        place=RYE_LANE,
-        date=None,
-        fatal=False,
-        weapon="knife",
-    )
+    incident = rye_lane_stabbing()
     [report] = read_reports(Article("a1", text, published="2024-03-03"), [incident], reader=reader)
     assert report.streets == ("rye lane",)

@@ -779,48 +779,42 @@ def test_a_sentence_announcing_another_incident_does_not_tell_the_lead_s_scene(e
 
 
 @pytest.mark.parametrize(
-    "text, published, expected",
+    "text, expected",
     [
         pytest.param(
             "Two men were arrested after officers found them possessing revolvers on Rye Lane in Peckham on Friday.",
-            PUBLISHED,
             [("weapons_possession", "gun", "Rye Lane")],
             id="possessing a weapon; a revolver is a gun",
         ),
         pytest.param(
             "A teenager had his Canada Goose jacket snatched on Rye Lane in Peckham on Friday.",
-            PUBLISHED,
             [("theft_from_person", "none", "Rye Lane")],
             id="a brand opening with a country is no place elsewhere",
         ),
         pytest.param(
             "A woman was robbed on Rye Lane in Peckham on Friday and driven to Essex.",
-            PUBLISHED,
             [("robbery", "none", "Rye Lane")],
             id="where a victim was taken is not where it happened",
         ),
         pytest.param(
             "Flowers were laid on Rye Lane in Peckham to mark ten years since the fatal stabbing of a teenager there.",
-            PUBLISHED,
             [],
             id="an anniversary tells no new incident",
         ),
         pytest.param(
             "Thieves stole a £95,000 Range Rover from a driveway on Rye Lane in Peckham on Friday.",
-            PUBLISHED,
             [("vehicle_crime", "none", "Rye Lane")],
             id="a sum of money before the thing stolen",
         ),
         pytest.param(
             "A man was found stabbed beneath Archway roundabout on Friday night.",
-            PUBLISHED,
             [("stabbing", "knife", "Archway")],
             id="beneath a London place is in London",
         ),
     ],
 )
-def test_phrasings_beyond_the_listed_forms(extractor, text, published, expected):
-    found = extract_incidents(story(text, published=published), extractor=extractor)
+def test_phrasings_beyond_the_listed_forms(extractor, text, expected):
+    found = extract_incidents(story(text), extractor=extractor)
     assert [(i.type, i.weapon, i.location_text) for i in found] == expected
 
 

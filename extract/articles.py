@@ -583,6 +583,7 @@ def _stated_date(text: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+_UTC_ZONE = re.compile(r"\s(?:GMT|UTC|UT|Z|[+-]0000)$", re.IGNORECASE)  # an RFC 822 time in UTC
 _ORDINAL = re.compile(r"(\d)(?:st|nd|rd|th)\b")
 STATED_DATE_LINES = 8  # a page's date line comes in its first lines: the headline, a standfirst, the byline
 STATED_DATE_CHARS = 60
@@ -645,24 +646,38 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
 
 def _other_stories(text: str, lines: list[tuple[int, int]], furniture: PageFurniture) -> list[bool]:
     """Return, per line, whether it is in a list of other stories: a heading of one ("More on this story", "Most
-    read"), then each short line without a sentence's end (a headline) and the sentence right after one (its summary),
-    up to the first other sentence, where the story may go on."""
+    read") after the story has begun, then at least MIN_LISTED headlines (short lines without a sentence's end), each
+    with the sentence after it (its summary) when another headline or the page's end follows; the story may go on
+    after the list. A heading that opens the page, or lists fewer headlines, is a furniture line alone."""
     listed = [False] * len(lines)
-    listing = after_headline = False
-    for i, (start, end) in enumerate(lines):
-        if _folded(text[start:end]) in furniture.sections:
-            listed[i], listing, after_headline = True, True, False
+    sentence = [text.endswith(_SENTENCE_ENDS, s, e) for s, e in lines]
+    headline = [not sentence[i] and e - s <= HEADLINE_MAX_CHARS for i, (s, e) in enumerate(lines)]
+    begun = False
+    i = 0
+    while i < len(lines):
+        start, end = lines[i]
+        if not (begun and _folded(text[start:end]) in furniture.sections):
+            begun = begun or sentence[i]
+            i += 1
             continue
-        if not listing:
-            continue
-        sentence = text.endswith(_SENTENCE_ENDS, start, end)
-        if not sentence and end - start <= HEADLINE_MAX_CHARS:
-            listed[i], after_headline = True, True
-        elif sentence and after_headline:
-            listed[i], after_headline = True, False
+        run: list[int] = []
+        j, titles = i + 1, 0
+        while j < len(lines) and (headline[j] or (sentence[j] and run and headline[run[-1]])):
+            run.append(j)
+            titles += headline[j]
+            j += 1
+        if run and not headline[run[-1]] and j < len(lines):
+            run.pop()  # a sentence after the last headline, with more after it: the story going on
+        if titles >= MIN_LISTED:
+            for k in (i, *run):
+                listed[k] = True
+            i = j
         else:
-            listing = False
+            i += 1
     return listed
+
+
+MIN_LISTED = 2  # headlines after a heading of other stories that make it a list of them
 
 
 _SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", "\u2019", "'", ")")
@@ -904,6 +919,11 @@ def _page_text(data: bytes | str) -> bytes | str:
     if declared is None:
         return data
     label = declared[1].decode("ascii").lower()
+    if label in _WINDOWS_1252_LABELS and not data.isascii():
+        try:  # a page saved as UTF-8 keeps its server's old label: windows-1252 text is seldom valid UTF-8
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     try:
         encoding = "cp1252" if label in _WINDOWS_1252_LABELS else codecs.lookup(label).name
     except LookupError:
@@ -1017,6 +1037,7 @@ BLOCKS = frozenset(
     | {"article", "figure", "figcaption", "pre", "hr"}
 )
 """The elements that break a feed entry's HTML into paragraphs."""
+_BLOCK_TAG = re.compile(r"<(?:" + "|".join(sorted(BLOCKS)) + r")\b", re.IGNORECASE)
 UNREAD = ("script", "style", "template")  # elements of a feed entry's HTML whose text is none of the story's
 _WORDPRESS_FOOTER = re.compile(r"The post .{1,300} appeared first on .{1,200}", re.DOTALL)  # WordPress feeds end so
 
@@ -1027,6 +1048,8 @@ def _html_text(fragment: str, *, furniture: PageFurniture | None = None) -> str:
     to other stories), its furniture lines and WordPress's "The post ... appeared first on ..." footer dropped."""
     if not fragment.strip():
         return ""
+    if not _BLOCK_TAG.search(fragment):  # inline tags only: its line breaks are its paragraphs
+        fragment = fragment.replace("\n", "<br>")
     try:
         tree = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):  # no element at all: the fragment's text as it is
@@ -1086,7 +1109,7 @@ def _read_date(value: str) -> tuple[date, bool] | None:
         year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
         return date(year, month, 1 if day is None else day), day is not None
     if (fields := email.utils.parsedate_tz(value)) is not None:  # RFC 822: "Tue, 05 Mar 2024 10:00:00 GMT"
-        if fields[9] == 0:  # GMT, UTC or +0000
+        if _UTC_ZONE.search(value):  # parsedate_tz gives an offset of 0 for no zone or an unknown one ("BST") too
             return datetime(*fields[:6], tzinfo=UTC).astimezone(pages.LONDON).date(), True
         return date(*fields[:3]), True
     for fmt, has_day in _DATE_FORMATS:

@@ -34,9 +34,13 @@ from extract.datafiles import DATA_DIR, read_lines
 BLOCKS_FILE = DATA_DIR / "page_blocks.txt"
 FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "figcaption"})
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-LINK_BLOCKS = ("p", "li", "h2", "h3", "h4", "h5", "h6")  # a block that is one link or more, and nothing else, goes
+CARD_BLOCKS = ("article", "div", "section", "ul", "ol")  # a teaser card or a menu: nearly all its text is links
+LINK_BLOCKS = ("p", "li")  # a block that is one link or more, and nothing else, goes (a heading linking to its own
+# page is the story's headline)
 MIN_STORY_CHARS = 200  # of paragraph text: an <article> with less is a teaser card (a headline and a line)
+NEXT_STORY_SHARE = 0.25  # of the first story's paragraph text, which a next story loaded below it has
 MAX_HEADING_CHARS = 80  # a longer heading is a story's own sub-heading, however it starts
+JSON_LD_DEPTH = 2  # a list of documents, each with its @graph: an article's object is no deeper
 MAX_LABEL_WORDS = 3  # "READ MORE:", "Don't miss:" before links to other stories
 MAX_SITE_NAME_CHARS = 40  # a home link's text longer than this is a teaser's, not the site's name
 ARTICLE_TYPES = frozenset(
@@ -55,7 +59,15 @@ PUBLISHED_META = (  # the published-time meta tags, most trusted first; never a 
 TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7]\s+")  # " | ", " - ", " – ", " — ", " : ", " · "
 LONDON = ZoneInfo("Europe/London")
 UTC_OFFSETS = ("Z", "+00:00", "-00:00", "+0000", "+00")  # an ISO 8601 time ending so is in UTC
-_CLASS_PARTS = re.compile(r"[\s_\-]+")
+_CLASS_PARTS = re.compile(r"[\s_\-@]+")
+MAX_CLASS_RUN = 3  # parts of a class read together: "most-read-list" holds "most-read"
+# Parts of a class that name a layout, not a block's role: "article-layout has-sidebar", "l-sidebar-fixed
+# l-article-body-segment" and "content-sidebar-wrap" each wrap a story.
+STRUCTURAL_PARTS = frozenset(
+    {"layout", "wrap", "wrapper", "container", "content", "body", "main", "article", "story", "post", "entry", "has"}
+)
+LINKED_SHARE = 0.8  # of a block's text in its links, beyond which it lists other pages
+MAX_LISTED_CHARS = 150  # an item of a list of other stories: a headline
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
@@ -68,40 +80,63 @@ def load_blocks(path: str | Path = BLOCKS_FILE) -> frozenset[str]:
 
 def prune(tree: HtmlElement, *, furniture_lines: frozenset[str], furniture_prefixes: tuple[str, ...]) -> None:
     """Remove the page's furniture from `tree` in place (see the module's docstring); `furniture_lines` and
-    `furniture_prefixes` are page_furniture.txt's whole lines and prefixes, case-folded, spaces collapsed."""
+    `furniture_prefixes` are page_furniture.txt's whole lines and prefixes, case-folded, spaces collapsed.
+
+    A block holding the headline, or most of the page's paragraph text (a layout's wrapper is the story's), is never
+    removed by its tag or class; nor is one whose class names a layout (STRUCTURAL_PARTS). A furniture heading that
+    opens its block ("<div><h2>Other appeals</h2>...") removes the block; inside a story ("...</p><h2>Related</h2>
+    <ul>...</ul><p>...") it removes itself and the links right after it, and the story goes on."""
     blocks = load_blocks()
     headline = _headline_element(tree)
     kept = set(headline.iterancestors()) | {headline} if headline is not None else set()
     body = tree.find("body")
+    page_text = _paragraph_chars(body if body is not None else tree)
     doomed: list[HtmlElement] = []
     for element in tree.iter(*FURNITURE_TAGS, *HEADINGS, "div", "section", "ul", "ol", "span", "p", "li", "figure"):
         if element in kept or (body is not None and element is body):
             continue
         if element.tag in FURNITURE_TAGS or _marked(element, blocks):
-            doomed.append(element)
+            if 2 * _paragraph_chars(element) <= page_text:
+                doomed.append(element)
         elif element.tag in HEADINGS and _furniture_line(element.text_content(), furniture_lines, furniture_prefixes):
-            doomed.extend(_section(element))
-    for element in tree.iter(*LINK_BLOCKS):
-        if element not in kept and _only_links(element):
+            doomed.extend(_section(element, kept))
+    for element in tree.iter(*LINK_BLOCKS, *CARD_BLOCKS):
+        if element in kept or (body is not None and element is body):
+            continue
+        # A paragraph of links (a label before them allowed), or a card or menu whose text is nearly all links.
+        linked = _only_links(element) if element.tag in LINK_BLOCKS else _mostly_links(element)
+        if linked and 2 * _paragraph_chars(element) <= page_text:
             doomed.append(element)
     for element in doomed:
-        if element not in kept:  # a sibling after a furniture heading may hold the headline
+        if element not in kept:
             _drop(element)
 
 
 def story_elements(tree: HtmlElement) -> list[HtmlElement]:
-    """The page's stories, in page order: its outermost <article> elements that have a heading (h1-h3) and at least
-    MIN_STORY_CHARS of paragraph text (a page loading the next story below the first holds two); a teaser card has
-    less."""
+    """The page's stories, in page order, when it holds several (a page loading the next story below the first): its
+    outermost <article> elements that have a heading (h1-h3) and at least MIN_STORY_CHARS of paragraph text (a teaser
+    card has less), the first holding the page's headline and all of them most of its paragraph text, each later one
+    at least NEXT_STORY_SHARE of the first's (a related post's card below a story is no story); else none."""
     found = []
     for element in tree.iter("article"):
         if any(a.tag == "article" for a in element.iterancestors()):
             continue
         heading = next(element.iter("h1", "h2", "h3"), None)
-        text = sum(len(" ".join(p.text_content().split())) for p in element.iter("p"))
-        if heading is not None and text >= MIN_STORY_CHARS:
+        if heading is not None and _paragraph_chars(element) >= MIN_STORY_CHARS:
             found.append(element)
-    return found
+    headline = _headline_element(tree)
+    if not found or headline is None or found[0] not in (headline, *headline.iterancestors()):
+        return []
+    body = tree.find("body")
+    if 2 * sum(map(_paragraph_chars, found)) <= _paragraph_chars(body if body is not None else tree):
+        return []
+    first = _paragraph_chars(found[0])
+    return [found[0], *(e for e in found[1:] if _paragraph_chars(e) >= NEXT_STORY_SHARE * first)]
+
+
+def _paragraph_chars(element: HtmlElement) -> int:
+    """The characters of the paragraphs in `element`, spaces collapsed."""
+    return sum(len(" ".join(p.text_content().split())) for p in element.iter("p"))
 
 
 def only(tree: HtmlElement, story: HtmlElement, *, page: bool = False) -> HtmlElement:
@@ -163,29 +198,54 @@ def _drop(element: HtmlElement) -> None:
 
 
 def _marked(element: HtmlElement, blocks: frozenset[str]) -> bool:
-    """Whether a word of the element's class or id (or a run of them joined by "-") is a furniture block's."""
+    """Whether a word of the element's class or id (or a run of up to MAX_CLASS_RUN of them joined by "-") is a
+    furniture block's, and none names a layout (STRUCTURAL_PARTS: "content-sidebar-wrap" wraps the story)."""
     names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
     if not names.strip():
         return False
     parts = [p for p in _CLASS_PARTS.split(names) if p]
+    if STRUCTURAL_PARTS.intersection(parts):
+        return False
     return any(
-        "-".join(parts[i:j]) in blocks for i in range(len(parts)) for j in range(i + 1, min(len(parts), i + 3) + 1)
+        "-".join(parts[i:j]) in blocks
+        for i in range(len(parts))
+        for j in range(i + 1, min(len(parts), i + MAX_CLASS_RUN) + 1)
     )
 
 
 def _furniture_line(text: str, lines: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    """Whether a heading's text is a furniture line (page_furniture.txt's `lines` or `prefixes`), not too long to be."""
     folded = " ".join(text.casefold().split())
     return bool(folded) and len(folded) <= MAX_HEADING_CHARS and (folded in lines or folded.startswith(prefixes))
 
 
-def _section(heading: HtmlElement) -> Iterator[HtmlElement]:
-    """The heading and what follows it in its parent, up to the next heading as high or higher."""
+def _section(heading: HtmlElement, kept: set[HtmlElement]) -> Iterator[HtmlElement]:
+    """What a furniture heading removes: the block it opens, when it is its block's first element and the block holds
+    no headline (a sidebar's box); else the heading and, after it, the lists and paragraphs of links up to the first
+    block with text of its own, where the story goes on."""
+    parent = heading.getparent()
+    opens = parent is not None and next(parent.iterchildren(), None) is heading
+    if opens and parent not in kept and parent.tag not in ("body", "html", "main", "article"):
+        yield parent
+        return
     yield heading
-    level = int(heading.tag[1])
     for sibling in heading.itersiblings():
-        if isinstance(sibling.tag, str) and sibling.tag in ("h1", *HEADINGS) and int(sibling.tag[1]) <= level:
+        if not isinstance(sibling.tag, str) or not (_mostly_links(sibling) or _headline_list(sibling)):
             return
         yield sibling
+
+
+def _headline_list(element: HtmlElement) -> bool:
+    """Whether `element` is a list of headlines: each item short (MAX_LISTED_CHARS) and no sentence."""
+    items = [" ".join(li.text_content().split()) for li in element.iter("li")] if element.tag in ("ul", "ol") else []
+    return bool(items) and all(len(i) <= MAX_LISTED_CHARS and not i.endswith(".") for i in items)
+
+
+def _mostly_links(element: HtmlElement) -> bool:
+    """Whether the text of `element` is all, or nearly all (LINKED_SHARE), the text of its links."""
+    text = len("".join(element.text_content().split()))
+    linked = sum(len("".join(a.text_content().split())) for a in element.iter("a"))
+    return text > 0 and linked >= LINKED_SHARE * text
 
 
 def _only_links(element: HtmlElement) -> bool:
@@ -266,8 +326,8 @@ def _articles(tree: HtmlElement) -> Iterator[dict]:
 
 
 def _items(data: object, depth: int = 0) -> Iterator[dict]:
-    """The objects of a JSON-LD document: itself, the members of its lists and of its @graph (not nested deeper)."""
-    if depth > 2:
+    """The objects of a JSON-LD document: itself, the members of its lists and of its @graph, JSON_LD_DEPTH deep."""
+    if depth > JSON_LD_DEPTH:
         return
     if isinstance(data, list):
         for member in data:
@@ -279,6 +339,7 @@ def _items(data: object, depth: int = 0) -> Iterator[dict]:
 
 
 def _meta_dates(tree: HtmlElement) -> Iterator[str]:
+    """The contents of the page's published-time meta tags, PUBLISHED_META's order."""
     metas = [m for m in tree.iter("meta")]
     for attribute, name in PUBLISHED_META:
         for meta in metas:
@@ -341,10 +402,9 @@ def _home_links(tree: HtmlElement) -> set[str]:
     found = set()
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
-        path = (
-            href if href.startswith("/") else (split.path or "/") if (split := _split(href)) and split.hostname else ""
-        )
-        if path.strip("/") == "" and href and (text := a.text_content().strip()) and len(text) <= MAX_SITE_NAME_CHARS:
+        split = _split(href)
+        home = href == "/" or (split is not None and split.scheme in ("http", "https") and split.path.strip("/") == "")
+        if home and (text := a.text_content().strip()) and len(text) <= MAX_SITE_NAME_CHARS:
             found.add(_letters(text))
     return found - {""}
 
@@ -362,8 +422,8 @@ def _separator_ends(title: str) -> list[int]:
 
 
 def canonical_url(tree: HtmlElement) -> str | None:
-    """Return the page's canonical link when absolute and an article's (not a site's home or a section's front:
-    its path has more than one part or ends in a file name), else None."""
+    """Return the page's canonical link when it is an article's (article_url: absolute, not the site's home page),
+    else None."""
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()

@@ -369,6 +369,8 @@ def test_read_file(tmp_path, name, content, expected):
         ("Sat, 01 Jun 2024 23:30:00 GMT", "2024-06-02"),
         ("Sat, 01 Jun 2024 23:30:00 +0000", "2024-06-02"),
         ("Tue, 05 Mar 2024 23:30:00 GMT", "2024-03-05"),  # GMT in winter
+        ("Sat, 01 Jun 2024 23:30:00 BST", "2024-06-01"),  # London's own time, and no zone: as written
+        ("Sat, 01 Jun 2024 23:30:00", "2024-06-01"),
         ("2024-03-05 10:00", "2024-03-05"),
         ("2024/3/5", "2024-03-05"),
         ("2024-03", "2024-03"),
@@ -605,7 +607,28 @@ def test_seed_page_splits_into_ten_stories():
             "stabbing\nThree men threatened staff at a Bromley jewellers.\nThe man was later released.",
             [
                 story(BODY, "pasted#1", headline="Man arrested in Ilford", published="2024-05-01"),
-                story("The man was later released.", "pasted#2", published="2024-05-01"),
+                # a sentence after the last headline, with more after it, may be the story going on
+                story(
+                    "Three men threatened staff at a Bromley jewellers.\nThe man was later released.",
+                    "pasted#2",
+                    published="2024-05-01",
+                ),
+            ],
+        ),
+        # a heading of other stories opening the page, or listing one headline, is a furniture line alone
+        (
+            f"Latest news\nMan arrested in Ilford\n{BODY}",
+            [story(BODY, "pasted", headline="Man arrested in Ilford", published="2024-05-01")],
+        ),
+        (
+            f"Man arrested in Ilford\n{BODY}\nRelated stories\nWoman robbed in Brixton\nHe was later released.",
+            [
+                story(
+                    f"{BODY}\nRelated stories\nWoman robbed in Brixton\nHe was later released.",
+                    "pasted",
+                    headline="Man arrested in Ilford",
+                    published="2024-05-01",
+                )
             ],
         ),
         # the page's own date on a line of its own near its top, before the date given for it

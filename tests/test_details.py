@@ -144,6 +144,11 @@ def test_arrest_counts_are_the_matches_in_the_whole_text(text):
         ("man, 23, charged after stabbing", ()),  # the suspect's
         ("woman aged 34 arrested", ()),
         ("no ages here", ()),
+        ("teenager, 17, held by police over croydon stabbing", ()),
+        ("man, 30, admits stabbing neighbour", ()),
+        ("mum, 34, tells of horror", ()),
+        ("teen, 16, caged for killing boy", ()),
+        ("girl, 11, left lying in road by fleeing driver", (11,)),
     ],
 )
 def test_headline_ages_are_victims_not_suspects(headline, ages):

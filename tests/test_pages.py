@@ -43,7 +43,7 @@ TEASERS = "A man was stabbed in Dagenham Heathway on Sunday 21 April and a car w
     [
         # a sidebar headed by a furniture line: the heading and all that follows it in its block
         f"<div class='box'><h2>Other appeals</h2><div><h3>Man stabbed</h3><p>{TEASERS}</p></div></div>",
-        f"<h3>Also in the news</h3><p>{TEASERS}</p>",
+        "<h3>Also in the news</h3><ul><li><a href='/d'>Man stabbed in Dagenham</a></li><li>Upminster car fire</li></ul>",
         # blocks by their tag, or by a word of their class or id
         f"<aside><p>{TEASERS}</p></aside>",
         f"<div class='image-caption'>{TEASERS}</div>",
@@ -165,6 +165,12 @@ def test_declared_latin1_is_read_as_windows_1252():
     assert "Earl\u2019s Court Road \u2013 police" in article.text
 
 
+def test_a_utf8_page_keeping_a_latin1_label_is_read_as_utf8():
+    body = "<article><h1>Robbed on Queen\u2019s Road</h1><p>A man was robbed of \u00a3500 on Queen\u2019s Road.</p></article>"
+    data = page(body).replace(b"charset='utf-8'", b"charset='iso-8859-1'")
+    assert "\u00a3500 on Queen\u2019s Road" in html_article("page.html", data, None).text
+
+
 def test_a_paywalled_page_is_read_from_its_description():
     head = "<meta name='description' content='A boy, 17, was stabbed near Mare Street in Hackney on Thursday.'>"
     data = page(
@@ -237,6 +243,13 @@ def test_a_feed_entry_is_pruned_as_a_page_is(tmp_path):
             "https://news.example/a",
             "2024-02-14",
         ),
+        # inline tags alone: the text's line breaks stay, and a link line is still one
+        (
+            {"text": "A woman was robbed in Barking.\nRead more: <a href='/x'>Man stabbed in Croydon</a>"},
+            "A woman was robbed in Barking.\n\nRead more: Man stabbed in Croydon",
+            None,
+            None,
+        ),
         # a text with a "<" and no tag is as written
         ({"text": "Knife crime rose by <5% in Barking.", "published_at": "2024-02-14"}, "Knife crime rose by <5% in "
          "Barking.", None, "2024-02-14"),
@@ -281,3 +294,41 @@ def test_teaser_cards_are_no_stories_of_the_page():
     cards = "".join(f"<article><h3>Man stabbed in {p}</h3><p>Police were called on Sunday.</p></article>" for p in "AB")
     found = html_articles("page.html", article_page() + cards.encode(), None)
     assert [a.source for a in found] == ["page.html"]
+
+
+ARREST = "<p>A 19-year-old man was arrested on Saturday on suspicion of robbery and remains in custody.</p>"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a layout's wrapper, whatever its class says, holds the story
+        f"<header class='article-hero'><h1>Woman robbed in Barking</h1></header>"
+        f"<div class='article-layout has-sidebar'>{STORY}{ARREST}</div>",
+        f"<h1>Woman robbed in Barking</h1><div class='content-sidebar-wrap'>{STORY}{ARREST}</div>",
+        f"<h1>Woman robbed in Barking</h1><div class='js-share-container'>{STORY}{ARREST}</div>",
+        # a furniture heading inside the story takes its links with it, not the rest of the story
+        f"<article><h1>Woman robbed in Barking</h1>{STORY}<h3>Read more</h3>"
+        f"<ul><li><a href='/a'>Man stabbed in Dagenham</a></li></ul>{ARREST}</article>",
+        f"<article><h1>Woman robbed in Barking</h1><h2 class='visually-hidden'>Share this article</h2>"
+        f"<div class='article-body'>{STORY}{ARREST}</div></article>",
+    ],
+)
+def test_the_story_is_never_pruned_with_its_furniture(body):
+    article = html_article("page.html", page(body), None)
+    assert "Ripple Road" in article.text and "19-year-old" in article.text
+
+
+def test_cards_beside_a_story_outside_any_article_do_not_split_the_page():
+    card = "<article><a href='/{0}'><h3>Man stabbed in {0}</h3><p>{1}</p></a></article>"
+    cards = "".join(card.format(place, TEASERS * 3) for place in ("Dagenham", "Upminster"))
+    body = f"<main><h1>Woman robbed in Barking</h1><div class='story-body'>{STORY}{ARREST}</div></main>{cards}"
+    [article] = html_articles("page.html", page(body), None)
+    assert "Ripple Road" in article.text
+
+
+def test_a_link_within_the_page_is_no_site_name():
+    head = meta("og:title", "Woman robbed in Barking")
+    body = f"<a href='#top'>Woman robbed in Barking</a><article><h1>Woman robbed in Barking</h1>{STORY}</article>"
+    data = page(body, head=head, title="Woman robbed in Barking | Barking News")
+    assert html_article("page.html", data, None).headline == "Woman robbed in Barking"

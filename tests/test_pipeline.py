@@ -807,6 +807,21 @@ def test_a_sentence_announcing_another_incident_does_not_tell_the_lead_s_scene(e
             id="a sum of money before the thing stolen",
         ),
         pytest.param(
+            "A man was abducted in Croydon and driven to Kent, where he was murdered.",
+            [],
+            id="a destination where it happened is where it happened",
+        ),
+        pytest.param(
+            "A man was stabbed to death in Peckham on Saturday, five years since his brother was killed in the street.",
+            [("stabbing", "knife", "Peckham")],
+            id="a look back in a sentence telling a dated incident",
+        ),
+        pytest.param(
+            "A man was shot in Tottenham on Friday night and anyone who can assist is asked to call 101.",
+            [("shooting", "gun", "Tottenham")],
+            id="an appeal's 'assist' is no sport",
+        ),
+        pytest.param(
             "A man was found stabbed beneath Archway roundabout on Friday night.",
             [("stabbing", "knife", "Archway")],
             id="beneath a London place is in London",
@@ -816,6 +831,13 @@ def test_a_sentence_announcing_another_incident_does_not_tell_the_lead_s_scene(e
 def test_phrasings_beyond_the_listed_forms(extractor, text, expected):
     found = extract_incidents(story(text), extractor=extractor)
     assert [(i.type, i.weapon, i.location_text) for i in found] == expected
+
+
+def test_a_named_day_dates_an_incident_only_as_a_date(extractor):
+    text = "A man wearing a Halloween mask robbed a shop in Croydon on Friday."
+    assert [i.date for i in extract_incidents(story(text, published="2024-03-10"), extractor=extractor)] == [
+        "2024-03-08"
+    ]
 
 
 def test_a_named_day_of_a_fixed_date_dates_the_incident(extractor):

@@ -70,7 +70,7 @@ BOROUGH_EDGE_DEGREES = 0.004
 
 
 REGION_KM = 15.0  # a namesake this close to a compass region's point ("west London") is the one it means
-REGION_SUPPORT = 0.5
+REGION_SUPPORT = 0.5  # a tie-breaker only: below a borough's or an area's named in the story
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,16 +74,23 @@ def victim_ages(folded: str, sentences: list[Sentence]) -> tuple[int, ...]:
 
 
 HEADLINE_AGE = re.compile(r"\b(?:[a-z][\w'-]*, (\d{1,2}),?|(\d{1,2}) year old|aged (\d{1,2}))((?: [\w'-]+){0,3})")
-HELD_VICTIM = re.compile(r" held (?:at|by|up|hostage)\b")  # "son, 15, held at knifepoint": a victim held
+# What a headline says of a suspect or a witness after their age, besides SUSPECT's words: "Man, 30, admits ...",
+# "Teen, 16, caged for ...", "Man, 23, who stabbed ...", "Mum, 34, tells of horror".
+HEADLINE_SUSPECT = re.compile(
+    r"\b(admits?|admitted|denies|denied|accused|caged|locked up|trial|who|tells?|told|says?|said|speaks?)\b"
+)
+HELD_VICTIM = re.compile(r" held (?:at|up|hostage)\b")  # "son, 15, held at knifepoint": a victim held; "held by
+# police" is a suspect
 
 
 def headline_ages(folded_headline: str) -> tuple[int, ...]:
-    """Ages a headline (folded) gives a person ("girl, 11, hit by car", "son, 15, held at knifepoint"), but one a
-    suspect's word follows within three words ("man, 23, charged")."""
+    """Ages a headline (folded) gives a victim: no suspect's or witness's word (SUSPECT, HEADLINE_SUSPECT) follows
+    within three words ("girl, 11, hit by car", "son, 15, held at knifepoint"; not "man, 23, charged", "teenager, 17,
+    held by police")."""
     ages: list[int] = []
     for m in HEADLINE_AGE.finditer(folded_headline):
         after = m.group(4)
-        if SUSPECT.search(after) and not HELD_VICTIM.match(after):
+        if not HELD_VICTIM.match(after) and (SUSPECT.search(after) or HEADLINE_SUSPECT.search(after)):
             continue
         age = int(m.group(1) or m.group(2) or m.group(3))
         if 0 < age < MAX_AGE and age not in ages:

@@ -49,10 +49,12 @@ LOCATED_NAME = re.compile(r" (?:in|at|near|outside) ([A-Z][\w'\u2019-]*(?: [A-Z]
 # After a place, a person: where someone is from ("a Leeds man", "the Kent teenager"), not where something happened.
 # Before a place elsewhere, a destination: where someone was taken or went after the crime, not where it happened.
 DESTINATION_BEFORE = re.compile(
-    r"\b(driven|drove|taken|took|flown|fled|escaped|moved|transferred|extradited|travelled|bundled|smuggled"
-    r"|trafficked|headed|returned)( (him|her|them|back|off|away))? to $"
+    r"\b(driven|drove|taken|took|flown|fled|escaped|transferred|extradited|bundled|smuggled|trafficked|headed)"
+    r"( (him|her|them|back|off|away))? to $"
 )
-DESTINATION_CHARS = 40
+DESTINATION_CHARS = 40  # characters before a sign of elsewhere searched for DESTINATION_BEFORE: its words and a space
+# After a destination, the crime may have happened there all the same: "driven to Kent, where he was murdered".
+DESTINATION_SCENE = re.compile(r"[^.!?]*?\b(where|there)\b")
 DEMONYM_AFTER = re.compile(
     r" (?:man|woman|boy|girl|teenager|teen|youth|mother|father|mum|dad|family|student|pensioner|couple|resident)s?\b"
 )
@@ -284,14 +286,17 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]], starts: list[int
 def scene_elsewhere(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The signs of elsewhere that say where something happened, not where someone comes from: those not followed
     by a person ("a Leeds man") nor after "from" ("a woman from Kent"), nor where someone was taken or went
-    ("driven to Essex", "fled to Spain")."""
+    ("driven to Essex", "fled to Spain") unless the sentence goes on to say it happened there ("where", "there")."""
     return [
         (s, e)
         for s, e in spans
         if not (
             DEMONYM_AFTER.match(text, e)
             or text[max(0, s - len("from ")) : s] == "from "
-            or DESTINATION_BEFORE.search(text, max(0, s - DESTINATION_CHARS), s)
+            or (
+                DESTINATION_BEFORE.search(text, max(0, s - DESTINATION_CHARS), s)
+                and not DESTINATION_SCENE.match(text, e)
+            )
         )
     ]
 

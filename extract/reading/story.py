@@ -168,9 +168,11 @@ def _asides_continued(sentences: list[Sentence]) -> list[Sentence]:
 def tells_incident(s: Sentence) -> bool:
     """True when the sentence names a crime with an event verb or specifics (an age, police at a scene, a place);
     a time counts only for an event: "an attack on the plan ... on Monday" says when, not that a crime happened."""
-    if not any(c.type for c in s.cues) or s.history:
-        return False
     event = any(c.event for c in s.cues)
+    # A look back ("ten years since the stabbing") tells no new incident, unless the sentence tells one with its
+    # date as well ("was attacked on Friday, on the anniversary of her son's murder").
+    if not any(c.type for c in s.cues) or (s.history and not (event and s.when)):
+        return False
     specific = s.specific + (s.when if event else 0)
     score = (EVENT_SCORE if event else NAMED_SCORE) + min(specific, MAX_SPECIFIC_SCORE)
     score += PLACED_SCORE if _placed(s) else 0
@@ -192,7 +194,8 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
         if s.start in direct or (s.separate and _placed(s) and any(c.type for c in s.cues)):
             out.append(s)  # told directly, or announced: "a second stabbing happened on Walworth Road"
             continue
-        if not _placed(s) or s.future or s.history or not (s.specific or s.when or any(c.event for c in s.cues)):
+        looking_back = s.history and not (s.when and any(c.event for c in s.cues))
+        if not _placed(s) or s.future or looking_back or not (s.specific or s.when or any(c.event for c in s.cues)):
             continue
         if (headline_typed and i < HEADLINE_SENTENCES) or any(abs(i - j) <= NEAR_TYPED for j in typed_at):
             out.append(s)

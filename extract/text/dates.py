@@ -40,6 +40,10 @@ DATELINE_CHARS = 60
 WORD_BEFORE_CHARS = 30  # read before a bracketed date for the word it follows: a weekday is that day
 
 FOLLOWING_CHARS = 600
+HOLIDAY_BEFORE = re.compile(
+    r"\b(?:on|over|during|at|since|before|after|by|until|from|of|last|this)\s+(?:the\s+)?$", re.I
+)
+HOLIDAY_BEFORE_CHARS = 16  # characters before a named day searched for HOLIDAY_BEFORE: a preposition and "the"
 """An incident's paragraph is searched for its date at most this far past the sentence telling it: a text with no
 line breaks is not one paragraph."""
 
@@ -460,7 +464,9 @@ def _resolve(
         return day - timedelta(days=days_back or (7 if modifier == "last" else 0)), "relative"
     if match["hol"]:
         month_day = patterns.holidays.get(" ".join(match["hol"].lower().replace("\u2019", "'").split()))
-        if month_day is None:
+        # "on Christmas Day" is a date; "a Halloween mask" and "a Christmas Day lunch" are not.
+        before = match.string[max(0, match.start() - HOLIDAY_BEFORE_CHARS) : match.start()]
+        if month_day is None or not HOLIDAY_BEFORE.search(before):
             return None, "explicit"
         year = int(match["hy"]) if match["hy"] else None
         return _calendar_date(year, month_day[0], month_day[1], latest), "explicit"

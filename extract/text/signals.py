@@ -34,6 +34,7 @@ LINK_WORD_CHARS = 40  # a link line's first characters, lower-cased to test its 
 LINK_END = (
     r"[ \t]*(?::|\||>|-|\u2013|\u2014)(?P<rest>[^\n]*)"  # a link's prefix ends in a colon or a bar, then its headline
 )
+NEWS_FLASHES = ("latest", "update", "breaking")  # prefixes a live page puts before its own news too, unlike "read more"
 LINK_SENTENCE_WORDS = 12  # after "LATEST:", a sentence this long ending in a full stop is the story's own news
 SIGNALS = "signals"  # the name of the vocabulary of signal phrases, in a scan (extract.text.scan)
 
@@ -72,7 +73,7 @@ def without_links(text: str, *, signals: Signals) -> str:
     for line in text.split("\n"):  # a line's words are tested first: few lines open like a link
         if line.lstrip(" \t")[:LINK_WORD_CHARS].lower().startswith(signals.link_words):
             m = signals.links.match(line)
-            if m and not _own_news(m["rest"]):
+            if m and not (line.lstrip(" \t").lower().startswith(NEWS_FLASHES) and _own_news(m["rest"])):
                 blanked.append((start, start + m.end()))
         start += len(line) + 1
     for s, e in blanked:

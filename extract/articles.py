@@ -554,7 +554,13 @@ def _text_articles(name: str, text: str, published: str | None) -> Iterator[Arti
     if stated := _stated_date(text):  # the page's own date, as an HTML page's, before the one given for it
         published, (start, end) = stated
         text = text[:start] + text[end + 1 :]  # the line dropped, with its line break
-    spans = _page_stories(text, load_furniture()) if len(text) <= MAX_PAGE_CHARS else _whole(text)
+    furniture = load_furniture()
+    if len(text) <= MAX_PAGE_CHARS:  # lists of other stories dropped, lines and all: the story goes on after one
+        lines = _line_spans(text)
+        listed = _other_stories(text, lines, furniture)
+        if any(listed):
+            text = _without_lines(text, [span for span, skip in zip(lines, listed, strict=True) if skip])
+    spans = _page_stories(text, furniture) if len(text) <= MAX_PAGE_CHARS else _whole(text)
     stories = [
         (headline if n == 0 else None, s, e)
         for headline, start, end in spans
@@ -564,6 +570,15 @@ def _text_articles(name: str, text: str, published: str | None) -> Iterator[Arti
         story = text[start:end]
         source = name if len(stories) == 1 else f"{name}#{number}"
         yield Article(_short_hash(story), story, headline=headline, published=published, source=source)
+
+
+def _without_lines(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` without the lines at `spans` (in order), each with its line break."""
+    parts, at = [], 0
+    for start, end in spans:
+        parts.append(text[at:start])
+        at = end + 1 if text.startswith("\n", end) else end
+    return "".join(parts) + text[at:]
 
 
 def _stated_date(text: str) -> tuple[str, tuple[int, int]] | None:
@@ -600,8 +615,6 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
     """Return (headline, start, end) of each story on a plain-text page, in page order."""
     lines = _line_spans(text)
     furn = [e - s <= FURNITURE_MAX_CHARS and _is_furniture(text[s:e], furniture) for s, e in lines]
-    listed = _other_stories(text, lines, furniture)
-    furn = [furnished or other for furnished, other in zip(furn, listed, strict=True)]
     cut = [e - s >= TEASER_MIN_CHARS and text.endswith(_ELLIPSES, s, e) for s, e in lines]
     first = next((i for i, is_furniture in enumerate(furn) if not is_furniture), None)
     if first is None:
@@ -628,17 +641,16 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
     for i in range(len(lines)):
         seen_furniture = seen_furniture or furn[i]
         next_to_cut = (i > 0 and cut[i - 1]) or (i + 1 < len(lines) and cut[i + 1])
-        teaser[i] = cut[i] and (seen_furniture or next_to_cut) and not listed[i]
+        teaser[i] = cut[i] and (seen_furniture or next_to_cut)
 
-    # Stories are the teasers, and the runs of lines between them and lists of other stories, trimmed of furniture
-    # (and the headline).
+    # Stories are the teasers, and the runs of lines between them, trimmed of furniture (and the headline).
     stories = []
     run_start = first
-    for i in [*(i for i in range(first, len(lines)) if teaser[i] or listed[i]), len(lines)]:
+    for i in [*(i for i in range(first, len(lines)) if teaser[i]), len(lines)]:
         body = [j for j in range(run_start, i) if not furn[j] and not (headline is not None and j == first)]
         if body:
             stories.append((headline if run_start == first else None, lines[body[0]][0], lines[body[-1]][1]))
-        if i < len(lines) and teaser[i]:
+        if i < len(lines):
             stories.append((None, *lines[i]))
         run_start = i + 1
     return stories

@@ -88,6 +88,10 @@ SHORT_PAGE_CHARS = 200  # an HTML page's text shorter than this is a paywall's o
 TEASER_MIN_CHARS = 150
 FURNITURE_MAX_CHARS = 300
 HEADLINE_ECHO_MIN_CHARS = 12  # a shorter line that starts the headline could be ordinary text
+STATED_DATE_LINES = 8  # a page's date line comes in its first lines: the headline, a standfirst, the byline
+STATED_DATE_CHARS = 60  # a longer line is prose, whatever date it holds
+MIN_LISTED = 2  # headlines after a heading of other stories that make it a list of them
+PUBLISHED_KEYS = ("published", "published_at", "datePublished", "date")  # a record's publication date, first found
 
 # Files of a folder that hold no article: a saved page's scripts, styles, images, fonts and media.
 ASSET_SUFFIXES = frozenset(
@@ -600,8 +604,6 @@ def _stated_date(text: str) -> tuple[str, tuple[int, int]] | None:
 
 _UTC_ZONE = re.compile(r"\s(?:GMT|UTC|UT|Z|[+-]0000)$", re.IGNORECASE)  # an RFC 822 time in UTC
 _ORDINAL = re.compile(r"(\d)(?:st|nd|rd|th)\b")
-STATED_DATE_LINES = 8  # a page's date line comes in its first lines: the headline, a standfirst, the byline
-STATED_DATE_CHARS = 60
 _TIME = r"\d{1,2}[:.]\d{2}\s*(?:[ap]m)?\s*(?:gmt|bst|utc)?"
 _DATE_LINE = re.compile(
     rf"(?i)(?:(?:first\s+)?(?:published|posted)(?:\s+on)?\s*:?\s*)?(?:{_TIME}\s*,?\s*)?"
@@ -687,9 +689,6 @@ def _other_stories(text: str, lines: list[tuple[int, int]], furniture: PageFurni
         else:
             i += 1
     return listed
-
-
-MIN_LISTED = 2  # headlines after a heading of other stories that make it a list of them
 
 
 _SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", "\u2019", "'", ")")
@@ -832,7 +831,6 @@ def _record_article(where: str, record: object, published: str | None) -> Articl
     )
 
 
-PUBLISHED_KEYS = ("published", "published_at", "datePublished", "date")  # a record's publication date, first found
 _HTML_TAG = re.compile(r"<(?:p|div|br|a|span|h[1-6]|li|ul|ol|figure|figcaption|blockquote)\b[^<>]{0,500}>", re.I)
 
 
@@ -1122,7 +1120,7 @@ def _read_date(value: str) -> tuple[date, bool] | None:
         return date(year, month, 1 if day is None else day), day is not None
     if (fields := email.utils.parsedate_tz(value)) is not None:  # RFC 822: "Tue, 05 Mar 2024 10:00:00 GMT"
         if _UTC_ZONE.search(value):  # parsedate_tz gives an offset of 0 for no zone or an unknown one ("BST") too
-            return datetime(*fields[:6], tzinfo=UTC).astimezone(pages.LONDON).date(), True
+            return pages.london_day(datetime(*fields[:6], tzinfo=UTC)), True
         return date(*fields[:3]), True
     for fmt, has_day in _DATE_FORMATS:
         try:

@@ -290,7 +290,12 @@ def london_date(value: str) -> str | None:
         moment = datetime.fromisoformat(_iso_offset(text))
     except ValueError:
         return None
-    return moment.astimezone(LONDON).date().isoformat() if moment.tzinfo else moment.date().isoformat()
+    return london_day(moment).isoformat()
+
+
+def london_day(moment: datetime) -> date:
+    """The date in London at `moment` (one without a zone is taken as London's already)."""
+    return moment.astimezone(LONDON).date() if moment.tzinfo else moment.date()
 
 
 def _iso_offset(text: str) -> str:

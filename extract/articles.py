@@ -28,9 +28,9 @@ import re
 import stat
 import xml.sax
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,11 +42,9 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document, set_date_params
 
 from extract import pages
-from extract.datafiles import DATA_DIR, read_lines
+from extract.pages import PageFurniture, folded_line, is_furniture, load_furniture
 from extract.postgres import is_url
 from extract.records import DATE_RANGE, Article, ExtractError, is_link
-
-FURNITURE_FILE = DATA_DIR / "page_furniture.txt"
 
 FORMATS = {
     ".txt": "text",
@@ -134,32 +132,6 @@ _DATE_FORMATS = (
     ("%b %Y", False),
 )
 _MAX_DATE_CHARS = 64
-
-
-@dataclass(frozen=True, slots=True)
-class PageFurniture:
-    """Furniture phrases, case-folded with spaces collapsed: whole lines, line prefixes, and the lines among them that
-    head a list of other stories."""
-
-    lines: frozenset[str]
-    prefixes: tuple[str, ...]
-    sections: frozenset[str] = frozenset()
-
-
-@lru_cache(maxsize=4)
-def load_furniture(path: str | Path = FURNITURE_FILE) -> PageFurniture:
-    """Load the furniture phrases of a data file (one per line, "#" comments, a final "*" marks a prefix, a final
-    " >" a heading of other stories)."""
-    lines, prefixes, sections = set(), [], set()
-    for phrase in map(_folded, read_lines(path)):
-        if phrase.endswith("*"):
-            prefixes.append(phrase[:-1].rstrip())
-        elif phrase.endswith(" >"):
-            sections.add(phrase[:-2])
-            lines.add(phrase[:-2])
-        else:
-            lines.add(phrase)
-    return PageFurniture(frozenset(lines), tuple(prefixes), frozenset(sections))
 
 
 class ReadWarning(ExtractError):
@@ -555,16 +527,14 @@ def _newlines(text: str) -> str:
 
 
 def _text_articles(name: str, text: str, published: str | None) -> Iterator[Article]:
-    if stated := _stated_date(text):  # the page's own date, as an HTML page's, before the one given for it
-        published, (start, end) = stated
-        text = text[:start] + text[end + 1 :]  # the line dropped, with its line break
+    stated, text = _stated_date(text)
+    published = stated or published  # the page's own date, as an HTML page's, before the one given for it
     furniture = load_furniture()
-    if len(text) <= MAX_PAGE_CHARS:  # lists of other stories dropped, lines and all: the story goes on after one
-        lines = _line_spans(text)
-        listed = _other_stories(text, lines, furniture)
-        if any(listed):
-            text = _without_lines(text, [span for span, skip in zip(lines, listed, strict=True) if skip])
-    spans = _page_stories(text, furniture) if len(text) <= MAX_PAGE_CHARS else _whole(text)
+    if len(text) > MAX_PAGE_CHARS:
+        spans = _whole(text)
+    else:  # lists of other stories dropped, lines and all: the story goes on after one
+        text = _without_lines(text, _other_stories(text, furniture))
+        spans = _page_stories(text, furniture)
     stories = [
         (headline if n == 0 else None, s, e)
         for headline, start, end in spans
@@ -585,9 +555,10 @@ def _without_lines(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts) + text[at:]
 
 
-def _stated_date(text: str) -> tuple[str, tuple[int, int]] | None:
-    """Return the publication date a plain-text page states on a line of its own near its top ("10 March 2024",
-    "06:00, 2 MAR 2024", "Published: 9 February 2024"; not "Updated ...") and that line's span; None without one."""
+def _stated_date(text: str) -> tuple[str | None, str]:
+    """Return the publication date a text states on a line of its own near its top ("10 March 2024", "06:00, 2 MAR
+    2024", "Published: 9 February 2024"; not "Updated ..."), and the text without that line; (None, text) without
+    one."""
     for start, end in _line_spans(text[: STATED_DATE_CHARS * 4])[:STATED_DATE_LINES]:
         if end - start > STATED_DATE_CHARS or not (line := _DATE_LINE.fullmatch(text, start, end)):
             continue
@@ -598,8 +569,8 @@ def _stated_date(text: str) -> tuple[str, tuple[int, int]] | None:
             except _NO_DATE:
                 continue
             if found:
-                return found, (start, end)
-    return None
+                return found, _without_lines(text, [(start, end)])
+    return None, text
 
 
 _UTC_ZONE = re.compile(r"\s(?:GMT|UTC|UT|Z|[+-]0000)$", re.IGNORECASE)  # an RFC 822 time in UTC
@@ -616,7 +587,7 @@ _DATE_LINE = re.compile(
 def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None, int, int]]:
     """Return (headline, start, end) of each story on a plain-text page, in page order."""
     lines = _line_spans(text)
-    furn = [e - s <= FURNITURE_MAX_CHARS and _is_furniture(text[s:e], furniture) for s, e in lines]
+    furn = [e - s <= FURNITURE_MAX_CHARS and is_furniture(text[s:e], furniture) for s, e in lines]
     cut = [e - s >= TEASER_MIN_CHARS and text.endswith(_ELLIPSES, s, e) for s, e in lines]
     first = next((i for i, is_furniture in enumerate(furn) if not is_furniture), None)
     if first is None:
@@ -658,11 +629,12 @@ def _page_stories(text: str, furniture: PageFurniture) -> list[tuple[str | None,
     return stories
 
 
-def _other_stories(text: str, lines: list[tuple[int, int]], furniture: PageFurniture) -> list[bool]:
-    """Return, per line, whether it is in a list of other stories: a heading of one ("More on this story", "Most
+def _other_stories(text: str, furniture: PageFurniture) -> list[tuple[int, int]]:
+    """Return the spans of the lines in lists of other stories, in order: a heading of one ("More on this story", "Most
     read") after the story has begun, then at least MIN_LISTED headlines (short lines without a sentence's end), each
     with the sentence after it (its summary) when another headline or the page's end follows; the story may go on
     after the list. A heading that opens the page, or lists fewer headlines, is a furniture line alone."""
+    lines = _line_spans(text)
     listed = [False] * len(lines)
     sentence = [text.endswith(_SENTENCE_ENDS, s, e) for s, e in lines]
     headline = [not sentence[i] and e - s <= HEADLINE_MAX_CHARS for i, (s, e) in enumerate(lines)]
@@ -670,7 +642,7 @@ def _other_stories(text: str, lines: list[tuple[int, int]], furniture: PageFurni
     i = 0
     while i < len(lines):
         start, end = lines[i]
-        if not (begun and _folded(text[start:end]) in furniture.sections):
+        if not (begun and folded_line(text[start:end]) in furniture.sections):
             begun = begun or sentence[i]
             i += 1
             continue
@@ -688,7 +660,7 @@ def _other_stories(text: str, lines: list[tuple[int, int]], furniture: PageFurni
             i = j
         else:
             i += 1
-    return listed
+    return [span for span, skip in zip(lines, listed, strict=True) if skip]
 
 
 _SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", "\u2019", "'", ")")
@@ -707,12 +679,7 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_furniture(line: str, furniture: PageFurniture) -> bool:
-    folded = _folded(line)
-    return folded in furniture.lines or folded.startswith(furniture.prefixes)
-
-
-def _whole(text: str) -> list[tuple[None, int, int]]:
+def _whole(text: str) -> list[tuple[str | None, int, int]]:
     found = _NON_SPACE.search(text)
     return [(None, found.start(), len(text.rstrip()))] if found else []
 
@@ -863,7 +830,7 @@ def html_articles(name: str, data: bytes | str, published: str | None) -> list[A
     try:
         tree = trafilatura.load_html(_page_text(data))
         if tree is not None:
-            pages.prune(tree, furniture_lines=furniture.lines, furniture_prefixes=furniture.prefixes)
+            pages.prune(tree, furniture)
             stories = pages.story_elements(tree)
             if len(stories) < 2:
                 return [_tree_article(name, tree, published, furniture)]
@@ -903,14 +870,13 @@ def _tree_article(name: str, tree: HtmlElement, published: str | None, furniture
             text = text[len(shown) + 1 :]
     # A paywalled page, or one its scripts would fill, may tell its story only in its description.
     summary = _without_furniture(_valid_unicode(" ".join((document.description or "").split())), furniture)
-    if len(text.strip()) < SHORT_PAGE_CHARS and summary and _folded(summary) not in _folded(text):
+    if len(text.strip()) < SHORT_PAGE_CHARS and summary and folded_line(summary) not in folded_line(text):
         text = f"{summary}\n{text.strip()}".strip()
     if not text.strip():
         raise ExtractError(f"{name}: no article text found in the HTML")
     stated = _iso_date(pages.published_date(tree)) or _iso_date(document.date)
-    if stated is None and (line := _stated_date(text)):  # "Published: 9 February 2024" in a paragraph of its own
-        stated, (start, end) = line
-        text = text[:start] + text[end + 1 :]
+    if stated is None:  # "Published: 9 February 2024" in a paragraph of its own
+        stated, text = _stated_date(text)
     return Article(
         _short_hash(url or text), text, headline=headline, url=url, published=stated or published, source=name
     )
@@ -950,7 +916,7 @@ _WINDOWS_1252_LABELS = frozenset(
 def _without_furniture(text: str, furniture: PageFurniture) -> str:
     """Return `text` without its lines of page furniture (data/page_furniture.txt: "Sign up to our newsletter")."""
     lines = text.split("\n")
-    kept = [line for line in lines if len(line) > FURNITURE_MAX_CHARS or not _is_furniture(line, furniture)]
+    kept = [line for line in lines if len(line) > FURNITURE_MAX_CHARS or not is_furniture(line, furniture)]
     return text if len(kept) == len(lines) else "\n".join(kept)
 
 
@@ -1067,7 +1033,7 @@ def _html_text(fragment: str, *, furniture: PageFurniture | None = None) -> str:
     for element in list(tree.iter(*UNREAD)):
         element.drop_tree()
     if furniture is not None:
-        pages.prune(tree, furniture_lines=furniture.lines, furniture_prefixes=furniture.prefixes)
+        pages.prune(tree, furniture)
     for element in tree.iter(*BLOCKS):
         element.text = "\n\n" + (element.text or "")
         element.tail = "\n\n" + (element.tail or "")
@@ -1142,10 +1108,6 @@ def _feed_date(written: object, parsed: tuple | None) -> str | None:
         if found is not None:
             return _dated(found) if len(written) <= _MAX_DATE_CHARS else None  # as _iso_date reads it
     return _struct_date(parsed)
-
-
-def _folded(line: str) -> str:
-    return " ".join(line.casefold().split())
 
 
 def _short_hash(value: str) -> str:

@@ -3,14 +3,12 @@ metadata a page states about the article itself read by trust.
 
 Furniture is what a page shows besides its story: asides, navigation, footers, captions, related, most-read and
 "other appeals" lists, and paragraphs that are only a link to another story. Its teasers tell other crimes, in other
-places and on other dates, which read as the story's would put false incidents on the map. A block goes when its tag
-is one of FURNITURE_TAGS, when a word of its class or id is in data/page_blocks.txt, or when its heading is a line of
-data/page_furniture.txt (then the heading and what follows it in its block, up to the next heading as high); never
-when it holds the page's headline (its first <h1>).
+places and on other dates, which read as the story's would put false incidents on the map. The phrases are
+data/page_furniture.txt's (load_furniture) and the class and id words data/page_blocks.txt's (prune says what goes).
 
 Example:
     tree = lxml.html.fromstring(page)
-    prune(tree)                      # in place
+    prune(tree, load_furniture())    # in place
     published_date(tree)             # "2024-03-04": JSON-LD's datePublished, before a meta's modified time
 """
 
@@ -20,6 +18,7 @@ import copy
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -30,8 +29,10 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from extract.datafiles import DATA_DIR, read_lines
+from extract.records import is_link
 
 BLOCKS_FILE = DATA_DIR / "page_blocks.txt"
+FURNITURE_FILE = DATA_DIR / "page_furniture.txt"
 FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "figcaption"})
 HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 CARD_BLOCKS = ("article", "div", "section", "ul", "ol")  # a teaser card or a menu: nearly all its text is links
@@ -78,9 +79,46 @@ def load_blocks(path: str | Path = BLOCKS_FILE) -> frozenset[str]:
     return frozenset(word.lower() for word in read_lines(path))
 
 
-def prune(tree: HtmlElement, *, furniture_lines: frozenset[str], furniture_prefixes: tuple[str, ...]) -> None:
-    """Remove the page's furniture from `tree` in place (see the module's docstring); `furniture_lines` and
-    `furniture_prefixes` are page_furniture.txt's whole lines and prefixes, case-folded, spaces collapsed.
+@dataclass(frozen=True, slots=True)
+class PageFurniture:
+    """Furniture phrases, case-folded with spaces collapsed: whole lines, line prefixes, and the lines among them that
+    head a list of other stories."""
+
+    lines: frozenset[str]
+    prefixes: tuple[str, ...]
+    sections: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=4)
+def load_furniture(path: str | Path = FURNITURE_FILE) -> PageFurniture:
+    """Load the furniture phrases of a data file (one per line, "#" comments, a final "*" marks a prefix, a final
+    " >" a heading of other stories)."""
+    lines, prefixes, sections = set(), [], set()
+    for phrase in map(folded_line, read_lines(path)):
+        if phrase.endswith("*"):
+            prefixes.append(phrase[:-1].rstrip())
+        elif phrase.endswith(" >"):
+            sections.add(phrase[:-2])
+            lines.add(phrase[:-2])
+        else:
+            lines.add(phrase)
+    return PageFurniture(frozenset(lines), tuple(prefixes), frozenset(sections))
+
+
+def is_furniture(line: str, furniture: PageFurniture) -> bool:
+    """Whether a line is a furniture phrase: one of `furniture`'s whole lines, or opening with one of its prefixes."""
+    folded = folded_line(line)
+    return folded in furniture.lines or folded.startswith(furniture.prefixes)
+
+
+def folded_line(line: str) -> str:
+    """`line` case-folded, its spaces collapsed, as furniture phrases are written."""
+    return " ".join(line.casefold().split())
+
+
+def prune(tree: HtmlElement, furniture: PageFurniture) -> None:
+    """Remove the page's furniture from `tree` in place (see the module's docstring); `furniture` is
+    page_furniture.txt's (load_furniture).
 
     A block holding the headline, or most of the page's paragraph text (a layout's wrapper is the story's), is never
     removed by its tag or class; nor is one whose class names a layout (STRUCTURAL_PARTS). A furniture heading that
@@ -98,7 +136,7 @@ def prune(tree: HtmlElement, *, furniture_lines: frozenset[str], furniture_prefi
         if element.tag in FURNITURE_TAGS or _marked(element, blocks):
             if 2 * _paragraph_chars(element) <= page_text:
                 doomed.append(element)
-        elif element.tag in HEADINGS and _furniture_line(element.text_content(), furniture_lines, furniture_prefixes):
+        elif element.tag in HEADINGS and _furniture_heading(element.text_content(), furniture):
             doomed.extend(_section(element, kept))
     for element in tree.iter(*LINK_BLOCKS, *CARD_BLOCKS):
         if element in kept or (body is not None and element is body):
@@ -213,10 +251,9 @@ def _marked(element: HtmlElement, blocks: frozenset[str]) -> bool:
     )
 
 
-def _furniture_line(text: str, lines: frozenset[str], prefixes: tuple[str, ...]) -> bool:
-    """Whether a heading's text is a furniture line (page_furniture.txt's `lines` or `prefixes`), not too long to be."""
-    folded = " ".join(text.casefold().split())
-    return bool(folded) and len(folded) <= MAX_HEADING_CHARS and (folded in lines or folded.startswith(prefixes))
+def _furniture_heading(text: str, furniture: PageFurniture) -> bool:
+    """Whether a heading's text is a furniture line (is_furniture), not too long to be one."""
+    return 0 < len(folded_line(text)) <= MAX_HEADING_CHARS and is_furniture(text, furniture)
 
 
 def _section(heading: HtmlElement, kept: set[HtmlElement]) -> Iterator[HtmlElement]:
@@ -345,7 +382,7 @@ def _items(data: object, depth: int = 0) -> Iterator[dict]:
 
 def _meta_dates(tree: HtmlElement) -> Iterator[str]:
     """The contents of the page's published-time meta tags, PUBLISHED_META's order."""
-    metas = [m for m in tree.iter("meta")]
+    metas = list(tree.iter("meta"))
     for attribute, name in PUBLISHED_META:
         for meta in metas:
             if (meta.get(attribute) or "").strip().lower() == name.lower() and (meta.get("content") or "").strip():
@@ -360,14 +397,15 @@ def page_headline(tree: HtmlElement, *, url: str | None, found: str | None) -> s
     metas = {(m.get("property") or m.get("name") or "").lower(): m.get("content") for m in tree.iter("meta")}
     titles = [t.text_content() for t in tree.iter("title")][:1]
     heading = _headline_element(tree)
+    articles = list(_articles(tree))
     candidates = [
         metas.get("og:title"),
-        *(item.get("headline") for item in _articles(tree)),
+        *(item.get("headline") for item in articles),
         found,
         heading.text_content() if heading is not None else None,
         *titles,
     ]
-    publishers = [p.get("name") for item in _articles(tree) if isinstance(p := item.get("publisher"), dict)]
+    publishers = [p.get("name") for item in articles if isinstance(p := item.get("publisher"), dict)]
     stated = [n for n in (metas.get("og:site_name"), metas.get("application-name"), *publishers) if isinstance(n, str)]
     names = _site_names(stated, url) | _home_links(tree)
     for candidate in candidates:
@@ -383,13 +421,13 @@ def plain_headline(title: str, *, names: set[str]) -> str:
     """Return a page's title without the site's name before or after it ("Teenager robbed outside Romford station -
     Essex Live"): a part that is one of the site's `names` (as _letters writes them), letters and digits compared;
     the title as it is when no part is."""
-    parts = TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
+    separators = list(TITLE_SEPARATORS.finditer(title))
+    if not separators:
         return title
-    if _letters(parts[-1]) in names:
-        return title[: _separator_starts(title)[-1]].strip()
-    if _letters(parts[0]) in names:
-        return title[_separator_ends(title)[0] :].strip()
+    if _letters(title[separators[-1].end() :]) in names:
+        return title[: separators[-1].start()].strip()
+    if _letters(title[: separators[0].start()]) in names:
+        return title[separators[0].end() :].strip()
     return title
 
 
@@ -418,14 +456,6 @@ def _letters(text: str) -> str:
     return "".join(c for c in text.casefold().removeprefix("the ") if c.isalnum())
 
 
-def _separator_starts(title: str) -> list[int]:
-    return [m.start() for m in TITLE_SEPARATORS.finditer(title)]
-
-
-def _separator_ends(title: str) -> list[int]:
-    return [m.end() for m in TITLE_SEPARATORS.finditer(title)]
-
-
 def canonical_url(tree: HtmlElement) -> str | None:
     """Return the page's canonical link when it is an article's (article_url: absolute, not the site's home page),
     else None."""
@@ -440,9 +470,7 @@ def canonical_url(tree: HtmlElement) -> str | None:
 def article_url(url: str | None) -> bool:
     """Whether `url` is absolute http(s) and names more than a site's home page ("https://news.example/")."""
     parts = _split(url)
-    return (
-        parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path.strip("/") != ""
-    )
+    return parts is not None and is_link(url or "") and parts.path.strip("/") != ""
 
 
 def _split(url: str | None) -> SplitResult | None:

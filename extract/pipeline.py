@@ -71,7 +71,6 @@ if TYPE_CHECKING:
     from extract.parallel import Extracted
     from extract.store import Connection
 
-# Courts known by a street or place name alone; "X Crown Court" and "appeared at X" are left out by scene.py.
 MAX_CONTEXT = 60  # distinct place names given to the geocoder as a story's context
 MAX_INCIDENTS = 12  # per story; a round-up rarely lists more, and a runaway text must not flood the map
 MAX_ROUND_UP_SENTENCES = 100  # incident sentences searched for a round-up's further incidents

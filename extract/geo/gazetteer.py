@@ -71,6 +71,7 @@ BOROUGH_EDGE_DEGREES = 0.004
 
 REGION_KM = 15.0  # a namesake this close to a compass region's point ("west London") is the one it means
 REGION_SUPPORT = 0.5  # a tie-breaker only: below a borough's or an area's named in the story
+WHOLE_LONDON = frozenset({"london", "greater london", "central london"})  # regions that tell no part of London
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,10 +489,9 @@ class Gazetteer:
             kind = e.kind
             if kind == "region":
                 # "Hayes, west London": a compass region weakly places the namesake near its point, a tie-breaker only
-                if e.key in ("london", "greater london", "central london"):
+                if e.key in WHOLE_LONDON:
                     continue
-                d = KM_PER_DEGREE * math.hypot((e.lon - lon) * math.cos((lat + e.lat) * HALF_DEGREE), e.lat - lat)
-                s = REGION_SUPPORT if d < REGION_KM else 0.0
+                s = REGION_SUPPORT if km(lat, lon, e.lat, e.lon) < REGION_KM else 0.0
                 if s > score:
                     score = s
                 continue

@@ -62,8 +62,9 @@ CONNECTORS = frozenset(
     }
 )
 PLACES = "places"  # the name of the vocabulary of place names, in a scan (extract.text.scan)
-# Courts, where cases from all over London are heard, and a court report's "the court" (a street of that name exists):
-# neither a scene nor, shared by two reports, a sign of one incident.
+# Courts known by a street or place name alone, where cases from all over London are heard, and a court report's "the
+# court" (a street of that name exists): neither a scene nor, shared by two reports, a sign of one incident. "X Crown
+# Court" and "appeared at X" are left out by reading.scene.
 COURT_KEYS = frozenset({"old bailey", "the court"})
 # "SE15", "SE15 5NT": opening on a capital letter, which the regular expression engine scans for fast, with the word
 # boundary before it checked only then (the same matches as a leading \b, tried at every position).

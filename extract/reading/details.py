@@ -79,8 +79,8 @@ HEADLINE_AGE = re.compile(r"\b(?:[a-z][\w'-]*, (\d{1,2}),?|(\d{1,2}) year old|ag
 HEADLINE_SUSPECT = re.compile(
     r"\b(admits?|admitted|denies|denied|accused|caged|locked up|trial|who|tells?|told|says?|said|speaks?)\b"
 )
-HELD_VICTIM = re.compile(r" held (?:at|up|hostage)\b")  # "son, 15, held at knifepoint": a victim held; "held by
-# police" is a suspect
+# "son, 15, held at knifepoint" is a victim held; "teenager, 17, held by police" a suspect.
+HELD_VICTIM = re.compile(r" held (?:at|up|hostage)\b")
 
 
 def headline_ages(folded_headline: str) -> tuple[int, ...]:

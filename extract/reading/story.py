@@ -28,7 +28,7 @@ NEIGHBOURS_BEFORE = 1  # sentences before the main one that still tell its incid
 NEIGHBOURS_AFTER = 2  # and after it ("He died at the scene. A 19-year-old was arrested.")
 ANNOUNCE_CHARS = 30  # characters after an ordinal searched for the crime noun it announces ("a second fatal stabbing")
 COPULAS = frozenset({"is", "was", "were", "are", "marks", "marked", "becomes", "became"})
-# counted per sentence
+# The story signals counted per sentence.
 SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening", "history")
 NONE = (0, 0)  # the span of a sentence's items in an empty list
 
@@ -165,14 +165,18 @@ def _asides_continued(sentences: list[Sentence]) -> list[Sentence]:
     return out
 
 
+def _looks_back(s: Sentence) -> bool:
+    """Whether the sentence only looks back at a crime long past ("ten years since the stabbing"): one telling a crime
+    with its date as well ("was attacked on Friday, on the anniversary of her son's murder") tells a new incident."""
+    return s.history and not (s.when and any(c.event for c in s.cues))
+
+
 def tells_incident(s: Sentence) -> bool:
     """True when the sentence names a crime with an event verb or specifics (an age, police at a scene, a place);
     a time counts only for an event: "an attack on the plan ... on Monday" says when, not that a crime happened."""
-    event = any(c.event for c in s.cues)
-    # A look back ("ten years since the stabbing") tells no new incident, unless the sentence tells one with its
-    # date as well ("was attacked on Friday, on the anniversary of her son's murder").
-    if not any(c.type for c in s.cues) or (s.history and not (event and s.when)):
+    if not any(c.type for c in s.cues) or _looks_back(s):
         return False
+    event = any(c.event for c in s.cues)
     specific = s.specific + (s.when if event else 0)
     score = (EVENT_SCORE if event else NAMED_SCORE) + min(specific, MAX_SPECIFIC_SCORE)
     score += PLACED_SCORE if _placed(s) else 0
@@ -194,8 +198,7 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
         if s.start in direct or (s.separate and _placed(s) and any(c.type for c in s.cues)):
             out.append(s)  # told directly, or announced: "a second stabbing happened on Walworth Road"
             continue
-        looking_back = s.history and not (s.when and any(c.event for c in s.cues))
-        if not _placed(s) or s.future or looking_back or not (s.specific or s.when or any(c.event for c in s.cues)):
+        if not _placed(s) or s.future or _looks_back(s) or not (s.specific or s.when or any(c.event for c in s.cues)):
             continue
         if (headline_typed and i < HEADLINE_SENTENCES) or any(abs(i - j) <= NEAR_TYPED for j in typed_at):
             out.append(s)

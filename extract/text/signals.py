@@ -34,7 +34,7 @@ LINK_WORD_CHARS = 40  # a link line's first characters, lower-cased to test its 
 LINK_END = (
     r"[ \t]*(?::|\||>|-|\u2013|\u2014)(?P<rest>[^\n]*)"  # a link's prefix ends in a colon or a bar, then its headline
 )
-NEWS_FLASHES = ("latest", "update", "breaking")  # prefixes a live page puts before its own news too, unlike "read more"
+NEWS_FLASHES = ("latest",)  # of the link prefixes, those a live page puts before its own news too, unlike "read more"
 LINK_SENTENCE_WORDS = 12  # after "LATEST:", a sentence this long ending in a full stop is the story's own news
 SIGNALS = "signals"  # the name of the vocabulary of signal phrases, in a scan (extract.text.scan)
 

@@ -328,7 +328,9 @@ def _victim_ages(story: Story, ordinal: int, told: list[Sentence], near: list[Se
     """The victim ages of the sentences telling an incident, and, of the lead incident, those its headline gives."""
     ages = details.victim_ages(story.folded, sorted({s.start: s for s in told + near}.values(), key=_start))
     if ordinal == 0 and story.article.headline:
-        ages += tuple(a for a in details.headline_ages(fold_text(story.article.headline)) if a not in ages)
+        actives = (c.start for c in story.headline_cues if c.kind == "active" and c.event)
+        found = details.headline_ages(fold_text(story.article.headline), actives)
+        ages += tuple(a for a in found if a not in ages)
     return ages
 
 

@@ -620,6 +620,22 @@ def test_victim_ages(extractor, text, expected):
 
 
 @pytest.mark.parametrize(
+    "headline, expected",
+    [
+        ("Boy, 15, stabbed in Dalston", (15,)),
+        ("Man, 20, stabbed to death in Dalston", (20,)),
+        ("Boy, 15, stabbed classmate in Dalston", ()),  # the active voice: the stabber's age
+        ("Teen, 17, stabbed his brother in Dalston", ()),
+        ("Man, 41, robbed pensioner in Dalston", ()),
+    ],
+)
+def test_headline_ages_of_the_victim_not_the_attacker(extractor, headline, expected):
+    text = "A man was stabbed on Kingsland Road in Dalston, east London, on Saturday."
+    incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
+    assert [i.victim_ages for i in incidents] == [expected]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "A 19-year-old man was stabbed on Rye Lane in Peckham on Monday evening, police said.",

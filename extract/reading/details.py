@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from extract.reading.story import Sentence
 from extract.text.cues import Cue
@@ -83,13 +83,17 @@ HEADLINE_SUSPECT = re.compile(
 HELD_VICTIM = re.compile(r" held (?:at|up|hostage)\b")
 
 
-def headline_ages(folded_headline: str) -> tuple[int, ...]:
+def headline_ages(folded_headline: str, actives: Iterable[int] = ()) -> tuple[int, ...]:
     """Ages a headline (folded) gives a victim: no suspect's or witness's word (SUSPECT, HEADLINE_SUSPECT) follows
     within three words ("girl, 11, hit by car", "son, 15, held at knifepoint"; not "man, 23, charged", "teenager, 17,
-    held by police")."""
+    held by police"), nor a crime verb in the active voice, starting at one of `actives` (the headline's active cues:
+    "boy, 15, stabbed classmate" tells the stabber's age, "boy, 15, stabbed in park" the victim's)."""
+    acting = frozenset(actives)
     ages: list[int] = []
     for m in HEADLINE_AGE.finditer(folded_headline):
         after = m.group(4)
+        if m.start(4) + 1 in acting:
+            continue
         if not HELD_VICTIM.match(after) and (SUSPECT.search(after) or HEADLINE_SUSPECT.search(after)):
             continue
         age = int(m.group(1) or m.group(2) or m.group(3))

@@ -97,6 +97,9 @@ def test_a_block_holding_the_headline_is_never_pruned():
         (json_ld({"@type": "LiveBlogPosting", "headline": "Barking robbery: live updates",
                   "liveBlogUpdate": [{"@type": "BlogPosting", "headline": "Man arrested"}]}),
          "Barking robbery: live updates", "", "Barking robbery: live updates"),
+        # a breadcrumb trail's sections, before or after the headline
+        (meta("og:title", "News › Crime › Woman robbed in Barking"), "", "", "Woman robbed in Barking"),
+        (meta("og:title", "Woman robbed in Barking » London » Barking Post"), "", "", "Woman robbed in Barking"),
         # a title without the site's name stays whole, separators and all
         ("", "Barking: woman robbed - police appeal", "", "Barking: woman robbed - police appeal"),
     ],

@@ -205,6 +205,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         headline_mentions=headline_mentions,
         spans=elsewhere,
         headline_hits=headline_hits,
+        gazetteer=extractor.gazetteer,
     )
     if trace is not None:
         trace.signs = (foreign, london)

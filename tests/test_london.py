@@ -63,10 +63,25 @@ def test_foreign_signs(small_extractor, text, expected):
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("A man was stabbed on Stoke Newington High Street.", (0, 1), id="a street named after its area"),
+        pytest.param("A man was stabbed on Rye Lane.", (0, 0), id="any other street says nothing"),
+        pytest.param("A Leeds man was stabbed on Stoke Newington High Street.", (0, 1), id="against an origin"),
+    ],
+)
+def test_a_street_named_after_its_london_area_is_a_sign_of_london(small_extractor, text, expected):
+    mentions = mentions_of(text, small_extractor)
+    found = foreign_signs(text, mentions, signs=small_extractor.signs, gazetteer=small_extractor.gazetteer)
+    assert found == expected
+
+
+@pytest.mark.parametrize(
     "headline, expected",
     [
         pytest.param("Man stabbed in Leeds", (1, 1), id="a town elsewhere"),
         pytest.param("Man stabbed in Brixton", (0, 1), id="a London headline"),
+        pytest.param("Leeds man stabbed", (0, 1), id="where the victim is from"),
         pytest.param("Essex Police appeal after stabbing", (2, 1), id="another force and its county"),
         pytest.param("", (0, 1), id="no headline"),
     ],

@@ -178,13 +178,15 @@ def foreign_signs(
     headline_mentions: list[Mention] | None = None,
     spans: list[tuple[int, int]] | None = None,
     headline_hits: Hits | None = None,
+    gazetteer: Gazetteer | None = None,
 ) -> tuple[int, int]:
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London; a headline naming a place outside London
     counts too) and the story's distinct London areas, stations, wards, boroughs and regions ("south-east London";
-    plain "London" may be Ontario's). `headline_mentions` are the London places of the headline; `spans` are
-    elsewhere_spans() of the text and `headline_hits` a scan of the headline (see extract.text.scan), when already
-    found."""
+    plain "London" may be Ontario's), and, given the `gazetteer`, streets named after their London area ("Camden
+    High Street"). Where someone comes from counts for neither ("a Luton man", in the text or the headline).
+    `headline_mentions` are the London places of the headline; `spans` are elsewhere_spans() of the text and
+    `headline_hits` a scan of the headline (see extract.text.scan), when already found."""
     spans = elsewhere_spans(text, mentions, signs=signs) if spans is None else spans
     ends = {m.end: m for m in mentions}
     qualified = {ends[s - 2].key for s, _ in spans if s >= 2 and text[s - 2 : s] == ", " and s - 2 in ends}
@@ -194,7 +196,11 @@ def foreign_signs(
     london = {
         m.key
         for m in mentions
-        if (set(m.kinds) & {"area", "borough", "station", "ward"} or (m.kinds == ("region",) and m.key != "london"))
+        if (
+            set(m.kinds) & {"area", "borough", "station", "ward"}
+            or (m.kinds == ("region",) and m.key != "london")
+            or (gazetteer is not None and "street" in m.kinds and _named_after_area(m.key, gazetteer))
+        )
         and not qualified_elsewhere(text, m.start)
         and not _origin(text, m, mentions)
     } - qualified
@@ -205,7 +211,9 @@ def foreign_signs(
     if len(towns - elsewhere) > len(london):
         elsewhere |= towns
     if headline:
-        in_headline = elsewhere_spans(headline, headline_mentions or [], signs=signs, hits=headline_hits)
+        in_headline = scene_elsewhere(
+            headline, elsewhere_spans(headline, headline_mentions or [], signs=signs, hits=headline_hits)
+        )
         elsewhere |= {f"headline: {headline[s:e]}" for s, e in in_headline}
     return len(elsewhere) + len(qualified), len(london)
 

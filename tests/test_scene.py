@@ -206,6 +206,10 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("He was stabbed in", False),
         ("He went to", False),
         ("He was found at", False),
+        ("Armed officers and paramedics rushed to", False),  # they went to the scene
+        ("He was swiftly rushed to", True),
+        ("Paramedics rushed him to", True),
+        ("Cordons stayed along a stretch of", False),
         ("He was stabbed near", False),
         ("A shop on a petrol station forecourt in", False),
         ("A food court in", True),

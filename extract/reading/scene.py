@@ -45,9 +45,12 @@ DEMONYM_PENALTY = 2  # "a Highgate schoolboy", "a Peckham man": where someone is
 # A place right after these phrases is where the victim was taken, the case heard, or someone lives: not the scene.
 # Kept by the phrase's last word (last_word() reads it), so that a mention is checked against those ending in its
 # own only; a phrase another one ends with is left out ("taken to hospital in" ends with "hospital in").
+# "Rushed" only of someone taken ("was rushed to", "rushed him to"): "officers rushed to Coldharbour Lane" went to the
+# scene.
+_TAKEN = r"(him |her |them |the victim |the man |the woman |the boy |the girl )"
 _TAKEN_TO = (
-    r"(taken|rushed|flown|airlifted|transferred|conveyed|admitted) (him |her |them |the victim |the man |the woman "
-    r"|the boy |the girl )?to"
+    rf"((taken|flown|airlifted|transferred|conveyed|admitted) {_TAKEN}?"
+    rf"|(is|are|was|were|be|been|being) (\w+ )?rushed |rushed {_TAKEN})to"
 )
 _ARRESTED_AT_HOME = r"arrested at (an|a|his|her|their) (address|home|property)"
 NOT_SCENE_BEFORE = {
@@ -61,7 +64,7 @@ NOT_SCENE_BEFORE = {
         "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
         rf"|{_ARRESTED_AT_HOME} at $",
         "from": r"from $",
-        "of": r"(?<!junction )(?<!corner )of $",
+        "of": r"(?<!junction )(?<!corner )(?<!stretch )(?<!part )(?<!end )(?<!side )of $",  # "a stretch of <street>"
         "between": r"(?<!train )(?<!tube )(?<!bus )(?<!travelling )between $",  # "on a train between A and B": A
         "for": r"(way|heading|travelling|going|bound) for $",
         "against": r"against $",

@@ -177,6 +177,9 @@ def _whole(place) -> tuple | None:
         # namesakes in two boroughs: the one by the area the street is named after, whatever its street word
         ("Stratford Broadway", (), ("Stratford Broadway", "Newham", "street", "street")),
         ("Bromley High Street", (), ("Bromley High Street", "Bromley", "street", "street")),  # not Bow's, in E3
+        # an area's high street or market place the data names without the area
+        ("Sutton High Street", (), ("High Street", "Sutton", "street", "street")),
+        ("Romford Market Place", (), ("Market Place", "Havering", "street", "street")),
         # a long road whose stretches the context places alike: the road, not its borough
         ("Cranbrook Road", ("Ilford",), ("Cranbrook Road", "Redbridge", "street", "street")),
         # aliases of boroughs

@@ -73,6 +73,9 @@ def _spans(mentions: list[Mention]) -> list[tuple[str, int, int, str]]:
         ),
         ("He was attacked on the Aylesbury Estate.", [("Aylesbury Estate", 23, 39, "aylesbury estate")]),
         # a known name inside a longer street name the gazetteer lacks is neither its start nor its end
+        # an area's high street or market place: one name, as the gazetteer locates it
+        ("Stabbed on Sutton High Street.", [("Sutton High Street", 11, 29, "sutton high street")]),
+        ("A stall on Romford Market Place", [("Romford Market Place", 11, 31, "romford market place")]),
         (
             "the junction of Leigh Court Road and Knollys Road",
             [("Knollys Road", 37, 49, "knollys road")],

@@ -122,8 +122,8 @@ JUNCTION = re.compile(
     r"|\s+(?:junction|corner)\s+(?:with|of)\s+)(?P<d>.+))$",
     re.IGNORECASE,
 )
-AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|road)$")
-AREA_STREETS = frozenset({"high road", "high street", "broadway"})
+AREA_STREET = re.compile(r"^(.+?) (high road|high street|broadway|market place|road)$")
+AREA_STREETS = frozenset({"high road", "high street", "broadway", "market place"})
 # A name ending in these is a street even where GeoNames labels a postcode district with it ("Coldharbour Lane"):
 # when its streets are ambiguous, the label does not stand in for them
 THOROUGHFARE_WORDS = frozenset({"road", "street", "lane", "avenue"})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extract.datafiles import DATA_DIR, read_lines
-from extract.geo.gazetteer import Gazetteer
+from extract.geo.gazetteer import AREA_STREETS, Gazetteer
 from extract.geo.names import name_key, street_words, surface_variants
 from extract.records import Mention
 from extract.text.folding import fold_text
@@ -61,6 +61,7 @@ CONNECTORS = frozenset(
         "train",
     }
 )
+AREA_LOOKBACK = 3  # mentions looked back at for an area before a street: the latest found, but overlaps of it
 PLACES = "places"  # the name of the vocabulary of place names, in a scan (extract.text.scan)
 # Courts known by a street or place name alone, where cases from all over London are heard, and a court report's "the
 # court" (a street of that name exists): neither a scene nor, shared by two reports, a sign of one incident. "X Crown
@@ -186,6 +187,10 @@ def find_places(
         elif one_word and not ("ward" in kinds and any(text.endswith(g, 0, start) for g in QUALIFIER_GAPS)):
             continue
         proper = _is_proper(text, start, end + 1)
+        if proper and key in AREA_STREETS and (area := _area_before(text, start, found)) is not None:
+            # "Sutton High Street", "Romford Market Place": the area's, as the gazetteer locates it (AREA_STREET)
+            found.append(Mention(text[area.start : end + 1], area.start, end + 1, f"{area.key} {key}", ("street",)))
+            continue
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
             continue  # "a quiet London street" is not London Street
         if proper and (_inside_a_street_name(text, end + 1) or _end_of_a_street_name(text, start, kinds)):
@@ -199,6 +204,14 @@ def find_places(
         qualifying = [q for q in qualifiers if any(q.start - len(gap) in streets for gap in QUALIFIER_GAPS)]
         found = longest_first(found + qualifying) if qualifying else found
     return found
+
+
+def _area_before(text: str, start: int, found: list[Mention]) -> Mention | None:
+    """The London area or borough named right before `start`, a space between, among the mentions `found` so far."""
+    for m in reversed(found[-AREA_LOOKBACK:]):
+        if m.end == start - 1 and text[m.end] == " " and {"area", "borough"} & set(m.kinds):
+            return m
+    return None
 
 
 def _is_proper(text: str, start: int, end: int) -> str:

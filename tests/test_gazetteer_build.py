@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.geo.build import _in_district, _placed_by_namesakes
+from extract.geo.build import JUNK_STREET, _in_district, _placed_by_namesakes
 from extract.geo.names import name_key
 
 SHARED = (51.5225, -0.0857)  # GeoNames' one point for EC2's places, in Islington
@@ -62,3 +62,24 @@ def test_a_shared_point_is_moved_to_a_namesake_in_its_district(namesakes, expect
 )
 def test_in_district(outcode, district, expected):
     assert _in_district(outcode, district) is expected
+
+
+@pytest.mark.parametrize(
+    "name, junk",
+    [
+        ("PART OF", True),  # Price Paid's legal descriptions of a plot
+        ("BEING PART OF", True),
+        ("LAND AT REAR OF", True),
+        ("LAND ADJOINING", True),
+        ("LAND ASSOCIATED WITH", True),
+        ("THE FORMER SITE OF", True),
+        ("12 HIGH STREET", True),
+        ("FLAT 3", True),
+        ("PARTRIDGE ROAD", False),
+        ("LANDOR ROAD", False),
+        ("PARK OF THE ROYAL", False),
+        ("THE MALL", False),
+    ],
+)
+def test_junk_street_names(name, junk):
+    assert bool(JUNK_STREET.search(name)) is junk

@@ -99,6 +99,7 @@ def test_find_places(matcher, text, expected):
         pytest.param("He banked at the Bank.", id="stoplisted-name"),
         pytest.param("Weavers said the tenants were angry.", id="one-word-ward-alone"),
         pytest.param("He lived on Leigh Court Road.", id="start-of-an-unknown-street"),
+        pytest.param("Part of the money will fund patrols.", id="a-land-registry-description"),
         pytest.param("", id="empty"),
     ],
 )

@@ -46,7 +46,12 @@ KIND_PRECISION = {
     "ward": "ward",
     "borough": "borough",
 }
-JUNK_STREET = re.compile(r"^\d|\b(PLOT|APARTMENT|FLAT|UNIT|BLOCK)\b")
+# Not a street's name: a number or a flat, and Price Paid's legal descriptions ("PART OF", "LAND AT REAR OF", "LAND
+# ADJOINING"), which would make "Part of the money ..." a street in Westminster.
+JUNK_STREET = re.compile(
+    r"^\d|\b(PLOT|APARTMENT|FLAT|UNIT|BLOCK)\b|^(BEING )?PART OF\b"
+    r"|^LAND (AT|ADJ|ADJOINING|AJOINING|ASSOCIATED|LYING|ON|TO)\b|\b(OF|AT|AND|THE|TO|WITH)$"
+)
 LONDON_TERMINUS = re.compile(r"^London (.+?)(?: International)?$")
 STATION_SUFFIX = re.compile(r"\s+(LU|DLR|NR|TfL|Underground|Overground|Rail)$|\s*\(.*\)$")
 STOP_MARKS = re.compile(r"<>|>T<|#|\[[^\]]*\]|\([^)]*\)")  # TfL's signs for a station, tram stop, request stop

@@ -256,6 +256,12 @@ def told_at_a_street(extractor) -> list[Sentence]:
             False,
             id="a crime told at a street and a time is news",
         ),
+        pytest.param(
+            "The Mayor's plan, a package of funding for a new scheme, aims to tackle phone theft.",
+            False,
+            True,
+            id="policy words",
+        ),
     ],
 )
 def test_is_statistics(small_extractor, text, told, expected):

@@ -50,6 +50,7 @@ def mentions_of(text: str, extractor) -> list:
         pytest.param("A Leeds man was stabbed in Brixton.", (0, 1), id="where a victim is from is no sign"),
         pytest.param("A man from Leeds was stabbed in Brixton.", (0, 1), id="from elsewhere"),
         pytest.param("A man from Peckham was stabbed in Barcelona.", (1, 0), id="a town elsewhere after in"),
+        pytest.param("A gang based in Peckham was raided in Barcelona.", (1, 0), id="where a gang is based"),
         pytest.param(
             "A man who grew up in Peckham was stabbed in Barcelona.", (1, 0), id="where one grew up is an origin"
         ),

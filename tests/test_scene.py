@@ -195,6 +195,7 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("He was airlifted to the", True),
         ("Paramedics RUSHED THE VICTIM TO A", True),
         ("She lives in", True),
+        ("A gang based in", True),
         ("He was arrested at his home in", True),
         ("They got off at", True),
         ("He appeared at", True),

@@ -39,7 +39,7 @@ MAX_COHERENT_NAMES = 30  # names compared pairwise for COHERENT_KM: bounded, as 
 MAX_CANDIDATES = 50  # places of one name compared: a common street name has hundreds
 OVERLAPPING = 3  # London names that may cover one point: a place, an institution and one more
 # Before a London name, where someone comes from or lives ("a man from Lewisham", "who grew up in Highbury").
-ORIGIN_BEFORE = re.compile(r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) in) $")
+ORIGIN_BEFORE = re.compile(r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living|based) in) $")
 ORIGIN_CHARS = len("brought up in ")  # characters before a name searched for ORIGIN_BEFORE
 # A town or country elsewhere where something happened ("stabbed in Barcelona"): capitalised words after a locative
 # word, looked up among the GeoNames names outside London (elsewhere_geonames.txt), too many and too often words

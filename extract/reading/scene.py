@@ -60,7 +60,7 @@ NOT_SCENE_BEFORE = {
         "a": rf"{_TAKEN_TO} a $",
         "the": rf"{_TAKEN_TO} the $",
         # Whole words: "a forecourt in Uxbridge Road" is no court.
-        "in": rf"\b(hospital|court|lives|living|born|custody|police station) in $|{_ARRESTED_AT_HOME} in $",
+        "in": rf"\b(hospital|court|lives|living|born|based|custody|police station) in $|{_ARRESTED_AT_HOME} in $",
         "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
         rf"|{_ARRESTED_AT_HOME} at $",
         "from": r"from $",

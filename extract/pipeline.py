@@ -290,14 +290,17 @@ def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
     told = [s for s in incident_sents if s is main or (lead_part(s) and not (s.aside or s.separate))]
     near = [s for s in neighbours(story.sentences, main, []) if lead_part(s)]
     # A type too general for the lead or a further incident gives way to the crime the story names most, in that
-    # incident's sentences and in those of none ("the robberies", summing up): never in another incident's.
+    # incident's sentences and in those of none ("the robberies", summing up), and the lead's in its headline too
+    # ("Shoplifters take ..." of goods "stolen from a chemist"): never in another incident's.
     led = {s.start for s in told + near}
     shared = [c for s in story.sentences if not s.aside and s.start not in theirs | led for c in s.cues]
     headline_cues = list(story.headline_cues)
     vocab = extractor.vocab
     lead_cues = [c for s in told + near for c in s.cues]
     told_cues = [c for s in told for c in s.cues]
-    type_cue = incident_type(_before_another(story, main), headline_cues, told_cues, lead_cues + shared, vocab=vocab)
+    type_cue = incident_type(
+        _before_another(story, main), headline_cues, told_cues, lead_cues + shared + headline_cues, vocab=vocab
+    )
     incidents = [
         _incident(story, 0, main, told, near, type_cue, story.scene, story.scene_mention, headline_cues, vocab)
     ]

@@ -861,3 +861,17 @@ def test_a_named_day_of_a_fixed_date_dates_the_incident(extractor):
         story("A man was stabbed on Rye Lane in Peckham on Boxing Day.", published="2024-01-03"), extractor=extractor
     )
     assert [i.date for i in found] == ["2023-12-26"]
+
+
+@pytest.mark.parametrize(
+    "headline, expected",
+    [
+        ("Shoplifters strike at Dalston chemist", "shoplifting"),  # the headline names the theft's kind
+        ("Perfume stolen in Dalston", "theft"),
+        (None, "theft"),
+    ],
+)
+def test_a_theft_takes_its_kind_from_the_headline(extractor, headline, expected):
+    text = "Perfume worth £4,000 was stolen on Kingsland Road in Dalston, east London, on Saturday."
+    incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
+    assert [i.type for i in incidents] == [expected]

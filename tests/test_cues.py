@@ -304,6 +304,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ("Counter-terrorism police arrested a man.", ("counter terrorism police", "terrorism", None, None)),
         ("A rogue trader fleeced a pensioner.", ("fleeced a pensioner", "fraud", None, None)),
         ("£900 of meat was stolen from a supermarket.", ("stolen from a supermarket", "shoplifting", None, None)),
+        ("Perfume was stolen from a branch of Boots.", ("stolen from a branch of boots", "shoplifting", None, None)),
         ("A satnav was stolen from three cars.", ("stolen from three cars", "vehicle_crime", None, None)),
         ("A Range Rover stolen from a driveway was found.", ("range rover stolen from", "vehicle_crime", None, None)),
         (

@@ -288,7 +288,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ),
         ("A pensioner was bludgeoned to death with a hammer.", ("was bludgeoned to death", "homicide", "other", True)),
         ("A man was blasted with a shotgun on his doorstep.", ("blasted with a shotgun", "shooting", "gun", None)),
-        ("A racing bike was nicked from outside a cafe.", ("bike was nicked", "bicycle_theft", None, None)),
+        ("A racing bike was nicked from outside a cafe.", ("bike was nicked from", "bicycle_theft", None, None)),
         ("A man was bundled into a waiting taxi.", ("was bundled into", "kidnapping", None, None)),
         ("A conman posing as a police officer took her savings.", ("conman", "fraud", None, None)),
         ("Twenty cars had their tyres slashed overnight.", ("tyres slashed", "criminal_damage", None, None)),
@@ -433,6 +433,28 @@ def test_incident_type(project_vocab, main, story, expected):
             "A man brandished what looked like a gun.",
             ("brandished what looked like a gun", "weapons_possession", "gun", None),
         ),
+        ("A commuter's bike was cut from railings.", ("bike was cut from", "bicycle_theft", None, None)),
+        (
+            "Thieves ripped a phone from a tourist's hand.",
+            ("ripped a phone from a tourist's hand", "theft_from_person", None, None),
+        ),
+        ("He used a stolen bank card to buy goods.", ("used a stolen bank card", "fraud", None, None)),
+        (
+            "Raiders rammed a stolen car through the front of a phone shop.",
+            ("rammed a stolen car through the front of a phone shop", "burglary", None, None),
+        ),
+        ("A driver knocked down a boy and fled.", ("knocked down a boy and fled", "hit_and_run", "vehicle", None)),
+        (
+            "Yobs hurled bricks through the windows of a mosque.",
+            ("hurled bricks through the windows", "criminal_damage", "other", None),
+        ),
+        ("Officers were pelted with bottles.", ("pelted with bottles", "assault", "other", None)),
+        ("A man lunged at passers-by with a knife.", ("lunged at passers by", "assault", None, None)),
+        ("A driver drove at him.", ("drove at him", "assault", "vehicle", None)),
+        ("Car thieves struck again.", ("car thieves", "vehicle_crime", None, None)),
+        ("Counter-terrorism detectives are investigating.", ("counter terrorism detectives", "terrorism", None, None)),
+        ("He tried to walk out of Harrods with a handbag.", ("walk out of harrods with", "shoplifting", None, None)),
+        ("A man was threatened with a syringe.", ("threatened with a syringe", "public_order", "other", None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
@@ -456,6 +478,9 @@ def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):
         "The pollen count triggered hay fever attacks.",
         "The cafe was getting away with murder charging £5 a coffee.",
         "Firefighters forced their way into the burning house.",
+        "Arsenal delivered the killer blow in the 89th minute.",
+        "A new drug attacks leukaemia cells.",
+        "Traders pelted the float with flowers.",
     ],
 )
 def test_project_vocabulary_leaves_other_senses(project_vocab, text):

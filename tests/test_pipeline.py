@@ -875,3 +875,12 @@ def test_a_theft_takes_its_kind_from_the_headline(extractor, headline, expected)
     text = "Perfume worth £4,000 was stolen on Kingsland Road in Dalston, east London, on Saturday."
     incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
     assert [i.type for i in incidents] == [expected]
+
+
+def test_a_threat_is_not_the_crime_done(extractor):
+    text = (
+        "A man robbed a pharmacy on Kingsland Road in Dalston, east London, on Saturday, holding up a syringe and "
+        'telling the assistant he would "stab her with it" unless she handed over the cash.'
+    )
+    incidents = extract_incidents(story(text), extractor=extractor)
+    assert [(i.type, i.weapon) for i in incidents] == [("robbery", "none")]

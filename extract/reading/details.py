@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from extract.reading.story import Sentence
-from extract.text.cues import Cue
+from extract.text.cues import Cue, is_threat
 from extract.text.numbers import NUMBER_WORDS
 
 WEAPON_ORDER = ("gun", "knife", "corrosive", "vehicle", "other")  # the first named in this order wins
@@ -49,7 +49,7 @@ def weapon(told: list[Cue], neighbours: list[Cue], type_slug: str, headline: Seq
     weapon is named, and None (unknown) for a killing whose means the text does not give ("beaten to death" gives
     them: "none")."""
     for cues in (told, neighbours, headline):
-        named = [c.weapon for c in cues if c.weapon and c.weapon != "none"]
+        named = [c.weapon for c in cues if c.weapon and c.weapon != "none" and not is_threat(c)]
         if named:
             return min(named, key=WEAPON_ORDER.index)
     bare_hands = any(c.weapon == "none" and (c.event or c.kind == "phrase") for c in told)  # "a single punch"

@@ -230,10 +230,17 @@ def _force_and_theft(main: list[Cue], *, vocab: Vocabulary) -> Cue | None:
     return replace(force[0], type=ROBBERY)
 
 
+def is_threat(cue: Cue) -> bool:
+    """True for a crime verb's active present ("he would stab her", "threatens to kill him"): a threat or a habit,
+    not the crime done, so neither its type nor its weapon is the incident's."""
+    return cue.kind == "active" and not cue.event
+
+
 def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
     """The typed cue of the most severe crime type; a method ("stabbed", "hit-and-run") beats "killed", which
     only says the victim died, and any other crime beats a secondary one ("armed with a knife")."""
     typed = [c for c in cues if c.type]
+    typed = [c for c in typed if not is_threat(c)] or typed
     if any(c.type not in SECONDARY_TYPES for c in typed):  # "threatened with a hammer ... tried to steal a motorbike"
         typed = [c for c in typed if c.type not in SECONDARY_TYPES]
     methods = [c for c in typed if c.type in METHOD_TYPES]

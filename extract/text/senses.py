@@ -213,7 +213,9 @@ def other_sense(
                 if _passive(folded, start, end, senses=senses)
                 else None
             )
-            marker = next((h for h in around if "marker" in h.roles and (h.start, h.end) != victim), None)
+            # A marker holding the cue counts too: "killer blow", "killer pass".
+            holding = [h for h in hits if h.start <= start and end <= h.end and h.end - h.start > end - start]
+            marker = next((h for h in around + holding if "marker" in h.roles and (h.start, h.end) != victim), None)
             if marker is not None:
                 return f"marker: {folded[marker.start : marker.end]}"
             if score is not None:

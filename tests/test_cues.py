@@ -455,6 +455,9 @@ def test_incident_type(project_vocab, main, story, expected):
         ("Counter-terrorism detectives are investigating.", ("counter terrorism detectives", "terrorism", None, None)),
         ("He tried to walk out of Harrods with a handbag.", ("walk out of harrods with", "shoplifting", None, None)),
         ("A man was threatened with a syringe.", ("threatened with a syringe", "public_order", "other", None)),
+        ("He was clubbed with a metal bar.", ("clubbed with a metal bar", "assault", "other", None)),
+        ("A masked gang stormed his home.", ("stormed his home", "burglary", None, None)),
+        ("Three raiders fled.", ("raiders", "other", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -211,6 +211,7 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("He was swiftly rushed to", True),
         ("Paramedics rushed him to", True),
         ("Cordons stayed along a stretch of", False),
+        ("Commuters streamed out of", False),
         ("He was stabbed near", False),
         ("A shop on a petrol station forecourt in", False),
         ("A food court in", True),

@@ -64,7 +64,8 @@ NOT_SCENE_BEFORE = {
         "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
         rf"|{_ARRESTED_AT_HOME} at $",
         "from": r"from $",
-        "of": r"(?<!junction )(?<!corner )(?<!stretch )(?<!part )(?<!end )(?<!side )of $",  # "a stretch of <street>"
+        # "a stretch of <street>", "out of Whitechapel station" are the scene's
+        "of": r"(?<!junction )(?<!corner )(?<!stretch )(?<!part )(?<!end )(?<!side )(?<!out )of $",
         "between": r"(?<!train )(?<!tube )(?<!bus )(?<!travelling )between $",  # "on a train between A and B": A
         "for": r"(way|heading|travelling|going|bound) for $",
         "against": r"against $",

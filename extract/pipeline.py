@@ -59,7 +59,7 @@ from extract.reading.story import (
     read_sentences,
 )
 from extract.records import FATAL_TYPES, Article, ExtractError, Incident, Mention, Place, Reason, Rejection
-from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, load_vocabulary
+from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, is_threat, load_vocabulary
 from extract.text.dates import FOLLOWING_CHARS, date_basis, find_dates, publication_date
 from extract.text.folding import fold_text
 from extract.text.lexicon import CUES
@@ -171,7 +171,11 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     headline = article.headline or ""
     headline_folded = fold_text(headline)  # folded and scanned once for its cues, signals, places and signs
     headline_hits = scan(headline, headline_folded, scanner=extractor.scanner)
-    headline_cues = find_cues(headline, vocab=extractor.vocab, folded=headline_folded, hits=headline_hits.of(CUES))
+    headline_cues = [
+        # A headline tells its news in the present ("Knifeman stabs two shoppers"): no threat nor habit there.
+        replace(c, event=True) if is_threat(c) else c
+        for c in find_cues(headline, vocab=extractor.vocab, folded=headline_folded, hits=headline_hits.of(CUES))
+    ]
     if trace is not None:
         trace.cues = cues
     if not any(c.type for c in cues) and not any(c.type for c in headline_cues):

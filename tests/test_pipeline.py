@@ -627,6 +627,7 @@ def test_victim_ages(extractor, text, expected):
         ("Boy, 15, stabbed classmate in Dalston", ()),  # the active voice: the stabber's age
         ("Teen, 17, stabbed his brother in Dalston", ()),
         ("Man, 41, robbed pensioner in Dalston", ()),
+        ("Boy, 15, stabs classmate in Dalston", ()),  # a headline's present tense tells the news too
     ],
 )
 def test_headline_ages_of_the_victim_not_the_attacker(extractor, headline, expected):

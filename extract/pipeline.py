@@ -81,6 +81,10 @@ BATCH_ARTICLES = 200  # articles committed at once by ingest: a commit per artic
 BATCH_SECONDS = 1.0  # or an article arriving this long after a batch's first ends it: the dashboard sees progress
 
 
+COURT_HEARD = re.compile(r"\b(court|jury|trial|jurors|hearing) (was |were )?(heard|told)\b")
+"""A court report telling its case's offence: the sentence is no aside, whatever time it gives."""
+
+
 @dataclass(frozen=True, slots=True)
 class Extractor:
     """Everything extraction needs, loaded once: gazetteer, place matcher, crime vocabulary, geocoder, signs of
@@ -248,8 +252,14 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     )
     places = StoryGeocoder(extractor.geocoder, context)
     weighed = trace.candidates if trace is not None else None
-    # A sentence announcing a further incident ("Police are aware of a second robbery on ...") tells its own scene.
-    telling = [s for s in incident_sents if s is main or not s.separate]
+    # A sentence announcing a further incident ("Police are aware of a second robbery on ...") tells its own scene,
+    # and an aside an older one's ("Earlier in the week, a woman in Mawney Road had ... stolen"), but for what a court
+    # heard, whose "last year" is the case's own ("The court heard he climbed in ... on 3 June last year").
+    telling = [
+        s
+        for s in incident_sents
+        if s is main or not (s.separate or (s.aside and not COURT_HEARD.search(story.folded, s.start, s.end)))
+    ]
     place, mention = choose_scene(story, telling, main, places=places, weighed=weighed)
     if place is None or (place.borough is None and place.precision != "london"):
         return Rejection(article.article_id, Reason.NO_SCENE)
@@ -294,17 +304,14 @@ def story_incidents(story: Story, *, extractor: Extractor) -> list[Incident]:
     told = [s for s in incident_sents if s is main or (lead_part(s) and not (s.aside or s.separate))]
     near = [s for s in neighbours(story.sentences, main, []) if lead_part(s)]
     # A type too general for the lead or a further incident gives way to the crime the story names most, in that
-    # incident's sentences and in those of none ("the robberies", summing up), and the lead's in its headline too
-    # ("Shoplifters take ..." of goods "stolen from a chemist"): never in another incident's.
+    # incident's sentences and in those of none ("the robberies", summing up): never in another incident's.
     led = {s.start for s in told + near}
     shared = [c for s in story.sentences if not s.aside and s.start not in theirs | led for c in s.cues]
     headline_cues = list(story.headline_cues)
     vocab = extractor.vocab
     lead_cues = [c for s in told + near for c in s.cues]
     told_cues = [c for s in told for c in s.cues]
-    type_cue = incident_type(
-        _before_another(story, main), headline_cues, told_cues, lead_cues + shared + headline_cues, vocab=vocab
-    )
+    type_cue = incident_type(_before_another(story, main), headline_cues, told_cues, lead_cues + shared, vocab=vocab)
     incidents = [
         _incident(story, 0, main, told, near, type_cue, story.scene, story.scene_mention, headline_cues, vocab)
     ]

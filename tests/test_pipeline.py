@@ -885,3 +885,44 @@ def test_a_threat_is_not_the_crime_done(extractor):
     )
     incidents = extract_incidents(story(text), extractor=extractor)
     assert [(i.type, i.weapon) for i in incidents] == [("robbery", "none")]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "A woman was robbed on Kingsland Road in Dalston, east London, on Friday. Earlier in the week, on Tuesday, "
+            "a man in Mare Street had his wallet stolen.",
+            [("Kingsland Road", "2024-03-01")],
+            id="an aside tells an older incident's scene and date",
+        ),
+        pytest.param(
+            "A burglar who broke into a home in Dalston has been jailed. The court heard he climbed through a window "
+            "of a house on Kingsland Road in the early hours of 3 June last year.",
+            [("Kingsland Road", "2023-06-03")],
+            id="what a court heard is the case's own",
+        ),
+        pytest.param(
+            "A woman was stabbed on Kingsland Road in Dalston, east London, on Friday. Officers are also investigating "
+            "a robbery on Mare Street on Saturday.",
+            [("Kingsland Road", "2024-03-01"), ("Mare Street", "2024-03-02")],
+            id="also investigating: a further incident",
+        ),
+    ],
+)
+def test_asides_and_further_incidents(extractor, text, expected):
+    incidents = extract_incidents(story(text), extractor=extractor)
+    assert [(i.place.name if i.place else None, i.date) for i in incidents] == expected
+
+
+@pytest.mark.parametrize(
+    "headline, expected",
+    [
+        ("Man smashed bottle over stranger's head in Dalston", "assault"),  # a lesser crime: the attack stays
+        ("Robbers attack man in Dalston", "robbery"),  # a graver one names it
+    ],
+)
+def test_an_attack_takes_only_a_graver_crime_from_the_headline(extractor, headline, expected):
+    text = "A man was attacked on Kingsland Road in Dalston, east London, on Saturday."
+    incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
+    assert [i.type for i in incidents] == [expected]

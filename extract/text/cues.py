@@ -259,8 +259,9 @@ def incident_type(
 ) -> Cue | None:
     """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
     sentences telling it; a generic or secondary one ("attack", "armed with a knife") gives way to the crime the
-    story names most, generic ones left out (a tie to the more severe)."""
-    main = list(main)
+    story names most, generic ones left out (a tie to the more severe), or the headline a graver one ("Shoplifters
+    ..." of goods "stolen"; not "smashed" of a man hit with a bottle)."""
+    main, headline = list(main), list(headline)
     if robbed := _force_and_theft(main, vocab=vocab):
         return robbed
     cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
@@ -270,7 +271,9 @@ def incident_type(
     # head with a bottle after she asked him to stop harassing her" is an assault).
     generic = cue is not None and cue.type in GENERIC_TYPES and cue in main
     beside = [c for c in main if c.type in SECONDARY_TYPES] if generic else []
-    specific = [(c.type, c) for c in story if c.type and c.type not in GENERIC_TYPES and c not in beside]
+    floor = _severity(cue, vocab) if cue is not None else 0
+    graver = [c for c in headline if c.type and _severity(c, vocab) > floor]
+    specific = [(c.type, c) for c in [*story, *graver] if c.type and c.type not in GENERIC_TYPES and c not in beside]
     if not specific:
         return cue
     counts = Counter(t for t, _ in specific)

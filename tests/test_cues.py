@@ -456,6 +456,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ("He tried to walk out of Harrods with a handbag.", ("walk out of harrods with", "shoplifting", None, None)),
         ("A man was threatened with a syringe.", ("threatened with a syringe", "public_order", "other", None)),
         ("He was clubbed with a metal bar.", ("clubbed with a metal bar", "assault", "other", None)),
+        ("She was knocked from her bike by a van.", ("knocked from her bike", "hit_and_run", "vehicle", None)),
         ("A masked gang stormed his home.", ("stormed his home", "burglary", None, None)),
         ("Three raiders fled.", ("raiders", "other", None, None)),
     ],

@@ -204,6 +204,9 @@ def test_find_dates_rejects_malformed_published(published):
         ("On Friday, Smith was jailed for life.", [("Friday", "jailed")]),
         ("Three men have today been jailed.", [("today", "jailed")]),
         ("The trial heard he was stabbed on 5 May.", [("5 May", None)]),
+        ("Southwark Crown Court heard on Thursday that he stole £500.", [("Thursday", "crown court")]),
+        ("Police have today (2 July) released an image of a man.", [("today (2 July", "released")]),
+        ("Cyclists rode through Hackney on Thursday as the funeral took place.", [("Thursday", "funeral")]),
         ("A boy was arrested after a man was stabbed on Saturday night.", [("Saturday night", None)]),
         ("A woman was robbed in Soho this morning, police said.", [("this morning", None)]),
         # a death after the offence: the date after it is the death's, one before it the offence's

@@ -13,7 +13,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -345,7 +345,8 @@ def _cue_patterns(vocabulary: DateVocabulary) -> _Cues:
     return _Cues(
         later=re.compile(later, re.IGNORECASE),
         event=re.compile(event, re.IGNORECASE),
-        right_after=re.compile(rf"\s+(?:\w+\s+){{0,2}}?(?P<cue>{right_after})\b", re.IGNORECASE),
+        # "have today (2 July) released": past the bracket a date may close
+        right_after=re.compile(rf"[)\]]?\s+(?:\w+\s+){{0,2}}?(?P<cue>{right_after})\b", re.IGNORECASE),
     )
 
 
@@ -354,6 +355,9 @@ SENTENCE_BREAK = re.compile(r"[.!?:;\n](?:(?<=[.!?:])\s|(?<=[;\n]))")
 # "yesterday - Tuesday -", "Friday (July 7)", "overnight on Friday 5 May": one date written twice
 APPOSITION = re.compile(r"[\s,()\[\]\-–—]*")
 DAY_PHRASE_JOIN = re.compile(r",?\s+on\s+", re.IGNORECASE)  # only after a day phrase: "overnight on Friday"
+# "The court heard on Thursday": the date is the hearing's, though "heard" is an offence cue ("heard he was stabbed
+# on 5 May")
+HEARD_ON = re.compile(r"heard\s+(?:on\s+)?", re.IGNORECASE)
 CLAUSE_OPENING = re.compile(r"(?:\W|\b(?:on|at|in|by|early|late|and|but|then|so|the|of)\b)*", re.IGNORECASE)
 
 
@@ -514,7 +518,8 @@ def _dateline(text: str, match: re.Match[str]) -> bool:
 def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -> str | None:
     """Return the later-event cue ruling the date at text[start:end], or None.
 
-    Before the date: the last later-event cue of its clause with no event word after it. After it: a cue
+    Before the date: the last later-event cue of its clause with no event word after it ("heard" right before the
+    date is none: HEARD_ON). After it: a cue
     at most two words on ("have today been jailed"), or, for a date that opens its clause ("On Friday, he
     was jailed"), the first cue in the rest of the clause if it is a later-event one.
     """
@@ -523,12 +528,12 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
     if breaks:
         window_before = window_before[breaks[-1].end() :]
     later = list(cues.later.finditer(window_before))
-    if later and not any(event.start() > later[-1].start() for event in cues.event.finditer(window_before)):
+    events = [e for e in cues.event.finditer(window_before) if not HEARD_ON.fullmatch(window_before, e.start())]
+    if later and not any(event.start() > later[-1].start() for event in events):
         return later[-1][0].lower()
+    if cue := _cue_right_after(text, end, cues):
+        return cue
     window = text[end : end + CUE_AFTER_WINDOW]
-    right_after = cues.right_after.match(window)
-    if right_after:
-        return right_after["cue"].lower()
     if not CLAUSE_OPENING.fullmatch(text, start - len(window_before), start):
         return None
     sentence_end = SENTENCE_BREAK.search(window)
@@ -538,6 +543,12 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
     if first_later and (first_event is None or first_later.start() < first_event.start()):
         return first_later[0].lower()
     return None
+
+
+def _cue_right_after(text: str, end: int, cues: _Cues) -> str | None:
+    """The later-event cue at most two words after a date ending at `end` ("have today been jailed"), or None."""
+    found = cues.right_after.match(text, end, end + CUE_AFTER_WINDOW)
+    return found["cue"].lower() if found else None
 
 
 def _birth_date(text: str, match: re.Match[str]) -> bool:
@@ -580,9 +591,10 @@ def find_dates(
         previous = mentions[-1] if mentions else None
         aside: str | None
         if previous and previous.kind != "reference" and APPOSITION.fullmatch(text, previous.end, match.start()):
-            aside = previous.aside  # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause
+            # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause, whose cue may follow it whole
+            aside = previous.aside or _cue_right_after(text, match.end(), patterns.cues)
             if _specificity(match) > specificity:
-                merged = _merged(text, previous, match, resolved, kind)
+                merged = replace(_merged(text, previous, match, resolved, kind), aside=aside)
                 mentions[-1], specificity = merged, _specificity(match)
                 anchor = _anchor(merged, anchor)
                 continue

@@ -59,11 +59,20 @@ from extract.reading.story import (
     read_sentences,
 )
 from extract.records import FATAL_TYPES, Article, ExtractError, Incident, Mention, Place, Reason, Rejection
-from extract.text.cues import Cue, Vocabulary, find_cues, incident_type, is_threat, load_vocabulary
+from extract.text.cues import (
+    Cue,
+    Vocabulary,
+    find_cues,
+    incident_type,
+    is_threat,
+    is_weak,
+    load_vocabulary,
+    other_domain,
+)
 from extract.text.dates import FOLLOWING_CHARS, date_basis, find_dates, publication_date
 from extract.text.folding import fold_text
 from extract.text.lexicon import CUES
-from extract.text.scan import Scanner, scan
+from extract.text.scan import Hits, Scanner, scan
 from extract.text.signals import SIGNALS, Signals, find_signals, load_signals, without_links
 
 if TYPE_CHECKING:
@@ -160,6 +169,15 @@ def _build_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder |
     return Extractor(gaz, matcher, vocab, geocoder or GazetteerGeocoder(gaz), signs, signals, matcher.scanner)
 
 
+def _headline_cues(
+    headline: str, folded: str, hits: Hits, *, vocab: Vocabulary, domain: str | None = None
+) -> list[Cue]:
+    """The cues of a headline (find_cues), whose present tense tells its news ("Knifeman stabs two shoppers"): no
+    threat nor habit there, but events."""
+    found = find_cues(headline, vocab=vocab, folded=folded, hits=hits.of(CUES), domain=domain)
+    return [replace(c, event=True) if is_threat(c) else c for c in found]
+
+
 def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | None = None) -> Story | Rejection:
     """Read `article` and decide whether it reports a crime incident in Greater London: a Story with its main
     sentence and scene, or a Rejection whose reason says why not (no crime, statistics, fiction, elsewhere, ...).
@@ -175,11 +193,12 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     headline = article.headline or ""
     headline_folded = fold_text(headline)  # folded and scanned once for its cues, signals, places and signs
     headline_hits = scan(headline, headline_folded, scanner=extractor.scanner)
-    headline_cues = [
-        # A headline tells its news in the present ("Knifeman stabs two shoppers"): no threat nor habit there.
-        replace(c, event=True) if is_threat(c) else c
-        for c in find_cues(headline, vocab=extractor.vocab, folded=headline_folded, hits=headline_hits.of(CUES))
-    ]
+    headline_cues = _headline_cues(headline, headline_folded, headline_hits, vocab=extractor.vocab)
+    weak = any(is_weak(c, extractor.vocab) for c in cues + headline_cues)
+    if weak and (domain := other_domain(text, folded, vocab=extractor.vocab)):
+        # A match report's "robbed" and "smash-and-grab": read again, each needing evidence in its own sentence.
+        cues = find_cues(text, vocab=extractor.vocab, folded=folded, hits=hits.of(CUES), domain=domain)
+        headline_cues = _headline_cues(headline, headline_folded, headline_hits, vocab=extractor.vocab, domain=domain)
     if trace is not None:
         trace.cues = cues
     if not any(c.type for c in cues) and not any(c.type for c in headline_cues):

@@ -926,3 +926,28 @@ def test_an_attack_takes_only_a_graver_crime_from_the_headline(extractor, headli
     text = "A man was attacked on Kingsland Road in Dalston, east London, on Saturday."
     incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
     assert [i.type for i in incidents] == [expected]
+
+
+MATCH_REPORT = (
+    "Brentford robbed Palace at Selhurst Park on Saturday, stealing all three points with a stoppage-time header. "
+    "The goalkeeper made a string of saves, the referee waved away a penalty and VAR stayed silent. "
+    '"We were mugged," said the winger. "A smash-and-grab is still a win."'
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(MATCH_REPORT, [], id="a match report's crime words are figurative"),
+        pytest.param(
+            MATCH_REPORT + " Police said a fan was stabbed on Whitehorse Lane after the final whistle.",
+            ["stabbing"],
+            id="a stabbing after the match is a crime",
+        ),
+    ],
+)
+def test_a_story_of_another_domain(extractor, text, expected):
+    incidents = extract_incidents(
+        story(text, headline="Brentford smash-and-grab at Selhurst Park"), extractor=extractor
+    )
+    assert [i.type for i in incidents] == expected

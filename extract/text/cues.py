@@ -21,7 +21,7 @@ from extract.records import ExtractError
 from extract.text.folding import fold_text
 from extract.text.lexicon import Form, FormMatcher, compile_forms, every_form, expand, load_lexicon
 from extract.text.scan import Hit
-from extract.text.senses import Senses, load_senses, other_sense, read_context
+from extract.text.senses import Senses, load_senses, other_sense, read_context, story_domain
 from extract.text.spans import longest_first
 
 LISTED = "phrase"  # the kind of a cue listed in crime_cues.csv
@@ -144,18 +144,30 @@ def title_cased(text: str) -> bool:
 
 
 def find_cues(
-    text: str, *, vocab: Vocabulary, folded: str | None = None, hits: Iterable[Hit] | None = None
+    text: str,
+    *,
+    vocab: Vocabulary,
+    folded: str | None = None,
+    hits: Iterable[Hit] | None = None,
+    domain: str | None = None,
 ) -> list[Cue]:
     """Return the crime cues in `text` at word boundaries, longest first without overlaps, in text order, leaving
-    out those used in another sense ("stole the show", "heart attack"; see extract.text.senses). `folded` and
-    `hits` (the CUES hits of a scan, see extract.text.scan) are given when the caller has them already."""
-    return read_cues(text, vocab=vocab, folded=folded, hits=hits)[0]
+    out those used in another sense ("stole the show", "heart attack"; see extract.text.senses), and in a story of
+    another `domain` (other_domain) those needing context with no evidence in their sentence. `folded` and `hits`
+    (the CUES hits of a scan, see extract.text.scan) are given when the caller has them already."""
+    return read_cues(text, vocab=vocab, folded=folded, hits=hits, domain=domain)[0]
 
 
 def read_cues(
-    text: str, *, vocab: Vocabulary, folded: str | None = None, hits: Iterable[Hit] | None = None
+    text: str,
+    *,
+    vocab: Vocabulary,
+    folded: str | None = None,
+    hits: Iterable[Hit] | None = None,
+    domain: str | None = None,
 ) -> tuple[list[Cue], list[tuple[Cue, str]]]:
-    """The crime cues of `text` as find_cues gives them, and those it leaves out, each with the reason."""
+    """The crime cues of `text` as find_cues gives them, and those it leaves out, each with the reason; in a story
+    of another `domain` (other_domain's reason), a cue needing context needs evidence in its sentence."""
     folded = fold_text(text) if folded is None else folded
     # A headline in Title Case ("Man Stabbed In Peckham") capitalises every cue: no name test there.
     titled = title_cased(text)
@@ -180,13 +192,35 @@ def read_cues(
         if c.type:
             form, ambiguous, listed = _form(c, vocab)
             reason = other_sense(
-                context, c.start, c.end, form=form, ambiguous=ambiguous, listed=listed, senses=vocab.senses
+                context,
+                c.start,
+                c.end,
+                form=form,
+                ambiguous=ambiguous,
+                listed=listed,
+                senses=vocab.senses,
+                domain=domain,
             )
         if reason is None:
             kept.append(c)
         else:
             rejected.append((c, reason))
     return kept, rejected
+
+
+def other_domain(text: str, folded: str, *, vocab: Vocabulary) -> str | None:
+    """Why a whole text is of another domain, whose crime words are all figurative unless sure (a match report, a
+    weather story: "robbed", "smash-and-grab", "battered"): STORY_MARKERS distinct markers or more, and more than
+    MARKERS_PER_EVIDENCE times its distinct evidence words; None for a text that may be a crime story."""
+    markers, evidence = story_domain(text, folded, senses=vocab.senses)
+    if len(markers) < STORY_MARKERS or len(markers) <= MARKERS_PER_EVIDENCE * len(evidence):
+        return None
+    return f"a story of another domain: {', '.join(sorted(markers)[:STORY_MARKERS])}"
+
+
+def is_weak(cue: Cue, vocab: Vocabulary) -> bool:
+    """True for a typed cue that needs context: neither an unambiguous verb told as an event nor a method."""
+    return cue.type is not None and not _sure(cue, vocab)
 
 
 def _form(cue: Cue, vocab: Vocabulary) -> tuple[str, bool, bool]:
@@ -207,6 +241,11 @@ def _sure(cue: Cue, vocab: Vocabulary) -> bool:
     return cue.kind == "method" or (cue.event and cue.lemma != "" and cue.lemma not in vocab.ambiguous)
 
 
+# Sports reports and weather stories: distinct markers of another domain in a whole text (five or more in each of the
+# development sets' match reports and weather stories, none in a crime story), outnumbering its evidence words more
+# than twice (a film about a crime names police and criminals as often).
+STORY_MARKERS = 5
+MARKERS_PER_EVIDENCE = 2
 METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", "arson"})
 GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
 # "armed with a knife", "threatening staff": often the means of another crime (a robbery), and an offence of its own.

@@ -142,6 +142,14 @@ def read_context(text: str, folded: str, *, senses: Senses, sure: Iterable[tuple
     return Context(text, folded, senses, tuple(sure), {}, [], (starts, ends))
 
 
+def story_domain(text: str, folded: str, *, senses: Senses) -> tuple[frozenset[str], frozenset[str]]:
+    """The distinct markers of another domain and the distinct evidence words of a crime in a whole text ("referee",
+    "stoppage time"; "police", "knife"): a story of many markers and little evidence is no crime story."""
+    found = _sentence_hits(read_context(text, folded, senses=senses), 0, len(text)).hits
+    markers = frozenset(folded[h.start : h.end] for h in found if "marker" in h.roles)
+    return markers, frozenset(folded[h.start : h.end] for h in found if "evidence" in h.roles)
+
+
 def _sentence_hits(context: Context, start: int, end: int) -> Sentence:
     """The context words of the sentence [start, end) (whole words, longest first) and the roles among them, read
     once."""
@@ -162,7 +170,15 @@ def _sentence_hits(context: Context, start: int, end: int) -> Sentence:
 
 
 def other_sense(
-    context: Context, start: int, end: int, *, form: str, ambiguous: bool, listed: bool, senses: Senses
+    context: Context,
+    start: int,
+    end: int,
+    *,
+    form: str,
+    ambiguous: bool,
+    listed: bool,
+    senses: Senses,
+    domain: str | None = None,
 ) -> str | None:
     """Why the cue at [start, end) is not a crime, as "<rule>: <word>", or None when it reads as one. `form` is
     "noun" ("an attack"), "verb" ("was attacked", "robbed") or "object" (a verb with its object: "robbed a bank").
@@ -173,7 +189,9 @@ def other_sense(
     ("the quiz was a riot": "predicate: was"); a `marker` of another domain in its sentence with no evidence of a crime
     there ("marker: striker"), for an `ambiguous` lemma's cue or a `listed` phrase the lexicon does not generate; and
     for an ambiguous verb without its object, a sentence with no victim, target or evidence ("no victim"), a passive
-    verb having its victim in its subject. A sure cue in the sentence (see read_context) is evidence enough.
+    verb having its victim in its subject. A sure cue in the sentence (see read_context) is evidence enough. In a
+    story of another `domain` (cues.other_domain: a match report), such a cue needs evidence in its sentence whatever
+    the sentence's own words: that reason, else.
     """
     folded = context.folded
     last = context.last
@@ -220,6 +238,8 @@ def other_sense(
                 return f"marker: {folded[marker.start : marker.end]}"
             if score is not None:
                 return f"marker: {score.group(0)}"
+    if weak and domain is not None and "evidence" not in roles:
+        return domain
     if ambiguous and form == "verb" and not roles & PRESENT and not confirmed:
         if not _passive(folded, start, end, senses=senses):
             return "no victim"

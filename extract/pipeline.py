@@ -274,10 +274,13 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     # A sentence announcing a further incident ("Police are aware of a second robbery on ...") tells its own scene,
     # and an aside an older one's ("Earlier in the week, a woman in Mawney Road had ... stolen"), but for what a court
     # heard, whose "last year" is the case's own ("The court heard he climbed in ... on 3 June last year").
+    heard = {s.start for s in story.sentences if COURT_HEARD.search(story.folded, s.start, s.end)}
+    # What a court heard tells the case's offence, though it names no crime ("The court heard that on the evening of
+    # 14 March, Daniel had been buying food at a takeaway on High Road").
     telling = [
         s
-        for s in incident_sents
-        if s is main or not (s.separate or (s.aside and not COURT_HEARD.search(story.folded, s.start, s.end)))
+        for s in story.sentences
+        if s is main or s.start in heard or (s in incident_sents and not (s.separate or s.aside))
     ]
     place, mention = choose_scene(story, telling, main, places=places, weighed=weighed)
     if place is None or (place.borough is None and place.precision != "london"):

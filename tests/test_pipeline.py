@@ -903,6 +903,16 @@ def test_a_threat_is_not_the_crime_done(extractor):
             id="what a court heard is the case's own",
         ),
         pytest.param(
+            "A boy was chased along a busy Dalston street and stabbed to death, a jury has heard.\n\nTwo men, both "
+            "of Edmonton, deny murdering him and possessing a bladed article.\n\nOpening the case, the prosecutor "
+            "told jurors the killing ended a dispute that had simmered for weeks over a phone. She said the boy was "
+            "unarmed and outnumbered, and that when he ran, they ran after him. The jury was shown footage of the "
+            "chase.\n\nThe court heard "
+            "that on the evening of 14 February, he had been buying food at a takeaway on Kingsland Road.",
+            [("Kingsland Road", "2024-02-14")],
+            id="what a court heard tells the offence, though it names no crime",
+        ),
+        pytest.param(
             "A woman was stabbed on Kingsland Road in Dalston, east London, on Friday. Officers are also investigating "
             "a robbery on Mare Street on Saturday.",
             [("Kingsland Road", "2024-03-01"), ("Mare Street", "2024-03-02")],

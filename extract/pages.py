@@ -57,9 +57,8 @@ PUBLISHED_META = (  # the published-time meta tags, most trusted first; never a 
     ("name", "dc.date.issued"),
     ("name", "dcterms.created"),
 )
-# " | ", " - ", " – ", " — ", " : ", " · ", and a breadcrumb trail's " » " and " › "
-TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7\u00bb\u203a]\s+")
-BREADCRUMBS = frozenset("\u00bb\u203a")  # a title with these is a trail of sections: "Home » News » <headline>"
+TITLE_SEPARATORS = re.compile(r"\s+[|\-\u2013\u2014:\u00b7]\s+")  # " | ", " - ", " – ", " — ", " : ", " · "
+BREADCRUMBS = re.compile(r"\s+[\u00bb\u203a]\s+")  # " » ", " › ": a trail of sections, "Home » News » <headline>"
 LONDON = ZoneInfo("Europe/London")
 UTC_OFFSETS = ("Z", "+00:00", "-00:00", "+0000", "+00")  # an ISO 8601 time ending so is in UTC
 _CLASS_PARTS = re.compile(r"[\s_\-@]+")
@@ -423,13 +422,14 @@ def plain_headline(title: str, *, names: set[str]) -> str:
     """Return a page's title without the site's name before or after it ("Teenager robbed outside Romford station -
     Essex Live"): a part that is one of the site's `names` (as _letters writes them), letters and digits compared;
     the title as it is when no part is. Of a breadcrumb trail ("News › Crime › Man stabbed in Ilford"), the part of
-    most words."""
+    most words that is not the site's name, taken as a title of its own."""
+    trail = [part.strip() for part in BREADCRUMBS.split(title)]
+    if len(trail) > 1:
+        parts = [part for part in trail if _letters(part) not in names] or trail
+        title = max(parts, key=lambda part: len(part.split()))
     separators = list(TITLE_SEPARATORS.finditer(title))
     if not separators:
         return title
-    if any(BREADCRUMBS & set(m.group()) for m in separators):  # the trail's longest part is the story's
-        bounds = [0, *(x for m in separators for x in m.span()), len(title)]
-        return max((title[a:b].strip() for a, b in zip(bounds[::2], bounds[1::2])), key=lambda p: len(p.split()))
     if _letters(title[separators[-1].end() :]) in names:
         return title[: separators[-1].start()].strip()
     if _letters(title[: separators[0].start()]) in names:

@@ -57,6 +57,7 @@ from extract.reading.story import (
     neighbours,
     own_sentences,
     read_sentences,
+    tells_the_case,
 )
 from extract.records import FATAL_TYPES, Article, ExtractError, Incident, Mention, Place, Reason, Rejection
 from extract.text.cues import (
@@ -88,10 +89,6 @@ DATE_PHRASE_CHARS = 100  # read past FOLLOWING_CHARS, so that a date phrase star
 BATCH_ARTICLES = 200  # articles committed at once by ingest: a commit per article was half the store's time, and a
 # killed ingest loses at most these (its re-run stores them)
 BATCH_SECONDS = 1.0  # or an article arriving this long after a batch's first ends it: the dashboard sees progress
-
-
-COURT_HEARD = re.compile(r"\b(court|jury|trial|jurors|hearing) (was |were )?(heard|told)\b")
-"""A court report telling its case's offence: the sentence is no aside, whatever time it gives."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +169,10 @@ def _build_extractor(*, gazetteer: Gazetteer | None = None, geocoder: Geocoder |
 def _headline_cues(
     headline: str, folded: str, hits: Hits, *, vocab: Vocabulary, domain: str | None = None
 ) -> list[Cue]:
-    """The cues of a headline (find_cues), whose present tense tells its news ("Knifeman stabs two shoppers"): no
-    threat nor habit there, but events."""
+    """The cues of a headline (find_cues), whose present tense tells its news ("Knifeman stabs two shoppers"): an
+    active form is an event there, unless threatened ("Man who 'would rape her' ...")."""
     found = find_cues(headline, vocab=vocab, folded=folded, hits=hits.of(CUES), domain=domain)
-    return [replace(c, event=True) if is_threat(c) else c for c in found]
+    return [replace(c, event=True) if c.kind == "active" and not (c.event or is_threat(c)) else c for c in found]
 
 
 def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | None = None) -> Story | Rejection:
@@ -274,9 +271,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     # A sentence announcing a further incident ("Police are aware of a second robbery on ...") tells its own scene,
     # and an aside an older one's ("Earlier in the week, a woman in Mawney Road had ... stolen"), but for what a court
     # heard, whose "last year" is the case's own ("The court heard he climbed in ... on 3 June last year").
-    heard = {s.start for s in story.sentences if COURT_HEARD.search(story.folded, s.start, s.end)}
-    # What a court heard tells the case's offence, though it names no crime ("The court heard that on the evening of
-    # 14 March, Daniel had been buying food at a takeaway on High Road").
+    heard = {s.start for s in story.sentences if tells_the_case(story, s)}  # the case's offence, crime word or none
     telling = [
         s
         for s in story.sentences

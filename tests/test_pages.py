@@ -100,6 +100,9 @@ def test_a_block_holding_the_headline_is_never_pruned():
         # a breadcrumb trail's sections, before or after the headline
         (meta("og:title", "News › Crime › Woman robbed in Barking"), "", "", "Woman robbed in Barking"),
         (meta("og:title", "Woman robbed in Barking » London » Barking Post"), "", "", "Woman robbed in Barking"),
+        (meta("og:site_name", "Barking and Dagenham Post") + meta("og:title", "Woman robbed » Barking and Dagenham "
+         "Post"), "", "", "Woman robbed"),  # the site's name is no headline, though it has more words
+        (meta("og:title", "News › Barking robbery - woman, 19, hurt"), "", "", "Barking robbery - woman, 19, hurt"),
         # a title without the site's name stays whole, separators and all
         ("", "Barking: woman robbed - police appeal", "", "Barking: woman robbed - police appeal"),
     ],

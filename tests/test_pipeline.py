@@ -913,6 +913,12 @@ def test_a_threat_is_not_the_crime_done(extractor):
             id="what a court heard tells the offence, though it names no crime",
         ),
         pytest.param(
+            "A woman was robbed on Kingsland Road in Dalston, east London, on Friday. The day before, a man in Mare "
+            "Street had his wallet stolen.",
+            [("Kingsland Road", "2024-03-01"), ("Mare Street", "2024-02-29")],
+            id="the day before: a further incident, no aside",
+        ),
+        pytest.param(
             "A woman was stabbed on Kingsland Road in Dalston, east London, on Friday. Officers are also investigating "
             "a robbery on Mare Street on Saturday.",
             [("Kingsland Road", "2024-03-01"), ("Mare Street", "2024-03-02")],
@@ -961,3 +967,33 @@ def test_a_story_of_another_domain(extractor, text, expected):
         story(text, headline="Brentford smash-and-grab at Selhurst Park"), extractor=extractor
     )
     assert [i.type for i in incidents] == expected
+
+
+@pytest.mark.parametrize(
+    "text, headline, expected",
+    [
+        pytest.param(
+            "A woman was punched on Kingsland Road in Dalston, east London, on Saturday by a man who said he would "
+            "shoot her.",
+            None,
+            ("assault", "none"),
+            id="a threat is no crime done",
+        ),
+        pytest.param(
+            "A man attacked a teenager on Kingsland Road in Dalston, east London, on Saturday and went on to stab "
+            "him in the leg.",
+            None,
+            ("stabbing", "knife"),
+            id="going on to stab is stabbing",
+        ),
+        pytest.param(
+            "Raiders struck at a jewellers on Kingsland Road in Dalston, east London, on Saturday.",
+            "Raiders hit Dalston jewellers; guard attacked",
+            ("assault", "none"),
+            id="raiders give way to the crime named",
+        ),
+    ],
+)
+def test_threats_and_untyped_doers(extractor, text, headline, expected):
+    incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
+    assert [(i.type, i.weapon) for i in incidents] == [expected]

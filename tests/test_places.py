@@ -76,6 +76,9 @@ def _spans(mentions: list[Mention]) -> list[tuple[str, int, int, str]]:
         # an area's high street or market place: one name, as the gazetteer locates it
         ("Stabbed on Sutton High Street.", [("Sutton High Street", 11, 29, "sutton high street")]),
         ("A stall on Romford Market Place", [("Romford Market Place", 11, 31, "romford market place")]),
+        ("Stabbed on East Ham High Street.", [("East Ham High Street", 11, 31, "east ham high street")]),  # not Ham
+        # a high street the data does not name after the area: the area and the street, as written
+        ("Stabbed on Brixton High Street.", [("Brixton", 11, 18, "brixton"), ("High Street", 19, 30, "high street")]),
         (
             "the junction of Leigh Court Road and Knollys Road",
             [("Knollys Road", 37, 49, "knollys road")],

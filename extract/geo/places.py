@@ -61,7 +61,7 @@ CONNECTORS = frozenset(
         "train",
     }
 )
-AREA_LOOKBACK = 3  # mentions looked back at for an area before a street: the latest found, but overlaps of it
+AREA_LOOKBACK = 3  # mentions looked back at for an area before a street: the latest found, and those it overlaps
 PLACES = "places"  # the name of the vocabulary of place names, in a scan (extract.text.scan)
 # Courts known by a street or place name alone, where cases from all over London are heard, and a court report's "the
 # court" (a street of that name exists): neither a scene nor, shared by two reports, a sign of one incident. "X Crown
@@ -187,8 +187,10 @@ def find_places(
         elif one_word and not ("ward" in kinds and any(text.endswith(g, 0, start) for g in QUALIFIER_GAPS)):
             continue
         proper = _is_proper(text, start, end + 1)
-        if proper and key in AREA_STREETS and (area := _area_before(text, start, found)) is not None:
-            # "Sutton High Street", "Romford Market Place": the area's, as the gazetteer locates it (AREA_STREET)
+        area = _area_before(text, start, found) if proper and key in AREA_STREETS else None
+        if area is not None and _located_street(f"{area.text} {text[start : end + 1]}", matcher.gazetteer):
+            # "Sutton High Street", "Romford Market Place": the area's, as the gazetteer locates it (AREA_STREET);
+            # not "Brixton High Street", which names no street (the area stays the place)
             found.append(Mention(text[area.start : end + 1], area.start, end + 1, f"{area.key} {key}", ("street",)))
             continue
         if proper == "lower street word" and matcher.gazetteer.candidates(key.rsplit(" ", 1)[0]):
@@ -207,11 +209,20 @@ def find_places(
 
 
 def _area_before(text: str, start: int, found: list[Mention]) -> Mention | None:
-    """The London area or borough named right before `start`, a space between, among the mentions `found` so far."""
-    for m in reversed(found[-AREA_LOOKBACK:]):
-        if m.end == start - 1 and text[m.end] == " " and {"area", "borough"} & set(m.kinds):
-            return m
-    return None
+    """The London area or borough named right before `start`, a space between, among the mentions `found` so far:
+    the longest of those ending there ("East Ham", not "Ham")."""
+    ending = [
+        m
+        for m in found[-AREA_LOOKBACK:]
+        if m.end == start - 1 and text[m.end] == " " and {"area", "borough"} & set(m.kinds)
+    ]
+    return min(ending, key=lambda m: m.start) if ending else None
+
+
+def _located_street(name: str, gazetteer: Gazetteer) -> bool:
+    """True when the gazetteer places the name at a street."""
+    place = gazetteer.locate(name)
+    return place is not None and place.precision == "street"
 
 
 def _is_proper(text: str, start: int, end: int) -> str:

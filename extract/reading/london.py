@@ -4,7 +4,7 @@ gazetteer), and foreign datelines.
 
 Example:
     signs = load_signs()
-    foreign, london = foreign_signs(text, mentions, signs=signs)
+    foreign, london = foreign_signs(text, mentions, signs=signs, gazetteer=gazetteer)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.datafiles import DATA_DIR, read_lines
-from extract.geo.gazetteer import Gazetteer, km
+from extract.geo.gazetteer import AREA_STREETS, Gazetteer, km
 from extract.geo.names import name_heads, name_key, name_tails
 from extract.geo.places import qualified_elsewhere
 from extract.records import Article, Mention
@@ -39,8 +39,13 @@ MAX_COHERENT_NAMES = 30  # names compared pairwise for COHERENT_KM: bounded, as 
 MAX_CANDIDATES = 50  # places of one name compared: a common street name has hundreds
 OVERLAPPING = 3  # London names that may cover one point: a place, an institution and one more
 # Before a London name, where someone comes from or lives ("a man from Lewisham", "who grew up in Highbury").
-ORIGIN_BEFORE = re.compile(r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living|based) in) $")
-ORIGIN_CHARS = len("brought up in ")  # characters before a name searched for ORIGIN_BEFORE
+# Where someone comes from or lives; where people are "based" ("a drugs line run by men based in Tottenham"), not a
+# business ("a charity based in Hackney" may be the scene).
+ORIGIN_BEFORE = re.compile(
+    r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) in"
+    r"|\b(?:men|women|gangs?|dealers|members|suspects|criminals|youths) based in) $"
+)
+ORIGIN_CHARS = len("criminals based in ")  # characters before a name searched for ORIGIN_BEFORE
 # A town or country elsewhere where something happened ("stabbed in Barcelona"): capitalised words after a locative
 # word, looked up among the GeoNames names outside London (elsewhere_geonames.txt), too many and too often words
 # ("Reading", "Deal") to be signs anywhere as the hand lists are.
@@ -162,6 +167,16 @@ def _spellings(name: str) -> tuple[str, str]:
     return " ".join(words), "-".join(words)
 
 
+def _area_street(key: str, gazetteer: Gazetteer) -> bool:
+    """True when the street `key` is a London area's high street, high road, broadway or market place, the area's
+    name before or after it ("camden high street", "high road leyton")."""
+    for street in AREA_STREETS:
+        for area in (key.removesuffix(f" {street}"), key.removeprefix(f"{street} ")):
+            if area != key and any(e.kind in ("area", "borough") for e in gazetteer.candidates(area)):
+                return True
+    return False
+
+
 def _named_after_area(key: str, gazetteer: Gazetteer) -> bool:
     """True when the words the name `key` begins with, all but its last, or ends with, all but its first, name a
     London area or borough ("Ponders End High Street", "High Road Leyton")."""
@@ -174,17 +189,18 @@ def foreign_signs(
     mentions: list[Mention],
     *,
     signs: Signs,
+    gazetteer: Gazetteer,
     headline: str = "",
     headline_mentions: list[Mention] | None = None,
     spans: list[tuple[int, int]] | None = None,
     headline_hits: Hits | None = None,
-    gazetteer: Gazetteer | None = None,
 ) -> tuple[int, int]:
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London; a headline naming a place outside London
     counts too) and the story's distinct London areas, stations, wards, boroughs and regions ("south-east London";
-    plain "London" may be Ontario's), and, given the `gazetteer`, streets named after their London area ("Camden
-    High Street"). Where someone comes from counts for neither ("a Luton man", in the text or the headline).
+    plain "London" may be Ontario's), and an area's high street, high road, broadway or market place the `gazetteer`
+    knows the area of ("Camden High Street"; not "Kingston Road", which runs far out of London). Where someone comes
+    from counts for neither ("a Luton man", in the text or the headline).
     `headline_mentions` are the London places of the headline; `spans` are elsewhere_spans() of the text and
     `headline_hits` a scan of the headline (see extract.text.scan), when already found."""
     spans = elsewhere_spans(text, mentions, signs=signs) if spans is None else spans
@@ -199,7 +215,7 @@ def foreign_signs(
         if (
             set(m.kinds) & {"area", "borough", "station", "ward"}
             or (m.kinds == ("region",) and m.key != "london")
-            or (gazetteer is not None and "street" in m.kinds and _named_after_area(m.key, gazetteer))
+            or ("street" in m.kinds and _area_street(m.key, gazetteer))
         )
         and not qualified_elsewhere(text, m.start)
         and not _origin(text, m, mentions)

@@ -45,13 +45,16 @@ DEMONYM_PENALTY = 2  # "a Highgate schoolboy", "a Peckham man": where someone is
 # A place right after these phrases is where the victim was taken, the case heard, or someone lives: not the scene.
 # Kept by the phrase's last word (last_word() reads it), so that a mention is checked against those ending in its
 # own only; a phrase another one ends with is left out ("taken to hospital in" ends with "hospital in").
-# "Rushed" only of someone taken ("was rushed to", "rushed him to"): "officers rushed to Coldharbour Lane" went to the
-# scene.
+# "Rushed" only of someone taken ("was rushed to", "stabbed and rushed to", "rushed him to"): "officers rushed to
+# Coldharbour Lane" went to the scene.
 _TAKEN = r"(him |her |them |the victim |the man |the woman |the boy |the girl )"
 _TAKEN_TO = (
     rf"((taken|flown|airlifted|transferred|conveyed|admitted) {_TAKEN}?"
-    rf"|(is|are|was|were|be|been|being) (\w+ )?rushed |rushed {_TAKEN})to"
+    rf"|(is|are|was|were|be|been|being) (\w+ )?rushed |(and|then) rushed |rushed {_TAKEN})to"
 )
+# A place after "<one of these> of" is the scene or a part of it ("the junction of", "a stretch of", "the end of",
+# "streamed out of Whitechapel station"); after any other "of", it is not ("the Mayor of London").
+OF_THE_SCENE = ("junction", "corner", "stretch", "part", "end", "side", "out")
 _ARRESTED_AT_HOME = r"arrested at (an|a|his|her|their) (address|home|property)"
 NOT_SCENE_BEFORE = {
     word: re.compile(phrases, re.IGNORECASE)
@@ -60,12 +63,12 @@ NOT_SCENE_BEFORE = {
         "a": rf"{_TAKEN_TO} a $",
         "the": rf"{_TAKEN_TO} the $",
         # Whole words: "a forecourt in Uxbridge Road" is no court.
-        "in": rf"\b(hospital|court|lives|living|born|based|custody|police station) in $|{_ARRESTED_AT_HOME} in $",
+        "in": rf"\b(hospital|court|lives|living|born|custody|police station) in $|{_ARRESTED_AT_HOME} in $"
+        r"|\b(men|women|gangs?|dealers|members|suspects|criminals|youths) based in $",
         "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
         rf"|{_ARRESTED_AT_HOME} at $",
         "from": r"from $",
-        # "a stretch of <street>", "out of Whitechapel station" are the scene's
-        "of": r"(?<!junction )(?<!corner )(?<!stretch )(?<!part )(?<!end )(?<!side )(?<!out )of $",
+        "of": "".join(f"(?<!{word} )" for word in OF_THE_SCENE) + "of $",
         "between": r"(?<!train )(?<!tube )(?<!bus )(?<!travelling )between $",  # "on a train between A and B": A
         "for": r"(way|heading|travelling|going|bound) for $",
         "against": r"against $",

@@ -4,6 +4,7 @@ sentences tell an incident."""
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +22,12 @@ TELLS_SCORE = 3  # an event with a specific or a place, or a named crime with tw
 TYPED_SENTENCES = 6  # the first sentences naming a crime are those whose neighbours may tell its time and place
 NEAR_TYPED = 2  # sentences at most this far from one naming a crime may tell its time and place
 HEADLINE_SENTENCES = 4  # under a crime headline, the opening sentences tell its incident even with no crime word
+COURT_HEARD = (
+    re.compile(  # folded text: "the court heard", "the old bailey heard", "jurors were told", "told the court"
+        r"\b(?:court|jury|jurors|trial|hearing|bailey) (?:was |were |has |had )?(?:heard|told)\b"
+        r"|\btold (?:the )?(?:court|jury|jurors)\b"
+    )
+)
 STATS_REPEAT = 3  # each statistics word counts at most three times: one "budget" said ten times is one sign
 MIN_STATS = 4  # fewer statistics words than this is a crime story quoting a figure
 STATS_PER_EVENT = 2  # a statistics piece has more than twice as many statistics words as events and specifics
@@ -221,6 +228,12 @@ def is_statistics(found: dict[str, list[tuple[int, str]]], told: Sequence[Senten
     stats = sum(min(STATS_REPEAT, n) for n in Counter(phrase for _, phrase in found.get("stats", [])).values())
     events = sum(1 for s in told for c in s.cues if c.event) + sum(1 for s in told if s.specific or s.when)
     return stats >= MIN_STATS and stats > STATS_PER_EVENT * events
+
+
+def tells_the_case(story: Story, s: Sentence) -> bool:
+    """True for a sentence telling what a court heard of its case ("The court heard that on the evening of 14 March
+    he had been buying food on High Road"): the offence, whatever time it gives and though it names no crime."""
+    return COURT_HEARD.search(story.folded, s.start, s.end) is not None
 
 
 def sentence_at(sentences: Sequence[Sentence], offset: int) -> int:

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -52,6 +53,7 @@ class Cue:
     event: bool
     lemma: str = ""
     kind: str = LISTED
+    threat: bool = False  # a crime verb after "would", "threatened to": a threat, not the crime done (is_threat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +182,8 @@ def read_cues(
     for m in longest_first(found):  # it reads offsets only: Cues are built for the matches it keeps
         f = m.form
         phrase = folded[m.start : m.end] if f.pattern else f.text
-        cues.append(Cue(phrase, m.start, m.end, f.type, f.weapon, f.fatal, f.event, f.lemma, f.kind))
+        threat = not f.event and THREAT_BEFORE.search(folded, max(0, m.start - THREAT_CHARS), m.start) is not None
+        cues.append(Cue(phrase, m.start, m.end, f.type, f.weapon, f.fatal, f.event, f.lemma, f.kind, threat))
     if not cues:
         return [], []
     sure = [(c.start, c.end) for c in cues if c.type and _sure(c, vocab)]
@@ -241,13 +244,21 @@ def _sure(cue: Cue, vocab: Vocabulary) -> bool:
     return cue.kind == "method" or (cue.event and cue.lemma != "" and cue.lemma not in vocab.ambiguous)
 
 
+# Before a crime verb not told as an event: a threat, a wish or a plan ("said he would stab her", "threatened to kill
+# him", "vowed to shoot"), not a crime done ("went on to stab him").
+THREAT_BEFORE = re.compile(
+    r"\b(?:would|will|could|might|wants? to|wanted to|threaten(?:s|ed|ing)? to|vow(?:s|ed)? to|promis(?:es|ed) to"
+    r"|going to|gonna)\s+[\"'\u2018\u201c]?$"  # and a quote may open before the verb: he would "stab her"
+)
+THREAT_CHARS = len("threatening to '")  # characters before a cue searched for THREAT_BEFORE
 # Sports reports and weather stories: distinct markers of another domain in a whole text (five or more in each of the
 # development sets' match reports and weather stories, none in a crime story), outnumbering its evidence words more
 # than twice (a film about a crime names police and criminals as often).
 STORY_MARKERS = 5
 MARKERS_PER_EVIDENCE = 2
 METHOD_TYPES = frozenset({"stabbing", "shooting", "hit_and_run", "acid_attack", "arson"})
-GENERIC_TYPES = frozenset({"assault", "theft", "other"})  # "attack", "stole": often told of a more specific crime
+OTHER = "other"  # a crime the cues cannot type ("raiders")
+GENERIC_TYPES = frozenset({"assault", "theft", OTHER})  # "attack", "stole": often told of a more specific crime
 # "armed with a knife", "threatening staff": often the means of another crime (a robbery), and an offence of its own.
 SECONDARY_TYPES = frozenset({"weapons_possession", "public_order"})
 # Force and a theft told of one victim in one sentence are a robbery (police.uk: theft with force or its threat).
@@ -270,9 +281,9 @@ def _force_and_theft(main: list[Cue], *, vocab: Vocabulary) -> Cue | None:
 
 
 def is_threat(cue: Cue) -> bool:
-    """True for a crime verb's active present ("he would stab her", "threatens to kill him"): a threat or a habit,
-    not the crime done, so neither its type nor its weapon is the incident's."""
-    return cue.kind == "active" and not cue.event
+    """True for a crime verb threatened, not done ("he would stab her", "threatened to kill him"; not "went on to stab
+    him"): neither its type nor its weapon is the incident's."""
+    return cue.threat
 
 
 def most_severe(cues: Iterable[Cue], *, vocab: Vocabulary) -> Cue | None:
@@ -304,6 +315,8 @@ def incident_type(
     if robbed := _force_and_theft(main, vocab=vocab):
         return robbed
     cue = most_severe(main, vocab=vocab) or most_severe(headline, vocab=vocab) or most_severe(told, vocab=vocab)
+    if cue is not None and cue.type == OTHER:  # "Raiders struck ...; guard attacked": the crime named
+        cue = most_severe([c for c in (*main, *headline, *told) if c.type not in (None, OTHER)], vocab=vocab) or cue
     if cue is not None and cue.type not in GENERIC_TYPES | SECONDARY_TYPES:
         return cue
     # A generic crime of the main sentence gives way to a specific one, not to a means told beside it ("hit over the
@@ -311,8 +324,12 @@ def incident_type(
     generic = cue is not None and cue.type in GENERIC_TYPES and cue in main
     beside = [c for c in main if c.type in SECONDARY_TYPES] if generic else []
     floor = _severity(cue, vocab) if cue is not None else 0
-    graver = [c for c in headline if c.type and _severity(c, vocab) > floor]
-    specific = [(c.type, c) for c in [*story, *graver] if c.type and c.type not in GENERIC_TYPES and c not in beside]
+    graver = [c for c in headline if c.type and not is_threat(c) and _severity(c, vocab) > floor]
+    specific = [
+        (c.type, c)
+        for c in [*story, *graver]
+        if c.type and c.type not in GENERIC_TYPES and c not in beside and not is_threat(c)
+    ]
     if not specific:
         return cue
     counts = Counter(t for t, _ in specific)

@@ -192,7 +192,7 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     headline_hits = scan(headline, headline_folded, scanner=extractor.scanner)
     headline_cues = _headline_cues(headline, headline_folded, headline_hits, vocab=extractor.vocab)
     weak = any(is_weak(c, extractor.vocab) for c in cues + headline_cues)
-    if weak and (domain := other_domain(text, folded, vocab=extractor.vocab)):
+    if weak and (domain := other_domain(folded, vocab=extractor.vocab)):
         # A match report's "robbed" and "smash-and-grab": read again, each needing evidence in its own sentence.
         cues = find_cues(text, vocab=extractor.vocab, folded=folded, hits=hits.of(CUES), domain=domain)
         headline_cues = _headline_cues(headline, headline_folded, headline_hits, vocab=extractor.vocab, domain=domain)

@@ -211,11 +211,11 @@ def read_cues(
     return kept, rejected
 
 
-def other_domain(text: str, folded: str, *, vocab: Vocabulary) -> str | None:
+def other_domain(folded: str, *, vocab: Vocabulary) -> str | None:
     """Why a whole text is of another domain, whose crime words are all figurative unless sure (a match report, a
     weather story: "robbed", "smash-and-grab", "battered"): STORY_MARKERS distinct markers or more, and more than
     MARKERS_PER_EVIDENCE times its distinct evidence words; None for a text that may be a crime story."""
-    markers, evidence = story_domain(text, folded, senses=vocab.senses)
+    markers, evidence = story_domain(folded, senses=vocab.senses)
     if len(markers) < STORY_MARKERS or len(markers) <= MARKERS_PER_EVIDENCE * len(evidence):
         return None
     return f"a story of another domain: {', '.join(sorted(markers)[:STORY_MARKERS])}"

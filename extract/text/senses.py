@@ -142,12 +142,17 @@ def read_context(text: str, folded: str, *, senses: Senses, sure: Iterable[tuple
     return Context(text, folded, senses, tuple(sure), {}, [], (starts, ends))
 
 
-def story_domain(text: str, folded: str, *, senses: Senses) -> tuple[frozenset[str], frozenset[str]]:
-    """The distinct markers of another domain and the distinct evidence words of a crime in a whole text ("referee",
-    "stoppage time"; "police", "knife"): a story of many markers and little evidence is no crime story."""
-    found = _sentence_hits(read_context(text, folded, senses=senses), 0, len(text)).hits
-    markers = frozenset(folded[h.start : h.end] for h in found if "marker" in h.roles)
-    return markers, frozenset(folded[h.start : h.end] for h in found if "evidence" in h.roles)
+def story_domain(folded: str, *, senses: Senses) -> tuple[frozenset[str], frozenset[str]]:
+    """The distinct markers of another domain and the distinct evidence words of a crime in a whole folded text
+    ("referee", "stoppage time"; "police", "knife"): a story of many markers and little evidence is no crime story."""
+    markers, evidence = set(), set()
+    spaced = f" {_spaced(folded)} "  # as _sentence_hits reads a sentence, without the hits' objects
+    for e, (length, roles) in senses.automaton.iter(spaced):
+        if "marker" in roles:
+            markers.add(spaced[e - length : e])
+        elif "evidence" in roles:
+            evidence.add(spaced[e - length : e])
+    return frozenset(markers), frozenset(evidence)
 
 
 def _sentence_hits(context: Context, start: int, end: int) -> Sentence:

@@ -272,11 +272,8 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     # and an aside an older one's ("Earlier in the week, a woman in Mawney Road had ... stolen"), but for what a court
     # heard, whose "last year" is the case's own ("The court heard he climbed in ... on 3 June last year").
     heard = {s.start for s in story.sentences if tells_the_case(story, s)}  # the case's offence, crime word or none
-    telling = [
-        s
-        for s in story.sentences
-        if s is main or s.start in heard or (s in incident_sents and not (s.separate or s.aside))
-    ]
+    own = {s.start for s in incident_sents if not (s.separate or s.aside)}
+    telling = [s for s in story.sentences if s is main or s.start in heard or s.start in own]
     place, mention = choose_scene(story, telling, main, places=places, weighed=weighed)
     if place is None or (place.borough is None and place.precision != "london"):
         return Rejection(article.article_id, Reason.NO_SCENE)

@@ -28,7 +28,8 @@ def signals():
         ("He came home after work.", "aside", []),
         ("A second stabbing and another robbery.", "ordinal", ["a second", "another"]),
         ("In March a man was hurt.", "opening", ["in march"]),
-        ("It comes as police are also investigating a stabbing.", "aside", ["it comes as", "are also investigating"]),
+        ("It comes as police are also investigating a stabbing.", "aside", ["it comes as"]),
+        ("Police are also investigating a stabbing on Mare Street.", "separate", ["are also investigating"]),
     ],
 )
 def test_find_signals(signals, text, signal, expected):

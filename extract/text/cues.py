@@ -182,7 +182,11 @@ def read_cues(
     for m in longest_first(found):  # it reads offsets only: Cues are built for the matches it keeps
         f = m.form
         phrase = folded[m.start : m.end] if f.pattern else f.text
-        threat = not f.event and THREAT_BEFORE.search(folded, max(0, m.start - THREAT_CHARS), m.start) is not None
+        threat = (
+            f.kind == "active"  # a verb with its object: the form a threat takes ("would stab her")
+            and not f.event
+            and THREAT_BEFORE.search(folded, max(0, m.start - THREAT_CHARS), m.start) is not None
+        )
         cues.append(Cue(phrase, m.start, m.end, f.type, f.weapon, f.fatal, f.event, f.lemma, f.kind, threat))
     if not cues:
         return [], []

@@ -913,12 +913,6 @@ def test_a_threat_is_not_the_crime_done(extractor):
             id="what a court heard tells the offence, though it names no crime",
         ),
         pytest.param(
-            "A man was robbed on Kingsland Road in Dalston, east London, on Friday 1 March.\n\nThree bicycles were "
-            "stolen from racks outside a shop on Mare Street on Saturday.",
-            [("Kingsland Road", "2024-03-01"), ("Mare Street", "2024-03-02")],
-            id="a round-up's stated date is its own incident's",
-        ),
-        pytest.param(
             "A woman was robbed on Kingsland Road in Dalston, east London, on Friday. The day before, a man in Mare "
             "Street had his wallet stolen.",
             [("Kingsland Road", "2024-03-01"), ("Mare Street", "2024-02-29")],

@@ -682,7 +682,7 @@ def incident_date(
     stated dates before relative ones in each; then the nearest before `sentence`; then the first in the
     `following` spans (the rest of the incident's paragraph, its later sentences); then, when `references`, the
     first police reference ("CAD 4567/21MAR"). A relative date so chosen gives way to the first stated one on
-    the same day or at most SLACK before it, in those spans ("last night" and "Tuesday, 25 July" further on).
+    the same day or at most SLACK before it ("last night" and "Tuesday, 25 July" further on).
     """
     usable = [
         m
@@ -697,15 +697,9 @@ def incident_date(
         return chosen
     # "yesterday" counts from the publication date, which may be a day after the writing: the day the story
     # states outright is the better reading of the same date. Never a later one: writing never follows publication.
-    # Only where this incident is told: a round-up's "Tuesday 1 July" of the paragraph before is another incident's.
     day = date.fromisoformat(chosen.date or "")
-    told = [sentence, *([scene] if scene else []), *following]
     stated = (
-        m
-        for m in usable
-        if m.kind != "relative"
-        and timedelta(0) <= day - date.fromisoformat(m.date or "") <= SLACK
-        and any(lo <= m.start < hi for lo, hi in told)
+        m for m in usable if m.kind != "relative" and timedelta(0) <= day - date.fromisoformat(m.date or "") <= SLACK
     )
     return next(stated, chosen)
 

@@ -92,7 +92,7 @@ def headline_ages(folded_headline: str, actives: Iterable[int] = ()) -> tuple[in
     ages: list[int] = []
     for m in HEADLINE_AGE.finditer(folded_headline):
         after = m.group(4)
-        if m.start(4) + 1 in acting:
+        if m.start(4) + 1 in acting:  # the words after the age, past their space, open with an active verb
             continue
         if not HELD_VICTIM.match(after) and (SUSPECT.search(after) or HEADLINE_SUSPECT.search(after)):
             continue

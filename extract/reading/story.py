@@ -22,11 +22,11 @@ TELLS_SCORE = 3  # an event with a specific or a place, or a named crime with tw
 TYPED_SENTENCES = 6  # the first sentences naming a crime are those whose neighbours may tell its time and place
 NEAR_TYPED = 2  # sentences at most this far from one naming a crime may tell its time and place
 HEADLINE_SENTENCES = 4  # under a crime headline, the opening sentences tell its incident even with no crime word
-COURT_HEARD = (
-    re.compile(  # folded text: "the court heard", "the old bailey heard", "jurors were told", "told the court"
-        r"\b(?:court|jury|jurors|trial|hearing|bailey) (?:was |were |has |had )?(?:heard|told)\b"
-        r"|\btold (?:the )?(?:court|jury|jurors)\b"
-    )
+# What a court heard or was told, in folded text: "the court heard", "the old bailey heard", "jurors were told", "told
+# the court".
+COURT_HEARD = re.compile(
+    r"\b(?:court|jury|jurors|trial|hearing|bailey) (?:was |were |has |had )?(?:heard|told)\b"
+    r"|\btold (?:the )?(?:court|jury|jurors)\b"
 )
 STATS_REPEAT = 3  # each statistics word counts at most three times: one "budget" said ten times is one sign
 MIN_STATS = 4  # fewer statistics words than this is a crime story quoting a figure
@@ -235,7 +235,7 @@ def tells_the_case(story: Story, s: Sentence) -> bool:
     he had been buying food on High Road"): the offence, whatever time it gives and though it names no crime."""
     folded = story.folded
     if folded.find("heard", s.start, s.end) < 0 and folded.find("told", s.start, s.end) < 0:
-        return False  # COURT_HEARD opens on \b: plain finds first spare most sentences its search at every position
+        return False  # a plain find first: COURT_HEARD opens on \b, which sre would try at every position
     return COURT_HEARD.search(folded, s.start, s.end) is not None
 
 

@@ -195,8 +195,8 @@ def other_sense(
     there ("marker: striker"), for an `ambiguous` lemma's cue or a `listed` phrase the lexicon does not generate; and
     for an ambiguous verb without its object, a sentence with no victim, target or evidence ("no victim"), a passive
     verb having its victim in its subject. A sure cue in the sentence (see read_context) is evidence enough. In a
-    story of another `domain` (cues.other_domain: a match report), such a cue needs evidence in its sentence whatever
-    the sentence's own words: that reason, else.
+    story of another `domain` (cues.other_domain: a match report), an ambiguous or listed cue with no evidence in its
+    sentence is left out whatever the sentence's own words, with `domain` as the reason.
     """
     folded = context.folded
     last = context.last

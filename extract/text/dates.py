@@ -13,7 +13,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -594,7 +594,7 @@ def find_dates(
             # "Friday (July 7)", "yesterday - Monday, October 25": one date, one clause, whose cue may follow it whole
             aside = previous.aside or _cue_right_after(text, match.end(), patterns.cues)
             if _specificity(match) > specificity:
-                merged = replace(_merged(text, previous, match, resolved, kind), aside=aside)
+                merged = _merged(text, previous, match, resolved, kind, aside=aside)
                 mentions[-1], specificity = merged, _specificity(match)
                 anchor = _anchor(merged, anchor)
                 continue
@@ -641,15 +641,24 @@ def find_dates(
     return mentions
 
 
-def _merged(text: str, previous: DateMention, match: re.Match[str], resolved: date | None, kind: str) -> DateMention:
-    """One mention of `previous` and the more precise `match` after it, dated by `match` when it resolves."""
+def _merged(
+    text: str,
+    previous: DateMention,
+    match: re.Match[str],
+    resolved: date | None,
+    kind: str,
+    *,
+    aside: str | None = None,
+) -> DateMention:
+    """One mention of `previous` and the more precise `match` after it, dated by `match` when it resolves, set aside
+    as `previous` was or for `aside`."""
     return DateMention(
         text=text[previous.start : match.end()],
         start=previous.start,
         end=match.end(),
         date=resolved.isoformat() if resolved else previous.date,
         kind=kind if resolved else previous.kind,
-        aside=previous.aside,
+        aside=previous.aside or aside,
     )
 
 

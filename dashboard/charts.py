@@ -14,21 +14,22 @@ BAR_PX = 24  # a ranked bar's height: every label has room, and a long list scro
 MONTH_CHART_PX = 220
 
 
-def ranked_counts(values: pd.Series, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Return how often each known value occurs (columns value, incidents), most first, values shown by label."""
-    # Without the index: a mask over a Series of a text index builds its hash table (0.15 s at half a million).
-    counted = present(pd.Series(values.array).value_counts())  # leaves out what is missing
+def ranked_counts(counted: pd.Series, *, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Return how often each known value occurs (columns value, incidents), most first, values shown by label;
+    `counted` holds the incidents of each value (dashboard.shown.Shown.counts)."""
+    counted = present(counted)
     found = pd.DataFrame({"value": counted.index.astype(str), "incidents": counted.to_numpy(dtype=int)})
     if labels:
         found["value"] = found["value"].map(lambda value: labels.get(value, value))
     return found.sort_values(["incidents", "value"], ascending=[False, True], ignore_index=True)
 
 
-def month_counts(dates: pd.Series) -> pd.DataFrame:
+def month_counts(per_date: pd.Series) -> pd.DataFrame:
     """Return the incidents per month (columns month and end, the first days of it and of the next as "YYYY-MM-DD",
-    and incidents) of every month from the first date to the last, months without any included as 0."""
-    # Each date's count first (without the index, above), then the few thousand dates cut to their months.
-    per_date = present(pd.Series(dates.array).value_counts())
+    and incidents) of every month from the first date to the last, months without any included as 0; `per_date` holds
+    the incidents of each date (dashboard.shown.Shown.counts), which are cut to their months: a few thousand dates, not
+    an incident each."""
+    per_date = present(per_date)
     counted = per_date.groupby(per_date.index.astype(str).str.slice(0, 7)).sum()
     counted = counted[counted.index.str.match(r"^\d{4}-\d{2}$")]  # a few hundred months, not every date
     if counted.empty:

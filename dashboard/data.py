@@ -28,7 +28,7 @@ import streamlit as st
 from dashboard import filters, positions
 from dashboard.coverage import recorded_frame
 from dashboard.events_view import StoredMerges, event_frame, events_of_reports, report_events, stored_merges
-from dashboard.filters import Choices
+from dashboard.filters import Choices, Filters
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import (
     NAME_MASK,
@@ -38,6 +38,7 @@ from dashboard.privacy import (
     protected_rows,
     public_incidents,
 )
+from dashboard.shown import FrameShown, Shown
 from extract import columnar, corrections, store
 from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS, hand_back_memory
 from extract.datafiles import DEFAULT_DB
@@ -333,6 +334,18 @@ def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) 
 def _cached_without_texts(db_path: str, version: tuple, public_view: bool, events_view: bool) -> pd.DataFrame:
     frame = events(db_path, public_view=public_view) if events_view else (public if public_view else incidents)(db_path)
     return coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
+
+
+def shown(db_path: str | Path, filters: Filters, *, public_view: bool, events_view: bool) -> Shown:
+    """Return what the Map page shows of the rows of `without_texts(db_path, ...)` that `filters` keep (their text
+    search by `text_matches`): counts, aggregates, points and ids, asked for as the page draws them (dashboard.shown).
+
+    Example:
+        found = shown(db_path, filters, public_view=True, events_view=True); table = found.newest(TABLE_ROWS)
+    """
+    counted = without_texts(db_path, public_view=public_view, events_view=events_view)
+    matches = text_matches(db_path, filters.query, public_view=public_view, events_view=events_view)
+    return FrameShown(counted, filters, matches=matches)
 
 
 def coded(frame: pd.DataFrame) -> pd.DataFrame:

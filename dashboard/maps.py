@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -236,7 +236,7 @@ def circle_bounds(lat: float, lon: float, km: float) -> tuple[float, float, floa
 
 
 def opening_view(
-    frame: pd.DataFrame,
+    points: Callable[[], tuple[float, float, float, float] | None],
     *,
     centre: tuple[float, float] | None = None,
     near: tuple[float, float, float] | None = None,
@@ -244,18 +244,19 @@ def opening_view(
     chosen: Sequence[str] = (),
     filtered: bool = False,
 ) -> dict[str, float]:
-    """Return the view a map of `frame` opens on: centred on `centre` (lat, lon) at INCIDENT_ZOOM; else fitted to
-    the circle `near` (lat, lon, km), else to the `chosen` boroughs of the GeoJSON `boroughs`, else (when
-    `filtered`) to the points drawn; else, or when nothing is drawn, all of London."""
+    """Return the view a map opens on: centred on `centre` (lat, lon) at INCIDENT_ZOOM; else fitted to the circle
+    `near` (lat, lon, km), else to the `chosen` boroughs of the GeoJSON `boroughs`, else (when `filtered`) to the
+    points drawn, whose bounds `points` gives (points_bounds; asked only then); else, or when nothing is drawn, all of
+    London."""
     if centre:
         return {"latitude": round(centre[0], DECIMALS), "longitude": round(centre[1], DECIMALS), "zoom": INCIDENT_ZOOM}
     bounds: tuple[float, float, float, float] | None
     if near:
         bounds = circle_bounds(*near)
     elif chosen:
-        bounds = boroughs_bounds(boroughs, chosen) or points_bounds(frame)
+        bounds = boroughs_bounds(boroughs, chosen) or points()
     else:
-        bounds = points_bounds(frame) if filtered else None
+        bounds = points() if filtered else None
     return fit_view(*bounds) if bounds else LONDON_VIEW
 
 
@@ -286,6 +287,7 @@ def incidents_deck(
     basemap: str = DEFAULT_BASEMAP,
     noun: str = "incident",
     cells: pd.Series | None = None,
+    borough_counts: pd.Series | None = None,
 ) -> CompactDeck:
     """Return the deck that draws `frame` in `view` (points, density or boroughs) from `view_state` (all London when
     None) over the basemap.
@@ -293,8 +295,9 @@ def incidents_deck(
     `boroughs` is the borough GeoJSON: outlines under points and density, the polygons of the boroughs view, shaded
     by incidents or, with `per_residents`, by incidents per 100,000 of `population`. `near` is (lat, lon, km): the
     circle of a place search. `selected` is the (lat, lon) of the open incident, marked under its marker. `noun` is
-    what a row is, as the tooltips count them ("incident", or "report"). `cells` is cell_counts(frame) when the
-    caller has it (the legend counts them too: at ten million, 0.15 s each time).
+    what a row is, as the tooltips count them ("incident", or "report"). `cells` is cell_counts(frame) and
+    `borough_counts` the incidents of each borough name when the caller has them: then the density and boroughs views
+    draw them, and `frame` may hold no rows (the legend counts them too: at ten million, 0.15 s each time).
     """
     outlines = [outline_layer(boroughs)] if boroughs else []
     circle = [near_layer(*near)] if near else []
@@ -307,8 +310,9 @@ def incidents_deck(
         counts = cell_counts(frame) if cells is None else cells
         layers, tooltip = outlines + circle + [density_layer(counts)], DENSITY_TOOLTIP
     elif view == "boroughs":
+        counts = frame["borough"].value_counts() if borough_counts is None else borough_counts
         shaded = (
-            [borough_layer(boroughs, frame, population=population, per_residents=per_residents)] if boroughs else []
+            [borough_layer(boroughs, counts, population=population, per_residents=per_residents)] if boroughs else []
         )
         layers, tooltip = shaded + circle, BOROUGHS_TOOLTIP
     else:
@@ -491,10 +495,10 @@ def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:
     return [incident] + [i for i in frame.index[same.to_numpy(dtype=bool)] if i != incident]
 
 
-def group_counts(frame: pd.DataFrame, groups: Sequence[Group]) -> list[tuple[Group, int]]:
-    """Return the groups present among the incidents the points view draws of `frame`, with their counts, in
-    legend order."""
-    counted = incident_groups(drawn(frame), groups).value_counts()
+def group_counts(pairs: pd.DataFrame, groups: Sequence[Group]) -> list[tuple[Group, int]]:
+    """Return the groups present among the incidents the points view draws, with their counts, in legend order;
+    `pairs` counts those incidents by type and weapon (dashboard.shown.Shown.pairs: columns type, weapon and n)."""
+    counted = pairs["n"].groupby(incident_groups(pairs, groups).to_numpy()).sum()
     return [(g, int(counted[g.name])) for g in groups if counted.get(g.name, 0)]
 
 
@@ -564,10 +568,10 @@ def density_layer(counts: pd.Series) -> pdk.Layer:
 
 
 def borough_values(
-    boroughs: dict, frame: pd.DataFrame, *, population: Mapping[str, int] | None
+    boroughs: dict, counts: pd.Series, *, population: Mapping[str, int] | None
 ) -> list[tuple[str, int, float | None]]:
-    """Return (name, incidents, incidents per 100,000 residents or None) for each borough of the GeoJSON."""
-    counts = frame["borough"].value_counts()
+    """Return (name, incidents, incidents per 100,000 residents or None) for each borough of the GeoJSON; `counts`
+    holds the incidents of each borough name (dashboard.shown.Shown.counts)."""
     found = []
     for feature in boroughs["features"]:
         name = feature["properties"]["name"]
@@ -578,29 +582,31 @@ def borough_values(
 
 
 def shaded_values(
-    frame: pd.DataFrame,
     *,
     view: str,
+    cells: pd.Series,
+    borough_counts: pd.Series,
     boroughs: dict | None,
     population: Mapping[str, int] | None,
     per_residents: bool = False,
-    cells: pd.Series | None = None,
 ) -> list[float]:
-    """Return the values a shaded view colours, for its legend: the incidents drawn per hexagon (density; `cells` is
-    cell_counts(frame) when the caller has it), or per borough of the GeoJSON or per 100,000 of its residents
-    (boroughs); [] for other views."""
+    """Return the values a shaded view colours, for its legend: the incidents drawn per hexagon (density: `cells`, as
+    cell_counts gives them), or per borough of the GeoJSON or per 100,000 of its residents (boroughs: `borough_counts`,
+    the incidents of each borough name); [] for other views."""
     if view == "density":
-        return [float(n) for n in (cell_counts(frame) if cells is None else cells)]
+        return [float(n) for n in cells]
     if view == "boroughs" and boroughs:
-        return _borough_shades(borough_values(boroughs, frame, population=population), per_residents=per_residents)
+        values = borough_values(boroughs, borough_counts, population=population)
+        return _borough_shades(values, per_residents=per_residents)
     return []
 
 
 def borough_layer(
-    boroughs: dict, frame: pd.DataFrame, *, population: Mapping[str, int] | None = None, per_residents: bool = False
+    boroughs: dict, counts: pd.Series, *, population: Mapping[str, int] | None = None, per_residents: bool = False
 ) -> pdk.Layer:
-    """Return the borough polygons shaded by class of incidents, or of incidents per 100,000 residents."""
-    values = borough_values(boroughs, frame, population=population)
+    """Return the borough polygons shaded by class of incidents (`counts`: of each borough name), or of incidents per
+    100,000 residents."""
+    values = borough_values(boroughs, counts, population=population)
     shaded = _borough_shades(values, per_residents=per_residents)
     colors = shade_colors(shaded, class_breaks(shaded))
     features = [

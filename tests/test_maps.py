@@ -11,7 +11,8 @@ from dashboard_fixtures import XSS_HEADLINE
 
 from dashboard import maps
 from dashboard.data import coded
-from dashboard.filters import VIEWS, Filters, filter_incidents
+from dashboard.filters import NO_FILTERS, VIEWS, Filters, filter_incidents
+from dashboard.shown import FrameShown
 from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
 
@@ -280,7 +281,10 @@ def test_places_only_as_london_are_not_drawn(frame):
 
 
 def test_group_counts_list_the_groups_drawn(frame):
-    assert [(g.name, n) for g, n in maps.group_counts(frame, GROUPS)] == [
+    assert [
+        (g.name, n)
+        for g, n in maps.group_counts(FrameShown(frame, NO_FILTERS).pairs("type", "weapon", drawn=True), GROUPS)
+    ] == [
         ("knife", 1),
         ("gun", 2),
         ("other_violence", 1),
@@ -323,8 +327,9 @@ def test_density_layer_and_legend_show_the_cells_counted_by_the_caller(frame):
     cells = maps.cell_counts(one)
     (layer,) = json.loads(deck_json(frame, "density", cells=cells))["layers"]
     assert [r["h"] for r in layer["data"]] == [frame.loc["peckham:0", "cell"]]
-    legend = maps.shaded_values(frame, view="density", boroughs=None, population=None, cells=cells)
-    assert legend == [1.0] != maps.shaded_values(frame, view="density", boroughs=None, population=None)
+    counted = {"boroughs": None, "population": None, "borough_counts": frame["borough"].value_counts()}
+    legend = maps.shaded_values(view="density", cells=cells, **counted)
+    assert legend == [1.0] != maps.shaded_values(view="density", cells=maps.cell_counts(frame), **counted)
 
 
 def test_cell_counts_of_coded_rows_leave_out_the_cells_filtered_out(frame):
@@ -349,7 +354,7 @@ def test_boroughs_view_shades_per_residents(frame):
     spec = json.loads(deck_json(frame, "boroughs", boroughs=SQUARES, population=population, per_residents=True))
     shades = [f["properties"]["c"] for f in spec["layers"][0]["data"]["features"]]
     assert shades == [[*maps.SEQUENTIAL[0], maps.SHADE_ALPHA], [*maps.SEQUENTIAL[-1], maps.SHADE_ALPHA], [0, 0, 0, 0]]
-    assert maps.borough_values(SQUARES, frame, population=population) == [
+    assert maps.borough_values(SQUARES, frame["borough"].value_counts(), population=population) == [
         ("Greenwich", 1, 0.5),
         ("Hackney", 1, 2.0),
         ("Barnet", 0, 0.0),
@@ -445,7 +450,7 @@ def test_london_view_shows_every_borough_on_a_phone():
     ],
 )
 def test_opening_view(frame, options, view):
-    assert maps.opening_view(frame, **options) == view
+    assert maps.opening_view(lambda: maps.points_bounds(frame), **options) == view
 
 
 def test_circle_bounds():
@@ -593,7 +598,15 @@ def test_frame_without_points_draws_nothing():
 )
 def test_shaded_values(frame, view, per_residents, values):
     population = {"Greenwich": 200_000, "Hackney": 50_000, "Barnet": 400_000}
-    found = maps.shaded_values(frame, view=view, boroughs=SQUARES, population=population, per_residents=per_residents)
+    shown = FrameShown(frame, NO_FILTERS)
+    found = maps.shaded_values(
+        view=view,
+        cells=shown.counts("cell", drawn=True),
+        borough_counts=shown.counts("borough"),
+        boroughs=SQUARES,
+        population=population,
+        per_residents=per_residents,
+    )
     assert found == values
 
 

@@ -53,7 +53,6 @@ from dashboard.filters import (
     Filters,
     Near,
     dated_filter,
-    filter_incidents,
     from_widgets,
     load_type_labels,
     narrows,
@@ -62,6 +61,7 @@ from dashboard.filters import (
     widget_state,
 )
 from dashboard.problem_reports import report_problem_form
+from dashboard.shown import Shown
 from extract.geo.gazetteer import BOROUGHS
 from extract.records import PRECISIONS, WEAPONS
 
@@ -184,10 +184,8 @@ def download(make: Callable[..., str], filters: Filters, *, public_view: bool, e
     The button keeps this until the session's next run: given the rows, an idle session kept its filtered frame
     (or, unfiltered, a database version's whole frame after the database changed)."""
     db_path = data.database_path()
-    counted = data.without_texts(db_path, public_view=public_view, events_view=events_view)
-    matches = data.text_matches(db_path, filters.query, public_view=public_view, events_view=events_view)
-    rows = filter_incidents(counted, filters, matches=matches)
-    found = data.shown_rows(db_path, rows.index, public_view=public_view, events_view=events_view)
+    ids = data.shown(db_path, filters, public_view=public_view, events_view=events_view).newest()
+    found = data.shown_rows(db_path, ids, public_view=public_view, events_view=events_view)
     return make(found, reports=reports_of(found, public_view=public_view) if events_view else None)
 
 
@@ -245,24 +243,19 @@ def dates_moved(first: date, last: date) -> None:
     st.session_state["to"] = high if high < last else None
 
 
-def show_undated(
-    incidents: pd.DataFrame, shown: pd.DataFrame, filters: Filters, noun: str, matches: pd.Series | None
-) -> None:
+def show_undated(shown: Shown, filters: Filters, noun: str, kept: Callable[[Filters], Shown]) -> None:
     """Under a date filter, say how many incidents (or reports: `noun`) without a date it leaves out (or includes),
-    with the switch."""
+    with the switch; `kept` gives what other filters keep (data.shown)."""
     if not dated_filter(filters):
         return
-    if filters.undated:
-        n = int(shown["date"].isna().sum())
-    else:
-        n = int(filter_incidents(incidents, replace(filters, undated=True), matches=matches)["date"].isna().sum())
+    n = (shown if filters.undated else kept(replace(filters, undated=True))).missing("date")
     if n or filters.undated:
         st.caption(f"{plural(n, noun)} without a date {be(n)} {'shown' if filters.undated else 'not shown'}.")
         st.toggle(f"Include {noun}s without a date", key="undated")
 
 
 def show_legend(
-    shown: pd.DataFrame,
+    shown: Shown,
     drawn: str,
     groups: Sequence[maps.Group],
     values: Sequence[float],
@@ -273,7 +266,7 @@ def show_legend(
     """Show what the colours and marks of the drawn view mean: the groups present with their counts, or the classes
     of the shading (incidents or reports, as `noun` says, or incidents per 100,000 residents) with their ranges."""
     if drawn == "points":
-        present = maps.group_counts(shown, groups)
+        present = maps.group_counts(shown.pairs("type", "weapon", drawn=True), groups)
         rows = pd.DataFrame({" ": [""] * len(present), "Group": [g.label for g, _ in present]})
         rows["Shown"] = [n for _, n in present]
         colors = [g.color for g, _ in present]
@@ -415,15 +408,14 @@ filters = replace(filters, near=near)
 if near_problem:
     st.warning(near_problem)
 refit_on_change(filters)
-matches = data.text_matches(data.database_path(), filters.query, public_view=public_view, events_view=not every_report)
-# Filters, counts and aggregates read the frame without its texts; the rows shown get theirs (data.shown_rows): an
-# event's from the events frame, then from its lead report.
-counted = data.without_texts(data.database_path(), public_view=public_view, events_view=not every_report)
+# Filters, counts and aggregates are asked of what the filters keep (data.shown), without texts; the rows shown get
+# theirs (data.shown_rows): an event's from the events frame, then from its lead report.
+kept = functools.partial(data.shown, data.database_path(), public_view=public_view, events_view=not every_report)
 shown_rows = functools.partial(
     data.shown_rows, data.database_path(), public_view=public_view, events_view=not every_report
 )
-shown = filter_incidents(counted, filters, matches=matches)
-table_rows = shown_rows(shown.index[:TABLE_ROWS])
+shown = kept(filters)
+table_rows = shown_rows(shown.newest(TABLE_ROWS))
 follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
 follow_pick(
     data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
@@ -442,9 +434,9 @@ if place:
     st.caption(
         f"Found as {escape_markdown(place.name)}, a {place.precision} in {escape_markdown(place.borough or 'London')}."
     )
-show_undated(counted, shown, filters, noun, matches)
+show_undated(shown, filters, noun, kept)
 
-n_points = int(maps.drawable(shown).sum())
+n_points = shown.drawable()
 drawn = maps.shown_view(view, n_points)
 if drawn != view:
     st.info(
@@ -461,16 +453,18 @@ except ValueError as e:
     basemap = "none"
 per_residents = drawn == "boroughs" and filters.shade == "residents"
 circle = (place.lat, place.lon, filters.km) if place else None
-cells = maps.cell_counts(shown) if drawn == "density" else None  # counted once: the layer and the legend show them
+# Counted once: the layer and the legend show them.
+cells = shown.counts("cell", drawn=True).sort_values(ascending=False) if drawn == "density" else pd.Series()
+borough_counts = shown.counts("borough") if drawn == "boroughs" else pd.Series()
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
-        shown_rows(shown.index) if drawn == "points" else shown,
+        shown_rows(shown.drawn_rows().index) if drawn == "points" else pd.DataFrame(),
         view=drawn,
         groups=groups,
         type_labels=type_labels,
         view_state=maps.opening_view(
-            shown,
+            shown.bounds,
             # Only points show the open incident: another view opens on what it draws, from a link as in a session.
             centre=st.session_state.get(data.CENTRE) if filters.incident and drawn == "points" else None,
             near=circle,
@@ -482,16 +476,17 @@ with map_column:
         population=population,
         per_residents=per_residents,
         near=circle,
-        selected=maps.marker_point(shown, filters.incident),
+        selected=shown.marker(filters.incident),
         basemap=basemap,
         noun=noun,
         cells=cells,
+        borough_counts=borough_counts,
     )
     st.pydeck_chart(
         deck, key=widget_key(data.MAP), on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT
     )
     if drawn == "boroughs":
-        no_borough = int(shown["borough"].isna().sum())
+        no_borough = shown.missing("borough")
         if no_borough:
             st.caption(f"{plural(no_borough, noun)} without a borough {be(no_borough)} not counted here.")
         if per_residents:
@@ -500,32 +495,37 @@ with map_column:
                 "incidents give it a high rate."
             )
     elif note := undrawn_note(
-        int(shown["precision"].eq(maps.UNDRAWN_PRECISION).sum()), int(shown["lat"].isna().sum()), noun=noun
+        int(shown.counts("precision").get(maps.UNDRAWN_PRECISION, 0)), shown.missing("lat"), noun=noun
     ):
         st.caption(note)
 with side_column:
     if filters.incident:
-        stack = shown_rows(maps.stack_of(shown, filters.incident))
+        stack = shown_rows(shown.stack(filters.incident))
         told = None if every_report else reports_of(stack.head(STACK_SHOWN), public_view=public_view)
         show_details(stack, type_labels, reports=told)
     elif drawn == "points" and n_points:
         st.caption("Select a marker on the map or a row of the table to read about it here.")
     shaded = maps.shaded_values(
-        shown, view=drawn, boroughs=boroughs, population=population, per_residents=per_residents, cells=cells
+        view=drawn,
+        cells=cells,
+        borough_counts=borough_counts,
+        boroughs=boroughs,
+        population=population,
+        per_residents=per_residents,
     )
     show_legend(shown, drawn, groups, shaded, per_residents=per_residents, noun=noun)
 
 if len(shown):
     st.header("Summaries")
     by_type, by_borough = st.columns(2)
-    show_ranked(by_type, "By type", charts.ranked_counts(shown["type"], labels=type_labels), noun)
-    show_ranked(by_borough, "By borough", charts.ranked_counts(shown["borough"]), noun)
-    months = charts.month_counts(shown["date"])
+    show_ranked(by_type, "By type", charts.ranked_counts(shown.counts("type"), labels=type_labels), noun)
+    show_ranked(by_borough, "By borough", charts.ranked_counts(shown.counts("borough")), noun)
+    months = charts.month_counts(shown.counts("date"))
     if months.empty:
         st.caption(f"By month: no dates known for these {noun}s.")
     else:
         st.altair_chart(charts.month_chart(months, measure=f"{noun}s".capitalize()), width="stretch")
-        if undated := int(shown["date"].isna().sum()):
+        if undated := shown.missing("date"):
             st.caption(f"{plural(undated, noun)} without a date {be(undated)} not in this chart.")
 
     st.header(f"{noun}s".capitalize())

@@ -69,6 +69,7 @@ def write_vocabulary(folder, **files):
         "crime_weapons.csv": WEAPONS,
         "crime_methods.csv": METHODS,
         "crime_senses.csv": SENSES,
+        "street_words.csv": "word,strength\nstreet,strong\nroad,strong\n",
     }
     for name, content in {**contents, **files}.items():
         (folder / name).write_text(content, encoding="utf-8")
@@ -459,6 +460,52 @@ def test_incident_type(project_vocab, main, story, expected):
         ("She was knocked from her bike by a van.", ("knocked from her bike", "hit_and_run", "vehicle", None)),
         ("A masked gang stormed his home.", ("stormed his home", "burglary", None, None)),
         ("Three raiders fled.", ("raiders", "other", None, None)),
+        (
+            "Staff caught him walking out with £200 of razors.",
+            ("walking out with £200 of razors", "shoplifting", None, None),
+        ),
+        (
+            "She was seen stuffing £90 worth of meat into her bag.",
+            ("stuffing £90 worth of meat into her bag", "shoplifting", None, None),
+        ),
+        ("A woman filled a trolley with £300 of spirits.", ("filled a trolley with £300", "shoplifting", None, None)),
+        ("A thief was filmed cutting the lock of a bike.", ("cutting the lock of a bike", "bicycle_theft", None, None)),
+        ("His road bike was cut free from the railings.", ("bike was cut free from", "bicycle_theft", None, None)),
+        ("A tourist got dipped on the escalator.", ("got dipped", "theft_from_person", None, None)),
+        (
+            "Two men lifted wallets from tourists at the market.",
+            ("lifted wallets from tourists", "theft_from_person", None, None),
+        ),
+        (
+            "She had her bag snatched off her shoulder.",
+            ("bag snatched off her shoulder", "theft_from_person", None, None),
+        ),
+        ("His scooter was ripped from under him.", ("ripped from under him", "robbery", None, None)),
+        (
+            "He handed over his phone after a man threatened him.",
+            ("handed over his phone after a man threatened", "robbery", None, None),
+        ),
+        ("A van was driven off from outside his house.", ("van was driven off from", "vehicle_crime", None, None)),
+        ("She found her flat turned upside down.", ("flat turned upside down", "burglary", None, None)),
+        ("He was seen handing wraps of heroin to buyers.", ("wraps of heroin", "drugs", None, None)),
+        (
+            "A row over a parking space turned violent.",
+            ("row over a parking space turned violent", "assault", None, None),
+        ),
+        ("A liquid was squirted at her face.", ("liquid was squirted at her", "acid_attack", "corrosive", None)),
+        (
+            "Police made nine arrests for violent disorder.",
+            ("arrests for violent disorder", "public_order", None, None),
+        ),
+        ("Fans began throwing bottles at officers.", ("throwing bottles at", "public_order", "other", None)),
+        (
+            "Youths on scrambler bikes tore along the road.",
+            ("youths on scrambler bikes", "anti_social_behaviour", None, None),
+        ),
+        ("Drinkers were urinating in doorways.", ("urinating in doorways", "anti_social_behaviour", None, None)),
+        ("A driver fled after knocking down a cyclist.", ("fled after knocking down", "hit_and_run", "vehicle", None)),
+        ("Two men were held selling fake concert tickets.", ("selling fake concert tickets", "fraud", None, None)),
+        ("A brass plaque was prised from the gates of the park.", ("was prised from the gates", "theft", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

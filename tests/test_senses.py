@@ -117,6 +117,10 @@ def test_a_crime_noun_about_the_incident_is_kept(vocab, text):
         pytest.param("The surgeon said stab wounds are common among chefs.", "marker", id="medical listed"),
         pytest.param("She killed it in Edinburgh on Friday.", "no victim", id="no victim"),
         pytest.param("Volunteers smashed the fundraising target on Friday.", "no victim", id="no target"),
+        pytest.param("A gale battered the stand and the roof was smashed on Friday.", "marker", id="a gale, no name"),
+        pytest.param(
+            "The thriller in which a man is stabbed opens at a theatre on Gale Street.", "marker", id="a name elsewhere"
+        ),
     ],
 )
 def test_another_domain_or_no_victim_cancels_an_ambiguous_cue(vocab, text, expected):
@@ -133,11 +137,19 @@ def test_another_domain_or_no_victim_cancels_an_ambiguous_cue(vocab, text, expec
         "A teenager was attacked on a bus.",  # a passive has its victim in its subject
         "Someone got stabbed outside the station.",
         "A film crew was robbed at knifepoint while filming.",
+        "A pensioner was tricked into handing over £900 at his home on Gale Street on Monday.",  # a street's name
+        "Councillors will meet residents after a 15-year-old was stabbed near the library.",  # someone of an age
     ],
 )
 def test_crimes_near_other_domains_are_kept(vocab, text):
     assert left_out(text, vocab) == []
     assert any(c.type and c.event for c in find_cues(text, vocab=vocab))
+
+
+def test_a_doer_of_a_crime_is_evidence_for_the_others(vocab):
+    text = "Vandals daubed graffiti across the community mural on Friday."
+    assert left_out(text, vocab) == [("vandals", "marker")]  # the doer itself is weighed with the other words
+    assert [c.phrase for c in find_cues(text, vocab=vocab)] == ["daubed", "graffiti"]
 
 
 def test_untyped_cues_are_not_judged(vocab):

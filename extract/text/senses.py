@@ -46,6 +46,9 @@ CANCELLING = frozenset({"thing", "agent", "before", "simile"})  # roles read onl
 PRESENT = frozenset({"victim", "evidence"})  # what an ambiguous verb needs in its sentence
 VICTIM = frozenset({"victim"})
 WORD = re.compile(r"[\w']+")
+NAME_END = re.compile(r" ([A-Z][a-z]+)\b")  # the word after one that may start a name
+AGED = re.compile(r"\b\d{1,3} years? old$")  # folded: "15-year-old" reads "15 year old"
+AGED_CHARS = 16
 # Every character but ASCII letters and digits as a space (one byte each, so offsets hold), so that context words
 # match between spaces: a byte table is far faster than a regular expression, and an accented letter becomes a space
 # in the words of the file and in the text alike.
@@ -74,6 +77,7 @@ class Senses:
     automaton: ahocorasick.Automaton
     stopwords: frozenset[str]  # end an object: "stabbed on Monday", "attacked after the match"
     skipped: frozenset[str]  # between a subject and its verb: auxiliaries, adverbs, "had", "would"
+    name_ends: frozenset[str] = frozenset()  # last words of a street's name: "Gale Street" is no gale
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +111,9 @@ class Context:
 
 
 def load_senses(lexicon: Lexicon, data_dir: Path = DATA_DIR) -> Senses:
-    """Compile crime_senses.csv of `data_dir` with the lexicon's victims, targets, weapons and word classes; raises
-    ExtractError naming the row of an unknown role or an unfolded word."""
+    """Compile crime_senses.csv of `data_dir` with the lexicon's victims, targets, weapons and word classes, and the
+    last words of street names (street_words.csv); raises ExtractError naming the row of an unknown role or an
+    unfolded word."""
     path = data_dir / "crime_senses.csv"
     words: dict[str, set[str]] = {}
     for n, row in table_rows(path, ("word", "role", "sense")):
@@ -129,7 +134,8 @@ def load_senses(lexicon: Lexicon, data_dir: Path = DATA_DIR) -> Senses:
     automaton.make_automaton()
     skipped = {w for phrase in lexicon.words["auxiliary"] for w in phrase.split()}
     skipped |= set(lexicon.words["adverb"]) | {"had", "has", "have", "would", "will", "could", "not", "never"}
-    return Senses(automaton, frozenset(lexicon.words["stopword"]), frozenset(skipped))
+    name_ends = frozenset(row["word"] for _, row in table_rows(data_dir / "street_words.csv", ("word", "strength")))
+    return Senses(automaton, frozenset(lexicon.words["stopword"]), frozenset(skipped), name_ends)
 
 
 def read_context(text: str, folded: str, *, senses: Senses, sure: Iterable[tuple[int, int]] = ()) -> Context:
@@ -163,15 +169,27 @@ def _sentence_hits(context: Context, start: int, end: int) -> Sentence:
         spaced = f" {_spaced(context.folded[start:end])} "  # a match ending at `e` ends its word at e - 1
         found, roles = [], set()
         for e, (length, word_roles) in context.senses.automaton.iter(spaced):
+            hit = Hit(start + e - length - 1, start + e - 1, word_roles)
+            if _in_name(context, hit):
+                continue
             roles |= word_roles
             if word_roles != VICTIM:  # victims count only as present: no position needed
-                found.append(Hit(start + e - length - 1, start + e - 1, word_roles))
+                found.append(hit)
         # Found in order of their ends; only a phrase overlapping a word ("injury time", "injury") needs sorting out.
         if any(a.end > b.start for a, b in zip(found, found[1:])):
             found = longest_first(found)  # "injury time" is sport, not an injury
             roles = {r for h in found for r in h.roles} | (roles & VICTIM)
         sentence = context.read[start, end] = Sentence(tuple(found), frozenset(roles))
     return sentence
+
+
+def _in_name(context: Context, hit: Hit) -> bool:
+    """Whether a context word is the start of a street's name in the text ("Gale Street", "Storm Road"): capitalised
+    and followed by a capitalised last word of a street's name."""
+    if not context.text[hit.start : hit.start + 1].isupper():
+        return False
+    after = NAME_END.match(context.text, hit.end)
+    return after is not None and after.group(1).lower() in context.senses.name_ends
 
 
 def other_sense(
@@ -236,6 +254,9 @@ def other_sense(
                 if _passive(folded, start, end, senses=senses)
                 else None
             )
+            # Someone of an age as a passive's subject is a person it was done to: "a 15-year-old was stabbed".
+            if victim is not None and AGED.search(folded, max(sentence_start, victim[1] - AGED_CHARS), victim[1]):
+                return None
             # A marker holding the cue counts too: "killer blow", "killer pass".
             holding = [h for h in hits if h.start <= start and end <= h.end and h.end - h.start > end - start]
             marker = next((h for h in around + holding if "marker" in h.roles and (h.start, h.end) != victim), None)

@@ -40,6 +40,7 @@ BE_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being", "
 # noun the incident itself ("it was a targeted attack").
 PREDICATE_SKIP = frozenset({"a", "an", "the", "real", "pure", "sheer", "absolute", "total", "daylight", "highway"})
 EVENT_SUBJECTS = frozenset({"it", "this", "that", "which", "there", "what"})
+PERFECT = frozenset({"has", "have", "had", "will", "would", "may", "might", "must"})  # between a subject and "been"
 ARTICLE_BEFORE = re.compile(r"(?<![\w'])(a|an|the) $")  # right before a cue
 COPULAS = frozenset({"is", "are", "was", "were", "be", "been"})
 CANCELLING = frozenset({"thing", "agent", "before", "simile"})  # roles read only near the cue
@@ -371,7 +372,12 @@ def _predicate(folded: str, start: int, sentence_start: int) -> str | None:
     k = len(words) - 1
     while k > 0 and len(words) - 1 - k < SUBJECT_SKIP and words[k] in PREDICATE_SKIP:
         k -= 1
-    if k >= 0 and words[k] in COPULAS and (k == 0 or words[k - 1] not in EVENT_SUBJECTS):
+    if k < 0 or words[k] not in COPULAS:
+        return None
+    subject = k - 1
+    while subject > 0 and words[subject] in PERFECT:  # "there has been a stabbing"
+        subject -= 1
+    if k == 0 or words[subject] not in EVENT_SUBJECTS:
         return f"predicate: {words[k]}"
     return None
 

@@ -271,6 +271,27 @@ def test_cue_inside_a_title_case_name_is_not_a_crime(project_vocab, text, phrase
             "assault",
             id="a generic crime does not give way to a means told beside it",
         ),
+        pytest.param(
+            "A man needed stitches after being attacked with a glass outside a pub.",
+            "A window was smashed as the attacker fled.",
+            "assault",
+            id="an attack gives way to a crime of another kind only when it is named more",
+        ),
+        pytest.param(
+            "A burglar pushed him back onto his bed.",
+            "The burglar admitted aggravated burglary.",
+            "burglary",
+            id="an attack in a burglary: the burglary",
+        ),
+        pytest.param(
+            "A rider was punched by a gang who stole his moped.", "", "robbery", id="a vehicle taken by violence"
+        ),
+        pytest.param(
+            "Neighbours were threatened with a hammer by men who stole a motorbike.",
+            "",
+            "vehicle_crime",
+            id="a vehicle taken, and a threat to others",
+        ),
     ],
 )
 def test_incident_type(project_vocab, main, story, expected):
@@ -527,6 +548,11 @@ def test_incident_type(project_vocab, main, story, expected):
         ),
         ("A man phoned in a hoax bomb threat.", ("hoax bomb threat", "other", None, None)),
         ("A car hit a man and then speed off.", ("hit a man and then speed off", "hit_and_run", "vehicle", None)),
+        ("Masked teens stormed a supermarket.", ("stormed a supermarket", None, None, None)),
+        (
+            "One of them snapped the steering lock in a minute.",
+            ("snapped the steering lock", "vehicle_crime", None, None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

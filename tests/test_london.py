@@ -57,6 +57,8 @@ def mentions_of(text: str, extractor) -> list:
         pytest.param(
             "A man who grew up in Peckham was stabbed in Barcelona.", (1, 0), id="where one grew up is an origin"
         ),
+        pytest.param("Kyle Mensah, 24, of Peckham, robbed a shop in Barcelona.", (1, 0), id="a court report's home"),
+        pytest.param("Two men, both of Dalston, were stabbed in Barcelona.", (0, 1), id="no age: not a home"),
         pytest.param(
             "A car stolen in Peckham was found in Barcelona.", (0, 1), id="a town elsewhere no more than London names"
         ),
@@ -151,6 +153,8 @@ def test_foreign_pattern_found_past_its_required_text(small_extractor):
         pytest.param("BRIXTON -- A man was stabbed on Monday.", False, id="a London area"),
         pytest.param("PECKHAM, south London - A man was stabbed.", False, id="a London area, then a comma"),
         pytest.param("LONDON (Reuters) - A man was stabbed on Monday.", False, id="London"),
+        pytest.param("BRIXTON RESIDENTS' NEWSLETTER - A man was stabbed.", False, id="a masthead opening with an area"),
+        pytest.param("OHIO RESIDENTS' NEWSLETTER - A man was stabbed.", True, id="a masthead of elsewhere"),
         pytest.param("Shooting in Ohio.\nLEBANON (AP) -- A man was shot dead.", True, id="after a headline"),
         pytest.param("Shooting. In Ohio.\nLEBANON (AP) -- A man was shot dead.", False, id="not in the third sentence"),
         pytest.param("A man was stabbed in Brixton on Monday.", False, id="no dateline"),

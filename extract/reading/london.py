@@ -43,7 +43,8 @@ OVERLAPPING = 3  # London names that may cover one point: a place, an institutio
 # business ("a charity based in Hackney" may be the scene).
 ORIGIN_BEFORE = re.compile(
     r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) in"
-    r"|\b(?:men|women|gangs?|dealers|members|suspects|criminals|youths) based in) $"
+    r"|\b(?:men|women|gangs?|dealers|members|suspects|criminals|youths) based in"
+    r"|\d, (?:both |all |each )?of) $"  # a court report's "Kyle Mensah, 24, of Edmonton"
 )
 ORIGIN_CHARS = len("criminals based in ")  # characters before a name searched for ORIGIN_BEFORE
 # A town or country elsewhere where something happened ("stabbed in Barcelona"): capitalised words after a locative
@@ -346,8 +347,13 @@ def foreign_dateline(text: str, *, gazetteer: Gazetteer, starts: Sequence[int] |
     for start in [start for start in starts if start < DATELINE_CHARS][:DATELINE_SENTENCES]:
         m = DATELINE.match(text, start)
         if m and any(c.isalpha() for c in m.group(0)) and m.group(0).strip() != "LONDON":
-            key = name_key(m.group(0))
-            return not any(e.kind != "street" for e in gazetteer.candidates(key))
+            # Its first words, the longest first: "ORPINGTON VILLAGE RESIDENTS' NEWSLETTER -" is Orpington's.
+            words = m.group(0).split()
+            return not any(
+                e.kind != "street"
+                for n in range(len(words), 0, -1)
+                for e in gazetteer.candidates(name_key(" ".join(words[:n])))
+            )
     return False
 
 

@@ -37,6 +37,7 @@ class CrimeType:
     label: str
     category: str
     severity: int
+    kind_of: frozenset[str] = frozenset()  # the generic types it is a kind of: a stabbing is an assault
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,9 @@ def load_vocabulary(data_dir: Path = DATA_DIR) -> Vocabulary:
     """Load the crime types, the lexicon, the listed cue phrases and the cue patterns from `data_dir` and compile
     them; raises ExtractError for an unknown type or a listed phrase that is also a form of a lemma."""
     types = {
-        r["slug"]: CrimeType(r["slug"], r["label"], r["category"], int(r["severity"]))
+        r["slug"]: CrimeType(
+            r["slug"], r["label"], r["category"], int(r["severity"]), frozenset((r.get("kind_of") or "").split())
+        )
         for r in read_rows(data_dir / "crime_types.csv")
     }
     lexicon = load_lexicon(data_dir)
@@ -268,6 +271,10 @@ SECONDARY_TYPES = frozenset({"weapons_possession", "public_order"})
 # Force and a theft told of one victim in one sentence are a robbery (police.uk: theft with force or its threat).
 FORCE_TYPES = frozenset({"assault", "weapons_possession", "public_order"})
 THEFT_TYPES = frozenset({"theft", "theft_from_person"})
+# A vehicle or bike taken from its rider by violence is a robbery; with only a threat told (to neighbours who came
+# out, say), a vehicle crime.
+RIDDEN_TYPES = frozenset({"vehicle_crime", "bicycle_theft"})
+VIOLENCE = "assault"
 ROBBERY = "robbery"
 
 
@@ -277,7 +284,8 @@ def _force_and_theft(main: list[Cue], *, vocab: Vocabulary) -> Cue | None:
     as a robbery, else None."""
     events = [c for c in main if c.event and c.type]
     force = [c for c in events if c.type in FORCE_TYPES]
-    if not force or not any(c.type in THEFT_TYPES for c in events):
+    thefts = THEFT_TYPES | RIDDEN_TYPES if any(c.type == VIOLENCE for c in force) else THEFT_TYPES
+    if not force or not any(c.type in thefts for c in events):
         return None
     if any(c.type and vocab.types[c.type].severity > vocab.types[ROBBERY].severity for c in events):
         return None  # "stabbed him and stole his phone": the stabbing
@@ -334,8 +342,15 @@ def incident_type(
         for c in [*story, *graver]
         if c.type and c.type not in GENERIC_TYPES and c not in beside and not is_threat(c)
     ]
+    counts = Counter(t for t, _ in specific)
+    # A generic crime gives way to a kind of it (an attack to a stabbing), and to another crime only when the story
+    # names that one more often (not a man glassed to the glass smashed after it).
+    kind = cue.type if cue is not None and cue.type in GENERIC_TYPES - {OTHER} else None
+    if kind is not None:
+        told = sum(1 for c in [*story, *headline] if c.type == kind and not is_threat(c))
+        specific = [(t, c) for t, c in specific if kind in vocab.types[t].kind_of or counts[t] > told]
+        counts = Counter(t for t, _ in specific)
     if not specific:
         return cue
-    counts = Counter(t for t, _ in specific)
     best = max(counts, key=lambda t: (counts[t], vocab.types[t].severity))
     return next(c for t, c in specific if t == best)

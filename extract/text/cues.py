@@ -347,8 +347,8 @@ def incident_type(
     # names that one more often (not a man glassed to the glass smashed after it).
     kind = cue.type if cue is not None and cue.type in GENERIC_TYPES - {OTHER} else None
     if kind is not None:
-        told = sum(1 for c in [*story, *headline] if c.type == kind and not is_threat(c))
-        specific = [(t, c) for t, c in specific if kind in vocab.types[t].kind_of or counts[t] > told]
+        named = sum(1 for c in [*story, *headline] if c.type == kind and not is_threat(c))
+        specific = [(t, c) for t, c in specific if kind in vocab.types[t].kind_of or counts[t] > named]
         counts = Counter(t for t, _ in specific)
     if not specific:
         return cue

@@ -126,6 +126,24 @@ def extractor():
             [("2024-03-04", "relative")],
             id="a later sentence saying when, with no crime word",
         ),
+        pytest.param(
+            "A man who held a knife to a courier and stole his phone in Brixton has been jailed.\n\nHe admitted "
+            "robbery at Inner London Crown Court on Wednesday.\n\nThe prosecutor told the court that at around "
+            "9.40pm on 3 August last year the courier had stopped on Coldharbour Lane.",
+            PUBLISHED,
+            None,
+            [("2023-08-03", "stated")],
+            id="what the court was told that: the offence's date, not the hearing's",
+        ),
+        pytest.param(
+            "A man who battered his flatmate to death on the Aylesbury Estate in Walworth has been found guilty of "
+            "murder.\n\nA jury took five hours on Thursday to reject his account.\n\nThe court heard the pair "
+            "had often argued about rent. On the evening of 14 November last year, neighbours heard shouting.",
+            PUBLISHED,
+            None,
+            [("2023-11-14", "stated")],
+            id="the day a court heard of comes before the trial's",
+        ),
     ],
 )
 def test_incident_date_and_basis(extractor, text, published, url, expected):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import takewhile
 
-from extract.reading.story import Sentence, Story, sentence_at
+from extract.reading.story import Sentence, Story, sentence_at, tells_the_case
 from extract.records import Mention
 from extract.text import dates
 from extract.text.dates import DateMention
@@ -29,10 +29,13 @@ def incident_date(story: Story, main: Sentence, mention: Mention | None, *, lead
     following = [(main.end, min(_paragraph_end(text, main), limit))]
     if scene is not None and scene.start != main.start:
         following.append((scene.end, _paragraph_end(text, scene)))
+    # What a court heard, and the sentence right after it, tell the case: their "last year" is no older incident.
+    heard = {s.start for k, s in enumerate(sentences) if _heard(story, sentences, k)} if lead else set()
     if lead:
         after = sentences[sentence_at(sentences, main.start) + 1 :]
-        following.extend((s.start, s.end) for s in takewhile(_same_incident, after) if _tells_crime(s))
-    ours = {main.start, scene.start if scene else main.start}
+        same = takewhile(lambda s: _same_incident(s) or s.start in heard, after)
+        following.extend((s.start, s.end) for s in same if _tells_crime(s) or s.start in heard)
+    ours = {main.start, scene.start if scene else main.start} | heard
     skip = [(s.start, s.end) for s in sentences if (s.aside or s.separate) and s.start not in ours]
     return dates.incident_date(
         story.dates,
@@ -41,7 +44,13 @@ def incident_date(story: Story, main: Sentence, mention: Mention | None, *, lead
         following=following,
         skip=skip,
         references=lead,
+        heard=[(s.start, s.end) for s in sentences if s.start in heard],
     )
+
+
+def _heard(story: Story, sentences: tuple[Sentence, ...], k: int) -> bool:
+    """Whether the `k`th sentence tells what a court heard of its case, or follows one that does."""
+    return tells_the_case(story, sentences[k]) or (k > 0 and tells_the_case(story, sentences[k - 1]))
 
 
 def _same_incident(s: Sentence) -> bool:

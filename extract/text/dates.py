@@ -358,6 +358,9 @@ DAY_PHRASE_JOIN = re.compile(r",?\s+on\s+", re.IGNORECASE)  # only after a day p
 # "The court heard on Thursday": the date is the hearing's, though "heard" is an offence cue ("heard he was stabbed
 # on 5 May")
 HEARD_ON = re.compile(r"heard\s+(?:on\s+)?", re.IGNORECASE)
+# What a court was told or heard "that ...": the clause after "that" tells the case, and its date is the offence's
+# ("Prosecutor X told the court that at around 9.40pm on 3 August last year, ..."), not the hearing's.
+REPORTED = re.compile(r"\b(?:told|tells|heard|hears)\b(?:\s+\S+){0,3}?\s+that\b", re.IGNORECASE)
 CLAUSE_OPENING = re.compile(r"(?:\W|\b(?:on|at|in|by|early|late|and|but|then|so|the|of)\b)*", re.IGNORECASE)
 
 
@@ -529,7 +532,8 @@ def _later_cue(text: str, start: int, end: int, lower_bound: int, cues: _Cues) -
         window_before = window_before[breaks[-1].end() :]
     later = list(cues.later.finditer(window_before))
     events = [e for e in cues.event.finditer(window_before) if not HEARD_ON.fullmatch(window_before, e.start())]
-    if later and not any(event.start() > later[-1].start() for event in events):
+    reported = [r for r in REPORTED.finditer(window_before) if later and r.end() >= later[-1].end()]
+    if later and not reported and not any(event.start() > later[-1].start() for event in events):
         return later[-1][0].lower()
     if cue := _cue_right_after(text, end, cues):
         return cue
@@ -678,6 +682,7 @@ def incident_date(
     following: Sequence[tuple[int, int]] = (),
     skip: Sequence[tuple[int, int]] = (),
     references: bool = True,
+    heard: Sequence[tuple[int, int]] = (),
 ) -> DateMention | None:
     """Return the mention that best dates an incident told in the `sentence` span, or None.
 
@@ -688,10 +693,12 @@ def incident_date(
     ("stabbed", "called", "after"...) in between, right after it ("have today been jailed"), or later in a
     clause the date opens ("On Friday, he was jailed"). Of the rest, in order of preference: the first in the
     sentence naming the incident's scene (`scene`, when that is another sentence), then the first in `sentence`,
-    stated dates before relative ones in each; then the nearest before `sentence`; then the first in the
-    `following` spans (the rest of the incident's paragraph, its later sentences); then, when `references`, the
-    first police reference ("CAD 4567/21MAR"). A relative date so chosen gives way to the first stated one on
-    the same day or at most SLACK before it ("last night" and "Tuesday, 25 July" further on).
+    stated dates before relative ones in each; then the first in the `heard` spans (what a court heard of the case:
+    its offence, not the trial's day); then the nearest before `sentence`; then the first in the `following` spans
+    (the rest of the incident's paragraph, its later sentences); then, when `references`, the first police
+    reference ("CAD 4567/21MAR"). A relative date so chosen gives way to the first stated one on the same day or at
+    most SLACK before it ("last night" and "Tuesday, 25 July" further on). Dates after "told the court that" or
+    "heard that" tell the case, not the hearing: no later-event cue rules them.
     """
     usable = [
         m
@@ -701,7 +708,7 @@ def incident_date(
         and (references or m.kind != "reference")
         and not any(lo <= m.start < hi for lo, hi in skip)
     ]
-    chosen = _preferred(usable, sentence, scene, following)
+    chosen = _preferred(usable, sentence, scene, following, heard)
     if chosen is None or chosen.kind != "relative":
         return chosen
     # "yesterday" counts from the publication date, which may be a day after the writing: the day the story
@@ -718,11 +725,15 @@ def _preferred(
     sentence: tuple[int, int],
     scene: tuple[int, int] | None,
     following: Sequence[tuple[int, int]],
+    heard: Sequence[tuple[int, int]] = (),
 ) -> DateMention | None:
     for lo, hi in (scene, sentence) if scene and scene != sentence else (sentence,):
         inside = [m for m in usable if lo <= m.start < hi]
         if inside:
             return min(inside, key=lambda m: (BASIS_OF_KIND[m.kind] != "stated", m.start))
+    told = [m for m in usable if any(lo <= m.start < hi for lo, hi in heard)]
+    if told:
+        return min(told, key=lambda m: m.start)
     before = [m for m in usable if m.start < sentence[0]]
     if before:
         return max(before, key=lambda m: m.start)

@@ -37,6 +37,7 @@ from extract.reading.london import (
     load_signs,
     london_evidence,
     scene_elsewhere,
+    told_elsewhere,
 )
 from extract.reading.scene import (
     PRECISION_RANK,
@@ -233,7 +234,12 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     )
     if trace is not None:
         trace.signs = (foreign, london)
-    if foreign and foreign >= london:
+    main = main_sentence(incident_sents)
+    crimes = [c.end for c in main.cues if c.type and c.event]
+    if foreign and (
+        foreign >= london
+        or told_elsewhere(text, (main.start, main.end), crimes, mentions, elsewhere, signs=extractor.signs)
+    ):
         return Rejection(article.article_id, Reason.ELSEWHERE)
     if foreign_dateline(text, gazetteer=extractor.gazetteer, starts=[s.start for s in sentences]):
         return Rejection(article.article_id, Reason.FOREIGN_DATELINE)
@@ -247,7 +253,6 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
     context = tuple(dict.fromkeys([m.text for m in mentions] + list(headline_places)))[:MAX_CONTEXT]
     # an incident's date is looked for at most FOLLOWING_CHARS past an incident sentence: no need to scan further
     dates_end = incident_sents[:MAX_ROUND_UP_SENTENCES][-1].end + FOLLOWING_CHARS + DATE_PHRASE_CHARS
-    main = main_sentence(incident_sents)
     story = Story(
         article=article,
         text=text,

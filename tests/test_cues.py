@@ -535,7 +535,7 @@ def test_incident_type(project_vocab, main, story, expected):
         ("A yob torches wheelie bins outside flats.", ("torches wheelie bins", "arson", "other", None)),
         ("Staff detained a man suspected of stealing meat.", ("suspected of stealing", "theft", None, None)),
         ("He was charged with exposing himself to women.", ("exposing himself", "sexual_offence", None, None)),
-        ("A man was seen spraying tags across shopfronts.", ("spraying tags across", "criminal_damage", None, None)),
+        ("A man was seen spraying tags across shopfronts.", ("spraying tags", "criminal_damage", None, None)),
         ("Whoever nicked the charity box should be ashamed.", ("nicked the charity box", "theft", None, None)),
         ("Terror probe after a man was held.", ("terror probe", "terrorism", None, None)),
         (

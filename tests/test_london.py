@@ -15,8 +15,10 @@ from extract.reading.london import (
     london_evidence,
     required_text,
     scene_elsewhere,
+    told_elsewhere,
 )
 from extract.records import Article
+from extract.text.cues import find_cues
 from extract.text.folding import fold_text
 from extract.text.scan import scan
 from extract.text.sentences import split_sentences
@@ -155,6 +157,7 @@ def test_foreign_pattern_found_past_its_required_text(small_extractor):
         pytest.param("LONDON (Reuters) - A man was stabbed on Monday.", False, id="London"),
         pytest.param("BRIXTON RESIDENTS' NEWSLETTER - A man was stabbed.", False, id="a masthead opening with an area"),
         pytest.param("OHIO RESIDENTS' NEWSLETTER - A man was stabbed.", True, id="a masthead of elsewhere"),
+        pytest.param("RYE LANE NOTES - A man was stabbed on Monday.", False, id="a masthead opening with a street"),
         pytest.param("Shooting in Ohio.\nLEBANON (AP) -- A man was shot dead.", True, id="after a headline"),
         pytest.param("Shooting. In Ohio.\nLEBANON (AP) -- A man was shot dead.", False, id="not in the third sentence"),
         pytest.param("A man was stabbed in Brixton on Monday.", False, id="no dateline"),
@@ -165,6 +168,24 @@ def test_foreign_dateline(small_gazetteer, text, expected):
     assert foreign_dateline(text, gazetteer=small_gazetteer) is expected
     starts = [start for start, _ in split_sentences(text + " " + "Police said more. " * 40)]  # the whole story's
     assert foreign_dateline(text, gazetteer=small_gazetteer, starts=starts) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("A man from Peckham was stabbed while travelling in Spain.", True, id="a crime told abroad"),
+        pytest.param("A man from Peckham was stabbed to death in Lisbon on Friday.", True, id="a town abroad"),
+        pytest.param("A man was stabbed in Peckham after a trip to Spain.", False, id="a London scene"),
+        pytest.param("A man was arrested in Spain on suspicion of a stabbing.", False, id="an arrest abroad"),
+        pytest.param("A man was stabbed near a bar; police in Spain later said more.", False, id="far from the crime"),
+    ],
+)
+def test_told_elsewhere(small_extractor, text, expected):
+    mentions = mentions_of(text, small_extractor)
+    signs = small_extractor.signs
+    crimes = [c.end for c in find_cues(text, vocab=small_extractor.vocab) if c.type and c.event]
+    spans = elsewhere_spans(text, mentions, signs=signs)
+    assert told_elsewhere(text, (0, len(text)), crimes, mentions, spans, signs=signs) is expected
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,7 @@ def test_crimes_near_other_domains_are_kept(vocab, text):
 
 
 def test_a_doer_of_a_crime_is_evidence_for_the_others(vocab):
-    text = "Vandals daubed graffiti across the community mural on Friday."
+    text = "Vandals daubed graffiti across the gallery posters for the new exhibition on Friday."
     assert left_out(text, vocab) == [("vandals", "marker")]  # the doer itself is weighed with the other words
     assert [c.phrase for c in find_cues(text, vocab=vocab)] == ["daubed", "graffiti"]
 

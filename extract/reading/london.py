@@ -31,6 +31,9 @@ STRONG_KINDS = frozenset({"region", "borough", "outcode", "postcode"})
 LONDON_TRANSPORT = re.compile(r"\b(Tube|tube|Underground|Overground|DLR)\b")
 # "in Walthamstow", and "the Chalkhill estate, Wembley": the area a place named before it is in.
 LOCATIVE = re.compile(r"\b(in|at|near|outside|on|beneath|under|behind) $|\w, $")
+ELSEWHERE_LOCATIVE = re.compile(r"\b(?:in|at|near) $")  # "travelling in Portugal"
+TOLD_CHARS = len(" to death while travelling in ")  # from a crime word to where it happened
+CLAUSE_BREAK = re.compile(r"[;:()]")  # "stabbed near a bar; police in Spain ..." is another clause's place
 LOCATIVE_CHARS = len("outside ")  # characters before a name searched for LOCATIVE: its longest word and a space
 DATELINE_CHARS = 400  # a dateline opens the story, or the sentence after a headline printed with the text
 DATELINE_SENTENCES = 2  # the story's first sentence, or the one after its headline
@@ -235,6 +238,31 @@ def foreign_signs(
     return len(elsewhere) + len(qualified), len(london)
 
 
+def told_elsewhere(
+    text: str,
+    sentence: tuple[int, int],
+    crimes: Sequence[int],
+    mentions: list[Mention],
+    spans: list[tuple[int, int]],
+    *,
+    signs: Signs,
+) -> bool:
+    """True when the sentence telling the incident places its crime outside London ("a man from Catford who was
+    stabbed to death while travelling in Portugal"): a sign of elsewhere (`spans`, elsewhere_spans' of the text) or a
+    town or country elsewhere right after "in", "at" or "near", at most TOLD_CHARS after the end of one of its crime
+    words (`crimes`: where they end; not "arrested in Slough on suspicion of murder"), and no London place in the
+    sentence but where someone comes from."""
+    lo, hi = sentence
+    towns = [(s, e) for s, e in _located_elsewhere(text, mentions, signs.elsewhere_names) if lo <= s < hi]
+    abroad = any(
+        lo <= s < hi
+        and ELSEWHERE_LOCATIVE.search(text, max(lo, s - LOCATIVE_CHARS), s)
+        and any(0 <= s - end <= TOLD_CHARS and not CLAUSE_BREAK.search(text, end, s) for end in crimes)
+        for s, _ in scene_elsewhere(text, spans + towns)
+    )
+    return abroad and not any(lo <= m.start < hi and not _origin(text, m, mentions) for m in mentions)
+
+
 def _origin(text: str, mention: Mention, mentions: list[Mention]) -> bool:
     """True when the London name at `mention` says where someone or something comes from, not where anything
     happened: after "from" or "grew up in", past the London names before it ("a man from Lewisham, south London",
@@ -347,10 +375,11 @@ def foreign_dateline(text: str, *, gazetteer: Gazetteer, starts: Sequence[int] |
     for start in [start for start in starts if start < DATELINE_CHARS][:DATELINE_SENTENCES]:
         m = DATELINE.match(text, start)
         if m and any(c.isalpha() for c in m.group(0)) and m.group(0).strip() != "LONDON":
-            # Its first words, the longest first: "ORPINGTON VILLAGE RESIDENTS' NEWSLETTER -" is Orpington's.
+            # Its first words, the longest first: "ORPINGTON VILLAGE RESIDENTS' NEWSLETTER -" is Orpington's, and
+            # "ROMAN ROAD NOTES -" a street's (a street alone, "RYE LANE --", may be anywhere).
             words = m.group(0).split()
             return not any(
-                e.kind != "street"
+                e.kind != "street" or n < len(words)
                 for n in range(len(words), 0, -1)
                 for e in gazetteer.candidates(name_key(" ".join(words[:n])))
             )

@@ -236,9 +236,8 @@ def read_story(article: Article, *, extractor: Extractor, trace: StoryTrace | No
         trace.signs = (foreign, london)
     main = main_sentence(incident_sents)
     crimes = [c.end for c in main.cues if c.type and c.event]
-    if foreign and (
-        foreign >= london
-        or told_elsewhere(text, (main.start, main.end), crimes, mentions, elsewhere, signs=extractor.signs)
+    if (foreign and foreign >= london) or told_elsewhere(
+        text, (main.start, main.end), crimes, mentions, elsewhere, signs=extractor.signs
     ):
         return Rejection(article.article_id, Reason.ELSEWHERE)
     if foreign_dateline(text, gazetteer=extractor.gazetteer, starts=[s.start for s in sentences]):

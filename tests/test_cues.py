@@ -553,6 +553,10 @@ def test_incident_type(project_vocab, main, story, expected):
             "One of them snapped the steering lock in a minute.",
             ("snapped the steering lock", "vehicle_crime", None, None),
         ),
+        (
+            "Thieves smashed the window of a van on Monday and made off with power tools.",
+            ("smashed the window of a van", "vehicle_crime", None, None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -175,6 +175,11 @@ def test_foreign_dateline(small_gazetteer, text, expected):
     [
         pytest.param("A man from Peckham was stabbed while travelling in Spain.", True, id="a crime told abroad"),
         pytest.param("A man from Peckham was stabbed to death in Lisbon on Friday.", True, id="a town abroad"),
+        pytest.param(
+            "A boxer who grew up on Rye Lane was robbed at gunpoint in his hotel room in Las Vegas.",
+            True,
+            id="where one grew up, and a town abroad",
+        ),
         pytest.param("A man was stabbed in Peckham after a trip to Spain.", False, id="a London scene"),
         pytest.param("A man was arrested in Spain on suspicion of a stabbing.", False, id="an arrest abroad"),
         pytest.param("A man was stabbed near a bar; police in Spain later said more.", False, id="far from the crime"),

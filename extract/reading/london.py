@@ -45,7 +45,7 @@ OVERLAPPING = 3  # London names that may cover one point: a place, an institutio
 # Where someone comes from or lives; where people are "based" ("a drugs line run by men based in Tottenham"), not a
 # business ("a charity based in Hackney" may be the scene).
 ORIGIN_BEFORE = re.compile(
-    r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) in"
+    r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) (?:in|on)"
     r"|\b(?:men|women|gangs?|dealers|members|suspects|criminals|youths) based in"
     r"|\d, (?:both |all |each )?of) $"  # a court report's "Kyle Mensah, 24, of Edmonton"
 )
@@ -253,7 +253,7 @@ def told_elsewhere(
     words (`crimes`: where they end; not "arrested in Slough on suspicion of murder"), and no London place in the
     sentence but where someone comes from."""
     lo, hi = sentence
-    towns = [(s, e) for s, e in _located_elsewhere(text, mentions, signs.elsewhere_names) if lo <= s < hi]
+    towns = _located_elsewhere(text, mentions, signs.elsewhere_names, lo, hi)
     abroad = any(
         lo <= s < hi
         and ELSEWHERE_LOCATIVE.search(text, max(lo, s - LOCATIVE_CHARS), s)
@@ -303,12 +303,14 @@ def elsewhere_spans(
     return spans + [m.span() for m in signs.foreign_patterns.finditer(text)]
 
 
-def _located_elsewhere(text: str, mentions: list[Mention], names: frozenset[str]) -> list[tuple[int, int]]:
+def _located_elsewhere(
+    text: str, mentions: list[Mention], names: frozenset[str], start: int = 0, end: int | None = None
+) -> list[tuple[int, int]]:
     """The spans of GeoNames places outside London named after a locative word (LOCATED_NAME), the longest of the
-    capitalised words that is one, where no London place is named."""
+    capitalised words that is one, where no London place is named; in text[start:end]."""
     london = {m.start for m in mentions}
     found = []
-    for m in LOCATED_NAME.finditer(text):
+    for m in LOCATED_NAME.finditer(text, start, len(text) if end is None else end):
         if m.start(1) in london:
             continue
         words = m.group(1).split(" ")

@@ -557,6 +557,12 @@ def test_incident_type(project_vocab, main, story, expected):
             "Thieves smashed the window of a van on Monday and made off with power tools.",
             ("smashed the window of a van", "vehicle_crime", None, None),
         ),
+        (
+            "A figure was seen pouring liquid from a can through the letterbox.",
+            ("pouring liquid from a can through the letterbox", "arson", "other", None),
+        ),
+        ("Fuel was poured through the shop door.", ("fuel was poured through the shop door", "arson", "other", None)),
+        ("Whoever started Sunday's fire wanted us dead.", ("whoever started sunday's fire", "arson", None, None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

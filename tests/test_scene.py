@@ -217,11 +217,25 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("He was stabbed near", False),
         ("A shop on a petrol station forecourt in", False),
         ("A food court in", True),
+        ("A candlelit vigil was held at", True),
+        ("Tributes were laid in", True),
+        ("He was attacked at", False),
     ],
 )
 def test_not_scene(before, expected):
     text = f"{before} Rye Lane on Monday."
     start = len(before) + 1
+    mention = Mention("Rye Lane", start, start + len("Rye Lane"), "rye lane", ("street",))
+    assert not_scene(text, mention, *last_word(text, mention)) is expected
+
+
+@pytest.mark.parametrize(
+    "after, expected",
+    [(" for a candlelit vigil on Monday.", True), (" to hold a vigil.", True), (" on Monday after the vigil.", False)],
+)
+def test_where_mourners_gathered_is_no_scene(after, expected):
+    text = f"Hundreds gathered outside Rye Lane{after}"
+    start = text.index("Rye Lane")
     mention = Mention("Rye Lane", start, start + len("Rye Lane"), "rye lane", ("street",))
     assert not_scene(text, mention, *last_word(text, mention)) is expected
 

@@ -56,6 +56,8 @@ _TAKEN_TO = (
 # "streamed out of Whitechapel station"); after any other "of", it is not ("the Mayor of London").
 OF_THE_SCENE = ("junction", "corner", "stretch", "part", "end", "side", "out")
 _ARRESTED_AT_HOME = r"arrested at (an|a|his|her|their) (address|home|property)"
+# Where a victim was mourned: "a vigil was held at", "gathered outside X for a candlelit vigil" (NOT_SCENE_AFTER).
+_MOURNED = r"\b(vigil|vigils|memorial|funeral|wake|tributes)( \w+){0,3}"
 NOT_SCENE_BEFORE = {
     word: re.compile(phrases, re.IGNORECASE)
     for word, phrases in {
@@ -64,9 +66,9 @@ NOT_SCENE_BEFORE = {
         "the": rf"{_TAKEN_TO} the $",
         # Whole words: "a forecourt in Uxbridge Road" is no court.
         "in": rf"\b(hospital|court|lives|living|born|custody|police station) in $|{_ARRESTED_AT_HOME} in $"
-        r"|\b(men|women|gangs?|dealers|members|suspects|criminals|youths) based in $",
+        rf"|\b(men|women|gangs?|dealers|members|suspects|criminals|youths) based in $|{_MOURNED} in $",
         "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
-        rf"|{_ARRESTED_AT_HOME} at $",
+        rf"|{_ARRESTED_AT_HOME} at $|{_MOURNED} at $",
         "from": r"from $",
         "of": "".join(f"(?<!{word} )" for word in OF_THE_SCENE) + "of $",
         "between": r"(?<!train )(?<!tube )(?<!bus )(?<!travelling )between $",  # "on a train between A and B": A
@@ -78,7 +80,8 @@ NOT_SCENE_BEFORE = {
 }
 NOT_SCENE_AFTER = re.compile(  # matched right at the end of the mention
     r"('s)? ?(crown court|magistrates|youth court|county court|coroner|hospital|university hospital|police station"
-    r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b)",
+    r"|council|borough council|police|university|college|fc\b|football|mp\b|mayor|line\b"
+    r"|,? (for|to hold|holding) (a |an )?(candlelit |silent |emotional |prayer )?(vigil|memorial|service|tribute))",
     re.IGNORECASE,
 )
 # Every NOT_SCENE_BEFORE and SCENE_BEFORE phrase ends in one of these words: the regex runs only after them.

@@ -563,6 +563,14 @@ def test_incident_type(project_vocab, main, story, expected):
         ),
         ("Fuel was poured through the shop door.", ("fuel was poured through the shop door", "arson", "other", None)),
         ("Whoever started Sunday's fire wanted us dead.", ("whoever started sunday's fire", "arson", None, None)),
+        (
+            "Thieves got into a house through a kitchen window.",
+            ("thieves got into", "burglary", None, None),
+        ),
+        (
+            "A man filled a bag with razor blades, cosmetics and toothbrush heads at a chemist's.",
+            ("filled a bag with razor blades, cosmetics and toothbrush heads at a chemist", "shoplifting", None, None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

@@ -571,6 +571,15 @@ def test_incident_type(project_vocab, main, story, expected):
             "A man filled a bag with razor blades, cosmetics and toothbrush heads at a chemist's.",
             ("filled a bag with razor blades, cosmetics and toothbrush heads at a chemist", "shoplifting", None, None),
         ),
+        (
+            "He was accused of fleecing elderly customers of a building society branch on Golders Green Road out of £380,000.",
+            (
+                "fleecing elderly customers of a building society branch on golders green road out of £",
+                "fraud",
+                None,
+                None,
+            ),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

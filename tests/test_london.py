@@ -7,6 +7,7 @@ import pytest
 
 from extract.datafiles import DATA_DIR, read_lines
 from extract.geo.places import find_places
+from extract.pipeline import load_extractor
 from extract.reading.london import (
     elsewhere_spans,
     foreign_dateline,
@@ -71,6 +72,14 @@ def test_foreign_signs(small_extractor, text, expected):
         text, mentions_of(text, small_extractor), signs=small_extractor.signs, gazetteer=small_extractor.gazetteer
     )
     assert found == expected
+
+
+def test_a_postcode_is_a_sign_of_london():
+    extractor = load_extractor()
+    text = "A woman was forced into a car on Acton High Street, W3, and found safe in Slough."
+    mentions = mentions_of(text, extractor)
+    assert [m.kinds for m in mentions if m.text == "W3"] == [("outcode",)]
+    assert foreign_signs(text, mentions, signs=extractor.signs, gazetteer=extractor.gazetteer)[1] == 2
 
 
 @pytest.mark.parametrize(

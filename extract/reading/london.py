@@ -201,10 +201,10 @@ def foreign_signs(
 ) -> tuple[int, int]:
     """Count the distinct signs of a place outside London (markers such as "Ontario", "p.m.", "Essex Police"; a
     London name followed by ", Virginia" also stops counting for London; a headline naming a place outside London
-    counts too) and the story's distinct London areas, stations, wards, boroughs and regions ("south-east London";
-    plain "London" may be Ontario's), and an area's high street, high road, broadway or market place the `gazetteer`
-    knows the area of ("Camden High Street"; not "Kingston Road", which runs far out of London). Where someone comes
-    from counts for neither ("a Luton man", in the text or the headline).
+    counts too) and the story's distinct London areas, stations, wards, boroughs, postcodes and regions ("south-east
+    London"; plain "London" may be Ontario's), and an area's high street, high road, broadway or market place the
+    `gazetteer` knows the area of ("Camden High Street"; not "Kingston Road", which runs far out of London). Where
+    someone comes from counts for neither ("a Luton man", in the text or the headline).
     `headline_mentions` are the London places of the headline; `spans` are elsewhere_spans() of the text and
     `headline_hits` a scan of the headline (see extract.text.scan), when already found."""
     spans = elsewhere_spans(text, mentions, signs=signs) if spans is None else spans
@@ -217,7 +217,7 @@ def foreign_signs(
         m.key
         for m in mentions
         if (
-            set(m.kinds) & {"area", "borough", "station", "ward"}
+            set(m.kinds) & {"area", "borough", "station", "ward", "outcode", "postcode"}
             or (m.kinds == ("region",) and m.key != "london")
             or ("street" in m.kinds and _area_street(m.key, gazetteer))
         )

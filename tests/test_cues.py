@@ -580,6 +580,63 @@ def test_incident_type(project_vocab, main, story, expected):
                 None,
             ),
         ),
+        (
+            "A man was found with a puncture wound to his leg.",
+            ("found with a puncture wound", "stabbing", "knife", None),
+        ),
+        ("A thug hacks at a rider with a machete.", ("hacks at", "assault", None, None)),
+        ("She was cut with a knife at the bus stop.", ("cut with a knife", "stabbing", "knife", None)),
+        (
+            "He fired a sawn-off shotgun through the window.",
+            ("fired a sawn off shotgun through", "shooting", "gun", None),
+        ),
+        (
+            "A man pulled what looked like a handgun.",
+            ("pulled what looked like a handgun", "weapons_possession", "gun", None),
+        ),
+        ("He was seen scooping up handsets.", ("scooping up handsets", "theft", None, None)),
+        (
+            "A man was holding a knife to the shopkeeper's throat.",
+            ("holding a knife to", "public_order", "knife", None),
+        ),
+        ("A cat burglar climbed up to raid a mansion flat.", ("to raid a mansion flat", "burglary", None, None)),
+        (
+            "A thief grabs an iPhone from a woman's hand.",
+            ("grabs an iphone from a woman's hand", "theft_from_person", None, None),
+        ),
+        (
+            "His wallet was slipped out of his back pocket.",
+            ("slipped out of his back pocket", "theft_from_person", None, None),
+        ),
+        (
+            "A pickpocket dipped into shoppers' handbags.",
+            ("dipped into shoppers' handbags", "theft_from_person", None, None),
+        ),
+        ("Thug headbutts Tube worker at a station.", ("headbutts", "assault", "none", None)),
+        (
+            "A man sprayed an acidic substance at them.",
+            ("sprayed an acidic substance", "acid_attack", "corrosive", None),
+        ),
+        ("He was held with heroin hidden in his clothing.", ("with heroin hidden", "drugs", None, None)),
+        ("His work van had been broken into overnight.", ("van had been broken into", "vehicle_crime", None, None)),
+        (
+            "A man walked out with a basket of steak without paying.",
+            ("walked out with a basket of steak without paying", "shoplifting", None, None),
+        ),
+        (
+            "A man was filmed cutting through a lock before riding off.",
+            ("cutting through a lock before riding off", "bicycle_theft", None, None),
+        ),
+        ("Copper cable was carted off from a building site.", ("carted off from", "theft", None, None)),
+        ("Yobs smash windscreens of parked cars.", ("smash windscreens", "criminal_damage", None, None)),
+        (
+            "Red paint was sprayed across the front of a bank.",
+            ("paint was sprayed across", "criminal_damage", None, None),
+        ),
+        ("A caller pretending to be from her bank took £900.", ("pretending to be from her bank", "fraud", None, None)),
+        ("He pocketed £140,000 in deposits.", ("pocketed £140,000", "fraud", None, None)),
+        ("Youths racing mopeds kept residents awake.", ("youths racing mopeds", "anti_social_behaviour", None, None)),
+        ("A firebug torches a community centre.", ("torches a community centre", "arson", "other", None)),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

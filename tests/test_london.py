@@ -55,6 +55,7 @@ def mentions_of(text: str, extractor) -> list:
         pytest.param("Police in Scotland said a man was held in Peckham.", (1, 1), id="one each"),
         pytest.param("A Leeds man was stabbed in Brixton.", (0, 1), id="where a victim is from is no sign"),
         pytest.param("A man from Leeds was stabbed in Brixton.", (0, 1), id="from elsewhere"),
+        pytest.param("A man was stabbed yards from Brixton station.", (0, 1), id="yards from is near, not from"),
         pytest.param("A man from Peckham was stabbed in Barcelona.", (1, 0), id="a town elsewhere after in"),
         pytest.param("A gang based in Peckham was raided in Barcelona.", (1, 0), id="where a gang is based"),
         pytest.param(
@@ -184,6 +185,7 @@ def test_foreign_dateline(small_gazetteer, text, expected):
     [
         pytest.param("A man from Peckham was stabbed while travelling in Spain.", True, id="a crime told abroad"),
         pytest.param("A man from Peckham was stabbed to death in Lisbon on Friday.", True, id="a town abroad"),
+        pytest.param("A man from Peckham was robbed at gunpoint in Rio de Janeiro.", True, id="a town of three words"),
         pytest.param(
             "A boxer who grew up on Rye Lane was robbed at gunpoint in his hotel room in Las Vegas.",
             True,

@@ -217,6 +217,8 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("He was stabbed near", False),
         ("A shop on a petrol station forecourt in", False),
         ("A food court in", True),
+        ("He was knifed yards from", False),
+        ("She came from", True),
         ("A candlelit vigil was held at", True),
         ("Tributes were laid in", True),
         ("He was attacked at", False),

@@ -146,6 +146,26 @@ def test_crimes_near_other_domains_are_kept(vocab, text):
     assert any(c.type and c.event for c in find_cues(text, vocab=vocab))
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Walking tours retracing the 1966 gangland shooting sold out.", [("shooting", "historical")]),
+        ("A man who was stabbed in 1998 spoke at a school.", [("was stabbed", "historical")]),
+        ("A man was stabbed in 2024 near the school.", []),
+        ("Her customers murdered a whole tray of croissants.", [("murdered", "thing")]),
+        ("A man who met a date through an app was robbed of his phone.", []),
+        ("The app was robbed of its top spot.", [("was robbed", "thing")]),
+    ],
+)
+def test_history_food_and_relative_clauses(vocab, text, expected):
+    assert left_out(text, vocab) == expected
+
+
+@pytest.mark.parametrize("text", ["He felt a stabbing pain in his chest.", "Doctors trialled a killer T-cell therapy."])
+def test_a_medical_phrase_is_no_crime(vocab, text):
+    assert not any(c.type for c in find_cues(text, vocab=vocab))
+
+
 def test_a_doer_of_a_crime_is_evidence_for_the_others(vocab):
     text = "Vandals daubed graffiti across the gallery posters for the new exhibition on Friday."
     assert left_out(text, vocab) == [("vandals", "marker")]  # the doer itself is weighed with the other words

@@ -45,7 +45,8 @@ OVERLAPPING = 3  # London names that may cover one point: a place, an institutio
 # Where someone comes from or lives; where people are "based" ("a drugs line run by men based in Tottenham"), not a
 # business ("a charity based in Hackney" may be the scene).
 ORIGIN_BEFORE = re.compile(
-    r"(?:\bfrom|\b(?:grew up|brought up|raised|born|lives|lived|living) (?:in|on)"
+    r"(?:(?<!yards )(?<!metres )(?<!feet )(?<!miles )(?<!away )\bfrom"  # not "yards from Tooting Broadway"
+    r"|\b(?:grew up|brought up|raised|born|lives|lived|living) (?:in|on)"
     r"|\b(?:men|women|gangs?|dealers|members|suspects|criminals|youths) based in"
     r"|\d, (?:both |all |each )?of) $"  # a court report's "Kyle Mensah, 24, of Edmonton"
 )
@@ -54,7 +55,8 @@ ORIGIN_CHARS = len("criminals based in ")  # characters before a name searched f
 # word, looked up among the GeoNames names outside London (elsewhere_geonames.txt), too many and too often words
 # ("Reading", "Deal") to be signs anywhere as the hand lists are.
 # Opening on a space, not \b: the engine then looks for the space alone (5 us an article against 24).
-LOCATED_NAME = re.compile(r" (?:in|at|near|outside) ([A-Z][\w'\u2019-]*(?: [A-Z][\w'\u2019-]*){0,2})")
+_PARTICLE = r"(?:(?:de|da|do|del|della|di|du|la|le|el) )?"  # "Rio de Janeiro"
+LOCATED_NAME = re.compile(rf" (?:in|at|near|outside) ([A-Z][\w'\u2019-]*(?: {_PARTICLE}[A-Z][\w'\u2019-]*){{0,2}})")
 # After a place, a person: where someone is from ("a Leeds man", "the Kent teenager"), not where something happened.
 # Before a place elsewhere, a destination: where someone was taken or went after the crime, not where it happened.
 DESTINATION_BEFORE = re.compile(

@@ -56,6 +56,8 @@ _TAKEN_TO = (
 # "streamed out of Whitechapel station"); after any other "of", it is not ("the Mayor of London").
 OF_THE_SCENE = ("junction", "corner", "stretch", "part", "end", "side", "out")
 _ARRESTED_AT_HOME = r"arrested at (an|a|his|her|their) (address|home|property)"
+# "yards from Tooting Broadway": near a place, not from it
+_NEAR = "".join(f"(?<!{word} )" for word in ("yards", "metres", "meters", "feet", "miles", "away", "walk", "seconds"))
 # Where a victim was mourned: "a vigil was held at", "gathered outside X for a candlelit vigil" (NOT_SCENE_AFTER).
 _MOURNED = r"\b(vigil|vigils|memorial|funeral|wake|tributes)( \w+){0,3}"
 NOT_SCENE_BEFORE = {
@@ -69,7 +71,7 @@ NOT_SCENE_BEFORE = {
         rf"|\b(men|women|gangs?|dealers|members|suspects|criminals|youths) based in $|{_MOURNED} in $",
         "at": rf"\b(hospital|appeared|appear|police station|(got|gets?|getting) (off|on)) at $"
         rf"|{_ARRESTED_AT_HOME} at $|{_MOURNED} at $",
-        "from": r"from $",
+        "from": rf"{_NEAR}from $",
         "of": "".join(f"(?<!{word} )" for word in OF_THE_SCENE) + "of $",
         "between": r"(?<!train )(?<!tube )(?<!bus )(?<!travelling )between $",  # "on a train between A and B": A
         "for": r"(way|heading|travelling|going|bound) for $",

@@ -50,6 +50,10 @@ WORD = re.compile(r"[\w']+")
 NAME_END = re.compile(r" ([A-Z][a-z]+)\b")  # the word after one that may start a name
 AGED = re.compile(r"\b\d{1,3} years? old$")  # folded: "15-year-old" reads "15 year old"
 AGED_CHARS = 16
+RELATIVE = re.compile(r"\bwho\b(?![^,;]*[,;])")  # a relative clause not closed before the subject
+YEAR_CHARS = 24  # a year this close before a cue, or after it past "in", dates the crime
+OLD_YEAR_BEFORE = re.compile(r"\b(1[89]\d\d)\b(?: \w+){0,2} $")
+OLD_YEAR_AFTER = re.compile(r" (?:\w+ ){0,3}?in (1[89]\d\d)\b")
 # Every character but ASCII letters and digits as a space (one byte each, so offsets hold), so that context words
 # match between spaces: a byte table is far faster than a regular expression, and an accented letter becomes a space
 # in the words of the file and in the text alike.
@@ -236,6 +240,11 @@ def other_sense(
         reason = _predicate(folded, start, sentence_start)
         if reason:
             return reason
+    # "the 1966 gangland shooting", "stabbed in 1998": a crime of another century is history, not news.
+    if (year := OLD_YEAR_BEFORE.search(folded, max(sentence_start, start - YEAR_CHARS), start)) or (
+        year := OLD_YEAR_AFTER.match(folded, end, min(sentence_end, end + YEAR_CHARS))
+    ):
+        return f"historical: {year.group(1)}"
     # Another crime cue that needs no context ("at knifepoint", "assaulted") shows the sentence tells a crime.
     confirmed = any(sentence_start <= s < sentence_end and (s, e) != (start, end) for s, e in context.sure)
     quoted = None if confirmed else scare_quoted(context.text, start, end, sentence_start, sentence_end)
@@ -340,8 +349,10 @@ def _before(
         return None
     subject_start, subject_end = _subject(folded, start, sentence_start, senses=senses)
     passive = _passive(folded, start, end, senses=senses)
+    # "a man who met a date through an app was robbed": the passive's subject is the man, before "who".
+    relative = passive and RELATIVE.search(folded, max(sentence_start, subject_start - BEFORE_CHARS), subject_start)
     for hit in _within(hits, subject_start, subject_end):
-        if "thing" in hit.roles:
+        if "thing" in hit.roles and not relative:
             return f"thing: {folded[hit.start : hit.end]}"
         if "agent" in hit.roles and not passive:
             return f"agent: {folded[hit.start : hit.end]}"

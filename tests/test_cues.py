@@ -637,6 +637,10 @@ def test_incident_type(project_vocab, main, story, expected):
         ("He pocketed £140,000 in deposits.", ("pocketed £140,000", "fraud", None, None)),
         ("Youths racing mopeds kept residents awake.", ("youths racing mopeds", "anti_social_behaviour", None, None)),
         ("A firebug torches a community centre.", ("torches a community centre", "arson", "other", None)),
+        (
+            "Her cargo bike, complete with two child seats, was cut free from a rack.",
+            ("bike, complete with two child seats, was cut free from", "bicycle_theft", None, None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

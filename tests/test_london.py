@@ -211,6 +211,8 @@ def test_told_elsewhere(small_extractor, text, expected):
         pytest.param("A man was stabbed in London.", 0, True, id="London"),
         pytest.param("A man was stabbed in Southwark.", 0, True, id="a borough"),
         pytest.param("A man was stabbed near Peckham Rye.", 0, True, id="a station of two words"),
+        pytest.param("Her phone was snatched as she left Brixton station.", 0, True, id="a station named as one"),
+        pytest.param("Her phone was snatched as she left Brixton station.", 1, False, id="and a sign of elsewhere"),
         pytest.param("Camberwell Green was cordoned off after a stabbing.", 0, True, id="an area of two words"),
         pytest.param("A man was stabbed at Brixton Tube station.", 0, True, id="a Tube station"),
         pytest.param("A man was stabbed on Brixton Road.", 0, True, id="a street named after its area"),

@@ -400,10 +400,11 @@ def london_evidence(
     institution: bool | None = None,
 ) -> bool:
     """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
-    (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station, a street named after its
-    area, an area "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those),
-    or two different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street
-    and Abbey Street" are not. `institution` says whether the article's text or headline names a London institution,
+    (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station (or, in a story with
+    nothing from elsewhere, a station named as one: "Brixton station"), a street named after its area, an area
+    "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those), or two
+    different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street and Abbey
+    Street" are not. `institution` says whether the article's text or headline names a London institution,
     when the caller has scanned them already."""
     headline = article.headline or ""
     if institution is None:
@@ -419,6 +420,8 @@ def london_evidence(
             return True
         if LONDON_TRANSPORT.search(m.text):
             return True  # "Brixton Tube station"
+        if not foreign and "station" in m.kinds and m.text.lower().endswith(" station"):
+            return True  # "Brixton station", in a story with nothing from elsewhere
         if _named_after_area(m.key, gazetteer):
             return True  # a street named after its London area: "Streatham High Road", "Ponders End High Street"
         if (

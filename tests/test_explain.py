@@ -34,7 +34,8 @@ REJECTED = {
     Reason.STATISTICS: (
         "Crime figures",
         "Figures released on Monday show that 412 burglaries were recorded in Southwark last year, up 12 per cent, "
-        "and the rate of robberies rose by 8 per cent, according to the Metropolitan Police statistics.",
+        "and the rate of robberies rose by 8 per cent, according to the Metropolitan Police statistics. One victim, "
+        "a 17-year-old, was robbed in Peckham, the analysis found.",
     ),
     Reason.FICTION: (
         "New crime drama",

@@ -485,7 +485,8 @@ REJECTED = [  # one story per reason
     case(
         "Robberies rise",
         "Figures published on Monday show that the number of robberies in Southwark rose by 8 per cent, compared "
-        "with the previous year, according to an analysis of police data.",
+        "with the previous year, according to an analysis of police data. One victim, a 17-year-old, was robbed in "
+        "Peckham, the report says.",
         Reason.STATISTICS,
     ),
     case(

@@ -30,10 +30,12 @@ REGION = Mention("south London", 0, 12, "south london", ("region",))
 
 
 def sentence(
-    i: int = 0, *, cues=(), places=(), specific=0, aside=False, separate=False, future=False, when=0
+    i: int = 0, *, cues=(), places=(), specific=0, aside=False, separate=False, future=False, when=0, stats=0
 ) -> Sentence:
     """The i-th sentence of a made-up story, each 100 characters long."""
-    return Sentence(i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future, when)
+    return Sentence(
+        i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future, when, stats=stats
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,6 +69,8 @@ def test_sentence_at_no_sentences():
         pytest.param(sentence(cues=[KNIFE_CRIME], specific=1), False, id="a named crime with one specific"),
         pytest.param(sentence(cues=[CALLED], specific=2, places=[STREET]), False, id="no crime named"),
         pytest.param(sentence(specific=2, places=[STREET]), False, id="no cue"),
+        pytest.param(sentence(cues=[STABBED], places=[STREET], stats=2), False, id="figures, nothing specific"),
+        pytest.param(sentence(cues=[STABBED], specific=1, places=[STREET], stats=2), True, id="figures, a victim"),
     ],
 )
 def test_tells_incident(s, expected):
@@ -148,6 +152,19 @@ def test_incident_sentences(sentences, headline_typed, expected):
 
 def signals_of(text: str, extractor) -> dict:
     return find_signals(fold_text(text), signals=extractor.signals)
+
+
+@pytest.mark.parametrize(
+    "text, stats",
+    [
+        ("Burglaries across Barnet rose by a fifth, a report revealed.", 2),
+        ("Figures name Oxford Street as the worst for theft, with 4,000 phones stolen.", 2),
+        ("Thieves took jewellery worth £12,000 from a shop on Rye Lane.", 0),
+        ("Figures show a man was stabbed on Rye Lane.", 1),
+    ],
+)
+def test_a_sentence_of_figures(small_extractor, text, stats):
+    assert [s.stats for s in sentences_of(text, small_extractor)] == [stats]
 
 
 def sentences_of(text: str, extractor) -> tuple[Sentence, ...]:

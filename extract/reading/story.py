@@ -28,6 +28,9 @@ COURT_HEARD = re.compile(
     r"\b(?:court|jury|jurors|trial|hearing|bailey) (?:was |were |has |had )?(?:heard|told)\b"
     r"|\btold (?:the )?(?:court|jury|jurors)\b"
 )
+SENTENCE_STATS = 2  # statistics words (a count in the thousands is one) that make a sentence one of figures
+# "4,000 handsets", "more than 1,200 burglaries": a count of crimes, not of one incident's loot (not after £)
+COUNT = re.compile(r"(?<![£$€\d.,])\b\d{1,3}(?:,\d{3})+\b(?! (?:pounds|worth))")
 STATS_REPEAT = 3  # each statistics word counts at most three times: one "budget" said ten times is one sign
 MIN_STATS = 4  # fewer statistics words than this is a crime story quoting a figure
 STATS_PER_EVENT = 2  # a statistics piece has more than twice as many statistics words as events and specifics
@@ -36,7 +39,7 @@ NEIGHBOURS_AFTER = 2  # and after it ("He died at the scene. A 19-year-old was a
 ANNOUNCE_CHARS = 30  # characters after an ordinal searched for the crime noun it announces ("a second fatal stabbing")
 COPULAS = frozenset({"is", "was", "were", "are", "marks", "marked", "becomes", "became"})
 # The story signals counted per sentence.
-SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening", "history")
+SENTENCE_SIGNALS = ("specific", "aside", "future", "separate", "when", "ordinal", "opening", "history", "stats")
 NONE = (0, 0)  # the span of a sentence's items in an empty list
 
 
@@ -54,6 +57,7 @@ class Sentence:
     future: bool  # advice or plans ("Officers will offer bike marking on Saturday"), not an event
     when: int = 0  # how many times ("on Monday", "9pm"): when something happened, not evidence that a crime did
     history: bool = False  # looks back at a crime long past ("ten years since", "the anniversary of")
+    stats: int = 0  # statistics words, and a count in the thousands: "rose by a fifth, a report revealed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +103,9 @@ def read_sentences(
     spans = split_sentences(text)
     starts, ends = [start for start, _ in spans], [end for _, end in spans]
     at = [[start for start, _ in found.get(name, [])] for name in SENTENCE_SIGNALS]
-    _, aside_at, _, _, _, ordinal_at, opening_at, _ = at
+    _, aside_at, _, _, _, ordinal_at, opening_at, _, _ = at
     # Each item placed in its sentence by bisection, once: a sentence then looks up only what it holds.
-    specific, aside_in, future, separate_in, when, ordinal, opening, history = (
+    specific, aside_in, future, separate_in, when, ordinal, opening, history, stats = (
         _by_sentence(x, starts, ends) if x else {} for x in at
     )
     cues_of = _by_sentence([c.start for c in cues], starts, ends)
@@ -125,8 +129,12 @@ def read_sentences(
         )
         si, sj = specific.get(k, NONE)
         wi, wj = when.get(k, NONE)
+        ti, tj = stats.get(k, NONE)
+        figures = tj - ti + (1 if tj > ti and COUNT.search(text, start, end) else 0)
         out.append(
-            Sentence(start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi, k in history)
+            Sentence(
+                start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi, k in history, figures
+            )
         )
     return tuple(_asides_continued(out))
 
@@ -181,13 +189,18 @@ def _looks_back(s: Sentence) -> bool:
 def tells_incident(s: Sentence) -> bool:
     """True when the sentence names a crime with an event verb or specifics (an age, police at a scene, a place);
     a time counts only for an event: "an attack on the plan ... on Monday" says when, not that a crime happened."""
-    if not any(c.type for c in s.cues) or _looks_back(s):
+    if not any(c.type for c in s.cues) or _looks_back(s) or _figures(s):
         return False
     event = any(c.event for c in s.cues)
     specific = s.specific + (s.when if event else 0)
     score = (EVENT_SCORE if event else NAMED_SCORE) + min(specific, MAX_SPECIFIC_SCORE)
     score += PLACED_SCORE if _placed(s) else 0
     return score >= TELLS_SCORE
+
+
+def _figures(s: Sentence) -> bool:
+    """True for a sentence of figures with nothing specific: "Burglaries rose by a fifth, a report revealed"."""
+    return s.stats >= SENTENCE_STATS and not s.specific
 
 
 def _placed(s: Sentence) -> bool:
@@ -205,7 +218,9 @@ def incident_sentences(sentences: tuple[Sentence, ...], *, headline_typed: bool)
         if s.start in direct or (s.separate and _placed(s) and any(c.type for c in s.cues)):
             out.append(s)  # told directly, or announced: "a second stabbing happened on Walworth Road"
             continue
-        if not _placed(s) or s.future or _looks_back(s) or not (s.specific or s.when or any(c.event for c in s.cues)):
+        if not _placed(s) or s.future or _looks_back(s) or _figures(s):
+            continue
+        if not (s.specific or s.when or any(c.event for c in s.cues)):
             continue
         if (headline_typed and i < HEADLINE_SENTENCES) or any(abs(i - j) <= NEAR_TYPED for j in typed_at):
             out.append(s)

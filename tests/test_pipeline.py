@@ -990,3 +990,36 @@ def test_a_story_of_another_domain(extractor, text, expected):
 def test_threats_and_untyped_doers(extractor, text, headline, expected):
     incidents = extract_incidents(story(text, headline=headline), extractor=extractor)
     assert [(i.type, i.weapon) for i in incidents] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # figures and plans
+        "Phone snatches on Camden High Street have halved since 2020, a study by the council found on Monday.",
+        "Haringey councillors will consider plans on Tuesday for cameras on Green Lanes to deter drug dealing.",
+        # advice
+        "Officers are offering free bike marking outside Clapham Junction station on Saturday to deter thieves.",
+        # fiction
+        "Auditions for a short film about a jewellery robbery will be held on Rye Lane in Peckham on Sunday.",
+        # history
+        "Neighbours on Mare Street gathered on Friday for a memorial service for a shopkeeper murdered in the 1980s.",
+        # a crime word after fear or "not"
+        "Traders on Walworth Road said on Monday they feared being robbed after the street lights failed.",
+        "Frost, not vandals, cracked the windows of the bus shelter on Kingsland Road in Dalston on Tuesday.",
+    ],
+)
+def test_talk_of_crime_is_no_incident(extractor, text):
+    assert isinstance(read_story(story(text), extractor=extractor), Rejection)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A film crew was robbed of its cameras at knifepoint on Rye Lane in Peckham on Tuesday.",
+        "Vandals smashed a memorial bench on Mare Street in Hackney on Saturday night.",
+        "A man was stabbed on Walworth Road in Walworth on Monday, weeks after the council's plans for more patrols.",
+    ],
+)
+def test_crime_beside_the_words_of_talk_is_an_incident(extractor, text):
+    assert not isinstance(read_story(story(text), extractor=extractor), Rejection)

@@ -55,6 +55,7 @@ evaluate: $(VENV)/.installed
 	$(VENV)/bin/crimemap evaluate-phrasing data/evaluation/phrasing_unseen
 	$(VENV)/bin/crimemap evaluate-phrasing data/evaluation/phrasing_probe
 	$(VENV)/bin/crimemap evaluate --gold data/evaluation/articles_apart/gold.jsonl data/evaluation/articles_apart/articles.jsonl
+	$(VENV)/bin/crimemap evaluate --gold data/evaluation/articles_unseen/gold.jsonl data/evaluation/articles_unseen/articles.jsonl
 	$(VENV)/bin/crimemap evaluate-events --gold ../shared/data/news-dedup-dev/gold.jsonl ../shared/data/news-dedup-dev/articles.jsonl
 	$(VENV)/bin/crimemap evaluate-events --gold data/evaluation/events_apart/gold.jsonl data/evaluation/events_apart/articles.jsonl
 	$(VENV)/bin/crimemap evaluate-events --gold data/evaluation/events_probe/gold.jsonl data/evaluation/events_probe/articles.jsonl

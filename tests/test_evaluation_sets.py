@@ -1,5 +1,6 @@
-"""The labelled sets written apart from the rules (data/evaluation/*_apart/, articles_unseen/): each loads with the evaluation's own
-readers, labels every article it holds and no other, and each scene it labels is written in its article."""
+"""The labelled sets written apart from the rules (data/evaluation/*_apart/, articles_unseen/): each loads with the
+evaluation's own readers, labels every article it holds and no other, and each scene it labels is written in its
+article."""
 
 import pytest
 

@@ -75,6 +75,26 @@ def test_foreign_signs(small_extractor, text, expected):
     assert found == expected
 
 
+@pytest.mark.parametrize(
+    "text, foreign, expected",
+    [
+        ("A man was stabbed on Fournier Street on Monday.", 0, True),  # one borough's street, a name of its own
+        ("A man was stabbed on Whitehall on Monday.", 0, True),
+        ("A man was stabbed on Fournier Street on Monday.", 1, False),  # and a sign of elsewhere
+        ("A man was stabbed on Brick Lane on Monday.", 0, False),  # four boroughs have one
+        ("A man was stabbed on Church Road on Monday.", 0, False),  # everywhere
+        ("A man was stabbed on Chatsworth Road on Monday.", 0, False),  # eight boroughs have one
+    ],
+)
+def test_a_distinctive_street_is_london_evidence(text, foreign, expected):
+    extractor = load_extractor()
+    article = Article("a1", text, headline=None, published="2024-03-06", source="test")
+    found = london_evidence(
+        article, mentions_of(text, extractor), signs=extractor.signs, gazetteer=extractor.gazetteer, foreign=foreign
+    )
+    assert found is expected
+
+
 def test_a_postcode_is_a_sign_of_london():
     extractor = load_extractor()
     text = "A woman was forced into a car on Acton High Street, W3, and found safe in Slough."
@@ -224,8 +244,11 @@ def test_told_elsewhere(small_extractor, text, expected):
         pytest.param("A man was stabbed in Dalston.", 1, False, id="in an area, with a sign of elsewhere"),
         pytest.param("Dalston residents heard a stabbing.", 0, False, id="an area not where anything happened"),
         pytest.param("A man was stabbed on Rye Lane near Denmark Hill.", 0, True, id="two streets close together"),
-        pytest.param("A man ran from Kingsland Road to Atlantic Road.", 0, False, id="two streets far apart"),
-        pytest.param("A man was stabbed on Kingsland Road.", 0, False, id="one street"),
+        # Each street of the small gazetteer is its one borough's, and named by a word of its own: evidence alone
+        # (the project's gazetteer has others in many: test_a_distinctive_street_is_london_evidence).
+        pytest.param("A man ran from Kingsland Road to Atlantic Road.", 0, True, id="two streets far apart"),
+        pytest.param("A man was stabbed on Kingsland Road.", 0, True, id="one street of one borough"),
+        pytest.param("A man was stabbed on Kingsland Road.", 1, False, id="one street, a sign of elsewhere"),
         pytest.param("A man was stabbed in East Dalston.", 0, False, id="a name qualified as another place"),
         pytest.param("A man was stabbed.", 0, False, id="no place"),
     ],

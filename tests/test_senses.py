@@ -153,6 +153,8 @@ def test_crimes_near_other_domains_are_kept(vocab, text):
         ("A man who was stabbed in 1998 spoke at a school.", [("was stabbed", "historical")]),
         ("A man was stabbed in 2024 near the school.", []),
         ("Her customers murdered a whole tray of croissants.", [("murdered", "thing")]),
+        ("Officers handed out anti-spiking stoppers to drinkers.", [("spiking", "before")]),
+        ("Protesters called the bill an assault on democracy.", [("assault", "thing")]),
         ("A man who met a date through an app was robbed of his phone.", []),
         ("The app was robbed of its top spot.", [("was robbed", "thing")]),
     ],

@@ -86,6 +86,7 @@ class Signs:
     pattern_texts: tuple[str, ...] | None
     # Brand names opening with a marker, by its words ("Canada" -> ("Canada Goose", "Canada Dry")): no place there.
     brands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    generic_street_words: frozenset[str] = frozenset()  # "church", "station": names found all over England
 
 
 def load_signs(data_dir: Path = DATA_DIR) -> Signs:
@@ -107,6 +108,7 @@ def load_signs(data_dir: Path = DATA_DIR) -> Signs:
         elsewhere_names=frozenset(read_lines(data_dir / "elsewhere_geonames.txt")),
         pattern_texts=None if None in required else tuple(r for r in required if r is not None),
         brands=_brands(read_lines(data_dir / "foreign_brands.txt")),
+        generic_street_words=frozenset(read_lines(data_dir / "generic_street_words.txt")),
     )
 
 
@@ -188,6 +190,17 @@ def _named_after_area(key: str, gazetteer: Gazetteer) -> bool:
     London area or borough ("Ponders End High Street", "High Road Leyton")."""
     parts = name_heads(key) + name_tails(key)
     return any(e.kind in ("area", "borough") for part in parts for e in gazetteer.candidates(part))
+
+
+def _distinctive_street(key: str, gazetteer: Gazetteer, generic: frozenset[str]) -> bool:
+    """True when the name `key` is a street of one London borough alone and names it by a word of its own, not only
+    by words found all over England (`generic`: "Church Road", "Station Road", "Abbey Street")."""
+    streets = [e for e in gazetteer.candidates(key) if e.kind == "street"]
+    if not streets or len({e.borough_code for e in streets}) > 1:
+        return False
+    words = key.split()
+    own = words[:-1] if len(words) > 1 else words
+    return any(w not in generic for w in own)
 
 
 def foreign_signs(
@@ -401,7 +414,8 @@ def london_evidence(
 ) -> bool:
     """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
     (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station (or, in a story with
-    nothing from elsewhere, a station named as one: "Brixton station"), a street named after its area, an area
+    nothing from elsewhere, a station named as one, "Brixton station", or a street of one London borough named by a
+    word of its own, "Fournier Street"), a street named after its area, an area
     "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those), or two
     different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street and Abbey
     Street" are not. `institution` says whether the article's text or headline names a London institution,
@@ -424,6 +438,10 @@ def london_evidence(
             return True  # "Brixton station", in a story with nothing from elsewhere
         if _named_after_area(m.key, gazetteer):
             return True  # a street named after its London area: "Streatham High Road", "Ponders End High Street"
+        if not foreign and _distinctive_street(m.key, gazetteer, signs.generic_street_words):
+            return (
+                True  # "Fournier Street", "Leadenhall Street", "Whitehall": one borough's, in a story from nowhere else
+            )
         if (
             not foreign
             and set(m.kinds) & {"area", "station"}

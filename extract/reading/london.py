@@ -415,11 +415,10 @@ def london_evidence(
     """True when the story shows it is about London: London itself, a borough, a postcode, a London institution
     (the Met, Scotland Yard, ...), an area or station of two words or more, a Tube station (or, in a story with
     nothing from elsewhere, a station named as one, "Brixton station", or a street of one London borough named by a
-    word of its own, "Fournier Street"), a street named after its area, an area
-    "in"/"at" which something happened in a story with no sign of elsewhere (`foreign` counts those), or two
-    different London names within COHERENT_KM of each other ("Seaton Street" and "Edmonton"); "Main Street and Abbey
-    Street" are not. `institution` says whether the article's text or headline names a London institution,
-    when the caller has scanned them already."""
+    word of its own, "Fournier Street"), a street named after its area, an area "in"/"at" which something happened
+    in a story with no sign of elsewhere (`foreign` counts those), or two different London names within COHERENT_KM
+    of each other ("Seaton Street" and "Edmonton"); "Main Street and Abbey Street" are not. `institution` says
+    whether the article's text or headline names a London institution, when the caller has scanned them already."""
     headline = article.headline or ""
     if institution is None:
         scans = (scan(t, fold_text(t), scanner=signs.scanner, only=INSTITUTIONS) for t in (article.text, headline))
@@ -439,9 +438,7 @@ def london_evidence(
         if _named_after_area(m.key, gazetteer):
             return True  # a street named after its London area: "Streatham High Road", "Ponders End High Street"
         if not foreign and _distinctive_street(m.key, gazetteer, signs.generic_street_words):
-            return (
-                True  # "Fournier Street", "Leadenhall Street", "Whitehall": one borough's, in a story from nowhere else
-            )
+            return True  # "Fournier Street", "Whitehall": one borough's, in a story with nothing from elsewhere
         if (
             not foreign
             and set(m.kinds) & {"area", "station"}

@@ -1,7 +1,8 @@
-"""Find crime cues (incident types, weapons, deaths) in a text. The vocabulary is data/crime_types.csv, the
-generative lexicon (data/crime_lemmas.csv and its word, weapon and method files, expanded by extract.text.lexicon),
-data/crime_cues.csv (nouns and fixed phrases that are no verb form of a lemma) and data/crime_patterns.csv (phrases
-with a few free words, as regular expressions). The literal phrases and the patterns' anchor words share one
+"""Find crime cues (incident types, weapons, deaths) in a text. The vocabulary is data/crime_types.csv (each type's
+label, police.uk category, severity and the generic types it is a kind of), the generative lexicon
+(data/crime_lemmas.csv and its word, weapon and method files, expanded by extract.text.lexicon), data/crime_cues.csv
+(nouns and fixed phrases that are no verb form of a lemma) and data/crime_patterns.csv (phrases with a few free
+words, as regular expressions). The literal phrases and the patterns' anchor words share one
 Aho-Corasick automaton; a pattern runs only when one of its anchors is in the text.
 
 Example:
@@ -280,8 +281,8 @@ ROBBERY = "robbery"
 
 def _force_and_theft(main: list[Cue], *, vocab: Vocabulary) -> Cue | None:
     """A robbery told as its parts in one sentence ("punched him and stole his phone", "threatened staff with a hammer
-    and stole cash"): force and a theft, both as events, and nothing more severe than a robbery; the force's cue
-    as a robbery, else None."""
+    and stole cash"; a vehicle or bike only with violence: "punched by a gang who stole his moped"): force and a
+    theft, both as events, and nothing more severe than a robbery; the force's cue as a robbery, else None."""
     events = [c for c in main if c.event and c.type]
     force = [c for c in events if c.type in FORCE_TYPES]
     thefts = THEFT_TYPES | RIDDEN_TYPES if any(c.type == VIOLENCE for c in force) else THEFT_TYPES
@@ -322,7 +323,8 @@ def incident_type(
     """The cue naming an incident's type: the most severe in its main sentence, else in the headline, else in the
     sentences telling it; a generic or secondary one ("attack", "armed with a knife") gives way to the crime the
     story names most, generic ones left out (a tie to the more severe), or the headline a graver one ("Shoplifters
-    ..." of goods "stolen"; not "smashed" of a man hit with a bottle)."""
+    ..." of goods "stolen"; not "smashed" of a man hit with a bottle); a generic one only to a kind of it (the types'
+    `kind_of`: an attack to a stabbing) or to a crime the story names more often than it."""
     main, headline = list(main), list(headline)
     if robbed := _force_and_theft(main, vocab=vocab):
         return robbed

@@ -214,12 +214,14 @@ def other_sense(
     In order: a `thing` in its object or complement ("thing: show"); an `agent` after "by" there ("agent: critics");
     for a verb, a `thing` as its subject or an `agent` as the subject of an active verb; a `before` word right before
     it ("before: heart"); for a verb, a `simile` among the words before it; for a noun, a predicate after "is"/"was"
-    ("the quiz was a riot": "predicate: was"); a `marker` of another domain in its sentence with no evidence of a crime
-    there ("marker: striker"), for an `ambiguous` lemma's cue or a `listed` phrase the lexicon does not generate; and
-    for an ambiguous verb without its object, a sentence with no victim, target or evidence ("no victim"), a passive
-    verb having its victim in its subject. A sure cue in the sentence (see read_context) is evidence enough. In a
-    story of another `domain` (cues.other_domain: a match report), an ambiguous or listed cue with no evidence in its
-    sentence is left out whatever the sentence's own words, with `domain` as the reason.
+    ("the quiz was a riot": "predicate: was"); a year of another century just before the cue or after it past "in"
+    ("historical: 1966"); a `marker` of another domain in its sentence with no evidence of a crime there ("marker:
+    striker"; a passive whose subject is someone of an age keeps its crime), for an `ambiguous` lemma's cue or a
+    `listed` phrase the lexicon does not generate; and for an ambiguous verb without its object, a sentence with no
+    victim, target or evidence ("no victim"), a passive verb having its victim in its subject. A sure cue in the
+    sentence (see read_context) is evidence enough. In a story of another `domain` (cues.other_domain: a match
+    report), an ambiguous or listed cue with no evidence in its sentence is left out whatever the sentence's own
+    words, with `domain` as the reason.
     """
     folded = context.folded
     last = context.last

@@ -30,12 +30,10 @@ REGION = Mention("south London", 0, 12, "south london", ("region",))
 
 
 def sentence(
-    i: int = 0, *, cues=(), places=(), specific=0, aside=False, separate=False, future=False, when=0, stats=0
+    i: int = 0, *, cues=(), places=(), specific=0, aside=False, separate=False, future=False, when=0, **more
 ) -> Sentence:
-    """The i-th sentence of a made-up story, each 100 characters long."""
-    return Sentence(
-        i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future, when, stats=stats
-    )
+    """The i-th sentence of a made-up story, each 100 characters long; `more` are Sentence's other fields."""
+    return Sentence(i * 100, i * 100 + 99, tuple(cues), tuple(places), specific, aside, separate, future, when, **more)
 
 
 @pytest.mark.parametrize(
@@ -70,6 +68,14 @@ def test_sentence_at_no_sentences():
         pytest.param(sentence(cues=[CALLED], specific=2, places=[STREET]), False, id="no crime named"),
         pytest.param(sentence(specific=2, places=[STREET]), False, id="no cue"),
         pytest.param(sentence(cues=[STABBED], places=[STREET], stats=2), False, id="figures, nothing specific"),
+        pytest.param(
+            sentence(cues=[STABBED], when=1, places=[STREET], history=True), True, id="a crime today, an anniversary"
+        ),
+        pytest.param(
+            sentence(cues=[STABBED], when=1, places=[STREET], history=True, history_first=True),
+            False,
+            id="years after a crime, a gathering today",
+        ),
         pytest.param(sentence(cues=[STABBED], specific=1, places=[STREET], stats=2), True, id="figures, a victim"),
     ],
 )
@@ -165,6 +171,17 @@ def signals_of(text: str, extractor) -> dict:
 )
 def test_a_sentence_of_figures(small_extractor, text, stats):
     assert [s.stats for s in sentences_of(text, small_extractor)] == [stats]
+
+
+@pytest.mark.parametrize(
+    "text, history, first",
+    [
+        ("Forty years after a shopkeeper was murdered on Rye Lane, neighbours gathered on Saturday.", True, True),
+        ("A man was stabbed on Rye Lane on Friday, the anniversary of his brother's murder.", True, False),
+    ],
+)
+def test_a_sentence_looking_back(small_extractor, text, history, first):
+    assert [(s.history, s.history_first) for s in sentences_of(text, small_extractor)] == [(history, first)]
 
 
 def sentences_of(text: str, extractor) -> tuple[Sentence, ...]:

@@ -57,6 +57,7 @@ class Sentence:
     future: bool  # advice or plans ("Officers will offer bike marking on Saturday"), not an event
     when: int = 0  # how many times ("on Monday", "9pm"): when something happened, not evidence that a crime did
     history: bool = False  # looks back at a crime long past ("ten years since", "the anniversary of")
+    history_first: bool = False  # and says so before its crime: "Forty years after she was murdered, ..."
     stats: int = 0  # statistics words, and a count in the thousands: "rose by a fifth, a report revealed"
 
 
@@ -103,7 +104,7 @@ def read_sentences(
     spans = split_sentences(text)
     starts, ends = [start for start, _ in spans], [end for _, end in spans]
     at = [[start for start, _ in found.get(name, [])] for name in SENTENCE_SIGNALS]
-    _, aside_at, _, _, _, ordinal_at, opening_at, _, _ = at
+    _, aside_at, _, _, _, ordinal_at, opening_at, history_at, _ = at
     # Each item placed in its sentence by bisection, once: a sentence then looks up only what it holds.
     specific, aside_in, future, separate_in, when, ordinal, opening, history, stats = (
         _by_sentence(x, starts, ends) if x else {} for x in at
@@ -131,9 +132,13 @@ def read_sentences(
         wi, wj = when.get(k, NONE)
         ti, tj = stats.get(k, NONE)
         figures = tj - ti + (1 if tj > ti and COUNT.search(text, start, end) else 0)
+        crime_at = next((c.start for c in cues_in if c.type and c.event), end)
+        first = k in history and history_at[history[k][0]] < crime_at
         out.append(
             Sentence(
-                start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi, k in history, figures
+                *(start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi, k in history),
+                stats=figures,
+                history_first=first,
             )
         )
     return tuple(_asides_continued(out))
@@ -182,8 +187,9 @@ def _asides_continued(sentences: list[Sentence]) -> list[Sentence]:
 
 def _looks_back(s: Sentence) -> bool:
     """Whether the sentence only looks back at a crime long past ("ten years since the stabbing"): one telling a crime
-    with its date as well ("was attacked on Friday, on the anniversary of her son's murder") tells a new incident."""
-    return s.history and not (s.when and any(c.event for c in s.cues))
+    with its date as well ("was attacked on Friday, on the anniversary of her son's murder") tells a new incident,
+    unless it looks back before it tells the crime ("Forty years after she was murdered, neighbours met on Friday")."""
+    return s.history and (s.history_first or not (s.when and any(c.event for c in s.cues)))
 
 
 def tells_incident(s: Sentence) -> bool:

@@ -641,6 +641,14 @@ def test_incident_type(project_vocab, main, story, expected):
             "Her cargo bike, complete with two child seats, was cut free from a rack.",
             ("bike, complete with two child seats, was cut free from", "bicycle_theft", None, None),
         ),
+        (
+            "Her handbag was swiped from the back of her chair at a cafe.",
+            ("handbag was swiped from the back of her chair", "theft_from_person", None, None),
+        ),
+        (
+            "Youths dragged a cyclist from his bike and rode off on it.",
+            ("dragged a cyclist from his bike", "robbery", None, None),
+        ),
     ],
 )
 def test_project_vocabulary_reads_news_wording(project_vocab, text, expected):

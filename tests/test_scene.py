@@ -221,6 +221,7 @@ def test_choose_scene_of_one_sentence(small_extractor, text, expected):
         ("She came from", True),
         ("A candlelit vigil was held at", True),
         ("Tributes were laid in", True),
+        ("Arsonists set fire to a shed in a memorial garden in", False),
         ("He was attacked at", False),
     ],
 )

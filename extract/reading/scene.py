@@ -59,7 +59,7 @@ _ARRESTED_AT_HOME = r"arrested at (an|a|his|her|their) (address|home|property)"
 # "yards from Tooting Broadway": near a place, not from it
 _NEAR = "".join(f"(?<!{word} )" for word in ("yards", "metres", "meters", "feet", "miles", "away", "walk", "seconds"))
 # Where a victim was mourned: "a vigil was held at", "gathered outside X for a candlelit vigil" (NOT_SCENE_AFTER).
-_MOURNED = r"\b(vigil|vigils|memorial|funeral|wake|tributes)( \w+){0,3}"
+_MOURNED = r"\b(vigil|vigils|memorial service|funeral|wake|tributes)( \w+){0,3}"  # a memorial garden is a place
 NOT_SCENE_BEFORE = {
     word: re.compile(phrases, re.IGNORECASE)
     for word, phrases in {

@@ -30,7 +30,8 @@ def incident_date(story: Story, main: Sentence, mention: Mention | None, *, lead
     if scene is not None and scene.start != main.start:
         following.append((scene.end, _paragraph_end(text, scene)))
     # What a court heard, and the sentence right after it, tell the case: their "last year" is no older incident.
-    heard = {s.start for k, s in enumerate(sentences) if _heard(story, sentences, k)} if lead else set()
+    told = [tells_the_case(story, s) for s in sentences] if lead else []  # read once, looked at for two sentences
+    heard = {s.start for k, s in enumerate(sentences) if lead and (told[k] or (k > 0 and told[k - 1]))}
     if lead:
         after = sentences[sentence_at(sentences, main.start) + 1 :]
         same = takewhile(lambda s: _same_incident(s) or s.start in heard, after)
@@ -46,11 +47,6 @@ def incident_date(story: Story, main: Sentence, mention: Mention | None, *, lead
         references=lead,
         heard=[(s.start, s.end) for s in sentences if s.start in heard],
     )
-
-
-def _heard(story: Story, sentences: tuple[Sentence, ...], k: int) -> bool:
-    """Whether the `k`th sentence tells what a court heard of its case, or follows one that does."""
-    return tells_the_case(story, sentences[k]) or (k > 0 and tells_the_case(story, sentences[k - 1]))
 
 
 def _same_incident(s: Sentence) -> bool:

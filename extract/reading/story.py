@@ -132,8 +132,7 @@ def read_sentences(
         wi, wj = when.get(k, NONE)
         ti, tj = stats.get(k, NONE)
         figures = tj - ti + (1 if tj > ti and COUNT.search(text, start, end) else 0)
-        crime_at = next((c.start for c in cues_in if c.type and c.event), end)
-        first = k in history and history_at[history[k][0]] < crime_at
+        first = k in history and history_at[history[k][0]] < next((c.start for c in cues_in if c.type and c.event), end)
         out.append(
             Sentence(
                 *(start, end, cues_in, places_in, sj - si, aside, separate, k in future, wj - wi, k in history),

@@ -23,6 +23,7 @@ import pandas as pd
 
 from extract.datafiles import DATA_DIR, read_rows
 from extract.records import DATE_RANGE, PRECISIONS, WEAPONS, Place
+from extract.selection import BAND_MARGIN_DEGREES, EARTH_RADIUS_KM
 
 CRIME_TYPES_CSV = DATA_DIR / "crime_types.csv"
 VIEWS = ("points", "density", "boroughs")
@@ -39,8 +40,6 @@ MAX_PLACE_CHARS = 80  # a street with its postcode and area fits; more is not a 
 DEFAULT_KM = 1.0
 KM_RANGE = (0.1, 10.0)  # a street corner to a few boroughs; wider is most of London, and the search would not narrow
 KM_DECIMALS = 2  # 10 m steps: a link keeps the radius it was given, and written back reads the same
-EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG), as extract.geo.gazetteer.km uses
-BAND_MARGIN_DEGREES = 1e-9  # float rounding: a point on the edge of the band of latitudes is measured
 
 
 @dataclass(frozen=True, slots=True)

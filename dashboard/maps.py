@@ -23,7 +23,7 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.positions import find_one
 from extract.datafiles import DATA_DIR, read_rows
 from extract.geo.gazetteer import LONDON_BBOX
-from extract.records import PRECISION_ORDER
+from extract.records import PRECISION_ORDER, UNDRAWN_PRECISION
 
 GROUPS_CSV = DATA_DIR / "incident_groups.csv"
 CATEGORY_COLORS_CSV = DATA_DIR / "category_colors.csv"
@@ -34,7 +34,6 @@ HEADLINE_CHARS = 90
 NO_HEADLINE = "(no headline)"
 DECIMALS = 5  # about 1 m: incidents whose points round to the same are one marker
 APPROXIMATE_FROM = PRECISION_ORDER["street"] + 1
-UNDRAWN_PRECISION = "london"  # a point somewhere in London says nothing about where
 POINT_LAYERS = ("incidents", "approximate")
 STACK_TYPES = 3  # a stack's tooltip names this many types, then "…"
 DOT_PX = 5
@@ -485,14 +484,23 @@ def stack_of(frame: pd.DataFrame, incident: str) -> list[str]:
     if not mask.iat[at]:
         return [incident]
     row = frame.iloc[at]
-    approximate = frame["precision_rank"] >= APPROXIMATE_FROM
-    same = (
-        mask
-        & frame["lat"].round(DECIMALS).eq(round(row["lat"], DECIMALS))
-        & frame["lon"].round(DECIMALS).eq(round(row["lon"], DECIMALS))
-        & approximate.eq(row["precision_rank"] >= APPROXIMATE_FROM)
-    )
+    same = mask & same_marker(frame, row["lat"], row["lon"], approximate=row["precision_rank"] >= APPROXIMATE_FROM)
     return [incident] + [i for i in frame.index[same.to_numpy(dtype=bool)] if i != incident]
+
+
+def same_marker(frame: pd.DataFrame, lat: float, lon: float, *, approximate: bool) -> pd.Series:
+    """Return whether each incident of `frame`, when drawn, is drawn in the marker at (lat, lon) that is
+    `approximate` (a ring) or not (a dot): its point rounds to the same at DECIMALS, and its place is as coarse."""
+    return (
+        frame["lat"].round(DECIMALS).eq(round(lat, DECIMALS))
+        & frame["lon"].round(DECIMALS).eq(round(lon, DECIMALS))
+        & (frame["precision_rank"] >= APPROXIMATE_FROM).eq(approximate)
+    )
+
+
+def approximate(precision: str | None) -> bool:
+    """Return whether an incident placed this precisely is drawn as an approximate place (a ring), not a dot."""
+    return PRECISION_ORDER.get(precision, -1) >= APPROXIMATE_FROM  # type: ignore[arg-type]
 
 
 def group_counts(pairs: pd.DataFrame, groups: Sequence[Group]) -> list[tuple[Group, int]]:

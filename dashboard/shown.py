@@ -8,6 +8,8 @@ marker. The page asks only these, so that a backend can answer each with a query
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import numpy as np
@@ -15,6 +17,9 @@ import pandas as pd
 
 from dashboard import maps
 from dashboard.filters import Filters, filter_incidents
+from extract import selection, store
+from extract.records import PRECISIONS
+from extract.selection import Selection
 
 Bounds = tuple[float, float, float, float]
 """(south, west, north, east)"""
@@ -50,8 +55,8 @@ class Shown(Protocol):
         """How many the map can draw as points (maps.drawable)."""
         ...
 
-    def drawn_rows(self) -> pd.DataFrame:
-        """The rows the map draws as points (maps.drawable), in order, with the columns of the page's frame."""
+    def drawn(self) -> pd.Index:
+        """The ids of those the map draws as points (maps.drawable), in order."""
         ...
 
     def bounds(self) -> Bounds | None:
@@ -99,8 +104,8 @@ class FrameShown:
     def drawable(self) -> int:
         return int(self._drawable().sum())
 
-    def drawn_rows(self) -> pd.DataFrame:
-        return self.rows.iloc[np.flatnonzero(self._drawable())]
+    def drawn(self) -> pd.Index:
+        return self.rows.index[self._drawable()]
 
     def bounds(self) -> Bounds | None:
         return maps.points_bounds(self.rows)
@@ -111,5 +116,166 @@ class FrameShown:
     def stack(self, incident: str) -> list[str]:
         return maps.stack_of(self.rows, incident)
 
+    def at_point(self, lat: float, lon: float, *, approximate: bool) -> list[tuple[str, str | None]]:
+        """(id, date) of those the map draws in one marker at (lat, lon) as `approximate` or not (maps.same_marker),
+        in order."""
+        same = (maps.drawable(self.rows) & maps.same_marker(self.rows, lat, lon, approximate=approximate)).to_numpy()
+        rows = self.rows.iloc[np.flatnonzero(same)]
+        return [(i, None if pd.isna(d) else d) for i, d in zip(rows.index, rows["date"].astype(object))]
+
     def _drawable(self) -> np.ndarray:
         return maps.drawable(self.rows).to_numpy(dtype=bool)
+
+
+Connect = Callable[[], AbstractContextManager[store.Connection]]
+"""Lends a read-only connection to the database for one statement, and takes it back."""
+CUBE = ("type", "weapon", "borough", "precision", "drawn", "unplaced")
+"""The columns QueryShown counts the kept rows by in one statement, from which it answers every count, pair and
+missing value of them: one scan of the table where each count would take one (at ten million incidents, 0.5-0.9 s
+each). Each has a few dozen values at most, so the groups stay few whatever the number of rows."""
+
+
+class QueryShown:
+    """`Shown` of the stored reports that `kept` keeps, asked of a PostgreSQL database statement by statement
+    (extract.selection), together with `extra`: a FrameShown of the rows the dashboard derives itself (corrected by an
+    editor, say), whose ids `kept` leaves out. Each statement's answer is kept for the page run that asks it."""
+
+    def __init__(self, connect: Connect, kept: Selection, *, extra: FrameShown | None = None) -> None:
+        self.connect, self.kept, self.extra = connect, kept, extra
+        self._tallies: dict[tuple[tuple[str, ...], bool], pd.DataFrame] = {}
+
+    def __len__(self) -> int:
+        return int(self._cube()["n"].sum()) + (len(self.extra) if self.extra is not None else 0)
+
+    def newest(self, n: int | None = None) -> pd.Index:
+        return self._in_order(lambda conn: selection.newest(conn, self.kept, n), n, drawn=False)
+
+    def counts(self, column: str, *, drawn: bool = False) -> pd.Series:
+        found = self._counted((column,), drawn=drawn)
+        found = found[found[column].notna()]
+        counts = pd.Series(found["n"].to_numpy(), index=pd.Index(found[column].to_numpy(), dtype=object), dtype=int)
+        if self.extra is not None:
+            counts = counts.add(self.extra.counts(column, drawn=drawn).astype(int), fill_value=0).astype(int)
+        return counts.groupby(level=0).sum() if counts.index.has_duplicates else counts
+
+    def pairs(self, first: str, second: str, *, drawn: bool = False) -> pd.DataFrame:
+        found = self._counted((first, second), drawn=drawn)
+        if self.extra is not None:
+            found = pd.concat([found, self.extra.pairs(first, second, drawn=drawn)], ignore_index=True)
+        keys = found[[first, second]].astype(object).where(found[[first, second]].notna(), "\\0")  # None groups too
+        summed = found.assign(**{c: keys[c] for c in (first, second)}).groupby([first, second], sort=False)["n"].sum()
+        pairs = summed.reset_index().astype({first: object, second: object})
+        return pairs.replace({"\\0": None})
+
+    def missing(self, column: str) -> int:
+        if column == "lat":  # its values are too many to count by: the cube counts the rows without one
+            cube = self._cube()
+            own = int(cube.loc[cube["unplaced"].astype(bool), "n"].sum())
+        else:
+            found = self._counted((column,), drawn=False)
+            own = int(found.loc[found[column].isna(), "n"].sum())
+        return own + (self.extra.missing(column) if self.extra is not None else 0)
+
+    def drawable(self) -> int:
+        cube = self._cube()
+        own = int(cube.loc[cube["drawn"].astype(bool), "n"].sum())
+        return own + (self.extra.drawable() if self.extra is not None else 0)
+
+    def drawn(self) -> pd.Index:
+        return self._in_order(lambda conn: selection.newest(conn, self.kept, drawn=True), None, drawn=True)
+
+    def bounds(self) -> Bounds | None:
+        with self.connect() as conn:
+            found = [b for b in (selection.bounds(conn, self.kept), self.extra and self.extra.bounds()) if b]
+        if not found:
+            return None
+        south, west, north, east = zip(*found)
+        return min(south), min(west), max(north), max(east)
+
+    def marker(self, incident: str | None) -> tuple[float, float] | None:
+        if incident is None:
+            return None
+        if self.extra is not None and incident in self.extra.rows.index:
+            return self.extra.marker(incident)
+        with self.connect() as conn:
+            found = selection.point(conn, self.kept, incident)
+        return None if found is None else found[:2]
+
+    def stack(self, incident: str) -> list[str]:
+        own = self.extra is not None and incident in self.extra.rows.index
+        if own:
+            at = self.extra.marker(incident)  # type: ignore[union-attr]
+            precision = self.extra.rows.at[incident, "precision"]  # type: ignore[union-attr]
+        else:
+            with self.connect() as conn:
+                found = selection.point(conn, self.kept, incident)
+            at, precision = (None, None) if found is None else (found[:2], found[2])
+        if at is None:
+            return [incident]
+        approximate = maps.approximate(precision)
+        alike = [p for p in (*PRECISIONS, None) if maps.approximate(p) == approximate]
+        with self.connect() as conn:
+            rows = selection.at_point(conn, self.kept, *at, decimals=maps.DECIMALS, precisions=alike)
+        if self.extra is not None:
+            rows += self.extra.at_point(*at, approximate=approximate)
+        ids = [i for i, _ in _ordered([(i, d) for i, d, *_ in rows])]
+        return [incident] + [i for i in ids if i != incident]
+
+    def _cube(self) -> pd.DataFrame:
+        return self._tally(CUBE, drawn=False)
+
+    def _counted(self, columns: tuple[str, ...], *, drawn: bool) -> pd.DataFrame:
+        """The kept rows (drawn, when `drawn`) counted by `columns`, from the cube when it holds them."""
+        if set(columns) <= set(CUBE):
+            cube = self._cube()
+            if drawn:
+                cube = cube[cube["drawn"].astype(bool)]
+            keys = cube[list(columns)].astype(object).where(cube[list(columns)].notna(), "\\0")
+            summed = cube.assign(**{c: keys[c] for c in columns}).groupby(list(columns), sort=False)["n"].sum()
+            return summed.reset_index().replace({"\\0": None})
+        return self._tally(columns, drawn=drawn)
+
+    def _tally(self, columns: tuple[str, ...], *, drawn: bool) -> pd.DataFrame:
+        if (columns, drawn) not in self._tallies:
+            with self.connect() as conn:
+                rows = selection.tally(conn, self.kept, columns, drawn=drawn)
+            frame = pd.DataFrame.from_records(rows, columns=[*columns, "n"])
+            self._tallies[(columns, drawn)] = frame.astype({c: object for c in columns}).astype({"n": int})
+        return self._tallies[(columns, drawn)]
+
+    def _in_order(self, read: Callable[[store.Connection], list[tuple]], n: int | None, *, drawn: bool) -> pd.Index:
+        """The ids `read` gives, with the extra rows' (drawn only, when `drawn`), in the page's order, the first `n`."""
+        with self.connect() as conn:
+            rows = [(i, d) for i, d in read(conn)]
+        if self.extra is not None:
+            ids = self.extra.drawn() if drawn else self.extra.newest(n)
+            dates = self.extra.rows["date"].reindex(ids).astype(object)
+            rows += [(i, None if pd.isna(d) else d) for i, d in zip(ids, dates)]
+            rows = _ordered(rows)
+        return pd.Index([i for i, _ in (rows if n is None else rows[:n])], dtype=object)
+
+
+def _ordered(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """(id, date) pairs in the page's order: newest date first, undated last, then by id."""
+    by_id = sorted(rows, key=lambda r: r[0])
+    return sorted(by_id, key=lambda r: r[1] or "", reverse=True)  # stable: the ids stay in order within a date
+
+
+def selection_of(filters: Filters, *, among: Sequence[str] | None = None, left_out: Sequence[str] = ()) -> Selection:
+    """Return the Selection of the stored rows `filters` keep (but their text search: `among`, the ids it keeps, None
+    without one), leaving out the incidents `left_out`."""
+    place = filters.near.place if filters.near is not None else None
+    return Selection(
+        boroughs=filters.boroughs,
+        types=filters.types,
+        categories=filters.categories,
+        date_from=filters.date_from.isoformat() if filters.date_from else None,
+        date_to=filters.date_to.isoformat() if filters.date_to else None,
+        undated=filters.undated,
+        fatal_only=filters.fatal_only,
+        weapon=filters.weapon,
+        precisions=PRECISIONS[: PRECISIONS.index(filters.min_precision) + 1] if filters.min_precision else None,
+        near=selection.Near(place.lat, place.lon, filters.km) if place is not None else None,
+        among=tuple(among) if among is not None else None,
+        left_out=tuple(left_out),
+    )

@@ -16,6 +16,7 @@ PRECISIONS = ("building", "junction", "site", "street", "station", "postcode", "
 landmark building named as a place."""
 PRECISION_ORDER = {precision: i for i, precision in enumerate(PRECISIONS)}
 """Each precision's place in PRECISIONS: a lower number is more precise."""
+UNDRAWN_PRECISION = "london"  # a point somewhere in London says nothing about where: a map does not draw it
 
 # An assault its victim died of is a homicide, as a fatal stabbing stays a stabbing: "assault" names no method, and
 # every phrasing suite's writers accept only a homicide for "died after being punched".

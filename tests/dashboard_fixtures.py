@@ -5,6 +5,7 @@ The texts are made up for the tests. One article carries untrusted markup in eve
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -267,3 +268,42 @@ def database_problem_line(db: str | Path, reason: str) -> str:
     return escape_markdown(
         f"The incidents database {db} cannot be used ({reason}). Start the dashboard with --db naming one."
     )
+
+
+def varied_cases(n: int, *, seed: int = 7) -> tuple[Case, ...]:
+    """Return `n` made-up cases of every kind a filter or count tells apart: types, boroughs, precisions (with the
+    undrawn one), points shared by several (one marker), no place, dates shared, none or of a month only, fatal or
+    not or unknown, weapons or none."""
+    rng = random.Random(seed)
+    types = (("stabbing", "violence and sexual offences"), ("robbery", "robbery"), ("burglary", "burglary"))
+    boroughs = (("Hackney", "E09000012", 51.545, -0.055), ("Southwark", "E09000028", 51.47, -0.07))
+    points = [(51.5 + rng.random() / 10, -0.1 + rng.random() / 10) for _ in range(n // 4)]  # shared by about four
+    cases = []
+    for k in range(n):
+        kind, category = rng.choice(types)
+        borough, code, lat, lon = rng.choice(boroughs)
+        precision = rng.choice(("street", "street", "junction", "area", "borough", "london"))
+        if rng.random() < 0.15:
+            where = None
+        else:
+            lat, lon = rng.choice(points) if precision != "london" else (lat, lon)
+            where = place(f"Place {k % 9}", lat, lon, precision, borough, code, kind=precision)
+        day = rng.choice((None, "2024-04", "2024-03-31", "2024-04-01", "2024-04-02", "2023-12-25"))
+        text = f"Case {k}: a {kind} was reported."
+        cases.append(
+            Case(
+                f"varied{k:03d}",
+                f"Case {k}",
+                text,
+                text,
+                kind,
+                category,
+                None,
+                where,
+                None,
+                day,
+                rng.choice((True, False, None)),
+                rng.choice((None, "knife", "gun", "none")),
+            )
+        )
+    return tuple(cases)

@@ -24,6 +24,7 @@ LAYERS = {  # module or package -> (rank, layer); a module may import its own ra
     "extract.store": (4, "sources and storage"),
     "extract.postgres": (4, "sources and storage"),
     "extract.columnar": (4, "sources and storage"),
+    "extract.selection": (4, "sources and storage"),
     "extract.exports": (4, "sources and storage"),
     "extract.pipeline": (5, "wiring"),
     "extract.events": (5, "wiring"),

@@ -1,10 +1,16 @@
+import contextlib
+from datetime import date
+
 import pandas as pd
 import pytest
+from dashboard_fixtures import build_incidents_db, varied_cases
 
 from dashboard import maps
-from dashboard.data import coded
-from dashboard.filters import NO_FILTERS, Filters, filter_incidents
-from dashboard.shown import FrameShown
+from dashboard.data import coded, read_incidents
+from dashboard.filters import NO_FILTERS, Filters, Near, filter_incidents
+from dashboard.shown import FrameShown, QueryShown, selection_of
+from extract import store
+from extract.records import Place
 
 FILTERS = [
     NO_FILTERS,
@@ -32,7 +38,7 @@ def test_frame_shown_answers_as_the_filtered_frame(frame, filters, coding):
         assert shown.counts(column).to_dict() == rows[column].value_counts().loc[lambda c: c > 0].to_dict()
         assert shown.missing(column) == rows[column].isna().sum()
     assert shown.counts("cell", drawn=True).to_dict() == maps.cell_counts(rows).to_dict()
-    assert (shown.drawable(), list(shown.drawn_rows().index)) == (len(drawn), list(drawn.index))
+    assert (shown.drawable(), list(shown.drawn())) == (len(drawn), list(drawn.index))
     assert shown.bounds() == maps.points_bounds(rows)
     pairs = {(t, w): n for t, w, n in shown.pairs("type", "weapon", drawn=True).itertuples(index=False)}
     expected = drawn.groupby(["type", "weapon"], dropna=False, observed=True).size()
@@ -46,3 +52,77 @@ def test_pairs_keep_a_missing_value_as_none(frame):
     pairs = FrameShown(frame, NO_FILTERS).pairs("type", "weapon")
     assert pairs["n"].sum() == len(frame)
     assert pairs["weapon"].map(lambda w: w is None or isinstance(w, str)).all()
+
+
+@pytest.fixture(scope="module")
+def varied_postgres(postgres_server):
+    """A PostgreSQL database of varied_cases, and its frame as the dashboard reads it (data.read_incidents)."""
+    url = postgres_server.new_database()
+    build_incidents_db(url, cases=varied_cases(240))
+    conn = store.connect_readonly(url)
+    yield conn, coded(read_incidents(url))
+    conn.close()
+
+
+PLACE = Place(
+    "Somewhere", 51.55, -0.05, kind="street", precision="street", borough=None, borough_code=None, source="test"
+)
+QUERY_FILTERS = [
+    *FILTERS,
+    Filters(boroughs=("Hackney",), types=("robbery",)),
+    Filters(categories=("burglary",)),
+    Filters(date_from=date(2024, 4, 1)),
+    Filters(date_from=date(2024, 4, 1), date_to=date(2024, 4, 1), undated=True),
+    Filters(date_to=date(2024, 3, 31)),
+    Filters(weapon="knife", min_precision="junction"),
+    Filters(min_precision="borough"),
+    Filters(near=Near("somewhere", PLACE), km=3.0),
+    Filters(near=Near("somewhere", PLACE), km=2.5, fatal_only=True),
+]
+
+
+def answers(shown, ids):
+    """Everything a Shown answers, for comparing two."""
+    counts = {c: shown.counts(c).sort_index().to_dict() for c in ("type", "borough", "date", "precision", "weapon")}
+    pairs = shown.pairs("type", "weapon", drawn=True)
+    return {
+        "len": len(shown),
+        "newest": list(shown.newest()),
+        "first": list(shown.newest(7)),
+        "counts": counts,
+        "cells": shown.counts("cell", drawn=True).sort_index().to_dict(),
+        "missing": {c: shown.missing(c) for c in ("date", "borough", "weapon", "lat", "precision")},
+        "drawable": shown.drawable(),
+        "drawn": list(shown.drawn()),
+        "bounds": shown.bounds(),
+        "pairs": sorted(((t, w, n) for t, w, n in pairs.itertuples(index=False)), key=repr),
+        "markers": [shown.marker(i) for i in ids],
+        "stacks": [shown.stack(i) for i in ids],
+    }
+
+
+@pytest.mark.parametrize("filters", QUERY_FILTERS)
+@pytest.mark.parametrize("extra_rows", [0, 9], ids=["all-stored", "some-derived"])
+def test_query_shown_answers_as_the_frame_does(varied_postgres, filters, extra_rows):
+    conn, frame = varied_postgres
+    # The rows the dashboard would derive itself (corrected, protected): every 27th, answered by a frame.
+    derived = list(frame.index[::27][:extra_rows])
+    extra = FrameShown(frame.loc[derived], filters) if derived else None
+    shown = QueryShown(lambda: contextlib.nullcontext(conn), selection_of(filters, left_out=derived), extra=extra)
+    ids = [*frame.index[:40:4], *derived[:3], "nowhere:0"]
+    assert answers(shown, ids) == answers(FrameShown(frame, filters), ids)
+
+
+def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgres):
+    conn, _ = varied_postgres
+    asked = []
+
+    class Counting:
+        def execute(self, sql, parameters=()):
+            asked.append(sql)
+            return conn.execute(sql, parameters)
+
+    shown = QueryShown(lambda: contextlib.nullcontext(Counting()), selection_of(NO_FILTERS))
+    len(shown), shown.counts("type"), shown.counts("borough"), shown.missing("lat"), shown.drawable()
+    shown.pairs("type", "weapon", drawn=True), shown.counts("precision"), shown.missing("weapon")
+    assert len(asked) == 1

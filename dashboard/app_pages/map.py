@@ -459,7 +459,7 @@ borough_counts = shown.counts("borough") if drawn == "boroughs" else pd.Series()
 map_column, side_column = st.columns([3, 2])
 with map_column:
     deck = maps.incidents_deck(
-        shown_rows(shown.drawn_rows().index) if drawn == "points" else pd.DataFrame(),
+        shown_rows(shown.drawn()) if drawn == "points" else pd.DataFrame(),
         view=drawn,
         groups=groups,
         type_labels=type_labels,

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import itertools
 import os
+import queue
 import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import h3
@@ -34,12 +36,13 @@ from dashboard.privacy import (
     NAME_MASK,
     NEUTRAL_EVIDENCE,
     NEUTRAL_HEADLINE,
+    PROTECTED_TYPES,
     may_name,
     protected_rows,
     public_incidents,
 )
-from dashboard.shown import FrameShown, Shown
-from extract import columnar, corrections, store
+from dashboard.shown import FrameShown, QueryShown, Shown, selection_of
+from extract import columnar, corrections, selection, store
 from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS, hand_back_memory
 from extract.datafiles import DEFAULT_DB
 from extract.geo.gazetteer import Gazetteer, load_borough_geojson
@@ -346,6 +349,75 @@ def shown(db_path: str | Path, filters: Filters, *, public_view: bool, events_vi
     counted = without_texts(db_path, public_view=public_view, events_view=events_view)
     matches = text_matches(db_path, filters.query, public_view=public_view, events_view=events_view)
     return FrameShown(counted, filters, matches=matches)
+
+
+def queried(url: str, filters: Filters, *, public_view: bool, events_view: bool) -> QueryShown:
+    """Return `shown` of the PostgreSQL database at `url` asked of it statement by statement (dashboard.shown.
+    QueryShown), but for the rows the dashboard derives itself (`derived_rows`), which a frame of them answers."""
+    derived = derived_rows(url, public_view=public_view, events_view=events_view)
+    kept = replace(selection_of(filters, left_out=derived.attrs[LEFT_OUT]), events=events_view)
+    extra = FrameShown(derived, filters) if len(derived) else None
+    return QueryShown(functools.partial(lent_connection, url), kept, extra=extra)
+
+
+LEFT_OUT = "left_out"  # derived_rows' attribute: the stored reports it stands for, which statements leave out
+
+
+def derived_rows(url: str, *, public_view: bool, events_view: bool) -> pd.DataFrame:
+    """Return the rows of the page's frame (without_texts') that the dashboard derives itself from the PostgreSQL
+    database at `url` (extract.selection.derived: corrected, protected, or of events whose stored merge does not
+    stand), with the ids of the stored reports they stand for as attrs[LEFT_OUT]; once per database version."""
+    return _cached_derived(url, _frames_version(url), public_view, events_view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4 * CACHED_DATABASES)
+def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bool) -> pd.DataFrame:
+    found = corrections_of(url)
+    with lent_connection(url) as conn:
+        ids = selection.derived(
+            conn,
+            incidents=sorted({c.target for c in found if c.kind == "incident"}),
+            articles=sorted({c.target for c in found if c.kind == "article"}),
+            protected=sorted(PROTECTED_TYPES),
+            public=public_view,
+        )
+        stored = columnar.rows_frame(store.iter_map_rows_of(conn, ids))
+    frame = _frame(_corrected(stored, found))
+    if public_view:
+        frame = public_incidents(frame, name_vocabulary())
+    if events_view:
+        frame = event_frame(frame, families=crime_families(), memo=event_merges())
+    frame = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
+    frame.attrs[LEFT_OUT] = tuple(ids)
+    return frame
+
+
+@contextlib.contextmanager
+def lent_connection(url: str) -> Iterator[store.Connection]:
+    """Lend a read-only connection to the PostgreSQL database at `url` from the server's pool, for a few statements:
+    opened when none is free (8.7 ms here), kept when given back; one that failed is closed."""
+    with _VERSION_LOCK:
+        pool = _connection_pools().setdefault(url, queue.SimpleQueue())
+    try:
+        conn = pool.get_nowait()
+    except queue.Empty:
+        conn = store.connect_readonly(url)
+        # A statement prepared by psycopg (its fifth run) may be planned once for any parameters; planned for each,
+        # the ids a statement leaves out are hashed (PostgreSQL 15), not compared one by one with every row.
+        conn.execute("SET plan_cache_mode = force_custom_plan")
+    try:
+        yield conn
+    except BaseException:
+        with contextlib.suppress(*store.DB_ERRORS):
+            conn.close()
+        raise
+    pool.put(conn)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection_pools() -> dict[str, queue.SimpleQueue]:
+    """Return {PostgreSQL URL: its free read-only connections}, one per server."""
+    return {}
 
 
 def coded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -963,6 +1035,7 @@ _VERSION_CACHES = (
     _cached_places,
     _cached_report_events,
     _cached_texts,
+    _cached_derived,
     _cached_corrections,
 )
 

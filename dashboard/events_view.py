@@ -124,8 +124,9 @@ def event_frame(
             if memo is not None:
                 memo[tuple(rows)] = found
         merges.add(found)
-    # The single reports and the leads, newest (merged) date first, taken from the frame in one step: a merged
-    # date may be earlier than its lead's own. Stable, so that a date keeps the frame's order by incident id.
+    # The single reports and the leads, newest (merged) date first, then by incident id (as a statement orders the
+    # store's event rows: extract.selection), taken from the frame in one step: a merged date may be earlier than
+    # its lead's own.
     lead_at = np.concatenate([merges.at, [position[i] for i in merges.leads[stored_count:]]]).astype(int)
     is_kept = ~shared_mask
     is_kept[lead_at] = True
@@ -136,8 +137,10 @@ def event_frame(
     text = pa.large_string()
     merged_dates = pa.array(merges.values["date"], type=text).take(pa.array(np.argsort(leads, kind="stable")))
     dates = pc.replace_with_mask(_arrow(reports["date"]).cast(text).take(pa.array(kept)), lead_mask, merged_dates)
-    # Arrow's sort is stable: ISO dates newest first, missing last
-    order = pc.array_sort_indices(dates, order="descending", null_placement="at_end").to_numpy(zero_copy_only=False)
+    ids = _arrow(reports["incident_id"]).cast(text).take(pa.array(kept))
+    keys = [("date", "descending", "at_end"), ("id", "ascending", "at_end")]  # ISO dates newest first, missing last
+    by = pa.table({"date": dates, "id": ids})
+    order = pc.sort_indices(by, sort_keys=keys).to_numpy(zero_copy_only=False)
     rows = kept[order]
     # Nothing merged and the order kept (a store of one outlet's news, say): the reports' columns, shared, not copied.
     same = len(rows) == len(reports) and bool((rows == np.arange(len(rows))).all())

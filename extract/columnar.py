@@ -259,6 +259,11 @@ def _read(
     return _stored_frame(rows)
 
 
+def rows_frame(rows: Iterator[tuple]) -> pd.DataFrame:
+    """Return map rows (store.iter_map_rows_of) as stored_frame makes them a frame, in its order."""
+    return _stored_frame(rows)[0]
+
+
 def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]:
     """Return store.iter_map_rows as a frame (MAP_COLUMNS, then MAP_EXTRAS) in store.iter_incident_rows' order
     (newest date first, no date last, then by incident id), its columns typed as one DataFrame.from_records of all

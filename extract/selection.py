@@ -28,15 +28,23 @@ COLUMNS = {
     **{c: f"i.{c}" for c in ("type", "category", "borough", "borough_code", "precision", "weapon", "fatal", "date")},
     **{c: f"i.{c}" for c in ("lat", "lon", "date_basis", "place_kind", "place_name")},
     "cell": "to_hex(i.h3_r8)",  # h3's text form of a cell is its integer in lower-case hexadecimal
-    "published": "a.published",
     # The store's own constant, not a reader's value: written into the statement, it needs no parameter.
     "drawn": f"(i.lat IS NOT NULL AND i.lon IS NOT NULL AND i.precision IS DISTINCT FROM '{UNDRAWN_PRECISION}')",
     "unplaced": "(i.lat IS NULL)",
 }
-"""The columns a selection's rows are counted by, as its statements read them; `drawn` is whether a map draws the
-incident (a point placed more precisely than UNDRAWN_PRECISION), `unplaced` whether it has no latitude."""
+"""The columns a selection's rows are counted by, as its statements read them of the reports; `drawn` is whether a
+map draws the incident (a point placed more precisely than UNDRAWN_PRECISION), `unplaced` whether it has no
+latitude."""
+EVENT_COLUMNS = {
+    **COLUMNS,
+    **{c: f"CASE WHEN i.event_role = {store.ROLE_LEAD} THEN i.event_{c} ELSE i.{c} END" for c in store.EVENT_VALUES},
+}
+"""The same of the events: an event of several reports is its lead's row (store.ROLE_LEAD), with the event's merged
+values; the other reports of such an event are no row of their own (store.ROLE_TOLD)."""
 _C = ' COLLATE "C"'
 _ORDER = f"i.date{_C} DESC NULLS LAST, i.incident_id{_C}"
+# As the index of migration 14 orders the events, so that a page of the newest reads a page of it.
+_EVENTS_ORDER = f"({EVENT_COLUMNS['date']}){_C} DESC NULLS LAST, i.incident_id{_C}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,7 @@ class Selection:
     precisions: tuple[str, ...] | None = None  # those placed this precisely; None keeps any, and no place
     near: Near | None = None
     among: tuple[str, ...] | None = None  # only these incident ids (a text search's); None keeps any
+    events: bool = False  # the events (EVENT_COLUMNS), not the reports
     left_out: tuple[str, ...] = ()  # incident ids never kept: hidden, or answered by the caller
     articles_left_out: tuple[str, ...] = ()  # the incidents of these articles neither
 
@@ -78,10 +87,10 @@ def count(conn: store.Connection, kept: Selection, *, drawn: bool = False) -> in
 def tally(conn: store.Connection, kept: Selection, columns: Sequence[str], *, drawn: bool = False) -> list[tuple]:
     """Return (*values, n) for each combination of values of `columns` (of COLUMNS) the kept incidents hold (those
     a map draws, when `drawn`), a missing value as None, in no particular order."""
-    if unknown := set(columns) - COLUMNS.keys():
+    if unknown := set(columns) - COLUMNS.keys():  # the events' are the same
         raise ValueError(f"not a column a selection is counted by: {sorted(unknown)}")
     where, parameters = _where(kept, drawn=drawn)
-    read = ", ".join(COLUMNS[c] for c in columns)
+    read = ", ".join(_columns(kept)[c] for c in columns)
     groups = ", ".join(str(n) for n in range(1, len(columns) + 1))
     sql = f"SELECT {read}, count(*){_FROM} WHERE {where} GROUP BY {groups}"
     return [tuple(row) for row in conn.execute(sql, parameters).fetchall()]
@@ -92,7 +101,7 @@ def newest(conn: store.Connection, kept: Selection, n: int | None = None, *, dra
     when `drawn`)."""
     where, parameters = _where(kept, drawn=drawn)
     limit = "" if n is None else f" LIMIT {int(n)}"
-    sql = f"SELECT i.incident_id, i.date{_FROM} WHERE {where} ORDER BY {_ORDER}{limit}"
+    sql = f"SELECT i.incident_id, {_columns(kept)['date']}{_FROM} WHERE {where} ORDER BY {_order(kept)}{limit}"
     return [tuple(row) for row in conn.execute(sql, parameters).fetchall()]
 
 
@@ -121,15 +130,24 @@ def at_point(
     named = [p for p in precisions if p is not None]
     own = "i.precision = ANY(?)" + (" OR i.precision IS NULL" if None in precisions else "")
     sql = (
-        f"SELECT i.incident_id, i.date, i.precision{_FROM} WHERE {where} AND round(i.lat::numeric, {int(decimals)}) ="
+        f"SELECT i.incident_id, {_columns(kept)['date']}, i.precision{_FROM} WHERE {where}"
+        f" AND round(i.lat::numeric, {int(decimals)}) ="
         f" round(?::numeric, {int(decimals)}) AND round(i.lon::numeric, {int(decimals)}) = round(?::numeric,"
-        f" {int(decimals)}) AND ({own}) ORDER BY {_ORDER}"
+        f" {int(decimals)}) AND ({own}) ORDER BY {_order(kept)}"
     )
     rows = conn.execute(sql, (*parameters, lat, lon, named)).fetchall()
     return [tuple(row) for row in rows]
 
 
 _FROM = " FROM incidents i JOIN articles a ON a.article_id = i.article_id"
+
+
+def _columns(kept: Selection) -> dict[str, str]:
+    return EVENT_COLUMNS if kept.events else COLUMNS
+
+
+def _order(kept: Selection) -> str:
+    return _EVENTS_ORDER if kept.events else _ORDER
 
 
 def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
@@ -141,18 +159,21 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
         tests.append(sql)
         parameters.extend(values)
 
-    for column, values in (("borough", kept.boroughs), ("type", kept.types), ("category", kept.categories)):
+    column = _columns(kept)
+    if kept.events:
+        test(f"i.event_role <> {store.ROLE_TOLD}")
+    for name, values in (("borough", kept.boroughs), ("type", kept.types), ("category", kept.categories)):
         if values:
-            test(f"i.{column} = ANY(?)", list(values))
-    undated = " OR i.date IS NULL" if kept.undated else ""
+            test(f"{column[name]} = ANY(?)", list(values))
+    undated = f" OR {column['date']} IS NULL" if kept.undated else ""
     if kept.date_from is not None:
-        test(f"(i.date{_C} >= ?{undated})", kept.date_from)
+        test(f"(({column['date']}){_C} >= ?{undated})", kept.date_from)
     if kept.date_to is not None:
-        test(f"(i.date{_C} <= ?{undated})", kept.date_to)
+        test(f"(({column['date']}){_C} <= ?{undated})", kept.date_to)
     if kept.fatal_only:
-        test("i.fatal = 1")
+        test(f"{column['fatal']} = 1")
     if kept.weapon is not None:
-        test("i.weapon = ?", kept.weapon)
+        test(f"{column['weapon']} = ?", kept.weapon)
     if kept.precisions is not None:
         test("i.precision = ANY(?)", list(kept.precisions))
     if kept.near is not None:
@@ -187,3 +208,32 @@ def _near(near: Near, test: Callable[..., None]) -> None:
         " + cos(radians(i.lat)) * cos(radians(?)) * power(sin((radians(i.lon) - radians(?)) / 2), 2)))))"
     )
     test(f"{haversine} <= ?", EARTH_RADIUS_KM, near.lat, near.lat, near.lon, near.km)
+
+
+def derived(
+    conn: store.Connection,
+    *,
+    incidents: Sequence[str],
+    articles: Sequence[str],
+    protected: Sequence[str],
+    public: bool,
+) -> list[str]:
+    """Return the ids of the stored reports a dashboard derives itself rather than asks statements of, by id: those of
+    the `incidents` and `articles` an editor's correction touches, and every report of an event of several that holds
+    one of them, or a report of a `protected` type (its event is told by those alone), or has no lead (its reports
+    disagree with its stored merge); and in the `public` view every report of a `protected` type, whose point it
+    moves."""
+    shared = (
+        "SELECT ie.event_id FROM incident_events ie JOIN incidents i ON i.incident_id = ie.incident_id "
+        f"WHERE i.event_role <> {store.ROLE_OWN} AND (i.incident_id = ANY(?) OR i.article_id = ANY(?) "
+        "OR i.type = ANY(?)) "
+        f"UNION SELECT event_id FROM events WHERE n_reports > 1 AND lead_id IS NULL"
+    )
+    own = "i.incident_id = ANY(?) OR i.article_id = ANY(?)" + (" OR i.type = ANY(?)" if public else "")
+    sql = (
+        f"SELECT i.incident_id FROM incidents i WHERE {own} "
+        f"UNION SELECT ie.incident_id FROM incident_events ie WHERE ie.event_id IN ({shared})"
+    )
+    lists = [list(incidents), list(articles), list(protected)]
+    parameters = (*lists[: 3 if public else 2], *lists)
+    return sorted(row[0] for row in conn.execute(sql, parameters).fetchall())

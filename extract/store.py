@@ -39,7 +39,7 @@ from pathlib import Path
 import h3
 
 from extract.postgres import PostgresConnection, PostgresError, is_postgres_url, is_url, open_postgres, redacted
-from extract.records import Article, ExtractError, Incident, Place
+from extract.records import PRECISIONS, Article, ExtractError, Incident, Place
 
 Connection = sqlite3.Connection | PostgresConnection
 """An open incidents database: SQLite's connection, or PostgreSQL's behind the same shape."""
@@ -187,6 +187,79 @@ CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
 # another, the two characters may have no code, and LIKE's _ is a byte, not a character. (Another encoding is refused
 # since: _refuse_foreign_postgres. The branches for one stay for the migrations as they were written.)
 _FOLDED = "lower(replace(replace({}, chr(8490), 'k'), chr(383), 's') COLLATE \"C\")"
+
+# An event's row on the map (migration 14). Each report holds its role in its event (incidents.event_role): its own
+# (never matched, or alone in its event), the lead of an event of several reports (the first published with the
+# event's place: it stands for the event, and holds the event's merged values in event_<column>), or another report
+# of such an event. So a statement counts the events the map shows from the incidents table alone, as it counts the
+# reports, where joining the two event tables to it took seconds at ten million. The merge is ingest's own
+# (extract.matching.merge_event, stored in events), read as the dashboard reads it (dashboard.events_view): no
+# publication date as an offence date, the date's basis that of the first published report of that date.
+ROLE_OWN, ROLE_LEAD, ROLE_TOLD = 0, 1, 2
+EVENT_VALUES = ("type", "category", "date", "date_basis", "fatal", "weapon")
+"""The columns an event takes from its merge, which its lead report holds as event_<column>."""
+_MAP_PRECISIONS = "(" + ", ".join(f"'{p}'" for p in PRECISIONS) + ")"
+_EVENT_DAY = "CASE WHEN ev.date_basis = 'published' THEN NULL ELSE ev.date END"
+_FITS = (
+    "(ev.lat IS NULL OR (i.precision IN {precisions} AND i.lat = ev.lat AND i.lon = ev.lon"
+    + "".join(
+        f" AND i.{c} IS NOT DISTINCT FROM ev.{c}"
+        for c in ("place_name", "place_kind", "precision", "borough", "borough_code")
+    )
+    + "))"
+)
+_PUBLISHED_ORDER = "a.published IS NULL, a.published{c}, i.incident_id{c}"
+
+
+def _event_roles(scope: str, collate: str) -> str:
+    """Return the statements that set the roles (and the leads' event values, and events.lead_id) of the reports of
+    the events `scope` selects (a condition on `ev`, the events table); `collate` orders texts as bytes."""
+    order = _PUBLISHED_ORDER.format(c=collate)
+    fits = _FITS.format(precisions=_MAP_PRECISIONS)
+    dated = f"i.date IS NOT DISTINCT FROM ({_EVENT_DAY})"
+    cleared = ", ".join(f"event_{c} = NULL" for c in EVENT_VALUES)
+    return f"""
+UPDATE incidents SET event_role = CASE WHEN ev.n_reports > 1 THEN {ROLE_TOLD} ELSE {ROLE_OWN} END, {cleared}
+FROM incident_events ie JOIN events ev ON ev.event_id = ie.event_id
+WHERE ie.incident_id = incidents.incident_id AND ({scope});
+UPDATE events SET lead_id = NULL WHERE event_id IN (SELECT ev.event_id FROM events ev WHERE {scope});
+WITH ranked AS (
+    SELECT ie.incident_id, ev.event_id, i.date_basis, {fits} AS fits, {dated} AS dated,
+        ROW_NUMBER() OVER (PARTITION BY ev.event_id ORDER BY {fits} DESC, {order}) AS place_rank,
+        ROW_NUMBER() OVER (PARTITION BY ev.event_id ORDER BY {dated} DESC, {order}) AS date_rank
+    FROM events ev JOIN incident_events ie ON ie.event_id = ev.event_id
+    JOIN incidents i ON i.incident_id = ie.incident_id JOIN articles a ON a.article_id = i.article_id
+    WHERE ev.n_reports > 1 AND ({scope})
+), leads AS (
+    SELECT l.incident_id, l.event_id, CASE WHEN d.dated THEN d.date_basis ELSE l.date_basis END AS basis
+    FROM ranked l JOIN ranked d ON d.event_id = l.event_id AND d.date_rank = 1
+    WHERE l.place_rank = 1 AND l.fits
+)
+UPDATE incidents SET event_role = {ROLE_LEAD}, event_type = ev.type, event_category = ev.category,
+    event_date = {_EVENT_DAY}, event_date_basis = leads.basis, event_fatal = ev.fatal, event_weapon = ev.weapon
+FROM leads JOIN events ev ON ev.event_id = leads.event_id
+WHERE incidents.incident_id = leads.incident_id;
+UPDATE events SET lead_id = (
+    SELECT i.incident_id FROM incident_events ie JOIN incidents i ON i.incident_id = ie.incident_id
+    WHERE ie.event_id = events.event_id AND i.event_role = {ROLE_LEAD}
+)
+WHERE event_id IN (SELECT ev.event_id FROM events ev WHERE ev.n_reports > 1 AND ({scope}));
+"""
+
+
+EVENTS_DATE = f"CASE WHEN event_role = {ROLE_LEAD} THEN event_date ELSE date END"
+"""An incident row's date as the map's events show it: the event's, of a lead."""
+_MIGRATION_14_COLUMNS = "".join(
+    f"ALTER TABLE incidents ADD COLUMN event_{c} {kind};\n"
+    for c, kind in (
+        ("type", "TEXT"),
+        ("category", "TEXT"),
+        ("date", "TEXT"),
+        ("date_basis", "TEXT"),
+        ("fatal", "INTEGER"),
+        ("weapon", "TEXT"),
+    )
+)
 
 MIGRATIONS = (
     # IF NOT EXISTS: version 1 also adopts the databases made before versions were recorded (user_version 0, the
@@ -557,6 +630,29 @@ END IF;
 END $migration$;
 ANALYZE incidents;
 ANALYZE articles;
+""",
+    ),
+    # Each report's role in its event, and a lead's event values (_event_roles), written with every change of the
+    # events, so that a statement counts the map's events from the incidents table alone. On PostgreSQL, indexes in
+    # the map's order, of the reports and of the events (its rows are the incidents whose role is not ROLE_TOLD), so
+    # that a page of the newest reads a page of an index.
+    Migration(
+        14,
+        "each incident's role in its event (its own, the lead of several reports, or another report) and a lead's "
+        "merged event values (event_type, ...); the events' lead_id; on PostgreSQL indexes in the map's order",
+        "ALTER TABLE incidents ADD COLUMN event_role INTEGER NOT NULL DEFAULT 0;\n"
+        + _MIGRATION_14_COLUMNS
+        + "ALTER TABLE events ADD COLUMN lead_id TEXT;\n"
+        + _event_roles("TRUE", ""),
+        postgres="ALTER TABLE incidents ADD COLUMN event_role SMALLINT NOT NULL DEFAULT 0;\n"
+        + _MIGRATION_14_COLUMNS
+        + "ALTER TABLE events ADD COLUMN lead_id TEXT;\n"
+        + _event_roles("TRUE", ' COLLATE "C"')
+        + f"""
+CREATE INDEX incidents_newest ON incidents (date COLLATE "C" DESC NULLS LAST, incident_id COLLATE "C");
+CREATE INDEX incidents_newest_events ON incidents (({EVENTS_DATE}) COLLATE "C" DESC NULLS LAST, incident_id COLLATE "C")
+    WHERE event_role <> {ROLE_TOLD};
+ANALYZE incidents;
 """,
     ),
 )
@@ -1026,6 +1122,8 @@ def _replace(conn: Connection, article: Article, rows: list[dict], now: str, *, 
         _follow_corrections(conn, before, incident_rows, now)
     taken_down = takedown.fetchone()
     _apply_takedown(conn, article.article_id, taken_down)
+    # Its incidents came back as their own: those still filed in events take their roles again.
+    _events_changed(conn, articles=[article.article_id])
     # A takedown erased the texts screened ahead: they are screened as stored.
     if any(row["name_screen"] is None for row in incident_rows) or (rows and taken_down is not None):
         unscreened = _unscreened.get(id(conn))
@@ -1266,6 +1364,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
             raise _database_failure(conn, e) from None
     _spoiled[id(conn)] = False
     _unscreened[id(conn)] = []
+    _roles_pending[id(conn)] = (set(), set(), set())
     _screened_ahead[id(conn)] = {}
     if isinstance(conn, sqlite3.Connection):
         _unindexed[id(conn)] = {index: [] for index in _INDEX_DEFERRED}
@@ -1281,6 +1380,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
             raise DatabaseError(f"{_database_name(conn)}: database error: the batch's transaction was rolled back")
         try:
             del _screened_ahead[id(conn)]
+            _set_event_roles(conn, *_roles_pending.pop(id(conn)))
             _screen(conn, _unscreened.pop(id(conn)))
             if isinstance(conn, sqlite3.Connection):
                 _index_deferred(conn)
@@ -1290,6 +1390,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
         del _spoiled[id(conn)]
         _takedowns.pop(id(conn), None)
         _unscreened.pop(id(conn), None)
+        _roles_pending.pop(id(conn), None)
         _screened_ahead.pop(id(conn), None)
         _unindexed.pop(id(conn), None)
         _drop_mirror(conn)
@@ -1422,6 +1523,20 @@ def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
     `ordered`, newest incident date first as `iter_incident_rows`; else in the order stored, which is faster to read (a
     million rows sorted in SQLite take seconds longer)."""
     yield from conn.execute(map_rows_select(conn, ordered=ordered))
+
+
+def iter_map_rows_of(conn: Connection, incident_ids: Iterable[str]) -> Iterator[tuple]:
+    """Yield `iter_map_rows`' rows of the incidents among `incident_ids`, in no particular order."""
+    select = map_rows_select(conn, ordered=False)
+    ids = list(incident_ids)
+    for at in range(0, len(ids), TEXTS_BATCH):
+        batch = ids[at : at + TEXTS_BATCH]
+        if isinstance(conn, sqlite3.Connection):
+            yield from conn.execute(
+                select + " WHERE i.incident_id IN (SELECT value FROM json_each(?))", (json.dumps(batch),)
+            )
+        else:
+            yield from conn.execute(select + " WHERE i.incident_id = ANY(?)", (batch,))
 
 
 def map_rows_select(conn: Connection, *, ordered: bool = True) -> str:
@@ -2145,6 +2260,7 @@ def save_event_change(
                 if dropped:
                     conn.executemany("DELETE FROM events WHERE event_id = ?", ((e,) for e in dropped))
             conn.executemany(_INSERT_EVENT, events)
+            _events_changed(conn, events=[e["event_id"] for e in events], removed=[r.incident_id for r in removed])
     except DB_ERRORS as e:
         raise database_error(conn, e) or ExtractError(f"cannot store the events ({e})") from None
     mirror = _mirror_of(conn)
@@ -2155,6 +2271,43 @@ def save_event_change(
 
 
 _INSERT_EVENT = _insert("events", EVENT_COLUMNS)
+
+
+def _events_changed(
+    conn: Connection, *, events: Sequence[str] = (), articles: Sequence[str] = (), removed: Sequence[str] = ()
+) -> None:
+    """Note that the reports of these events, and of these articles' events, may have new roles (migration 14), and
+    that the `removed` reports are filed in none: set now, or once at the end of the caller's write_batch."""
+    pending = _roles_pending.get(id(conn))
+    if pending is None:
+        _set_event_roles(conn, set(events), set(articles), set(removed))
+    else:
+        for held, new in zip(pending, (events, articles, removed)):
+            held.update(new)
+
+
+def _set_event_roles(conn: Connection, events: set[str], articles: set[str], removed: set[str]) -> None:
+    """Set the roles of the reports of `events` and of the events of `articles`' incidents (_event_roles), the
+    `removed` reports' first to their own."""
+    postgres = isinstance(conn, PostgresConnection)
+    if removed:
+        among, parameters = _among(conn, "incident_id", sorted(removed))
+        cleared = ", ".join(f"event_{c} = NULL" for c in EVENT_VALUES)
+        conn.execute(f"UPDATE incidents SET event_role = {ROLE_OWN}, {cleared} WHERE {among}", parameters)
+    if not (events or articles):
+        return
+    listed = "= ANY(?)" if postgres else "IN (SELECT value FROM json_each(?))"
+    of_articles = f"SELECT ie2.event_id FROM incident_events ie2 WHERE ie2.article_id {listed}"
+    scope = f"ev.event_id {listed} OR ev.event_id IN ({of_articles})"
+    lists = (sorted(events), sorted(articles))
+    values = lists if postgres else tuple(json.dumps(listed_values) for listed_values in lists)
+    for statement in _statements(_event_roles(scope, ' COLLATE "C"' if postgres else "")):
+        conn.execute(statement, values * (statement.count("?") // 2))  # each scope holds both lists
+
+
+_roles_pending: dict[int, tuple[set[str], set[str], set[str]]] = {}
+"""id() of each connection inside write_batch -> the events, articles and removed reports whose roles are set at its
+end (_events_changed)."""
 _FORGET_KEY = (
     "DELETE FROM event_keys WHERE key = ? AND report_id = (SELECT report_id FROM incident_events WHERE incident_id = ?)"
 )

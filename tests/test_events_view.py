@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 import pytest
-from events_fixtures import build_events_db
+from events_fixtures import build_events_db, build_merges_db
 
 from dashboard.data import read_incidents, shown_rows, stored_events
 from dashboard.display import EVENT_EXPORT_COLUMNS, REPORT_EXPORT_COLUMNS, csv_download, geojson_download
@@ -338,100 +338,6 @@ def test_report_downloads_carry_each_report_s_event(events_db):
     assert all("reports" not in f["properties"] for f in features)
 
 
-MERGE_ARTICLES = (  # made up: five incidents, four of them told by several reports, one a sexual offence
-    (
-        "rye-a",
-        "Boy, 15, stabbed on Rye Lane",
-        "2024-05-06",
-        "A 15-year-old boy was stabbed on Rye Lane in Peckham on "
-        "Sunday afternoon, police said. Officers were called at about 4pm and paramedics took him to hospital.",
-    ),
-    (
-        "rye-b",
-        "Peckham knife attack: two men arrested",
-        "2024-05-07",
-        "A boy aged 15 was stabbed in Peckham on Sunday. "
-        "Officers were called to Rye Lane at about 4pm. Two men have been arrested on suspicion of wounding.",
-    ),
-    (
-        "rye-c",
-        "Teenager stabbed in Peckham",
-        "2024-05-08",
-        "A 15-year-old boy was stabbed in Peckham on Saturday "
-        "evening, police said. He was taken to hospital with a knife wound.",
-    ),
-    (
-        "cold-a",
-        "Man shot on Coldharbour Lane",
-        "2024-03-02",
-        "A man was shot on Coldharbour Lane in Brixton on Friday "
-        "night, police said. The 24-year-old was taken to hospital where he died.",
-    ),
-    (
-        "cold-b",
-        "Brixton shooting: murder inquiry",
-        "2024-03-03",
-        "A murder investigation has begun after a "
-        "24-year-old man was shot dead on Coldharbour Lane in Brixton on Friday. Police were called at 11pm.",
-    ),
-    (
-        "cold-c",
-        "Man charged with Brixton murder",
-        "2024-04-20",
-        "A man has been charged with murder after a "
-        "24-year-old man was shot dead on Coldharbour Lane in Brixton on 1 March. He will appear at Camberwell Green "
-        "Magistrates' Court.",
-    ),
-    (
-        "mare-a",
-        "Man stabbed on Mare Street",
-        "2024-02-10",
-        "A man in his 30s was stabbed on Mare Street in Hackney, "
-        "police said. He was taken to hospital. A knife was recovered.",
-    ),
-    (
-        "mare-b",
-        "Hackney stabbing",
-        "2024-02-10",
-        "A man in his 30s was stabbed on Mare Street in Hackney, police said. "
-        "He was taken to hospital. A knife was recovered at the scene.",
-    ),
-    (
-        "sex-a",
-        "Woman sexually assaulted near Peckham Rye station",
-        "2024-01-15",
-        "A woman was sexually assaulted near "
-        "Peckham Rye station on Saturday night, police said. Officers are appealing for witnesses.",
-    ),
-    (
-        "sex-b",
-        "Appeal after sexual assault in Peckham",
-        "2024-01-16",
-        "Police are appealing for witnesses after a "
-        "woman was sexually assaulted on Rye Lane in Peckham on Saturday night.",
-    ),
-    (
-        "den",
-        "Robbery on Denmark Hill",
-        "2024-06-01",
-        "A man was robbed at knifepoint on Denmark Hill in Camberwell on Thursday, police said.",
-    ),
-)
-
-
-def build_merges_db(folder, extractor):
-    """Ingest MERGE_ARTICLES with the real pipeline into folder/incidents.db and return its path."""
-    source = folder / "articles.jsonl"
-    rows = [
-        {"id": a, "headline": h, "published": p, "url": f"https://news.example/{a}", "text": t}
-        for a, h, p, t in MERGE_ARTICLES
-    ]
-    source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    db = folder / "incidents.db"
-    ingest_paths([source], db_path=db, extractor=extractor)
-    return db
-
-
 def read_stored(db) -> StoredMerges:
     found = stored_events(db)  # as the dashboard reads them
     assert found is not None
@@ -554,3 +460,54 @@ def test_report_events_of_reports_each_their_own_event(rows, expected):
     events = event_frame(reports, families=FAMILIES)
     found = report_events(events, reports)
     assert {i: events.index[at] for i, at in zip(reports.index, found)} == expected
+
+
+def stored_roles(db) -> pd.DataFrame:
+    """Each incident's role in its event and its event values as the store keeps them (migration 14), by id."""
+    conn = store.connect(db)
+    try:
+        values = ", ".join(f"event_{c}" for c in store.EVENT_VALUES)
+        rows = conn.execute(f"SELECT incident_id, event_role, {values} FROM incidents").fetchall()
+    finally:
+        conn.close()
+    return pd.DataFrame.from_records(rows, columns=["incident_id", "role", *store.EVENT_VALUES]).set_index(
+        "incident_id"
+    )
+
+
+def migrated_again(db) -> None:
+    """Forget the roles, then set them as migration 14 sets them in a database written before it."""
+    conn = store.connect(db)
+    collate = ' COLLATE "C"' if store.is_url(str(db)) else ""
+    try:
+        with store.atomic(conn):
+            cleared = ", ".join(f"event_{c} = NULL" for c in store.EVENT_VALUES)
+            conn.execute(f"UPDATE incidents SET event_role = {store.ROLE_OWN}, {cleared}")
+            conn.execute("UPDATE events SET lead_id = NULL")
+            for statement in store._statements(store._event_roles("TRUE", collate)):
+                conn.execute(statement)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("migrated", [False, True], ids=["written", "migrated"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_stored_roles_give_the_events_the_map_shows(tmp_path, small_extractor, request, backend, migrated):
+    # Written with every change of the events (or by the migration), the roles say which incidents the events view
+    # shows, and the leads hold the merged values it shows.
+    db = build_merges_db(tmp_path, small_extractor)
+    if backend == "postgresql":
+        db = request.getfixturevalue("postgres_url")
+        ingest_paths([tmp_path / "articles.jsonl"], db_path=db, extractor=small_extractor)
+    if migrated:
+        migrated_again(db)
+    merged = event_frame(read_incidents(db), families=FAMILIES)
+    roles = stored_roles(db)
+    assert set(roles.index[roles["role"] != store.ROLE_TOLD]) == set(merged.index)
+    leads = roles.index[roles["role"] == store.ROLE_LEAD]
+    assert len(leads) == (merged[REPORTS] > 1).sum() >= 3
+    for column in store.EVENT_VALUES:
+        shown = merged.loc[leads, column].astype(object).where(merged.loc[leads, column].notna(), None)
+        assert roles.loc[leads, column].astype(object).where(roles.loc[leads, column].notna(), None).tolist() == [
+            int(v) if column == "fatal" and v is not None else v for v in shown
+        ], column

@@ -1,15 +1,18 @@
 import contextlib
+import json
 from datetime import date
 
 import pandas as pd
 import pytest
-from dashboard_fixtures import build_incidents_db, varied_cases
+from dashboard_fixtures import Case, build_incidents_db, place, varied_cases
+from events_fixtures import build_merges_db
 
-from dashboard import maps
+from dashboard import data, maps
 from dashboard.data import coded, read_incidents
 from dashboard.filters import NO_FILTERS, Filters, Near, filter_incidents
 from dashboard.shown import FrameShown, QueryShown, selection_of
-from extract import store
+from extract import corrections, store
+from extract.pipeline import ingest_paths
 from extract.records import Place
 
 FILTERS = [
@@ -126,3 +129,65 @@ def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgre
     len(shown), shown.counts("type"), shown.counts("borough"), shown.missing("lat"), shown.drawable()
     shown.pairs("type", "weapon", drawn=True), shown.counts("precision"), shown.missing("weapon")
     assert len(asked) == 1
+
+
+ATTACKED = {
+    "id": "sex-c",
+    "headline": "Woman attacked in Peckham",
+    "published": "2024-01-16",
+    "url": "https://news.example/sex-c",
+    "text": "A woman was attacked and punched on Rye Lane in Peckham on Saturday night, police said. Officers are "
+    "appealing for witnesses.",
+}
+ASSAULTED = Case(  # a sexual offence at a station: the public view moves its point to its hexagon's centre
+    "assaulted",
+    "Woman assaulted at Dalston Junction station",
+    "A woman was sexually assaulted at Dalston Junction station.",
+    "A woman was sexually assaulted at Dalston Junction station.",
+    "sexual_offence",
+    "violence and sexual offences",
+    "sexually assaulted",
+    place("Dalston Junction station", 51.5461, -0.0752, "station", "Hackney", "E09000012", kind="station"),
+    "Dalston Junction station",
+    "2024-04-01",
+    False,
+    None,
+)
+
+
+@pytest.fixture(scope="module")
+def edited_postgres(postgres_server, small_extractor, tmp_path_factory):
+    """A PostgreSQL database of events told by several outlets (one a sexual offence), varied single reports (one a
+    sexual offence), and an editor's corrections: one report hidden, one article taken down, a date and a borough corrected, one verified."""
+    url = postgres_server.new_database()
+    folder = tmp_path_factory.mktemp("merges")
+    build_merges_db(folder, small_extractor, db=url)
+    # Another outlet tells the sexual offence as an assault: its event is told by the protected reports alone.
+    (folder / "more.jsonl").write_text(json.dumps(ATTACKED), encoding="utf-8")
+    ingest_paths([folder / "more.jsonl"], db_path=url, extractor=small_extractor)
+    build_incidents_db(url, cases=(*varied_cases(120, seed=3), ASSAULTED))
+    conn = store.connect(url)
+    try:
+        ids = dict(conn.execute("SELECT article_id, incident_id FROM incidents"))
+        corrections.hide(conn, ids["rye-a"], "duplicate", editor="test")
+        corrections.correct_date(conn, ids["cold-c"], "2024-02-28", editor="test")
+        corrections.correct_borough(conn, ids["mare-b"], "Islington", "E09000019", editor="test")
+        corrections.take_down(conn, "varied004", "delete", editor="test", reason="legal")
+        corrections.verify(conn, ids["varied010"], editor="test")
+    finally:
+        conn.close()
+    return url
+
+
+@pytest.mark.parametrize("filters", QUERY_FILTERS[:12])
+@pytest.mark.parametrize("public_view", [False, True], ids=["editors", "public"])
+@pytest.mark.parametrize("events_view", [False, True], ids=["reports", "events"])
+def test_queried_answers_as_the_loaded_frames_do(edited_postgres, filters, public_view, events_view):
+    # The statements and the few rows derived apart give what the whole frames give, corrections, privacy and events
+    # applied.
+    loaded = data.shown(edited_postgres, filters, public_view=public_view, events_view=events_view)
+    asked = data.queried(edited_postgres, filters, public_view=public_view, events_view=events_view)
+    ids = [*loaded.newest(12), "nowhere:0"]
+    assert answers(asked, ids) == answers(loaded, ids)
+    derived = data.derived_rows(edited_postgres, public_view=public_view, events_view=events_view)
+    assert 0 < len(derived) < len(data.without_texts(edited_postgres, public_view=public_view, events_view=events_view))

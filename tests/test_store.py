@@ -590,9 +590,11 @@ def database_at(path, version: int) -> sqlite3.Connection:
 
 
 def saved_by_an_older_release(conn, monkeypatch) -> None:
-    """save_searched into a database of an older schema, as a release before the name screen (migration 12) wrote."""
+    """save_searched into a database of an older schema, as a release before the name screen (migration 12) and the
+    events' roles (14) wrote."""
     with monkeypatch.context() as patched:
         patched.setattr(store, "_screen", lambda conn, article_ids: None)
+        patched.setattr(store, "_set_event_roles", lambda conn, events, articles, removed: None)
         patched.setattr(
             store, "_INSERT_INCIDENT", store._insert("incidents", (*store._INCIDENT_TABLE_COLUMNS, "h3_r8"))
         )

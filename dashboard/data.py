@@ -29,7 +29,14 @@ import streamlit as st
 
 from dashboard import filters, positions
 from dashboard.coverage import recorded_frame
-from dashboard.events_view import StoredMerges, event_frame, events_of_reports, report_events, stored_merges
+from dashboard.events_view import (
+    REPORT_IDS,
+    StoredMerges,
+    event_frame,
+    events_of_reports,
+    report_events,
+    stored_merges,
+)
 from dashboard.filters import Choices, Filters
 from dashboard.maps import DEFAULT_BASEMAP
 from dashboard.privacy import (
@@ -49,7 +56,7 @@ from extract.geo.gazetteer import Gazetteer, load_borough_geojson
 from extract.matching import CrimeFamilies, load_families
 from extract.pipeline import Extractor, IngestReport, ingest_paths, load_extractor, load_places
 from extract.records import PRECISIONS, Article, ExtractError, Incident, Reason
-from extract.text.screening import NameVocabulary, data_screen, read_screens
+from extract.text.screening import NameVocabulary, data_screen, read_screens, screen_key
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 DB_ENV = "INCIDENTS_DB"
@@ -355,23 +362,38 @@ def queried(url: str, filters: Filters, *, public_view: bool, events_view: bool)
     """Return `shown` of the PostgreSQL database at `url` asked of it statement by statement (dashboard.shown.
     QueryShown), but for the rows the dashboard derives itself (`derived_rows`), which a frame of them answers."""
     derived = derived_rows(url, public_view=public_view, events_view=events_view)
-    kept = replace(selection_of(filters, left_out=derived.attrs[LEFT_OUT]), events=events_view)
-    extra = FrameShown(derived, filters) if len(derived) else None
+    search, matches = None, None
+    if filters.query:
+        search = _cached_search(url, _frames_version(url), filters.query, public_view)
+        matches = _derived_matches(url, derived, filters.query, public_view=public_view)
+    kept = replace(selection_of(filters, left_out=derived.left_out), events=events_view, search=search)
+    extra = FrameShown(derived.rows, filters, matches=matches) if len(derived.rows) else None
     return QueryShown(functools.partial(lent_connection, url), kept, extra=extra)
 
 
-LEFT_OUT = "left_out"  # derived_rows' attribute: the stored reports it stands for, which statements leave out
+@dataclass(frozen=True)
+class Derived:
+    """The rows of the page's frame that a dashboard derives itself of a PostgreSQL database (extract.selection.
+    derived: corrected, protected, or of events whose stored merge does not stand)."""
+
+    rows: pd.DataFrame
+    """Of without_texts' columns."""
+    left_out: tuple[str, ...]
+    """The stored reports they stand for, which statements leave out."""
+    reports: pd.DataFrame
+    """read_incidents' rows of those reports, corrected."""
+    told: dict[str, tuple[str, ...]]
+    """The reports each row tells (a report's, itself)."""
 
 
-def derived_rows(url: str, *, public_view: bool, events_view: bool) -> pd.DataFrame:
-    """Return the rows of the page's frame (without_texts') that the dashboard derives itself from the PostgreSQL
-    database at `url` (extract.selection.derived: corrected, protected, or of events whose stored merge does not
-    stand), with the ids of the stored reports they stand for as attrs[LEFT_OUT]; once per database version."""
+def derived_rows(url: str, *, public_view: bool, events_view: bool) -> Derived:
+    """Return the rows of the page's frame that the dashboard derives itself from the PostgreSQL database at `url`
+    (Derived); once per database version."""
     return _cached_derived(url, _frames_version(url), public_view, events_view)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4 * CACHED_DATABASES)
-def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bool) -> pd.DataFrame:
+def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bool) -> Derived:
     found = corrections_of(url)
     with lent_connection(url) as conn:
         ids = selection.derived(
@@ -381,15 +403,53 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
             protected=sorted(PROTECTED_TYPES),
             public=public_view,
         )
-        stored = columnar.rows_frame(store.iter_map_rows_of(conn, ids))
-    frame = _frame(_corrected(stored, found))
-    if public_view:
-        frame = public_incidents(frame, name_vocabulary())
+        reports = _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids)), found))
+    frame = public_incidents(reports, name_vocabulary()) if public_view else reports
     if events_view:
         frame = event_frame(frame, families=crime_families(), memo=event_merges())
-    frame = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
-    frame.attrs[LEFT_OUT] = tuple(ids)
-    return frame
+        told = dict(zip(frame.index, (tuple(t) for t in frame[REPORT_IDS])))
+    else:
+        told = {i: (i,) for i in frame.index}
+    rows = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
+    return Derived(rows, tuple(ids), reports, told)
+
+
+def _derived_matches(url: str, derived: Derived, query: str, *, public_view: bool) -> pd.Series:
+    """Return which rows of `derived` the text search `query` keeps: any report it tells whose texts, as shown,
+    hold it."""
+    ids = list(derived.reports.index)
+    with lent_connection(url) as conn:
+        texts = _texts_frame(url, store.iter_map_texts(conn, ids), public_view=public_view, whole=derived.reports)
+    held = set(texts.index[filters.query_matches(texts, query).to_numpy()])
+    return pd.Series([any(r in held for r in derived.told[i]) for i in derived.rows.index], index=derived.rows.index)
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
+def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> selection.Search:
+    """The Search of the stored rows (not derived) whose texts, as the page shows them, hold `query` (as `q` finds
+    them: dashboard.filters.query_matches): an ASCII query by its pattern of the folded texts, but for the texts
+    masking may change in the readers' view, which are read and searched here; another, or one that could overlap
+    NAME_MASK, by reading and searching the texts of every row the pattern may find (or masking may change)."""
+    left_out = derived_rows(url, public_view=public_view, events_view=False).left_out
+    unnamed = 2 * screen_key(name_vocabulary()) if public_view else None  # store.SCREEN: screened, no name found
+    masks_in = _masks_in(query, public_view=public_view)
+    exact = query.isascii() and not masks_in
+    found = corrections_of(url)
+    pattern = store.like_pattern(query, folded=True, any_outside_ascii=not exact)
+    with lent_connection(url) as conn:
+        if exact:
+            candidates = [] if unnamed is None else selection.held(conn, pattern, unnamed=unnamed, left_out=left_out)
+        else:
+            candidates = selection.held(conn, pattern, unnamed=None, left_out=left_out)
+            if masks_in and unnamed is not None:
+                candidates = sorted({*candidates, *selection.named(conn, unnamed=unnamed, left_out=left_out)})
+        checked: list[str] = []
+        for at in range(0, len(candidates), LOAD_BATCH):
+            batch = candidates[at : at + LOAD_BATCH]
+            whole = _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, batch)), found))
+            texts = _texts_frame(url, store.iter_map_texts(conn, batch), public_view=public_view, whole=whole)
+            checked.extend(texts.index[filters.query_matches(texts, query).to_numpy()])
+    return selection.Search(pattern if exact else None, unnamed, tuple(checked))
 
 
 @contextlib.contextmanager
@@ -494,13 +554,16 @@ def _cached_texts(db_path: str, version: tuple, public_view: bool) -> dict[str, 
     return {}
 
 
-def _texts_frame(db_path: str | Path, rows: Iterable[tuple], *, public_view: bool) -> pd.DataFrame:
+def _texts_frame(
+    db_path: str | Path, rows: Iterable[tuple], *, public_view: bool, whole: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Return store.iter_map_texts' `rows` as a frame of store.MAP_TEXTS indexed by incident id, corrected, and
-    masked when `public_view`: each row is masked with the other columns of its incident (`incidents(db_path)`), as
-    dashboard.privacy masks whole incidents. Incidents a correction hides are left out."""
+    masked when `public_view`: each row is masked with the other columns of its incident (in `whole`, read_incidents'
+    rows of them; by default `incidents(db_path)`), as dashboard.privacy masks whole incidents. Incidents a
+    correction hides are left out."""
     texts = pd.DataFrame.from_records(list(rows), columns=["incident_id", *store.MAP_TEXTS])
     texts.index = pd.Index(texts["incident_id"], name=None)
-    whole = incidents(db_path)
+    whole = incidents(db_path) if whole is None else whole
     # Positions, not isin: isin of a million ids goes through them in Python (1.8 s).
     at = positions.find(whole.index, texts.index)
     texts, at = texts[at >= 0], at[at >= 0]  # not hidden, its article not deleted
@@ -618,10 +681,15 @@ def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool,
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
         rows = _cached_report_events(db_path, version, public_view)
         return pd.Series(events_of_reports(shown, frame, reports, rows=rows), index=shown.index)
-    masks_in = public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())
+    masks_in = _masks_in(query, public_view=public_view)
     screens = _cached_screens(db_path, version, frame) if public_view else None
     kept = _stored_matches(db_path, version, frame, query, screens=screens, masks_in=masks_in)
     return pd.Series(kept, index=frame.index)
+
+
+def _masks_in(query: str, *, public_view: bool) -> bool:
+    """Whether masking a name could put `query` into a text the readers' view shows: it could overlap NAME_MASK."""
+    return public_view and ("[" in query or "]" in query or query.casefold() in NAME_MASK.casefold())
 
 
 def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray:
@@ -1036,6 +1104,7 @@ _VERSION_CACHES = (
     _cached_report_events,
     _cached_texts,
     _cached_derived,
+    _cached_search,
     _cached_corrections,
 )
 

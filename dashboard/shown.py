@@ -261,9 +261,9 @@ def _ordered(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]
     return sorted(by_id, key=lambda r: r[1] or "", reverse=True)  # stable: the ids stay in order within a date
 
 
-def selection_of(filters: Filters, *, among: Sequence[str] | None = None, left_out: Sequence[str] = ()) -> Selection:
-    """Return the Selection of the stored rows `filters` keep (but their text search: `among`, the ids it keeps, None
-    without one), leaving out the incidents `left_out`."""
+def selection_of(filters: Filters, *, left_out: Sequence[str] = ()) -> Selection:
+    """Return the Selection of the stored reports `filters` keep, but for their text search (a Selection's `search`),
+    leaving out the incidents `left_out`."""
     place = filters.near.place if filters.near is not None else None
     return Selection(
         boroughs=filters.boroughs,
@@ -276,6 +276,5 @@ def selection_of(filters: Filters, *, among: Sequence[str] | None = None, left_o
         weapon=filters.weapon,
         precisions=PRECISIONS[: PRECISIONS.index(filters.min_precision) + 1] if filters.min_precision else None,
         near=selection.Near(place.lat, place.lon, filters.km) if place is not None else None,
-        among=tuple(among) if among is not None else None,
         left_out=tuple(left_out),
     )

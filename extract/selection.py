@@ -57,6 +57,19 @@ class Near:
 
 
 @dataclass(frozen=True, slots=True)
+class Search:
+    """A text search of the stored texts: the incidents whose evidence or article headline, folded as the store folds
+    them (migration 13), holds `pattern` (a LIKE pattern: store.like_pattern), but, when `unnamed` is given, only
+    those whose stored name screen is `unnamed` (screened by the current screen, no name found: the texts shown are
+    the stored ones); and the incidents `checked`, whose texts as shown were searched apart. Without a `pattern`,
+    only those."""
+
+    pattern: str | None
+    unnamed: int | None = None
+    checked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Selection:
     """Which stored incidents are kept; each default keeps them all. A missing value passes no filter on its column,
     but for `undated`: then an incident without a date passes the date filters."""
@@ -71,7 +84,7 @@ class Selection:
     weapon: str | None = None
     precisions: tuple[str, ...] | None = None  # those placed this precisely; None keeps any, and no place
     near: Near | None = None
-    among: tuple[str, ...] | None = None  # only these incident ids (a text search's); None keeps any
+    search: Search | None = None  # only those it finds; of the events, those any of whose reports it finds
     events: bool = False  # the events (EVENT_COLUMNS), not the reports
     left_out: tuple[str, ...] = ()  # incident ids never kept: hidden, or answered by the caller
     articles_left_out: tuple[str, ...] = ()  # the incidents of these articles neither
@@ -139,7 +152,7 @@ def at_point(
     return [tuple(row) for row in rows]
 
 
-_FROM = " FROM incidents i JOIN articles a ON a.article_id = i.article_id"
+_FROM = " FROM incidents i"  # every incident's article is stored (a foreign key)
 
 
 def _columns(kept: Selection) -> dict[str, str]:
@@ -151,7 +164,7 @@ def _order(kept: Selection) -> str:
 
 
 def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
-    """Return the condition of the kept incidents, with its parameters, on `_FROM`'s tables."""
+    """Return the condition of the kept incidents, with its parameters, on `_FROM`'s table."""
     tests: list[str] = []
     parameters: list[object] = []
 
@@ -178,8 +191,8 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
         test("i.precision = ANY(?)", list(kept.precisions))
     if kept.near is not None:
         _near(kept.near, test)
-    if kept.among is not None:
-        test("i.incident_id = ANY(?)", list(kept.among))
+    if kept.search is not None:
+        _search(kept.search, test, events=kept.events)
     if kept.left_out:
         test("i.incident_id <> ALL(?)", list(kept.left_out))
     if kept.articles_left_out:
@@ -237,3 +250,55 @@ def derived(
     lists = [list(incidents), list(articles), list(protected)]
     parameters = (*lists[: 3 if public else 2], *lists)
     return sorted(row[0] for row in conn.execute(sql, parameters).fetchall())
+
+
+def _search(search: Search, test: Callable[..., None], *, events: bool) -> None:
+    """Add the test of the incidents (of the events, when `events`: a report's row or a lead's) the search finds."""
+    found, parameters = _found("i", search)
+    if not events:
+        test(found, *parameters)
+        return
+    in_event, more = _found("j", search)
+    test(
+        f"(i.event_role = {store.ROLE_OWN} AND {found} OR i.event_role = {store.ROLE_LEAD} AND i.incident_id IN ("
+        "SELECT e.lead_id FROM events e JOIN incident_events ie ON ie.event_id = e.event_id "
+        f"JOIN incidents j ON j.incident_id = ie.incident_id WHERE {in_event}))",
+        *parameters,
+        *more,
+    )
+
+
+def _found(alias: str, search: Search) -> tuple[str, list]:
+    """The condition that `search` finds the incident `alias`, and its parameters."""
+    checked = f"{alias}.incident_id = ANY(?)"
+    if search.pattern is None:
+        return checked, [list(search.checked)]
+    held = (
+        f"({alias}.evidence_folded LIKE ? OR {alias}.article_id IN "
+        "(SELECT article_id FROM articles WHERE headline_folded LIKE ?))"
+    )
+    parameters: list = [search.pattern, search.pattern]
+    if search.unnamed is not None:
+        held = f"({held} AND {alias}.{store.SCREEN} = ?)"
+        parameters.append(search.unnamed)
+    return f"({held} OR {checked})", [*parameters, list(search.checked)]
+
+
+def held(conn: store.Connection, pattern: str, *, unnamed: int | None, left_out: Sequence[str]) -> list[str]:
+    """Return the ids of the stored incidents, but those `left_out`, whose evidence or headline holds `pattern` as
+    Search reads it and whose name screen is not `unnamed` (of every one, given None): those whose texts as shown
+    the caller must search itself."""
+    screened = "" if unnamed is None else f" AND i.{store.SCREEN} IS DISTINCT FROM ?"
+    sql = (
+        "SELECT i.incident_id FROM incidents i WHERE (i.evidence_folded LIKE ? OR i.article_id IN "
+        f"(SELECT article_id FROM articles WHERE headline_folded LIKE ?)){screened} AND i.incident_id <> ALL(?)"
+    )
+    parameters = (pattern, pattern, *(() if unnamed is None else (unnamed,)), list(left_out))
+    return [row[0] for row in conn.execute(sql, parameters).fetchall()]
+
+
+def named(conn: store.Connection, *, unnamed: int, left_out: Sequence[str]) -> list[str]:
+    """Return the ids of the stored incidents, but those `left_out`, whose name screen is not `unnamed`: those whose
+    texts masking may change."""
+    sql = f"SELECT incident_id FROM incidents WHERE {store.SCREEN} IS DISTINCT FROM ? AND incident_id <> ALL(?)"
+    return [row[0] for row in conn.execute(sql, (unnamed, list(left_out))).fetchall()]

@@ -181,7 +181,7 @@ CREATE INDEX problem_reports_incident ON problem_reports(incident_id);
 # How PostgreSQL's text search folds a text, stored with it (migration 13): lower-cased by the "C" collation, ASCII
 # letters only whatever the server's locale, and the Kelvin sign and the long s, the two characters outside ASCII that
 # pyarrow's case-insensitive search (RE2's simple case folding) takes for ASCII letters, spelt k and s. So a LIKE of an
-# ASCII query lower-cased (`_like_pattern`) finds exactly the texts the page's search finds (tested against every
+# ASCII query lower-cased (`like_pattern`) finds exactly the texts the page's search finds (tested against every
 # character from U+0080 to U+2FFFF, tests/test_data.py). Stored, not folded by each search: at a million incidents a
 # search's scan took 0.32 s, against 1.3 s for an ILIKE of the texts folded as it ran. Only in a UTF8 database: in
 # another, the two characters may have no code, and LIKE's _ is a byte, not a character. (Another encoding is refused
@@ -1677,7 +1677,7 @@ def search_selects(
         # text outside ASCII as any one (which finds every text the page's search finds, for the caller to check),
         # else (before it, or a database not in UTF8) as stored.
         folded = _folded(held)
-        parameter = _like_pattern(text, folded=folded, any_outside_ascii=folded)
+        parameter = like_pattern(text, folded=folded, any_outside_ascii=folded)
         inner = ", ".join(["i.incident_id", f"{_rowid_read(conn, numbered=numbered)} AS row", *texts])
         matched = (
             ("i.evidence_folded LIKE", "a.headline_folded LIKE") if folded else ("i.evidence ILIKE", "a.headline ILIKE")
@@ -1714,7 +1714,7 @@ def search_rowids(conn: Connection, text: str) -> tuple[tuple[str, tuple], tuple
         # The folded texts come with the rows' numbers (migration 13, in a UTF8 database).
         if not (text.isascii() and _folded(_columns(conn, "incidents"))):
             return None
-        parameters = (_like_pattern(text, folded=True),)
+        parameters = (like_pattern(text, folded=True),)
         return (
             ("SELECT row_id FROM incidents WHERE evidence_folded LIKE ?", parameters),
             ("SELECT row_id FROM articles WHERE headline_folded LIKE ?", parameters),
@@ -1728,7 +1728,7 @@ def search_rowids(conn: Connection, text: str) -> tuple[tuple[str, tuple], tuple
     )
 
 
-def _like_pattern(text: str, *, folded: bool = False, any_outside_ascii: bool = False) -> str:
+def like_pattern(text: str, *, folded: bool = False, any_outside_ascii: bool = False) -> str:
     """Return the pattern of LIKE (and ILIKE) that finds `text` anywhere in a text, its wildcards and escape taken
     literally: `folded`, in the texts as _FOLDED folds them (its ASCII letters lower-cased); `any_outside_ascii`, each
     of its characters outside ASCII as any one character, which finds every text a case-insensitive search finds (a

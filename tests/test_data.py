@@ -831,7 +831,7 @@ def test_postgresql_folds_case_as_the_page_search_for_ascii_queries(folding_data
                 assert set(read.column(0).to_pylist()) == expected, query
             continue
         assert statements is None  # outside ASCII: the texts are read and checked
-        pattern = store._like_pattern(query, folded=True, any_outside_ascii=True)  # as search_selects asks it
+        pattern = store.like_pattern(query, folded=True, any_outside_ascii=True)  # as search_selects asks it
         sql = "SELECT row_id FROM incidents WHERE evidence_folded LIKE ?"
         found = {row[0] for row in conn.execute(sql, (pattern,))}
         assert expected and expected <= found and len(found) < len(texts) / 2, query

@@ -2294,15 +2294,17 @@ def _set_event_roles(conn: Connection, events: set[str], articles: set[str], rem
         among, parameters = _among(conn, "incident_id", sorted(removed))
         cleared = ", ".join(f"event_{c} = NULL" for c in EVENT_VALUES)
         conn.execute(f"UPDATE incidents SET event_role = {ROLE_OWN}, {cleared} WHERE {among}", parameters)
-    if not (events or articles):
+    if articles:  # their events looked up first: a scope of one list of events is found by its index
+        among, parameters = _among(conn, "article_id", sorted(articles))
+        events = events | {
+            row[0] for row in conn.execute(f"SELECT event_id FROM incident_events WHERE {among}", parameters)
+        }
+    if not events:
         return
-    listed = "= ANY(?)" if postgres else "IN (SELECT value FROM json_each(?))"
-    of_articles = f"SELECT ie2.event_id FROM incident_events ie2 WHERE ie2.article_id {listed}"
-    scope = f"ev.event_id {listed} OR ev.event_id IN ({of_articles})"
-    lists = (sorted(events), sorted(articles))
-    values = lists if postgres else tuple(json.dumps(listed_values) for listed_values in lists)
+    ids = sorted(events)
+    scope = "ev.event_id = ANY(?)" if postgres else "ev.event_id IN (SELECT value FROM json_each(?))"
     for statement in _statements(_event_roles(scope, ' COLLATE "C"' if postgres else "")):
-        conn.execute(statement, values * (statement.count("?") // 2))  # each scope holds both lists
+        conn.execute(statement, (ids if postgres else json.dumps(ids),) * statement.count("?"))
 
 
 _roles_pending: dict[int, tuple[set[str], set[str], set[str]]] = {}

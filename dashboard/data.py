@@ -27,12 +27,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from dashboard import filters, positions
+from dashboard import filters, maps, positions
 from dashboard.coverage import recorded_frame
 from dashboard.events_view import (
     REPORT_IDS,
+    REPORTS,
     StoredMerges,
     event_frame,
+    event_row_of,
     events_of_reports,
     report_events,
     stored_merges,
@@ -315,8 +317,28 @@ def stored_dates(db_path: str | Path) -> tuple[str, str] | None:
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
 def _cached_dates(db_path: str, version: tuple) -> tuple[str, str] | None:
-    known = pd.Series(incidents(db_path)["date"].array).dropna()  # without the index, which dropna would take too
+    if store.is_url(db_path):
+        known = _stored_values(db_path, "date")
+    else:
+        known = pd.Series(incidents(db_path)["date"].array).dropna()  # without the index, which dropna would take too
     return (known.min(), known.max()) if len(known) else None
+
+
+def _stored_values(url: str, column: str) -> pd.Series:
+    """Return the values of `column` the editors' view of the PostgreSQL database at `url` holds (its stored rows'
+    but those derived, and those), each once, in no order; of `date` only the first and last (by index)."""
+    derived = derived_rows(url, public_view=False, events_view=False)
+    if column == "date":
+        sql = (
+            'SELECT min(date COLLATE "C"), max(date COLLATE "C") FROM incidents '
+            "WHERE incident_id <> ALL(?) AND date IS NOT NULL"
+        )
+    else:
+        sql = f"SELECT DISTINCT {column} FROM incidents WHERE incident_id <> ALL(?) AND {column} IS NOT NULL"
+    with lent_connection(url) as conn:
+        stored = [value for row in conn.execute(sql, (list(derived.left_out),)).fetchall() for value in row]
+    values = pd.Series([*stored, *derived.reports[column]], dtype=object).dropna()
+    return pd.Series(values.unique(), dtype=object)
 
 
 def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
@@ -354,6 +376,14 @@ def shown(db_path: str | Path, filters: Filters, *, public_view: bool, events_vi
     Example:
         found = shown(db_path, filters, public_view=True, events_view=True); table = found.newest(TABLE_ROWS)
     """
+    if store.is_url(str(db_path)):
+        return queried(str(db_path), filters, public_view=public_view, events_view=events_view)
+    return framed(db_path, filters, public_view=public_view, events_view=events_view)
+
+
+def framed(db_path: str | Path, filters: Filters, *, public_view: bool, events_view: bool) -> FrameShown:
+    """Return `shown` answered from the page's shared frame (`without_texts`, whose rows the filters keep, their text
+    search by `text_matches`): SQLite's way."""
     counted = without_texts(db_path, public_view=public_view, events_view=events_view)
     matches = text_matches(db_path, filters.query, public_view=public_view, events_view=events_view)
     return FrameShown(counted, filters, matches=matches)
@@ -379,6 +409,8 @@ class Derived:
 
     rows: pd.DataFrame
     """Of without_texts' columns."""
+    whole: pd.DataFrame
+    """The same rows whole, as `public`, `incidents` or `events` has them (no texts)."""
     left_out: tuple[str, ...]
     """The stored reports they stand for, which statements leave out."""
     reports: pd.DataFrame
@@ -412,7 +444,7 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
     else:
         told = {i: (i,) for i in frame.index}
     rows = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
-    return Derived(rows, tuple(ids), reports, told)
+    return Derived(rows, frame, tuple(ids), reports, told)
 
 
 def _derived_matches(url: str, derived: Derived, query: str, *, public_view: bool) -> pd.Series:
@@ -451,6 +483,99 @@ def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> s
             texts = _texts_frame(url, store.iter_map_texts(conn, batch), public_view=public_view, whole=whole)
             checked.extend(texts.index[filters.query_matches(texts, query).to_numpy()])
     return selection.Search(pattern if exact else None, unnamed, tuple(checked))
+
+
+def _queried_rows(url: str, ids: Sequence[str], *, public_view: bool, events_view: bool) -> pd.DataFrame:
+    """Return shown_rows' rows of these ids of the PostgreSQL database at `url`, found by id: the stored ones read
+    as read_incidents reads them (a lead of an event with the event's merged values, its reports first published
+    first), the derived ones from derived_rows."""
+    derived = derived_rows(url, public_view=public_view, events_view=events_view)
+    wanted = pd.Index(ids)
+    stored_ids = list(dict.fromkeys(wanted[~wanted.isin(derived.whole.index)]))
+    with lent_connection(url) as conn:
+        stored = _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, stored_ids)), corrections_of(url)))
+        shown = _stored_events(conn, stored) if events_view else stored
+    reports = pd.concat([stored, derived.reports]) if len(derived.reports) else stored
+    texts = texts_of(url, ids, public_view=public_view, whole=reports)
+    return rows_of(ids, texts, pd.concat([shown, derived.whole]) if len(derived.whole) else shown)
+
+
+Point = tuple[float, float]
+
+
+def located(
+    db_path: str | Path, incident: str | None, *, public_view: bool, events_view: bool
+) -> tuple[bool, Point | None]:
+    """Return whether the page's rows (its events when `events_view`, else its reports: without_texts' rows before any
+    filter) hold `incident`, and the point the map shows it at (None without one)."""
+    if incident is None:
+        return False, None
+    if not store.is_url(str(db_path)):
+        frame = events(db_path, public_view=public_view) if events_view else _reports(db_path, public_view=public_view)
+        return positions.holds(frame.index, incident), maps.incident_centre(frame, incident)
+    derived = derived_rows(str(db_path), public_view=public_view, events_view=events_view)
+    if incident in derived.whole.index:
+        return True, maps.incident_centre(derived.whole, incident)
+    if incident in derived.left_out:
+        return False, None
+    told = f" AND event_role <> {store.ROLE_TOLD}" if events_view else ""
+    with lent_connection(str(db_path)) as conn:
+        found = conn.execute(f"SELECT lat, lon FROM incidents WHERE incident_id = ?{told}", (incident,)).fetchone()
+    if found is None:
+        return False, None
+    return True, None if found[0] is None or found[1] is None else (float(found[0]), float(found[1]))
+
+
+def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -> str | None:
+    """Return the id of the events view's row that shows the report (or event) `incident`, None when none does."""
+    if incident is None or located(db_path, incident, public_view=public_view, events_view=True)[0]:
+        return incident
+    if not store.is_url(str(db_path)):
+        return event_row_of(
+            events(db_path, public_view=public_view), _reports(db_path, public_view=public_view), incident
+        )
+    derived = derived_rows(str(db_path), public_view=public_view, events_view=True)
+    if incident in derived.left_out:
+        return next((row for row, told in derived.told.items() if incident in told), None)
+    with lent_connection(str(db_path)) as conn:
+        found = conn.execute(
+            "SELECT e.lead_id FROM incident_events ie JOIN events e ON e.event_id = ie.event_id "
+            "WHERE ie.incident_id = ?",
+            (incident,),
+        ).fetchone()
+    return None if found is None else found[0]
+
+
+def _reports(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
+    return (public if public_view else incidents)(db_path)
+
+
+def _stored_events(conn: store.Connection, reports: pd.DataFrame) -> pd.DataFrame:
+    """Return these stored reports' rows (read_incidents') as the events view shows them: a lead's with its event's
+    merged values (store.EVENT_VALUES), and each with its reports (REPORTS, REPORT_IDS: a lead's every report, first
+    published first; another's, itself)."""
+    ids = list(reports.index)
+    values = ", ".join(f"i.event_{c}" for c in store.EVENT_VALUES)
+    leads = conn.execute(
+        f"SELECT i.incident_id, {values} FROM incidents i WHERE i.incident_id = ANY(?) AND i.event_role = ?",
+        (ids, store.ROLE_LEAD),
+    ).fetchall()
+    told = conn.execute(
+        "SELECT l.incident_id, i.incident_id FROM incident_events l JOIN incident_events r ON r.event_id = l.event_id "
+        "JOIN incidents i ON i.incident_id = r.incident_id JOIN articles a ON a.article_id = i.article_id "
+        'WHERE l.incident_id = ANY(?) ORDER BY a.published COLLATE "C" NULLS LAST, i.incident_id COLLATE "C"',
+        ([lead[0] for lead in leads],),
+    ).fetchall()
+    frame = reports.copy()
+    report_ids: dict[str, list[str]] = {i: [] for i in ids}
+    for lead, report in told:
+        report_ids[lead].append(report)
+    for lead, *merged in leads:
+        for column, value in zip(store.EVENT_VALUES, merged):
+            frame.at[lead, column] = value
+    frame[REPORT_IDS] = [tuple(report_ids[i]) or (i,) for i in ids]
+    frame[REPORTS] = frame[REPORT_IDS].map(len)
+    return frame
 
 
 @contextlib.contextmanager
@@ -518,23 +643,34 @@ def shown_rows(db_path: str | Path, ids: Sequence[str], *, public_view: bool, ev
     Example:
         table = shown_rows(db_path, shown.index[:TABLE_ROWS], public_view=True, events_view=True)
     """
-    reports = (public if public_view else incidents)(db_path)
-    frames = (events(db_path, public_view=public_view), reports) if events_view else (reports,)
-    found = rows_of(ids, texts_of(db_path, ids, public_view=public_view), *frames)
+    if store.is_url(str(db_path)):
+        found = _queried_rows(str(db_path), ids, public_view=public_view, events_view=events_view)
+    else:
+        found = framed_rows(db_path, ids, public_view=public_view, events_view=events_view)
     first = [c for c in store.INCIDENT_COLUMNS if c in found]
     return found[[*first, *(c for c in found.columns if c not in first)]]
 
 
-def texts_of(db_path: str | Path, ids: Sequence[str], *, public_view: bool) -> pd.DataFrame:
+def framed_rows(db_path: str | Path, ids: Sequence[str], *, public_view: bool, events_view: bool) -> pd.DataFrame:
+    """Return shown_rows' rows of these ids, in no order of columns, from the shared frames: SQLite's way."""
+    reports = (public if public_view else incidents)(db_path)
+    frames = (events(db_path, public_view=public_view), reports) if events_view else (reports,)
+    return rows_of(ids, texts_of(db_path, ids, public_view=public_view), *frames)
+
+
+def texts_of(
+    db_path: str | Path, ids: Sequence[str], *, public_view: bool, whole: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Return the texts of these incidents (store.MAP_TEXTS, indexed by id in the order given) as the page shows
-    them: as the editors corrected them and, when `public_view`, as readers see them (dashboard.privacy); an id not
-    stored has no texts. Read from the database, but for the last CACHED_TEXTS rows asked for at its version."""
+    them: as the editors corrected them and, when `public_view`, as readers see them (dashboard.privacy; masked
+    with their rows in `whole`, by default `incidents(db_path)`); an id not stored has no texts. Read from the
+    database, but for the last CACHED_TEXTS rows asked for at its version."""
     ids = pd.Index(ids)
     kept = _cached_texts(str(db_path), _frames_version(db_path), public_view)
     if missing := [i for i in dict.fromkeys(ids) if i not in kept]:
         conn = store.connect_readonly(db_path)
         try:
-            read = _texts_frame(db_path, store.iter_map_texts(conn, missing), public_view=public_view)
+            read = _texts_frame(db_path, store.iter_map_texts(conn, missing), public_view=public_view, whole=whole)
         finally:
             conn.close()
         if len(read) > CACHED_TEXTS:  # a download of them all: kept for this call only
@@ -655,9 +791,12 @@ def _cached_choices(
     categories: tuple[str, ...],
     type_labels: tuple[tuple[str, str], ...],
 ) -> Choices:
-    return filters.filter_choices(
-        incidents(db_path), boroughs=boroughs, categories=categories, type_labels=dict(type_labels)
-    )
+    if store.is_url(db_path):  # the values stored, not every row
+        held = {c: _stored_values(db_path, c) for c in ("borough", "type", "category")}
+        frame = pd.DataFrame({c: pd.Series(v.tolist(), dtype=object) for c, v in held.items()})
+    else:
+        frame = incidents(db_path)
+    return filters.filter_choices(frame, boroughs=boroughs, categories=categories, type_labels=dict(type_labels))
 
 
 def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_view: bool) -> pd.Series | None:

@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data, maps, positions
+from dashboard import auth, charts, data, maps
 from dashboard.display import (
     SOURCE_SHOWN,
     be,
@@ -39,7 +39,7 @@ from dashboard.display import (
     undrawn_note,
     updated_ago,
 )
-from dashboard.events_view import REPORT_IDS, event_row_of
+from dashboard.events_view import REPORT_IDS
 from dashboard.filters import (
     ANY,
     DATE_RANGE,
@@ -87,7 +87,7 @@ MARKS = (
 )
 
 
-def read_link(incidents: pd.DataFrame, choices: Choices) -> None:
+def read_link(choices: Choices, *, public_view: bool) -> None:
     """Put the URL's filters into the widgets on a session's first run, and when the address is not the one this page
     last wrote (the browser's Back or Forward); coming back from another page without parameters, whose run let go of
     this page's widgets, put back the filters it last showed; otherwise give missing widgets their default."""
@@ -96,25 +96,27 @@ def read_link(incidents: pd.DataFrame, choices: Choices) -> None:
         written = st.session_state.get(data.LINK_WRITTEN, {})
         returning = not any(key in st.session_state for key in ALWAYS_DRAWN)
         if params != written and (params or not returning):  # Back or Forward, or a link to this page
-            _read(params, incidents, choices)
+            _read(params, choices, public_view=public_view)
             return
         if returning:
             st.session_state.update(widget_state(parse_params(written, choices=choices)[0]))
         for key, value in WIDGET_DEFAULTS.items():
             st.session_state.setdefault(key, value)
         return
-    _read(params, incidents, choices)
+    _read(params, choices, public_view=public_view)
 
 
-def _read(params: Mapping[str, Sequence[str]], incidents: pd.DataFrame, choices: Choices) -> None:
-    """Put the filters and the incident of the link `params` into the session, with notices of what was dropped."""
+def _read(params: Mapping[str, Sequence[str]], choices: Choices, *, public_view: bool) -> None:
+    """Put the filters and the incident of the link `params` (a report's, or an event's) into the session, with
+    notices of what was dropped."""
     found, notices = parse_params(params, choices=choices)
-    if found.incident is not None and not positions.holds(incidents.index, found.incident):
+    held, centre = data.located(data.database_path(), found.incident, public_view=public_view, events_view=False)
+    if found.incident is not None and not held:
         notices.append("incident: no incident has that id")
         found = from_widgets(widget_state(found))
     st.session_state.update(widget_state(found))
     st.session_state[data.INCIDENT] = found.incident
-    st.session_state[data.CENTRE] = maps.incident_centre(incidents, found.incident)
+    st.session_state[data.CENTRE] = centre
     st.session_state[data.NOTICES] = notices
     st.session_state[data.LINK_READ] = True
 
@@ -143,7 +145,7 @@ def refit_on_change(filters: Filters) -> None:
     st.session_state[data.FILTERED] = params
 
 
-def follow_pick(base: str, picked: str | None, incidents: pd.DataFrame, *, centre: bool) -> None:
+def follow_pick(base: str, picked: str | None, *, centre: bool, public_view: bool, events_view: bool) -> None:
     """Open the incident newly picked on the map or in the table (data.MAP or data.TABLE; centred on the map when
     `centre`) and clear the other's selection; close the details when the pick that opened them is undone."""
     picks = st.session_state.setdefault(data.PICKED, {})
@@ -154,7 +156,9 @@ def follow_pick(base: str, picked: str | None, incidents: pd.DataFrame, *, centr
     if picked is not None:
         st.session_state[data.INCIDENT] = picked
         if centre:
-            st.session_state[data.CENTRE] = maps.incident_centre(incidents, picked)
+            _, st.session_state[data.CENTRE] = data.located(
+                data.database_path(), picked, public_view=public_view, events_view=events_view
+            )
         clear_selection(data.TABLE if base == data.MAP else data.MAP)
     elif st.session_state.get(data.INCIDENT) == before:
         st.session_state[data.INCIDENT] = None
@@ -166,15 +170,17 @@ def close_details() -> None:
     clear_selection(data.MAP, data.TABLE)
 
 
-def open_event(events: pd.DataFrame, reports: pd.DataFrame) -> None:
+def open_event(*, public_view: bool) -> None:
     """Open the event of the report that a link, or the page showing every report, opened; the map centres on the
     event's marker when it centred on the report's."""
     incident = st.session_state.get(data.INCIDENT)
-    found = event_row_of(events, reports, incident)
+    found = data.event_row(data.database_path(), incident, public_view=public_view)
     if found != incident:
         st.session_state[data.INCIDENT] = found
         if st.session_state.get(data.CENTRE) is not None:
-            st.session_state[data.CENTRE] = maps.incident_centre(events, found)
+            _, st.session_state[data.CENTRE] = data.located(
+                data.database_path(), found, public_view=public_view, events_view=True
+            )
 
 
 def download(make: Callable[..., str], filters: Filters, *, public_view: bool, events_view: bool) -> str:
@@ -342,7 +348,6 @@ def show_ranked(column: st.delta_generator.DeltaGenerator, title: str, found: pd
 
 # Editors see the full text; readers see names masked and sexual offences protected (dashboard.privacy).
 public_view = not auth.current_editor()
-reports = (data.public if public_view else data.incidents)(data.database_path())
 groups = maps.load_groups()
 categories = maps.load_categories()
 type_labels = load_type_labels()
@@ -351,7 +356,7 @@ boroughs = data.borough_shapes()
 choices = data.filter_choices(
     data.database_path(), boroughs=BOROUGHS, categories=[c.name for c in categories], type_labels=type_labels
 )
-read_link(reports, choices)
+read_link(choices, public_view=public_view)
 
 st.html(PHONE_CSS)
 st.title("London crime map from the news")
@@ -399,10 +404,9 @@ with st.container(horizontal=True):
 
 filters = from_widgets({key: st.session_state.get(key) for key in WIDGET_DEFAULTS})
 every_report = filters.count == "reports"
-incidents = reports if every_report else data.events(data.database_path(), public_view=public_view)
 noun = "report" if every_report else "incident"
 if not every_report:
-    open_event(incidents, reports)
+    open_event(public_view=public_view)
 near, near_problem = resolve_near(filters.near)
 filters = replace(filters, near=near)
 if near_problem:
@@ -416,12 +420,12 @@ shown_rows = functools.partial(
 )
 shown = kept(filters)
 table_rows = shown_rows(shown.newest(TABLE_ROWS))
-follow_pick(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), incidents, centre=False)
-follow_pick(
-    data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), incidents, centre=True
-)
+picked = functools.partial(follow_pick, public_view=public_view, events_view=not every_report)
+picked(data.MAP, maps.selected_incident(st.session_state.get(widget_key(data.MAP))), centre=False)
+picked(data.TABLE, table_incident(st.session_state.get(widget_key(data.TABLE)), table_rows.index), centre=True)
 incident = st.session_state.get(data.INCIDENT)
-filters = replace(filters, incident=incident if positions.holds(incidents.index, incident) else None)
+held, _ = data.located(data.database_path(), incident, public_view=public_view, events_view=not every_report)
+filters = replace(filters, incident=incident if held else None)
 
 place = near.place if near else None
 if filters.date_from and filters.date_to and filters.date_from > filters.date_to:

@@ -8,6 +8,7 @@ from dashboard_fixtures import NAMED, Case, build_incidents_db, place, varied_ca
 from events_fixtures import build_merges_db
 
 from dashboard import data, maps
+from dashboard import shown as shown_module
 from dashboard.data import coded, read_incidents
 from dashboard.filters import NO_FILTERS, Filters, Near, filter_incidents
 from dashboard.shown import FrameShown, QueryShown, selection_of
@@ -106,7 +107,9 @@ def answers(shown, ids):
 
 @pytest.mark.parametrize("filters", QUERY_FILTERS)
 @pytest.mark.parametrize("extra_rows", [0, 9], ids=["all-stored", "some-derived"])
-def test_query_shown_answers_as_the_frame_does(varied_postgres, filters, extra_rows):
+@pytest.mark.parametrize("few_share", [10**9, 0], ids=["walked", "few"])  # ordered by the index, or found first
+def test_query_shown_answers_as_the_frame_does(varied_postgres, filters, extra_rows, few_share, monkeypatch):
+    monkeypatch.setattr(shown_module, "FEW_SHARE", few_share)
     conn, frame = varied_postgres
     # The rows the dashboard would derive itself (corrected, protected): every 27th, answered by a frame.
     derived = list(frame.index[::27][:extra_rows])

@@ -218,10 +218,14 @@ def _event_roles(scope: str, collate: str) -> str:
     fits = _FITS.format(precisions=_MAP_PRECISIONS)
     dated = f"i.date IS NOT DISTINCT FROM ({_EVENT_DAY})"
     cleared = ", ".join(f"event_{c} = NULL" for c in EVENT_VALUES)
+    role = f"CASE WHEN ev.n_reports > 1 THEN {ROLE_TOLD} ELSE {ROLE_OWN} END"
+    # Only the rows whose role changes (or a lead's, set again below): a flood's event of a hundred copies, changed by
+    # every batch, had each of its rows written again each time.
+    held = "".join(f" OR incidents.event_{c} IS NOT NULL" for c in EVENT_VALUES)
     return f"""
-UPDATE incidents SET event_role = CASE WHEN ev.n_reports > 1 THEN {ROLE_TOLD} ELSE {ROLE_OWN} END, {cleared}
+UPDATE incidents SET event_role = {role}, {cleared}
 FROM incident_events ie JOIN events ev ON ev.event_id = ie.event_id
-WHERE ie.incident_id = incidents.incident_id AND ({scope});
+WHERE ie.incident_id = incidents.incident_id AND ({scope}) AND (incidents.event_role <> {role}{held});
 UPDATE events SET lead_id = NULL WHERE event_id IN (SELECT ev.event_id FROM events ev WHERE {scope});
 WITH ranked AS (
     SELECT ie.incident_id, ev.event_id, i.date_basis, {fits} AS fits, {dated} AS dated,

@@ -490,16 +490,24 @@ def migrated_again(db) -> None:
         conn.close()
 
 
-@pytest.mark.parametrize("migrated", [False, True], ids=["written", "migrated"])
+@pytest.mark.parametrize("written", ["at once", "one by one", "migrated"])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_stored_roles_give_the_events_the_map_shows(tmp_path, small_extractor, request, backend, migrated):
-    # Written with every change of the events (or by the migration), the roles say which incidents the events view
-    # shows, and the leads hold the merged values it shows.
-    db = build_merges_db(tmp_path, small_extractor)
+def test_stored_roles_give_the_events_the_map_shows(tmp_path, small_extractor, request, backend, written):
+    # Written with every change of the events (in one batch, or an article a batch, the events growing and their
+    # leads changing), or by the migration, the roles say which incidents the events view shows, and the leads hold
+    # the merged values it shows.
+    db = build_merges_db(tmp_path, small_extractor)  # in SQLite, at once (and the articles' file)
     if backend == "postgresql":
         db = request.getfixturevalue("postgres_url")
+    if written == "one by one":  # newest first: each later batch adds an earlier report, which may lead its event
+        db = tmp_path / "one_by_one.db" if backend == "sqlite" else db
+        lines = (tmp_path / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        for k, line in enumerate(reversed(lines)):
+            (tmp_path / f"one{k}.jsonl").write_text(line, encoding="utf-8")
+            ingest_paths([tmp_path / f"one{k}.jsonl"], db_path=db, extractor=small_extractor)
+    elif backend == "postgresql":
         ingest_paths([tmp_path / "articles.jsonl"], db_path=db, extractor=small_extractor)
-    if migrated:
+    if written == "migrated":
         migrated_again(db)
     merged = event_frame(read_incidents(db), families=FAMILIES)
     roles = stored_roles(db)

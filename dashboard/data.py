@@ -328,15 +328,8 @@ def _stored_values(url: str, column: str) -> pd.Series:
     """Return the values of `column` the editors' view of the PostgreSQL database at `url` holds (its stored rows'
     but those derived, and those), each once, in no order; of `date` only the first and last (by index)."""
     derived = derived_rows(url, public_view=False, events_view=False)
-    if column == "date":
-        sql = (
-            'SELECT min(date COLLATE "C"), max(date COLLATE "C") FROM incidents '
-            "WHERE incident_id <> ALL(?) AND date IS NOT NULL"
-        )
-    else:
-        sql = f"SELECT DISTINCT {column} FROM incidents WHERE incident_id <> ALL(?) AND {column} IS NOT NULL"
     with lent_connection(url) as conn:
-        stored = [value for row in conn.execute(sql, (list(derived.left_out),)).fetchall() for value in row]
+        stored = selection.values(conn, column, left_out=derived.left_out)
     values = pd.Series([*stored, *derived.reports[column]], dtype=object).dropna()
     return pd.Series(values.unique(), dtype=object)
 
@@ -436,7 +429,7 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
             protected=sorted(PROTECTED_TYPES),
             public=public_view,
         )
-        reports = _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids)), found))
+        reports = _incidents_by_id(conn, ids, found)
     frame = public_incidents(reports, name_vocabulary()) if public_view else reports
     if events_view:
         frame = event_frame(frame, families=crime_families(), memo=event_merges())
@@ -479,7 +472,7 @@ def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> s
         checked: list[str] = []
         for at in range(0, len(candidates), LOAD_BATCH):
             batch = candidates[at : at + LOAD_BATCH]
-            whole = _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, batch)), found))
+            whole = _incidents_by_id(conn, batch, found)
             texts = _texts_frame(url, store.iter_map_texts(conn, batch), public_view=public_view, whole=whole)
             checked.extend(texts.index[filters.query_matches(texts, query).to_numpy()])
     return selection.Search(pattern if exact else None, unnamed, tuple(checked))
@@ -493,7 +486,7 @@ def _queried_rows(url: str, ids: Sequence[str], *, public_view: bool, events_vie
     wanted = pd.Index(ids)
     stored_ids = list(dict.fromkeys(wanted[~wanted.isin(derived.whole.index)]))
     with lent_connection(url) as conn:
-        stored = _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, stored_ids)), corrections_of(url)))
+        stored = _incidents_by_id(conn, stored_ids, corrections_of(url))
         shown = _stored_events(conn, stored) if events_view else stored
     reports = pd.concat([stored, derived.reports]) if len(derived.reports) else stored
     texts = texts_of(url, ids, public_view=public_view, whole=reports)
@@ -518,9 +511,8 @@ def located(
         return True, maps.incident_centre(derived.whole, incident)
     if incident in derived.left_out:
         return False, None
-    told = f" AND event_role <> {store.ROLE_TOLD}" if events_view else ""
     with lent_connection(str(db_path)) as conn:
-        found = conn.execute(f"SELECT lat, lon FROM incidents WHERE incident_id = ?{told}", (incident,)).fetchone()
+        found = selection.place_of(conn, incident, events=events_view)
     if found is None:
         return False, None
     return True, None if found[0] is None or found[1] is None else (float(found[0]), float(found[1]))
@@ -538,16 +530,16 @@ def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -
     if incident in derived.left_out:
         return next((row for row, told in derived.told.items() if incident in told), None)
     with lent_connection(str(db_path)) as conn:
-        found = conn.execute(
-            "SELECT e.lead_id FROM incident_events ie JOIN events e ON e.event_id = ie.event_id "
-            "WHERE ie.incident_id = ?",
-            (incident,),
-        ).fetchone()
-    return None if found is None else found[0]
+        return selection.lead_of(conn, incident)
 
 
 def _reports(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     return (public if public_view else incidents)(db_path)
+
+
+def _incidents_by_id(conn: store.Connection, ids: Sequence[str], found: Sequence[store.Correction]) -> pd.DataFrame:
+    """Return read_incidents' rows of these incidents (`found` the corrections), read by id."""
+    return _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids)), found))
 
 
 def _stored_events(conn: store.Connection, reports: pd.DataFrame) -> pd.DataFrame:
@@ -555,20 +547,10 @@ def _stored_events(conn: store.Connection, reports: pd.DataFrame) -> pd.DataFram
     merged values (store.EVENT_VALUES), and each with its reports (REPORTS, REPORT_IDS: a lead's every report, first
     published first; another's, itself)."""
     ids = list(reports.index)
-    values = ", ".join(f"i.event_{c}" for c in store.EVENT_VALUES)
-    leads = conn.execute(
-        f"SELECT i.incident_id, {values} FROM incidents i WHERE i.incident_id = ANY(?) AND i.event_role = ?",
-        (ids, store.ROLE_LEAD),
-    ).fetchall()
-    told = conn.execute(
-        "SELECT l.incident_id, i.incident_id FROM incident_events l JOIN incident_events r ON r.event_id = l.event_id "
-        "JOIN incidents i ON i.incident_id = r.incident_id JOIN articles a ON a.article_id = i.article_id "
-        'WHERE l.incident_id = ANY(?) ORDER BY a.published COLLATE "C" NULLS LAST, i.incident_id COLLATE "C"',
-        ([lead[0] for lead in leads],),
-    ).fetchall()
+    leads = selection.merged(conn, ids)
     frame = reports.copy()
     report_ids: dict[str, list[str]] = {i: [] for i in ids}
-    for lead, report in told:
+    for lead, report in selection.told(conn, [lead[0] for lead in leads]):
         report_ids[lead].append(report)
     for lead, *merged in leads:
         for column, value in zip(store.EVENT_VALUES, merged):

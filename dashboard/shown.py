@@ -167,10 +167,7 @@ class QueryShown:
         found = self._counted((first, second), drawn=drawn)
         if self.extra is not None:
             found = pd.concat([found, self.extra.pairs(first, second, drawn=drawn)], ignore_index=True)
-        keys = found[[first, second]].astype(object).where(found[[first, second]].notna(), "\\0")  # None groups too
-        summed = found.assign(**{c: keys[c] for c in (first, second)}).groupby([first, second], sort=False)["n"].sum()
-        pairs = summed.reset_index().astype({first: object, second: object})
-        return pairs.replace({"\\0": None})
+        return _summed(found, (first, second))
 
     def missing(self, column: str) -> int:
         if column == "lat":  # its values are too many to count by: the cube counts the rows without one
@@ -240,9 +237,7 @@ class QueryShown:
             cube = self._cube()
             if drawn:
                 cube = cube[cube["drawn"].astype(bool)]
-            keys = cube[list(columns)].astype(object).where(cube[list(columns)].notna(), "\\0")
-            summed = cube.assign(**{c: keys[c] for c in columns}).groupby(list(columns), sort=False)["n"].sum()
-            return summed.reset_index().replace({"\\0": None})
+            return _summed(cube, columns)
         return self._tally(columns, drawn=drawn)
 
     def _tally(self, columns: tuple[str, ...], *, drawn: bool) -> pd.DataFrame:
@@ -263,6 +258,12 @@ class QueryShown:
             rows += [(i, None if pd.isna(d) else d) for i, d in zip(ids, dates)]
             rows = _ordered(rows)
         return pd.Index([i for i, _ in (rows if n is None else rows[:n])], dtype=object)
+
+
+def _summed(counted: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Counts (`n`) summed by `columns`, a missing value one group as None: columns `columns` and `n`."""
+    summed = counted.groupby(list(columns), sort=False, dropna=False)["n"].sum().reset_index()
+    return summed.astype({c: object for c in columns}).replace({np.nan: None})
 
 
 def _ordered(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:

@@ -7,7 +7,7 @@ of the dashboard's frames (extract.columnar): newest date first, undated last, t
 bytes (COLLATE "C"), as Python compares them.
 
 Example:
-    kept = Selection(boroughs=("Hackney",), fatal_only=True); n = count(conn, kept); ids = newest(conn, kept, 50)
+    kept = Selection(boroughs=("Hackney",), fatal_only=True); by_type = tally(conn, kept, ("type",))
 """
 
 from __future__ import annotations
@@ -87,14 +87,6 @@ class Selection:
     search: Search | None = None  # only those it finds; of the events, those any of whose reports it finds
     events: bool = False  # the events (EVENT_COLUMNS), not the reports
     left_out: tuple[str, ...] = ()  # incident ids never kept: hidden, or answered by the caller
-    articles_left_out: tuple[str, ...] = ()  # the incidents of these articles neither
-
-
-def count(conn: store.Connection, kept: Selection, *, drawn: bool = False) -> int:
-    """Return how many incidents `kept` keeps (of those a map draws, when `drawn`: a point placed more precisely
-    than UNDRAWN_PRECISION)."""
-    where, parameters = _where(kept, drawn=drawn)
-    return int(conn.execute(f"SELECT count(*){_FROM} WHERE {where}", parameters).fetchone()[0])
 
 
 def tally(conn: store.Connection, kept: Selection, columns: Sequence[str], *, drawn: bool = False) -> list[tuple]:
@@ -211,8 +203,6 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
         _search(kept.search, test, events=kept.events)
     if kept.left_out:
         test("i.incident_id <> ALL(?)", list(kept.left_out))
-    if kept.articles_left_out:
-        test("i.article_id <> ALL(?)", list(kept.articles_left_out))
     if drawn:
         test(COLUMNS["drawn"])
     return (" AND ".join(tests) or "TRUE"), tuple(parameters)
@@ -289,10 +279,7 @@ def _found(alias: str, search: Search) -> tuple[str, list]:
     checked = f"{alias}.incident_id = ANY(?)"
     if search.pattern is None:
         return checked, [list(search.checked)]
-    held = (
-        f"({alias}.evidence_folded LIKE ? OR {alias}.article_id IN "
-        "(SELECT article_id FROM articles WHERE headline_folded LIKE ?))"
-    )
+    held = _holds(alias)
     parameters: list = [search.pattern, search.pattern]
     if search.unnamed is not None:
         held = f"({held} AND {alias}.{store.SCREEN} = ?)"
@@ -300,15 +287,21 @@ def _found(alias: str, search: Search) -> tuple[str, list]:
     return f"({held} OR {checked})", [*parameters, list(search.checked)]
 
 
+def _holds(alias: str) -> str:
+    """The condition that the incident `alias`'s folded evidence or its article's folded headline holds a pattern
+    (two parameters, the same pattern)."""
+    return (
+        f"({alias}.evidence_folded LIKE ? OR {alias}.article_id IN "
+        "(SELECT article_id FROM articles WHERE headline_folded LIKE ?))"
+    )
+
+
 def held(conn: store.Connection, pattern: str, *, unnamed: int | None, left_out: Sequence[str]) -> list[str]:
     """Return the ids of the stored incidents, but those `left_out`, whose evidence or headline holds `pattern` as
     Search reads it and whose name screen is not `unnamed` (of every one, given None): those whose texts as shown
     the caller must search itself."""
     screened = "" if unnamed is None else f" AND i.{store.SCREEN} IS DISTINCT FROM ?"
-    sql = (
-        "SELECT i.incident_id FROM incidents i WHERE (i.evidence_folded LIKE ? OR i.article_id IN "
-        f"(SELECT article_id FROM articles WHERE headline_folded LIKE ?)){screened} AND i.incident_id <> ALL(?)"
-    )
+    sql = f"SELECT i.incident_id FROM incidents i WHERE {_holds('i')}{screened} AND i.incident_id <> ALL(?)"
     parameters = (pattern, pattern, *(() if unnamed is None else (unnamed,)), list(left_out))
     return [row[0] for row in conn.execute(sql, parameters).fetchall()]
 
@@ -318,3 +311,49 @@ def named(conn: store.Connection, *, unnamed: int, left_out: Sequence[str]) -> l
     texts masking may change."""
     sql = f"SELECT incident_id FROM incidents WHERE {store.SCREEN} IS DISTINCT FROM ? AND incident_id <> ALL(?)"
     return [row[0] for row in conn.execute(sql, (unnamed, list(left_out))).fetchall()]
+
+
+def place_of(conn: store.Connection, incident: str, *, events: bool) -> tuple[float | None, float | None] | None:
+    """Return (lat, lon) of a stored incident (None each without a point), of those the events show when `events`
+    (store.ROLE_TOLD's are not); None when it is not one."""
+    told = f" AND event_role <> {store.ROLE_TOLD}" if events else ""
+    found = conn.execute(f"SELECT lat, lon FROM incidents WHERE incident_id = ?{told}", (incident,)).fetchone()
+    return None if found is None else (found[0], found[1])
+
+
+def lead_of(conn: store.Connection, incident: str) -> str | None:
+    """Return the lead of the stored event a report is filed in (events.lead_id), None without one."""
+    sql = "SELECT e.lead_id FROM incident_events ie JOIN events e ON e.event_id = ie.event_id WHERE ie.incident_id = ?"
+    found = conn.execute(sql, (incident,)).fetchone()
+    return None if found is None else found[0]
+
+
+def merged(conn: store.Connection, incident_ids: Sequence[str]) -> list[tuple]:
+    """Return (incident_id, *store.EVENT_VALUES) of the leads among these incidents: their events' merged values."""
+    values = ", ".join(f"event_{c}" for c in store.EVENT_VALUES)
+    sql = f"SELECT incident_id, {values} FROM incidents WHERE incident_id = ANY(?) AND event_role = ?"
+    return [tuple(row) for row in conn.execute(sql, (list(incident_ids), store.ROLE_LEAD)).fetchall()]
+
+
+def told(conn: store.Connection, leads: Sequence[str]) -> list[tuple[str, str]]:
+    """Return (lead, report) of every report of these leads' events, each event's first published first (no
+    publication date last), then by incident id."""
+    sql = (
+        "SELECT l.incident_id, i.incident_id FROM incident_events l JOIN incident_events r ON r.event_id = l.event_id "
+        "JOIN incidents i ON i.incident_id = r.incident_id JOIN articles a ON a.article_id = i.article_id "
+        f"WHERE l.incident_id = ANY(?) ORDER BY a.published{_C} NULLS LAST, i.incident_id{_C}"
+    )
+    return [(lead, report) for lead, report in conn.execute(sql, (list(leads),)).fetchall()]
+
+
+def values(conn: store.Connection, column: str, *, left_out: Sequence[str]) -> list:
+    """Return the values of `column` (of COLUMNS) the stored incidents but those `left_out` hold, each once, in no
+    order; of `date`, only the first and the last (as text)."""
+    if column not in COLUMNS:
+        raise ValueError(f"not a column a selection is counted by: {column}")
+    read = COLUMNS[column]
+    if column == "date":
+        sql = f"SELECT min({read}{_C}), max({read}{_C}){_FROM} WHERE i.incident_id <> ALL(?) AND {read} IS NOT NULL"
+    else:
+        sql = f"SELECT DISTINCT {read}{_FROM} WHERE i.incident_id <> ALL(?) AND {read} IS NOT NULL"
+    return [value for row in conn.execute(sql, (list(left_out),)).fetchall() for value in row]

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from extract.geo.gazetteer import BOROUGHS
@@ -93,8 +94,9 @@ def coverage(
     """Return news beside recorded crime per borough over `months`, for `categories` (all when empty).
 
     `recorded` has RECORDED_COLUMNS, `imported` the (force, month) pairs imported, `news` one row per news incident
-    (or event) with `borough`, `date` (YYYY-MM-DD or missing) and `category`. A borough-month counts when the
-    borough's home force imported that month; the rest is left out on both sides and reported.
+    (or event) with `borough`, `date` (YYYY-MM-DD, YYYY-MM or missing) and `category`, or one row per group of them
+    with how many in `n` (news_counts). A borough-month counts when the borough's home force imported that month;
+    the rest is left out on both sides and reported.
     """
     imported = set(imported)
     recorded_categories = set(recorded["category"].unique())
@@ -114,12 +116,20 @@ def coverage(
     unrecorded = asked & news["borough"].notna() & ~news["category"].isin(recorded_categories)
     inside = asked & news["borough"].notna() & ~unrecorded
     covered = inside & _covered(news["borough"], month, imported)
+    n = news["n"].to_numpy(dtype="int64") if "n" in news else np.ones(len(news), dtype="int64")
+
+    def counted(mask: pd.Series) -> int:
+        return int(n[mask.to_numpy(dtype=bool)].sum())
 
     per_borough = pd.DataFrame(
         {
             "recorded": rec.groupby("borough")["count"].sum(),
-            # An array: a boolean Series of a million rows made pandas hash the ids (dashboard.positions).
-            "news": news[covered.to_numpy(dtype=bool)].groupby("borough").size(),
+            # Arrays: a boolean Series of a million rows made pandas hash the ids (dashboard.positions).
+            "news": pd.DataFrame({"borough": news["borough"].to_numpy(dtype=object), "n": n})[
+                covered.to_numpy(dtype=bool)
+            ]
+            .groupby("borough")["n"]
+            .sum(),
         }
     )
     per_borough = per_borough.fillna(0).astype("int64")
@@ -145,10 +155,10 @@ def coverage(
             if any((force, m) not in imported for m in months)
         ),
         rate=rate,
-        news_uncovered=int((inside & ~covered).sum()),
-        news_undated=int((in_categories & undated).sum()),
-        news_unplaced=int(unplaced.sum()),
-        news_unrecorded=int(unrecorded.sum()),
+        news_uncovered=counted(inside & ~covered),
+        news_undated=counted(in_categories & undated),
+        news_unplaced=counted(unplaced),
+        news_unrecorded=counted(unrecorded),
         news_unmatched=unmatched,
         not_recorded=tuple(sorted(seen_categories - recorded_categories)),
     )

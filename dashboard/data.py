@@ -50,7 +50,7 @@ from dashboard.privacy import (
     protected_rows,
     public_incidents,
 )
-from dashboard.shown import FrameShown, QueryShown, Shown, selection_of
+from dashboard.shown import FrameShown, QueryShown, Shown, ordered, selection_of, summed
 from extract import columnar, corrections, selection, store
 from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS, hand_back_memory
 from extract.datafiles import DEFAULT_DB
@@ -438,6 +438,88 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
         told = {i: (i,) for i in frame.index}
     rows = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
     return Derived(rows, frame, tuple(ids), reports, told)
+
+
+NEWS_COUNTED = ("borough", "date", "category")  # news_counts' groups: `date` a month, YYYY-MM
+COARSE_PRECISIONS = ("ward", "borough", "london")  # coarser than an area: the point says little about the scene
+LOW_CONFIDENCE_CANDIDATES = 3  # a name shared by three or more gazetteer places: context chose among them
+
+
+def news_counts(db_path: str | Path) -> pd.DataFrame:
+    """Return the editors' events (`events(db_path, public_view=False)`) counted by borough, month and category:
+    columns NEWS_COUNTED and `n`, a missing value as None (dashboard.coverage's news); once per database version. Of
+    PostgreSQL, a statement counts them, and the rows the dashboard derives itself (derived_rows) are counted apart:
+    no frame of every event is made."""
+    return _cached_news_counts(str(db_path), _frames_version(db_path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_news_counts(db_path: str, version: tuple) -> pd.DataFrame:
+    if not store.is_url(db_path):
+        return _month_counts(events(db_path, public_view=False))
+    derived = derived_rows(db_path, public_view=False, events_view=True)
+    kept = selection.Selection(events=True, left_out=derived.left_out)
+    with lent_connection(db_path) as conn:
+        rows = selection.tally(conn, kept, ("borough", "month", "category"))
+    stored = pd.DataFrame.from_records(rows, columns=[*NEWS_COUNTED, "n"])
+    return summed(pd.concat([stored, _month_counts(derived.whole)], ignore_index=True), NEWS_COUNTED)
+
+
+def _month_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `frame` counted as news_counts counts them."""
+    month = frame["date"].astype("string").str.slice(0, 7).to_numpy(dtype=object, na_value=None)
+    groups = pd.DataFrame({"borough": frame["borough"].to_numpy(dtype=object), "date": month})
+    groups["category"] = frame["category"].to_numpy(dtype=object)
+    return summed(groups.assign(n=1), NEWS_COUNTED)
+
+
+def news_totals(db_path: str | Path) -> tuple[int, int, int]:
+    """Return how many editors' events, reports (`incidents(db_path)`) and articles of them there are; once per
+    database version, and of PostgreSQL by statements, as news_counts."""
+    return _cached_news_totals(str(db_path), _frames_version(db_path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_news_totals(db_path: str, version: tuple) -> tuple[int, int, int]:
+    if not store.is_url(db_path):
+        reports = incidents(db_path)
+        return len(events(db_path, public_view=False)), len(reports), int(reports["article_id"].nunique())
+    derived = derived_rows(db_path, public_view=False, events_view=True)
+    with lent_connection(db_path) as conn:
+        stored, articles = selection.reports_and_articles(
+            conn, selection.Selection(left_out=derived.left_out), also=derived.reports["article_id"].dropna().tolist()
+        )
+    return int(news_counts(db_path)["n"].sum()), stored + len(derived.reports), articles
+
+
+def uncertain_places(db_path: str | Path, n: int) -> tuple[int, pd.DataFrame]:
+    """Return how many of the editors' reports (`incidents(db_path)`) an editor has not verified and that have no
+    place, one of COARSE_PRECISIONS, or one chosen among LOW_CONFIDENCE_CANDIDATES or more places of its name; and
+    the rows of the first `n` of them, in the page's order. Of PostgreSQL, asked by statements."""
+    if not store.is_url(str(db_path)):
+        frame = incidents(db_path)
+        uncertain = frame[_uncertain(frame)]
+        return len(uncertain), uncertain.head(n)
+    url = str(db_path)
+    derived = derived_rows(url, public_view=False, events_view=False)
+    own = derived.reports[_uncertain(derived.reports)]
+    kept = selection.Selection(left_out=derived.left_out)
+    with lent_connection(url) as conn:
+        stored, first = selection.uncertain(
+            conn, kept, coarse=COARSE_PRECISIONS, candidates=LOW_CONFIDENCE_CANDIDATES, n=n
+        )
+        dates = own["date"].astype(object).where(own["date"].notna(), None)
+        ids = [i for i, _ in ordered([*first, *zip(own.index, dates)])][:n]
+        rows = _incidents_by_id(conn, [i for i in ids if i not in own.index], corrections_of(url))
+    return stored + len(own), pd.concat([rows, own]).loc[ids]
+
+
+def _uncertain(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows of an incidents frame uncertain_places lists."""
+    candidates = pd.to_numeric(frame["candidates"], errors="coerce").fillna(1)
+    coarse = frame["precision"].isna() | frame["precision"].isin(COARSE_PRECISIONS)
+    # An array: a Series made pandas hash the ids (see positions).
+    return (~frame["verified"].astype(bool) & (coarse | (candidates >= LOW_CONFIDENCE_CANDIDATES))).to_numpy(dtype=bool)
 
 
 def _derived_matches(url: str, derived: Derived, query: str, *, public_view: bool) -> pd.Series:

@@ -167,7 +167,7 @@ class QueryShown:
         found = self._counted((first, second), drawn=drawn)
         if self.extra is not None:
             found = pd.concat([found, self.extra.pairs(first, second, drawn=drawn)], ignore_index=True)
-        return _summed(found, (first, second))
+        return summed(found, (first, second))
 
     def missing(self, column: str) -> int:
         if column == "lat":  # its values are too many to count by: the cube counts the rows without one
@@ -221,7 +221,7 @@ class QueryShown:
             rows = selection.at_point(conn, self.kept, *at, decimals=maps.DECIMALS, precisions=alike)
         if self.extra is not None:
             rows += self.extra.at_point(*at, approximate=approximate)
-        ids = [i for i, _ in _ordered([(i, d) for i, d, *_ in rows])]
+        ids = [i for i, _ in ordered([(i, d) for i, d, *_ in rows])]
         return [incident] + [i for i in ids if i != incident]
 
     def _few(self, conn: store.Connection) -> bool:
@@ -237,7 +237,7 @@ class QueryShown:
             cube = self._cube()
             if drawn:
                 cube = cube[cube["drawn"].astype(bool)]
-            return _summed(cube, columns)
+            return summed(cube, columns)
         return self._tally(columns, drawn=drawn)
 
     def _tally(self, columns: tuple[str, ...], *, drawn: bool) -> pd.DataFrame:
@@ -256,17 +256,17 @@ class QueryShown:
             ids = self.extra.drawn() if drawn else self.extra.newest(n)
             dates = self.extra.rows["date"].reindex(ids).astype(object)
             rows += [(i, None if pd.isna(d) else d) for i, d in zip(ids, dates)]
-            rows = _ordered(rows)
+            rows = ordered(rows)
         return pd.Index([i for i, _ in (rows if n is None else rows[:n])], dtype=object)
 
 
-def _summed(counted: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+def summed(counted: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Counts (`n`) summed by `columns`, a missing value one group as None: columns `columns` and `n`."""
     summed = counted.groupby(list(columns), sort=False, dropna=False)["n"].sum().reset_index()
     return summed.astype({c: object for c in columns}).replace({np.nan: None})
 
 
-def _ordered(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+def ordered(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """(id, date) pairs in the page's order: newest date first, undated last, then by id."""
     by_id = sorted(rows, key=lambda r: r[0])
     return sorted(by_id, key=lambda r: r[1] or "", reverse=True)  # stable: the ids stay in order within a date

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extract import store
 from extract.records import UNDRAWN_PRECISION
@@ -27,6 +27,7 @@ BOX_MARGIN = 1.1
 COLUMNS = {
     **{c: f"i.{c}" for c in ("type", "category", "borough", "borough_code", "precision", "weapon", "fatal", "date")},
     **{c: f"i.{c}" for c in ("lat", "lon", "date_basis", "place_kind", "place_name")},
+    "month": "left(i.date, 7)",  # YYYY-MM of a day
     "cell": "to_hex(i.h3_r8)",  # h3's text form of a cell is its integer in lower-case hexadecimal
     # The store's own constant, not a reader's value: written into the statement, it needs no parameter.
     "drawn": f"(i.lat IS NOT NULL AND i.lon IS NOT NULL AND i.precision IS DISTINCT FROM '{UNDRAWN_PRECISION}')",
@@ -41,6 +42,7 @@ EVENT_COLUMNS = {
 }
 """The same of the events: an event of several reports is its lead's row (store.ROLE_LEAD), with the event's merged
 values; the other reports of such an event are no row of their own (store.ROLE_TOLD)."""
+EVENT_COLUMNS["month"] = f"left({EVENT_COLUMNS['date']}, 7)"  # of the event's merged date
 _C = ' COLLATE "C"'
 _ORDER = f"i.date{_C} DESC NULLS LAST, i.incident_id{_C}"
 # As the index of migration 14 orders the events, so that a page of the newest reads a page of it.
@@ -118,6 +120,32 @@ def newest(
     else:
         sql = f"SELECT i.incident_id, {date}{_FROM} WHERE {where} ORDER BY {_order(kept)}{limit}"
     return [tuple(row) for row in conn.execute(sql, parameters).fetchall()]
+
+
+def reports_and_articles(conn: store.Connection, kept: Selection, *, also: Sequence[str] = ()) -> tuple[int, int]:
+    """Return how many reports `kept` keeps (of the reports, whatever its `events`), and how many articles tell them
+    or are among the article ids `also` (the articles of rows the caller counts itself)."""
+    where, parameters = _where(replace(kept, events=False), drawn=False)
+    also = sorted(set(also))
+    sql = (
+        "SELECT count(*), count(DISTINCT i.article_id), count(DISTINCT i.article_id) FILTER (WHERE i.article_id ="
+        f" ANY(?)){_FROM} WHERE {where}"
+    )
+    reports, articles, shared = conn.execute(sql, (also, *parameters)).fetchone()
+    return int(reports), int(articles) + len(also) - int(shared)
+
+
+def uncertain(
+    conn: store.Connection, kept: Selection, *, coarse: Sequence[str], candidates: int, n: int
+) -> tuple[int, list[tuple]]:
+    """Return how many of the reports `kept` keeps have no place, a place of a `coarse` precision, or one chosen among
+    `candidates` or more of the same name; and (incident_id, date) of the first `n` of them in order."""
+    where, parameters = _where(replace(kept, events=False), drawn=False)
+    where += " AND (i.precision IS NULL OR i.precision = ANY(?) OR i.candidates >= ?)"
+    parameters += (list(coarse), candidates)
+    found = conn.execute(f"SELECT count(*){_FROM} WHERE {where}", parameters).fetchone()[0]
+    sql = f"SELECT i.incident_id, i.date{_FROM} WHERE {where} ORDER BY {_ORDER} LIMIT {int(n)}"
+    return int(found), [tuple(row) for row in conn.execute(sql, parameters).fetchall()]
 
 
 def stored(conn: store.Connection) -> int:

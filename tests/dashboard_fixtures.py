@@ -6,7 +6,7 @@ The texts are made up for the tests. One article carries untrusted markup in eve
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract import store
@@ -272,8 +272,8 @@ def database_problem_line(db: str | Path, reason: str) -> str:
 
 def varied_cases(n: int, *, seed: int = 7) -> tuple[Case, ...]:
     """Return `n` made-up cases of every kind a filter or count tells apart: types, boroughs, precisions (with the
-    undrawn one), points shared by several (one marker), no place, dates shared, none or of a month only, fatal or
-    not or unknown, weapons or none."""
+    undrawn one), points shared by several (one marker), no place, a place chosen among several of its name, dates
+    shared, none or of a month only, fatal or not or unknown, weapons or none."""
     rng = random.Random(seed)
     types = (("stabbing", "violence and sexual offences"), ("robbery", "robbery"), ("burglary", "burglary"))
     boroughs = (("Hackney", "E09000012", 51.545, -0.055), ("Southwark", "E09000028", 51.47, -0.07))
@@ -288,6 +288,7 @@ def varied_cases(n: int, *, seed: int = 7) -> tuple[Case, ...]:
         else:
             lat, lon = rng.choice(points) if precision != "london" else (lat, lon)
             where = place(f"Place {k % 9}", lat, lon, precision, borough, code, kind=precision)
+            where = replace(where, candidates=(1, 1, 2, 3, 5)[k % 5])  # of its name's places, context chose one
         day = rng.choice((None, "2024-04", "2024-03-31", "2024-04-01", "2024-04-02", "2023-12-25"))
         text = f"Case {k}: a {kind} was reported."
         cases.append(
@@ -307,3 +308,15 @@ def varied_cases(n: int, *, seed: int = 7) -> tuple[Case, ...]:
             )
         )
     return tuple(cases)
+
+
+def refuse_whole_frames(db: str | Path, monkeypatch) -> None:
+    """On PostgreSQL, make the pages' frame of every incident (dashboard.data.incidents) fail: they ask statements
+    there (at ten million incidents the frame took 36 s and 6.5 GB)."""
+    from dashboard import data
+
+    def refused(db_path):
+        raise AssertionError(f"a page read every incident of {db_path} into a frame")
+
+    if store.is_url(str(db)):
+        monkeypatch.setattr(data, "incidents", refused)

@@ -1,5 +1,6 @@
 """News beside recorded crime (dashboard/coverage.py): months, home forces, the per-borough table, bands, the chart."""
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -164,3 +165,20 @@ def test_funnel_spec_points_limits_and_colours():
     assert all(c["limit"] >= 0 for c in curves)
     upper = sorted((c["recorded"], c["limit"]) for c in curves if c["curve"] == "95% upper")
     assert [limit for _, limit in upper] == sorted((limit for _, limit in upper), reverse=True)  # the funnel narrows
+
+
+@pytest.mark.parametrize("categories", [(), ("robbery",), ("burglary", "drugs")])
+@pytest.mark.parametrize("months", [MONTHS, ("2019-01",), ()])
+def test_news_counted_by_borough_month_and_category_cover_as_its_rows(months, categories):
+    """A database's news comes as counts (dashboard.data.news_counts): each group's `n` counts as that many rows."""
+    doubled = pd.concat([NEWS, NEWS.iloc[[0, 3, 4, 5, 7]]], ignore_index=True)
+    month = doubled["date"].str.slice(0, 7)
+    keys = [doubled["borough"], month, doubled["category"]]
+    counted = doubled.groupby(keys, dropna=False).size().rename("n").reset_index()
+    counted.columns = ["borough", "date", "category", "n"]
+    counted = counted.astype({"borough": object, "date": object}).replace({float("nan"): None})
+    assert counted["n"].max() == 2  # some groups stand for two rows
+    whole = coverage(RECORDED, IMPORTED, doubled, months=months, categories=categories)
+    found = coverage(RECORDED, IMPORTED, counted, months=months, categories=categories)
+    pd.testing.assert_frame_equal(found.boroughs, whole.boroughs)
+    assert replace(found, boroughs=None) == replace(whole, boroughs=None)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dashboard_fixtures import refuse_whole_frames
 from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 
@@ -79,6 +80,7 @@ def link_event(db: Path, incident_ids: list[str], event: dict) -> None:
 
 
 def page(db: Path, monkeypatch, **params) -> AppTest:
+    refuse_whole_frames(db, monkeypatch)
     monkeypatch.setenv("INCIDENTS_DB", str(db))
     monkeypatch.setattr(sys, "argv", ["app.py"])
     at = AppTest.from_file(APP, default_timeout=60)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dashboard_fixtures import CASES, NAMED, Case, build_incidents_db, place
+from dashboard_fixtures import CASES, NAMED, Case, build_incidents_db, place, refuse_whole_frames
 from postgres_server import BACKENDS, new_store
 from streamlit.testing.v1 import AppTest
 
@@ -50,6 +50,7 @@ def db(tmp_path, request):
 @pytest.fixture
 def new_session(db, monkeypatch):
     """A new session of the app on the fixture database, with editing by password only."""
+    refuse_whole_frames(db, monkeypatch)
     monkeypatch.setenv("INCIDENTS_DB", str(db))
     monkeypatch.setenv(auth.PASSWORD_ENV, PASSWORD)
     monkeypatch.delenv(auth.LOCAL_EDITING_ENV, raising=False)

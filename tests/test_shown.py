@@ -1,3 +1,4 @@
+import collections
 import contextlib
 import json
 from datetime import date
@@ -162,7 +163,8 @@ ASSAULTED = Case(  # a sexual offence at a station: the public view moves its po
 def edited_postgres(postgres_server, small_extractor, tmp_path_factory):
     """A PostgreSQL database of events told by several outlets (one a sexual offence), varied single reports (one a
     sexual offence), and an editor's corrections: one report hidden, one article taken down, a date and a borough
-    corrected, one verified. The Rye Lane and Mare Street events stand as stored (the first's reports disagree)."""
+    corrected, two verified (one placed coarsely). The Rye Lane and Mare Street events stand as stored (the first's
+    reports disagree)."""
     url = postgres_server.new_database()
     folder = tmp_path_factory.mktemp("merges")
     build_merges_db(folder, small_extractor, db=url)
@@ -178,6 +180,8 @@ def edited_postgres(postgres_server, small_extractor, tmp_path_factory):
         corrections.correct_borough(conn, ids["varied020"], "Islington", "E09000019", editor="test")
         corrections.take_down(conn, "varied004", "delete", editor="test", reason="legal")
         corrections.verify(conn, ids["varied010"], editor="test")
+        coarse = conn.execute("SELECT min(incident_id) FROM incidents WHERE precision = 'london'").fetchone()[0]
+        corrections.verify(conn, coarse, editor="test")  # the Review page lists it no more
     finally:
         conn.close()
     return url
@@ -217,3 +221,31 @@ def test_queried_answers_as_the_loaded_frames_do(edited_postgres, filters, publi
     )
     derived = data.derived_rows(edited_postgres, public_view=public_view, events_view=events_view).rows
     assert 0 < len(derived) < len(data.without_texts(edited_postgres, public_view=public_view, events_view=events_view))
+
+
+def test_news_counts_and_totals_asked_as_the_loaded_frames_count_them(edited_postgres):
+    # The News vs recorded page's news: the editors' events by borough, month and category, corrections applied.
+    events = data.events(edited_postgres, public_view=False)
+    reports = data.incidents(edited_postgres)
+    month = events["date"].astype("string").str.slice(0, 7)
+    loaded = collections.Counter(zip(events["borough"], month.astype(object), events["category"]))
+    nan_free = {tuple(None if pd.isna(v) else v for v in key): n for key, n in loaded.items()}
+    asked = data.news_counts(edited_postgres)
+    assert {tuple(row[:3]): row[3] for row in asked.itertuples(index=False)} == nan_free
+    assert len(events) < len(reports)  # events of several reports count once
+    totals = (len(events), len(reports), reports["article_id"].nunique())
+    assert data.news_totals(edited_postgres) == totals
+
+
+@pytest.mark.parametrize("n", [1, 4, 1000])
+def test_uncertain_places_asked_as_the_loaded_frame_lists_them(edited_postgres, n):
+    # The Review page's list: unverified reports without a place, placed coarsely, or among many of a name.
+    frame = data.incidents(edited_postgres)
+    candidates = pd.to_numeric(frame["candidates"], errors="coerce").fillna(1)
+    coarse = frame["precision"].isna() | frame["precision"].isin(data.COARSE_PRECISIONS)
+    listed = frame[~frame["verified"] & (coarse | (candidates >= data.LOW_CONFIDENCE_CANDIDATES))]
+    count, first = data.uncertain_places(edited_postgres, n)
+    assert (count, list(first.index)) == (len(listed), list(listed.index[:n]))
+    assert count > 4 and (frame["verified"] & coarse).any()
+    columns = ["type", "place_name", "precision", "article_id", "date", "candidates"]
+    pd.testing.assert_frame_equal(first[columns], listed.head(n)[columns], check_dtype=False)

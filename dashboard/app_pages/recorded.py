@@ -102,13 +102,11 @@ def borough_table(found: Coverage) -> pd.DataFrame:
 
 db_path = data.database_path()
 recorded, imported = data.recorded_crime(db_path)
-# The news side, one row per event. The editors' frame: its events' boroughs, months and categories are the public
-# one's, and it needs no masking when this page is a session's first.
-reports = data.incidents(db_path)
-news = data.events(db_path, public_view=False)
+# The news side, the events counted by borough, month and category. The editors' events: their boroughs, months and
+# categories are the public one's, and they need no masking when this page is a session's first.
+news = data.news_counts(db_path)
 known = [c.name for c in maps.load_categories()]
-# Of unique(): dropna() masks the Series, which made pandas hash a million event ids (dashboard.positions).
-extra = set(recorded["category"]) | {c for c in news["category"].unique() if isinstance(c, str)}
+extra = set(recorded["category"]) | {c for c in news["category"] if isinstance(c, str)}
 choices = Choices(boroughs=BOROUGHS, types=(), categories=tuple(known) + tuple(sorted(extra - set(known))))
 read_link_once(choices)
 
@@ -126,7 +124,8 @@ with st.sidebar:
 filters = from_widgets({key: st.session_state.get(key) for key in OWN_PARAMS})
 months = month_span(filters.date_from, filters.date_to, imported)
 found = coverage(recorded, imported, news, months=months, categories=filters.categories)
-show_caveats(found, imported, incidents=len(news), reports=len(reports), articles=int(reports["article_id"].nunique()))
+events, reports, articles = data.news_totals(db_path)
+show_caveats(found, imported, incidents=events, reports=reports, articles=articles)
 
 if not imported:
     st.info("No police.uk recorded crime has been imported yet: `python -m extract policeuk FILES --db DATABASE`.")

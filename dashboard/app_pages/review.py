@@ -23,8 +23,6 @@ from extract.geo.gazetteer import BOROUGHS
 from extract.records import REASONS, ExtractError, Reason
 
 PAGE = "app_pages/review.py"
-COARSE_PRECISIONS = ("ward", "borough", "london")  # coarser than an area: the point says little about the scene
-LOW_CONFIDENCE_CANDIDATES = 3  # a name shared by three or more gazetteer places: context chose among them
 LIST_ROWS = 50  # per list; the rest wait until these are fixed
 FIX_WIDGETS = ("fix_note", "hide_why", "fix_type", "fix_borough", "fix_date", "fix_place")  # an incident's fix
 FIX_VALUES = ("type", "borough", "date", "place_name", "hidden", "verified")  # what they start from, or follow
@@ -66,15 +64,6 @@ def fix_target() -> tuple[str | None, str | None]:
     return st.query_params.get("incident"), st.query_params.get("article")
 
 
-def uncertain_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Return the incidents without a place, placed coarsely, or among LOW_CONFIDENCE_CANDIDATES or more places of
-    the same name, leaving out those an editor verified."""
-    candidates = pd.to_numeric(incidents["candidates"], errors="coerce").fillna(1)
-    coarse = incidents["precision"].isna() | incidents["precision"].isin(COARSE_PRECISIONS)
-    uncertain = ~incidents["verified"] & (coarse | (candidates >= LOW_CONFIDENCE_CANDIDATES))
-    return incidents[uncertain.to_numpy(dtype=bool)]  # an array: a Series made pandas hash the ids (see positions)
-
-
 def show_reports(reports: list[store.ProblemReport], headlines: Mapping[str, str]) -> None:
     """List the readers' open problem reports, each linking to its incident's fix."""
     st.subheader(f"Reported by readers ({len(reports)})")
@@ -98,13 +87,12 @@ def show_articles(articles: list[tuple]) -> None:
         fix_link(label, article=article["article_id"])
 
 
-def show_uncertain(uncertain: pd.DataFrame, type_labels: Mapping[str, str]) -> None:
-    """List the uncertain incidents, each linking to its fix."""
-    st.subheader(f"Coarse or uncertain places ({len(uncertain)})")
-    if uncertain.empty:
+def show_uncertain(count: int, listed: pd.DataFrame, type_labels: Mapping[str, str]) -> None:
+    """List the first uncertain incidents (data.uncertain_places), of `count`, each linking to its fix."""
+    st.subheader(f"Coarse or uncertain places ({count})")
+    if listed.empty:
         st.caption("None.")
-    listed = uncertain.head(LIST_ROWS)
-    headlines = data.texts_of(data.database_path(), listed.index, public_view=False)["headline"]
+    headlines = data.texts_of(data.database_path(), listed.index, public_view=False, whole=listed)["headline"]
     for (incident_id, row), headline in zip(listed.iterrows(), headlines):
         place = row["place_name"] if isinstance(row["place_name"], str) else "no place"
         precision = row["precision"] if isinstance(row["precision"], str) else "no"
@@ -279,4 +267,4 @@ else:
         conn.close()
     show_reports(reports, {k: v for k, v in headlines.items() if v})
     show_articles(articles)
-    show_uncertain(uncertain_incidents(data.incidents(db_path)), type_labels)
+    show_uncertain(*data.uncertain_places(db_path, LIST_ROWS), type_labels)

@@ -38,11 +38,11 @@ map draws the incident (a point placed more precisely than UNDRAWN_PRECISION), `
 latitude."""
 EVENT_COLUMNS = {
     **COLUMNS,
-    **{c: f"CASE WHEN i.event_role = {store.ROLE_LEAD} THEN i.event_{c} ELSE i.{c} END" for c in store.EVENT_VALUES},
+    **{c: store.event_value(c, "i") for c in store.EVENT_VALUES},
+    "month": f"left({store.event_value('date', 'i')}, 7)",  # as store.EVENTS_MONTH, whose statistics it takes
 }
 """The same of the events: an event of several reports is its lead's row (store.ROLE_LEAD), with the event's merged
 values; the other reports of such an event are no row of their own (store.ROLE_TOLD)."""
-EVENT_COLUMNS["month"] = f"left({EVENT_COLUMNS['date']}, 7)"  # of the event's merged date
 _C = ' COLLATE "C"'
 _ORDER = f"i.date{_C} DESC NULLS LAST, i.incident_id{_C}"
 # As the index of migration 14 orders the events, so that a page of the newest reads a page of it.

@@ -251,8 +251,17 @@ WHERE event_id IN (SELECT ev.event_id FROM events ev WHERE ev.n_reports > 1 AND 
 """
 
 
-EVENTS_DATE = f"CASE WHEN event_role = {ROLE_LEAD} THEN event_date ELSE date END"
+def event_value(column: str, alias: str = "") -> str:
+    """Return the SQL of an incident row's `column` (of EVENT_VALUES) as the map's events show it: the event's, of a
+    lead; of the table `alias` when given."""
+    at = f"{alias}." if alias else ""
+    return f"CASE WHEN {at}event_role = {ROLE_LEAD} THEN {at}event_{column} ELSE {at}{column} END"
+
+
+EVENTS_DATE = event_value("date")
 """An incident row's date as the map's events show it: the event's, of a lead."""
+EVENTS_MONTH = f"left({EVENTS_DATE}, 7)"
+"""Its month, YYYY-MM."""
 _MIGRATION_14_COLUMNS = "".join(
     f"ALTER TABLE incidents ADD COLUMN event_{c} {kind};\n"
     for c, kind in (
@@ -658,6 +667,21 @@ CREATE INDEX incidents_newest_events ON incidents (({EVENTS_DATE}) COLLATE "C" D
     WHERE event_role <> {ROLE_TOLD};
 ANALYZE incidents;
 """,
+    ),
+    # The planner knows nothing of how many values an expression holds, and took the events' merged columns for a
+    # million values each: counting ten million events by borough, month and category, it sorted them on disk (6.3 s
+    # where hashing took 3.1 s). Statistics of each expression the map's statements group the events by tell it; a
+    # statement's expression matches them whatever its table's alias.
+    Migration(
+        15,
+        "PostgreSQL: statistics of the events' merged columns and month as the map's statements read them; nothing "
+        "on SQLite",
+        "SELECT 1;",
+        postgres="".join(
+            f"CREATE STATISTICS incidents_event_{name} ON ({sql}) FROM incidents;\n"
+            for name, sql in (*((c, event_value(c)) for c in EVENT_VALUES), ("month", EVENTS_MONTH))
+        )
+        + "ANALYZE incidents;\n",
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,7 +1,8 @@
 """PostgreSQL's Map page asked by statements (dashboard.data.queried): the seconds one page run's questions take
 (how many, counts by type, borough, precision and day, the legend's pairs, the density's cells or the points, the
-table's page of ids), per link, in the readers' and the editors' view, of events and of reports; and the seconds the
-rows the dashboard derives apart take to find and derive, once per database version.
+table's page of ids), per link, in the readers' and the editors' view, of events and of reports; the seconds the
+rows the dashboard derives apart take to find and derive, once per database version; and the seconds the News vs
+recorded and Review pages' questions take, once per database version.
 
 Fills the database given by --db (else a throwaway server's, started as the tests start one) with N synthetic
 incidents by one INSERT ... SELECT over generate_series, unless it holds N already: spread evenly over the crime
@@ -42,6 +43,7 @@ BBOX = (51.29, 51.69, -0.51, 0.33)  # lat min, lat max, lon min, lon max: as ben
 CELLS = 4000  # H3 cells of the dashboard's resolution drawn over the box: Greater London holds about 2,500
 DAYS = 7 * 365
 TABLE_ROWS = 1_000  # as the Map page's table
+LIST_ROWS = 50  # as the Review page's list
 MARE_STREET = Place("Mare Street", 51.5450, -0.0553, "street", "street", "Hackney", "E09000012", "benchmark")
 LINKS = {
     "default": NO_FILTERS,
@@ -149,6 +151,16 @@ def main(n: int, url: str | None) -> None:
         for name, filters in LINKS.items():
             seconds = [min(page_run(url, filters, public_view=p, events_view=e) for _ in range(2)) for p, e in views]
             print(f"{name:20}" + "".join(f"{s:17.2f}" for s in seconds), flush=True)
+        pages = {
+            "News vs recorded: the events counted": lambda: data.news_counts(url),
+            "News vs recorded: reports and articles": lambda: data.news_totals(url),
+            "Review: the uncertain places": lambda: data.uncertain_places(url, LIST_ROWS),
+        }
+        print("the other pages' questions, asked once per database version (seconds)")
+        for name, ask in pages.items():
+            started = time.perf_counter()
+            ask()
+            print(f"{name:40}{time.perf_counter() - started:8.2f}", flush=True)
     finally:
         if server is not None:
             server.stop()

@@ -487,7 +487,7 @@ def _cached_news_totals(db_path: str, version: tuple) -> tuple[int, int, int]:
     derived = derived_rows(db_path, public_view=False, events_view=True)
     with lent_connection(db_path) as conn:
         stored, articles = selection.reports_and_articles(
-            conn, selection.Selection(left_out=derived.left_out), also=derived.reports["article_id"].dropna().tolist()
+            conn, left_out=derived.left_out, also=derived.reports["article_id"].dropna().tolist()
         )
     return int(news_counts(db_path)["n"].sum()), stored + len(derived.reports), articles
 

@@ -122,17 +122,21 @@ def newest(
     return [tuple(row) for row in conn.execute(sql, parameters).fetchall()]
 
 
-def reports_and_articles(conn: store.Connection, kept: Selection, *, also: Sequence[str] = ()) -> tuple[int, int]:
-    """Return how many reports `kept` keeps (of the reports, whatever its `events`), and how many articles tell them
-    or are among the article ids `also` (the articles of rows the caller counts itself)."""
-    where, parameters = _where(replace(kept, events=False), drawn=False)
-    also = sorted(set(also))
+def reports_and_articles(conn: store.Connection, *, left_out: Sequence[str], also: Sequence[str]) -> tuple[int, int]:
+    """Return how many stored reports there are but those `left_out` (stored ones), and how many articles tell them
+    or are among the article ids `also` (stored ones: the articles of rows the caller counts itself).
+
+    An article's stored n_incidents is how many rows it has (they are written and deleted with it), so the articles
+    are counted from their table, less those whose every report is left out: counting the distinct articles of ten
+    million reports took 4.9 s."""
+    reports = conn.execute("SELECT count(*) FROM incidents").fetchone()[0] - len(set(left_out))
+    articles = conn.execute("SELECT count(*) FROM articles WHERE n_incidents > 0").fetchone()[0]
     sql = (
-        "SELECT count(*), count(DISTINCT i.article_id), count(DISTINCT i.article_id) FILTER (WHERE i.article_id ="
-        f" ANY(?)){_FROM} WHERE {where}"
+        "SELECT article_id FROM incidents WHERE article_id IN (SELECT article_id FROM incidents WHERE incident_id ="
+        " ANY(?)) GROUP BY article_id HAVING bool_and(incident_id = ANY(?))"
     )
-    reports, articles, shared = conn.execute(sql, (also, *parameters)).fetchone()
-    return int(reports), int(articles) + len(also) - int(shared)
+    emptied = {row[0] for row in conn.execute(sql, (list(left_out), list(left_out))).fetchall()}
+    return int(reports), int(articles) - len(emptied - set(also))
 
 
 def uncertain(

@@ -90,6 +90,11 @@ EMPTY_SERVER_DATABASE = "it holds no incidents yet: fill it with crimemap ingest
 # Rows of texts (texts_of) kept per database version and view: the points drawn (POINT_LIMIT), the table and details of
 # a few links' reruns, without a read; about 40 MB at 500 bytes a row.
 CACHED_TEXTS = 80_000
+# A text search's articles (those whose headline holds it) are found once, first, when no more than this many, and
+# its statements take their ids (selection.headlines_holding); more, each statement finds them. With the ids, a
+# statement's search is two indexes' bitmaps, where it read every incident (at a million, a search finding a hundred:
+# 0.097 -> 0.018 s a statement). A list of millions would be sent and hashed by each statement.
+FEW_HEADLINES = 10_000
 QUERY_WORK_MEM = "64MB"  # per sort or hash of a page's statement on PostgreSQL (dashboard.shown.QueryShown)
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
@@ -545,10 +550,15 @@ def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> s
     found = corrections_of(url)
     pattern = store.like_pattern(query, folded=True, any_outside_ascii=not exact)
     with lent_connection(url) as conn:
+        articles = selection.headlines_holding(conn, pattern, most=FEW_HEADLINES)
         if exact:
-            candidates = [] if unnamed is None else selection.held(conn, pattern, unnamed=unnamed, left_out=left_out)
+            candidates = (
+                []
+                if unnamed is None
+                else selection.held(conn, pattern, unnamed=unnamed, left_out=left_out, articles=articles)
+            )
         else:
-            candidates = selection.held(conn, pattern, unnamed=None, left_out=left_out)
+            candidates = selection.held(conn, pattern, unnamed=None, left_out=left_out, articles=articles)
             if masks_in and unnamed is not None:
                 candidates = sorted({*candidates, *selection.named(conn, unnamed=unnamed, left_out=left_out)})
         checked: list[str] = []
@@ -557,7 +567,7 @@ def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> s
             whole = _incidents_by_id(conn, batch, found)
             texts = _texts_frame(url, store.iter_map_texts(conn, batch), public_view=public_view, whole=whole)
             checked.extend(texts.index[filters.query_matches(texts, query).to_numpy()])
-    return selection.Search(pattern if exact else None, unnamed, tuple(checked))
+    return selection.Search(pattern if exact else None, unnamed, tuple(checked), articles)
 
 
 def _queried_rows(url: str, ids: Sequence[str], *, public_view: bool, events_view: bool) -> pd.DataFrame:

@@ -69,6 +69,7 @@ class Search:
     pattern: str | None
     unnamed: int | None = None
     checked: tuple[str, ...] = ()
+    articles: tuple[str, ...] | None = None  # the articles whose headline holds `pattern`, when found first
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,30 +312,48 @@ def _found(alias: str, search: Search) -> tuple[str, list]:
     checked = f"{alias}.incident_id = ANY(?)"
     if search.pattern is None:
         return checked, [list(search.checked)]
-    held = _holds(alias)
-    parameters: list = [search.pattern, search.pattern]
+    held, parameters = _holds(alias, search.pattern, search.articles)
     if search.unnamed is not None:
         held = f"({held} AND {alias}.{store.SCREEN} = ?)"
         parameters.append(search.unnamed)
     return f"({held} OR {checked})", [*parameters, list(search.checked)]
 
 
-def _holds(alias: str) -> str:
-    """The condition that the incident `alias`'s folded evidence or its article's folded headline holds a pattern
-    (two parameters, the same pattern)."""
-    return (
-        f"({alias}.evidence_folded LIKE ? OR {alias}.article_id IN "
-        "(SELECT article_id FROM articles WHERE headline_folded LIKE ?))"
-    )
+def _holds(alias: str, pattern: str, articles: Sequence[str] | None) -> tuple[str, list]:
+    """The condition that the incident `alias`'s folded evidence or its article's folded headline holds `pattern`,
+    and its parameters; `articles` are the ids of the articles whose headline holds it, when found first
+    (headlines_holding), else each statement finds them."""
+    if articles is None:
+        sql = f"{alias}.article_id IN (SELECT article_id FROM articles WHERE headline_folded LIKE ?)"
+        return f"({alias}.evidence_folded LIKE ? OR {sql})", [pattern, pattern]
+    # A list the statement is planned with, which PostgreSQL hashes, and with which both sides of the OR are found by
+    # their indexes; the subquery above made every statement read every incident.
+    return f"({alias}.evidence_folded LIKE ? OR {alias}.article_id = ANY(?))", [pattern, list(articles)]
 
 
-def held(conn: store.Connection, pattern: str, *, unnamed: int | None, left_out: Sequence[str]) -> list[str]:
+def headlines_holding(conn: store.Connection, pattern: str, *, most: int) -> tuple[str, ...] | None:
+    """Return the ids of the articles whose folded headline holds `pattern` (as Search reads it), None when there are
+    more than `most`."""
+    sql = "SELECT article_id FROM articles WHERE headline_folded LIKE ? LIMIT ?"
+    found = [row[0] for row in conn.execute(sql, (pattern, most + 1)).fetchall()]
+    return None if len(found) > most else tuple(sorted(found))
+
+
+def held(
+    conn: store.Connection,
+    pattern: str,
+    *,
+    unnamed: int | None,
+    left_out: Sequence[str],
+    articles: Sequence[str] | None = None,
+) -> list[str]:
     """Return the ids of the stored incidents, but those `left_out`, whose evidence or headline holds `pattern` as
     Search reads it and whose name screen is not `unnamed` (of every one, given None): those whose texts as shown
-    the caller must search itself."""
+    the caller must search itself. `articles` as Search's."""
     screened = "" if unnamed is None else f" AND i.{store.SCREEN} IS DISTINCT FROM ?"
-    sql = f"SELECT i.incident_id FROM incidents i WHERE {_holds('i')}{screened} AND i.incident_id <> ALL(?)"
-    parameters = (pattern, pattern, *(() if unnamed is None else (unnamed,)), list(left_out))
+    holds, parameters = _holds("i", pattern, articles)
+    sql = f"SELECT i.incident_id FROM incidents i WHERE {holds}{screened} AND i.incident_id <> ALL(?)"
+    parameters += [*(() if unnamed is None else (unnamed,)), list(left_out)]
     return [row[0] for row in conn.execute(sql, parameters).fetchall()]
 
 

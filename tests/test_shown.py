@@ -265,3 +265,26 @@ def test_the_planner_knows_how_many_values_an_events_column_holds(edited_postgre
     finally:
         conn.close()
     assert held <= 10 and abs(planned - held) <= 1
+
+
+HEADLINES_ONLY = [Filters(query=query) for query in ("inquiry", "two men arrested", "tributes")]  # not in evidence
+
+
+@pytest.mark.parametrize("few", [0, data.FEW_HEADLINES], ids=["found by each statement", "found first"])
+@pytest.mark.parametrize("public_view", [False, True], ids=["editors", "public"])
+@pytest.mark.parametrize("events_view", [False, True], ids=["reports", "events"])
+def test_a_search_finds_the_same_whether_its_articles_are_found_first_or_not(
+    edited_postgres, monkeypatch, few, public_view, events_view
+):
+    monkeypatch.setattr(data, "FEW_HEADLINES", few)
+    data._cached_search.clear()  # Searches of either kind, kept per database version
+    try:
+        for filters in [*SEARCHES, *HEADLINES_ONLY]:
+            loaded = data.framed(edited_postgres, filters, public_view=public_view, events_view=events_view)
+            asked = data.queried(edited_postgres, filters, public_view=public_view, events_view=events_view)
+            ids = [*loaded.newest(12), "nowhere:0"]
+            assert answers(asked, ids) == answers(loaded, ids), filters.query
+            found_first = asked.kept.search.articles
+            assert found_first is not None if few else not found_first  # at most none, when no headline holds it
+    finally:
+        data._cached_search.clear()

@@ -50,7 +50,7 @@ from dashboard.privacy import (
     protected_rows,
     public_incidents,
 )
-from dashboard.shown import FrameShown, QueryShown, Shown, ordered, selection_of, summed
+from dashboard.shown import FrameShown, QueryShown, Shown, dated, ordered, selection_of, summed
 from extract import columnar, corrections, selection, store
 from extract.columnar import LOAD_BATCH, WHOLE_NUMBERS, hand_back_memory
 from extract.datafiles import DEFAULT_DB
@@ -339,6 +339,11 @@ def _stored_values(url: str, column: str) -> pd.Series:
     return pd.Series(values.unique(), dtype=object)
 
 
+def _reports(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
+    """Return the reports of the view: `public(db_path)` when `public_view`, else `incidents(db_path)`."""
+    return (public if public_view else incidents)(db_path)
+
+
 def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
     """Return one row per event (dashboard.events_view) of `public(db_path)` when `public_view`, else of
     `incidents(db_path)`; built again only when the database has changed. Like the reports' frames it has no
@@ -348,7 +353,7 @@ def events(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Grouping reports into events…", max_entries=2 * CACHED_DATABASES)
 def _cached_events(db_path: str, version: tuple, public_view: bool) -> pd.DataFrame:
-    frame = (public if public_view else incidents)(db_path)
+    frame = _reports(db_path, public_view=public_view)
     return event_frame(frame, families=crime_families(), memo=event_merges(), stored=stored_events(db_path))
 
 
@@ -363,7 +368,7 @@ def without_texts(db_path: str | Path, *, public_view: bool, events_view: bool) 
 
 @st.cache_resource(show_spinner=False, max_entries=4 * CACHED_DATABASES)
 def _cached_without_texts(db_path: str, version: tuple, public_view: bool, events_view: bool) -> pd.DataFrame:
-    frame = events(db_path, public_view=public_view) if events_view else (public if public_view else incidents)(db_path)
+    frame = events(db_path, public_view=public_view) if events_view else _reports(db_path, public_view=public_view)
     return coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
 
 
@@ -513,8 +518,7 @@ def uncertain_places(db_path: str | Path, n: int) -> tuple[int, pd.DataFrame]:
         stored, first = selection.uncertain(
             conn, kept, coarse=COARSE_PRECISIONS, candidates=LOW_CONFIDENCE_CANDIDATES, n=n
         )
-        dates = own["date"].astype(object).where(own["date"].notna(), None)
-        ids = [i for i, _ in ordered([*first, *zip(own.index, dates)])][:n]
+        ids = [i for i, _ in ordered([*first, *dated(own)])][:n]
         rows = _incidents_by_id(conn, [i for i in ids if i not in own.index], corrections_of(url))
     return stored + len(own), pd.concat([rows, own]).loc[ids]
 
@@ -625,10 +629,6 @@ def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -
         return selection.lead_of(conn, incident)
 
 
-def _reports(db_path: str | Path, *, public_view: bool) -> pd.DataFrame:
-    return (public if public_view else incidents)(db_path)
-
-
 def _incidents_by_id(conn: store.Connection, ids: Sequence[str], found: Sequence[store.Correction]) -> pd.DataFrame:
     """Return read_incidents' rows of these incidents (`found` the corrections), read by id."""
     return _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids)), found))
@@ -727,7 +727,7 @@ def shown_rows(db_path: str | Path, ids: Sequence[str], *, public_view: bool, ev
 
 def framed_rows(db_path: str | Path, ids: Sequence[str], *, public_view: bool, events_view: bool) -> pd.DataFrame:
     """Return shown_rows' rows of these ids, in no order of columns, from the shared frames: SQLite's way."""
-    reports = (public if public_view else incidents)(db_path)
+    reports = _reports(db_path, public_view=public_view)
     frames = (events(db_path, public_view=public_view), reports) if events_view else (reports,)
     return rows_of(ids, texts_of(db_path, ids, public_view=public_view), *frames)
 
@@ -892,7 +892,7 @@ def text_matches(db_path: str | Path, query: str, *, public_view: bool, events_v
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
 def _cached_matches(db_path: str, version: tuple, query: str, public_view: bool, events_view: bool) -> pd.Series:
-    frame = (public if public_view else incidents)(db_path)
+    frame = _reports(db_path, public_view=public_view)
     if events_view:  # an event is found when any report it shows is: search the reports, then find their events
         shown = events(db_path, public_view=public_view)
         reports = _cached_matches(db_path, version, query, public_view, False).to_numpy()
@@ -1084,7 +1084,7 @@ def _screened(texts: pa.Table, held: np.ndarray, at: np.ndarray, known: np.ndarr
 def _cached_report_events(db_path: str, version: tuple, public_view: bool) -> np.ndarray:
     """Return dashboard.events_view.report_events of the page's events and reports at this version and view: hashing a
     million incidents' events once, not at every search (4 MB at 1M)."""
-    frame = (public if public_view else incidents)(db_path)
+    frame = _reports(db_path, public_view=public_view)
     return report_events(events(db_path, public_view=public_view), frame)
 
 

@@ -121,7 +121,7 @@ class FrameShown:
         in order."""
         same = (maps.drawable(self.rows) & maps.same_marker(self.rows, lat, lon, approximate=approximate)).to_numpy()
         rows = self.rows.iloc[np.flatnonzero(same)]
-        return [(i, None if pd.isna(d) else d) for i, d in zip(rows.index, rows["date"].astype(object))]
+        return dated(rows)
 
     def _drawable(self) -> np.ndarray:
         return maps.drawable(self.rows).to_numpy(dtype=bool)
@@ -254,8 +254,7 @@ class QueryShown:
             rows = [(i, d) for i, d in read(conn)]
         if self.extra is not None:
             ids = self.extra.drawn() if drawn else self.extra.newest(n)
-            dates = self.extra.rows["date"].reindex(ids).astype(object)
-            rows += [(i, None if pd.isna(d) else d) for i, d in zip(ids, dates)]
+            rows += dated(self.extra.rows.loc[ids])
             rows = ordered(rows)
         return pd.Index([i for i, _ in (rows if n is None else rows[:n])], dtype=object)
 
@@ -264,6 +263,11 @@ def summed(counted: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Counts (`n`) summed by `columns`, a missing value one group as None: columns `columns` and `n`."""
     summed = counted.groupby(list(columns), sort=False, dropna=False)["n"].sum().reset_index()
     return summed.astype({c: object for c in columns}).replace({np.nan: None})
+
+
+def dated(rows: pd.DataFrame) -> list[tuple[str, str | None]]:
+    """(id, date) of each row of a frame with a `date` column, a missing date as None: as `ordered` takes them."""
+    return [(i, None if pd.isna(d) else d) for i, d in zip(rows.index, rows["date"].astype(object))]
 
 
 def ordered(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:

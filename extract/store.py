@@ -208,7 +208,7 @@ _FITS = (
     )
     + "))"
 )
-_PUBLISHED_ORDER = "a.published IS NULL, a.published{c}, i.incident_id{c}"
+_PUBLISHED_ORDER = "unpublished, published{c}, incident_id{c}"  # of _event_roles' facts
 
 
 def _event_roles(scope: str, collate: str) -> str:
@@ -222,22 +222,29 @@ def _event_roles(scope: str, collate: str) -> str:
     # Only the rows whose role changes (or a lead's, set again below): a flood's event of a hundred copies, changed by
     # every batch, had each of its rows written again each time.
     held = "".join(f" OR incidents.event_{c} IS NOT NULL" for c in EVENT_VALUES)
+    # Each report's facts are worked out once, then ordered: as the windows' sort keys they were worked out for every
+    # comparison (a third of the statement). The first report by date is carried to each row by FIRST_VALUE: a join
+    # of `ranked` to itself for it had SQLite scan every ranked row once per lead (its CTE has no index).
     return f"""
 UPDATE incidents SET event_role = {role}, {cleared}
 FROM incident_events ie JOIN events ev ON ev.event_id = ie.event_id
 WHERE ie.incident_id = incidents.incident_id AND ({scope}) AND (incidents.event_role <> {role}{held});
 UPDATE events SET lead_id = NULL WHERE event_id IN (SELECT ev.event_id FROM events ev WHERE {scope});
-WITH ranked AS (
+WITH facts AS (
     SELECT ie.incident_id, ev.event_id, i.date_basis, {fits} AS fits, {dated} AS dated,
-        ROW_NUMBER() OVER (PARTITION BY ev.event_id ORDER BY {fits} DESC, {order}) AS place_rank,
-        ROW_NUMBER() OVER (PARTITION BY ev.event_id ORDER BY {dated} DESC, {order}) AS date_rank
+        a.published IS NULL AS unpublished, a.published
     FROM events ev JOIN incident_events ie ON ie.event_id = ev.event_id
     JOIN incidents i ON i.incident_id = ie.incident_id JOIN articles a ON a.article_id = i.article_id
     WHERE ev.n_reports > 1 AND ({scope})
+), ranked AS (
+    SELECT incident_id, event_id, date_basis, fits,
+        ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY fits DESC, {order}) AS place_rank,
+        FIRST_VALUE(dated) OVER by_date AS dated, FIRST_VALUE(date_basis) OVER by_date AS dated_basis
+    FROM facts
+    WINDOW by_date AS (PARTITION BY event_id ORDER BY dated DESC, {order})
 ), leads AS (
-    SELECT l.incident_id, l.event_id, CASE WHEN d.dated THEN d.date_basis ELSE l.date_basis END AS basis
-    FROM ranked l JOIN ranked d ON d.event_id = l.event_id AND d.date_rank = 1
-    WHERE l.place_rank = 1 AND l.fits
+    SELECT incident_id, event_id, CASE WHEN dated THEN dated_basis ELSE date_basis END AS basis
+    FROM ranked WHERE place_rank = 1 AND fits
 )
 UPDATE incidents SET event_role = {ROLE_LEAD}, event_type = ev.type, event_category = ev.category,
     event_date = {_EVENT_DAY}, event_date_basis = leads.basis, event_fatal = ev.fatal, event_weapon = ev.weapon

@@ -7,8 +7,9 @@ CPU (with --cprofile, from cProfile, whose cost per call inflates the stages mad
 The corpus is the team's development articles (../shared/data/news-dev/articles.jsonl, read at run time and never
 copied into the repository: nearly all London crime) repeated under new ids to at least --articles; with --world,
 the 1,135 articles of the four public geoparsing corpora (news from everywhere, a third with a crime word), likewise
-repeated; without those files, or with --synthetic, made-up London news built from the templates below and
-gazetteer names, with a fixed seed. Repeated articles are copies under their own ids: each is stored, and event
+repeated; with --corpus, the articles of any files or folders ingest reads (other real news), likewise repeated;
+without those files, or with --synthetic, made-up London news built from the templates below and gazetteer names,
+with a fixed seed. Repeated articles are copies under their own ids: each is stored, and event
 matching groups the copies, as it would a story reprinted by many outlets.
 
 --runs N measures each N times, alternating, and prints the range: the machine may be shared, and another job's
@@ -19,6 +20,7 @@ machine's figures for the corpus into FILE (JSON, one entry per corpus); --basel
 Example:
     .venv/bin/python benchmarks/ingest.py
     .venv/bin/python benchmarks/ingest.py --world --stages
+    .venv/bin/python benchmarks/ingest.py --corpus other-news.jsonl --runs 3
     .venv/bin/python benchmarks/ingest.py --stages --cprofile --no-rss
     .venv/bin/python benchmarks/ingest.py --baseline benchmarks/baseline.json
     .venv/bin/python benchmarks/ingest.py --synthetic --articles 2000 --no-rss
@@ -130,10 +132,15 @@ def repeated(base: list[Article], count: int) -> list[Article]:
 
 def dev_corpus(count: int) -> list[Article]:
     """The development articles repeated under new ids to `count`."""
+    return articles_of([DEV_ARTICLES], count)
+
+
+def articles_of(paths: list[Path], count: int) -> list[Article]:
+    """The articles of `paths` (files or folders of any input ingest reads) repeated under new ids to `count`."""
     errors: list = []
-    base = list(read_articles([DEV_ARTICLES], errors=errors))
+    base = list(read_articles(paths, errors=errors))
     if errors or not base:
-        raise SystemExit(f"cannot read {DEV_ARTICLES}: {errors[:1]}")
+        raise SystemExit(f"cannot read {', '.join(map(str, paths))}: {errors[:1] or 'no article'}")
     return repeated(base, count)
 
 
@@ -298,6 +305,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--synthetic", action="store_true", help="use made-up articles even if the dev set exists")
     parser.add_argument("--world", action="store_true", help="use the geoparsing corpora (news from everywhere)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="use the articles of these files or folders (any input ingest reads), named by the first one's name",
+    )
     parser.add_argument("--articles", type=int, default=ARTICLES, help=f"corpus size (default {ARTICLES})")
     parser.add_argument("--stages", action="store_true", help="also sample the whole ingest: CPU share per stage")
     parser.add_argument("--cprofile", action="store_true", help="with --stages, profile every call with cProfile")
@@ -313,7 +327,9 @@ def main() -> int:
     load = timed(load_extractor)  # warm: what every later start-up costs
     extractor = load_extractor()
     use_dev = DEV_ARTICLES.exists() and not args.synthetic
-    if args.world and all(p.exists() for p in WORLD_CORPORA):
+    if args.corpus:
+        name, corpus = args.corpus[0].stem, articles_of(args.corpus, args.articles)
+    elif args.world and all(p.exists() for p in WORLD_CORPORA):
         name, corpus = "world", world_corpus(args.articles)
     elif use_dev:
         name, corpus = "news-dev", dev_corpus(args.articles)

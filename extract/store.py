@@ -265,11 +265,6 @@ def event_value(column: str, alias: str = "") -> str:
     return f"CASE WHEN {at}event_role = {ROLE_LEAD} THEN {at}event_{column} ELSE {at}{column} END"
 
 
-COUNTED_VALUES = ("type", "weapon", "borough", "precision")
-"""The columns of values the map's statements count the kept rows by together, with two yes/no ones (dashboard.shown.
-CUBE): migration 16 tells the planner how many combinations of them there are."""
-
-
 EVENTS_DATE = event_value("date")
 """An incident row's date as the map's events show it: the event's, of a lead."""
 EVENTS_MONTH = f"left({EVENTS_DATE}, 7)"
@@ -692,23 +687,6 @@ ANALYZE incidents;
         postgres="".join(
             f"CREATE STATISTICS incidents_event_{name} ON ({sql}) FROM incidents;\n"
             for name, sql in (*((c, event_value(c)) for c in EVENT_VALUES), ("month", EVENTS_MONTH))
-        )
-        + "ANALYZE incidents;\n",
-    ),
-    # How many combinations of the columns a page counts its rows by together there are: the planner multiplied each
-    # column's count of values (a hundred thousand groups, of six thousand at a million reports), thought a hash of
-    # them too large for its memory, and sorted every row on disk to count them (0.84 s, hashing 0.23 s). It counts a
-    # yes/no expression as two values whatever its statistics: these are of the other columns.
-    Migration(
-        16,
-        "PostgreSQL: statistics of how many combinations of the columns the map counts together there are, of the "
-        "reports and of the events; nothing on SQLite",
-        "SELECT 1;",
-        postgres="".join(
-            f"CREATE STATISTICS incidents_counted_{name} (ndistinct) ON "
-            + ", ".join(f"({event_value(c) if events and c in EVENT_VALUES else c})" for c in COUNTED_VALUES)
-            + " FROM incidents;\n"
-            for name, events in (("reports", False), ("events", True))
         )
         + "ANALYZE incidents;\n",
     ),

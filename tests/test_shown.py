@@ -267,26 +267,6 @@ def test_the_planner_knows_how_many_values_an_events_column_holds(edited_postgre
     assert held <= 10 and abs(planned - held) <= 1
 
 
-@pytest.mark.parametrize("events", [False, True], ids=["reports", "events"])
-def test_the_planner_knows_how_many_groups_the_map_counts_together(edited_postgres, events):
-    # Migration 16's statistics of the combinations. Without them the planner multiplied the columns' counts of values
-    # (capped here by the rows; at a million reports, a hundred thousand groups of six thousand), and sorted every row
-    # on disk to count them where a hash took a quarter of the time. A yes/no column it counts as two values anyway.
-    assert set(store.COUNTED_VALUES) | {"drawn", "unplaced"} == set(shown_module.CUBE)
-    conn = store.connect(edited_postgres)
-    try:
-        conn.execute("ANALYZE incidents")
-        kept = selection.Selection(events=events)
-        where, parameters = selection._where(kept, drawn=False)
-        read = ", ".join(selection._columns(kept)[c] for c in store.COUNTED_VALUES)
-        sql = f"SELECT {read}, count(*) FROM incidents i WHERE {where} GROUP BY 1, 2, 3, 4"
-        planned = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", parameters).fetchone()[0][0]["Plan"]["Plan Rows"]
-        held = len(conn.execute(sql, parameters).fetchall())
-    finally:
-        conn.close()
-    assert held >= 10 and abs(planned - held) <= 1
-
-
 HEADLINES_ONLY = [Filters(query=query) for query in ("inquiry", "two men arrested", "tributes")]  # not in evidence
 
 

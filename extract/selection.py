@@ -134,9 +134,9 @@ def reports_and_articles(conn: store.Connection, *, left_out: Sequence[str], als
     articles = conn.execute("SELECT count(*) FROM articles WHERE n_incidents > 0").fetchone()[0]
     sql = (
         "SELECT article_id FROM incidents WHERE article_id IN (SELECT article_id FROM incidents WHERE incident_id ="
-        " ANY(?)) GROUP BY article_id HAVING bool_and(incident_id = ANY(?))"
+        " ANY(?::text[])) GROUP BY article_id HAVING bool_and(incident_id = ANY(?::text[]))"
     )
-    emptied = {row[0] for row in conn.execute(sql, (list(left_out), list(left_out))).fetchall()}
+    emptied = {row[0] for row in conn.execute(sql, (store.text_array(left_out),) * 2).fetchall()}
     return int(reports), int(articles) - len(emptied - set(also))
 
 
@@ -194,6 +194,8 @@ def at_point(
 
 
 _FROM = " FROM incidents i"  # every incident's article is stored (a foreign key)
+# Not one of the ids left out, given as store.text_array's text: a readers' page leaves out thousands.
+_KEPT = "i.incident_id <> ALL(?::text[])"
 
 
 def _columns(kept: Selection) -> dict[str, str]:
@@ -235,7 +237,7 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
     if kept.search is not None:
         _search(kept.search, test, events=kept.events)
     if kept.left_out:
-        test("i.incident_id <> ALL(?)", list(kept.left_out))
+        test(_KEPT, store.text_array(kept.left_out))
     if drawn:
         test(COLUMNS["drawn"])
     return (" AND ".join(tests) or "TRUE"), tuple(parameters)
@@ -352,16 +354,16 @@ def held(
     the caller must search itself. `articles` as Search's."""
     screened = "" if unnamed is None else f" AND i.{store.SCREEN} IS DISTINCT FROM ?"
     holds, parameters = _holds("i", pattern, articles)
-    sql = f"SELECT i.incident_id FROM incidents i WHERE {holds}{screened} AND i.incident_id <> ALL(?)"
-    parameters += [*(() if unnamed is None else (unnamed,)), list(left_out)]
+    sql = f"SELECT i.incident_id{_FROM} WHERE {holds}{screened} AND {_KEPT}"
+    parameters += [*(() if unnamed is None else (unnamed,)), store.text_array(left_out)]
     return [row[0] for row in conn.execute(sql, parameters).fetchall()]
 
 
 def named(conn: store.Connection, *, unnamed: int, left_out: Sequence[str]) -> list[str]:
     """Return the ids of the stored incidents, but those `left_out`, whose name screen is not `unnamed`: those whose
     texts masking may change."""
-    sql = f"SELECT incident_id FROM incidents WHERE {store.SCREEN} IS DISTINCT FROM ? AND incident_id <> ALL(?)"
-    return [row[0] for row in conn.execute(sql, (unnamed, list(left_out))).fetchall()]
+    sql = f"SELECT i.incident_id{_FROM} WHERE i.{store.SCREEN} IS DISTINCT FROM ? AND {_KEPT}"
+    return [row[0] for row in conn.execute(sql, (unnamed, store.text_array(left_out))).fetchall()]
 
 
 def place_of(conn: store.Connection, incident: str, *, events: bool) -> tuple[float | None, float | None] | None:
@@ -404,7 +406,7 @@ def values(conn: store.Connection, column: str, *, left_out: Sequence[str]) -> l
         raise ValueError(f"not a column a selection is counted by: {column}")
     read = COLUMNS[column]
     if column == "date":
-        sql = f"SELECT min({read}{_C}), max({read}{_C}){_FROM} WHERE i.incident_id <> ALL(?) AND {read} IS NOT NULL"
+        sql = f"SELECT min({read}{_C}), max({read}{_C}){_FROM} WHERE {_KEPT} AND {read} IS NOT NULL"
     else:
-        sql = f"SELECT DISTINCT {read}{_FROM} WHERE i.incident_id <> ALL(?) AND {read} IS NOT NULL"
-    return [value for row in conn.execute(sql, (list(left_out),)).fetchall() for value in row]
+        sql = f"SELECT DISTINCT {read}{_FROM} WHERE {_KEPT} AND {read} IS NOT NULL"
+    return [value for row in conn.execute(sql, (store.text_array(left_out),)).fetchall() for value in row]

@@ -2218,6 +2218,18 @@ def _bigints(values: Iterable[int]) -> str:
     return f"{{{','.join(map(str, values))}}}"
 
 
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL text[] parameter (cast so: `?::text[]`) as the array's text, which the server parses: psycopg dumps
+    a list element by element in Python, 0.86 us each, and a readers' page at ten million incidents leaves 420,000 ids
+    out of each of its statements. Each element is quoted, its backslashes and quotes escaped, by C loops over the
+    joined text: a NUL, which no text PostgreSQL stores holds, marks where one element ends while they are escaped."""
+    values = list(values)
+    if not values:
+        return "{}"
+    joined = "\x00".join(values).replace("\\", "\\\\").replace('"', '\\"')
+    return '{"' + joined.replace("\x00", '","') + '"}'
+
+
 def _keys_of(keys: list[int]) -> tuple[str, list]:
     """The statement reading the (key, report_id) pairs filed under any of `keys` on SQLite, and its parameters."""
     return f"SELECT key, report_id FROM event_keys WHERE key IN ({', '.join('?' * len(keys))})", keys

@@ -795,6 +795,27 @@ def test_postgresql_data_version_moves_with_this_databases_writes_only(postgres_
     assert version_after(url, before) != before
 
 
+TEXT_ARRAYS = [
+    [],
+    [""],
+    ["", ""],
+    ["dv001:0", "dv001:1"],
+    ['say "no"', "back\\slash", 'both \\"', "\\", '"'],
+    ["a,b", "{c}", "d e", " padded ", "NULL", "null"],
+    ["Café", "€", "\U0001f600", "line\nbreak", "tab\there"],
+]
+
+
+@pytest.mark.parametrize("values", TEXT_ARRAYS)
+def test_a_text_array_reaches_postgresql_as_its_values(postgres_server, values):
+    conn = store.connect(postgres_server.new_database())
+    try:
+        found = conn.execute("SELECT ?::text[]", (store.text_array(values),)).fetchone()[0]
+    finally:
+        conn.close()
+    assert found == values
+
+
 HIDE = store.Correction("incident", "i1", "hidden", "true", "ed", "2024-03-08")
 # Writes of the map's rows and writes of other tables: (what is written, whether (the map's version, the stored
 # rows' version) move).

@@ -9,8 +9,8 @@ copied into the repository: nearly all London crime) repeated under new ids to a
 the 1,135 articles of the four public geoparsing corpora (news from everywhere, a third with a crime word), likewise
 repeated; with --corpus, the articles of any files or folders ingest reads (other real news), likewise repeated;
 without those files, or with --synthetic, made-up London news built from the templates below and gazetteer names,
-with a fixed seed. Repeated articles are copies under their own ids: each is stored, and event
-matching groups the copies, as it would a story reprinted by many outlets.
+with a fixed seed. Repeated articles are copies under their own ids: each is stored, and event matching groups the
+copies, as it would a story reprinted by many outlets.
 
 --runs N measures each N times, alternating, and prints the range: the machine may be shared, and another job's
 load inflates CPU time too; the figures printed and recorded are the median run's. --record-baseline FILE writes this

@@ -311,14 +311,14 @@ def _search(search: Search, test: Callable[..., None], *, events: bool) -> None:
 
 def _found(alias: str, search: Search) -> tuple[str, list]:
     """The condition that `search` finds the incident `alias`, and its parameters."""
-    checked = f"{alias}.incident_id = ANY(?)"
+    checked = f"{alias}.incident_id = ANY(?::text[])"  # a readers' search checks thousands apart: see text_array
     if search.pattern is None:
-        return checked, [list(search.checked)]
+        return checked, [store.text_array(search.checked)]
     held, parameters = _holds(alias, search.pattern, search.articles)
     if search.unnamed is not None:
         held = f"({held} AND {alias}.{store.SCREEN} = ?)"
         parameters.append(search.unnamed)
-    return f"({held} OR {checked})", [*parameters, list(search.checked)]
+    return f"({held} OR {checked})", [*parameters, store.text_array(search.checked)]
 
 
 def _holds(alias: str, pattern: str, articles: Sequence[str] | None) -> tuple[str, list]:
@@ -330,7 +330,8 @@ def _holds(alias: str, pattern: str, articles: Sequence[str] | None) -> tuple[st
         return f"({alias}.evidence_folded LIKE ? OR {sql})", [pattern, pattern]
     # A list the statement is planned with, which PostgreSQL hashes, and with which both sides of the OR are found by
     # their indexes; the subquery above made every statement read every incident.
-    return f"({alias}.evidence_folded LIKE ? OR {alias}.article_id = ANY(?))", [pattern, list(articles)]
+    sql = f"({alias}.evidence_folded LIKE ? OR {alias}.article_id = ANY(?::text[]))"
+    return sql, [pattern, store.text_array(articles)]
 
 
 def headlines_holding(conn: store.Connection, pattern: str, *, most: int) -> tuple[str, ...] | None:

@@ -13,11 +13,11 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from extract import store
-from extract.records import UNDRAWN_PRECISION
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG): the dashboard's place search measures by it too
 BAND_MARGIN_DEGREES = 1e-9  # float rounding: a point on the edge of the band of latitudes is measured
@@ -29,8 +29,7 @@ COLUMNS = {
     **{c: f"i.{c}" for c in ("lat", "lon", "date_basis", "place_kind", "place_name")},
     "month": "left(i.date, 7)",  # YYYY-MM of a day
     "cell": "to_hex(i.h3_r8)",  # h3's text form of a cell is its integer in lower-case hexadecimal
-    # The store's own constant, not a reader's value: written into the statement, it needs no parameter.
-    "drawn": f"(i.lat IS NOT NULL AND i.lon IS NOT NULL AND i.precision IS DISTINCT FROM '{UNDRAWN_PRECISION}')",
+    "drawn": store.drawn("i"),
     "unplaced": "(i.lat IS NULL)",
 }
 """The columns a selection's rows are counted by, as its statements read them of the reports; `drawn` is whether a
@@ -90,6 +89,7 @@ class Selection:
     search: Search | None = None  # only those it finds; of the events, those any of whose reports it finds
     events: bool = False  # the events (EVENT_COLUMNS), not the reports
     left_out: tuple[str, ...] = ()  # incident ids never kept: hidden, or answered by the caller
+    left_out_types: tuple[str, ...] = ()  # nor those whose own stored type is one of these (of an event's row, its own)
 
 
 def tally(conn: store.Connection, kept: Selection, columns: Sequence[str], *, drawn: bool = False) -> list[tuple]:
@@ -97,11 +97,73 @@ def tally(conn: store.Connection, kept: Selection, columns: Sequence[str], *, dr
     a map draws, when `drawn`), a missing value as None, in no particular order."""
     if unknown := set(columns) - COLUMNS.keys():  # the events' are the same
         raise ValueError(f"not a column a selection is counted by: {sorted(unknown)}")
+    kind = _counted_kind(kept, columns, drawn=drawn)
+    if kind is None:
+        return _tally_rows(conn, kept, columns, drawn=drawn)
+    counted = _counted_ahead(conn, kept, columns, kind, drawn=drawn)
+    if kept.left_out:  # the counts hold the rows left out by id: their own counts are taken off
+        among = replace(kept, left_out=())
+        for row in _tally_rows(conn, among, columns, drawn=drawn, among=kept.left_out):
+            counted[row[:-1]] -= row[-1]
+    return [(*values, n) for values, n in counted.items() if n]
+
+
+SUBTRACTED_IDS = 10_000
+"""The most ids a selection leaves out whose counts are still read from the counts made ahead (store.COUNTED): the
+rows of those ids are counted by id, by their index, and taken off."""
+_AHEAD = (
+    "SELECT {read}, sum(n)::bigint FROM (SELECT {key}, n FROM incident_counts UNION ALL SELECT {key}, n FROM"
+    " incident_count_changes) c WHERE {where} GROUP BY {groups} HAVING sum(n) <> 0"
+)
+
+
+def _tally_rows(
+    conn: store.Connection, kept: Selection, columns: Sequence[str], *, drawn: bool, among: Sequence[str] = ()
+) -> list[tuple]:
+    """Return tally's rows counted from the incidents table, of the incident ids `among` only when given."""
     where, parameters = _where(kept, drawn=drawn)
+    if among:
+        where, parameters = f"{where} AND i.incident_id = ANY(?::text[])", (*parameters, store.text_array(among))
     read = ", ".join(_columns(kept)[c] for c in columns)
     groups = ", ".join(str(n) for n in range(1, len(columns) + 1))
     sql = f"SELECT {read}, count(*){_FROM} WHERE {where} GROUP BY {groups}"
     return [tuple(row) for row in conn.execute(sql, parameters).fetchall()]
+
+
+def _counted_kind(kept: Selection, columns: Sequence[str], *, drawn: bool) -> int | None:
+    """Return the kind of store.COUNTED whose counts answer tally's question, None when none does: the counts know
+    no date range, circle or text, and those of days and cells no filter but the types and categories."""
+    if kept.date_from or kept.date_to or kept.near or kept.search or len(kept.left_out) > SUBTRACTED_IDS:
+        return None
+    if set(columns) <= set(store.COUNTED[1]):
+        return 1
+    if kept.boroughs or kept.fatal_only or kept.weapon is not None or kept.precisions is not None:
+        return None
+    if tuple(columns) == ("date",) and not drawn:
+        return 2
+    if tuple(columns) == ("cell",) and drawn:  # kind 3 counts only the drawn incidents
+        return 3
+    return None
+
+
+def _counted_ahead(
+    conn: store.Connection, kept: Selection, columns: Sequence[str], kind: int, *, drawn: bool
+) -> Counter[tuple]:
+    """Return tally's counts of the rows `kept` keeps, left out by id or not, from the counts of `kind`."""
+    tests: list[str] = ["kind = ?", "events = ?"]
+    parameters: list[object] = [kind, kept.events]
+
+    def test(sql: str, *values: object) -> None:
+        tests.append(sql)
+        parameters.extend(values)
+
+    _valued(kept, {c: c for c in store.COUNT_KEY}, test)
+    if drawn and kind == 1:
+        test("drawn")
+    read = ", ".join("to_hex(cell)" if c == "cell" else c for c in columns)
+    groups = ", ".join(str(n) for n in range(1, len(columns) + 1))
+    sql = _AHEAD.format(read=read, key=", ".join(store.COUNT_KEY), where=" AND ".join(tests), groups=groups)
+    return Counter({tuple(row[:-1]): row[-1] for row in conn.execute(sql, parameters).fetchall()})
 
 
 def newest(
@@ -218,20 +280,12 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
     column = _columns(kept)
     if kept.events:
         test(f"i.event_role <> {store.ROLE_TOLD}")
-    for name, values in (("borough", kept.boroughs), ("type", kept.types), ("category", kept.categories)):
-        if values:
-            test(f"{column[name]} = ANY(?)", list(values))
+    _valued(kept, {**column, "own_type": "i.type"}, test)
     undated = f" OR {column['date']} IS NULL" if kept.undated else ""
     if kept.date_from is not None:
         test(f"(({column['date']}){_C} >= ?{undated})", kept.date_from)
     if kept.date_to is not None:
         test(f"(({column['date']}){_C} <= ?{undated})", kept.date_to)
-    if kept.fatal_only:
-        test(f"{column['fatal']} = 1")
-    if kept.weapon is not None:
-        test(f"{column['weapon']} = ?", kept.weapon)
-    if kept.precisions is not None:
-        test("i.precision = ANY(?)", list(kept.precisions))
     if kept.near is not None:
         _near(kept.near, test)
     if kept.search is not None:
@@ -241,6 +295,22 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
     if drawn:
         test(COLUMNS["drawn"])
     return (" AND ".join(tests) or "TRUE"), tuple(parameters)
+
+
+def _valued(kept: Selection, column: Mapping[str, str], test: Callable[..., None]) -> None:
+    """Add the tests of the filters of values (boroughs, types, categories, fatal, weapon, precisions, the types left
+    out) on the columns `column` names: the incidents table's, or the counts made ahead (store.COUNTED)."""
+    for name, values in (("borough", kept.boroughs), ("type", kept.types), ("category", kept.categories)):
+        if values:
+            test(f"{column[name]} = ANY(?)", list(values))
+    if kept.fatal_only:
+        test(f"{column['fatal']} = 1")
+    if kept.weapon is not None:
+        test(f"{column['weapon']} = ?", kept.weapon)
+    if kept.precisions is not None:
+        test(f"{column['precision']} = ANY(?)", list(kept.precisions))
+    if kept.left_out_types:
+        test(f"{column['own_type']} <> ALL(?)", list(kept.left_out_types))
 
 
 def _near(near: Near, test: Callable[..., None]) -> None:
@@ -271,12 +341,12 @@ def derived(
     articles: Sequence[str],
     protected: Sequence[str],
     public: bool,
-) -> list[str]:
-    """Return the ids of the stored reports a dashboard derives itself rather than asks statements of, by id: those of
-    the `incidents` and `articles` an editor's correction touches, and every report of an event of several that holds
-    one of them, or a report of a `protected` type (its event is told by those alone), or has no lead (its reports
-    disagree with its stored merge); and in the `public` view every report of a `protected` type, whose point it
-    moves."""
+) -> list[tuple[str, bool]]:
+    """Return the ids of the stored reports a dashboard derives itself rather than asks statements of, by id, each
+    with whether its own type is `protected`: those of the `incidents` and `articles` an editor's correction touches,
+    and every report of an event of several that holds one of them, or a report of a `protected` type (its event is
+    told by those alone), or has no lead (its reports disagree with its stored merge); and in the `public` view every
+    report of a `protected` type, whose point it moves."""
     shared = (
         "SELECT ie.event_id FROM incident_events ie JOIN incidents i ON i.incident_id = ie.incident_id "
         f"WHERE i.event_role <> {store.ROLE_OWN} AND (i.incident_id = ANY(?) OR i.article_id = ANY(?) "
@@ -285,12 +355,13 @@ def derived(
     )
     own = "i.incident_id = ANY(?) OR i.article_id = ANY(?)" + (" OR i.type = ANY(?)" if public else "")
     sql = (
-        f"SELECT i.incident_id FROM incidents i WHERE {own} "
-        f"UNION SELECT ie.incident_id FROM incident_events ie WHERE ie.event_id IN ({shared})"
+        f"SELECT i.incident_id, i.type = ANY(?) FROM incidents i WHERE {own} "
+        "UNION SELECT i.incident_id, i.type = ANY(?) FROM incident_events ie JOIN incidents i"
+        f" ON i.incident_id = ie.incident_id WHERE ie.event_id IN ({shared})"
     )
     lists = [list(incidents), list(articles), list(protected)]
-    parameters = (*lists[: 3 if public else 2], *lists)
-    return sorted(row[0] for row in conn.execute(sql, parameters).fetchall())
+    parameters = (lists[2], *lists[: 3 if public else 2], lists[2], *lists)
+    return sorted((row[0], bool(row[1])) for row in conn.execute(sql, parameters).fetchall())
 
 
 def _search(search: Search, test: Callable[..., None], *, events: bool) -> None:
@@ -405,6 +476,8 @@ def values(conn: store.Connection, column: str, *, left_out: Sequence[str]) -> l
     order; of `date`, only the first and the last (as text)."""
     if column not in COLUMNS:
         raise ValueError(f"not a column a selection is counted by: {column}")
+    if column in store.COUNTED[1] and len(left_out) <= SUBTRACTED_IDS:  # from the counts made ahead
+        return [row[0] for row in tally(conn, Selection(left_out=tuple(left_out)), (column,)) if row[0] is not None]
     read = COLUMNS[column]
     if column == "date":
         sql = f"SELECT min({read}{_C}), max({read}{_C}){_FROM} WHERE {_KEPT} AND {read} IS NOT NULL"

@@ -39,7 +39,7 @@ from pathlib import Path
 import h3
 
 from extract.postgres import PostgresConnection, PostgresError, is_postgres_url, is_url, open_postgres, redacted
-from extract.records import PRECISIONS, Article, ExtractError, Incident, Place
+from extract.records import PRECISIONS, UNDRAWN_PRECISION, Article, ExtractError, Incident, Place
 
 Connection = sqlite3.Connection | PostgresConnection
 """An open incidents database: SQLite's connection, or PostgreSQL's behind the same shape."""
@@ -269,6 +269,140 @@ EVENTS_DATE = event_value("date")
 """An incident row's date as the map's events show it: the event's, of a lead."""
 EVENTS_MONTH = f"left({EVENTS_DATE}, 7)"
 """Its month, YYYY-MM."""
+
+
+def drawn(alias: str) -> str:
+    """Return the SQL test of whether a map draws the incident row `alias`: a point placed more precisely than
+    UNDRAWN_PRECISION. The store's own constant, not a reader's value: written into a statement, it needs none."""
+    return (
+        f"({alias}.lat IS NOT NULL AND {alias}.lon IS NOT NULL"
+        f" AND {alias}.precision IS DISTINCT FROM '{UNDRAWN_PRECISION}')"
+    )
+
+
+# The map's counts made ahead of the question (PostgreSQL: migration 16). At ten million incidents each of a page's
+# three counts (by type, weapon, borough and precision; by day; by cell) read the whole table, about 2 s each; these
+# tables answer the page's default counts from a few hundred thousand rows. Each row counts the incidents of one
+# combination of its key: a COUNTED kind, the view (the reports, or the map's events: not ROLE_TOLD rows, with a
+# lead's merged values), the report's own type, then the kind's columns, the others NULL. Every write of the
+# incidents table adds its change to incident_count_changes (a trigger), which no two writers contend for; a batch's
+# writer then moves the changes into incident_counts (`_compact_counts`), one writer at a time. A count is the sum of
+# its key's rows in both.
+COUNTED = {
+    1: ("type", "category", "weapon", "borough", "precision", "fatal", "drawn", "unplaced"),
+    2: ("type", "category", "date"),
+    3: ("type", "category", "cell"),  # of the incidents a map draws only
+}
+"""Each kind of count and the columns it counts by (selection.COLUMNS' names)."""
+COUNT_KEY = ("kind", "events", "own_type", *dict.fromkeys(c for columns in COUNTED.values() for c in columns))
+"""The columns of a count's key, in the tables' order."""
+_COUNT_TYPES = {  # the others are TEXT
+    "kind": "SMALLINT",
+    "events": "BOOLEAN",
+    "fatal": "INTEGER",
+    "drawn": "BOOLEAN",
+    "unplaced": "BOOLEAN",
+    "cell": "BIGINT",
+}
+# Counting a bulk write's rows (a statement of ten million, or migration 16's of the whole table) hashes every key
+# at once: in the server's default 4 MB of work_mem it spilled gigabytes to disk.
+COUNT_WORK_MEM = "256MB"
+_COUNT_LOCK = 7_391_620_388  # the advisory lock of moving the changes (another number than _MATCHER_LOCK)
+
+
+def _count_rows(source: str, sign: int) -> str:
+    """Return the SELECT of the count rows (COUNT_KEY, n) of the incident rows of the table `source`, each counting
+    `sign`: each row's of every kind and view, read in one pass (a UNION of each took twice as long)."""
+    rows = []
+    for events in (False, True):
+        value = {c: f"r.{c}" for c in (*COUNTED[1], "date")}
+        value |= {"drawn": drawn("r"), "unplaced": "r.lat IS NULL", "cell": "r.h3_r8"}
+        if events:
+            value |= {c: event_value(c, "r") for c in EVENT_VALUES}
+        for kind, columns in COUNTED.items():
+            read = ", ".join(value[c] if c in columns else f"NULL::{_count_type(c)}" for c in COUNT_KEY[3:])
+            tests = [f"r.event_role <> {ROLE_TOLD}"] if events else []
+            tests += [drawn("r")] if kind == 3 else []
+            counted = f"CASE WHEN {' AND '.join(tests)} THEN {kind} END" if tests else str(kind)  # else no row
+            rows.append(f"({counted}, {str(events).upper()}, r.type, {read}, {sign})")
+    return (
+        f"SELECT c.* FROM {source} r CROSS JOIN LATERAL (VALUES {', '.join(rows)}) c ({', '.join(COUNT_KEY)}, n)"
+        " WHERE c.kind IS NOT NULL"
+    )
+
+
+def _count_type(column: str) -> str:
+    return _COUNT_TYPES.get(column, "TEXT")
+
+
+def _counted(rows: str, table: str = "incident_count_changes") -> str:
+    """Return the INSERT of the counts the count rows `rows` make, by key, into `table`."""
+    key = ", ".join(COUNT_KEY)
+    return (
+        f"INSERT INTO {table} ({key}, n) SELECT {key}, sum(n) FROM ({rows}) c ({key}, n)"
+        f" GROUP BY {key} HAVING sum(n) <> 0"
+    )
+
+
+_COUNTS_TABLES = "".join(
+    f"CREATE TABLE {table} ("
+    + ", ".join(f"{c} {_count_type(c)}{' NOT NULL' if c in COUNT_KEY[:3] else ''}" for c in COUNT_KEY)
+    + f", n BIGINT NOT NULL{unique});\n"
+    for table, unique in (
+        ("incident_counts", f", UNIQUE NULLS NOT DISTINCT ({', '.join(COUNT_KEY)})"),
+        ("incident_count_changes", ""),
+    )
+)
+_MIGRATION_16 = f"""
+{_COUNTS_TABLES}
+CREATE FUNCTION incident_counts_changed() RETURNS trigger LANGUAGE plpgsql SET work_mem = '{COUNT_WORK_MEM}'
+AS $counted$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {_counted(_count_rows("new_rows", 1))};
+    ELSIF TG_OP = 'DELETE' THEN
+        {_counted(_count_rows("old_rows", -1))};
+    ELSE
+        {_counted(_count_rows("old_rows", -1) + " UNION ALL " + _count_rows("new_rows", 1))};
+    END IF;
+    RETURN NULL;
+END $counted$;
+CREATE FUNCTION incident_counts_emptied() RETURNS trigger LANGUAGE plpgsql AS $emptied$
+BEGIN
+    TRUNCATE incident_counts, incident_count_changes;
+    RETURN NULL;
+END $emptied$;
+CREATE TRIGGER incident_counts_inserted AFTER INSERT ON incidents REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION incident_counts_changed();
+CREATE TRIGGER incident_counts_updated AFTER UPDATE ON incidents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION incident_counts_changed();
+CREATE TRIGGER incident_counts_deleted AFTER DELETE ON incidents REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION incident_counts_changed();
+CREATE TRIGGER incident_counts_truncated AFTER TRUNCATE ON incidents
+    FOR EACH STATEMENT EXECUTE FUNCTION incident_counts_emptied();
+SET LOCAL work_mem = '{COUNT_WORK_MEM}';
+{_counted(_count_rows("incidents", 1), "incident_counts")};
+ANALYZE incident_counts;
+"""
+_COMPACT_COUNTS = f"""
+WITH moved AS (DELETE FROM incident_count_changes RETURNING {", ".join(COUNT_KEY)}, n)
+INSERT INTO incident_counts ({", ".join(COUNT_KEY)}, n) SELECT {", ".join(COUNT_KEY)}, sum(n) FROM moved
+GROUP BY {", ".join(COUNT_KEY)} ORDER BY {", ".join(COUNT_KEY)}
+ON CONFLICT ({", ".join(COUNT_KEY)}) DO UPDATE SET n = incident_counts.n + excluded.n
+"""
+
+
+def _compact_counts(conn: PostgresConnection) -> None:
+    """Move the counts' changes into incident_counts, unless another writer is moving them (they stay for the
+    next): a count reads both, so only how many rows it reads is at stake."""
+    try:
+        with conn:
+            if conn.execute("SELECT pg_try_advisory_xact_lock(?)", (_COUNT_LOCK,)).fetchone()[0]:
+                conn.execute(_COMPACT_COUNTS)
+    except DB_ERRORS:  # as _analyze_grown: a failing database fails the next batch
+        pass
+
+
 _MIGRATION_14_COLUMNS = "".join(
     f"ALTER TABLE incidents ADD COLUMN event_{c} {kind};\n"
     for c, kind in (
@@ -689,6 +823,13 @@ ANALYZE incidents;
             for name, sql in (*((c, event_value(c)) for c in EVENT_VALUES), ("month", EVENTS_MONTH))
         )
         + "ANALYZE incidents;\n",
+    ),
+    Migration(
+        16,
+        "PostgreSQL: the map's counts made ahead of the question (incident_counts, and incident_count_changes, which "
+        "a trigger of the incidents table writes); nothing on SQLite",
+        "SELECT 1;",
+        postgres=_MIGRATION_16,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -1444,8 +1585,10 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
         _drop_mirror(conn)
         _end_batch(conn, e)
         raise _database_failure(conn, e) from None
-    if isinstance(conn, PostgresConnection) and matching:
-        _analyze_grown(conn)
+    if isinstance(conn, PostgresConnection):
+        _compact_counts(conn)
+        if matching:
+            _analyze_grown(conn)
 
 
 ANALYZE_ROWS = 100

@@ -29,8 +29,16 @@ def crimemap(*args: str, cwd: Path) -> subprocess.Popen:
     )
 
 
+KEY = ", ".join(store.COUNT_KEY)
+COUNTS_MADE_AHEAD = (
+    f"SELECT {KEY}, sum(n) FROM (SELECT {KEY}, n FROM incident_counts UNION ALL SELECT {KEY}, n FROM "
+    f"incident_count_changes) c GROUP BY {KEY} HAVING sum(n) <> 0 ORDER BY {KEY}"
+)
+
+
 def contents(url: str) -> dict:
-    """Articles (without the ingest time), incidents, and the incidents grouped into events (ids left out)."""
+    """Articles (without the ingest time), incidents, the incidents grouped into events (ids left out), and the map's
+    counts made ahead of them (store.COUNTED)."""
     conn = store.connect(url)
     try:
         articles = conn.execute("SELECT article_id, headline, source, n_incidents FROM articles ORDER BY 1").fetchall()
@@ -42,6 +50,7 @@ def contents(url: str) -> dict:
             "incidents": list(store.iter_incident_rows(conn)),
             "events": sorted(sorted(g) for g in groups.values()),
             "reports": conn.execute("SELECT count(*) FROM incident_events").fetchone()[0],
+            "counts": conn.execute(COUNTS_MADE_AHEAD).fetchall(),
         }
     finally:
         conn.close()

@@ -446,8 +446,12 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
             protected=sorted(PROTECTED_TYPES),
             public=public_view,
         )
-        ids = [i for i, _ in listed]
-        reports = _incidents_by_id(conn, ids, found)
+        # In the public view every report of a protected type is derived: statements leave them out by their type,
+        # and they are read by it.
+        rest = tuple(i for i, typed in listed if not (public_view and typed))
+        types = sorted(PROTECTED_TYPES) if public_view else []
+        reports = _incidents_by_id(conn, rest, found, types=types)
+    ids = sorted({*(i for i, _ in listed), *reports.index})  # with those of the types stored since `listed`
     frame = public_incidents(reports, name_vocabulary()) if public_view else reports
     if events_view:
         frame = event_frame(frame, families=crime_families(), memo=event_merges())
@@ -455,10 +459,7 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
     else:
         told = {i: (i,) for i in frame.index}
     rows = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
-    # In the public view every report of a protected type is derived: statements leave them out by their type.
-    left_out_types = tuple(sorted(PROTECTED_TYPES)) if public_view else ()
-    rest = tuple(i for i, typed in listed if not (public_view and typed))
-    return Derived(rows, frame, tuple(ids), left_out_types, rest, reports, told)
+    return Derived(rows, frame, tuple(ids), tuple(types), rest, reports, told)
 
 
 NEWS_COUNTED = ("borough", "date", "category")  # news_counts' groups: `date` a month, YYYY-MM
@@ -640,9 +641,12 @@ def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -
         return selection.lead_of(conn, incident)
 
 
-def _incidents_by_id(conn: store.Connection, ids: Sequence[str], found: Sequence[store.Correction]) -> pd.DataFrame:
-    """Return read_incidents' rows of these incidents (`found` the corrections), read by id."""
-    return _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids)), found))
+def _incidents_by_id(
+    conn: store.Connection, ids: Sequence[str], found: Sequence[store.Correction], *, types: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Return read_incidents' rows of these incidents, and of those of `types` (`found` the corrections), read by id
+    and by type."""
+    return _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids, types=types)), found))
 
 
 def _stored_events(conn: store.Connection, reports: pd.DataFrame) -> pd.DataFrame:

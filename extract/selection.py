@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import h3
+
 from extract import store
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG): the dashboard's place search measures by it too
@@ -150,19 +152,16 @@ def _counted_ahead(
     conn: store.Connection, kept: Selection, columns: Sequence[str], kind: int, *, drawn: bool
 ) -> Counter[tuple]:
     """Return tally's counts of the rows `kept` keeps, left out by id or not, from the counts of `kind`."""
-    tests: list[str] = ["kind = ?", "events = ?"]
-    parameters: list[object] = [kind, kept.events]
-
-    def test(sql: str, *values: object) -> None:
-        tests.append(sql)
-        parameters.extend(values)
-
+    test = _Conditions()
+    test("kind = ?", kind)
+    test("events = ?", kept.events)
     _valued(kept, {c: c for c in store.COUNT_KEY}, test)
     if drawn and kind == 1:
         test("drawn")
+    where, parameters = test.joined()
     read = ", ".join("to_hex(cell)" if c == "cell" else c for c in columns)
     groups = ", ".join(str(n) for n in range(1, len(columns) + 1))
-    sql = _AHEAD.format(read=read, key=", ".join(store.COUNT_KEY), where=" AND ".join(tests), groups=groups)
+    sql = _AHEAD.format(read=read, key=", ".join(store.COUNT_KEY), where=where, groups=groups)
     return Counter({tuple(row[:-1]): row[-1] for row in conn.execute(sql, parameters).fetchall()})
 
 
@@ -222,7 +221,17 @@ def stored(conn: store.Connection) -> int:
 
 
 def bounds(conn: store.Connection, kept: Selection) -> tuple[float, float, float, float] | None:
-    """Return (south, west, north, east) of the points a map draws of the kept incidents, None without any."""
+    """Return (south, west, north, east) holding the points a map draws of the kept incidents, None without any:
+    their own bounds, or, when the counts made ahead count their cells (store.COUNTED), their cells' (no more than a
+    cell wider, for a map to open on). At ten million incidents, the points of one type took 3 s."""
+    if _counted_kind(kept, ("cell",), drawn=True) is not None:
+        cells = [row[0] for row in tally(conn, kept, ("cell",), drawn=True)]
+        if None not in cells:
+            corners = [corner for cell in cells for corner in h3.cell_to_boundary(cell)]
+            if not corners:
+                return None
+            lats, lons = zip(*corners)
+            return min(lats), min(lons), max(lats), max(lons)
     where, parameters = _where(kept, drawn=True)
     row = conn.execute(f"SELECT min(i.lat), min(i.lon), max(i.lat), max(i.lon){_FROM} WHERE {where}", parameters)
     found = row.fetchone()
@@ -270,13 +279,7 @@ def _order(kept: Selection) -> str:
 
 def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
     """Return the condition of the kept incidents, with its parameters, on `_FROM`'s table."""
-    tests: list[str] = []
-    parameters: list[object] = []
-
-    def test(sql: str, *values: object) -> None:
-        tests.append(sql)
-        parameters.extend(values)
-
+    test = _Conditions()
     column = _columns(kept)
     if kept.events:
         test(f"i.event_role <> {store.ROLE_TOLD}")
@@ -294,7 +297,24 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
         test(_KEPT, store.text_array(kept.left_out))
     if drawn:
         test(COLUMNS["drawn"])
-    return (" AND ".join(tests) or "TRUE"), tuple(parameters)
+    return test.joined()
+
+
+class _Conditions:
+    """SQL conditions to be joined by AND, with their parameters in order: called with one and its parameters, it
+    adds them."""
+
+    def __init__(self) -> None:
+        self.tests: list[str] = []
+        self.parameters: list[object] = []
+
+    def __call__(self, sql: str, *values: object) -> None:
+        self.tests.append(sql)
+        self.parameters.extend(values)
+
+    def joined(self) -> tuple[str, tuple]:
+        """Return the conditions joined (TRUE without any) and their parameters."""
+        return (" AND ".join(self.tests) or "TRUE"), tuple(self.parameters)
 
 
 def _valued(kept: Selection, column: Mapping[str, str], test: Callable[..., None]) -> None:

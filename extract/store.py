@@ -293,7 +293,8 @@ COUNTED = {
     2: ("type", "category", "date"),
     3: ("type", "category", "cell"),  # of the incidents a map draws only
 }
-"""Each kind of count and the columns it counts by (selection.COLUMNS' names)."""
+"""Each kind of count and the columns it counts by (selection.COLUMNS' names). Migration 16's tables and trigger are
+written from it: another kind or column is a new migration that replaces the trigger and counts the rows anew."""
 COUNT_KEY = ("kind", "events", "own_type", *dict.fromkeys(c for columns in COUNTED.values() for c in columns))
 """The columns of a count's key, in the tables' order."""
 _COUNT_TYPES = {  # the others are TEXT
@@ -1703,9 +1704,15 @@ def iter_map_rows(conn: Connection, *, ordered: bool = True) -> Iterator[tuple]:
     yield from conn.execute(map_rows_select(conn, ordered=ordered))
 
 
-def iter_map_rows_of(conn: Connection, incident_ids: Iterable[str]) -> Iterator[tuple]:
-    """Yield `iter_map_rows`' rows of the incidents among `incident_ids`, in no particular order."""
+def iter_map_rows_of(conn: Connection, incident_ids: Iterable[str], *, types: Sequence[str] = ()) -> Iterator[tuple]:
+    """Yield `iter_map_rows`' rows of the incidents among `incident_ids`, and of those whose type is one of `types`
+    (the ids should be none of theirs), in no particular order. Read by type, the rows are read in the table's order:
+    at ten million, 420,000 of them took 3.5 s, where by id they took 5.4-6.4 s."""
     select = map_rows_select(conn, ordered=False)
+    if types:
+        among = "IN (SELECT value FROM json_each(?))" if isinstance(conn, sqlite3.Connection) else "= ANY(?)"
+        typed = json.dumps(list(types)) if isinstance(conn, sqlite3.Connection) else list(types)
+        yield from conn.execute(f"{select} WHERE i.type {among}", (typed,))
     ids = list(incident_ids)
     for at in range(0, len(ids), TEXTS_BATCH):
         batch = ids[at : at + TEXTS_BATCH]

@@ -1427,3 +1427,26 @@ def test_a_correction_that_gives_way_and_an_incident_lost_are_logged_and_reports
         ("follow_incident", "i0", json.dumps({"incident": "i1"})),
         ("lost_incident", "i0", None),
     ]
+
+
+@pytest.mark.parametrize(
+    "ids, types, expected",
+    [
+        (["s1:0", "r1:0"], [], ["r1:0", "s1:0"]),
+        ([], ["robbery"], ["r1:0", "r2:0"]),
+        (["s1:0"], ["robbery", "burglary"], ["b1:0", "r1:0", "r2:0", "s1:0"]),
+        (["nowhere:0"], ["theft"], []),
+    ],
+)
+def test_map_rows_of_ids_and_of_types(conn, ids, types, expected):
+    with store.atomic(conn):
+        for incident_id, crime_type in (
+            ("s1:0", "stabbing"),
+            ("r1:0", "robbery"),
+            ("r2:0", "robbery"),
+            ("b1:0", "burglary"),
+        ):
+            article_id = incident_id.split(":")[0]
+            store.save_article(conn, article(article_id), [incident(incident_id, article_id, type=crime_type)])
+    at = store.MAP_COLUMNS.index("incident_id")
+    assert sorted(row[at] for row in store.iter_map_rows_of(conn, ids, types=types)) == expected

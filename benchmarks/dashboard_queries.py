@@ -28,7 +28,7 @@ from pathlib import Path
 import h3
 
 from dashboard import data, maps
-from dashboard.filters import CRIME_TYPES_CSV, NO_FILTERS, Filters, Near
+from dashboard.filters import CRIME_TYPES_CSV, NO_FILTERS, Filters, Near, narrows
 from extract import store
 from extract.datafiles import read_rows
 from extract.geo.gazetteer import BOROUGHS
@@ -125,6 +125,8 @@ def page_run(url: str, filters: Filters, *, public_view: bool, events_view: bool
         shown.counts("cell", drawn=True)
     else:
         shown.drawn()
+    # The box a filtered map opens on (maps.opening_view): a circle's or the chosen boroughs' own, else the points'.
+    if narrows(filters) and filters.near is None and not filters.boroughs:
         shown.bounds()
     for column in ("precision", "type", "borough", "date"):
         shown.counts(column)

@@ -220,14 +220,14 @@ def stored(conn: store.Connection) -> int:
     return max(1, int(found[0])) if found else 1
 
 
-def bounds(conn: store.Connection, kept: Selection) -> tuple[float, float, float, float] | None:
+def bounds(conn: store.Connection, kept: Selection, *, cells: bool = False) -> tuple[float, float, float, float] | None:
     """Return (south, west, north, east) holding the points a map draws of the kept incidents, None without any:
-    their own bounds, or, when the counts made ahead count their cells (store.COUNTED), their cells' (no more than a
-    cell wider, for a map to open on). At ten million incidents, the points of one type took 3 s."""
-    if _counted_kind(kept, ("cell",), drawn=True) is not None:
-        cells = [row[0] for row in tally(conn, kept, ("cell",), drawn=True)]
-        if None not in cells:
-            corners = [corner for cell in cells for corner in h3.cell_to_boundary(cell)]
+    their own bounds, or, given `cells` and when the counts made ahead count their cells (store.COUNTED), their cells'
+    (no more than a cell wider, for a map to open on). At ten million incidents, the points of one type took 3 s."""
+    if cells and _counted_kind(kept, ("cell",), drawn=True) is not None:
+        counted = [row[0] for row in tally(conn, kept, ("cell",), drawn=True)]
+        if None not in counted:
+            corners = [corner for cell in counted for corner in h3.cell_to_boundary(cell)]
             if not corners:
                 return None
             lats, lons = zip(*corners)

@@ -126,8 +126,12 @@ def answers(shown, ids):
 @pytest.mark.parametrize("filters", QUERY_FILTERS)
 @pytest.mark.parametrize("extra_rows", [0, 9], ids=["all-stored", "some-derived"])
 @pytest.mark.parametrize("few_share", [10**9, 0], ids=["walked", "few"])  # ordered by the index, or found first
-def test_query_shown_answers_as_the_frame_does(varied_postgres, filters, extra_rows, few_share, monkeypatch):
+@pytest.mark.parametrize("exact_bounds", [10**9, 0], ids=["points' box", "cells' box"])
+def test_query_shown_answers_as_the_frame_does(
+    varied_postgres, filters, extra_rows, few_share, exact_bounds, monkeypatch
+):
     monkeypatch.setattr(shown_module, "FEW_SHARE", few_share)
+    monkeypatch.setattr(shown_module, "EXACT_BOUNDS", exact_bounds)
     conn, frame = varied_postgres
     # The rows the dashboard would derive itself (corrected, protected): every 27th, answered by a frame.
     derived = list(frame.index[::27][:extra_rows])

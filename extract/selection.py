@@ -496,11 +496,8 @@ def values(conn: store.Connection, column: str, *, left_out: Sequence[str]) -> l
     order; of `date`, only the first and the last (as text)."""
     if column not in COLUMNS:
         raise ValueError(f"not a column a selection is counted by: {column}")
-    if column in store.COUNTED[1] and len(left_out) <= SUBTRACTED_IDS:  # from the counts made ahead
+    if column != "date":  # counted: from the counts made ahead when they count it
         return [row[0] for row in tally(conn, Selection(left_out=tuple(left_out)), (column,)) if row[0] is not None]
     read = COLUMNS[column]
-    if column == "date":
-        sql = f"SELECT min({read}{_C}), max({read}{_C}){_FROM} WHERE {_KEPT} AND {read} IS NOT NULL"
-    else:
-        sql = f"SELECT DISTINCT {read}{_FROM} WHERE {_KEPT} AND {read} IS NOT NULL"
+    sql = f"SELECT min({read}{_C}), max({read}{_C}){_FROM} WHERE {_KEPT} AND {read} IS NOT NULL"
     return [value for row in conn.execute(sql, (store.text_array(left_out),)).fetchall() for value in row]

@@ -297,6 +297,7 @@ COUNTED = {
 written from it: another kind or column is a new migration that replaces the trigger and counts the rows anew."""
 COUNT_KEY = ("kind", "events", "own_type", *dict.fromkeys(c for columns in COUNTED.values() for c in columns))
 """The columns of a count's key, in the tables' order."""
+_KEY = ", ".join(COUNT_KEY)
 _COUNT_TYPES = {  # the others are TEXT
     "kind": "SMALLINT",
     "events": "BOOLEAN",
@@ -327,7 +328,7 @@ def _count_rows(source: str, sign: int) -> str:
             counted = f"CASE WHEN {' AND '.join(tests)} THEN {kind} END" if tests else str(kind)  # else no row
             rows.append(f"({counted}, {str(events).upper()}, r.type, {read}, {sign})")
     return (
-        f"SELECT c.* FROM {source} r CROSS JOIN LATERAL (VALUES {', '.join(rows)}) c ({', '.join(COUNT_KEY)}, n)"
+        f"SELECT c.* FROM {source} r CROSS JOIN LATERAL (VALUES {', '.join(rows)}) c ({_KEY}, n)"
         " WHERE c.kind IS NOT NULL"
     )
 
@@ -338,10 +339,9 @@ def _count_type(column: str) -> str:
 
 def _counted(rows: str, table: str = "incident_count_changes") -> str:
     """Return the INSERT of the counts the count rows `rows` make, by key, into `table`."""
-    key = ", ".join(COUNT_KEY)
     return (
-        f"INSERT INTO {table} ({key}, n) SELECT {key}, sum(n) FROM ({rows}) c ({key}, n)"
-        f" GROUP BY {key} HAVING sum(n) <> 0"
+        f"INSERT INTO {table} ({_KEY}, n) SELECT {_KEY}, sum(n) FROM ({rows}) c ({_KEY}, n)"
+        f" GROUP BY {_KEY} HAVING sum(n) <> 0"
     )
 
 
@@ -350,7 +350,7 @@ _COUNTS_TABLES = "".join(
     + ", ".join(f"{c} {_count_type(c)}{' NOT NULL' if c in COUNT_KEY[:3] else ''}" for c in COUNT_KEY)
     + f", n BIGINT NOT NULL{unique});\n"
     for table, unique in (
-        ("incident_counts", f", UNIQUE NULLS NOT DISTINCT ({', '.join(COUNT_KEY)})"),
+        ("incident_counts", f", UNIQUE NULLS NOT DISTINCT ({_KEY})"),
         ("incident_count_changes", ""),
     )
 )
@@ -386,10 +386,9 @@ SET LOCAL work_mem = '{COUNT_WORK_MEM}';
 ANALYZE incident_counts;
 """
 _COMPACT_COUNTS = f"""
-WITH moved AS (DELETE FROM incident_count_changes RETURNING {", ".join(COUNT_KEY)}, n)
-INSERT INTO incident_counts ({", ".join(COUNT_KEY)}, n) SELECT {", ".join(COUNT_KEY)}, sum(n) FROM moved
-GROUP BY {", ".join(COUNT_KEY)} ORDER BY {", ".join(COUNT_KEY)}
-ON CONFLICT ({", ".join(COUNT_KEY)}) DO UPDATE SET n = incident_counts.n + excluded.n
+WITH moved AS (DELETE FROM incident_count_changes RETURNING {_KEY}, n)
+INSERT INTO incident_counts ({_KEY}, n) SELECT {_KEY}, sum(n) FROM moved GROUP BY {_KEY} ORDER BY {_KEY}
+ON CONFLICT ({_KEY}) DO UPDATE SET n = incident_counts.n + excluded.n
 """
 
 

@@ -1,5 +1,5 @@
 """PostgreSQL's Map page asked by statements (dashboard.data.queried): the seconds one page run's questions take
-(how many, counts by type, borough, precision and day, the legend's pairs, the density's cells or the points, the
+(how many, counts by type, borough, precision and month, the legend's pairs, the density's cells or the points, the
 table's page of ids), per link, in the readers' and the editors' view, of events and of reports; the seconds the
 rows the dashboard derives apart take to find and derive, once per database version; and the seconds the News vs
 recorded and Review pages' questions take, once per database version.
@@ -128,7 +128,7 @@ def page_run(url: str, filters: Filters, *, public_view: bool, events_view: bool
     # The box a filtered map opens on (maps.opening_view): a circle's or the chosen boroughs' own, else the points'.
     if narrows(filters) and filters.near is None and not filters.boroughs:
         shown.bounds()
-    for column in ("precision", "type", "borough", "date"):
+    for column in ("precision", "type", "borough", "month"):
         shown.counts(column)
     for column in ("borough", "lat", "date"):
         shown.missing(column)

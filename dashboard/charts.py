@@ -27,8 +27,7 @@ def ranked_counts(counted: pd.Series, *, labels: Mapping[str, str] | None = None
 def month_counts(per_date: pd.Series) -> pd.DataFrame:
     """Return the incidents per month (columns month and end, the first days of it and of the next as "YYYY-MM-DD",
     and incidents) of every month from the first date to the last, months without any included as 0; `per_date` holds
-    the incidents of each date (dashboard.shown.Shown.counts), which are cut to their months: a few thousand dates, not
-    an incident each."""
+    the incidents of each date or month (dashboard.shown.Shown.counts), which are cut to their months."""
     per_date = present(per_date)
     counted = per_date.groupby(per_date.index.astype(str).str.slice(0, 7)).sum()
     counted = counted[counted.index.str.match(r"^\d{4}-\d{2}$")]  # a few hundred months, not every date

@@ -39,7 +39,8 @@ class Shown(Protocol):
 
     def counts(self, column: str, *, drawn: bool = False) -> pd.Series:
         """How many hold each value of `column` (of those the map draws, when `drawn`: maps.drawable), indexed by
-        value, for the values held: none of 0, nothing for a missing value; in no particular order."""
+        value, for the values held: none of 0, nothing for a missing value; in no particular order. `month` is a
+        date's month, YYYY-MM."""
         ...
 
     def pairs(self, first: str, second: str, *, drawn: bool = False) -> pd.DataFrame:
@@ -86,6 +87,9 @@ class FrameShown:
         return self.rows.index if n is None else self.rows.index[:n]
 
     def counts(self, column: str, *, drawn: bool = False) -> pd.Series:
+        if column == "month":  # counted by date, a few thousand, then by month
+            by_date = self.counts("date", drawn=drawn)
+            return by_date.groupby(by_date.index.astype(str).str.slice(0, 7)).sum()
         # Without the index: a mask over a Series of a text index builds its hash table (0.15 s at half a million).
         values = self.rows[column].array
         if drawn:
@@ -176,9 +180,9 @@ class QueryShown:
         if column == "lat":  # its values are too many to count by: the cube counts the rows without one
             cube = self._cube()
             own = int(cube.loc[cube["unplaced"].astype(bool), "n"].sum())
-        else:
-            found = self._counted((column,), drawn=False)
-            own = int(found.loc[found[column].isna(), "n"].sum())
+        else:  # a date is missing where its month is, which more of the counts made ahead count by
+            found = self._counted(("month",) if column == "date" else (column,), drawn=False)
+            own = int(found.loc[found.iloc[:, 0].isna(), "n"].sum())
         return own + (self.extra.missing(column) if self.extra is not None else 0)
 
     def drawable(self) -> int:

@@ -133,19 +133,28 @@ def _tally_rows(
 
 
 def _counted_kind(kept: Selection, columns: Sequence[str], *, drawn: bool) -> int | None:
-    """Return the kind of store.COUNTED whose counts answer tally's question, None when none does: the counts know
-    no date range, circle or text, and those of days and cells no filter but the types and categories."""
+    """Return the first kind of store.COUNTED whose counts answer tally's question, None when none does: the counts
+    know no date range, circle or text, and a kind only the filters of its columns. A month is read of a kind's days,
+    and the kinds of cells count only the drawn incidents."""
     if kept.date_from or kept.date_to or kept.near or kept.search or len(kept.left_out) > SUBTRACTED_IDS:
         return None
-    if set(columns) <= set(store.COUNTED[1]):
-        return 1
-    if kept.boroughs or kept.fatal_only or kept.weapon is not None or kept.precisions is not None:
-        return None
-    if tuple(columns) == ("date",) and not drawn:
-        return 2
-    if tuple(columns) == ("cell",) and drawn:  # kind 3 counts only the drawn incidents
-        return 3
+    needed = {*columns, *(c for c, values in _FILTERED.items() if getattr(kept, values) not in (None, (), False))}
+    for kind, counted in store.COUNTED.items():
+        held = {*counted, *(("month",) if "date" in counted else ())}
+        if needed <= held and (drawn if "cell" in counted else not drawn or "drawn" in counted):
+            return kind
     return None
+
+
+# The column each filter of values tests, by the Selection field that holds the filter.
+_FILTERED = {
+    "borough": "boroughs",
+    "type": "types",
+    "category": "categories",
+    "fatal": "fatal_only",
+    "weapon": "weapon",
+    "precision": "precisions",
+}
 
 
 def _counted_ahead(
@@ -156,10 +165,11 @@ def _counted_ahead(
     test("kind = ?", kind)
     test("events = ?", kept.events)
     _valued(kept, {c: c for c in store.COUNT_KEY}, test)
-    if drawn and kind == 1:
+    if drawn and "cell" not in store.COUNTED[kind]:
         test("drawn")
     where, parameters = test.joined()
-    read = ", ".join("to_hex(cell)" if c == "cell" else c for c in columns)
+    month = "month" if "month" in store.COUNTED[kind] else "left(date, 7)"
+    read = ", ".join({"cell": "to_hex(cell)", "month": month}.get(c, c) for c in columns)
     groups = ", ".join(str(n) for n in range(1, len(columns) + 1))
     sql = _AHEAD.format(read=read, key=", ".join(store.COUNT_KEY), where=where, groups=groups)
     return Counter({tuple(row[:-1]): row[-1] for row in conn.execute(sql, parameters).fetchall()})

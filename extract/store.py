@@ -28,7 +28,7 @@ import sqlite3
 import string
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -280,22 +280,38 @@ def drawn(alias: str) -> str:
     )
 
 
-# The map's counts made ahead of the question (PostgreSQL: migration 16). At ten million incidents each of a page's
-# three counts (by type, weapon, borough and precision; by day; by cell) read the whole table, about 2 s each; these
-# tables answer the page's default counts from a few hundred thousand rows. Each row counts the incidents of one
-# combination of its key: a COUNTED kind, the view (the reports, or the map's events: not ROLE_TOLD rows, with a
-# lead's merged values), the report's own type, then the kind's columns, the others NULL. Every write of the
-# incidents table adds its change to incident_count_changes (a trigger), which no two writers contend for; a batch's
-# writer then moves the changes into incident_counts (`_compact_counts`), one writer at a time. A count is the sum of
-# its key's rows in both.
+# The map's counts made ahead of the question (PostgreSQL: migrations 16 and 17). At ten million incidents each of a
+# page's counts (by type, weapon, borough and precision; by month; by cell) read the whole table, about 2 s each;
+# these tables answer them from a few hundred thousand rows. Each row counts the incidents of one combination of its
+# key: a COUNTED kind, the view (the reports, or the map's events: not ROLE_TOLD rows, with a lead's merged values),
+# the report's own type, then the kind's columns, the others NULL. Every write of the incidents table adds its change
+# to incident_count_changes (a trigger), which no two writers contend for; a batch's writer then moves the changes
+# into incident_counts (`_compact_counts`), one writer at a time. A count is the sum of its key's rows in both.
 COUNTED = {
     1: ("type", "category", "weapon", "borough", "precision", "fatal", "drawn", "unplaced"),
     2: ("type", "category", "date"),
-    3: ("type", "category", "cell"),  # of the incidents a map draws only
+    3: ("type", "category", "cell"),
+    4: ("type", "category", "borough", "month"),
+    5: ("type", "category", "borough", "cell"),
+    6: ("type", "category", "fatal", "weapon", "precision", "month"),
+    7: ("type", "category", "fatal", "weapon", "cell"),
+    8: ("type", "category", "precision", "cell"),
 }
-"""Each kind of count and the columns it counts by (selection.COLUMNS' names). Migration 16's tables and trigger are
-written from it: another kind or column is a new migration that replaces the trigger and counts the rows anew."""
-COUNT_KEY = ("kind", "events", "own_type", *dict.fromkeys(c for columns in COUNTED.values() for c in columns))
+"""Each kind of count and the columns it counts by (selection.COLUMNS' names), smallest first: a question is read
+from the first kind whose columns hold its own and its filters'. A kind with a `cell` counts only the incidents a map
+draws. The months and cells of a borough, or of fatal, weapon and precision filters, are kinds of their own: counted
+by all of them at once, their cells would be as many as the rows on evenly spread data (about 4.5 million a view at
+ten million incidents). The tables and trigger are written from it: another kind or column is a new migration, which
+writes them anew (`_counts_schema`)."""
+_COUNTED_16 = {kind: COUNTED[kind] for kind in (1, 2, 3)}  # migration 16's, from which its SQL is written
+
+
+def _count_key(counted: Mapping[int, Sequence[str]]) -> tuple[str, ...]:
+    """The columns of the key of the counts of `counted`'s kinds, in the tables' order."""
+    return ("kind", "events", "own_type", *dict.fromkeys(c for columns in counted.values() for c in columns))
+
+
+COUNT_KEY = _count_key(COUNTED)
 """The columns of a count's key, in the tables' order."""
 _KEY = ", ".join(COUNT_KEY)
 _COUNT_TYPES = {  # the others are TEXT
@@ -306,29 +322,31 @@ _COUNT_TYPES = {  # the others are TEXT
     "unplaced": "BOOLEAN",
     "cell": "BIGINT",
 }
-# Counting a bulk write's rows (a statement of ten million, or migration 16's of the whole table) hashes every key
-# at once: in the server's default 4 MB of work_mem it spilled gigabytes to disk.
+# Counting a bulk write's rows (a statement of ten million, or a migration's of the whole table) hashes every key at
+# once: in the server's default 4 MB of work_mem it spilled gigabytes to disk.
 COUNT_WORK_MEM = "256MB"
 _COUNT_LOCK = 7_391_620_388  # the advisory lock of moving the changes (another number than _MATCHER_LOCK)
 
 
-def _count_rows(source: str, sign: int) -> str:
-    """Return the SELECT of the count rows (COUNT_KEY, n) of the incident rows of the table `source`, each counting
-    `sign`: each row's of every kind and view, read in one pass (a UNION of each took twice as long)."""
+def _count_rows(source: str, sign: int, counted: Mapping[int, Sequence[str]]) -> str:
+    """Return the SELECT of the count rows (the key of `counted`, n) of the incident rows of the table `source`, each
+    counting `sign`: each row's of every kind and view, read in one pass (a UNION of each took twice as long)."""
+    key = _count_key(counted)
     rows = []
     for events in (False, True):
         value = {c: f"r.{c}" for c in (*COUNTED[1], "date")}
         value |= {"drawn": drawn("r"), "unplaced": "r.lat IS NULL", "cell": "r.h3_r8"}
         if events:
             value |= {c: event_value(c, "r") for c in EVENT_VALUES}
-        for kind, columns in COUNTED.items():
-            read = ", ".join(value[c] if c in columns else f"NULL::{_count_type(c)}" for c in COUNT_KEY[3:])
+        value["month"] = f"left({value['date']}, 7)"
+        for kind, columns in counted.items():
+            read = ", ".join(value[c] if c in columns else f"NULL::{_count_type(c)}" for c in key[3:])
             tests = [f"r.event_role <> {ROLE_TOLD}"] if events else []
-            tests += [drawn("r")] if kind == 3 else []
-            counted = f"CASE WHEN {' AND '.join(tests)} THEN {kind} END" if tests else str(kind)  # else no row
-            rows.append(f"({counted}, {str(events).upper()}, r.type, {read}, {sign})")
+            tests += [drawn("r")] if "cell" in columns else []
+            counts = f"CASE WHEN {' AND '.join(tests)} THEN {kind} END" if tests else str(kind)  # else no row
+            rows.append(f"({counts}, {str(events).upper()}, r.type, {read}, {sign})")
     return (
-        f"SELECT c.* FROM {source} r CROSS JOIN LATERAL (VALUES {', '.join(rows)}) c ({_KEY}, n)"
+        f"SELECT c.* FROM {source} r CROSS JOIN LATERAL (VALUES {', '.join(rows)}) c ({', '.join(key)}, n)"
         " WHERE c.kind IS NOT NULL"
     )
 
@@ -337,34 +355,41 @@ def _count_type(column: str) -> str:
     return _COUNT_TYPES.get(column, "TEXT")
 
 
-def _counted(rows: str, table: str = "incident_count_changes") -> str:
-    """Return the INSERT of the counts the count rows `rows` make, by key, into `table`."""
+def _counted(rows: str, key: Sequence[str], table: str = "incident_count_changes") -> str:
+    """Return the INSERT of the counts the count rows `rows` make, by `key`, into `table`."""
+    joined = ", ".join(key)
     return (
-        f"INSERT INTO {table} ({_KEY}, n) SELECT {_KEY}, sum(n) FROM ({rows}) c ({_KEY}, n)"
-        f" GROUP BY {_KEY} HAVING sum(n) <> 0"
+        f"INSERT INTO {table} ({joined}, n) SELECT {joined}, sum(n) FROM ({rows}) c ({joined}, n)"
+        f" GROUP BY {joined} HAVING sum(n) <> 0"
     )
 
 
-_COUNTS_TABLES = "".join(
-    f"CREATE TABLE {table} ("
-    + ", ".join(f"{c} {_count_type(c)}{' NOT NULL' if c in COUNT_KEY[:3] else ''}" for c in COUNT_KEY)
-    + f", n BIGINT NOT NULL{unique});\n"
-    for table, unique in (
-        ("incident_counts", f", UNIQUE NULLS NOT DISTINCT ({_KEY})"),
-        ("incident_count_changes", ""),
+def _counts_schema(counted: Mapping[int, Sequence[str]]) -> str:
+    """Return the SQL that makes the counts of `counted`'s kinds: their tables, the trigger that keeps them and the
+    counts of the rows stored."""
+    key = _count_key(counted)
+    joined = ", ".join(key)
+    tables = "".join(
+        f"CREATE TABLE {table} ("
+        + ", ".join(f"{c} {_count_type(c)}{' NOT NULL' if c in key[:3] else ''}" for c in key)
+        + f", n BIGINT NOT NULL{unique});\n"
+        for table, unique in (
+            ("incident_counts", f", UNIQUE NULLS NOT DISTINCT ({joined})"),
+            ("incident_count_changes", ""),
+        )
     )
-)
-_MIGRATION_16 = f"""
-{_COUNTS_TABLES}
+    changed = {sign: _count_rows(f"{'new' if sign > 0 else 'old'}_rows", sign, counted) for sign in (1, -1)}
+    return f"""
+{tables}
 CREATE FUNCTION incident_counts_changed() RETURNS trigger LANGUAGE plpgsql SET work_mem = '{COUNT_WORK_MEM}'
 AS $counted$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        {_counted(_count_rows("new_rows", 1))};
+        {_counted(changed[1], key)};
     ELSIF TG_OP = 'DELETE' THEN
-        {_counted(_count_rows("old_rows", -1))};
+        {_counted(changed[-1], key)};
     ELSE
-        {_counted(_count_rows("old_rows", -1) + " UNION ALL " + _count_rows("new_rows", 1))};
+        {_counted(changed[-1] + " UNION ALL " + changed[1], key)};
     END IF;
     RETURN NULL;
 END $counted$;
@@ -382,9 +407,19 @@ CREATE TRIGGER incident_counts_deleted AFTER DELETE ON incidents REFERENCING OLD
 CREATE TRIGGER incident_counts_truncated AFTER TRUNCATE ON incidents
     FOR EACH STATEMENT EXECUTE FUNCTION incident_counts_emptied();
 SET LOCAL work_mem = '{COUNT_WORK_MEM}';
-{_counted(_count_rows("incidents", 1), "incident_counts")};
+{_counted(_count_rows("incidents", 1, counted), key, "incident_counts")};
 ANALYZE incident_counts;
 """
+
+
+_MIGRATION_16 = _counts_schema(_COUNTED_16)
+# Migration 17 writes them anew with more kinds: the counts of migration 16's kinds are made again with the others,
+# in the one pass that reads every row.
+_MIGRATION_17 = (
+    "DROP TABLE incident_counts, incident_count_changes;\n"
+    "DROP FUNCTION incident_counts_changed, incident_counts_emptied CASCADE;\n"  # and their triggers
+    + _counts_schema(COUNTED)
+)
 _COMPACT_COUNTS = f"""
 WITH moved AS (DELETE FROM incident_count_changes RETURNING {_KEY}, n)
 INSERT INTO incident_counts ({_KEY}, n) SELECT {_KEY}, sum(n) FROM moved GROUP BY {_KEY} ORDER BY {_KEY}
@@ -830,6 +865,13 @@ ANALYZE incidents;
         "a trigger of the incidents table writes); nothing on SQLite",
         "SELECT 1;",
         postgres=_MIGRATION_16,
+    ),
+    Migration(
+        17,
+        "PostgreSQL: the map's counts made ahead by month and by cell of a borough, and of fatal, weapon and "
+        "precision (store.COUNTED's kinds 4 to 8); nothing on SQLite",
+        "SELECT 1;",
+        postgres=_MIGRATION_17,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -524,7 +524,7 @@ if len(shown):
     by_type, by_borough = st.columns(2)
     show_ranked(by_type, "By type", charts.ranked_counts(shown.counts("type"), labels=type_labels), noun)
     show_ranked(by_borough, "By borough", charts.ranked_counts(shown.counts("borough")), noun)
-    months = charts.month_counts(shown.counts("date"))
+    months = charts.month_counts(shown.counts("month"))
     if months.empty:
         st.caption(f"By month: no dates known for these {noun}s.")
     else:

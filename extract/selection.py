@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import h3
@@ -230,22 +230,22 @@ def stored(conn: store.Connection) -> int:
     return max(1, int(found[0])) if found else 1
 
 
-def bounds(conn: store.Connection, kept: Selection, *, cells: bool = False) -> tuple[float, float, float, float] | None:
-    """Return (south, west, north, east) holding the points a map draws of the kept incidents, None without any:
-    their own bounds, or, given `cells` and when the counts made ahead count their cells (store.COUNTED), their cells'
-    (no more than a cell wider, for a map to open on). At ten million incidents, the points of one type took 3 s."""
-    if cells and _counted_kind(kept, ("cell",), drawn=True) is not None:
-        counted = [row[0] for row in tally(conn, kept, ("cell",), drawn=True)]
-        if None not in counted:
-            corners = [corner for cell in counted for corner in h3.cell_to_boundary(cell)]
-            if not corners:
-                return None
-            lats, lons = zip(*corners)
-            return min(lats), min(lons), max(lats), max(lons)
+def bounds(conn: store.Connection, kept: Selection) -> tuple[float, float, float, float] | None:
+    """Return (south, west, north, east) of the points a map draws of the kept incidents, None without any."""
     where, parameters = _where(kept, drawn=True)
     row = conn.execute(f"SELECT min(i.lat), min(i.lon), max(i.lat), max(i.lon){_FROM} WHERE {where}", parameters)
     found = row.fetchone()
     return None if found[0] is None else tuple(float(v) for v in found)  # type: ignore[return-value]
+
+
+def cells_bounds(cells: Iterable[str]) -> tuple[float, float, float, float] | None:
+    """Return (south, west, north, east) holding these H3 cells (of the points a map draws: no more than a cell wider
+    than their own bounds), None without any."""
+    corners = [corner for cell in cells for corner in h3.cell_to_boundary(cell)]
+    if not corners:
+        return None
+    lats, lons = zip(*corners)
+    return min(lats), min(lons), max(lats), max(lons)
 
 
 def point(conn: store.Connection, kept: Selection, incident_id: str) -> tuple[float, float, str | None] | None:

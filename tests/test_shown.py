@@ -158,6 +158,25 @@ def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgre
     assert len(asked) == 1
 
 
+@pytest.mark.parametrize("filters", [Filters(date_from=date(2024, 4, 1)), Filters(weapon="knife", fatal_only=True)])
+def test_the_box_of_many_points_is_their_cells_counted_for_the_density_view(varied_postgres, filters, monkeypatch):
+    # Counted from the table (a date range) or ahead (fatal and a weapon): no statement reads the points' own box.
+    monkeypatch.setattr(shown_module, "EXACT_BOUNDS", 0)
+    conn, frame = varied_postgres
+    asked = []
+
+    class Counting:
+        def execute(self, sql, parameters=()):
+            asked.append(sql)
+            return conn.execute(sql, parameters)
+
+    shown = QueryShown(lambda: contextlib.nullcontext(Counting()), selection_of(filters))
+    cells = shown.counts("cell", drawn=True)
+    box = shown.bounds()
+    assert len(cells) > 1 and box == selection.cells_bounds(cells.index)
+    assert not [sql for sql in asked if "min(i.lat)" in sql] and len(asked) == 2  # the cells, and how many are drawn
+
+
 ATTACKED = {
     "id": "sex-c",
     "headline": "Woman attacked in Peckham",

@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import h3
 
@@ -134,16 +135,25 @@ def _tally_rows(
 
 def _counted_kind(kept: Selection, columns: Sequence[str], *, drawn: bool) -> int | None:
     """Return the first kind of store.COUNTED whose counts answer tally's question, None when none does: the counts
-    know no date range, circle or text, and a kind only the filters of its columns. A month is read of a kind's days,
-    and the kinds of cells count only the drawn incidents."""
-    if kept.date_from or kept.date_to or kept.near or kept.search or len(kept.left_out) > SUBTRACTED_IDS:
+    know no circle or text, and a kind only the filters of its columns; a date range, only a kind by day, or by month
+    for a range of whole months. A month is read of a kind's days, and the kinds of cells count only the drawn
+    incidents."""
+    if kept.near or kept.search or len(kept.left_out) > SUBTRACTED_IDS:
         return None
     needed = {*columns, *(c for c, values in _FILTERED.items() if getattr(kept, values) not in (None, (), False))}
+    ranged = kept.date_from is not None or kept.date_to is not None
     for kind, counted in store.COUNTED.items():
         held = {*counted, *(("month",) if "date" in counted else ())}
-        if needed <= held and (drawn if "cell" in counted else not drawn or "drawn" in counted):
+        dated = not ranged or "date" in counted or "month" in counted and _whole_months(kept)
+        if needed <= held and dated and (drawn if "cell" in counted else not drawn or "drawn" in counted):
             return kind
     return None
+
+
+def _whole_months(kept: Selection) -> bool:
+    """Whether the date range runs from a month's first day (or the first date) to a month's last (or the last)."""
+    last = kept.date_to is None or (date.fromisoformat(kept.date_to) + timedelta(days=1)).day == 1
+    return last and (kept.date_from is None or kept.date_from.endswith("-01"))
 
 
 # The column each filter of values tests, by the Selection field that holds the filter.
@@ -167,8 +177,10 @@ def _counted_ahead(
     _valued(kept, {c: c for c in store.COUNT_KEY}, test)
     if drawn and "cell" not in store.COUNTED[kind]:
         test("drawn")
+    by_day = "date" in store.COUNTED[kind]  # else by month, of a range of whole months (_counted_kind)
+    _date_range(kept, "date" if by_day else "month", test, month=not by_day)
     where, parameters = test.joined()
-    month = "month" if "month" in store.COUNTED[kind] else "left(date, 7)"
+    month = f"left({'date' if by_day else 'month'}, 7)"
     read = ", ".join({"cell": "to_hex(cell)", "month": month}.get(c, c) for c in columns)
     groups = ", ".join(str(n) for n in range(1, len(columns) + 1))
     sql = _AHEAD.format(read=read, key=", ".join(store.COUNT_KEY), where=where, groups=groups)
@@ -294,11 +306,7 @@ def _where(kept: Selection, *, drawn: bool) -> tuple[str, tuple]:
     if kept.events:
         test(f"i.event_role <> {store.ROLE_TOLD}")
     _valued(kept, {**column, "own_type": "i.type"}, test)
-    undated = f" OR {column['date']} IS NULL" if kept.undated else ""
-    if kept.date_from is not None:
-        test(f"(({column['date']}){_C} >= ?{undated})", kept.date_from)
-    if kept.date_to is not None:
-        test(f"(({column['date']}){_C} <= ?{undated})", kept.date_to)
+    _date_range(kept, column["date"], test)
     if kept.near is not None:
         _near(kept.near, test)
     if kept.search is not None:
@@ -341,6 +349,16 @@ def _valued(kept: Selection, column: Mapping[str, str], test: Callable[..., None
         test(f"{column['precision']} = ANY(?)", list(kept.precisions))
     if kept.left_out_types:
         test(f"{column['own_type']} <> ALL(?)", list(kept.left_out_types))
+
+
+def _date_range(kept: Selection, dated: str, test: Callable[..., None], *, month: bool = False) -> None:
+    """Add the tests of the date range on the SQL `dated`, ISO text compared as bytes: a date, or when `month` the
+    counts' month (a date's first eight characters: store._count_rows) of a range of whole months, compared with the
+    bounds' first eight. When `undated`, a missing date passes."""
+    undated = f" OR {dated} IS NULL" if kept.undated else ""
+    for bound, compared in ((kept.date_from, ">="), (kept.date_to, "<=")):
+        if bound is not None:
+            test(f"(({dated}){_C} {compared} ?{undated})", bound[:8] if month else bound)
 
 
 def _near(near: Near, test: Callable[..., None]) -> None:

@@ -338,7 +338,10 @@ def _count_rows(source: str, sign: int, counted: Mapping[int, Sequence[str]]) ->
         value |= {"drawn": drawn("r"), "unplaced": "r.lat IS NULL", "cell": "r.h3_r8"}
         if events:
             value |= {c: event_value(c, "r") for c in EVENT_VALUES}
-        value["month"] = f"left({value['date']}, 7)"
+        # A date's first eight characters: YYYY-MM- of a day, YYYY-MM of a month only. Compared as text with a
+        # range of whole months' first eight (selection._date_range), they keep what the dates themselves would:
+        # "2024-04" is before "2024-04-01" and "2024-04-", after "2024-03-31" and "2024-03-".
+        value["month"] = f"left({value['date']}, 8)"
         for kind, columns in counted.items():
             read = ", ".join(value[c] if c in columns else f"NULL::{_count_type(c)}" for c in key[3:])
             tests = [f"r.event_role <> {ROLE_TOLD}"] if events else []

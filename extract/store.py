@@ -286,7 +286,7 @@ def drawn(alias: str) -> str:
 # key: a COUNTED kind, the view (the reports, or the map's events: not ROLE_TOLD rows, with a lead's merged values),
 # the report's own type, then the kind's columns, the others NULL. Every write of the incidents table adds its change
 # to incident_count_changes (a trigger), which no two writers contend for; a batch's writer then moves the changes
-# into incident_counts (`_compact_counts`), one writer at a time. A count is the sum of its key's rows in both.
+# into incident_counts (`compact_counts`), one writer at a time. A count is the sum of its key's rows in both.
 COUNTED = {
     1: ("type", "category", "weapon", "borough", "precision", "fatal", "drawn", "unplaced"),
     2: ("type", "category", "date"),
@@ -430,9 +430,10 @@ ON CONFLICT ({_KEY}) DO UPDATE SET n = incident_counts.n + excluded.n
 """
 
 
-def _compact_counts(conn: PostgresConnection) -> None:
+def compact_counts(conn: PostgresConnection) -> None:
     """Move the counts' changes into incident_counts, unless another writer is moving them (they stay for the
-    next): a count reads both, so only how many rows it reads is at stake."""
+    next): a count reads both, so only how many rows it reads is at stake. Each write batch does; a bulk write
+    outside them (a benchmark's fill) should too."""
     try:
         with conn:
             if conn.execute("SELECT pg_try_advisory_xact_lock(?)", (_COUNT_LOCK,)).fetchone()[0]:
@@ -1631,7 +1632,7 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
         _end_batch(conn, e)
         raise _database_failure(conn, e) from None
     if isinstance(conn, PostgresConnection):
-        _compact_counts(conn)
+        compact_counts(conn)
         if matching:
             _analyze_grown(conn)
 

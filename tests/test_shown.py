@@ -397,7 +397,7 @@ def test_the_counts_made_ahead_are_the_tables_counts_whatever_wrote_them(postgre
     corrections.take_down(conn, "varied004", "delete", editor="test", reason="legal")
     steps = {"migrated, then written": made_ahead_and_counted_afresh(conn)}
     assert conn.execute("SELECT count(*) FROM incident_count_changes").fetchone()[0] > 0  # the takedown's
-    store._compact_counts(conn)
+    store.compact_counts(conn)
     assert conn.execute("SELECT count(*) FROM incident_count_changes").fetchone()[0] == 0
     steps["changes moved"] = made_ahead_and_counted_afresh(conn)
     with conn:

@@ -144,8 +144,9 @@ EXACT_BOUNDS = 10_000
 which the density view counts anyway, from the counts made ahead or the table: at ten million, bounding the 333,000
 points of one type took 3 s, and the points of a month 0.3 s beside its cells' count."""
 FEW_SHARE = 50
-"""Kept rows under a fiftieth of the stored ones are found by the filters' indexes, then ordered: found by walking
-the order's index, a page of 25,000 among ten million took 24 s."""
+"""Kept rows under a fiftieth of those the order's index walks past (the stored ones, or a date range's) are found by
+the filters' indexes, then ordered: found by walking the order's index, a page of 25,000 among ten million took
+24 s."""
 
 
 class QueryShown:
@@ -238,8 +239,15 @@ class QueryShown:
         return [incident] + [i for i in ids if i != incident]
 
     def _few(self, conn: store.Connection) -> bool:
-        """Whether the kept rows are few beside the stored ones (FEW_SHARE): found first, then ordered."""
-        return len(self) * FEW_SHARE < selection.stored(conn)
+        """Whether the kept rows are few (FEW_SHARE) beside those the order's index would walk past for them: found
+        first, then ordered. It walks the stored rows, or of a date range only the range's, which it holds together
+        (counted by day ahead): at ten million, a month's first page of events took 0.375 s found first, 0.001 s
+        walked."""
+        if self.kept.date_from is None and self.kept.date_to is None:
+            return len(self) * FEW_SHARE < selection.stored(conn)
+        kept = self.kept
+        ranged = Selection(date_from=kept.date_from, date_to=kept.date_to, undated=kept.undated, events=kept.events)
+        return len(self) * FEW_SHARE < sum(row[-1] for row in selection.tally(conn, ranged, ("month",)))
 
     def _cube(self) -> pd.DataFrame:
         return self._tally(CUBE, drawn=False)

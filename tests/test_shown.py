@@ -143,8 +143,8 @@ def test_query_shown_answers_as_the_frame_does(
     assert_alike(shown, FrameShown(frame, filters), ids)
 
 
-def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgres):
-    conn, _ = varied_postgres
+def counting(conn):
+    """Return a Connect lending `conn`, and the list of the statements asked through it."""
     asked = []
 
     class Counting:
@@ -152,7 +152,32 @@ def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgre
             asked.append(sql)
             return conn.execute(sql, parameters)
 
-    shown = QueryShown(lambda: contextlib.nullcontext(Counting()), selection_of(NO_FILTERS))
+    return (lambda: contextlib.nullcontext(Counting())), asked
+
+
+@pytest.mark.parametrize(
+    ("filters", "few"),
+    [
+        (Filters(date_from=date(2024, 4, 1)), False),  # a third of the rows, but all of its range's
+        (Filters(date_from=date(2024, 4, 1), boroughs=("Hackney",), types=("robbery",)), True),
+        (Filters(boroughs=("Hackney",), types=("robbery",)), True),
+        (NO_FILTERS, False),
+    ],
+)
+def test_a_page_of_few_rows_is_found_first_and_a_date_range_walked(varied_postgres, filters, few, monkeypatch):
+    monkeypatch.setattr(shown_module, "FEW_SHARE", 2)
+    conn, _ = varied_postgres
+    conn.execute("ANALYZE incidents")  # how many are stored: the planner's count (selection.stored)
+    connect, asked = counting(conn)
+    shown = QueryShown(connect, selection_of(filters))
+    assert len(shown.newest(5)) == 5
+    assert any("OFFSET 0" in sql for sql in asked) == few  # found first, then ordered
+
+
+def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgres):
+    conn, _ = varied_postgres
+    connect, asked = counting(conn)
+    shown = QueryShown(connect, selection_of(NO_FILTERS))
     len(shown), shown.counts("type"), shown.counts("borough"), shown.missing("lat"), shown.drawable()
     shown.pairs("type", "weapon", drawn=True), shown.counts("precision"), shown.missing("weapon")
     assert len(asked) == 1
@@ -162,15 +187,9 @@ def test_query_shown_counts_in_one_statement_what_the_page_counts(varied_postgre
 def test_the_box_of_many_points_is_their_cells_counted_for_the_density_view(varied_postgres, filters, monkeypatch):
     # Counted from the table (a date range) or ahead (fatal and a weapon): no statement reads the points' own box.
     monkeypatch.setattr(shown_module, "EXACT_BOUNDS", 0)
-    conn, frame = varied_postgres
-    asked = []
-
-    class Counting:
-        def execute(self, sql, parameters=()):
-            asked.append(sql)
-            return conn.execute(sql, parameters)
-
-    shown = QueryShown(lambda: contextlib.nullcontext(Counting()), selection_of(filters))
+    conn, _ = varied_postgres
+    connect, asked = counting(conn)
+    shown = QueryShown(connect, selection_of(filters))
     cells = shown.counts("cell", drawn=True)
     box = shown.bounds()
     assert len(cells) > 1 and box == selection.cells_bounds(cells.index)

@@ -159,7 +159,8 @@ class QueryShown:
         self._tallies: dict[tuple[tuple[str, ...], bool], pd.DataFrame] = {}
 
     def __len__(self) -> int:
-        return int(self._cube()["n"].sum()) + (len(self.extra) if self.extra is not None else 0)
+        own = int(self._counted(("drawn",), drawn=False)["n"].sum())
+        return own + (len(self.extra) if self.extra is not None else 0)
 
     def newest(self, n: int | None = None) -> pd.Index:
         return self._in_order(lambda conn: selection.newest(conn, self.kept, n, few=self._few(conn)), n, drawn=False)
@@ -179,17 +180,17 @@ class QueryShown:
         return summed(found, (first, second))
 
     def missing(self, column: str) -> int:
-        if column == "lat":  # its values are too many to count by: the cube counts the rows without one
-            cube = self._cube()
-            own = int(cube.loc[cube["unplaced"].astype(bool), "n"].sum())
+        if column == "lat":  # its values are too many to count by: the rows without one are counted
+            found = self._counted(("unplaced",), drawn=False)
+            own = int(found.loc[found["unplaced"].astype(bool), "n"].sum())
         else:  # a date is missing where its month is, which more of the counts made ahead count by
             found = self._counted(("month",) if column == "date" else (column,), drawn=False)
             own = int(found.loc[found.iloc[:, 0].isna(), "n"].sum())
         return own + (self.extra.missing(column) if self.extra is not None else 0)
 
     def drawable(self) -> int:
-        cube = self._cube()
-        own = int(cube.loc[cube["drawn"].astype(bool), "n"].sum())
+        found = self._counted(("drawn",), drawn=False)
+        own = int(found.loc[found["drawn"].astype(bool), "n"].sum())
         return own + (self.extra.drawable() if self.extra is not None else 0)
 
     def drawn(self) -> pd.Index:
@@ -249,13 +250,13 @@ class QueryShown:
         ranged = Selection(date_from=kept.date_from, date_to=kept.date_to, undated=kept.undated, events=kept.events)
         return len(self) * FEW_SHARE < sum(row[-1] for row in selection.tally(conn, ranged, ("month",)))
 
-    def _cube(self) -> pd.DataFrame:
-        return self._tally(CUBE, drawn=False)
-
     def _counted(self, columns: tuple[str, ...], *, drawn: bool) -> pd.DataFrame:
-        """The kept rows (drawn, when `drawn`) counted by `columns`, from the cube when it holds them."""
-        if set(columns) <= set(CUBE):
-            cube = self._cube()
+        """The kept rows (drawn, when `drawn`) counted by `columns`, from the cube when it holds them, unless the
+        counts made ahead answer these and not the cube (of a range of whole months: by every column at once, they
+        would be too many to count ahead)."""
+        counted = selection.counted_ahead
+        if set(columns) <= set(CUBE) and (counted(self.kept, CUBE) or not counted(self.kept, columns, drawn=drawn)):
+            cube = self._tally(CUBE, drawn=False)
             if drawn:
                 cube = cube[cube["drawn"].astype(bool)]
             return summed(cube, columns)

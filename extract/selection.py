@@ -111,6 +111,11 @@ def tally(conn: store.Connection, kept: Selection, columns: Sequence[str], *, dr
     return [(*values, n) for values, n in counted.items() if n]
 
 
+def counted_ahead(kept: Selection, columns: Sequence[str], *, drawn: bool = False) -> bool:
+    """Whether tally reads its counts of `columns` of the rows `kept` keeps from the counts made ahead."""
+    return _counted_kind(kept, columns, drawn=drawn) is not None
+
+
 SUBTRACTED_IDS = 10_000
 """The most ids a selection leaves out whose counts are still read from the counts made ahead (store.COUNTED): the
 rows of those ids are counted by id, by their index, and taken off."""

@@ -293,7 +293,7 @@ COUNTED = {
     3: ("type", "category", "cell"),
     4: ("type", "category", "borough", "month"),
     5: ("type", "category", "borough", "cell"),
-    6: ("type", "category", "fatal", "weapon", "precision", "month"),
+    6: ("type", "category", "fatal", "weapon", "precision", "drawn", "unplaced", "month"),
     7: ("type", "category", "fatal", "weapon", "cell"),
     8: ("type", "category", "precision", "cell"),
 }
@@ -301,8 +301,9 @@ COUNTED = {
 from the first kind whose columns hold its own and its filters'. A kind with a `cell` counts only the incidents a map
 draws. The months and cells of a borough, or of fatal, weapon and precision filters, are kinds of their own: counted
 by all of them at once, their cells would be as many as the rows on evenly spread data (about 4.5 million a view at
-ten million incidents). The tables and trigger are written from it: another kind or column is a new migration, which
-writes them anew (`_counts_schema`)."""
+ten million incidents). Kinds 4 and 6 by month also answer each of the Map page's counts of a range of whole months
+(whether drawn or placed by 6): by every column at once, they would be as many again. The tables and trigger are
+written from it: another kind or column is a new migration, which writes them anew (`_counts_schema`)."""
 _COUNTED_16 = {kind: COUNTED[kind] for kind in (1, 2, 3)}  # migration 16's, from which its SQL is written
 
 

@@ -451,6 +451,37 @@ def test_the_default_map_is_counted_from_the_counts_made_ahead(edited_postgres, 
     assert bool(protected & set(asked.kept.left_out)) == (not public_view)  # editors': those of events, by id
 
 
+@pytest.mark.parametrize(
+    ("filters", "from_the_table"),
+    [
+        (Filters(date_from=date(2024, 4, 1), date_to=date(2024, 4, 30)), []),
+        (Filters(date_to=date(2024, 3, 31), undated=True, categories=("robbery",)), []),
+        (Filters(date_from=date(2024, 4, 1), types=("robbery", "stabbing")), []),
+        (Filters(date_from=date(2024, 4, 2), date_to=date(2024, 4, 30)), [shown_module.CUBE]),  # not whole months
+        (Filters(date_to=date(2024, 3, 31), fatal_only=True), [shown_module.CUBE]),  # by borough, no kind of fatal
+    ],
+)
+def test_a_range_of_whole_months_is_counted_from_the_counts_made_ahead(
+    varied_postgres, filters, from_the_table, monkeypatch
+):
+    # Each of the page's counts apart, where the table counts them all at once (the cube); the same counts.
+    conn, frame = varied_postgres
+    read = []
+    tally_rows = selection._tally_rows
+    monkeypatch.setattr(selection, "_tally_rows", lambda *a, **k: read.append(a[2]) or tally_rows(*a, **k))
+    shown = QueryShown(lambda: contextlib.nullcontext(conn), selection_of(filters))
+    loaded = FrameShown(frame, filters)
+    for ask in (
+        len,
+        lambda s: s.drawable(),
+        lambda s: sorted(s.pairs("type", "weapon", drawn=True).itertuples(index=False), key=repr),
+        *(lambda s, c=c: s.counts(c).sort_index().to_dict() for c in ("type", "borough", "precision", "month")),
+        *(lambda s, c=c: s.missing(c) for c in ("lat", "borough", "date", "weapon")),
+    ):
+        assert ask(shown) == ask(loaded)
+    assert read == from_the_table
+
+
 def test_filter_choices_asked_as_the_loaded_frame_holds_them(postgres_server):
     # The stored values, counted ahead, but those of rows an editor's correction changed, and the corrected ones: the
     # one report in Bexley is corrected to Islington.

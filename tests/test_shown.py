@@ -155,6 +155,45 @@ def counting(conn):
     return (lambda: contextlib.nullcontext(Counting())), asked
 
 
+TALLIED = [  # questions of tallies: (columns, of the drawn only)
+    (shown_module.CUBE, False),
+    (("month",), False),
+    (("cell",), True),
+    (("type", "weapon"), True),
+    (("month",), False),  # asked twice: answered twice, counted once
+    (("borough", "date"), False),
+]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        selection.Selection(),
+        selection.Selection(events=True, near=selection.Near(PLACE.lat, PLACE.lon, 3.0)),
+        selection.Selection(near=selection.Near(PLACE.lat, PLACE.lon, 2.5), fatal_only=True, left_out=("varied002:0",)),
+        selection.Selection(events=True, date_from="2024-04-02", left_out_types=("robbery",)),
+    ],
+)
+def test_tallies_count_in_one_statement_what_each_tally_counts(varied_postgres, kept):
+    conn, _ = varied_postgres
+    connect, asked = counting(conn)
+    with connect() as counted:
+        answers = selection.tallies(counted, kept, TALLIED)
+    assert len(asked) == 1
+    for (columns, drawn), rows in zip(TALLIED, answers, strict=True):
+        assert sorted(rows, key=repr) == sorted(selection._tally_rows(conn, kept, columns, drawn=drawn), key=repr)
+    assert any(rows for rows in answers)
+
+
+def test_a_circles_page_counts_are_read_in_one_statement(varied_postgres):
+    conn, _ = varied_postgres
+    connect, asked = counting(conn)
+    shown = QueryShown(connect, selection_of(Filters(near=Near("somewhere", PLACE), km=3.0)))
+    len(shown), shown.counts("month"), shown.counts("cell", drawn=True), shown.counts("type"), shown.missing("date")
+    shown.pairs("type", "weapon", drawn=True), shown.drawable(), shown.missing("lat")
+    assert len(asked) == 1 and "GROUPING SETS" in asked[0]
+
+
 @pytest.mark.parametrize(
     ("filters", "few"),
     [

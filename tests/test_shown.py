@@ -185,13 +185,22 @@ def test_tallies_count_in_one_statement_what_each_tally_counts(varied_postgres, 
     assert any(rows for rows in answers)
 
 
-def test_a_circles_page_counts_are_read_in_one_statement(varied_postgres):
+@pytest.mark.parametrize(
+    ("filters", "statements"),
+    [
+        (Filters(near=Near("somewhere", PLACE), km=3.0), 1),  # the cube, months and cells
+        (Filters(date_from=date(2024, 4, 2)), 3),  # the cube and cells; the months and types from the counts by day
+    ],
+)
+def test_the_page_counts_read_from_the_table_are_read_in_one_statement(varied_postgres, filters, statements):
     conn, _ = varied_postgres
     connect, asked = counting(conn)
-    shown = QueryShown(connect, selection_of(Filters(near=Near("somewhere", PLACE), km=3.0)))
+    shown = QueryShown(connect, selection_of(filters))
     len(shown), shown.counts("month"), shown.counts("cell", drawn=True), shown.counts("type"), shown.missing("date")
     shown.pairs("type", "weapon", drawn=True), shown.drawable(), shown.missing("lat")
-    assert len(asked) == 1 and "GROUPING SETS" in asked[0]
+    assert len(asked) == statements
+    (table,) = [sql for sql in asked if "FROM incidents" in sql]
+    assert "GROUPING SETS" in table
 
 
 @pytest.mark.parametrize(
@@ -496,8 +505,9 @@ def test_the_default_map_is_counted_from_the_counts_made_ahead(edited_postgres, 
         (Filters(date_from=date(2024, 4, 1), date_to=date(2024, 4, 30)), []),
         (Filters(date_to=date(2024, 3, 31), undated=True, categories=("robbery",)), []),
         (Filters(date_from=date(2024, 4, 1), types=("robbery", "stabbing")), []),
-        (Filters(date_from=date(2024, 4, 2), date_to=date(2024, 4, 30)), [shown_module.CUBE]),  # not whole months
-        (Filters(date_to=date(2024, 3, 31), fatal_only=True), [shown_module.CUBE]),  # by borough, no kind of fatal
+        # Not whole months; by borough, no kind of fatal. With the cube, the cells (counted by no kind of either).
+        (Filters(date_from=date(2024, 4, 2), date_to=date(2024, 4, 30)), [shown_module.CUBE, ("cell",)]),
+        (Filters(date_to=date(2024, 3, 31), fatal_only=True), [shown_module.CUBE, ("cell",)]),
     ],
 )
 def test_a_range_of_whole_months_is_counted_from_the_counts_made_ahead(
@@ -505,9 +515,10 @@ def test_a_range_of_whole_months_is_counted_from_the_counts_made_ahead(
 ):
     # Each of the page's counts apart, where the table counts them all at once (the cube); the same counts.
     conn, frame = varied_postgres
-    read = []
-    tally_rows = selection._tally_rows
+    read = []  # the columns of each count read from the table
+    tally_rows, tallies = selection._tally_rows, selection.tallies
     monkeypatch.setattr(selection, "_tally_rows", lambda *a, **k: read.append(a[2]) or tally_rows(*a, **k))
+    monkeypatch.setattr(selection, "tallies", lambda *a: read.extend(c for c, _ in a[2]) or tallies(*a))
     shown = QueryShown(lambda: contextlib.nullcontext(conn), selection_of(filters))
     loaded = FrameShown(frame, filters)
     for ask in (

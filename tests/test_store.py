@@ -1,5 +1,6 @@
 """The SQLite store on real database files in tmp_path."""
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import hashlib
@@ -119,6 +120,25 @@ def test_save_article_replaces_the_article(conn, saves, expected):
     counts = [store.save_article(conn, article(a), [incident(i, a) for i in ids]) for a, ids in saves]
     assert counts == [len(ids) for _, ids in saves]
     assert stored(conn) == expected
+
+
+def test_an_article_deadlocked_by_another_writer_is_stored_again(postgres_server):
+    # The other writer holds the article's incidents and then asks for its row, which the save holds while it waits
+    # for the incidents: PostgreSQL ends the save's transaction, the first to wait, and the save runs again.
+    url = postgres_server.new_database("deadlocked")
+    conn = store.connect(url)
+    store.save_article(conn, article("a1"), [incident("i1", "a1")])
+    other = open_postgres(url)
+    other.__enter__()
+    other.execute("SELECT 1 FROM incidents WHERE article_id = 'a1' FOR UPDATE").fetchall()
+    saved = concurrent.futures.ThreadPoolExecutor(1).submit(store.save_article, conn, article("a1"), [incident("i2")])
+    time.sleep(0.3)  # the save holds the article's row and waits for its incidents
+    other.execute("SELECT 1 FROM articles WHERE article_id = 'a1' FOR UPDATE").fetchall()  # the deadlock, then ends
+    other.__exit__(None, None, None)
+    assert saved.result(timeout=30) == 1
+    assert stored(conn)["incidents"] == [("a1", "i2")]
+    conn.close()
+    other.close()
 
 
 def test_save_article_keeps_article_fields(conn):

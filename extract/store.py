@@ -1303,9 +1303,9 @@ def save_article(
 
 
 DEADLOCK_RETRIES = 3
-"""Times an article's own transaction runs again after PostgreSQL ends it to break a deadlock: two writers without
-the matcher's lock (parallel workers) storing articles whose reports share an event each set the event's roles, and
-lock its reports' rows in opposite orders. A CI run of the Dask test lost an article so."""
+"""Times an article's own transaction runs again after PostgreSQL ends it to break a deadlock. Two writers without
+the matcher's lock (parallel workers) can lock rows in opposite orders: storing articles whose reports share an
+event, each sets the event's roles. A CI run of the Dask test lost an article to a deadlock (which rows, unseen)."""
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 

@@ -95,6 +95,11 @@ CACHED_TEXTS = 80_000
 # statement's search is two indexes' bitmaps, where it read every incident (at a million, a search finding a hundred:
 # 0.097 -> 0.018 s a statement). A list of millions would be sent and hashed by each statement.
 FEW_HEADLINES = 10_000
+# The incidents a text search finds are found once, first, when no more than this many, and so are the leads of the
+# events of several whose reports it finds: its statements take their ids, found by the primary key. At ten million,
+# a search finding a thousand: a statement 0.19 -> 0.004 s, where the search's index (trigrams) found them each time;
+# of events 1.4 -> 0.005 s, where the leads' subquery read every incident.
+FEW_FOUND = 10_000
 QUERY_WORK_MEM = "64MB"  # per sort or hash of a page's statement on PostgreSQL (dashboard.shown.QueryShown)
 
 # Session-state keys. The sidebar's filter widgets are keyed by their URL parameters (filters.FIELDS).
@@ -398,8 +403,8 @@ def queried(url: str, filters: Filters, *, public_view: bool, events_view: bool)
     derived = derived_rows(url, public_view=public_view, events_view=events_view)
     search, matches = None, None
     if filters.query:
-        search = _cached_search(url, _frames_version(url), filters.query, public_view)
-        matches = _derived_matches(url, derived, filters.query, public_view=public_view)
+        search = _cached_search(url, _frames_version(url), filters.query, public_view, events_view)
+        matches = _derived_matches(url, filters.query, public_view=public_view, events_view=events_view)
     kept = selection_of(filters, left_out=derived.left_out_ids)
     kept = replace(kept, events=events_view, search=search, left_out_types=derived.left_out_types)
     extra = FrameShown(derived.rows, filters, matches=matches) if len(derived.rows) else None
@@ -425,8 +430,8 @@ class Derived:
     """The reports of `left_out` but those of `left_out_types`, which those statements leave out by id."""
     reports: pd.DataFrame
     """read_incidents' rows of those reports, corrected."""
-    told: dict[str, tuple[str, ...]]
-    """The reports each row tells (a report's, itself)."""
+    teller: pd.Series
+    """The row that tells each of those reports, by report (a report's, itself)."""
 
 
 def derived_rows(url: str, *, public_view: bool, events_view: bool) -> Derived:
@@ -455,11 +460,12 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
     frame = public_incidents(reports, name_vocabulary()) if public_view else reports
     if events_view:
         frame = event_frame(frame, families=crime_families(), memo=event_merges())
-        told = dict(zip(frame.index, (tuple(t) for t in frame[REPORT_IDS])))
+        told = frame[REPORT_IDS].explode()
+        teller = pd.Series(told.index.to_numpy(), index=pd.Index(told.to_numpy(), dtype=frame.index.dtype))
     else:
-        told = {i: (i,) for i in frame.index}
+        teller = pd.Series(frame.index.to_numpy(), index=frame.index)
     rows = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
-    return Derived(rows, frame, tuple(ids), tuple(types), rest, reports, told)
+    return Derived(rows, frame, tuple(ids), tuple(types), rest, reports, teller)
 
 
 NEWS_COUNTED = ("borough", "date", "category")  # news_counts' groups: `date` a month, YYYY-MM
@@ -543,23 +549,42 @@ def _uncertain(frame: pd.DataFrame) -> np.ndarray:
     return (~frame["verified"].astype(bool) & (coarse | (candidates >= LOW_CONFIDENCE_CANDIDATES))).to_numpy(dtype=bool)
 
 
-def _derived_matches(url: str, derived: Derived, query: str, *, public_view: bool) -> pd.Series:
-    """Return which rows of `derived` the text search `query` keeps: any report it tells whose texts, as shown,
-    hold it."""
-    ids = list(derived.reports.index)
-    with lent_connection(url) as conn:
-        texts = _texts_frame(url, store.iter_map_texts(conn, ids), public_view=public_view, whole=derived.reports)
-    held = set(texts.index[filters.query_matches(texts, query).to_numpy()])
-    return pd.Series([any(r in held for r in derived.told[i]) for i in derived.rows.index], index=derived.rows.index)
+def _derived_matches(url: str, query: str, *, public_view: bool, events_view: bool) -> pd.Series:
+    """Return which rows of derived_rows the text search `query` keeps: any report it tells whose texts, as shown,
+    hold it; once per database version."""
+    return _cached_derived_matches(url, _frames_version(url), query, public_view, events_view)
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
-def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> selection.Search:
+def _cached_derived_matches(url: str, version: tuple, query: str, public_view: bool, events_view: bool) -> pd.Series:
+    derived = derived_rows(url, public_view=public_view, events_view=events_view)
+    reports = derived.reports
+    # Readers see a protected report's texts as the neutral ones whatever it stored: its texts are not read (at ten
+    # million, every sexual offence's: 5 s a search).
+    neutral = reports["protected"].to_numpy(dtype=bool) if public_view else np.zeros(len(reports), dtype=bool)
+    with lent_connection(url) as conn:
+        rows = store.iter_map_texts(conn, list(reports.index[~neutral]))
+        texts = _texts_frame(url, rows, public_view=public_view, whole=reports)
+    held = neutral.copy() if neutral.any() and _neutral_holds(query) else np.zeros(len(reports), dtype=bool)
+    held[positions.find(reports.index, texts.index[filters.query_matches(texts, query).to_numpy()])] = True
+    # By positions: isin of Arrow strings went through the 420,000 ids in Python (1.4 s).
+    tellers = derived.teller.to_numpy()[positions.find(derived.teller.index, reports.index[held])]
+    keep = np.zeros(len(derived.rows), dtype=bool)
+    at = positions.find(derived.rows.index, tellers)
+    keep[at[at >= 0]] = True
+    return pd.Series(keep, index=derived.rows.index)
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
+def _cached_search(url: str, version: tuple, query: str, public_view: bool, events_view: bool) -> selection.Search:
     """The Search of the stored rows (not derived) whose texts, as the page shows them, hold `query` (as `q` finds
     them: dashboard.filters.query_matches): an ASCII query by its pattern of the folded texts, but for the texts
     masking may change in the readers' view, which are read and searched here; another, or one that could overlap
     NAME_MASK, by reading and searching the texts of every row the pattern may find (or masking may change)."""
-    left_out = derived_rows(url, public_view=public_view, events_view=False).left_out
+    # The reports derived are the same in either view: those of the view asked, which the page has derived already.
+    derived = derived_rows(url, public_view=public_view, events_view=events_view)
+    # By type those of a type all derived: at ten million, the readers' 700,000 sexual offences by id took 0.4 s.
+    left_out = {"left_out": derived.left_out_ids, "left_out_types": derived.left_out_types}
     unnamed = 2 * screen_key(name_vocabulary()) if public_view else None  # store.SCREEN: screened, no name found
     masks_in = _masks_in(query, public_view=public_view)
     exact = query.isascii() and not masks_in
@@ -569,21 +594,21 @@ def _cached_search(url: str, version: tuple, query: str, public_view: bool) -> s
         articles = selection.headlines_holding(conn, pattern, most=FEW_HEADLINES)
         if exact:
             candidates = (
-                []
-                if unnamed is None
-                else selection.held(conn, pattern, unnamed=unnamed, left_out=left_out, articles=articles)
+                [] if unnamed is None else selection.held(conn, pattern, unnamed=unnamed, **left_out, articles=articles)
             )
         else:
-            candidates = selection.held(conn, pattern, unnamed=None, left_out=left_out, articles=articles)
+            candidates = selection.held(conn, pattern, unnamed=None, **left_out, articles=articles)
             if masks_in and unnamed is not None:
-                candidates = sorted({*candidates, *selection.named(conn, unnamed=unnamed, left_out=left_out)})
+                candidates = sorted({*candidates, *selection.named(conn, unnamed=unnamed, **left_out)})
         checked: list[str] = []
         for at in range(0, len(candidates), LOAD_BATCH):
             batch = candidates[at : at + LOAD_BATCH]
             whole = _incidents_by_id(conn, batch, found)
             texts = _texts_frame(url, store.iter_map_texts(conn, batch), public_view=public_view, whole=whole)
             checked.extend(texts.index[filters.query_matches(texts, query).to_numpy()])
-    return selection.Search(pattern if exact else None, unnamed, tuple(checked), articles)
+        search = selection.Search(pattern if exact else None, unnamed, tuple(checked), articles)
+        search = replace(search, found=selection.found(conn, search, most=FEW_FOUND))
+        return replace(search, leads=selection.leads_found(conn, search, most=FEW_FOUND))
 
 
 def _queried_rows(url: str, ids: Sequence[str], *, public_view: bool, events_view: bool) -> pd.DataFrame:
@@ -636,7 +661,7 @@ def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -
         )
     derived = derived_rows(str(db_path), public_view=public_view, events_view=True)
     if incident in derived.left_out:
-        return next((row for row, told in derived.told.items() if incident in told), None)
+        return derived.teller.get(incident)
     with lent_connection(str(db_path)) as conn:
         return selection.lead_of(conn, incident)
 
@@ -940,6 +965,13 @@ def _masked_matches(db_path: str, frame: pd.DataFrame, query: str) -> np.ndarray
     return keep
 
 
+def _neutral_holds(query: str) -> bool:
+    """Whether the text search `query` keeps the public view's protected rows: their neutral headline or sentence
+    holds it."""
+    neutral = pd.DataFrame({"headline": [NEUTRAL_HEADLINE], "evidence": [NEUTRAL_EVIDENCE]})
+    return bool(filters.query_matches(neutral, query).iloc[0])
+
+
 def _stored_matches(
     db_path: str, version: tuple, frame: pd.DataFrame, query: str, *, screens: np.ndarray | None, masks_in: bool
 ) -> np.ndarray:
@@ -958,8 +990,7 @@ def _stored_matches(
     hidden = np.zeros(len(frame), dtype=bool)  # the rows whose stored texts are not shown
     if public_view:
         hidden = frame["protected"].to_numpy(dtype=bool)
-        neutral = pd.DataFrame({"headline": [NEUTRAL_HEADLINE], "evidence": [NEUTRAL_EVIDENCE]})
-        if filters.query_matches(neutral, query).iloc[0]:
+        if _neutral_holds(query):
             keep |= hidden
     touched = _touched(frame.index, frame["article_id"], found) if (found := corrections_of(db_path)) else None
     indexed = _indexed_rows(db_path, version, query, frame)
@@ -1337,6 +1368,7 @@ _VERSION_CACHES = (
     _cached_texts,
     _cached_derived,
     _cached_search,
+    _cached_derived_matches,
     _cached_corrections,
 )
 

@@ -72,6 +72,8 @@ class Search:
     unnamed: int | None = None
     checked: tuple[str, ...] = ()
     articles: tuple[str, ...] | None = None  # the articles whose headline holds `pattern`, when found first
+    leads: tuple[str, ...] | None = None  # the stored leads of the events of several it finds, when found first
+    found: tuple[str, ...] | None = None  # the stored incidents it finds, when found first: then it finds only those
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,19 +452,49 @@ def _search(search: Search, test: Callable[..., None], *, events: bool) -> None:
     if not events:
         test(found, *parameters)
         return
-    in_event, more = _found("j", search)
+    if search.leads is not None:
+        # A list, like Search.articles: with the subquery below, no index finds the leads, so every statement read
+        # every incident (at ten million, a search finding a thousand: 1.4 s a statement).
+        leads, more = "i.incident_id = ANY(?::text[])", [store.text_array(search.leads)]
+    else:
+        in_event, more = _found("j", search)
+        leads = f"i.incident_id IN ({_LEADS_FOUND.format(found=in_event)})"
     test(
-        f"(i.event_role = {store.ROLE_OWN} AND {found} OR i.event_role = {store.ROLE_LEAD} AND i.incident_id IN ("
-        "SELECT e.lead_id FROM events e JOIN incident_events ie ON ie.event_id = e.event_id "
-        f"JOIN incidents j ON j.incident_id = ie.incident_id WHERE {in_event}))",
+        f"(i.event_role = {store.ROLE_OWN} AND {found} OR i.event_role = {store.ROLE_LEAD} AND {leads})",
         *parameters,
         *more,
     )
 
 
+_LEADS_FOUND = (  # the leads of the events any of whose reports `found` (of the alias j) finds
+    "SELECT e.lead_id FROM events e JOIN incident_events ie ON ie.event_id = e.event_id "
+    "JOIN incidents j ON j.incident_id = ie.incident_id WHERE {found}"
+)
+
+
+def found(conn: store.Connection, search: Search, *, most: int) -> tuple[str, ...] | None:
+    """Return the ids of the stored incidents `search` finds, None when there are more than `most`."""
+    found, parameters = _found("i", search)
+    sql = f"SELECT i.incident_id{_FROM} WHERE {found} LIMIT ?"
+    ids = [row[0] for row in conn.execute(sql, (*parameters, most + 1)).fetchall()]
+    return None if len(ids) > most else tuple(sorted(ids))
+
+
+def leads_found(conn: store.Connection, search: Search, *, most: int) -> tuple[str, ...] | None:
+    """Return the ids of the stored leads of the events of several any of whose reports `search` finds, None when it
+    finds more than `most` such reports."""
+    found, parameters = _found("j", search)
+    found = f"j.event_role <> {store.ROLE_OWN} AND {found}"  # a report of its own is found as itself
+    sql = f"{_LEADS_FOUND.format(found=found)} LIMIT ?"  # not DISTINCT: that would find every report before a limit
+    leads = [row[0] for row in conn.execute(sql, (*parameters, most + 1)).fetchall()]
+    return None if len(leads) > most else tuple(sorted({lead for lead in leads if lead is not None}))
+
+
 def _found(alias: str, search: Search) -> tuple[str, list]:
     """The condition that `search` finds the incident `alias`, and its parameters."""
     checked = f"{alias}.incident_id = ANY(?::text[])"  # a readers' search checks thousands apart: see text_array
+    if search.found is not None:
+        return checked, [store.text_array(search.found)]
     if search.pattern is None:
         return checked, [store.text_array(search.checked)]
     held, parameters = _holds(alias, search.pattern, search.articles)
@@ -499,23 +531,34 @@ def held(
     *,
     unnamed: int | None,
     left_out: Sequence[str],
+    left_out_types: Sequence[str] = (),
     articles: Sequence[str] | None = None,
 ) -> list[str]:
-    """Return the ids of the stored incidents, but those `left_out`, whose evidence or headline holds `pattern` as
-    Search reads it and whose name screen is not `unnamed` (of every one, given None): those whose texts as shown
-    the caller must search itself. `articles` as Search's."""
+    """Return the ids of the stored incidents, but those `left_out` or of `left_out_types` (as a Selection's), whose
+    evidence or headline holds `pattern` as Search reads it and whose name screen is not `unnamed` (of every one,
+    given None): those whose texts as shown the caller must search itself. `articles` as Search's."""
     screened = "" if unnamed is None else f" AND i.{store.SCREEN} IS DISTINCT FROM ?"
     holds, parameters = _holds("i", pattern, articles)
-    sql = f"SELECT i.incident_id{_FROM} WHERE {holds}{screened} AND {_KEPT}"
-    parameters += [*(() if unnamed is None else (unnamed,)), store.text_array(left_out)]
+    sql = f"SELECT i.incident_id{_FROM} WHERE {holds}{screened} AND {_KEPT_TYPES}"
+    parameters += [*(() if unnamed is None else (unnamed,)), *_kept(left_out, left_out_types)]
     return [row[0] for row in conn.execute(sql, parameters).fetchall()]
 
 
-def named(conn: store.Connection, *, unnamed: int, left_out: Sequence[str]) -> list[str]:
-    """Return the ids of the stored incidents, but those `left_out`, whose name screen is not `unnamed`: those whose
-    texts masking may change."""
-    sql = f"SELECT i.incident_id{_FROM} WHERE i.{store.SCREEN} IS DISTINCT FROM ? AND {_KEPT}"
-    return [row[0] for row in conn.execute(sql, (unnamed, store.text_array(left_out))).fetchall()]
+def named(
+    conn: store.Connection, *, unnamed: int, left_out: Sequence[str], left_out_types: Sequence[str] = ()
+) -> list[str]:
+    """Return the ids of the stored incidents, but those `left_out` or of `left_out_types`, whose name screen is not
+    `unnamed`: those whose texts masking may change."""
+    sql = f"SELECT i.incident_id{_FROM} WHERE i.{store.SCREEN} IS DISTINCT FROM ? AND {_KEPT_TYPES}"
+    return [row[0] for row in conn.execute(sql, (unnamed, *_kept(left_out, left_out_types))).fetchall()]
+
+
+_KEPT_TYPES = f"{_KEPT} AND i.type <> ALL(?::text[])"
+
+
+def _kept(left_out: Sequence[str], left_out_types: Sequence[str]) -> tuple[object, object]:
+    """_KEPT_TYPES' parameters."""
+    return store.text_array(left_out), store.text_array(left_out_types)
 
 
 def place_of(conn: store.Connection, incident: str, *, events: bool) -> tuple[float | None, float | None] | None:

@@ -296,8 +296,9 @@ def edited_postgres(postgres_server, small_extractor, tmp_path_factory):
     return url
 
 
-SEARCHES = [  # words of many reports, of a name readers see masked, outside ASCII, overlapping the mask
-    Filters(query=query) for query in ("stabbed", "Peckham", "case 1", "Mensah", "kofi mensah", "café", "[name]", "me")
+SEARCHES = [  # words of many reports, of a name readers see masked, outside ASCII, overlapping the mask, readers' neutral
+    Filters(query=query)
+    for query in ("stabbed", "Peckham", "case 1", "Mensah", "kofi mensah", "café", "[name]", "me", "sexual offence")
 ]
 
 
@@ -385,7 +386,9 @@ HEADLINES_ONLY = [Filters(query=query) for query in ("inquiry", "two men arreste
 def test_a_search_finds_the_same_whether_its_articles_are_found_first_or_not(
     edited_postgres, monkeypatch, few, public_view, events_view
 ):
+    # Its articles, the incidents it finds and the leads of the events it finds, each found first or by each statement.
     monkeypatch.setattr(data, "FEW_HEADLINES", few)
+    monkeypatch.setattr(data, "FEW_FOUND", few)
     data._cached_search.clear()  # Searches of either kind, kept per database version
     try:
         for filters in [*SEARCHES, *HEADLINES_ONLY]:
@@ -393,8 +396,45 @@ def test_a_search_finds_the_same_whether_its_articles_are_found_first_or_not(
             asked = data.queried(edited_postgres, filters, public_view=public_view, events_view=events_view)
             ids = [*loaded.newest(12), "nowhere:0"]
             assert_alike(asked, loaded, ids, filters.query)
-            found_first = asked.kept.search.articles
-            assert found_first is not None if few else not found_first  # at most none, when no headline holds it
+            search = asked.kept.search
+            for found_first in (search.articles, search.found, search.leads):  # at most none, when it finds none
+                assert found_first is not None if few else not found_first
+    finally:
+        data._cached_search.clear()
+
+
+def test_a_readers_search_reads_no_protected_reports_texts(edited_postgres, monkeypatch):
+    # Readers see the neutral headline and sentence of each, whatever it stored (the search's answers: above).
+    derived = data.derived_rows(edited_postgres, public_view=True, events_view=False).reports
+    protected = set(derived.index[derived["protected"]])
+    read = []
+    iter_texts = store.iter_map_texts
+    monkeypatch.setattr(store, "iter_map_texts", lambda conn, ids: read.extend(ids) or iter_texts(conn, ids))
+    data._cached_derived_matches.clear()
+    try:
+        for query in ("sexual offence", "stabbed", "Peckham"):
+            shown = data.queried(edited_postgres, Filters(query=query), public_view=True, events_view=False)
+            assert len(shown), query
+    finally:
+        data._cached_derived_matches.clear()
+    assert protected and read and not protected & set(read)
+
+
+def test_a_search_finds_few_incidents_once_and_each_statement_by_their_ids(edited_postgres, monkeypatch):
+    # Found by the search's own test (the texts' index), the few rows are found once, not by each statement.
+    filters = Filters(query="stabbed")
+    data._cached_search.clear()
+    sent = []
+    execute = store.PostgresConnection.execute
+    monkeypatch.setattr(store.PostgresConnection, "execute", lambda c, sql, *a: sent.append(sql) or execute(c, sql, *a))
+    try:
+        asked = data.queried(edited_postgres, filters, public_view=False, events_view=True)
+        searched = [sql for sql in sent if "LIKE" in sql]
+        sent.clear()
+        answers(asked, [])
+        assert asked.kept.search.found and asked.kept.search.leads  # reports of events of several among them
+        assert len(searched) == 2 and sent and not [sql for sql in sent if "LIKE" in sql]
+        assert not [sql for sql in sent if "incident_events" in sql]  # nor the leads of the events it finds
     finally:
         data._cached_search.clear()
 

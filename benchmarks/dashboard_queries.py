@@ -52,6 +52,8 @@ LINKS = {
     "2023 only": Filters(date_from=date(2023, 1, 1), date_to=date(2023, 12, 31)),
     "June 2023": Filters(date_from=date(2023, 6, 1), date_to=date(2023, 6, 30)),
     "from 15 March 2024": Filters(date_from=date(2024, 3, 15)),  # not whole months: the counts by day only
+    "15 Mar-20 Nov 2023": Filters(date_from=date(2023, 3, 15), date_to=date(2023, 11, 20)),  # as the slider sets
+    "10-12 May 2023": Filters(date_from=date(2023, 5, 10), date_to=date(2023, 5, 12)),  # no whole month
     "near 2 km": Filters(near=Near("Mare Street", MARE_STREET), km=2.0),
     "fatal, knife": Filters(fatal_only=True, weapon="knife"),
     "street or better": Filters(min_precision="street"),

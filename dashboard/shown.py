@@ -165,6 +165,8 @@ class QueryShown:
     def __init__(self, connect: Connect, kept: Selection, *, extra: FrameShown | None = None) -> None:
         self.connect, self.kept, self.extra = connect, kept, extra
         self._tallies: dict[tuple[tuple[str, ...], bool], pd.DataFrame] = {}
+        parts = selection.in_parts(kept)
+        self._parts = None if parts is None else [QueryShown(connect, part) for part in parts]
 
     def __len__(self) -> int:
         own = int(self._counted(("drawn",), drawn=False)["n"].sum())
@@ -261,8 +263,12 @@ class QueryShown:
     def _counted(self, columns: tuple[str, ...], *, drawn: bool) -> pd.DataFrame:
         """The kept rows (drawn, when `drawn`) counted by `columns`, from the cube when it holds them, unless the
         counts made ahead answer these and not the cube (of a range of whole months: by every column at once, they
-        would be too many to count ahead)."""
+        would be too many to count ahead); of a range not of whole months, by its parts (selection.in_parts) when the
+        counts answer its whole months: at ten million, from 15 March 2024 on took 1.8-2.6 s from the table."""
         counted = selection.counted_ahead
+        if self._parts is not None and counted(self._parts[0].kept, columns, drawn=drawn):
+            # A range not of whole months: its whole months from the counts made ahead, its ends from the table.
+            return summed(pd.concat([part._counted(columns, drawn=drawn) for part in self._parts]), columns)
         if set(columns) <= set(CUBE) and (counted(self.kept, CUBE) or not counted(self.kept, columns, drawn=drawn)):
             cube = self._tally(CUBE, drawn=False)
             if drawn:

@@ -185,9 +185,39 @@ def _counted_kind(kept: Selection, columns: Sequence[str], *, drawn: bool) -> in
 
 
 def _whole_months(kept: Selection) -> bool:
-    """Whether the date range runs from a month's first day (or the first date) to a month's last (or the last)."""
+    """Whether the date range runs from a month's first day (or the first date) to a month's last (or the last); a
+    bound of a month only (in_parts' ends) is none."""
+    if not _days(kept):
+        return False
     last = kept.date_to is None or (date.fromisoformat(kept.date_to) + timedelta(days=1)).day == 1
     return last and (kept.date_from is None or kept.date_from.endswith("-01"))
+
+
+def _days(kept: Selection) -> bool:
+    """Whether each bound of the date range, if any, is a day (not a month's own text, as in_parts' ends have)."""
+    return all(bound is None or len(bound) == len("2024-01-01") for bound in (kept.date_from, kept.date_to))
+
+
+def in_parts(kept: Selection) -> tuple[Selection, ...] | None:
+    """Return the rows `kept` keeps as those of the whole months of its date range (with the undated, when it keeps
+    them), which the counts made ahead may answer, then those of what is left at either end; None when the range is
+    whole months already, or holds none. An end's bound next to the whole months is a month's own text ("2024-04"):
+    a date known to the month only sorts right before its month's first day, so the parts keep what the range does."""
+    if kept.date_from is None and kept.date_to is None or not _days(kept) or _whole_months(kept):
+        return None
+    start = None if kept.date_from is None else date.fromisoformat(kept.date_from)
+    end = None if kept.date_to is None else date.fromisoformat(kept.date_to)
+    first = start if start is None or start.day == 1 else (start.replace(day=1) + timedelta(days=31)).replace(day=1)
+    last = end if end is None or (end + timedelta(days=1)).day == 1 else end.replace(day=1) - timedelta(days=1)
+    if first is not None and last is not None and first > last:
+        return None
+    whole = replace(kept, date_from=first and first.isoformat(), date_to=last and last.isoformat())
+    ends = []
+    if first is not None and first != start:
+        ends.append(replace(kept, date_to=first.isoformat()[:7], undated=False))
+    if end is not None and last != end:
+        ends.append(replace(kept, date_from=end.isoformat()[:7], undated=False))
+    return (whole, *ends)
 
 
 # The column each filter of values tests, by the Selection field that holds the filter.

@@ -84,6 +84,9 @@ QUERY_FILTERS = [
     Filters(min_precision="borough"),
     Filters(near=Near("somewhere", PLACE), km=3.0),
     Filters(near=Near("somewhere", PLACE), km=2.5, fatal_only=True),
+    # Whole months and what is left at either end (selection.in_parts), a date of a month only ("2024-04") at an end.
+    Filters(date_from=date(2024, 3, 31)),
+    Filters(date_from=date(2023, 12, 20), date_to=date(2024, 4, 1), undated=True),
 ]
 
 
@@ -189,7 +192,8 @@ def test_tallies_count_in_one_statement_what_each_tally_counts(varied_postgres, 
     ("filters", "statements"),
     [
         (Filters(near=Near("somewhere", PLACE), km=3.0), 1),  # the cube, months and cells
-        (Filters(date_from=date(2024, 4, 2)), 3),  # the cube and cells; the months and types from the counts by day
+        # No whole month: the cube and cells; the months and types from the counts by day.
+        (Filters(date_from=date(2024, 4, 2), date_to=date(2024, 4, 20)), 3),
     ],
 )
 def test_the_page_counts_read_from_the_table_are_read_in_one_statement(varied_postgres, filters, statements):
@@ -522,6 +526,7 @@ def test_the_counts_made_ahead_are_the_tables_counts_whatever_wrote_them(postgre
     with conn:  # back to migration 15, as a store made before it
         conn.execute("DROP TABLE incident_counts, incident_count_changes")
         conn.execute("DROP FUNCTION incident_counts_changed, incident_counts_emptied CASCADE")
+        conn.execute("DROP INDEX incidents_drawn_by_date, incidents_drawn_events_by_date")  # migration 18's
         conn.execute("UPDATE schema_version SET version = 15")
     conn.close()
     conn = store.connect(url)
@@ -578,6 +583,15 @@ def test_the_default_map_is_counted_from_the_counts_made_ahead(edited_postgres, 
         # Not whole months; by borough, no kind of fatal. With the cube, the cells (counted by no kind of either).
         (Filters(date_from=date(2024, 4, 2), date_to=date(2024, 4, 30)), [shown_module.CUBE, ("cell",)]),
         (Filters(date_to=date(2024, 3, 31), fatal_only=True), [shown_module.CUBE, ("cell",)]),
+        # Whole months from the counts, each end from the table (its cube, and its cells with it), unless no kind holds
+        # the whole months' filters.
+        (Filters(date_from=date(2024, 3, 31)), [shown_module.CUBE, ("cell",)]),
+        (Filters(date_from=date(2023, 12, 20), date_to=date(2024, 4, 1)), [shown_module.CUBE, ("cell",)] * 2),
+        (Filters(date_to=date(2024, 4, 1), undated=True, types=("robbery",)), [shown_module.CUBE, ("cell",)]),
+        (
+            Filters(date_from=date(2024, 3, 31), boroughs=("Hackney",), fatal_only=True),
+            [c for c, _ in shown_module.PAGE_COUNTS],
+        ),
     ],
 )
 def test_a_range_of_whole_months_is_counted_from_the_counts_made_ahead(

@@ -211,7 +211,11 @@ def in_parts(kept: Selection) -> tuple[Selection, ...] | None:
     last = end if end is None or (end + timedelta(days=1)).day == 1 else end.replace(day=1) - timedelta(days=1)
     if first is not None and last is not None and first > last:
         return None
-    whole = replace(kept, date_from=first and first.isoformat(), date_to=last and last.isoformat())
+    whole = replace(
+        kept,
+        date_from=None if first is None else first.isoformat(),
+        date_to=None if last is None else last.isoformat(),
+    )
     ends = []
     if first is not None and first != start:
         ends.append(replace(kept, date_to=first.isoformat()[:7], undated=False))

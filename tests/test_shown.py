@@ -575,6 +575,34 @@ def test_the_default_map_is_counted_from_the_counts_made_ahead(edited_postgres, 
 
 
 @pytest.mark.parametrize(
+    ("date_from", "date_to", "parts"),
+    [
+        ("2024-03-15", None, [("2024-04-01", None), ("2024-03-15", "2024-04")]),
+        (None, "2024-03-15", [(None, "2024-02-29"), ("2024-03", "2024-03-15")]),
+        (
+            "2023-12-20",
+            "2024-04-01",
+            [("2024-01-01", "2024-03-31"), ("2023-12-20", "2024-01"), ("2024-04", "2024-04-01")],
+        ),
+        ("2024-02-01", "2024-03-30", [("2024-02-01", "2024-02-29"), ("2024-03", "2024-03-30")]),
+        ("2024-03-02", "2024-03-31", None),  # no whole month
+        ("2024-03-15", "2024-04-14", None),
+        ("2024-03-01", "2024-04-30", None),  # whole months already
+        (None, None, None),
+    ],
+)
+def test_a_date_range_in_parts_is_its_whole_months_then_its_ends(date_from, date_to, parts):
+    kept = selection.Selection(date_from=date_from, date_to=date_to, undated=True, types=("robbery",))
+    found = selection.in_parts(kept)
+    if parts is None:
+        assert found is None
+        return
+    assert [(p.date_from, p.date_to) for p in found] == parts
+    assert [p.undated for p in found] == [True] + [False] * (len(parts) - 1)  # the undated are counted once
+    assert {p.types for p in found} == {("robbery",)}
+
+
+@pytest.mark.parametrize(
     ("filters", "from_the_table"),
     [
         (Filters(date_from=date(2024, 4, 1), date_to=date(2024, 4, 30)), []),

@@ -1494,7 +1494,7 @@ RELEASED_MIGRATIONS = {
     15: "6da04a80abebe4b1",
     16: "1c884f8e5a58ae92",
     17: "ca319ba73edc0a8b",
-    18: "14e8e871ffa993bc",
+    18: "75057414396fb5e8",
 }
 
 

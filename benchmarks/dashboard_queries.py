@@ -50,6 +50,7 @@ LINKS = {
     "a borough": Filters(boroughs=("Hackney",)),
     "borough+type": Filters(boroughs=("Hackney",), types=("stabbing", "robbery")),
     "2023 only": Filters(date_from=date(2023, 1, 1), date_to=date(2023, 12, 31)),
+    "2023, fatal": Filters(date_from=date(2023, 1, 1), date_to=date(2023, 12, 31), fatal_only=True),  # no borough
     "June 2023": Filters(date_from=date(2023, 6, 1), date_to=date(2023, 6, 30)),
     "from 15 March 2024": Filters(date_from=date(2024, 3, 15)),  # not whole months: the counts by day only
     "15 Mar-20 Nov 2023": Filters(date_from=date(2023, 3, 15), date_to=date(2023, 11, 20)),  # as the slider sets

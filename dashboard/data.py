@@ -430,8 +430,8 @@ class Derived:
     """The reports of `left_out` but those of `left_out_types`, which those statements leave out by id."""
     reports: pd.DataFrame
     """read_incidents' rows of those reports, corrected."""
-    teller: pd.Series
-    """The row that tells each of those reports, by report (a report's, itself)."""
+    shown_at: np.ndarray
+    """For each of `reports`, the position in `rows` of the row that shows it, -1 when none does (report_events)."""
 
 
 def derived_rows(url: str, *, public_view: bool, events_view: bool) -> Derived:
@@ -460,12 +460,8 @@ def _cached_derived(url: str, version: tuple, public_view: bool, events_view: bo
     frame = public_incidents(reports, name_vocabulary()) if public_view else reports
     if events_view:
         frame = event_frame(frame, families=crime_families(), memo=event_merges())
-        told = frame[REPORT_IDS].explode()
-        teller = pd.Series(told.index.to_numpy(), index=pd.Index(told.to_numpy(), dtype=frame.index.dtype))
-    else:
-        teller = pd.Series(frame.index.to_numpy(), index=frame.index)
     rows = coded(frame.drop(columns=[c for c in (*TEXT_COLUMNS, *UNCOUNTED) if c in frame]))
-    return Derived(rows, frame, tuple(ids), tuple(types), rest, reports, teller)
+    return Derived(rows, frame, tuple(ids), tuple(types), rest, reports, report_events(frame, reports))
 
 
 NEWS_COUNTED = ("borough", "date", "category")  # news_counts' groups: `date` a month, YYYY-MM
@@ -566,18 +562,11 @@ def _cached_derived_matches(url: str, version: tuple, query: str, public_view: b
         rows = store.iter_map_texts(conn, list(reports.index[~neutral]))
         texts = _texts_frame(url, rows, public_view=public_view, whole=reports)
     held = neutral.copy() if neutral.any() and _neutral_holds(query) else np.zeros(len(reports), dtype=bool)
-    held[_found_at(reports.index, texts.index[filters.query_matches(texts, query).to_numpy()])] = True
+    at = positions.find(reports.index, texts.index[filters.query_matches(texts, query).to_numpy()])
+    held[at[at >= 0]] = True
     # By positions: isin of Arrow strings went through the 420,000 ids in Python (1.4 s).
-    tellers = derived.teller.to_numpy()[_found_at(derived.teller.index, reports.index[held])]
-    keep = np.zeros(len(derived.rows), dtype=bool)
-    keep[_found_at(derived.rows.index, tellers)] = True
+    keep = events_of_reports(derived.whole, reports, held, rows=derived.shown_at)
     return pd.Series(keep, index=derived.rows.index)
-
-
-def _found_at(index: pd.Index, ids: Iterable[str]) -> np.ndarray:
-    """The positions in `index` of those of `ids` it holds."""
-    at = positions.find(index, ids)
-    return at[at >= 0]
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_QUERIES)
@@ -667,7 +656,9 @@ def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -
         )
     derived = derived_rows(str(db_path), public_view=public_view, events_view=True)
     if incident in derived.left_out:
-        return derived.teller.get(incident)
+        at = positions.find_one(derived.reports.index, incident)
+        row = -1 if at is None else derived.shown_at[at]
+        return None if row < 0 else derived.whole.index[row]
     with lent_connection(str(db_path)) as conn:
         return selection.lead_of(conn, incident)
 

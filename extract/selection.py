@@ -573,8 +573,9 @@ def held(
     given None): those whose texts as shown the caller must search itself. `articles` as Search's."""
     screened = "" if unnamed is None else f" AND i.{store.SCREEN} IS DISTINCT FROM ?"
     holds, parameters = _holds("i", pattern, articles)
-    sql = f"SELECT i.incident_id{_FROM} WHERE {holds}{screened} AND {_KEPT_TYPES}"
-    parameters += [*(() if unnamed is None else (unnamed,)), *_kept(left_out, left_out_types)]
+    kept, more = _where(Selection(left_out=tuple(left_out), left_out_types=tuple(left_out_types)), drawn=False)
+    sql = f"SELECT i.incident_id{_FROM} WHERE {holds}{screened} AND {kept}"
+    parameters += [*(() if unnamed is None else (unnamed,)), *more]
     return [row[0] for row in conn.execute(sql, parameters).fetchall()]
 
 
@@ -583,16 +584,9 @@ def named(
 ) -> list[str]:
     """Return the ids of the stored incidents, but those `left_out` or of `left_out_types`, whose name screen is not
     `unnamed`: those whose texts masking may change."""
-    sql = f"SELECT i.incident_id{_FROM} WHERE i.{store.SCREEN} IS DISTINCT FROM ? AND {_KEPT_TYPES}"
-    return [row[0] for row in conn.execute(sql, (unnamed, *_kept(left_out, left_out_types))).fetchall()]
-
-
-_KEPT_TYPES = f"{_KEPT} AND i.type <> ALL(?::text[])"
-
-
-def _kept(left_out: Sequence[str], left_out_types: Sequence[str]) -> tuple[object, object]:
-    """_KEPT_TYPES' parameters."""
-    return store.text_array(left_out), store.text_array(left_out_types)
+    kept, more = _where(Selection(left_out=tuple(left_out), left_out_types=tuple(left_out_types)), drawn=False)
+    sql = f"SELECT i.incident_id{_FROM} WHERE i.{store.SCREEN} IS DISTINCT FROM ? AND {kept}"
+    return [row[0] for row in conn.execute(sql, (unnamed, *more)).fetchall()]
 
 
 def place_of(conn: store.Connection, incident: str, *, events: bool) -> tuple[float | None, float | None] | None:

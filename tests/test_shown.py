@@ -444,6 +444,15 @@ def test_a_date_ranges_counts_are_read_from_an_index_alone(
     assert plan["Total Cost"] < 1e9, planned  # no plan type turned off, which PostgreSQL prices at 1e10
 
 
+@pytest.mark.parametrize("public_view", [False, True], ids=["editors", "public"])
+def test_a_derived_report_opens_the_event_row_that_shows_it(edited_postgres, public_view):
+    derived = data.derived_rows(edited_postgres, public_view=public_view, events_view=True)
+    told = {report: row for row, reports in derived.whole["report_ids"].items() for report in reports}
+    assert len(told) > len(derived.whole)  # events of several among them
+    for report in [*derived.reports.index, "nowhere:0"]:
+        assert data.event_row(edited_postgres, report, public_view=public_view) == told.get(report)
+
+
 def test_a_readers_search_reads_no_protected_reports_texts(edited_postgres, monkeypatch):
     # Readers see the neutral headline and sentence of each, whatever it stored (the search's answers: above).
     derived = data.derived_rows(edited_postgres, public_view=True, events_view=False).reports

@@ -1,17 +1,21 @@
 """The generative crime lexicon: inflection, the forms generated from data/crime_lemmas.csv, matching them in text,
 and the errors a bad lexicon file gives."""
 
+import dataclasses
 import re
 import shutil
 
 import pytest
 
 from extract.datafiles import DATA_DIR
+from extract.evaluation.phrasing import load_suite
 from extract.records import ExtractError
+from extract.text.cues import load_vocabulary
 from extract.text.folding import fold_text
 from extract.text.lexicon import (
     Form,
     compile_forms,
+    every_form,
     expand,
     find_forms,
     load_lexicon,
@@ -19,6 +23,7 @@ from extract.text.lexicon import (
     regular_ing,
     regular_past,
     regular_third,
+    starts_at_anchor,
 )
 
 LEXICON_FILES = ("crime_types.csv", "crime_lemmas.csv", "crime_lexicon_words.csv", "crime_weapons.csv")
@@ -334,6 +339,60 @@ def test_figurative_uses_without_a_frame_match_nothing(matcher, text):
 
 def test_a_word_inside_another_is_not_a_form(matcher):
     assert find_forms("The restabbed and unshot.", matcher=matcher) == []
+
+
+def windowed(pattern: str, anchors: str) -> Form:
+    return Form(pattern, pattern, tuple(anchors.split("|")), "", "pattern", "theft", None, None, True)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors", "starts"),
+    [
+        (r"\b(stole|took)( \S+){0,8} from (a|the) (shop|store)\b", "stole|took", True),
+        (r"\btreat(ed|ing)( \w+){0,12} as arson\b", "treated|treating", True),
+        (r"\bhit and run (mugging|robbery)\b", "hit and run", True),
+        (r"(?<!officers )(?<!police )\b(stormed|burst into) (a|the) (shop|bank)\b", "stormed|burst into", True),
+        (r"\bheadbutt(s|ed|ing)?\b", "headbutt|headbutts|headbutted|headbutting", False),  # the ? is no fixed text
+        (r"\b(stole|took)( \S+){0,8} from (a|the) (shop|store)\b", "stole", False),  # "took" starts no anchor
+        (r"\b(stole|took)( \S+){0,8} from (a|the) (shop|store)\b", "from", False),  # an anchor inside it
+        (r"(stole|took) from (a|the) shop\b", "stole|took", False),  # no word boundary first: "mistook from"
+        (r"\b(stole|took)\S* from (a|the) shop\b", "stole|took", False),  # "stolen" goes on past the anchor
+        (r"\b(stole|took)(\S+ ){0,2}from\b", "stole|took", False),  # a word character may follow the anchor
+        (r"\b(stole|took)", "stole|took", False),  # whatever follows may go on with the word
+        (r"\b(stole|took)\b", "stole|took", True),
+        (r"\b(stole|took)(?= (a|the)\b)", "stole|took", False),  # a look-ahead is not read: safely no
+        (r"\bstole(n)? (a|the) (car|van)\b", "stole|stolen", False),  # the optional "n": not fixed text
+        (r"\b(stole|took)n? (a|the) (car|van)\b", "stole|took", False),  # "stolen" goes past the anchor
+    ],
+)
+def test_starts_at_anchor(pattern, anchors, starts):
+    """A pattern searched in a window is matched at its anchors instead only when every match must start there."""
+    assert starts_at_anchor(windowed(pattern, anchors)) is starts
+
+
+def test_matching_at_anchors_finds_what_the_window_search_finds():
+    """Every form found, overlapping ones and their order included, is the same whether the patterns that start at
+    their anchors are matched there or searched in their windows, on the phrasing suites' sentences (their own, made
+    up) and on texts packing the listed patterns' anchors close together, where windows merge and matches overlap."""
+    matcher = load_vocabulary().matcher
+    searched = dataclasses.replace(matcher, at_anchors=frozenset(), compiled={})
+    assert len(matcher.at_anchors) > 20  # the listed patterns that open with their anchors
+    texts = [
+        case.sentence
+        for directory in sorted(DATA_DIR.glob("evaluation/phrasing*"))
+        for case in (*load_suite(directory).crimes, *load_suite(directory).figurative)
+    ]
+    anchors = sorted({a for i in matcher.at_anchors for a in matcher.patterns[i].anchors})
+    fillers = ("a phone from the shop", "his wallet from her bag", "the car", "from a van", "into a crowd", "and")
+    for n in range(len(anchors)):
+        texts.append(
+            " ".join(f"{anchors[(n + k) % len(anchors)]} {fillers[(n * k) % len(fillers)]}" for k in range(12))
+        )
+    folded = [fold_text(text) for text in texts]
+    found = [every_form(text, matcher=matcher) for text in folded]
+    assert found == [every_form(text, matcher=searched) for text in folded]
+    anchored = {matcher.patterns[i] for i in matcher.at_anchors}
+    assert sum(m.form in anchored for forms in found for m in forms) > 100
 
 
 def copy_lexicon(tmp_path):

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from extract.datafiles import DATA_DIR, read_rows
 from extract.records import WEAPONS, ExtractError
@@ -139,6 +140,7 @@ class FormMatcher:
     scanner: Scanner  # of `words` alone, for a text no other scan has read
     patterns: tuple[Form, ...]
     compiled: dict[int | str, re.Pattern[str]]  # filled on first use: a text anchors few of the patterns
+    at_anchors: frozenset[int] = frozenset()  # patterns searched in a window whose every match starts at an anchor
 
 
 def load_lexicon(directory: str | Path = DATA_DIR) -> Lexicon:
@@ -505,7 +507,120 @@ def compile_forms(forms: Iterable[Form]) -> FormMatcher:
         opening.sort(key=lambda i: -len(patterns[i].text))
         values[phrase] = (phrase, literal, tuple(inside), tuple(opening))
     words = Words(CUES, values)
-    return FormMatcher(words, build_scanner([words]), tuple(patterns), {})
+    at_anchors = frozenset(
+        i for i, form in enumerate(patterns) if form.reach[0] and not form.lead and starts_at_anchor(form)
+    )
+    return FormMatcher(words, build_scanner([words]), tuple(patterns), {}, at_anchors)
+
+
+HEADS = 512  # the most spellings of a pattern's opening words starts_at_anchor reads: more, and it says no
+
+
+def starts_at_anchor(form: Form) -> bool:
+    """Whether every match of the form's pattern starts with one of its anchors as a whole word: the pattern opens
+    with a word boundary (after any look-behinds), then fixed words, an alternation of them or a few such in a row,
+    each spelling of which is an anchor followed by a character no word has. False when that cannot be read from the
+    pattern, which is always safe: the pattern is then searched in its window."""
+    try:  # the standard library's own parser of regular expressions: a private module, so any change means False
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
+
+        items = list(parser.parse(form.pattern or ""))
+        heads, k = _opening(items, sre)
+        after = _first_characters(items[k:], sre)
+    except (ImportError, AttributeError, TypeError, ValueError, re.error):
+        return False
+    if heads is None:
+        return False
+    anchors = [a for a in form.anchors if a and _wordy(a[0]) and _wordy(a[-1])]
+
+    def whole(head: str, anchor: str) -> bool:
+        if len(head) > len(anchor):
+            return not _wordy(head[len(anchor)])
+        return len(head) == len(anchor) and after is not None and not any(map(_wordy, after))
+
+    return all(any(head.startswith(a) and whole(head, a) for a in anchors) for head in heads)
+
+
+def _wordy(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _opening(items: list, sre: ModuleType) -> tuple[set[str] | None, int]:
+    """The spellings of the fixed text a parsed pattern opens with after its look-behinds and a word boundary (None
+    without that boundary), and the index of the first item past it."""
+    k, bounded = 0, False
+    while k < len(items):
+        op, av = items[k]
+        if op is sre.ASSERT_NOT and av[0] == -1:  # a look-behind
+            k += 1
+        elif op is sre.AT and av is sre.AT_BOUNDARY:
+            bounded, k = True, k + 1
+        else:
+            break
+    if not bounded:
+        return None, k
+    heads = {""}
+    while k < len(items):
+        spellings = _spellings([items[k]], sre)
+        if spellings is None or len(heads) * len(spellings) > HEADS:
+            break
+        heads, k = {a + b for a in heads for b in spellings}, k + 1
+    return heads, k
+
+
+def _spellings(items: list, sre: ModuleType) -> set[str] | None:
+    """Every text a run of parsed items matches when each is a character, a group or an alternation of such (None
+    otherwise, or past HEADS spellings)."""
+    heads = {""}
+    for op, av in items:
+        if op is sre.LITERAL:
+            options: set[str] | None = {chr(av)}
+        elif op is sre.SUBPATTERN:
+            options = _spellings(list(av[3]), sre)
+        elif op is sre.BRANCH:
+            options = set()
+            for branch in av[1]:
+                spelt = _spellings(list(branch), sre)
+                if spelt is None:
+                    return None
+                options |= spelt
+        else:
+            return None
+        if options is None or len(heads) * len(options) > HEADS:
+            return None
+        heads = {a + b for a in heads for b in options}
+    return heads
+
+
+def _first_characters(items: list, sre: ModuleType) -> set[str] | None:
+    """The characters a parsed pattern's rest can start with: a word boundary there (after a word's last character)
+    adds none; None when they cannot be told (a class, the end of the pattern: any character may follow)."""
+    found: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            return found | {chr(av)}
+        if op is sre.AT and av is sre.AT_BOUNDARY:
+            return found
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            least, _, body = av
+            first = _first_characters(list(body), sre)
+            if first is None:
+                return None
+            found |= first
+            if least:
+                return found
+        elif op in (sre.SUBPATTERN, sre.BRANCH):
+            branches = [list(av[3])] if op is sre.SUBPATTERN else [list(b) for b in av[1]]
+            for branch in branches:
+                first = _first_characters(branch, sre)
+                if first is None or not branch:
+                    return None
+                found |= first
+            return found
+        else:
+            return None
+    return None
 
 
 def find_forms(text: str, *, matcher: FormMatcher, folded: str | None = None) -> list[FormMatch]:
@@ -518,8 +633,9 @@ def every_form(folded: str, *, matcher: FormMatcher, hits: Iterable[Hit] | None 
     """Every form found in folded text as whole words, overlapping ones included: the literal forms in the order
     the automaton ends them, then the patterns' matches. A pattern runs only around its anchors (whole words), as far
     as its reach: the patterns an anchor opens are tried once right there, together; the others are searched within
-    a window, so that a common anchor word costs little. `hits` are the CUES hits of a scan of the text, when it has
-    been scanned already (see extract.text.scan)."""
+    a window, so that a common anchor word costs little (a pattern whose every match starts at an anchor is tried at
+    each anchor in the window instead, which finds the same). `hits` are the CUES hits of a scan of the text, when it
+    has been scanned already (see extract.text.scan)."""
     found = []
     inside: dict[int, list[tuple[int, int]]] = {}
     opened = []
@@ -553,10 +669,23 @@ def every_form(folded: str, *, matcher: FormMatcher, hits: Iterable[Hit] | None 
         if regex is None:
             regex = compiled[i] = re.compile(form.pattern or "")
         before, after = form.reach
+        anchored = i in matcher.at_anchors
+        starts = sorted({s for s, _ in inside[i]}) if anchored else []
+        k = 0
         for lo, hi in _merged([(max(0, s - before), e + after) for s, e in inside[i]]):
             # An anchor is a whole word; past it, the window ends at a word's end, where the closing \b holds.
             end = _word_end(folded, hi) if after else hi
-            found += [FormMatch(m.start(), m.end(), form) for m in regex.finditer(folded, lo, end)]
+            if not anchored:
+                found += [FormMatch(m.start(), m.end(), form) for m in regex.finditer(folded, lo, end)]
+                continue
+            # What finditer over the window finds, tried only where a match can start: at its anchors. A match is
+            # never empty (it holds an anchor), so the next try is past its end, as finditer's.
+            free = lo
+            while k < len(starts) and starts[k] < end:
+                if starts[k] >= free and (m := regex.match(folded, starts[k], end)):
+                    found.append(FormMatch(m.start(), m.end(), form))
+                    free = m.end()
+                k += 1
     return found
 
 

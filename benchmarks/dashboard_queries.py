@@ -58,7 +58,7 @@ LINKS = {
     "near 2 km": Filters(near=Near("Mare Street", MARE_STREET), km=2.0),
     "fatal, knife": Filters(fatal_only=True, weapon="knife"),
     "street or better": Filters(min_precision="street"),
-    "street, fatal": Filters(min_precision="street", fatal_only=True),  # no kind of cells holds both
+    "street, fatal": Filters(min_precision="street", fatal_only=True),  # no kind of cells holds both: migration 19
     "search q (a third)": Filters(query="mare road"),
     "search q (few)": Filters(query="happened 4242"),
 }

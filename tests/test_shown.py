@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import date
 
 import pandas as pd
+import psycopg
 import pytest
 from dashboard_fixtures import NAMED, Case, build_incidents_db, place, varied_cases
 from events_fixtures import build_merges_db
@@ -421,7 +422,11 @@ def test_a_date_ranges_counts_are_read_from_an_index_alone(
     # are priced out, so that the planner shows it can use them on a table this small.
     conn, _ = varied_postgres
     kept = selection.Selection(
-        date_from="2024-04-02", date_to="2024-05-30", events=events, left_out_types=left_out_types, fatal_only=True
+        date_from="2024-04-02",
+        date_to="2024-05-30",
+        events=events,
+        left_out_types=left_out_types,
+        precisions=("building", "street"),  # fatal too would be read from migration 19's indexes (below)
     )
     assert selection.in_parts(kept) is None  # no whole month: counted from the table
     sent = []
@@ -430,7 +435,16 @@ def test_a_date_ranges_counts_are_read_from_an_index_alone(
     counted = selection.tallies(conn, kept, questions)
     monkeypatch.undo()
     assert any(counted) and len(sent) == 1
-    sql, parameters = sent[0]
+    index = "incidents_events_counted_by_date" if events else "incidents_counted_by_date"
+    assert_read_from_index_alone(conn, *sent[0], index)
+
+
+def assert_read_from_index_alone(conn, sql, parameters, index):
+    """The planner can answer `sql` by an index-only scan of `index` once VACUUM has marked the table's pages all
+    visible (as autovacuum does: whether it has yet, here, is chance), the other plans priced out, so that it shows it
+    can use it on a table this small."""
+    with psycopg.connect(conn.raw.info.dsn, autocommit=True) as vacuuming:
+        vacuuming.execute("VACUUM ANALYZE incidents")
     for plan_type in ("seqscan", "bitmapscan"):
         conn.execute(f"SET enable_{plan_type} = off")
     try:
@@ -438,10 +452,31 @@ def test_a_date_ranges_counts_are_read_from_an_index_alone(
     finally:
         for plan_type in ("seqscan", "bitmapscan"):
             conn.execute(f"RESET enable_{plan_type}")
-    index = "incidents_events_counted_by_date" if events else "incidents_counted_by_date"
     planned = json.dumps(plan)
     assert '"Node Type": "Index Only Scan"' in planned and f'"Index Name": "{index}"' in planned
     assert plan["Total Cost"] < 1e9, planned  # no plan type turned off, which PostgreSQL prices at 1e10
+
+
+@pytest.mark.parametrize("events", [False, True], ids=["reports", "events"])
+@pytest.mark.parametrize("left_out_types", [(), ("sexual_offence",)], ids=["editors", "public"])
+@pytest.mark.parametrize("weapon", [None, "knife"])
+def test_the_cells_of_fatal_incidents_with_a_precision_are_read_from_an_index_alone(
+    varied_postgres, monkeypatch, events, left_out_types, weapon
+):
+    # No kind of counts holds fatal, a precision and the cell at once: migration 19's indexes hold the fatal rows
+    # with what those cells are counted by.
+    conn, _ = varied_postgres
+    kept = selection.Selection(
+        fatal_only=True, precisions=("building", "street"), weapon=weapon, events=events, left_out_types=left_out_types
+    )
+    sent = []
+    execute = store.PostgresConnection.execute
+    monkeypatch.setattr(store.PostgresConnection, "execute", lambda c, *a: sent.append(a) or execute(c, *a))
+    counted = selection.tallies(conn, kept, [(("cell",), True)])
+    monkeypatch.undo()
+    assert any(counted) and len(sent) == 1
+    index = "incidents_events_fatal_counted" if events else "incidents_fatal_counted"
+    assert_read_from_index_alone(conn, *sent[0], index)
 
 
 @pytest.mark.parametrize("public_view", [False, True], ids=["editors", "public"])
@@ -543,6 +578,7 @@ def test_the_counts_made_ahead_are_the_tables_counts_whatever_wrote_them(postgre
         conn.execute("DROP TABLE incident_counts, incident_count_changes")
         conn.execute("DROP FUNCTION incident_counts_changed, incident_counts_emptied CASCADE")
         conn.execute("DROP INDEX incidents_counted_by_date, incidents_events_counted_by_date")  # migration 18's
+        conn.execute("DROP INDEX incidents_fatal_counted, incidents_events_fatal_counted")  # migration 19's
         conn.execute("UPDATE schema_version SET version = 15")
     conn.close()
     conn = store.connect(url)

@@ -1495,6 +1495,7 @@ RELEASED_MIGRATIONS = {
     16: "1c884f8e5a58ae92",
     17: "ca319ba73edc0a8b",
     18: "75057414396fb5e8",
+    19: "0d418b8d87061b76",
 }
 
 

@@ -904,8 +904,8 @@ CREATE INDEX incidents_events_counted_by_date
 """,
     ),
     # Fatal with another filter that no kind of counts holds with it (a precision: kind 6 has no cells, kinds 7 and 8
-    # not both) read every fatal row from the table: at ten million, scattered over all its pages (1.0-1.5 s a page
-    # run). A fatal row is a few in a hundred of the news (a twentieth of the benchmark's): these partial indexes
+    # not both) read every fatal row from the table: at ten million, scattered over all its pages (0.8-1.4 s a page
+    # run). Fatal rows are a fifth of news-dev's incidents (a twentieth of the benchmark's): these partial indexes
     # hold them alone, with every column the map counts or draws them by, so those counts read them from an index.
     Migration(
         19,

@@ -363,6 +363,12 @@ def windowed(pattern: str, anchors: str) -> Form:
         (r"\b(stole|took)(?= (a|the)\b)", "stole|took", False),  # a look-ahead is not read: safely no
         (r"\bstole(n)? (a|the) (car|van)\b", "stole|stolen", False),  # the optional "n": not fixed text
         (r"\b(stole|took)n? (a|the) (car|van)\b", "stole|took", False),  # "stolen" goes past the anchor
+        # A flag changes what the pattern's letters or \b match, which the anchors' scan does not follow.
+        (r"(?i)\bstole\b", "stole", False),  # "ſtole": "s" matches "ſ", which folding keeps
+        (r"\b(?i:stole)\b", "stole", False),
+        (r"(?a)\bstole\b", "stole", False),  # "éstole": \b before "s" under ASCII rules, no whole word to the scan
+        (r"\bstole(?a:\b)", "stole", False),
+        (r"\b(stole|(?:to(?i:o)k))\b", "stole|took", False),  # a flag deep inside an alternation
     ],
 )
 def test_starts_at_anchor(pattern, anchors, starts):

@@ -525,7 +525,12 @@ def starts_at_anchor(form: Form) -> bool:
         from re import _constants as sre  # type: ignore[attr-defined]
         from re import _parser as parser  # type: ignore[attr-defined]
 
-        items = list(parser.parse(form.pattern or ""))
+        parsed = parser.parse(form.pattern or "")
+        # A flag changes what a character or \b matches: under (?i) "s" matches "ſ", which folding keeps and the
+        # automaton's anchor "stole" does not; under (?a) \b and the scan's whole-word test disagree on "é".
+        if parsed.state.flags & ~re.UNICODE or _flagged(list(parsed), sre):
+            return False
+        items = list(parsed)
         heads, k = _opening(items, sre)
         after = _first_characters(items[k:], sre)
     except (ImportError, AttributeError, TypeError, ValueError, re.error):
@@ -540,6 +545,19 @@ def starts_at_anchor(form: Form) -> bool:
         return len(head) == len(anchor) and after is not None and not any(map(_wordy, after))
 
     return all(any(head.startswith(a) and whole(head, a) for a in anchors) for head in heads)
+
+
+def _flagged(items: list, sre: ModuleType) -> bool:
+    """Whether a parsed pattern sets or clears a flag in a group anywhere ("(?i:...)")."""
+    for op, av in items:
+        if op is sre.SUBPATTERN and (av[1] or av[2]):
+            return True
+        for part in av if isinstance(av, tuple) else ():
+            nested = part if isinstance(part, list) else [part]
+            for sub in nested:
+                if hasattr(sub, "data") and _flagged(list(sub), sre):
+                    return True
+    return False
 
 
 def _wordy(c: str) -> bool:

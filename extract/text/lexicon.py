@@ -578,37 +578,33 @@ def _opening(items: list, sre: ModuleType) -> tuple[set[str] | None, int]:
             break
     if not bounded:
         return None, k
-    heads = {""}
-    while k < len(items):
-        spellings = _spellings([items[k]], sre)
-        if spellings is None or len(heads) * len(spellings) > HEADS:
-            break
-        heads, k = {a + b for a in heads for b in spellings}, k + 1
-    return heads, k
+    heads, spelt = _spellings(items[k:], sre)
+    return heads, k + spelt
 
 
-def _spellings(items: list, sre: ModuleType) -> set[str] | None:
-    """Every text a run of parsed items matches when each is a character, a group or an alternation of such (None
-    otherwise, or past HEADS spellings)."""
+def _spellings(items: list, sre: ModuleType) -> tuple[set[str], int]:
+    """Every text the first items of a parsed run match, as long as each is a character, a group or an alternation of
+    such and they have no more than HEADS spellings together; and how many items that is."""
     heads = {""}
-    for op, av in items:
+    for n, (op, av) in enumerate(items):
+        options: set[str] | None = None
         if op is sre.LITERAL:
-            options: set[str] | None = {chr(av)}
+            options = {chr(av)}
         elif op is sre.SUBPATTERN:
-            options = _spellings(list(av[3]), sre)
+            options = _whole_spellings(list(av[3]), sre)
         elif op is sre.BRANCH:
-            options = set()
-            for branch in av[1]:
-                spelt = _spellings(list(branch), sre)
-                if spelt is None:
-                    return None
-                options |= spelt
-        else:
-            return None
+            branches = [_whole_spellings(list(branch), sre) for branch in av[1]]
+            options = None if None in branches else set().union(*(b for b in branches if b is not None))
         if options is None or len(heads) * len(options) > HEADS:
-            return None
+            return heads, n
         heads = {a + b for a in heads for b in options}
-    return heads
+    return heads, len(items)
+
+
+def _whole_spellings(items: list, sre: ModuleType) -> set[str] | None:
+    """Every text a parsed run matches (_spellings of all its items), None when some item has none."""
+    heads, spelt = _spellings(items, sre)
+    return heads if spelt == len(items) else None
 
 
 def _first_characters(items: list, sre: ModuleType) -> set[str] | None:
@@ -632,7 +628,7 @@ def _first_characters(items: list, sre: ModuleType) -> set[str] | None:
             branches = [list(av[3])] if op is sre.SUBPATTERN else [list(b) for b in av[1]]
             for branch in branches:
                 first = _first_characters(branch, sre)
-                if first is None or not branch:
+                if first is None:  # an empty branch too: what follows the group comes first
                     return None
                 found |= first
             return found

@@ -429,20 +429,22 @@ def test_a_date_ranges_counts_are_read_from_an_index_alone(
         precisions=("building", "street"),  # fatal too would be read from migration 19's indexes (below)
     )
     assert selection.in_parts(kept) is None  # no whole month: counted from the table
+    index = "incidents_events_counted_by_date" if events else "incidents_counted_by_date"
+    assert_read_from_index_alone(conn, monkeypatch, kept, questions, index)
+
+
+def assert_read_from_index_alone(conn, monkeypatch, kept, questions, index):
+    """selection.tallies counts `questions` of `kept` in one statement, which finds some rows, and the planner can
+    answer it by an index-only scan of `index` once VACUUM has marked the table's pages all visible (as autovacuum
+    does: whether it has yet, here, is chance), the other plans priced out, so that it shows it can use it on a table
+    this small."""
     sent = []
     execute = store.PostgresConnection.execute
     monkeypatch.setattr(store.PostgresConnection, "execute", lambda c, *a: sent.append(a) or execute(c, *a))
     counted = selection.tallies(conn, kept, questions)
     monkeypatch.undo()
     assert any(counted) and len(sent) == 1
-    index = "incidents_events_counted_by_date" if events else "incidents_counted_by_date"
-    assert_read_from_index_alone(conn, *sent[0], index)
-
-
-def assert_read_from_index_alone(conn, sql, parameters, index):
-    """The planner can answer `sql` by an index-only scan of `index` once VACUUM has marked the table's pages all
-    visible (as autovacuum does: whether it has yet, here, is chance), the other plans priced out, so that it shows it
-    can use it on a table this small."""
+    sql, parameters = sent[0]
     with psycopg.connect(conn.raw.info.dsn, autocommit=True) as vacuuming:
         vacuuming.execute("VACUUM ANALYZE incidents")
     for plan_type in ("seqscan", "bitmapscan"):
@@ -469,14 +471,8 @@ def test_the_cells_of_fatal_incidents_with_a_precision_are_read_from_an_index_al
     kept = selection.Selection(
         fatal_only=True, precisions=("building", "street"), weapon=weapon, events=events, left_out_types=left_out_types
     )
-    sent = []
-    execute = store.PostgresConnection.execute
-    monkeypatch.setattr(store.PostgresConnection, "execute", lambda c, *a: sent.append(a) or execute(c, *a))
-    counted = selection.tallies(conn, kept, [(("cell",), True)])
-    monkeypatch.undo()
-    assert any(counted) and len(sent) == 1
     index = "incidents_events_fatal_counted" if events else "incidents_fatal_counted"
-    assert_read_from_index_alone(conn, *sent[0], index)
+    assert_read_from_index_alone(conn, monkeypatch, kept, [(("cell",), True)], index)
 
 
 @pytest.mark.parametrize("public_view", [False, True], ids=["editors", "public"])

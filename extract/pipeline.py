@@ -559,13 +559,15 @@ def _store_batch(
     An article failing in the store rolls the batch back: the articles before it, which went through, are stored again
     and committed, and the rest of the batch after it goes on in a transaction of its own (so each article is stored
     at most twice, however many fail); when the database fails, the articles of the transaction before the one it
-    failed at are stored again (once), and the batch stops there."""
+    failed at are stored again (once), and the batch stops there. A transaction PostgreSQL ends to break a deadlock
+    with another writer runs again whole, up to store.DEADLOCK_RETRIES times a batch."""
     from extract import store
 
     left_out: dict[int, ExtractError] = {}  # batch index -> the error of an article the store refused
     end = len(batch)  # the articles from this index on are not stored: the database failed there
     failure: ExtractError | None = None  # the database's
     pieces = deque([(0, len(batch))])  # [lo, hi) of the batch, each stored in one transaction, in order
+    retries = store.DEADLOCK_RETRIES
     while pieces:
         lo, hi = pieces.popleft()
         hi = min(hi, end)
@@ -574,7 +576,14 @@ def _store_batch(
         try:
             with store.write_batch(conn):
                 _write_batch(conn, batch, lo, hi, reader, stored=stored, left_out=left_out)
-        except _Failed as f:
+        except (_Failed, store.Deadlocked) as f:  # Deadlocked alone: the statements ending the batch (its roles)
+            if isinstance(f.error if isinstance(f, _Failed) else f, store.Deadlocked) and retries:
+                retries -= 1
+                pieces.appendleft((lo, hi))  # PostgreSQL undid all of it: all of it once more
+                continue
+            if not isinstance(f, _Failed):  # deadlocked each time: nothing of it is kept
+                failure, end = failure or store.DatabaseError(f"{f}"), lo
+                continue
             if not isinstance(f.error, store.DatabaseError):
                 left_out[f.index] = f.error
                 pieces.extendleft([(f.index + 1, hi), (lo, f.index)])  # (lo, f.index) first
@@ -697,15 +706,15 @@ def _store_article(conn: Connection, done: Extracted, reader: ReportReader) -> N
             except store.DatabaseError:
                 raise
             except store.DB_ERRORS as e:  # a statement of matching (a PostgresError is an ExtractError too)
-                failure = ExtractError(f"{article.source}: cannot store its events ({e})")
-                raise store.database_error(conn, e) or failure from None
+                raise store.statement_error(conn, e, f"{article.source}: cannot store its events ({e})") from None
             except ExtractError as e:  # the store's message, which names no article
-                raise ExtractError(f"{article.source}: {e}") from None
+                raise (store.Deadlocked if isinstance(e, store.Deadlocked) else ExtractError)(
+                    f"{article.source}: {e}"
+                ) from None
     except store.DatabaseError:
         raise
     except store.DB_ERRORS as e:  # the savepoint's own statements (before ExtractError: a PostgresError is one)
-        failure = ExtractError(f"{article.source}: cannot store the article ({e})")
-        raise store.database_error(conn, e) or failure from None
+        raise store.statement_error(conn, e, f"{article.source}: cannot store the article ({e})") from None
     except ExtractError:
         raise
     # One article's failure is that article's, whatever it is: the batch goes on.

@@ -1003,6 +1003,24 @@ class DatabaseError(ExtractError):
     the database, not an article."""
 
 
+class Deadlocked(ExtractError):
+    """PostgreSQL ended the transaction to break a deadlock with another writer (DEADLOCK_DETECTED): all of its writes
+    are undone, and run again they may go through."""
+
+
+def statement_error(conn: Connection, error: Exception, message: str) -> ExtractError:
+    """The error a write's failed statement raises: the database's failure naming the database (database_error), a
+    deadlock (Deadlocked, with `message`), or an ExtractError with `message`."""
+    if failure := database_error(conn, error):
+        return failure
+    return (Deadlocked if deadlocked(error) else ExtractError)(message)
+
+
+def deadlocked(error: Exception) -> bool:
+    """Whether PostgreSQL failed the statement to break a deadlock."""
+    return getattr(error, "sqlstate", None) == DEADLOCK_DETECTED
+
+
 def database_error(conn: Connection, error: Exception) -> DatabaseError | None:
     """Return `error` as a DatabaseError naming the database when the database itself failed; None when only the
     statement did."""
@@ -1336,17 +1354,18 @@ def save_article(
             return len(rows)
         except DB_ERRORS as e:  # the database's failure (locked, read-only, full) names it; any other, the article
             own = id(conn) not in _spoiled  # its own transaction, rolled back whole: run again, it waits its turn
-            if own and retries and getattr(e, "sqlstate", None) == DEADLOCK_DETECTED:
+            if own and retries and deadlocked(e):
                 retries -= 1
                 continue
             where = article.source or article.article_id
-            raise database_error(conn, e) or ExtractError(f"{where}: cannot store the article ({e})") from None
+            raise statement_error(conn, e, f"{where}: cannot store the article ({e})") from None
 
 
 DEADLOCK_RETRIES = 3
-"""Times an article's own transaction runs again after PostgreSQL ends it to break a deadlock. Two writers without
-the matcher's lock (parallel workers) can lock rows in opposite orders: storing articles whose reports share an
-event, each sets the event's roles. A CI run of the Dask test lost an article to a deadlock (which rows, unseen)."""
+"""Times an article's own transaction, or a batch's (pipeline._store_batch), runs again after PostgreSQL ends it to
+break a deadlock. Two writers can lock rows in opposite orders: parallel workers, which do not take the matcher's lock,
+storing articles whose reports share an event (each sets the event's roles), or a worker re-saving an article the
+client's batch stores. A CI run of the Dask test lost an article to a deadlock (which rows, unseen)."""
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
@@ -1665,8 +1684,10 @@ def write_batch(conn: Connection, *, matching: bool = True) -> Iterator[None]:
             _screen(conn, _unscreened.pop(id(conn)))
             if isinstance(conn, sqlite3.Connection):
                 _index_deferred(conn)
-        except DB_ERRORS as e:
-            raise _database_failure(conn, e) from None
+        except DB_ERRORS as e:  # the batch's own statements: a deadlock undid it, which may go through again
+            raise (
+                Deadlocked(f"{_database_name(conn)}: {e}") if deadlocked(e) else _database_failure(conn, e)
+            ) from None
     except BaseException as e:
         del _spoiled[id(conn)]
         _takedowns.pop(id(conn), None)
@@ -2563,7 +2584,7 @@ def save_event_change(
             conn.executemany(_INSERT_EVENT, events)
             _events_changed(conn, events=[e["event_id"] for e in events], removed=[r.incident_id for r in removed])
     except DB_ERRORS as e:
-        raise database_error(conn, e) or ExtractError(f"cannot store the events ({e})") from None
+        raise statement_error(conn, e, f"cannot store the events ({e})") from None
     mirror = _mirror_of(conn)
     if mirror is not None:
         mirror.change(removed, added, placed)

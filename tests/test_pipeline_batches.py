@@ -2,8 +2,10 @@
 an article the store refuses is left out alone with one error naming it, a failing database is reported once and
 loses nothing committed, a re-run duplicates nothing, and the batch size never changes what is stored."""
 
+import concurrent.futures
 import json
 import sqlite3
+import time
 
 import pytest
 from postgres_server import BACKENDS
@@ -11,7 +13,7 @@ from postgres_server import BACKENDS
 from extract import pipeline, store
 from extract.articles import read_articles
 from extract.pipeline import ingest_paths
-from extract.postgres import redacted
+from extract.postgres import open_postgres, redacted
 from extract.records import Article
 from extract.text.screening import data_screen, may_name, stored_screens
 
@@ -369,3 +371,49 @@ def test_an_ingest_screens_again_the_rows_another_releases_name_lists_screened(t
     conn = store.connect(db)
     assert conn.execute(screens).fetchall() == current
     conn.close()
+
+
+@pytest.mark.parametrize(
+    "first, again, held, then",
+    [
+        # the batch stores c again: it holds c's row, waiting to delete c's incidents
+        ("c", True, "incidents WHERE article_id = 'c'", "articles WHERE article_id = 'c'"),
+        # b (a's copy) joins a's event: the batch holds the event's row, and at its end sets the roles of its reports
+        (
+            "a",
+            False,
+            "incidents WHERE article_id = 'a'",
+            "events WHERE event_id IN (SELECT event_id FROM incident_events WHERE article_id = 'a')",
+        ),
+    ],
+)
+def test_a_batch_deadlocked_by_another_writer_is_stored_again_whole(
+    postgres_server, tmp_path, small_extractor, first, again, held, then
+):
+    # Another writer (a Dask worker re-saving an article) holds rows the batch asks for, and then asks for one the
+    # batch holds: PostgreSQL ends the batch's transaction, the first to wait, and the batch runs again whole.
+    before = write_news(tmp_path / "first.jsonl", [s for s in STORIES if s[0] == first])
+    stories = [s for s in STORIES if again or s[0] != first]
+    news = write_news(tmp_path / "news.jsonl", stories)
+    reference, db = postgres_server.new_database(), postgres_server.new_database()
+    for target in (reference, db):
+        ingest_paths([before], db_path=target, extractor=small_extractor)
+    ingest(news, reference, small_extractor)
+    other = open_postgres(db)
+    other.__enter__()
+    other.execute(f"SELECT 1 FROM {held} FOR UPDATE").fetchall()
+    stored = concurrent.futures.ThreadPoolExecutor(1).submit(ingest, news, db, small_extractor)
+    deadline = time.monotonic() + 30
+    while not other_waits(other) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    other.execute(f"SELECT 1 FROM {then} FOR UPDATE").fetchall()  # the deadlock, then ends
+    other.__exit__(None, None, None)
+    other.close()
+    report, seen = stored.result(timeout=60)
+    assert (report.articles, report.errors, seen) == (len(stories), [], [a for a, _ in stories])
+    assert contents(db) == contents(reference)
+
+
+def other_waits(conn) -> bool:
+    """Whether another backend waits for a lock (the batch, for the rows `conn` holds)."""
+    return conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0] > 0

@@ -612,13 +612,23 @@ def _queried_rows(url: str, ids: Sequence[str], *, public_view: bool, events_vie
     first), the derived ones from derived_rows."""
     derived = derived_rows(url, public_view=public_view, events_view=events_view)
     wanted = pd.Index(ids)
-    stored_ids = list(dict.fromkeys(wanted[~wanted.isin(derived.whole.index)]))
+    # Of the derived rows only these ids', found by their index's table (kept with the rows): the readers' derived rows
+    # hold every protected report (416,667 at ten million), which put whole beside the stored rows made a new index to
+    # look the ids up in at every run (0.35 s of a 0.65 s rerun of the Map page).
+    whole, derived_reports = (_among(frame, wanted) for frame in (derived.whole, derived.reports))
+    stored_ids = list(dict.fromkeys(wanted[~wanted.isin(whole.index)]))
     with lent_connection(url) as conn:
         stored = _incidents_by_id(conn, stored_ids, corrections_of(url))
         shown = _stored_events(conn, stored) if events_view else stored
-    reports = pd.concat([stored, derived.reports]) if len(derived.reports) else stored
+    reports = pd.concat([stored, derived_reports]) if len(derived_reports) else stored
     texts = texts_of(url, ids, public_view=public_view, whole=reports)
-    return rows_of(ids, texts, pd.concat([shown, derived.whole]) if len(derived.whole) else shown)
+    return rows_of(ids, texts, pd.concat([shown, whole]) if len(whole) else shown)
+
+
+def _among(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """Return the rows of `frame` (indexed by unique incident ids) with these ids, in the frame's order."""
+    at = positions.find(frame.index, ids)
+    return frame.iloc[np.unique(at[at >= 0])]
 
 
 Point = tuple[float, float]

@@ -1,6 +1,6 @@
 """PostgreSQL's Map page asked by statements (dashboard.data.queried): the seconds one page run's questions take
-(how many, counts by type, borough, precision and month, the legend's pairs, the density's cells or the points, the
-table's page of ids), per link, in the readers' and the editors' view, of events and of reports; the seconds the
+(how many, counts by type, borough, precision and month, the legend's pairs, the density's cells or the points' rows,
+the table's page of rows), per link, in the readers' and the editors' view, of events and of reports; the seconds the
 rows the dashboard derives apart take to find and derive, once per database version; and the seconds the News vs
 recorded and Review pages' questions take, once per database version.
 
@@ -126,13 +126,13 @@ def page_run(url: str, filters: Filters, *, public_view: bool, events_view: bool
     started = time.perf_counter()
     shown = data.queried(url, filters, public_view=public_view, events_view=events_view)
     len(shown)
-    shown.newest(TABLE_ROWS)
+    data.shown_rows(url, shown.newest(TABLE_ROWS), public_view=public_view, events_view=events_view)  # the table
     drawn = maps.shown_view(filters.view, shown.drawable())
     shown.pairs("type", "weapon", drawn=True)
     if drawn == "density":
         shown.counts("cell", drawn=True)
     else:
-        shown.drawn()
+        data.shown_rows(url, shown.drawn(), public_view=public_view, events_view=events_view)
     # The box a filtered map opens on (maps.opening_view): a circle's or the chosen boroughs' own, else the points'.
     if narrows(filters) and filters.near is None and not filters.boroughs:
         shown.bounds()

@@ -469,7 +469,7 @@ def _cached_derived_reports(
         # and they are read by it.
         rest = tuple(i for i, typed in listed if not (public_view and typed))
         types = tuple(sorted(PROTECTED_TYPES)) if public_view else ()
-        reports = _incidents_by_id(conn, rest, found, types=list(types))
+        reports = _incidents_by_id(conn, rest, found, types=types, url=url)
     ids = sorted({*(i for i, _ in listed), *reports.index})  # with those of the types stored since `listed`
     frame = public_incidents(reports, name_vocabulary()) if public_view else reports
     return tuple(ids), types, rest, reports, frame
@@ -685,11 +685,16 @@ def event_row(db_path: str | Path, incident: str | None, *, public_view: bool) -
 
 
 def _incidents_by_id(
-    conn: store.Connection, ids: Sequence[str], found: Sequence[store.Correction], *, types: Sequence[str] = ()
+    conn: store.Connection,
+    ids: Sequence[str],
+    found: Sequence[store.Correction],
+    *,
+    types: Sequence[str] = (),
+    url: str | None = None,
 ) -> pd.DataFrame:
     """Return read_incidents' rows of these incidents, and of those of `types` (`found` the corrections), read by id
-    and by type."""
-    return _frame(_corrected(columnar.rows_frame(store.iter_map_rows_of(conn, ids, types=types)), found))
+    and by type (by Arrow's driver, given the PostgreSQL database's `url`: columnar.rows_frame)."""
+    return _frame(_corrected(columnar.rows_frame(conn, ids, types=types, url=url), found))
 
 
 def _stored_events(conn: store.Connection, reports: pd.DataFrame) -> pd.DataFrame:

@@ -259,12 +259,25 @@ def _read(
     return _stored_frame(rows)
 
 
-def rows_frame(rows: Iterator[tuple]) -> pd.DataFrame:
-    """Return map rows (store.iter_map_rows_of) as stored_frame makes them a frame, in its order."""
-    return _stored_frame(rows)[0]
+def rows_frame(
+    conn: store.Connection, incident_ids: Sequence[str], *, types: Sequence[str] = (), url: str | None = None
+) -> pd.DataFrame:
+    """Return the map rows of these incidents and of those of `types` (store.iter_map_rows_of, through `conn`) as
+    stored_frame makes them a frame, in its order; given the PostgreSQL database's `url`, those of `types` read by
+    Arrow's driver when it can: at ten million, the readers' 416,667 protected reports took 2.8 s in Python through
+    psycopg."""
+    read: list[pa.Table] = []
+    if url is not None and types:
+        select = store.map_rows_select(conn, ordered=False)
+        marks = ", ".join("?" * len(types))
+        pieces = _postgres_pieces(url, f"{select} WHERE i.type IN ({marks})", tuple(types))
+        typed = None if pieces is None else _typed(pieces)
+        if pieces == [] or typed is not None:  # read: none, or typed as the rest will be
+            read, types = ([] if typed is None else [typed]), ()
+    return _stored_frame(store.iter_map_rows_of(conn, incident_ids, types=types), read)[0]
 
 
-def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]:
+def _stored_frame(rows: Iterator[tuple], typed: Sequence[pa.Table] = ()) -> tuple[pd.DataFrame, pa.Table | None]:
     """Return store.iter_map_rows as a frame (MAP_COLUMNS, then MAP_EXTRAS) in store.iter_incident_rows' order
     (newest date first, no date last, then by incident id), its columns typed as one DataFrame.from_records of all
     the rows would type them (a whole-number column with a gap as floats); and the Arrow table it was made from.
@@ -276,7 +289,7 @@ def _stored_frame(rows: Iterator[tuple]) -> tuple[pd.DataFrame, pa.Table | None]
     import pandas as pd
 
     columns = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
-    tables: list[pa.Table] = []
+    tables: list[pa.Table] = [*typed]
     batch: list[tuple] = []
     try:
         while batch := list(itertools.islice(rows, LOAD_BATCH)):
@@ -356,22 +369,10 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     select = store.map_rows_select(conn, ordered=False)
     url = store.is_url(str(db_path))
     read_pieces = _postgres_pieces(str(db_path), select) if url else _sqlite_pieces(db_path, conn, select)
-    if read_pieces is None:
-        return []
-    names = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
-    kinds = [pa.float64() if n in ("lat", "lon") else pa.int64() if n in WHOLE_NUMBERS else pa.string() for n in names]
-    # The driver gives a piece's column of nothing but nulls a type of its own: made null, the other pieces type it.
-    # PostgreSQL's INTEGER columns come as int32, its text maybe as large strings: widened as sqlite3 would read them.
-    read_pieces = [
-        pa.table(
-            [widened(c, k) if c.null_count < len(c) else pa.nulls(len(c)) for c, k in zip(t.columns, kinds)], names
-        )
-        for t in read_pieces
-    ]
-    if any(c.type not in (k, pa.null()) for t in read_pieces for c, k in zip(t.columns, kinds)):
-        return []
-    table = pa.concat_tables(read_pieces, promote_options="permissive")
+    table = None if read_pieces is None else _typed(read_pieces)
     del read_pieces
+    if table is None:
+        return []
     if hidden or deleted:  # a filter copies every column, even of rows all kept
         left_out = pc.or_(
             pc.is_in(table["incident_id"], pa.array(sorted(hidden), pa.string())),
@@ -381,6 +382,24 @@ def _arrow_rows(db_path: str | Path, conn: store.Connection, *, hidden: set[str]
     # A column of nothing but nulls has Arrow's null type, as pa.array types such values read through sqlite3.
     columns = [pa.nulls(len(c)) if c.null_count == len(c) else c for c in table.columns]
     return [pa.table(columns, names=table.column_names)]
+
+
+def _typed(pieces: list[pa.Table]) -> pa.Table | None:
+    """Return the pieces of map rows a driver read in one table, typed as _stored_frame types them; None when there are
+    none (no piece gives their types) or a column is of another type (SQLite keeps text in an INTEGER column)."""
+    names = [*store.MAP_COLUMNS, *store.MAP_EXTRAS]
+    kinds = [pa.float64() if n in ("lat", "lon") else pa.int64() if n in WHOLE_NUMBERS else pa.string() for n in names]
+    # The driver gives a piece's column of nothing but nulls a type of its own: made null, the other pieces type it.
+    # PostgreSQL's INTEGER columns come as int32, its text maybe as large strings: widened as sqlite3 would read them.
+    pieces = [
+        pa.table(
+            [widened(c, k) if c.null_count < len(c) else pa.nulls(len(c)) for c, k in zip(t.columns, kinds)], names
+        )
+        for t in pieces
+    ]
+    if not pieces or any(c.type not in (k, pa.null()) for t in pieces for c, k in zip(t.columns, kinds)):
+        return None
+    return pa.concat_tables(pieces, promote_options="permissive")
 
 
 def widened(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:

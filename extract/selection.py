@@ -456,27 +456,25 @@ def derived(
     incidents: Sequence[str],
     articles: Sequence[str],
     protected: Sequence[str],
-    public: bool,
 ) -> list[tuple[str, bool]]:
     """Return the ids of the stored reports a dashboard derives itself rather than asks statements of, by id, each
     with whether its own type is `protected`: those of the `incidents` and `articles` an editor's correction touches,
     and every report of an event of several that holds one of them, or a report of a `protected` type (its event is
-    told by those alone), or has no lead (its reports disagree with its stored merge); and in the `public` view every
-    report of a `protected` type, whose point it moves."""
+    told by those alone), or has no lead (its reports disagree with its stored merge). The readers' view also derives
+    every report of a `protected` type, whose point it moves: the caller reads those by type."""
     shared = (
         "SELECT ie.event_id FROM incident_events ie JOIN incidents i ON i.incident_id = ie.incident_id "
         f"WHERE i.event_role <> {store.ROLE_OWN} AND (i.incident_id = ANY(?) OR i.article_id = ANY(?) "
         "OR i.type = ANY(?)) "
         f"UNION SELECT event_id FROM events WHERE n_reports > 1 AND lead_id IS NULL"
     )
-    own = "i.incident_id = ANY(?) OR i.article_id = ANY(?)" + (" OR i.type = ANY(?)" if public else "")
     sql = (
-        f"SELECT i.incident_id, i.type = ANY(?) FROM incidents i WHERE {own} "
+        "SELECT i.incident_id, i.type = ANY(?) FROM incidents i WHERE i.incident_id = ANY(?) OR i.article_id = ANY(?) "
         "UNION SELECT i.incident_id, i.type = ANY(?) FROM incident_events ie JOIN incidents i"
         f" ON i.incident_id = ie.incident_id WHERE ie.event_id IN ({shared})"
     )
     lists = [list(incidents), list(articles), list(protected)]
-    parameters = (lists[2], *lists[: 3 if public else 2], lists[2], *lists)
+    parameters = (lists[2], *lists[:2], lists[2], *lists)
     return sorted((row[0], bool(row[1])) for row in conn.execute(sql, parameters).fetchall())
 
 

@@ -281,6 +281,7 @@ def _stored_frame(rows: Iterator[tuple], typed: Sequence[pa.Table] = ()) -> tupl
     """Return store.iter_map_rows as a frame (MAP_COLUMNS, then MAP_EXTRAS) in store.iter_incident_rows' order
     (newest date first, no date last, then by incident id), its columns typed as one DataFrame.from_records of all
     the rows would type them (a whole-number column with a gap as floats); and the Arrow table it was made from.
+    `typed` are more of them, read into Arrow already (_typed), sorted with the rest.
 
     The rows go into Arrow a column at a time, LOAD_BATCH rows at a time (a million never sit in memory as Python
     tuples at once), and are sorted there: from_records and pandas' sort held the frame twice. A column Arrow cannot

@@ -406,10 +406,12 @@ def test_a_batch_deadlocked_by_another_writer_is_stored_again_whole(
     deadline = time.monotonic() + 30
     while not other_waits(other) and time.monotonic() < deadline:
         time.sleep(0.05)
+    waited = other_waits(other)  # else no deadlock follows, and the test would show nothing
     other.execute(f"SELECT 1 FROM {then} FOR UPDATE").fetchall()  # the deadlock, then ends
     other.__exit__(None, None, None)
     other.close()
     report, seen = stored.result(timeout=60)
+    assert waited
     assert (report.articles, report.errors, seen) == (len(stories), [], [a for a, _ in stories])
     assert contents(db) == contents(reference)
 

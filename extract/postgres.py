@@ -282,12 +282,6 @@ def open_postgres(url: str, *, read_only: bool = False) -> PostgresConnection:
     return PostgresConnection(raw, name, read_only=read_only)
 
 
-def rows_of(cursor: Any) -> Iterator[tuple]:
-    """Yield the rows of a cursor (a psycopg cursor without a result set yields none)."""
-    if cursor.description is not None:
-        yield from cursor
-
-
 def _psycopg() -> Any:
     import psycopg
 

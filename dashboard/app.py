@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard.display import escape_markdown
+from extract import columnar
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
@@ -53,3 +54,5 @@ st.navigation(pages).run()
 # Each run's thread allocates in an arena of its own, which keeps what the run freed: handed back, a server's memory
 # stays what its frames hold rather than the sum of its runs' peaks.
 data.hand_back_memory()
+# The kept copy of rows read in this run is written now that the page is drawn, not while its frames were made.
+columnar.write_copies()

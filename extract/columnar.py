@@ -45,6 +45,7 @@ WHOLE_NUMBERS = (
 """The incident columns the store keeps as INTEGER, and the map rows' numbers and name screen (store.MAP_EXTRAS)."""
 # Below this many incidents SQLite gives them in a second or so: no copy of them on disk (nor in tests' caches).
 SNAPSHOT_ROWS = 100_000
+SNAPSHOT_WAIT_SECONDS = 30.0  # a copy no caller asked to write (write_copies) is written this long after its read
 SNAPSHOT_PARTIAL_SECONDS = 3600  # a copy is written in seconds: a partial file this old was left by a killed process
 SNAPSHOT_FORMAT = 2  # bump when what _stored_frame makes changes in a way the store's column names do not show
 LOAD_BATCH = 100_000  # rows fetched per piece of the frame: a million never sit in memory as Python tuples at once
@@ -152,8 +153,8 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
     """Return the map rows stored at `db_path` (open as `conn`; `found` its corrections, whose hidden incidents and
     deleted articles are left out) as a frame of MAP_COLUMNS then MAP_EXTRAS, newest date first, no date last, then
     by incident id: the copy kept for this version when there is one, else read (and kept, for SNAPSHOT_ROWS and
-    more, when the database did not change while it was read: in a thread of its own, so that the caller does not
-    wait for it; `copies_written` waits)."""
+    more, when the database did not change while it was read: written by `write_copies`, in a thread of its own once
+    the caller's work is done; `copies_written` waits)."""
     copies_written()  # a copy of the last version still being written would land after this one's clean-up
     path = _snapshot_path(db_path, conn, found)
     # A correction made after `found` was read is in this version: no copy of it is read or kept with `found`.
@@ -168,20 +169,37 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
         and table.num_rows >= SNAPSHOT_ROWS
         and path == _snapshot_path(db_path, conn, found)
     ):
-        # The frame shares the table's buffers: writing it holds no more memory. At a million rows, 0.3 s.
-        writing = threading.Thread(target=_write_snapshot, args=(table, path), name="map copy")
-        with _WRITING_LOCK:  # started and listed at once: copies_written joins only started threads
-            writing.start()  # not a daemon: a process that ends meanwhile finishes the file first
-            _WRITING.append(writing)
+        # The frame shares the table's buffers: holding it until written holds no more memory. Written beside the
+        # dashboard building its frames, the copy slowed the cold first load at a million rows from 2.97-3.13 s to
+        # 4.18-5.47 s (alternating runs): it waits for write_copies, or for SNAPSHOT_WAIT_SECONDS.
+        with _WRITING_LOCK:
+            _PENDING.append((table, path))
+        due = threading.Timer(SNAPSHOT_WAIT_SECONDS, write_copies)
+        due.daemon = True  # a process that ends first keeps no copy, rather than waiting to write it
+        due.start()
     return frame
 
 
-_WRITING: list[threading.Thread] = []  # the copies stored_frame is writing
+_PENDING: list[tuple[pa.Table, Path]] = []  # the copies stored_frame read, not yet being written
+_WRITING: list[threading.Thread] = []  # the copies being written
 _WRITING_LOCK = threading.Lock()  # sessions run in threads of their own
 
 
+def write_copies() -> None:
+    """Start writing the copies `stored_frame` read and kept back, each in a thread of its own. Call it once the work
+    a write would slow is done (the dashboard does at the end of each page run); a copy nobody asks for is started
+    SNAPSHOT_WAIT_SECONDS after its read. Once started, a process that ends meanwhile finishes the file first."""
+    with _WRITING_LOCK:  # started and listed at once: copies_written joins only started threads
+        for table, path in _PENDING:
+            writing = threading.Thread(target=_write_snapshot, args=(table, path), name="map copy")
+            writing.start()  # not a daemon
+            _WRITING.append(writing)
+        _PENDING.clear()
+
+
 def copies_written() -> None:
-    """Return once the copies this process's `stored_frame` calls are writing are in place."""
+    """Return once the copies this process's `stored_frame` calls kept back are written (started now if not yet)."""
+    write_copies()
     with _WRITING_LOCK:
         pending = list(_WRITING)
     for writing in pending:

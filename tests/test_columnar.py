@@ -22,12 +22,14 @@ from dashboard_fixtures import CASES, build_incidents_db
 from events_fixtures import build_events_db
 from feed_fixtures import STORIES, Route, item, page, rss, serve
 from postgres_server import TEMPLATE
+from streamlit.testing.v1 import AppTest
 
 from dashboard import data
 from extract import columnar, corrections, store
 from extract.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
 AGENT = "crimemap-test (tests@example.org)"
 
 
@@ -305,7 +307,7 @@ def test_a_caller_waits_for_the_copies_another_caller_waits_for(cache, tmp_path,
     db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
     written, write = threading.Event(), columnar._write_snapshot
     monkeypatch.setattr(columnar, "_write_snapshot", lambda *a: (written.wait(10), write(*a)))
-    data.read_incidents(db)  # its copy is being written
+    data.read_incidents(db)  # its copy waits to be written: the first caller starts it
     waiting = [threading.Thread(target=columnar.copies_written) for _ in range(2)]
     for thread in waiting:
         thread.start()
@@ -355,3 +357,43 @@ def test_postgres_results_read_each_statement_with_its_parameters(postgres_url):
     first, nothing, text = columnar.postgres_results(postgres_url, statements)
     assert first.column(0).to_pylist() == [3, 4, 5] and nothing is None and text.column(0).to_pylist() == ["a?"]
     assert columnar.postgres_results(postgres_url, [("SELECT no_such_column", ())]) is None
+
+
+def copies_on_disk(cache: Path, *, within: float) -> list[Path]:
+    """The copies in `cache` once one is there, or after `within` seconds; without waiting for any being written."""
+    deadline = time.monotonic() + within
+    while not (found := sorted((cache / "frames").glob("*.arrow"))) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return found
+
+
+def test_a_copy_is_written_once_asked_not_while_its_reader_goes_on(cache, tmp_path, monkeypatch):
+    """Written beside the dashboard building its frames, the copy slowed a cold first load by a third."""
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    started, write = [], columnar._write_snapshot
+    monkeypatch.setattr(columnar, "_write_snapshot", lambda *a: (started.append(a[1]), write(*a)))
+    data.read_incidents(db)
+    assert copies_on_disk(cache, within=0.3) == [] and started == []
+    columnar.write_copies()
+    assert len(kept(cache)) == 1 and len(started) == 1
+    columnar.write_copies()  # nothing is left to write
+    assert len(started) == 1
+
+
+def test_a_copy_no_caller_asks_for_is_written_after_a_wait(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "SNAPSHOT_WAIT_SECONDS", 0.2)
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    frame = data.read_incidents(db)
+    assert len(copies_on_disk(cache, within=10)) == 1
+    pd.testing.assert_frame_equal(read_without_rows(db, monkeypatch), frame)
+
+
+def test_the_dashboard_writes_the_copy_its_run_read_once_the_page_is_drawn(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "SNAPSHOT_WAIT_SECONDS", 3600)  # only the page's own call writes it
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    monkeypatch.setenv("INCIDENTS_DB", str(db))
+    monkeypatch.setattr(sys, "argv", ["app.py"])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(copies_on_disk(cache, within=10)) == 1

@@ -191,8 +191,9 @@ def write_copies() -> None:
     SNAPSHOT_WAIT_SECONDS after its read. Once started, a process that ends meanwhile finishes the file first."""
     with _WRITING_LOCK:  # started and listed at once: copies_written joins only started threads
         for table, path in _PENDING:
-            writing = threading.Thread(target=_write_snapshot, args=(table, path), name="map copy")
-            writing.start()  # not a daemon
+            # Not a daemon, as a thread would be by default when started from one (a dashboard's page runs in one).
+            writing = threading.Thread(target=_write_snapshot, args=(table, path), name="map copy", daemon=False)
+            writing.start()
             _WRITING.append(writing)
         _PENDING.clear()
 

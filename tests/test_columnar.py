@@ -397,3 +397,27 @@ def test_the_dashboard_writes_the_copy_its_run_read_once_the_page_is_drawn(cache
     at.run()
     assert not at.exception
     assert len(copies_on_disk(cache, within=10)) == 1
+
+
+def test_a_copy_asked_for_from_a_daemon_thread_is_written_before_the_process_ends(cache, tmp_path):
+    """A dashboard's page runs in a daemon thread, whose threads are daemons unless said otherwise: a process that
+    ended as its copy was being written killed the writer (and aborted, Arrow writing to a Python file)."""
+    db = build_incidents_db(tmp_path / "incidents.db", cases=CASES)
+    script = (
+        "import sys, threading\n"
+        "from dashboard import data\n"
+        "from extract import columnar\n"
+        "columnar.SNAPSHOT_ROWS = 1\n"
+        "def page():\n"
+        "    data.read_incidents(sys.argv[1])\n"
+        "    columnar.write_copies()\n"
+        "run = threading.Thread(target=page, daemon=True)\n"
+        "run.start()\n"
+        "run.join()\n"
+    )
+    environ = {**os.environ, "CRIMEMAP_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(db)], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(sorted((cache / "frames").glob("*.arrow"))) == 1

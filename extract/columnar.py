@@ -170,8 +170,8 @@ def stored_frame(db_path: str | Path, conn: store.Connection, found: Sequence[st
         and path == _snapshot_path(db_path, conn, found)
     ):
         # The frame shares the table's buffers: holding it until written holds no more memory. Written beside the
-        # dashboard building its frames, the copy slowed the cold first load at a million rows from 2.97-3.13 s to
-        # 4.18-5.47 s (alternating runs): it waits for write_copies, or for SNAPSHOT_WAIT_SECONDS.
+        # dashboard building its frames, the copy slowed the cold first load at a million rows from 2.75-3.27 s to
+        # 3.74-5.58 s (alternating runs): it waits for write_copies, or for SNAPSHOT_WAIT_SECONDS.
         with _WRITING_LOCK:
             _PENDING.append((table, path))
         due = threading.Timer(SNAPSHOT_WAIT_SECONDS, write_copies)

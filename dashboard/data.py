@@ -15,6 +15,7 @@ import queue
 import sqlite3
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -76,6 +77,8 @@ CODED = ("type", "category", "borough", "precision", "weapon", "date", "cell")
 """The columns without_texts keeps as pandas categoricals (a code per row, each value once): tens to a few thousand
 values, which the page's filters and counts test and count once each rather than once per row (at 10M incidents, a
 borough filter 0.34 s and a count of the cells 0.3 s as text)."""
+CACHED_LINKS = 32  # links whose answers a server keeps per PostgreSQL database (queried): counts, ids and bounds,
+# a few MB at most each
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # When the index finds more texts than this part of the rows (a fifth), reading them with its rows costs more than
 # reading every incident's (at a million, by ADBC: every incident's two texts 1 us a row; the index's 2.3 us a text
@@ -399,7 +402,35 @@ def framed(db_path: str | Path, filters: Filters, *, public_view: bool, events_v
 
 def queried(url: str, filters: Filters, *, public_view: bool, events_view: bool) -> QueryShown:
     """Return `shown` of the PostgreSQL database at `url` asked of it statement by statement (dashboard.shown.
-    QueryShown), but for the rows the dashboard derives itself (`derived_rows`), which a frame of them answers."""
+    QueryShown), but for the rows the dashboard derives itself (`derived_rows`), which a frame of them answers. The
+    answers are kept for the link (its filters, whichever incident is open) and the database's version, CACHED_LINKS
+    of them: a rerun that changes no filter, such as opening an incident or choosing a row of the table, asks no
+    statement again (at ten million incidents, a text search finding a third of them took 12-15 s a run)."""
+    version = _frames_version(url)
+    link = (replace(filters, incident=None), public_view, events_view)
+    answers = _cached_answers(url, version)
+    with _ANSWERS_LOCK:
+        if (found := answers.get(link)) is not None:
+            answers.move_to_end(link)
+            return found
+    found = _queried(url, filters, public_view=public_view, events_view=events_view)
+    with _ANSWERS_LOCK:
+        answers[link] = found
+        while len(answers) > CACHED_LINKS:
+            answers.popitem(last=False)  # the link used longest ago
+    return found
+
+
+_ANSWERS_LOCK = threading.Lock()  # sessions run in threads of their own
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_answers(url: str, version: tuple) -> OrderedDict[tuple, QueryShown]:
+    """Return {link: its QueryShown} of the database at `url` at `version`, the link last asked for last."""
+    return OrderedDict()
+
+
+def _queried(url: str, filters: Filters, *, public_view: bool, events_view: bool) -> QueryShown:
     derived = derived_rows(url, public_view=public_view, events_view=events_view)
     search, matches = None, None
     if filters.query:
@@ -1380,6 +1411,7 @@ def _driver_texts(db_path: str, statements: Sequence[tuple[str, tuple, int]]) ->
 
 # What _frames_version lets go too.
 _VERSION_CACHES = (
+    _cached_answers,
     _cached_dates,
     _cached_stored_events,
     _cached_choices,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -160,11 +160,13 @@ the filters' indexes, then ordered: found by walking the order's index, a page o
 class QueryShown:
     """`Shown` of the stored reports that `kept` keeps, asked of a PostgreSQL database statement by statement
     (extract.selection), together with `extra`: a FrameShown of the rows the dashboard derives itself (corrected by an
-    editor, say), whose ids `kept` leaves out. Each statement's answer is kept for the page run that asks it."""
+    editor, say), whose ids `kept` leaves out. Each answer but an incident's own (marker, stack) is kept with the
+    object, for as long as it is kept: dashboard.data.queried keeps it for its link and the database's version."""
 
     def __init__(self, connect: Connect, kept: Selection, *, extra: FrameShown | None = None) -> None:
         self.connect, self.kept, self.extra = connect, kept, extra
         self._tallies: dict[tuple[tuple[str, ...], bool], pd.DataFrame] = {}
+        self._answers: dict[tuple, Any] = {}  # newest, drawn, bounds and _few, by what was asked
         parts = selection.in_parts(kept)
         self._parts = None if parts is None else [QueryShown(connect, part) for part in parts]
 
@@ -173,7 +175,8 @@ class QueryShown:
         return own + (len(self.extra) if self.extra is not None else 0)
 
     def newest(self, n: int | None = None) -> pd.Index:
-        return self._in_order(lambda conn: selection.newest(conn, self.kept, n, few=self._few(conn)), n, drawn=False)
+        read = lambda conn: selection.newest(conn, self.kept, n, few=self._few(conn))  # noqa: E731
+        return self._kept(("newest", n), lambda: self._in_order(read, n, drawn=False))
 
     def counts(self, column: str, *, drawn: bool = False) -> pd.Series:
         found = self._counted((column,), drawn=drawn)
@@ -205,9 +208,12 @@ class QueryShown:
 
     def drawn(self) -> pd.Index:
         read = lambda conn: selection.newest(conn, self.kept, drawn=True, few=self._few(conn))  # noqa: E731
-        return self._in_order(read, None, drawn=True)
+        return self._kept(("drawn",), lambda: self._in_order(read, None, drawn=True))
 
     def bounds(self) -> Bounds | None:
+        return self._kept(("bounds",), self._bounds)
+
+    def _bounds(self) -> Bounds | None:
         cells = self._tally(("cell",), drawn=True)["cell"] if self.drawable() > EXACT_BOUNDS else None
         if cells is not None and cells.notna().all():  # the density view's cells, counted for it anyway
             own = selection.cells_bounds(cells)
@@ -249,11 +255,20 @@ class QueryShown:
         ids = [i for i, _ in ordered([(i, d) for i, d, *_ in rows])]
         return [incident] + [i for i in ids if i != incident]
 
+    def _kept(self, asked: tuple, answer: Callable[[], Any]) -> Any:
+        """The answer to what was `asked`, made by `answer` the first time."""
+        if asked not in self._answers:  # sessions share the object: two may both make it, and keep the same
+            self._answers[asked] = answer()
+        return self._answers[asked]
+
     def _few(self, conn: store.Connection) -> bool:
         """Whether the kept rows are few (FEW_SHARE) beside those the order's index would walk past for them: found
         first, then ordered. It walks the stored rows, or of a date range only the range's, which it holds together
         (counted by day ahead): at ten million, a month's first page of events took 0.375 s found first, 0.001 s
         walked."""
+        return self._kept(("few",), lambda: self._counted_few(conn))
+
+    def _counted_few(self, conn: store.Connection) -> bool:
         if self.kept.date_from is None and self.kept.date_to is None:
             return len(self) * FEW_SHARE < selection.stored(conn)
         kept = self.kept

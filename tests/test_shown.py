@@ -1,6 +1,7 @@
 import collections
 import contextlib
 import json
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -59,6 +60,15 @@ def test_pairs_keep_a_missing_value_as_none(frame):
     pairs = FrameShown(frame, NO_FILTERS).pairs("type", "weapon")
     assert pairs["n"].sum() == len(frame)
     assert pairs["weapon"].map(lambda w: w is None or isinstance(w, str)).all()
+
+
+@pytest.fixture(autouse=True)
+def asked_afresh():
+    """Each test asks its own statements: the answers data.queried keeps per link and database version would carry
+    one test's (asked under its patched limits, say) into the next."""
+    data._cached_answers.clear()
+    yield
+    data._cached_answers.clear()
 
 
 @pytest.fixture(scope="module")
@@ -725,3 +735,33 @@ def test_filter_choices_asked_as_the_loaded_frame_holds_them(postgres_server):
     expected = filter_choices(data.incidents(url), **vocabularies)
     assert "Bexley" not in expected.boroughs and "Islington" in expected.boroughs
     assert data.filter_choices(url, **vocabularies) == expected
+
+
+def versions(sql: str) -> bool:
+    """Whether `sql` asks the database's version (store.map_version), as every page run does."""
+    return "pg_stat_user_tables" in sql or "pg_is_in_recovery" in sql
+
+
+def test_a_links_answers_are_asked_once_for_its_reruns_until_the_map_changes(postgres_server, monkeypatch):
+    # A rerun of the link (an incident opened or not) asks no statement; another link asks its own, and so does the
+    # link once the map's rows change.
+    url = postgres_server.new_database()
+    build_incidents_db(url, cases=varied_cases(30, seed=5))
+    asked = data.queried(url, NO_FILTERS, public_view=False, events_view=False)
+    first = answers(asked, [])
+    sent = []
+    execute = store.PostgresConnection.execute
+    with monkeypatch.context() as patched:
+        patched.setattr(store.PostgresConnection, "execute", lambda c, sql, *a: sent.append(sql) or execute(c, sql, *a))
+        again = data.queried(url, replace(NO_FILTERS, incident="varied003:0"), public_view=False, events_view=False)
+        assert again is asked and answers(again, []) == first
+        assert sent and not [sql for sql in sent if not versions(sql)]  # only the database's version was asked
+        other = data.queried(url, Filters(types=("robbery",)), public_view=False, events_view=False)
+        assert other is not asked and len(other) < first["len"] and [sql for sql in sent if not versions(sql)]
+    version = data.map_version(url)
+    build_incidents_db(url, cases=(NAMED,))
+    deadline = time.monotonic() + 30  # the server counts a writer's rows within about a second of its session
+    while data.map_version(url) == version and time.monotonic() < deadline:
+        time.sleep(0.1)
+    changed = data.queried(url, NO_FILTERS, public_view=False, events_view=False)
+    assert changed is not asked and len(changed) == first["len"] + 1

@@ -737,9 +737,10 @@ def _stored_events(conn: store.Connection, reports: pd.DataFrame) -> pd.DataFram
     report_ids: dict[str, list[str]] = {i: [] for i in ids}
     for lead, report in selection.told(conn, [lead[0] for lead in leads]):
         report_ids[lead].append(report)
-    for lead, *merged in leads:
-        for column, value in zip(store.EVENT_VALUES, merged):
-            frame.at[lead, column] = value
+    if leads:  # a column at a time: a cell at a time, the 6,600 of a month's points at a million took 0.35 s a run
+        at = frame.index.get_indexer([lead for lead, *_ in leads])
+        for k, column in enumerate(store.EVENT_VALUES, start=1):
+            frame.iloc[at, frame.columns.get_loc(column)] = [merged[k] for merged in leads]
     frame[REPORT_IDS] = [tuple(report_ids[i]) or (i,) for i in ids]
     frame[REPORTS] = frame[REPORT_IDS].map(len)
     return frame

@@ -9,9 +9,9 @@ incidents by one INSERT ... SELECT over generate_series, unless it holds N alrea
 types, the boroughs, seven years of days and Greater London's bounding box, a tenth of them leads of events of two
 reports and a tenth their other reports, a twentieth fatal, a seventeenth undated, their texts screened as naming no
 one (as an ingest screens them). Each link runs twice, and the faster is printed (nothing is kept between runs but the
-derived rows and what a search found: the answers data.queried keeps for a link are let go of before each run, so that
-each asks its statements as a filter change does); of a search, its first run too. Last, the slowest rerun of any link
-with its answers kept (as a rerun that changes no filter finds them).
+derived rows and what a search found: the answers data.queried keeps for a link, and the rows shown, are let go of
+before each run, so that each asks its statements as a filter change does); of a search, its first run too. Last,
+the slowest rerun of any link with its answers and rows kept (as a rerun that changes no filter finds them).
 
 Example:
     .venv/bin/python benchmarks/dashboard_queries.py 1000000
@@ -128,6 +128,7 @@ def page_run(url: str, filters: Filters, *, public_view: bool, events_view: bool
     with none of the answers kept from an earlier run of the link."""
     if not kept:
         data._cached_answers.clear()
+        data._cached_rows.clear()
     started = time.perf_counter()
     shown = data.queried(url, filters, public_view=public_view, events_view=events_view)
     len(shown)

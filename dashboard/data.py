@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import h3
 import numpy as np
@@ -79,6 +80,7 @@ values, which the page's filters and counts test and count once each rather than
 borough filter 0.34 s and a count of the cells 0.3 s as text)."""
 CACHED_LINKS = 32  # links whose answers a server keeps per PostgreSQL database (queried): counts, ids and bounds,
 # a few MB at most each
+CACHED_ROWS = 16  # sets of rows shown whole a server keeps per PostgreSQL database: up to POINT_LIMIT rows each
 CACHED_QUERIES = 16  # text searches kept per server: a boolean per row each, so 1 MB at a million incidents
 # When the index finds more texts than this part of the rows (a fifth), reading them with its rows costs more than
 # reading every incident's (at a million, by ADBC: every incident's two texts 1 us a row; the index's 2.3 us a text
@@ -406,27 +408,38 @@ def queried(url: str, filters: Filters, *, public_view: bool, events_view: bool)
     answers are kept for the link (its filters, whichever incident is open) and the database's version, CACHED_LINKS
     of them: a rerun that changes no filter, such as opening an incident or choosing a row of the table, asks no
     statement again (at ten million incidents, a text search finding a third of them took 12-15 s a run)."""
-    version = _frames_version(url)
     link = (replace(filters, incident=None), public_view, events_view)
-    answers = _cached_answers(url, version)
-    with _ANSWERS_LOCK:
-        if (found := answers.get(link)) is not None:
-            answers.move_to_end(link)
+    make = functools.partial(_queried, url, filters, public_view=public_view, events_view=events_view)
+    return _kept(_cached_answers(url, _frames_version(url)), link, make, most=CACHED_LINKS)
+
+
+Kept = TypeVar("Kept")
+_KEPT_LOCK = threading.Lock()  # sessions run in threads of their own
+
+
+def _kept(held: OrderedDict[tuple, Kept], key: tuple, make: Callable[[], Kept], *, most: int) -> Kept:
+    """Return held[key], made by `make` when `held` has none; `held` keeps the `most` last asked for."""
+    with _KEPT_LOCK:
+        if (found := held.get(key)) is not None:
+            held.move_to_end(key)
             return found
-    found = _queried(url, filters, public_view=public_view, events_view=events_view)
-    with _ANSWERS_LOCK:
-        answers[link] = found
-        while len(answers) > CACHED_LINKS:
-            answers.popitem(last=False)  # the link used longest ago
+    found = make()
+    with _KEPT_LOCK:
+        held[key] = found
+        while len(held) > most:
+            held.popitem(last=False)  # the one asked for longest ago
     return found
-
-
-_ANSWERS_LOCK = threading.Lock()  # sessions run in threads of their own
 
 
 @st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
 def _cached_answers(url: str, version: tuple) -> OrderedDict[tuple, QueryShown]:
     """Return {link: its QueryShown} of the database at `url` at `version`, the link last asked for last."""
+    return OrderedDict()
+
+
+@st.cache_resource(show_spinner=False, max_entries=CACHED_DATABASES)
+def _cached_rows(url: str, version: tuple) -> OrderedDict[tuple, pd.DataFrame]:
+    """Return {(ids, public_view, events_view): _queried_rows' rows} of the database at `url` at `version`."""
     return OrderedDict()
 
 
@@ -812,7 +825,11 @@ def shown_rows(db_path: str | Path, ids: Sequence[str], *, public_view: bool, ev
         table = shown_rows(db_path, shown.index[:TABLE_ROWS], public_view=True, events_view=True)
     """
     if store.is_url(str(db_path)):
-        found = _queried_rows(str(db_path), ids, public_view=public_view, events_view=events_view)
+        # Kept for the version: a rerun that changes no filter shows the same rows (at a million, a month's drawn
+        # points read by id took 0.37 s of a run).
+        url, key = str(db_path), (tuple(ids), public_view, events_view)
+        make = functools.partial(_queried_rows, url, ids, public_view=public_view, events_view=events_view)
+        found = _kept(_cached_rows(url, _frames_version(url)), key, make, most=CACHED_ROWS)
     else:
         found = framed_rows(db_path, ids, public_view=public_view, events_view=events_view)
     first = [c for c in store.INCIDENT_COLUMNS if c in found]
@@ -1413,6 +1430,7 @@ def _driver_texts(db_path: str, statements: Sequence[tuple[str, tuple, int]]) ->
 # What _frames_version lets go too.
 _VERSION_CACHES = (
     _cached_answers,
+    _cached_rows,
     _cached_dates,
     _cached_stored_events,
     _cached_choices,

@@ -67,8 +67,10 @@ def asked_afresh():
     """Each test asks its own statements: the answers data.queried keeps per link and database version would carry
     one test's (asked under its patched limits, say) into the next."""
     data._cached_answers.clear()
+    data._cached_rows.clear()
     yield
     data._cached_answers.clear()
+    data._cached_rows.clear()
 
 
 @pytest.fixture(scope="module")
@@ -743,25 +745,28 @@ def versions(sql: str) -> bool:
 
 
 def test_a_links_answers_are_asked_once_for_its_reruns_until_the_map_changes(postgres_server, monkeypatch):
-    # A rerun of the link (an incident opened or not) asks no statement; another link asks its own, and so does the
-    # link once the map's rows change.
+    # A rerun of the link (an incident opened or not) asks no statement, nor reads the rows it shows again; another
+    # link asks its own, and so does the link once the map's rows change.
     url = postgres_server.new_database()
     build_incidents_db(url, cases=varied_cases(30, seed=5))
-    asked = data.queried(url, NO_FILTERS, public_view=False, events_view=False)
+    asked = data.queried(url, NO_FILTERS, public_view=False, events_view=True)
     first = answers(asked, [])
+    rows = data.shown_rows(url, asked.newest(7), public_view=False, events_view=True)
     sent = []
     execute = store.PostgresConnection.execute
     with monkeypatch.context() as patched:
         patched.setattr(store.PostgresConnection, "execute", lambda c, sql, *a: sent.append(sql) or execute(c, sql, *a))
-        again = data.queried(url, replace(NO_FILTERS, incident="varied003:0"), public_view=False, events_view=False)
+        again = data.queried(url, replace(NO_FILTERS, incident="varied003:0"), public_view=False, events_view=True)
         assert again is asked and answers(again, []) == first
+        shown = data.shown_rows(url, again.newest(7), public_view=False, events_view=True)
+        pd.testing.assert_frame_equal(shown, rows)
         assert sent and not [sql for sql in sent if not versions(sql)]  # only the database's version was asked
-        other = data.queried(url, Filters(types=("robbery",)), public_view=False, events_view=False)
+        other = data.queried(url, Filters(types=("robbery",)), public_view=False, events_view=True)
         assert other is not asked and len(other) < first["len"] and [sql for sql in sent if not versions(sql)]
     version = data.map_version(url)
     build_incidents_db(url, cases=(NAMED,))
     deadline = time.monotonic() + 30  # the server counts a writer's rows within about a second of its session
     while data.map_version(url) == version and time.monotonic() < deadline:
         time.sleep(0.1)
-    changed = data.queried(url, NO_FILTERS, public_view=False, events_view=False)
+    changed = data.queried(url, NO_FILTERS, public_view=False, events_view=True)
     assert changed is not asked and len(changed) == first["len"] + 1

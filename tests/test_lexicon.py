@@ -13,7 +13,9 @@ from extract.records import ExtractError
 from extract.text.cues import load_vocabulary
 from extract.text.folding import fold_text
 from extract.text.lexicon import (
+    CUES,
     Form,
+    FormMatch,
     compile_forms,
     every_form,
     expand,
@@ -25,6 +27,7 @@ from extract.text.lexicon import (
     regular_third,
     starts_at_anchor,
 )
+from extract.text.scan import scan
 
 LEXICON_FILES = ("crime_types.csv", "crime_lemmas.csv", "crime_lexicon_words.csv", "crime_weapons.csv")
 LEXICON_FILES += ("crime_methods.csv",)
@@ -399,6 +402,35 @@ def test_matching_at_anchors_finds_what_the_window_search_finds():
     assert found == [every_form(text, matcher=searched) for text in folded]
     anchored = {matcher.patterns[i] for i in matcher.at_anchors}
     assert sum(m.form in anchored for forms in found for m in forms) > 100
+
+
+def test_an_anchors_patterns_are_tried_in_turn_each_compiled_once():
+    """The patterns an anchor opens are tried in turn right there, and the first that matches is found, as one
+    alternation of them would find it; each pattern is compiled once, whichever anchors open it (on the phrasing
+    suites' sentences)."""
+    matcher = dataclasses.replace(load_vocabulary().matcher, compiled={})
+    patterns = matcher.patterns
+    folded = [
+        fold_text(case.sentence)
+        for directory in sorted(DATA_DIR.glob("evaluation/phrasing*"))
+        for case in (*load_suite(directory).crimes, *load_suite(directory).figurative)
+    ]
+    found = [every_form(text, matcher=matcher) for text in folded]
+    assert matcher.compiled and all(regex.pattern == patterns[i].pattern for i, regex in matcher.compiled.items())
+    tried = 0
+    for text, forms in zip(folded, found, strict=True):
+        for start, _, (_, _, _, opening) in scan(text, text, scanner=matcher.scanner).of(CUES):
+            if len(opening) < 2:
+                continue
+            one = re.compile("|".join(f"(?P<p{i}>{patterns[i].pattern})" for i in opening))
+            opened = {patterns[i] for i in opening}
+            here = [f for f in forms if f.start == start and f.form in opened]
+            if m := one.match(text, start):
+                tried += m.lastgroup != f"p{opening[0]}"  # a later pattern's match: the first did not match
+                assert here == [FormMatch(m.start(), m.end(), patterns[int(m.lastgroup[1:])])]
+            else:
+                assert here == []
+    assert tried > 10
 
 
 def copy_lexicon(tmp_path):

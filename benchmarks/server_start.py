@@ -4,9 +4,13 @@ Debian's chromium (Playwright, /usr/bin/chromium).
 
 For each size and server, a new server with the map's copy kept (as after an ingest; none is below 100,000
 incidents), each time in a fresh cache directory; the default page is asked for as soon as the server answers its
-health check, and (serve.py) once it says its warm-up is over. A page is shown when its count is on it and Streamlit's
-running indicator is gone. Printed: the seconds from the server's start to its health, the warm-up's own seconds, and
-the first and second page's seconds from their request, over --runs servers each.
+health check, and (serve.py) once it says its warm-up is over. Then (serve.py) the first pages after a write of the
+map's rows: one more article stored, its map copy kept as ingest keeps it (dashboard_scale.add_article, keep_copy),
+asked for once the server says it warmed up again for the new version, or REWARM_WAIT seconds after the write when
+it says nothing (a server that does not warm up again: its first reader makes the new version). A page is shown when
+its count is on it and Streamlit's running indicator is gone. Printed: the seconds from the server's start to its
+health, the warm-up's own seconds (after a write, the warm-up again's), and the first and second page's seconds from
+their request, over --runs servers each.
 
 Example:
     .venv/bin/python benchmarks/server_start.py                  # 10,000 and 1,000,000 incidents, 2 runs each
@@ -23,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard_scale import database, keep_copy, size
+from dashboard_scale import add_article, database, keep_copy, size
 from playwright.sync_api import sync_playwright
 
 from extract.cache import CACHE_ENV
@@ -36,13 +40,17 @@ CHROMIUM = "/usr/bin/chromium"
 SIZES = (10_000, 1_000_000)
 SECONDS = re.compile(r" in ([\d.]+) s\.$")  # the end of the warm-up's line
 PAGE_SECONDS = 300
-SERVERS = (("app.py", "dashboard/app.py", False), ("serve.py", "dashboard/serve.py", False))
-AFTER_WARM = ("serve.py, after its warm-up", "dashboard/serve.py", True)
+REWARM_WAIT = 60  # seconds after a write at most before its first page is asked for (a million: a 10 s warm-up)
+SERVERS = (("app.py", "dashboard/app.py", "at once"), ("serve.py", "dashboard/serve.py", "at once"))
+AFTER_WARM = ("serve.py", "dashboard/serve.py", "after the warm-up")
+AFTER_WRITE = ("serve.py", "dashboard/serve.py", "after a write")
+ASKED = ("at once", "after the warm-up", "after a write")
 
 
-def warm_seconds(log_path: Path, *, wait: bool) -> float | None:
-    """Return the warm-up's seconds from the server's output (waiting for them when `wait`), None without any."""
-    line = warm_line(log_path, seconds=PAGE_SECONDS if wait else 0)
+def warm_seconds(log_path: Path, *, wait: float, again: int = 0) -> float | None:
+    """Return the warm-up's seconds (the `again`th warm-up's after it) from the server's output, waiting up to `wait`
+    seconds for them; None without any."""
+    line = warm_line(log_path, seconds=wait, again=again)
     return None if line is None else float(SECONDS.search(line).group(1))
 
 
@@ -58,8 +66,9 @@ def page_seconds(browser, url: str) -> float:
     return seconds
 
 
-def one_server(target: str, script: str, *, after_warm: bool, browser) -> dict:
-    """Start a server of `script` on `target` with the map's copy kept, open two pages; return the figures."""
+def one_server(target: str, script: str, *, asked: str, browser) -> dict:
+    """Start a server of `script` on `target` with the map's copy kept, open two pages when `asked` (SERVERS,
+    AFTER_WARM, AFTER_WRITE); return the figures."""
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "INCIDENTS_DB": target, CACHE_ENV: folder}
         keep_copy(target, env)
@@ -67,11 +76,15 @@ def one_server(target: str, script: str, *, after_warm: bool, browser) -> dict:
         started = time.perf_counter()
         with streamlit_server(env, log_path, script=script) as url:
             healthy = time.perf_counter() - started
-            warmed = warm_seconds(log_path, wait=after_warm)
+            warmed = warm_seconds(log_path, wait=0 if asked == "at once" else PAGE_SECONDS)
+            if asked == "after a write":
+                add_article(target)
+                keep_copy(target, env)
+                warmed = warm_seconds(log_path, wait=REWARM_WAIT, again=1)
             first = page_seconds(browser, url)
             second = page_seconds(browser, url)
-            if warmed is None and script.endswith("serve.py"):
-                warmed = warm_seconds(log_path, wait=True)
+            if warmed is None and asked == "at once" and script.endswith("serve.py"):
+                warmed = warm_seconds(log_path, wait=PAGE_SECONDS)
     return {"healthy": healthy, "warm": warmed, "first": first, "second": second}
 
 
@@ -81,7 +94,7 @@ def spread(values: list[float]) -> str:
     return f"{low:.2f}" if round(low, 2) == round(high, 2) else f"{low:.2f}-{high:.2f}"
 
 
-def main(sizes: tuple[int, ...], runs: int) -> None:
+def main(sizes: tuple[int, ...], runs: int, asked: tuple[str, ...] = ASKED) -> None:
     print("| incidents | server | page asked | healthy after s | warm-up s | first page s | second page s |")
     print("|---:|---|---|---:|---:|---:|---:|")
     with sync_playwright() as playwright:
@@ -89,11 +102,13 @@ def main(sizes: tuple[int, ...], runs: int) -> None:
         try:
             for n in sizes:
                 target = database(n, None)
-                for name, script, after_warm in (*SERVERS, AFTER_WARM):
-                    found = [one_server(target, script, after_warm=after_warm, browser=browser) for _ in range(runs)]
+                for name, script, when in (*SERVERS, AFTER_WARM, AFTER_WRITE):
+                    if when not in asked:
+                        continue
+                    found = [one_server(target, script, asked=when, browser=browser) for _ in range(runs)]
                     warm = [f["warm"] for f in found if f["warm"] is not None]
                     print(
-                        f"| {n:,} | {name.split(',')[0]} | {'after the warm-up' if after_warm else 'at once'} "
+                        f"| {n:,} | {name} | {when} "
                         f"| {spread([f['healthy'] for f in found])} | {spread(warm) if warm else '-'} "
                         f"| {spread([f['first'] for f in found])} | {spread([f['second'] for f in found])} |",
                         flush=True,
@@ -113,9 +128,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "sizes", nargs="*", type=size, default=list(SIZES), metavar="N", help="incidents (default: %(default)s)"
     )
     parser.add_argument("--runs", type=int, default=2, help="servers started per size and way (default: %(default)s)")
+    parser.add_argument(
+        "--asked",
+        nargs="+",
+        type=lambda text: text.replace("-", " "),
+        choices=ASKED,
+        default=list(ASKED),
+        help="when pages are asked for, a word's spaces as hyphens: at-once, after-a-write (default: all)",
+    )
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     args = parse_args()
-    main(tuple(args.sizes), args.runs)
+    main(tuple(args.sizes), args.runs, tuple(args.asked))

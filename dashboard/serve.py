@@ -8,6 +8,11 @@ A reader who comes during the warm-up waits for the value being made (each st.ca
 under its lock), not for a second making of it. A warm-up that fails, finds the database unusable or outlasts
 Streamlit's check (60 s) says so on the server's output, and the first page makes what it did not.
 
+Then the server keeps it warm: when the map's rows change (`watch`, an ingest, an editor's correction: data.
+map_version, asked every REWARM_POLL_SECONDS), it runs the default page again, so that the first reader after a
+write does not wait for the new version's frames (at a million incidents in SQLite, a new read; at ten million in
+PostgreSQL, the readers' derived rows) but finds them made or being made.
+
 An st.App (Streamlit's ASGI entry) rather than dashboard/app.py itself, which Streamlit runs only for a session: the
 App's lifespan is what a server runs before its first session. The run is Runtime.does_script_run_without_error, the
 method behind Streamlit's /_stcore/script-health-check.
@@ -30,10 +35,12 @@ from streamlit.runtime import Runtime
 from dashboard import data  # and with it pandas, Arrow and the store: imported before the server answers
 
 APP = Path(__file__).resolve().with_name("app.py")
+REWARM_POLL_SECONDS = 2.0  # how often the map's version is asked: a stat of a SQLite file, a statement of a server
 
 
-async def warm_up() -> None:
-    """Run the app's default page once in the running server and say on the server's output how it went."""
+async def warm_up(*, again: bool = False) -> None:
+    """Run the app's default page once in the running server and say on the server's output how it went (`again`:
+    for a new version of the map's rows)."""
     started = time.perf_counter()
     try:
         ran, said = await Runtime.instance().does_script_run_without_error()
@@ -41,14 +48,40 @@ async def warm_up() -> None:
         problem = await asyncio.to_thread(data.read_problem, str(data.database_path())) if ran else None
     except Exception as e:  # the server goes on without it
         ran, said, problem = False, f"{type(e).__name__}: {e}", None
-    outcome = "warmed" if ran and problem is None else f"not warmed ({problem or said}): the first page loads it"
+    new = " again for a new version of the map's rows" if again else ""
+    outcome = (
+        f"warmed{new}" if ran and problem is None else f"not warmed{new} ({problem or said}): the first page loads it"
+    )
     print(f"  The map page's data {outcome} in {time.perf_counter() - started:.1f} s.", flush=True)
+
+
+async def map_version() -> tuple | None:
+    """Return data.map_version of the app's database, None while it cannot be read (its problem is the page's to
+    say, and the warm-up's)."""
+    try:
+        return await asyncio.to_thread(data.map_version, data.database_path())
+    except Exception:
+        return None
+
+
+async def keep_warm() -> None:
+    """Warm the default page up as the server starts, then again each time the map's rows have changed."""
+    before = await map_version()
+    await warm_up()
+    warmed_at = before if before is not None else await map_version()  # None: the warm-up may have built it
+    while True:
+        await asyncio.sleep(REWARM_POLL_SECONDS)
+        version = await map_version()
+        if version is not None and version != warmed_at:
+            # Read before the run: a write during it is a version the next poll finds, and warms up for.
+            warmed_at = version
+            await warm_up(again=True)
 
 
 @contextlib.asynccontextmanager
 async def warmed(_: st.App) -> AsyncIterator[None]:
-    """Start warm_up as the server starts, without holding it back: the server answers meanwhile."""
-    task = asyncio.create_task(warm_up())
+    """Start keep_warm as the server starts, without holding it back: the server answers meanwhile."""
+    task = asyncio.create_task(keep_warm())
     try:
         yield
     finally:

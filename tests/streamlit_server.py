@@ -57,13 +57,14 @@ def streamlit_server(
                 process.kill()
 
 
-def warm_line(log_path: Path, *, seconds: float) -> str | None:
-    """Return the line a server of dashboard/serve.py writing to `log_path` says its warm-up ended with, waiting up to
-    `seconds` for it; None when there is none by then."""
+def warm_line(log_path: Path, *, seconds: float, again: int = 0) -> str | None:
+    """Return the line a server of dashboard/serve.py writing to `log_path` says its warm-up ended with (its `again`th
+    warm-up after that, for a new version of the map's rows), waiting up to `seconds` for it; None when there is none
+    by then."""
     deadline = time.monotonic() + seconds
     while True:
-        if found := [line.strip() for line in log_path.read_text().splitlines() if WARM_LINE in line]:
-            return found[0]
+        if len(found := [line.strip() for line in log_path.read_text().splitlines() if WARM_LINE in line]) > again:
+            return found[again]
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.1)

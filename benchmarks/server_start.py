@@ -10,11 +10,13 @@ asked for once the server says it warmed up again for the new version, or REWARM
 it says nothing (a server that does not warm up again: its first reader makes the new version). A page is shown when
 its count is on it and Streamlit's running indicator is gone. Printed: the seconds from the server's start to its
 health, the warm-up's own seconds (after a write, the warm-up again's), and the first and second page's seconds from
-their request, over --runs servers each.
+their request, over --runs servers each. With --db, the incidents are in that PostgreSQL database, filled by COPY
+(dashboard_scale.database), and no map copy is kept (PostgreSQL's pages ask the server).
 
 Example:
     .venv/bin/python benchmarks/server_start.py                  # 10,000 and 1,000,000 incidents, 2 runs each
     .venv/bin/python benchmarks/server_start.py 10000 --runs 3
+    .venv/bin/python benchmarks/server_start.py 1000000 --asked after-a-write --db postgresql://crimemap@localhost/bench
 """
 
 from __future__ import annotations
@@ -94,14 +96,14 @@ def spread(values: list[float]) -> str:
     return f"{low:.2f}" if round(low, 2) == round(high, 2) else f"{low:.2f}-{high:.2f}"
 
 
-def main(sizes: tuple[int, ...], runs: int, asked: tuple[str, ...] = ASKED) -> None:
+def main(sizes: tuple[int, ...], runs: int, asked: tuple[str, ...] = ASKED, url: str | None = None) -> None:
     print("| incidents | server | page asked | healthy after s | warm-up s | first page s | second page s |")
     print("|---:|---|---|---:|---:|---:|---:|")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
             for n in sizes:
-                target = database(n, None)
+                target = database(n, url)
                 for name, script, when in (*SERVERS, AFTER_WARM, AFTER_WRITE):
                     if when not in asked:
                         continue
@@ -127,6 +129,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "sizes", nargs="*", type=size, default=list(SIZES), metavar="N", help="incidents (default: %(default)s)"
     )
+    parser.add_argument("--db", metavar="URL", help="an empty PostgreSQL database to fill instead of SQLite files")
     parser.add_argument("--runs", type=int, default=2, help="servers started per size and way (default: %(default)s)")
     parser.add_argument(
         "--asked",
@@ -141,4 +144,4 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     args = parse_args()
-    main(tuple(args.sizes), args.runs, tuple(args.asked))
+    main(tuple(args.sizes), args.runs, tuple(args.asked), args.db)

@@ -65,17 +65,20 @@ async def map_version() -> tuple | None:
 
 
 async def keep_warm() -> None:
-    """Warm the default page up as the server starts, then again each time the map's rows have changed."""
+    """Warm the default page up as the server starts, then again each time the map's rows have changed and held."""
     before = await map_version()
     await warm_up()
     warmed_at = before if before is not None else await map_version()  # None: the warm-up may have built it
+    seen = warmed_at
     while True:
         await asyncio.sleep(REWARM_POLL_SECONDS)
         version = await map_version()
-        if version is not None and version != warmed_at:
-            # Read before the run: a write during it is a version the next poll finds, and warms up for.
+        # A new version that has held for a poll: a run of writes (a `watch` round storing its articles one by one)
+        # is warmed up for once, when it pauses. Read before the run: a write during it is a version found after.
+        if version is not None and version == seen != warmed_at:
             warmed_at = version
             await warm_up(again=True)
+        seen = version
 
 
 @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
 """dashboard/serve.py: a real server runs the map page once as it starts, before anyone opens it."""
 
+import asyncio
 import os
 import time
 import urllib.request
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit_server import streamlit_server, warm_line
 
+from dashboard import serve
 from extract import store
 from extract.cache import CACHE_ENV
 from extract.pipeline import ingest_paths
@@ -102,3 +104,38 @@ def test_the_server_warms_the_map_again_once_its_rows_change(tmp_path):
         while (grown := frame_bytes(url)) <= before and time.monotonic() < deadline:
             time.sleep(0.5)
         assert grown > before
+
+
+@pytest.mark.parametrize(
+    "versions, again",
+    [
+        # The map's version as serve.keep_warm reads it: before the warm-up, after it, then at each poll.
+        (["a", "a", "a", "a"], 0),
+        (["a", "a", "b", "b", "b"], 1),  # a write: warmed up again once it held for a poll
+        (["a", "a", "b", "c", "d", "d"], 1),  # a run of writes: once, when it pauses
+        (["a", "a", "b", "b", "c", "c"], 2),
+        (["a", "a", "b", "a", "a"], 0),  # written back as it was: nothing new to warm up for
+        ([None, "a", "a", "a"], 0),  # a database the warm-up built is not new
+        (["a", "a", None, None, "a", "a"], 0),  # unreadable for a while, then as it was
+        (["a", "a", "b", None, "b", "b"], 1),
+    ],
+)
+def test_the_server_warms_up_again_for_each_new_version_that_held(monkeypatch, versions, again):
+    read = iter(versions)
+    runs: list[bool] = []
+
+    async def map_version():
+        try:
+            return next(read)
+        except StopIteration:
+            raise asyncio.CancelledError from None  # the server stops
+
+    async def warm_up(*, again=False):
+        runs.append(again)
+
+    monkeypatch.setattr(serve, "map_version", map_version)
+    monkeypatch.setattr(serve, "warm_up", warm_up)
+    monkeypatch.setattr(serve, "REWARM_POLL_SECONDS", 0)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(serve.keep_warm())
+    assert runs == [False] + [True] * again

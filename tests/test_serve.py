@@ -1,4 +1,5 @@
-"""dashboard/serve.py: a real server runs the map page once as it starts, before anyone opens it."""
+"""dashboard/serve.py: a real server runs the map page once as it starts, before anyone opens it, and again once the
+map's rows have changed."""
 
 import asyncio
 import os
@@ -14,7 +15,7 @@ from extract import store
 from extract.cache import CACHE_ENV
 from extract.pipeline import ingest_paths
 
-pytestmark = pytest.mark.slow  # a real server: `make test` runs it, `make check` leaves it out
+slow = pytest.mark.slow  # a real server: `make test` runs it, `make check` leaves it out
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_SECONDS = 90  # Streamlit's script check gives up after 60 s, and says so
@@ -52,6 +53,7 @@ def cached(url: str) -> str:
         return response.read().decode()
 
 
+@slow
 def test_the_server_builds_a_missing_database_and_loads_the_map_before_the_first_page(tmp_path):
     fresh = tmp_path / "fresh" / "incidents.db"
     env = {**os.environ, CACHE_ENV: str(tmp_path / "cache")}
@@ -72,6 +74,7 @@ def test_the_server_builds_a_missing_database_and_loads_the_map_before_the_first
         cli.close()
 
 
+@slow
 def test_a_database_the_page_cannot_use_is_said_and_nothing_is_loaded(tmp_path):
     env = {**os.environ, "INCIDENTS_DB": str(tmp_path), CACHE_ENV: str(tmp_path / "cache")}  # a directory
     log_path = tmp_path / "streamlit.log"
@@ -82,6 +85,7 @@ def test_a_database_the_page_cannot_use_is_said_and_nothing_is_loaded(tmp_path):
         assert [name for name in READERS_FRAMES if f'cache="{name}"' in cached(url)] == []
 
 
+@slow
 def test_the_server_warms_the_map_again_once_its_rows_change(tmp_path):
     target = tmp_path / "incidents.db"
     ingest_paths(sorted(p for p in (ROOT / "seeds").iterdir() if p.is_file()), db_path=target)

@@ -43,10 +43,13 @@ SIZES = (10_000, 1_000_000)
 SECONDS = re.compile(r" in ([\d.]+) s\.$")  # the end of the warm-up's line
 PAGE_SECONDS = 300
 REWARM_WAIT = 180  # seconds after a write at most before its first page is asked for (ten million: 9 s)
-SERVERS = (("app.py", "dashboard/app.py", "at once"), ("serve.py", "dashboard/serve.py", "at once"))
-AFTER_WARM = ("serve.py", "dashboard/serve.py", "after the warm-up")
-AFTER_WRITE = ("serve.py", "dashboard/serve.py", "after a write")
-ASKED = ("at once", "after the warm-up", "after a write")
+WAYS = (  # each row of the table: the server, its script, and when its pages are asked for
+    ("app.py", "dashboard/app.py", "at once"),
+    ("serve.py", "dashboard/serve.py", "at once"),
+    ("serve.py", "dashboard/serve.py", "after the warm-up"),
+    ("serve.py", "dashboard/serve.py", "after a write"),
+)
+ASKED = tuple(dict.fromkeys(when for *_, when in WAYS))
 
 
 def warm_seconds(log_path: Path, *, wait: float, again: int = 0) -> float | None:
@@ -69,8 +72,8 @@ def page_seconds(browser, url: str) -> float:
 
 
 def one_server(target: str, script: str, *, asked: str, browser) -> dict:
-    """Start a server of `script` on `target` with the map's copy kept, open two pages when `asked` (SERVERS,
-    AFTER_WARM, AFTER_WRITE); return the figures."""
+    """Start a server of `script` on `target` with the map's copy kept, open two pages when `asked` (one of
+    ASKED); return the figures."""
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "INCIDENTS_DB": target, CACHE_ENV: folder}
         keep_copy(target, env)
@@ -104,7 +107,7 @@ def main(sizes: tuple[int, ...], runs: int, asked: tuple[str, ...] = ASKED, url:
         try:
             for n in sizes:
                 target = database(n, url)
-                for name, script, when in (*SERVERS, AFTER_WARM, AFTER_WRITE):
+                for name, script, when in WAYS:
                     if when not in asked:
                         continue
                     found = [one_server(target, script, asked=when, browser=browser) for _ in range(runs)]
